@@ -1,0 +1,48 @@
+"""Cold-start cost of the calculator: `cnncalc shape --input 96 --kernel 5` vs `python -c "import typer"`.
+
+Both are run as fresh processes, interleaved, many times; the ratio of the medians is printed.
+Target (issue 2): at most 1.3, aim for 1.15. Run it in the environment users have (a venv with
+only cnncalc's dependencies): other packages on sys.path can change what typer imports.
+
+    python benchmarks/startup.py [--runs 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+COMMAND = [sys.executable, "-m", "cnncalc", "shape", "--input", "96", "--kernel", "5"]
+REFERENCE = [sys.executable, "-c", "import typer"]
+
+
+def wall(cmd: list[str]) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, NO_COLOR="1"))
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    for cmd in (COMMAND, REFERENCE):  # warm the file cache
+        wall(cmd)
+    ours, ref = [], []
+    for _ in range(args.runs):
+        ours.append(wall(COMMAND))
+        ref.append(wall(REFERENCE))
+    m_ours, m_ref = statistics.median(ours), statistics.median(ref)
+    print(
+        f"cnncalc shape --input 96 --kernel 5 : median {m_ours * 1000:6.1f} ms  (min {min(ours) * 1000:.1f})"
+    )
+    print(f'python -c "import typer"            : median {m_ref * 1000:6.1f} ms  (min {min(ref) * 1000:.1f})')
+    print(f"ratio {m_ours / m_ref:.2f} (target ≤ 1.30, aim 1.15)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,188 @@
+"""Parameter counts, multiply-accumulates and FLOPs of layers, with the working.
+
+    conv:        weights = C_out · (C_in/g) · k_h · k_w      biases = C_out
+    transposed:  weights = C_in · (C_out/g) · k_h · k_w      biases = C_out
+    fc:          weights = C_in · C_out                        biases = C_out
+    batch norm:  γ and β per channel = 2·C (running mean/var are buffers, not parameters)
+
+MACs count one multiply and one add per weight use; FLOPs = 2·MACs (bias adds are not counted,
+as in torchinfo and most papers).
+
+>>> conv_params(3, 192, (3, 3)).weights
+5184
+>>> conv_params(3, 192, (3, 3)).total
+5376
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+
+from cnncalc.arith.errors import CnnCalcError
+from cnncalc.arith.steps import Step
+
+
+@dataclass(frozen=True)
+class ParamCount:
+    kind: str
+    weights: int
+    biases: int
+    steps: tuple[Step, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def total(self) -> int:
+        return self.weights + self.biases
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "weights": self.weights,
+            "biases": self.biases,
+            "total": self.total,
+            "steps": [s.to_dict() for s in self.steps],
+            "notes": list(self.notes),
+        }
+
+
+def check_channels(**channels: int) -> None:
+    for name, c in channels.items():
+        if c < 1:
+            raise CnnCalcError(f"{name} {c} must be at least 1 (a layer needs channels)")
+
+
+def check_groups(cin: int, cout: int, groups: int) -> None:
+    if groups < 1:
+        raise CnnCalcError(f"groups {groups} must be at least 1")
+    for name, c in (("cin", cin), ("cout", cout)):
+        if c % groups:
+            divisors = [g for g in range(1, min(cin, cout) + 1) if cin % g == 0 and cout % g == 0]
+            raise CnnCalcError(
+                f"groups {groups} does not divide {name} {c}: each group needs a whole number of channels; "
+                f"use one of {', '.join(map(str, divisors[-6:]))}"
+            )
+
+
+def conv_params(
+    cin: int, cout: int, kernel: tuple[int, ...], groups: int = 1, bias: bool = True, transposed: bool = False
+) -> ParamCount:
+    check_channels(cin=cin, cout=cout)
+    check_groups(cin, cout, groups)
+    ks = prod(kernel)
+    kdims = "·".join(f"k{a}" for a in _kdims(len(kernel)))
+    knum = "·".join(map(str, kernel))
+    if transposed:
+        weights = cin * (cout // groups) * ks
+        formula = f"C_in · (C_out/g) · {kdims}" if groups > 1 else f"C_in · C_out · {kdims}"
+        sub = f"{cin} · ({cout}/{groups}) · {knum}" if groups > 1 else f"{cin} · {cout} · {knum}"
+        why = "a transposed conv stores one k×k kernel for each (input channel, output channel in its group)"
+        kind = "tconv"
+    else:
+        weights = cout * (cin // groups) * ks
+        formula = f"{kdims} · (C_in/g) · C_out" if groups > 1 else f"{kdims} · C_in · C_out"
+        sub = f"{knum} · ({cin}/{groups}) · {cout}" if groups > 1 else f"{knum} · {cin} · {cout}"
+        why = (
+            f"each of the {cout} filters has one {'×'.join(map(str, kernel))} kernel per input channel it sees "
+            f"({cin // groups}{' of ' + str(cin) + ', groups=' + str(groups) if groups > 1 else ''}); "
+            "the same weights slide over every position (weight sharing)"
+        )
+        kind = "conv"
+    steps = [Step("weights", formula, sub, weights, why=why)]
+    notes: list[str] = []
+    if groups == cin and groups > 1 and not transposed:
+        notes.append(f"groups = C_in = {cin}: a depthwise convolution, each channel filtered on its own.")
+    biases = cout if bias else 0
+    if bias:
+        steps.append(Step("biases", "C_out", str(cout), cout, why="one bias per output channel (filter)"))
+        steps.append(Step("total", "weights + biases", f"{weights} + {cout}", weights + cout))
+        notes.append(
+            f"Course notes often count weights only (kw·kh·Ci·Co = {weights}); PyTorch and Keras add "
+            f"{cout} biases by default, {weights + cout} in all."
+        )
+    return ParamCount(kind, weights, biases, tuple(steps), tuple(notes))
+
+
+def fc_params(fin: int, fout: int, bias: bool = True) -> ParamCount:
+    check_channels(cin=fin, cout=fout)
+    weights = fin * fout
+    steps = [
+        Step(
+            "weights",
+            "C_in · C_out",
+            f"{fin} · {fout}",
+            weights,
+            why="every input feature connects to every output",
+        )
+    ]
+    if bias:
+        steps.append(Step("biases", "C_out", str(fout), fout, why="one bias per output feature"))
+        steps.append(Step("total", "C_in · C_out + C_out", f"{weights} + {fout}", weights + fout))
+    return ParamCount("fc", weights, fout if bias else 0, tuple(steps))
+
+
+def bn_params(channels: int) -> ParamCount:
+    check_channels(channels=channels)
+    step = Step(
+        "parameters",
+        "2·C",
+        f"2·{channels}",
+        2 * channels,
+        why="a scale γ and a shift β per channel; the running mean and variance are buffers, not trained",
+    )
+    return ParamCount("bn", 2 * channels, 0, (step,))
+
+
+def conv_macs(
+    cin: int, cout: int, kernel: tuple[int, ...], groups: int, out_spatial: tuple[int, ...]
+) -> Step:
+    """Every output value of a convolution costs (C_in/g)·k_h·k_w multiply-accumulates."""
+    per = (cin // groups) * prod(kernel)
+    positions = prod(out_spatial)
+    macs = cout * positions * per
+    return Step(
+        "MACs",
+        "C_out · H_out · W_out · (C_in/g) · k_h · k_w"
+        if len(out_spatial) == 2
+        else "C_out · ∏out · (C_in/g) · ∏k",
+        f"{cout} · {'·'.join(map(str, out_spatial))} · {per}",
+        macs,
+        why=f"each of the {cout * positions:,} output values is a dot product of {per} weights",
+    )
+
+
+def tconv_macs(
+    cin: int, cout: int, kernel: tuple[int, ...], groups: int, in_spatial: tuple[int, ...]
+) -> Step:
+    """Every input value of a transposed convolution is stamped with (C_out/g)·k_h·k_w weights."""
+    per = (cout // groups) * prod(kernel)
+    macs = cin * prod(in_spatial) * per
+    return Step(
+        "MACs",
+        "C_in · H_in · W_in · (C_out/g) · k_h · k_w",
+        f"{cin} · {'·'.join(map(str, in_spatial))} · {per}",
+        macs,
+        why="each input value scatters into a k×k patch of every output channel in its group",
+    )
+
+
+def fc_macs(fin: int, fout: int) -> Step:
+    return Step("MACs", "C_in · C_out", f"{fin} · {fout}", fin * fout, why="one multiply-add per weight")
+
+
+def flops_step(macs: int) -> Step:
+    return Step(
+        "FLOPs",
+        "2 · MACs",
+        f"2 · {macs}",
+        2 * macs,
+        why="a multiply-accumulate is two floating-point operations (a multiply and an add)",
+    )
+
+
+def _kdims(n: int) -> tuple[str, ...]:
+    return (
+        {1: ("",), 2: ("h", "w"), 3: ("d", "h", "w")}[n]
+        if n in (1, 2, 3)
+        else tuple(str(i) for i in range(n))
+    )

@@ -1,0 +1,86 @@
+"""Parsing of the size values users type: `96`, `28x20`, `3x3x3`, `same`.
+
+Shared by the CLI options and the spec language, so `--kernel 3x5` and `conv 8 k=3x5` mean the same.
+Every failure is a `UsageError` that names the value and the expected form.
+"""
+
+from __future__ import annotations
+
+import re
+
+from cnncalc.arith.errors import UsageError
+
+_SEP = re.compile(r"\s*[x×*,]\s*", re.IGNORECASE)
+PADDING_MODES = ("same", "valid", "full")
+
+
+def parse_int(text: str, what: str, *, minimum: int = 1) -> int:
+    """`'5'` → 5; anything else (`'3.5'`, `'abc'`, `'0'` when minimum is 1) is a usage error."""
+    t = str(text).strip()
+    if not re.fullmatch(r"[+-]?\d+", t):
+        hint = " (sizes are whole numbers)" if re.fullmatch(r"[+-]?\d*\.\d+", t) else ""
+        raise UsageError(f"{what} {text!r} is not a whole number{hint}; write e.g. {what} {max(minimum, 3)}")
+    v = int(t)
+    if v < minimum:
+        raise UsageError(f"{what} {v} must be at least {minimum}")
+    return v
+
+
+def parse_sizes(text: str | int, what: str, *, minimum: int = 1, max_axes: int = 3) -> tuple[int, ...]:
+    """`'96'` → (96,), `'28x20'` → (28, 20); per-axis values are separated by x, ×, * or a comma."""
+    if isinstance(text, int):
+        return (parse_int(str(text), what, minimum=minimum),)
+    t = str(text).strip()
+    if not t:
+        raise UsageError(f"{what} is empty; write N or AxB, e.g. {what} 3 or 3x5")
+    parts = _SEP.split(t)
+    if len(parts) > max_axes:
+        raise UsageError(f"{what} {text!r} has {len(parts)} axes; at most {max_axes} (N, HxW or DxHxW)")
+    try:
+        return tuple(parse_int(p, what, minimum=minimum) for p in parts)
+    except UsageError as e:
+        if len(parts) == 1:
+            raise
+        raise UsageError(
+            f"{what} {text!r} is not N or AxB with whole numbers ≥ {minimum}; e.g. 3 or 3x5"
+        ) from e
+
+
+def parse_padding(text: str | int, what: str = "padding") -> str | tuple[int, ...]:
+    """`'1'` → (1,), `'1x2'` → (1, 2), `'same'|'valid'|'full'` → the mode name."""
+    t = str(text).strip().lower()
+    if t in PADDING_MODES:
+        return t
+    try:
+        return parse_sizes(t, what, minimum=0)
+    except UsageError:
+        raise UsageError(
+            f"{what} {text!r} is not a padding: write N (e.g. 1), per axis AxB (e.g. 1x2), "
+            "or one of same, valid, full"
+        ) from None
+
+
+def parse_bool(text: str, what: str) -> bool:
+    t = str(text).strip().lower()
+    if t in ("true", "1", "yes", "on"):
+        return True
+    if t in ("false", "0", "no", "off"):
+        return False
+    raise UsageError(f"{what} {text!r} is not true or false")
+
+
+def broadcast(values: tuple[int, ...], dims: int, what: str) -> tuple[int, ...]:
+    """A single value applies to every axis; otherwise there must be one per axis."""
+    if len(values) == 1:
+        return values * dims
+    if len(values) != dims:
+        raise UsageError(
+            f"{what} {'x'.join(map(str, values))} has {len(values)} values but the input has {dims} "
+            f"spatial axes; give one value or {dims}"
+        )
+    return values
+
+
+def fmt_shape(shape: tuple[int, ...] | list[int]) -> str:
+    """(8, 92, 92) → '8×92×92'."""
+    return "×".join(str(v) for v in shape)

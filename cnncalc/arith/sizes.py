@@ -1,0 +1,502 @@
+"""Output sizes of convolution, pooling and transposed-convolution layers, per spatial axis.
+
+The formulas are PyTorch's (`torch.nn.Conv2d`, `MaxPool2d`, `ConvTranspose2d` "Shape:" sections):
+
+    conv, pool:  out = ⌊(n + p_before + p_after − d·(k − 1) − 1)/s⌋ + 1
+    pool, ceil:  out = ⌈(n + p_before + p_after − d·(k − 1) − 1)/s⌉ + 1,
+                 minus 1 if that last window would start past the input and its left padding
+    transposed:  out = (n − 1)·s − 2p + d·(k − 1) + output_padding + 1
+
+A non-integer quotient is floored: the last rows that do not fill a window are never covered,
+and the worked notes say so instead of hiding it.
+
+>>> conv_output_size(96, 5)
+92
+>>> pool_output_size(92, 4)
+23
+>>> tconv_output_size(4, 4, s=2, p=1)
+8
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from cnncalc.arith.errors import CnnCalcError, UsageError
+from cnncalc.arith.parsing import PADDING_MODES, broadcast, fmt_shape
+from cnncalc.arith.steps import Step
+
+OPS = ("conv", "maxpool", "avgpool", "tconv")
+POOLS = ("maxpool", "avgpool")
+AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+# Which border gets the extra row when the total padding is odd (PyTorch and TensorFlow agree).
+_SIDES = {"L": ("left", "right"), "D": ("front", "back"), "H": ("top", "bottom"), "W": ("left", "right")}
+_ROWS = {"L": "element", "D": "slice", "H": "row", "W": "column"}
+
+if TYPE_CHECKING:
+    from fractions import Fraction
+
+Pad = tuple[int, int]
+
+
+def conv_output_size(n: int, k: int, s: int = 1, p: int | Pad = 0, d: int = 1) -> int:
+    """⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1; raises `CnnCalcError` if the kernel does not fit.
+
+    >>> conv_output_size(28, 3, s=2, p=1)
+    14
+    """
+    return conv_axis(n, k, s, _pad(p), d).out
+
+
+def pool_output_size(
+    n: int, k: int, s: int | None = None, p: int | Pad = 0, d: int = 1, ceil: bool = False
+) -> int:
+    """Like `conv_output_size` with stride defaulting to the kernel and PyTorch's `ceil_mode`.
+
+    >>> pool_output_size(5, 2, ceil=True)
+    3
+    """
+    return pool_axis(n, k, k if s is None else s, _pad(p), d, ceil).out
+
+
+def tconv_output_size(n: int, k: int, s: int = 1, p: int = 0, d: int = 1, output_padding: int = 0) -> int:
+    """(n − 1)·s − 2p + d·(k − 1) + output_padding + 1."""
+    return tconv_axis(n, k, s, p, d, output_padding).out
+
+
+def effective_kernel(k: int, d: int) -> int:
+    """A dilated kernel spans d·(k − 1) + 1 input cells."""
+    return d * (k - 1) + 1
+
+
+@dataclass(frozen=True)
+class AxisSize:
+    """The worked size of one spatial axis."""
+
+    axis: str
+    op: str
+    n: int
+    k: int
+    s: int
+    d: int
+    pad: Pad
+    out: int
+    steps: tuple[Step, ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ShapeResult:
+    """A layer's spatial output, per axis, with the working."""
+
+    op: str
+    input: tuple[int, ...]
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...]
+    dilation: tuple[int, ...]
+    padding: tuple[Pad, ...]
+    ceil: bool
+    output_padding: tuple[int, ...]
+    axes: tuple[AxisSize, ...]
+    padding_mode: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def output(self) -> tuple[int, ...]:
+        return tuple(a.out for a in self.axes)
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return tuple(s for a in self.axes for s in a.steps)
+
+    @property
+    def all_notes(self) -> tuple[str, ...]:
+        return self.notes + tuple(n for a in self.axes for n in a.notes)
+
+    def to_dict(self) -> dict:
+        return {
+            "op": self.op,
+            "input": list(self.input),
+            "output": list(self.output),
+            "kernel": list(self.kernel),
+            "stride": list(self.stride),
+            "dilation": list(self.dilation),
+            "padding": [list(p) for p in self.padding],
+            "padding_mode": self.padding_mode,
+            "ceil": self.ceil,
+            "output_padding": list(self.output_padding),
+            "steps": [s.to_dict() for s in self.steps],
+            "notes": list(self.all_notes),
+        }
+
+
+def layer_output(
+    op: str,
+    input_size: tuple[int, ...],
+    kernel: tuple[int, ...] | int,
+    stride: tuple[int, ...] | int | None = None,
+    padding: str | int | tuple[int, ...] | tuple[Pad, ...] = 0,
+    dilation: tuple[int, ...] | int = 1,
+    ceil: bool = False,
+    output_padding: tuple[int, ...] | int = 0,
+) -> ShapeResult:
+    """The spatial output of one layer, every axis worked.
+
+    Sizes are one value for all axes or one per axis. `padding` is a number, one per axis,
+    `(before, after)` pairs per axis, or a mode: `same`, `valid`, `full`.
+
+    >>> layer_output("conv", (96, 96), 5).output
+    (92, 92)
+    """
+    if op not in OPS:
+        raise UsageError(f"op {op!r} is not one of {', '.join(OPS)}")
+    dims = len(input_size)
+    if dims not in AXIS_NAMES:
+        raise UsageError(f"input {fmt_shape(input_size)} has {dims} axes; give N, HxW or DxHxW")
+    for n in input_size:
+        if n < 1:
+            raise CnnCalcError(f"input size {n} must be at least 1")
+    k = broadcast(_tuple(kernel), dims, "kernel")
+    d = broadcast(_tuple(dilation), dims, "dilation")
+    if stride is None:
+        s = k if op in POOLS else (1,) * dims
+    else:
+        s = broadcast(_tuple(stride), dims, "stride")
+    op_pad = broadcast(_tuple(output_padding), dims, "output_padding")
+    for name, values, low in (("kernel", k, 1), ("stride", s, 1), ("dilation", d, 1)):
+        for v in values:
+            if v < low:
+                fix = {"dilation": "dilation 1 means no gaps; use d ≥ 1"}.get(name, f"use {name} ≥ 1")
+                raise CnnCalcError(f"{name} {v} is not allowed: {fix}")
+    if any(v < 0 for v in op_pad):
+        raise CnnCalcError(f"output_padding {fmt_shape(op_pad)} must not be negative")
+    if op != "tconv" and any(op_pad):
+        raise UsageError("output_padding only applies to a transposed convolution (--op tconv)")
+    if op == "avgpool" and any(v != 1 for v in d):
+        raise UsageError("average pooling has no dilation (PyTorch's AvgPool has none); drop --dilation")
+
+    names = AXIS_NAMES[dims]
+    mode = padding if isinstance(padding, str) else None
+    notes: list[str] = []
+    if op in POOLS and stride is None:
+        notes.append(
+            f"Pooling stride defaults to the kernel ({fmt_shape(k)}): windows do not overlap, "
+            "as in PyTorch's MaxPool2d and Keras' MaxPooling2D."
+        )
+    axes = []
+    for i, name in enumerate(names):
+        pre_steps: list[Step] = []
+        if mode is not None:
+            pad, pad_step = _mode_padding(mode, op, input_size[i], k[i], s[i], d[i], name)
+            if pad_step is not None:
+                pre_steps.append(pad_step)
+        else:
+            pad = _axis_pad(padding, i, dims)
+        if op == "conv":
+            ax = conv_axis(input_size[i], k[i], s[i], pad, d[i], name)
+        elif op == "tconv":
+            if pad[0] != pad[1]:
+                raise UsageError(
+                    f"a transposed convolution pads both sides alike; padding {pad[0]} before and "
+                    f"{pad[1]} after on axis {name} is not possible in PyTorch"
+                )
+            ax = tconv_axis(input_size[i], k[i], s[i], pad[0], d[i], op_pad[i], name)
+        else:
+            ax = pool_axis(input_size[i], k[i], s[i], pad, d[i], ceil, name, op=op)
+        if pre_steps:
+            ax = AxisSize(**{**ax.__dict__, "steps": tuple(pre_steps) + ax.steps})
+        axes.append(ax)
+    return ShapeResult(
+        op=op,
+        input=tuple(input_size),
+        kernel=k,
+        stride=s,
+        dilation=d,
+        padding=tuple(a.pad for a in axes),
+        ceil=ceil,
+        output_padding=op_pad,
+        axes=tuple(axes),
+        padding_mode=mode,
+        notes=tuple(notes),
+    )
+
+
+def same_padding(n: int, k: int, s: int = 1, d: int = 1) -> Pad:
+    """Padding for out = ⌈n/s⌉ (TensorFlow's 'same'; PyTorch's for s = 1): (before, after).
+
+    The extra row of an odd total goes after (bottom/right), as both frameworks do.
+
+    >>> same_padding(28, 4)
+    (1, 2)
+    """
+    out = -(-n // s)
+    total = max((out - 1) * s + effective_kernel(k, d) - n, 0)
+    return total // 2, total - total // 2
+
+
+def conv_axis(n: int, k: int, s: int, pad: Pad, d: int = 1, axis: str = "H") -> AxisSize:
+    _check_positive(n=n, k=k, s=s, d=d)
+    pb, pa = pad
+    keff = effective_kernel(k, d)
+    padded = n + pb + pa
+    if keff > padded:
+        raise CnnCalcError(_too_small(n, k, d, pad, keff, "kernel"))
+    num = padded - keff
+    out = num // s + 1
+    step = Step(
+        f"{axis}_out",
+        f"⌊({axis}_in + {_pad_sym(pad)} − d(k − 1) − 1)/s⌋ + 1",
+        f"⌊({n} + {_pad_num(pad)} − {d}·({k} − 1) − 1)/{s}⌋ + 1 = ⌊{num}/{s}⌋ + 1",
+        out,
+        why=_conv_why(n, keff, pad, s, out, axis),
+    )
+    return AxisSize(
+        axis, "conv", n, k, s, d, pad, out, (step,), tuple(_remainder_notes(n, k, s, pad, d, num, axis))
+    )
+
+
+def pool_axis(
+    n: int, k: int, s: int, pad: Pad, d: int = 1, ceil: bool = False, axis: str = "H", op: str = "maxpool"
+) -> AxisSize:
+    _check_positive(n=n, k=k, s=s, d=d)
+    pb, pa = pad
+    # PyTorch: "pad should be at most half of effective kernel size"; a window made only of
+    # padding would have nothing to take the max or mean of.
+    if max(pb, pa) > k // 2:
+        raise CnnCalcError(
+            f"pool padding {max(pb, pa)} on axis {axis} is more than half the kernel {k} (at most {k // 2}); "
+            "a window would cover only padding. Use padding ≤ k/2 or a larger kernel"
+        )
+    keff = effective_kernel(k, d)
+    num = n + pb + pa - keff
+    out, dropped = _pool_count(num, s, n, pb, ceil)
+    if out < 1:
+        raise CnnCalcError(_too_small(n, k, d, pad, keff, "pool window"))
+    if ceil:
+        formula = f"⌈({axis}_in + {_pad_sym(pad)} − d(k − 1) − 1)/s⌉ + 1"
+        sub = f"⌈({n} + {_pad_num(pad)} − {d}·({k} − 1) − 1)/{s}⌉ + 1 = ⌈{num}/{s}⌉ + 1"
+        if dropped:
+            sub += f" − 1 (the last window would start at {out * s} ≥ {n} + {pb}, past the input)"
+    else:
+        formula = f"⌊({axis}_in + {_pad_sym(pad)} − d(k − 1) − 1)/s⌋ + 1"
+        sub = f"⌊({n} + {_pad_num(pad)} − {d}·({k} − 1) − 1)/{s}⌋ + 1 = ⌊{num}/{s}⌋ + 1"
+    step = Step(f"{axis}_out", formula, sub, out, why=_conv_why(n, keff, pad, s, out, axis))
+    notes: list[str] = []
+    if num >= 0 and num % s:
+        r = num % s
+        if ceil:
+            notes.append(
+                f"{axis}: ({num})/{s} is not whole; ceil_mode keeps one more window that hangs over the "
+                f"end (it sees only the cells that exist), so no {_ROWS[axis]} is dropped."
+            )
+        else:
+            notes.extend(_remainder_notes(n, k, s, pad, d, num, axis))
+            with_ceil = _pool_count(num, s, n, pb, True)[0]
+            if with_ceil != out:
+                notes.append(
+                    f"{axis}: with ceil mode (--ceil, ceil_mode=True) the output would be {with_ceil}, "
+                    f"a last window over the remaining {r} {_ROWS[axis]}(s)."
+                )
+    return AxisSize(axis, op, n, k, s, d, pad, out, (step,), tuple(notes))
+
+
+def _pool_count(num: int, s: int, n: int, pb: int, ceil: bool) -> tuple[int, bool]:
+    """PyTorch's pooling_output_shape: floor or ceil, then drop a ceil window that would start
+    past the input and its left padding. Returns (out, whether that window was dropped)."""
+    if not ceil:
+        return num // s + 1, False
+    out = -(-num // s) + 1
+    if (out - 1) * s >= n + pb:
+        return out - 1, True
+    return out, False
+
+
+def tconv_axis(
+    n: int, k: int, s: int, p: int, d: int = 1, output_padding: int = 0, axis: str = "H"
+) -> AxisSize:
+    _check_positive(n=n, k=k, s=s, d=d)
+    if output_padding >= max(s, d):
+        raise CnnCalcError(
+            f"output_padding {output_padding} must be smaller than the stride {s} or the dilation {d} "
+            f"(PyTorch's rule: it only picks among the {max(s, d)} sizes that map back to the same input); "
+            f"use output_padding ≤ {max(s, d) - 1}"
+        )
+    out = (n - 1) * s - 2 * p + d * (k - 1) + output_padding + 1
+    if out < 1:
+        raise CnnCalcError(
+            f"transposed convolution output on axis {axis} would be {out}: padding {p} removes more than the "
+            f"layer produces ({(n - 1) * s + d * (k - 1) + output_padding + 1}); use a smaller padding"
+        )
+    step = Step(
+        f"{axis}_out",
+        f"({axis}_in − 1)·s − 2p + d(k − 1) + output_padding + 1",
+        f"({n} − 1)·{s} − 2·{p} + {d}·({k} − 1) + {output_padding} + 1",
+        out,
+        why=(
+            f"each of the {n} input {_ROWS[axis]}s is spread {s} apart and stamped with the {k}-wide kernel; "
+            f"{p} is trimmed from each border"
+        ),
+    )
+    return AxisSize(axis, "tconv", n, k, s, d, (p, p), out, (step,), ())
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+def _check_positive(**values: int) -> None:
+    for name, v in values.items():
+        if v < 1:
+            raise CnnCalcError(f"{_LONG.get(name, name)} {v} must be at least 1")
+
+
+_LONG = {"n": "input size", "k": "kernel", "s": "stride", "d": "dilation"}
+
+
+def _tuple(v: int | tuple[int, ...]) -> tuple[int, ...]:
+    return (v,) if isinstance(v, int) else tuple(v)
+
+
+def _pad(p: int | Pad) -> Pad:
+    return (p, p) if isinstance(p, int) else (p[0], p[1])
+
+
+def _axis_pad(padding, i: int, dims: int) -> Pad:
+    if isinstance(padding, int):
+        return (padding, padding)
+    padding = tuple(padding)
+    if padding and isinstance(padding[0], tuple | list):
+        pairs = (
+            padding if len(padding) == dims else broadcast(tuple(tuple(p) for p in padding), dims, "padding")
+        )
+        pb, pa = pairs[i]
+        return (pb, pa)
+    vals = broadcast(padding, dims, "padding")
+    return (vals[i], vals[i])
+
+
+def _mode_padding(mode: str, op: str, n: int, k: int, s: int, d: int, axis: str) -> tuple[Pad, Step | None]:
+    if mode not in PADDING_MODES:
+        raise UsageError(f"padding {mode!r} is not a number or one of {', '.join(PADDING_MODES)}")
+    keff = effective_kernel(k, d)
+    if mode == "valid":
+        return (0, 0), None
+    if op == "tconv":
+        hint = (
+            f"; for an output of n·s use p=(k − s)/2 = {(keff - s) // 2}"
+            if (keff - s) % 2 == 0 and keff >= s
+            else ""
+        )
+        raise UsageError(f"padding {mode!r} is not defined for a transposed convolution: give a number{hint}")
+    if mode == "full":
+        if op in POOLS:
+            raise UsageError("padding 'full' is for convolutions; a pool may pad at most half its kernel")
+        return (keff - 1, keff - 1), Step(
+            f"p_{axis}",
+            "d(k − 1)",
+            f"{d}·({k} − 1)",
+            keff - 1,
+            why="'full' pads so every window that touches the input at all is computed",
+        )
+    pb, pa = same_padding(n, k, s, d)
+    out = -(-n // s)
+    total = pb + pa
+    why = f"'same' keeps ⌈{axis}_in/s⌉ = ⌈{n}/{s}⌉ = {out}"
+    notes: tuple[str, ...] = ()
+    if pb != pa:
+        before, after = _SIDES[axis]
+        notes = (
+            f"{axis}: the total padding {total} is odd, so it cannot be split evenly: {pb} {before}, {pa} {after} "
+            f"(PyTorch and TensorFlow both put the extra {_ROWS[axis]} at the {after}).",
+        )
+    if s > 1 and op == "conv":
+        notes += (
+            f"{axis}: PyTorch's padding='same' needs stride 1; this is TensorFlow's rule for stride {s}.",
+        )
+    step = Step(
+        f"p_{axis} (total)",
+        f"max((⌈{axis}_in/s⌉ − 1)·s + d(k − 1) + 1 − {axis}_in, 0)",
+        f"max(({out} − 1)·{s} + {d}·({k} − 1) + 1 − {n}, 0)",
+        total,
+        why=why + (f"; split {pb} + {pa}" if total else ""),
+        notes=notes,
+    )
+    return (pb, pa), step
+
+
+def _pad_sym(pad: Pad) -> str:
+    return "2p" if pad[0] == pad[1] else "p_before + p_after"
+
+
+def _pad_num(pad: Pad) -> str:
+    return f"2·{pad[0]}" if pad[0] == pad[1] else f"{pad[0]} + {pad[1]}"
+
+
+def _too_small(n: int, k: int, d: int, pad: Pad, keff: int, what: str) -> str:
+    dil = f" (dilated to {keff})" if d > 1 else ""
+    padded = n + pad[0] + pad[1]
+    need = -(-(keff - n) // 2)
+    fix = f"use a kernel ≤ {padded if d == 1 else 'the padded input'}"
+    if what == "kernel":
+        fix += f" or padding ≥ {need}"
+    return f"{what} {k}{dil} is larger than the padded input {padded} ({n} + {pad[0]} + {pad[1]}); {fix}"
+
+
+def _conv_why(n: int, keff: int, pad: Pad, s: int, out: int, axis: str) -> str:
+    padded = n + pad[0] + pad[1]
+    return (
+        f"a {keff}-wide window fits at {out} positions, {s} apart, along the {padded} padded {_ROWS[axis]}s"
+        if s > 1
+        else f"a {keff}-wide window slides over the {padded} padded {_ROWS[axis]}s and fits at {out} positions"
+    )
+
+
+def _decimal(x: Fraction, places: int = 3) -> str:
+    """An exact-looking decimal of a fraction, with integer arithmetic (sizes may be 10**30)."""
+    whole, rest = divmod(x.numerator, x.denominator)
+    scaled = rest * 10**places
+    digits = str(scaled // x.denominator).rjust(places, "0").rstrip("0")
+    approx = "…" if scaled % x.denominator else ""
+    return f"{whole}.{digits}{approx}" if digits else f"{whole}{'.0…' if approx else ''}"
+
+
+def _nearest_divisors(num: int, s: int, reach: int = 64) -> list[int]:
+    """The strides closest to s (one below, one above, within `reach`) that divide num exactly."""
+    below = next((t for t in range(s - 1, max(s - reach, 1), -1) if num % t == 0), 1)
+    above = next((t for t in range(s + 1, min(s + reach, num) + 1) if num % t == 0), None)
+    return [below] + ([above] if above else [])
+
+
+def _remainder_notes(n: int, k: int, s: int, pad: Pad, d: int, num: int, axis: str) -> list[str]:
+    """cs231n's "(10 − 3)/2 + 1 = 4.5": explain the fraction instead of silently flooring it."""
+    r = num % s
+    if r == 0:
+        return []
+    from fractions import Fraction  # only on this teaching path: keeps `shape` start-up lean
+
+    exact = Fraction(num, s) + 1
+    rows = _ROWS[axis]
+    pb, pa = pad
+    lost = f"the last {r} {rows}{'s' if r > 1 else ''} of the padded input {'are' if r > 1 else 'is'} never covered by any window"
+    if r <= pa:
+        lost += " (only padding, so no data is lost)"
+    keff = effective_kernel(k, d)
+    notes = [
+        f"{axis}: ({n} + {_pad_num(pad)} − {keff})/{s} + 1 = {_decimal(exact)} is not a whole number; "
+        f"the floor keeps {num // s + 1}, so {lost}."
+    ]
+    fixes = []
+    extra = s - r  # padding that would complete one more window
+    if pb == pa:
+        if extra % 2 == 0:
+            fixes.append(f"padding {pb + extra // 2} (output {num // s + 2})")
+        elif r % 2 == 0 and pb >= r // 2:
+            fixes.append(f"padding {pb - r // 2} (output {num // s + 1})")
+        else:
+            fixes.append(f"padding {pb} before and {pa + extra} after (output {num // s + 2})")
+    near = _nearest_divisors(num, s)
+    if near:
+        fixes.append("stride " + " or ".join(f"{t} (output {num // t + 1})" for t in near))
+    if fixes:
+        notes.append(f"{axis}: to cover every {rows} exactly, use " + "; or ".join(fixes) + ".")
+    return notes

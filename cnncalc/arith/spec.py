@@ -1,0 +1,300 @@
+"""The network spec language: a plain-text network, one layer per line or between `|`.
+
+    input 2x96x96              # C x H x W, channels first
+    conv 8 k=5 s=1 p=0 d=1 g=1 bias=true
+    tconv 16 k=4 s=2 p=1 op=0
+    maxpool k=4                # s defaults to k; also p=, d=, ceil=true
+    avgpool k=2
+    gap                        # global average pooling
+    bn | relu | sigmoid | tanh | leakyrelu | softmax | dropout 0.5 | flatten
+    fc 100                     # aliases: dense, linear
+    conv 8 k=5 -> 8x92x92      # a claim of the output shape, for `check`
+
+Parsing only checks the text; shapes are worked out by `cnncalc.arith.network.walk`.
+
+>>> net = parse_spec("input 1x28x28 | conv 8 k=3 p=1 | relu")
+>>> [layer.kind for layer in net.layers]
+['conv', 'relu']
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field, replace
+
+from cnncalc.arith.errors import UsageError
+from cnncalc.arith.parsing import fmt_shape, parse_bool, parse_int, parse_padding, parse_sizes
+
+# canonical name → accepted spellings
+ALIASES = {
+    "input": ("input", "in"),
+    "conv": ("conv", "conv1d", "conv2d", "conv3d", "convolution"),
+    "tconv": ("tconv", "convtranspose", "convtranspose2d", "deconv", "transposedconv", "upconv"),
+    "maxpool": ("maxpool", "maxpool2d", "maxpooling", "maxpooling2d", "max"),
+    "avgpool": ("avgpool", "avgpool2d", "averagepooling", "averagepooling2d", "avg"),
+    "gap": ("gap", "globalavgpool", "globalaveragepooling", "globalaveragepooling2d", "adaptiveavgpool"),
+    "bn": ("bn", "batchnorm", "batchnorm2d", "batchnormalization"),
+    "relu": ("relu",),
+    "leakyrelu": ("leakyrelu", "lrelu"),
+    "sigmoid": ("sigmoid",),
+    "tanh": ("tanh",),
+    "softmax": ("softmax",),
+    "dropout": ("dropout",),
+    "flatten": ("flatten",),
+    "fc": ("fc", "dense", "linear"),
+}
+_CANON = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
+
+# option spellings → canonical option names
+_OPTION_ALIASES = {
+    "k": "k", "kernel": "k", "kernel_size": "k",
+    "s": "s", "stride": "s",
+    "p": "p", "pad": "p", "padding": "p",
+    "d": "d", "dilation": "d",
+    "g": "g", "groups": "g",
+    "bias": "bias",
+    "ceil": "ceil", "ceil_mode": "ceil",
+    "op": "op", "output_padding": "op",
+    "slope": "slope", "negative_slope": "slope",
+    "rate": "rate",
+}
+OPTIONS = {
+    "conv": ("k", "s", "p", "d", "g", "bias"),
+    "tconv": ("k", "s", "p", "d", "g", "bias", "op"),
+    "maxpool": ("k", "s", "p", "d", "ceil"),
+    "avgpool": ("k", "s", "p", "ceil"),
+    "fc": ("bias",),
+    "leakyrelu": ("slope",),
+    "dropout": ("rate",),
+}
+SPATIAL = ("conv", "tconv", "maxpool", "avgpool")
+ACTIVATIONS = ("relu", "leakyrelu", "sigmoid", "tanh", "softmax")
+_POSITIONAL = {"conv": "out channels", "tconv": "out channels", "fc": "out features"}
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One parsed layer. Sizes are as written (one value or one per axis), resolved by the walk."""
+
+    number: int
+    kind: str
+    text: str
+    units: int | None = None
+    kernel: tuple[int, ...] | None = None
+    stride: tuple[int, ...] | None = None
+    padding: str | tuple[int, ...] = (0,)
+    dilation: tuple[int, ...] = (1,)
+    groups: int = 1
+    bias: bool = True
+    ceil: bool = False
+    output_padding: tuple[int, ...] = (0,)
+    rate: float = 0.5
+    slope: float = 0.01
+    claim: tuple[int, ...] | None = None
+    line: int = 0
+
+    def describe(self) -> str:
+        """The canonical spec text of this layer, defaults left out: `conv 8 k=5`."""
+        parts = [self.kind]
+        if self.units is not None:
+            parts.append(str(self.units))
+        if self.kind == "dropout":
+            parts.append(f"{self.rate:g}")
+        if self.kind == "leakyrelu" and self.slope != 0.01:
+            parts.append(f"slope={self.slope:g}")
+        if self.kernel is not None:
+            parts.append(f"k={_sz(self.kernel)}")
+        default_stride = self.kernel if self.kind in ("maxpool", "avgpool") else (1,)
+        if self.stride is not None and self.stride != default_stride:
+            parts.append(f"s={_sz(self.stride)}")
+        if self.padding not in ((0,), "valid"):
+            parts.append(f"p={self.padding if isinstance(self.padding, str) else _sz(self.padding)}")
+        if self.dilation != (1,):
+            parts.append(f"d={_sz(self.dilation)}")
+        if self.groups != 1:
+            parts.append(f"g={self.groups}")
+        if self.output_padding != (0,):
+            parts.append(f"op={_sz(self.output_padding)}")
+        if self.ceil:
+            parts.append("ceil=true")
+        if not self.bias and self.kind in ("conv", "tconv", "fc"):
+            parts.append("bias=false")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """A parsed network: an optional input shape (C, *spatial) and its layers in order."""
+
+    input_shape: tuple[int, ...] | None
+    layers: tuple[LayerSpec, ...]
+    comments: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_text(self, sep: str = "\n") -> str:
+        lines = [f"input {fmt_shape(self.input_shape).replace('×', 'x')}"] if self.input_shape else []
+        for layer in self.layers:
+            text = layer.describe()
+            if layer.claim is not None:
+                text += f" -> {'x'.join(map(str, layer.claim))}"
+            lines.append(text)
+        return sep.join(lines)
+
+    def with_input(self, shape: tuple[int, ...] | None) -> NetworkSpec:
+        return replace(self, input_shape=shape) if shape is not None else self
+
+
+def parse_spec(text: str) -> NetworkSpec:
+    """Parse a spec; every error is a `UsageError` naming the layer, the token and what was expected."""
+    input_shape: tuple[int, ...] | None = None
+    layers: list[LayerSpec] = []
+    for lineno, raw_line in enumerate(text.splitlines() or [""], start=1):
+        for chunk in raw_line.split("#", 1)[0].split("|"):
+            chunk = chunk.strip()
+            if not chunk:
+                continue
+            number = len(layers) + 1
+            if _canon_kind(chunk.split()[0]) == "input":
+                if layers:
+                    raise UsageError(f"layer {number}: 'input' must come first, before {layers[0].describe()!r}")
+                input_shape = _parse_input(chunk)
+                continue
+            layers.append(parse_layer(chunk, number, lineno))
+    if not layers:
+        raise UsageError("the spec has no layers; write e.g. 'conv 8 k=3 | maxpool k=2'")
+    return NetworkSpec(input_shape, tuple(layers))
+
+
+def parse_input_shape(text: str, what: str = "input") -> tuple[int, ...]:
+    """`'2x96x96'` → (2, 96, 96): channels first, then 1 to 3 spatial sizes."""
+    shape = parse_sizes(text, what, max_axes=4)
+    if len(shape) < 2:
+        raise UsageError(
+            f"{what} {text!r} needs channels and spatial sizes, channels first: e.g. 1x28x28 (C×H×W)"
+        )
+    return shape
+
+
+def _parse_input(chunk: str) -> tuple[int, ...]:
+    tokens = chunk.split()
+    if len(tokens) != 2:
+        raise UsageError(f"input: expected one shape like 'input 2x96x96' (C×H×W), got {chunk!r}")
+    return parse_input_shape(tokens[1])
+
+
+def _canon_kind(token: str) -> str | None:
+    return _CANON.get(token.lower().replace("_", "").replace("-", ""))
+
+
+def parse_layer(chunk: str, number: int, line: int = 0) -> LayerSpec:
+    where = f"layer {number} ({chunk.strip()})"
+    claim = None
+    if "->" in chunk:
+        chunk, claim_text = chunk.split("->", 1)
+        try:
+            claim = parse_sizes(claim_text.strip(), "claim", max_axes=4)
+        except UsageError as e:
+            raise UsageError(f"{where}: the claim after '->' must be a shape like 8x92x92 ({e})") from None
+    tokens = chunk.split()
+    kind = _canon_kind(tokens[0])
+    if kind is None:
+        names = sorted(_CANON)
+        close = difflib.get_close_matches(tokens[0].lower(), names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UsageError(
+            f"{where}: unknown layer {tokens[0]!r}{hint}; expected one of "
+            + ", ".join(n for n in ALIASES if n != "input")
+        )
+    fields: dict = {}
+    positional = [t for t in tokens[1:] if "=" not in t]
+    options = [t for t in tokens[1:] if "=" in t]
+    allowed = OPTIONS.get(kind, ())
+    # positional values
+    if kind in _POSITIONAL:
+        if not positional:
+            raise UsageError(f"{where}: missing the number of {_POSITIONAL[kind]}, e.g. '{kind} 8 ...'")
+        fields["units"] = _int(positional.pop(0), where, _POSITIONAL[kind])
+    elif kind in ("maxpool", "avgpool") and positional:
+        fields["kernel"] = _sizes(positional.pop(0), where, "k")
+    elif kind == "dropout" and positional:
+        fields["rate"] = _rate(positional.pop(0), where)
+    elif kind == "leakyrelu" and positional:
+        fields["slope"] = _float(positional.pop(0), where, "slope")
+    if positional:
+        raise UsageError(f"{where}: unexpected {positional[0]!r}; options are written name=value ({_allowed(kind)})")
+    for opt in options:
+        name, _, value = opt.partition("=")
+        key = _OPTION_ALIASES.get(name.lower())
+        if kind == "dropout" and name.lower() == "p":
+            key = "rate"
+        if key is None or key not in allowed:
+            raise UsageError(f"{where}: unknown option {name!r} for {kind}; {_allowed(kind)}")
+        if not value:
+            raise UsageError(f"{where}: option {name!r} has no value; write {name}=VALUE")
+        if key == "k":
+            fields["kernel"] = _sizes(value, where, "k")
+        elif key == "s":
+            fields["stride"] = _sizes(value, where, "s")
+        elif key == "d":
+            fields["dilation"] = _sizes(value, where, "d")
+        elif key == "op":
+            fields["output_padding"] = _sizes(value, where, "op", minimum=0)
+        elif key == "p":
+            try:
+                fields["padding"] = parse_padding(value, "p")
+            except UsageError as e:
+                raise UsageError(f"{where}: {e}") from None
+        elif key == "g":
+            fields["groups"] = _int(value, where, "g")
+        elif key in ("bias", "ceil"):
+            try:
+                fields[key] = parse_bool(value, key)
+            except UsageError as e:
+                raise UsageError(f"{where}: {e}") from None
+        elif key == "rate":
+            fields["rate"] = _rate(value, where)
+        elif key == "slope":
+            fields["slope"] = _float(value, where, "slope")
+    if kind in SPATIAL and "kernel" not in fields:
+        raise UsageError(f"{where}: missing the kernel size; write k=N or k=AxB, e.g. '{kind} ... k=3'")
+    if kind in ("maxpool", "avgpool") and "stride" not in fields:
+        fields["stride"] = fields["kernel"]
+    spec = LayerSpec(number=number, kind=kind, text="", claim=claim, line=line, **fields)
+    return replace(spec, text=spec.describe())
+
+
+def _allowed(kind: str) -> str:
+    opts = OPTIONS.get(kind, ())
+    return f"{kind} takes {', '.join(o + '=' for o in opts)}" if opts else f"{kind} takes no options"
+
+
+def _sizes(value: str, where: str, name: str, minimum: int = 1) -> tuple[int, ...]:
+    try:
+        return parse_sizes(value, name, minimum=minimum)
+    except UsageError as e:
+        raise UsageError(f"{where}: {e}") from None
+
+
+def _int(value: str, where: str, name: str) -> int:
+    try:
+        return parse_int(value, name)
+    except UsageError as e:
+        raise UsageError(f"{where}: {e}") from None
+
+
+def _float(value: str, where: str, name: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise UsageError(f"{where}: {name} {value!r} is not a number") from None
+
+
+def _rate(value: str, where: str) -> float:
+    rate = _float(value, where, "dropout rate")
+    if not 0 <= rate < 1:
+        raise UsageError(f"{where}: dropout rate {value} must be in [0, 1), e.g. dropout 0.5")
+    return rate
+
+
+def _sz(values: tuple[int, ...]) -> str:
+    return "x".join(map(str, values))
+

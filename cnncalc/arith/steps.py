@@ -1,0 +1,48 @@
+"""`Step`: one line of worked arithmetic, the unit every explanation is built from."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Step:
+    """`label = formula = substituted = value`, and why it matters.
+
+    >>> Step("H_out", "⌊(H_in − k)/s⌋ + 1", "⌊(96 − 5)/1⌋ + 1", 92).line()
+    'H_out = ⌊(H_in − k)/s⌋ + 1 = ⌊(96 − 5)/1⌋ + 1 = 92'
+    """
+
+    label: str
+    formula: str
+    substituted: str
+    value: int | float | str
+    why: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def line(self) -> str:
+        parts = [self.label, self.formula]
+        if self.substituted and self.substituted not in (self.formula, fmt_value(self.value)):
+            parts.append(self.substituted)
+        parts.append(fmt_value(self.value))
+        return " = ".join(parts)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["notes"] = list(self.notes)
+        d["text"] = self.line()
+        return d
+
+
+def fmt_value(v: int | float | str) -> str:
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, int):
+        # group long numbers as torchinfo does (604,176,384); short ones stay as written in notes (5184)
+        return f"{v:,}" if abs(v) >= 100_000 else str(v)
+    return v
+
+
+def group_digits(n: int) -> str:
+    """12345678 → '12,345,678' (how torchinfo and Keras print counts)."""
+    return f"{n:,}"

@@ -1,0 +1,1 @@
+"""The typer command-line interface: parse → call the core → render. One module per command group."""

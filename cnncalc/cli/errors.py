@@ -1,0 +1,45 @@
+"""How the CLI reports failures: a message on stderr and an exit code, never a traceback.
+
+Domain errors (`CnnCalcError`) exit 1, malformed values (`UsageError`) exit 2, as Click does.
+`cnncalc --traceback COMMAND` re-raises instead, for bug reports.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+
+from cnncalc.arith.errors import CnnCalcError
+
+SHOW_TRACEBACK = {"on": False}
+
+
+def fail(message: str, code: int = 1, hint: str = "") -> typer.Exit:
+    """Print `error: message` (and a hint) to stderr and return the Exit to raise."""
+    sys.stderr.write(f"error: {message}\n")
+    if hint:
+        sys.stderr.write(f"hint: {hint}\n")
+    return typer.Exit(code=code)
+
+
+@contextmanager
+def reported(command: str = "") -> Iterator[None]:
+    """Turn core errors into clean exits; anything unexpected still gets a one-line message."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except CnnCalcError as e:
+        if SHOW_TRACEBACK["on"]:
+            raise
+        hint = f"see `cnncalc {command} --help`" if command and e.exit_code == 2 else ""
+        raise fail(str(e), e.exit_code, hint) from None
+    except KeyboardInterrupt:
+        raise fail("interrupted", 130) from None
+    except (OSError, ValueError, OverflowError, MemoryError, RecursionError) as e:
+        if SHOW_TRACEBACK["on"]:
+            raise
+        raise fail(f"{type(e).__name__}: {e}", 1, "run with `cnncalc --traceback ...` to see where") from None

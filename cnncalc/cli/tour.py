@@ -1,0 +1,64 @@
+"""`cnncalc tour`: a non-interactive walk through every feature on built-in examples.
+
+Each command module contributes `TOUR = [(heading, argv), ...]`; the tour runs those commands
+in-process, in the order of `COMMAND_MODULES`, so it always shows what the commands really print.
+"""
+
+import importlib
+import sys
+from typing import Annotated
+
+import typer
+
+from cnncalc.cli.errors import reported
+
+
+def tour_entries() -> list[tuple[str, list[str]]]:
+    from cnncalc.cli.app import COMMAND_MODULES
+
+    entries: list[tuple[str, list[str]]] = []
+    for name in COMMAND_MODULES:
+        entries.extend(getattr(importlib.import_module(name), "TOUR", []))
+    return entries
+
+
+def tour(
+    only: Annotated[
+        str | None,
+        typer.Option("--only", help="Run only the stops whose command starts with this word, e.g. shape."),
+    ] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the stops without running them.")] = False,
+) -> None:
+    """A guided walk through cnncalc's features on built-in examples (non-interactive).
+
+    \b
+    Examples:
+      cnncalc tour
+      cnncalc tour --only rf
+      cnncalc tour --list
+    """
+    from cnncalc.cli.app import app
+
+    with reported("tour"):
+        entries = [(h, a) for h, a in tour_entries() if only is None or a[0] == only]
+        if not entries:
+            raise typer.BadParameter(f"no tour stop runs {only!r}", param_hint="--only")
+        command = typer.main.get_command(app)
+        for i, (heading, argv) in enumerate(entries, 1):
+            shown = " ".join(a if a and " " not in a and "|" not in a else f'"{a}"' for a in argv)
+            sys.stdout.write(f"\n━━ {i}/{len(entries)} {heading}\n$ cnncalc {shown}\n\n")
+            if list_:
+                continue
+            sys.stdout.flush()
+            try:
+                command.main(argv, prog_name="cnncalc", standalone_mode=False)
+            except typer.Exit as e:
+                if e.exit_code not in (0, None):
+                    raise
+        sys.stdout.write(
+            "\nThat was the tour. `cnncalc COMMAND --help` shows each command's options and examples.\n"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("tour")(tour)

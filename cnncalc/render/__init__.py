@@ -1,0 +1,1 @@
+"""Rendering: results and their Steps → text, rich renderables, SVG/HTML and JSON."""

@@ -1,0 +1,168 @@
+"""Text for the calculator commands (`shape`, `params`, `rf`): tables, then the working, then notes.
+
+Standard library only; see `cnncalc.render.text` for why these commands do not use rich.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from cnncalc.arith.parsing import fmt_shape
+from cnncalc.arith.steps import Step, group_digits
+from cnncalc.render.text import PLAIN, Styler, box_table, join_blocks, render_notes, render_step
+
+if TYPE_CHECKING:  # the network walk is only needed by `rf`; keep `shape` start-up lean
+    from fractions import Fraction
+
+    from cnncalc.arith.network import NetworkResult, RFRow
+    from cnncalc.arith.params import ParamCount
+    from cnncalc.arith.sizes import ShapeResult
+
+OP_NAMES = {
+    "conv": "convolution",
+    "maxpool": "max pooling",
+    "avgpool": "average pooling",
+    "tconv": "transposed convolution",
+}
+
+
+def _pad_text(pad: tuple[int, int]) -> str:
+    return str(pad[0]) if pad[0] == pad[1] else f"{pad[0]}+{pad[1]}"
+
+
+def render_shape(
+    res: ShapeResult,
+    channels: tuple[int, int] | None = None,
+    params: ParamCount | None = None,
+    extra_steps: Sequence[Step] = (),
+    style: Styler = PLAIN,
+    width: int = 100,
+) -> str:
+    """The summary line, a per-axis table, the worked formula of every axis, and teaching notes."""
+    dims = len(res.input)
+    head_in, head_out = fmt_shape(res.input), fmt_shape(res.output)
+    if channels:
+        head_in = f"{channels[0]}×{head_in}"
+        head_out = f"{channels[1]}×{head_out}"
+    title = f"{OP_NAMES[res.op]} ({dims}-D): {head_in} → {style(head_out, 'bold', 'green')}"
+    headers = ["axis", "input", "kernel", "stride", "padding", "dilation"]
+    if res.op == "tconv":
+        headers.append("out pad")
+    headers.append("output")
+    rows = []
+    for i, ax in enumerate(res.axes):
+        row: list[object] = [ax.axis, ax.n, ax.k, ax.s, _pad_text(ax.pad), ax.d]
+        if res.op == "tconv":
+            row.append(res.output_padding[i])
+        row.append(ax.out)
+        rows.append(row)
+    mode = f" (padding '{res.padding_mode}')" if res.padding_mode else ""
+    ceil = " (ceil mode)" if res.ceil else ""
+    table = box_table(headers, rows, style=style)
+    axes, axis_notes = res.axes, [n for a in res.axes for n in a.notes]
+    alike = dims > 1 and len({(a.n, a.k, a.s, a.d, a.pad) for a in res.axes}) == 1
+    if alike:
+        # every axis has the same numbers: work one and say it holds for all
+        names = " and ".join(a.axis for a in res.axes)
+        axes = res.axes[:1]
+        axis_notes = [n.replace(f"{axes[0].axis}: ", f"{names}: ", 1) for n in axes[0].notes]
+    working = "\n".join(render_step(s, style, width) for a in axes for s in a.steps)
+    if alike:
+        working += (
+            f"\n  ({', '.join(a.axis + '_out' for a in res.axes[1:])} alike: the same numbers on every axis)"
+        )
+    blocks = [title + mode + ceil, table, style("Working", "bold") + "\n" + working]
+    if params is not None or extra_steps:
+        steps = list(params.steps if params else ()) + list(extra_steps)
+        blocks.append(
+            style("Parameters", "bold") + "\n" + "\n".join(render_step(s, style, width) for s in steps)
+        )
+    notes = list(res.notes) + axis_notes + (list(params.notes) if params else [])
+    blocks.append(render_notes(notes, style, width))
+    return join_blocks(*blocks)
+
+
+def render_params(
+    pc: ParamCount,
+    title: str,
+    extra_steps: Sequence[Step] = (),
+    extra_notes: Sequence[str] = (),
+    style: Styler = PLAIN,
+    width: int = 100,
+) -> str:
+    rows = [
+        ["weights", group_digits(pc.weights)],
+        ["biases", group_digits(pc.biases)],
+        ["total", group_digits(pc.total)],
+    ]
+    table = box_table(["", "count"], rows, style=style)
+    working = "\n".join(render_step(s, style, width) for s in (*pc.steps, *extra_steps))
+    return join_blocks(
+        f"{title}: {style(group_digits(pc.total), 'bold', 'green')} parameters",
+        table,
+        style("Working", "bold") + "\n" + working,
+        render_notes([*pc.notes, *extra_notes], style, width),
+    )
+
+
+def _axes(values: Sequence[int | Fraction] | None) -> str:
+    if values is None:
+        return "?"
+    texts = [_frac(v) for v in values]
+    return texts[0] if len(set(texts)) == 1 else "×".join(texts)
+
+
+def _frac(v: int | Fraction) -> str:
+    if isinstance(v, int) or v.denominator == 1:
+        return str(int(v))
+    return f"{float(v):g}"
+
+
+def render_rf(
+    rf: tuple[int, ...], rows: Sequence[RFRow], net: NetworkResult, style: Styler = PLAIN, width: int = 100
+) -> str:
+    """Back-recursion from the last layer to the first, then the forward view (RF, jump, start)."""
+    title = f"Receptive field: {style(_axes(rf), 'bold', 'green')}"
+    if len(set(rf)) == 1 and len(rf) > 1:
+        title += f" ({'×'.join(str(v) for v in rf)} input pixels)"
+    back = box_table(
+        ["#", "layer", "k", "s", "d", "RF_{i+1}", "RF_i"],
+        [
+            [r.number, r.text, _axes(r.k), _axes(r.s), _axes(r.d), _axes(r.rf_out), _axes(r.rf_in)]
+            for r in rows
+        ],
+        title="Back-recursion, last layer first: RF_i = (RF_{i+1} − 1)·s_i + d_i·(k_i − 1) + 1",
+        style=style,
+    )
+    working = []
+    for r in rows:
+        # axes with identical numbers need one line, not one per axis
+        shown = r.steps if len({s.substituted for s in r.steps}) > 1 else r.steps[:1]
+        for s in shown:
+            label = f"layer {r.number} {s.label if len(shown) > 1 else 'RF'}"
+            working.append(render_step(Step(label, s.formula, s.substituted, s.value, s.why), style, width))
+    shapes = net.input_shape is not None
+    forward = box_table(
+        ["#", "layer"] + (["output"] if shapes else []) + ["RF", "jump", "start"],
+        [
+            [lr.layer.number, lr.layer.describe()]
+            + ([fmt_shape(lr.output_shape) if lr.output_shape else ""] if shapes else [])
+            + [_axes(lr.rf), _axes(lr.jump), _axes(lr.start)]
+            for lr in net.layers
+        ],
+        title="Forward view: jump = distance between neighbouring units, start = centre of the first unit",
+        style=style,
+    )
+    notes = [
+        "One unit after the last layer sees RF_1 input pixels per axis; padding does not change the size, "
+        "only where the window sits (start).",
+        *net.notes,
+    ]
+    return join_blocks(
+        title,
+        back,
+        style("Working", "bold") + "\n" + "\n".join(working),
+        forward,
+        render_notes(notes, style, width),
+    )

@@ -1,0 +1,36 @@
+"""The calculator commands must start fast: no numpy and no rich on their path."""
+
+import subprocess
+import sys
+
+import pytest
+
+PROBE = """
+import sys, runpy, io, contextlib
+sys.argv = ["cnncalc", *{args!r}]
+out = io.StringIO()
+try:
+    with contextlib.redirect_stdout(out):
+        runpy.run_module("cnncalc", run_name="__main__")
+except SystemExit as e:
+    assert e.code in (0, None), e.code
+assert out.getvalue(), "the command printed nothing"
+print(sorted(m for m in sys.modules if m.split(".")[0] in ("numpy", "rich", "torch")))
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["shape", "--input", "96", "--kernel", "5"],
+        ["params", "--cin", "3", "--cout", "192", "--k", "3"],
+        ["rf", "conv 1 k=3 | conv 1 k=3"],
+        ["shape", "--input", "96", "--kernel", "5", "--json"],
+    ],
+    ids=["shape", "params", "rf", "shape-json"],
+)
+def test_calculator_does_not_import_numpy_or_rich(args):
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=args)], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout
