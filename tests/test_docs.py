@@ -1,0 +1,83 @@
+"""The documentation shows real output: README's console blocks and the formula reference's
+examples are run and compared with what the commands print today."""
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# commands whose output depends on time or randomness are run, but not compared line by line
+UNSTABLE = ("train", "tour", "quiz", "predict", "show", "gradcheck", "lesson")
+
+
+def console_blocks(path: Path) -> list[tuple[list[str], list[str]]]:
+    """(argv, shown output lines) for every `$ cnncalc ...` in a ```console block."""
+    blocks = re.findall(r"```console\n(.*?)```", path.read_text(encoding="utf-8"), flags=re.S)
+    found = []
+    for block in blocks:
+        lines = block.rstrip("\n").split("\n")
+        start = [i for i, line in enumerate(lines) if line.startswith("$ cnncalc")]
+        for j, i in enumerate(start):
+            end = start[j + 1] if j + 1 < len(start) else len(lines)
+            found.append((shlex.split(lines[i][2:])[1:], lines[i + 1 : end]))
+    return found
+
+
+README_BLOCKS = console_blocks(ROOT / "README.md")
+DOC_BLOCKS = [(p.name, b) for p in sorted((ROOT / "docs").glob("*.md")) for b in console_blocks(p)]
+
+
+@pytest.mark.parametrize(("argv", "shown"), README_BLOCKS, ids=[" ".join(a)[:50] for a, _ in README_BLOCKS])
+def test_readme_output_is_real(cli, argv, shown):
+    result = cli(*argv)
+    assert result.exit_code == 0, result.output
+    if argv[0] in UNSTABLE:
+        return
+    actual = result.stdout.rstrip("\n").split("\n")
+    if shown and shown[-1].startswith("…"):
+        shown = shown[:-1]  # an elided tail
+    assert actual[: len(shown)] == shown
+
+
+@pytest.mark.parametrize(
+    ("doc", "block"), DOC_BLOCKS, ids=[f"{d}:{' '.join(b[0])[:40]}" for d, b in DOC_BLOCKS]
+)
+def test_docs_console_output_is_real(cli, doc, block):
+    argv, shown = block
+    result = cli(*argv)
+    assert result.exit_code == 0, result.output
+    if argv[0] in UNSTABLE:
+        return
+    actual = result.stdout.rstrip("\n").split("\n")
+    if shown and shown[-1].startswith("…"):
+        shown = shown[:-1]
+    assert actual[: len(shown)] == shown
+
+
+FORMULA_EXAMPLES = [
+    # (command as written in docs/formulas.md, a number the doc says it gives)
+    ("shape --input 96 --kernel 5", "⌊91/1⌋ + 1"),
+    ("shape --input 7 --kernel 3 --stride 2 --padding 1", "⌊6/2⌋ + 1"),
+    ("shape --input 10 --kernel 3 --stride 2", "4.5 is not a whole number"),
+    ("shape --input 28 --kernel 4 --padding same", "1 top, 2 bottom"),
+    ("shape --op maxpool --input 92 --kernel 4", "92×92 → 23×23"),
+    ("shape --op maxpool --input 5 --kernel 2 --ceil", "5×5 → 3×3"),
+    ("shape --op maxpool --input 5 --kernel 2 --stride 2 --padding 1 --ceil", "start at 6 ≥ 5 + 1"),
+    ("shape --op tconv --input 4 --kernel 4 --stride 2 --padding 1", "4×4 → 8×8"),
+    ("params --cin 3 --cout 192 --k 3", "5,376"),
+    ("params --cin 32 --cout 32 --k 3 --groups 32 --no-bias", "288"),
+    ("params --fc --cin 576 --cout 64", "36,928"),
+    ("params --cin 3 --cout 8 -k 3 --input 10x10", "13824"),
+    ('rf "conv 1 k=3 | conv 1 k=3"', "Receptive field: 5"),
+    ('rf "conv 8 k=3 d=2 | conv 8 k=3 s=2 | maxpool k=2"', "Receptive field: 9"),
+]
+
+
+@pytest.mark.parametrize(("command", "needle"), FORMULA_EXAMPLES, ids=[c for c, _ in FORMULA_EXAMPLES])
+def test_formula_reference_examples(cli, command, needle):
+    assert f"`cnncalc {command}`" in (ROOT / "docs" / "formulas.md").read_text(encoding="utf-8")
+    result = cli(*shlex.split(command))
+    assert result.exit_code == 0, result.output
+    assert needle in result.stdout
