@@ -39,6 +39,13 @@ def reported(command: str = "") -> Iterator[None]:
         raise fail(str(e), e.exit_code, hint) from None
     except KeyboardInterrupt:
         raise fail("interrupted", 130) from None
+    except BrokenPipeError:
+        # `cnncalc ... | head`: the reader left; stop quietly, as Unix tools do
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(code=141) from None
     except (OSError, ValueError, OverflowError, MemoryError, RecursionError) as e:
         if SHOW_TRACEBACK["on"]:
             raise
