@@ -1,0 +1,528 @@
+"""Step-through convolution and pooling: every output cell with its arithmetic written out.
+
+Convolution (cross-correlation, as in PyTorch's `conv2d`), for output channel o at (i, j):
+
+    out[o, i, j] = b[o] + Σ_c Σ_u Σ_v x_pad[c, i·s_h + u·d_h, j·s_w + v·d_w] · K[o, c, u, v]
+
+Pooling takes the max, mean or sum of each window, channel by channel. The output sizes come from
+`cnncalc.arith.sizes.layer_output`, the one place the size formula lives.
+
+>>> t = step_conv(np.array([[[0, 1, 2], [3, 4, 5], [6, 7, 8]]]), [np.array([[[0, 1], [2, 3]]])])
+>>> t.output_list()
+[[19, 25], [37, 43]]
+>>> t.cells[0].text
+'0×0 + 1×1 + 3×2 + 4×3 = 19'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cnncalc.arith.errors import CnnCalcError, UsageError
+from cnncalc.arith.parsing import fmt_shape
+from cnncalc.arith.sizes import ShapeResult, layer_output
+from cnncalc.lessons.matrix import fmt_number, pyvalue
+
+POOL_OPS = ("max", "avg", "sum")
+Pad = tuple[int, int]
+
+
+def term(a: int | float, b: int | float) -> str:
+    """`3×2`, with negative factors in parentheses: `2×(-1)`."""
+    fa, fb = fmt_number(a), fmt_number(b)
+    return f"{f'({fa})' if fa.startswith('-') else fa}×{f'({fb})' if fb.startswith('-') else fb}"
+
+
+def join_sum(parts: list[str]) -> str:
+    """`a + b + (-c)` → `a + b - c` reads like arithmetic on paper."""
+    out = parts[0] if parts else "0"
+    for p in parts[1:]:
+        out += f" - {p[1:]}" if p.startswith("-") else f" + {p}"
+    return out
+
+
+@dataclass(frozen=True)
+class ChannelSum:
+    """One input channel's share of an output cell: its products and their partial sum."""
+
+    channel: int
+    values: tuple[int | float, ...]
+    weights: tuple[int | float, ...]
+    padding: tuple[bool, ...]
+    total: int | float
+
+    @property
+    def text(self) -> str:
+        return f"{' + '.join(term(a, b) for a, b in zip(self.values, self.weights, strict=True))} = {fmt_number(self.total)}"
+
+    def to_dict(self) -> dict:
+        return {
+            "channel": self.channel,
+            "values": list(self.values),
+            "weights": list(self.weights),
+            "products": [a * b for a, b in zip(self.values, self.weights, strict=True)],
+            "padding": list(self.padding),
+            "sum": self.total,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class ConvCell:
+    """Output channel `kernel`, cell (`row`, `col`): its window, products, partial sums and value."""
+
+    kernel: int
+    row: int
+    col: int
+    top: int  # input row of the window's first tap (negative inside the top padding)
+    left: int
+    taps: tuple[tuple[int, int], ...]  # input (row, col) of every tap, row-major
+    channels: tuple[ChannelSum, ...]
+    bias: int | float | None
+    value: int | float
+
+    @property
+    def text(self) -> str:
+        """d2l's `0×0 + 1×1 + 3×2 + 4×3 = 19` for one channel; the channel sums and bias otherwise."""
+        if len(self.channels) == 1 and self.bias is None:
+            return self.channels[0].text
+        parts = [fmt_number(c.total) for c in self.channels]
+        if self.bias is not None:
+            parts.append(fmt_number(self.bias))
+        return f"{join_sum(parts)} = {fmt_number(self.value)}"
+
+    def to_dict(self) -> dict:
+        return {
+            "kernel": self.kernel,
+            "row": self.row,
+            "col": self.col,
+            "window": {"top": self.top, "left": self.left, "taps": [list(t) for t in self.taps]},
+            "channels": [c.to_dict() for c in self.channels],
+            "bias": self.bias,
+            "value": self.value,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class ConvTrace:
+    input: np.ndarray  # C×H×W
+    kernels: tuple[np.ndarray, ...]  # each C×kh×kw
+    bias: tuple[int | float, ...] | None
+    shape: ShapeResult
+    output: np.ndarray  # O×H_out×W_out
+    cells: tuple[ConvCell, ...]
+    integral: bool
+    threshold: float | None = None
+    relu: bool = False
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def padding(self) -> tuple[Pad, Pad]:
+        return self.shape.padding[0], self.shape.padding[1]
+
+    def output_list(self) -> list:
+        """A 2-D list for one kernel, 3-D for several (the `--json` contract)."""
+        out = [[[pyvalue(v, self.integral) for v in row] for row in ch] for ch in self.output]
+        return out[0] if len(out) == 1 else out
+
+    def activated(self) -> np.ndarray | None:
+        """ReLU then threshold (1 where value > T), as note 002 does; None when neither was asked for."""
+        a = self.output
+        if self.relu:
+            a = np.maximum(a, 0)
+        if self.threshold is not None:
+            a = (a > self.threshold).astype(np.int64)
+        return a if (self.relu or self.threshold is not None) else None
+
+    def cell(self, kernel: int, row: int, col: int) -> ConvCell:
+        h, w = self.output.shape[1:]
+        return self.cells[(kernel * h + row) * w + col]
+
+    def to_dict(self) -> dict:
+        d = {
+            "op": "conv",
+            "input_shape": list(self.input.shape),
+            "kernel_shape": [len(self.kernels), *self.kernels[0].shape],
+            "output_shape": list(self.output.shape),
+            "stride": list(self.shape.stride),
+            "padding": [list(p) for p in self.shape.padding],
+            "dilation": list(self.shape.dilation),
+            "bias": list(self.bias) if self.bias is not None else None,
+            "output": self.output_list(),
+        }
+        d["relu"] = self.relu
+        d["threshold"] = self.threshold
+        if self.relu:
+            d["relu_output"] = _nested(np.maximum(self.output, 0), self.integral)
+        act = self.activated()
+        if self.threshold is not None and act is not None:
+            d["thresholded"] = _nested(act, True)
+        d["size_steps"] = [s.to_dict() for s in self.shape.steps]
+        d["notes"] = list(self.notes + self.shape.all_notes)
+        d["steps"] = [c.to_dict() for c in self.cells]
+        return d
+
+
+def step_conv(
+    x: np.ndarray,
+    kernels: list[np.ndarray],
+    bias: list[int | float] | None = None,
+    stride: tuple[int, ...] | int = 1,
+    padding: str | int | tuple[int, ...] = 0,
+    dilation: tuple[int, ...] | int = 1,
+    threshold: float | None = None,
+    relu: bool = False,
+) -> ConvTrace:
+    """Convolve a C×H×W input with O kernels of C×kh×kw, recording every output cell."""
+    if x.ndim != 3:
+        raise UsageError(f"the input must be C×H×W, got {x.ndim} axes")
+    if not kernels:
+        raise UsageError("give at least one --kernel")
+    c_in = x.shape[0]
+    k0 = kernels[0].shape
+    for n, k in enumerate(kernels, 1):
+        if k.shape[0] != c_in:
+            raise CnnCalcError(
+                f"kernel {n} has {k.shape[0]} channel{'s' if k.shape[0] != 1 else ''} but the input has {c_in}; "
+                f"a kernel needs one {k.shape[1]}×{k.shape[2]} matrix per input channel, separated by '|'"
+            )
+        if k.shape != k0:
+            raise CnnCalcError(
+                f"kernel {n} is {fmt_shape(k.shape)} but kernel 1 is {fmt_shape(k0)}; "
+                "all kernels of one layer have the same size"
+            )
+    if bias is not None and len(bias) != len(kernels):
+        raise UsageError(
+            f"{len(bias)} bias value{'s' if len(bias) != 1 else ''} for {len(kernels)} kernel"
+            f"{'s' if len(kernels) != 1 else ''}; give one --bias per kernel"
+        )
+    shape = layer_output("conv", tuple(x.shape[1:]), tuple(k0[1:]), stride, padding, dilation)
+    (pt, pb), (pl, pr) = shape.padding
+    sh, sw = shape.stride
+    dh, dw = shape.dilation
+    kh, kw = k0[1:]
+    ho, wo = shape.output
+    integral = (
+        x.dtype.kind == "i"
+        and all(k.dtype.kind == "i" for k in kernels)
+        and all(isinstance(b, int) for b in bias or [])
+    )
+    dtype = np.int64 if integral else np.float64
+    xp = np.pad(x.astype(dtype), ((0, 0), (pt, pb), (pl, pr)))
+    mask = np.pad(np.zeros(x.shape, dtype=bool), ((0, 0), (pt, pb), (pl, pr)), constant_values=True)
+    out = np.zeros((len(kernels), ho, wo), dtype=dtype)
+    cells = []
+    for o, k in enumerate(kernels):
+        k = k.astype(dtype)
+        for i in range(ho):
+            for j in range(wo):
+                r0, c0 = i * sh, j * sw
+                rows = slice(r0, r0 + dh * (kh - 1) + 1, dh)
+                cols = slice(c0, c0 + dw * (kw - 1) + 1, dw)
+                win = xp[:, rows, cols]
+                pads = mask[:, rows, cols]
+                partial = (win * k).sum(axis=(1, 2))
+                value = partial.sum() + (bias[o] if bias is not None else 0)
+                out[o, i, j] = value
+                chans = tuple(
+                    ChannelSum(
+                        c + 1,
+                        tuple(pyvalue(v, integral) for v in win[c].ravel()),
+                        tuple(pyvalue(v, integral) for v in k[c].ravel()),
+                        tuple(bool(p) for p in pads[c].ravel()),
+                        pyvalue(partial[c], integral),
+                    )
+                    for c in range(c_in)
+                )
+                taps = tuple((r0 + u * dh - pt, c0 + v * dw - pl) for u in range(kh) for v in range(kw))
+                cells.append(
+                    ConvCell(
+                        o + 1,
+                        i,
+                        j,
+                        r0 - pt,
+                        c0 - pl,
+                        taps,
+                        chans,
+                        bias[o] if bias is not None else None,
+                        pyvalue(value, integral),
+                    )
+                )
+    notes = []
+    if (pt, pb, pl, pr) != (0, 0, 0, 0):
+        notes.append(
+            f"Zero padding: {pt} row(s) on top, {pb} at the bottom, {pl} column(s) left, {pr} right; "
+            "padding cells count as 0 in the products."
+        )
+    return ConvTrace(
+        x,
+        tuple(kernels),
+        tuple(bias) if bias is not None else None,
+        shape,
+        out,
+        tuple(cells),
+        integral,
+        threshold,
+        relu,
+        tuple(notes),
+    )
+
+
+# -- pooling --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PoolCell:
+    """One pooled value: the real input cells of its window, the result, and (max) the winner."""
+
+    channel: int
+    row: int
+    col: int
+    top: int
+    left: int
+    cells: tuple[tuple[int, int], ...]  # input (row, col) of the window's real cells, row-major
+    values: tuple[int | float, ...]
+    padding_cells: int  # window cells in the padding (they never win a max; they count in an avg)
+    divisor: int
+    value: int | float
+    winner: tuple[int, int] | None
+    op: str
+
+    @property
+    def text(self) -> str:
+        vals = ", ".join(fmt_number(v) for v in self.values)
+        if self.op == "max":
+            r, c = self.winner or (0, 0)
+            return f"max({vals}) = {fmt_number(self.value)}, from input row {r}, column {c}"
+        total = join_sum([fmt_number(v) for v in self.values])
+        if self.op == "sum":
+            return f"{total} = {fmt_number(self.value)}"
+        pad = (
+            f" + {self.padding_cells} padding zero{'s' if self.padding_cells > 1 else ''}"
+            if self.padding_cells
+            else ""
+        )
+        return f"({total}{pad})/{self.divisor} = {fmt_number(self.value)}"
+
+    def to_dict(self) -> dict:
+        return {
+            "channel": self.channel,
+            "row": self.row,
+            "col": self.col,
+            "window": {"top": self.top, "left": self.left, "cells": [list(c) for c in self.cells]},
+            "values": list(self.values),
+            "padding_cells": self.padding_cells,
+            "divisor": self.divisor if self.op == "avg" else None,
+            "winner": list(self.winner) if self.winner else None,
+            "value": self.value,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class Route:
+    """Backward pass: the upstream gradient of one output cell and where it goes."""
+
+    channel: int
+    row: int
+    col: int
+    grad: int | float
+    to: tuple[tuple[int, int, int | float], ...]  # (input row, col, amount)
+
+    @property
+    def text(self) -> str:
+        parts = ", ".join(f"({r}, {c}) += {fmt_number(a)}" for r, c, a in self.to)
+        return f"∂L/∂out[{self.row}, {self.col}] = {fmt_number(self.grad)} → {parts}"
+
+    def to_dict(self) -> dict:
+        return {
+            "channel": self.channel,
+            "row": self.row,
+            "col": self.col,
+            "grad": self.grad,
+            "to": [{"row": r, "col": c, "amount": a} for r, c, a in self.to],
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class PoolTrace:
+    op: str
+    input: np.ndarray
+    shape: ShapeResult
+    output: np.ndarray
+    cells: tuple[PoolCell, ...]
+    integral: bool
+    grad_output: np.ndarray | None = None
+    grad_input: np.ndarray | None = None
+    routes: tuple[Route, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def output_list(self) -> list:
+        return _nested(self.output, self.integral and self.op != "avg")
+
+    def cell(self, channel: int, row: int, col: int) -> PoolCell:
+        h, w = self.output.shape[1:]
+        return self.cells[(channel * h + row) * w + col]
+
+    def to_dict(self) -> dict:
+        d = {
+            "op": self.op,
+            "input_shape": list(self.input.shape),
+            "kernel": list(self.shape.kernel),
+            "stride": list(self.shape.stride),
+            "padding": [list(p) for p in self.shape.padding],
+            "ceil": self.shape.ceil,
+            "output_shape": list(self.output.shape),
+            "output": self.output_list(),
+        }
+        if self.grad_input is not None and self.grad_output is not None:
+            grad_int = self.grad_input.dtype.kind == "i"
+            d["grad_output"] = _nested(self.grad_output, self.grad_output.dtype.kind == "i")
+            d["grad_input"] = _nested(self.grad_input, grad_int)
+            d["routes"] = [r.to_dict() for r in self.routes]
+        d["size_steps"] = [s.to_dict() for s in self.shape.steps]
+        d["notes"] = list(self.notes + self.shape.all_notes)
+        d["steps"] = [c.to_dict() for c in self.cells]
+        return d
+
+
+def _nested(a: np.ndarray, integral: bool) -> list:
+    out = [[[pyvalue(v, integral) for v in row] for row in ch] for ch in a]
+    return out[0] if len(out) == 1 else out
+
+
+def step_pool(
+    x: np.ndarray,
+    op: str,
+    kernel: tuple[int, ...] | int,
+    stride: tuple[int, ...] | int | None = None,
+    padding: str | int | tuple[int, ...] = 0,
+    ceil: bool = False,
+    backward: bool = False,
+    grad: np.ndarray | None = None,
+) -> PoolTrace:
+    """Pool each channel of a C×H×W input; with `backward`, route an upstream gradient back.
+
+    Padding follows PyTorch: for max it never wins (as if −∞); for avg it counts in the divisor
+    (count_include_pad=True) while cells past the padded input (a ceil-mode overhang) do not.
+    """
+    if op not in POOL_OPS:
+        raise UsageError(f"--op {op!r} is not one of {', '.join(POOL_OPS)}")
+    if x.ndim != 3:
+        raise UsageError(f"the input must be C×H×W, got {x.ndim} axes")
+    # sum pooling has the size rule of avg pooling (no dilation, same ceil rule).
+    shape = layer_output(
+        "maxpool" if op == "max" else "avgpool", tuple(x.shape[1:]), kernel, stride, padding, 1, ceil
+    )
+    (pt, pb), (pl, pr) = shape.padding
+    kh, kw = shape.kernel
+    sh, sw = shape.stride
+    ho, wo = shape.output
+    c_n, h, w = x.shape
+    integral = x.dtype.kind == "i"
+    out_dtype = np.float64 if (op == "avg" or not integral) else np.int64
+    out = np.zeros((c_n, ho, wo), dtype=out_dtype)
+    cells = []
+    for c in range(c_n):
+        for i in range(ho):
+            for j in range(wo):
+                top, left = i * sh - pt, j * sw - pl
+                # the window clipped to the padded input: what PyTorch's avg divides by
+                r_lo, r_hi = top, min(top + kh, h + pb)
+                c_lo, c_hi = left, min(left + kw, w + pr)
+                real = [
+                    (r, cc)
+                    for r in range(max(r_lo, 0), min(r_hi, h))
+                    for cc in range(max(c_lo, 0), min(c_hi, w))
+                ]
+                vals = tuple(pyvalue(x[c, r, cc], integral) for r, cc in real)
+                divisor = (r_hi - r_lo) * (c_hi - c_lo)
+                winner = None
+                if op == "max":
+                    best = max(
+                        range(len(vals)), key=lambda n: (vals[n], -n)
+                    )  # first maximum wins, as in PyTorch
+                    value: int | float = vals[best]
+                    winner = real[best]
+                elif op == "sum":
+                    value = sum(vals)
+                else:
+                    value = float(sum(vals)) / divisor
+                out[c, i, j] = value
+                cells.append(
+                    PoolCell(
+                        c + 1,
+                        i,
+                        j,
+                        top,
+                        left,
+                        tuple(real),
+                        vals,
+                        divisor - len(real),
+                        divisor,
+                        value,
+                        winner,
+                        op,
+                    )
+                )
+    notes = []
+    if op == "avg" and (pt or pb or pl or pr):
+        notes.append(
+            "Average pooling divides by the whole window, padding zeros included (PyTorch's default "
+            "count_include_pad=True)."
+        )
+    trace = PoolTrace(op, x, shape, out, tuple(cells), integral, notes=tuple(notes))
+    if not backward:
+        return trace
+    return _backward(trace, grad)
+
+
+def _backward(trace: PoolTrace, grad: np.ndarray | None) -> PoolTrace:
+    """max: the whole gradient goes to the winner; avg: split evenly over the window; sum: copied."""
+    c_n, ho, wo = trace.output.shape
+    if grad is None:
+        grad = np.ones((c_n, ho, wo), dtype=np.int64)
+    if grad.shape != trace.output.shape:
+        raise CnnCalcError(
+            f"--grad is {fmt_shape(grad.shape)} but the pooled output is {fmt_shape(trace.output.shape)}; "
+            "give one upstream gradient per output cell"
+        )
+    g_int = grad.dtype.kind == "i" and trace.op != "avg"
+    gin = np.zeros(trace.input.shape, dtype=np.int64 if g_int else np.float64)
+    routes = []
+    for cell in trace.cells:
+        g = pyvalue(grad[cell.channel - 1, cell.row, cell.col], grad.dtype.kind == "i")
+        if trace.op == "max":
+            to = ((cell.winner[0], cell.winner[1], g),) if cell.winner else ()
+        elif trace.op == "sum":
+            to = tuple((r, c, g) for r, c in cell.cells)
+        else:
+            share = g / cell.divisor
+            to = tuple((r, c, share) for r, c in cell.cells)
+        for r, c, a in to:
+            gin[cell.channel - 1, r, c] += a
+        routes.append(Route(cell.channel, cell.row, cell.col, g, to))
+    notes = list(trace.notes)
+    if trace.op == "max":
+        notes.append("Max pooling's gradient flows only to the cell that won; the others get 0.")
+    elif trace.op == "avg":
+        notes.append(
+            "Average pooling splits each gradient evenly over its window (÷ the divisor); "
+            "shares that land on padding are dropped."
+        )
+    return PoolTrace(
+        trace.op,
+        trace.input,
+        trace.shape,
+        trace.output,
+        trace.cells,
+        trace.integral,
+        grad,
+        gin,
+        tuple(routes),
+        tuple(notes),
+    )

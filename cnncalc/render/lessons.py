@@ -1,0 +1,556 @@
+"""Rich renderables for the tutor: step-through grids, lessons and quiz feedback.
+
+Grids are drawn as text so they read the same with and without colour: window cells are in
+`[ ]`, padding cells show `·` (a zero), output cells not computed yet show `?`. On a colour
+terminal the window is also cyan, a max-pool winner green, padding dim.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from cnncalc.arith.steps import Step, fmt_value
+from cnncalc.lessons.matrix import fmt_number
+from cnncalc.lessons.step import ConvCell, ConvTrace, PoolCell, PoolTrace, join_sum, term
+
+PAD_MARK = "·"
+PENDING = "?"
+STYLE_WINDOW = "bold cyan"
+STYLE_WINNER = "bold green"
+STYLE_PAD = "dim"
+STYLE_CURRENT = "bold yellow"
+STYLE_HEAD = "bold"
+
+
+# -- grids ----------------------------------------------------------------------------------------
+
+
+def grid(
+    values: np.ndarray,
+    marks: dict[tuple[int, int], str] | None = None,
+    pad: tuple[int, int, int, int] = (0, 0, 0, 0),
+    pending: Iterable[tuple[int, int]] = (),
+    cell_text: dict[tuple[int, int], str] | None = None,
+) -> Text:
+    """A 2-D array as aligned text. `marks` maps input (row, col), padding included (negative or past
+    the end), to "window", "winner" or "current"; `pad` = (top, bottom, left, right) rings of `·`."""
+    marks = marks or {}
+    pending = set(pending)
+    h, w = values.shape
+    pt, pb, pl, pr = pad
+    shown: dict[tuple[int, int], str] = {}
+    for r in range(-pt, h + pb):
+        for c in range(-pl, w + pr):
+            if 0 <= r < h and 0 <= c < w:
+                if (r, c) in pending:
+                    shown[r, c] = PENDING
+                elif cell_text and (r, c) in cell_text:
+                    shown[r, c] = cell_text[r, c]
+                else:
+                    shown[r, c] = fmt_number(values[r, c].item())
+            else:
+                shown[r, c] = PAD_MARK
+    width = max(len(s) for s in shown.values())
+    text = Text(no_wrap=True)
+    for r in range(-pt, h + pb):
+        if r > -pt:
+            text.append("\n")
+        for c in range(-pl, w + pr):
+            s = shown[r, c].rjust(width)
+            mark = marks.get((r, c))
+            is_pad = not (0 <= r < h and 0 <= c < w)
+            style = {"window": STYLE_WINDOW, "winner": STYLE_WINNER, "current": STYLE_CURRENT}.get(
+                mark or "", ""
+            )
+            if is_pad or s.strip() == PENDING:
+                style = f"{style} {STYLE_PAD}".strip()
+            if mark:
+                text.append("[", style=style)
+                text.append(s, style=style)
+                text.append("]", style=style)
+            else:
+                text.append(f" {s} ", style=style)
+    return text
+
+
+def titled(title: str, body: RenderableType) -> Group:
+    return Group(Text(title, style=STYLE_HEAD), body)
+
+
+def side_by_side(*items: RenderableType, gap: int = 4) -> Table:
+    table = Table.grid(padding=(0, gap))
+    for _ in items:
+        table.add_column(no_wrap=True)
+    table.add_row(*items)
+    return table
+
+
+def steps_view(steps: Sequence[Step], notes: Sequence[str] = ()) -> Group:
+    """Worked Steps, one `label = formula = numbers = value` line each, the why dimmed beneath."""
+    parts: list[RenderableType] = []
+    for s in steps:
+        line = Text(f"{s.label} = {s.formula}")
+        if s.substituted and s.substituted not in (s.formula, fmt_value(s.value)):
+            line.append(f" = {s.substituted}")
+        line.append(" = ")
+        line.append(fmt_value(s.value), style="bold green")
+        parts.append(line)
+        for t in ((s.why,) if s.why else ()) + s.notes:
+            parts.append(Padding(Text(t, style="dim"), (0, 0, 0, 2), expand=False))
+    for n in notes:
+        parts.append(Text(f"• {n}", style="dim"))
+    return Group(*parts)
+
+
+def fmt_axes(values: Sequence[int]) -> str:
+    """(2, 2) → '2', (2, 1) → '2×1'."""
+    return str(values[0]) if len(set(values)) == 1 else "×".join(map(str, values))
+
+
+def fmt_padding(pairs: Sequence[tuple[int, int]]) -> str:
+    """((1, 1), (1, 1)) → '1'; ((1, 1), (0, 0)) → '1×0'; uneven sides are spelled out."""
+    if all(a == b for a, b in pairs):
+        return fmt_axes([a for a, _ in pairs])
+    (pt, pb), (pl, pr) = pairs
+    return f"top {pt}, bottom {pb}, left {pl}, right {pr}"
+
+
+def _pads(pairs) -> tuple[int, int, int, int]:
+    (pt, pb), (pl, pr) = pairs
+    return pt, pb, pl, pr
+
+
+def _range(a: int, b: int) -> str:
+    if a == b:
+        return f"{a}"
+    return f"{a} to {b}" if a < 0 else f"{a}–{b}"
+
+
+# -- convolution ----------------------------------------------------------------------------------
+
+
+def _channel_label(trace: ConvTrace, c: int) -> str:
+    return f"input channel {c}" if trace.input.shape[0] > 1 else "input"
+
+
+def conv_cell_view(trace: ConvTrace, cell: ConvCell, names: Sequence[str] = ()) -> Group:
+    """One output cell in full: the input with the window, the kernel, the products, the output so far."""
+    kern = trace.kernels[cell.kernel - 1]
+    rows = sorted({r for r, _ in cell.taps})
+    cols = sorted({c for _, c in cell.taps})
+    many = len(trace.kernels) > 1
+    name = f" ({names[cell.kernel - 1]})" if names and cell.kernel <= len(names) else ""
+    head = Text(
+        f"{'Output channel ' + str(cell.kernel) + ', c' if many else 'C'}ell ({cell.row}, {cell.col}){name}: "
+        f"window on input rows {_range(rows[0], rows[-1])}, columns {_range(cols[0], cols[-1])}"
+        + (" (dilated)" if trace.shape.dilation != (1, 1) else ""),
+        style=STYLE_HEAD,
+    )
+    parts: list[RenderableType] = [head]
+    marks = {t: "window" for t in cell.taps}
+    pads = _pads(trace.shape.padding)
+    kname = f"kernel {cell.kernel}" if many else "kernel"
+    for c in range(trace.input.shape[0]):
+        ch = f", channel {c + 1}" if trace.input.shape[0] > 1 else ""
+        parts.append(
+            side_by_side(
+                titled(_channel_label(trace, c + 1), grid(trace.input[c], marks, pads)),
+                titled(kname + ch, grid(kern[c])),
+            )
+        )
+    parts.append(_products(trace, cell))
+    parts.append(titled(f"output {cell.kernel}" if many else "output", _output_so_far(trace, cell)))
+    return Group(*parts)
+
+
+def _products(trace: ConvTrace, cell: ConvCell) -> Group:
+    lines: list[Text] = []
+    multi = len(cell.channels) > 1
+    for ch in cell.channels:
+        t = Text(f"channel {ch.channel}: " if multi else "")
+        t.append(" + ".join(term(a, b) for a, b in zip(ch.values, ch.weights, strict=True)))
+        t.append(" = ")
+        t.append(fmt_number(ch.total), style="bold" if multi else "bold green")
+        lines.append(t)
+    if multi or cell.bias is not None:
+        parts = [fmt_number(ch.total) for ch in cell.channels]
+        if cell.bias is not None:
+            parts.append(fmt_number(cell.bias))
+        label = {(True, True): "channel sums + bias", (True, False): "channel sums"}.get(
+            (multi, cell.bias is not None), "+ bias"
+        )
+        t = Text(f"{label}: {join_sum(parts)} = ")
+        t.append(fmt_number(cell.value), style="bold green")
+        lines.append(t)
+    v = cell.value
+    if trace.relu:
+        r = max(v, 0)
+        lines.append(Text(f"ReLU: max(0, {fmt_number(v)}) = {fmt_number(r)}"))
+        v = r
+    if trace.threshold is not None:
+        on = v > trace.threshold
+        lines.append(
+            Text(f"threshold: {fmt_number(v)} {'>' if on else '≤'} {fmt_number(trace.threshold)} → {int(on)}")
+        )
+    return Group(*lines)
+
+
+def _output_so_far(trace: ConvTrace, cell: ConvCell) -> Text:
+    out = trace.output[cell.kernel - 1]
+    h, w = out.shape
+    order = cell.row * w + cell.col
+    pending = [(i, j) for i in range(h) for j in range(w) if i * w + j > order]
+    return grid(out, {(cell.row, cell.col): "current"}, pending=pending)
+
+
+def conv_compact(trace: ConvTrace, cell: ConvCell) -> Text:
+    """One cell on one line (a line per channel when there are several)."""
+    where = (
+        f"out[{cell.kernel}]({cell.row}, {cell.col})"
+        if len(trace.kernels) > 1
+        else f"({cell.row}, {cell.col})"
+    )
+    if len(cell.channels) == 1 and cell.bias is None:
+        t = Text(f"{where}: {cell.channels[0].text}")
+    else:
+        t = Text(f"{where}: {cell.text}")
+        for ch in cell.channels:
+            t.append(f"\n    channel {ch.channel}: {ch.text}", style="dim")
+    return t
+
+
+def conv_header(trace: ConvTrace, title: str = "", about: str = "", command: str = "") -> Group:
+    c, h, w = trace.input.shape
+    o = len(trace.kernels)
+    kh, kw = trace.kernels[0].shape[1:]
+    parts: list[RenderableType] = []
+    if title:
+        parts.append(Text(title, style=STYLE_HEAD))
+    if about:
+        parts.append(Text(about))
+    if command:
+        parts.append(Text(f"same as: cnncalc {command}", style="dim"))
+    bias = f", bias {', '.join(fmt_number(b) for b in trace.bias)}" if trace.bias else ""
+    parts.append(
+        Text(
+            f"Input {c}×{h}×{w}, {o} kernel{'s' if o > 1 else ''} of {c}×{kh}×{kw}{bias}, "
+            f"stride {fmt_axes(trace.shape.stride)}, padding {fmt_padding(trace.shape.padding)}"
+            + (f", dilation {fmt_axes(trace.shape.dilation)}" if trace.shape.dilation != (1, 1) else "")
+            + f" → output {o}×{trace.output.shape[1]}×{trace.output.shape[2]}"
+        )
+    )
+    parts.append(steps_view(trace.shape.steps, trace.notes + trace.shape.all_notes))
+    return Group(*parts)
+
+
+def conv_summary(trace: ConvTrace, names: Sequence[str] = ()) -> RenderableType:
+    """The finished output grids, and the ReLU / threshold maps when asked for."""
+    many = len(trace.kernels) > 1
+    items = []
+    act = trace.activated()
+    for o in range(len(trace.kernels)):
+        name = f" {names[o]}" if names and o < len(names) else ""
+        items.append(titled(f"output {o + 1}{name}" if many else "output", grid(trace.output[o])))
+        if act is not None:
+            label = f"> {fmt_number(trace.threshold)} (█ = 1)" if trace.threshold is not None else "ReLU"
+            if trace.threshold is not None:
+                text = {
+                    (i, j): ("█" if act[o, i, j] else "·")
+                    for i in range(act.shape[1])
+                    for j in range(act.shape[2])
+                }
+                items.append(titled(label, grid(act[o], cell_text=text)))
+            else:
+                items.append(titled(label, grid(act[o])))
+    per_row = 2 if act is not None else 4
+    rows = [side_by_side(*items[i : i + per_row]) for i in range(0, len(items), per_row)]
+    return Group(*rows)
+
+
+def conv_view(
+    trace: ConvTrace,
+    cells: Sequence[ConvCell],
+    full: Sequence[ConvCell],
+    title: str = "",
+    about: str = "",
+    command: str = "",
+    names: Sequence[str] = (),
+) -> Group:
+    """The header, each cell in `cells` (in full if it is in `full`, else on one line), the summary."""
+    parts: list[RenderableType] = [conv_header(trace, title, about, command), Text("")]
+    full_ids = {id(c) for c in full}
+    for cell in cells:
+        if id(cell) in full_ids:
+            parts += [conv_cell_view(trace, cell, names), Text("")]
+        else:
+            parts.append(conv_compact(trace, cell))
+    if cells and id(cells[-1]) not in full_ids:
+        parts.append(Text(""))
+    parts.append(conv_summary(trace, names))
+    return Group(*parts)
+
+
+# -- pooling --------------------------------------------------------------------------------------
+
+
+def pool_cell_view(trace: PoolTrace, cell: PoolCell) -> Group:
+    kh, kw = trace.shape.kernel
+    many = trace.input.shape[0] > 1
+    head = Text(
+        f"{'Channel ' + str(cell.channel) + ', c' if many else 'C'}ell ({cell.row}, {cell.col}): "
+        f"{kh}×{kw} window at input rows {_range(cell.top, cell.top + kh - 1)}, "
+        f"columns {_range(cell.left, cell.left + kw - 1)}",
+        style=STYLE_HEAD,
+    )
+    marks: dict[tuple[int, int], str] = {}
+    pt, pb, pl, pr = _pads(trace.shape.padding)
+    h, w = trace.input.shape[1:]
+    for r in range(cell.top, cell.top + kh):
+        for c in range(cell.left, cell.left + kw):
+            if -pt <= r < h + pb and -pl <= c < w + pr:
+                marks[r, c] = "window"
+    if cell.winner:
+        marks[cell.winner] = "winner"
+    out = trace.output[cell.channel - 1]
+    ho, wo = out.shape
+    order = cell.row * wo + cell.col
+    pending = [(i, j) for i in range(ho) for j in range(wo) if i * wo + j > order]
+    line = Text(f"{cell.op}: " if cell.op != "max" else "")
+    line.append(cell.text)
+    return Group(
+        head,
+        side_by_side(
+            titled(
+                f"input channel {cell.channel}" if many else "input",
+                grid(trace.input[cell.channel - 1], marks, (pt, pb, pl, pr)),
+            ),
+            titled("output", grid(out, {(cell.row, cell.col): "current"}, pending=pending)),
+        ),
+        line,
+    )
+
+
+def pool_compact(trace: PoolTrace, cell: PoolCell) -> Text:
+    where = (
+        f"ch{cell.channel} ({cell.row}, {cell.col})"
+        if trace.input.shape[0] > 1
+        else f"({cell.row}, {cell.col})"
+    )
+    return Text(f"{where}: {cell.text}")
+
+
+def pool_header(trace: PoolTrace, title: str = "", about: str = "", command: str = "") -> Group:
+    c, h, w = trace.input.shape
+    parts: list[RenderableType] = []
+    if title:
+        parts.append(Text(title, style=STYLE_HEAD))
+    if about:
+        parts.append(Text(about))
+    if command:
+        parts.append(Text(f"same as: cnncalc {command}", style="dim"))
+    kh, kw = trace.shape.kernel
+    parts.append(
+        Text(
+            f"{trace.op} pooling of a {c}×{h}×{w} input: kernel {kh}×{kw}, "
+            f"stride {fmt_axes(trace.shape.stride)}, padding {fmt_padding(trace.shape.padding)}"
+            f"{', ceil mode' if trace.shape.ceil else ''} → output {'×'.join(map(str, trace.output.shape))}"
+        )
+    )
+    parts.append(steps_view(trace.shape.steps, trace.shape.all_notes))
+    return Group(*parts)
+
+
+def pool_backward_view(trace: PoolTrace) -> Group:
+    parts: list[RenderableType] = [Text("Backward: where each output's gradient goes", style=STYLE_HEAD)]
+    parts += [Text(r.text) for r in trace.routes]
+    if trace.grad_input is not None and trace.grad_output is not None:
+        items = []
+        for c in range(trace.input.shape[0]):
+            suffix = f" (channel {c + 1})" if trace.input.shape[0] > 1 else ""
+            items.append(titled("∂L/∂out" + suffix, grid(trace.grad_output[c])))
+            items.append(titled("∂L/∂input" + suffix, grid(trace.grad_input[c])))
+        parts.append(side_by_side(*items))
+    parts += [Text(f"• {n}", style="dim") for n in trace.notes]
+    return Group(*parts)
+
+
+def pool_view(
+    trace: PoolTrace,
+    cells: Sequence[PoolCell],
+    full: Sequence[PoolCell],
+    title: str = "",
+    about: str = "",
+    command: str = "",
+) -> Group:
+    parts: list[RenderableType] = [pool_header(trace, title, about, command), Text("")]
+    full_ids = {id(c) for c in full}
+    for cell in cells:
+        if id(cell) in full_ids:
+            parts += [pool_cell_view(trace, cell), Text("")]
+        else:
+            parts.append(pool_compact(trace, cell))
+    if cells and id(cells[-1]) not in full_ids:
+        parts.append(Text(""))
+    many = trace.input.shape[0] > 1
+    parts.append(
+        side_by_side(
+            *(
+                titled(f"output channel {c + 1}" if many else "output", grid(trace.output[c]))
+                for c in range(trace.output.shape[0])
+            )
+        )
+    )
+    if trace.routes:
+        parts += [Text(""), pool_backward_view(trace)]
+    return Group(*parts)
+
+
+# -- export ---------------------------------------------------------------------------------------
+
+
+class Screen:
+    """Prints renderables with trailing blanks trimmed (rich pads table and padded lines to their
+    width, which litters copied text); optionally records them for an SVG/HTML export."""
+
+    def __init__(
+        self, color: bool = False, record: bool = False, file: TextIO | None = None, width: int | None = None
+    ):
+        options = dict(
+            highlight=False,
+            markup=False,
+            emoji=False,
+            color_system="auto" if color else None,
+            no_color=not color,
+        )
+        self.console = Console(file=file, width=width, **options)
+        self.recorder = (
+            Console(record=True, file=io.StringIO(), width=self.console.width, **options) if record else None
+        )
+
+    def print(self, renderable: RenderableType = "", end: str = "\n") -> None:
+        with self.console.capture() as capture:
+            self.console.print(renderable, end=end)
+        text = "\n".join(line.rstrip() for line in capture.get().split("\n"))
+        self.console.file.write(text)
+        self.console.file.flush()
+        if self.recorder is not None:
+            self.recorder.print(renderable, end=end)
+
+    def save(self, path: str | Path, kind: str, title: str = "cnncalc") -> Path:
+        if self.recorder is None:
+            raise ValueError("this screen was not recording; create it with record=True")
+        return save_export(self.recorder, path, kind, title)
+
+
+def save_export(console: Console, path: str | Path, kind: str, title: str = "cnncalc") -> Path:
+    """Write what a `Console(record=True)` printed as SVG or HTML, atomically (temp file + rename)."""
+    path = Path(path)
+    data = console.export_svg(title=title, clear=False) if kind == "svg" else console.export_html(clear=False)
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+# -- lessons and quiz -----------------------------------------------------------------------------
+
+
+def lesson_list_view(items: Sequence[tuple[str, str]]) -> Group:
+    table = Table.grid(padding=(0, 3))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for name, title in items:
+        table.add_row(name, title)
+    return Group(Text("Lessons (run one with `cnncalc lesson NAME`):", style=STYLE_HEAD), table)
+
+
+def _trace_cells(trace, full: Sequence[tuple[int, int, int]]):
+    """A lesson shows only its chosen cells (in full), then the finished output."""
+    chosen = [trace.cell(k - 1, r, c) for k, r, c in full]
+    return chosen, chosen
+
+
+def lesson_view(lesson) -> Group:
+    """A lesson's explanation, worked examples and question (the answer comes after)."""
+    from cnncalc.lessons.guided import ConvShow, Para, PoolShow, Worked
+
+    parts: list[RenderableType] = [Text(lesson.title, style="bold underline"), Text("")]
+    for block in lesson.blocks:
+        if isinstance(block, Para):
+            parts.append(Text(block.text))
+        elif isinstance(block, Worked):
+            parts.append(
+                titled(block.title, Padding(steps_view(block.steps, block.notes), (0, 0, 0, 2), expand=False))
+            )
+        elif isinstance(block, ConvShow):
+            cells, full = _trace_cells(block.trace, block.full)
+            parts.append(Padding(conv_view(block.trace, cells, full), (0, 0, 0, 2), expand=False))
+        elif isinstance(block, PoolShow):
+            cells, full = _trace_cells(block.trace, block.full)
+            parts.append(Padding(pool_view(block.trace, cells, full), (0, 0, 0, 2), expand=False))
+        parts.append(Text(""))
+    parts.append(Text(f"Question: {lesson.question.prompt}", style=STYLE_HEAD))
+    return Group(*parts)
+
+
+def fmt_answer(v: int | float) -> str:
+    """Answers as the steps print them: 307392 → '307,392'."""
+    return f"{v:,}" if isinstance(v, int) and abs(v) >= 10000 else fmt_number(v)
+
+
+def _verdict(correct: bool | None, given: str | None, answer: int | float) -> Text:
+    if correct:
+        return Text(f"✓ correct: {fmt_answer(answer)}", style="bold green")
+    if correct is None or given is None:
+        return Text(f"(no answer) the answer is {fmt_answer(answer)}", style="bold yellow")
+    return Text(
+        f"✗ not quite: you said {given.strip()}, the answer is {fmt_answer(answer)}", style="bold red"
+    )
+
+
+def lesson_feedback_view(question, given: str | None, correct: bool | None) -> Group:
+    parts: list[RenderableType] = [_verdict(correct, given, question.answer)]
+    if not correct:
+        parts.append(Padding(steps_view(question.steps), (0, 0, 0, 2), expand=False))
+    if question.explain:
+        parts.append(Text(question.explain, style="dim"))
+    return Group(*parts)
+
+
+def quiz_question_view(problem, number: int, total: int) -> Text:
+    t = Text(f"Q{number}/{total} [{problem.topic}] ", style=STYLE_HEAD)
+    t.append(problem.question)
+    return t
+
+
+def quiz_feedback_view(graded) -> Group:
+    """✓, or the answer with its worked solution and the command that shows it."""
+    problem = graded.problem
+    if graded.correct:
+        return Group(_verdict(True, graded.given, problem.answer), Text(""))
+    shown = " ".join(a if " " not in a and "|" not in a else f'"{a}"' for a in problem.command)
+    parts: list[RenderableType] = [
+        _verdict(False if graded.given is not None else None, graded.given, problem.answer),
+        Padding(steps_view(problem.steps, problem.notes), (0, 0, 0, 2), expand=False),
+    ]
+    if shown:
+        parts.append(Text(f"  see: cnncalc {shown}", style="dim"))
+    parts.append(Text(""))
+    return Group(*parts)

@@ -1,0 +1,62 @@
+"""Guided lessons: every lesson builds, its numbers come from the engines, its question is graded."""
+
+from __future__ import annotations
+
+import pytest
+
+from cnncalc.arith.errors import UsageError
+from cnncalc.arith.network import walk
+from cnncalc.arith.params import conv_params, fc_params
+from cnncalc.arith.sizes import layer_output, same_padding, tconv_output_size
+from cnncalc.lessons.guided import LESSONS, ConvShow, Para, build_lesson, check_answer
+
+
+@pytest.mark.parametrize("name", list(LESSONS))
+def test_every_lesson_builds_with_a_question(name: str) -> None:
+    lesson = build_lesson(name)
+    assert lesson.name == name and lesson.title == LESSONS[name][0]
+    assert any(isinstance(b, Para) for b in lesson.blocks)
+    assert lesson.question.prompt.endswith("?")
+    assert check_answer(lesson.question, str(lesson.question.answer)) is True
+    assert check_answer(lesson.question, str(lesson.question.answer + 1)) is False
+    assert check_answer(lesson.question, None) is None
+    assert lesson.to_dict()["question"]["answer"] == lesson.question.answer
+
+
+@pytest.mark.parametrize(
+    ("name", "want"),
+    [
+        ("padding", same_padding(32, 7)[0]),
+        ("stride", layer_output("conv", (15, 15), 3, 2).output[0]),
+        ("pooling", layer_output("maxpool", (18, 18), 4).output[0]),
+        ("params", conv_params(3, 192, (3, 3)).weights),
+        ("rf", walk("conv 1 k=3 | maxpool k=2 | conv 1 k=3").receptive_field[0]),
+        ("fc", fc_params(576, 10).total),
+        ("tconv", tconv_output_size(7, 3, 2, 1, output_padding=1)),
+    ],
+    ids=lambda v: str(v),
+)
+def test_answers_come_from_the_core(name: str, want: int) -> None:
+    assert build_lesson(name).question.answer == want
+
+
+def test_conv_lesson_shows_d2l_and_asks_a_computed_cell() -> None:
+    lesson = build_lesson("conv")
+    shows = [b for b in lesson.blocks if isinstance(b, ConvShow)]
+    assert shows[0].trace.output_list() == [[19, 25], [37, 43]]
+    assert "0×0 + 1×1 + 3×2 + 4×3 = 19" in " ".join(b.text for b in lesson.blocks if isinstance(b, Para))
+    # input 1 2 0; 0 1 3; 2 1 1, kernel 1 0; 0 1 → cell (1, 1) = 1×1 + 1×1 = 2
+    assert lesson.question.answer == 2
+
+
+def test_course_note_mistakes_are_named_with_computed_numbers() -> None:
+    padding = " ".join(b.text for b in build_lesson("padding").blocks if isinstance(b, Para))
+    assert "(n − p)/s + 1" in padding and "(28 − 2)/1 + 1 = 27" in padding
+    stride = " ".join(b.text for b in build_lesson("stride").blocks if isinstance(b, Para))
+    assert "a smaller stride gives a LARGER output" in stride
+    assert "24×4×4" in build_lesson("pooling").question.explain
+
+
+def test_unknown_lesson() -> None:
+    with pytest.raises(UsageError, match="lesson 'nope' is not one of conv"):
+        build_lesson("nope")
