@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "cnncalc.cli.calc",
     "cnncalc.cli.lessons",
     "cnncalc.cli.tour",
+    "cnncalc.cli.train",
 )
 
 WELCOME = """\

@@ -1,0 +1,233 @@
+"""Datasets: the built-in 8×8 digits, MNIST-format IDX folders, and a verified downloader.
+
+Images come out as float32 (N, C, H, W) in [0, 1], labels as int64.
+
+- `digits`: the UCI "Optical Recognition of Handwritten Digits" test set (E. Alpaydin, C. Kaynak;
+  CC BY 4.0): 1797 images of 8×8 with values 0..16, shipped in `cnncalc/data/digits.npz` with a
+  fixed stratified split, 20 % of each class for testing (1438 train, 359 test).
+- IDX (MNIST's format): a big-endian header `0x00 0x00 type ndim`, ndim sizes as uint32, then the
+  values. Images are type 0x08 (unsigned byte) with 3 dimensions (magic 2051), labels 1 dimension
+  (magic 2049).
+- `mnist`, `fashion-mnist`: downloaded once into the cache directory, each file checked against
+  its pinned SHA-256 before use.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import struct
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from cnncalc.arith.errors import CnnCalcError
+
+IMAGES_MAGIC = 0x00000803  # unsigned bytes, 3 dimensions
+LABELS_MAGIC = 0x00000801  # unsigned bytes, 1 dimension
+IDX_FILES = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+DIGIT_NAMES = tuple(str(d) for d in range(10))
+FASHION_NAMES = ("T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+
+
+@dataclass(frozen=True)
+class Remote:
+    """A dataset to download: its base URL and the SHA-256 of each gzipped IDX file."""
+
+    url: str
+    sha256: dict[str, str]
+    class_names: tuple[str, ...] = DIGIT_NAMES
+
+
+REMOTES = {
+    "mnist": Remote(
+        "https://ossci-datasets.s3.amazonaws.com/mnist/",
+        {
+            "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+            "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+            "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+            "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+        },
+    ),
+    "fashion-mnist": Remote(
+        "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+        {
+            "train-images-idx3-ubyte.gz": "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+            "train-labels-idx1-ubyte.gz": "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+            "t10k-images-idx3-ubyte.gz": "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+            "t10k-labels-idx1-ubyte.gz": "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+        },
+        FASHION_NAMES,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: tuple[str, ...] = DIGIT_NAMES
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.x_train.shape[1:])
+
+    @property
+    def classes(self) -> int:
+        return len(self.class_names)
+
+
+def load_dataset(source: str = "digits", cache_dir: Path | None = None) -> Dataset:
+    """`digits`, `mnist`, `fashion-mnist` (downloaded when missing) or a folder of IDX files."""
+    if source == "digits":
+        return load_digits()
+    if source in REMOTES:
+        return load_idx_dir(download(source, cache_dir), name=source, class_names=REMOTES[source].class_names)
+    path = Path(source)
+    if path.is_dir():
+        return load_idx_dir(path)
+    raise CnnCalcError(
+        f"--data {source!r} is neither a built-in dataset (digits, mnist, fashion-mnist) nor a folder of IDX files"
+    )
+
+
+def load_digits() -> Dataset:
+    """The built-in 8×8 digits, scaled from 0..16 to [0, 1]."""
+    with resources.files("cnncalc").joinpath("data/digits.npz").open("rb") as f, np.load(f, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in ("x_train", "y_train", "x_test", "y_test")}
+    scale = np.float32(1 / 16)
+    return Dataset(
+        "digits",
+        (arrays["x_train"][:, None].astype(np.float32) * scale),
+        arrays["y_train"].astype(np.int64),
+        (arrays["x_test"][:, None].astype(np.float32) * scale),
+        arrays["y_test"].astype(np.int64),
+    )
+
+
+def read_idx(path: Path, expect_magic: int) -> np.ndarray:
+    """Read one IDX file (gzipped or raw) of unsigned bytes, checking its magic number and size."""
+    try:
+        raw = path.read_bytes()
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+    except (OSError, EOFError, gzip.BadGzipFile) as e:
+        raise CnnCalcError(f"{path}: cannot read ({e})") from None
+    ndim = expect_magic & 0xFF
+    kind = "images (magic 2051)" if expect_magic == IMAGES_MAGIC else "labels (magic 2049)"
+    if len(raw) < 4 + 4 * ndim:
+        raise CnnCalcError(f"{path}: {len(raw)} bytes is too short for an IDX header; expected {kind}")
+    (magic,) = struct.unpack(">I", raw[:4])
+    if magic != expect_magic:
+        raise CnnCalcError(
+            f"{path}: magic number {magic} (0x{magic:08x}) is not IDX {kind}; is this the right file?"
+        )
+    dims = struct.unpack(f">{ndim}I", raw[4 : 4 + 4 * ndim])
+    expected = 4 + 4 * ndim + int(np.prod(dims))
+    if len(raw) != expected:
+        raise CnnCalcError(
+            f"{path}: the header promises {'×'.join(map(str, dims))} values ({expected} bytes) "
+            f"but the file has {len(raw)} bytes; it is truncated or damaged"
+        )
+    return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def _find(folder: Path, stem: str) -> Path:
+    for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
+        if (folder / name).is_file():
+            return folder / name
+    raise CnnCalcError(f"{folder}: no {stem} or {stem}.gz; an IDX folder needs the four MNIST-format files")
+
+
+def load_idx_dir(folder: Path, name: str | None = None, class_names: tuple[str, ...] | None = None) -> Dataset:
+    """The four MNIST-format files of a folder; pixel bytes are scaled to [0, 1]."""
+    folder = Path(folder)
+    arrays = {
+        key: read_idx(_find(folder, stem), IMAGES_MAGIC if key.endswith("images") else LABELS_MAGIC)
+        for key, stem in IDX_FILES.items()
+    }
+    for split in ("train", "test"):
+        images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
+        if len(images) != len(labels):
+            raise CnnCalcError(f"{folder}: {len(images)} {split} images but {len(labels)} {split} labels")
+        if len(images) == 0:
+            raise CnnCalcError(f"{folder}: the {split} set is empty")
+    if arrays["train_images"].shape[1:] != arrays["test_images"].shape[1:]:
+        raise CnnCalcError(f"{folder}: train and test images differ in size")
+    classes = int(max(arrays["train_labels"].max(), arrays["test_labels"].max())) + 1
+    if class_names is None:
+        class_names = DIGIT_NAMES if classes <= 10 else tuple(str(c) for c in range(classes))
+    scale = np.float32(1 / 255)
+    return Dataset(
+        name or str(folder),
+        arrays["train_images"][:, None].astype(np.float32) * scale,
+        arrays["train_labels"].astype(np.int64),
+        arrays["test_images"][:, None].astype(np.float32) * scale,
+        arrays["test_labels"].astype(np.int64),
+        class_names,
+    )
+
+
+def cache_dir() -> Path:
+    """$CNNCALC_CACHE, else $XDG_CACHE_HOME/cnncalc, else ~/.cache/cnncalc."""
+    if os.environ.get("CNNCALC_CACHE"):
+        return Path(os.environ["CNNCALC_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "cnncalc"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def download(name: str, root: Path | None = None, remote: Remote | None = None, timeout: float = 30) -> Path:
+    """Fetch a dataset's files into `root/name` unless already there and verified; return the folder.
+
+    Each file is written to a temporary name, checked against its SHA-256 and only then renamed,
+    so an interrupted or corrupted download never looks complete.
+    """
+    remote = remote or REMOTES.get(name)
+    if remote is None:
+        raise CnnCalcError(f"unknown dataset {name!r}; downloadable: {', '.join(REMOTES)}")
+    folder = (root or cache_dir()) / name
+    folder.mkdir(parents=True, exist_ok=True)
+    for filename, expected in remote.sha256.items():
+        target = folder / filename
+        if target.is_file() and sha256_of(target) == expected:
+            continue
+        url = remote.url + filename
+        partial = target.with_name(target.name + ".part")
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response, partial.open("wb") as out:
+                for block in iter(lambda r=response: r.read(1 << 20), b""):
+                    out.write(block)
+        except (urllib.error.URLError, OSError) as e:
+            partial.unlink(missing_ok=True)
+            reason = getattr(e, "reason", e)
+            raise CnnCalcError(
+                f"cannot download {url} ({reason}); check the connection, or put the four IDX files in a "
+                f"folder and use --data FOLDER"
+            ) from None
+        got = sha256_of(partial)
+        if got != expected:
+            partial.unlink(missing_ok=True)
+            raise CnnCalcError(f"{url}: SHA-256 {got} does not match the expected {expected}; not using it")
+        os.replace(partial, target)
+    return folder

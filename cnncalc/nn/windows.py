@@ -1,0 +1,78 @@
+"""Sliding windows over channels-last maps: the im2col view and its adjoint, col2im.
+
+Every spatial layer works on NHWC arrays (batch, height, width, channels). Window (oh, ow) of a
+padded map starts at row oh·s_h and column ow·s_w, and its tap (i, j) reads row oh·s_h + i·d_h:
+
+    windows(x)[n, oh, ow, i, j, c] = x[n, oh·s_h + i·d_h, ow·s_w + j·d_w, c]
+
+`windows` returns that as a strided *view* (no copy); reshaping it to (N·H_out·W_out, k_h·k_w·C)
+gives the im2col matrix, so a convolution becomes one BLAS matmul. `add_windows` is the adjoint:
+it adds a gradient of that shape back onto the map, looping over the k_h·k_w taps (never over
+pixels or samples).
+
+>>> import numpy as np
+>>> windows(np.arange(16.0).reshape(1, 4, 4, 1), (2, 2), (2, 2), (1, 1)).shape
+(1, 2, 2, 2, 2, 1)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+Pairs = tuple[tuple[int, int], tuple[int, int]]
+
+
+def pad_hw(x: np.ndarray, pads: Pairs, value: float = 0.0) -> np.ndarray:
+    """Pad the two spatial axes of an NHWC array by (before, after) pairs; no copy when all are 0."""
+    if not any(pads[0]) and not any(pads[1]):
+        return x
+    return np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)), constant_values=value)
+
+
+def unpad_hw(x: np.ndarray, pads: Pairs, size: tuple[int, int]) -> np.ndarray:
+    """The inverse of `pad_hw`: the original H×W region of a padded array."""
+    (top, _), (left, _) = pads
+    return x[:, top : top + size[0], left : left + size[1], :]
+
+
+def windows(
+    x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int],
+    out: tuple[int, int] | None = None,
+) -> np.ndarray:
+    """A read-only view (N, H_out, W_out, k_h, k_w, C) of the windows of an (already padded) map.
+
+    H_out = ⌊(H − d_h·(k_h − 1) − 1)/s_h⌋ + 1 unless `out` gives it (pooling in ceil mode pads
+    the extra row itself before calling this).
+    """
+    n, h, w, c = x.shape
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    if out is None:
+        out = ((h - dh * (kh - 1) - 1) // sh + 1, (w - dw * (kw - 1) - 1) // sw + 1)
+    bn, bh, bw, bc = x.strides
+    return as_strided(
+        x, shape=(n, out[0], out[1], kh, kw, c),
+        strides=(bn, bh * sh, bw * sw, bh * dh, bw * dw, bc), writeable=False,
+    )
+
+
+def tap(x: np.ndarray, i: int, j: int, stride: tuple[int, int], dilation: tuple[int, int],
+        out: tuple[int, int]) -> np.ndarray:
+    """The (N, H_out, W_out, C) slice of a padded map that window tap (i, j) reads (a view)."""
+    r0, c0 = i * dilation[0], j * dilation[1]
+    return x[:, r0 : r0 + stride[0] * (out[0] - 1) + 1 : stride[0], c0 : c0 + stride[1] * (out[1] - 1) + 1 : stride[1], :]
+
+
+def add_windows(
+    cols: np.ndarray, padded_shape: tuple[int, int, int, int], stride: tuple[int, int], dilation: tuple[int, int]
+) -> np.ndarray:
+    """col2im: sum a (N, H_out, W_out, k_h, k_w, C) array back onto a zero map of `padded_shape`.
+
+    Overlapping windows add up, which is exactly the chain rule for a pixel read by several windows.
+    """
+    n, oh, ow, kh, kw, c = cols.shape
+    grad = np.zeros(padded_shape, dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            tap(grad, i, j, stride, dilation, (oh, ow))[...] += cols[:, :, :, i, j, :]
+    return grad

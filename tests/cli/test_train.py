@@ -1,0 +1,167 @@
+"""`cnncalc train`, `predict`, `show`, `gradcheck` through the CLI runner: exit codes and text."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+SMALL = "conv 4 k=3 | relu | maxpool k=2 | flatten | fc 10"
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    from typer.testing import CliRunner
+
+    from cnncalc.cli.app import app
+
+    path = tmp_path_factory.mktemp("models") / "m.npz"
+    result = CliRunner().invoke(app, ["train", SMALL, "--epochs", "2", "--save", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def test_train_steps_save_json(cli_json, tmp_path):
+    path = tmp_path / "m.npz"
+    data = cli_json("train", "--steps", "20", "--save", path)
+    assert data["steps"] == 20 and data["stopped"] == "steps"
+    assert data["parameters"] == 43050  # the default digits network
+    assert 0.0 <= data["test_accuracy"] <= 1.0 and data["seconds_per_step"] > 0
+    assert path.exists() and data["saved"] == str(path)
+
+
+def test_train_table_output(cli):
+    result = cli("train", SMALL, "--epochs", "2")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Training 410 parameters on digits" in out  # (4·9 + 4) + (4·3·3·10 + 10)
+    assert "Confusion matrix" in out and "loss (per step)" in out
+    assert out.count("│     1 │") == 1 and "test accuracy" in out
+
+
+def test_resume_continues_and_counts_epochs(cli_json, model_file, tmp_path):
+    out = tmp_path / "more.npz"
+    data = cli_json("train", "--resume", model_file, "--epochs", "1", "--save", out)
+    assert data["epochs"] == 3 and [h["epoch"] for h in data["history"]] == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["train", "--resume", "NOFILE"], 1, "does not exist"),
+        (["train", "input 1x28x28 | conv 4 k=3 | flatten | fc 10", "--steps", "1"], 1, "1×28×28 but the data's images are 1×8×8"),
+        (["train", "conv 4 k=3 | flatten | fc 3", "--steps", "1"], 1, "data has 10 classes"),
+        (["train", "--optimizer", "rmsprop"], 2, "rmsprop"),
+        (["train", "--data", "nowhere-dir", "--steps", "1"], 1, "neither a built-in dataset"),
+        (["train", "conv 4 k=3", "--preset", "digits"], 2, "give the network once"),
+    ],
+    ids=["missing-resume", "input-mismatch", "class-mismatch", "bad-optimizer", "bad-data", "two-specs"],
+)
+def test_train_errors(cli, tmp_path, args, code, message):
+    args = [str(tmp_path / a) if a == "NOFILE" else a for a in args]
+    result = cli(*args)
+    assert result.exit_code == code, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_foreign_checkpoint_exit_1(cli, tmp_path):
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, x=np.zeros(2))
+    result = cli("predict", "--model", bad)
+    assert result.exit_code == 1
+    assert "not a cnncalc checkpoint" in result.stderr
+
+
+def test_nan_loss_keeps_the_last_good_checkpoint(cli, tmp_path):
+    path = tmp_path / "m.npz"
+    assert cli("train", SMALL, "--steps", "3", "--save", path).exit_code == 0
+    good = path.read_bytes()
+    result = cli("train", "flatten | fc 32 | fc 32 | fc 10", "--optimizer", "sgd", "--lr", "1e6", "--momentum", "0", "--save", path)
+    assert result.exit_code == 1, result.output
+    assert "the loss became" in result.stderr and "smaller learning rate" in result.stderr
+    assert f"the last good checkpoint is kept in {path}" in result.stderr
+    assert path.read_bytes() == good
+
+
+def test_predict_text_and_json(cli, cli_json, model_file):
+    result = cli("predict", "--model", model_file, "--index", "0")
+    assert result.exit_code == 0, result.output
+    assert "digits test image 0 — true label" in result.stdout and "predicted" in result.stdout
+    data = cli_json("predict", "--model", model_file, "--index", "3")
+    probs = data["probabilities"]
+    assert sorted(probs) == [str(d) for d in range(10)]
+    assert sum(probs.values()) == pytest.approx(1.0, abs=1e-5)
+    assert data["predicted"] == max(range(10), key=lambda d: probs[str(d)])
+
+
+def test_predict_image_file(cli, model_file, tmp_path):
+    img = tmp_path / "digit.npy"
+    np.save(img, np.eye(8) * 16)
+    result = cli("predict", "--model", model_file, "--image", img)
+    assert result.exit_code == 0, result.output
+    assert "predicted" in result.stdout
+    wrong = tmp_path / "big.npy"
+    np.save(wrong, np.zeros((28, 28)))
+    result = cli("predict", "--model", model_file, "--image", wrong)
+    assert result.exit_code == 1 and "expects 8×8" in result.stderr
+
+
+def test_predict_index_out_of_range(cli, model_file):
+    result = cli("predict", "--model", model_file, "--index", "5000")
+    assert result.exit_code == 1 and "past the last test image (358)" in result.stderr
+
+
+def test_show_filters_and_maps(cli, model_file, tmp_path):
+    result = cli("show", "filters", "--model", model_file, "--limit", "2")
+    assert result.exit_code == 0, result.output
+    assert "layer 1: conv 4 k=3" in result.stdout and "#1" in result.stdout and "#2" not in result.stdout
+    svg = tmp_path / "maps.svg"
+    result = cli("show", "maps", "--model", model_file, "--svg", svg)
+    assert result.exit_code == 0, result.output
+    assert svg.read_text().startswith("<svg")
+
+
+def test_gradcheck_passes_and_reports_every_layer(cli, cli_json):
+    result = cli("gradcheck")
+    assert result.exit_code == 0, result.output
+    assert "all gradients agree" in result.stdout
+    data = cli_json("gradcheck", "input 1x6x6 | conv 2 k=3 | relu | flatten | fc 3")
+    assert data["passed"] and {r["parameter"] for r in data["rows"]} == {"weight", "bias", "input"}
+    assert json.dumps(data)
+
+
+def test_gradcheck_needs_an_input_shape(cli):
+    result = cli("gradcheck", "conv 2 k=3 | fc 3")
+    assert result.exit_code == 2 and "--input" in result.stderr
+
+
+def test_ctrl_c_with_save_saves_then_exits_130(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    path = tmp_path / "m.npz"
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cnncalc", "train", "--epochs", "200", "--save", str(path), "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=root,
+    )
+    deadline = time.monotonic() + 60
+    while not path.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)  # the first epoch's checkpoint shows that training is under way
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err.decode()
+    assert "interrupted after step" in err.decode() and f"saved to {path}" in err.decode()
+    report = json.loads(out)
+    assert report["stopped"] == "interrupted"
+    from cnncalc.nn.checkpoint import read_checkpoint
+
+    _, meta, _ = read_checkpoint(path)
+    assert meta["step"] == report["steps"]

@@ -1,0 +1,166 @@
+"""The loop and its checkpoints: exact resume, divergence, damaged files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cnncalc.arith.errors import CnnCalcError
+from cnncalc.nn.checkpoint import load_model, read_checkpoint, resume_trainer, save_checkpoint
+from cnncalc.nn.data import Dataset, load_digits
+from cnncalc.nn.training import Settings, Trainer, TrainingDiverged
+
+SMALL = "input 1x8x8 | conv 4 k=3 | relu | maxpool k=2 | flatten | fc 16 | dropout 0.3 | fc 10"
+
+
+@pytest.fixture(scope="module")
+def digits() -> Dataset:
+    full = load_digits()
+    # A slice keeps these tests fast; 300 images still give several batches with a ragged last one.
+    return Dataset("digits", full.x_train[:300], full.y_train[:300], full.x_test[:100], full.y_test[:100])
+
+
+def _trainer(data, optimizer="adam", seed=3):
+    return Trainer.create(SMALL, data, Settings(optimizer=optimizer, lr=0.01, batch_size=64, seed=seed))
+
+
+def _params(trainer):
+    return {k: v.copy() for k, v in trainer.model.named_params().items()}
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_one_epoch_plus_resumed_epoch_equals_two_epochs_bit_for_bit(tmp_path, digits, optimizer):
+    straight = _trainer(digits, optimizer)
+    straight.run(2)
+    first = _trainer(digits, optimizer)
+    first.run(1)
+    save_checkpoint(tmp_path / "one.npz", first, "digits")
+    resumed, _ = resume_trainer(tmp_path / "one.npz", digits)
+    resumed.run(1)
+    for name, value in _params(straight).items():
+        np.testing.assert_array_equal(resumed.model.named_params()[name], value, err_msg=name)
+    for got, want in zip(resumed.history, straight.history, strict=True):
+        assert (got.loss, got.train_accuracy, got.test_accuracy) == (want.loss, want.train_accuracy, want.test_accuracy)
+    assert resumed.step == straight.step == 2 * straight.batches_per_epoch
+
+
+def test_resume_in_the_middle_of_an_epoch_is_exact(tmp_path, digits):
+    straight = _trainer(digits)
+    straight.run(1)
+    part = _trainer(digits)
+    result = part.run(1, max_steps=2)
+    assert result.stopped == "steps" and part.position == 2 and part.epoch == 0
+    save_checkpoint(tmp_path / "part.npz", part, "digits")
+    resumed, _ = resume_trainer(tmp_path / "part.npz", digits)
+    resumed.run(1)
+    for name, value in _params(straight).items():
+        np.testing.assert_array_equal(resumed.model.named_params()[name], value, err_msg=name)
+    assert resumed.history[0].train_accuracy == straight.history[0].train_accuracy
+
+
+def test_a_different_seed_gives_different_weights(digits):
+    a, b = _trainer(digits, seed=1), _trainer(digits, seed=2)
+    a.run(1)
+    b.run(1)
+    assert not np.array_equal(a.model.named_params()["0.weight"], b.model.named_params()["0.weight"])
+
+
+def test_history_and_accuracy_are_real_measurements(digits):
+    trainer = _trainer(digits)
+    result = trainer.run(3)
+    assert [h.epoch for h in result.history] == [1, 2, 3]
+    assert result.history[-1].loss < result.history[0].loss
+    accuracy, predicted = trainer.evaluate()
+    assert accuracy == pytest.approx(float((predicted == digits.y_test).mean()))
+    assert result.test_accuracy == accuracy
+    assert len(result.step_seconds) == 3 * trainer.batches_per_epoch
+
+
+def test_nan_loss_stops_with_a_clear_message_and_good_parameters(digits):
+    trainer = Trainer.create(SMALL, digits, Settings(optimizer="sgd", lr=1e6, momentum=0.0, batch_size=64))
+    with pytest.raises(TrainingDiverged, match=r"the loss became (nan|inf).*smaller learning rate"):
+        trainer.run(5)
+    assert all(np.isfinite(v).all() for v in trainer.model.named_params().values())
+
+
+def test_should_stop_interrupts_between_steps(digits):
+    trainer = _trainer(digits)
+    calls = []
+    result = trainer.run(1, should_stop=lambda: len(calls) >= 2, on_step=lambda t, loss: calls.append(loss))
+    assert result.stopped == "interrupted" and trainer.step == 2
+
+
+def test_checkpoint_round_trip_keeps_weights_and_predictions(tmp_path, digits):
+    trainer = _trainer(digits)
+    trainer.run(1)
+    path = tmp_path / "m.npz"
+    save_checkpoint(path, trainer, "digits")
+    assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]  # no temporary file left behind
+    model, meta = load_model(path)
+    assert meta["epoch"] == 1 and meta["data"] == "digits"
+    np.testing.assert_array_equal(model.predict_proba(digits.x_test), trainer.model.predict_proba(digits.x_test))
+    arrays, _, _ = read_checkpoint(path)
+    assert all(not a.dtype.hasobject for a in arrays.values())
+
+
+def test_truncated_checkpoint_is_a_clear_error(tmp_path, digits):
+    trainer = _trainer(digits)
+    path = tmp_path / "m.npz"
+    save_checkpoint(path, trainer, "digits")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(CnnCalcError, match="not a readable cnncalc checkpoint"):
+        load_model(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"hello", "not a readable"), (None, "not a cnncalc checkpoint")],
+    ids=["text-file", "foreign-npz"],
+)
+def test_foreign_file_is_a_clear_error(tmp_path, content, message):
+    path = tmp_path / "x.npz"
+    if content is None:
+        np.savez(path, weights=np.zeros(3))
+    else:
+        path.write_bytes(content)
+    with pytest.raises(CnnCalcError, match=message):
+        load_model(path)
+
+
+def test_missing_checkpoint_says_how_to_make_one(tmp_path):
+    with pytest.raises(CnnCalcError, match="does not exist.*--save"):
+        load_model(tmp_path / "nope.npz")
+
+
+def test_resume_on_data_of_another_shape_is_refused(tmp_path, digits):
+    trainer = _trainer(digits)
+    save_checkpoint(tmp_path / "m.npz", trainer, "digits")
+    other = Dataset("x", np.zeros((4, 1, 28, 28), np.float32), np.zeros(4, np.int64),
+                    np.zeros((2, 1, 28, 28), np.float32), np.zeros(2, np.int64))
+    with pytest.raises(CnnCalcError, match="trained on 1×8×8 images but the data has 1×28×28"):
+        resume_trainer(tmp_path / "m.npz", other)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("input 1x28x28 | conv 4 k=3 | flatten | fc 10", "spec's input is 1×28×28 but the data's images are 1×8×8"),
+        ("conv 4 k=3 | flatten | fc 7", "ends in 7 but the data has 10 classes"),
+        ("conv 4 k=9", "kernel"),
+    ],
+    ids=["input-mismatch", "wrong-class-count", "kernel-too-big"],
+)
+def test_spec_and_data_must_agree(digits, spec, message):
+    with pytest.raises(CnnCalcError, match=message):
+        Trainer.create(spec, digits)
+
+
+@pytest.mark.slow
+def test_default_digits_network_reaches_97_percent_quickly():
+    from cnncalc.nn.defaults import DIGITS_SPEC
+
+    data = load_digits()
+    trainer = Trainer.create(DIGITS_SPEC, data, Settings.for_data("digits"))
+    result = trainer.run(15)
+    assert result.test_accuracy >= 0.97
