@@ -192,6 +192,8 @@ def _layer(layer: LayerSpec, shape, dims, rf, jump, start) -> LayerResult:
         )
     if kind in SPATIAL:
         return _spatial(layer, shape, dims, rf, jump, start)
+    if kind == "gap" and layer.adaptive:
+        return _adaptive(layer, shape, rf, jump, start)
     if kind == "gap":
         if shape is None:
             return LayerResult(layer, None, None, notes=("global pooling: the receptive field becomes the whole input",))
@@ -286,6 +288,41 @@ def _spatial(layer: LayerSpec, shape, dims, rf, jump, start) -> LayerResult:
     )
 
 
+def _adaptive(layer: LayerSpec, shape, rf, jump, start) -> LayerResult:
+    """PyTorch's AdaptiveAvgPool: output cell i averages rows ⌊i·n/o⌋ … ⌈(i+1)·n/o⌉ − 1.
+
+    When o divides n this is exactly avgpool k = s = n/o; otherwise the windows differ in size by
+    one, and the receptive field below uses the largest window and the mean step n/o.
+    """
+    if shape is None:
+        return LayerResult(layer, None, None, notes=("adaptive pooling: the windows depend on the input size",))
+    c, *sp = shape
+    out = broadcast(layer.output_size, len(sp), "output size")
+    kernels, strides, steps, notes = [], [], [], []
+    for name, n, o in zip(AXIS_NAMES[len(sp)], sp, out, strict=True):
+        widths = [-(-(i + 1) * n // o) - (i * n // o) for i in range(o)]
+        kernels.append(max(widths))
+        strides.append(Fraction(n, o))
+        if n % o == 0:
+            why = f"{o} windows of {n // o} (= avgpool k={n // o})" if n != o else "one cell per window: it changes nothing here"
+        else:
+            why = f"{o} windows of {min(widths)} or {max(widths)} {name} cells, starting at ⌊i·{n}/{o}⌋"
+        steps.append(Step(f"{name}_out", "o", str(o), o, why=f"adaptive pooling of {n} to {o}: {why}"))
+    if any(n % o for n, o in zip(sp, out, strict=True)):
+        notes.append(
+            "adaptive pooling with an output size that does not divide the input uses windows of unequal size; "
+            "the receptive field shown uses the largest window"
+        )
+    pads = tuple((0, 0) for _ in sp)
+    new_rf, new_jump, new_start, rf_steps = _rf_forward(
+        "avgpool", tuple(kernels), tuple(strides), (1,) * len(sp), pads, rf, jump, start
+    )
+    return LayerResult(
+        layer, shape, (c, *out), rf=new_rf, jump=new_jump, start=new_start,
+        steps=(*steps, *rf_steps), notes=tuple(notes),
+    )
+
+
 def _rf_forward(kind, k, s, d, pads, rf, jump, start):
     if rf is None:
         return None, None, None, ()
@@ -362,6 +399,12 @@ def back_recursion(net: NetworkResult) -> tuple[tuple[int, ...], tuple[RFRow, ..
                 s = broadcast(layer.stride or (1,), dims, "s")
                 d = broadcast(layer.dilation, dims, "d")
             geo.append((layer, k, s, d))
+        elif layer.adaptive and res.input_shape is not None and res.output_shape is not None:
+            # the largest window and the largest step between windows: an upper bound when o ∤ n
+            pairs = tuple(zip(res.input_shape[1:], res.output_shape[1:], strict=True))
+            k = tuple(max(-(-(i + 1) * n // o) - (i * n // o) for i in range(o)) for n, o in pairs)
+            s = tuple(-(-n // o) for n, o in pairs)
+            geo.append((layer, k, s, (1,) * len(k)))
         elif res.input_shape is not None and len(res.input_shape) > 1 and (
             layer.kind == "gap" or layer.kind == "flatten" or (layer.kind == "fc" and res.implicit_flatten)
         ):

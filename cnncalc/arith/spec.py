@@ -5,7 +5,8 @@
     tconv 16 k=4 s=2 p=1 op=0
     maxpool k=4                # s defaults to k; also p=, d=, ceil=true
     avgpool k=2
-    gap                        # global average pooling
+    gap                        # global average pooling (C×1×1)
+    adaptiveavgpool 6          # PyTorch's AdaptiveAvgPool2d(6): C×6×6 whatever the input
     bn | relu | sigmoid | tanh | leakyrelu | softmax | dropout 0.5 | flatten
     fc 100                     # aliases: dense, linear
     conv 8 k=5 -> 8x92x92      # a claim of the output shape, for `check`
@@ -92,10 +93,18 @@ class LayerSpec:
     slope: float = 0.01
     claim: tuple[int, ...] | None = None
     line: int = 0
+    output_size: tuple[int, ...] | None = None
+
+    @property
+    def adaptive(self) -> bool:
+        """An adaptive average pool to a size other than 1 (size 1 is plain global pooling)."""
+        return self.kind == "gap" and self.output_size is not None and set(self.output_size) != {1}
 
     def describe(self) -> str:
         """The canonical spec text of this layer, defaults left out: `conv 8 k=5`."""
         parts = [self.kind]
+        if self.adaptive:
+            parts = ["adaptiveavgpool", _sz(self.output_size)]
         if self.units is not None:
             parts.append(str(self.units))
         if self.kind == "dropout":
@@ -219,6 +228,8 @@ def parse_layer(chunk: str, number: int, line: int = 0) -> LayerSpec:
         fields["rate"] = _rate(positional.pop(0), where)
     elif kind == "leakyrelu" and positional:
         fields["slope"] = _float(positional.pop(0), where, "slope")
+    elif kind == "gap" and positional:
+        fields["output_size"] = _sizes(positional.pop(0), where, "output size")
     if positional:
         raise UsageError(f"{where}: unexpected {positional[0]!r}; options are written name=value ({_allowed(kind)})")
     for opt in options:

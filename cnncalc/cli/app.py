@@ -15,6 +15,7 @@ from cnncalc.cli.errors import SHOW_TRACEBACK
 
 COMMAND_MODULES = (
     "cnncalc.cli.calc",
+    "cnncalc.cli.net",
     "cnncalc.cli.lessons",
     "cnncalc.cli.tour",
     "cnncalc.cli.train",

@@ -1,0 +1,254 @@
+"""Inverse problems: which padding, stride or kernel gives the output size I want?
+
+Everything starts from the one output-size formula (PyTorch's, in `cnncalc.arith.sizes`):
+
+    out = ⌊(n + p_before + p_after − d·(k − 1) − 1)/s⌋ + 1
+
+Because of the floor, a target `o` is reached by a whole range of padded sizes: `out = o` exactly
+when `(o − 1)·s ≤ n + P − k_eff ≤ o·s − 1`, with `P` the total padding and `k_eff = d·(k − 1) + 1`.
+Each solver searches that range, and every answer is checked with `conv_output_size` before it is
+returned.
+
+>>> solve_padding(28, 5).answer["padding"]
+2
+>>> solve_padding(28, 4).answer["padding"]
+[1, 2]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cnncalc.arith.errors import CnnCalcError, UsageError
+from cnncalc.arith.sizes import conv_output_size, effective_kernel
+from cnncalc.arith.steps import Step
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The answer to one inverse problem, with the working that leads to it."""
+
+    problem: str
+    given: dict
+    answer: dict
+    steps: tuple[Step, ...]
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    possible: bool = True
+
+    def to_dict(self) -> dict:
+        return {
+            "problem": self.problem,
+            **self.given,
+            **self.answer,
+            "possible": self.possible,
+            "steps": [s.to_dict() for s in self.steps],
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class Combo:
+    kernel: int
+    stride: int
+    padding: int
+    output: int
+    exact: bool  # every padded row is covered by some window
+
+    def to_dict(self) -> dict:
+        return {"kernel": self.kernel, "stride": self.stride, "padding": self.padding, "exact": self.exact}
+
+
+def _check(**values: int) -> None:
+    for name, v in values.items():
+        if v < 1:
+            raise UsageError(f"{name} {v} must be at least 1")
+
+
+def solve_padding(n: int, k: int, s: int = 1, d: int = 1, target: int | None = None) -> Solution:
+    """The padding that makes a conv output `target` (default ⌈n/s⌉, 'same').
+
+    Symmetric padding p is preferred (PyTorch's `padding=p`); when only an odd total works, the
+    split puts the extra row after, as TensorFlow's 'same' does.
+
+    >>> solve_padding(96, 5, target=96).answer
+    {'padding': 2, 'total_padding': 4}
+    """
+    _check(input=n, kernel=k, stride=s, dilation=d)
+    keff = effective_kernel(k, d)
+    same = target is None
+    o = -(-n // s) if target is None else target
+    _check(output=o)
+    low = (o - 1) * s + keff - n  # smallest total padding: the o-th window just fits
+    high = o * s + keff - n - 1  # largest: one more row would make room for an (o+1)-th window
+    steps = []
+    if same:
+        steps.append(Step("target", "⌈n/s⌉", f"⌈{n}/{s}⌉", o, why="'same' output: one output per s input cells"))
+    steps.append(
+        Step(
+            "P_min", "(o − 1)·s + d·(k − 1) + 1 − n", f"({o} − 1)·{s} + {d}·({k} − 1) + 1 − {n}", low,
+            why=f"the padded input must hold the last of {o} windows, {s} apart, each {keff} wide",
+        )
+    )
+    if s > 1:
+        steps.append(
+            Step("P_max", "o·s + d·(k − 1) − n", f"{o}·{s} + {d}·({k} − 1) − {n}", high,
+                 why=f"any more and a window number {o + 1} would fit")
+        )
+    if high < 0:
+        out0 = conv_output_size(n, k, s, 0, d) if keff <= n else None
+        why = (
+            f"even with no padding the output is {out0}, more than {o}: padding only adds rows. "
+            f"Use a stride ≥ {-(-(n - keff + 1) // o)} or a larger kernel (see `cnncalc solve stride`/`kernel`)"
+            if out0 is not None
+            else f"the kernel {keff} is larger than the input {n}"
+        )
+        return Solution("padding", _given(n, k, s, d, o), {"padding": None}, tuple(steps), (why,), possible=False)
+    start = max(low, 0)
+    totals = range(start, high + 1)
+    even = next((t for t in totals if t % 2 == 0), None)
+    notes = []
+    if even is not None:
+        p = even // 2
+        pads = (p, p)
+        answer: dict = {"padding": p, "total_padding": even}
+        steps.append(Step("p", "P/2", f"{even}/2", p, why="the same padding on both sides, PyTorch's padding=p"))
+        if start < even:
+            notes.append(
+                f"A total of {start} would also give {o}, split {start // 2} before and {start - start // 2} after "
+                "(TensorFlow's 'same'); the symmetric choice needs one extra padded row, which no window uses fully."
+            )
+    else:
+        pads = (start // 2, start - start // 2)
+        answer = {"padding": list(pads), "total_padding": start}
+        steps.append(
+            Step("p", "(⌊P/2⌋, ⌈P/2⌉)", f"(⌊{start}/2⌋, ⌈{start}/2⌉)", f"{pads[0]} before, {pads[1]} after",
+                 why="an odd total cannot be split evenly; the extra row goes after (bottom/right)")
+        )
+        notes.append(
+            f"PyTorch's Conv2d pads both sides alike: use nn.ZeroPad2d(({pads[0]}, {pads[1]}, {pads[0]}, {pads[1]})) "
+            "before the conv" + (", or padding='same' (stride 1 only)." if s == 1 else ".")
+        )
+    out = conv_output_size(n, k, s, pads, d)
+    if out != o:
+        raise CnnCalcError(f"internal check failed: padding {pads} gives {out}, not {o}")
+    steps.append(_verify(n, k, s, d, pads, out))
+    if low < 0:
+        notes.append(f"No padding is needed: without it the output is already {conv_output_size(n, k, s, 0, d)}.")
+    return Solution("padding", _given(n, k, s, d, o), answer, tuple(steps), tuple(notes))
+
+
+def solve_stride(n: int, k: int, target: int, p: int = 0, d: int = 1) -> Solution:
+    """Every stride s with ⌊(n + 2p − k_eff)/s⌋ + 1 = target; the answer covers every row if it can.
+
+    >>> solve_stride(32, 4, 16, p=1).answer["stride"]
+    2
+    """
+    _check(input=n, kernel=k, output=target, dilation=d)
+    if p < 0:
+        raise UsageError(f"padding {p} must not be negative")
+    keff = effective_kernel(k, d)
+    span = n + 2 * p - keff
+    steps = [Step("span", "n + 2p − d·(k − 1) − 1", f"{n} + 2·{p} − {d}·({k} − 1) − 1", span,
+                  why="how far the window can move from the first position to the last")]
+    if span < 0:
+        why = f"the kernel {keff} is larger than the padded input {n + 2 * p}"
+        return Solution("stride", _given(n, k, None, d, target, p), {"stride": None}, tuple(steps), (why,), False)
+    works = [s for s in range(1, span + 2) if span // s + 1 == target]
+    if not works:
+        outs = sorted({span // s + 1 for s in range(1, span + 2)})
+        near = sorted(outs, key=lambda v: abs(v - target))[:3]
+        why = (
+            f"the output ⌊{span}/s⌋ + 1 can be {', '.join(map(str, sorted(near)))} … but not {target}: "
+            f"{'the largest is ' + str(span + 1) + ' (stride 1)' if target > span + 1 else 'no whole stride lands on it'}; "
+            "change the padding or kernel (`cnncalc solve combos`)"
+        )
+        return Solution("stride", _given(n, k, None, d, target, p), {"stride": None, "strides": []},
+                        tuple(steps), (why,), False)
+    exact = [s for s in works if span % s == 0]
+    s = exact[0] if exact else works[0]
+    steps.append(Step(f"o with s = {s}", "⌊span/s⌋ + 1", f"⌊{span}/{s}⌋ + 1", target,
+                      why=f"stride{'s' if len(works) > 1 else ''} {_ranges(works)} give{'' if len(works) > 1 else 's'} {target}"))
+    notes = []
+    if not exact:
+        notes.append(f"{span} is not a multiple of {s}: the last {span % s} padded row(s) are never covered by a window.")
+    steps.append(_verify(n, k, s, d, (p, p), conv_output_size(n, k, s, p, d)))
+    return Solution("stride", _given(n, k, None, d, target, p), {"stride": s, "strides": works},
+                    tuple(steps), tuple(notes))
+
+
+def solve_kernel(n: int, target: int, s: int = 1, p: int = 0, d: int = 1) -> Solution:
+    """Every kernel k with ⌊(n + 2p − d·(k − 1) − 1)/s⌋ + 1 = target.
+
+    >>> solve_kernel(28, 24).answer["kernel"]
+    5
+    """
+    _check(input=n, output=target, stride=s, dilation=d)
+    if p < 0:
+        raise UsageError(f"padding {p} must not be negative")
+    padded = n + 2 * p
+    ks = [k for k in range(1, (padded - 1) // d + 2) if conv_output_size(n, k, s, p, d) == target]
+    steps = [
+        Step("k", "(n + 2p − (o − 1)·s − 1)/d + 1", f"({n} + 2·{p} − ({target} − 1)·{s} − 1)/{d} + 1",
+             _fmt_frac(padded - (target - 1) * s - 1, d, 1),
+             why="the largest kernel: its last window ends exactly at the last padded row")
+    ]
+    if not ks:
+        largest = conv_output_size(n, 1, s, p, 1)
+        why = (f"even a 1×1 kernel gives {largest} < {target}; add padding or lower the stride"
+               if target > largest else f"no whole kernel gives {target} with stride {s} and dilation {d}")
+        return Solution("kernel", _given(n, None, s, d, target, p), {"kernel": None, "kernels": []},
+                        tuple(steps), (why,), False)
+    k = ks[-1]
+    exact = (padded - effective_kernel(k, d)) % s == 0
+    notes = [] if exact else [f"with stride {s} the last rows are not covered exactly; kernels {_ranges(ks)} all give {target}"]
+    if len(ks) > 1 and exact:
+        notes.append(f"kernels {_ranges(ks)} all give {target}; {k} is the one whose windows cover every row")
+    steps.append(_verify(n, k, s, d, (p, p), conv_output_size(n, k, s, p, d)))
+    return Solution("kernel", _given(n, None, s, d, target, p), {"kernel": k, "kernels": ks}, tuple(steps), tuple(notes))
+
+
+def solve_combos(n: int, target: int, max_kernel: int = 7, max_stride: int = 4, limit: int = 10) -> tuple[Combo, ...]:
+    """Small (k, s, p) with conv_output_size(n, k, s, p) = target, the plainest first.
+
+    Plain means: odd kernels (a centre pixel), every row covered, then small k, s and p.
+
+    >>> solve_combos(32, 16)[0]
+    Combo(kernel=3, stride=2, padding=1, output=16, exact=False)
+    """
+    _check(input=n, output=target, max_kernel=max_kernel, max_stride=max_stride)
+    found = []
+    for k in range(1, max_kernel + 1):
+        for s in range(1, max_stride + 1):
+            for p in range(0, k // 2 + 1):
+                if k > n + 2 * p or conv_output_size(n, k, s, p) != target:
+                    continue
+                exact = (n + 2 * p - k) % s == 0
+                found.append(Combo(k, s, p, target, exact))
+    found.sort(key=lambda c: (c.kernel % 2 == 0, c.kernel == 1, c.stride, c.padding, not c.exact, c.kernel))
+    return tuple(found[:limit])
+
+
+def _verify(n: int, k: int, s: int, d: int, pads: tuple[int, int], out: int) -> Step:
+    pad = f"2·{pads[0]}" if pads[0] == pads[1] else f"{pads[0]} + {pads[1]}"
+    return Step("check", "⌊(n + p_before + p_after − d·(k − 1) − 1)/s⌋ + 1",
+                f"⌊({n} + {pad} − {d}·({k} − 1) − 1)/{s}⌋ + 1", out, why="the forward formula confirms it")
+
+
+def _given(n: int, k: int | None, s: int | None, d: int, o: int, p: int | None = None) -> dict:
+    given = {"input": n, "kernel": k, "stride": s, "dilation": d, "padding_given": p, "output": o}
+    return {key: v for key, v in given.items() if v is not None}
+
+
+def _fmt_frac(num: int, den: int, plus: int) -> int | float:
+    return num // den + plus if num % den == 0 else num / den + plus
+
+
+def _ranges(values: list[int]) -> str:
+    """[2, 3, 4, 7] → '2–4, 7'."""
+    runs: list[list[int]] = []
+    for v in values:
+        if runs and v == runs[-1][-1] + 1:
+            runs[-1].append(v)
+        else:
+            runs.append([v])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)

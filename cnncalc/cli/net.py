@@ -1,0 +1,365 @@
+"""Whole networks: `net` (the torchinfo-style table), `check` (claimed shapes) and `solve` (inverse problems).
+
+Only typer, the standard library and `cnncalc.arith` are imported here; rich and the renderers are
+imported inside the commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from cnncalc.arith.errors import UsageError
+from cnncalc.cli.errors import reported
+from cnncalc.cli.output import emit_json
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
+    from cnncalc.arith.importer import ImportResult
+    from cnncalc.arith.spec import NetworkSpec
+
+_NOTE_001 = "input 2x96x96 | conv 8 k=5 | maxpool k=4 | conv 24 k=6 | maxpool k=4"
+
+EXAMPLE_MODELS = Path(__file__).resolve().parent.parent / "data" / "models"
+
+TOUR = [
+    ("A whole network, torchinfo-style: note 001's 2×96×96 network", ["net", "--preset", "seed-001"]),
+    ("The working behind one row of the table", ["net", "--preset", "seed-001", "--explain", "4"]),
+    (
+        "Note 001 claims 8×23×23 after the second pool: check catches it (exit 1) and shows the truth",
+        ["check", "input 2x96x96 | conv 8 k=5 | maxpool k=4 | conv 24 k=6 | maxpool k=4 -> 8x23x23"],
+        1,
+    ),
+    (
+        "Reading note 003's PyTorch class without running it",
+        ["net", "--from", str(EXAMPLE_MODELS / "note003_torch_cnn.py")],
+    ),
+    ("Which padding keeps 28×28 with a 5×5 kernel?", ["solve", "padding", "--input", "28", "--kernel", "5"]),
+    ("Small (kernel, stride, padding) choices that halve 32", ["solve", "combos", "--input", "32", "--output", "16"]),
+]
+
+SpecArg = Annotated[
+    str | None,
+    typer.Argument(help='Network spec, layers separated by | or newlines, e.g. "input 1x28x28 | conv 8 k=3 | fc 10".'),
+]
+FileOpt = Annotated[Path | None, typer.Option("--file", "-f", help="Read the spec from a file ('-' reads stdin).")]
+InputOpt = Annotated[
+    str | None, typer.Option("--input", "-i", help="Input shape CxHxW, channels first (sets or replaces the spec's).")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False, emoji=False)
+
+
+def _print(*renderables: RenderableType) -> None:
+    console = _console()
+    for r in renderables:
+        console.print(r)
+
+
+def _read_file(file: Path) -> str:
+    import sys
+
+    if str(file) == "-":
+        return sys.stdin.read()
+    try:
+        return file.read_text(encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"--file {file}: cannot read it ({e.strerror or e})") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"--file {file}: not a UTF-8 text file") from None
+
+
+def _load(
+    spec: str | None, file: Path | None, preset: str | None = None, model: Path | None = None
+) -> tuple[NetworkSpec, str, ImportResult | None]:
+    """The network from exactly one source, a label for the title, and the import (for --from)."""
+    from cnncalc.arith.spec import parse_spec
+
+    given = [name for name, v in (("SPEC", spec), ("--file", file), ("--preset", preset), ("--from", model)) if v is not None]
+    if len(given) > 1:
+        raise UsageError(f"give one network source, not {' and '.join(given)}")
+    if spec is not None:
+        return parse_spec(spec), "", None
+    if file is not None:
+        return parse_spec(_read_file(file)), str(file), None
+    if preset is not None:
+        from cnncalc.arith.presets import PRESETS, get_preset
+
+        net_spec = get_preset(preset)
+        name = preset.strip().lower().replace("_", "-")
+        return net_spec, f"{name}: {PRESETS[name].description}", None
+    if model is not None:
+        from cnncalc.arith.importer import import_file
+
+        imported = import_file(model)
+        return imported.spec, f"{model} ({imported.summary})", imported
+    raise UsageError(
+        'give a network: a spec ("input 1x28x28 | conv 8 k=3 | fc 10"), --file FILE, --preset NAME '
+        "(see --list-presets) or --from MODEL.py"
+    )
+
+
+def _with_input(net_spec: NetworkSpec, input: str | None, imported: ImportResult | None) -> NetworkSpec:
+    from cnncalc.arith.spec import parse_input_shape
+
+    if input is not None:
+        return net_spec.with_input(parse_input_shape(input, "--input"))
+    if imported is not None and net_spec.input_shape is None:
+        raise UsageError(
+            f"{imported.path} does not say its input size; give --input CxHxW "
+            f"(its first layer {imported.first_layer_hint})"
+        )
+    return net_spec
+
+
+def net(
+    spec: SpecArg = None,
+    file: FileOpt = None,
+    preset: Annotated[str | None, typer.Option("--preset", "-P", help="A built-in network; see --list-presets.")] = None,
+    list_presets: Annotated[bool, typer.Option("--list-presets", help="List the built-in networks.")] = False,
+    model: Annotated[
+        Path | None,
+        typer.Option("--from", help="Read a PyTorch or Keras model file (parsed with ast, never run)."),
+    ] = None,
+    input: InputOpt = None,
+    explain: Annotated[int | None, typer.Option("--explain", "-e", help="Show the worked formulas of layer N.")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """A whole network as a table: output shape, parameters, MACs, receptive field and memory per layer.
+
+    Totals: trainable parameters, their float32 memory, activation memory per sample, MACs and
+    FLOPs (2 per MAC). Parameter counts are PyTorch's (batch norm: 2·C; running stats are buffers).
+
+    \b
+    Examples:
+      cnncalc net "input 2x96x96 | conv 8 k=5 | maxpool k=4 | conv 24 k=6 | maxpool k=4 | flatten | fc 100"
+      cnncalc net --preset vgg-16
+      cnncalc net --preset seed-001 --explain 4
+      cnncalc net --from model.py --input 1x28x28
+      cnncalc net --list-presets
+    """
+    with reported("net"):
+        from cnncalc.arith.network import walk
+
+        if list_presets:
+            _list_presets(json)
+            return
+        net_spec, label, imported = _load(spec, file, preset, model)
+        net_spec = _with_input(net_spec, input, imported)
+        result = walk(net_spec)
+        if imported is not None:
+            imported.verify(result)
+        if json:
+            data = result.to_dict()
+            if imported is not None:
+                data["imported"] = imported.to_dict()
+            emit_json(data)
+            return
+        from rich.text import Text
+
+        from cnncalc.render.network import bullets, explain_layer, network_table
+
+        if explain is not None:
+            _print(explain_layer(result, explain))
+            return
+        parts: list[RenderableType] = []
+        if imported is not None:
+            parts.append(bullets(f"Read {imported.path} without running it: {imported.summary}.", imported.notes))
+            parts.append(Text("\nThe same network in the spec language (save it, edit it, run `cnncalc net --file`):"))
+            parts.append(Text(result.spec.to_text("\n"), style="cyan"))
+            parts.append(Text(""))
+        parts.append(network_table(result, title=label))
+        _print(*parts)
+
+
+def _list_presets(json: bool) -> None:
+    from cnncalc.arith.network import walk
+    from cnncalc.arith.presets import get_preset, list_presets
+
+    presets = list_presets()
+    totals = {p.name: walk(get_preset(p.name)).total_params for p in presets}
+    if json:
+        emit_json({"presets": [
+            {"name": p.name, "description": p.description, "total_params": totals[p.name], "spec": p.text}
+            for p in presets
+        ]})
+        return
+    from cnncalc.render.network import presets_table
+
+    _print(presets_table(presets, totals))
+
+
+def check(
+    spec: SpecArg = None,
+    file: FileOpt = None,
+    input: InputOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Check the output shapes a spec claims (`conv 8 k=5 -> 8x92x92`): ✓ or ✗ with the working.
+
+    Exit status 0 when every claim holds, 1 when any is wrong.
+
+    \b
+    Examples:
+      cnncalc check "input 2x96x96 | conv 8 k=5 -> 8x92x92 | maxpool k=4 -> 8x23x23"
+      cnncalc check "input 2x96x96 | conv 8 k=5 | maxpool k=4 | conv 24 k=6 | maxpool k=4 -> 8x23x23"
+      cnncalc check --file homework.txt
+    """
+    with reported("check"):
+        from cnncalc.arith.network import walk
+
+        net_spec, _, _ = _load(spec, file)
+        net_spec = _with_input(net_spec, input, None)
+        if net_spec.input_shape is None:
+            raise UsageError("check needs the input shape: start the spec with 'input CxHxW' or give --input")
+        result = walk(net_spec)
+        wrong = result.wrong_claims
+        if json:
+            from cnncalc.render.network import explain_claim
+
+            claims = [
+                {
+                    "number": lr.layer.number,
+                    "spec": lr.layer.describe(),
+                    "claimed": list(lr.layer.claim),
+                    "actual": list(lr.output_shape) if lr.output_shape else None,
+                    "holds": lr.claim_holds,
+                    "explanation": explain_claim(result, lr) if lr.claim_holds is False else [],
+                }
+                for lr in result.layers
+                if lr.layer.claim is not None
+            ]
+            emit_json({**result.to_dict(), "claims": claims, "all_hold": not wrong})
+        else:
+            from cnncalc.render.network import check_report
+
+            _print(check_report(result))
+        if wrong:
+            raise typer.Exit(code=1)
+
+
+# -- solve ----------------------------------------------------------------------------------------
+
+solve_app = typer.Typer(
+    name="solve",
+    help="Inverse problems: the padding, stride or kernel that gives the output size you want.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+NOpt = Annotated[int, typer.Option("--input", "-i", min=1, help="Input size N (one axis).")]
+KOpt = Annotated[int, typer.Option("--kernel", "-k", min=1, help="Kernel size k.")]
+SOpt = Annotated[int, typer.Option("--stride", "-s", min=1, help="Stride s.")]
+POpt = Annotated[int, typer.Option("--padding", "-p", min=0, help="Padding p on each side.")]
+DOpt = Annotated[int, typer.Option("--dilation", "-d", min=1, help="Dilation d (1 = no gaps).")]
+OOpt = Annotated[int, typer.Option("--output", "-o", min=1, help="The output size you want.")]
+
+
+def _show_solution(sol, json: bool) -> None:
+    if json:
+        emit_json(sol.to_dict())
+    else:
+        from cnncalc.render.network import solution_view
+
+        _print(solution_view(sol))
+    if not sol.possible:
+        raise typer.Exit(code=1)
+
+
+@solve_app.command("padding")
+def solve_padding_cmd(
+    input: NOpt,
+    kernel: KOpt,
+    stride: SOpt = 1,
+    dilation: DOpt = 1,
+    output: Annotated[int | None, typer.Option("--output", "-o", min=1, help="Target size (default ⌈N/s⌉, 'same').")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """The padding that gives a target output size (default: 'same', ⌈N/s⌉).
+
+    \b
+    Examples:
+      cnncalc solve padding --input 28 --kernel 5              # 2 on each side keeps 28
+      cnncalc solve padding --input 28 --kernel 4              # odd total 3: 1 before, 2 after
+      cnncalc solve padding --input 28 --kernel 3 --stride 2   # 14
+    """
+    with reported("solve padding"):
+        from cnncalc.arith.solve import solve_padding
+
+        _show_solution(solve_padding(input, kernel, stride, dilation, output), json)
+
+
+@solve_app.command("stride")
+def solve_stride_cmd(
+    input: NOpt, kernel: KOpt, output: OOpt, padding: POpt = 0, dilation: DOpt = 1, json: JsonOpt = False
+) -> None:
+    """The stride that gives a target output size.
+
+    \b
+    Examples:
+      cnncalc solve stride --input 32 --kernel 4 --padding 1 --output 16
+    """
+    with reported("solve stride"):
+        from cnncalc.arith.solve import solve_stride
+
+        _show_solution(solve_stride(input, kernel, output, padding, dilation), json)
+
+
+@solve_app.command("kernel")
+def solve_kernel_cmd(
+    input: NOpt, output: OOpt, stride: SOpt = 1, padding: POpt = 0, dilation: DOpt = 1, json: JsonOpt = False
+) -> None:
+    """The kernel size that gives a target output size.
+
+    \b
+    Examples:
+      cnncalc solve kernel --input 28 --output 24              # 5
+    """
+    with reported("solve kernel"):
+        from cnncalc.arith.solve import solve_kernel
+
+        _show_solution(solve_kernel(input, output, stride, padding, dilation), json)
+
+
+@solve_app.command("combos")
+def solve_combos_cmd(
+    input: NOpt,
+    output: OOpt,
+    max_kernel: Annotated[int, typer.Option("--max-kernel", min=1, help="Largest kernel to try.")] = 7,
+    max_stride: Annotated[int, typer.Option("--max-stride", min=1, help="Largest stride to try.")] = 4,
+    json: JsonOpt = False,
+) -> None:
+    """Small (kernel, stride, padding) combinations that map N to a target size, plainest first.
+
+    \b
+    Examples:
+      cnncalc solve combos --input 32 --output 16
+    """
+    with reported("solve combos"):
+        from cnncalc.arith.solve import solve_combos
+
+        combos = solve_combos(input, output, max_kernel, max_stride)
+        if json:
+            emit_json({"input": input, "output": output, "combos": [c.to_dict() for c in combos]})
+        else:
+            from cnncalc.render.network import combos_table
+
+            _print(combos_table(combos, input, output, max_kernel, max_stride))
+        if not combos:
+            raise typer.Exit(code=1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("net")(net)
+    app.command("check")(check)
+    app.add_typer(solve_app, name="solve")

@@ -1,0 +1,46 @@
+"""Presets: every one parses, walks, and is listed with a description."""
+
+import pytest
+
+from cnncalc.arith.errors import UsageError
+from cnncalc.arith.network import walk
+from cnncalc.arith.presets import get_preset, list_presets, preset_names, preset_text
+
+
+@pytest.mark.parametrize("name", preset_names(), ids=str)
+def test_every_preset_walks_to_a_flat_output(name):
+    net = walk(get_preset(name))
+    assert net.input_shape is not None
+    assert len(net.output_shape) == 1
+    assert net.total_params > 0
+
+
+def test_seed_001_is_note_001s_network():
+    net = walk(get_preset("seed-001"))
+    assert [lr.output_shape for lr in net.layers] == [(8, 92, 92), (8, 23, 23), (24, 18, 18), (24, 4, 4), (384,), (100,)]
+    assert net.total_params == 45_844
+
+
+def test_alexnet_keeps_torchvisions_adaptive_pool():
+    spec = get_preset("alexnet")
+    assert "adaptiveavgpool 6" in spec.to_text()
+    # on a larger input the adaptive pool still hands 256×6×6 to the classifier
+    net = walk(spec, (3, 320, 320))
+    assert net.layers[[lr.layer.kind for lr in net.layers].index("flatten")].output_shape == (9216,)
+    assert net.total_params == 61_100_840
+
+
+def test_listing_has_descriptions_and_texts():
+    presets = list_presets()
+    assert [p.name for p in presets] == list(preset_names())
+    assert all(p.description and p.text for p in presets)
+
+
+@pytest.mark.parametrize(("typed", "hint"), [("vgg16", "vgg-16"), ("alexnett", "alexnet")], ids=["vgg16", "alexnett"])
+def test_unknown_preset_suggests_the_closest(typed, hint):
+    with pytest.raises(UsageError, match=f"did you mean '{hint}'"):
+        preset_text(typed)
+
+
+def test_names_are_case_and_underscore_tolerant():
+    assert preset_text("Keras_MNIST") == preset_text("keras-mnist")

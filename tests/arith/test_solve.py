@@ -1,0 +1,85 @@
+"""Inverse problems: every answer, put back into the forward formula, gives the target."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cnncalc.arith.errors import UsageError
+from cnncalc.arith.sizes import conv_output_size
+from cnncalc.arith.solve import solve_combos, solve_kernel, solve_padding, solve_stride
+
+
+@pytest.mark.parametrize(
+    ("n", "k", "s", "expected"),
+    [(28, 5, 1, 2), (96, 3, 1, 1), (28, 4, 1, [1, 2]), (28, 3, 2, 1), (7, 1, 1, 0)],
+    ids=["28-k5", "96-k3", "28-k4-uneven", "28-k3-s2", "k1-none"],
+)
+def test_same_padding(n, k, s, expected):
+    sol = solve_padding(n, k, s)
+    assert sol.possible
+    assert sol.answer["padding"] == expected
+    pads = (expected, expected) if isinstance(expected, int) else tuple(expected)
+    assert conv_output_size(n, k, s, pads) == -(-n // s)
+
+
+def test_uneven_padding_explains_pytorch_workaround():
+    sol = solve_padding(28, 4)
+    assert any("ZeroPad2d((1, 2, 1, 2))" in note for note in sol.notes)
+    assert sol.steps[-1].value == 28
+
+
+def test_padding_cannot_shrink_the_output():
+    sol = solve_padding(28, 3, target=2)
+    assert not sol.possible
+    assert sol.answer["padding"] is None
+    assert "padding only adds rows" in sol.notes[0]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 60), st.integers(1, 7), st.integers(1, 4), st.integers(1, 3), st.integers(1, 70))
+def test_padding_answers_are_verified(n, k, s, d, target):
+    sol = solve_padding(n, k, s, d, target)
+    if sol.possible:
+        p = sol.answer["padding"]
+        pads = (p, p) if isinstance(p, int) else tuple(p)
+        assert conv_output_size(n, k, s, pads, d) == target
+    else:
+        assert all(conv_output_size(n, k, s, (0, extra), d) != target
+                   for extra in range(0, 3 * (k * d + s)) if d * (k - 1) + 1 <= n + extra)
+
+
+def test_stride_for_a_halving():
+    sol = solve_stride(32, 4, 16, p=1)
+    assert sol.answer["stride"] == 2
+    assert conv_output_size(32, 4, 2, 1) == 16
+
+
+def test_stride_impossible_target_says_why():
+    sol = solve_stride(28, 5, 25)
+    assert not sol.possible
+    assert "largest is 24" in sol.notes[0]
+
+
+def test_kernel_for_a_target():
+    assert solve_kernel(28, 24).answer["kernel"] == 5
+    sol = solve_kernel(28, 14, s=2)
+    assert sol.answer["kernels"] == [1, 2]
+    assert all(conv_output_size(28, k, 2) == 14 for k in sol.answer["kernels"])
+
+
+def test_kernel_cannot_grow_the_output():
+    sol = solve_kernel(28, 40)
+    assert not sol.possible
+    assert "28 < 40" in sol.notes[0]
+
+
+def test_combos_reach_the_target_plainest_first():
+    combos = solve_combos(32, 16)
+    assert combos
+    assert all(conv_output_size(32, c.kernel, c.stride, c.padding) == 16 for c in combos)
+    assert (combos[0].kernel, combos[0].stride, combos[0].padding) == (3, 2, 1)
+
+
+def test_bad_values_are_usage_errors():
+    with pytest.raises(UsageError, match="stride 0"):
+        solve_padding(28, 3, 0)

@@ -1,0 +1,177 @@
+"""`cnncalc net`, `check` and `solve` through the CLI: exit codes, JSON keys and text."""
+
+from pathlib import Path
+
+import pytest
+
+MODELS = Path(__file__).parent.parent / "fixtures" / "models"
+SEED = "input 2x96x96 | conv 8 k=5 | maxpool k=4 | conv 24 k=6 | maxpool k=4 | flatten | fc 100"
+NOTE_001_CLAIM = "input 2x96x96 | conv 8 k=5 | maxpool k=4 | conv 24 k=6 | maxpool k=4 -> 8x23x23"
+
+
+def test_net_json_contract(cli_json):
+    data = cli_json("net", SEED)
+    assert [layer["output_shape"] for layer in data["layers"]] == [[8, 92, 92], [8, 23, 23], [24, 18, 18], [24, 4, 4], [384], [100]]
+    assert data["total_params"] == 45_844
+    assert data["total_macs"] == 5_663_488
+    first = data["layers"][0]
+    assert (first["type"], first["params"], first["macs"], first["receptive_field"]) == ("conv", 408, 8 * 92 * 92 * (2 * 5 * 5), [5, 5])
+
+
+@pytest.mark.parametrize(
+    ("preset", "total"), [("keras-mnist", 93_322), ("alexnet", 61_100_840), ("vgg-16", 138_357_544)], ids=str
+)
+def test_net_preset_totals(cli_json, preset, total):
+    assert cli_json("net", "--preset", preset)["total_params"] == total
+
+
+def test_net_text_table(cli):
+    result = cli("net", "--preset", "seed-001")
+    assert result.exit_code == 0, result.output
+    assert "seed-001: note 001's 2×96×96 network" in result.stdout
+    assert "24×4×4" in result.stdout
+    assert "Parameters (trainable)      45,844" in result.stdout
+
+
+def test_net_input_option_replaces_the_spec_input(cli_json):
+    data = cli_json("net", "conv 8 k=3 p=1 | maxpool k=2", "--input", "3x32x32")
+    assert data["output_shape"] == [8, 16, 16]
+
+
+def test_net_from_file_and_stdin(cli_json, tmp_path):
+    path = tmp_path / "net.txt"
+    path.write_text("input 1x28x28\nconv 4 k=3   # a comment\nflatten\nfc 10\n", encoding="utf-8")
+    assert cli_json("net", "--file", str(path))["total_params"] == 4 * 9 + 4 + 4 * 26 * 26 * 10 + 10
+    assert cli_json("net", "--file", "-", input="input 1x4x4 | fc 2")["total_params"] == 34
+
+
+def test_net_explain(cli):
+    result = cli("net", "--preset", "seed-001", "--explain", "4")
+    assert result.exit_code == 0, result.output
+    assert "Layer 4: maxpool k=4   24×18×18 → 24×4×4" in result.stdout
+    assert "= ⌊(18 + 2·0 − 1·(4 − 1) − 1)/4⌋ + 1 = ⌊14/4⌋ + 1" in result.stdout
+
+
+def test_list_presets(cli, cli_json):
+    names = [p["name"] for p in cli_json("net", "--list-presets")["presets"]]
+    assert names == ["seed-001", "keras-mnist", "torch-mnist", "lenet-5", "alexnet", "vgg-16", "digits"]
+    result = cli("net", "--list-presets")
+    assert result.exit_code == 0
+    assert "138,357,544" in result.stdout
+
+
+def test_net_from_pytorch_model_shows_the_spec(cli):
+    result = cli("net", "--from", str(MODELS / "torch_cnn_note003.py"))
+    assert result.exit_code == 0, result.output
+    assert "without running it: PyTorch model CNN" in result.stdout
+    assert "conv 16 k=5 p=2\nrelu\nmaxpool k=2" in result.stdout
+    assert "28,938" in result.stdout
+
+
+def test_net_from_json_includes_the_import(cli_json):
+    data = cli_json("net", "--from", str(MODELS / "keras_mnist_note000.py"))
+    assert data["total_params"] == 93_322
+    assert data["imported"]["framework"] == "Keras"
+    assert data["imported"]["source_lines"]["1"] == 25
+
+
+def test_net_from_model_without_input_asks_for_it(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli("net", "--from", str(MODELS / "evil_model_never_run.py"))
+    assert result.exit_code == 2
+    assert "give --input CxHxW" in result.stderr
+    assert not (tmp_path / "EXECUTED.txt").exists()
+    result = cli("net", "--from", str(MODELS / "evil_model_never_run.py"), "--input", "1x28x28", "--json")
+    assert result.exit_code == 0, result.output
+
+
+def test_net_from_model_with_wrong_input_names_the_line(cli):
+    result = cli("net", "--from", str(MODELS / "torch_cnn_note003.py"), "--input", "1x32x32")
+    assert result.exit_code == 1
+    assert "torch_cnn_note003.py, line 27: nn.Linear(32 * 7 * 7, 10) expects in_features=1568" in result.stderr
+    assert "the layer before gives 2048 features" in result.stderr
+
+
+def test_net_from_unknown_layer_names_the_line(cli):
+    result = cli("net", "--from", str(MODELS / "bad_unknown_layer.py"), "--input", "1x28x28")
+    assert result.exit_code == 1
+    assert "bad_unknown_layer.py, line 5: nn.GELU() is not a layer cnncalc knows" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_shape_below_one_names_the_layer(cli):
+    result = cli("net", "input 2x96x96 | conv 8 k=5 | maxpool k=4 | conv 24 k=6 | maxpool k=6 | maxpool k=4")
+    assert result.exit_code == 1
+    assert "layer 5 (maxpool k=4), input 24×3×3: pool window 4 is larger than the padded input 3" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (["net"], 2, "give a network"),
+        (["net", SEED, "--preset", "seed-001"], 2, "not SPEC and --preset"),
+        (["net", "--preset", "vgg16"], 2, "did you mean 'vgg-16'"),
+        (["net", "input 1x8x8 | warp 3"], 2, "unknown layer 'warp'"),
+        (["net", "--file", "/nonexistent/net.txt"], 2, "cannot read it"),
+        (["net", SEED, "--explain", "9"], 2, "layers 1 to 6"),
+        (["net", "conv 8 k=3", "--input", "3xx"], 2, "--input"),
+        (["check", "conv 8 k=3 -> 8x6x6"], 2, "check needs the input shape"),
+    ],
+    ids=["no-source", "two-sources", "bad-preset", "bad-layer", "missing-file", "explain-range", "bad-input",
+         "check-no-input"],
+)
+def test_bad_input_exit_codes(cli, args, code, words):
+    result = cli(*args)
+    assert result.exit_code == code, result.output
+    assert words in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_check_catches_note_001(cli):
+    result = cli("check", NOTE_001_CLAIM)
+    assert result.exit_code == 1
+    assert "claimed 8×23×23, actually 24×4×4" in result.stdout
+
+
+def test_check_json_and_passing_claims(cli, cli_json):
+    result = cli("check", NOTE_001_CLAIM, "--json")
+    assert result.exit_code == 1
+    good = cli_json("check", "input 2x96x96 | conv 8 k=5 -> 8x92x92 | maxpool k=4 -> 8x23x23")
+    assert good["all_hold"] is True
+    assert [c["holds"] for c in good["claims"]] == [True, True]
+
+
+def test_check_tour_example_passes(cli):
+    result = cli("check", "input 2x96x96 | conv 8 k=5 -> 8x92x92 | maxpool k=4 -> 8x23x23 | conv 24 k=6 -> 24x18x18 "
+                          "| maxpool k=4 -> 24x4x4")
+    assert result.exit_code == 0, result.output
+    assert "All 4 claims hold ✓" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "key", "value"),
+    [
+        (["padding", "--input", "28", "--kernel", "5"], "padding", 2),
+        (["padding", "--input", "28", "--kernel", "4"], "padding", [1, 2]),
+        (["stride", "--input", "32", "--kernel", "4", "--padding", "1", "--output", "16"], "stride", 2),
+        (["kernel", "--input", "28", "--output", "24"], "kernel", 5),
+    ],
+    ids=["padding-same", "padding-uneven", "stride", "kernel"],
+)
+def test_solve_json(cli_json, args, key, value):
+    assert cli_json("solve", *args)[key] == value
+
+
+def test_solve_text_and_impossible(cli):
+    result = cli("solve", "padding", "--input", "28", "--kernel", "5")
+    assert result.exit_code == 0
+    assert "padding = 2" in result.stdout
+    result = cli("solve", "padding", "--input", "28", "--kernel", "3", "--output", "2")
+    assert result.exit_code == 1
+    assert "padding only adds rows" in result.stdout
+
+
+def test_solve_combos(cli, cli_json):
+    data = cli_json("solve", "combos", "--input", "32", "--output", "16")
+    assert data["combos"][0] == {"kernel": 3, "stride": 2, "padding": 1, "exact": False}
+    assert cli("solve", "padding", "--input", "0", "--kernel", "3").exit_code == 2
