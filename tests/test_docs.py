@@ -28,7 +28,10 @@ def console_blocks(path: Path) -> list[tuple[list[str], list[str]]]:
 
 README_BLOCKS = [b for b in console_blocks(ROOT / "README.md") if b[0][0] not in UNSTABLE]
 DOC_BLOCKS = [
-    (p.name, b) for p in sorted((ROOT / "docs").glob("*.md")) for b in console_blocks(p) if b[0][0] not in UNSTABLE
+    (p.name, b)
+    for p in sorted((ROOT / "docs").glob("*.md"))
+    for b in console_blocks(p)
+    if b[0][0] not in UNSTABLE
 ]
 
 
@@ -37,10 +40,10 @@ def test_readme_output_is_real(cli, argv, shown, monkeypatch):
     monkeypatch.chdir(ROOT)
     result = cli(*argv)
     assert result.exit_code == 0, result.output
-    actual = result.stdout.rstrip("\n").split("\n")
+    actual = [line.rstrip() for line in result.stdout.rstrip("\n").split("\n")]
     if shown and shown[-1].startswith("…"):
         shown = shown[:-1]  # an elided tail
-    assert actual[: len(shown)] == shown
+    assert actual[: len(shown)] == [line.rstrip() for line in shown]
 
 
 @pytest.mark.parametrize(
@@ -51,10 +54,10 @@ def test_docs_console_output_is_real(cli, doc, block, monkeypatch):
     monkeypatch.chdir(ROOT)
     result = cli(*argv)
     assert result.exit_code == 0, result.output
-    actual = result.stdout.rstrip("\n").split("\n")
+    actual = [line.rstrip() for line in result.stdout.rstrip("\n").split("\n")]
     if shown and shown[-1].startswith("…"):
         shown = shown[:-1]
-    assert actual[: len(shown)] == shown
+    assert actual[: len(shown)] == [line.rstrip() for line in shown]
 
 
 FORMULA_EXAMPLES = [
@@ -82,3 +85,13 @@ def test_formula_reference_examples(cli, command, needle):
     result = cli(*shlex.split(command))
     assert result.exit_code == 0, result.output
     assert needle in result.stdout
+
+
+def test_cli_reference_is_up_to_date():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "docs" / "gen_cli.py"), "--check"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr

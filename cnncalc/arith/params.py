@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from math import prod
 
 from cnncalc.arith.errors import CnnCalcError
-from cnncalc.arith.steps import Step
+from cnncalc.arith.steps import Step, fmt_value
 
 
 @dataclass(frozen=True)
@@ -95,10 +95,10 @@ def conv_params(
     biases = cout if bias else 0
     if bias:
         steps.append(Step("biases", "C_out", str(cout), cout, why="one bias per output channel (filter)"))
-        steps.append(Step("total", "weights + biases", f"{weights} + {cout}", weights + cout))
+        steps.append(Step("total", "weights + biases", f"{fmt_value(weights)} + {cout}", weights + cout))
         notes.append(
-            f"Course notes often count weights only (kw·kh·Ci·Co = {weights}); PyTorch and Keras add "
-            f"{cout} biases by default, {weights + cout} in all."
+            f"Course notes often count weights only (kw·kh·Ci·Co = {fmt_value(weights)}); PyTorch and Keras "
+            f"add {cout} biases by default, {fmt_value(weights + cout)} in all."
         )
     return ParamCount(kind, weights, biases, tuple(steps), tuple(notes))
 
@@ -117,7 +117,7 @@ def fc_params(fin: int, fout: int, bias: bool = True) -> ParamCount:
     ]
     if bias:
         steps.append(Step("biases", "C_out", str(fout), fout, why="one bias per output feature"))
-        steps.append(Step("total", "C_in · C_out + C_out", f"{weights} + {fout}", weights + fout))
+        steps.append(Step("total", "C_in · C_out + C_out", f"{fmt_value(weights)} + {fout}", weights + fout))
     return ParamCount("fc", weights, fout if bias else 0, tuple(steps))
 
 
@@ -174,7 +174,7 @@ def flops_step(macs: int) -> Step:
     return Step(
         "FLOPs",
         "2 · MACs",
-        f"2 · {macs}",
+        f"2 · {fmt_value(macs)}",
         2 * macs,
         why="a multiply-accumulate is two floating-point operations (a multiply and an add)",
     )
