@@ -17,7 +17,7 @@ Receptive field, forward view (per axis), starting from one input pixel (RF 1, j
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from math import ceil, prod
 
@@ -174,12 +174,16 @@ def walk(spec: NetworkSpec | str, input_shape: tuple[int, ...] | None = None) ->
             if shape is not None:
                 where += f", input {fmt_shape(shape)}"
             raise type(e)(f"{where}: {e}") from None
+        if res.rf is not None and any(r.layer.kind == "tconv" for r in (*results, res)):
+            res = _rf_by_back_recursion(spec, results, res)
         results.append(res)
         shape = res.output_shape
         rf, jump, start = res.rf, res.jump, res.start
     if spec.input_shape is None and input_shape is None:
         notes.append("No input shape given: output shapes and parameter counts need 'input CxHxW'.")
-    return NetworkResult(spec, input_shape if input_shape is not None else spec.input_shape, tuple(results), tuple(notes))
+    return NetworkResult(
+        spec, input_shape if input_shape is not None else spec.input_shape, tuple(results), tuple(notes)
+    )
 
 
 def _layer(layer: LayerSpec, shape, dims, rf, jump, start) -> LayerResult:
@@ -196,23 +200,50 @@ def _layer(layer: LayerSpec, shape, dims, rf, jump, start) -> LayerResult:
         return _adaptive(layer, shape, rf, jump, start)
     if kind == "gap":
         if shape is None:
-            return LayerResult(layer, None, None, notes=("global pooling: the receptive field becomes the whole input",))
+            return LayerResult(
+                layer, None, None, notes=("global pooling: the receptive field becomes the whole input",)
+            )
         c, *sp = shape
         new_rf, new_jump, new_start, step = _rf_global(sp, rf, jump, start)
         out = (c,) + (1,) * len(sp)
         return LayerResult(
-            layer, shape, out, rf=new_rf, jump=new_jump, start=new_start,
-            steps=(Step("output", "C×1×1", f"{c}×1×1", fmt_shape(out), why=f"the mean over each whole {fmt_shape(sp)} map"), *step),
-            notes=("PyTorch's AdaptiveAvgPool2d(1) keeps C×1×1; Keras' GlobalAveragePooling2D also flattens to C.",),
+            layer,
+            shape,
+            out,
+            rf=new_rf,
+            jump=new_jump,
+            start=new_start,
+            steps=(
+                Step(
+                    "output",
+                    "C×1×1",
+                    f"{c}×1×1",
+                    fmt_shape(out),
+                    why=f"the mean over each whole {fmt_shape(sp)} map",
+                ),
+                *step,
+            ),
+            notes=(
+                "PyTorch's AdaptiveAvgPool2d(1) keeps C×1×1; Keras' GlobalAveragePooling2D also flattens to C.",
+            ),
         )
     if kind == "flatten":
         if shape is None:
             return LayerResult(layer, None, None)
         out = (prod(shape),)
-        new_rf, new_jump, new_start, rf_steps = (rf, jump, start, ()) if not spatial else _rf_global(shape[1:], rf, jump, start)
-        step = Step("features", "C·H·W" if len(shape) == 3 else "∏shape", "·".join(map(str, shape)), out[0],
-                    why="flatten lays the maps out as one vector; no parameters")
-        return LayerResult(layer, shape, out, rf=new_rf, jump=new_jump, start=new_start, steps=(step, *rf_steps))
+        new_rf, new_jump, new_start, rf_steps = (
+            (rf, jump, start, ()) if not spatial else _rf_global(shape[1:], rf, jump, start)
+        )
+        step = Step(
+            "features",
+            "C·H·W" if len(shape) == 3 else "∏shape",
+            "·".join(map(str, shape)),
+            out[0],
+            why="flatten lays the maps out as one vector; no parameters",
+        )
+        return LayerResult(
+            layer, shape, out, rf=new_rf, jump=new_jump, start=new_start, steps=(step, *rf_steps)
+        )
     if kind == "fc":
         if shape is None:
             return LayerResult(layer, None, None, notes=("fc: every output sees the whole input",))
@@ -232,8 +263,17 @@ def _layer(layer: LayerSpec, shape, dims, rf, jump, start) -> LayerResult:
         p = fc_params(fin, layer.units, layer.bias)
         mac = fc_macs(fin, layer.units)
         return LayerResult(
-            layer, shape, (layer.units,), params=p, macs=mac.value, rf=new_rf, jump=new_jump, start=new_start,
-            steps=(*p.steps, mac, *steps), notes=tuple(notes), implicit_flatten=implicit,
+            layer,
+            shape,
+            (layer.units,),
+            params=p,
+            macs=mac.value,
+            rf=new_rf,
+            jump=new_jump,
+            start=new_start,
+            steps=(*p.steps, mac, *steps),
+            notes=tuple(notes),
+            implicit_flatten=implicit,
         )
     if kind == "bn":
         if shape is None:
@@ -256,7 +296,9 @@ def _spatial(layer: LayerSpec, shape, dims, rf, jump, start) -> LayerResult:
         s = broadcast(layer.stride or (1,), dims, "s")
         d = broadcast(layer.dilation, dims, "d")
         if isinstance(padding, str):
-            pads = tuple((0, 0) if padding == "valid" else (effective_kernel(k[i], d[i]) - 1,) * 2 for i in range(dims))
+            pads = tuple(
+                (0, 0) if padding == "valid" else (effective_kernel(k[i], d[i]) - 1,) * 2 for i in range(dims)
+            )
         else:
             pb = broadcast(padding, dims, "p")
             pads = tuple((v, v) for v in pb)
@@ -264,7 +306,14 @@ def _spatial(layer: LayerSpec, shape, dims, rf, jump, start) -> LayerResult:
         return LayerResult(layer, None, None, rf=new_rf, jump=new_jump, start=new_start, steps=rf_steps)
     c, *sp = shape
     res = layer_output(
-        kind, tuple(sp), layer.kernel, layer.stride, padding, layer.dilation, layer.ceil, op_pad if kind == "tconv" else 0
+        kind,
+        tuple(sp),
+        layer.kernel,
+        layer.stride,
+        padding,
+        layer.dilation,
+        layer.ceil,
+        op_pad if kind == "tconv" else 0,
     )
     steps: list[Step] = list(res.steps)
     params = None
@@ -272,19 +321,33 @@ def _spatial(layer: LayerSpec, shape, dims, rf, jump, start) -> LayerResult:
     if kind in ("conv", "tconv"):
         cout = layer.units
         params = conv_params(c, cout, res.kernel, layer.groups, layer.bias, transposed=(kind == "tconv"))
-        mac = (conv_macs(c, cout, res.kernel, layer.groups, res.output) if kind == "conv"
-               else tconv_macs(c, cout, res.kernel, layer.groups, tuple(sp)))
+        mac = (
+            conv_macs(c, cout, res.kernel, layer.groups, res.output)
+            if kind == "conv"
+            else tconv_macs(c, cout, res.kernel, layer.groups, tuple(sp))
+        )
         macs = mac.value
         steps.extend(params.steps)
         steps.append(mac)
         out = (cout, *res.output)
     else:
         out = (c, *res.output)
-    new_rf, new_jump, new_start, rf_steps = _rf_forward(kind, res.kernel, res.stride, res.dilation, res.padding, rf, jump, start)
+    new_rf, new_jump, new_start, rf_steps = _rf_forward(
+        kind, res.kernel, res.stride, res.dilation, res.padding, rf, jump, start
+    )
     steps.extend(rf_steps)
     return LayerResult(
-        layer, shape, out, shape=res, params=params, macs=macs, rf=new_rf, jump=new_jump, start=new_start,
-        steps=tuple(steps), notes=res.all_notes + (params.notes if params else ()),
+        layer,
+        shape,
+        out,
+        shape=res,
+        params=params,
+        macs=macs,
+        rf=new_rf,
+        jump=new_jump,
+        start=new_start,
+        steps=tuple(steps),
+        notes=res.all_notes + (params.notes if params else ()),
     )
 
 
@@ -295,7 +358,9 @@ def _adaptive(layer: LayerSpec, shape, rf, jump, start) -> LayerResult:
     one, and the receptive field below uses the largest window and the mean step n/o.
     """
     if shape is None:
-        return LayerResult(layer, None, None, notes=("adaptive pooling: the windows depend on the input size",))
+        return LayerResult(
+            layer, None, None, notes=("adaptive pooling: the windows depend on the input size",)
+        )
     c, *sp = shape
     out = broadcast(layer.output_size, len(sp), "output size")
     kernels, strides, steps, notes = [], [], [], []
@@ -304,7 +369,11 @@ def _adaptive(layer: LayerSpec, shape, rf, jump, start) -> LayerResult:
         kernels.append(max(widths))
         strides.append(Fraction(n, o))
         if n % o == 0:
-            why = f"{o} windows of {n // o} (= avgpool k={n // o})" if n != o else "one cell per window: it changes nothing here"
+            why = (
+                f"{o} windows of {n // o} (= avgpool k={n // o})"
+                if n != o
+                else "one cell per window: it changes nothing here"
+            )
         else:
             why = f"{o} windows of {min(widths)} or {max(widths)} {name} cells, starting at ⌊i·{n}/{o}⌋"
         steps.append(Step(f"{name}_out", "o", str(o), o, why=f"adaptive pooling of {n} to {o}: {why}"))
@@ -318,9 +387,35 @@ def _adaptive(layer: LayerSpec, shape, rf, jump, start) -> LayerResult:
         "avgpool", tuple(kernels), tuple(strides), (1,) * len(sp), pads, rf, jump, start
     )
     return LayerResult(
-        layer, shape, (c, *out), rf=new_rf, jump=new_jump, start=new_start,
-        steps=(*steps, *rf_steps), notes=tuple(notes),
+        layer,
+        shape,
+        (c, *out),
+        rf=new_rf,
+        jump=new_jump,
+        start=new_start,
+        steps=(*steps, *rf_steps),
+        notes=tuple(notes),
     )
+
+
+def _rf_by_back_recursion(spec: NetworkSpec, before: list[LayerResult], res: LayerResult) -> LayerResult:
+    """After a transposed convolution the forward recurrence is not exact: which inputs feed a
+    run of outputs depends on how the windows line up. Back-recursion over the layers so far gives
+    the largest field any unit has (an upper bound, never below what torch measures)."""
+    prefix = NetworkResult(spec, None, (*before, res))
+    try:
+        field, _ = back_recursion(prefix)
+    except CnnCalcError:
+        return res
+    step = Step(
+        "RF",
+        "back-recursion over layers 1…" + str(res.layer.number),
+        "",
+        field[0] if len(set(field)) == 1 else "×".join(map(str, field)),
+        why="after a transposed convolution the field depends on how windows line up; this is the largest",
+    )
+    steps = tuple(st for st in res.steps if not st.label.startswith("RF_")) + (step,)
+    return replace(res, rf=field, steps=steps)
 
 
 def _rf_forward(kind, k, s, d, pads, rf, jump, start):
@@ -347,7 +442,9 @@ def _rf_forward(kind, k, s, d, pads, rf, jump, start):
         new_rf.append(r)
         new_jump.append(j)
         new_start.append(st)
-        steps.append(Step(f"RF_{name}", formula, sub, r, why=f"jump = {_fmt(j)}, first unit centred at {_fmt(st)}"))
+        steps.append(
+            Step(f"RF_{name}", formula, sub, r, why=f"jump = {_fmt(j)}, first unit centred at {_fmt(st)}")
+        )
     return tuple(new_rf), tuple(new_jump), tuple(new_start), tuple(steps)
 
 
@@ -376,8 +473,14 @@ class RFRow:
 
     def to_dict(self) -> dict:
         return {
-            "number": self.number, "layer": self.text, "k": list(self.k), "s": list(self.s), "d": list(self.d),
-            "rf_next": list(self.rf_out), "rf": list(self.rf_in), "steps": [s.to_dict() for s in self.steps],
+            "number": self.number,
+            "layer": self.text,
+            "k": list(self.k),
+            "s": list(self.s),
+            "d": list(self.d),
+            "rf_next": list(self.rf_out),
+            "rf": list(self.rf_in),
+            "steps": [s.to_dict() for s in self.steps],
         }
 
 
@@ -405,8 +508,14 @@ def back_recursion(net: NetworkResult) -> tuple[tuple[int, ...], tuple[RFRow, ..
             k = tuple(max(-(-(i + 1) * n // o) - (i * n // o) for i in range(o)) for n, o in pairs)
             s = tuple(-(-n // o) for n, o in pairs)
             geo.append((layer, k, s, (1,) * len(k)))
-        elif res.input_shape is not None and len(res.input_shape) > 1 and (
-            layer.kind == "gap" or layer.kind == "flatten" or (layer.kind == "fc" and res.implicit_flatten)
+        elif (
+            res.input_shape is not None
+            and len(res.input_shape) > 1
+            and (
+                layer.kind == "gap"
+                or layer.kind == "flatten"
+                or (layer.kind == "fc" and res.implicit_flatten)
+            )
         ):
             sp = tuple(res.input_shape[1:])
             geo.append((layer, sp, (1,) * len(sp), (1,) * len(sp)))
@@ -422,13 +531,25 @@ def back_recursion(net: NetworkResult) -> tuple[tuple[int, ...], tuple[RFRow, ..
             keff = effective_kernel(k[i], d[i])
             if layer.kind == "tconv":
                 v = -(-(rf[i] + keff - 1) // s[i])
-                steps.append(Step(f"RF_{name}", "⌈(RF_{i+1} + d(k − 1))/s⌉",
-                                  f"⌈({rf[i]} + {d[i]}·({k[i]} − 1))/{s[i]}⌉", v,
-                                  why="a transposed conv spreads its inputs s apart: the most inputs any run of outputs sees"))
+                steps.append(
+                    Step(
+                        f"RF_{name}",
+                        "⌈(RF_{i+1} + d(k − 1))/s⌉",
+                        f"⌈({rf[i]} + {d[i]}·({k[i]} − 1))/{s[i]}⌉",
+                        v,
+                        why="a transposed conv spreads its inputs s apart: the most inputs any run of outputs sees",
+                    )
+                )
             else:
                 v = (rf[i] - 1) * s[i] + d[i] * (k[i] - 1) + 1
-                steps.append(Step(f"RF_{name}", "(RF_{i+1} − 1)·s + d(k − 1) + 1",
-                                  f"({rf[i]} − 1)·{s[i]} + {d[i]}·({k[i]} − 1) + 1", v))
+                steps.append(
+                    Step(
+                        f"RF_{name}",
+                        "(RF_{i+1} − 1)·s + d(k − 1) + 1",
+                        f"({rf[i]} − 1)·{s[i]} + {d[i]}·({k[i]} − 1) + 1",
+                        v,
+                    )
+                )
             new.append(v)
         rows.append(RFRow(layer.number, layer.describe(), k, s, d, rf, tuple(new), tuple(steps)))
         rf = tuple(new)

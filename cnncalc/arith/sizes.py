@@ -193,6 +193,18 @@ def layer_output(
                 pre_steps.append(pad_step)
         else:
             pad = _axis_pad(padding, i, dims)
+        if min(pad) < 0:
+            raise CnnCalcError(
+                f"padding {pad[0] if pad[0] == pad[1] else pad} on axis {name} is negative; padding adds "
+                "zeros at the border and cannot remove rows (crop the input instead)"
+            )
+        if op == "avgpool" and dims == 3 and input_size[i] < k[i]:
+            # only PyTorch's AvgPool3d checks this, before padding; AvgPool1d/2d and MaxPool3d do not
+            raise CnnCalcError(
+                f"input {input_size[i]} on axis {name} is smaller than the kernel {k[i]}: PyTorch's AvgPool3d "
+                "requires every input size (before padding) to be at least the kernel; use a kernel ≤ "
+                f"{input_size[i]}"
+            )
         if op == "conv":
             ax = conv_axis(input_size[i], k[i], s[i], pad, d[i], name)
         elif op == "tconv":
@@ -237,6 +249,7 @@ def same_padding(n: int, k: int, s: int = 1, d: int = 1) -> Pad:
 
 def conv_axis(n: int, k: int, s: int, pad: Pad, d: int = 1, axis: str = "H") -> AxisSize:
     _check_positive(n=n, k=k, s=s, d=d)
+    _check_padding(pad, axis)
     pb, pa = pad
     keff = effective_kernel(k, d)
     padded = n + pb + pa
@@ -260,6 +273,7 @@ def pool_axis(
     n: int, k: int, s: int, pad: Pad, d: int = 1, ceil: bool = False, axis: str = "H", op: str = "maxpool"
 ) -> AxisSize:
     _check_positive(n=n, k=k, s=s, d=d)
+    _check_padding(pad, axis)
     pb, pa = pad
     # PyTorch: "pad should be at most half of effective kernel size"; a window made only of
     # padding would have nothing to take the max or mean of.
@@ -285,7 +299,13 @@ def pool_axis(
     notes: list[str] = []
     if num >= 0 and num % s:
         r = num % s
-        if ceil:
+        if ceil and dropped:
+            notes.append(
+                f"{axis}: ({num})/{s} is not whole, but the extra ceil_mode window would start at "
+                f"{out * s} ≥ {n} + {pb}, inside the right padding only, so PyTorch drops it: the output "
+                "is the same as without ceil mode."
+            )
+        elif ceil:
             notes.append(
                 f"{axis}: ({num})/{s} is not whole; ceil_mode keeps one more window that hangs over the "
                 f"end (it sees only the cells that exist), so no {_ROWS[axis]} is dropped."
@@ -316,6 +336,7 @@ def tconv_axis(
     n: int, k: int, s: int, p: int, d: int = 1, output_padding: int = 0, axis: str = "H"
 ) -> AxisSize:
     _check_positive(n=n, k=k, s=s, d=d)
+    _check_padding((p, p), axis)
     if output_padding >= max(s, d):
         raise CnnCalcError(
             f"output_padding {output_padding} must be smaller than the stride {s} or the dilation {d} "
@@ -348,6 +369,11 @@ def _check_positive(**values: int) -> None:
     for name, v in values.items():
         if v < 1:
             raise CnnCalcError(f"{_LONG.get(name, name)} {v} must be at least 1")
+
+
+def _check_padding(pad: Pad, axis: str) -> None:
+    if min(pad) < 0:
+        raise CnnCalcError(f"padding {min(pad)} on axis {axis} is negative; padding must be 0 or more")
 
 
 _LONG = {"n": "input size", "k": "kernel", "s": "stride", "d": "dilation"}

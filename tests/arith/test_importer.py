@@ -32,7 +32,7 @@ def test_note_003_class_follows_forward_and_its_comment_input():
 @pytest.mark.skipif(not NOTES.is_dir(), reason="course notes not present")
 def test_note_003_squashed_text_is_refused_with_a_line_number():
     text = Path(glob.glob(str(NOTES / "003_*.txt"))[0]).read_text(encoding="utf-8")
-    code = text[text.index("import torch"): text.index("print(cnn)") + len("print(cnn)")]
+    code = text[text.index("import torch") : text.index("print(cnn)") + len("print(cnn)")]
     with pytest.raises(CnnCalcError, match=r"line \d+: not valid Python"):
         import_source(code)
 
@@ -40,7 +40,7 @@ def test_note_003_squashed_text_is_refused_with_a_line_number():
 @pytest.mark.skipif(not NOTES.is_dir(), reason="course notes not present")
 def test_note_000_keras_code_from_the_note_text():
     text = Path(glob.glob(str(NOTES / "000_*.txt"))[0]).read_text(encoding="utf-8")
-    imported = import_source(text[text.index("import numpy as np"):])
+    imported = import_source(text[text.index("import numpy as np") :])
     assert imported.framework == "Keras"
     assert imported.spec.input_shape == (1, 28, 28)
     assert walk(imported.spec).total_params == 93_322
@@ -123,18 +123,45 @@ def test_verify_catches_a_wrong_in_features_with_its_line():
 @pytest.mark.parametrize(
     ("source", "line", "words"),
     [
-        ("import torch.nn as nn\nm = nn.Sequential(\n nn.Conv2d(1, 8, 3),\n nn.GELU(),\n)", 4, "nn.GELU() is not a layer"),
+        (
+            "import torch.nn as nn\nm = nn.Sequential(\n nn.Conv2d(1, 8, 3),\n nn.GELU(),\n)",
+            4,
+            "nn.GELU() is not a layer",
+        ),
         ("import torch.nn as nn\nlayers = []\nm = nn.Sequential(*layers)", 3, "filled at run time"),
-        ("import torch.nn as nn\nk = int(input())\nm = nn.Sequential(nn.Conv2d(1, 8, k))", 3, "cannot work out kernel_size"),
-        ("from keras.layers import Conv2D\nfrom keras.models import Sequential\nm = Sequential()\n"
-         "m.add(Conv2D(8, 3, activation='elu'))", 4, "activation 'elu'"),
-        ("from keras.models import Sequential\nfrom keras import layers\nm = Sequential([\n layers.LSTM(8),\n])",
-         4, "LSTM is not a Keras layer"),
-        ("import torch.nn as nn\nclass A(nn.Module):\n def __init__(self):\n  super().__init__()\n"
-         "  self.c = nn.Conv2d(1, 2, 3)\n def forward(self, x):\n  return torch.cat([self.c(x), x], 1)", 7, "torch.cat"),
+        (
+            "import torch.nn as nn\nk = int(input())\nm = nn.Sequential(nn.Conv2d(1, 8, k))",
+            3,
+            "cannot work out kernel_size",
+        ),
+        (
+            "from keras.layers import Conv2D\nfrom keras.models import Sequential\nm = Sequential()\n"
+            "m.add(Conv2D(8, 3, activation='elu'))",
+            4,
+            "activation 'elu'",
+        ),
+        (
+            "from keras.models import Sequential\nfrom keras import layers\nm = Sequential([\n layers.LSTM(8),\n])",
+            4,
+            "LSTM is not a Keras layer",
+        ),
+        (
+            "import torch.nn as nn\nclass A(nn.Module):\n def __init__(self):\n  super().__init__()\n"
+            "  self.c = nn.Conv2d(1, 2, 3)\n def forward(self, x):\n  return torch.cat([self.c(x), x], 1)",
+            7,
+            "torch.cat",
+        ),
         ("import torch.nn as nn\ndef f(:\n  pass", 2, "not valid Python"),
     ],
-    ids=["unknown-torch-layer", "starred", "runtime-value", "keras-activation", "keras-lstm", "skip-connection", "syntax"],
+    ids=[
+        "unknown-torch-layer",
+        "starred",
+        "runtime-value",
+        "keras-activation",
+        "keras-lstm",
+        "skip-connection",
+        "syntax",
+    ],
 )
 def test_what_cannot_be_read_names_the_line(source, line, words):
     with pytest.raises(CnnCalcError) as err:

@@ -17,7 +17,14 @@ def test_every_preset_walks_to_a_flat_output(name):
 
 def test_seed_001_is_note_001s_network():
     net = walk(get_preset("seed-001"))
-    assert [lr.output_shape for lr in net.layers] == [(8, 92, 92), (8, 23, 23), (24, 18, 18), (24, 4, 4), (384,), (100,)]
+    assert [lr.output_shape for lr in net.layers] == [
+        (8, 92, 92),
+        (8, 23, 23),
+        (24, 18, 18),
+        (24, 4, 4),
+        (384,),
+        (100,),
+    ]
     assert net.total_params == 45_844
 
 
@@ -36,7 +43,9 @@ def test_listing_has_descriptions_and_texts():
     assert all(p.description and p.text for p in presets)
 
 
-@pytest.mark.parametrize(("typed", "hint"), [("vgg16", "vgg-16"), ("alexnett", "alexnet")], ids=["vgg16", "alexnett"])
+@pytest.mark.parametrize(
+    ("typed", "hint"), [("vgg16", "vgg-16"), ("alexnett", "alexnet")], ids=["vgg16", "alexnett"]
+)
 def test_unknown_preset_suggests_the_closest(typed, hint):
     with pytest.raises(UsageError, match=f"did you mean '{hint}'"):
         preset_text(typed)

@@ -44,8 +44,11 @@ def test_padding_answers_are_verified(n, k, s, d, target):
         pads = (p, p) if isinstance(p, int) else tuple(p)
         assert conv_output_size(n, k, s, pads, d) == target
     else:
-        assert all(conv_output_size(n, k, s, (0, extra), d) != target
-                   for extra in range(0, 3 * (k * d + s)) if d * (k - 1) + 1 <= n + extra)
+        assert all(
+            conv_output_size(n, k, s, (0, extra), d) != target
+            for extra in range(0, 3 * (k * d + s))
+            if d * (k - 1) + 1 <= n + extra
+        )
 
 
 def test_stride_for_a_halving():

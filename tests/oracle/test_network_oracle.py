@@ -42,14 +42,26 @@ def torch_layer(layer: LayerSpec, in_shape: tuple[int, ...]) -> nn.Module:
             cls = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}[dims]
             return cls(in_shape[0], layer.units, k, s, p, d, layer.groups, layer.bias)
         cls = {1: nn.ConvTranspose1d, 2: nn.ConvTranspose2d}[dims]
-        return cls(in_shape[0], layer.units, k, s, p, _one(layer.output_padding, dims), layer.groups, layer.bias, d)
+        return cls(
+            in_shape[0], layer.units, k, s, p, _one(layer.output_padding, dims), layer.groups, layer.bias, d
+        )
     if kind == "maxpool":
         cls = {1: nn.MaxPool1d, 2: nn.MaxPool2d}[dims]
-        return cls(_one(layer.kernel, dims), _one(layer.stride, dims), _one(layer.padding, dims),
-                   _one(layer.dilation, dims), ceil_mode=layer.ceil)
+        return cls(
+            _one(layer.kernel, dims),
+            _one(layer.stride, dims),
+            _one(layer.padding, dims),
+            _one(layer.dilation, dims),
+            ceil_mode=layer.ceil,
+        )
     if kind == "avgpool":
         cls = {1: nn.AvgPool1d, 2: nn.AvgPool2d}[dims]
-        return cls(_one(layer.kernel, dims), _one(layer.stride, dims), _one(layer.padding, dims), ceil_mode=layer.ceil)
+        return cls(
+            _one(layer.kernel, dims),
+            _one(layer.stride, dims),
+            _one(layer.padding, dims),
+            ceil_mode=layer.ceil,
+        )
     if kind == "gap":
         cls = {1: nn.AdaptiveAvgPool1d, 2: nn.AdaptiveAvgPool2d}[dims]
         return cls(_one(layer.output_size, dims) if layer.output_size else 1)
@@ -61,8 +73,12 @@ def torch_layer(layer: LayerSpec, in_shape: tuple[int, ...]) -> nn.Module:
         linear = nn.Linear(int(torch.tensor(in_shape).prod()), layer.units, layer.bias)
         return nn.Sequential(nn.Flatten(), linear) if dims > 0 else linear
     return {
-        "relu": nn.ReLU(), "leakyrelu": nn.LeakyReLU(layer.slope), "sigmoid": nn.Sigmoid(), "tanh": nn.Tanh(),
-        "softmax": nn.Softmax(dim=1), "dropout": nn.Dropout(layer.rate),
+        "relu": nn.ReLU(),
+        "leakyrelu": nn.LeakyReLU(layer.slope),
+        "sigmoid": nn.Sigmoid(),
+        "tanh": nn.Tanh(),
+        "softmax": nn.Softmax(dim=1),
+        "dropout": nn.Dropout(layer.rate),
     }[kind]
 
 
@@ -94,8 +110,14 @@ def test_preset_matches_torch(name):
 
 @pytest.mark.parametrize(
     ("name", "total"),
-    [("seed-001", 45_844), ("keras-mnist", 93_322), ("torch-mnist", 28_938), ("lenet-5", 61_706),
-     ("alexnet", 61_100_840), ("vgg-16", 138_357_544)],
+    [
+        ("seed-001", 45_844),
+        ("keras-mnist", 93_322),
+        ("torch-mnist", 28_938),
+        ("lenet-5", 61_706),
+        ("alexnet", 61_100_840),
+        ("vgg-16", 138_357_544),
+    ],
     ids=lambda v: str(v),
 )
 def test_preset_totals_are_the_published_ones(name, total):
@@ -119,8 +141,18 @@ def test_note_000_keras_model_imports_with_torch_total():
     # note 000's Keras model written in PyTorch: Conv2D(32,3) MaxPool(2) Conv2D(64,3) MaxPool(2) Conv2D(64,3)
     # Flatten Dense(64) Dense(10)
     model = nn.Sequential(
-        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(64, 64, 3), nn.ReLU(), nn.Flatten(), nn.Linear(576, 64), nn.ReLU(), nn.Linear(64, 10),
+        nn.Conv2d(1, 32, 3),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(64, 64, 3),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(576, 64),
+        nn.ReLU(),
+        nn.Linear(64, 10),
     )
     net = walk(import_file(MODELS / "keras_mnist_note000.py").spec)
     assert net.total_params == sum(p.numel() for p in model.parameters()) == 93_322
@@ -150,8 +182,10 @@ def _random_layer(rng: random.Random, channels: int, dims: int) -> str:
         k = rng.randint(1, 5)
         groups = rng.choice([g for g in (1, 2, 4) if channels % g == 0])
         out = groups * rng.randint(1, 4)
-        return f"conv {out} k={k} s={rng.randint(1, 3)} p={rng.randint(0, k // 2 + 1)} d={rng.randint(1, 2)} g={groups}" + (
-            " bias=false" if rng.random() < 0.2 else "")
+        return (
+            f"conv {out} k={k} s={rng.randint(1, 3)} p={rng.randint(0, k // 2 + 1)} d={rng.randint(1, 2)} g={groups}"
+            + (" bias=false" if rng.random() < 0.2 else "")
+        )
     if kind == "tconv":
         k, s, d = rng.randint(2, 4), rng.randint(1, 2), rng.randint(1, 2)
         groups = rng.choice([g for g in (1, 2) if channels % g == 0])
@@ -207,8 +241,11 @@ def test_random_networks_cover_every_feature():
 
 @pytest.mark.parametrize(
     "spec",
-    ["input 2x96x96 | conv 8 k=5 | maxpool k=4 | conv 24 k=6 | maxpool k=6 | maxpool k=4",
-     "input 1x5x5 | conv 1 k=7", "input 1x4x4 | tconv 2 k=3 s=1 p=3"],
+    [
+        "input 2x96x96 | conv 8 k=5 | maxpool k=4 | conv 24 k=6 | maxpool k=6 | maxpool k=4",
+        "input 1x5x5 | conv 1 k=7",
+        "input 1x4x4 | tconv 2 k=3 s=1 p=3",
+    ],
     ids=["pool-past-input", "kernel-too-big", "tconv-negative"],
 )
 def test_invalid_networks_fail_in_both(spec):

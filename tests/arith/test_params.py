@@ -1,0 +1,176 @@
+"""Parameter counts, MACs and FLOPs: hand-checked golden cases and relations between layer kinds."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cnncalc.arith.errors import CnnCalcError
+from cnncalc.arith.params import bn_params, conv_macs, conv_params, fc_macs, fc_params, flops_step, tconv_macs
+
+PROPS = settings(max_examples=200, deadline=None)
+
+
+@pytest.mark.parametrize(
+    ("cin", "cout", "kernel", "groups", "bias", "weights", "total"),
+    [
+        (3, 192, (3, 3), 1, True, 5184, 5376),  # notes 001: 3·3·3·192 = 5184 weights, + 192 biases
+        (3, 192, (3, 3), 1, False, 5184, 5184),
+        (2, 8, (5, 5), 1, True, 400, 408),  # notes 001's first layer: 5·5·2·8 + 8
+        (8, 24, (6, 6), 1, True, 6912, 6936),  # notes 001's second layer: 6·6·8·24 + 24
+        (32, 32, (3, 3), 32, False, 288, 288),  # depthwise: 32 kernels of 3×3, one per channel
+        (64, 128, (3, 3), 4, True, 18432, 18560),  # 4 groups: 128 filters × 16 channels × 9
+        (1, 16, (3, 5), 1, True, 240, 256),  # per-axis kernel 3×5
+        (4, 8, (3, 3, 3), 1, True, 864, 872),  # 3-D: 27·4·8
+        (16, 16, (1,), 1, True, 256, 272),  # 1-D pointwise
+    ],
+    ids=[
+        "notes-3to192-k3",
+        "3to192-k3-nobias",
+        "notes-2to8-k5",
+        "notes-8to24-k6",
+        "depthwise-32-k3-nobias",
+        "grouped-64to128-g4",
+        "kernel-3x5",
+        "3d-k3",
+        "1d-pointwise",
+    ],
+)
+def test_conv_params(cin: int, cout: int, kernel, groups: int, bias: bool, weights: int, total: int) -> None:
+    p = conv_params(cin, cout, kernel, groups, bias)
+    assert (p.weights, p.total) == (weights, total)
+    assert p.biases == (cout if bias else 0)
+    assert p.steps[-1].value == total
+
+
+def test_course_notes_answer_and_pytorchs_are_both_shown() -> None:
+    p = conv_params(3, 192, (3, 3))
+    assert [s.value for s in p.steps] == [5184, 192, 5376]
+    assert p.steps[0].substituted == "3·3 · 3 · 192"
+    note = " ".join(p.notes)
+    assert "5184" in note and "5376" in note and "weights only" in note
+
+
+def test_depthwise_is_named() -> None:
+    assert any("depthwise" in note for note in conv_params(32, 32, (3, 3), 32, False).notes)
+    assert not any("depthwise" in note for note in conv_params(32, 32, (3, 3), 1).notes)
+
+
+@pytest.mark.parametrize(
+    ("cin", "cout", "kernel", "groups", "weights"),
+    [
+        (16, 8, (4, 4), 1, 2048),  # ConvTranspose2d weight is C_in × C_out/g × k × k = 16·8·16
+        (8, 16, (4, 4), 2, 1024),  # 8 · 16/2 · 16
+        (100, 512, (4, 4), 1, 819200),  # DCGAN generator's first layer
+    ],
+    ids=["tconv-16to8-k4", "tconv-8to16-k4-g2", "dcgan-100to512-k4"],
+)
+def test_tconv_params(cin: int, cout: int, kernel, groups: int, weights: int) -> None:
+    p = conv_params(cin, cout, kernel, groups, transposed=True)
+    assert (p.kind, p.weights, p.biases) == ("tconv", weights, cout)
+
+
+@pytest.mark.parametrize(
+    ("fin", "fout", "bias", "total"),
+    [(576, 64, True, 36928), (384, 100, True, 38500), (784, 10, False, 7840)],
+    ids=["576to64", "notes-384to100", "mnist-784to10-nobias"],
+)
+def test_fc_params(fin: int, fout: int, bias: bool, total: int) -> None:
+    assert fc_params(fin, fout, bias).total == total
+
+
+def test_bn_params_count_gamma_and_beta_only() -> None:
+    p = bn_params(64)
+    assert p.total == 128
+    assert "buffers" in p.steps[0].why
+
+
+def test_macs_and_flops() -> None:
+    # 3→192, 3×3 on a 32×32 output: 192 · 32·32 · 27 multiply-accumulates.
+    macs = conv_macs(3, 192, (3, 3), 1, (32, 32))
+    assert macs.value == 5_308_416
+    assert flops_step(macs.value).value == 10_616_832
+    assert "2 · MACs" == flops_step(1).formula
+    assert conv_macs(32, 32, (3, 3), 32, (10, 10)).value == 32 * 100 * 9  # depthwise: 1 channel per filter
+    assert tconv_macs(16, 8, (4, 4), 1, (4, 4)).value == 16 * 16 * 8 * 16
+    assert fc_macs(576, 64).value == 36864
+
+
+@pytest.mark.parametrize(
+    ("call", "needles"),
+    [
+        (lambda: conv_params(4, 6, (3, 3), 4), ("groups 4", "cout 6", "1, 2")),
+        (lambda: conv_params(6, 4, (3, 3), 4), ("groups 4", "cin 6")),
+        (lambda: conv_params(4, 4, (3, 3), 0), ("groups 0",)),
+        (lambda: conv_params(0, 4, (3, 3)), ("cin 0",)),
+        (lambda: conv_params(4, -2, (3, 3)), ("cout -2",)),
+        (lambda: fc_params(0, 10), ("0",)),
+        (lambda: bn_params(0), ("channels 0",)),
+    ],
+    ids=[
+        "groups-not-dividing-cout",
+        "groups-not-dividing-cin",
+        "groups-0",
+        "cin-0",
+        "cout-negative",
+        "fc-0",
+        "bn-0",
+    ],
+)
+def test_errors_name_the_offending_value(call, needles: tuple[str, ...]) -> None:
+    with pytest.raises(CnnCalcError) as info:
+        call()
+    for needle in needles:
+        assert needle in str(info.value)
+
+
+channels = st.integers(1, 256)
+kernels = st.lists(st.integers(1, 7), min_size=1, max_size=3).map(tuple)
+
+
+@given(c=st.integers(1, 64), mult=st.integers(1, 4), kernel=kernels)
+@PROPS
+def test_depthwise_separable_saves_a_factor_of_the_channels(c: int, mult: int, kernel) -> None:
+    dense = conv_params(c, c * mult, kernel, 1, bias=False).weights
+    depthwise = conv_params(c, c * mult, kernel, c, bias=False).weights
+    assert dense == depthwise * c
+
+
+@given(
+    g=st.sampled_from((1, 2, 4, 8)),
+    a=st.integers(1, 16),
+    b=st.integers(1, 16),
+    kernel=kernels,
+    bias=st.booleans(),
+)
+@PROPS
+def test_groups_divide_the_weights_not_the_biases(g: int, a: int, b: int, kernel, bias: bool) -> None:
+    dense = conv_params(a * g, b * g, kernel, 1, bias)
+    grouped = conv_params(a * g, b * g, kernel, g, bias)
+    assert grouped.weights * g == dense.weights
+    assert grouped.biases == dense.biases == (b * g if bias else 0)
+
+
+@given(cin=channels, cout=channels, kernel=kernels)
+@PROPS
+def test_a_transposed_conv_stores_the_weights_of_the_conv_it_transposes(cin: int, cout: int, kernel) -> None:
+    assert conv_params(cin, cout, kernel, transposed=True).weights == conv_params(cout, cin, kernel).weights
+
+
+@given(fin=st.integers(1, 10**6), fout=st.integers(1, 10**4), bias=st.booleans(), dims=st.integers(1, 3))
+@PROPS
+def test_fc_is_a_1x1_conv(fin: int, fout: int, bias: bool, dims: int) -> None:
+    assert fc_params(fin, fout, bias).total == conv_params(fin, fout, (1,) * dims, 1, bias).total
+
+
+@given(cin=channels, cout=channels, kernel=kernels, out=st.lists(st.integers(1, 64), min_size=1, max_size=3))
+@PROPS
+def test_macs_are_weights_times_output_positions(cin: int, cout: int, kernel, out: list[int]) -> None:
+    positions = 1
+    for v in out:
+        positions *= v
+    assert (
+        conv_macs(cin, cout, kernel, 1, tuple(out)).value
+        == conv_params(cin, cout, kernel).weights * positions
+    )
