@@ -1,6 +1,8 @@
 """`cnncalc train`, `predict`, `show` and `gradcheck`: the tiny NumPy trainer and a look inside it.
 
-numpy, rich and `cnncalc.nn` are imported inside the commands, so the calculator starts fast.
+Each command parses its options, calls `cnncalc.nn` and hands the results to
+`cnncalc.render.training`, which draws them. numpy, rich, `cnncalc.nn` and the renderers are
+imported inside the commands, so the calculator starts fast.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from cnncalc.cli.errors import fail, reported
 from cnncalc.cli.output import emit_json
 
 if TYPE_CHECKING:
-    import numpy as np
     from rich.console import Console
 
 TOUR: list[tuple[str, list[str]]] = [
@@ -26,17 +27,27 @@ TOUR: list[tuple[str, list[str]]] = [
     ("Check every layer's backward pass against finite differences", ["gradcheck"]),
 ]
 
-SpecArg = Annotated[str | None, typer.Argument(help="The network, e.g. 'conv 8 k=3 | relu | flatten | fc 10'.")]
+SpecArg = Annotated[
+    str | None, typer.Argument(help="The network, e.g. 'conv 8 k=3 | relu | flatten | fc 10'.")
+]
 FileOpt = Annotated[Path | None, typer.Option("--file", "-f", help="Read the network spec from a file.")]
 PresetOpt = Annotated[str | None, typer.Option("--preset", help="A named network: digits, keras-mnist, ...")]
 DataOpt = Annotated[
     str | None,
-    typer.Option("--data", help="digits (built in), mnist, fashion-mnist (downloaded once), or a folder of IDX files."),
+    typer.Option(
+        "--data", help="digits (built in), mnist, fashion-mnist (downloaded once), or a folder of IDX files."
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
-ModelOpt = Annotated[Path, typer.Option("--model", "-m", help="A checkpoint saved by `cnncalc train --save`.")]
+ModelOpt = Annotated[
+    Path, typer.Option("--model", "-m", help="A checkpoint saved by `cnncalc train --save`.")
+]
 IndexOpt = Annotated[int, typer.Option("--index", "-i", help="Which test image (0-based).", min=0)]
 SvgOpt = Annotated[Path | None, typer.Option("--svg", help="Also write the picture to an SVG file.")]
+
+
+# A relative error below this means the backward pass is right (float64, central differences).
+GRADCHECK_TOLERANCE = 1e-5
 
 
 class OptimizerName(str, Enum):
@@ -88,7 +99,9 @@ def _preset(name: str):
 
         builtin = {"digits": DIGITS_SPEC, "keras-mnist": KERAS_MNIST_SPEC}
         if name not in builtin:
-            raise CnnCalcError(f"unknown preset {name!r}; this installation has: {', '.join(builtin)}") from None
+            raise CnnCalcError(
+                f"unknown preset {name!r}; this installation has: {', '.join(builtin)}"
+            ) from None
         return parse_spec(builtin[name])
     found = get_preset(name)
     return parse_spec(found) if isinstance(found, str) else found
@@ -138,15 +151,36 @@ def train(
     file: FileOpt = None,
     preset: PresetOpt = None,
     data: DataOpt = None,
-    epochs: Annotated[int | None, typer.Option("--epochs", "-e", help="Epochs to train (digits: 15, others: 5).", min=1)] = None,
-    batch_size: Annotated[int | None, typer.Option("--batch-size", "-b", help="Mini-batch size (digits: 32, others: 64).", min=1)] = None,
-    lr: Annotated[float | None, typer.Option("--lr", help="Learning rate (adam: 0.002 on digits, 0.001 otherwise; sgd: 0.01).")] = None,
-    optimizer: Annotated[OptimizerName, typer.Option("--optimizer", help="adam or sgd (with --momentum).")] = OptimizerName.adam,
+    epochs: Annotated[
+        int | None, typer.Option("--epochs", "-e", help="Epochs to train (digits: 15, others: 5).", min=1)
+    ] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option("--batch-size", "-b", help="Mini-batch size (digits: 32, others: 64).", min=1),
+    ] = None,
+    lr: Annotated[
+        float | None,
+        typer.Option("--lr", help="Learning rate (adam: 0.002 on digits, 0.001 otherwise; sgd: 0.01)."),
+    ] = None,
+    optimizer: Annotated[
+        OptimizerName, typer.Option("--optimizer", help="adam or sgd (with --momentum).")
+    ] = OptimizerName.adam,
     momentum: Annotated[float, typer.Option("--momentum", help="SGD momentum.")] = 0.9,
-    seed: Annotated[int, typer.Option("--seed", help="Seed for the weights, the shuffle and dropout.", min=0)] = 0,
-    steps: Annotated[int | None, typer.Option("--steps", help="Stop after this many optimizer steps.", min=1)] = None,
-    save: Annotated[Path | None, typer.Option("--save", help="Save a checkpoint (.npz) after every epoch and at the end.")] = None,
-    resume: Annotated[Path | None, typer.Option("--resume", help="Continue a saved run for --epochs more epochs (saves back to it unless --save).")] = None,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed for the weights, the shuffle and dropout.", min=0)
+    ] = 0,
+    steps: Annotated[
+        int | None, typer.Option("--steps", help="Stop after this many optimizer steps.", min=1)
+    ] = None,
+    save: Annotated[
+        Path | None, typer.Option("--save", help="Save a checkpoint (.npz) after every epoch and at the end.")
+    ] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(
+            "--resume", help="Continue a saved run for --epochs more epochs (saves back to it unless --save)."
+        ),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Train a CNN with the tiny NumPy trainer: digits by default, ≥ 97 % test accuracy in seconds.
@@ -160,10 +194,27 @@ def train(
       cnncalc train --preset keras-mnist --data mnist note 000's Keras model on MNIST
     """
     with reported("train"):
-        _train(spec, file, preset, data, epochs, batch_size, lr, optimizer.value, momentum, seed, steps, save, resume, json_out)
+        _train(
+            spec,
+            file,
+            preset,
+            data,
+            epochs,
+            batch_size,
+            lr,
+            optimizer.value,
+            momentum,
+            seed,
+            steps,
+            save,
+            resume,
+            json_out,
+        )
 
 
-def _train(spec, file, preset, data, epochs, batch_size, lr, optimizer, momentum, seed, steps, save, resume, json_out):
+def _train(
+    spec, file, preset, data, epochs, batch_size, lr, optimizer, momentum, seed, steps, save, resume, json_out
+):
     from cnncalc.nn.checkpoint import read_checkpoint, resume_trainer, save_checkpoint
     from cnncalc.nn.data import load_dataset
     from cnncalc.nn.defaults import DEFAULTS
@@ -171,7 +222,9 @@ def _train(spec, file, preset, data, epochs, batch_size, lr, optimizer, momentum
 
     if resume is not None:
         if spec is not None or file is not None or preset is not None:
-            raise UsageError("--resume continues the saved network; do not give a SPEC, --file or --preset with it")
+            raise UsageError(
+                "--resume continues the saved network; do not give a SPEC, --file or --preset with it"
+            )
         _, meta, _ = read_checkpoint(resume)
         source = data or meta["data"]
         dataset = load_dataset(source)
@@ -197,13 +250,20 @@ def _train(spec, file, preset, data, epochs, batch_size, lr, optimizer, momentum
         if view is not None:
             view.epoch_done(stats)
 
-    view = None if json_out else _TrainView(trainer, epochs, steps)
+    view = None
+    if not json_out:  # --json prints one object at the end and never needs rich
+        from cnncalc.render.training import TrainingView, console_for
+
+        view = TrainingView(console_for(), trainer, _planned_steps(trainer, epochs, steps))
     with _StopFlag() as stop:
         try:
             if view is not None:
                 view.start()
             result = trainer.run(
-                epochs, steps, on_step=view.step_done if view else None, on_epoch=on_epoch,
+                epochs,
+                steps,
+                on_step=view.step_done if view else None,
+                on_epoch=on_epoch,
                 should_stop=lambda: stop.requested,
             )
         except TrainingDiverged as e:
@@ -219,9 +279,16 @@ def _train(spec, file, preset, data, epochs, batch_size, lr, optimizer, momentum
     if json_out:
         emit_json(_train_json(trainer, result, source, save))
     else:
-        view.summary(result, save)
+        accuracy, predicted = trainer.evaluate()
+        view.summary(result, accuracy, predicted, save)
     if result.stopped == "interrupted":
         raise fail(f"interrupted after step {trainer.step}" + (f"; saved to {save}" if save else ""), 130)
+
+
+def _planned_steps(trainer, epochs: int, steps: int | None) -> int:
+    """Optimizer steps this run will take: to the end of `epochs` more epochs, at most `steps`."""
+    total = (trainer.epoch + epochs) * trainer.batches_per_epoch - trainer.step
+    return min(total, steps) if steps else total
 
 
 def _train_json(trainer, result, source: str, save: Path | None) -> dict:
@@ -232,8 +299,10 @@ def _train_json(trainer, result, source: str, save: Path | None) -> dict:
         "spec": trainer.model.spec_text.strip().replace("\n", " | "),
         "parameters": trainer.model.parameter_count,
         "settings": {
-            "optimizer": trainer.settings.optimizer, "lr": trainer.settings.lr,
-            "momentum": trainer.settings.momentum, "batch_size": trainer.settings.batch_size,
+            "optimizer": trainer.settings.optimizer,
+            "lr": trainer.settings.lr,
+            "momentum": trainer.settings.momentum,
+            "batch_size": trainer.settings.batch_size,
             "seed": trainer.settings.seed,
         },
         "epochs": trainer.epoch,
@@ -247,232 +316,7 @@ def _train_json(trainer, result, source: str, save: Path | None) -> dict:
     }
 
 
-class _TrainView:
-    """What a person sees: a live bar on a terminal, then the epoch table, curves and confusion matrix."""
-
-    def __init__(self, trainer, epochs: int, steps: int | None) -> None:
-        from rich.console import Console
-
-        self.trainer = trainer
-        self.console: Console = Console()
-        self.losses: list[float] = []
-        total = (trainer.epoch + epochs) * trainer.batches_per_epoch - trainer.step
-        self.total = min(total, steps) if steps else total
-        self.progress = None
-
-    def start(self) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        tr = self.trainer
-        self.console.print(
-            f"Training {tr.model.parameter_count:,} parameters on {tr.data.name} "
-            f"({len(tr.data.y_train)} train / {len(tr.data.y_test)} test images, "
-            f"{tr.settings.optimizer} lr={tr.settings.lr:g}, batch {tr.settings.batch_size})"
-        )
-        if not self.console.is_terminal:
-            return
-        self.progress = Progress(
-            TextColumn("epoch {task.fields[epoch]}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("loss {task.fields[loss]:.4f}  acc {task.fields[acc]:.1%}"), TimeElapsedColumn(),
-            console=self.console, transient=True,
-        )
-        self.task = self.progress.add_task("train", total=self.total, epoch=tr.epoch + 1, loss=0.0, acc=0.0)
-        self.progress.start()
-
-    def step_done(self, trainer, loss: float) -> None:
-        self.losses.append(loss)
-        if self.progress is not None:
-            p = trainer.progress
-            self.progress.update(
-                self.task, advance=1, epoch=trainer.epoch + 1, loss=p.loss_sum / max(p.seen, 1),
-                acc=p.correct / max(p.seen, 1),
-            )
-
-    def epoch_done(self, stats) -> None:
-        if self.progress is None:  # not a terminal: the table at the end says it all
-            return
-        line = (
-            f"epoch {stats.epoch:>3}  loss {stats.loss:.4f}  train {stats.train_accuracy:6.1%}  "
-            f"test {stats.test_accuracy:6.1%}  {stats.seconds:.2f} s"
-        )
-        self.console.print(line)
-
-    def stop(self) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-
-    def summary(self, result, save: Path | None) -> None:
-        tr = self.trainer
-        if result.history:
-            self.console.print(epoch_table(result.history))
-        if self.losses:
-            self.console.print(curves(self.losses, result.history))
-        accuracy, predicted = tr.evaluate()
-        self.console.print(confusion_matrix(tr.data.y_test, predicted, tr.data.class_names))
-        stop = {"steps": " (stopped by --steps)", "interrupted": " (interrupted)"}.get(result.stopped, "")
-        self.console.print(
-            f"test accuracy {accuracy:.2%} after {tr.epoch} epoch(s), {tr.step} steps{stop}; "
-            f"{result.seconds_per_step * 1000:.2f} ms per step"
-        )
-        if save:
-            self.console.print(f"saved to {save}: try `cnncalc predict --model {save}`")
-
-
-# -- renderables ----------------------------------------------------------------------------------
-
-
-def epoch_table(history):
-    from rich.table import Table
-
-    table = Table(title="Training", title_justify="left")
-    for name in ("epoch", "loss", "train acc", "test acc", "seconds"):
-        table.add_column(name, justify="right")
-    for h in history:
-        table.add_row(str(h.epoch), f"{h.loss:.4f}", f"{h.train_accuracy:.2%}", f"{h.test_accuracy:.2%}", f"{h.seconds:.2f}")
-    return table
-
-
-SPARKS = "▁▂▃▄▅▆▇█"
-
-
-def sparkline(values: list[float], width: int = 40, low: float | None = None, high: float | None = None) -> str:
-    """Values resampled to `width` columns (means of equal slices), each drawn as one of 8 bar heights."""
-    if not values:
-        return ""
-    n = len(values)
-    cols = min(width, n) if n > 1 else 1
-    means = [sum(values[i * n // cols : max((i + 1) * n // cols, i * n // cols + 1)]) /
-             max((i + 1) * n // cols - i * n // cols, 1) for i in range(cols)]
-    lo = min(means) if low is None else low
-    hi = max(means) if high is None else high
-    span = hi - lo or 1.0
-    return "".join(SPARKS[min(7, max(0, int((v - lo) / span * 7.999)))] for v in means)
-
-
-def curves(losses: list[float], history) -> Any:
-    from rich.table import Table
-
-    table = Table(title="Curves", title_justify="left", show_header=False, box=None, padding=(0, 1))
-    table.add_column(justify="left")
-    table.add_column(justify="right")
-    table.add_column()
-    table.add_column(justify="left")
-    table.add_row("loss (per step)", f"{max(losses):.3f}", sparkline(losses), f"{losses[-1]:.3f}")
-    if history:
-        train = [h.train_accuracy for h in history]
-        test = [h.test_accuracy for h in history]
-        lo = min(train + test)
-        table.add_row("train accuracy", f"{train[0]:.1%}", sparkline(train, low=lo, high=1.0), f"{train[-1]:.1%}")
-        table.add_row("test accuracy", f"{test[0]:.1%}", sparkline(test, low=lo, high=1.0), f"{test[-1]:.1%}")
-    return table
-
-
-def confusion_matrix(labels, predicted, class_names) -> Any:
-    import numpy as np
-    from rich.table import Table
-
-    k = len(class_names)
-    counts = np.zeros((k, k), np.int64)
-    np.add.at(counts, (labels, predicted), 1)
-    table = Table(title="Confusion matrix (rows: true class, columns: predicted)", title_justify="left")
-    table.add_column("true", justify="right")
-    short = [name[:5] for name in class_names]
-    for name in short:
-        table.add_column(name, justify="right")
-    for i in range(k):
-        cells = []
-        for j in range(k):
-            v = int(counts[i, j])
-            text = str(v) if v else "·"
-            cells.append(f"[bold green]{text}[/]" if i == j else (f"[red]{text}[/]" if v else text))
-        table.add_row(short[i], *cells)
-    return table
-
-
-def heatmap(values: np.ndarray, color: bool, diverging: bool = False, scale: int = 1) -> Any:
-    """A 2-D array as a picture: coloured half blocks on a colour terminal, an ASCII ramp otherwise.
-
-    Values are normalised to [0, 1] by their own range (or to [−1, 1] by the largest |value| when
-    `diverging`, white at 0). Each character is one pixel wide; half blocks draw two rows per line.
-    """
-    import numpy as np
-    from rich.text import Text
-
-    v = np.asarray(values, dtype=np.float64)
-    if diverging:
-        m = np.abs(v).max() or 1.0
-        norm = v / m  # −1 .. 1
-    else:
-        lo, hi = v.min(), v.max()
-        norm = (v - lo) / ((hi - lo) or 1.0)
-    text = Text()
-    if not color:
-        # Two characters per pixel (about square): the sign (diverging only), then the magnitude.
-        ramp = " .:-=+*#%@"
-        for row in norm:
-            cells = []
-            for x in row:
-                ch = ramp[min(9, int(abs(x) * 9.999))]
-                cells.append(("-" if x < 0 and ch != " " else " ") + ch if diverging else ch * 2)
-            text.append("".join(cells) + "\n")
-        text.rstrip()
-        return text
-    if scale > 1:
-        norm = norm.repeat(scale, axis=0).repeat(scale, axis=1)
-
-    def rgb(x: float) -> str:
-        if diverging:  # blue (−) — white (0) — red (+)
-            if x < 0:
-                a = int(255 * (1 + x))
-                return f"rgb({a},{a},255)"
-            a = int(255 * (1 - x))
-            return f"rgb(255,{a},{a})"
-        g = int(255 * x)
-        return f"rgb({g},{g},{g})"
-
-    rows = norm.shape[0]
-    for r in range(0, rows, 2):
-        for c in range(norm.shape[1]):
-            top = rgb(norm[r, c])
-            bottom = rgb(norm[r + 1, c]) if r + 1 < rows else "default"
-            text.append("▀", style=f"{top} on {bottom}")
-        text.append("\n")
-    text.rstrip()
-    return text
-
-
-def probability_bars(probs, class_names, label: int | None, width: int = 30) -> Any:
-    from rich.table import Table
-
-    table = Table(show_header=False, box=None, padding=(0, 1))
-    table.add_column(justify="right")
-    table.add_column()
-    table.add_column(justify="right")
-    best = int(probs.argmax())
-    for i, p in enumerate(probs):
-        bar = "█" * round(float(p) * width)
-        mark = ("  ← predicted" if i == best else "") + ("  ← true" if i == label else "")
-        style = "bold green" if i == best else ""
-        table.add_row(class_names[i], f"[{style}]{bar}[/]" if style else bar, f"{float(p):6.1%}{mark}")
-    return table
-
-
 # -- predict and show -------------------------------------------------------------------------------
-
-
-def _console(svg: Path | None):
-    """The terminal, or with --svg a recording console in true colour whose output goes only to the file."""
-    import io
-
-    from rich.console import Console
-
-    if svg is not None:
-        return Console(record=True, force_terminal=True, color_system="truecolor", width=100, file=io.StringIO())
-    return Console()
-
-
-def _is_color(console) -> bool:
-    return console.color_system is not None
 
 
 def _read_image(path: Path, shape: tuple[int, ...]):
@@ -535,7 +379,9 @@ def predict(
     model: ModelOpt,
     data: DataOpt = None,
     index: IndexOpt = 0,
-    image: Annotated[Path | None, typer.Option("--image", help="Classify this image instead (.npy or .pgm).")] = None,
+    image: Annotated[
+        Path | None, typer.Option("--image", help="Classify this image instead (.npy or .pgm).")
+    ] = None,
     svg: SvgOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -563,41 +409,43 @@ def predict(
         probs = net.predict_proba(x)[0].astype(np.float64)
         best = int(probs.argmax())
         if json_out:
-            emit_json({
-                "image": where, "predicted": best, "predicted_name": names[best],
-                "label": label, "correct": None if label is None else best == label,
-                "probabilities": {names[i]: float(p) for i, p in enumerate(probs)},
-            })
+            emit_json(
+                {
+                    "image": where,
+                    "predicted": best,
+                    "predicted_name": names[best],
+                    "label": label,
+                    "correct": None if label is None else best == label,
+                    "probabilities": {names[i]: float(p) for i, p in enumerate(probs)},
+                }
+            )
             return
-        console = _console(svg)
-        console.print(f"[bold]{where}[/]" + (f" — true label {names[label]}" if label is not None else ""))
-        console.print(heatmap(x[0, 0], _is_color(console), scale=2 if x.shape[-1] <= 14 else 1))
-        console.print(probability_bars(probs, names, label))
-        verdict = "" if label is None else ("  ✓ correct" if best == label else f"  ✗ the true label is {names[label]}")
-        console.print(f"predicted {names[best]} ({probs[best]:.1%}){verdict}")
+        from cnncalc.render.training import console_for, print_prediction
+
+        console = console_for(svg)
+        print_prediction(console, where, x[0, 0], probs, names, label)
         _export(console, svg)
 
 
-def _export(console, svg: Path | None) -> None:
+def _export(console: Console, svg: Path | None) -> None:
     if svg is None:
         return
-    import os
-    import tempfile
+    from cnncalc.render.training import export_svg
 
-    text = console.export_svg(title="cnncalc")
-    fd, tmp = tempfile.mkstemp(dir=svg.parent if str(svg.parent) else ".", suffix=".svg.tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, svg)
+    export_svg(console, svg)
     sys.stderr.write(f"wrote {svg}\n")
 
 
 def show(
-    what: Annotated[ShowWhat, typer.Argument(help="filters: learned kernels; maps: feature maps of one image.")],
+    what: Annotated[
+        ShowWhat, typer.Argument(help="filters: learned kernels; maps: feature maps of one image.")
+    ],
     model: ModelOpt,
     data: DataOpt = None,
     index: IndexOpt = 0,
-    layer: Annotated[int | None, typer.Option("--layer", help="Spec layer number (default: every conv layer).", min=1)] = None,
+    layer: Annotated[
+        int | None, typer.Option("--layer", help="Spec layer number (default: every conv layer).", min=1)
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", help="At most this many channels per layer.", min=1)] = 8,
     svg: SvgOpt = None,
 ) -> None:
@@ -609,18 +457,18 @@ def show(
       cnncalc show maps --model digits.npz --index 3 --svg maps.svg
     """
     with reported("show"):
-        from rich.columns import Columns
-        from rich.panel import Panel
+        from cnncalc.render.training import console_for, print_feature_maps, print_filters, print_input_image
 
         net, meta, dataset = _load_for_inspection(model, data)
-        console = _console(svg)
-        color = _is_color(console)
+        console = console_for(svg)
         convs = _conv_layers(net)
         if layer is not None:
             convs = [c for c in convs if c[1].layer.number == layer]
             if not convs:
-                raise CnnCalcError(f"--layer {layer} is not a conv layer of this model; conv layers: "
-                                   f"{', '.join(str(c[1].layer.number) for c in _conv_layers(net)) or 'none'}")
+                raise CnnCalcError(
+                    f"--layer {layer} is not a conv layer of this model; conv layers: "
+                    f"{', '.join(str(c[1].layer.number) for c in _conv_layers(net)) or 'none'}"
+                )
         if not convs:
             raise CnnCalcError("this model has no conv layers to show")
         if what is ShowWhat.maps:
@@ -628,24 +476,13 @@ def show(
             if index >= len(ds.y_test):
                 raise CnnCalcError(f"--index {index} is past the last test image ({len(ds.y_test) - 1})")
             x = ds.x_test[index : index + 1]
-            console.print(f"[bold]{ds.name} test image {index}[/] (label {meta['class_names'][int(ds.y_test[index])]})")
-            console.print(heatmap(x[0, 0], color, scale=2 if x.shape[-1] <= 14 else 1))
+            label_name = meta["class_names"][int(ds.y_test[index])]
+            print_input_image(console, f"{ds.name} test image {index}", label_name, x[0, 0])
         for i, res in convs:
-            title = f"layer {res.layer.number}: {res.layer.describe()}"
             if what is ShowWhat.filters:
-                w = net.layers[i].params["weight"]
-                scale = max(1, 6 // max(w.shape[2:]))
-                panels = [Panel(heatmap(w[o].mean(axis=0), color, diverging=True, scale=scale), title=f"#{o}",
-                                expand=False) for o in range(min(limit, w.shape[0]))]
-                note = " (mean over input channels; red +, blue −)" if w.shape[1] > 1 else " (red +, blue −)"
+                print_filters(console, res.layer, net.layers[i].params["weight"], limit)
             else:
-                maps = net.forward(x, upto=i + 1)[0]
-                scale = 2 if maps.shape[1] <= 14 else 1
-                panels = [Panel(heatmap(maps[:, :, c], color, scale=scale), title=f"#{c}", expand=False)
-                          for c in range(min(limit, maps.shape[2]))]
-                note = f" → {maps.shape[2]}×{maps.shape[0]}×{maps.shape[1]}"
-            console.print(f"[bold]{title}[/]{note}")
-            console.print(Columns(panels))
+                print_feature_maps(console, res.layer, net.forward(x, upto=i + 1)[0], limit)
         _export(console, svg)
 
 
@@ -662,7 +499,9 @@ def gradcheck(
     spec: SpecArg = None,
     file: FileOpt = None,
     preset: PresetOpt = None,
-    input_shape: Annotated[str | None, typer.Option("--input", help="Input shape CxHxW if the spec has none.")] = None,
+    input_shape: Annotated[
+        str | None, typer.Option("--input", help="Input shape CxHxW if the spec has none.")
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Check each layer's backward pass: analytic gradient vs central differences, in float64.
@@ -684,24 +523,19 @@ def gradcheck(
             raise UsageError("the spec has no input line; add 'input CxHxW' or give --input 1x28x28")
         rows = gradient_check(network, shape)
         worst = max(r.max_relative_error for r in rows)
-        ok = worst < 1e-5
+        ok = worst < GRADCHECK_TOLERANCE
         if json_out:
-            emit_json({"spec": network.to_text(" | "), "rows": [r.to_dict() for r in rows],
-                       "max_relative_error": worst, "passed": ok})
+            emit_json(
+                {
+                    "spec": network.to_text(" | "),
+                    "rows": [r.to_dict() for r in rows],
+                    "max_relative_error": worst,
+                    "passed": ok,
+                }
+            )
         else:
-            from rich.console import Console
-            from rich.table import Table
+            from cnncalc.render.training import console_for, print_gradcheck
 
-            table = Table(title="Gradient check (float64, central differences, ε = 1e-5)", title_justify="left")
-            for name in ("layer", "parameter", "checked", "max |∂L/∂θ|", "max relative error", ""):
-                table.add_column(name, justify="right" if name not in ("layer", "parameter") else "left")
-            for r in rows:
-                where = "input" if r.kind == "input" else f"{r.layer} {r.kind}"
-                good = r.max_relative_error < 1e-5
-                table.add_row(where, r.name, str(r.checked), f"{r.max_abs_gradient:.3g}",
-                              f"{r.max_relative_error:.2e}", "[green]ok[/]" if good else "[red]CHECK[/]")
-            console = Console()
-            console.print(table)
-            console.print("all gradients agree" if ok else "some gradients disagree: see the rows marked CHECK")
+            print_gradcheck(console_for(), rows, GRADCHECK_TOLERANCE, ok)
         if not ok:
             raise typer.Exit(1)

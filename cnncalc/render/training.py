@@ -1,0 +1,391 @@
+"""Rich renderables for the tiny trainer: progress, epoch table, curves, confusion matrix, pictures.
+
+Everything here draws data that `cnncalc.nn` computed — the epoch history, per-step losses, the
+test predictions, class probabilities, filters, feature maps, gradient-check rows — and computes
+nothing a learner would read as a result (the confusion matrix only counts the given predictions).
+
+Pictures (`heatmap`) read the same without colour: an ASCII ramp of two characters per pixel
+instead of coloured half blocks, so that `NO_COLOR=1` output and pasted text still show the digit.
+Functions named `print_…` write to the console they are given, because what they draw depends on
+whether that console has colour; the others return renderables.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from rich.columns import Columns
+from rich.console import Console
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from cnncalc.render.lessons import save_export
+
+if TYPE_CHECKING:
+    from cnncalc.arith.spec import LayerSpec
+    from cnncalc.nn.gradcheck import GradCheckRow
+    from cnncalc.nn.training import EpochStats, Trainer, TrainResult
+
+SPARKS = "▁▂▃▄▅▆▇█"
+ASCII_RAMP = " .:-=+*#%@"
+
+
+# -- consoles and SVG ---------------------------------------------------------------------------------
+
+
+def console_for(svg: Path | None = None) -> Console:
+    """The terminal, or with an SVG path a recording console in true colour whose output goes only
+    to the file (written by `export_svg`)."""
+    if svg is not None:
+        return Console(
+            record=True, force_terminal=True, color_system="truecolor", width=100, file=io.StringIO()
+        )
+    return Console()
+
+
+def export_svg(console: Console, svg: Path) -> Path:
+    """Write what the recording `console_for(svg)` printed to `svg`, atomically."""
+    return save_export(console, svg, "svg", title="cnncalc")
+
+
+def _is_color(console: Console) -> bool:
+    return console.color_system is not None
+
+
+# -- training -------------------------------------------------------------------------------------
+
+
+def training_header(trainer: Trainer) -> str:
+    """'Training 43,050 parameters on digits (1438 train / 359 test images, adam lr=0.002, batch 32)'."""
+    s = trainer.settings
+    return (
+        f"Training {trainer.model.parameter_count:,} parameters on {trainer.data.name} "
+        f"({len(trainer.data.y_train)} train / {len(trainer.data.y_test)} test images, "
+        f"{s.optimizer} lr={s.lr:g}, batch {s.batch_size})"
+    )
+
+
+def epoch_line(stats: EpochStats) -> str:
+    """One finished epoch on one line, printed above the live bar."""
+    return (
+        f"epoch {stats.epoch:>3}  loss {stats.loss:.4f}  train {stats.train_accuracy:6.1%}  "
+        f"test {stats.test_accuracy:6.1%}  {stats.seconds:.2f} s"
+    )
+
+
+def epoch_table(history: Sequence[EpochStats]) -> Table:
+    """One row per epoch: mean training loss, train and test accuracy, seconds."""
+    table = Table(title="Training", title_justify="left")
+    for name in ("epoch", "loss", "train acc", "test acc", "seconds"):
+        table.add_column(name, justify="right")
+    for h in history:
+        table.add_row(
+            str(h.epoch),
+            f"{h.loss:.4f}",
+            f"{h.train_accuracy:.2%}",
+            f"{h.test_accuracy:.2%}",
+            f"{h.seconds:.2f}",
+        )
+    return table
+
+
+def sparkline(
+    values: Sequence[float], width: int = 40, low: float | None = None, high: float | None = None
+) -> str:
+    """Values resampled to at most `width` columns (the mean of each equal slice), each drawn as one
+    of 8 bar heights between `low` and `high` (default: the smallest and largest mean).
+
+    >>> sparkline([0.0, 1.0, 2.0, 3.0])
+    '▁▃▆█'
+    """
+    if not values:
+        return ""
+    n = len(values)
+    cols = min(width, n) if n > 1 else 1
+    means = []
+    for i in range(cols):
+        start = i * n // cols
+        end = max((i + 1) * n // cols, start + 1)
+        means.append(sum(values[start:end]) / (end - start))
+    lo = min(means) if low is None else low
+    hi = max(means) if high is None else high
+    span = hi - lo or 1.0
+    return "".join(SPARKS[min(7, max(0, int((v - lo) / span * 7.999)))] for v in means)
+
+
+def curves(losses: Sequence[float], history: Sequence[EpochStats]) -> Table:
+    """The per-step loss and the per-epoch accuracies as sparklines, first value left, last right.
+
+    Both accuracy lines share one scale (from the lowest accuracy to 100 %) so they can be compared.
+    """
+    table = Table(title="Curves", title_justify="left", show_header=False, box=None, padding=(0, 1))
+    table.add_column(justify="left")
+    table.add_column(justify="right")
+    table.add_column()
+    table.add_column(justify="left")
+    table.add_row("loss (per step)", f"{max(losses):.3f}", sparkline(losses), f"{losses[-1]:.3f}")
+    if history:
+        train = [h.train_accuracy for h in history]
+        test = [h.test_accuracy for h in history]
+        lo = min(train + test)
+        table.add_row(
+            "train accuracy", f"{train[0]:.1%}", sparkline(train, low=lo, high=1.0), f"{train[-1]:.1%}"
+        )
+        table.add_row("test accuracy", f"{test[0]:.1%}", sparkline(test, low=lo, high=1.0), f"{test[-1]:.1%}")
+    return table
+
+
+def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, class_names: Sequence[str]) -> Table:
+    """Counts of (true class, predicted class); the diagonal is right, a zero shows as '·'."""
+    k = len(class_names)
+    counts = np.zeros((k, k), np.int64)
+    np.add.at(counts, (labels, predicted), 1)
+    table = Table(title="Confusion matrix (rows: true class, columns: predicted)", title_justify="left")
+    table.add_column("true", justify="right")
+    short = [name[:5] for name in class_names]
+    for name in short:
+        table.add_column(name, justify="right")
+    for i in range(k):
+        cells = []
+        for j in range(k):
+            v = int(counts[i, j])
+            text = str(v) if v else "·"
+            cells.append(f"[bold green]{text}[/]" if i == j else (f"[red]{text}[/]" if v else text))
+        table.add_row(short[i], *cells)
+    return table
+
+
+class TrainingView:
+    """What a person sees while `Trainer.run` works: the header, a live bar when the console is a
+    terminal (with one line per finished epoch above it), then the epoch table, curves, confusion
+    matrix and final accuracy. Pass `step_done` and `epoch_done` as the trainer's callbacks."""
+
+    def __init__(self, console: Console, trainer: Trainer, total_steps: int) -> None:
+        self.console = console
+        self.trainer = trainer
+        self.total_steps = total_steps
+        self.losses: list[float] = []
+        self.progress: Progress | None = None
+        self.task: TaskID | None = None
+
+    def start(self) -> None:
+        self.console.print(training_header(self.trainer))
+        if not self.console.is_terminal:
+            return
+        self.progress = Progress(
+            TextColumn("epoch {task.fields[epoch]}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("loss {task.fields[loss]:.4f}  acc {task.fields[acc]:.1%}"),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=True,
+        )
+        self.task = self.progress.add_task(
+            "train", total=self.total_steps, epoch=self.trainer.epoch + 1, loss=0.0, acc=0.0
+        )
+        self.progress.start()
+
+    def step_done(self, trainer: Trainer, loss: float) -> None:
+        self.losses.append(loss)
+        if self.progress is not None and self.task is not None:
+            p = trainer.progress
+            self.progress.update(
+                self.task,
+                advance=1,
+                epoch=trainer.epoch + 1,
+                loss=p.loss_sum / max(p.seen, 1),
+                acc=p.correct / max(p.seen, 1),
+            )
+
+    def epoch_done(self, stats: EpochStats) -> None:
+        if self.progress is None:  # not a terminal: the table at the end says it all
+            return
+        self.console.print(epoch_line(stats))
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def summary(self, result: TrainResult, accuracy: float, predicted: np.ndarray, save: Path | None) -> None:
+        """The end of a run; `accuracy` and `predicted` are `trainer.evaluate()` after the last step."""
+        tr = self.trainer
+        if result.history:
+            self.console.print(epoch_table(result.history))
+        if self.losses:
+            self.console.print(curves(self.losses, result.history))
+        self.console.print(confusion_matrix(tr.data.y_test, predicted, tr.data.class_names))
+        stop = {"steps": " (stopped by --steps)", "interrupted": " (interrupted)"}.get(result.stopped, "")
+        self.console.print(
+            f"test accuracy {accuracy:.2%} after {tr.epoch} epoch(s), {tr.step} steps{stop}; "
+            f"{result.seconds_per_step * 1000:.2f} ms per step"
+        )
+        if save:
+            self.console.print(f"saved to {save}: try `cnncalc predict --model {save}`")
+
+
+# -- pictures -------------------------------------------------------------------------------------
+
+
+def heatmap(values: np.ndarray, color: bool, diverging: bool = False, scale: int = 1) -> Text:
+    """A 2-D array as a picture: coloured half blocks on a colour terminal, an ASCII ramp otherwise.
+
+    Values are normalised to [0, 1] by their own range (or to [−1, 1] by the largest |value| when
+    `diverging`, white at 0). In colour each character is one pixel wide (`scale` × `scale` for a
+    small image) and half blocks draw two rows per line; without colour each pixel is two characters.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    if diverging:
+        m = np.abs(v).max() or 1.0
+        norm = v / m  # −1 .. 1
+    else:
+        lo, hi = v.min(), v.max()
+        norm = (v - lo) / ((hi - lo) or 1.0)
+    text = Text()
+    if not color:
+        # Two characters per pixel (about square): the sign (diverging only), then the magnitude.
+        for row in norm:
+            cells = []
+            for x in row:
+                ch = ASCII_RAMP[min(9, int(abs(x) * 9.999))]
+                cells.append(("-" if x < 0 and ch != " " else " ") + ch if diverging else ch * 2)
+            text.append("".join(cells) + "\n")
+        text.rstrip()
+        return text
+    if scale > 1:
+        norm = norm.repeat(scale, axis=0).repeat(scale, axis=1)
+
+    def rgb(x: float) -> str:
+        if diverging:  # blue (−) — white (0) — red (+)
+            if x < 0:
+                a = int(255 * (1 + x))
+                return f"rgb({a},{a},255)"
+            a = int(255 * (1 - x))
+            return f"rgb(255,{a},{a})"
+        g = int(255 * x)
+        return f"rgb({g},{g},{g})"
+
+    rows = norm.shape[0]
+    for r in range(0, rows, 2):
+        for c in range(norm.shape[1]):
+            top = rgb(norm[r, c])
+            bottom = rgb(norm[r + 1, c]) if r + 1 < rows else "default"
+            text.append("▀", style=f"{top} on {bottom}")
+        text.append("\n")
+    text.rstrip()
+    return text
+
+
+def _image_scale(image: np.ndarray) -> int:
+    """Small images (8×8 digits) are drawn at twice the size so the strokes are visible."""
+    return 2 if image.shape[-1] <= 14 else 1
+
+
+def probability_bars(
+    probs: np.ndarray, class_names: Sequence[str], label: int | None, width: int = 30
+) -> Table:
+    """One bar per class, `width` blocks for probability 1; the predicted and true class are marked."""
+    table = Table(show_header=False, box=None, padding=(0, 1))
+    table.add_column(justify="right")
+    table.add_column()
+    table.add_column(justify="right")
+    best = int(probs.argmax())
+    for i, p in enumerate(probs):
+        bar = "█" * round(float(p) * width)
+        mark = ("  ← predicted" if i == best else "") + ("  ← true" if i == label else "")
+        style = "bold green" if i == best else ""
+        table.add_row(class_names[i], f"[{style}]{bar}[/]" if style else bar, f"{float(p):6.1%}{mark}")
+    return table
+
+
+def print_prediction(
+    console: Console,
+    where: str,
+    image: np.ndarray,
+    probs: np.ndarray,
+    class_names: Sequence[str],
+    label: int | None,
+) -> None:
+    """`predict`: where the image comes from, the image, the class probabilities and the verdict."""
+    console.print(f"[bold]{where}[/]" + (f" — true label {class_names[label]}" if label is not None else ""))
+    console.print(heatmap(image, _is_color(console), scale=_image_scale(image)))
+    console.print(probability_bars(probs, class_names, label))
+    best = int(probs.argmax())
+    verdict = (
+        ""
+        if label is None
+        else ("  ✓ correct" if best == label else f"  ✗ the true label is {class_names[label]}")
+    )
+    console.print(f"predicted {class_names[best]} ({probs[best]:.1%}){verdict}")
+
+
+def print_input_image(console: Console, where: str, label_name: str, image: np.ndarray) -> None:
+    """`show maps`: the image whose feature maps follow."""
+    console.print(f"[bold]{where}[/] (label {label_name})")
+    console.print(heatmap(image, _is_color(console), scale=_image_scale(image)))
+
+
+def _layer_title(layer: LayerSpec) -> str:
+    return f"[bold]layer {layer.number}: {layer.describe()}[/]"
+
+
+def print_filters(console: Console, layer: LayerSpec, weight: np.ndarray, limit: int) -> None:
+    """A conv layer's first `limit` kernels, weight (C_out, C_in, k_h, k_w) averaged over C_in,
+    each in a panel, red for positive and blue for negative weights."""
+    scale = max(1, 6 // max(weight.shape[2:]))
+    color = _is_color(console)
+    panels = [
+        Panel(
+            heatmap(weight[o].mean(axis=0), color, diverging=True, scale=scale), title=f"#{o}", expand=False
+        )
+        for o in range(min(limit, weight.shape[0]))
+    ]
+    note = " (mean over input channels; red +, blue −)" if weight.shape[1] > 1 else " (red +, blue −)"
+    console.print(_layer_title(layer) + note)
+    console.print(Columns(panels))
+
+
+def print_feature_maps(console: Console, layer: LayerSpec, maps: np.ndarray, limit: int) -> None:
+    """A conv layer's first `limit` output channels for one image; `maps` is (H, W, C) as the
+    trainer stores activations."""
+    scale = 2 if maps.shape[1] <= 14 else 1
+    color = _is_color(console)
+    panels = [
+        Panel(heatmap(maps[:, :, c], color, scale=scale), title=f"#{c}", expand=False)
+        for c in range(min(limit, maps.shape[2]))
+    ]
+    console.print(_layer_title(layer) + f" → {maps.shape[2]}×{maps.shape[0]}×{maps.shape[1]}")
+    console.print(Columns(panels))
+
+
+# -- gradient check -------------------------------------------------------------------------------
+
+
+def gradcheck_table(rows: Sequence[GradCheckRow], tolerance: float) -> Table:
+    """One row per checked tensor; a relative error at or above `tolerance` is marked CHECK."""
+    table = Table(title="Gradient check (float64, central differences, ε = 1e-5)", title_justify="left")
+    for name in ("layer", "parameter", "checked", "max |∂L/∂θ|", "max relative error", ""):
+        table.add_column(name, justify="right" if name not in ("layer", "parameter") else "left")
+    for r in rows:
+        where = "input" if r.kind == "input" else f"{r.layer} {r.kind}"
+        good = r.max_relative_error < tolerance
+        table.add_row(
+            where,
+            r.name,
+            str(r.checked),
+            f"{r.max_abs_gradient:.3g}",
+            f"{r.max_relative_error:.2e}",
+            "[green]ok[/]" if good else "[red]CHECK[/]",
+        )
+    return table
+
+
+def print_gradcheck(console: Console, rows: Sequence[GradCheckRow], tolerance: float, passed: bool) -> None:
+    console.print(gradcheck_table(rows, tolerance))
+    console.print("all gradients agree" if passed else "some gradients disagree: see the rows marked CHECK")

@@ -1,0 +1,138 @@
+"""The trainer's renderers, printed into an 80-column console without colour, from hand-made data."""
+
+import io
+
+import numpy as np
+import pytest
+from rich.console import Console
+
+from cnncalc.nn.gradcheck import GradCheckRow
+from cnncalc.nn.training import EpochStats
+from cnncalc.render.training import (
+    confusion_matrix,
+    curves,
+    epoch_line,
+    epoch_table,
+    gradcheck_table,
+    heatmap,
+    print_prediction,
+    probability_bars,
+    sparkline,
+)
+
+HISTORY = [
+    EpochStats(epoch=1, loss=1.23456, train_accuracy=0.5, test_accuracy=0.625, seconds=0.5),
+    EpochStats(epoch=2, loss=0.5, train_accuracy=0.75, test_accuracy=0.875, seconds=1.25),
+]
+
+
+def plain_console() -> Console:
+    return Console(file=io.StringIO(), width=80, color_system=None, no_color=True)
+
+
+def render(renderable) -> list[str]:
+    console = plain_console()
+    console.print(renderable)
+    return [line.rstrip() for line in console.file.getvalue().splitlines()]
+
+
+def test_epoch_table_rows():
+    lines = render(epoch_table(HISTORY))
+    assert lines[0] == "Training"
+    assert "┃ epoch ┃   loss ┃ train acc ┃ test acc ┃ seconds ┃" in lines
+    assert "│     1 │ 1.2346 │    50.00% │   62.50% │    0.50 │" in lines
+    assert "│     2 │ 0.5000 │    75.00% │   87.50% │    1.25 │" in lines
+
+
+def test_epoch_line_for_the_live_display():
+    assert epoch_line(HISTORY[1]) == "epoch   2  loss 0.5000  train  75.0%  test  87.5%  1.25 s"
+
+
+def test_confusion_matrix_counts_pairs():
+    labels = np.array([0, 0, 0, 1, 1, 2])
+    predicted = np.array([0, 0, 1, 1, 1, 0])
+    lines = render(confusion_matrix(labels, predicted, ("zero", "one", "two")))
+    assert lines[0].startswith("Confusion matrix (rows:")  # the title wraps to the table's width
+    assert "┃ true ┃ zero ┃ one ┃ two ┃" in lines
+    # Row "zero": two right, one taken for "one"; row "two": its only image taken for "zero".
+    assert "│ zero │    2 │   1 │   · │" in lines
+    assert "│  one │    · │   2 │   · │" in lines
+    assert "│  two │    1 │   · │   · │" in lines
+
+
+def test_confusion_matrix_shortens_long_class_names():
+    lines = render(confusion_matrix(np.array([1]), np.array([1]), ("T-shirt", "Trouser")))
+    assert "┃  true ┃ T-shi ┃ Trous ┃" in lines
+    assert "│ Trous │     · │     1 │" in lines
+
+
+def test_curves_show_first_and_last_values():
+    lines = render(curves([2.0, 1.5, 1.0, 0.5], HISTORY))
+    assert lines[0] == "Curves"
+    assert lines[1] == " loss (per step)  2.000  █▆▃▁  0.500"
+    # Both accuracies on one scale, 50 % (the lowest) to 100 %: 87.5 % is 3/4 of the way up.
+    assert lines[2] == " train accuracy   50.0%  ▁▄    75.0%"
+    assert lines[3] == " test accuracy    62.5%  ▂▆    87.5%"
+
+
+def test_curves_without_history_show_only_the_loss():
+    lines = render(curves([0.75], []))
+    assert len(lines) == 2 and "loss (per step)  0.750  ▁  0.750" in lines[1]
+
+
+@pytest.mark.parametrize(
+    ("values", "kwargs", "expected"),
+    [
+        ([], {}, ""),
+        ([0.0, 1.0, 2.0, 3.0], {}, "▁▃▆█"),
+        ([5.0, 5.0, 5.0], {}, "▁▁▁"),
+        ([0.0, 0.0, 1.0, 1.0], {"width": 2}, "▁█"),  # each column is the mean of two values
+        ([0.5], {"low": 0.0, "high": 1.0}, "▄"),
+    ],
+    ids=["empty", "rising", "flat", "resampled", "fixed-scale"],
+)
+def test_sparkline(values, kwargs, expected):
+    assert sparkline(values, **kwargs) == expected
+
+
+def test_heatmap_without_colour_uses_two_characters_per_pixel():
+    text = heatmap(np.array([[0.0, 1.0], [0.5, 0.0]]), color=False)
+    assert text.plain == "  @@\n=="  # trailing blanks are trimmed
+
+
+def test_heatmap_diverging_marks_negative_values():
+    text = heatmap(np.array([[-2.0, 0.0, 2.0]]), color=False, diverging=True)
+    assert text.plain == "-@   @"
+
+
+def test_probability_bars_mark_predicted_and_true():
+    lines = render(probability_bars(np.array([0.1, 0.9]), ("cat", "dog"), label=0, width=10))
+    assert lines[0] == " cat  █                10.0%  ← true"
+    assert lines[1] == " dog  █████████   90.0%  ← predicted"
+
+
+def test_print_prediction_names_the_true_label_when_wrong():
+    console = plain_console()
+    print_prediction(console, "my image", np.eye(2), np.array([0.25, 0.75]), ("cat", "dog"), label=0)
+    lines = [line.rstrip() for line in console.file.getvalue().splitlines()]
+    assert lines[0] == "my image — true label cat"
+    assert lines[1:3] == ["@@", "  @@"]  # the 2×2 identity: ink on the diagonal
+    assert lines[-1] == "predicted dog (75.0%)  ✗ the true label is cat"
+
+
+def test_gradcheck_table_flags_rows_at_the_tolerance():
+    rows = [
+        GradCheckRow(
+            layer=1, kind="conv", name="weight", checked=8, max_abs_gradient=0.25, max_relative_error=1e-9
+        ),
+        GradCheckRow(
+            layer=0, kind="input", name="input", checked=8, max_abs_gradient=2.0, max_relative_error=1e-3
+        ),
+        GradCheckRow(
+            layer=2, kind="fc", name="bias", checked=3, max_abs_gradient=1.0, max_relative_error=1e-5
+        ),
+    ]
+    lines = render(gradcheck_table(rows, tolerance=1e-5))
+    assert "│ 1 conv │ weight    │       8 │        0.25 │           1.00e-09 │    ok │" in lines
+    assert "│ input  │ input     │       8 │           2 │           1.00e-03 │ CHECK │" in lines
+    assert "│ 2 fc   │ bias      │       3 │           1 │           1.00e-05 │ CHECK │" in lines  # not below
