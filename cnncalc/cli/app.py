@@ -39,6 +39,16 @@ def _new_app() -> typer.Typer:
     new = typer.Typer(
         name="cnncalc",
         help="A calculator and tutor for the arithmetic of convolutional neural networks.",
+        epilog=(
+            "\b\nExamples:\n"
+            "  cnncalc shape --input 96 --kernel 5\n"
+            "  cnncalc params --cin 3 --cout 192 --k 3\n"
+            '  cnncalc rf "conv 1 k=3 | conv 1 k=3"\n'
+            "  cnncalc net --preset keras-mnist\n"
+            "  cnncalc step conv --example d2l\n"
+            "  cnncalc train\n"
+            "  cnncalc tour"
+        ),
         no_args_is_help=False,
         add_completion=False,
         rich_markup_mode=None,

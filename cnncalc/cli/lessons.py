@@ -39,6 +39,12 @@ FULL_CELLS = 16
 
 step_app = typer.Typer(
     help="Step through a convolution or a pooling cell by cell, with the arithmetic written out.",
+    epilog=(
+        "\b\nExamples:\n"
+        '  cnncalc step conv --input "0 1 2; 3 4 5; 6 7 8" --kernel "0 1; 2 3"\n'
+        "  cnncalc step conv --example edges --all\n"
+        "  cnncalc step pool --op max --example maxpool --backward"
+    ),
     no_args_is_help=True,
     rich_markup_mode=None,
 )

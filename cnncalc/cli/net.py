@@ -251,6 +251,13 @@ def check(
 solve_app = typer.Typer(
     name="solve",
     help="Inverse problems: the padding, stride or kernel that gives the output size you want.",
+    epilog=(
+        "\b\nExamples:\n"
+        "  cnncalc solve padding --input 28 --kernel 5          # 2 keeps 28×28\n"
+        "  cnncalc solve stride --input 32 --kernel 3 --padding 1 --output 16\n"
+        "  cnncalc solve kernel --input 28 --output 24\n"
+        "  cnncalc solve combos --input 32 --output 16"
+    ),
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,

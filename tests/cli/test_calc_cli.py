@@ -209,11 +209,50 @@ def test_no_arguments_prints_a_welcome_with_examples(cli):
     assert "cnncalc shape --input 96 --kernel 5" in result.stdout
 
 
-@pytest.mark.parametrize("command", ["shape", "params", "rf", "tour"])
-def test_every_command_help_has_examples(cli, command):
-    result = cli(command, "--help")
+def _all_command_paths() -> list[list[str]]:
+    import typer
+
+    from cnncalc.cli.app import app
+
+    paths: list[list[str]] = []
+
+    def visit(cmd, path):
+        paths.append(path)
+        if hasattr(cmd, "list_commands"):
+            ctx = cmd.make_context("cnncalc", [], resilient_parsing=True)
+            for name in cmd.list_commands(ctx):
+                visit(cmd.get_command(ctx, name), [*path, name])
+
+    visit(typer.main.get_command(app), [])
+    return paths
+
+
+COMMAND_PATHS = _all_command_paths()
+
+
+@pytest.mark.parametrize("path", COMMAND_PATHS, ids=[" ".join(p) or "cnncalc" for p in COMMAND_PATHS])
+def test_every_command_help_has_examples(cli, path):
+    result = cli(*path, "--help")
     assert result.exit_code == 0
     assert "Examples:" in result.stdout
+    assert "cnncalc " + " ".join(path) in result.stdout.split("Examples:", 1)[1]
+
+
+def test_all_command_groups_are_present():
+    names = {p[0] for p in COMMAND_PATHS if p}
+    assert {
+        "shape",
+        "params",
+        "rf",
+        "net",
+        "check",
+        "solve",
+        "step",
+        "lesson",
+        "quiz",
+        "train",
+        "tour",
+    } <= names
 
 
 def test_tour_runs_the_calculator_stops(cli):
