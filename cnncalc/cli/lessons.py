@@ -201,15 +201,9 @@ def step_conv_command(
             threshold if threshold is not None else (ex.threshold if ex else None),
             relu or bool(ex and ex.relu),
         )
-        h, w = trace.output.shape[1:]
-        chosen = None if cell is None else _parse_cell(cell, (h, w))
-        cells = [c for c in trace.cells if chosen is None or (c.row, c.col) == chosen]
+        cells = _selected_cells(trace, cell)
         if json_:
-            data = trace.to_dict()
-            data["steps"] = [c.to_dict() for c in cells]
-            if ex:
-                data["example"] = ex.name
-            emit_json(data)
+            _emit_trace(trace, cells, ex)
             return
         from cnncalc.render.lessons import conv_cell_view, conv_header, conv_summary, conv_view
 
@@ -217,7 +211,7 @@ def step_conv_command(
         names = ex.names if ex else ()
         title, about = (ex.title, ex.about) if ex else ("", "")
         command = _shown(ex.argv()) if ex else ""
-        if chosen is None and not all_ and _interactive() and not (svg or html):
+        if cell is None and not all_ and _interactive() and not (svg or html):
             _walk(
                 screen,
                 conv_header(trace, title, about, command),
@@ -226,7 +220,7 @@ def step_conv_command(
                 conv_summary(trace, names),
             )
             return
-        full = cells if (all_ or chosen is not None or len(cells) <= FULL_CELLS) else cells[:1]
+        full = cells if (all_ or cell is not None or len(cells) <= FULL_CELLS) else cells[:1]
         screen.print(conv_view(trace, cells, full, title, about, command, names))
         _finish(screen, svg, html, f"cnncalc step conv{' --example ' + ex.name if ex else ''}")
 
@@ -297,15 +291,9 @@ def step_pool_command(
             backward,
             g,
         )
-        h, w = trace.output.shape[1:]
-        chosen = None if cell is None else _parse_cell(cell, (h, w))
-        cells = [c for c in trace.cells if chosen is None or (c.row, c.col) == chosen]
+        cells = _selected_cells(trace, cell)
         if json_:
-            data = trace.to_dict()
-            data["steps"] = [c.to_dict() for c in cells]
-            if ex:
-                data["example"] = ex.name
-            emit_json(data)
+            _emit_trace(trace, cells, ex)
             return
         from rich.console import Group
 
@@ -321,7 +309,7 @@ def step_pool_command(
         screen = _screen(record=bool(svg or html))
         title, about = (ex.title, ex.about) if ex else ("", "")
         command = _shown(ex.argv()) if ex else ""
-        if chosen is None and not all_ and _interactive() and not (svg or html):
+        if cell is None and not all_ and _interactive() and not (svg or html):
             outputs = [titled("output", grid(trace.output[c])) for c in range(trace.output.shape[0])]
             summary = Group(*outputs, *([pool_backward_view(trace)] if trace.routes else []))
             _walk(
@@ -332,7 +320,7 @@ def step_pool_command(
                 summary,
             )
             return
-        full = cells if (all_ or chosen is not None or len(cells) <= FULL_CELLS) else cells[:1]
+        full = cells if (all_ or cell is not None or len(cells) <= FULL_CELLS) else cells[:1]
         screen.print(pool_view(trace, cells, full, title, about, command))
         _finish(screen, svg, html, f"cnncalc step pool{' --example ' + ex.name if ex else ''}")
 
@@ -468,6 +456,20 @@ def quiz(
                     style="dim",
                 )
             )
+
+
+def _selected_cells(trace, cell: str | None) -> list:
+    """Every cell of a trace, or only the one `--cell i,j` names."""
+    chosen = None if cell is None else _parse_cell(cell, tuple(trace.output.shape[1:]))
+    return [c for c in trace.cells if chosen is None or (c.row, c.col) == chosen]
+
+
+def _emit_trace(trace, cells: list, ex) -> None:
+    data = trace.to_dict()
+    data["steps"] = [c.to_dict() for c in cells]
+    if ex:
+        data["example"] = ex.name
+    emit_json(data)
 
 
 def register(app: typer.Typer) -> None:

@@ -12,6 +12,8 @@ from cnncalc.arith.importer import import_file, import_source
 from cnncalc.arith.network import walk
 
 MODELS = Path(__file__).parent.parent / "fixtures" / "models"
+# the notes' two models ship with the package (the tour imports them); test those very files
+EXAMPLES = Path(__file__).resolve().parents[2] / "cnncalc" / "data" / "models"
 NOTES = Path("/work/shared/notes")
 
 
@@ -20,7 +22,7 @@ def spec_of(source: str) -> str:
 
 
 def test_note_003_class_follows_forward_and_its_comment_input():
-    imported = import_file(MODELS / "torch_cnn_note003.py")
+    imported = import_file(EXAMPLES / "note003_torch_cnn.py")
     assert imported.model == "CNN"
     assert imported.spec.to_text(" | ") == (
         "input 1x28x28 | conv 16 k=5 p=2 | relu | maxpool k=2 | conv 32 k=5 p=2 | relu | maxpool k=2 | flatten | fc 10"
@@ -47,7 +49,7 @@ def test_note_000_keras_code_from_the_note_text():
 
 
 def test_keras_fixture_converts_channels_last_and_activations():
-    imported = import_file(MODELS / "keras_mnist_note000.py")
+    imported = import_file(EXAMPLES / "note000_keras_mnist.py")
     text = imported.spec.to_text(" | ")
     assert text.startswith("input 1x28x28 | conv 32 k=3 | relu | maxpool k=2")
     assert text.endswith("fc 10 | softmax")

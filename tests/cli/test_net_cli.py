@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 
 MODELS = Path(__file__).parent.parent / "fixtures" / "models"
+# the notes' two models ship with the package (the tour imports them); test those very files
+EXAMPLES = Path(__file__).resolve().parents[2] / "cnncalc" / "data" / "models"
 SEED = "input 2x96x96 | conv 8 k=5 | maxpool k=4 | conv 24 k=6 | maxpool k=4 | flatten | fc 100"
 NOTE_001_CLAIM = "input 2x96x96 | conv 8 k=5 | maxpool k=4 | conv 24 k=6 | maxpool k=4 -> 8x23x23"
 
@@ -61,7 +63,7 @@ def test_list_presets(cli, cli_json):
 
 
 def test_net_from_pytorch_model_shows_the_spec(cli):
-    result = cli("net", "--from", str(MODELS / "torch_cnn_note003.py"))
+    result = cli("net", "--from", str(EXAMPLES / "note003_torch_cnn.py"))
     assert result.exit_code == 0, result.output
     # rich wraps long lines where the file's path happens to end; compare the words
     assert "without running it: PyTorch model CNN" in " ".join(result.stdout.split())
@@ -70,7 +72,7 @@ def test_net_from_pytorch_model_shows_the_spec(cli):
 
 
 def test_net_from_json_includes_the_import(cli_json):
-    data = cli_json("net", "--from", str(MODELS / "keras_mnist_note000.py"))
+    data = cli_json("net", "--from", str(EXAMPLES / "note000_keras_mnist.py"))
     assert data["total_params"] == 93_322
     assert data["imported"]["framework"] == "Keras"
     assert data["imported"]["source_lines"]["1"] == 25
@@ -87,9 +89,9 @@ def test_net_from_model_without_input_asks_for_it(cli, tmp_path, monkeypatch):
 
 
 def test_net_from_model_with_wrong_input_names_the_line(cli):
-    result = cli("net", "--from", str(MODELS / "torch_cnn_note003.py"), "--input", "1x32x32")
+    result = cli("net", "--from", str(EXAMPLES / "note003_torch_cnn.py"), "--input", "1x32x32")
     assert result.exit_code == 1
-    assert "torch_cnn_note003.py, line 27: nn.Linear(32 * 7 * 7, 10) expects in_features=1568" in result.stderr
+    assert "note003_torch_cnn.py, line 27: nn.Linear(32 * 7 * 7, 10) expects in_features=1568" in result.stderr
     assert "the layer before gives 2048 features" in result.stderr
 
 

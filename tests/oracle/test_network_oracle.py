@@ -25,6 +25,8 @@ nn = torch.nn
 pytestmark = pytest.mark.oracle
 
 MODELS = Path(__file__).parent.parent / "fixtures" / "models"
+# the notes' two models ship with the package (the tour imports them); test those very files
+EXAMPLES = Path(__file__).resolve().parents[2] / "cnncalc" / "data" / "models"
 
 
 def _one(v: tuple[int, ...], dims: int) -> tuple[int, ...]:
@@ -126,10 +128,10 @@ def test_preset_totals_are_the_published_ones(name, total):
 
 
 def test_note_003_class_imports_with_torch_total():
-    namespace = runpy.run_path(str(MODELS / "torch_cnn_note003.py"))  # the test may run its own fixture
+    namespace = runpy.run_path(str(EXAMPLES / "note003_torch_cnn.py"))  # the test may run its own fixture
     model = namespace["CNN"]()
     expected = sum(p.numel() for p in model.parameters())
-    imported = import_file(MODELS / "torch_cnn_note003.py")
+    imported = import_file(EXAMPLES / "note003_torch_cnn.py")
     net = walk(imported.spec)
     imported.verify(net)
     assert net.total_params == expected == 28_938
@@ -154,7 +156,7 @@ def test_note_000_keras_model_imports_with_torch_total():
         nn.ReLU(),
         nn.Linear(64, 10),
     )
-    net = walk(import_file(MODELS / "keras_mnist_note000.py").spec)
+    net = walk(import_file(EXAMPLES / "note000_keras_mnist.py").spec)
     assert net.total_params == sum(p.numel() for p in model.parameters()) == 93_322
 
 
