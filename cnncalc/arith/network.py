@@ -224,7 +224,7 @@ def _layer(layer: LayerSpec, shape, dims, rf, jump, start) -> LayerResult:
                 *step,
             ),
             notes=(
-                "PyTorch's AdaptiveAvgPool2d(1) keeps C×1×1; Keras' GlobalAveragePooling2D also flattens to C.",
+                f"PyTorch's AdaptiveAvgPool{len(sp)}d(1) keeps C×{'×'.join('1' * len(sp))}; Keras' GlobalAveragePooling{len(sp)}D also flattens to C.",
             ),
         )
     if kind == "flatten":

@@ -347,17 +347,26 @@ def rf(
         emit_text(render_rf(field, rows, net, _style(), _width()))
 
 
+def read_spec_file(file: Path) -> str:
+    """A spec file's text; `-` reads standard input. Unreadable files are usage errors."""
+    if str(file) == "-":
+        import sys
+
+        return sys.stdin.read()
+    try:
+        return file.read_text(encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"--file {file}: cannot read it ({e.strerror or e})") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"--file {file}: not a UTF-8 text file") from None
+
+
 def read_spec(spec: str | None, file: Path | None) -> str:
     """The spec from the argument or --file (exactly one of them)."""
     if spec is not None and file is not None:
         raise UsageError("give the spec as an argument or with --file, not both")
     if file is not None:
-        try:
-            return file.read_text(encoding="utf-8")
-        except OSError as e:
-            raise UsageError(f"--file {file}: cannot read it ({e.strerror or e})") from None
-        except UnicodeDecodeError:
-            raise UsageError(f"--file {file}: not a UTF-8 text file") from None
+        return read_spec_file(file)
     if spec is None:
         raise UsageError('give a network spec, e.g. cnncalc rf "conv 1 k=3 | conv 1 k=3", or --file FILE')
     return spec

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cnncalc.arith.errors import UsageError
+from cnncalc.cli.calc import read_spec_file
 from cnncalc.cli.errors import reported
 from cnncalc.cli.output import emit_json
 
@@ -38,16 +39,24 @@ TOUR = [
         ["net", "--from", str(EXAMPLE_MODELS / "note003_torch_cnn.py")],
     ),
     ("Which padding keeps 28×28 with a 5×5 kernel?", ["solve", "padding", "--input", "28", "--kernel", "5"]),
-    ("Small (kernel, stride, padding) choices that halve 32", ["solve", "combos", "--input", "32", "--output", "16"]),
+    (
+        "Small (kernel, stride, padding) choices that halve 32",
+        ["solve", "combos", "--input", "32", "--output", "16"],
+    ),
 ]
 
 SpecArg = Annotated[
     str | None,
-    typer.Argument(help='Network spec, layers separated by | or newlines, e.g. "input 1x28x28 | conv 8 k=3 | fc 10".'),
+    typer.Argument(
+        help='Network spec, layers separated by | or newlines, e.g. "input 1x28x28 | conv 8 k=3 | fc 10".'
+    ),
 ]
-FileOpt = Annotated[Path | None, typer.Option("--file", "-f", help="Read the spec from a file ('-' reads stdin).")]
+FileOpt = Annotated[
+    Path | None, typer.Option("--file", "-f", help="Read the spec from a file ('-' reads stdin).")
+]
 InputOpt = Annotated[
-    str | None, typer.Option("--input", "-i", help="Input shape CxHxW, channels first (sets or replaces the spec's).")
+    str | None,
+    typer.Option("--input", "-i", help="Input shape CxHxW, channels first (sets or replaces the spec's)."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
 
@@ -64,32 +73,23 @@ def _print(*renderables: RenderableType) -> None:
         console.print(r)
 
 
-def _read_file(file: Path) -> str:
-    import sys
-
-    if str(file) == "-":
-        return sys.stdin.read()
-    try:
-        return file.read_text(encoding="utf-8")
-    except OSError as e:
-        raise UsageError(f"--file {file}: cannot read it ({e.strerror or e})") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"--file {file}: not a UTF-8 text file") from None
-
-
 def _load(
     spec: str | None, file: Path | None, preset: str | None = None, model: Path | None = None
 ) -> tuple[NetworkSpec, str, ImportResult | None]:
     """The network from exactly one source, a label for the title, and the import (for --from)."""
     from cnncalc.arith.spec import parse_spec
 
-    given = [name for name, v in (("SPEC", spec), ("--file", file), ("--preset", preset), ("--from", model)) if v is not None]
+    given = [
+        name
+        for name, v in (("SPEC", spec), ("--file", file), ("--preset", preset), ("--from", model))
+        if v is not None
+    ]
     if len(given) > 1:
         raise UsageError(f"give one network source, not {' and '.join(given)}")
     if spec is not None:
         return parse_spec(spec), "", None
     if file is not None:
-        return parse_spec(_read_file(file)), str(file), None
+        return parse_spec(read_spec_file(file)), str(file), None
     if preset is not None:
         from cnncalc.arith.presets import PRESETS, get_preset
 
@@ -123,14 +123,18 @@ def _with_input(net_spec: NetworkSpec, input: str | None, imported: ImportResult
 def net(
     spec: SpecArg = None,
     file: FileOpt = None,
-    preset: Annotated[str | None, typer.Option("--preset", "-P", help="A built-in network; see --list-presets.")] = None,
+    preset: Annotated[
+        str | None, typer.Option("--preset", "-P", help="A built-in network; see --list-presets.")
+    ] = None,
     list_presets: Annotated[bool, typer.Option("--list-presets", help="List the built-in networks.")] = False,
     model: Annotated[
         Path | None,
         typer.Option("--from", help="Read a PyTorch or Keras model file (parsed with ast, never run)."),
     ] = None,
     input: InputOpt = None,
-    explain: Annotated[int | None, typer.Option("--explain", "-e", help="Show the worked formulas of layer N.")] = None,
+    explain: Annotated[
+        int | None, typer.Option("--explain", "-e", help="Show the worked formulas of layer N.")
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """A whole network as a table: output shape, parameters, MACs, receptive field and memory per layer.
@@ -172,8 +176,12 @@ def net(
             return
         parts: list[RenderableType] = []
         if imported is not None:
-            parts.append(bullets(f"Read {imported.path} without running it: {imported.summary}.", imported.notes))
-            parts.append(Text("\nThe same network in the spec language (save it, edit it, run `cnncalc net --file`):"))
+            parts.append(
+                bullets(f"Read {imported.path} without running it: {imported.summary}.", imported.notes)
+            )
+            parts.append(
+                Text("\nThe same network in the spec language (save it, edit it, run `cnncalc net --file`):")
+            )
             parts.append(Text(result.spec.to_text("\n"), style="cyan"))
             parts.append(Text(""))
         parts.append(network_table(result, title=label))
@@ -187,10 +195,19 @@ def _list_presets(json: bool) -> None:
     presets = list_presets()
     totals = {p.name: walk(get_preset(p.name)).total_params for p in presets}
     if json:
-        emit_json({"presets": [
-            {"name": p.name, "description": p.description, "total_params": totals[p.name], "spec": p.text}
-            for p in presets
-        ]})
+        emit_json(
+            {
+                "presets": [
+                    {
+                        "name": p.name,
+                        "description": p.description,
+                        "total_params": totals[p.name],
+                        "spec": p.text,
+                    }
+                    for p in presets
+                ]
+            }
+        )
         return
     from cnncalc.render.network import presets_table
 
@@ -289,7 +306,9 @@ def solve_padding_cmd(
     kernel: KOpt,
     stride: SOpt = 1,
     dilation: DOpt = 1,
-    output: Annotated[int | None, typer.Option("--output", "-o", min=1, help="Target size (default ⌈N/s⌉, 'same').")] = None,
+    output: Annotated[
+        int | None, typer.Option("--output", "-o", min=1, help="Target size (default ⌈N/s⌉, 'same').")
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """The padding that gives a target output size (default: 'same', ⌈N/s⌉).

@@ -78,10 +78,9 @@ def _resolve_spec(spec: str | None, file: Path | None, preset: str | None):
     if len(given) > 1:
         raise UsageError(f"give the network once: {' and '.join(given)} were both given")
     if file is not None:
-        try:
-            return parse_spec(file.read_text(encoding="utf-8"))
-        except OSError as e:
-            raise CnnCalcError(f"cannot read --file {file}: {e.strerror or e}") from None
+        from cnncalc.cli.calc import read_spec_file
+
+        return parse_spec(read_spec_file(file))
     if preset is not None:
         return _preset(preset)
     if spec is not None:
