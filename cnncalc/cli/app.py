@@ -103,10 +103,16 @@ def _lean_app(argv: list[str]) -> typer.Typer:
         for module in COMMAND_MODULES:
             if word in _command_names(module):
                 return _register(_new_app(), (module,))
-    return app
+    return __getattr__("app")
 
 
-app = _register(_new_app(), COMMAND_MODULES)
+def __getattr__(name: str) -> typer.Typer:
+    """`app`, the whole CLI, is built on first use: `cnncalc shape` never needs the other modules."""
+    if name == "app":
+        full = _register(_new_app(), COMMAND_MODULES)
+        globals()["app"] = full
+        return full
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
