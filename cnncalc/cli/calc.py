@@ -16,7 +16,7 @@ from cnncalc.arith.parsing import fmt_shape, parse_padding, parse_sizes
 from cnncalc.arith.sizes import OPS, layer_output
 from cnncalc.arith.steps import Step, group_digits
 from cnncalc.cli.errors import reported
-from cnncalc.cli.output import emit_json, emit_text, use_color
+from cnncalc.cli.output import emit_json, emit_text, styler, terminal_width
 
 TOUR = [
     ("Output size of a convolution (course notes: 96 → 92)", ["shape", "--input", "96", "--kernel", "5"]),
@@ -56,18 +56,6 @@ PaddingOpt = Annotated[
 ]
 DilationOpt = Annotated[str, typer.Option("--dilation", "-d", help="Dilation: N or AxB (1 = no gaps).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
-
-
-def _width() -> int:
-    import shutil
-
-    return max(min(shutil.get_terminal_size((100, 24)).columns, 120), 60)
-
-
-def _style():
-    from cnncalc.render.text import Styler
-
-    return Styler(use_color())
 
 
 def parse_input(text: str, dims: int | None) -> tuple[int, ...]:
@@ -179,7 +167,7 @@ def shape(
             return
         from cnncalc.render.calc import render_shape
 
-        emit_text(render_shape(res, channels, params, extra, _style(), _width()))
+        emit_text(render_shape(res, channels, params, extra, styler(), terminal_width()))
 
 
 def params(
@@ -288,7 +276,7 @@ def params(
             return
         from cnncalc.render.calc import render_params
 
-        emit_text(render_params(pc, title, extra, notes, _style(), _width()))
+        emit_text(render_params(pc, title, extra, notes, styler(), terminal_width()))
 
 
 def rf(
@@ -344,7 +332,7 @@ def rf(
             return
         from cnncalc.render.calc import render_rf
 
-        emit_text(render_rf(field, rows, net, _style(), _width()))
+        emit_text(render_rf(field, rows, net, styler(), terminal_width()))
 
 
 def read_spec_file(file: Path) -> str:

@@ -1,4 +1,4 @@
-"""Rich renderables for whole networks: the `net` table, `--explain N`, `check`, `solve`.
+"""Text for whole networks: the `net` table, `--explain N`, `check` and `solve`.
 
 The table follows torchinfo's and Keras' `summary()`: one row per layer with its output shape,
 parameters and MACs, plus what they leave out for a learner: the receptive field and jump of every
@@ -6,28 +6,29 @@ layer, and the activation memory. Totals: trainable parameters and their float32
 activation memory of one sample, MACs and FLOPs (FLOP = 2·MAC).
 
 Every number comes from the `NetworkResult` of `cnncalc.arith.network.walk`; nothing is
-recomputed here.
+recomputed here. Standard library only, like the calculator's text (see `cnncalc.render.text`):
+laying out a 40-row table with rich took longer than the whole cold start of `cnncalc shape`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+import textwrap
+from collections.abc import Sequence
 from fractions import Fraction
-
-from rich import box
-from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from cnncalc.arith.errors import UsageError
 from cnncalc.arith.network import LayerResult, NetworkResult
 from cnncalc.arith.params import flops_step
 from cnncalc.arith.parsing import fmt_shape
-from cnncalc.arith.presets import Preset
-from cnncalc.arith.solve import Combo, Solution
 from cnncalc.arith.steps import Step, group_digits
-from cnncalc.render.text import render_step
+from cnncalc.render.text import PLAIN, Styler, box_table, grid, join_blocks, render_notes, render_step
+
+if TYPE_CHECKING:  # `net` needs neither the presets' list nor the solvers
+    from cnncalc.arith.importer import ImportResult
+    from cnncalc.arith.presets import Preset
+    from cnncalc.arith.solve import Combo, Solution
 
 _SHAPE_LABELS = re.compile(r"^([LDHW]_out|p_[LDHW].*|features|output)$")
 _PARAM_LABELS = ("weights", "biases", "total", "parameters")
@@ -82,44 +83,61 @@ def layer_notes(lr: LayerResult) -> list[str]:
     return kept
 
 
-def network_table(net: NetworkResult, title: str = "") -> RenderableType:
-    """The torchinfo-style table, the totals, and the notes."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("#", justify="right")
-    table.add_column("layer")
-    table.add_column("output", justify="right")
-    table.add_column("params", justify="right")
-    table.add_column("MACs", justify="right")
-    table.add_column("RF / jump", justify="right")
-    table.add_column("memory", justify="right")
+def _wrap(text: str, width: int, indent: str = "", hang: str = "  ") -> list[str]:
+    """One paragraph wrapped to `width`, continuation lines indented by `hang` more."""
+    return textwrap.wrap(text, max(width, 30), initial_indent=indent, subsequent_indent=indent + hang) or [""]
+
+
+NET_HEADERS = ("#", "layer", "output", "params", "MACs", "RF / jump", "memory")
+NET_ALIGN = "rlrrrrr"
+
+
+def network_table(net: NetworkResult, title: str = "", style: Styler = PLAIN, width: int = 100) -> str:
+    """The torchinfo-style table, its footnotes, the totals, the notes and a pointer to --explain.
+
+    >>> from cnncalc.arith.network import walk
+    >>> print(network_table(walk("input 1x8x8 | conv 2 k=3")).split("\\n\\n")[0])
+    #  layer       output  params  MACs  RF / jump  memory
+    ──────────────────────────────────────────────────────
+       input        1×8×8                    1 / 1   256 B
+    1  conv 2 k=3   2×6×6      20   648      3 / 1   288 B
+    """
+    rows: list[list[str]] = []
     if net.input_shape:
-        table.add_row("", "input", _shape(net.input_shape), "", "", "1 / 1", fmt_bytes(_bytes(net.input_shape)))
-    footnotes = []
+        rows.append(
+            ["", "input", _shape(net.input_shape), "", "", "1 / 1", fmt_bytes(_bytes(net.input_shape))]
+        )
+    footnotes: list[str] = []
     for lr in net.layers:
         text = lr.layer.describe()
         if lr.implicit_flatten:
             text += " †"
-            footnotes.append(f"† layer {lr.layer.number}: " + lr.notes[0])
-        rf = f"{_axes(lr.rf)} / {_axes(lr.jump)}" if lr.rf else "—"
-        table.add_row(
-            str(lr.layer.number),
-            text,
-            _shape(lr.output_shape),
-            group_digits(lr.total_params) if lr.params else "—",
-            fmt_count(lr.macs) if lr.macs else "—",
-            rf,
-            fmt_bytes(lr.activation_bytes) if lr.output_shape else "?",
+            footnotes += _wrap(f"† layer {lr.layer.number}: " + lr.notes[0], width)
+        rows.append(
+            [
+                str(lr.layer.number),
+                text,
+                _shape(lr.output_shape),
+                group_digits(lr.total_params) if lr.params else "—",
+                fmt_count(lr.macs) if lr.macs else "—",
+                f"{_axes(lr.rf)} / {_axes(lr.jump)}" if lr.rf else "—",
+                fmt_bytes(lr.activation_bytes) if lr.output_shape else "?",
+            ]
         )
-    parts: list[RenderableType] = [Text(title, style="bold"), table] if title else [table]
-    if footnotes:
-        parts.append(Text("\n".join(footnotes)))
-    parts.append(totals(net))
-    notes = [f"layer {lr.layer.number}: {n}" for lr in net.layers if not lr.implicit_flatten for n in layer_notes(lr)]
+    table = box_table(
+        NET_HEADERS, rows, title=title, style=style, align=NET_ALIGN, width=width, borders=False
+    )
+    notes = [
+        f"layer {lr.layer.number}: {n}"
+        for lr in net.layers
+        if not lr.implicit_flatten
+        for n in layer_notes(lr)
+    ]
     notes += list(net.notes)
-    if notes:
-        parts.append(bullets("Notes", notes))
-    parts.append(Text(f"Explain a layer: --explain N (1–{len(net.layers)}).", style="dim"))
-    return Group(*parts)
+    hint = style(f"Explain a layer: --explain N (1–{len(net.layers)}).", "dim")
+    return join_blocks(
+        table, "\n".join(footnotes), totals(net, style, width), render_notes(notes, style, width), hint
+    )
 
 
 def _bytes(shape: Sequence[int]) -> int:
@@ -129,44 +147,76 @@ def _bytes(shape: Sequence[int]) -> int:
     return n
 
 
-def totals(net: NetworkResult) -> RenderableType:
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column()
-    grid.add_column(justify="right")
-    grid.add_column()
-    grid.add_row("Parameters (trainable)", group_digits(net.total_params), "")
-    grid.add_row("Parameter memory", fmt_bytes(net.param_bytes), f"float32: {group_digits(net.total_params)} × 4 bytes")
+def totals(net: NetworkResult, style: Styler = PLAIN, width: int = 100) -> str:
+    """Label, value and what it means, one total a line; every digit printed.
+
+    >>> from cnncalc.arith.network import walk
+    >>> print(totals(walk("input 1x4x4 | fc 2")))
+    Parameters (trainable)     34
+    Parameter memory        136 B  float32: 34 × 4 bytes
+    Activation memory         8 B  one sample, forward pass, every layer's output
+    MACs                       32
+    FLOPs                      64  2 · MACs
+    Receptive field             4  input pixels one output unit sees
+    """
+    rows = [
+        [style("Parameters (trainable)", "bold"), style(group_digits(net.total_params), "bold", "green"), ""],
+        [
+            "Parameter memory",
+            fmt_bytes(net.param_bytes),
+            f"float32: {group_digits(net.total_params)} × 4 bytes",
+        ],
+    ]
     if net.output_shape:
-        grid.add_row("Activation memory", fmt_bytes(net.activation_bytes), "one sample, forward pass, every layer's output")
-        grid.add_row("MACs", group_digits(net.total_macs), fmt_count(net.total_macs) if net.total_macs >= 1000 else "")
-        flops = flops_step(net.total_macs)
-        grid.add_row("FLOPs", group_digits(flops.value), "2 · MACs")
+        rows.append(
+            [
+                "Activation memory",
+                fmt_bytes(net.activation_bytes),
+                "one sample, forward pass, every layer's output",
+            ]
+        )
+        rows.append(
+            [
+                "MACs",
+                group_digits(net.total_macs),
+                fmt_count(net.total_macs) if net.total_macs >= 1000 else "",
+            ]
+        )
+        rows.append(["FLOPs", group_digits(flops_step(net.total_macs).value), "2 · MACs"])
     if net.receptive_field:
-        rf = _axes(net.receptive_field)
-        grid.add_row("Receptive field", rf, "input pixels one output unit sees")
-    return grid
+        rows.append(["Receptive field", _axes(net.receptive_field), "input pixels one output unit sees"])
+    return grid(rows, "lrl", width=width)
 
 
-def bullets(title: str, items: Iterable[str]) -> RenderableType:
-    """A bold title and one bullet per item, wrapped lines hanging under the text."""
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(width=3, justify="right")
-    grid.add_column()
-    for item in items:
-        grid.add_row("•", Text(item))
-    return Group(Text(title, style="bold"), grid)
+def import_header(imported: ImportResult, spec_text: str, style: Styler = PLAIN, width: int = 100) -> str:
+    """What `--from` read (and how it decided what it could not see), then the equivalent spec."""
+    title = "\n".join(
+        style(line, "bold")
+        for line in _wrap(f"Read {imported.path} without running it: {imported.summary}.", width, hang="")
+    )
+    notes = render_notes(imported.notes, style, width, title=title) if imported.notes else title
+    spec = "\n".join(style(line, "cyan") for line in spec_text.splitlines())
+    return join_blocks(
+        notes,
+        "The same network in the spec language (save it, edit it, run `cnncalc net --file`):\n" + spec,
+    )
 
 
-def explain_layer(net: NetworkResult, number: int) -> RenderableType:
+def explain_layer(net: NetworkResult, number: int, style: Styler = PLAIN, width: int = 100) -> str:
     """Layer N's working, grouped: output shape, parameters, MACs, receptive field, notes."""
     if not 1 <= number <= len(net.layers):
         raise UsageError(f"--explain {number}: the network has layers 1 to {len(net.layers)}")
     lr = net.layers[number - 1]
-    head = Text()
-    head.append(f"Layer {number}: {lr.layer.describe()}", style="bold")
+    head = style(f"Layer {number}: {lr.layer.describe()}", "bold")
     if lr.input_shape or lr.output_shape:
-        head.append(f"   {_shape(lr.input_shape)} → {_shape(lr.output_shape)}")
-    groups: dict[str, list[Step]] = {"Output shape": [], "Parameters": [], "MACs": [], "Receptive field": [], "Other": []}
+        head += f"   {_shape(lr.input_shape)} → {_shape(lr.output_shape)}"
+    groups: dict[str, list[Step]] = {
+        "Output shape": [],
+        "Parameters": [],
+        "MACs": [],
+        "Receptive field": [],
+        "Other": [],
+    }
     for step in lr.steps:
         if step.label.startswith("RF_"):
             groups["Receptive field"].append(step)
@@ -180,21 +230,26 @@ def explain_layer(net: NetworkResult, number: int) -> RenderableType:
             groups["Other"].append(step)
     if lr.macs:
         groups["MACs"].append(flops_step(lr.macs))
-    parts: list[RenderableType] = [head]
     if lr.layer.kind in ("maxpool", "avgpool") and lr.output_shape:
         groups["Output shape"].append(
-            Step("C_out", "C_in", str(lr.input_shape[0]), lr.output_shape[0], why="pooling works on each channel on its own")
+            Step(
+                "C_out",
+                "C_in",
+                str(lr.input_shape[0]),
+                lr.output_shape[0],
+                why="pooling works on each channel on its own",
+            )
         )
+    blocks = [head]
     for title, steps in groups.items():
         if steps:
-            parts.append(Text(f"\n{title}", style="bold"))
-            parts.append(Text("\n".join(render_step(s) for s in steps)))
+            blocks.append(
+                style(title, "bold") + "\n" + "\n".join(render_step(s, style, width) for s in steps)
+            )
     if not lr.steps:
-        parts.append(Text(_passthrough(lr)))
-    if lr.notes:
-        parts.append(Text(""))
-        parts.append(bullets("Notes", lr.notes))
-    return Group(*parts)
+        blocks.append("\n".join(_wrap(_passthrough(lr), width)))
+    blocks.append(render_notes(lr.notes, style, width))
+    return join_blocks(*blocks)
 
 
 def _passthrough(lr: LayerResult) -> str:
@@ -202,43 +257,66 @@ def _passthrough(lr: LayerResult) -> str:
     if kind == "dropout":
         return f"dropout {lr.layer.rate:g}: zeroes that share of values while training; shape and parameters unchanged"
     if kind in ("relu", "leakyrelu", "sigmoid", "tanh", "softmax"):
-        return f"{kind}: applied to every value on its own; the shape is unchanged and there are no parameters"
+        return (
+            f"{kind}: applied to every value on its own; the shape is unchanged and there are no parameters"
+        )
     return "shape unchanged, no parameters"
 
 
-def check_report(net: NetworkResult) -> RenderableType:
+def check_report(net: NetworkResult, style: Styler = PLAIN, width: int = 100) -> str:
     """Claimed vs actual for every layer that carries a claim, and the working for each wrong one."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for name, justify in (("#", "right"), ("layer", "left"), ("input", "right"), ("claimed", "right"),
-                          ("actual", "right"), ("", "center")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    rows = []
     for lr in net.layers:
         holds = lr.claim_holds
-        mark = "" if holds is None else ("✓" if holds else "✗")
-        table.add_row(
-            str(lr.layer.number),
-            lr.layer.describe(),
-            _shape(lr.input_shape),
-            fmt_shape(lr.layer.claim) if lr.layer.claim else "",
-            _shape(lr.output_shape),
-            Text(mark, style="green" if holds else "bold red"),
+        mark = "" if holds is None else style("✓", "green") if holds else style("✗", "bold", "red")
+        rows.append(
+            [
+                str(lr.layer.number),
+                lr.layer.describe(),
+                _shape(lr.input_shape),
+                fmt_shape(lr.layer.claim) if lr.layer.claim else "",
+                _shape(lr.output_shape),
+                mark,
+            ]
         )
-    parts: list[RenderableType] = [table]
+    table = box_table(
+        ["#", "layer", "input", "claimed", "actual", ""],
+        rows,
+        style=style,
+        align="rlrrrc",
+        width=width,
+        borders=False,
+    )
     claims = [lr for lr in net.layers if lr.layer.claim is not None]
     wrong = net.wrong_claims
+    plural = "s" if len(claims) > 1 else ""
     if not claims:
-        parts.append(Text("No claims to check: write the shape you expect after a layer, e.g. 'conv 8 k=5 -> 8x92x92'."))
+        verdict = "\n".join(
+            _wrap(
+                "No claims to check: write the shape you expect after a layer, e.g. 'conv 8 k=5 -> 8x92x92'.",
+                width,
+            )
+        )
     elif not wrong:
-        parts.append(Text(f"All {len(claims)} claim{'s' if len(claims) > 1 else ''} hold ✓", style="bold green"))
+        verdict = style(f"All {len(claims)} claim{plural} hold ✓", "bold", "green")
     else:
-        parts.append(Text(f"{len(wrong)} of {len(claims)} claim{'s' if len(claims) > 1 else ''} wrong ✗", style="bold red"))
-    for lr in wrong:
-        parts.append(Text(""))
-        parts.append(Text("\n".join(explain_claim(net, lr))))
-    return Group(*parts)
+        verdict = style(f"{len(wrong)} of {len(claims)} claim{plural} wrong ✗", "bold", "red")
+    explanations = [
+        "\n".join(_wrap_claim_line(line, width) for line in explain_claim(net, lr, style, width))
+        for lr in wrong
+    ]
+    return join_blocks(table, verdict, *explanations)
 
 
-def explain_claim(net: NetworkResult, lr: LayerResult) -> list[str]:
+def _wrap_claim_line(line: str, width: int) -> str:
+    # worked steps arrive already laid out (several lines); sentences are wrapped under their indent
+    if "\n" in line:
+        return line
+    indent = line[: len(line) - len(line.lstrip())]
+    return "\n".join(_wrap(line.lstrip(), width, indent=indent))
+
+
+def explain_claim(net: NetworkResult, lr: LayerResult, style: Styler = PLAIN, width: int = 100) -> list[str]:
     """Why a claimed shape is wrong: the true shape, the formula per axis, where the channels come from."""
     claim, actual = tuple(lr.layer.claim or ()), tuple(lr.output_shape or ())
     lines = [
@@ -248,16 +326,22 @@ def explain_claim(net: NetworkResult, lr: LayerResult) -> list[str]:
     earlier = [x for x in net.layers if x.layer.number < lr.layer.number and x.output_shape == claim]
     if earlier:
         e = earlier[-1]
-        lines.append(f"  {fmt_shape(claim)} is the output of layer {e.layer.number} ({e.layer.describe()}): "
-                     "the claim repeats an earlier layer's shape.")
+        lines.append(
+            f"  {fmt_shape(claim)} is the output of layer {e.layer.number} ({e.layer.describe()}): "
+            "the claim repeats an earlier layer's shape."
+        )
     if len(claim) != len(actual):
-        lines.append(f"  the claim has {len(claim)} sizes but the layer outputs {len(actual)} "
-                     f"({'C×H×W' if len(actual) == 3 else 'features' if len(actual) == 1 else 'C and spatial sizes'})")
+        lines.append(
+            f"  the claim has {len(claim)} sizes but the layer outputs {len(actual)} "
+            f"({'C×H×W' if len(actual) == 3 else 'features' if len(actual) == 1 else 'C and spatial sizes'})"
+        )
+    elif len(actual) == 1 and claim != actual:
+        lines.append(f"  features: {actual[0]}, not {claim[0]}")
     elif claim and claim[0] != actual[0]:
         lines.append(f"  channels: {actual[0]}, not {claim[0]}; " + _channel_origin(net, lr))
     for step in lr.steps:
         if _SHAPE_LABELS.match(step.label):
-            lines.append(render_step(step, indent="  "))
+            lines.append(render_step(step, style, width, indent="  "))
     return lines
 
 
@@ -265,36 +349,38 @@ def _channel_origin(net: NetworkResult, lr: LayerResult) -> str:
     for x in reversed(net.layers[: lr.layer.number]):
         if x.layer.kind in ("conv", "tconv"):
             own = x is lr
-            return (f"this {x.layer.kind} has {x.layer.units} filters" if own
-                    else f"layer {x.layer.number} ({x.layer.describe()}) made {x.layer.units} channels, "
-                         "and the layers after it keep the channel count")
+            return (
+                f"this {x.layer.kind} has {x.layer.units} filters"
+                if own
+                else f"layer {x.layer.number} ({x.layer.describe()}) made {x.layer.units} channels, "
+                "and the layers after it keep the channel count"
+            )
         if x.layer.kind == "fc":
             return f"layer {x.layer.number} ({x.layer.describe()}) outputs {x.layer.units} features"
     return f"the input has {net.input_shape[0] if net.input_shape else '?'} channels and no conv changes them"
 
 
-def presets_table(presets: Sequence[Preset], totals_by_name: dict[str, int]) -> RenderableType:
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("preset")
-    table.add_column("parameters", justify="right")
-    table.add_column("description")
-    for p in presets:
-        table.add_row(p.name, group_digits(totals_by_name[p.name]), p.description)
-    return Group(table, Text("Show one: cnncalc net --preset NAME", style="dim"))
+def presets_table(
+    presets: Sequence[Preset], totals_by_name: dict[str, int], style: Styler = PLAIN, width: int = 100
+) -> str:
+    rows = [[p.name, group_digits(totals_by_name[p.name]), p.description] for p in presets]
+    table = box_table(
+        ["preset", "parameters", "description"], rows, style=style, align="lrl", width=width, borders=False
+    )
+    return join_blocks(table, style("Show one: cnncalc net --preset NAME", "dim"))
 
 
-def solution_view(sol: Solution) -> RenderableType:
+def solution_view(sol: Solution, style: Styler = PLAIN, width: int = 100) -> str:
+    """The answer on the first line, then the working that finds it and checks it."""
     answer = {k: v for k, v in sol.answer.items() if k not in ("strides", "kernels")}
-    head = Text()
     if sol.possible:
-        head.append(f"{sol.problem}: ", style="bold")
-        head.append(", ".join(f"{k} = {_answer(v)}" for k, v in answer.items()), style="bold green")
+        head = style(f"{sol.problem}: ", "bold") + style(
+            ", ".join(f"{k} = {_answer(v)}" for k, v in answer.items()), "bold", "green"
+        )
     else:
-        head.append(f"{sol.problem}: no solution", style="bold red")
-    parts: list[RenderableType] = [head, Text("\n".join(render_step(s) for s in sol.steps))]
-    if sol.notes:
-        parts.append(bullets("Notes", sol.notes))
-    return Group(*parts)
+        head = style(f"{sol.problem}: no solution", "bold", "red")
+    working = "\n".join(render_step(s, style, width) for s in sol.steps)
+    return head + "\n" + join_blocks(working, render_notes(sol.notes, style, width))
 
 
 def _answer(v: object) -> str:
@@ -303,15 +389,47 @@ def _answer(v: object) -> str:
     return str(v)
 
 
-def combos_table(combos: Sequence[Combo], n: int, target: int, max_kernel: int = 7, max_stride: int = 4) -> RenderableType:
+def combos_table(
+    combos: Sequence[Combo],
+    n: int,
+    target: int,
+    max_kernel: int = 7,
+    max_stride: int = 4,
+    style: Styler = PLAIN,
+    width: int = 100,
+) -> str:
     if not combos:
-        return Text(f"No conv with kernel ≤ {max_kernel}, stride ≤ {max_stride} and padding ≤ k/2 maps {n} to {target}.")
-    table = Table(title=f"{n} → {target}: small (k, s, p)", box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")
-    for name in ("k", "s", "p", "working", "every row covered"):
-        table.add_column(name, justify="right" if len(name) == 1 else "left")
+        return (
+            "\n".join(
+                _wrap(
+                    f"No conv with kernel ≤ {max_kernel}, stride ≤ {max_stride} and padding ≤ k/2 maps {n} to {target}.",
+                    width,
+                )
+            )
+            + "\n"
+        )
+    rows = []
     for c in combos:
         span = n + 2 * c.padding - c.kernel
-        working = f"⌊({n} + 2·{c.padding} − {c.kernel})/{c.stride}⌋ + 1 = ⌊{span}/{c.stride}⌋ + 1 = {c.output}"
-        table.add_row(str(c.kernel), str(c.stride), str(c.padding), working,
-                      "yes" if c.exact else f"no, {span % c.stride} left over")
-    return table
+        working = (
+            f"⌊({n} + 2·{c.padding} − {c.kernel})/{c.stride}⌋ + 1 = ⌊{span}/{c.stride}⌋ + 1 = {c.output}"
+        )
+        rows.append(
+            [
+                str(c.kernel),
+                str(c.stride),
+                str(c.padding),
+                working,
+                "yes" if c.exact else f"no, {span % c.stride} left over",
+            ]
+        )
+    table = box_table(
+        ["k", "s", "p", "working", "every row covered"],
+        rows,
+        title=f"{n} → {target}: small (k, s, p)",
+        style=style,
+        align="rrrll",
+        width=width,
+        borders=False,
+    )
+    return table + "\n"

@@ -2,7 +2,7 @@
 
 `rich` costs about 20 ms to import, more than the whole start-up budget of `cnncalc shape`
 (1.3 × `import typer`), so the three calculator commands render boxed tables and worked steps
-here; lessons, network tables and the trainer use rich.
+here, and so do the network commands (`net`, `check`, `solve`); lessons and the trainer use rich.
 
 >>> print(box_table(["axis", "out"], [["H", "92"]]))
 ┌──────┬─────┐
@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from cnncalc.arith.steps import Step, fmt_value
 
 _NUMERIC = re.compile(r"^[−\-+]?[\d,.×x/ ]+$")
+_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 _ANSI = {"bold": "1", "dim": "2", "green": "32", "red": "31", "cyan": "36", "yellow": "33"}
 
 
@@ -40,31 +41,144 @@ class Styler:
 PLAIN = Styler(False)
 
 
+def visible_len(text: str) -> int:
+    """The width text takes on screen: ANSI style codes take none."""
+    return len(_ESCAPE.sub("", text)) if "\x1b" in text else len(text)
+
+
+def _fit(text: str, width: int, how: str) -> str:
+    gap = " " * max(width - visible_len(text), 0)
+    if how == "r":
+        return gap + text
+    if how == "c":
+        half = len(gap) // 2
+        return gap[:half] + text + gap[half:]
+    return text + gap
+
+
+def _narrow(widths: list[int], floors: list[int], wrappable: list[bool], excess: int) -> list[int]:
+    """Take `excess` characters from the widest wrappable columns, never below their floor."""
+    widths = list(widths)
+    while excess > 0:
+        candidates = [i for i, w in enumerate(widths) if wrappable[i] and w > floors[i]]
+        if not candidates:
+            break
+        widest = max(candidates, key=lambda i: widths[i])
+        widths[widest] -= 1
+        excess -= 1
+    return widths
+
+
 def box_table(
-    headers: Sequence[str], rows: Sequence[Sequence[object]], title: str = "", style: Styler = PLAIN
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    title: str = "",
+    style: Styler = PLAIN,
+    align: Sequence[str] | None = None,
+    width: int | None = None,
+    borders: bool = True,
 ) -> str:
-    """A table drawn with box characters; numeric cells are right-aligned."""
+    """A table drawn with box characters; numeric cells are right-aligned.
+
+    `align` gives each column's alignment ("l", "r" or "c"; headers follow it) instead of guessing
+    from the text. With `width`, a table that would be wider wraps its widest left-aligned columns
+    at spaces (cells may carry ANSI styles; such columns are never wrapped, so keep them narrow).
+    `borders=False` draws a rule under the headers only and two spaces between columns, which
+    saves a character per column and two at the edges: long network tables fit 80 columns.
+
+    >>> print(box_table(["layer", "params"], [["conv 8 k=5", "408"]], align="lr", borders=False))
+    layer       params
+    ──────────────────
+    conv 8 k=5     408
+    """
     cells = [[str(c) for c in row] for row in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    widths = [max([len(h)] + [visible_len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+
+    def total() -> int:
+        return sum(widths) + (3 * len(widths) + 1 if borders else 2 * (len(widths) - 1))
+
+    wraps = width is not None and align is not None and total() > width
+    if wraps:
+        plain = [all("\x1b" not in r[i] for r in cells) for i in range(len(headers))]
+        wrappable = [a == "l" and plain[i] for i, a in enumerate(align or ())]
+        # never split a word: a column narrows to its longest word at most
+        floors = [
+            max([len(h)] + [len(w) for r in cells for w in r[i].split()]) for i, h in enumerate(headers)
+        ]
+        widths = _narrow(widths, floors, wrappable, total() - (width or 0))
 
     def line(left: str, mid: str, right: str) -> str:
         return left + mid.join("─" * (w + 2) for w in widths) + right
 
     def fmt_row(row: Sequence[str], header: bool = False) -> str:
+        if not borders:
+            how = align or ["l"] * len(row)
+            return "  ".join(
+                _fit(style(c, "bold") if header else c, widths[i], how[i]) for i, c in enumerate(row)
+            ).rstrip()
         parts = []
         for i, c in enumerate(row):
-            pad = c.rjust(widths[i]) if (not header and _NUMERIC.match(c)) else c.ljust(widths[i])
+            if align is not None:
+                pad = _fit(c, widths[i], align[i])
+            elif not header and _NUMERIC.match(c):
+                pad = c.rjust(widths[i])
+            else:
+                pad = c.ljust(widths[i])
             parts.append(" " + (style(pad, "bold") if header else pad) + " ")
         return "│" + "│".join(parts) + "│"
 
+    def physical_rows(row: list[str]) -> list[list[str]]:
+        # a wrapped cell takes several lines; the other cells of its row stay on the first
+        if not wraps:
+            return [row]
+        pieces = [
+            textwrap.wrap(c, widths[i], break_long_words=False) or [""] if visible_len(c) > widths[i] else [c]
+            for i, c in enumerate(row)
+        ]
+        height = max(len(p) for p in pieces)
+        return [[p[j] if j < len(p) else "" for p in pieces] for j in range(height)]
+
     out = []
     if title:
-        out.append(style(title, "bold"))
-    out.append(line("┌", "┬", "┐"))
-    out.append(fmt_row(list(headers), header=True))
-    out.append(line("├", "┼", "┤"))
-    out.extend(fmt_row(r) for r in cells)
-    out.append(line("└", "┴", "┘"))
+        shown = textwrap.wrap(title, width) if width is not None else [title]
+        out.extend(style(t, "bold") for t in shown)
+    body = [fmt_row(p) for r in cells for p in physical_rows(r)]
+    if borders:
+        out += [line("┌", "┬", "┐"), fmt_row(list(headers), header=True), line("├", "┼", "┤")]
+        out += [*body, line("└", "┴", "┘")]
+    else:
+        out += [fmt_row(list(headers), header=True), "─" * total(), *body]
+    return "\n".join(out)
+
+
+def grid(
+    rows: Sequence[Sequence[str]],
+    align: Sequence[str],
+    gap: int = 2,
+    indent: str = "",
+    width: int | None = None,
+) -> str:
+    """Columns without borders (a label, a number, a comment); no trailing spaces.
+
+    With `width`, a left-aligned last column wraps under itself.
+
+    >>> print(grid([["MACs", "936", ""], ["FLOPs", "1,872", "2 · MACs"]], "lrl"))
+    MACs     936
+    FLOPs  1,872  2 · MACs
+    """
+    widths = [max(visible_len(r[i]) for r in rows) for i in range(len(align))]
+    sep = " " * gap
+    out = []
+    for r in rows:
+        head = indent + sep.join(_fit(c, widths[i], align[i]) for i, c in enumerate(r[:-1]))
+        last = r[-1]
+        room = (width or 0) - visible_len(head) - gap
+        if width is not None and align[-1] == "l" and visible_len(head + sep + last) > width and room >= 20:
+            wrapped = textwrap.wrap(last, room)
+            out.append(head + sep + wrapped[0])
+            out.extend(" " * (visible_len(head) + gap) + w for w in wrapped[1:])
+        else:
+            out.append((head + sep + _fit(last, widths[-1], align[-1])).rstrip())
     return "\n".join(out)
 
 

@@ -13,11 +13,23 @@ NOTE_001_CLAIM = "input 2x96x96 | conv 8 k=5 | maxpool k=4 | conv 24 k=6 | maxpo
 
 def test_net_json_contract(cli_json):
     data = cli_json("net", SEED)
-    assert [layer["output_shape"] for layer in data["layers"]] == [[8, 92, 92], [8, 23, 23], [24, 18, 18], [24, 4, 4], [384], [100]]
+    assert [layer["output_shape"] for layer in data["layers"]] == [
+        [8, 92, 92],
+        [8, 23, 23],
+        [24, 18, 18],
+        [24, 4, 4],
+        [384],
+        [100],
+    ]
     assert data["total_params"] == 45_844
     assert data["total_macs"] == 5_663_488
     first = data["layers"][0]
-    assert (first["type"], first["params"], first["macs"], first["receptive_field"]) == ("conv", 408, 8 * 92 * 92 * (2 * 5 * 5), [5, 5])
+    assert (first["type"], first["params"], first["macs"], first["receptive_field"]) == (
+        "conv",
+        408,
+        8 * 92 * 92 * (2 * 5 * 5),
+        [5, 5],
+    )
 
 
 @pytest.mark.parametrize(
@@ -33,6 +45,19 @@ def test_net_text_table(cli):
     assert "seed-001: note 001's 2×96×96 network" in result.stdout
     assert "24×4×4" in result.stdout
     assert "Parameters (trainable)      45,844" in result.stdout
+
+
+@pytest.mark.parametrize("columns", [80, 100], ids=["80-columns", "100-columns"])
+def test_net_vgg_16_fits_the_terminal(runner, columns):
+    from cnncalc.cli.app import app
+
+    result = runner.invoke(app, ["net", "--preset", "vgg-16"], env={"NO_COLOR": "1", "COLUMNS": str(columns)})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= columns and line == line.rstrip() for line in lines)
+    assert "Parameters (trainable)     138,357,544" in lines
+    assert "\x1b[" not in result.stdout
+    assert sum(1 for line in lines if line.endswith(" / 32   16.0 KiB")) == 6  # layers 34 to 39
 
 
 def test_net_input_option_replaces_the_spec_input(cli_json):
@@ -65,10 +90,12 @@ def test_list_presets(cli, cli_json):
 def test_net_from_pytorch_model_shows_the_spec(cli):
     result = cli("net", "--from", str(EXAMPLES / "note003_torch_cnn.py"))
     assert result.exit_code == 0, result.output
-    # rich wraps long lines where the file's path happens to end; compare the words
+    # the header wraps to the terminal where the file's path happens to end; compare the words
     assert "without running it: PyTorch model CNN" in " ".join(result.stdout.split())
     assert "conv 16 k=5 p=2\nrelu\nmaxpool k=2" in result.stdout
     assert "28,938" in result.stdout
+    # the spec, then a blank line, then the table's title
+    assert "flatten\nfc 10\n\n" in result.stdout
 
 
 def test_net_from_json_includes_the_import(cli_json):
@@ -91,7 +118,9 @@ def test_net_from_model_without_input_asks_for_it(cli, tmp_path, monkeypatch):
 def test_net_from_model_with_wrong_input_names_the_line(cli):
     result = cli("net", "--from", str(EXAMPLES / "note003_torch_cnn.py"), "--input", "1x32x32")
     assert result.exit_code == 1
-    assert "note003_torch_cnn.py, line 27: nn.Linear(32 * 7 * 7, 10) expects in_features=1568" in result.stderr
+    assert (
+        "note003_torch_cnn.py, line 27: nn.Linear(32 * 7 * 7, 10) expects in_features=1568" in result.stderr
+    )
     assert "the layer before gives 2048 features" in result.stderr
 
 
@@ -105,7 +134,10 @@ def test_net_from_unknown_layer_names_the_line(cli):
 def test_shape_below_one_names_the_layer(cli):
     result = cli("net", "input 2x96x96 | conv 8 k=5 | maxpool k=4 | conv 24 k=6 | maxpool k=6 | maxpool k=4")
     assert result.exit_code == 1
-    assert "layer 5 (maxpool k=4), input 24×3×3: pool window 4 is larger than the padded input 3" in result.stderr
+    assert (
+        "layer 5 (maxpool k=4), input 24×3×3: pool window 4 is larger than the padded input 3"
+        in result.stderr
+    )
 
 
 @pytest.mark.parametrize(
@@ -120,8 +152,16 @@ def test_shape_below_one_names_the_layer(cli):
         (["net", "conv 8 k=3", "--input", "3xx"], 2, "--input"),
         (["check", "conv 8 k=3 -> 8x6x6"], 2, "check needs the input shape"),
     ],
-    ids=["no-source", "two-sources", "bad-preset", "bad-layer", "missing-file", "explain-range", "bad-input",
-         "check-no-input"],
+    ids=[
+        "no-source",
+        "two-sources",
+        "bad-preset",
+        "bad-layer",
+        "missing-file",
+        "explain-range",
+        "bad-input",
+        "check-no-input",
+    ],
 )
 def test_bad_input_exit_codes(cli, args, code, words):
     result = cli(*args)
@@ -134,6 +174,8 @@ def test_check_catches_note_001(cli):
     result = cli("check", NOTE_001_CLAIM)
     assert result.exit_code == 1
     assert "claimed 8×23×23, actually 24×4×4" in result.stdout
+    assert "4  maxpool k=4  24×18×18  8×23×23    24×4×4  ✗" in result.stdout.splitlines()
+    assert "1 of 1 claim wrong ✗" in result.stdout
 
 
 def test_check_json_and_passing_claims(cli, cli_json):
@@ -145,8 +187,11 @@ def test_check_json_and_passing_claims(cli, cli_json):
 
 
 def test_check_tour_example_passes(cli):
-    result = cli("check", "input 2x96x96 | conv 8 k=5 -> 8x92x92 | maxpool k=4 -> 8x23x23 | conv 24 k=6 -> 24x18x18 "
-                          "| maxpool k=4 -> 24x4x4")
+    result = cli(
+        "check",
+        "input 2x96x96 | conv 8 k=5 -> 8x92x92 | maxpool k=4 -> 8x23x23 | conv 24 k=6 -> 24x18x18 "
+        "| maxpool k=4 -> 24x4x4",
+    )
     assert result.exit_code == 0, result.output
     assert "All 4 claims hold ✓" in result.stdout
 

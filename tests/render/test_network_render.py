@@ -1,9 +1,6 @@
-"""The network renderers, printed into an 80-column console without colour."""
-
-import io
+"""The network renderers: plain text (standard library), pinned at a fixed width."""
 
 import pytest
-from rich.console import Console
 
 from cnncalc.arith.errors import UsageError
 from cnncalc.arith.network import walk
@@ -12,53 +9,121 @@ from cnncalc.arith.solve import solve_combos, solve_padding
 from cnncalc.render.network import (
     check_report,
     combos_table,
+    explain_claim,
     explain_layer,
     fmt_bytes,
     fmt_count,
     network_table,
+    presets_table,
     solution_view,
+    totals,
 )
+from cnncalc.render.text import Styler, box_table, grid
 
 NOTE_001 = "input 2x96x96 | conv 8 k=5 | maxpool k=4 | conv 24 k=6 | maxpool k=4"
 
+SEED_TABLE = """\
+#  layer          output  params   MACs  RF / jump     memory
+─────────────────────────────────────────────────────────────
+   input         2×96×96                     1 / 1   72.0 KiB
+1  conv 8 k=5    8×92×92     408  3.39M      5 / 1  264.5 KiB
+2  maxpool k=4   8×23×23       —      —      8 / 4   16.5 KiB
+3  conv 24 k=6  24×18×18   6,936  2.24M     28 / 4   30.4 KiB
+4  maxpool k=4    24×4×4       —      —    40 / 16    1.5 KiB
+5  flatten           384       —      —    88 / 16    1.5 KiB
+6  fc 100            100  38,500  38.4k    88 / 16      400 B"""
 
-def render(renderable) -> list[str]:
-    console = Console(file=io.StringIO(), width=80, color_system=None, no_color=True)
-    console.print(renderable)
-    return [line.rstrip() for line in console.file.getvalue().splitlines()]
+
+def lines_of(text: str) -> list[str]:
+    return text.splitlines()
 
 
-def test_seed_001_table_rows():
-    lines = render(network_table(walk(get_preset("seed-001"))))
-    assert " #   layer           output   params    MACs   RF / jump      memory" in lines
-    assert "     input          2×96×96                        1 / 1    72.0 KiB" in lines
-    assert " 3   conv 24 k=6   24×18×18    6,936   2.24M      28 / 4    30.4 KiB" in lines
-    assert " 4   maxpool k=4     24×4×4        —       —     40 / 16     1.5 KiB" in lines
-    assert " 6   fc 100             100   38,500   38.4k     88 / 16       400 B" in lines
+def assert_fits(text: str, width: int) -> None:
+    for line in lines_of(text):
+        assert len(line) <= width, line
+        assert line == line.rstrip(), repr(line)
+
+
+def test_seed_001_table_exact():
+    text = network_table(walk(get_preset("seed-001")), width=80)
+    assert text.startswith(SEED_TABLE + "\n\n")
+    assert_fits(text, 80)
 
 
 def test_totals_memory_and_flops():
-    text = "\n".join(render(network_table(walk(get_preset("seed-001")))))
+    text = network_table(walk(get_preset("seed-001")))
     assert "Parameters (trainable)      45,844" in text
     assert "Parameter memory         179.1 KiB  float32: 45,844 × 4 bytes" in text
     assert "FLOPs                   11,326,976  2 · MACs" in text
+    assert "Receptive field                 88  input pixels one output unit sees" in text
     assert "4.5 is not a whole number" in text  # the floor at layer 4 is explained
+    assert text.rstrip().endswith("Explain a layer: --explain N (1–6).")
+
+
+def test_totals_without_input_shape_leave_out_memory_and_macs():
+    text = totals(walk("fc 16 | fc 4"))
+    assert "Parameter memory" in text
+    assert "MACs" not in text and "Activation memory" not in text
+
+
+def test_totals_wrap_their_comments_under_themselves():
+    lines = lines_of(totals(walk(get_preset("seed-001")), width=60))
+    at = lines.index("Activation memory        314.8 KiB  one sample, forward")
+    assert lines[at + 1 : at + 3] == [" " * 36 + "pass, every layer's", " " * 36 + "output"]
+    assert_fits("\n".join(lines), 60)
 
 
 def test_implicit_flatten_is_marked_and_footnoted():
-    lines = render(network_table(walk("input 1x8x8 | conv 2 k=3 | fc 4")))
-    assert " 2   fc 4 †            4      292    288       8 / 1     16 B" in lines
-    assert any(line.startswith("† layer 2: fc directly after a 2×6×6 map: flattened implicitly to 72") for line in lines)
+    text = network_table(walk("input 1x8x8 | conv 2 k=3 | fc 4"), width=60)
+    assert "2  fc 4 †           4     292   288      8 / 1    16 B" in lines_of(text)
+    assert "† layer 2: fc directly after a 2×6×6 map: flattened implicitly to 72" in " ".join(text.split())
+    assert_fits(text, 60)
+
+
+def test_vgg_16_fits_80_columns_and_keeps_every_row():
+    text = network_table(walk(get_preset("vgg-16")), title="vgg-16", width=80)
+    assert_fits(text, 80)
+    lines = lines_of(text)
+    rule = lines.index("─" * len(lines[2]))
+    rows = lines[rule + 1 : lines.index("", rule)]
+    assert len(rows) == 41  # the input and 40 layers
+    assert "34  fc 4096                   4096  102,764,544   103M   404 / 32   16.0 KiB" in rows
+    assert "Parameters (trainable)     138,357,544" in text
+
+
+def test_a_long_layer_wraps_inside_its_column():
+    spec = "input 3x32x32 | conv 8 k=3 s=1 p=1 d=1 g=1 bias=false | fc 10"
+    text = network_table(walk(spec), width=60)
+    assert_fits(text, 60)
+    assert "1  conv 8 k=3    8×32×32     216   221k      3 / 1  32.0 KiB" in lines_of(text)
+    assert "   bias=false" in lines_of(text)  # wrapped at spaces, never inside a word
+
+
+def test_colour_only_when_asked():
+    net = walk(get_preset("seed-001"))
+    assert "\x1b[" not in network_table(net)
+    coloured = network_table(net, style=Styler(True))
+    assert "\x1b[1;32m45,844\x1b[0m" in coloured
+    # styles take no columns: the rows still line up
+    assert SEED_TABLE.splitlines()[4] in coloured
+    assert "\x1b[1m#\x1b[0m  \x1b[1mlayer\x1b[0m" in coloured
 
 
 def test_explain_groups_the_working():
-    lines = render(explain_layer(walk(get_preset("seed-001")), 3))
+    text = explain_layer(walk(get_preset("seed-001")), 3, width=100)
+    lines = lines_of(text)
     assert lines[0] == "Layer 3: conv 24 k=6   8×23×23 → 24×18×18"
     assert "  weights = kh·kw · C_in · C_out" in lines
     assert "          = 6·6 · 8 · 24" in lines
     assert "  MACs = C_out · H_out · W_out · (C_in/g) · k_h · k_w" in lines
-    for title in ("Output shape", "Parameters", "MACs", "Receptive field"):
+    for title in ("Output shape", "Parameters", "MACs", "Receptive field", "Notes"):
         assert title in lines
+    assert_fits(text, 100)
+
+
+def test_explain_a_layer_without_working_says_why():
+    text = explain_layer(walk(get_preset("vgg-16")), 2)
+    assert "relu: applied to every value on its own" in text
 
 
 def test_explain_out_of_range_is_a_usage_error():
@@ -67,26 +132,63 @@ def test_explain_out_of_range_is_a_usage_error():
 
 
 def test_check_report_names_the_truth_and_the_copied_shape():
-    lines = render(check_report(walk(NOTE_001 + " -> 8x23x23")))
-    assert " 4   maxpool k=4   24×18×18   8×23×23     24×4×4   ✗" in lines
+    text = check_report(walk(NOTE_001 + " -> 8x23x23"), width=100)
+    lines = lines_of(text)
+    assert "4  maxpool k=4  24×18×18  8×23×23    24×4×4  ✗" in lines
     assert "1 of 1 claim wrong ✗" in lines
-    text = "\n".join(lines)
     assert "✗ layer 4 (maxpool k=4): claimed 8×23×23, actually 24×4×4 (input 24×18×18)" in text
     assert "8×23×23 is the output of layer 2 (maxpool k=4)" in text
     assert "layer 3 (conv 24 k=6) made 24 channels" in text
     assert "= ⌊(18 + 2·0 − 1·(4 − 1) − 1)/4⌋ + 1 = ⌊14/4⌋ + 1" in text
+    assert_fits(text, 100)
 
 
 def test_check_report_all_hold():
-    lines = render(check_report(walk("input 2x96x96 | conv 8 k=5 -> 8x92x92 | maxpool k=4 -> 8x23x23")))
-    assert "All 2 claims hold ✓" in lines
+    text = check_report(walk("input 2x96x96 | conv 8 k=5 -> 8x92x92 | maxpool k=4 -> 8x23x23"))
+    assert "1  conv 8 k=5   2×96×96  8×92×92  8×92×92  ✓" in lines_of(text)
+    assert "All 2 claims hold ✓" in lines_of(text)
+
+
+def test_wrong_feature_count_is_not_called_channels():
+    net = walk("input 1x4x4 | flatten -> 15")
+    lines = explain_claim(net, net.layers[0])
+    assert "  features: 16, not 15" in lines
+    assert not any("channels" in line for line in lines)
 
 
 def test_solution_and_combos():
-    lines = render(solution_view(solve_padding(28, 4)))
+    lines = lines_of(solution_view(solve_padding(28, 4)))
     assert lines[0] == "padding: padding = 1 before, 2 after, total_padding = 3"
-    lines = render(combos_table(solve_combos(32, 16), 32, 16))
-    assert any(line.startswith(" 3   2   1   ⌊(32 + 2·1 − 3)/2⌋ + 1 = ⌊31/2⌋ + 1 = 16") for line in lines)
+    assert "  p = (⌊P/2⌋, ⌈P/2⌉)" in lines
+    text = combos_table(solve_combos(32, 16), 32, 16)
+    assert lines_of(text)[0] == "32 → 16: small (k, s, p)"
+    assert "3  2  1  ⌊(32 + 2·1 − 3)/2⌋ + 1 = ⌊31/2⌋ + 1 = 16  no, 1 left over" in lines_of(text)
+    assert combos_table([], 32, 1, max_kernel=2).startswith("No conv with kernel ≤ 2")
+
+
+def test_presets_table_wraps_descriptions_to_the_width():
+    from cnncalc.arith.presets import list_presets
+
+    presets = list_presets()
+    text = presets_table(presets, {p.name: walk(get_preset(p.name)).total_params for p in presets}, width=70)
+    assert_fits(text, 70)
+    assert "vgg-16       138,357,544  torchvision's VGG-16 on 3×224×224: 13 convs" in lines_of(text)
+
+
+def test_box_table_explicit_alignment_and_wrapping():
+    text = box_table(["n", "text"], [["10", "a b c d e f g h i j k l"]], align="rl", width=21)
+    assert lines_of(text)[1] == "│  n │ text         │"
+    assert lines_of(text)[3:5] == ["│ 10 │ a b c d e f  │", "│    │ g h i j k l  │"]
+    assert_fits(text, 21)
+
+
+def test_borderless_table_has_a_rule_and_no_trailing_spaces():
+    text = box_table(["n", "text", ""], [["1", "ab", ""], ["22", "c", "x"]], align="rlc", borders=False)
+    assert lines_of(text) == [" n  text", "─" * 11, " 1  ab", "22  c     x"]
+
+
+def test_grid_right_aligns_and_strips_trailing_spaces():
+    assert grid([["a", "1", ""], ["bb", "22", "x"]], "lrl") == "a    1\nbb  22  x"
 
 
 @pytest.mark.parametrize(
@@ -97,4 +199,9 @@ def test_fmt_bytes(n, text):
 
 
 def test_fmt_count():
-    assert [fmt_count(n) for n in (999, 38_400, 5_663_488, 15_470_264_320)] == ["999", "38.4k", "5.66M", "15.5G"]
+    assert [fmt_count(n) for n in (999, 38_400, 5_663_488, 15_470_264_320)] == [
+        "999",
+        "38.4k",
+        "5.66M",
+        "15.5G",
+    ]
