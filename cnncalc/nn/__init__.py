@@ -9,7 +9,7 @@
 
 Modules: `layers` (forward and backward side by side), `windows` (im2col), `losses`, `optim`
 (SGD, Adam), `init`, `model` (a spec → layers, via `cnncalc.arith.network.walk`), `data`,
-`training`, `checkpoint`, `gradcheck`, `blas`, `defaults`.
+`training`, `checkpoint`, `gradcheck`, `blas` and `memory` (run-time tuning), `defaults`.
 
 This package's `__init__` imports nothing: `defaults` holds plain spec text that `cnncalc net`
 reads without loading numpy.

@@ -1,9 +1,11 @@
 """How many threads the BLAS behind numpy may use, set at run time through OpenBLAS' own API.
 
-A tiny network's matrix products are too small to split: OpenBLAS' worker threads then spend
-their time spinning, and on a busy 2-core machine a digits run became 6× slower with 2 threads
-than with 1. The trainer therefore runs small networks single-threaded and leaves large ones to
-OpenBLAS' default. With no OpenBLAS found (macOS Accelerate, MKL), this does nothing.
+The trainer keeps OpenBLAS single-threaded and parallelises over the batch itself
+(`cnncalc.nn.parallel`): OpenBLAS' worker threads spin between matrix products, and on a busy
+2-core machine a digits run became 6× slower with 2 threads than with 1, a keras-mnist step up to
+50×. `threads_for` is how many threads the trainer uses: one for small networks, whose products
+are too small to split, up to a few for the rest. With no OpenBLAS found (macOS Accelerate, MKL),
+`blas_threads` does nothing.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ def _openblas() -> tuple | None:
     candidates = []
     try:
         with open("/proc/self/maps", encoding="utf-8") as maps:
-            candidates = sorted({line.split()[-1] for line in maps if "openblas" in line.lower() and "/" in line})
+            candidates = sorted(
+                {line.split()[-1] for line in maps if "openblas" in line.lower() and "/" in line}
+            )
     except OSError:
         pass
     root = os.path.dirname(os.path.dirname(np.__file__))
@@ -65,6 +69,8 @@ def blas_threads(count: int | None) -> Iterator[None]:
         setter(before)
 
 
-def threads_for(macs_per_batch: int) -> int | None:
-    """1 for small networks, None (OpenBLAS' default) for the rest."""
-    return 1 if macs_per_batch < SMALL_BATCH_MACS else None
+def threads_for(macs_per_batch: int) -> int:
+    """Threads for a training step: 1 for small networks, the available cores (at most 4) otherwise."""
+    from cnncalc.nn.parallel import available_cores
+
+    return 1 if macs_per_batch < SMALL_BATCH_MACS else available_cores()

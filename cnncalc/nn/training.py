@@ -31,8 +31,10 @@ from cnncalc.nn.blas import blas_threads, threads_for
 from cnncalc.nn.data import Dataset
 from cnncalc.nn.defaults import DEFAULTS
 from cnncalc.nn.losses import softmax_cross_entropy
+from cnncalc.nn.memory import keep_freed_memory
 from cnncalc.nn.model import Model, build_model
 from cnncalc.nn.optim import Optimizer, make_optimizer
+from cnncalc.nn.parallel import split_work
 
 
 class TrainingDiverged(CnnCalcError):
@@ -108,7 +110,9 @@ class Trainer:
         self.threads = threads_for(model.network.total_macs * settings.batch_size)
 
     @classmethod
-    def create(cls, spec: NetworkSpec | str, data: Dataset, settings: Settings | None = None, seed: int = 0) -> Trainer:
+    def create(
+        cls, spec: NetworkSpec | str, data: Dataset, settings: Settings | None = None, seed: int = 0
+    ) -> Trainer:
         settings = settings or Settings.for_data(data.name, seed=seed)
         model = build_model(spec, data.input_shape, data.classes, seed=settings.seed)
         optimizer = make_optimizer(settings.optimizer, model.named_params(), settings.lr, settings.momentum)
@@ -122,9 +126,11 @@ class Trainer:
         """Accuracy on the test set (or the given arrays) and the predicted classes."""
         x = self.data.x_test if x is None else x
         y = self.data.y_test if y is None else y
-        predicted = np.concatenate(
-            [self.model.forward(x[i : i + 512]).argmax(axis=1) for i in range(0, len(x), 512)]
-        ) if len(x) else np.zeros(0, np.int64)
+        predicted = (
+            np.concatenate([self.model.forward(x[i : i + 512]).argmax(axis=1) for i in range(0, len(x), 512)])
+            if len(x)
+            else np.zeros(0, np.int64)
+        )
         return (float((predicted == y).mean()) if len(y) else 0.0), predicted
 
     def train_step(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, int]:
@@ -143,7 +149,9 @@ class Trainer:
         return loss, int((logits.argmax(axis=1) == yb).sum())
 
     def run(
-        self, epochs: int, max_steps: int | None = None,
+        self,
+        epochs: int,
+        max_steps: int | None = None,
         on_step: Callable[[Trainer, float], None] | None = None,
         on_epoch: Callable[[Trainer, EpochStats], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
@@ -154,7 +162,9 @@ class Trainer:
             raise CnnCalcError(f"epochs {epochs} must be at least 1")
         if max_steps is not None and max_steps < 1:
             raise CnnCalcError(f"--steps {max_steps} must be at least 1")
-        with blas_threads(self.threads):
+        keep_freed_memory()
+        # BLAS single-threaded; the layers split each batch over `threads` threads themselves.
+        with blas_threads(1), split_work(self.threads):
             return self._run(epochs, max_steps, on_step, on_epoch, should_stop)
 
     def _run(self, epochs, max_steps, on_step, on_epoch, should_stop) -> TrainResult:
@@ -196,7 +206,10 @@ class Trainer:
             test_accuracy, _ = self.evaluate()
             p = self.progress
             stats = EpochStats(
-                self.epoch + 1, p.loss_sum / p.seen, p.correct / p.seen, test_accuracy,
+                self.epoch + 1,
+                p.loss_sum / p.seen,
+                p.correct / p.seen,
+                test_accuracy,
                 p.seconds + time.perf_counter() - start,
             )
             self.history.append(stats)

@@ -8,7 +8,7 @@ padded map starts at row oh·s_h and column ow·s_w, and its tap (i, j) reads ro
 `windows` returns that as a strided *view* (no copy); reshaping it to (N·H_out·W_out, k_h·k_w·C)
 gives the im2col matrix, so a convolution becomes one BLAS matmul. `add_windows` is the adjoint:
 it adds a gradient of that shape back onto the map, looping over the k_h·k_w taps (never over
-pixels or samples).
+pixels or samples); `add_taps` does the same for a gradient laid out tap by tap.
 
 >>> import numpy as np
 >>> windows(np.arange(16.0).reshape(1, 4, 4, 1), (2, 2), (2, 2), (1, 1)).shape
@@ -37,7 +37,10 @@ def unpad_hw(x: np.ndarray, pads: Pairs, size: tuple[int, int]) -> np.ndarray:
 
 
 def windows(
-    x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int],
+    x: np.ndarray,
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
     out: tuple[int, int] | None = None,
 ) -> np.ndarray:
     """A read-only view (N, H_out, W_out, k_h, k_w, C) of the windows of an (already padded) map.
@@ -51,20 +54,31 @@ def windows(
         out = ((h - dh * (kh - 1) - 1) // sh + 1, (w - dw * (kw - 1) - 1) // sw + 1)
     bn, bh, bw, bc = x.strides
     return as_strided(
-        x, shape=(n, out[0], out[1], kh, kw, c),
-        strides=(bn, bh * sh, bw * sw, bh * dh, bw * dw, bc), writeable=False,
+        x,
+        shape=(n, out[0], out[1], kh, kw, c),
+        strides=(bn, bh * sh, bw * sw, bh * dh, bw * dw, bc),
+        writeable=False,
     )
 
 
-def tap(x: np.ndarray, i: int, j: int, stride: tuple[int, int], dilation: tuple[int, int],
-        out: tuple[int, int]) -> np.ndarray:
+def tap(
+    x: np.ndarray, i: int, j: int, stride: tuple[int, int], dilation: tuple[int, int], out: tuple[int, int]
+) -> np.ndarray:
     """The (N, H_out, W_out, C) slice of a padded map that window tap (i, j) reads (a view)."""
     r0, c0 = i * dilation[0], j * dilation[1]
-    return x[:, r0 : r0 + stride[0] * (out[0] - 1) + 1 : stride[0], c0 : c0 + stride[1] * (out[1] - 1) + 1 : stride[1], :]
+    return x[
+        :,
+        r0 : r0 + stride[0] * (out[0] - 1) + 1 : stride[0],
+        c0 : c0 + stride[1] * (out[1] - 1) + 1 : stride[1],
+        :,
+    ]
 
 
 def add_windows(
-    cols: np.ndarray, padded_shape: tuple[int, int, int, int], stride: tuple[int, int], dilation: tuple[int, int]
+    cols: np.ndarray,
+    padded_shape: tuple[int, int, int, int],
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
 ) -> np.ndarray:
     """col2im: sum a (N, H_out, W_out, k_h, k_w, C) array back onto a zero map of `padded_shape`.
 
@@ -76,3 +90,14 @@ def add_windows(
         for j in range(kw):
             tap(grad, i, j, stride, dilation, (oh, ow))[...] += cols[:, :, :, i, j, :]
     return grad
+
+
+def add_taps(taps: np.ndarray, grad: np.ndarray, stride: tuple[int, int], dilation: tuple[int, int]) -> None:
+    """col2im for a tap-major (k_h, k_w, N, H_out, W_out, C) array: adds onto the padded map `grad`
+    what `add_windows` would. Each tap is one contiguous block, so every addition runs over whole
+    rows of W_out·C values.
+    """
+    kh, kw, _, oh, ow, _ = taps.shape
+    for i in range(kh):
+        for j in range(kw):
+            tap(grad, i, j, stride, dilation, (oh, ow))[...] += taps[i, j]
