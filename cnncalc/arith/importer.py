@@ -120,7 +120,9 @@ def import_source(source: str, path: str = "<model>") -> ImportResult:
             f"{path}, line {e.lineno}: not valid Python ({e.msg}); cnncalc reads model code with Python's parser"
         ) from None
     framework = _framework(tree)
-    reader: _Reader = _TorchReader(tree, source, path) if framework == "PyTorch" else _KerasReader(tree, source, path)
+    reader: _Reader = (
+        _TorchReader(tree, source, path) if framework == "PyTorch" else _KerasReader(tree, source, path)
+    )
     return reader.read()
 
 
@@ -147,12 +149,33 @@ class _Found:
 
 
 _TORCH_NAMES = {
-    "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d", "AvgPool1d",
-    "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d", "Linear", "Module",
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "MaxPool1d",
+    "MaxPool2d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "Linear",
+    "Module",
 }
 _KERAS_NAMES = {
-    "Conv1D", "Conv2D", "Conv2DTranspose", "Dense", "MaxPooling2D", "MaxPooling1D", "AveragePooling2D",
-    "GlobalAveragePooling2D", "BatchNormalization", "Sequential",
+    "Conv1D",
+    "Conv2D",
+    "Conv2DTranspose",
+    "Dense",
+    "MaxPooling2D",
+    "MaxPooling1D",
+    "AveragePooling2D",
+    "GlobalAveragePooling2D",
+    "BatchNormalization",
+    "Sequential",
 }
 
 
@@ -160,7 +183,9 @@ def _framework(tree: ast.Module) -> str:
     torch = keras = 0
     for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):
-            mods = [a.name for a in node.names] + ([node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
+            mods = [a.name for a in node.names] + (
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+            )
             torch += any(m.split(".")[0] == "torch" for m in mods)
             keras += any(m.split(".")[0] in ("keras", "tensorflow", "tf_keras") for m in mods)
         elif isinstance(node, ast.Name | ast.Attribute):
@@ -254,14 +279,23 @@ class _Reader:
             a, b = self.value(node.left, env), self.value(node.right, env)
             if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (a, b)):
                 raise _Unknown
-            ops = {ast.Add: lambda: a + b, ast.Sub: lambda: a - b, ast.Mult: lambda: a * b,
-                   ast.FloorDiv: lambda: a // b if b else None, ast.Div: lambda: a / b if b else None,
-                   ast.Mod: lambda: a % b if b else None}
+            ops = {
+                ast.Add: lambda: a + b,
+                ast.Sub: lambda: a - b,
+                ast.Mult: lambda: a * b,
+                ast.FloorDiv: lambda: a // b if b else None,
+                ast.Div: lambda: a / b if b else None,
+                ast.Mod: lambda: a % b if b else None,
+            }
             fn = ops.get(type(node.op))
             result = fn() if fn else None
             if result is None:
                 raise _Unknown
-            return int(result) if isinstance(result, float) and result.is_integer() and isinstance(node.op, ast.Div) else result
+            return (
+                int(result)
+                if isinstance(result, float) and result.is_integer() and isinstance(node.op, ast.Div)
+                else result
+            )
         if isinstance(node, ast.Name | ast.Attribute):
             key = _dotted(node)
             if key in env:
@@ -270,11 +304,16 @@ class _Reader:
                 return {"True": True, "False": False, "None": None}[key]
         raise _Unknown
 
-    def bind(self, call: ast.Call, params: tuple[str, ...], env: dict[str, object], strict: bool = True) -> dict:
+    def bind(
+        self, call: ast.Call, params: tuple[str, ...], env: dict[str, object], strict: bool = True
+    ) -> dict:
         """Positional and keyword arguments → {name: value}; unknown keywords fail when strict."""
         if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
-            raise self.fail(call, f"{_src(call, self.source)}: *args/**kwargs are only known at run time; "
-                                  "write the arguments out")
+            raise self.fail(
+                call,
+                f"{_src(call, self.source)}: *args/**kwargs are only known at run time; "
+                "write the arguments out",
+            )
         if len(call.args) > len(params):
             raise self.fail(call, f"{_src(call, self.source)}: too many positional arguments")
         out: dict = {}
@@ -288,8 +327,11 @@ class _Reader:
                 out[name] = self.value(node, env)
             except _Unknown:
                 if name in _SHAPE_ARGS:
-                    raise self.fail(node, f"{_src(call, self.source)}: cannot work out {name} = "
-                                          f"{_src(node, self.source)} without running the code; write a number") from None
+                    raise self.fail(
+                        node,
+                        f"{_src(call, self.source)}: cannot work out {name} = "
+                        f"{_src(node, self.source)} without running the code; write a number",
+                    ) from None
                 out[name] = _UNREAD
         return out
 
@@ -314,50 +356,134 @@ class _Reader:
 
 _UNREAD = object()
 _SHAPE_ARGS = {
-    "in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "output_padding",
-    "in_features", "out_features", "num_features", "output_size", "filters", "units", "pool_size", "strides",
-    "dilation_rate", "ceil_mode", "start_dim", "input_shape", "shape", "bias", "use_bias", "affine",
+    "in_channels",
+    "out_channels",
+    "kernel_size",
+    "stride",
+    "padding",
+    "dilation",
+    "groups",
+    "output_padding",
+    "in_features",
+    "out_features",
+    "num_features",
+    "output_size",
+    "filters",
+    "units",
+    "pool_size",
+    "strides",
+    "dilation_rate",
+    "ceil_mode",
+    "start_dim",
+    "input_shape",
+    "shape",
+    "bias",
+    "use_bias",
+    "affine",
 }
 
 # -- PyTorch --------------------------------------------------------------------------------------
 
-_CONV = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias",
-         "padding_mode", "device", "dtype")
-_TCONV = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding", "groups", "bias",
-          "dilation", "padding_mode", "device", "dtype")
+_CONV = (
+    "in_channels",
+    "out_channels",
+    "kernel_size",
+    "stride",
+    "padding",
+    "dilation",
+    "groups",
+    "bias",
+    "padding_mode",
+    "device",
+    "dtype",
+)
+_TCONV = (
+    "in_channels",
+    "out_channels",
+    "kernel_size",
+    "stride",
+    "padding",
+    "output_padding",
+    "groups",
+    "bias",
+    "dilation",
+    "padding_mode",
+    "device",
+    "dtype",
+)
 _TORCH = {
-    "Conv1d": _CONV, "Conv2d": _CONV, "Conv3d": _CONV,
-    "ConvTranspose1d": _TCONV, "ConvTranspose2d": _TCONV, "ConvTranspose3d": _TCONV,
+    "Conv1d": _CONV,
+    "Conv2d": _CONV,
+    "Conv3d": _CONV,
+    "ConvTranspose1d": _TCONV,
+    "ConvTranspose2d": _TCONV,
+    "ConvTranspose3d": _TCONV,
     "MaxPool1d": ("kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"),
     "MaxPool2d": ("kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"),
     "AvgPool1d": ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"),
     "AvgPool2d": ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"),
-    "AdaptiveAvgPool1d": ("output_size",), "AdaptiveAvgPool2d": ("output_size",),
+    "AdaptiveAvgPool1d": ("output_size",),
+    "AdaptiveAvgPool2d": ("output_size",),
     "BatchNorm1d": ("num_features", "eps", "momentum", "affine", "track_running_stats", "device", "dtype"),
     "BatchNorm2d": ("num_features", "eps", "momentum", "affine", "track_running_stats", "device", "dtype"),
     "Linear": ("in_features", "out_features", "bias", "device", "dtype"),
-    "ReLU": ("inplace",), "LeakyReLU": ("negative_slope", "inplace"), "Sigmoid": (), "Tanh": (),
-    "Softmax": ("dim",), "LogSoftmax": ("dim",), "Flatten": ("start_dim", "end_dim"),
-    "Dropout": ("p", "inplace"), "Dropout1d": ("p", "inplace"), "Dropout2d": ("p", "inplace"), "Identity": (),
+    "ReLU": ("inplace",),
+    "LeakyReLU": ("negative_slope", "inplace"),
+    "Sigmoid": (),
+    "Tanh": (),
+    "Softmax": ("dim",),
+    "LogSoftmax": ("dim",),
+    "Flatten": ("start_dim", "end_dim"),
+    "Dropout": ("p", "inplace"),
+    "Dropout1d": ("p", "inplace"),
+    "Dropout2d": ("p", "inplace"),
+    "Identity": (),
 }
 # functional forms used in forward(): name → (parameters after the input, layer kind)
 _FUNCTIONAL = {
-    "relu": ((), "relu"), "relu_": ((), "relu"), "sigmoid": ((), "sigmoid"), "tanh": ((), "tanh"),
+    "relu": ((), "relu"),
+    "relu_": ((), "relu"),
+    "sigmoid": ((), "sigmoid"),
+    "tanh": ((), "tanh"),
     "leaky_relu": (("negative_slope", "inplace"), "leakyrelu"),
-    "softmax": (("dim",), "softmax"), "log_softmax": (("dim",), "softmax"),
-    "max_pool1d": (("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices"), "MaxPool1d"),
-    "max_pool2d": (("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices"), "MaxPool2d"),
+    "softmax": (("dim",), "softmax"),
+    "log_softmax": (("dim",), "softmax"),
+    "max_pool1d": (
+        ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices"),
+        "MaxPool1d",
+    ),
+    "max_pool2d": (
+        ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices"),
+        "MaxPool2d",
+    ),
     "avg_pool1d": (("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"), "AvgPool1d"),
-    "avg_pool2d": (("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"),
-                   "AvgPool2d"),
+    "avg_pool2d": (
+        ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"),
+        "AvgPool2d",
+    ),
     "adaptive_avg_pool1d": (("output_size",), "AdaptiveAvgPool1d"),
     "adaptive_avg_pool2d": (("output_size",), "AdaptiveAvgPool2d"),
-    "dropout": (("p", "training", "inplace"), "dropout"), "dropout2d": (("p", "training", "inplace"), "dropout"),
+    "dropout": (("p", "training", "inplace"), "dropout"),
+    "dropout2d": (("p", "training", "inplace"), "dropout"),
     "flatten": (("start_dim", "end_dim"), "flatten"),
 }
 # tensor methods and helpers that do not change the layer sequence
-_HARMLESS = {"size", "dim", "numel", "contiguous", "print", "len", "super", "isinstance", "int", "float",
-             "detach", "clone", "to", "type"}
+_HARMLESS = {
+    "size",
+    "dim",
+    "numel",
+    "contiguous",
+    "print",
+    "len",
+    "super",
+    "isinstance",
+    "int",
+    "float",
+    "detach",
+    "clone",
+    "to",
+    "type",
+}
 
 
 class _TorchReader(_Reader):
@@ -383,13 +509,20 @@ class _TorchReader(_Reader):
         return any(_name(b) == "Module" for b in cls.bases)
 
     def _main_class(self, classes: dict[str, ast.ClassDef]) -> str:
-        used = {n.func.id for c in classes.values() for n in ast.walk(c)
-                if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in classes}
+        used = {
+            n.func.id
+            for c in classes.values()
+            for n in ast.walk(c)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in classes
+        }
         roots = [n for n in classes if n not in used]
         module_calls = [
-            stmt.value.func.id for stmt in self.tree.body
-            if isinstance(stmt, ast.Assign | ast.Expr) and isinstance(stmt.value, ast.Call)
-            and isinstance(stmt.value.func, ast.Name) and stmt.value.func.id in roots
+            stmt.value.func.id
+            for stmt in self.tree.body
+            if isinstance(stmt, ast.Assign | ast.Expr)
+            and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Name)
+            and stmt.value.func.id in roots
         ]
         choice = (module_calls or roots or list(classes))[-1]
         others = [n for n in roots if n != choice]
@@ -408,10 +541,14 @@ class _TorchReader(_Reader):
                     continue
                 if 3 <= len(dims) <= 5 and all(isinstance(d, int) and d > 0 for d in dims):
                     self.input_shape = tuple(dims[1:])  # type: ignore[assignment]
-                    self.notes.append(f"input {fmt_shape(self.input_shape)} from {_src(node, self.source)} "
-                                      f"on line {node.lineno} (the batch size {dims[0]} left out)")
+                    self.notes.append(
+                        f"input {fmt_shape(self.input_shape)} from {_src(node, self.source)} "
+                        f"on line {node.lineno} (the batch size {dims[0]} left out)"
+                    )
                     return
-        pattern = re.compile(r"input[\s_]*(?:shape|size)?\s*[:=]?\s*[(\[]?\s*(\d+)\s*[,x×]\s*(\d+)\s*(?:[,x×]\s*(\d+))?")
+        pattern = re.compile(
+            r"input[\s_]*(?:shape|size)?\s*[:=]?\s*[(\[]?\s*(\d+)\s*[,x×]\s*(\d+)\s*(?:[,x×]\s*(\d+))?"
+        )
         try:
             tokens = list(tokenize.generate_tokens(io.StringIO(self.source).readline))
         except (tokenize.TokenError, SyntaxError):
@@ -421,13 +558,17 @@ class _TorchReader(_Reader):
                 m = pattern.search(tok.string.lower())
                 if m:
                     self.input_shape = tuple(int(g) for g in m.groups() if g is not None)
-                    self.notes.append(f"input {fmt_shape(self.input_shape)} from the comment on line {tok.start[0]} "
-                                      f"({tok.string.strip()!r}); override with --input")
+                    self.notes.append(
+                        f"input {fmt_shape(self.input_shape)} from the comment on line {tok.start[0]} "
+                        f"({tok.string.strip()!r}); override with --input"
+                    )
                     return
 
     # classes ------------------------------------------------------------------------------------
 
-    def _class_layers(self, cls: ast.ClassDef, call: ast.Call | None = None, outer: dict | None = None) -> list[_Layer]:
+    def _class_layers(
+        self, cls: ast.ClassDef, call: ast.Call | None = None, outer: dict | None = None
+    ) -> list[_Layer]:
         """The layers of one nn.Module class; `call` is how an enclosing model builds it (Block(16, 32))."""
         if cls.name in self._reading:
             raise self.fail(cls, f"class {cls.name} contains itself")
@@ -459,20 +600,23 @@ class _TorchReader(_Reader):
                 self.notes.append(f"{cls.name}.forward() uses no layer attributes; read the layers it calls")
             else:
                 if forward is not None:
-                    self.notes.append(f"{cls.name}.forward() calls no layers cnncalc can follow; "
-                                      "used the __init__ order")
+                    self.notes.append(
+                        f"{cls.name}.forward() calls no layers cnncalc can follow; used the __init__ order"
+                    )
                 for name in order:
                     layers.extend(self._use(attrs[name], cls.lineno))
         else:
             unused = [n for n in order if n not in used and attrs[n].layers]
             if unused:
-                self.notes.append(f"{cls.name}: {', '.join('self.' + n for n in unused)} defined in __init__ but not "
-                                  "used in forward(); left out (PyTorch's model.parameters() still counts their parameters)")
+                self.notes.append(
+                    f"{cls.name}: {', '.join('self.' + n for n in unused)} defined in __init__ but not "
+                    "used in forward(); left out (PyTorch's model.parameters() still counts their parameters)"
+                )
         self._reading.pop()
         return layers
 
     def _defaults(self, fn: ast.FunctionDef, env: dict[str, object]) -> None:
-        args = fn.args.args[len(fn.args.args) - len(fn.args.defaults):]
+        args = fn.args.args[len(fn.args.args) - len(fn.args.defaults) :]
         for arg, default in zip(args, fn.args.defaults, strict=True):
             try:
                 env[arg.arg] = self.value(default, env)
@@ -500,9 +644,12 @@ class _TorchReader(_Reader):
             elif isinstance(stmt, ast.For | ast.While | ast.If | ast.With):
                 for node in ast.walk(stmt):
                     if isinstance(node, ast.Call) and _name(node.func) in _TORCH:
-                        raise self.fail(node, f"{_src(node, self.source)} is built inside a "
-                                              f"{type(stmt).__name__.lower()} statement, so the layers are only known "
-                                              "when the code runs; write them out (or use a spec)")
+                        raise self.fail(
+                            node,
+                            f"{_src(node, self.source)} is built inside a "
+                            f"{type(stmt).__name__.lower()} statement, so the layers are only known "
+                            "when the code runs; write them out (or use a spec)",
+                        )
 
     def _module_expr(self, call: ast.Call, env: dict) -> _Found:
         """The layers one constructor call builds."""
@@ -517,10 +664,15 @@ class _TorchReader(_Reader):
                 items = [p.elts[1] for p in pairs.elts if isinstance(p, ast.Tuple) and len(p.elts) == 2]
             for item in items:
                 if isinstance(item, ast.Starred):
-                    raise self.fail(item, f"nn.Sequential(*{_src(item.value, self.source)}) is filled at run time; "
-                                          "write the layers out")
+                    raise self.fail(
+                        item,
+                        f"nn.Sequential(*{_src(item.value, self.source)}) is filled at run time; "
+                        "write the layers out",
+                    )
                 if not isinstance(item, ast.Call):
-                    raise self.fail(item, f"{_src(item, self.source)} inside nn.Sequential is not a layer call")
+                    raise self.fail(
+                        item, f"{_src(item, self.source)} inside nn.Sequential is not a layer call"
+                    )
                 sub = self._module_expr(item, env)
                 if sub.problem:
                     raise self.fail(item, sub.problem)
@@ -530,21 +682,29 @@ class _TorchReader(_Reader):
             return _Found(self._class_layers(self._classes[name], call, env))
         if name in _TORCH:
             return _Found(self._torch_layer(name, call, self.bind(call, _TORCH[name], env)))
-        return _Found(problem=f"{_src(call, self.source)} is not a layer cnncalc knows; it reads "
-                              + ", ".join(n for n in _TORCH if n != "Identity"))
+        return _Found(
+            problem=f"{_src(call, self.source)} is not a layer cnncalc knows; it reads "
+            + ", ".join(n for n in _TORCH if n != "Identity")
+        )
 
     def _use(self, found: _Found, line: int) -> list[_Layer]:
         if found.problem:
-            raise CnnCalcError(f"{self.path}, line {line}: {found.problem}"
-                               if not found.problem.startswith("line") else f"{self.path}, {found.problem}")
+            raise CnnCalcError(
+                f"{self.path}, line {line}: {found.problem}"
+                if not found.problem.startswith("line")
+                else f"{self.path}, {found.problem}"
+            )
         return found.layers
 
     # forward ------------------------------------------------------------------------------------
 
-    def _forward_stmt(self, stmt: ast.stmt, attrs: dict[str, _Found], layers: list[_Layer], used: list[str],
-                      env: dict) -> None:
+    def _forward_stmt(
+        self, stmt: ast.stmt, attrs: dict[str, _Found], layers: list[_Layer], used: list[str], env: dict
+    ) -> None:
         if isinstance(stmt, ast.For | ast.While):
-            raise self.fail(stmt, "forward() loops over layers; cnncalc reads a forward() that calls each layer once")
+            raise self.fail(
+                stmt, "forward() loops over layers; cnncalc reads a forward() that calls each layer once"
+            )
         if isinstance(stmt, ast.If):
             raise self.fail(stmt, "forward() branches with if; cnncalc reads a straight chain of layers")
         for expr in _ordered_exprs(stmt):
@@ -571,19 +731,29 @@ class _TorchReader(_Reader):
         if dotted.startswith("self.") and dotted.count(".") == 1:
             attr = dotted[5:]
             if attr not in attrs:
-                raise self.fail(call, f"forward() calls self.{attr}, which __init__ does not build as a layer")
+                raise self.fail(
+                    call, f"forward() calls self.{attr}, which __init__ does not build as a layer"
+                )
             layers.extend(self._use(attrs[attr], call.lineno))
             used.append(attr)
             return
-        on_tensor = isinstance(func, ast.Attribute) and dotted.split(".")[0] not in ("F", "torch", "nn", "functional")
+        on_tensor = isinstance(func, ast.Attribute) and dotted.split(".")[0] not in (
+            "F",
+            "torch",
+            "nn",
+            "functional",
+        )
         if name in _HARMLESS:
             return
         if name in ("view", "reshape") and on_tensor:
             layers.append(_Layer("flatten", call.lineno))
             return
         if name in ("mean", "amax") and on_tensor:
-            raise self.fail(call, f"{_src(call, self.source)}: write global pooling as nn.AdaptiveAvgPool2d(1) "
-                                  "or F.adaptive_avg_pool2d(x, 1)")
+            raise self.fail(
+                call,
+                f"{_src(call, self.source)}: write global pooling as nn.AdaptiveAvgPool2d(1) "
+                "or F.adaptive_avg_pool2d(x, 1)",
+            )
         if name in _FUNCTIONAL:
             params, kind = _FUNCTIONAL[name]
             args = call.args if on_tensor else call.args[1:]
@@ -592,10 +762,14 @@ class _TorchReader(_Reader):
             bound = self.bind(fake, params, env)
             if kind == "flatten":
                 if "start_dim" not in bound:
-                    self.notes.append(f"line {call.lineno}: {_src(call, self.source)} without start_dim also flattens "
-                                      "the batch axis; read as a flatten from axis 1")
+                    self.notes.append(
+                        f"line {call.lineno}: {_src(call, self.source)} without start_dim also flattens "
+                        "the batch axis; read as a flatten from axis 1"
+                    )
                 elif bound["start_dim"] != 1:
-                    raise self.fail(call, f"{_src(call, self.source)}: only flattening from axis 1 is supported")
+                    raise self.fail(
+                        call, f"{_src(call, self.source)}: only flattening from axis 1 is supported"
+                    )
                 layers.append(_Layer("flatten", call.lineno))
             elif kind in _TORCH:
                 layers.extend(self._torch_layer(kind, call, bound))
@@ -606,8 +780,11 @@ class _TorchReader(_Reader):
             else:
                 layers.append(_Layer(kind, call.lineno))
             return
-        raise self.fail(call, f"forward() calls {_src(call, self.source)}, which cnncalc cannot follow; it reads "
-                              "a chain of layers (self.layer(x), F.relu, F.max_pool2d, x.view, torch.flatten)")
+        raise self.fail(
+            call,
+            f"forward() calls {_src(call, self.source)}, which cnncalc cannot follow; it reads "
+            "a chain of layers (self.layer(x), F.relu, F.max_pool2d, x.view, torch.flatten)",
+        )
 
     # layers -------------------------------------------------------------------------------------
 
@@ -623,8 +800,15 @@ class _TorchReader(_Reader):
         if name.startswith(("Conv", "ConvTranspose")):
             need("in_channels", "out_channels", "kernel_size")
             kind = "tconv" if name.startswith("ConvTranspose") else "conv"
-            parts = [kind, str(a["out_channels"]), f"k={_sz(a['kernel_size'])}", f"s={_sz(a.get('stride', 1))}",
-                     f"p={_sz(a.get('padding', 0))}", f"d={_sz(a.get('dilation', 1))}", f"g={a.get('groups', 1)}"]
+            parts = [
+                kind,
+                str(a["out_channels"]),
+                f"k={_sz(a['kernel_size'])}",
+                f"s={_sz(a.get('stride', 1))}",
+                f"p={_sz(a.get('padding', 0))}",
+                f"d={_sz(a.get('dilation', 1))}",
+                f"g={a.get('groups', 1)}",
+            ]
             if kind == "tconv":
                 parts.append(f"op={_sz(a.get('output_padding', 0))}")
             if a.get("bias", True) is False:
@@ -651,7 +835,9 @@ class _TorchReader(_Reader):
         if name.startswith("BatchNorm"):
             need("num_features")
             if a.get("affine", True) is False:
-                raise self.fail(call, f"{text}: affine=False batch norm has no parameters, which the spec cannot say")
+                raise self.fail(
+                    call, f"{text}: affine=False batch norm has no parameters, which the spec cannot say"
+                )
             return [_Layer("bn", line, ("num_features", a["num_features"], text))]
         if name == "Linear":
             need("in_features", "out_features")
@@ -678,8 +864,11 @@ class _TorchReader(_Reader):
     def _module_sequential(self) -> tuple[str, list[_Layer]]:
         found: list[tuple[str, ast.Call]] = []
         for node in ast.walk(self.tree):
-            if isinstance(node, ast.Assign | ast.Return) and isinstance(node.value, ast.Call) \
-                    and _name(node.value.func) == "Sequential":
+            if (
+                isinstance(node, ast.Assign | ast.Return)
+                and isinstance(node.value, ast.Call)
+                and _name(node.value.func) == "Sequential"
+            ):
                 label = _dotted(node.targets[0]) if isinstance(node, ast.Assign) else "(returned)"
                 found.append((label, node.value))
         if not found:
@@ -687,8 +876,9 @@ class _TorchReader(_Reader):
         found.sort(key=lambda f: f[1].lineno)
         label, call = next((f for f in found if f[0] == "model"), found[-1])
         if len(found) > 1:
-            self.notes.append(f"read {label} = nn.Sequential(...) on line {call.lineno}; "
-                              f"the file has {len(found)} of them")
+            self.notes.append(
+                f"read {label} = nn.Sequential(...) on line {call.lineno}; the file has {len(found)} of them"
+            )
         sub = self._module_expr(call, self.env)
         return label, self._use(sub, call.lineno)
 
@@ -702,47 +892,98 @@ def _ordered_exprs(stmt: ast.stmt) -> list[ast.AST]:
 
 # -- Keras ----------------------------------------------------------------------------------------
 
-_KCONV = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", "activation",
-          "use_bias")
-_KTCONV = ("filters", "kernel_size", "strides", "padding", "output_padding", "data_format", "dilation_rate",
-           "activation", "use_bias")
+_KCONV = (
+    "filters",
+    "kernel_size",
+    "strides",
+    "padding",
+    "data_format",
+    "dilation_rate",
+    "groups",
+    "activation",
+    "use_bias",
+)
+_KTCONV = (
+    "filters",
+    "kernel_size",
+    "strides",
+    "padding",
+    "output_padding",
+    "data_format",
+    "dilation_rate",
+    "activation",
+    "use_bias",
+)
 _KPOOL = ("pool_size", "strides", "padding", "data_format")
 _KERAS = {
-    "Conv1D": _KCONV, "Conv2D": _KCONV, "Convolution2D": _KCONV, "Conv2DTranspose": _KTCONV,
-    "MaxPooling1D": _KPOOL, "MaxPooling2D": _KPOOL, "MaxPool2D": _KPOOL, "MaxPool1D": _KPOOL,
-    "AveragePooling1D": _KPOOL, "AveragePooling2D": _KPOOL, "AvgPool2D": _KPOOL,
-    "GlobalAveragePooling1D": ("data_format", "keepdims"), "GlobalAveragePooling2D": ("data_format", "keepdims"),
+    "Conv1D": _KCONV,
+    "Conv2D": _KCONV,
+    "Convolution2D": _KCONV,
+    "Conv2DTranspose": _KTCONV,
+    "MaxPooling1D": _KPOOL,
+    "MaxPooling2D": _KPOOL,
+    "MaxPool2D": _KPOOL,
+    "MaxPool1D": _KPOOL,
+    "AveragePooling1D": _KPOOL,
+    "AveragePooling2D": _KPOOL,
+    "AvgPool2D": _KPOOL,
+    "GlobalAveragePooling1D": ("data_format", "keepdims"),
+    "GlobalAveragePooling2D": ("data_format", "keepdims"),
     "GlobalAvgPool2D": ("data_format", "keepdims"),
-    "Dense": ("units", "activation", "use_bias"), "Flatten": ("data_format",), "Dropout": ("rate", "noise_shape", "seed"),
+    "Dense": ("units", "activation", "use_bias"),
+    "Flatten": ("data_format",),
+    "Dropout": ("rate", "noise_shape", "seed"),
     "BatchNormalization": ("axis", "momentum", "epsilon", "center", "scale"),
-    "Activation": ("activation",), "ReLU": (), "Softmax": ("axis",), "LeakyReLU": ("alpha", "negative_slope"),
-    "InputLayer": ("input_shape", "batch_size", "dtype", "shape"), "Input": ("shape", "batch_size", "name", "dtype"),
+    "Activation": ("activation",),
+    "ReLU": (),
+    "Softmax": ("axis",),
+    "LeakyReLU": ("alpha", "negative_slope"),
+    "InputLayer": ("input_shape", "batch_size", "dtype", "shape"),
+    "Input": ("shape", "batch_size", "name", "dtype"),
 }
-_ACTIVATIONS = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax", "linear": None,
-                "leaky_relu": "leakyrelu slope=0.2"}
+_ACTIVATIONS = {
+    "relu": "relu",
+    "sigmoid": "sigmoid",
+    "tanh": "tanh",
+    "softmax": "softmax",
+    "linear": None,
+    "leaky_relu": "leakyrelu slope=0.2",
+}
 
 
 class _KerasReader(_Reader):
     framework = "Keras"
 
     def read(self) -> ImportResult:
-        nodes = sorted((n for n in ast.walk(self.tree) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset))
+        nodes = sorted(
+            (n for n in ast.walk(self.tree) if isinstance(n, ast.Call)),
+            key=lambda n: (n.lineno, n.col_offset),
+        )
         models: dict[str, int] = {}  # variable → line of its Sequential()
         layers: list[_Layer] = []
         label = ""
         handled: set[int] = set()
-        assigned = {id(s.value): _dotted(s.targets[0]) for s in ast.walk(self.tree)
-                    if isinstance(s, ast.Assign) and len(s.targets) == 1}
+        assigned = {
+            id(s.value): _dotted(s.targets[0])
+            for s in ast.walk(self.tree)
+            if isinstance(s, ast.Assign) and len(s.targets) == 1
+        }
         for call in nodes:
             name = _name(call.func)
             if name == "Sequential" and not models:
                 label = assigned.get(id(call), "Sequential")
                 models[label] = call.lineno
-                items = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "layers"), None)
+                items = (
+                    call.args[0]
+                    if call.args
+                    else next((k.value for k in call.keywords if k.arg == "layers"), None)
+                )
                 if isinstance(items, ast.List | ast.Tuple):
                     for item in items.elts:
                         layers.extend(self._item(item, handled))
-            elif name == "add" and isinstance(call.func, ast.Attribute) and _dotted(call.func.value) in models:
+            elif (
+                name == "add" and isinstance(call.func, ast.Attribute) and _dotted(call.func.value) in models
+            ):
                 if len(call.args) != 1:
                     raise self.fail(call, f"{_src(call, self.source)}: model.add takes one layer")
                 layers.extend(self._item(call.args[0], handled))
@@ -758,7 +999,9 @@ class _KerasReader(_Reader):
             raise CnnCalcError(f"{self.path}: found no Keras Sequential model or layer calls")
         spec, expects = self.spec(layers)
         if self.input_shape is None:
-            self.notes.append("no input_shape= or keras.Input(shape=...) found: give the input with --input CxHxW.")
+            self.notes.append(
+                "no input_shape= or keras.Input(shape=...) found: give the input with --input CxHxW."
+            )
         return ImportResult(spec, self.framework, label, self.path, tuple(self.notes), expects)
 
     def _item(self, node: ast.expr, handled: set[int]) -> list[_Layer]:
@@ -767,8 +1010,11 @@ class _KerasReader(_Reader):
         handled.add(id(node))
         name = _name(node.func)
         if name not in _KERAS:
-            raise self.fail(node, f"{_src(node, self.source)}: {name} is not a Keras layer cnncalc knows; it reads "
-                                  + ", ".join(_KERAS))
+            raise self.fail(
+                node,
+                f"{_src(node, self.source)}: {name} is not a Keras layer cnncalc knows; it reads "
+                + ", ".join(_KERAS),
+            )
         params = _KERAS[name]
         extra = ("input_shape", "input_dim", "batch_input_shape", "name")
         a = self.bind(node, params + tuple(e for e in extra if e not in params), self.env, strict=False)
@@ -783,16 +1029,22 @@ class _KerasReader(_Reader):
         if key == "batch_input_shape" and isinstance(value, tuple):
             value = value[1:]
         if not isinstance(value, tuple) or not value or any(not isinstance(v, int) for v in value):
-            self.notes.append(f"line {call.lineno}: input shape {value} has unknown sizes; give --input CxHxW")
+            self.notes.append(
+                f"line {call.lineno}: input shape {value} has unknown sizes; give --input CxHxW"
+            )
             return
-        channels_first = any(k.arg == "data_format" and getattr(k.value, "value", "") == "channels_first"
-                             for k in call.keywords)
+        channels_first = any(
+            k.arg == "data_format" and getattr(k.value, "value", "") == "channels_first"
+            for k in call.keywords
+        )
         shape = value if channels_first or len(value) == 1 else (value[-1], *value[:-1])
         if self.input_shape is None:
             self.input_shape = tuple(shape)
             if len(value) > 1 and not channels_first:
-                self.notes.append(f"line {call.lineno}: Keras {key}={_sz(value).replace('x', ', ').join('()')} is "
-                                  f"channels-last (H, W, C); as C×H×W that is {fmt_shape(shape)}")
+                self.notes.append(
+                    f"line {call.lineno}: Keras {key}={_sz(value).replace('x', ', ').join('()')} is "
+                    f"channels-last (H, W, C); as C×H×W that is {fmt_shape(shape)}"
+                )
 
     def _keras_layer(self, name: str, call: ast.Call, a: dict) -> list[_Layer]:
         line = call.lineno
@@ -810,8 +1062,14 @@ class _KerasReader(_Reader):
                 raise self.fail(call, f"{text}: needs filters and kernel_size")
             kind = "tconv" if name == "Conv2DTranspose" else "conv"
             strides = a.get("strides", 1)
-            parts = [kind, str(a["filters"]), f"k={_sz(a['kernel_size'])}", f"s={_sz(strides)}",
-                     f"d={_sz(a.get('dilation_rate', 1))}", f"g={a.get('groups', 1)}"]
+            parts = [
+                kind,
+                str(a["filters"]),
+                f"k={_sz(a['kernel_size'])}",
+                f"s={_sz(strides)}",
+                f"d={_sz(a.get('dilation_rate', 1))}",
+                f"g={a.get('groups', 1)}",
+            ]
             if kind == "tconv":
                 parts += self._tconv_padding(call, a, padding)
             else:
@@ -831,15 +1089,19 @@ class _KerasReader(_Reader):
         elif name == "Dense":
             if "units" not in a:
                 raise self.fail(call, f"{text}: needs units")
-            out.append(_Layer(f"fc {a['units']}" + (" bias=false" if a.get("use_bias", True) is False else ""), line))
+            out.append(
+                _Layer(f"fc {a['units']}" + (" bias=false" if a.get("use_bias", True) is False else ""), line)
+            )
         elif name == "Flatten":
             out.append(_Layer("flatten", line))
         elif name == "Dropout":
             out.append(_Layer(f"dropout {a.get('rate', 0.5)}", line))
         elif name == "BatchNormalization":
             out.append(_Layer("bn", line))
-            self.notes.append(f"line {line}: BatchNormalization has 2·C trainable parameters (γ, β); Keras' summary() "
-                              "also lists its 2·C moving mean/variance as non-trainable")
+            self.notes.append(
+                f"line {line}: BatchNormalization has 2·C trainable parameters (γ, β); Keras' summary() "
+                "also lists its 2·C moving mean/variance as non-trainable"
+            )
         elif name == "ReLU":
             out.append(_Layer("relu", line))
         elif name == "Softmax":
@@ -865,13 +1127,19 @@ class _KerasReader(_Reader):
         s = a.get("strides", 1)
         s = s[0] if isinstance(s, tuple) else s
         if a.get("output_padding") not in (None, _UNREAD):
-            raise self.fail(call, f"{_src(call, self.source)}: output_padding= on Conv2DTranspose is not supported")
+            raise self.fail(
+                call, f"{_src(call, self.source)}: output_padding= on Conv2DTranspose is not supported"
+            )
         if padding == "valid":
             if k < s:
-                raise self.fail(call, f"{_src(call, self.source)}: kernel smaller than the stride is not supported")
+                raise self.fail(
+                    call, f"{_src(call, self.source)}: kernel smaller than the stride is not supported"
+                )
             return ["p=0"]
         extra = k - s  # 'same': out = n·s = (n − 1)·s − 2p + k + op  ⇒  2p − op = k − s
         if extra < 0:
-            raise self.fail(call, f"{_src(call, self.source)}: kernel smaller than the stride is not supported")
+            raise self.fail(
+                call, f"{_src(call, self.source)}: kernel smaller than the stride is not supported"
+            )
         p = -(-extra // 2)
         return [f"p={p}", f"op={2 * p - extra}"]

@@ -82,17 +82,27 @@ def solve_padding(n: int, k: int, s: int = 1, d: int = 1, target: int | None = N
     high = o * s + keff - n - 1  # largest: one more row would make room for an (o+1)-th window
     steps = []
     if same:
-        steps.append(Step("target", "⌈n/s⌉", f"⌈{n}/{s}⌉", o, why="'same' output: one output per s input cells"))
+        steps.append(
+            Step("target", "⌈n/s⌉", f"⌈{n}/{s}⌉", o, why="'same' output: one output per s input cells")
+        )
     steps.append(
         Step(
-            "P_min", "(o − 1)·s + d·(k − 1) + 1 − n", f"({o} − 1)·{s} + {d}·({k} − 1) + 1 − {n}", low,
+            "P_min",
+            "(o − 1)·s + d·(k − 1) + 1 − n",
+            f"({o} − 1)·{s} + {d}·({k} − 1) + 1 − {n}",
+            low,
             why=f"the padded input must hold the last of {o} windows, {s} apart, each {keff} wide",
         )
     )
     if s > 1:
         steps.append(
-            Step("P_max", "o·s + d·(k − 1) − n", f"{o}·{s} + {d}·({k} − 1) − {n}", high,
-                 why=f"any more and a window number {o + 1} would fit")
+            Step(
+                "P_max",
+                "o·s + d·(k − 1) − n",
+                f"{o}·{s} + {d}·({k} − 1) − {n}",
+                high,
+                why=f"any more and a window number {o + 1} would fit",
+            )
         )
     if high < 0:
         out0 = conv_output_size(n, k, s, 0, d) if keff <= n else None
@@ -102,7 +112,9 @@ def solve_padding(n: int, k: int, s: int = 1, d: int = 1, target: int | None = N
             if out0 is not None
             else f"the kernel {keff} is larger than the input {n}"
         )
-        return Solution("padding", _given(n, k, s, d, o), {"padding": None}, tuple(steps), (why,), possible=False)
+        return Solution(
+            "padding", _given(n, k, s, d, o), {"padding": None}, tuple(steps), (why,), possible=False
+        )
     start = max(low, 0)
     totals = range(start, high + 1)
     even = next((t for t in totals if t % 2 == 0), None)
@@ -111,7 +123,9 @@ def solve_padding(n: int, k: int, s: int = 1, d: int = 1, target: int | None = N
         p = even // 2
         pads = (p, p)
         answer: dict = {"padding": p, "total_padding": even}
-        steps.append(Step("p", "P/2", f"{even}/2", p, why="the same padding on both sides, PyTorch's padding=p"))
+        steps.append(
+            Step("p", "P/2", f"{even}/2", p, why="the same padding on both sides, PyTorch's padding=p")
+        )
         if start < even:
             notes.append(
                 f"A total of {start} would also give {o}, split {start // 2} before and {start - start // 2} after "
@@ -121,8 +135,13 @@ def solve_padding(n: int, k: int, s: int = 1, d: int = 1, target: int | None = N
         pads = (start // 2, start - start // 2)
         answer = {"padding": list(pads), "total_padding": start}
         steps.append(
-            Step("p", "(⌊P/2⌋, ⌈P/2⌉)", f"(⌊{start}/2⌋, ⌈{start}/2⌉)", f"{pads[0]} before, {pads[1]} after",
-                 why="an odd total cannot be split evenly; the extra row goes after (bottom/right)")
+            Step(
+                "p",
+                "(⌊P/2⌋, ⌈P/2⌉)",
+                f"(⌊{start}/2⌋, ⌈{start}/2⌉)",
+                f"{pads[0]} before, {pads[1]} after",
+                why="an odd total cannot be split evenly; the extra row goes after (bottom/right)",
+            )
         )
         notes.append(
             f"PyTorch's Conv2d pads both sides alike: use nn.ZeroPad2d(({pads[0]}, {pads[1]}, {pads[0]}, {pads[1]})) "
@@ -133,7 +152,9 @@ def solve_padding(n: int, k: int, s: int = 1, d: int = 1, target: int | None = N
         raise CnnCalcError(f"internal check failed: padding {pads} gives {out}, not {o}")
     steps.append(_verify(n, k, s, d, pads, out))
     if low < 0:
-        notes.append(f"No padding is needed: without it the output is already {conv_output_size(n, k, s, 0, d)}.")
+        notes.append(
+            f"No padding is needed: without it the output is already {conv_output_size(n, k, s, 0, d)}."
+        )
     return Solution("padding", _given(n, k, s, d, o), answer, tuple(steps), tuple(notes))
 
 
@@ -148,11 +169,20 @@ def solve_stride(n: int, k: int, target: int, p: int = 0, d: int = 1) -> Solutio
         raise UsageError(f"padding {p} must not be negative")
     keff = effective_kernel(k, d)
     span = n + 2 * p - keff
-    steps = [Step("span", "n + 2p − d·(k − 1) − 1", f"{n} + 2·{p} − {d}·({k} − 1) − 1", span,
-                  why="how far the window can move from the first position to the last")]
+    steps = [
+        Step(
+            "span",
+            "n + 2p − d·(k − 1) − 1",
+            f"{n} + 2·{p} − {d}·({k} − 1) − 1",
+            span,
+            why="how far the window can move from the first position to the last",
+        )
+    ]
     if span < 0:
         why = f"the kernel {keff} is larger than the padded input {n + 2 * p}"
-        return Solution("stride", _given(n, k, None, d, target, p), {"stride": None}, tuple(steps), (why,), False)
+        return Solution(
+            "stride", _given(n, k, None, d, target, p), {"stride": None}, tuple(steps), (why,), False
+        )
     works = [s for s in range(1, span + 2) if span // s + 1 == target]
     if not works:
         outs = sorted({span // s + 1 for s in range(1, span + 2)})
@@ -162,18 +192,38 @@ def solve_stride(n: int, k: int, target: int, p: int = 0, d: int = 1) -> Solutio
             f"{'the largest is ' + str(span + 1) + ' (stride 1)' if target > span + 1 else 'no whole stride lands on it'}; "
             "change the padding or kernel (`cnncalc solve combos`)"
         )
-        return Solution("stride", _given(n, k, None, d, target, p), {"stride": None, "strides": []},
-                        tuple(steps), (why,), False)
+        return Solution(
+            "stride",
+            _given(n, k, None, d, target, p),
+            {"stride": None, "strides": []},
+            tuple(steps),
+            (why,),
+            False,
+        )
     exact = [s for s in works if span % s == 0]
     s = exact[0] if exact else works[0]
-    steps.append(Step(f"o with s = {s}", "⌊span/s⌋ + 1", f"⌊{span}/{s}⌋ + 1", target,
-                      why=f"stride{'s' if len(works) > 1 else ''} {_ranges(works)} give{'' if len(works) > 1 else 's'} {target}"))
+    steps.append(
+        Step(
+            f"o with s = {s}",
+            "⌊span/s⌋ + 1",
+            f"⌊{span}/{s}⌋ + 1",
+            target,
+            why=f"stride{'s' if len(works) > 1 else ''} {_ranges(works)} give{'' if len(works) > 1 else 's'} {target}",
+        )
+    )
     notes = []
     if not exact:
-        notes.append(f"{span} is not a multiple of {s}: the last {span % s} padded row(s) are never covered by a window.")
+        notes.append(
+            f"{span} is not a multiple of {s}: the last {span % s} padded row(s) are never covered by a window."
+        )
     steps.append(_verify(n, k, s, d, (p, p), conv_output_size(n, k, s, p, d)))
-    return Solution("stride", _given(n, k, None, d, target, p), {"stride": s, "strides": works},
-                    tuple(steps), tuple(notes))
+    return Solution(
+        "stride",
+        _given(n, k, None, d, target, p),
+        {"stride": s, "strides": works},
+        tuple(steps),
+        tuple(notes),
+    )
 
 
 def solve_kernel(n: int, target: int, s: int = 1, p: int = 0, d: int = 1) -> Solution:
@@ -188,26 +238,49 @@ def solve_kernel(n: int, target: int, s: int = 1, p: int = 0, d: int = 1) -> Sol
     padded = n + 2 * p
     ks = [k for k in range(1, (padded - 1) // d + 2) if conv_output_size(n, k, s, p, d) == target]
     steps = [
-        Step("k", "(n + 2p − (o − 1)·s − 1)/d + 1", f"({n} + 2·{p} − ({target} − 1)·{s} − 1)/{d} + 1",
-             _fmt_frac(padded - (target - 1) * s - 1, d, 1),
-             why="the largest kernel: its last window ends exactly at the last padded row")
+        Step(
+            "k",
+            "(n + 2p − (o − 1)·s − 1)/d + 1",
+            f"({n} + 2·{p} − ({target} − 1)·{s} − 1)/{d} + 1",
+            _fmt_frac(padded - (target - 1) * s - 1, d, 1),
+            why="the largest kernel: its last window ends exactly at the last padded row",
+        )
     ]
     if not ks:
         largest = conv_output_size(n, 1, s, p, 1)
-        why = (f"even a 1×1 kernel gives {largest} < {target}; add padding or lower the stride"
-               if target > largest else f"no whole kernel gives {target} with stride {s} and dilation {d}")
-        return Solution("kernel", _given(n, None, s, d, target, p), {"kernel": None, "kernels": []},
-                        tuple(steps), (why,), False)
+        why = (
+            f"even a 1×1 kernel gives {largest} < {target}; add padding or lower the stride"
+            if target > largest
+            else f"no whole kernel gives {target} with stride {s} and dilation {d}"
+        )
+        return Solution(
+            "kernel",
+            _given(n, None, s, d, target, p),
+            {"kernel": None, "kernels": []},
+            tuple(steps),
+            (why,),
+            False,
+        )
     k = ks[-1]
     exact = (padded - effective_kernel(k, d)) % s == 0
-    notes = [] if exact else [f"with stride {s} the last rows are not covered exactly; kernels {_ranges(ks)} all give {target}"]
+    notes = (
+        []
+        if exact
+        else [
+            f"with stride {s} the last rows are not covered exactly; kernels {_ranges(ks)} all give {target}"
+        ]
+    )
     if len(ks) > 1 and exact:
         notes.append(f"kernels {_ranges(ks)} all give {target}; {k} is the one whose windows cover every row")
     steps.append(_verify(n, k, s, d, (p, p), conv_output_size(n, k, s, p, d)))
-    return Solution("kernel", _given(n, None, s, d, target, p), {"kernel": k, "kernels": ks}, tuple(steps), tuple(notes))
+    return Solution(
+        "kernel", _given(n, None, s, d, target, p), {"kernel": k, "kernels": ks}, tuple(steps), tuple(notes)
+    )
 
 
-def solve_combos(n: int, target: int, max_kernel: int = 7, max_stride: int = 4, limit: int = 10) -> tuple[Combo, ...]:
+def solve_combos(
+    n: int, target: int, max_kernel: int = 7, max_stride: int = 4, limit: int = 10
+) -> tuple[Combo, ...]:
     """Small (k, s, p) with conv_output_size(n, k, s, p) = target, the plainest first.
 
     Plain means: odd kernels (a centre pixel), every row covered, then small k, s and p.
@@ -230,8 +303,13 @@ def solve_combos(n: int, target: int, max_kernel: int = 7, max_stride: int = 4, 
 
 def _verify(n: int, k: int, s: int, d: int, pads: tuple[int, int], out: int) -> Step:
     pad = f"2·{pads[0]}" if pads[0] == pads[1] else f"{pads[0]} + {pads[1]}"
-    return Step("check", "⌊(n + p_before + p_after − d·(k − 1) − 1)/s⌋ + 1",
-                f"⌊({n} + {pad} − {d}·({k} − 1) − 1)/{s}⌋ + 1", out, why="the forward formula confirms it")
+    return Step(
+        "check",
+        "⌊(n + p_before + p_after − d·(k − 1) − 1)/s⌋ + 1",
+        f"⌊({n} + {pad} − {d}·({k} − 1) − 1)/{s}⌋ + 1",
+        out,
+        why="the forward formula confirms it",
+    )
 
 
 def _given(n: int, k: int | None, s: int | None, d: int, o: int, p: int | None = None) -> dict:

@@ -48,15 +48,25 @@ _CANON = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
 
 # option spellings → canonical option names
 _OPTION_ALIASES = {
-    "k": "k", "kernel": "k", "kernel_size": "k",
-    "s": "s", "stride": "s",
-    "p": "p", "pad": "p", "padding": "p",
-    "d": "d", "dilation": "d",
-    "g": "g", "groups": "g",
+    "k": "k",
+    "kernel": "k",
+    "kernel_size": "k",
+    "s": "s",
+    "stride": "s",
+    "p": "p",
+    "pad": "p",
+    "padding": "p",
+    "d": "d",
+    "dilation": "d",
+    "g": "g",
+    "groups": "g",
     "bias": "bias",
-    "ceil": "ceil", "ceil_mode": "ceil",
-    "op": "op", "output_padding": "op",
-    "slope": "slope", "negative_slope": "slope",
+    "ceil": "ceil",
+    "ceil_mode": "ceil",
+    "op": "op",
+    "output_padding": "op",
+    "slope": "slope",
+    "negative_slope": "slope",
     "rate": "rate",
 }
 OPTIONS = {
@@ -164,7 +174,9 @@ def parse_spec(text: str) -> NetworkSpec:
             number = len(layers) + 1
             if _canon_kind(chunk.split()[0]) == "input":
                 if layers:
-                    raise UsageError(f"layer {number}: 'input' must come first, before {layers[0].describe()!r}")
+                    raise UsageError(
+                        f"layer {number}: 'input' must come first, before {layers[0].describe()!r}"
+                    )
                 input_shape = _parse_input(chunk)
                 continue
             layers.append(parse_layer(chunk, number, lineno))
@@ -231,7 +243,9 @@ def parse_layer(chunk: str, number: int, line: int = 0) -> LayerSpec:
     elif kind == "gap" and positional:
         fields["output_size"] = _sizes(positional.pop(0), where, "output size")
     if positional:
-        raise UsageError(f"{where}: unexpected {positional[0]!r}; options are written name=value ({_allowed(kind)})")
+        raise UsageError(
+            f"{where}: unexpected {positional[0]!r}; options are written name=value ({_allowed(kind)})"
+        )
     for opt in options:
         name, _, value = opt.partition("=")
         key = _OPTION_ALIASES.get(name.lower())
@@ -308,4 +322,3 @@ def _rate(value: str, where: str) -> float:
 
 def _sz(values: tuple[int, ...]) -> str:
     return "x".join(map(str, values))
-

@@ -89,9 +89,13 @@ def read_checkpoint(path: Path | str) -> tuple[dict[str, np.ndarray], dict, dict
             f"{path} is not a readable cnncalc checkpoint (truncated or another kind of file: {e})"
         ) from None
     if not isinstance(arrays, dict) or str(arrays.get("format", "")) != FORMAT:
-        raise CnnCalcError(f"{path} is not a cnncalc checkpoint (no 'format: {FORMAT}' entry); was it saved by `cnncalc train --save`?")
+        raise CnnCalcError(
+            f"{path} is not a cnncalc checkpoint (no 'format: {FORMAT}' entry); was it saved by `cnncalc train --save`?"
+        )
     if int(arrays.get("version", -1)) != VERSION:
-        raise CnnCalcError(f"{path} is checkpoint version {arrays.get('version')}; this cnncalc reads version {VERSION}")
+        raise CnnCalcError(
+            f"{path} is checkpoint version {arrays.get('version')}; this cnncalc reads version {VERSION}"
+        )
     try:
         meta = json.loads(str(arrays["meta"]))
         rng = json.loads(str(arrays["rng"]))
@@ -111,7 +115,10 @@ def _restore_model(path, arrays: dict[str, np.ndarray], meta: dict) -> Model:
     settings = meta.get("settings", {})
     try:
         model = build_model(
-            str(arrays["spec"]), tuple(meta["input_shape"]), len(meta["class_names"]), seed=settings.get("seed", 0)
+            str(arrays["spec"]),
+            tuple(meta["input_shape"]),
+            len(meta["class_names"]),
+            seed=settings.get("seed", 0),
         )
     except KeyError as e:
         raise CnnCalcError(f"{path}: the checkpoint lacks {e}") from None

@@ -37,7 +37,18 @@ IDX_FILES = {
     "test_labels": "t10k-labels-idx1-ubyte",
 }
 DIGIT_NAMES = tuple(str(d) for d in range(10))
-FASHION_NAMES = ("T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+FASHION_NAMES = (
+    "T-shirt",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 
 
 @dataclass(frozen=True)
@@ -106,7 +117,10 @@ def load_dataset(source: str = "digits", cache_dir: Path | None = None) -> Datas
 
 def load_digits() -> Dataset:
     """The built-in 8×8 digits, scaled from 0..16 to [0, 1]."""
-    with resources.files("cnncalc").joinpath("data/digits.npz").open("rb") as f, np.load(f, allow_pickle=False) as z:
+    with (
+        resources.files("cnncalc").joinpath("data/digits.npz").open("rb") as f,
+        np.load(f, allow_pickle=False) as z,
+    ):
         arrays = {k: z[k] for k in ("x_train", "y_train", "x_test", "y_test")}
     scale = np.float32(1 / 16)
     return Dataset(
@@ -152,7 +166,9 @@ def _find(folder: Path, stem: str) -> Path:
     raise CnnCalcError(f"{folder}: no {stem} or {stem}.gz; an IDX folder needs the four MNIST-format files")
 
 
-def load_idx_dir(folder: Path, name: str | None = None, class_names: tuple[str, ...] | None = None) -> Dataset:
+def load_idx_dir(
+    folder: Path, name: str | None = None, class_names: tuple[str, ...] | None = None
+) -> Dataset:
     """The four MNIST-format files of a folder; pixel bytes are scaled to [0, 1]."""
     folder = Path(folder)
     arrays = {

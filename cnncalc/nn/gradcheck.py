@@ -41,14 +41,22 @@ class GradCheckRow:
 
     def to_dict(self) -> dict:
         return {
-            "layer": self.layer, "kind": self.kind, "parameter": self.name, "checked": self.checked,
-            "max_abs_gradient": self.max_abs_gradient, "max_relative_error": self.max_relative_error,
+            "layer": self.layer,
+            "kind": self.kind,
+            "parameter": self.name,
+            "checked": self.checked,
+            "max_abs_gradient": self.max_abs_gradient,
+            "max_relative_error": self.max_relative_error,
         }
 
 
 def gradient_check(
-    spec: NetworkSpec | str, input_shape: tuple[int, ...] | None = None, batch: int = 3, samples: int = 8,
-    eps: float = 1e-5, seed: int = 0,
+    spec: NetworkSpec | str,
+    input_shape: tuple[int, ...] | None = None,
+    batch: int = 3,
+    samples: int = 8,
+    eps: float = 1e-5,
+    seed: int = 0,
 ) -> list[GradCheckRow]:
     """Check up to `samples` entries of every parameter (and of the input) of every layer."""
     model = build_model(spec, input_shape, seed=seed, dtype=np.float64)

@@ -88,14 +88,21 @@ class Model:
 
 
 def build_model(
-    spec: NetworkSpec | str, input_shape: tuple[int, ...] | None = None, classes: int | None = None,
-    seed: int = 0, dtype: type = np.float32,
+    spec: NetworkSpec | str,
+    input_shape: tuple[int, ...] | None = None,
+    classes: int | None = None,
+    seed: int = 0,
+    dtype: type = np.float32,
 ) -> Model:
     """Create the layers of a spec for inputs of `input_shape` (C, H, W); the spec's own input line
     must agree with it. With `classes`, the network must end in that many outputs."""
     if isinstance(spec, str):
         spec = parse_spec(spec)
-    if input_shape is not None and spec.input_shape is not None and tuple(spec.input_shape) != tuple(input_shape):
+    if (
+        input_shape is not None
+        and spec.input_shape is not None
+        and tuple(spec.input_shape) != tuple(input_shape)
+    ):
         raise CnnCalcError(
             f"the spec's input is {fmt_shape(spec.input_shape)} but the data's images are {fmt_shape(input_shape)}; "
             f"change the spec's first line to 'input {fmt_shape(input_shape).replace('×', 'x')}' or leave it out"
@@ -104,7 +111,9 @@ def build_model(
     if not shape:
         raise CnnCalcError("the network needs an input shape: start the spec with e.g. 'input 1x28x28'")
     if len(shape) not in (2, 3):
-        raise CnnCalcError(f"input {fmt_shape(shape)}: the trainer handles 1-D (C×L) and 2-D (C×H×W) inputs only")
+        raise CnnCalcError(
+            f"input {fmt_shape(shape)}: the trainer handles 1-D (C×L) and 2-D (C×H×W) inputs only"
+        )
     net = walk(spec.with_input(shape))
     out = net.output_shape
     if classes is not None and tuple(out or ()) != (classes,):
@@ -148,12 +157,16 @@ def _make_layer(res: LayerResult, init: str, rng, dropout_rng, dtype) -> L.Layer
         out_hw = _two_d(geo.output, 1)
         cin = res.input_shape[0]
         if kind == "conv":
-            return L.Conv2D(cin, spec.units, kernel, stride, padding, dilation, spec.groups, spec.bias, rng, init, dtype)
+            return L.Conv2D(
+                cin, spec.units, kernel, stride, padding, dilation, spec.groups, spec.bias, rng, init, dtype
+            )
         if kind == "tconv":
             if spec.groups != 1:
                 raise CnnCalcError(f"{where}: grouped transposed convolutions are not trainable yet; use g=1")
             pads = tuple(p[0] for p in padding)
-            return L.ConvTranspose2D(cin, spec.units, kernel, stride, pads, dilation, out_hw, spec.bias, rng, init, dtype)
+            return L.ConvTranspose2D(
+                cin, spec.units, kernel, stride, pads, dilation, out_hw, spec.bias, rng, init, dtype
+            )
         if kind == "maxpool":
             return L.MaxPool2D(kernel, stride, padding, dilation, out_hw, spec.ceil)
         return L.AvgPool2D(kernel, stride, padding, out_hw, spec.ceil)
@@ -167,7 +180,13 @@ def _make_layer(res: LayerResult, init: str, rng, dropout_rng, dtype) -> L.Layer
         return L.Dropout(spec.rate, dropout_rng)
     if kind == "leakyrelu":
         return L.LeakyReLU(spec.slope)
-    simple = {"relu": L.ReLU, "sigmoid": L.Sigmoid, "tanh": L.Tanh, "softmax": L.Softmax, "flatten": L.Flatten}
+    simple = {
+        "relu": L.ReLU,
+        "sigmoid": L.Sigmoid,
+        "tanh": L.Tanh,
+        "softmax": L.Softmax,
+        "flatten": L.Flatten,
+    }
     if kind in simple:
         return simple[kind]()
     raise CnnCalcError(f"{where}: the trainer has no {kind!r} layer")

@@ -50,7 +50,11 @@ def test_resume_continues_and_counts_epochs(cli_json, model_file, tmp_path):
     ("args", "code", "message"),
     [
         (["train", "--resume", "NOFILE"], 1, "does not exist"),
-        (["train", "input 1x28x28 | conv 4 k=3 | flatten | fc 10", "--steps", "1"], 1, "1×28×28 but the data's images are 1×8×8"),
+        (
+            ["train", "input 1x28x28 | conv 4 k=3 | flatten | fc 10", "--steps", "1"],
+            1,
+            "1×28×28 but the data's images are 1×8×8",
+        ),
         (["train", "conv 4 k=3 | flatten | fc 3", "--steps", "1"], 1, "data has 10 classes"),
         (["train", "--optimizer", "rmsprop"], 2, "rmsprop"),
         (["train", "--data", "nowhere-dir", "--steps", "1"], 1, "neither a built-in dataset"),
@@ -78,7 +82,18 @@ def test_nan_loss_keeps_the_last_good_checkpoint(cli, tmp_path):
     path = tmp_path / "m.npz"
     assert cli("train", SMALL, "--steps", "3", "--save", path).exit_code == 0
     good = path.read_bytes()
-    result = cli("train", "flatten | fc 32 | fc 32 | fc 10", "--optimizer", "sgd", "--lr", "1e6", "--momentum", "0", "--save", path)
+    result = cli(
+        "train",
+        "flatten | fc 32 | fc 32 | fc 10",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "1e6",
+        "--momentum",
+        "0",
+        "--save",
+        path,
+    )
     assert result.exit_code == 1, result.output
     assert "the loss became" in result.stderr and "smaller learning rate" in result.stderr
     assert f"the last good checkpoint is kept in {path}" in result.stderr
@@ -150,7 +165,10 @@ def test_ctrl_c_with_save_saves_then_exits_130(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(root)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "cnncalc", "train", "--epochs", "200", "--save", str(path), "--json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=root,
     )
     deadline = time.monotonic() + 60
     while not path.exists() and time.monotonic() < deadline and proc.poll() is None:

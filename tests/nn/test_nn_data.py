@@ -27,15 +27,21 @@ from cnncalc.nn.data import (
 
 
 def idx_bytes(values: np.ndarray, magic: int) -> bytes:
-    return struct.pack(">I", magic) + struct.pack(f">{values.ndim}I", *values.shape) + values.astype(np.uint8).tobytes()
+    return (
+        struct.pack(">I", magic)
+        + struct.pack(f">{values.ndim}I", *values.shape)
+        + values.astype(np.uint8).tobytes()
+    )
 
 
 def write_idx_dir(folder: Path, n_train=12, n_test=5, size=(6, 7), gz=True) -> dict[str, bytes]:
     """Four small MNIST-format files with known contents; returns {file name: bytes written}."""
     rng = np.random.default_rng(0)
     arrays = {
-        "train_images": rng.integers(0, 256, (n_train, *size)), "train_labels": np.arange(n_train) % 10,
-        "test_images": rng.integers(0, 256, (n_test, *size)), "test_labels": np.arange(n_test) % 10,
+        "train_images": rng.integers(0, 256, (n_train, *size)),
+        "train_labels": np.arange(n_train) % 10,
+        "test_images": rng.integers(0, 256, (n_test, *size)),
+        "test_labels": np.arange(n_test) % 10,
     }
     written = {}
     folder.mkdir(parents=True, exist_ok=True)

@@ -14,10 +14,15 @@ pytestmark = pytest.mark.oracle
 
 CASES = {
     "sgd": (lambda p: SGD(p, lr=0.1), lambda t: torch.optim.SGD(t, lr=0.1)),
-    "sgd-momentum": (lambda p: SGD(p, lr=0.05, momentum=0.9), lambda t: torch.optim.SGD(t, lr=0.05, momentum=0.9)),
+    "sgd-momentum": (
+        lambda p: SGD(p, lr=0.05, momentum=0.9),
+        lambda t: torch.optim.SGD(t, lr=0.05, momentum=0.9),
+    ),
     "adam": (lambda p: Adam(p, lr=1e-3), lambda t: torch.optim.Adam(t, lr=1e-3)),
-    "adam-large-lr": (lambda p: Adam(p, lr=0.1, betas=(0.8, 0.99), eps=1e-6),
-                      lambda t: torch.optim.Adam(t, lr=0.1, betas=(0.8, 0.99), eps=1e-6)),
+    "adam-large-lr": (
+        lambda p: Adam(p, lr=0.1, betas=(0.8, 0.99), eps=1e-6),
+        lambda t: torch.optim.Adam(t, lr=0.1, betas=(0.8, 0.99), eps=1e-6),
+    ),
 }
 
 
@@ -54,7 +59,11 @@ def test_optimizer_state_round_trips():
 
 @pytest.mark.parametrize(
     ("name", "lr", "momentum", "message"),
-    [("adam", 0.0, 0.9, "learning rate 0.0"), ("sgd", 0.1, 1.5, "momentum 1.5"), ("rmsprop", 0.1, 0.9, "unknown optimizer")],
+    [
+        ("adam", 0.0, 0.9, "learning rate 0.0"),
+        ("sgd", 0.1, 1.5, "momentum 1.5"),
+        ("rmsprop", 0.1, 0.9, "unknown optimizer"),
+    ],
     ids=["zero-lr", "momentum-too-big", "unknown"],
 )
 def test_bad_settings_are_clear_errors(name, lr, momentum, message):

@@ -106,7 +106,9 @@ def test_maxpool_ties_send_the_gradient_to_the_first_maximum_like_torch():
 
 
 def test_float32_training_forward_matches_torch_float32():
-    model = build_model("input 1x28x28 | conv 8 k=3 | relu | maxpool k=2 | flatten | fc 10", classes=10, seed=4)
+    model = build_model(
+        "input 1x28x28 | conv 8 k=3 | relu | maxpool k=2 | flatten | fc 10", classes=10, seed=4
+    )
     ref = twin(model).train()
     x = np.random.default_rng(5).random((16, 1, 28, 28), dtype=np.float32)
     out = model.forward(x, train=True)

@@ -40,7 +40,11 @@ def test_one_epoch_plus_resumed_epoch_equals_two_epochs_bit_for_bit(tmp_path, di
     for name, value in _params(straight).items():
         np.testing.assert_array_equal(resumed.model.named_params()[name], value, err_msg=name)
     for got, want in zip(resumed.history, straight.history, strict=True):
-        assert (got.loss, got.train_accuracy, got.test_accuracy) == (want.loss, want.train_accuracy, want.test_accuracy)
+        assert (got.loss, got.train_accuracy, got.test_accuracy) == (
+            want.loss,
+            want.train_accuracy,
+            want.test_accuracy,
+        )
     assert resumed.step == straight.step == 2 * straight.batches_per_epoch
 
 
@@ -98,7 +102,9 @@ def test_checkpoint_round_trip_keeps_weights_and_predictions(tmp_path, digits):
     assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]  # no temporary file left behind
     model, meta = load_model(path)
     assert meta["epoch"] == 1 and meta["data"] == "digits"
-    np.testing.assert_array_equal(model.predict_proba(digits.x_test), trainer.model.predict_proba(digits.x_test))
+    np.testing.assert_array_equal(
+        model.predict_proba(digits.x_test), trainer.model.predict_proba(digits.x_test)
+    )
     arrays, _, _ = read_checkpoint(path)
     assert all(not a.dtype.hasobject for a in arrays.values())
 
@@ -136,8 +142,13 @@ def test_missing_checkpoint_says_how_to_make_one(tmp_path):
 def test_resume_on_data_of_another_shape_is_refused(tmp_path, digits):
     trainer = _trainer(digits)
     save_checkpoint(tmp_path / "m.npz", trainer, "digits")
-    other = Dataset("x", np.zeros((4, 1, 28, 28), np.float32), np.zeros(4, np.int64),
-                    np.zeros((2, 1, 28, 28), np.float32), np.zeros(2, np.int64))
+    other = Dataset(
+        "x",
+        np.zeros((4, 1, 28, 28), np.float32),
+        np.zeros(4, np.int64),
+        np.zeros((2, 1, 28, 28), np.float32),
+        np.zeros(2, np.int64),
+    )
     with pytest.raises(CnnCalcError, match="trained on 1×8×8 images but the data has 1×28×28"):
         resume_trainer(tmp_path / "m.npz", other)
 
@@ -145,7 +156,10 @@ def test_resume_on_data_of_another_shape_is_refused(tmp_path, digits):
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ("input 1x28x28 | conv 4 k=3 | flatten | fc 10", "spec's input is 1×28×28 but the data's images are 1×8×8"),
+        (
+            "input 1x28x28 | conv 4 k=3 | flatten | fc 10",
+            "spec's input is 1×28×28 but the data's images are 1×8×8",
+        ),
         ("conv 4 k=3 | flatten | fc 7", "ends in 7 but the data has 10 classes"),
         ("conv 4 k=9", "kernel"),
     ],

@@ -23,7 +23,9 @@ class Conv(torch.nn.Module):
     def forward(self, x):
         (t, b), (left, r) = self.layer.padding
         x = F.pad(x, (left, r, t, b))
-        return F.conv2d(x, self.weight, self.bias, self.layer.stride, 0, self.layer.dilation, self.layer.groups)
+        return F.conv2d(
+            x, self.weight, self.bias, self.layer.stride, 0, self.layer.dilation, self.layer.groups
+        )
 
 
 class TConv(torch.nn.Module):
@@ -36,8 +38,12 @@ class TConv(torch.nn.Module):
 
     def forward(self, x):
         lay = self.layer
-        full = (np.array(x.shape[2:]) - 1) * lay.stride - 2 * np.array(lay.padding) + np.array(lay.dilation) * (
-            np.array(lay.kernel) - 1) + 1
+        full = (
+            (np.array(x.shape[2:]) - 1) * lay.stride
+            - 2 * np.array(lay.padding)
+            + np.array(lay.dilation) * (np.array(lay.kernel) - 1)
+            + 1
+        )
         op = tuple(int(v) for v in np.array(lay.out_size) - full)
         return F.conv_transpose2d(x, self.weight, self.bias, lay.stride, lay.padding, op, 1, lay.dilation)
 
@@ -64,7 +70,9 @@ class BN(torch.nn.Module):
         self.register_buffer("running_var", torch.tensor(layer.buffers["running_var"]))
 
     def forward(self, x):
-        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, self.training, 0.1, 1e-5)
+        return F.batch_norm(
+            x, self.running_mean, self.running_var, self.weight, self.bias, self.training, 0.1, 1e-5
+        )
 
 
 class Dense(torch.nn.Module):
@@ -81,7 +89,11 @@ class Dense(torch.nn.Module):
 def twin_layer(layer: L.Layer) -> torch.nn.Module:
     """The torch module computing what `layer` computes, on NCHW tensors."""
     makers = {
-        L.Conv2D: Conv, L.ConvTranspose2D: TConv, L.MaxPool2D: Pool, L.AvgPool2D: Pool, L.BatchNorm: BN,
+        L.Conv2D: Conv,
+        L.ConvTranspose2D: TConv,
+        L.MaxPool2D: Pool,
+        L.AvgPool2D: Pool,
+        L.BatchNorm: BN,
         L.Dense: Dense,
     }
     if type(layer) in makers:
@@ -89,8 +101,12 @@ def twin_layer(layer: L.Layer) -> torch.nn.Module:
     if isinstance(layer, L.LeakyReLU):
         return torch.nn.LeakyReLU(layer.slope)
     simple = {
-        L.ReLU: torch.nn.ReLU, L.Sigmoid: torch.nn.Sigmoid, L.Tanh: torch.nn.Tanh, L.Flatten: torch.nn.Flatten,
-        L.GlobalAvgPool: lambda: torch.nn.AdaptiveAvgPool2d(1), L.Softmax: lambda: torch.nn.Softmax(dim=1),
+        L.ReLU: torch.nn.ReLU,
+        L.Sigmoid: torch.nn.Sigmoid,
+        L.Tanh: torch.nn.Tanh,
+        L.Flatten: torch.nn.Flatten,
+        L.GlobalAvgPool: lambda: torch.nn.AdaptiveAvgPool2d(1),
+        L.Softmax: lambda: torch.nn.Softmax(dim=1),
         L.Dropout: torch.nn.Identity,  # the oracle tests use rate 0
     }
     return simple[type(layer)]()
