@@ -23,7 +23,12 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 TOUR: list[tuple[str, list[str]]] = [
-    ("Train a small CNN on the 8×8 handwritten digits (2 epochs)", ["train", "--epochs", "2"]),
+    (
+        "Train a small CNN on the 8×8 handwritten digits (2 epochs) and save it",
+        ["train", "--epochs", "2", "--save", "{tmp}/digits.npz"],
+    ),
+    ("Look inside: one test image and the class probabilities", ["predict", "--model", "{tmp}/digits.npz"]),
+    ("What the first layer's filters learned", ["show", "filters", "--model", "{tmp}/digits.npz"]),
     ("Check every layer's backward pass against finite differences", ["gradcheck"]),
 ]
 
