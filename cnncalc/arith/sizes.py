@@ -311,7 +311,7 @@ def pool_axis(
                 f"end (it sees only the cells that exist), so no {_ROWS[axis]} is dropped."
             )
         else:
-            notes.extend(_remainder_notes(n, k, s, pad, d, num, axis))
+            notes.extend(_remainder_notes(n, k, s, pad, d, num, axis, pool=True))
             with_ceil = _pool_count(num, s, n, pb, True)[0]
             if with_ceil != out:
                 notes.append(
@@ -486,14 +486,17 @@ def _decimal(x: Fraction, places: int = 3) -> str:
     return f"{whole}.{digits}{approx}" if digits else f"{whole}{'.0…' if approx else ''}"
 
 
-def _nearest_divisors(num: int, s: int, reach: int = 64) -> list[int]:
-    """The strides closest to s (one below, one above, within `reach`) that divide num exactly."""
-    below = next((t for t in range(s - 1, max(s - reach, 1), -1) if num % t == 0), 1)
-    above = next((t for t in range(s + 1, min(s + reach, num) + 1) if num % t == 0), None)
-    return [below] + ([above] if above else [])
+def _nearest_divisors(num: int, s: int, limit: int, reach: int = 64) -> list[int]:
+    """The strides closest to s (one below, one above, within `reach`) that divide num exactly and
+    are at most `limit` (the window's span: a longer stride would skip cells between windows)."""
+    below = next((t for t in range(min(s - 1, limit), max(s - reach, 1), -1) if num % t == 0), 1)
+    above = next((t for t in range(s + 1, min(s + reach, num, limit) + 1) if num % t == 0), None)
+    return ([below] if below < s else []) + ([above] if above else [])
 
 
-def _remainder_notes(n: int, k: int, s: int, pad: Pad, d: int, num: int, axis: str) -> list[str]:
+def _remainder_notes(
+    n: int, k: int, s: int, pad: Pad, d: int, num: int, axis: str, pool: bool = False
+) -> list[str]:
     """cs231n's "(10 − 3)/2 + 1 = 4.5": explain the fraction instead of silently flooring it."""
     r = num % s
     if r == 0:
@@ -511,16 +514,27 @@ def _remainder_notes(n: int, k: int, s: int, pad: Pad, d: int, num: int, axis: s
         f"{axis}: ({n} + {_pad_num(pad)} − {keff})/{s} + 1 = {_decimal(exact)} is not a whole number; "
         f"the floor keeps {num // s + 1}, so {lost}."
     ]
+    if s > keff:
+        gap = s - keff
+        notes.append(
+            f"{axis}: the stride {s} is longer than the {keff}-wide window, so {gap} {rows}"
+            f"{'s' if gap > 1 else ''} between neighbouring windows {'are' if gap > 1 else 'is'} skipped too."
+        )
     fixes = []
     extra = s - r  # padding that would complete one more window
-    if pb == pa:
-        if extra % 2 == 0:
+    # a pool may pad at most k/2 on each side, and only symmetrically (PyTorch's MaxPool/AvgPool)
+    allowed = (lambda p: p <= k // 2) if pool else (lambda p: True)
+    if pb == pa and s <= keff:  # with gaps between windows no padding covers every row
+        if extra % 2 == 0 and allowed(pb + extra // 2):
             fixes.append(f"padding {pb + extra // 2} (output {num // s + 2})")
         elif r % 2 == 0 and pb >= r // 2:
             fixes.append(f"padding {pb - r // 2} (output {num // s + 1})")
-        else:
-            fixes.append(f"padding {pb} before and {pa + extra} after (output {num // s + 2})")
-    near = _nearest_divisors(num, s)
+        elif not pool:
+            fixes.append(
+                f"padding {pb} before and {pa + extra} after (output {num // s + 2}; in PyTorch an "
+                "explicit F.pad or nn.ZeroPad2d before the layer)"
+            )
+    near = _nearest_divisors(num, s, keff)
     if near:
         fixes.append("stride " + " or ".join(f"{t} (output {num // t + 1})" for t in near))
     if fixes:

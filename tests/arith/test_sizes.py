@@ -124,7 +124,7 @@ def test_cs231n_fraction_is_explained_not_silently_floored() -> None:
     assert "never covered" in text
     assert "1 row" in text and "1 column" in text  # (10 − 3) mod 2 = 1 uncovered row and column
     # The first fix it proposes really does cover every row: one more padding row after the input.
-    assert "padding 0 before and 1 after (output 5)" in text
+    assert "padding 0 before and 1 after (output 5;" in text
     fixed = layer_output("conv", (10, 10), 3, 2, ((0, 1), (0, 1)))
     assert fixed.output == (5, 5)
     assert not any("never covered" in note for note in fixed.all_notes)
@@ -388,3 +388,34 @@ def test_tconv_output_is_at_least_one_or_an_error_naming_the_value(n, k, s, p, d
 @settings(max_examples=100, deadline=None)
 def test_huge_inputs_match_exact_integer_arithmetic(n: int, k: int, s: int, p: int) -> None:
     assert conv_output_size(n, k, s, p) == (n + 2 * p - k) // s + 1
+
+
+@pytest.mark.parametrize(
+    ("op", "n", "k", "s", "p"),
+    [
+        ("conv", 10, 3, 2, 0),
+        ("conv", 10, 3, 4, 0),
+        ("maxpool", 8, 3, 2, 1),
+        ("maxpool", 1, 2, 3, 1),
+        ("avgpool", 11, 4, 3, 0),
+    ],
+    ids=["conv", "conv-stride-over-kernel", "maxpool", "maxpool-tiny", "avgpool"],
+)
+def test_suggested_fixes_really_cover_every_row(op, n, k, s, p):
+    """Every 'use padding/stride X (output Y)' in the notes is a legal layer with no uncovered row."""
+    import re
+
+    res = layer_output(op, (n,), k, s, p)
+    fix = next(note for note in res.all_notes if "to cover every" in note)
+    strides = re.findall(r"(?:stride|or) (\d+) \(output (\d+)\)", fix)
+    assert strides
+    for stride, out in strides:
+        alt = layer_output(op, (n,), k, int(stride), p)
+        assert alt.output == (int(out),)
+        assert int(stride) <= k  # no gaps between windows
+        assert not [note for note in alt.all_notes if "never covered" in note]
+    for pad, out in re.findall(r"padding (\d+) \(output (\d+)\)", fix):
+        alt = layer_output(op, (n,), k, s, int(pad))  # raises if a pool may not pad that much
+        assert alt.output == (int(out),)
+    if op != "conv":
+        assert "before and" not in fix  # pools pad both sides alike in PyTorch

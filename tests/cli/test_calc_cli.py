@@ -58,7 +58,7 @@ def test_shape_explains_a_stride_that_does_not_divide(cli):
     out = cli("shape", "-i", "10", "-k", "3", "-s", "2").stdout
     assert "4.5 is not a whole number" in out
     assert "never covered" in out
-    assert "padding 0 before and 1 after (output 5)" in out
+    assert "padding 0 before and 1 after (output 5;" in out
 
 
 def test_shape_same_padding_odd_total_says_where_the_extra_row_goes(cli):
