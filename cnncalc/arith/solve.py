@@ -183,9 +183,13 @@ def solve_stride(n: int, k: int, target: int, p: int = 0, d: int = 1) -> Solutio
         return Solution(
             "stride", _given(n, k, None, d, target, p), {"stride": None}, tuple(steps), (why,), False
         )
-    works = [s for s in range(1, span + 2) if span // s + 1 == target]
+    # ⌊span/s⌋ = t  ⇔  span/(t + 1) < s ≤ span/t: one range of strides, found without a search
+    # (sizes may be 10**30); t = 0 means any s > span, of which the smallest is shown
+    t = target - 1
+    lo, hi = (span + 1, span + 1) if t == 0 else (span // (t + 1) + 1, span // t)
+    works = range(lo, hi + 1)
     if not works:
-        outs = sorted({span // s + 1 for s in range(1, span + 2)})
+        outs = sorted({span // s + 1 for s in _near(lo, span)})
         near = sorted(outs, key=lambda v: abs(v - target))[:3]
         why = (
             f"the output ⌊{span}/s⌋ + 1 can be {', '.join(map(str, sorted(near)))} … but not {target}: "
@@ -195,12 +199,13 @@ def solve_stride(n: int, k: int, target: int, p: int = 0, d: int = 1) -> Solutio
         return Solution(
             "stride",
             _given(n, k, None, d, target, p),
-            {"stride": None, "strides": []},
+            {"stride": None, "strides": [], "stride_range": None},
             tuple(steps),
             (why,),
             False,
         )
-    exact = [s for s in works if span % s == 0]
+    # an exact stride divides the span: span/s = t, so s = span/t when t divides it
+    exact = [span // t] if t and span % t == 0 else []
     s = exact[0] if exact else works[0]
     steps.append(
         Step(
@@ -208,7 +213,7 @@ def solve_stride(n: int, k: int, target: int, p: int = 0, d: int = 1) -> Solutio
             "⌊span/s⌋ + 1",
             f"⌊{span}/{s}⌋ + 1",
             target,
-            why=f"stride{'s' if len(works) > 1 else ''} {_ranges(works)} give{'' if len(works) > 1 else 's'} {target}",
+            why=f"stride{'s' if works[-1] > works[0] else ''} {_ranges(works)} give{'' if works[-1] > works[0] else 's'} {target}",
         )
     )
     notes = []
@@ -220,7 +225,7 @@ def solve_stride(n: int, k: int, target: int, p: int = 0, d: int = 1) -> Solutio
     return Solution(
         "stride",
         _given(n, k, None, d, target, p),
-        {"stride": s, "strides": works},
+        {"stride": s, "strides": _listed(works), "stride_range": [works[0], works[-1]]},
         tuple(steps),
         tuple(notes),
     )
@@ -236,7 +241,11 @@ def solve_kernel(n: int, target: int, s: int = 1, p: int = 0, d: int = 1) -> Sol
     if p < 0:
         raise UsageError(f"padding {p} must not be negative")
     padded = n + 2 * p
-    ks = [k for k in range(1, (padded - 1) // d + 2) if conv_output_size(n, k, s, p, d) == target]
+    # ⌊(padded − 1 − d(k − 1))/s⌋ = t  ⇔  t·s ≤ padded − 1 − d(k − 1) ≤ t·s + s − 1: one range of k
+    t = target - 1
+    k_lo = max(1, -(-(padded - t * s - s) // d) + 1)
+    k_hi = (padded - 1 - t * s) // d + 1
+    ks = range(k_lo, k_hi + 1)
     steps = [
         Step(
             "k",
@@ -256,7 +265,7 @@ def solve_kernel(n: int, target: int, s: int = 1, p: int = 0, d: int = 1) -> Sol
         return Solution(
             "kernel",
             _given(n, None, s, d, target, p),
-            {"kernel": None, "kernels": []},
+            {"kernel": None, "kernels": [], "kernel_range": None},
             tuple(steps),
             (why,),
             False,
@@ -270,11 +279,15 @@ def solve_kernel(n: int, target: int, s: int = 1, p: int = 0, d: int = 1) -> Sol
             f"with stride {s} the last rows are not covered exactly; kernels {_ranges(ks)} all give {target}"
         ]
     )
-    if len(ks) > 1 and exact:
+    if ks[-1] > ks[0] and exact:
         notes.append(f"kernels {_ranges(ks)} all give {target}; {k} is the one whose windows cover every row")
     steps.append(_verify(n, k, s, d, (p, p), conv_output_size(n, k, s, p, d)))
     return Solution(
-        "kernel", _given(n, None, s, d, target, p), {"kernel": k, "kernels": ks}, tuple(steps), tuple(notes)
+        "kernel",
+        _given(n, None, s, d, target, p),
+        {"kernel": k, "kernels": _listed(ks), "kernel_range": [ks[0], ks[-1]]},
+        tuple(steps),
+        tuple(notes),
     )
 
 
@@ -321,8 +334,23 @@ def _fmt_frac(num: int, den: int, plus: int) -> int | float:
     return num // den + plus if num % den == 0 else num / den + plus
 
 
-def _ranges(values: list[int]) -> str:
+LISTED = 1000
+
+
+def _listed(values: range) -> list[int]:
+    """The values themselves when there are at most LISTED of them (the range is always given too)."""
+    return list(values) if values and values[-1] - values[0] < LISTED else []
+
+
+def _near(lo: int, span: int, reach: int = 8) -> range:
+    """A few strides around lo, to show which outputs are reachable instead."""
+    return range(max(1, lo - reach), min(span + 1, lo + reach) + 1)
+
+
+def _ranges(values: list[int] | range) -> str:
     """[2, 3, 4, 7] → '2–4, 7'."""
+    if isinstance(values, range):
+        return str(values[0]) if values[-1] == values[0] else f"{values[0]}–{values[-1]}"
     runs: list[list[int]] = []
     for v in values:
         if runs and v == runs[-1][-1] + 1:

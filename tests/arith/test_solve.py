@@ -1,7 +1,7 @@
 """Inverse problems: every answer, put back into the forward formula, gives the target."""
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from cnncalc.arith.errors import UsageError
@@ -86,3 +86,49 @@ def test_combos_reach_the_target_plainest_first():
 def test_bad_values_are_usage_errors():
     with pytest.raises(UsageError, match="stride 0"):
         solve_padding(28, 3, 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    n=st.integers(1, 60),
+    k=st.integers(1, 9),
+    target=st.integers(1, 40),
+    p=st.integers(0, 3),
+    d=st.integers(1, 3),
+)
+def test_stride_range_is_exactly_the_strides_that_work(n, k, target, p, d):
+    """The closed-form range equals a brute-force search over every stride."""
+    keff = d * (k - 1) + 1
+    assume(keff <= n + 2 * p)
+    brute = [s for s in range(1, n + 2 * p + 2) if conv_output_size(n, k, s, p, d) == target]
+    sol = solve_stride(n, k, target, p, d)
+    if target == 1:
+        brute = brute[:1]  # every s > span gives 1: the smallest is reported
+    assert sol.answer["strides"] == brute
+    assert (sol.answer["stride"] is None) == (not brute)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    n=st.integers(1, 60),
+    target=st.integers(1, 40),
+    s=st.integers(1, 4),
+    p=st.integers(0, 3),
+    d=st.integers(1, 3),
+)
+def test_kernel_range_is_exactly_the_kernels_that_work(n, target, s, p, d):
+    brute = [
+        k
+        for k in range(1, n + 2 * p + 2)
+        if d * (k - 1) + 1 <= n + 2 * p and conv_output_size(n, k, s, p, d) == target
+    ]
+    sol = solve_kernel(n, target, s, p, d)
+    assert sol.answer["kernels"] == brute
+    assert (sol.answer["kernel"] is None) == (not brute)
+
+
+def test_solvers_answer_huge_sizes_at_once():
+    n = 10**30
+    assert solve_stride(n, 3, 2).answer["stride"] == n - 3
+    assert solve_kernel(n, 2).answer["kernel"] == n - 1
+    assert solve_stride(n, 3, 2).answer["stride_range"] == [(n - 3) // 2 + 1, n - 3]
