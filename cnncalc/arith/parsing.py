@@ -20,7 +20,10 @@ def parse_int(text: str, what: str, *, minimum: int = 1) -> int:
     if not re.fullmatch(r"[+-]?\d+", t):
         hint = " (sizes are whole numbers)" if re.fullmatch(r"[+-]?\d*\.\d+", t) else ""
         raise UsageError(f"{what} {text!r} is not a whole number{hint}; write e.g. {what} {max(minimum, 3)}")
-    v = int(t)
+    try:
+        v = int(t)
+    except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+        raise UsageError(f"{what} has {len(t):,} digits, more than a size can sensibly have") from None
     if v < minimum:
         raise UsageError(f"{what} {v} must be at least {minimum}")
     return v

@@ -5,6 +5,7 @@ NumPy and rich are imported inside the commands (the calculator commands must st
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -171,6 +172,8 @@ def step_conv_command(
     On a terminal, Enter shows the next cell and q stops; piped or with --all, every cell is printed.
     """
     with reported("step conv"):
+        if threshold is not None and not math.isfinite(threshold):
+            raise UsageError(f"--threshold {threshold} is not a finite number; write e.g. --threshold 2")
         from cnncalc.lessons.examples import DEFAULT, get_example
         from cnncalc.lessons.matrix import parse_matrix, parse_numbers
         from cnncalc.lessons.step import step_conv

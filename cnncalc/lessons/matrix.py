@@ -18,6 +18,10 @@ import numpy as np
 
 from cnncalc.arith.errors import UsageError
 
+# Step-throughs are worked by hand-sized numbers; this bound keeps every sum of products exact in
+# int64 and finite in float64, whatever the kernel size.
+LARGEST = 10**6
+
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _INT = re.compile(r"[+-]?\d+")
 
@@ -49,11 +53,13 @@ def parse_matrix(text: str, what: str = "--input") -> np.ndarray:
                         f"{what}{where_c} row {ri}: {tok!r} is not a number; write numbers separated by spaces, "
                         "rows by ';', channels by '|'"
                     )
+                if len(tok_n) > 40:  # before int(): Python refuses to convert 4,300+ digits
+                    _bounded(float("inf"), tok[:20] + "…", f"{what}{where_c} row {ri}")
                 if _INT.fullmatch(tok_n):
-                    values.append(int(tok_n))
+                    values.append(_bounded(int(tok_n), tok, f"{what}{where_c} row {ri}"))
                 else:
                     all_int = False
-                    values.append(float(tok_n))
+                    values.append(_bounded(float(tok_n), tok, f"{what}{where_c} row {ri}"))
             if grid and len(values) != len(grid[0]):
                 raise UsageError(
                     f"{what}{where_c} row {ri} ({row.strip()!r}) has {len(values)} numbers but row 1 has "
@@ -79,8 +85,18 @@ def parse_numbers(values: list[str] | None, what: str) -> list[int | float]:
             tok_n = tok.replace("−", "-")
             if not _NUMBER.fullmatch(tok_n):
                 raise UsageError(f"{what} {tok!r} is not a number; write e.g. {what} 1 or {what} 1,0")
-            out.append(int(tok_n) if _INT.fullmatch(tok_n) else float(tok_n))
+            if len(tok_n) > 40:
+                _bounded(float("inf"), tok[:20] + "…", what)
+            out.append(_bounded(int(tok_n) if _INT.fullmatch(tok_n) else float(tok_n), tok, what))
     return out
+
+
+def _bounded(value: int | float, token: str, where: str) -> int | float:
+    if not abs(value) <= LARGEST:  # also catches inf from '1e999'
+        raise UsageError(
+            f"{where}: {token!r} is too large for a step-through; use numbers between -{LARGEST:,} and {LARGEST:,}"
+        )
+    return value
 
 
 def to_text(a: np.ndarray) -> str:

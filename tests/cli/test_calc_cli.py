@@ -112,6 +112,12 @@ BAD = [
     (["rf", "conv 1 k=3 | conv 1 k=3 s=abc"], 2, "'abc'"),
     (["rf", "conv 1 k=3 | conv 1 k=3 q=1"], 2, "unknown option 'q'"),
     (["rf"], 2, "network spec"),
+    (["shape", "--input", "9" * 5000, "--kernel", "3"], 2, "5,000 digits"),
+    (["step", "conv", "--input", "1 2; 3 4", "--kernel", "1", "--threshold", "nan"], 2, "--threshold nan"),
+    (["step", "conv", "--input", "1e308 1; 2 3", "--kernel", "1"], 2, "too large for a step-through"),
+    (["step", "conv", "--input", "1 2; 3 4", "--kernel", "1", "--bias", "1e999"], 2, "'1e999'"),
+    (["step", "pool", "--input", "9" * 5000 + " 1; 2 3", "--kernel", "1"], 2, "too large"),
+    (["solve", "stride", "--input", "9" * 5000, "--kernel", "3", "--output", "2"], 2, "--input"),
     (["rf", "--file", "/nonexistent/net.txt"], 2, "/nonexistent/net.txt"),
 ]
 
