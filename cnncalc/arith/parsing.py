@@ -44,8 +44,9 @@ def parse_sizes(text: str | int, what: str, *, minimum: int = 1, max_axes: int =
     except UsageError as e:
         if len(parts) == 1:
             raise
+        bad = next((p for p in parts if not re.fullmatch(r"[+-]?\d{1,4000}", p) or int(p) < minimum), parts[0])
         raise UsageError(
-            f"{what} {text!r} is not N or AxB with whole numbers ≥ {minimum}; e.g. 3 or 3x5"
+            f"{what} {text!r}: {bad!r} is not a whole number ≥ {minimum}; write N or AxB, e.g. 3 or 3x5"
         ) from e
 
 

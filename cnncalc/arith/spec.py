@@ -21,6 +21,7 @@ Parsing only checks the text; shapes are worked out by `cnncalc.arith.network.wa
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass, field, replace
 
 from cnncalc.arith.errors import UsageError
@@ -308,9 +309,12 @@ def _int(value: str, where: str, name: str) -> int:
 
 def _float(value: str, where: str, name: str) -> float:
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         raise UsageError(f"{where}: {name} {value!r} is not a number") from None
+    if not math.isfinite(number):
+        raise UsageError(f"{where}: {name} {value!r} is not a finite number")
+    return number
 
 
 def _rate(value: str, where: str) -> float:
