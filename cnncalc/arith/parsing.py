@@ -14,12 +14,20 @@ _SEP = re.compile(r"\s*[x×*,]\s*", re.IGNORECASE)
 PADDING_MODES = ("same", "valid", "full")
 
 
+def _shown(text: str) -> str:
+    """A value as quoted in a message, shortened when a user pasted something enormous."""
+    text = str(text)
+    return repr(text if len(text) <= 40 else text[:24] + "…" + text[-8:])
+
+
 def parse_int(text: str, what: str, *, minimum: int = 1) -> int:
     """`'5'` → 5; anything else (`'3.5'`, `'abc'`, `'0'` when minimum is 1) is a usage error."""
     t = str(text).strip()
     if not re.fullmatch(r"[+-]?\d+", t):
         hint = " (sizes are whole numbers)" if re.fullmatch(r"[+-]?\d*\.\d+", t) else ""
-        raise UsageError(f"{what} {text!r} is not a whole number{hint}; write e.g. {what} {max(minimum, 3)}")
+        raise UsageError(
+            f"{what} {_shown(text)} is not a whole number{hint}; write e.g. {what} {max(minimum, 3)}"
+        )
     try:
         v = int(t)
     except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
@@ -38,15 +46,17 @@ def parse_sizes(text: str | int, what: str, *, minimum: int = 1, max_axes: int =
         raise UsageError(f"{what} is empty; write N or AxB, e.g. {what} 3 or 3x5")
     parts = _SEP.split(t)
     if len(parts) > max_axes:
-        raise UsageError(f"{what} {text!r} has {len(parts)} axes; at most {max_axes} (N, HxW or DxHxW)")
+        raise UsageError(f"{what} {_shown(text)} has {len(parts)} axes; at most {max_axes} (N, HxW or DxHxW)")
     try:
         return tuple(parse_int(p, what, minimum=minimum) for p in parts)
     except UsageError as e:
         if len(parts) == 1:
             raise
-        bad = next((p for p in parts if not re.fullmatch(r"[+-]?\d{1,4000}", p) or int(p) < minimum), parts[0])
+        bad = next(
+            (p for p in parts if not re.fullmatch(r"[+-]?\d{1,4000}", p) or int(p) < minimum), parts[0]
+        )
         raise UsageError(
-            f"{what} {text!r}: {bad!r} is not a whole number ≥ {minimum}; write N or AxB, e.g. 3 or 3x5"
+            f"{what} {_shown(text)}: {_shown(bad)} is not a whole number ≥ {minimum}; write N or AxB, e.g. 3 or 3x5"
         ) from e
 
 
@@ -59,7 +69,7 @@ def parse_padding(text: str | int, what: str = "padding") -> str | tuple[int, ..
         return parse_sizes(t, what, minimum=0)
     except UsageError:
         raise UsageError(
-            f"{what} {text!r} is not a padding: write N (e.g. 1), per axis AxB (e.g. 1x2), "
+            f"{what} {_shown(text)} is not a padding: write N (e.g. 1), per axis AxB (e.g. 1x2), "
             "or one of same, valid, full"
         ) from None
 
@@ -70,7 +80,7 @@ def parse_bool(text: str, what: str) -> bool:
         return True
     if t in ("false", "0", "no", "off"):
         return False
-    raise UsageError(f"{what} {text!r} is not true or false")
+    raise UsageError(f"{what} {_shown(text)} is not true or false")
 
 
 def broadcast(values: tuple[int, ...], dims: int, what: str) -> tuple[int, ...]:
