@@ -241,6 +241,7 @@ class _Reader:
         self.notes: list[str] = []
         self.env: dict[str, object] = {}
         self.input_shape: tuple[int, ...] | None = None
+        self.layer_dims: tuple[int, str] | None = None  # spatial axes of the first Conv/Pool, and its text
         self._module_constants()
 
     def fail(self, node: ast.AST | int, message: str) -> CnnCalcError:
@@ -788,6 +789,25 @@ class _TorchReader(_Reader):
 
     # layers -------------------------------------------------------------------------------------
 
+    def _check_dims(self, name: str, call: ast.Call, text: str, a: dict) -> None:
+        """Conv2d takes 2 sizes per option and cannot follow a Conv3d: PyTorch would refuse both."""
+        dims = int(name[-2]) if name[-1] == "d" and name[-2] in "123" else None
+        if dims is None:
+            return
+        for key in ("kernel_size", "stride", "padding", "dilation", "output_padding"):
+            value = a.get(key)
+            if isinstance(value, tuple) and len(value) != dims:
+                raise self.fail(
+                    call, f"{text}: {key}={value} has {len(value)} values, but {name} takes {dims}"
+                )
+        if self.layer_dims is not None and self.layer_dims[0] != dims:
+            raise self.fail(
+                call,
+                f"{text}: a {dims}-D layer after the {self.layer_dims[0]}-D {self.layer_dims[1]}; "
+                "every spatial layer of a network works on the same number of axes",
+            )
+        self.layer_dims = self.layer_dims or (dims, text)
+
     def _torch_layer(self, name: str, call: ast.Call, a: dict) -> list[_Layer]:
         line = call.lineno
         text = _src(call, self.source)
@@ -797,6 +817,8 @@ class _TorchReader(_Reader):
                 if key not in a or a[key] is _UNREAD:
                     raise self.fail(call, f"{text}: missing {key}")
 
+        if name.startswith(("Conv", "ConvTranspose", "MaxPool", "AvgPool")):
+            self._check_dims(name, call, text, a)
         if name.startswith(("Conv", "ConvTranspose")):
             need("in_channels", "out_channels", "kernel_size")
             kind = "tconv" if name.startswith("ConvTranspose") else "conv"

@@ -193,3 +193,26 @@ def test_the_file_is_never_executed(tmp_path, monkeypatch):
 def test_importer_module_has_no_exec_or_eval():
     source = Path(import_source.__code__.co_filename).read_text(encoding="utf-8")
     assert not re.search(r"(?<![\w.])(exec|eval|compile|__import__)\s*\(|import_module|runpy", source)
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        (
+            "nn.Sequential(nn.Conv2d(1, 8, kernel_size=(3, 3, 3)), nn.ReLU())",
+            "has 3 values, but Conv2d takes 2",
+        ),
+        ("nn.Sequential(nn.Conv2d(1, 8, 3), nn.Conv3d(8, 8, 3))", "a 3-D layer after the 2-D"),
+        (
+            "nn.Sequential(nn.MaxPool1d(2, stride=(2, 2)))",
+            "stride=(2, 2) has 2 values, but MaxPool1d takes 1",
+        ),
+    ],
+    ids=["tuple-length", "mixed-dims", "pool-tuple"],
+)
+def test_layers_pytorch_would_refuse_are_refused_with_the_line(tmp_path, code, message):
+    f = tmp_path / "model.py"
+    f.write_text(f"import torch.nn as nn\n\nnet = {code}\n", encoding="utf-8")
+    with pytest.raises(CnnCalcError, match="line 3") as info:
+        import_file(f)
+    assert message in str(info.value)
