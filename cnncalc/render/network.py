@@ -372,7 +372,9 @@ def presets_table(
 
 def solution_view(sol: Solution, style: Styler = PLAIN, width: int = 100) -> str:
     """The answer on the first line, then the working that finds it and checks it."""
-    answer = {k: v for k, v in sol.answer.items() if k not in ("strides", "kernels", "stride_range", "kernel_range")}
+    answer = {
+        k: v for k, v in sol.answer.items() if k not in ("strides", "kernels", "stride_range", "kernel_range")
+    }
     if sol.possible:
         head = style(f"{sol.problem}: ", "bold") + style(
             ", ".join(f"{k} = {_answer(v)}" for k, v in answer.items()), "bold", "green"
