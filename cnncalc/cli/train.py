@@ -324,27 +324,43 @@ def _train_json(trainer, result, source: str, save: Path | None) -> dict:
 
 
 def _read_image(path: Path, shape: tuple[int, ...]):
-    """A .npy array (allow_pickle=False) or a binary/ASCII PGM (P5/P2), scaled to [0, 1]."""
+    """A .npy array (allow_pickle=False) or a binary/ASCII PGM (P5/P2), scaled to [0, 1].
+
+    The array is the model's input shape (C×H×W), or H×W for a one-channel model. A .npy whose
+    largest value is above 1 is taken as 0..16 (the digits' scale) or 0..255 and divided.
+    """
     import numpy as np
+
+    from cnncalc.arith.parsing import fmt_shape
 
     try:
         if path.suffix.lower() == ".npy":
-            img = np.load(path, allow_pickle=False).astype(np.float64)
-            if img.max() > 1:
-                img = img / (16 if img.max() <= 16 else 255)
+            img = np.load(path, allow_pickle=False)
         else:
             img = _read_pgm(path)
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, EOFError) as e:
         raise CnnCalcError(f"cannot read --image {path}: {e}") from None
-    img = img.reshape(img.shape[-2:]) if img.ndim > 2 else img
-    if img.shape != tuple(shape[1:]):
+    if img.dtype.kind not in "biuf":
+        raise CnnCalcError(f"--image {path} holds {img.dtype} values; it must hold numbers (a grey image)")
+    img = img.astype(np.float64)
+    accepted = ([tuple(shape[1:])] if shape[0] == 1 else []) + [tuple(shape)]
+    if img.shape not in accepted:
         raise CnnCalcError(
-            f"--image {path} is {img.shape[0]}×{img.shape[1]} but the model expects {shape[1]}×{shape[2]} images"
+            f"--image {path} has shape {fmt_shape(img.shape) if img.ndim else '() (a single number)'} but the model "
+            f"expects {' or '.join(fmt_shape(s) for s in accepted)} images"
         )
-    return img[None, None].astype(np.float32)
+    if not np.isfinite(img).all():
+        raise CnnCalcError(f"--image {path} contains NaN or infinite values; every pixel must be a number")
+    if path.suffix.lower() == ".npy" and img.max() > 1:
+        img = img / (16 if img.max() <= 16 else 255)
+    return img.reshape(1, *shape).astype(np.float32)
 
 
 def _read_pgm(path: Path):
+    """A P5 (binary, maxval ≤ 255) or P2 (ASCII) PGM as an H×W array of values / maxval.
+
+    Malformed files raise ValueError with a message saying what is wrong.
+    """
     import numpy as np
 
     raw = path.read_bytes()
@@ -353,22 +369,40 @@ def _read_pgm(path: Path):
     while len(tokens) < 4:
         while pos < len(raw) and raw[pos : pos + 1].isspace():
             pos += 1
+        if pos >= len(raw):
+            raise ValueError("the PGM header (magic, width, height, maxval) is incomplete")
         if raw[pos : pos + 1] == b"#":
-            pos = raw.index(b"\n", pos) + 1
+            newline = raw.find(b"\n", pos)
+            pos = len(raw) if newline < 0 else newline + 1
             continue
         end = pos
         while end < len(raw) and not raw[end : end + 1].isspace():
             end += 1
         tokens.append(raw[pos:end])
         pos = end
-    magic, w, h, maxval = tokens[0], int(tokens[1]), int(tokens[2]), int(tokens[3])
-    if magic == b"P5" and maxval < 256:
-        data = np.frombuffer(raw, np.uint8, count=w * h, offset=pos + 1)
-    elif magic == b"P2":
-        data = np.array(raw[pos:].split()[: w * h], dtype=np.float64)
-    else:
+    magic = tokens[0]
+    if magic not in (b"P5", b"P2"):
         raise ValueError("only .npy and 8-bit PGM (P5 or P2) images are supported")
-    return data.reshape(h, w).astype(np.float64) / maxval
+    if not all(t.isdigit() for t in tokens[1:]):
+        raise ValueError("the PGM header's width, height and maxval must be whole numbers")
+    w, h, maxval = (int(t) for t in tokens[1:])
+    if w < 1 or h < 1:
+        raise ValueError(f"the PGM is {w}×{h}; width and height must be at least 1")
+    if not 1 <= maxval <= (255 if magic == b"P5" else 65535):
+        raise ValueError(f"the PGM's maxval is {maxval}; it must be 1..255 for P5 (8-bit) or 1..65535 for P2")
+    if magic == b"P5":
+        body = raw[pos + 1 : pos + 1 + w * h]
+        if len(body) < w * h:
+            raise ValueError(f"the PGM is truncated: {len(body)} of {w}×{h} = {w * h} pixels")
+        data = np.frombuffer(body, np.uint8).astype(np.float64)
+    else:
+        words = raw[pos:].split()[: w * h]
+        if len(words) < w * h or not all(t.isdigit() for t in words):
+            raise ValueError(f"the PGM must hold {w}×{h} = {w * h} whole-number pixel values")
+        data = np.array([int(t) for t in words], dtype=np.float64)
+    if data.max() > maxval:
+        raise ValueError(f"a PGM pixel is {int(data.max())}, above the header's maxval {maxval}")
+    return data.reshape(h, w) / maxval
 
 
 def _load_for_inspection(model_path: Path, data: str | None):

@@ -19,6 +19,7 @@ import json
 import os
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -75,8 +76,84 @@ def save_checkpoint(path: Path | str, trainer: Trainer, data_source: str) -> Non
         raise
 
 
+def _damaged(path: Path | str, detail: str) -> CnnCalcError:
+    return CnnCalcError(
+        f"{path} is a damaged checkpoint: {detail}; train again with `cnncalc train --save {path}`"
+    )
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_record(value: object) -> bool:
+    """An object of numbers, as EpochStats and Progress are saved."""
+    return isinstance(value, dict) and all(_is_number(v) for v in value.values())
+
+
+# The meta entries every checkpoint has, and what each must be.
+_META_CHECKS: dict[str, tuple[Callable[[object], bool], str]] = {
+    "settings": (lambda v: isinstance(v, dict), "an object"),
+    "epoch": (lambda v: _is_int(v) and v >= 0, "a whole number ≥ 0"),
+    "position": (lambda v: _is_int(v) and v >= 0, "a whole number ≥ 0"),
+    "step": (lambda v: _is_int(v) and v >= 0, "a whole number ≥ 0"),
+    "data": (lambda v: isinstance(v, str) and v != "", "a data source name"),
+    "input_shape": (
+        lambda v: isinstance(v, list) and len(v) in (2, 3) and all(_is_int(d) and d >= 1 for d in v),
+        "a list of 2 or 3 sizes ≥ 1",
+    ),
+    "class_names": (
+        lambda v: isinstance(v, list) and len(v) >= 1 and all(isinstance(n, str) for n in v),
+        "a list of class names",
+    ),
+    "history": (
+        lambda v: isinstance(v, list) and all(_is_record(h) for h in v),
+        "a list of records of numbers",
+    ),
+    "progress": (_is_record, "a record of numbers"),
+}
+_SETTINGS_TYPES: dict[str, Callable[[object], bool]] = {
+    "optimizer": lambda v: isinstance(v, str),
+    "lr": _is_number,
+    "momentum": _is_number,
+    "batch_size": lambda v: _is_int(v) and v >= 1,
+    "seed": lambda v: _is_int(v) and v >= 0,
+}
+_RNG_KEYS = ("shuffle", "epoch_start", "dropout")
+
+
+def _check_meta(path: Path | str, meta: object, rng: object) -> None:
+    """Raise a 'damaged checkpoint' error unless meta and rng have every entry, of the right type."""
+    if not isinstance(meta, dict):
+        raise _damaged(path, f"its meta entry is {type(meta).__name__}, not an object")
+    for key, (ok, what) in _META_CHECKS.items():
+        if key not in meta:
+            raise _damaged(path, f"meta has no {key!r} entry")
+        if not ok(meta[key]):
+            raise _damaged(path, f"meta {key!r} is {meta[key]!r}, not {what}")
+    settings = meta["settings"]
+    unknown = sorted(set(settings) - set(_SETTINGS_TYPES))
+    if unknown:
+        raise _damaged(path, f"unknown settings {', '.join(map(repr, unknown))}")
+    for key, ok in _SETTINGS_TYPES.items():
+        if key in settings and not ok(settings[key]):
+            raise _damaged(path, f"setting {key!r} is {settings[key]!r}")
+    if not isinstance(rng, dict):
+        raise _damaged(path, f"its rng entry is {type(rng).__name__}, not an object")
+    for key in _RNG_KEYS:
+        if not isinstance(rng.get(key), dict):
+            raise _damaged(path, f"rng {key!r} is missing or not a generator state")
+
+
 def read_checkpoint(path: Path | str) -> tuple[dict[str, np.ndarray], dict, dict]:
-    """The arrays, meta and RNG states of a checkpoint, or a CnnCalcError saying what is wrong with it."""
+    """The arrays, meta and RNG states of a checkpoint, or a CnnCalcError saying what is wrong with it.
+
+    Meta and RNG entries are checked for presence and type, so later code can trust them.
+    """
     path = Path(path)
     if not path.is_file():
         raise CnnCalcError(f"checkpoint {path} does not exist; create one with `cnncalc train --save {path}`")
@@ -88,19 +165,23 @@ def read_checkpoint(path: Path | str) -> tuple[dict[str, np.ndarray], dict, dict
         raise CnnCalcError(
             f"{path} is not a readable cnncalc checkpoint (truncated or another kind of file: {e})"
         ) from None
-    if not isinstance(arrays, dict) or str(arrays.get("format", "")) != FORMAT:
+    if str(arrays.get("format", "")) != FORMAT:
         raise CnnCalcError(
             f"{path} is not a cnncalc checkpoint (no 'format: {FORMAT}' entry); was it saved by `cnncalc train --save`?"
         )
-    if int(arrays.get("version", -1)) != VERSION:
+    version = arrays.get("version")
+    if version is None or version.shape != () or version.dtype.kind not in "iu":
+        raise _damaged(path, f"its version entry is {version!r}, not a whole number")
+    if int(version) != VERSION:
         raise CnnCalcError(
-            f"{path} is checkpoint version {arrays.get('version')}; this cnncalc reads version {VERSION}"
+            f"{path} is checkpoint version {int(version)}; this cnncalc reads version {VERSION}"
         )
     try:
         meta = json.loads(str(arrays["meta"]))
         rng = json.loads(str(arrays["rng"]))
     except (KeyError, ValueError) as e:
-        raise CnnCalcError(f"{path}: damaged checkpoint metadata ({e})") from None
+        raise _damaged(path, f"unreadable metadata ({e})") from None
+    _check_meta(path, meta, rng)
     return arrays, meta, rng
 
 
@@ -112,21 +193,19 @@ def load_model(path: Path | str) -> tuple[Model, dict]:
 
 
 def _restore_model(path, arrays: dict[str, np.ndarray], meta: dict) -> Model:
-    settings = meta.get("settings", {})
-    try:
-        model = build_model(
-            str(arrays["spec"]),
-            tuple(meta["input_shape"]),
-            len(meta["class_names"]),
-            seed=settings.get("seed", 0),
-        )
-    except KeyError as e:
-        raise CnnCalcError(f"{path}: the checkpoint lacks {e}") from None
+    if "spec" not in arrays:
+        raise _damaged(path, "it has no spec entry")
+    model = build_model(
+        str(arrays["spec"]),
+        tuple(meta["input_shape"]),
+        len(meta["class_names"]),
+        seed=meta["settings"].get("seed", 0),
+    )
     for kind, named in (("param", model.named_params()), ("buffer", model.named_buffers())):
         for name, target in named.items():
             stored = arrays.get(f"{kind}:{name}")
-            if stored is None or stored.shape != target.shape:
-                raise CnnCalcError(f"{path}: {kind} {name} is missing or has the wrong shape for its spec")
+            if stored is None or stored.shape != target.shape or stored.dtype.kind not in "iuf":
+                raise _damaged(path, f"{kind} {name} is missing or has the wrong shape or type for its spec")
             if kind == "param":
                 target[...] = stored
     model.load_buffers({k.split(":", 1)[1]: v for k, v in arrays.items() if k.startswith("buffer:")})
@@ -144,12 +223,23 @@ def resume_trainer(path: Path | str, data: Dataset) -> tuple[Trainer, dict]:
     model = _restore_model(path, arrays, meta)
     settings = Settings(**meta["settings"])
     optimizer = make_optimizer(settings.optimizer, model.named_params(), settings.lr, settings.momentum)
-    optimizer.load_state({k.split(":", 1)[1]: v for k, v in arrays.items() if k.startswith("opt:")})
     trainer = Trainer(model, optimizer, data, settings)
-    trainer.epoch, trainer.position, trainer.step = meta["epoch"], meta["position"], meta["step"]
-    trainer.history = [EpochStats(**h) for h in meta["history"]]
-    trainer.progress = Progress(**meta["progress"])
-    trainer.shuffle_rng.bit_generator.state = rng["shuffle"]
+    # Every value below was type-checked by read_checkpoint; what can still be wrong is a missing
+    # optimizer entry, a history or progress record with other fields, or a foreign generator state.
+    try:
+        optimizer.load_state({k.split(":", 1)[1]: v for k, v in arrays.items() if k.startswith("opt:")})
+        trainer.history = [EpochStats(**h) for h in meta["history"]]
+        trainer.progress = Progress(**meta["progress"])
+        trainer.shuffle_rng.bit_generator.state = rng["shuffle"]
+        # Checked now on a scratch generator: the trainer applies it only when it replays the epoch.
+        type(trainer.shuffle_rng.bit_generator)().state = rng["epoch_start"]
+        model.rng.bit_generator.state = rng["dropout"]
+    except (KeyError, TypeError, ValueError) as e:
+        raise _damaged(path, f"its training state does not load ({type(e).__name__}: {e})") from None
     trainer.epoch_start_state = rng["epoch_start"]
-    model.rng.bit_generator.state = rng["dropout"]
+    trainer.epoch, trainer.position, trainer.step = meta["epoch"], meta["position"], meta["step"]
+    if trainer.position >= trainer.batches_per_epoch or (trainer.position and trainer.progress.seen < 1):
+        raise _damaged(
+            path, f"it stopped at batch {trainer.position} of an epoch of {trainer.batches_per_epoch}"
+        )
     return trainer, meta

@@ -446,6 +446,58 @@ class GlobalAvgPool(Layer):
         return np.broadcast_to(grad / (h * w), self.in_shape).copy()
 
 
+def adaptive_windows(n: int, o: int) -> list[tuple[int, int]]:
+    """PyTorch's AdaptiveAvgPool windows along one axis: cell i covers [⌊i·n/o⌋, ⌈(i+1)·n/o⌉).
+
+    >>> adaptive_windows(5, 3)
+    [(0, 2), (1, 4), (3, 5)]
+    """
+    return [(i * n // o, -(-(i + 1) * n // o)) for i in range(o)]
+
+
+def _averaging_matrix(n: int, o: int, dtype) -> np.ndarray:
+    """(o, n): row i holds 1/width over window i, so A·x averages each window of x."""
+    a = np.zeros((o, n), dtype)
+    for i, (start, stop) in enumerate(adaptive_windows(n, o)):
+        a[i, start:stop] = 1 / (stop - start)
+    return a
+
+
+class AdaptiveAvgPool2D(Layer):
+    """Average pooling to a fixed output size (PyTorch's AdaptiveAvgPool2d), whatever the input.
+
+    Shape: (N, H, W, C) → (N, H_out, W_out, C). Cell (i, j) averages rows ⌊i·H/H_out⌋ … ⌈(i+1)·H/H_out⌉ − 1
+    and the columns likewise; the windows differ in size by one when H_out does not divide H.
+    The window is a product of a row range and a column range, so with the averaging matrices A_h
+    (H_out × H) and A_w (W_out × W): out[n] = A_h · x[n] · A_wᵀ per channel, and ∂x[n] = A_hᵀ · g[n] · A_w.
+    """
+
+    kind = "gap"
+
+    def __init__(self, out_hw: Size2) -> None:
+        super().__init__()
+        self.out_hw = out_hw
+
+    def forward(self, x: np.ndarray, train: bool) -> np.ndarray:
+        n, h, w, c = self.in_shape = x.shape
+        oh, ow = self.out_hw
+        self.a_h = _averaging_matrix(h, oh, x.dtype)
+        self.a_w = _averaging_matrix(w, ow, x.dtype)
+        rows = np.matmul(self.a_h, x.reshape(n, h, w * c)).reshape(n * oh, w, c)
+        return np.matmul(self.a_w, rows).reshape(n, oh, ow, c)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        if not self.need_input_grad:
+            return np.empty(0, grad.dtype)
+        n, h, w, c = self.in_shape
+        oh, ow = self.out_hw
+        cols = np.matmul(self.a_w.T, grad.reshape(n * oh, ow, c)).reshape(n, oh, w * c)
+        return np.matmul(self.a_h.T, cols).reshape(n, h, w, c)
+
+    def __repr__(self) -> str:
+        return f"AdaptiveAvgPool2D({self.out_hw})"
+
+
 class BatchNorm(Layer):
     """Batch normalisation over every axis but the channels (BatchNorm2d for maps, 1d for features).
 

@@ -174,6 +174,8 @@ def _make_layer(res: LayerResult, init: str, rng, dropout_rng, dtype) -> L.Layer
         return L.Dense(math.prod(res.input_shape), spec.units, spec.bias, rng, init, dtype)
     if kind == "bn":
         return L.BatchNorm(res.input_shape[0], dtype=dtype)
+    if kind == "gap" and spec.adaptive:
+        return L.AdaptiveAvgPool2D(_two_d(res.output_shape[1:], 1))
     if kind == "gap":
         return L.GlobalAvgPool()
     if kind == "dropout":

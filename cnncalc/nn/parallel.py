@@ -7,16 +7,21 @@ and, on a 2-core machine with anything else running, a step then took up to 50×
 that wait on a lock just sleep. It also parallelises the copies and element-wise passes, which
 OpenBLAS cannot.
 
-Outside `split_work(n)` (the default) everything runs in the calling thread, as plain numpy.
+The slices depend only on the batch and the work, never on the number of threads: sums over the
+slices (the conv weight gradient) then have the same bits on 1, 2 or 4 cores, and a checkpoint
+resumed on another machine continues exactly. Outside `split_work(n)` (the default) the same
+slices run one after another in the calling thread.
 
 >>> with split_work(2):
 ...     run_split(lambda a, b: (a, b), 10, size=10**6)
-[(0, 5), (5, 10)]
+[(0, 2), (2, 5), (5, 7), (7, 10)]
 """
 
 from __future__ import annotations
 
+import itertools
 import os
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -26,12 +31,14 @@ T = TypeVar("T")
 
 # A slice with less work than a pass over this many elements is not worth a thread hand-off (~20 µs).
 MIN_PART = 1 << 16
-# More threads than this only add hand-offs for a batch of 32–64 samples.
+# More threads than this only add hand-offs for a batch of 32–64 samples; also the most slices.
 MAX_WORKERS = 4
 
 _workers = 1
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
+# Two callers entering split_work at once must not both replace the pool.
+_pool_lock = threading.Lock()
 
 
 def available_cores() -> int:
@@ -48,12 +55,13 @@ def split_work(workers: int) -> Iterator[None]:
     """Let `run_split` use up to `workers` threads (the caller's included) inside the block."""
     global _workers, _pool, _pool_size
     before = _workers
-    _workers = max(1, workers)
-    if _workers - 1 > _pool_size:
-        if _pool is not None:
-            _pool.shutdown(wait=True)
-        _pool_size = _workers - 1
-        _pool = ThreadPoolExecutor(max_workers=_pool_size, thread_name_prefix="cnncalc-nn")
+    with _pool_lock:
+        _workers = max(1, min(workers, MAX_WORKERS))
+        if _workers - 1 > _pool_size:
+            # The pool only grows, and the old one is dropped rather than shut down: a caller in
+            # another thread may still be submitting to it. Its idle threads exit once it is freed.
+            _pool_size = _workers - 1
+            _pool = ThreadPoolExecutor(max_workers=_pool_size, thread_name_prefix="cnncalc-nn")
     try:
         yield
     finally:
@@ -68,19 +76,41 @@ def matmul_work(m: int, k: int, n: int) -> int:
     return m * k * n // 30
 
 
+def slice_count(n: int, size: int) -> int:
+    """How many slices `run_split` cuts range(n) into: min(MAX_WORKERS, n, ⌊size/MIN_PART⌋), at least 1.
+
+    >>> slice_count(64, 10**9), slice_count(64, 3 * MIN_PART), slice_count(64, 100)
+    (4, 3, 1)
+    """
+    return max(1, min(MAX_WORKERS, n, size // MIN_PART))
+
+
 def run_split(fn: Callable[[int, int], T], n: int, size: int) -> list[T]:
-    """fn(start, stop) over contiguous slices of range(n), in parallel; results in slice order.
+    """fn(start, stop) over contiguous slices of range(n); results in slice order.
 
     `size` (the call's work: the elements it touches, plus `matmul_work` of its products) decides
-    how many slices are worth it: one when outside `split_work`, when n < 2 or size < 2·MIN_PART.
+    how many slices are worth it (`slice_count`), whatever the number of threads. Inside
+    `split_work(w)` up to w threads (the caller's included) take the slices in turn; outside, the
+    caller runs them in order.
     """
-    parts = max(1, min(_workers, n, size // MIN_PART))
-    if parts == 1 or _pool is None:
-        return [fn(0, n)]
+    parts = slice_count(n, size)
     bounds = [(n * i // parts, n * (i + 1) // parts) for i in range(parts)]
-    futures: list[Future[T]] = [_pool.submit(fn, a, b) for a, b in bounds[1:]]
+    pool, threads = _pool, min(_workers, parts)
+    if threads == 1 or pool is None:
+        return [fn(a, b) for a, b in bounds]
+    results: list[T | None] = [None] * parts
+    tickets = itertools.count()  # next() on a count is atomic under the GIL: each slice runs once
+
+    def take_slices() -> None:
+        for i in iter(tickets.__next__, None):
+            if i >= parts:
+                return
+            results[i] = fn(*bounds[i])
+
+    helpers: list[Future[None]] = [pool.submit(take_slices) for _ in range(threads - 1)]
     try:
-        first = fn(*bounds[0])
+        take_slices()
     finally:
-        rest = [f.result() for f in futures]  # wait for all, even if the first slice failed
-    return [first, *rest]
+        for f in helpers:  # wait for all, even if a slice failed, then raise the first error
+            f.result()
+    return results  # type: ignore[return-value]

@@ -183,3 +183,120 @@ def test_ctrl_c_with_save_saves_then_exits_130(tmp_path):
 
     _, meta, _ = read_checkpoint(path)
     assert meta["step"] == report["steps"]
+
+
+def _clean_exit(result) -> bool:
+    """The command ended through typer (a message and an exit code), not an unhandled exception."""
+    return result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_train_adaptive_pool_to_more_than_one_cell(cli_json):
+    data = cli_json("train", "gap 3 | flatten | fc 10", "--steps", "2")
+    assert data["spec"] == "input 1x8x8 | adaptiveavgpool 3 | flatten | fc 10"
+    assert data["parameters"] == 3 * 3 * 10 + 10 and data["steps"] == 2
+
+
+BAD_IMAGES = {
+    "npy-1d": (lambda p: np.save(p, np.zeros(64)), ".npy", "has shape 64 but the model expects 8×8 or 1×8×8"),
+    "npy-0d": (lambda p: np.save(p, np.array(3.0)), ".npy", "has shape () (a single number)"),
+    "npy-4d": (lambda p: np.save(p, np.zeros((1, 1, 8, 8))), ".npy", "has shape 1×1×8×8"),
+    "npy-three-channels": (lambda p: np.save(p, np.zeros((3, 8, 8))), ".npy", "has shape 3×8×8"),
+    "npy-all-nan": (lambda p: np.save(p, np.full((8, 8), np.nan)), ".npy", "NaN or infinite"),
+    "npy-inf": (lambda p: np.save(p, np.where(np.eye(8) > 0, np.inf, 0.0)), ".npy", "NaN or infinite"),
+    "npy-text": (lambda p: np.save(p, np.full((8, 8), "a")), ".npy", "it must hold numbers"),
+    "pgm-maxval-0": (lambda p: p.write_bytes(b"P5 8 8 0\n" + bytes(64)), ".pgm", "maxval is 0"),
+    "pgm-truncated": (lambda p: p.write_bytes(b"P5 8 8 255\n" + bytes(10)), ".pgm", "truncated: 10 of"),
+    "pgm-header-only": (lambda p: p.write_bytes(b"P5 8"), ".pgm", "header (magic, width, height, maxval)"),
+    "pgm-open-comment": (lambda p: p.write_bytes(b"P2 # no newline"), ".pgm", "header"),
+    "pgm-above-maxval": (lambda p: p.write_bytes(b"P2 8 8 3\n" + b"4 " * 64), ".pgm", "above the header's"),
+    "pgm-16-bit-binary": (lambda p: p.write_bytes(b"P5 8 8 65535\n" + bytes(128)), ".pgm", "1..255 for P5"),
+    "pgm-too-few-values": (lambda p: p.write_bytes(b"P2 8 8 15\n1 2 3"), ".pgm", "64 whole-number pixel"),
+}
+
+
+@pytest.mark.parametrize(("write", "suffix", "message"), BAD_IMAGES.values(), ids=BAD_IMAGES.keys())
+def test_predict_rejects_bad_images_cleanly(cli, model_file, tmp_path, write, suffix, message):
+    path = tmp_path / f"image{suffix}"
+    write(path)
+    result = cli("predict", "--model", model_file, "--image", path)
+    assert result.exit_code == 1, result.output
+    assert _clean_exit(result), repr(result.exception)
+    assert message in result.stderr and f"--image {path}" in result.stderr
+    assert "Traceback" not in result.output and "Warning" not in result.output
+
+
+GOOD_IMAGES = {
+    "npy-one-channel": lambda p: np.save(p.with_suffix(".npy"), np.eye(8)[None] * 255),
+    "pgm-binary": lambda p: p.with_suffix(".pgm").write_bytes(
+        b"P5\n# a comment\n8 8\n255\n" + bytes(range(64))
+    ),
+    "pgm-ascii": lambda p: p.with_suffix(".pgm").write_bytes(b"P2 8 8 15\n" + b"7 " * 64),
+}
+
+
+@pytest.mark.parametrize("write", GOOD_IMAGES.values(), ids=GOOD_IMAGES.keys())
+def test_predict_accepts_image_formats(cli_json, model_file, tmp_path, write):
+    write(tmp_path / "image")
+    path = next(tmp_path.glob("image.*"))
+    data = cli_json("predict", "--model", model_file, "--image", path)
+    assert data["image"] == str(path) and data["label"] is None
+    assert sum(data["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
+
+
+def _rewrite(arrays: dict, meta=None, rng=None) -> dict:
+    """The checkpoint's arrays with `meta(m)` / `rng(r)` applied to its parsed JSON entries."""
+    out = dict(arrays)
+    for key, change in (("meta", meta), ("rng", rng)):
+        if change is not None:
+            out[key] = np.array(json.dumps(change(json.loads(str(arrays[key])))))
+    return out
+
+
+def _without(arrays: dict, key: str) -> dict:
+    return {k: v for k, v in arrays.items() if k != key}
+
+
+def _setting(meta: dict, **more) -> dict:
+    return {**meta, "settings": {**meta["settings"], **more}}
+
+
+# (how to damage the arrays, whether predict — which needs only the model — must fail too)
+DAMAGED = {
+    "meta-empty-object": (lambda a: _rewrite(a, meta=lambda m: {}), True),
+    "meta-list": (lambda a: _rewrite(a, meta=lambda m: []), True),
+    "meta-no-class-names": (lambda a: _rewrite(a, meta=lambda m: _without(m, "class_names")), True),
+    "meta-input-shape-text": (lambda a: _rewrite(a, meta=lambda m: {**m, "input_shape": "8x8"}), True),
+    "settings-unknown-key": (lambda a: _rewrite(a, meta=lambda m: _setting(m, colour="red")), True),
+    "settings-lr-text": (lambda a: _rewrite(a, meta=lambda m: _setting(m, lr="fast")), True),
+    "history-record-fields": (lambda a: _rewrite(a, meta=lambda m: {**m, "history": [{"epoch": 1}]}), False),
+    "position-past-epoch": (lambda a: _rewrite(a, meta=lambda m: {**m, "position": 10**6}), False),
+    "opt-t-missing": (lambda a: _without(a, "opt:t"), False),
+    "opt-m-text": (lambda a: {**a, "opt:m:0.weight": np.full(a["opt:m:0.weight"].shape, "x")}, False),
+    "rng-shuffle-int": (lambda a: _rewrite(a, rng=lambda r: {"shuffle": 1}), True),
+    "rng-foreign-generator": (
+        lambda a: _rewrite(a, rng=lambda r: {**r, "shuffle": {"bit_generator": "Nope"}}),
+        False,
+    ),
+    "version-text": (lambda a: {**a, "version": np.array("x")}, True),
+    "no-spec": (lambda a: _without(a, "spec"), True),
+    "param-text": (lambda a: {**a, "param:0.weight": np.full(a["param:0.weight"].shape, "w")}, True),
+}
+
+
+@pytest.mark.parametrize(("damage", "predict_fails"), DAMAGED.values(), ids=DAMAGED.keys())
+def test_damaged_checkpoint_exits_1_with_a_clear_message(cli, model_file, tmp_path, damage, predict_fails):
+    with np.load(model_file, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    bad = tmp_path / "damaged.npz"
+    np.savez(bad, **damage(arrays))
+    commands = [["train", "--resume", bad, "--epochs", "1", "--json"]]
+    if predict_fails:
+        commands.append(["predict", "--model", bad])
+    else:  # only the training state is damaged: the model itself still classifies
+        assert cli("predict", "--model", bad).exit_code == 0
+    for args in commands:
+        result = cli(*args)
+        assert result.exit_code == 1, (args, result.output)
+        assert _clean_exit(result), (args, repr(result.exception))
+        assert f"{bad} is a damaged checkpoint" in result.stderr, result.stderr
+        assert "Traceback" not in result.output

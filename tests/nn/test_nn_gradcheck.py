@@ -13,6 +13,7 @@ SPECS = {
     "grouped": "input 4x6x6 | conv 4 k=3 g=4 | tanh | conv 2 k=1 g=2 | avgpool k=3 s=2 p=1 ceil=true | fc 3",
     "1d": "input 2x16 | conv 3 k=3 s=2 | leakyrelu | flatten | fc 3",
     "bn-features": "input 1x4x4 | flatten | fc 6 | bn | softmax | fc 3",
+    "adaptive-pool": "input 2x7x6 | conv 3 k=2 | adaptiveavgpool 4x3 | flatten | fc 3",
 }
 
 

@@ -1,7 +1,9 @@
-"""Splitting a batch over threads (`split_work`) gives the serial results: the same logits, the same
-input gradient, and parameter gradients equal up to the order of a sum."""
+"""Splitting a batch over threads (`split_work`) gives the serial results bit for bit: the batch is cut
+into the same slices whatever the number of threads, and sums over slices run in slice order."""
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 import pytest
@@ -27,26 +29,81 @@ def _step(spec: str, x: np.ndarray, y: np.ndarray):
     return logits, dx, model.named_grads()
 
 
+def _run(spec: str, x: np.ndarray, y: np.ndarray, workers: int | None):
+    if workers is None:
+        return _step(spec, x, y)
+    with parallel.split_work(workers):
+        return _step(spec, x, y)
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3], ids=lambda w: f"{w}-threads")
 @pytest.mark.parametrize("spec", SPECS.values(), ids=SPECS.keys())
-def test_split_batch_matches_serial(spec, monkeypatch):
+def test_results_are_bit_identical_whatever_the_thread_count(spec, workers, monkeypatch):
+    # A checkpoint resumed on a machine with another core count must continue bit for bit.
     rng = np.random.default_rng(0)
     shape = build_model(spec, classes=10, seed=3, dtype=np.float64).input_shape
     x = rng.normal(size=(7, *shape))
     y = rng.integers(0, 10, size=7)
-    serial = _step(spec, x, y)
     monkeypatch.setattr(parallel, "MIN_PART", 1)  # split even these small batches
-    with parallel.split_work(3):
-        split = _step(spec, x, y)
+    serial = _run(spec, x, y, None)
+    split = _run(spec, x, y, workers)
     np.testing.assert_array_equal(split[0], serial[0])
-    np.testing.assert_allclose(split[1], serial[1], rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(split[1], serial[1])
     assert sorted(split[2]) == sorted(serial[2])
     for name, grad in serial[2].items():
-        np.testing.assert_allclose(split[2][name], grad, rtol=1e-12, atol=1e-15, err_msg=name)
+        np.testing.assert_array_equal(split[2][name], grad, err_msg=name)
 
 
-def test_run_split_uses_contiguous_slices_in_order(monkeypatch):
+@pytest.mark.parametrize("workers", [None, 1, 2, 3, 8], ids=lambda w: f"split_work({w})" if w else "serial")
+def test_slices_do_not_depend_on_the_thread_count(workers, monkeypatch):
     monkeypatch.setattr(parallel, "MIN_PART", 1)
-    with parallel.split_work(3):
+    if workers is None:
         parts = parallel.run_split(lambda a, b: (a, b), 10, size=100)
-    assert parts == [(0, 3), (3, 6), (6, 10)]
-    assert parallel.run_split(lambda a, b: (a, b), 10, size=100) == [(0, 10)]  # outside: serial
+    else:
+        with parallel.split_work(workers):
+            parts = parallel.run_split(lambda a, b: (a, b), 10, size=100)
+    assert parts == [(0, 2), (2, 5), (5, 7), (7, 10)]  # MAX_WORKERS = 4 contiguous slices, in order
+
+
+def test_small_work_is_one_slice():
+    with parallel.split_work(3):
+        assert parallel.run_split(lambda a, b: (a, b), 10, size=parallel.MIN_PART) == [(0, 10)]
+        assert parallel.run_split(lambda a, b: (a, b), 3, size=10**9) == [(0, 1), (1, 2), (2, 3)]
+
+
+def test_a_failing_slice_raises_after_the_others_finish(monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_PART", 1)
+    done = []
+
+    def work(a: int, b: int) -> int:
+        if a == 2:
+            raise ZeroDivisionError("slice 2")
+        done.append(a)
+        return a
+
+    with parallel.split_work(2), pytest.raises(ZeroDivisionError, match="slice 2"):
+        parallel.run_split(work, 10, size=100)
+    assert sorted(done) == [0, 5, 7]
+
+
+def test_concurrent_callers_share_the_pool_safely(monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_PART", 1)
+    errors: list[BaseException] = []
+    start = threading.Barrier(6)
+
+    def caller(workers: int) -> None:
+        try:
+            start.wait()
+            for _ in range(50):
+                with parallel.split_work(workers):
+                    got = parallel.run_split(lambda a, b: b - a, 40, size=100)
+                assert got == [10, 10, 10, 10]
+        except BaseException as e:  # reported to the main thread below
+            errors.append(e)
+
+    threads = [threading.Thread(target=caller, args=(1 + i % 4,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []

@@ -62,6 +62,25 @@ def test_resume_in_the_middle_of_an_epoch_is_exact(tmp_path, digits):
     assert resumed.history[0].train_accuracy == straight.history[0].train_accuracy
 
 
+def test_resume_on_a_machine_with_other_cores_is_exact(tmp_path, digits, monkeypatch):
+    # Saved where the trainer used 1 thread, resumed where it uses 3: the same bits as 3 throughout.
+    from cnncalc.nn import parallel
+
+    monkeypatch.setattr(parallel, "MIN_PART", 1)  # split even these small batches
+    straight = _trainer(digits)
+    straight.threads = 3
+    straight.run(2)
+    first = _trainer(digits)
+    first.threads = 1
+    first.run(1, max_steps=3)
+    save_checkpoint(tmp_path / "one.npz", first, "digits")
+    resumed, _ = resume_trainer(tmp_path / "one.npz", digits)
+    resumed.threads = 3
+    resumed.run(2)
+    for name, value in _params(straight).items():
+        np.testing.assert_array_equal(resumed.model.named_params()[name], value, err_msg=name)
+
+
 def test_a_different_seed_gives_different_weights(digits):
     a, b = _trainer(digits, seed=1), _trainer(digits, seed=2)
     a.run(1)

@@ -100,6 +100,8 @@ def twin_layer(layer: L.Layer) -> torch.nn.Module:
         return makers[type(layer)](layer)
     if isinstance(layer, L.LeakyReLU):
         return torch.nn.LeakyReLU(layer.slope)
+    if isinstance(layer, L.AdaptiveAvgPool2D):
+        return torch.nn.AdaptiveAvgPool2d(layer.out_hw)
     simple = {
         L.ReLU: torch.nn.ReLU,
         L.Sigmoid: torch.nn.Sigmoid,
