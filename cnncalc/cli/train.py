@@ -229,6 +229,22 @@ def _train(
             raise UsageError(
                 "--resume continues the saved network; do not give a SPEC, --file or --preset with it"
             )
+        changed = [
+            name
+            for name, given, default in (
+                ("--batch-size", batch_size, None),
+                ("--lr", lr, None),
+                ("--optimizer", optimizer, OptimizerName.adam),
+                ("--momentum", momentum, 0.9),
+                ("--seed", seed, 0),
+            )
+            if given != default
+        ]
+        if changed:
+            raise UsageError(
+                f"--resume continues with the saved run's own settings, so that resuming is exact; "
+                f"drop {', '.join(changed)} (or start a new run without --resume)"
+            )
         _, meta, _ = read_checkpoint(resume)
         source = data or meta["data"]
         dataset = load_dataset(source)

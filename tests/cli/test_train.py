@@ -300,3 +300,15 @@ def test_damaged_checkpoint_exits_1_with_a_clear_message(cli, model_file, tmp_pa
         assert _clean_exit(result), (args, repr(result.exception))
         assert f"{bad} is a damaged checkpoint" in result.stderr, result.stderr
         assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "option",
+    [["--lr", "0.1"], ["--optimizer", "sgd"], ["--batch-size", "8"], ["--seed", "3"], ["--momentum", "0.5"]],
+)
+def test_resume_refuses_settings_it_would_ignore(cli, tmp_path, option):
+    ckpt = tmp_path / "run.npz"
+    assert cli("train", "--steps", "2", "--save", str(ckpt), "--json").exit_code == 0
+    result = cli("train", "--resume", str(ckpt), *option, "--steps", "1")
+    assert result.exit_code == 2
+    assert option[0] in result.stderr and "saved run's own settings" in result.stderr
