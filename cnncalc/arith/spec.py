@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from cnncalc.arith.errors import UsageError
 from cnncalc.arith.parsing import fmt_shape, parse_bool, parse_int, parse_padding, parse_sizes
@@ -80,7 +80,6 @@ OPTIONS = {
     "dropout": ("rate",),
 }
 SPATIAL = ("conv", "tconv", "maxpool", "avgpool")
-ACTIVATIONS = ("relu", "leakyrelu", "sigmoid", "tanh", "softmax")
 _POSITIONAL = {"conv": "out channels", "tconv": "out channels", "fc": "out features"}
 
 
@@ -148,7 +147,6 @@ class NetworkSpec:
 
     input_shape: tuple[int, ...] | None
     layers: tuple[LayerSpec, ...]
-    comments: tuple[str, ...] = field(default_factory=tuple)
 
     def to_text(self, sep: str = "\n") -> str:
         lines = [f"input {fmt_shape(self.input_shape).replace('×', 'x')}"] if self.input_shape else []

@@ -245,10 +245,10 @@ def _train(
                 f"--resume continues with the saved run's own settings, so that resuming is exact; "
                 f"drop {', '.join(changed)} (or start a new run without --resume)"
             )
-        _, meta, _ = read_checkpoint(resume)
-        source = data or meta["data"]
+        checkpoint = read_checkpoint(resume)
+        source = data or checkpoint[1]["data"]
         dataset = load_dataset(source)
-        trainer, _ = resume_trainer(resume, dataset)
+        trainer, _ = resume_trainer(resume, dataset, checkpoint)
         save = save or resume
     else:
         source = data or "digits"

@@ -11,7 +11,7 @@ draws it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from math import prod
 
 from cnncalc.arith.errors import UsageError
@@ -74,7 +74,6 @@ class Lesson:
     title: str
     blocks: tuple[Block, ...]
     question: Question
-    sources: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict:
         blocks = []

@@ -212,9 +212,14 @@ def _restore_model(path, arrays: dict[str, np.ndarray], meta: dict) -> Model:
     return model
 
 
-def resume_trainer(path: Path | str, data: Dataset) -> tuple[Trainer, dict]:
-    """A trainer in exactly the state it was saved in, training on `data`."""
-    arrays, meta, rng = read_checkpoint(path)
+def resume_trainer(
+    path: Path | str, data: Dataset, checkpoint: tuple[dict[str, np.ndarray], dict, dict] | None = None
+) -> tuple[Trainer, dict]:
+    """A trainer in exactly the state it was saved in, training on `data`.
+
+    `checkpoint` is `read_checkpoint(path)` when the caller has already read it (to find its data).
+    """
+    arrays, meta, rng = checkpoint or read_checkpoint(path)
     if tuple(meta["input_shape"]) != data.input_shape:
         raise CnnCalcError(
             f"{path} was trained on {'×'.join(map(str, meta['input_shape']))} images but the data has "

@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from cnncalc.arith.sizes import conv_output_size
+
 Pairs = tuple[tuple[int, int], tuple[int, int]]
 
 
@@ -45,13 +47,13 @@ def windows(
 ) -> np.ndarray:
     """A read-only view (N, H_out, W_out, k_h, k_w, C) of the windows of an (already padded) map.
 
-    H_out = ⌊(H − d_h·(k_h − 1) − 1)/s_h⌋ + 1 unless `out` gives it (pooling in ceil mode pads
+    H_out is `conv_output_size` of the padded map unless `out` gives it (pooling in ceil mode pads
     the extra row itself before calling this).
     """
     n, h, w, c = x.shape
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     if out is None:
-        out = ((h - dh * (kh - 1) - 1) // sh + 1, (w - dw * (kw - 1) - 1) // sw + 1)
+        out = (conv_output_size(h, kh, sh, 0, dh), conv_output_size(w, kw, sw, 0, dw))
     bn, bh, bw, bc = x.strides
     return as_strided(
         x,

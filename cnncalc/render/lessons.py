@@ -278,6 +278,20 @@ def conv_summary(trace: ConvTrace, names: Sequence[str] = ()) -> RenderableType:
     return Group(*rows)
 
 
+def _cells(cells, full, in_full, compact) -> list[RenderableType]:
+    """Each cell worked in full when it is in `full`, else on one line; a blank line after each block."""
+    full_ids = {id(c) for c in full}
+    parts: list[RenderableType] = []
+    for cell in cells:
+        if id(cell) in full_ids:
+            parts += [in_full(cell), Text("")]
+        else:
+            parts.append(compact(cell))
+    if cells and id(cells[-1]) not in full_ids:
+        parts.append(Text(""))
+    return parts
+
+
 def conv_view(
     trace: ConvTrace,
     cells: Sequence[ConvCell],
@@ -289,14 +303,7 @@ def conv_view(
 ) -> Group:
     """The header, each cell in `cells` (in full if it is in `full`, else on one line), the summary."""
     parts: list[RenderableType] = [conv_header(trace, title, about, command), Text("")]
-    full_ids = {id(c) for c in full}
-    for cell in cells:
-        if id(cell) in full_ids:
-            parts += [conv_cell_view(trace, cell, names), Text("")]
-        else:
-            parts.append(conv_compact(trace, cell))
-    if cells and id(cells[-1]) not in full_ids:
-        parts.append(Text(""))
+    parts += _cells(cells, full, lambda c: conv_cell_view(trace, c, names), lambda c: conv_compact(trace, c))
     parts.append(conv_summary(trace, names))
     return Group(*parts)
 
@@ -394,14 +401,7 @@ def pool_view(
     command: str = "",
 ) -> Group:
     parts: list[RenderableType] = [pool_header(trace, title, about, command), Text("")]
-    full_ids = {id(c) for c in full}
-    for cell in cells:
-        if id(cell) in full_ids:
-            parts += [pool_cell_view(trace, cell), Text("")]
-        else:
-            parts.append(pool_compact(trace, cell))
-    if cells and id(cells[-1]) not in full_ids:
-        parts.append(Text(""))
+    parts += _cells(cells, full, lambda c: pool_cell_view(trace, c), lambda c: pool_compact(trace, c))
     many = trace.input.shape[0] > 1
     parts.append(
         side_by_side(
