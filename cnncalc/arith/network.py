@@ -173,7 +173,7 @@ def walk(spec: NetworkSpec | str, input_shape: tuple[int, ...] | None = None) ->
             where = f"layer {layer.number} ({layer.describe()})"
             if shape is not None:
                 where += f", input {fmt_shape(shape)}"
-            raise type(e)(f"{where}: {e}") from None
+            raise e.prefixed(where) from None
         if res.rf is not None and any(r.layer.kind == "tconv" for r in (*results, res)):
             res = _rf_by_back_recursion(spec, results, res)
         results.append(res)

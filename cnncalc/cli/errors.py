@@ -25,9 +25,20 @@ def fail(message: str, code: int = 1, hint: str = "") -> typer.Exit:
     return typer.Exit(code=code)
 
 
+def flag_for(field: str, flags: dict[str, str] | None = None) -> str:
+    """The option a field is given with: `flags` names the exceptions, otherwise `--field-name`."""
+    if flags and field in flags:
+        return flags[field]
+    return "--" + field.replace("_", "-")
+
+
 @contextmanager
-def reported(command: str = "") -> Iterator[None]:
-    """Turn core errors into clean exits; anything unexpected still gets a one-line message."""
+def reported(command: str = "", flags: dict[str, str] | None = None) -> Iterator[None]:
+    """Turn core errors into clean exits; anything unexpected still gets a one-line message.
+
+    A core error that names a field (`CnnCalcError(..., field="lr")`) is shown with the command's
+    option for it: `flags` maps field names to options where they differ from `--field-name`.
+    """
     try:
         yield
     except typer.Exit:
@@ -36,7 +47,8 @@ def reported(command: str = "") -> Iterator[None]:
         if SHOW_TRACEBACK["on"]:
             raise
         hint = f"see `cnncalc {command} --help`" if command and e.exit_code == 2 else ""
-        raise fail(str(e), e.exit_code, hint) from None
+        message = e.for_flag(flag_for(e.field, flags)) if e.field else str(e)
+        raise fail(message, e.exit_code, hint) from None
     except KeyboardInterrupt:
         raise fail("interrupted", 130) from None
     except BrokenPipeError:

@@ -23,7 +23,10 @@ class Optimizer:
 
     def __init__(self, params: dict[str, np.ndarray], lr: float) -> None:
         if not lr > 0 or not math.isfinite(lr):
-            raise CnnCalcError(f"learning rate {lr} must be a positive number, e.g. --lr 0.001")
+            raise CnnCalcError(
+                f"{{field}} {lr}: the learning rate must be a positive number, e.g. {{field}} 0.001",
+                field="lr",
+            )
         self.params, self.lr = params, lr
         self.t = 0
 
@@ -53,7 +56,9 @@ class SGD(Optimizer):
     def __init__(self, params: dict[str, np.ndarray], lr: float = 0.01, momentum: float = 0.0) -> None:
         super().__init__(params, lr)
         if not 0 <= momentum < 1:
-            raise CnnCalcError(f"momentum {momentum} must be in [0, 1), e.g. --momentum 0.9")
+            raise CnnCalcError(
+                f"{{field}} {momentum}: momentum must be in [0, 1), e.g. {{field}} 0.9", field="momentum"
+            )
         self.momentum = momentum
         self.buffers: dict[str, np.ndarray] = {}
 

@@ -312,3 +312,9 @@ def test_resume_refuses_settings_it_would_ignore(cli, tmp_path, option):
     result = cli("train", "--resume", str(ckpt), *option, "--steps", "1")
     assert result.exit_code == 2
     assert option[0] in result.stderr and "saved run's own settings" in result.stderr
+
+
+def test_a_core_error_names_the_flag_on_the_command_line(cli):
+    result = cli("train", "--steps", "1", "--lr", "-1")
+    assert result.exit_code in (1, 2), result.output
+    assert "--lr -1.0: the learning rate must be a positive number, e.g. --lr 0.001" in result.stderr

@@ -60,8 +60,8 @@ def test_optimizer_state_round_trips():
 @pytest.mark.parametrize(
     ("name", "lr", "momentum", "message"),
     [
-        ("adam", 0.0, 0.9, "learning rate 0.0"),
-        ("sgd", 0.1, 1.5, "momentum 1.5"),
+        ("adam", 0.0, 0.9, "lr 0.0: the learning rate"),
+        ("sgd", 0.1, 1.5, "momentum 1.5: momentum"),
         ("rmsprop", 0.1, 0.9, "unknown optimizer"),
     ],
     ids=["zero-lr", "momentum-too-big", "unknown"],

@@ -1,0 +1,32 @@
+"""Core errors name fields; the CLI names its flags for them."""
+
+from __future__ import annotations
+
+import pytest
+
+from cnncalc.arith.errors import CnnCalcError, UsageError
+from cnncalc.cli.errors import flag_for
+
+
+def test_a_field_error_reads_with_the_field_name_in_python():
+    e = CnnCalcError("{field} 0 must be at least 1, e.g. {field} 3", field="stride")
+    assert str(e) == "stride 0 must be at least 1, e.g. stride 3"
+    assert e.for_flag("--stride") == "--stride 0 must be at least 1, e.g. --stride 3"
+
+
+def test_an_error_without_a_field_is_its_message_even_with_braces():
+    e = UsageError("a {field} that is not a placeholder")
+    assert str(e) == e.for_flag("--x") == "a {field} that is not a placeholder"
+
+
+@pytest.mark.parametrize("cls", [CnnCalcError, UsageError])
+def test_prefixed_keeps_type_field_and_exit_code(cls):
+    e = cls("{field} -1 must be ≥ 0", field="padding").prefixed("layer 2 (conv 8 k=3)")
+    assert type(e) is cls and e.field == "padding"
+    assert str(e) == "layer 2 (conv 8 k=3): padding -1 must be ≥ 0"
+    assert e.for_flag("-p") == "layer 2 (conv 8 k=3): -p -1 must be ≥ 0"
+
+
+def test_flag_for_defaults_to_the_long_option_and_takes_exceptions():
+    assert flag_for("output_padding") == "--output-padding"
+    assert flag_for("kernel", {"kernel": "--k"}) == "--k"
