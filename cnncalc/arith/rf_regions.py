@@ -9,7 +9,8 @@ of its input map. Applied to the whole set at each step, this gives the units of
 map that the chosen unit depends on; their span is the back-recursion's
 RF_i = (RF_{i+1} − 1)·s_i + d_i·(k_i − 1) + 1, and the last set is the field in input pixels
 (indices below 0 or past the input are padding). The sets can have gaps: a dilated kernel skips
-d − 1 units, a stride longer than the window skips the cells between windows.
+d − 1 units, a stride longer than the window skips the cells between windows, and a padding
+unit (a constant zero) reads nothing below it, so a unit near the border sees fewer pixels.
 
 Each level is placed on the input grid through the forward view of the walk: unit j of a map
 is centred at start + j·jump input pixels, so the levels nest, the outermost being the pixels.
@@ -42,29 +43,26 @@ _WHOLE_MAP = ("flatten", "fc", "gap", "adaptiveavgpool")
 class RFLevel:
     """The units of one map that the chosen unit depends on, through layer `number`'s window.
 
-    `touched[a]` lists the unit indices along axis a (negative or ≥ the map size: padding);
-    unit j of the map is centred at `start + j·jump` input pixels.
+    `first` … `last` is the back-recursion's span (it may reach into padding: indices below 0
+    or past the map); `touched[a]` lists the indices along axis a that are really read. Gaps
+    come from dilation, from a stride longer than the window, and from the border: a padding
+    unit is a zero that reads nothing below it. Unit j of the map is centred at
+    `start + j·jump` input pixels.
     """
 
     number: int
     text: str
     map_shape: tuple[int, ...]
+    first: tuple[int, ...]
+    last: tuple[int, ...]
     touched: tuple[tuple[int, ...], ...]
     jump: tuple[Fraction, ...]
     start: tuple[Fraction, ...]
 
     @property
-    def first(self) -> tuple[int, ...]:
-        return tuple(t[0] for t in self.touched)
-
-    @property
-    def last(self) -> tuple[int, ...]:
-        return tuple(t[-1] for t in self.touched)
-
-    @property
     def span(self) -> tuple[int, ...]:
-        """Units from the first to the last touched one: the back-recursion's RF_i."""
-        return tuple(t[-1] - t[0] + 1 for t in self.touched)
+        """Units from the first to the last: the back-recursion's RF_i."""
+        return tuple(b - a + 1 for a, b in zip(self.first, self.last, strict=True))
 
     def centre(self, unit: tuple[int, ...]) -> tuple[Fraction, ...]:
         return tuple(s + j * u for s, j, u in zip(self.start, self.jump, unit, strict=True))
@@ -170,25 +168,26 @@ def rf_regions(view: NetworkView, unit: tuple[int, ...] | None = None, layer: in
             f"indices run from 0 to {','.join(str(n - 1) for n in out_map)}",
             field="unit",
         )
+    levels: list[RFLevel] = []
+    first = last = unit
     touched: tuple[tuple[int, ...], ...] = tuple((u,) for u in unit)
-    levels = []
     for node in reversed(chain):
         w = node.window
+        k, s, d = w.kernel, w.stride, w.dilation
+        pb = tuple(p[0] for p in w.padding)
+        size = node.output_shape[1:]
+        # only real units read anything: a padding unit is a constant zero
         touched = tuple(
-            tuple(
-                sorted(
-                    {
-                        i * w.stride[a] - w.padding[a][0] + t * w.dilation[a]
-                        for i in idx
-                        for t in range(w.kernel[a])
-                    }
-                )
-            )
+            tuple(sorted({i * s[a] - pb[a] + t * d[a] for i in idx if 0 <= i < size[a] for t in range(k[a])}))
             for a, idx in enumerate(touched)
         )
+        first = tuple(f * s[a] - pb[a] for a, f in enumerate(first))
+        last = tuple(v * s[a] - pb[a] + d[a] * (k[a] - 1) for a, v in enumerate(last))
         below = view.nodes[node.index - 1]
         levels.append(
-            RFLevel(node.number, node.text, below.output_shape[1:], touched, below.jump, below.start)
+            RFLevel(
+                node.number, node.text, below.output_shape[1:], first, last, touched, below.jump, below.start
+            )
         )
     centre = tuple(s + j * u for s, j, u in zip(top.start, top.jump, unit, strict=True))
     return RFPicture(spatial, top.number, top.text, out_map, unit, centre, tuple(levels), tuple(notes))

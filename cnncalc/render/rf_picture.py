@@ -54,7 +54,7 @@ def _notes(pic: RFPicture) -> list[str]:
             notes.append(
                 f"Through layer {level.number} ({level.text}) the unit reads only "
                 f"{fmt_shape(tuple(len(t) for t in level.touched))} of the {fmt_shape(level.span)} units its box spans: "
-                "a dilation, or a stride longer than the window, leaves gaps."
+                "a dilation, a stride longer than the window, or padding (a zero reads nothing) leaves gaps."
             )
     return notes
 
