@@ -27,8 +27,12 @@ FORMATS = {".svg": "svg", ".html": "html", ".htm": "html", ".gif": "gif"}
 
 TOUR = [
     (
-        "conv_arithmetic's 'padding, strides' picture, for any numbers (frame 4 as text)",
+        "conv_arithmetic's 'padding, strides' picture for any numbers (frame 4 as text; --out FILE.svg animates it)",
         ["draw", "conv", "--input", "5", "--kernel", "3", "--stride", "2", "--padding", "1", "--frame", "4"],
+    ),
+    (
+        "The input pixels one unit of three stacked 3×3 convolutions sees",
+        ["draw", "rf", "conv 1 k=3 | conv 1 k=3 | conv 1 k=3", "--input", "9"],
     ),
 ]
 

@@ -158,7 +158,8 @@ def net_svg(diagram: Diagram) -> str:
     width = x - _COLUMN_GAP + _MARGIN
     height = _MARGIN + 40 + row_height * max(len(v) for v in columns.values()) + 10
 
-    title = f"{len(diagram.boxes) - 1} boxes, {diagram.total_params:,} parameters"
+    first = diagram.boxes[0]
+    title = f"input {fmt_shape(first.shape) if first.shape else '?'}, {diagram.total_params:,} parameters"
     children: list[Element] = [
         el(
             "defs",

@@ -8,6 +8,7 @@ dashed around the input.
 
 from __future__ import annotations
 
+import textwrap
 from fractions import Fraction
 
 from cnncalc.arith.parsing import fmt_shape
@@ -196,7 +197,7 @@ def rf_svg(pic: RFPicture) -> str:
             12.5,
         )
     )
-    notes = _notes(pic)
+    notes = [line for note in _notes(pic) for line in textwrap.wrap(note, 96)]
     for j, note in enumerate(notes):
         legend.add(text(legend_x, y + 30 + 18 * j, note, 11.5, fill=COLOURS.muted))
     children.append(legend)

@@ -59,6 +59,8 @@ def caption(pic: WindowFrames) -> str:
     if pads != {0} or s.padding_mode:
         if all(a == b for a, b in s.padding):
             padding = f"padding {_axes(tuple(a for a, _ in s.padding))}"
+        elif len(set(s.padding)) == 1:
+            padding = f"padding {s.padding[0][0]} before, {s.padding[0][1]} after"
         else:
             padding = "padding " + ", ".join(f"{a}+{b}" for a, b in s.padding)
         parts.append(padding + (f" ({s.padding_mode})" if s.padding_mode else ""))

@@ -254,3 +254,9 @@ def test_a_link_to_standard_output_is_written_through(tmp_path):
     svg = result.stdout[: result.stdout.index("</svg>") + 7]
     assert parse_svg(svg).get("data-frames") == "4"
     assert result.stdout[len(svg) :].startswith(f"wrote {link}: 4 frame(s)")
+
+
+def test_tour_part_runs(cli):
+    result = cli("tour", "--only", "draw")
+    assert result.exit_code == 0, result.output
+    assert "$ cnncalc draw conv" in result.stdout and "sees 7×7 input pixels" in result.stdout
