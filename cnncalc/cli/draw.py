@@ -60,7 +60,8 @@ FrameOpt = Annotated[
     typer.Option("--frame", help="Only frame N (0 = the first output position): a still picture."),
 ]
 DimsOpt = Annotated[
-    int | None, typer.Option("--dims", help="Spatial axes for a single-number --input: 1 or 2.")
+    int | None,
+    typer.Option("--dims", help="Spatial axes for a single-number --input: 1, 2 or 3 (3-D: --json only)."),
 ]
 
 FLAGS = {"frame": "--frame", "input": "--input", "unit": "--unit", "layer": "--layer"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import textwrap
 from fractions import Fraction
 
+from cnncalc.arith.errors import CnnCalcError
 from cnncalc.arith.parsing import fmt_shape
 from cnncalc.arith.rf_regions import RFLevel, RFPicture
 from cnncalc.render.page import html_page
@@ -68,8 +69,16 @@ def _colour(i: int, count: int) -> str:
     return COLOURS.window if i == count - 1 else _LEVEL_COLOURS[i % len(_LEVEL_COLOURS)]
 
 
+def check_drawable(pic: RFPicture) -> None:
+    if len(pic.input) > 2:
+        raise CnnCalcError(
+            f"a field on a {len(pic.input)}-D input cannot be drawn on a page; --json lists its levels"
+        )
+
+
 def rf_svg(pic: RFPicture) -> str:
-    """The picture as one self-contained SVG."""
+    """The picture as one self-contained SVG (1-D or 2-D inputs)."""
+    check_drawable(pic)
     (mt, mb), (ml, mr) = pic.margin if len(pic.margin) == 2 else ((0, 0), pic.margin[0])
     rows, cols = pic.input if len(pic.input) == 2 else (1, pic.input[0])
     total_r, total_c = rows + mt + mb, cols + ml + mr
@@ -271,6 +280,8 @@ def rf_text(pic: RFPicture, max_width: int = 100) -> str:
     lines = [rf_caption(pic), "", *("  " + line for line in level_lines(pic))]
     first, last = pic.pixels_first, pic.pixels_last
     lines.append(f"  field: pixels {', '.join(map(str, first))} … {', '.join(map(str, last))}")
+    if len(pic.input) > 2:
+        return "\n".join([*lines, "", *_notes(pic), "--json lists every level of a 3-D field."])
     (mt, mb), (ml, mr) = pic.margin if len(pic.margin) == 2 else ((0, 0), pic.margin[0])
     rows, cols = pic.input if len(pic.input) == 2 else (1, pic.input[0])
     if (cols + ml + mr) * 2 <= max_width and rows + mt + mb <= 40:
