@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "cnncalc.cli.lessons",
     "cnncalc.cli.tour",
     "cnncalc.cli.train",
+    "cnncalc.cli.draw",
 )
 
 WELCOME = """\
