@@ -32,7 +32,8 @@ from math import prod
 from pathlib import Path
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
-from cnncalc.arith.parsing import fmt_shape
+from cnncalc.arith.parsing import fmt_axes, fmt_shape
+from cnncalc.arith.sizes import ceil_div
 from cnncalc.arith.spec import LayerSpec, NetworkSpec, parse_layer
 
 # -- results --------------------------------------------------------------------------------------
@@ -224,11 +225,9 @@ def _src(node: ast.AST, source: str) -> str:
     return text if len(text) <= 70 else text[:67] + "..."
 
 
-def _sz(v: object) -> str:
-    """(3, 3) → '3', (3, 5) → '3x5', 2 → '2'."""
-    if isinstance(v, tuple | list):
-        return str(v[0]) if len(set(v)) == 1 else "x".join(str(x) for x in v)
-    return str(v)
+def _spec_size(v: object) -> str:
+    """A constructor's size argument in the spec language: (3, 3) → '3', (3, 5) → '3x5', 2 → '2'."""
+    return fmt_axes(v if isinstance(v, tuple | list) else (v,), "x")
 
 
 class _Reader:
@@ -825,14 +824,14 @@ class _TorchReader(_Reader):
             parts = [
                 kind,
                 str(a["out_channels"]),
-                f"k={_sz(a['kernel_size'])}",
-                f"s={_sz(a.get('stride', 1))}",
-                f"p={_sz(a.get('padding', 0))}",
-                f"d={_sz(a.get('dilation', 1))}",
+                f"k={_spec_size(a['kernel_size'])}",
+                f"s={_spec_size(a.get('stride', 1))}",
+                f"p={_spec_size(a.get('padding', 0))}",
+                f"d={_spec_size(a.get('dilation', 1))}",
                 f"g={a.get('groups', 1)}",
             ]
             if kind == "tconv":
-                parts.append(f"op={_sz(a.get('output_padding', 0))}")
+                parts.append(f"op={_spec_size(a.get('output_padding', 0))}")
             if a.get("bias", True) is False:
                 parts.append("bias=false")
             return [_Layer(" ".join(parts), line, ("in_channels", a["in_channels"], text))]
@@ -841,9 +840,9 @@ class _TorchReader(_Reader):
             kind = "maxpool" if name.startswith("Max") else "avgpool"
             k = a["kernel_size"]
             s = a.get("stride") if a.get("stride") is not None else k
-            parts = [kind, f"k={_sz(k)}", f"s={_sz(s)}", f"p={_sz(a.get('padding', 0))}"]
+            parts = [kind, f"k={_spec_size(k)}", f"s={_spec_size(s)}", f"p={_spec_size(a.get('padding', 0))}"]
             if kind == "maxpool" and a.get("dilation", 1) != 1:
-                parts.append(f"d={_sz(a['dilation'])}")
+                parts.append(f"d={_spec_size(a['dilation'])}")
             if a.get("ceil_mode"):
                 parts.append("ceil=true")
             return [_Layer(" ".join(parts), line)]
@@ -853,7 +852,7 @@ class _TorchReader(_Reader):
             sizes = size if isinstance(size, tuple) else (size,)
             if any(v is None for v in sizes):
                 raise self.fail(call, f"{text}: an output size of None keeps that input size; give numbers")
-            return [_Layer("gap" if set(sizes) == {1} else f"adaptiveavgpool {_sz(size)}", line)]
+            return [_Layer("gap" if set(sizes) == {1} else f"adaptiveavgpool {_spec_size(size)}", line)]
         if name.startswith("BatchNorm"):
             need("num_features")
             if a.get("affine", True) is False:
@@ -1064,7 +1063,7 @@ class _KerasReader(_Reader):
             self.input_shape = tuple(shape)
             if len(value) > 1 and not channels_first:
                 self.notes.append(
-                    f"line {call.lineno}: Keras {key}={_sz(value).replace('x', ', ').join('()')} is "
+                    f"line {call.lineno}: Keras {key}=({fmt_shape(value, ', ')}) is "
                     f"channels-last (H, W, C); as C×H×W that is {fmt_shape(shape)}"
                 )
 
@@ -1087,9 +1086,9 @@ class _KerasReader(_Reader):
             parts = [
                 kind,
                 str(a["filters"]),
-                f"k={_sz(a['kernel_size'])}",
-                f"s={_sz(strides)}",
-                f"d={_sz(a.get('dilation_rate', 1))}",
+                f"k={_spec_size(a['kernel_size'])}",
+                f"s={_spec_size(strides)}",
+                f"d={_spec_size(a.get('dilation_rate', 1))}",
                 f"g={a.get('groups', 1)}",
             ]
             if kind == "tconv":
@@ -1103,7 +1102,7 @@ class _KerasReader(_Reader):
             kind = "maxpool" if name.startswith("Max") else "avgpool"
             k = a.get("pool_size", 2)
             s = a.get("strides") if a.get("strides") is not None else k
-            out.append(_Layer(f"{kind} k={_sz(k)} s={_sz(s)} p={padding}", line))
+            out.append(_Layer(f"{kind} k={_spec_size(k)} s={_spec_size(s)} p={padding}", line))
         elif name.startswith(("GlobalAveragePooling", "GlobalAvgPool")):
             out.append(_Layer("gap", line))
             if not a.get("keepdims", False):
@@ -1163,5 +1162,5 @@ class _KerasReader(_Reader):
             raise self.fail(
                 call, f"{_src(call, self.source)}: kernel smaller than the stride is not supported"
             )
-        p = -(-extra // 2)
+        p = ceil_div(extra, 2)
         return [f"p={p}", f"op={2 * p - extra}"]

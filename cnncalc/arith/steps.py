@@ -1,4 +1,5 @@
-"""`Step`: one line of worked arithmetic, the unit every explanation is built from."""
+"""`Step`: one line of worked arithmetic, the unit every explanation is built from; `AxisNote`: a
+teaching note about one spatial axis."""
 
 from __future__ import annotations
 
@@ -32,6 +33,29 @@ class Step:
         d["notes"] = list(self.notes)
         d["text"] = self.line()
         return d
+
+
+@dataclass(frozen=True)
+class AxisNote:
+    """A note about one spatial axis, which reads `H: …` wherever notes are shown as text.
+
+    The axis is a field, so a renderer that works several alike axes at once can say
+    `H and W: …` from `note.text` instead of editing the sentence.
+
+    >>> note = AxisNote("H", "the floor keeps 4")
+    >>> str(note), note.labelled("H and W")
+    ('H: the floor keeps 4', 'H and W: the floor keeps 4')
+    """
+
+    axis: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.labelled(self.axis)
+
+    def labelled(self, axes: str) -> str:
+        """The note said of `axes` (e.g. 'H and W' when every axis has the same numbers)."""
+        return f"{axes}: {self.text}"
 
 
 def fmt_value(v: int | float | str) -> str:

@@ -304,7 +304,8 @@ def rf(
       cnncalc rf --file mynet.txt
     """
     with reported("rf"):
-        from cnncalc.arith.network import back_recursion, walk
+        from cnncalc.arith.network import walk
+        from cnncalc.arith.receptive_field import back_recursion
         from cnncalc.arith.spec import parse_input_shape, parse_spec
 
         text = read_spec(spec, file)

@@ -222,11 +222,7 @@ def check(
 
             claims = [
                 {
-                    "number": lr.layer.number,
-                    "spec": lr.layer.describe(),
-                    "claimed": list(lr.layer.claim),
-                    "actual": list(lr.output_shape) if lr.output_shape else None,
-                    "holds": lr.claim_holds,
+                    **lr.claim_dict(),
                     "explanation": explain_claim(result, lr) if lr.claim_holds is False else [],
                 }
                 for lr in result.layers

@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass
 
 from cnncalc.arith.errors import UsageError
-from cnncalc.arith.network import back_recursion, walk
+from cnncalc.arith.network import walk
 from cnncalc.arith.params import conv_params, fc_params
+from cnncalc.arith.receptive_field import back_recursion
 from cnncalc.arith.sizes import layer_output
 from cnncalc.arith.steps import Step
 
@@ -96,7 +97,7 @@ def shape_problem(rng: random.Random) -> Problem:
         "What is the output height?",
         res.output[0],
         res.axes[0].steps,
-        res.axes[0].notes,
+        tuple(map(str, res.axes[0].notes)),
         ("shape", "--input", str(n), "--kernel", str(k), "--stride", str(s), "--padding", str(p)),
     )
 
@@ -176,7 +177,7 @@ def pool_problem(rng: random.Random) -> Problem:
         f"A {k}×{k} max pool with {stride}{mode} takes a {n}×{n} map. What is the output height?",
         res.output[0],
         res.axes[0].steps,
-        res.notes + res.axes[0].notes,
+        res.notes + tuple(map(str, res.axes[0].notes)),
         tuple(argv),
     )
 

@@ -8,15 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from cnncalc.arith.parsing import fmt_shape
+from cnncalc.arith.parsing import fmt_axes, fmt_shape
 from cnncalc.arith.steps import Step, group_digits
 from cnncalc.render.text import PLAIN, Styler, box_table, join_blocks, render_notes, render_step
 
 if TYPE_CHECKING:  # the network walk is only needed by `rf`; keep `shape` start-up lean
-    from fractions import Fraction
-
-    from cnncalc.arith.network import NetworkResult, RFRow
+    from cnncalc.arith.network import NetworkResult
     from cnncalc.arith.params import ParamCount
+    from cnncalc.arith.receptive_field import RFRow
     from cnncalc.arith.sizes import ShapeResult
 
 OP_NAMES = {
@@ -60,15 +59,14 @@ def render_shape(
     mode = f" (padding '{res.padding_mode}')" if res.padding_mode else ""
     ceil = " (ceil mode)" if res.ceil else ""
     table = box_table(headers, rows, style=style)
-    axes, axis_notes = res.axes, [n for a in res.axes for n in a.notes]
-    alike = dims > 1 and len({(a.n, a.k, a.s, a.d, a.pad) for a in res.axes}) == 1
-    if alike:
+    axes, axis_notes = res.axes, [str(n) for a in res.axes for n in a.notes]
+    if res.alike:
         # every axis has the same numbers: work one and say it holds for all
         names = " and ".join(a.axis for a in res.axes)
         axes = res.axes[:1]
-        axis_notes = [n.replace(f"{axes[0].axis}: ", f"{names}: ", 1) for n in axes[0].notes]
+        axis_notes = [n.labelled(names) for n in axes[0].notes]
     working = "\n".join(render_step(s, style, width) for a in axes for s in a.steps)
-    if alike:
+    if res.alike:
         working += (
             f"\n  ({', '.join(a.axis + '_out' for a in res.axes[1:])} alike: the same numbers on every axis)"
         )
@@ -106,32 +104,16 @@ def render_params(
     )
 
 
-def _axes(values: Sequence[int | Fraction] | None) -> str:
-    if values is None:
-        return "?"
-    texts = [_frac(v) for v in values]
-    return texts[0] if len(set(texts)) == 1 else "×".join(texts)
-
-
-def _frac(v: int | Fraction) -> str:
-    if isinstance(v, int) or v.denominator == 1:
-        return str(int(v))
-    return f"{float(v):g}"
-
-
 def render_rf(
     rf: tuple[int, ...], rows: Sequence[RFRow], net: NetworkResult, style: Styler = PLAIN, width: int = 100
 ) -> str:
     """Back-recursion from the last layer to the first, then the forward view (RF, jump, start)."""
-    title = f"Receptive field: {style(_axes(rf), 'bold', 'green')}"
+    title = f"Receptive field: {style(fmt_axes(rf), 'bold', 'green')}"
     if len(set(rf)) == 1 and len(rf) > 1:
         title += f" ({'×'.join(str(v) for v in rf)} input pixels)"
     back = box_table(
         ["#", "layer", "k", "s", "d", "RF_{i+1}", "RF_i"],
-        [
-            [r.number, r.text, _axes(r.k), _axes(r.s), _axes(r.d), _axes(r.rf_out), _axes(r.rf_in)]
-            for r in rows
-        ],
+        [[r.number, r.text, *(fmt_axes(v) for v in (r.k, r.s, r.d, r.rf_out, r.rf_in))] for r in rows],
         title="Back-recursion, last layer first: RF_i = (RF_{i+1} − 1)·s_i + d_i·(k_i − 1) + 1",
         style=style,
     )
@@ -148,7 +130,7 @@ def render_rf(
         [
             [lr.layer.number, lr.layer.describe()]
             + ([fmt_shape(lr.output_shape) if lr.output_shape else ""] if shapes else [])
-            + [_axes(lr.rf), _axes(lr.jump), _axes(lr.start)]
+            + [fmt_axes(v) if v else "?" for v in (lr.rf, lr.jump, lr.start)]
             for lr in net.layers
         ],
         title="Forward view: jump = distance between neighbouring units, start = centre of the first unit",

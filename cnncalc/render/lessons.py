@@ -20,6 +20,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from cnncalc.arith.parsing import fmt_axes
 from cnncalc.arith.steps import Step, fmt_value
 from cnncalc.lessons.matrix import fmt_number
 from cnncalc.lessons.step import ConvCell, ConvTrace, PoolCell, PoolTrace, join_sum, term
@@ -111,11 +112,6 @@ def steps_view(steps: Sequence[Step], notes: Sequence[str] = ()) -> Group:
     for n in notes:
         parts.append(Text(f"• {n}", style="dim"))
     return Group(*parts)
-
-
-def fmt_axes(values: Sequence[int]) -> str:
-    """(2, 2) → '2', (2, 1) → '2×1'."""
-    return str(values[0]) if len(set(values)) == 1 else "×".join(map(str, values))
 
 
 def fmt_padding(pairs: Sequence[tuple[int, int]]) -> str:

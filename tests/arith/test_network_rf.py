@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnncalc.arith.errors import CnnCalcError
-from cnncalc.arith.network import back_recursion, walk
+from cnncalc.arith.network import walk
+from cnncalc.arith.receptive_field import back_recursion
 
 NOTES_NET = "input 2x96x96 | conv 8 k=5 | maxpool k=4 | conv 24 k=6 | maxpool k=4 | fc 100"
 

@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from cnncalc.arith.errors import CnnCalcError  # noqa: E402
-from cnncalc.arith.network import back_recursion, walk  # noqa: E402
+from cnncalc.arith.network import walk  # noqa: E402
 from cnncalc.arith.params import bn_params, conv_params, fc_params  # noqa: E402
+from cnncalc.arith.receptive_field import back_recursion  # noqa: E402
 from cnncalc.arith.sizes import layer_output  # noqa: E402
 from tests.oracle.generate_fixtures import (  # noqa: E402
     TORCH_ERRORS,

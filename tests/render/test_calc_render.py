@@ -68,3 +68,10 @@ def test_styler_adds_ansi_only_when_enabled():
 def test_render_step_aligns_continuation_lines_under_the_label():
     lines = render_step(Step("RF", "(RF′ − 1)·s + k", "(3 − 1)·1 + 3", 5), indent="").splitlines()
     assert lines == ["RF = (RF′ − 1)·s + k", "   = (3 − 1)·1 + 3", "   = 5"]
+
+
+def test_alike_axes_share_their_notes():
+    # 10 × 10, k3 s2: (10 − 3)/2 + 1 = 4.5 on both axes, said once for H and W
+    text = render_shape(layer_output("conv", (10, 10), 3, 2), width=200)
+    assert "H and W: (10 + 2·0 − 3)/2 + 1 = 4.5 is not a whole number" in text
+    assert "\n  • W:" not in text and "\n  • H:" not in text
