@@ -195,8 +195,8 @@ def walk(spec: NetworkSpec | str, input_shape: Shape | None = None) -> NetworkRe
             if shape is not None:
                 where += f", input {fmt_shape(shape)}"
             raise e.prefixed(where) from None
-        if res.rf is not None and any(r.layer.kind == "tconv" for r in (*results, res)):
-            res = _rf_by_back_recursion(spec, results, res)
+        if res.rf is not None and (why := _forward_view_inexact((*results, res))):
+            res = _rf_by_back_recursion(spec, results, res, why)
         results.append(res)
         shape, view = res.output_shape, res.rf_view
     notes: tuple[str, ...] = ()
@@ -345,7 +345,8 @@ def _adaptive_pool(layer: LayerSpec, shape: Shape | None, view: ReceptiveField |
     """PyTorch's AdaptiveAvgPool: output cell i averages rows ⌊i·n/o⌋ … ⌈(i+1)·n/o⌉ − 1.
 
     When o divides n this is exactly avgpool k = s = n/o; otherwise the windows differ in size by
-    one, and the receptive field uses the largest window and the mean step n/o.
+    one: the forward view takes the largest window and the mean step n/o (jump and start), and the
+    walk bounds the fields of later layers by the back-recursion.
     """
     if shape is None:
         return LayerResult(
@@ -354,11 +355,12 @@ def _adaptive_pool(layer: LayerSpec, shape: Shape | None, view: ReceptiveField |
     c, *sp = shape
     out = broadcast(layer.output_size, len(sp), "output size")
     steps = [_adaptive_step(name, n, o) for name, n, o in zip(AXIS_NAMES[len(sp)], sp, out, strict=True)]
-    notes = ()
+    notes: tuple[str, ...] = ()
     if any(n % o for n, o in zip(sp, out, strict=True)):
         notes = (
             "adaptive pooling with an output size that does not divide the input uses windows of unequal size; "
-            "the receptive field shown uses the largest window",
+            "the receptive field shown is an upper bound (the largest window, then the largest step between "
+            "windows)",
         )
     kernels = tuple(adaptive_largest_window(n, o) for n, o in zip(sp, out, strict=True))
     strides = tuple(Fraction(n, o) for n, o in zip(sp, out, strict=True))
@@ -450,10 +452,31 @@ _HANDLERS: dict[str, Handler] = {
 }
 
 
-def _rf_by_back_recursion(spec: NetworkSpec, before: list[LayerResult], res: LayerResult) -> LayerResult:
-    """After a transposed convolution the forward recurrence is not exact: which inputs feed a
-    run of outputs depends on how the windows line up. Back-recursion over the layers so far gives
-    the largest field any unit has (an upper bound, never below what torch measures)."""
+def _forward_view_inexact(layers: Sequence[LayerResult]) -> str:
+    """Why the forward recurrence cannot be trusted after these layers ('' when it can).
+
+    It assumes every unit of a layer sees as much as any other, one jump apart. A transposed conv
+    breaks that (which inputs feed a run of outputs depends on how the windows line up), and so
+    does an adaptive pool with windows of unequal size and unequal steps between them.
+    """
+    if any(r.layer.kind == "tconv" for r in layers):
+        return "after a transposed convolution the field depends on how windows line up; this is the largest"
+    if any(_uneven_adaptive(r) for r in layers):
+        return "after unequal adaptive-pool windows the field depends on where a unit sits; this bounds it"
+    return ""
+
+
+def _uneven_adaptive(res: LayerResult) -> bool:
+    if not res.layer.adaptive or res.input_shape is None or res.output_shape is None:
+        return False
+    return any(n % o for n, o in zip(res.input_shape[1:], res.output_shape[1:], strict=True))
+
+
+def _rf_by_back_recursion(
+    spec: NetworkSpec, before: list[LayerResult], res: LayerResult, why: str
+) -> LayerResult:
+    """Where the forward recurrence is not exact (`_forward_view_inexact`), back-recursion over the
+    layers so far bounds the largest field any unit has: never below the truth."""
     prefix = NetworkResult(spec, None, (*before, res))
     try:
         size, _ = back_recursion(prefix)
@@ -464,7 +487,7 @@ def _rf_by_back_recursion(spec: NetworkSpec, before: list[LayerResult], res: Lay
         "back-recursion over layers 1…" + str(res.layer.number),
         "",
         size[0] if len(set(size)) == 1 else "×".join(map(str, size)),
-        why="after a transposed convolution the field depends on how windows line up; this is the largest",
+        why=why,
     )
     steps = tuple(st for st in res.steps if not st.label.startswith("RF_")) + (step,)
     return replace(res, rf_view=replace(res.rf_view, size=size), steps=steps)

@@ -119,12 +119,25 @@ def chains_with_adaptive_pools(draw) -> tuple[int, list[Layer]]:
 
 @given(chains_with_adaptive_pools())
 @settings(max_examples=300, deadline=None)
-def test_back_recursion_bounds_the_exact_field_through_adaptive_pools(chain) -> None:
+def test_both_views_bound_the_exact_field_through_adaptive_pools(chain) -> None:
     n, layers = chain
     exact = exact_field(n, layers)
     if exact is None:
         return
-    assert back_recursion(walk(spec_of(n, layers)))[0][0] >= exact
+    net = walk(spec_of(n, layers))
+    assert back_recursion(net)[0][0] >= exact
+    assert net.receptive_field[0] >= exact
+
+
+def test_after_unequal_windows_the_walk_uses_the_back_recursion() -> None:
+    # 6 → conv k3 s2 → 2 units → adaptive 4: windows 0, 0, 1, 1 (steps 0 and 1) → avgpool k2 p1:
+    # a unit over windows 1 and 2 sees both conv units, pixels 0–4; the mean jump 2·2/4 = 1
+    # alone would say 3 + (2 − 1)·1 = 4
+    layers: list[Layer] = [("conv", 3, 2, 0), ("adaptive", 4), ("avgpool", 2, 1, 1)]
+    assert exact_field(6, layers) == 5
+    last = walk(spec_of(6, layers)).layers[-1]
+    assert last.rf == (5,)
+    assert last.steps[-1].label == "RF" and "unequal adaptive-pool windows" in last.steps[-1].why
 
 
 @given(n=st.integers(1, 60), o=st.integers(1, 20))
