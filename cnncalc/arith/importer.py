@@ -86,7 +86,8 @@ class ImportResult:
                 raise CnnCalcError(
                     f"{self.path}, line {e.line}: {e.call} expects {e.what}={e.value}, but for input "
                     f"{fmt_shape(net.input_shape)} the layer before gives {given}; "
-                    "PyTorch would stop here with a size mismatch. Check --input or this layer's arguments"
+                    "PyTorch would stop here with a size mismatch. Check {field} or this layer's arguments",
+                    field="input",
                 )
 
     def to_dict(self) -> dict:
@@ -106,9 +107,9 @@ def import_file(path: str | Path) -> ImportResult:
     try:
         source = p.read_text(encoding="utf-8")
     except OSError as e:
-        raise UsageError(f"--from {p}: cannot read it ({e.strerror or e})") from None
+        raise UsageError(f"{{field}} {p}: cannot read it ({e.strerror or e})", field="path") from None
     except UnicodeDecodeError:
-        raise UsageError(f"--from {p}: not a UTF-8 text file") from None
+        raise UsageError(f"{{field}} {p}: not a UTF-8 text file", field="path") from None
     return import_source(source, str(p))
 
 
@@ -501,7 +502,7 @@ class _TorchReader(_Reader):
             name, layers = self._module_sequential()
         spec, expects = self.spec(layers)
         if self.input_shape is None:
-            self.notes.append("PyTorch code does not fix the input size: give it with --input CxHxW.")
+            self.notes.append("PyTorch code does not fix the input size: it has to be given (CxHxW).")
         return ImportResult(spec, self.framework, name, self.path, tuple(self.notes), expects)
 
     @staticmethod
@@ -560,7 +561,7 @@ class _TorchReader(_Reader):
                     self.input_shape = tuple(int(g) for g in m.groups() if g is not None)
                     self.notes.append(
                         f"input {fmt_shape(self.input_shape)} from the comment on line {tok.start[0]} "
-                        f"({tok.string.strip()!r}); override with --input"
+                        f"({tok.string.strip()!r}); an input shape given explicitly replaces it"
                     )
                     return
 
@@ -1021,7 +1022,7 @@ class _KerasReader(_Reader):
         spec, expects = self.spec(layers)
         if self.input_shape is None:
             self.notes.append(
-                "no input_shape= or keras.Input(shape=...) found: give the input with --input CxHxW."
+                "no input_shape= or keras.Input(shape=...) found: the input shape has to be given (CxHxW)."
             )
         return ImportResult(spec, self.framework, label, self.path, tuple(self.notes), expects)
 
@@ -1051,7 +1052,7 @@ class _KerasReader(_Reader):
             value = value[1:]
         if not isinstance(value, tuple) or not value or any(not isinstance(v, int) for v in value):
             self.notes.append(
-                f"line {call.lineno}: input shape {value} has unknown sizes; give --input CxHxW"
+                f"line {call.lineno}: input shape {value} has unknown sizes; it has to be given (CxHxW)"
             )
             return
         channels_first = any(

@@ -194,7 +194,8 @@ def walk(spec: NetworkSpec | str, input_shape: Shape | None = None) -> NetworkRe
             where = f"layer {layer.number} ({layer.describe()})"
             if shape is not None:
                 where += f", input {fmt_shape(shape)}"
-            raise e.prefixed(where) from None
+            # the layer's values came from its spec line, not from a command's options
+            raise e.prefixed(where, keep_field=False) from None
         if res.rf is not None and (why := _forward_view_inexact((*results, res))):
             res = _rf_by_back_recursion(spec, results, res, why)
         results.append(res)

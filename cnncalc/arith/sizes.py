@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
-from cnncalc.arith.parsing import PADDING_MODES, broadcast, fmt_shape
+from cnncalc.arith.parsing import PADDING_MODES, broadcast, fmt_axes, fmt_shape
 from cnncalc.arith.steps import AxisNote, Step
 
 OPS = ("conv", "maxpool", "avgpool", "tconv")
@@ -242,14 +242,20 @@ def _check_geometry(
     for name, values in (("kernel", k), ("stride", s), ("dilation", d)):
         for v in values:
             if v < 1:
-                fix = {"dilation": "dilation 1 means no gaps; use d ≥ 1"}.get(name, f"use {name} ≥ 1")
-                raise CnnCalcError(f"{name} {v} is not allowed: {fix}")
+                fix = "1 means no gaps; use {field} ≥ 1" if name == "dilation" else "use {field} ≥ 1"
+                raise CnnCalcError(f"{{field}} {v} is not allowed: {fix}", field=name)
     if any(v < 0 for v in op_pad):
-        raise CnnCalcError(f"output_padding {fmt_shape(op_pad)} must not be negative")
+        raise CnnCalcError(f"{{field}} {fmt_shape(op_pad)} must not be negative", field="output_padding")
     if op != "tconv" and any(op_pad):
-        raise UsageError("output_padding only applies to a transposed convolution (--op tconv)")
+        raise UsageError(
+            f"{{field}} only applies to a transposed convolution (tconv), not to {op}", field="output_padding"
+        )
     if op == "avgpool" and any(v != 1 for v in d):
-        raise UsageError("average pooling has no dilation (PyTorch's AvgPool has none); drop --dilation")
+        raise UsageError(
+            f"{{field}} {fmt_axes(d)} is not possible for average pooling (PyTorch's AvgPool has no "
+            "dilation); drop {field}",
+            field="dilation",
+        )
 
 
 def _axis_size(
@@ -377,7 +383,7 @@ def _pool_notes(
     with_ceil = _pool_count(num, s, n, pb, True)[0]
     if with_ceil != out:
         text = (
-            f"with ceil mode (--ceil, ceil_mode=True) the output would be {with_ceil}, "
+            f"with ceil mode (PyTorch's ceil_mode=True) the output would be {with_ceil}, "
             f"a last window over the remaining {num % s} {_ROWS[axis]}(s)."
         )
         notes.append(AxisNote(axis, text))

@@ -137,7 +137,7 @@ def net(
       cnncalc net --from model.py --input 1x28x28
       cnncalc net --list-presets
     """
-    with reported("net"):
+    with reported("net", flags={"path": "--from"}):
         from cnncalc.arith.network import walk
 
         if list_presets:

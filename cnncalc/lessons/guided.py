@@ -502,5 +502,5 @@ LESSONS: dict[str, tuple[str, Callable[[], Lesson]]] = {
 def build_lesson(name: str) -> Lesson:
     key = name.strip().lower()
     if key not in LESSONS:
-        raise UsageError(f"lesson {name!r} is not one of {', '.join(LESSONS)}; see `cnncalc lesson --list`")
+        raise UsageError(f"lesson {name!r} is not one of {', '.join(LESSONS)}")
     return LESSONS[key][1]()

@@ -180,7 +180,7 @@ def step_conv(
     if x.ndim != 3:
         raise UsageError(f"the input must be C×H×W, got {x.ndim} axes")
     if not kernels:
-        raise UsageError("give at least one --kernel")
+        raise UsageError("no {field} given; give at least one kernel", field="kernels")
     c_in = x.shape[0]
     k0 = kernels[0].shape
     for n, k in enumerate(kernels, 1):
@@ -197,7 +197,8 @@ def step_conv(
     if bias is not None and len(bias) != len(kernels):
         raise UsageError(
             f"{len(bias)} bias value{'s' if len(bias) != 1 else ''} for {len(kernels)} kernel"
-            f"{'s' if len(kernels) != 1 else ''}; give one --bias per kernel"
+            f"{'s' if len(kernels) != 1 else ''}; give one {{field}} value per kernel",
+            field="bias",
         )
     shape = layer_output("conv", tuple(x.shape[1:]), tuple(k0[1:]), stride, padding, dilation)
     (pt, pb), (pl, pr) = shape.padding
@@ -411,7 +412,7 @@ def step_pool(
     (count_include_pad=True) while cells past the padded input (a ceil-mode overhang) do not.
     """
     if op not in POOL_OPS:
-        raise UsageError(f"--op {op!r} is not one of {', '.join(POOL_OPS)}")
+        raise UsageError(f"{{field}} {op!r} is not one of {', '.join(POOL_OPS)}", field="op")
     if x.ndim != 3:
         raise UsageError(f"the input must be C×H×W, got {x.ndim} axes")
     # sum pooling has the size rule of avg pooling (no dilation, same ceil rule).
@@ -488,8 +489,9 @@ def _backward(trace: PoolTrace, grad: np.ndarray | None) -> PoolTrace:
         grad = np.ones((c_n, ho, wo), dtype=np.int64)
     if grad.shape != trace.output.shape:
         raise CnnCalcError(
-            f"--grad is {fmt_shape(grad.shape)} but the pooled output is {fmt_shape(trace.output.shape)}; "
-            "give one upstream gradient per output cell"
+            f"{{field}} is {fmt_shape(grad.shape)} but the pooled output is {fmt_shape(trace.output.shape)}; "
+            "give one upstream gradient per output cell",
+            field="grad",
         )
     g_int = grad.dtype.kind == "i" and trace.op != "avg"
     gin = np.zeros(trace.input.shape, dtype=np.int64 if g_int else np.float64)
