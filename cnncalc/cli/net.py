@@ -78,11 +78,10 @@ def _load(
     if file is not None:
         return parse_spec(read_spec_file(file)), str(file), None
     if preset is not None:
-        from cnncalc.arith.presets import PRESETS, get_preset
+        from cnncalc.arith.presets import find_preset
 
-        net_spec = get_preset(preset)
-        name = preset.strip().lower().replace("_", "-")
-        return net_spec, f"{name}: {PRESETS[name].description}", None
+        found = find_preset(preset)
+        return parse_spec(found.text), f"{found.name}: {found.description}", None
     if model is not None:
         from cnncalc.arith.importer import import_file
 
