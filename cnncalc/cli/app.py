@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from cnncalc import __version__
-from cnncalc.cli.errors import SHOW_TRACEBACK
+from cnncalc.cli.errors import ERRORS
 
 COMMAND_MODULES = (
     "cnncalc.cli.calc",
@@ -75,7 +75,7 @@ def root(
     ] = False,
 ) -> None:
     """A calculator and tutor for the arithmetic of convolutional neural networks."""
-    SHOW_TRACEBACK["on"] = traceback
+    ERRORS.traceback = traceback
     if ctx.invoked_subcommand is None:
         typer.echo(WELCOME.format(version=__version__), nl=False)
 

@@ -9,12 +9,21 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import typer
 
 from cnncalc.arith.errors import CnnCalcError
 
-SHOW_TRACEBACK = {"on": False}
+
+@dataclass
+class ErrorDisplay:
+    """How failures are shown for the whole run; the root `--traceback` option sets it."""
+
+    traceback: bool = False
+
+
+ERRORS = ErrorDisplay()
 
 
 def fail(message: str, code: int = 1, hint: str = "") -> typer.Exit:
@@ -44,7 +53,7 @@ def reported(command: str = "", flags: dict[str, str] | None = None) -> Iterator
     except typer.Exit:
         raise
     except CnnCalcError as e:
-        if SHOW_TRACEBACK["on"]:
+        if ERRORS.traceback:
             raise
         hint = f"see `cnncalc {command} --help`" if command and e.exit_code == 2 else ""
         message = e.for_flag(flag_for(e.field, flags)) if e.field else str(e)
@@ -59,6 +68,6 @@ def reported(command: str = "", flags: dict[str, str] | None = None) -> Iterator
         os.dup2(devnull, sys.stdout.fileno())
         raise typer.Exit(code=141) from None
     except (OSError, ValueError, OverflowError, MemoryError, RecursionError) as e:
-        if SHOW_TRACEBACK["on"]:
+        if ERRORS.traceback:
             raise
         raise fail(f"{type(e).__name__}: {e}", 1, "run with `cnncalc --traceback ...` to see where") from None

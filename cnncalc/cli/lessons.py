@@ -15,12 +15,13 @@ import typer
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.parsing import parse_int, parse_padding, parse_sizes
 from cnncalc.cli.errors import reported
+from cnncalc.cli.options import JsonOpt
 from cnncalc.cli.output import emit_json, use_color
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from cnncalc.render.lessons import Screen
+    from cnncalc.render.console import Screen
 
 TOUR = [
     ("Step through d2l's convolution, every cell written out", ["step", "conv", "--example", "d2l", "--all"]),
@@ -70,13 +71,12 @@ AllOpt = Annotated[
 CellOpt = Annotated[
     str | None, typer.Option("--cell", help="Show only output cell ROW,COL (0-based), e.g. 1,0.")
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object: output and the steps.")]
 SvgOpt = Annotated[Path | None, typer.Option("--svg", help="Also save the output as an SVG picture.")]
 HtmlOpt = Annotated[Path | None, typer.Option("--html", help="Also save the output as an HTML page.")]
 
 
 def _screen(record: bool = False) -> Screen:
-    from cnncalc.render.lessons import Screen
+    from cnncalc.render.console import Screen
 
     return Screen(color=use_color(), record=record)
 
