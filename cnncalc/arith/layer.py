@@ -3,7 +3,9 @@ FLOPs, and the fully connected layer that would do the same mapping.
 
 `channel_cost` adds channels to a `ShapeResult` (the `shape` command); `layer_params` counts a
 conv or fc layer's parameters and, given an input, its output, MACs, FLOPs and the dense
-equivalent (the `params` command). Both return data with `to_dict()`; nothing here prints.
+equivalent (the `params` command). Both return immutable records with `to_dict()`; nothing here
+prints. The records are NamedTuples, not frozen dataclasses: this module is on the calculator's
+start-up path, where defining a dataclass costs about ten times as much.
 
 >>> layer_params(3, 192, (3,)).params.total
 5376
@@ -14,18 +16,19 @@ equivalent (the `params` command). Both return data with `to_dict()`; nothing he
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from math import prod
+from typing import TYPE_CHECKING, NamedTuple
 
 from cnncalc.arith.errors import UsageError
-from cnncalc.arith.params import ParamCount, conv_cost, conv_params, fc_macs, fc_params, flops_step
 from cnncalc.arith.parsing import fmt_shape
 from cnncalc.arith.sizes import POOLS, Pad, ShapeResult, layer_output
 from cnncalc.arith.steps import Step, group_digits
 
+if TYPE_CHECKING:  # `params` is imported where a layer has channels: `shape -i 96 -k 5` needs none
+    from cnncalc.arith.params import ParamCount
 
-@dataclass(frozen=True)
-class ChannelCost:
+
+class ChannelCost(NamedTuple):
     """A layer's spatial result with its channels and, for a convolution, parameters and cost."""
 
     shape: ShapeResult
@@ -77,6 +80,8 @@ def channel_cost(
     if cin is None or cout is None:
         missing = "cin" if cin is None else "cout"
         raise UsageError("a convolution needs both channel counts; give {field} too", field=missing)
+    from cnncalc.arith.params import conv_cost, flops_step
+
     params, macs = conv_cost(
         cin,
         cout,
@@ -90,8 +95,7 @@ def channel_cost(
     return ChannelCost(shape, (cin, cout), params, macs, flops_step(macs.value))
 
 
-@dataclass(frozen=True)
-class LayerParams:
+class LayerParams(NamedTuple):
     """A conv or fc layer's parameters; with an input, its output, MACs, FLOPs and dense equivalent."""
 
     kind: str  # conv, tconv or fc
@@ -150,6 +154,8 @@ def layer_params(
     the input's spatial size also the output, MACs, FLOPs (2 per MAC) and the fully connected
     layer mapping the same input to the same output, whose size shows what weight sharing saves.
     """
+    from cnncalc.arith.params import conv_cost, conv_params, fc_macs, fc_params, flops_step
+
     if fc:
         if input is not None:
             raise UsageError(

@@ -5,7 +5,12 @@ from typing import Annotated
 
 import typer
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
+JsonOpt = Annotated[
+    bool,
+    typer.Option(
+        "--json", help="Print one JSON object instead of text (an error: one JSON object on stderr)."
+    ),
+]
 FileOpt = Annotated[
     Path | None, typer.Option("--file", "-f", help="Read the spec from a file ('-' reads stdin).")
 ]

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from cnncalc.arith.steps import Step, fmt_value
 
@@ -111,15 +110,15 @@ def box_table(
     return "\n".join(out)
 
 
-@dataclass
 class _Columns:
     """The columns of one `box_table`: their widths and alignment, and how a row is drawn."""
 
-    widths: list[int]
-    align: Sequence[str] | None
-    borders: bool
-    style: Styler
-    wraps: bool = False
+    def __init__(self, widths: list[int], align: Sequence[str] | None, borders: bool, style: Styler) -> None:
+        self.widths = widths
+        self.align = align
+        self.borders = borders
+        self.style = style
+        self.wraps = False
 
     @property
     def total(self) -> int:
