@@ -36,9 +36,15 @@ class CnnCalcError(Exception):
         """The message with the field named as the caller knows it (a CLI option, say)."""
         return self._render(flag)
 
-    def prefixed(self, where: str) -> CnnCalcError:
-        """The same error, same type and field, with `where: ` in front (e.g. the layer it is in)."""
-        return type(self)(f"{where}: {self.template}", field=self.field)
+    def prefixed(self, where: str, *, keep_field: bool = True) -> CnnCalcError:
+        """The same error, same type, with `where: ` in front (e.g. the layer it is in).
+
+        `keep_field=False` settles the field's name as the core wrote it, for a place where the
+        value was not given with a flag (a line of a network spec): the CLI then leaves it alone.
+        """
+        if keep_field:
+            return type(self)(f"{where}: {self.template}", field=self.field)
+        return type(self)(f"{where}: {self}")
 
 
 class UsageError(CnnCalcError):

@@ -32,7 +32,8 @@ from math import prod
 from pathlib import Path
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
-from cnncalc.arith.parsing import fmt_shape
+from cnncalc.arith.parsing import fmt_axes, fmt_shape
+from cnncalc.arith.sizes import ceil_div
 from cnncalc.arith.spec import LayerSpec, NetworkSpec, parse_layer
 
 # -- results --------------------------------------------------------------------------------------
@@ -85,7 +86,8 @@ class ImportResult:
                 raise CnnCalcError(
                     f"{self.path}, line {e.line}: {e.call} expects {e.what}={e.value}, but for input "
                     f"{fmt_shape(net.input_shape)} the layer before gives {given}; "
-                    "PyTorch would stop here with a size mismatch. Check --input or this layer's arguments"
+                    "PyTorch would stop here with a size mismatch. Check {field} or this layer's arguments",
+                    field="input",
                 )
 
     def to_dict(self) -> dict:
@@ -105,9 +107,9 @@ def import_file(path: str | Path) -> ImportResult:
     try:
         source = p.read_text(encoding="utf-8")
     except OSError as e:
-        raise UsageError(f"--from {p}: cannot read it ({e.strerror or e})") from None
+        raise UsageError(f"{{field}} {p}: cannot read it ({e.strerror or e})", field="path") from None
     except UnicodeDecodeError:
-        raise UsageError(f"--from {p}: not a UTF-8 text file") from None
+        raise UsageError(f"{{field}} {p}: not a UTF-8 text file", field="path") from None
     return import_source(source, str(p))
 
 
@@ -224,11 +226,9 @@ def _src(node: ast.AST, source: str) -> str:
     return text if len(text) <= 70 else text[:67] + "..."
 
 
-def _sz(v: object) -> str:
-    """(3, 3) → '3', (3, 5) → '3x5', 2 → '2'."""
-    if isinstance(v, tuple | list):
-        return str(v[0]) if len(set(v)) == 1 else "x".join(str(x) for x in v)
-    return str(v)
+def _spec_size(v: object) -> str:
+    """A constructor's size argument in the spec language: (3, 3) → '3', (3, 5) → '3x5', 2 → '2'."""
+    return fmt_axes(v if isinstance(v, tuple | list) else (v,), "x")
 
 
 class _Reader:
@@ -502,7 +502,7 @@ class _TorchReader(_Reader):
             name, layers = self._module_sequential()
         spec, expects = self.spec(layers)
         if self.input_shape is None:
-            self.notes.append("PyTorch code does not fix the input size: give it with --input CxHxW.")
+            self.notes.append("PyTorch code does not fix the input size: it has to be given (CxHxW).")
         return ImportResult(spec, self.framework, name, self.path, tuple(self.notes), expects)
 
     @staticmethod
@@ -561,7 +561,7 @@ class _TorchReader(_Reader):
                     self.input_shape = tuple(int(g) for g in m.groups() if g is not None)
                     self.notes.append(
                         f"input {fmt_shape(self.input_shape)} from the comment on line {tok.start[0]} "
-                        f"({tok.string.strip()!r}); override with --input"
+                        f"({tok.string.strip()!r}); an input shape given explicitly replaces it"
                     )
                     return
 
@@ -825,14 +825,14 @@ class _TorchReader(_Reader):
             parts = [
                 kind,
                 str(a["out_channels"]),
-                f"k={_sz(a['kernel_size'])}",
-                f"s={_sz(a.get('stride', 1))}",
-                f"p={_sz(a.get('padding', 0))}",
-                f"d={_sz(a.get('dilation', 1))}",
+                f"k={_spec_size(a['kernel_size'])}",
+                f"s={_spec_size(a.get('stride', 1))}",
+                f"p={_spec_size(a.get('padding', 0))}",
+                f"d={_spec_size(a.get('dilation', 1))}",
                 f"g={a.get('groups', 1)}",
             ]
             if kind == "tconv":
-                parts.append(f"op={_sz(a.get('output_padding', 0))}")
+                parts.append(f"op={_spec_size(a.get('output_padding', 0))}")
             if a.get("bias", True) is False:
                 parts.append("bias=false")
             return [_Layer(" ".join(parts), line, ("in_channels", a["in_channels"], text))]
@@ -841,9 +841,9 @@ class _TorchReader(_Reader):
             kind = "maxpool" if name.startswith("Max") else "avgpool"
             k = a["kernel_size"]
             s = a.get("stride") if a.get("stride") is not None else k
-            parts = [kind, f"k={_sz(k)}", f"s={_sz(s)}", f"p={_sz(a.get('padding', 0))}"]
+            parts = [kind, f"k={_spec_size(k)}", f"s={_spec_size(s)}", f"p={_spec_size(a.get('padding', 0))}"]
             if kind == "maxpool" and a.get("dilation", 1) != 1:
-                parts.append(f"d={_sz(a['dilation'])}")
+                parts.append(f"d={_spec_size(a['dilation'])}")
             if a.get("ceil_mode"):
                 parts.append("ceil=true")
             return [_Layer(" ".join(parts), line)]
@@ -853,7 +853,7 @@ class _TorchReader(_Reader):
             sizes = size if isinstance(size, tuple) else (size,)
             if any(v is None for v in sizes):
                 raise self.fail(call, f"{text}: an output size of None keeps that input size; give numbers")
-            return [_Layer("gap" if set(sizes) == {1} else f"adaptiveavgpool {_sz(size)}", line)]
+            return [_Layer("gap" if set(sizes) == {1} else f"adaptiveavgpool {_spec_size(size)}", line)]
         if name.startswith("BatchNorm"):
             need("num_features")
             if a.get("affine", True) is False:
@@ -1022,7 +1022,7 @@ class _KerasReader(_Reader):
         spec, expects = self.spec(layers)
         if self.input_shape is None:
             self.notes.append(
-                "no input_shape= or keras.Input(shape=...) found: give the input with --input CxHxW."
+                "no input_shape= or keras.Input(shape=...) found: the input shape has to be given (CxHxW)."
             )
         return ImportResult(spec, self.framework, label, self.path, tuple(self.notes), expects)
 
@@ -1052,7 +1052,7 @@ class _KerasReader(_Reader):
             value = value[1:]
         if not isinstance(value, tuple) or not value or any(not isinstance(v, int) for v in value):
             self.notes.append(
-                f"line {call.lineno}: input shape {value} has unknown sizes; give --input CxHxW"
+                f"line {call.lineno}: input shape {value} has unknown sizes; it has to be given (CxHxW)"
             )
             return
         channels_first = any(
@@ -1064,7 +1064,7 @@ class _KerasReader(_Reader):
             self.input_shape = tuple(shape)
             if len(value) > 1 and not channels_first:
                 self.notes.append(
-                    f"line {call.lineno}: Keras {key}={_sz(value).replace('x', ', ').join('()')} is "
+                    f"line {call.lineno}: Keras {key}=({fmt_shape(value, ', ')}) is "
                     f"channels-last (H, W, C); as C×H×W that is {fmt_shape(shape)}"
                 )
 
@@ -1087,9 +1087,9 @@ class _KerasReader(_Reader):
             parts = [
                 kind,
                 str(a["filters"]),
-                f"k={_sz(a['kernel_size'])}",
-                f"s={_sz(strides)}",
-                f"d={_sz(a.get('dilation_rate', 1))}",
+                f"k={_spec_size(a['kernel_size'])}",
+                f"s={_spec_size(strides)}",
+                f"d={_spec_size(a.get('dilation_rate', 1))}",
                 f"g={a.get('groups', 1)}",
             ]
             if kind == "tconv":
@@ -1103,7 +1103,7 @@ class _KerasReader(_Reader):
             kind = "maxpool" if name.startswith("Max") else "avgpool"
             k = a.get("pool_size", 2)
             s = a.get("strides") if a.get("strides") is not None else k
-            out.append(_Layer(f"{kind} k={_sz(k)} s={_sz(s)} p={padding}", line))
+            out.append(_Layer(f"{kind} k={_spec_size(k)} s={_spec_size(s)} p={padding}", line))
         elif name.startswith(("GlobalAveragePooling", "GlobalAvgPool")):
             out.append(_Layer("gap", line))
             if not a.get("keepdims", False):
@@ -1163,5 +1163,5 @@ class _KerasReader(_Reader):
             raise self.fail(
                 call, f"{_src(call, self.source)}: kernel smaller than the stride is not supported"
             )
-        p = -(-extra // 2)
+        p = ceil_div(extra, 2)
         return [f"p={p}", f"op={2 * p - extra}"]

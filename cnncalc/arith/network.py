@@ -2,13 +2,10 @@
 
 This is the one place a network is interpreted; `net`, `check`, `rf` and the trainer's shape
 checks all use it, and each layer is computed by the same `sizes` / `params` functions the
-single-layer commands use.
+single-layer commands use, and its receptive field by `receptive_field`.
 
-Receptive field, forward view (per axis), starting from one input pixel (RF 1, jump 1, start 0):
-
-    RF_out    = RF_in + (k_eff − 1)·jump_in          k_eff = d·(k − 1) + 1
-    jump_out  = jump_in · s                          (the distance, in input pixels, between units)
-    start_out = start_in + ((k_eff − 1)/2 − p)·jump_in   (centre of the first unit, input coordinates)
+Each kind of layer has one handler in `_HANDLERS`; a kind without one (activations, dropout,
+softmax) passes its shape and receptive field through unchanged.
 
 >>> net = walk(parse_spec("input 2x96x96 | conv 8 k=5 | maxpool k=4"))
 >>> [layer.output_shape for layer in net.layers]
@@ -17,42 +14,58 @@ Receptive field, forward view (per axis), starting from one input pixel (RF 1, j
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from math import ceil, prod
+from math import prod
 
 from cnncalc.arith.errors import CnnCalcError
-from cnncalc.arith.params import (
-    ParamCount,
-    bn_params,
-    conv_macs,
-    conv_params,
-    fc_macs,
-    fc_params,
-    tconv_macs,
-)
+from cnncalc.arith.params import ParamCount, bn_params, conv_cost, fc_macs, fc_params, flops_step
 from cnncalc.arith.parsing import broadcast, fmt_shape
-from cnncalc.arith.sizes import AXIS_NAMES, ShapeResult, effective_kernel, layer_output
+from cnncalc.arith.receptive_field import ReceptiveField, adaptive_largest_window, back_recursion
+from cnncalc.arith.sizes import (
+    AXIS_NAMES,
+    Pad,
+    ShapeResult,
+    adaptive_windows,
+    effective_kernel,
+    layer_output,
+)
 from cnncalc.arith.spec import SPATIAL, LayerSpec, NetworkSpec, parse_spec
 from cnncalc.arith.steps import Step
 
 BYTES_PER_FLOAT32 = 4
 
+Shape = tuple[int, ...]
+
 
 @dataclass(frozen=True)
 class LayerResult:
+    """One walked layer: shapes in and out, the worked size, parameters, MACs and receptive field."""
+
     layer: LayerSpec
-    input_shape: tuple[int, ...] | None
-    output_shape: tuple[int, ...] | None
+    input_shape: Shape | None
+    output_shape: Shape | None
     shape: ShapeResult | None = None
     params: ParamCount | None = None
     macs: int = 0
-    rf: tuple[int, ...] | None = None
-    jump: tuple[Fraction, ...] | None = None
-    start: tuple[Fraction, ...] | None = None
+    rf_view: ReceptiveField | None = None
     steps: tuple[Step, ...] = ()
     notes: tuple[str, ...] = ()
     implicit_flatten: bool = False
+
+    @property
+    def rf(self) -> tuple[int, ...] | None:
+        """Input pixels one unit of this layer sees, per axis."""
+        return self.rf_view.size if self.rf_view else None
+
+    @property
+    def jump(self) -> tuple[Fraction, ...] | None:
+        return self.rf_view.jump if self.rf_view else None
+
+    @property
+    def start(self) -> tuple[Fraction, ...] | None:
+        return self.rf_view.start if self.rf_view else None
 
     @property
     def total_params(self) -> int:
@@ -67,6 +80,16 @@ class LayerResult:
         if self.layer.claim is None or self.output_shape is None:
             return None
         return tuple(self.layer.claim) == tuple(self.output_shape)
+
+    def claim_dict(self) -> dict:
+        """The layer's claimed shape against the walked one, for `check --json`."""
+        return {
+            "number": self.layer.number,
+            "spec": self.layer.describe(),
+            "claimed": list(self.layer.claim) if self.layer.claim else None,
+            "actual": list(self.output_shape) if self.output_shape else None,
+            "holds": self.claim_holds,
+        }
 
     def to_dict(self) -> dict:
         return {
@@ -93,13 +116,15 @@ class LayerResult:
 
 @dataclass(frozen=True)
 class NetworkResult:
+    """A walked network: its layers in order, and the totals a summary prints."""
+
     spec: NetworkSpec
-    input_shape: tuple[int, ...] | None
+    input_shape: Shape | None
     layers: tuple[LayerResult, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
-    def output_shape(self) -> tuple[int, ...] | None:
+    def output_shape(self) -> Shape | None:
         return self.layers[-1].output_shape if self.layers else self.input_shape
 
     @property
@@ -111,8 +136,16 @@ class NetworkResult:
         return sum(layer.macs for layer in self.layers)
 
     @property
+    def total_flops(self) -> int:
+        return flops_step(self.total_macs).value
+
+    @property
     def param_bytes(self) -> int:
         return self.total_params * BYTES_PER_FLOAT32
+
+    @property
+    def input_bytes(self) -> int:
+        return prod(self.input_shape) * BYTES_PER_FLOAT32 if self.input_shape else 0
 
     @property
     def activation_bytes(self) -> int:
@@ -137,7 +170,7 @@ class NetworkResult:
             "total_params": self.total_params,
             "trainable_params": self.total_params,
             "total_macs": self.total_macs,
-            "total_flops": 2 * self.total_macs,
+            "total_flops": self.total_flops,
             "param_bytes": self.param_bytes,
             "activation_bytes": self.activation_bytes,
             "receptive_field": list(self.receptive_field) if self.receptive_field else None,
@@ -146,196 +179,115 @@ class NetworkResult:
         }
 
 
-def walk(spec: NetworkSpec | str, input_shape: tuple[int, ...] | None = None) -> NetworkResult:
+def walk(spec: NetworkSpec | str, input_shape: Shape | None = None) -> NetworkResult:
     """Interpret a network layer by layer. Without an input shape only receptive fields are known."""
     if isinstance(spec, str):
         spec = parse_spec(spec)
     shape = input_shape if input_shape is not None else spec.input_shape
-    if shape is not None:
-        for v in shape:
-            if v < 1:
-                raise CnnCalcError(f"input {fmt_shape(shape)}: every size must be at least 1")
-        dims = len(shape) - 1
-        if dims not in AXIS_NAMES:
-            raise CnnCalcError(f"input {fmt_shape(shape)}: give C×L, C×H×W or C×D×H×W (channels first)")
-    else:
-        lens = [len(v) for layer in spec.layers for v in (layer.kernel, layer.stride) if v is not None]
-        dims = max([n for n in lens if n > 1], default=2)
-    rf: tuple[int, ...] | None = (1,) * dims
-    jump: tuple[Fraction, ...] | None = (Fraction(1),) * dims
-    start: tuple[Fraction, ...] | None = (Fraction(0),) * dims
-    results = []
-    notes = []
+    dims = _spatial_dims(spec, shape)
+    view: ReceptiveField | None = ReceptiveField.of_input(dims)
+    results: list[LayerResult] = []
     for layer in spec.layers:
         try:
-            res = _layer(layer, shape, dims, rf, jump, start)
+            res = _layer(layer, shape, dims, view)
         except CnnCalcError as e:
             where = f"layer {layer.number} ({layer.describe()})"
             if shape is not None:
                 where += f", input {fmt_shape(shape)}"
-            raise e.prefixed(where) from None
-        if res.rf is not None and any(r.layer.kind == "tconv" for r in (*results, res)):
-            res = _rf_by_back_recursion(spec, results, res)
+            # the layer's values came from its spec line, not from a command's options
+            raise e.prefixed(where, keep_field=False) from None
+        if res.rf is not None and (why := _forward_view_inexact((*results, res))):
+            res = _rf_by_back_recursion(spec, results, res, why)
         results.append(res)
-        shape = res.output_shape
-        rf, jump, start = res.rf, res.jump, res.start
+        shape, view = res.output_shape, res.rf_view
+    notes: tuple[str, ...] = ()
     if spec.input_shape is None and input_shape is None:
-        notes.append("No input shape given: output shapes and parameter counts need 'input CxHxW'.")
+        notes = ("No input shape given: output shapes and parameter counts need 'input CxHxW'.",)
     return NetworkResult(
-        spec, input_shape if input_shape is not None else spec.input_shape, tuple(results), tuple(notes)
+        spec, input_shape if input_shape is not None else spec.input_shape, tuple(results), notes
     )
 
 
-def _layer(layer: LayerSpec, shape, dims, rf, jump, start) -> LayerResult:
-    kind = layer.kind
-    spatial = shape is not None and len(shape) > 1
-    if shape is not None and not spatial and kind in SPATIAL + ("gap",):
+def _spatial_dims(spec: NetworkSpec, shape: Shape | None) -> int:
+    """Spatial axes: from the input shape, else the longest per-axis kernel or stride (default 2)."""
+    if shape is None:
+        lens = [len(v) for layer in spec.layers for v in (layer.kernel, layer.stride) if v is not None]
+        return max([n for n in lens if n > 1], default=2)
+    for v in shape:
+        if v < 1:
+            raise CnnCalcError(f"input {fmt_shape(shape)}: every size must be at least 1")
+    dims = len(shape) - 1
+    if dims not in AXIS_NAMES:
+        raise CnnCalcError(f"input {fmt_shape(shape)}: give C×L, C×H×W or C×D×H×W (channels first)")
+    return dims
+
+
+# a kind's handler: (layer, input shape or None, spatial axes, receptive field so far or None)
+Handler = Callable[[LayerSpec, Shape | None, int, ReceptiveField | None], LayerResult]
+
+
+def _layer(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None) -> LayerResult:
+    if shape is not None and len(shape) == 1 and layer.kind in (*SPATIAL, "gap"):
         raise CnnCalcError(
-            f"{kind} needs a C×H×W input, but the previous layer gives {shape[0]} flat features; "
+            f"{layer.kind} needs a C×H×W input, but the previous layer gives {shape[0]} flat features; "
             "spatial layers must come before flatten/fc"
         )
-    if kind in SPATIAL:
-        return _spatial(layer, shape, dims, rf, jump, start)
-    if kind == "gap" and layer.adaptive:
-        return _adaptive(layer, shape, rf, jump, start)
-    if kind == "gap":
-        if shape is None:
-            return LayerResult(
-                layer, None, None, notes=("global pooling: the receptive field becomes the whole input",)
-            )
-        c, *sp = shape
-        new_rf, new_jump, new_start, step = _rf_global(sp, rf, jump, start)
-        out = (c,) + (1,) * len(sp)
-        return LayerResult(
-            layer,
-            shape,
-            out,
-            rf=new_rf,
-            jump=new_jump,
-            start=new_start,
-            steps=(
-                Step(
-                    "output",
-                    "C×1×1",
-                    f"{c}×1×1",
-                    fmt_shape(out),
-                    why=f"the mean over each whole {fmt_shape(sp)} map",
-                ),
-                *step,
-            ),
-            notes=(
-                f"PyTorch's AdaptiveAvgPool{len(sp)}d(1) keeps C×{'×'.join('1' * len(sp))}; Keras' GlobalAveragePooling{len(sp)}D also flattens to C.",
-            ),
-        )
-    if kind == "flatten":
-        if shape is None:
-            return LayerResult(layer, None, None)
-        out = (prod(shape),)
-        new_rf, new_jump, new_start, rf_steps = (
-            (rf, jump, start, ()) if not spatial else _rf_global(shape[1:], rf, jump, start)
-        )
-        step = Step(
-            "features",
-            "C·H·W" if len(shape) == 3 else "∏shape",
-            "·".join(map(str, shape)),
-            out[0],
-            why="flatten lays the maps out as one vector; no parameters",
-        )
-        return LayerResult(
-            layer, shape, out, rf=new_rf, jump=new_jump, start=new_start, steps=(step, *rf_steps)
-        )
-    if kind == "fc":
-        if shape is None:
-            return LayerResult(layer, None, None, notes=("fc: every output sees the whole input",))
-        notes = []
-        steps: list[Step] = []
-        implicit = False
-        new_rf, new_jump, new_start = rf, jump, start
-        if spatial:
-            implicit = True
-            notes.append(
-                f"fc directly after a {fmt_shape(shape)} map: flattened implicitly to {prod(shape)} features "
-                "(PyTorch needs x.flatten(1) or nn.Flatten() here; Keras' Dense would act on the last axis only)."
-            )
-            new_rf, new_jump, new_start, rf_steps = _rf_global(shape[1:], rf, jump, start)
-            steps.extend(rf_steps)
-        fin = prod(shape)
-        p = fc_params(fin, layer.units, layer.bias)
-        mac = fc_macs(fin, layer.units)
-        return LayerResult(
-            layer,
-            shape,
-            (layer.units,),
-            params=p,
-            macs=mac.value,
-            rf=new_rf,
-            jump=new_jump,
-            start=new_start,
-            steps=(*p.steps, mac, *steps),
-            notes=tuple(notes),
-            implicit_flatten=implicit,
-        )
-    if kind == "bn":
-        if shape is None:
-            return LayerResult(layer, None, None, rf=rf, jump=jump, start=start)
-        p = bn_params(shape[0])
-        return LayerResult(layer, shape, shape, params=p, rf=rf, jump=jump, start=start, steps=p.steps)
-    # activations, dropout, softmax: shape and receptive field pass through
-    return LayerResult(layer, shape, shape, rf=rf, jump=jump, start=start)
+    return _HANDLERS.get(layer.kind, _passthrough)(layer, shape, dims, view)
 
 
-def _spatial(layer: LayerSpec, shape, dims, rf, jump, start) -> LayerResult:
-    kind = layer.kind
-    op_pad = layer.output_padding
-    padding = layer.padding
+def _through(
+    view: ReceptiveField | None,
+    kind: str,
+    k: Sequence[int],
+    s: Sequence[int | Fraction],
+    d: Sequence[int],
+    pads: Sequence[Pad],
+) -> tuple[ReceptiveField | None, tuple[Step, ...]]:
+    """The receptive field after a window layer; unknown stays unknown (after a global layer)."""
+    return view.through(kind, k, s, d, pads) if view is not None else (None, ())
+
+
+def _through_whole_map(
+    view: ReceptiveField | None, spatial: Shape
+) -> tuple[ReceptiveField | None, tuple[Step, ...]]:
+    return view.through_whole_map(spatial) if view is not None else (None, ())
+
+
+def _spatial(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None) -> LayerResult:
+    """conv, tconv, maxpool, avgpool: the size per axis, then parameters and MACs for convolutions."""
     if shape is None:
-        # No input: only geometry that does not depend on the size can be computed.
-        if isinstance(padding, str) and padding == "same":
-            raise CnnCalcError("padding 'same' depends on the input size; add 'input CxHxW' to the spec")
-        k = broadcast(layer.kernel, dims, "k")
-        s = broadcast(layer.stride or (1,), dims, "s")
-        d = broadcast(layer.dilation, dims, "d")
-        if isinstance(padding, str):
-            pads = tuple(
-                (0, 0) if padding == "valid" else (effective_kernel(k[i], d[i]) - 1,) * 2 for i in range(dims)
-            )
-        else:
-            pb = broadcast(padding, dims, "p")
-            pads = tuple((v, v) for v in pb)
-        new_rf, new_jump, new_start, rf_steps = _rf_forward(kind, k, s, d, pads, rf, jump, start)
-        return LayerResult(layer, None, None, rf=new_rf, jump=new_jump, start=new_start, steps=rf_steps)
+        return _spatial_without_input(layer, dims, view)
+    kind = layer.kind
     c, *sp = shape
     res = layer_output(
         kind,
         tuple(sp),
         layer.kernel,
         layer.stride,
-        padding,
+        layer.padding,
         layer.dilation,
         layer.ceil,
-        op_pad if kind == "tconv" else 0,
+        layer.output_padding if kind == "tconv" else 0,
     )
     steps: list[Step] = list(res.steps)
     params = None
     macs = 0
+    out = (c, *res.output)
     if kind in ("conv", "tconv"):
-        cout = layer.units
-        params = conv_params(c, cout, res.kernel, layer.groups, layer.bias, transposed=(kind == "tconv"))
-        mac = (
-            conv_macs(c, cout, res.kernel, layer.groups, res.output)
-            if kind == "conv"
-            else tconv_macs(c, cout, res.kernel, layer.groups, tuple(sp))
+        params, mac = conv_cost(
+            c,
+            layer.units,
+            res.kernel,
+            layer.groups,
+            layer.bias,
+            transposed=kind == "tconv",
+            input=res.input,
+            output=res.output,
         )
         macs = mac.value
-        steps.extend(params.steps)
-        steps.append(mac)
-        out = (cout, *res.output)
-    else:
-        out = (c, *res.output)
-    new_rf, new_jump, new_start, rf_steps = _rf_forward(
-        kind, res.kernel, res.stride, res.dilation, res.padding, rf, jump, start
-    )
-    steps.extend(rf_steps)
+        steps += [*params.steps, mac]
+        out = (layer.units, *res.output)
+    new_view, rf_steps = _through(view, kind, res.kernel, res.stride, res.dilation, res.padding)
     return LayerResult(
         layer,
         shape,
@@ -343,19 +295,59 @@ def _spatial(layer: LayerSpec, shape, dims, rf, jump, start) -> LayerResult:
         shape=res,
         params=params,
         macs=macs,
-        rf=new_rf,
-        jump=new_jump,
-        start=new_start,
-        steps=tuple(steps),
+        rf_view=new_view,
+        steps=(*steps, *rf_steps),
         notes=res.all_notes + (params.notes if params else ()),
     )
 
 
-def _adaptive(layer: LayerSpec, shape, rf, jump, start) -> LayerResult:
+def _spatial_without_input(layer: LayerSpec, dims: int, view: ReceptiveField | None) -> LayerResult:
+    """No input: only geometry that does not depend on the size can be computed (the field)."""
+    padding = layer.padding
+    if isinstance(padding, str) and padding == "same":
+        raise CnnCalcError("padding 'same' depends on the input size; add 'input CxHxW' to the spec")
+    k = broadcast(layer.kernel, dims, "k")
+    s = broadcast(layer.stride or (1,), dims, "s")
+    d = broadcast(layer.dilation, dims, "d")
+    if isinstance(padding, str):  # valid: none; full: k_eff − 1 on each side
+        pads = tuple(
+            (0, 0) if padding == "valid" else (effective_kernel(k[i], d[i]) - 1,) * 2 for i in range(dims)
+        )
+    else:
+        pads = tuple((v, v) for v in broadcast(padding, dims, "p"))
+    new_view, rf_steps = _through(view, layer.kind, k, s, d, pads)
+    return LayerResult(layer, None, None, rf_view=new_view, steps=rf_steps)
+
+
+def _global_pool(
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None
+) -> LayerResult:
+    """gap: the mean of each whole map, C×1×1 (an adaptive pool to a size above 1 has its own rule)."""
+    if layer.adaptive:
+        return _adaptive_pool(layer, shape, view)
+    if shape is None:
+        return LayerResult(
+            layer, None, None, notes=("global pooling: the receptive field becomes the whole input",)
+        )
+    c, *sp = shape
+    new_view, rf_steps = _through_whole_map(view, tuple(sp))
+    out = (c,) + (1,) * len(sp)
+    step = Step(
+        "output", "C×1×1", f"{c}×1×1", fmt_shape(out), why=f"the mean over each whole {fmt_shape(sp)} map"
+    )
+    note = (
+        f"PyTorch's AdaptiveAvgPool{len(sp)}d(1) keeps C×{'×'.join('1' * len(sp))}; "
+        f"Keras' GlobalAveragePooling{len(sp)}D also flattens to C."
+    )
+    return LayerResult(layer, shape, out, rf_view=new_view, steps=(step, *rf_steps), notes=(note,))
+
+
+def _adaptive_pool(layer: LayerSpec, shape: Shape | None, view: ReceptiveField | None) -> LayerResult:
     """PyTorch's AdaptiveAvgPool: output cell i averages rows ⌊i·n/o⌋ … ⌈(i+1)·n/o⌉ − 1.
 
     When o divides n this is exactly avgpool k = s = n/o; otherwise the windows differ in size by
-    one, and the receptive field below uses the largest window and the mean step n/o.
+    one: the forward view takes the largest window and the mean step n/o (jump and start), and the
+    walk bounds the fields of later layers by the back-recursion.
     """
     if shape is None:
         return LayerResult(
@@ -363,201 +355,143 @@ def _adaptive(layer: LayerSpec, shape, rf, jump, start) -> LayerResult:
         )
     c, *sp = shape
     out = broadcast(layer.output_size, len(sp), "output size")
-    kernels, strides, steps, notes = [], [], [], []
-    for name, n, o in zip(AXIS_NAMES[len(sp)], sp, out, strict=True):
-        widths = [-(-(i + 1) * n // o) - (i * n // o) for i in range(o)]
-        kernels.append(max(widths))
-        strides.append(Fraction(n, o))
-        if n % o == 0:
-            why = (
-                f"{o} windows of {n // o} (= avgpool k={n // o})"
-                if n != o
-                else "one cell per window: it changes nothing here"
-            )
-        else:
-            why = f"{o} windows of {min(widths)} or {max(widths)} {name} cells, starting at ⌊i·{n}/{o}⌋"
-        steps.append(Step(f"{name}_out", "o", str(o), o, why=f"adaptive pooling of {n} to {o}: {why}"))
+    steps = [_adaptive_step(name, n, o) for name, n, o in zip(AXIS_NAMES[len(sp)], sp, out, strict=True)]
+    notes: tuple[str, ...] = ()
     if any(n % o for n, o in zip(sp, out, strict=True)):
-        notes.append(
+        notes = (
             "adaptive pooling with an output size that does not divide the input uses windows of unequal size; "
-            "the receptive field shown uses the largest window"
+            "the receptive field shown is an upper bound (the largest window, then the largest step between "
+            "windows)",
         )
-    pads = tuple((0, 0) for _ in sp)
-    new_rf, new_jump, new_start, rf_steps = _rf_forward(
-        "avgpool", tuple(kernels), tuple(strides), (1,) * len(sp), pads, rf, jump, start
+    kernels = tuple(adaptive_largest_window(n, o) for n, o in zip(sp, out, strict=True))
+    strides = tuple(Fraction(n, o) for n, o in zip(sp, out, strict=True))
+    ones = (1,) * len(sp)
+    new_view, rf_steps = _through(view, "avgpool", kernels, strides, ones, tuple((0, 0) for _ in sp))
+    return LayerResult(layer, shape, (c, *out), rf_view=new_view, steps=(*steps, *rf_steps), notes=notes)
+
+
+def _adaptive_step(name: str, n: int, o: int) -> Step:
+    widths = [stop - start for start, stop in adaptive_windows(n, o)]
+    if n % o:
+        why = f"{o} windows of {min(widths)} or {max(widths)} {name} cells, starting at ⌊i·{n}/{o}⌋"
+    elif n != o:
+        why = f"{o} windows of {n // o} (= avgpool k={n // o})"
+    else:
+        why = "one cell per window: it changes nothing here"
+    return Step(f"{name}_out", "o", str(o), o, why=f"adaptive pooling of {n} to {o}: {why}")
+
+
+def _flatten(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None) -> LayerResult:
+    """The maps laid out as one vector: every feature sees whatever its map's units saw."""
+    if shape is None:
+        return LayerResult(layer, None, None)
+    out = (prod(shape),)
+    new_view, rf_steps = (view, ()) if len(shape) == 1 else _through_whole_map(view, shape[1:])
+    step = Step(
+        "features",
+        "C·H·W" if len(shape) == 3 else "∏shape",
+        "·".join(map(str, shape)),
+        out[0],
+        why="flatten lays the maps out as one vector; no parameters",
     )
+    return LayerResult(layer, shape, out, rf_view=new_view, steps=(step, *rf_steps))
+
+
+def _fc(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None) -> LayerResult:
+    """A fully connected layer; after a map it flattens it first, as PyTorch code must do by hand."""
+    if shape is None:
+        return LayerResult(layer, None, None, notes=("fc: every output sees the whole input",))
+    notes: tuple[str, ...] = ()
+    rf_steps: tuple[Step, ...] = ()
+    implicit = len(shape) > 1
+    if implicit:
+        notes = (
+            f"fc directly after a {fmt_shape(shape)} map: flattened implicitly to {prod(shape)} features "
+            "(PyTorch needs x.flatten(1) or nn.Flatten() here; Keras' Dense would act on the last axis only).",
+        )
+        view, rf_steps = _through_whole_map(view, shape[1:])
+    fin = prod(shape)
+    p = fc_params(fin, layer.units, layer.bias)
+    mac = fc_macs(fin, layer.units)
     return LayerResult(
         layer,
         shape,
-        (c, *out),
-        rf=new_rf,
-        jump=new_jump,
-        start=new_start,
-        steps=(*steps, *rf_steps),
-        notes=tuple(notes),
+        (layer.units,),
+        params=p,
+        macs=mac.value,
+        rf_view=view,
+        steps=(*p.steps, mac, *rf_steps),
+        notes=notes,
+        implicit_flatten=implicit,
     )
 
 
-def _rf_by_back_recursion(spec: NetworkSpec, before: list[LayerResult], res: LayerResult) -> LayerResult:
-    """After a transposed convolution the forward recurrence is not exact: which inputs feed a
-    run of outputs depends on how the windows line up. Back-recursion over the layers so far gives
-    the largest field any unit has (an upper bound, never below what torch measures)."""
+def _batch_norm(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None) -> LayerResult:
+    """Shape and field pass through; γ and β per channel are the parameters."""
+    if shape is None:
+        return LayerResult(layer, None, None, rf_view=view)
+    p = bn_params(shape[0])
+    return LayerResult(layer, shape, shape, params=p, rf_view=view, steps=p.steps)
+
+
+def _passthrough(
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None
+) -> LayerResult:
+    """Activations, dropout, softmax: shape and receptive field pass through."""
+    return LayerResult(layer, shape, shape, rf_view=view)
+
+
+_HANDLERS: dict[str, Handler] = {
+    "conv": _spatial,
+    "tconv": _spatial,
+    "maxpool": _spatial,
+    "avgpool": _spatial,
+    "gap": _global_pool,
+    "flatten": _flatten,
+    "fc": _fc,
+    "bn": _batch_norm,
+}
+
+
+def _forward_view_inexact(layers: Sequence[LayerResult]) -> str:
+    """Why the forward recurrence cannot be trusted after these layers ('' when it can).
+
+    It assumes every unit of a layer sees as much as any other, one jump apart. A transposed conv
+    breaks that (which inputs feed a run of outputs depends on how the windows line up), and so
+    does an adaptive pool with windows of unequal size and unequal steps between them.
+    """
+    if any(r.layer.kind == "tconv" for r in layers):
+        return "after a transposed convolution the field depends on how windows line up; this is the largest"
+    if any(_uneven_adaptive(r) for r in layers):
+        return "after unequal adaptive-pool windows the field depends on where a unit sits; this bounds it"
+    return ""
+
+
+def _uneven_adaptive(res: LayerResult) -> bool:
+    if not res.layer.adaptive or res.input_shape is None or res.output_shape is None:
+        return False
+    return any(n % o for n, o in zip(res.input_shape[1:], res.output_shape[1:], strict=True))
+
+
+def _rf_by_back_recursion(
+    spec: NetworkSpec, before: list[LayerResult], res: LayerResult, why: str
+) -> LayerResult:
+    """Where the forward recurrence is not exact (`_forward_view_inexact`), back-recursion over the
+    layers so far bounds the largest field any unit has: never below the truth."""
     prefix = NetworkResult(spec, None, (*before, res))
     try:
-        field, _ = back_recursion(prefix)
+        size, _ = back_recursion(prefix)
     except CnnCalcError:
         return res
     step = Step(
         "RF",
         "back-recursion over layers 1…" + str(res.layer.number),
         "",
-        field[0] if len(set(field)) == 1 else "×".join(map(str, field)),
-        why="after a transposed convolution the field depends on how windows line up; this is the largest",
+        size[0] if len(set(size)) == 1 else "×".join(map(str, size)),
+        why=why,
     )
     steps = tuple(st for st in res.steps if not st.label.startswith("RF_")) + (step,)
-    return replace(res, rf=field, steps=steps)
-
-
-def _rf_forward(kind, k, s, d, pads, rf, jump, start):
-    if rf is None:
-        return None, None, None, ()
-    names = AXIS_NAMES[len(k)]
-    new_rf, new_jump, new_start, steps = [], [], [], []
-    for i, name in enumerate(names):
-        keff = effective_kernel(k[i], d[i])
-        if kind == "tconv":
-            # An output unit of a transposed conv is fed by at most ⌈k_eff/s⌉ input units.
-            r = rf[i] + (ceil(Fraction(keff, s[i])) - 1) * jump[i]
-            j = jump[i] / s[i]
-            st = start[i] + (Fraction(pads[i][0]) - Fraction(keff - 1, 2)) / s[i] * jump[i]
-            formula = "RF_in + (⌈k_eff/s⌉ − 1)·jump_in"
-            sub = f"{rf[i]} + (⌈{keff}/{s[i]}⌉ − 1)·{_fmt(jump[i])}"
-        else:
-            r = rf[i] + (keff - 1) * jump[i]
-            j = jump[i] * s[i]
-            st = start[i] + (Fraction(keff - 1, 2) - pads[i][0]) * jump[i]
-            formula = "RF_in + (k_eff − 1)·jump_in"
-            sub = f"{rf[i]} + ({keff} − 1)·{_fmt(jump[i])}"
-        r = int(ceil(r))
-        new_rf.append(r)
-        new_jump.append(j)
-        new_start.append(st)
-        steps.append(
-            Step(f"RF_{name}", formula, sub, r, why=f"jump = {_fmt(j)}, first unit centred at {_fmt(st)}")
-        )
-    return tuple(new_rf), tuple(new_jump), tuple(new_start), tuple(steps)
-
-
-def _rf_global(sp, rf, jump, start):
-    """A layer that sees a whole map (gap, flatten + fc) is a window as large as the map."""
-    if rf is None:
-        return None, None, None, ()
-    k = tuple(sp)
-    pads = tuple((0, 0) for _ in sp)
-    return _rf_forward("gap", k, (1,) * len(sp), (1,) * len(sp), pads, rf, jump, start)
-
-
-# -- receptive field by back-recursion ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RFRow:
-    number: int
-    text: str
-    k: tuple[int, ...]
-    s: tuple[int, ...]
-    d: tuple[int, ...]
-    rf_out: tuple[int, ...]
-    rf_in: tuple[int, ...]
-    steps: tuple[Step, ...]
-
-    def to_dict(self) -> dict:
-        return {
-            "number": self.number,
-            "layer": self.text,
-            "k": list(self.k),
-            "s": list(self.s),
-            "d": list(self.d),
-            "rf_next": list(self.rf_out),
-            "rf": list(self.rf_in),
-            "steps": [s.to_dict() for s in self.steps],
-        }
-
-
-def back_recursion(net: NetworkResult) -> tuple[tuple[int, ...], tuple[RFRow, ...]]:
-    """RF_i = (RF_{i+1} − 1)·s_i + d_i·(k_i − 1) + 1, from one unit after the last layer back to the input.
-
-    Layers that do not move windows (activations, bn, dropout) have k = s = d = 1 and are skipped.
-    Returns the receptive field per axis and the rows, last layer first.
-    """
-    geo = []
-    for res in net.layers:
-        layer = res.layer
-        if layer.kind in SPATIAL:
-            dims = len(net.layers[0].rf) if net.layers[0].rf else 2
-            if res.shape is not None:
-                k, s, d = res.shape.kernel, res.shape.stride, res.shape.dilation
-            else:
-                k = broadcast(layer.kernel, dims, "k")
-                s = broadcast(layer.stride or (1,), dims, "s")
-                d = broadcast(layer.dilation, dims, "d")
-            geo.append((layer, k, s, d))
-        elif layer.adaptive and res.input_shape is not None and res.output_shape is not None:
-            # the largest window and the largest step between windows: an upper bound when o ∤ n
-            pairs = tuple(zip(res.input_shape[1:], res.output_shape[1:], strict=True))
-            k = tuple(max(-(-(i + 1) * n // o) - (i * n // o) for i in range(o)) for n, o in pairs)
-            s = tuple(-(-n // o) for n, o in pairs)
-            geo.append((layer, k, s, (1,) * len(k)))
-        elif (
-            res.input_shape is not None
-            and len(res.input_shape) > 1
-            and (
-                layer.kind == "gap"
-                or layer.kind == "flatten"
-                or (layer.kind == "fc" and res.implicit_flatten)
-            )
-        ):
-            sp = tuple(res.input_shape[1:])
-            geo.append((layer, sp, (1,) * len(sp), (1,) * len(sp)))
-    if not geo:
-        raise CnnCalcError("the network has no layer with a kernel (conv, tconv, maxpool, avgpool, gap)")
-    dims = len(geo[0][1])
-    names = AXIS_NAMES[dims]
-    rf = (1,) * dims
-    rows = []
-    for layer, k, s, d in reversed(geo):
-        new, steps = [], []
-        for i, name in enumerate(names):
-            keff = effective_kernel(k[i], d[i])
-            if layer.kind == "tconv":
-                v = -(-(rf[i] + keff - 1) // s[i])
-                steps.append(
-                    Step(
-                        f"RF_{name}",
-                        "⌈(RF_{i+1} + d(k − 1))/s⌉",
-                        f"⌈({rf[i]} + {d[i]}·({k[i]} − 1))/{s[i]}⌉",
-                        v,
-                        why="a transposed conv spreads its inputs s apart: the most inputs any run of outputs sees",
-                    )
-                )
-            else:
-                v = (rf[i] - 1) * s[i] + d[i] * (k[i] - 1) + 1
-                steps.append(
-                    Step(
-                        f"RF_{name}",
-                        "(RF_{i+1} − 1)·s + d(k − 1) + 1",
-                        f"({rf[i]} − 1)·{s[i]} + {d[i]}·({k[i]} − 1) + 1",
-                        v,
-                    )
-                )
-            new.append(v)
-        rows.append(RFRow(layer.number, layer.describe(), k, s, d, rf, tuple(new), tuple(steps)))
-        rf = tuple(new)
-    return rf, tuple(rows)
-
-
-def _fmt(v: Fraction) -> str:
-    return str(v.numerator) if v.denominator == 1 else f"{float(v):g}"
+    return replace(res, rf_view=replace(res.rf_view, size=size), steps=steps)
 
 
 def _num(v: Fraction) -> int | float:

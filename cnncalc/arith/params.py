@@ -166,6 +166,32 @@ def tconv_macs(
     )
 
 
+def conv_cost(
+    cin: int,
+    cout: int,
+    kernel: tuple[int, ...],
+    groups: int = 1,
+    bias: bool = True,
+    *,
+    transposed: bool = False,
+    input: tuple[int, ...],
+    output: tuple[int, ...],
+) -> tuple[ParamCount, Step]:
+    """Parameters and MACs of a conv (or transposed conv) layer from `input` to `output` spatial sizes.
+
+    A conv computes each output value from (C_in/g)·∏k weights; a transposed conv stamps each
+    input value with (C_out/g)·∏k weights, so its MACs count the input positions.
+
+    >>> params, macs = conv_cost(3, 8, (3, 3), input=(8, 8), output=(6, 6))
+    >>> params.total, macs.value
+    (224, 7776)
+    """
+    params = conv_params(cin, cout, kernel, groups, bias, transposed=transposed)
+    if transposed:
+        return params, tconv_macs(cin, cout, kernel, groups, input)
+    return params, conv_macs(cin, cout, kernel, groups, output)
+
+
 def fc_macs(fin: int, fout: int) -> Step:
     return Step("MACs", "C_in · C_out", f"{fin} · {fout}", fin * fout, why="one multiply-add per weight")
 

@@ -7,6 +7,7 @@ Every failure is a `UsageError` that names the value and the expected form.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from cnncalc.arith.errors import UsageError
 
@@ -95,6 +96,36 @@ def broadcast(values: tuple[int, ...], dims: int, what: str) -> tuple[int, ...]:
     return values
 
 
-def fmt_shape(shape: tuple[int, ...] | list[int]) -> str:
-    """(8, 92, 92) → '8×92×92'."""
-    return "×".join(str(v) for v in shape)
+def fmt_shape(shape: Sequence[int], sep: str = "×") -> str:
+    """Every size, in order: (8, 92, 92) → '8×92×92'; `sep="x"` writes it as the spec language does.
+
+    >>> fmt_shape((8, 92, 92)), fmt_shape((3, 3), "x")
+    ('8×92×92', '3x3')
+    """
+    return sep.join(str(v) for v in shape)
+
+
+def fmt_axes(values: Sequence[object], sep: str = "×") -> str:
+    """Per-axis values, once when every axis agrees: (28, 28) → '28', (28, 20) → '28×20'.
+
+    A fraction (the jump 7/4 of an adaptive pool) reads as a decimal, a whole one as an integer.
+
+    >>> from fractions import Fraction
+    >>> fmt_axes((28, 28)), fmt_axes((3, 5), "x"), fmt_axes((Fraction(7, 4), Fraction(4, 2)))
+    ('28', '3x5', '1.75×2')
+    """
+    texts = [fmt_axis_value(v) for v in values]
+    return texts[0] if len(set(texts)) == 1 else sep.join(texts)
+
+
+def fmt_axis_value(v: object) -> str:
+    """An int as is; a `Fraction` as an integer when whole, else as a short decimal (7/4 → '1.75').
+
+    Duck-typed on `denominator` so this module need not import `fractions` (start-up time).
+    """
+    denominator = getattr(v, "denominator", None)
+    if isinstance(v, int) or denominator is None:
+        return str(v)
+    if denominator == 1:
+        return str(v.numerator)  # type: ignore[attr-defined]
+    return f"{float(v):g}"  # type: ignore[arg-type]

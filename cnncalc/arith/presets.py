@@ -9,7 +9,10 @@ parameter total is the one PyTorch reports (`sum(p.numel() for p in model.parame
     lenet-5       61,706
     alexnet       61,100,840    torchvision's AlexNet, with its AdaptiveAvgPool2d(6)
     vgg-16        138,357,544   torchvision's VGG-16, with its AdaptiveAvgPool2d(7)
-    digits        the trainer's default network (`cnncalc.nn.defaults.DIGITS_SPEC`)
+    digits        43,050        the trainer's default network for the 8×8 digits
+
+The trainer's default networks are presets too (`digits`, and `keras-mnist` for other data), so
+their texts live here and `cnncalc.nn` reads them from this module.
 
 >>> get_preset("seed-001").input_shape
 (2, 96, 96)
@@ -122,7 +125,22 @@ fc 4096 | relu
 fc 1000""",
     ),
     Preset("vgg-16", "torchvision's VGG-16 on 3×224×224: 13 convs 3×3, 5 max pools, 3 fc", _vgg16()),
-    Preset("digits", "the trainer's default network for the 8×8 digits (`cnncalc train`)", ""),
+    Preset(
+        "digits",
+        "the trainer's default network for the 8×8 digits (`cnncalc train`)",
+        """\
+input 1x8x8
+conv 32 k=3 p=1
+relu
+conv 32 k=3 p=1
+relu
+maxpool k=2
+flatten
+fc 64
+relu
+fc 10
+""",
+    ),
 )
 PRESETS = {p.name: p for p in _PRESETS}
 
@@ -132,30 +150,30 @@ def preset_names() -> tuple[str, ...]:
 
 
 def list_presets() -> tuple[Preset, ...]:
-    """Every preset with its one-line description (texts filled in, `digits` from the trainer)."""
-    return tuple(Preset(p.name, p.description, preset_text(p.name)) for p in _PRESETS)
+    """Every preset with its one-line description and its spec text."""
+    return _PRESETS
 
 
-def preset_text(name: str) -> str:
-    """The spec text of a preset; unknown names are a usage error with the closest match."""
+def find_preset(name: str) -> Preset:
+    """The preset called `name` (any case, `_` for `-`); unknown names are a usage error with the
+    closest match.
+
+    >>> find_preset("Keras_MNIST").name
+    'keras-mnist'
+    """
     key = name.strip().lower().replace("_", "-")
     if key not in PRESETS:
         close = difflib.get_close_matches(key, PRESETS, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise UsageError(f"unknown preset {name!r}{hint}; choose one of {', '.join(PRESETS)}")
-    if key == "digits":
-        return _digits_text()
-    return PRESETS[key].text
+    return PRESETS[key]
+
+
+def preset_text(name: str) -> str:
+    """The spec text of a preset (see `find_preset` for the names it accepts)."""
+    return find_preset(name).text
 
 
 def get_preset(name: str) -> NetworkSpec:
     """`get_preset("keras-mnist")` → the parsed `NetworkSpec` (walk it for shapes and totals)."""
     return parse_spec(preset_text(name))
-
-
-def _digits_text() -> str:
-    # The trainer owns its default network; importing it lazily keeps `cnncalc net` free of the
-    # trainer's modules unless this preset is asked for.
-    from cnncalc.nn.defaults import DIGITS_SPEC
-
-    return DIGITS_SPEC

@@ -20,12 +20,12 @@ and the worked notes say so instead of hiding it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
-from cnncalc.arith.parsing import PADDING_MODES, broadcast, fmt_shape
-from cnncalc.arith.steps import Step
+from cnncalc.arith.parsing import PADDING_MODES, broadcast, fmt_axes, fmt_shape
+from cnncalc.arith.steps import AxisNote, Step
 
 OPS = ("conv", "maxpool", "avgpool", "tconv")
 POOLS = ("maxpool", "avgpool")
@@ -70,6 +70,27 @@ def effective_kernel(k: int, d: int) -> int:
     return d * (k - 1) + 1
 
 
+def ceil_div(a: int, b: int) -> int:
+    """⌈a/b⌉ in integers (exact for sizes like 10**30, where a float would round).
+
+    >>> ceil_div(7, 2), ceil_div(8, 2), ceil_div(-3, 2)
+    (4, 4, -1)
+    """
+    return -(-a // b)
+
+
+def adaptive_windows(n: int, o: int) -> tuple[tuple[int, int], ...]:
+    """PyTorch's AdaptiveAvgPool windows along one axis: cell i covers [⌊i·n/o⌋, ⌈(i+1)·n/o⌉).
+
+    When o divides n they are avgpool k = s = n/o; otherwise neighbouring windows differ in size
+    by one (and may overlap).
+
+    >>> adaptive_windows(5, 3)
+    ((0, 2), (1, 4), (3, 5))
+    """
+    return tuple((i * n // o, ceil_div((i + 1) * n, o)) for i in range(o))
+
+
 @dataclass(frozen=True)
 class AxisSize:
     """The worked size of one spatial axis."""
@@ -83,7 +104,7 @@ class AxisSize:
     pad: Pad
     out: int
     steps: tuple[Step, ...]
-    notes: tuple[str, ...] = ()
+    notes: tuple[AxisNote, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,7 +133,13 @@ class ShapeResult:
 
     @property
     def all_notes(self) -> tuple[str, ...]:
-        return self.notes + tuple(n for a in self.axes for n in a.notes)
+        """The layer's notes, then every axis' notes as text (`H: …`)."""
+        return self.notes + tuple(str(n) for a in self.axes for n in a.notes)
+
+    @property
+    def alike(self) -> bool:
+        """Every axis has the same numbers (a square input and kernel): one axis' working is all."""
+        return len(self.axes) > 1 and len({(a.n, a.k, a.s, a.d, a.pad) for a in self.axes}) == 1
 
     def to_dict(self) -> dict:
         return {
@@ -149,14 +176,7 @@ def layer_output(
     >>> layer_output("conv", (96, 96), 5).output
     (92, 92)
     """
-    if op not in OPS:
-        raise UsageError(f"op {op!r} is not one of {', '.join(OPS)}")
-    dims = len(input_size)
-    if dims not in AXIS_NAMES:
-        raise UsageError(f"input {fmt_shape(input_size)} has {dims} axes; give N, HxW or DxHxW")
-    for n in input_size:
-        if n < 1:
-            raise CnnCalcError(f"input size {n} must be at least 1")
+    dims = _check_input(op, input_size)
     k = broadcast(_tuple(kernel), dims, "kernel")
     d = broadcast(_tuple(dilation), dims, "dilation")
     if stride is None:
@@ -164,61 +184,29 @@ def layer_output(
     else:
         s = broadcast(_tuple(stride), dims, "stride")
     op_pad = broadcast(_tuple(output_padding), dims, "output_padding")
-    for name, values, low in (("kernel", k, 1), ("stride", s, 1), ("dilation", d, 1)):
-        for v in values:
-            if v < low:
-                fix = {"dilation": "dilation 1 means no gaps; use d ≥ 1"}.get(name, f"use {name} ≥ 1")
-                raise CnnCalcError(f"{name} {v} is not allowed: {fix}")
-    if any(v < 0 for v in op_pad):
-        raise CnnCalcError(f"output_padding {fmt_shape(op_pad)} must not be negative")
-    if op != "tconv" and any(op_pad):
-        raise UsageError("output_padding only applies to a transposed convolution (--op tconv)")
-    if op == "avgpool" and any(v != 1 for v in d):
-        raise UsageError("average pooling has no dilation (PyTorch's AvgPool has none); drop --dilation")
-
-    names = AXIS_NAMES[dims]
+    _check_geometry(op, k, s, d, op_pad, ceil)
     mode = padding if isinstance(padding, str) else None
-    notes: list[str] = []
+    notes: tuple[str, ...] = ()
     if op in POOLS and stride is None:
-        notes.append(
+        notes = (
             f"Pooling stride defaults to the kernel ({fmt_shape(k)}): windows do not overlap, "
-            "as in PyTorch's MaxPool2d and Keras' MaxPooling2D."
+            "as in PyTorch's MaxPool2d and Keras' MaxPooling2D.",
         )
-    axes = []
-    for i, name in enumerate(names):
-        pre_steps: list[Step] = []
-        if mode is not None:
-            pad, pad_step = _mode_padding(mode, op, input_size[i], k[i], s[i], d[i], name)
-            if pad_step is not None:
-                pre_steps.append(pad_step)
-        else:
-            pad = _axis_pad(padding, i, dims)
-        if min(pad) < 0:
-            raise CnnCalcError(
-                f"padding {pad[0] if pad[0] == pad[1] else pad} on axis {name} is negative; padding adds "
-                "zeros at the border and cannot remove rows (crop the input instead)"
-            )
-        if op == "avgpool" and dims == 3 and input_size[i] < k[i]:
-            # only PyTorch's AvgPool3d checks this, before padding; AvgPool1d/2d and MaxPool3d do not
-            raise CnnCalcError(
-                f"input {input_size[i]} on axis {name} is smaller than the kernel {k[i]}: PyTorch's AvgPool3d "
-                "requires every input size (before padding) to be at least the kernel; use a kernel ≤ "
-                f"{input_size[i]}"
-            )
-        if op == "conv":
-            ax = conv_axis(input_size[i], k[i], s[i], pad, d[i], name)
-        elif op == "tconv":
-            if pad[0] != pad[1]:
-                raise UsageError(
-                    f"a transposed convolution pads both sides alike; padding {pad[0]} before and "
-                    f"{pad[1]} after on axis {name} is not possible in PyTorch"
-                )
-            ax = tconv_axis(input_size[i], k[i], s[i], pad[0], d[i], op_pad[i], name)
-        else:
-            ax = pool_axis(input_size[i], k[i], s[i], pad, d[i], ceil, name, op=op)
-        if pre_steps:
-            ax = AxisSize(**{**ax.__dict__, "steps": tuple(pre_steps) + ax.steps})
-        axes.append(ax)
+    axes = tuple(
+        _axis_size(
+            op,
+            name,
+            input_size[i],
+            k[i],
+            s[i],
+            d[i],
+            mode if mode is not None else _axis_pad(padding, i, dims),
+            ceil,
+            op_pad[i],
+            dims,
+        )
+        for i, name in enumerate(AXIS_NAMES[dims])
+    )
     return ShapeResult(
         op=op,
         input=tuple(input_size),
@@ -228,10 +216,82 @@ def layer_output(
         padding=tuple(a.pad for a in axes),
         ceil=ceil,
         output_padding=op_pad,
-        axes=tuple(axes),
+        axes=axes,
         padding_mode=mode,
-        notes=tuple(notes),
+        notes=notes,
     )
+
+
+def _check_input(op: str, input_size: tuple[int, ...]) -> int:
+    """The number of spatial axes, once the op is known and every size is at least 1."""
+    if op not in OPS:
+        raise UsageError(f"op {op!r} is not one of {', '.join(OPS)}")
+    dims = len(input_size)
+    if dims not in AXIS_NAMES:
+        raise UsageError(f"input {fmt_shape(input_size)} has {dims} axes; give N, HxW or DxHxW")
+    for n in input_size:
+        if n < 1:
+            raise CnnCalcError(f"input size {n} must be at least 1")
+    return dims
+
+
+def _check_geometry(
+    op: str, k: tuple[int, ...], s: tuple[int, ...], d: tuple[int, ...], op_pad: tuple[int, ...], ceil: bool
+) -> None:
+    """What PyTorch refuses before it looks at the input: sizes below 1, a misplaced option."""
+    for name, values in (("kernel", k), ("stride", s), ("dilation", d)):
+        for v in values:
+            if v < 1:
+                fix = "1 means no gaps; use {field} ≥ 1" if name == "dilation" else "use {field} ≥ 1"
+                raise CnnCalcError(f"{{field}} {v} is not allowed: {fix}", field=name)
+    if any(v < 0 for v in op_pad):
+        raise CnnCalcError(f"{{field}} {fmt_shape(op_pad)} must not be negative", field="output_padding")
+    if op != "tconv" and any(op_pad):
+        raise UsageError(
+            f"{{field}} only applies to a transposed convolution (tconv), not to {op}", field="output_padding"
+        )
+    if ceil and op not in POOLS:
+        raise UsageError(f"{{field}} mode applies to pools (maxpool, avgpool), not to {op}", field="ceil")
+    if op == "avgpool" and any(v != 1 for v in d):
+        raise UsageError(
+            f"{{field}} {fmt_axes(d)} is not possible for average pooling (PyTorch's AvgPool has no "
+            "dilation); drop {field}",
+            field="dilation",
+        )
+
+
+def _axis_size(
+    op: str, axis: str, n: int, k: int, s: int, d: int, padding: Pad | str, ceil: bool, op_pad: int, dims: int
+) -> AxisSize:
+    """One axis of `layer_output`: its padding (worked, for a mode), then the op's own formula."""
+    if isinstance(padding, str):
+        pad, pad_step = _mode_padding(padding, op, n, k, s, d, axis)
+    else:
+        pad, pad_step = padding, None
+    if min(pad) < 0:
+        raise CnnCalcError(
+            f"padding {pad[0] if pad[0] == pad[1] else pad} on axis {axis} is negative; padding adds "
+            "zeros at the border and cannot remove rows (crop the input instead)"
+        )
+    if op == "avgpool" and dims == 3 and n < k:
+        # only PyTorch's AvgPool3d checks this, before padding; AvgPool1d/2d and MaxPool3d do not
+        raise CnnCalcError(
+            f"input {n} on axis {axis} is smaller than the kernel {k}: PyTorch's AvgPool3d "
+            "requires every input size (before padding) to be at least the kernel; use a kernel ≤ "
+            f"{n}"
+        )
+    if op == "conv":
+        ax = conv_axis(n, k, s, pad, d, axis)
+    elif op == "tconv":
+        if pad[0] != pad[1]:
+            raise UsageError(
+                f"a transposed convolution pads both sides alike; padding {pad[0]} before and "
+                f"{pad[1]} after on axis {axis} is not possible in PyTorch"
+            )
+        ax = tconv_axis(n, k, s, pad[0], d, op_pad, axis)
+    else:
+        ax = pool_axis(n, k, s, pad, d, ceil, axis, op=op)
+    return replace(ax, steps=(pad_step, *ax.steps)) if pad_step is not None else ax
 
 
 def same_padding(n: int, k: int, s: int = 1, d: int = 1) -> Pad:
@@ -242,7 +302,7 @@ def same_padding(n: int, k: int, s: int = 1, d: int = 1) -> Pad:
     >>> same_padding(28, 4)
     (1, 2)
     """
-    out = -(-n // s)
+    out = ceil_div(n, s)
     total = max((out - 1) * s + effective_kernel(k, d) - n, 0)
     return total // 2, total - total // 2
 
@@ -296,29 +356,40 @@ def pool_axis(
         formula = f"⌊({axis}_in + {_pad_sym(pad)} − d(k − 1) − 1)/s⌋ + 1"
         sub = f"⌊({n} + {_pad_num(pad)} − {d}·({k} − 1) − 1)/{s}⌋ + 1 = ⌊{num}/{s}⌋ + 1"
     step = Step(f"{axis}_out", formula, sub, out, why=_conv_why(n, keff, pad, s, out, axis))
-    notes: list[str] = []
-    if num >= 0 and num % s:
-        r = num % s
-        if ceil and dropped:
-            notes.append(
-                f"{axis}: ({num})/{s} is not whole, but the extra ceil_mode window would start at "
-                f"{out * s} ≥ {n} + {pb}, inside the right padding only, so PyTorch drops it: the output "
-                "is the same as without ceil mode."
-            )
-        elif ceil:
-            notes.append(
-                f"{axis}: ({num})/{s} is not whole; ceil_mode keeps one more window that hangs over the "
-                f"end (it sees only the cells that exist), so no {_ROWS[axis]} is dropped."
-            )
-        else:
-            notes.extend(_remainder_notes(n, k, s, pad, d, num, axis, pool=True))
-            with_ceil = _pool_count(num, s, n, pb, True)[0]
-            if with_ceil != out:
-                notes.append(
-                    f"{axis}: with ceil mode (--ceil, ceil_mode=True) the output would be {with_ceil}, "
-                    f"a last window over the remaining {r} {_ROWS[axis]}(s)."
-                )
-    return AxisSize(axis, op, n, k, s, d, pad, out, (step,), tuple(notes))
+    return AxisSize(
+        axis, op, n, k, s, d, pad, out, (step,), _pool_notes(n, k, s, pad, d, num, out, ceil, dropped, axis)
+    )
+
+
+def _pool_notes(
+    n: int, k: int, s: int, pad: Pad, d: int, num: int, out: int, ceil: bool, dropped: bool, axis: str
+) -> tuple[AxisNote, ...]:
+    """What the floor (or ceil_mode) did with the rows that do not fill a last window."""
+    if num < 0 or num % s == 0:
+        return ()
+    pb = pad[0]
+    if ceil and dropped:
+        text = (
+            f"({num})/{s} is not whole, but the extra ceil_mode window would start at "
+            f"{out * s} ≥ {n} + {pb}, inside the right padding only, so PyTorch drops it: the output "
+            "is the same as without ceil mode."
+        )
+        return (AxisNote(axis, text),)
+    if ceil:
+        text = (
+            f"({num})/{s} is not whole; ceil_mode keeps one more window that hangs over the "
+            f"end (it sees only the cells that exist), so no {_ROWS[axis]} is dropped."
+        )
+        return (AxisNote(axis, text),)
+    notes = _remainder_notes(n, k, s, pad, d, num, axis, pool=True)
+    with_ceil = _pool_count(num, s, n, pb, True)[0]
+    if with_ceil != out:
+        text = (
+            f"with ceil mode (PyTorch's ceil_mode=True) the output would be {with_ceil}, "
+            f"a last window over the remaining {num % s} {_ROWS[axis]}(s)."
+        )
+        notes.append(AxisNote(axis, text))
+    return tuple(notes)
 
 
 def _pool_count(num: int, s: int, n: int, pb: int, ceil: bool) -> tuple[int, bool]:
@@ -326,7 +397,7 @@ def _pool_count(num: int, s: int, n: int, pb: int, ceil: bool) -> tuple[int, boo
     past the input and its left padding. Returns (out, whether that window was dropped)."""
     if not ceil:
         return num // s + 1, False
-    out = -(-num // s) + 1
+    out = ceil_div(num, s) + 1
     if (out - 1) * s >= n + pb:
         return out - 1, True
     return out, False
@@ -425,7 +496,7 @@ def _mode_padding(mode: str, op: str, n: int, k: int, s: int, d: int, axis: str)
             why="'full' pads so every window that touches the input at all is computed",
         )
     pb, pa = same_padding(n, k, s, d)
-    out = -(-n // s)
+    out = ceil_div(n, s)
     total = pb + pa
     why = f"'same' keeps ⌈{axis}_in/s⌉ = ⌈{n}/{s}⌉ = {out}"
     notes: tuple[str, ...] = ()
@@ -461,7 +532,7 @@ def _pad_num(pad: Pad) -> str:
 def _too_small(n: int, k: int, d: int, pad: Pad, keff: int, what: str) -> str:
     dil = f" (dilated to {keff})" if d > 1 else ""
     padded = n + pad[0] + pad[1]
-    need = -(-(keff - n) // 2)
+    need = ceil_div(keff - n, 2)
     fix = f"use a kernel ≤ {padded if d == 1 else 'the padded input'}"
     if what == "kernel":
         fix += f" or padding ≥ {need}"
@@ -496,7 +567,7 @@ def _nearest_divisors(num: int, s: int, limit: int, reach: int = 64) -> list[int
 
 def _remainder_notes(
     n: int, k: int, s: int, pad: Pad, d: int, num: int, axis: str, pool: bool = False
-) -> list[str]:
+) -> list[AxisNote]:
     """cs231n's "(10 − 3)/2 + 1 = 4.5": explain the fraction instead of silently flooring it."""
     r = num % s
     if r == 0:
@@ -511,15 +582,19 @@ def _remainder_notes(
         lost += " (only padding, so no data is lost)"
     keff = effective_kernel(k, d)
     notes = [
-        f"{axis}: ({n} + {_pad_num(pad)} − {keff})/{s} + 1 = {_decimal(exact)} is not a whole number; "
-        f"the floor keeps {num // s + 1}, so {lost}."
+        AxisNote(
+            axis,
+            f"({n} + {_pad_num(pad)} − {keff})/{s} + 1 = {_decimal(exact)} is not a whole number; "
+            f"the floor keeps {num // s + 1}, so {lost}.",
+        )
     ]
     if s > keff:
         gap = s - keff
-        notes.append(
-            f"{axis}: the stride {s} is longer than the {keff}-wide window, so {gap} {rows}"
+        text = (
+            f"the stride {s} is longer than the {keff}-wide window, so {gap} {rows}"
             f"{'s' if gap > 1 else ''} between neighbouring windows {'are' if gap > 1 else 'is'} skipped too."
         )
+        notes.append(AxisNote(axis, text))
     fixes = []
     extra = s - r  # padding that would complete one more window
     # a pool may pad at most k/2 on each side, and only symmetrically (PyTorch's MaxPool/AvgPool)
@@ -538,5 +613,5 @@ def _remainder_notes(
     if near:
         fixes.append("stride " + " or ".join(f"{t} (output {num // t + 1})" for t in near))
     if fixes:
-        notes.append(f"{axis}: to cover every {rows} exactly, use " + "; or ".join(fixes) + ".")
+        notes.append(AxisNote(axis, f"to cover every {rows} exactly, use " + "; or ".join(fixes) + "."))
     return notes

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
-from cnncalc.arith.sizes import conv_output_size, effective_kernel
+from cnncalc.arith.sizes import ceil_div, conv_output_size, effective_kernel
 from cnncalc.arith.steps import Step
 
 
@@ -75,11 +75,31 @@ def solve_padding(n: int, k: int, s: int = 1, d: int = 1, target: int | None = N
     """
     _check(input=n, kernel=k, stride=s, dilation=d)
     keff = effective_kernel(k, d)
-    same = target is None
-    o = -(-n // s) if target is None else target
+    o = ceil_div(n, s) if target is None else target
     _check(output=o)
     low = (o - 1) * s + keff - n  # smallest total padding: the o-th window just fits
     high = o * s + keff - n - 1  # largest: one more row would make room for an (o+1)-th window
+    steps = _padding_range_steps(n, k, s, d, o, low, high, same=target is None)
+    if high < 0:
+        why = _no_padding_reaches(n, k, s, d, o)
+        return Solution("padding", _given(n, k, s, d, o), {"padding": None}, steps, (why,), possible=False)
+    pads, answer, split, notes = _split_padding(max(low, 0), high, s, o)
+    out = conv_output_size(n, k, s, pads, d)
+    if out != o:
+        raise CnnCalcError(f"internal check failed: padding {pads} gives {out}, not {o}")
+    if low < 0:
+        notes += (
+            f"No padding is needed: without it the output is already {conv_output_size(n, k, s, 0, d)}.",
+        )
+    steps += (split, _verify(n, k, s, d, pads, out))
+    return Solution("padding", _given(n, k, s, d, o), answer, steps, notes)
+
+
+def _padding_range_steps(
+    n: int, k: int, s: int, d: int, o: int, low: int, high: int, same: bool
+) -> tuple[Step, ...]:
+    """The target (for 'same') and the range of total paddings P_min … P_max that reach it."""
+    keff = effective_kernel(k, d)
     steps = []
     if same:
         steps.append(
@@ -104,58 +124,51 @@ def solve_padding(n: int, k: int, s: int = 1, d: int = 1, target: int | None = N
                 why=f"any more and a window number {o + 1} would fit",
             )
         )
-    if high < 0:
-        out0 = conv_output_size(n, k, s, 0, d) if keff <= n else None
-        why = (
-            f"even with no padding the output is {out0}, more than {o}: padding only adds rows. "
-            f"Use a stride ≥ {-(-(n - keff + 1) // o)} or a larger kernel (see `cnncalc solve stride`/`kernel`)"
-            if out0 is not None
-            else f"the kernel {keff} is larger than the input {n}"
-        )
-        return Solution(
-            "padding", _given(n, k, s, d, o), {"padding": None}, tuple(steps), (why,), possible=False
-        )
-    start = max(low, 0)
-    totals = range(start, high + 1)
-    even = next((t for t in totals if t % 2 == 0), None)
-    notes = []
+    return tuple(steps)
+
+
+def _no_padding_reaches(n: int, k: int, s: int, d: int, o: int) -> str:
+    """Why no padding gives `o`: padding only adds rows, and the output is already larger."""
+    keff = effective_kernel(k, d)
+    if keff > n:
+        return f"the kernel {keff} is larger than the input {n}"
+    return (
+        f"even with no padding the output is {conv_output_size(n, k, s, 0, d)}, more than {o}: padding only "
+        f"adds rows. Use a stride ≥ {ceil_div(n - keff + 1, o)} or a larger kernel "
+        "(see `cnncalc solve stride`/`kernel`)"
+    )
+
+
+def _split_padding(
+    start: int, high: int, s: int, o: int
+) -> tuple[tuple[int, int], dict, Step, tuple[str, ...]]:
+    """The smallest even total in start … high as p on both sides, else the odd `start` split
+    (⌊P/2⌋ before, ⌈P/2⌉ after): the padding pair, the answer, its step and notes."""
+    even = next((t for t in range(start, high + 1) if t % 2 == 0), None)
     if even is not None:
         p = even // 2
-        pads = (p, p)
-        answer: dict = {"padding": p, "total_padding": even}
-        steps.append(
-            Step("p", "P/2", f"{even}/2", p, why="the same padding on both sides, PyTorch's padding=p")
-        )
+        step = Step("p", "P/2", f"{even}/2", p, why="the same padding on both sides, PyTorch's padding=p")
+        notes: tuple[str, ...] = ()
         if start < even:
-            notes.append(
-                f"A total of {start} would also give {o}, split {start // 2} before and {start - start // 2} after "
-                "(TensorFlow's 'same'); the symmetric choice needs one extra padded row, which no window uses fully."
+            notes = (
+                f"A total of {start} would also give {o}, split {start // 2} before and "
+                f"{start - start // 2} after (TensorFlow's 'same'); the symmetric choice needs one extra "
+                "padded row, which no window uses fully.",
             )
-    else:
-        pads = (start // 2, start - start // 2)
-        answer = {"padding": list(pads), "total_padding": start}
-        steps.append(
-            Step(
-                "p",
-                "(⌊P/2⌋, ⌈P/2⌉)",
-                f"(⌊{start}/2⌋, ⌈{start}/2⌉)",
-                f"{pads[0]} before, {pads[1]} after",
-                why="an odd total cannot be split evenly; the extra row goes after (bottom/right)",
-            )
-        )
-        notes.append(
-            f"PyTorch's Conv2d pads both sides alike: use nn.ZeroPad2d(({pads[0]}, {pads[1]}, {pads[0]}, {pads[1]})) "
-            "before the conv" + (", or padding='same' (stride 1 only)." if s == 1 else ".")
-        )
-    out = conv_output_size(n, k, s, pads, d)
-    if out != o:
-        raise CnnCalcError(f"internal check failed: padding {pads} gives {out}, not {o}")
-    steps.append(_verify(n, k, s, d, pads, out))
-    if low < 0:
-        notes.append(
-            f"No padding is needed: without it the output is already {conv_output_size(n, k, s, 0, d)}."
-        )
-    return Solution("padding", _given(n, k, s, d, o), answer, tuple(steps), tuple(notes))
+        return (p, p), {"padding": p, "total_padding": even}, step, notes
+    pads = (start // 2, start - start // 2)
+    step = Step(
+        "p",
+        "(⌊P/2⌋, ⌈P/2⌉)",
+        f"(⌊{start}/2⌋, ⌈{start}/2⌉)",
+        f"{pads[0]} before, {pads[1]} after",
+        why="an odd total cannot be split evenly; the extra row goes after (bottom/right)",
+    )
+    note = (
+        f"PyTorch's Conv2d pads both sides alike: use nn.ZeroPad2d(({pads[0]}, {pads[1]}, {pads[0]}, {pads[1]})) "
+        "before the conv" + (", or padding='same' (stride 1 only)." if s == 1 else ".")
+    )
+    return pads, {"padding": list(pads), "total_padding": start}, step, (note,)
 
 
 def solve_stride(n: int, k: int, target: int, p: int = 0, d: int = 1) -> Solution:
@@ -243,7 +256,7 @@ def solve_kernel(n: int, target: int, s: int = 1, p: int = 0, d: int = 1) -> Sol
     padded = n + 2 * p
     # ⌊(padded − 1 − d(k − 1))/s⌋ = t  ⇔  t·s ≤ padded − 1 − d(k − 1) ≤ t·s + s − 1: one range of k
     t = target - 1
-    k_lo = max(1, -(-(padded - t * s - s) // d) + 1)
+    k_lo = max(1, ceil_div(padded - t * s - s, d) + 1)
     k_hi = (padded - 1 - t * s) // d + 1
     ks = range(k_lo, k_hi + 1)
     steps = [

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from cnncalc.arith.errors import UsageError
@@ -89,7 +90,6 @@ class LayerSpec:
 
     number: int
     kind: str
-    text: str
     units: int | None = None
     kernel: tuple[int, ...] | None = None
     stride: tuple[int, ...] | None = None
@@ -114,7 +114,7 @@ class LayerSpec:
         """The canonical spec text of this layer, defaults left out: `conv 8 k=5`."""
         parts = [self.kind]
         if self.adaptive:
-            parts = ["adaptiveavgpool", _sz(self.output_size)]
+            parts = ["adaptiveavgpool", fmt_shape(self.output_size, "x")]
         if self.units is not None:
             parts.append(str(self.units))
         if self.kind == "dropout":
@@ -122,18 +122,20 @@ class LayerSpec:
         if self.kind == "leakyrelu" and self.slope != 0.01:
             parts.append(f"slope={self.slope:g}")
         if self.kernel is not None:
-            parts.append(f"k={_sz(self.kernel)}")
+            parts.append(f"k={fmt_shape(self.kernel, 'x')}")
         default_stride = self.kernel if self.kind in ("maxpool", "avgpool") else (1,)
         if self.stride is not None and self.stride != default_stride:
-            parts.append(f"s={_sz(self.stride)}")
+            parts.append(f"s={fmt_shape(self.stride, 'x')}")
         if self.padding not in ((0,), "valid"):
-            parts.append(f"p={self.padding if isinstance(self.padding, str) else _sz(self.padding)}")
+            parts.append(
+                f"p={self.padding if isinstance(self.padding, str) else fmt_shape(self.padding, 'x')}"
+            )
         if self.dilation != (1,):
-            parts.append(f"d={_sz(self.dilation)}")
+            parts.append(f"d={fmt_shape(self.dilation, 'x')}")
         if self.groups != 1:
             parts.append(f"g={self.groups}")
         if self.output_padding != (0,):
-            parts.append(f"op={_sz(self.output_padding)}")
+            parts.append(f"op={fmt_shape(self.output_padding, 'x')}")
         if self.ceil:
             parts.append("ceil=true")
         if not self.bias and self.kind in ("conv", "tconv", "fc"):
@@ -149,7 +151,7 @@ class NetworkSpec:
     layers: tuple[LayerSpec, ...]
 
     def to_text(self, sep: str = "\n") -> str:
-        lines = [f"input {fmt_shape(self.input_shape).replace('×', 'x')}"] if self.input_shape else []
+        lines = [f"input {fmt_shape(self.input_shape, 'x')}"] if self.input_shape else []
         for layer in self.layers:
             text = layer.describe()
             if layer.claim is not None:
@@ -206,84 +208,80 @@ def _canon_kind(token: str) -> str | None:
 
 
 def parse_layer(chunk: str, number: int, line: int = 0) -> LayerSpec:
+    """One layer's text (`conv 8 k=3 p=1 -> 8x28x28`) as a `LayerSpec`; a `UsageError` names what is wrong.
+
+    >>> parse_layer("maxpool 2", 3).describe()
+    'maxpool k=2'
+    """
     where = f"layer {number} ({chunk.strip()})"
-    claim = None
-    if "->" in chunk:
-        chunk, claim_text = chunk.split("->", 1)
-        try:
-            claim = parse_sizes(claim_text.strip(), "claim", max_axes=4)
-        except UsageError as e:
-            raise UsageError(f"{where}: the claim after '->' must be a shape like 8x92x92 ({e})") from None
+    chunk, claim = _split_claim(chunk, where)
     tokens = chunk.split()
-    kind = _canon_kind(tokens[0])
-    if kind is None:
-        names = sorted(_CANON)
-        close = difflib.get_close_matches(tokens[0].lower(), names, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise UsageError(
-            f"{where}: unknown layer {tokens[0]!r}{hint}; expected one of "
-            + ", ".join(n for n in ALIASES if n != "input")
-        )
-    fields: dict = {}
-    positional = [t for t in tokens[1:] if "=" not in t]
-    options = [t for t in tokens[1:] if "=" in t]
-    allowed = OPTIONS.get(kind, ())
-    # positional values
-    if kind in _POSITIONAL:
-        if not positional:
-            raise UsageError(f"{where}: missing the number of {_POSITIONAL[kind]}, e.g. '{kind} 8 ...'")
-        fields["units"] = _int(positional.pop(0), where, _POSITIONAL[kind])
-    elif kind in ("maxpool", "avgpool") and positional:
-        fields["kernel"] = _sizes(positional.pop(0), where, "k")
-    elif kind == "dropout" and positional:
-        fields["rate"] = _rate(positional.pop(0), where)
-    elif kind == "leakyrelu" and positional:
-        fields["slope"] = _float(positional.pop(0), where, "slope")
-    elif kind == "gap" and positional:
-        fields["output_size"] = _sizes(positional.pop(0), where, "output size")
-    if positional:
-        raise UsageError(
-            f"{where}: unexpected {positional[0]!r}; options are written name=value ({_allowed(kind)})"
-        )
-    for opt in options:
-        name, _, value = opt.partition("=")
-        key = _OPTION_ALIASES.get(name.lower())
-        if kind == "dropout" and name.lower() == "p":
-            key = "rate"
-        if key is None or key not in allowed:
-            raise UsageError(f"{where}: unknown option {name!r} for {kind}; {_allowed(kind)}")
-        if not value:
-            raise UsageError(f"{where}: option {name!r} has no value; write {name}=VALUE")
-        if key == "k":
-            fields["kernel"] = _sizes(value, where, "k")
-        elif key == "s":
-            fields["stride"] = _sizes(value, where, "s")
-        elif key == "d":
-            fields["dilation"] = _sizes(value, where, "d")
-        elif key == "op":
-            fields["output_padding"] = _sizes(value, where, "op", minimum=0)
-        elif key == "p":
-            try:
-                fields["padding"] = parse_padding(value, "p")
-            except UsageError as e:
-                raise UsageError(f"{where}: {e}") from None
-        elif key == "g":
-            fields["groups"] = _int(value, where, "g")
-        elif key in ("bias", "ceil"):
-            try:
-                fields[key] = parse_bool(value, key)
-            except UsageError as e:
-                raise UsageError(f"{where}: {e}") from None
-        elif key == "rate":
-            fields["rate"] = _rate(value, where)
-        elif key == "slope":
-            fields["slope"] = _float(value, where, "slope")
+    kind = _layer_kind(tokens[0], where)
+    fields = _positional_fields(kind, [t for t in tokens[1:] if "=" not in t], where)
+    for option in (t for t in tokens[1:] if "=" in t):
+        name, parse, value = _option(kind, option, where)
+        fields[name] = _parsed(parse, value, where)
     if kind in SPATIAL and "kernel" not in fields:
         raise UsageError(f"{where}: missing the kernel size; write k=N or k=AxB, e.g. '{kind} ... k=3'")
     if kind in ("maxpool", "avgpool") and "stride" not in fields:
         fields["stride"] = fields["kernel"]
-    spec = LayerSpec(number=number, kind=kind, text="", claim=claim, line=line, **fields)
-    return replace(spec, text=spec.describe())
+    return LayerSpec(number=number, kind=kind, claim=claim, line=line, **fields)
+
+
+def _split_claim(chunk: str, where: str) -> tuple[str, tuple[int, ...] | None]:
+    """`conv 8 k=5 -> 8x92x92` → ('conv 8 k=5 ', (8, 92, 92)): the layer and the shape it claims."""
+    if "->" not in chunk:
+        return chunk, None
+    chunk, claim_text = chunk.split("->", 1)
+    try:
+        return chunk, parse_sizes(claim_text.strip(), "claim", max_axes=4)
+    except UsageError as e:
+        raise UsageError(f"{where}: the claim after '->' must be a shape like 8x92x92 ({e})") from None
+
+
+def _layer_kind(token: str, where: str) -> str:
+    kind = _canon_kind(token)
+    if kind is None:
+        close = difflib.get_close_matches(token.lower(), sorted(_CANON), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UsageError(
+            f"{where}: unknown layer {token!r}{hint}; expected one of "
+            + ", ".join(n for n in ALIASES if n != "input")
+        )
+    return kind
+
+
+def _positional_fields(kind: str, positional: list[str], where: str) -> dict[str, object]:
+    """The one value a layer takes without a name (`conv 8`, `maxpool 2`, `dropout 0.5`)."""
+    if kind in _POSITIONAL and not positional:
+        raise UsageError(f"{where}: missing the number of {_POSITIONAL[kind]}, e.g. '{kind} 8 ...'")
+    fields: dict[str, object] = {}
+    if positional and kind in _POSITIONAL_VALUE:
+        name, parse = _POSITIONAL_VALUE[kind]
+        fields[name] = _parsed(parse, positional.pop(0), where)
+    if positional:
+        raise UsageError(
+            f"{where}: unexpected {positional[0]!r}; options are written name=value ({_allowed(kind)})"
+        )
+    return fields
+
+
+def _option(kind: str, option: str, where: str) -> tuple[str, Callable[[str], object], str]:
+    """`k=3` → ('kernel', its parser, '3'), once the option is known to apply to `kind`."""
+    name, _, value = option.partition("=")
+    key = "rate" if kind == "dropout" and name.lower() == "p" else _OPTION_ALIASES.get(name.lower())
+    if key is None or key not in OPTIONS.get(kind, ()):
+        raise UsageError(f"{where}: unknown option {name!r} for {kind}; {_allowed(kind)}")
+    if not value:
+        raise UsageError(f"{where}: option {name!r} has no value; write {name}=VALUE")
+    return (*_OPTION_FIELDS[key], value)
+
+
+def _parsed(parse: Callable[[str], object], value: str, where: str) -> object:
+    try:
+        return parse(value)
+    except UsageError as e:
+        raise e.prefixed(where) from None
 
 
 def _allowed(kind: str) -> str:
@@ -291,36 +289,48 @@ def _allowed(kind: str) -> str:
     return f"{kind} takes {', '.join(o + '=' for o in opts)}" if opts else f"{kind} takes no options"
 
 
-def _sizes(value: str, where: str, name: str, minimum: int = 1) -> tuple[int, ...]:
-    try:
-        return parse_sizes(value, name, minimum=minimum)
-    except UsageError as e:
-        raise UsageError(f"{where}: {e}") from None
-
-
-def _int(value: str, where: str, name: str) -> int:
-    try:
-        return parse_int(value, name)
-    except UsageError as e:
-        raise UsageError(f"{where}: {e}") from None
-
-
-def _float(value: str, where: str, name: str) -> float:
+def _number(value: str, name: str) -> float:
     try:
         number = float(value)
     except ValueError:
-        raise UsageError(f"{where}: {name} {value!r} is not a number") from None
+        raise UsageError(f"{name} {value!r} is not a number") from None
     if not math.isfinite(number):
-        raise UsageError(f"{where}: {name} {value!r} is not a finite number")
+        raise UsageError(f"{name} {value!r} is not a finite number")
     return number
 
 
-def _rate(value: str, where: str) -> float:
-    rate = _float(value, where, "dropout rate")
+def _rate(value: str) -> float:
+    rate = _number(value, "dropout rate")
     if not 0 <= rate < 1:
-        raise UsageError(f"{where}: dropout rate {value} must be in [0, 1), e.g. dropout 0.5")
+        raise UsageError(f"dropout rate {value} must be in [0, 1), e.g. dropout 0.5")
     return rate
 
 
-def _sz(values: tuple[int, ...]) -> str:
-    return "x".join(map(str, values))
+def _sizes_of(name: str, minimum: int = 1) -> Callable[[str], tuple[int, ...]]:
+    return lambda value: parse_sizes(value, name, minimum=minimum)
+
+
+# canonical option → (LayerSpec field, parser of its value)
+_OPTION_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
+    "k": ("kernel", _sizes_of("k")),
+    "s": ("stride", _sizes_of("s")),
+    "d": ("dilation", _sizes_of("d")),
+    "op": ("output_padding", _sizes_of("op", minimum=0)),
+    "p": ("padding", lambda value: parse_padding(value, "p")),
+    "g": ("groups", lambda value: parse_int(value, "g")),
+    "bias": ("bias", lambda value: parse_bool(value, "bias")),
+    "ceil": ("ceil", lambda value: parse_bool(value, "ceil")),
+    "rate": ("rate", _rate),
+    "slope": ("slope", lambda value: _number(value, "slope")),
+}
+# kind → (LayerSpec field, parser) of the value it takes without a name
+_POSITIONAL_VALUE: dict[str, tuple[str, Callable[[str], object]]] = {
+    "conv": ("units", lambda value: parse_int(value, "out channels")),
+    "tconv": ("units", lambda value: parse_int(value, "out channels")),
+    "fc": ("units", lambda value: parse_int(value, "out features")),
+    "maxpool": _OPTION_FIELDS["k"],
+    "avgpool": _OPTION_FIELDS["k"],
+    "dropout": _OPTION_FIELDS["rate"],
+    "leakyrelu": _OPTION_FIELDS["slope"],
+    "gap": ("output_size", _sizes_of("output size")),
+}

@@ -1,8 +1,10 @@
-"""`Step`: one line of worked arithmetic, the unit every explanation is built from."""
+"""`Step`: one line of worked arithmetic, the unit every explanation is built from; `AxisNote`: a
+teaching note about one spatial axis."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,30 @@ class Step:
         d["notes"] = list(self.notes)
         d["text"] = self.line()
         return d
+
+
+class AxisNote(NamedTuple):
+    """A note about one spatial axis, which reads `H: …` wherever notes are shown as text.
+
+    The axis is a field, so a renderer that works several alike axes at once can say
+    `H and W: …` from `note.text` instead of editing the sentence. (An immutable NamedTuple
+    rather than a frozen dataclass: it is built on `cnncalc shape`'s start-up path, where a
+    dataclass costs ten times as long to define.)
+
+    >>> note = AxisNote("H", "the floor keeps 4")
+    >>> str(note), note.labelled("H and W")
+    ('H: the floor keeps 4', 'H and W: the floor keeps 4')
+    """
+
+    axis: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.labelled(self.axis)
+
+    def labelled(self, axes: str) -> str:
+        """The note said of `axes` (e.g. 'H and W' when every axis has the same numbers)."""
+        return f"{axes}: {self.text}"
 
 
 def fmt_value(v: int | float | str) -> str:

@@ -11,17 +11,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cnncalc.arith.errors import UsageError
-from cnncalc.cli.calc import read_spec_file
 from cnncalc.cli.errors import reported
+from cnncalc.cli.options import FileOpt, JsonOpt
 from cnncalc.cli.output import emit_json, emit_text, styler, terminal_width
 
 # no `from __future__ import annotations`: typer would evaluate every string annotation of every
 # command at each start (about 1.5 ms for this module); names used only in hints are quoted instead
 if TYPE_CHECKING:
-    from cnncalc.arith.importer import ImportResult
-    from cnncalc.arith.spec import NetworkSpec
-
-_NOTE_001 = "input 2x96x96 | conv 8 k=5 | maxpool k=4 | conv 24 k=6 | maxpool k=4"
+    from cnncalc.arith.solve import Solution
 
 EXAMPLE_MODELS = Path(__file__).resolve().parent.parent / "data" / "models"
 
@@ -50,61 +47,16 @@ SpecArg = Annotated[
         help='Network spec, layers separated by | or newlines, e.g. "input 1x28x28 | conv 8 k=3 | fc 10".'
     ),
 ]
-FileOpt = Annotated[
-    Path | None, typer.Option("--file", "-f", help="Read the spec from a file ('-' reads stdin).")
-]
 InputOpt = Annotated[
     str | None,
     typer.Option("--input", "-i", help="Input shape CxHxW, channels first (sets or replaces the spec's)."),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
 
 
-def _load(
-    spec: str | None, file: Path | None, preset: str | None = None, model: Path | None = None
-) -> "tuple[NetworkSpec, str, ImportResult | None]":
-    """The network from exactly one source, a label for the title, and the import (for --from)."""
-    from cnncalc.arith.spec import parse_spec
-
-    given = [
-        name
-        for name, v in (("SPEC", spec), ("--file", file), ("--preset", preset), ("--from", model))
-        if v is not None
-    ]
-    if len(given) > 1:
-        raise UsageError(f"give one network source, not {' and '.join(given)}")
-    if spec is not None:
-        return parse_spec(spec), "", None
-    if file is not None:
-        return parse_spec(read_spec_file(file)), str(file), None
-    if preset is not None:
-        from cnncalc.arith.presets import PRESETS, get_preset
-
-        net_spec = get_preset(preset)
-        name = preset.strip().lower().replace("_", "-")
-        return net_spec, f"{name}: {PRESETS[name].description}", None
-    if model is not None:
-        from cnncalc.arith.importer import import_file
-
-        imported = import_file(model)
-        return imported.spec, f"{model} ({imported.summary})", imported
-    raise UsageError(
-        'give a network: a spec ("input 1x28x28 | conv 8 k=3 | fc 10"), --file FILE, --preset NAME '
-        "(see --list-presets) or --from MODEL.py"
-    )
-
-
-def _with_input(net_spec: "NetworkSpec", input: str | None, imported: "ImportResult | None") -> "NetworkSpec":
-    from cnncalc.arith.spec import parse_input_shape
-
-    if input is not None:
-        return net_spec.with_input(parse_input_shape(input, "--input"))
-    if imported is not None and net_spec.input_shape is None:
-        raise UsageError(
-            f"{imported.path} does not say its input size; give --input CxHxW "
-            f"(its first layer {imported.first_layer_hint})"
-        )
-    return net_spec
+NET_MISSING = (
+    'give a network: a spec ("input 1x28x28 | conv 8 k=3 | fc 10"), --file FILE, --preset NAME '
+    "(see --list-presets) or --from MODEL.py"
+)
 
 
 def net(
@@ -137,15 +89,17 @@ def net(
       cnncalc net --from model.py --input 1x28x28
       cnncalc net --list-presets
     """
-    with reported("net"):
+    with reported("net", flags={"path": "--from"}):
         from cnncalc.arith.network import walk
 
         if list_presets:
             _list_presets(json)
             return
-        net_spec, label, imported = _load(spec, file, preset, model)
-        net_spec = _with_input(net_spec, input, imported)
-        result = walk(net_spec)
+        from cnncalc.cli.sources import required_network, with_input
+
+        source = required_network(spec, file, preset, model, missing=NET_MISSING)
+        result = walk(with_input(source, input))
+        imported = source.imported
         if imported is not None:
             imported.verify(result)
         if json:
@@ -160,7 +114,7 @@ def net(
         if explain is not None:
             emit_text(explain_layer(result, explain, style, width))
             return
-        table = network_table(result, label, style, width)
+        table = network_table(result, source.label, style, width)
         if imported is not None:
             table = import_header(imported, result.spec.to_text("\n"), style, width) + "\n" + table
         emit_text(table)
@@ -210,9 +164,9 @@ def check(
     """
     with reported("check"):
         from cnncalc.arith.network import walk
+        from cnncalc.cli.sources import required_network, with_input
 
-        net_spec, _, _ = _load(spec, file)
-        net_spec = _with_input(net_spec, input, None)
+        net_spec = with_input(required_network(spec, file, missing=NET_MISSING), input)
         if net_spec.input_shape is None:
             raise UsageError("check needs the input shape: start the spec with 'input CxHxW' or give --input")
         result = walk(net_spec)
@@ -222,11 +176,7 @@ def check(
 
             claims = [
                 {
-                    "number": lr.layer.number,
-                    "spec": lr.layer.describe(),
-                    "claimed": list(lr.layer.claim),
-                    "actual": list(lr.output_shape) if lr.output_shape else None,
-                    "holds": lr.claim_holds,
+                    **lr.claim_dict(),
                     "explanation": explain_claim(result, lr) if lr.claim_holds is False else [],
                 }
                 for lr in result.layers
@@ -267,7 +217,7 @@ DOpt = Annotated[int, typer.Option("--dilation", "-d", min=1, help="Dilation d (
 OOpt = Annotated[int, typer.Option("--output", "-o", min=1, help="The output size you want.")]
 
 
-def _show_solution(sol, json: bool) -> None:
+def _show_solution(sol: "Solution", json: bool) -> None:
     if json:
         emit_json(sol.to_dict())
     else:

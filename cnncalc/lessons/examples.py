@@ -160,10 +160,11 @@ def get_example(name: str, command: str) -> Example:
     """The example called `name`, checked against the command (`conv` or `pool`) it is run with."""
     ex = EXAMPLES.get(name.strip().lower())
     if ex is None:
-        raise UsageError(f"--example {name!r} is not one of {', '.join(EXAMPLES)}")
+        raise UsageError(f"{{field}} {name!r} is not one of {', '.join(EXAMPLES)}", field="example")
     kind = "conv" if ex.op == "conv" else "pool"
     if kind != command:
         raise UsageError(
-            f"--example {ex.name} is a {kind} example; run `cnncalc step {kind} --example {ex.name}`"
+            f"{{field}} {ex.name} is a {kind} example; it steps through with `step {kind}`, not `step {command}`",
+            field="example",
         )
     return ex

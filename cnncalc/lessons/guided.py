@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from math import prod
 
 from cnncalc.arith.errors import UsageError
-from cnncalc.arith.network import back_recursion, walk
+from cnncalc.arith.network import walk
 from cnncalc.arith.params import conv_macs, conv_params, fc_params
+from cnncalc.arith.receptive_field import back_recursion
 from cnncalc.arith.sizes import layer_output, same_padding, tconv_output_size
 from cnncalc.arith.steps import Step, group_digits
 from cnncalc.lessons.examples import EXAMPLES
@@ -228,7 +229,11 @@ def lesson_stride() -> Lesson:
                 f"Stride 1 gives {s1.output[0]}, stride 2 gives {s2.output[0]}: a smaller stride gives a LARGER "
                 "output, not a smaller one as some course notes say; the window stops at more places."
             ),
-            Worked("cs231n's puzzle: a stride that does not fit", odd.steps[:1], odd.axes[0].notes),
+            Worked(
+                "cs231n's puzzle: a stride that does not fit",
+                odd.steps[:1],
+                tuple(map(str, odd.axes[0].notes)),
+            ),
             ConvShow(trace, ((1, 0, 0), (1, 0, 1))),
         ),
         Question(
@@ -322,7 +327,7 @@ def lesson_pooling() -> Lesson:
             p2.output[0],
             p2.steps[:1],
             f"So the map is 24×{p2.output[0]}×{p2.output[1]}; the note's '8×23×23' repeats the first pool's shape. "
-            + " ".join(p2.axes[0].notes),
+            + " ".join(map(str, p2.axes[0].notes)),
         ),
     )
 
@@ -497,5 +502,5 @@ LESSONS: dict[str, tuple[str, Callable[[], Lesson]]] = {
 def build_lesson(name: str) -> Lesson:
     key = name.strip().lower()
     if key not in LESSONS:
-        raise UsageError(f"lesson {name!r} is not one of {', '.join(LESSONS)}; see `cnncalc lesson --list`")
+        raise UsageError(f"lesson {name!r} is not one of {', '.join(LESSONS)}")
     return LESSONS[key][1]()

@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass
 
 from cnncalc.arith.errors import UsageError
-from cnncalc.arith.network import back_recursion, walk
+from cnncalc.arith.network import walk
 from cnncalc.arith.params import conv_params, fc_params
+from cnncalc.arith.receptive_field import back_recursion
 from cnncalc.arith.sizes import layer_output
 from cnncalc.arith.steps import Step
 
@@ -53,6 +54,28 @@ class Graded:
         return {**self.problem.to_dict(), "given": self.given, "correct": self.correct}
 
 
+@dataclass(frozen=True)
+class QuizResult:
+    """A whole quiz: its topic and seed (the same seed asks the same questions), every answer graded."""
+
+    topic: str
+    seed: int
+    graded: tuple[Graded, ...]
+
+    @property
+    def score(self) -> int:
+        return sum(g.correct for g in self.graded)
+
+    def to_dict(self) -> dict:
+        return {
+            "topic": self.topic,
+            "seed": self.seed,
+            "count": len(self.graded),
+            "score": self.score,
+            "questions": [g.to_dict() for g in self.graded],
+        }
+
+
 def parse_answer(text: str | None) -> float | None:
     """`'5,184'`, `' 92 '`, `'3.5'` → a number; anything else → None (graded wrong, not an error)."""
     if text is None:
@@ -73,9 +96,9 @@ def grade(problem: Problem, given: str | None) -> Graded:
 def make_quiz(topic: str, count: int, seed: int) -> list[Problem]:
     """`count` problems on `topic` (or all topics in turn); the same seed gives the same quiz."""
     if topic not in TOPICS:
-        raise UsageError(f"topic {topic!r} is not one of {', '.join(TOPICS)}")
+        raise UsageError(f"{{field}} {topic!r} is not one of {', '.join(TOPICS)}", field="topic")
     if count < 1:
-        raise UsageError(f"count {count} must be at least 1")
+        raise UsageError(f"{{field}} {count} must be at least 1", field="count")
     rng = random.Random(seed)
     return [_MAKERS[topic if topic != "all" else _CYCLE[i % len(_CYCLE)]](rng) for i in range(count)]
 
@@ -96,7 +119,7 @@ def shape_problem(rng: random.Random) -> Problem:
         "What is the output height?",
         res.output[0],
         res.axes[0].steps,
-        res.axes[0].notes,
+        tuple(map(str, res.axes[0].notes)),
         ("shape", "--input", str(n), "--kernel", str(k), "--stride", str(s), "--padding", str(p)),
     )
 
@@ -176,7 +199,7 @@ def pool_problem(rng: random.Random) -> Problem:
         f"A {k}×{k} max pool with {stride}{mode} takes a {n}×{n} map. What is the output height?",
         res.output[0],
         res.axes[0].steps,
-        res.notes + res.axes[0].notes,
+        res.notes + tuple(map(str, res.axes[0].notes)),
         tuple(argv),
     )
 

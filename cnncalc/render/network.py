@@ -15,13 +15,12 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Sequence
-from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from cnncalc.arith.errors import UsageError
-from cnncalc.arith.network import LayerResult, NetworkResult
+from cnncalc.arith.network import BYTES_PER_FLOAT32, LayerResult, NetworkResult
 from cnncalc.arith.params import flops_step
-from cnncalc.arith.parsing import fmt_shape
+from cnncalc.arith.parsing import fmt_axes, fmt_shape
 from cnncalc.arith.steps import Step, group_digits
 from cnncalc.render.text import PLAIN, Styler, box_table, grid, join_blocks, render_notes, render_step
 
@@ -52,14 +51,6 @@ def fmt_count(n: int) -> str:
     return str(n)
 
 
-def _axes(values: Sequence[int | Fraction] | None) -> str:
-    """One number when every axis agrees (28), else per axis (28×20); fractional jumps as decimals."""
-    if not values:
-        return "—"
-    texts = [str(v) if not isinstance(v, Fraction) or v.denominator == 1 else f"{float(v):g}" for v in values]
-    return texts[0] if len(set(texts)) == 1 else "×".join(texts)
-
-
 def _shape(shape: Sequence[int] | None) -> str:
     return fmt_shape(shape) if shape else "?"
 
@@ -67,20 +58,21 @@ def _shape(shape: Sequence[int] | None) -> str:
 def layer_notes(lr: LayerResult) -> list[str]:
     """The notes worth a line under the table: floors, padding splits, implicit flatten.
 
-    Parameter notes (weights-only counting) belong to `--explain`; a note repeated for the W axis
-    with the same numbers as for H is shown once.
+    Parameter notes (weights-only counting) belong to `--explain`; an axis with the same numbers as
+    an earlier one (W of a square layer) would repeat that axis' notes, so only the first says them.
     """
-    notes = list(lr.shape.all_notes) if lr.shape is not None else list(lr.notes)
-    if lr.shape is not None:
-        notes += [n for n in lr.notes if n not in notes and not n.startswith("Course notes")]
-    seen: set[str] = set()
-    kept = []
-    for note in notes:
-        key = re.sub(r"^[LDHW]: ", "", note).replace("columns", "rows").replace("column", "row")
-        if key not in seen:
-            seen.add(key)
-            kept.append(note)
-    return kept
+    if lr.shape is None:
+        return list(dict.fromkeys(lr.notes))
+    seen: set[tuple] = set()
+    notes = list(lr.shape.notes)
+    for ax in lr.shape.axes:
+        numbers = (ax.n, ax.k, ax.s, ax.d, ax.pad)
+        if numbers not in seen:
+            seen.add(numbers)
+            notes += [str(n) for n in ax.notes]
+    if lr.params is not None:
+        notes += [n for n in lr.params.notes if n not in notes and not n.startswith("Course notes")]
+    return notes
 
 
 def _wrap(text: str, width: int, indent: str = "", hang: str = "  ") -> list[str]:
@@ -104,9 +96,7 @@ def network_table(net: NetworkResult, title: str = "", style: Styler = PLAIN, wi
     """
     rows: list[list[str]] = []
     if net.input_shape:
-        rows.append(
-            ["", "input", _shape(net.input_shape), "", "", "1 / 1", fmt_bytes(_bytes(net.input_shape))]
-        )
+        rows.append(["", "input", _shape(net.input_shape), "", "", "1 / 1", fmt_bytes(net.input_bytes)])
     footnotes: list[str] = []
     for lr in net.layers:
         text = lr.layer.describe()
@@ -120,7 +110,7 @@ def network_table(net: NetworkResult, title: str = "", style: Styler = PLAIN, wi
                 _shape(lr.output_shape),
                 group_digits(lr.total_params) if lr.params else "—",
                 fmt_count(lr.macs) if lr.macs else "—",
-                f"{_axes(lr.rf)} / {_axes(lr.jump)}" if lr.rf else "—",
+                f"{fmt_axes(lr.rf)} / {fmt_axes(lr.jump)}" if lr.rf else "—",
                 fmt_bytes(lr.activation_bytes) if lr.output_shape else "?",
             ]
         )
@@ -140,13 +130,6 @@ def network_table(net: NetworkResult, title: str = "", style: Styler = PLAIN, wi
     )
 
 
-def _bytes(shape: Sequence[int]) -> int:
-    n = 4
-    for v in shape:
-        n *= v
-    return n
-
-
 def totals(net: NetworkResult, style: Styler = PLAIN, width: int = 100) -> str:
     """Label, value and what it means, one total a line; every digit printed.
 
@@ -164,7 +147,7 @@ def totals(net: NetworkResult, style: Styler = PLAIN, width: int = 100) -> str:
         [
             "Parameter memory",
             fmt_bytes(net.param_bytes),
-            f"float32: {group_digits(net.total_params)} × 4 bytes",
+            f"float32: {group_digits(net.total_params)} × {BYTES_PER_FLOAT32} bytes",
         ],
     ]
     if net.output_shape:
@@ -182,9 +165,9 @@ def totals(net: NetworkResult, style: Styler = PLAIN, width: int = 100) -> str:
                 fmt_count(net.total_macs) if net.total_macs >= 1000 else "",
             ]
         )
-        rows.append(["FLOPs", group_digits(flops_step(net.total_macs).value), "2 · MACs"])
+        rows.append(["FLOPs", group_digits(net.total_flops), "2 · MACs"])
     if net.receptive_field:
-        rows.append(["Receptive field", _axes(net.receptive_field), "input pixels one output unit sees"])
+        rows.append(["Receptive field", fmt_axes(net.receptive_field), "input pixels one output unit sees"])
     return grid(rows, "lrl", width=width)
 
 

@@ -27,6 +27,14 @@ def test_prefixed_keeps_type_field_and_exit_code(cls):
     assert e.for_flag("-p") == "layer 2 (conv 8 k=3): -p -1 must be ≥ 0"
 
 
+def test_prefixed_can_settle_the_field_where_there_is_no_flag():
+    e = UsageError("{field} 0 is not allowed", field="dilation").prefixed(
+        "layer 1 (conv 8 k=3)", keep_field=False
+    )
+    assert e.field is None and type(e) is UsageError
+    assert str(e) == e.for_flag("--dilation") == "layer 1 (conv 8 k=3): dilation 0 is not allowed"
+
+
 def test_flag_for_defaults_to_the_long_option_and_takes_exceptions():
     assert flag_for("output_padding") == "--output-padding"
     assert flag_for("kernel", {"kernel": "--k"}) == "--k"

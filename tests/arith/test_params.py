@@ -7,7 +7,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnncalc.arith.errors import CnnCalcError
-from cnncalc.arith.params import bn_params, conv_macs, conv_params, fc_macs, fc_params, flops_step, tconv_macs
+from cnncalc.arith.params import (
+    bn_params,
+    conv_cost,
+    conv_macs,
+    conv_params,
+    fc_macs,
+    fc_params,
+    flops_step,
+    tconv_macs,
+)
 
 PROPS = settings(max_examples=200, deadline=None)
 
@@ -174,3 +183,12 @@ def test_macs_are_weights_times_output_positions(cin: int, cout: int, kernel, ou
         conv_macs(cin, cout, kernel, 1, tuple(out)).value
         == conv_params(cin, cout, kernel).weights * positions
     )
+
+
+def test_conv_cost_counts_a_transposed_convs_macs_at_its_inputs():
+    # conv 3 → 8, 3×3, 8×8 → 6×6: 8·36 outputs × 3·9 weights = 7,776 MACs
+    params, macs = conv_cost(3, 8, (3, 3), input=(8, 8), output=(6, 6))
+    assert (params.total, macs.value) == (224, 7776)
+    # tconv 3 → 8, 3×3, 6×6 → 8×8: 3·36 inputs × 8·9 weights = 7,776 as well, weights 3·8·9 = 216
+    params, macs = conv_cost(3, 8, (3, 3), transposed=True, input=(6, 6), output=(8, 8))
+    assert (params.weights, macs.value) == (216, 7776)

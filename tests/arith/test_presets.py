@@ -4,7 +4,7 @@ import pytest
 
 from cnncalc.arith.errors import UsageError
 from cnncalc.arith.network import walk
-from cnncalc.arith.presets import get_preset, list_presets, preset_names, preset_text
+from cnncalc.arith.presets import find_preset, get_preset, list_presets, preset_names, preset_text
 
 
 @pytest.mark.parametrize("name", preset_names(), ids=str)
@@ -53,3 +53,15 @@ def test_unknown_preset_suggests_the_closest(typed, hint):
 
 def test_names_are_case_and_underscore_tolerant():
     assert preset_text("Keras_MNIST") == preset_text("keras-mnist")
+
+
+def test_preset_names_are_found_in_any_case_and_with_underscores():
+    assert find_preset(" Keras_MNIST ").name == "keras-mnist"
+    with pytest.raises(UsageError, match="did you mean 'lenet-5'"):
+        find_preset("lenet5")
+
+
+def test_the_trainers_default_networks_are_presets():
+    # the digits network: 32·9 + 32 + 32·32·9 + 32 + 32·4·4·64 + 64 + 64·10 + 10 = 43,050
+    assert walk(get_preset("digits")).total_params == 43_050
+    assert preset_text("digits").startswith("input 1x8x8\nconv 32 k=3 p=1")

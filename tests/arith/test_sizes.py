@@ -6,12 +6,16 @@ wrong formula cannot agree with itself.
 
 from __future__ import annotations
 
+from fractions import Fraction
+from math import ceil
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.sizes import (
+    ceil_div,
     conv_output_size,
     layer_output,
     pool_output_size,
@@ -419,3 +423,18 @@ def test_suggested_fixes_really_cover_every_row(op, n, k, s, p):
         assert alt.output == (int(out),)
     if op != "conv":
         assert "before and" not in fix  # pools pad both sides alike in PyTorch
+
+
+@given(a=st.integers(-(10**40), 10**40), b=st.integers(1, 10**12))
+def test_ceil_div_is_exact_for_huge_integers(a: int, b: int) -> None:
+    assert ceil_div(a, b) == ceil(Fraction(a, b))
+
+
+def test_axis_notes_carry_their_axis() -> None:
+    # 10 × 11, k3 s2: H leaves (10 − 3) mod 2 = 1 row uncovered; W covers all 11 columns
+    res = layer_output("conv", (10, 11), 3, 2)
+    h, w = res.axes
+    assert {n.axis for n in h.notes} == {"H"} and w.notes == ()
+    assert h.notes[0].text.startswith("(10 + 2·0 − 3)/2 + 1 = 4.5 is not a whole number")
+    assert res.all_notes[0] == "H: " + h.notes[0].text
+    assert not res.alike and layer_output("conv", (10, 10), 3, 2).alike

@@ -134,7 +134,7 @@ def test_backward_routes_max_to_the_winner_and_splits_avg() -> None:
         avg.routes[0].text
         == "∂L/∂out[0, 0] = 1 → (0, 0) += 0.25, (0, 1) += 0.25, (1, 0) += 0.25, (1, 1) += 0.25"
     )
-    with pytest.raises(CnnCalcError, match="--grad is 1×1×1 but the pooled output is 1×2×2"):
+    with pytest.raises(CnnCalcError, match="^grad is 1×1×1 but the pooled output is 1×2×2"):
         step_pool(x, "max", 2, backward=True, grad=parse_matrix("1"))
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from cnncalc.arith.errors import CnnCalcError
-from cnncalc.arith.network import back_recursion, walk
+from cnncalc.arith.network import walk
 from cnncalc.arith.params import bn_params, conv_macs, conv_params, fc_params, flops_step, tconv_macs
+from cnncalc.arith.receptive_field import back_recursion
 from cnncalc.arith.sizes import conv_output_size, layer_output, same_padding, tconv_output_size
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -13,6 +13,7 @@ from cnncalc.render.network import (
     explain_layer,
     fmt_bytes,
     fmt_count,
+    layer_notes,
     network_table,
     presets_table,
     solution_view,
@@ -205,3 +206,13 @@ def test_fmt_count():
         "5.66M",
         "15.5G",
     ]
+
+
+def test_layer_notes_say_a_square_layer_once_and_each_different_axis():
+    # 10 × 10, k3 s2: (10 − 3) mod 2 = 1 row left on both axes, said for H only;
+    # 10 × 12, k2 s3: 8 mod 3 = 2 rows and 10 mod 3 = 1 column left, different numbers, both said
+    square = walk("input 1x10x10 | conv 1 k=3 s=2").layers[0]
+    assert [n.split(":")[0] for n in layer_notes(square)] == ["H", "H"]
+    uneven = walk("input 1x10x12 | conv 1 k=2 s=3").layers[0]
+    axes = [n.split(":")[0] for n in layer_notes(uneven)]
+    assert "H" in axes and "W" in axes

@@ -1,0 +1,213 @@
+"""Receptive fields: how many input pixels one unit sees, forwards (RF, jump, start) and backwards.
+
+Forward view, per axis, from one input pixel (RF 1, jump 1, start 0), layer by layer:
+
+    RF_out    = RF_in + (k_eff − 1)·jump_in          k_eff = d·(k − 1) + 1
+    jump_out  = jump_in · s                          (the distance, in input pixels, between units)
+    start_out = start_in + ((k_eff − 1)/2 − p)·jump_in   (centre of the first unit, input coordinates)
+
+Back-recursion, from one unit after the last layer back to the input:
+
+    RF_i = (RF_{i+1} − 1)·s_i + d_i·(k_i − 1) + 1
+
+A transposed convolution spreads its inputs s apart, so an output is fed by at most ⌈k_eff/s⌉ of
+them; there the back-recursion (the largest field any unit has) is the exact bound and the walk
+uses it. An adaptive pool whose output does not divide its input is bounded by its largest window
+and its largest step between windows.
+
+>>> view, steps = ReceptiveField.of_input(1).through("conv", (3,), (1,), (1,), ((0, 0),))
+>>> view.size, steps[0].substituted
+((3,), '1 + (3 − 1)·1')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from math import ceil
+from typing import TYPE_CHECKING
+
+from cnncalc.arith.errors import CnnCalcError
+from cnncalc.arith.parsing import broadcast, fmt_axis_value
+from cnncalc.arith.sizes import AXIS_NAMES, Pad, adaptive_windows, ceil_div, effective_kernel
+from cnncalc.arith.spec import SPATIAL
+from cnncalc.arith.steps import Step
+
+if TYPE_CHECKING:
+    from cnncalc.arith.network import LayerResult, NetworkResult
+    from cnncalc.arith.spec import LayerSpec
+
+
+@dataclass(frozen=True)
+class ReceptiveField:
+    """The forward view after a layer, one value per spatial axis.
+
+    `size`: input pixels one unit sees; `jump`: input pixels between neighbouring units; `start`:
+    the centre of the first unit, in input coordinates (fractions after an even kernel, a
+    transposed conv or an adaptive pool).
+    """
+
+    size: tuple[int, ...]
+    jump: tuple[Fraction, ...]
+    start: tuple[Fraction, ...]
+
+    @classmethod
+    def of_input(cls, dims: int) -> ReceptiveField:
+        """Each input pixel sees itself: RF 1, jump 1, start 0."""
+        return cls((1,) * dims, (Fraction(1),) * dims, (Fraction(0),) * dims)
+
+    def through(
+        self,
+        kind: str,
+        k: Sequence[int],
+        s: Sequence[int | Fraction],
+        d: Sequence[int],
+        pads: Sequence[Pad],
+    ) -> tuple[ReceptiveField, tuple[Step, ...]]:
+        """The view after a layer of `kind` with kernel, stride, dilation and padding per axis."""
+        axes = [
+            _axis_through(kind, name, self.size[i], self.jump[i], self.start[i], k[i], s[i], d[i], pads[i][0])
+            for i, name in enumerate(AXIS_NAMES[len(k)])
+        ]
+        view = ReceptiveField(tuple(a[0] for a in axes), tuple(a[1] for a in axes), tuple(a[2] for a in axes))
+        return view, tuple(a[3] for a in axes)
+
+    def through_whole_map(self, spatial: Sequence[int]) -> tuple[ReceptiveField, tuple[Step, ...]]:
+        """A layer that sees a whole map (gap, flatten + fc) is a window as large as the map."""
+        ones = (1,) * len(spatial)
+        return self.through("gap", tuple(spatial), ones, ones, tuple((0, 0) for _ in spatial))
+
+
+def _axis_through(
+    kind: str,
+    name: str,
+    rf: int,
+    jump: Fraction,
+    start: Fraction,
+    k: int,
+    s: int | Fraction,
+    d: int,
+    pad_before: int,
+) -> tuple[int, Fraction, Fraction, Step]:
+    """One axis of `ReceptiveField.through`: the new (RF, jump, start) and the worked step."""
+    keff = effective_kernel(k, d)
+    if kind == "tconv":
+        # An output unit of a transposed conv is fed by at most ⌈k_eff/s⌉ input units.
+        grown = rf + (ceil(Fraction(keff, s)) - 1) * jump
+        new_jump = jump / s
+        new_start = start + (Fraction(pad_before) - Fraction(keff - 1, 2)) / s * jump
+        formula = "RF_in + (⌈k_eff/s⌉ − 1)·jump_in"
+        sub = f"{rf} + (⌈{keff}/{s}⌉ − 1)·{fmt_axis_value(jump)}"
+    else:
+        grown = rf + (keff - 1) * jump
+        new_jump = jump * s
+        new_start = start + (Fraction(keff - 1, 2) - pad_before) * jump
+        formula = "RF_in + (k_eff − 1)·jump_in"
+        sub = f"{rf} + ({keff} − 1)·{fmt_axis_value(jump)}"
+    size = int(ceil(grown))
+    why = f"jump = {fmt_axis_value(new_jump)}, first unit centred at {fmt_axis_value(new_start)}"
+    return size, new_jump, new_start, Step(f"RF_{name}", formula, sub, size, why=why)
+
+
+def adaptive_largest_window(n: int, o: int) -> int:
+    """The widest of an adaptive pool's windows: its receptive field (an upper bound when o ∤ n).
+
+    >>> adaptive_largest_window(5, 3)  # windows 0–1, 1–3, 3–4
+    3
+    """
+    return max(stop - start for start, stop in adaptive_windows(n, o))
+
+
+# -- back-recursion ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RFRow:
+    """One layer of the back-recursion: its geometry, the field after it and the field before it."""
+
+    number: int
+    text: str
+    k: tuple[int, ...]
+    s: tuple[int, ...]
+    d: tuple[int, ...]
+    rf_out: tuple[int, ...]
+    rf_in: tuple[int, ...]
+    steps: tuple[Step, ...]
+
+    def to_dict(self) -> dict:
+        return {
+            "number": self.number,
+            "layer": self.text,
+            "k": list(self.k),
+            "s": list(self.s),
+            "d": list(self.d),
+            "rf_next": list(self.rf_out),
+            "rf": list(self.rf_in),
+            "steps": [s.to_dict() for s in self.steps],
+        }
+
+
+Geometry = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]
+
+
+def back_recursion(net: NetworkResult) -> tuple[tuple[int, ...], tuple[RFRow, ...]]:
+    """RF_i = (RF_{i+1} − 1)·s_i + d_i·(k_i − 1) + 1, from one unit after the last layer back to the input.
+
+    Layers that do not move windows (activations, bn, dropout) have k = s = d = 1 and are skipped.
+    Returns the receptive field per axis and the rows, last layer first.
+    """
+    dims = len(net.layers[0].rf) if net.layers and net.layers[0].rf else 2
+    geo = [(res.layer, g) for res in net.layers if (g := _geometry(res, dims)) is not None]
+    if not geo:
+        raise CnnCalcError("the network has no layer with a kernel (conv, tconv, maxpool, avgpool, gap)")
+    names = AXIS_NAMES[len(geo[0][1][0])]
+    rf = (1,) * len(names)
+    rows = []
+    for layer, (k, s, d) in reversed(geo):
+        steps = tuple(_axis_back(layer.kind, name, rf[i], k[i], s[i], d[i]) for i, name in enumerate(names))
+        new = tuple(int(step.value) for step in steps)
+        rows.append(RFRow(layer.number, layer.describe(), k, s, d, rf, new, steps))
+        rf = new
+    return rf, tuple(rows)
+
+
+def _geometry(res: LayerResult, dims: int) -> Geometry | None:
+    """(k, s, d) per axis of a layer that moves windows; None for one that does not."""
+    layer: LayerSpec = res.layer
+    if layer.kind in SPATIAL:
+        if res.shape is not None:
+            return res.shape.kernel, res.shape.stride, res.shape.dilation
+        return (
+            broadcast(layer.kernel, dims, "k"),
+            broadcast(layer.stride or (1,), dims, "s"),
+            broadcast(layer.dilation, dims, "d"),
+        )
+    if layer.adaptive and res.input_shape is not None and res.output_shape is not None:
+        # the largest window and the largest step between windows: an upper bound when o ∤ n
+        pairs = tuple(zip(res.input_shape[1:], res.output_shape[1:], strict=True))
+        k = tuple(adaptive_largest_window(n, o) for n, o in pairs)
+        return k, tuple(ceil_div(n, o) for n, o in pairs), (1,) * len(k)
+    sees_whole_map = layer.kind in ("gap", "flatten") or (layer.kind == "fc" and res.implicit_flatten)
+    if sees_whole_map and res.input_shape is not None and len(res.input_shape) > 1:
+        spatial = tuple(res.input_shape[1:])
+        return spatial, (1,) * len(spatial), (1,) * len(spatial)
+    return None
+
+
+def _axis_back(kind: str, name: str, rf: int, k: int, s: int, d: int) -> Step:
+    """One axis of one back-recursion row: the field before the layer, worked."""
+    if kind == "tconv":
+        return Step(
+            f"RF_{name}",
+            "⌈(RF_{i+1} + d(k − 1))/s⌉",
+            f"⌈({rf} + {d}·({k} − 1))/{s}⌉",
+            ceil_div(rf + effective_kernel(k, d) - 1, s),
+            why="a transposed conv spreads its inputs s apart: the most inputs any run of outputs sees",
+        )
+    return Step(
+        f"RF_{name}",
+        "(RF_{i+1} − 1)·s + d(k − 1) + 1",
+        f"({rf} − 1)·{s} + {d}·({k} − 1) + 1",
+        (rf - 1) * s + d * (k - 1) + 1,
+    )
