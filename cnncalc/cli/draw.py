@@ -306,10 +306,12 @@ def _network(
     spec: str | None, file: Path | None, preset: str | None, model: Path | None
 ) -> "tuple[NetworkSpec, ImportResult | None]":
     """The network from exactly one source, as `cnncalc net` reads it."""
-    from cnncalc.cli.net import _load
+    from cnncalc.cli.sources import required_network
 
-    net_spec, _, imported = _load(spec, file, preset, model)
-    return net_spec, imported
+    source = required_network(
+        spec, file, preset, model, missing="give a network: SPEC, --file FILE, --preset NAME or --from MODEL.py"
+    )
+    return source.spec, source.imported
 
 
 def _view(
