@@ -309,7 +309,11 @@ def _network(
     from cnncalc.cli.sources import required_network
 
     source = required_network(
-        spec, file, preset, model, missing="give a network: SPEC, --file FILE, --preset NAME or --from MODEL.py"
+        spec,
+        file,
+        preset,
+        model,
+        missing="give a network: SPEC, --file FILE, --preset NAME or --from MODEL.py",
     )
     return source.spec, source.imported
 
