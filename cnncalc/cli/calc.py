@@ -310,8 +310,9 @@ def rf(
 
         text = read_spec(spec, file)
         net_spec = parse_spec(text)
-        shape = parse_input_shape(input, "--input") if input else None
-        net = walk(net_spec, shape)
+        if input:
+            net_spec = net_spec.with_input(parse_input_shape(input, "--input"))
+        net = walk(net_spec)
         field, rows = back_recursion(net)
         if json:
             emit_json(
@@ -323,9 +324,20 @@ def rf(
                             k: v
                             for k, v in lr.to_dict().items()
                             if k
-                            in ("number", "type", "spec", "output_shape", "receptive_field", "jump", "start")
+                            in (
+                                "number",
+                                "id",
+                                "path",
+                                "inputs",
+                                "type",
+                                "spec",
+                                "output_shape",
+                                "receptive_field",
+                                "jump",
+                                "start",
+                            )
                         }
-                        for lr in net.layers
+                        for lr in net.rows
                     ],
                     "spec": net_spec.to_text(" | "),
                 }

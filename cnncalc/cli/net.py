@@ -119,7 +119,18 @@ def net(
     ] = None,
     input: InputOpt = None,
     explain: Annotated[
-        int | None, typer.Option("--explain", "-e", help="Show the worked formulas of layer N.")
+        str | None,
+        typer.Option(
+            "--explain",
+            "-e",
+            help="Show the worked formulas of row ID: a layer (4), or a block or merge (5, 5.1.2).",
+        ),
+    ] = None,
+    depth: Annotated[
+        int | None,
+        typer.Option(
+            "--depth", "-d", min=1, help="Show rows nested at most N deep (a block's row has its totals)."
+        ),
     ] = None,
     json: JsonOpt = False,
 ) -> None:
@@ -159,7 +170,7 @@ def net(
         if explain is not None:
             emit_text(explain_layer(result, explain, style, width))
             return
-        table = network_table(result, label, style, width)
+        table = network_table(result, label, style, width, depth)
         if imported is not None:
             table = import_header(imported, result.spec.to_text("\n"), style, width) + "\n" + table
         emit_text(table)
@@ -224,8 +235,8 @@ def check(
                     **lr.claim_dict(),
                     "explanation": explain_claim(result, lr) if lr.claim_holds is False else [],
                 }
-                for lr in result.layers
-                if lr.layer.claim is not None
+                for lr in result.rows
+                if lr.claim is not None
             ]
             emit_json({**result.to_dict(), "claims": claims, "all_hold": not wrong})
         else:

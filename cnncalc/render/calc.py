@@ -113,7 +113,10 @@ def render_rf(
         title += f" ({'×'.join(str(v) for v in rf)} input pixels)"
     back = box_table(
         ["#", "layer", "k", "s", "d", "RF_{i+1}", "RF_i"],
-        [[r.number, r.text, *(fmt_axes(v) for v in (r.k, r.s, r.d, r.rf_out, r.rf_in))] for r in rows],
+        [
+            [r.id or r.number, r.text, *(fmt_axes(v) for v in (r.k, r.s, r.d, r.rf_out, r.rf_in))]
+            for r in rows
+        ],
         title="Back-recursion, last layer first: RF_i = (RF_{i+1} − 1)·s_i + d_i·(k_i − 1) + 1",
         style=style,
     )
@@ -122,16 +125,16 @@ def render_rf(
         # axes with identical numbers need one line, not one per axis
         shown = r.steps if len({s.substituted for s in r.steps}) > 1 else r.steps[:1]
         for s in shown:
-            label = f"layer {r.number} {s.label if len(shown) > 1 else 'RF'}"
+            label = f"layer {r.id or r.number} {s.label if len(shown) > 1 else 'RF'}"
             working.append(render_step(Step(label, s.formula, s.substituted, s.value, s.why), style, width))
     shapes = net.input_shape is not None
     forward = box_table(
         ["#", "layer"] + (["output"] if shapes else []) + ["RF", "jump", "start"],
         [
-            [lr.layer.number, lr.layer.describe()]
+            [lr.id, "  " * (lr.depth - 1) + lr.describe()]
             + ([fmt_shape(lr.output_shape) if lr.output_shape else ""] if shapes else [])
             + [fmt_axes(v) if v else "?" for v in (lr.rf, lr.jump, lr.start)]
-            for lr in net.layers
+            for lr in net.rows
         ],
         title="Forward view: jump = distance between neighbouring units, start = centre of the first unit",
         style=style,

@@ -103,7 +103,8 @@ def box_table(
         wrappable = [a == "l" and plain[i] for i, a in enumerate(align or ())]
         # never split a word: a column narrows to its longest word at most
         floors = [
-            max([len(h)] + [len(w) for r in cells for w in r[i].split()]) for i, h in enumerate(headers)
+            max([len(h)] + [_indent(r[i]) + len(w) for r in cells for w in r[i].split()])
+            for i, h in enumerate(headers)
         ]
         widths = _narrow(widths, floors, wrappable, total() - (width or 0))
 
@@ -131,10 +132,7 @@ def box_table(
         # a wrapped cell takes several lines; the other cells of its row stay on the first
         if not wraps:
             return [row]
-        pieces = [
-            textwrap.wrap(c, widths[i], break_long_words=False) or [""] if visible_len(c) > widths[i] else [c]
-            for i, c in enumerate(row)
-        ]
+        pieces = [_wrap_cell(c, widths[i]) if visible_len(c) > widths[i] else [c] for i, c in enumerate(row)]
         height = max(len(p) for p in pieces)
         return [[p[j] if j < len(p) else "" for p in pieces] for j in range(height)]
 
@@ -149,6 +147,19 @@ def box_table(
     else:
         out += [fmt_row(list(headers), header=True), "─" * total(), *body]
     return "\n".join(out)
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip(" "))
+
+
+def _wrap_cell(text: str, width: int) -> list[str]:
+    """A cell's text on several lines; an indented cell (a nested row of a network) keeps its indent."""
+    indent = " " * _indent(text)
+    lines = textwrap.wrap(
+        text.lstrip(" "), width, break_long_words=False, initial_indent=indent, subsequent_indent=indent
+    )
+    return lines or [""]
 
 
 def grid(

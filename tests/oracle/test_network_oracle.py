@@ -16,9 +16,10 @@ import pytest
 
 from cnncalc.arith.errors import CnnCalcError
 from cnncalc.arith.importer import import_file
+from cnncalc.arith.layer_spec import LayerSpec
 from cnncalc.arith.network import walk
 from cnncalc.arith.presets import get_preset, preset_names
-from cnncalc.arith.spec import LayerSpec, parse_spec
+from cnncalc.arith.spec import parse_spec
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
