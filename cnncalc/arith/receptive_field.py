@@ -176,6 +176,8 @@ def field_path(
 
     Walking the nodes backwards, each node needs a region of its input as large as the largest of
     what its readers need of its output; a merge passes the region on to every branch unchanged.
+    That is the maximum over paths; where branches are centred differently their union (the
+    forward view's field of a merge) is wider, and a graph's field is the larger of the two.
     """
     dims = len(net.layers[0].rf) if net.layers and net.layers[0].rf else 2
     nodes = [r for r in net.nodes if r.kind != "block"]
@@ -201,7 +203,12 @@ def field_path(
         new = tuple(int(step.value) for step in steps)
         rows.append(RFRow(layer.number, layer.describe(), k, s, d, rf, new, steps, res.id))
         rf = new
-    return need[INPUT], tuple(rows), tuple(path)
+    size = need[INPUT]
+    forward = net.result(target).rf if target != INPUT else None
+    if not net.graph.is_chain and forward is not None and len(forward) == len(size):
+        # branches centred apart: the union of their fields (the forward view) is wider than any path
+        size = tuple(max(a, b) for a, b in zip(size, forward, strict=True))
+    return size, tuple(rows), tuple(path)
 
 
 @dataclass(frozen=True)
@@ -299,7 +306,7 @@ def _needs(
             region = tuple(_back_size(res.layer.kind, out[i], k[i], s[i], d[i]) for i in range(dims))
         for source in res.node.inputs:
             known = need.get(source)
-            if known is None or region > known:
+            if known is None or region >= known:  # on a tie the earlier branch sets it
                 setter[source] = res.id
             need[source] = (
                 region if known is None else tuple(max(a, b) for a, b in zip(known, region, strict=True))

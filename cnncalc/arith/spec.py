@@ -699,9 +699,10 @@ class _Expander:
         source: str,
         calls: tuple[str, ...],
     ) -> str:
-        """A block call or a merge, once, or `xN` times inside a container of its own."""
+        """A block call or a merge, once, or `xN` times inside a container of its own (x1 is once:
+        `x(n - 1)` in a block may come to 1)."""
         count = self.repeat_count(item, env)
-        if count is None:
+        if count is None or count == 1:
             return self.once(item, env, node_id, path, source, calls, item.claim)
         start, inner = source, path + (node_id,)
         for i in range(1, count + 1):

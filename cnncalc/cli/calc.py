@@ -305,7 +305,7 @@ def rf(
     """
     with reported("rf"):
         from cnncalc.arith.network import walk
-        from cnncalc.arith.receptive_field import back_recursion
+        from cnncalc.arith.receptive_field import field_path
         from cnncalc.arith.spec import parse_input_shape, parse_spec
 
         text = read_spec(spec, file)
@@ -313,12 +313,13 @@ def rf(
         if input:
             net_spec = net_spec.with_input(parse_input_shape(input, "--input"))
         net = walk(net_spec)
-        field, rows = back_recursion(net)
+        field, rows, path = field_path(net)
         if json:
             emit_json(
                 {
                     "receptive_field": list(field),
                     "rows": [r.to_dict() for r in rows],
+                    "path": list(path),
                     "layers": [
                         {
                             k: v
@@ -345,7 +346,7 @@ def rf(
             return
         from cnncalc.render.calc import render_rf
 
-        emit_text(render_rf(field, rows, net, styler(), terminal_width()))
+        emit_text(render_rf(field, rows, net, styler(), terminal_width(), path))
 
 
 def read_spec_file(file: Path) -> str:

@@ -251,13 +251,15 @@ def check(
 
 solve_app = typer.Typer(
     name="solve",
-    help="Inverse problems: the padding, stride or kernel that gives the output size you want.",
+    help="Inverse problems: the padding, stride or kernel that gives the output size you want, and the "
+    "input sizes a whole network accepts.",
     epilog=(
         "\b\nExamples:\n"
         "  cnncalc solve padding --input 28 --kernel 5          # 2 keeps 28×28\n"
         "  cnncalc solve stride --input 32 --kernel 3 --padding 1 --output 16\n"
         "  cnncalc solve kernel --input 28 --output 24\n"
-        "  cnncalc solve combos --input 32 --output 16"
+        "  cnncalc solve combos --input 32 --output 16\n"
+        "  cnncalc solve input --preset resnet-50 --output 7x7"
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -366,6 +368,53 @@ def solve_combos_cmd(
 
             emit_text(combos_table(combos, input, output, max_kernel, max_stride, styler(), terminal_width()))
         if not combos:
+            raise typer.Exit(code=1)
+
+
+@solve_app.command("input")
+def solve_input_cmd(
+    spec: SpecArg = None,
+    file: FileOpt = None,
+    preset: Annotated[str | None, typer.Option("--preset", "-P", help="A built-in network.")] = None,
+    input: InputOpt = None,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="The last map's size you want, HxW (the map before global pooling or flatten).",
+        ),
+    ] = None,
+    largest: Annotated[
+        int | None,
+        typer.Option("--max", min=1, help="Try sizes up to N per axis (default 1,024 or twice the input)."),
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Which input sizes a network accepts (every window fits, every merge matches), per axis; with
+    --output, which give that size of the last map.
+
+    \b
+    Examples:
+      cnncalc solve input --preset resnet-50
+      cnncalc solve input --preset resnet-50 --output 7x7
+      cnncalc solve input "input 3x64x64 | conv 8 k=5 | maxpool k=2 | conv 8 k=5"
+    """
+    with reported("solve input", flags={"max": "--max"}):
+        from cnncalc.arith.input_sizes import solve_input_sizes
+        from cnncalc.arith.parsing import parse_sizes
+
+        net_spec, label, _ = _load(spec, file, preset)
+        net_spec = _with_input(net_spec, input, None)
+        target = parse_sizes(output, "--output") if output is not None else None
+        result = solve_input_sizes(net_spec, target, largest)
+        if json:
+            emit_json(result.to_dict())
+        else:
+            from cnncalc.render.network import input_sizes_view
+
+            emit_text(input_sizes_view(result, label, styler(), terminal_width()))
+        if not result.possible:
             raise typer.Exit(code=1)
 
 

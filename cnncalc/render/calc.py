@@ -105,12 +105,21 @@ def render_params(
 
 
 def render_rf(
-    rf: tuple[int, ...], rows: Sequence[RFRow], net: NetworkResult, style: Styler = PLAIN, width: int = 100
+    rf: tuple[int, ...],
+    rows: Sequence[RFRow],
+    net: NetworkResult,
+    style: Styler = PLAIN,
+    width: int = 100,
+    path: Sequence[str] = (),
 ) -> str:
-    """Back-recursion from the last layer to the first, then the forward view (RF, jump, start)."""
+    """Back-recursion from the last layer to the first, then the forward view (RF, jump, start).
+
+    Through a graph the back-recursion follows the path that sets the field (the widest of the
+    paths from the input); the title names it, and the forward view shows every row."""
     title = f"Receptive field: {style(fmt_axes(rf), 'bold', 'green')}"
     if len(set(rf)) == 1 and len(rf) > 1:
         title += f" ({'×'.join(str(v) for v in rf)} input pixels)"
+    graph_notes = [] if net.graph.is_chain else _path_notes(rf, rows, net, path)
     back = box_table(
         ["#", "layer", "k", "s", "d", "RF_{i+1}", "RF_i"],
         [
@@ -142,6 +151,7 @@ def render_rf(
     notes = [
         "One unit after the last layer sees RF_1 input pixels per axis; padding does not change the size, "
         "only where the window sits (start).",
+        *graph_notes,
         *net.notes,
     ]
     return join_blocks(
@@ -151,3 +161,22 @@ def render_rf(
         forward,
         render_notes(notes, style, width),
     )
+
+
+def _path_notes(
+    rf: tuple[int, ...], rows: Sequence[RFRow], net: NetworkResult, path: Sequence[str]
+) -> list[str]:
+    """Which path sets the field, and what the forward view's union says where they differ."""
+    merges = [i for i in path if net.result(i).kind in ("add", "concat")]
+    through = f", through {', '.join(f'{net.result(i).kind} {i}' for i in merges)}" if merges else ""
+    notes = [
+        f"The field is the largest over the paths from the input; the widest runs through rows "
+        f"{' → '.join(path)}{through}: the table above follows it."
+    ]
+    widest = rows[-1].rf_in if rows else None
+    if widest is not None and tuple(widest) != tuple(rf):
+        notes.append(
+            f"That path alone sees {fmt_axes(widest)}: where branches are centred differently the union of "
+            f"their fields is wider than any one path's, {fmt_axes(rf)} here (the forward view below)."
+        )
+    return notes

@@ -26,6 +26,7 @@ from cnncalc.render.text import PLAIN, Styler, box_table, grid, join_blocks, ren
 
 if TYPE_CHECKING:  # `net` needs neither the presets' list nor the solvers
     from cnncalc.arith.importer import ImportResult
+    from cnncalc.arith.input_sizes import AxisSizes, InputSizes
     from cnncalc.arith.presets import Preset
     from cnncalc.arith.solve import Combo, Solution
 
@@ -194,6 +195,16 @@ def totals(net: NetworkResult, style: Styler = PLAIN, width: int = 100) -> str:
             ]
         )
         rows.append(["FLOPs", group_digits(net.total_flops), "2 · MACs"])
+        if net.batch is not None:
+            n = net.batch
+            rows.append(
+                [
+                    f"Activation memory ×{n}",
+                    fmt_bytes(n * net.activation_bytes),
+                    f"the batch of {n} (torchinfo's sizes count the batch)",
+                ]
+            )
+            rows.append([f"MACs ×{n}", group_digits(n * net.total_macs), f"the batch of {n}"])
     if net.receptive_field:
         rows.append(["Receptive field", fmt_axes(net.receptive_field), "input pixels one output unit sees"])
     return grid(rows, "lrl", width=width)
@@ -550,3 +561,87 @@ def combos_table(
         borders=False,
     )
     return table + "\n"
+
+
+def input_sizes_view(result: InputSizes, title: str = "", style: Styler = PLAIN, width: int = 100) -> str:
+    """Per axis the sizes accepted (as runs), why the nearest refused ones fail, the given input's
+    fate, and with a target the sizes that give it."""
+    from cnncalc.arith.network import walk
+
+    spec = result.spec
+    head = style(
+        f"Input sizes {title.split(':')[0] + ' ' if title else 'the network '}accepts, per axis "
+        f"({spec.input_shape[0]} channels; tried 1 to {result.limit:,})",
+        "bold",
+    )
+    lines = [_axis_line(ax, ax.accepted, "no size from 1 to {limit:,}", result) for ax in _distinct(result)]
+    refusals = [
+        f"{n:,} on {ax.axis}: {why}" for ax in _distinct(result) for n, why in sorted(ax.refused.items())
+    ]
+    blocks = [head, "\n".join(lines), render_notes(refusals, style, width, title="The nearest sizes refused")]
+    given = fmt_shape(spec.input_shape)
+    if result.given_accepted:
+        net = walk(spec)
+        last = net.result(result.last_node) if result.last_node != "input" else None
+        where = f", last map {_shape(last.output_shape)} (row {last.id})" if last is not None else ""
+        blocks.append(style(f"Your input {given}: accepted ✓{where}", "green"))
+    else:
+        blocks.append(style(f"Your input {given}: refused ✗", "bold", "red"))
+    if result.target is not None:
+        wanted = [
+            _axis_line(ax, ax.wanted or (), "no size gives it", result) for ax in _distinct(result, True)
+        ]
+        example = (
+            f" (e.g. {fmt_shape((spec.input_shape[0], *(ax.wanted[0] for ax in result.axes)))})"
+            if result.possible
+            else ""
+        )
+        blocks.append(
+            style(f"A last map of {fmt_shape(result.target)} (row {result.last_node}){example}:", "bold")
+            + "\n"
+            + "\n".join(wanted)
+        )
+    return join_blocks(*blocks)
+
+
+def _distinct(result: InputSizes, wanted: bool = False) -> list[AxisSizes]:
+    """The axes, with those that repeat an earlier axis' answer folded into it ('H and W')."""
+    from dataclasses import replace
+
+    out: list[AxisSizes] = []
+    for ax in result.axes:
+        same = next(
+            (
+                o
+                for o in out
+                if (o.wanted if wanted else o.accepted) == (ax.wanted if wanted else ax.accepted)
+            ),
+            None,
+        )
+        if same is None or (result.target is not None and wanted and same.wanted is None):
+            out.append(ax)
+        else:
+            out[out.index(same)] = replace(same, axis=f"{same.axis} and {ax.axis}")
+    return out
+
+
+def _axis_line(ax: AxisSizes, sizes, none: str, result: InputSizes) -> str:
+    from cnncalc.arith.input_sizes import runs
+
+    if not sizes:
+        return f"  {ax.axis}: " + none.format(limit=result.limit)
+    parts = []
+    for first, last, step in runs(sizes):
+        if first == last:
+            parts.append(f"{first:,}")
+        elif step == 1:
+            parts.append(f"every size from {first:,} to {last:,}")
+        else:
+            parts.append(
+                f"every {_ordinal(step)} size from {first:,} to {last:,} ({first}, {first + step}, …)"
+            )
+    return f"  {ax.axis}: " + "; ".join(parts)
+
+
+def _ordinal(n: int) -> str:
+    return {2: "2nd", 3: "3rd"}.get(n, f"{n}th")

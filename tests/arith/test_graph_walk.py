@@ -136,7 +136,8 @@ def test_the_union_of_fields_centred_apart_is_wider_than_each() -> None:
     assert merged.start == (Fraction(0),) * 2
     assert "union" in merged.notes[0]
     size, rows, path = field_path(net)
-    assert size == (3, 3)  # one path at a time sees 3: the union is the forward view's
+    assert rows[-1].rf_in == (3, 3)  # one path at a time sees 3
+    assert size == (5, 5)  # the field of the graph is the union
 
 
 def test_back_recursion_follows_the_widest_path() -> None:

@@ -135,3 +135,35 @@ def test_input_option_reads_a_batch_and_overrides_the_source(cli, cli_json) -> N
     assert (data["input_shape"], data["batch"], data["output_shape"]) == ([3, 64, 64], 1, [8, 62, 62])
     text = cli("net", "conv 8 k=3", "--input", "2x3x16x16")
     assert "read as N×C×H×W: a batch of 2" in text.stdout
+
+
+def test_solve_input_sizes(cli, cli_json) -> None:
+    data = cli_json("solve", "input", STAGE, "--output", "28x28")
+    assert data["axes"][0]["accepted"] == [[1, 1024, 1]]
+    assert data["axes"][0]["wanted"] == [[28, 28, 1]]  # every layer keeps the size: only 28 gives 28
+    assert data["last_map"] == "1" and data["possible"]
+    text = cli(
+        "solve", "input", "input 3x224x224 | conv 8 k=3 s=2 p=1 | conv 8 k=3 s=2 p=1 | gap", "--output", "56"
+    )
+    assert text.exit_code == 0, text.output
+    assert "H and W: every size from 1 to 1,024" in text.stdout
+    assert "A last map of 56×56 (row 2) (e.g. 3×221×221):" in text.stdout
+    assert "H and W: every size from 221 to 224" in text.stdout
+    refused = cli("solve", "input", "input 1x9x9 | add( conv 2 k=3 s=2 ; conv 2 k=1 s=2 )", "--max", "40")
+    assert refused.exit_code == 1
+    assert "no size from 1 to 40" in refused.stdout and "its branches bring" in refused.stdout
+
+
+def test_solve_input_needs_channels(cli) -> None:
+    result = cli("solve", "input", "conv 8 k=3")
+    assert result.exit_code == 2 and "number of channels" in result.stderr
+    assert cli("solve", "input", "conv 8 k=3", "--input", "3x32x32").exit_code == 0
+
+
+def test_a_batch_shows_in_the_totals(cli) -> None:
+    result = cli("net", "input 8x3x32x32 | conv 8 k=3 | fc 10")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    # per sample: conv 8·30·30 floats + fc 10 = 7,210 floats = 28,840 B; MACs 8·30·30·27 + 7,200·10
+    assert "MACs ×8                 2,131,200  the batch of 8" in lines
+    assert any(line.startswith("Activation memory ×8") and "225.3 KiB" in line for line in lines)
