@@ -24,14 +24,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from fractions import Fraction
-from functools import cached_property
+from functools import cached_property, lru_cache
 from math import prod
+from typing import TYPE_CHECKING
 
 from cnncalc.arith.errors import CnnCalcError
-from cnncalc.arith.graph import INPUT, Graph, Node, id_key
+from cnncalc.arith.graph import INPUT, Graph, Node
 from cnncalc.arith.layer_spec import SPATIAL, LayerSpec
-from cnncalc.arith.merges import MergeMismatch, merge_steps, merged_shape, union_view
 from cnncalc.arith.params import ParamCount, bn_params, conv_cost, fc_macs, fc_params, flops_step
 from cnncalc.arith.parsing import broadcast, fmt_shape
 from cnncalc.arith.receptive_field import BackMaps, ReceptiveField, adaptive_largest_window, window_geometry
@@ -45,6 +44,11 @@ from cnncalc.arith.sizes import (
 )
 from cnncalc.arith.spec import NetworkSpec, parse_spec
 from cnncalc.arith.steps import Step
+
+if TYPE_CHECKING:
+    from fractions import Fraction
+
+    from cnncalc.arith.merges import MergeMismatch
 
 BYTES_PER_FLOAT32 = 4
 
@@ -208,9 +212,9 @@ class NetworkResult:
     def layers(self) -> tuple[LayerResult, ...]:
         return tuple(r for r in self.nodes if r.layer is not None)
 
-    @property
+    @cached_property
     def rows(self) -> tuple[LayerResult, ...]:
-        return tuple(sorted(self.nodes, key=lambda r: id_key(r.id)))
+        return tuple(self.by_id[node.id] for node in self.graph.rows)
 
     @cached_property
     def by_id(self) -> dict[str, LayerResult]:
@@ -370,7 +374,7 @@ class _Walker:
         layer = node.layer
         shape, view = self.source(node.inputs[0])
         try:
-            res = _layer(layer, shape, self.dims, view)
+            res = _layer(layer, shape, self.dims, view, node)
         except CnnCalcError as e:
             where = self.where(node)
             if shape is not None:
@@ -382,20 +386,27 @@ class _Walker:
             raise error from None
         why = self.inexact[node.inputs[0]] or _own_inexactness(res)
         self.inexact[node.id] = why
-        res = replace(res, node=node)
         self.back.layer(node.id, node.inputs[0], layer.kind, window_geometry(res, self.dims))
         if why and res.rf is not None:
             res = self.by_back_recursion(res, why)
+        counts = (res.params.total, res.params.weights, res.params.biases) if res.params else (0, 0, 0)
         for container in node.path:
             totals = self.held.setdefault(container, [0, 0, 0, 0])
-            totals[0] += res.total_params
-            totals[1] += res.params.weights if res.params else 0
-            totals[2] += res.params.biases if res.params else 0
+            totals[0] += counts[0]
+            totals[1] += counts[1]
+            totals[2] += counts[2]
             totals[3] += res.macs
             self.held_layers.setdefault(container, []).append(res)
         return res
 
     def merge(self, node: Node) -> LayerResult:
+        from cnncalc.arith.merges import (
+            MergeMismatch,
+            merge_steps,
+            merged_shape,
+            union_view,
+        )  # chains need none
+
         sources = [self.source(i) for i in node.inputs]
         shapes = [s for s, _ in sources]
         views = [v for _, v in sources]
@@ -515,17 +526,19 @@ def _spatial_dims(spec: NetworkSpec, shape: Shape | None) -> int:
     return dims
 
 
-# a kind's handler: (layer, input shape or None, spatial axes, receptive field so far or None)
-Handler = Callable[[LayerSpec, Shape | None, int, ReceptiveField | None], LayerResult]
+# a kind's handler: (layer, input shape or None, spatial axes, receptive field so far or None, node)
+Handler = Callable[[LayerSpec, Shape | None, int, ReceptiveField | None, Node | None], LayerResult]
 
 
-def _layer(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None) -> LayerResult:
+def _layer(
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
     if shape is not None and len(shape) == 1 and layer.kind in (*SPATIAL, "gap"):
         raise CnnCalcError(
             f"{layer.kind} needs a C×H×W input, but the previous layer gives {shape[0]} flat features; "
             "spatial layers must come before flatten/fc"
         )
-    return _HANDLERS.get(layer.kind, _passthrough)(layer, shape, dims, view)
+    return _HANDLERS.get(layer.kind, _passthrough)(layer, shape, dims, view, node)
 
 
 def _through(
@@ -546,13 +559,15 @@ def _through_whole_map(
     return view.through_whole_map(spatial) if view is not None else (None, ())
 
 
-def _spatial(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None) -> LayerResult:
+def _spatial(
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
     """conv, tconv, maxpool, avgpool: the size per axis, then parameters and MACs for convolutions."""
     if shape is None:
-        return _spatial_without_input(layer, dims, view)
+        return _spatial_without_input(layer, dims, view, node)
     kind = layer.kind
     c, *sp = shape
-    res = layer_output(
+    res, params, mac = _worked(
         kind,
         tuple(sp),
         layer.kernel,
@@ -561,22 +576,15 @@ def _spatial(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveFi
         layer.dilation,
         layer.ceil,
         layer.output_padding if kind == "tconv" else 0,
+        c,
+        layer.units,
+        layer.groups,
+        layer.bias,
     )
     steps: list[Step] = list(res.steps)
-    params = None
     macs = 0
     out = (c, *res.output)
-    if kind in ("conv", "tconv"):
-        params, mac = conv_cost(
-            c,
-            layer.units,
-            res.kernel,
-            layer.groups,
-            layer.bias,
-            transposed=kind == "tconv",
-            input=res.input,
-            output=res.output,
-        )
+    if params is not None:
         macs = mac.value
         steps += [*params.steps, mac]
         out = (layer.units, *res.output)
@@ -591,10 +599,39 @@ def _spatial(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveFi
         rf_view=new_view,
         steps=(*steps, *rf_steps),
         notes=res.all_notes + (params.notes if params else ()),
+        node=node,
     )
 
 
-def _spatial_without_input(layer: LayerSpec, dims: int, view: ReceptiveField | None) -> LayerResult:
+@lru_cache(maxsize=1024)
+def _worked(
+    kind: str,
+    spatial: Shape,
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...] | None,
+    padding: str | tuple[int, ...],
+    dilation: tuple[int, ...],
+    ceil: bool,
+    output_padding: tuple[int, ...] | int,
+    cin: int,
+    units: int | None,
+    groups: int,
+    bias: bool,
+) -> tuple[ShapeResult, ParamCount | None, Step | None]:
+    """A window layer's worked size, parameters and MACs. The same layer on the same input is worked
+    once: a ResNet repeats its blocks, and their results are frozen, so they can be shared."""
+    res = layer_output(kind, spatial, kernel, stride, padding, dilation, ceil, output_padding)
+    if kind not in ("conv", "tconv"):
+        return res, None, None
+    params, mac = conv_cost(
+        cin, units, res.kernel, groups, bias, transposed=kind == "tconv", input=res.input, output=res.output
+    )
+    return res, params, mac
+
+
+def _spatial_without_input(
+    layer: LayerSpec, dims: int, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
     """No input: only geometry that does not depend on the size can be computed (the field)."""
     padding = layer.padding
     if isinstance(padding, str) and padding == "same":
@@ -609,18 +646,22 @@ def _spatial_without_input(layer: LayerSpec, dims: int, view: ReceptiveField | N
     else:
         pads = tuple((v, v) for v in broadcast(padding, dims, "p"))
     new_view, rf_steps = _through(view, layer.kind, k, s, d, pads)
-    return LayerResult(layer, None, None, rf_view=new_view, steps=rf_steps)
+    return LayerResult(layer, None, None, rf_view=new_view, steps=rf_steps, node=node)
 
 
 def _global_pool(
-    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
 ) -> LayerResult:
     """gap: the mean of each whole map, C×1×1 (an adaptive pool to a size above 1 has its own rule)."""
     if layer.adaptive:
-        return _adaptive_pool(layer, shape, view)
+        return _adaptive_pool(layer, shape, view, node)
     if shape is None:
         return LayerResult(
-            layer, None, None, notes=("global pooling: the receptive field becomes the whole input",)
+            layer,
+            None,
+            None,
+            notes=("global pooling: the receptive field becomes the whole input",),
+            node=node,
         )
     c, *sp = shape
     new_view, rf_steps = _through_whole_map(view, tuple(sp))
@@ -632,10 +673,12 @@ def _global_pool(
         f"PyTorch's AdaptiveAvgPool{len(sp)}d(1) keeps C×{'×'.join('1' * len(sp))}; "
         f"Keras' GlobalAveragePooling{len(sp)}D also flattens to C."
     )
-    return LayerResult(layer, shape, out, rf_view=new_view, steps=(step, *rf_steps), notes=(note,))
+    return LayerResult(layer, shape, out, rf_view=new_view, steps=(step, *rf_steps), notes=(note,), node=node)
 
 
-def _adaptive_pool(layer: LayerSpec, shape: Shape | None, view: ReceptiveField | None) -> LayerResult:
+def _adaptive_pool(
+    layer: LayerSpec, shape: Shape | None, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
     """PyTorch's AdaptiveAvgPool: output cell i averages rows ⌊i·n/o⌋ … ⌈(i+1)·n/o⌉ − 1.
 
     When o divides n this is exactly avgpool k = s = n/o; otherwise the windows differ in size by
@@ -644,7 +687,7 @@ def _adaptive_pool(layer: LayerSpec, shape: Shape | None, view: ReceptiveField |
     """
     if shape is None:
         return LayerResult(
-            layer, None, None, notes=("adaptive pooling: the windows depend on the input size",)
+            layer, None, None, notes=("adaptive pooling: the windows depend on the input size",), node=node
         )
     c, *sp = shape
     out = broadcast(layer.output_size, len(sp), "output size")
@@ -657,10 +700,14 @@ def _adaptive_pool(layer: LayerSpec, shape: Shape | None, view: ReceptiveField |
             "windows)",
         )
     kernels = tuple(adaptive_largest_window(n, o) for n, o in zip(sp, out, strict=True))
+    from fractions import Fraction
+
     strides = tuple(Fraction(n, o) for n, o in zip(sp, out, strict=True))
     ones = (1,) * len(sp)
     new_view, rf_steps = _through(view, "avgpool", kernels, strides, ones, tuple((0, 0) for _ in sp))
-    return LayerResult(layer, shape, (c, *out), rf_view=new_view, steps=(*steps, *rf_steps), notes=notes)
+    return LayerResult(
+        layer, shape, (c, *out), rf_view=new_view, steps=(*steps, *rf_steps), notes=notes, node=node
+    )
 
 
 def _adaptive_step(name: str, n: int, o: int) -> Step:
@@ -674,10 +721,12 @@ def _adaptive_step(name: str, n: int, o: int) -> Step:
     return Step(f"{name}_out", "o", str(o), o, why=f"adaptive pooling of {n} to {o}: {why}")
 
 
-def _flatten(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None) -> LayerResult:
+def _flatten(
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
     """The maps laid out as one vector: every feature sees whatever its map's units saw."""
     if shape is None:
-        return LayerResult(layer, None, None)
+        return LayerResult(layer, None, None, node=node)
     out = (prod(shape),)
     new_view, rf_steps = (view, ()) if len(shape) == 1 else _through_whole_map(view, shape[1:])
     step = Step(
@@ -687,13 +736,15 @@ def _flatten(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveFi
         out[0],
         why="flatten lays the maps out as one vector; no parameters",
     )
-    return LayerResult(layer, shape, out, rf_view=new_view, steps=(step, *rf_steps))
+    return LayerResult(layer, shape, out, rf_view=new_view, steps=(step, *rf_steps), node=node)
 
 
-def _fc(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None) -> LayerResult:
+def _fc(
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
     """A fully connected layer; after a map it flattens it first, as PyTorch code must do by hand."""
     if shape is None:
-        return LayerResult(layer, None, None, notes=("fc: every output sees the whole input",))
+        return LayerResult(layer, None, None, notes=("fc: every output sees the whole input",), node=node)
     notes: tuple[str, ...] = ()
     rf_steps: tuple[Step, ...] = ()
     implicit = len(shape) > 1
@@ -716,22 +767,25 @@ def _fc(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField |
         steps=(*p.steps, mac, *rf_steps),
         notes=notes,
         implicit_flatten=implicit,
+        node=node,
     )
 
 
-def _batch_norm(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None) -> LayerResult:
+def _batch_norm(
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
     """Shape and field pass through; γ and β per channel are the parameters."""
     if shape is None:
-        return LayerResult(layer, None, None, rf_view=view)
+        return LayerResult(layer, None, None, rf_view=view, node=node)
     p = bn_params(shape[0])
-    return LayerResult(layer, shape, shape, params=p, rf_view=view, steps=p.steps)
+    return LayerResult(layer, shape, shape, params=p, rf_view=view, steps=p.steps, node=node)
 
 
 def _passthrough(
-    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
 ) -> LayerResult:
     """Activations, dropout, softmax: shape and receptive field pass through."""
-    return LayerResult(layer, shape, shape, rf_view=view)
+    return LayerResult(layer, shape, shape, rf_view=view, node=node)
 
 
 _HANDLERS: dict[str, Handler] = {

@@ -132,6 +132,13 @@ def net(
             "--depth", "-d", min=1, help="Show rows nested at most N deep (a block's row has its totals)."
         ),
     ] = None,
+    show_spec: Annotated[
+        bool,
+        typer.Option(
+            "--spec",
+            help="Print the network in the spec language instead (a preset as written, to save and edit).",
+        ),
+    ] = False,
     json: JsonOpt = False,
 ) -> None:
     """A whole network as a table: output shape, parameters, MACs, receptive field and memory per layer.
@@ -144,6 +151,9 @@ def net(
       cnncalc net "input 2x96x96 | conv 8 k=5 | maxpool k=4 | conv 24 k=6 | maxpool k=4 | flatten | fc 100"
       cnncalc net --preset vgg-16
       cnncalc net --preset seed-001 --explain 4
+      cnncalc net --preset resnet-18 --depth 2
+      cnncalc net --preset resnet-18 --explain 6.1
+      cnncalc net --preset resnet-50 --spec > resnet50.txt
       cnncalc net --from model.py --input 1x28x28
       cnncalc net --list-presets
     """
@@ -155,6 +165,14 @@ def net(
             return
         net_spec, label, imported = _load(spec, file, preset, model)
         net_spec = _with_input(net_spec, input, imported)
+        if show_spec:
+            from cnncalc.arith.presets import find_preset
+
+            text = (
+                find_preset(preset).text if preset is not None and input is None else net_spec.to_text("\n")
+            )
+            emit_text(text.rstrip("\n") + "\n")
+            return
         result = walk(net_spec)
         if imported is not None:
             imported.verify(result)

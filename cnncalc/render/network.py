@@ -128,16 +128,26 @@ def network_table(
     # a chain's numbers line up on the right as they always have; hierarchical ids read from the left
     align = NET_ALIGN if net.graph.is_chain else "l" + NET_ALIGN[1:]
     table = box_table(NET_HEADERS, rows, title=title, style=style, align=align, width=width, borders=False)
-    notes = [f"layer {lr.id}: {n}" for lr in net.layers if not lr.implicit_flatten for n in layer_notes(lr)]
+    notes = [
+        f"layer {lr.id}: {n}"
+        for lr in net.layers
+        if not lr.implicit_flatten and (depth is None or lr.depth <= depth)
+        for n in layer_notes(lr)
+    ]
+    folded = sum(len(layer_notes(lr)) for lr in net.layers if depth is not None and lr.depth > depth)
+    if folded:
+        notes.append(
+            f"{folded} more note{'s' * (folded != 1)} about rows folded away: --explain ID shows a row's"
+        )
     notes += list(net.notes)
     if net.graph.is_chain:
         hint = f"Explain a layer: --explain N (1–{len(net.layers)})."
     else:
         nested = next(lr for lr in net.rows if lr.depth > 1)
-        folded = f" Fold the rows nested deeper than N: --depth N (this network nests {max_depth(net)} deep)."
+        fold = f" Fold the rows nested deeper than N: --depth N (this network nests {max_depth(net)} deep)."
         hint = (
             f"Explain a row, a layer, a merge or a block: --explain ID (e.g. {nested.node.path[-1]} or {nested.id})."
-            + (folded if depth is None else "")
+            + (fold if depth is None else "")
         )
     return join_blocks(
         table,
@@ -399,7 +409,7 @@ def check_report(net: NetworkResult, style: Styler = PLAIN, width: int = 100) ->
         ["#", "layer", "input", "claimed", "actual", ""],
         rows,
         style=style,
-        align="rlrrrc",
+        align="rlrrrc" if net.graph.is_chain else "llrrrc",
         width=width,
         borders=False,
     )

@@ -103,7 +103,9 @@ def box_table(
         wrappable = [a == "l" and plain[i] for i, a in enumerate(align or ())]
         # never split a word: a column narrows to its longest word at most
         floors = [
-            max([len(h)] + [_indent(r[i]) + len(w) for r in cells for w in r[i].split()])
+            max([len(h)] + [_indent(r[i]) + max(map(len, r[i].split()), default=0) for r in cells])
+            if wrappable[i]
+            else widths[i]
             for i, h in enumerate(headers)
         ]
         widths = _narrow(widths, floors, wrappable, total() - (width or 0))
