@@ -34,6 +34,19 @@ TOUR = [
         1,
     ),
     (
+        "Networks branch: torchvision's ResNet-18, folded to its blocks (a residual add in each)",
+        ["net", "--preset", "resnet-18", "--depth", "2"],
+    ),
+    (
+        "Note 004's Keras residual cannot add 64×60×60 to its 64×64×3 input: both branches named (exit 1)",
+        ["net", "input 3x64x64 | add( conv 64 k=3 | relu | conv 64 k=3 | relu ) | flatten"],
+        1,
+    ),
+    (
+        "Which input sizes ResNet-50 takes, and which give a 7×7 last map",
+        ["solve", "input", "--preset", "resnet-50", "--output", "7x7"],
+    ),
+    (
         "Reading note 003's PyTorch class without running it",
         ["net", "--from", str(EXAMPLE_MODELS / "note003_torch_cnn.py")],
     ),

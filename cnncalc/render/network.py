@@ -297,9 +297,10 @@ def find_row(net: NetworkResult, row: str) -> LayerResult:
     if net.graph.is_chain:
         raise UsageError(f"--explain {row}: the network has layers 1 to {len(net.layers)}")
     top = [lr.id for lr in net.rows if lr.depth == 1]
+    nested = next(lr.id for lr in net.rows if lr.depth > 1)
     raise UsageError(
         f"--explain {row}: no row {row}; the rows are {top[0]} to {top[-1]} and those nested in them "
-        "(their ids are in the table's first column, e.g. 2.1)"
+        f"(their ids are in the table's first column, e.g. {nested})"
     )
 
 
@@ -615,23 +616,17 @@ def input_sizes_view(result: InputSizes, title: str = "", style: Styler = PLAIN,
 
 
 def _distinct(result: InputSizes, wanted: bool = False) -> list[AxisSizes]:
-    """The axes, with those that repeat an earlier axis' answer folded into it ('H and W')."""
+    """The axes, those with the same answer as an earlier one folded into it ('H and W')."""
     from dataclasses import replace
 
-    out: list[AxisSizes] = []
+    groups: dict[tuple, list[AxisSizes]] = {}
     for ax in result.axes:
-        same = next(
-            (
-                o
-                for o in out
-                if (o.wanted if wanted else o.accepted) == (ax.wanted if wanted else ax.accepted)
-            ),
-            None,
-        )
-        if same is None or (result.target is not None and wanted and same.wanted is None):
-            out.append(ax)
-        else:
-            out[out.index(same)] = replace(same, axis=f"{same.axis} and {ax.axis}")
+        groups.setdefault(ax.wanted if wanted else ax.accepted, []).append(ax)
+    out = []
+    for axes in groups.values():
+        names = [ax.axis for ax in axes]
+        label = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        out.append(replace(axes[0], axis=label))
     return out
 
 

@@ -73,7 +73,7 @@ def test_explain_a_block_a_merge_and_a_layer_inside(cli) -> None:
 def test_explain_an_unknown_row_is_a_usage_error(cli) -> None:
     result = cli("net", STAGE, "--explain", "9.9")
     assert result.exit_code == 2
-    assert "no row 9.9" in result.stderr and "e.g. 2.1" in result.stderr
+    assert "no row 9.9" in result.stderr and "e.g. 1.1" in result.stderr
     chain = cli("net", "input 1x8x8 | conv 2 k=3", "--explain", "7")
     assert chain.exit_code == 2 and "the network has layers 1 to 1" in chain.stderr
 
