@@ -27,6 +27,14 @@ identity) contributes the merge's own input to `inputs`.
 in the table is `len(path) + 1`. `Graph.rows` gives the table's order (by id: a container before
 what it holds, as torchinfo shows it); `Graph.nodes` the order to compute in.
 
+Shapes are not part of the graph: `cnncalc.arith.network.walk` gives every node's result in the
+same order (`NetworkResult.nodes`, and `.by_id`): its `input_shape` and `output_shape` (C, *spatial)
+per sample, parameters, MACs and receptive field. A layer's input is its one input's output; a
+merge's inputs are its `inputs`' outputs, in that order (`concat` joins them on channels in it).
+To run a network, go through `Graph.nodes` and keep each computing node's value by id: a layer
+applies to `value[inputs[0]]`, `add` sums `value[i] for i in inputs`, `concat` joins them, and a
+`block` needs nothing (its `output` already holds its value).
+
 >>> from cnncalc.arith.spec import parse_spec
 >>> graph = parse_spec("input 8x8x8 | add( conv 8 k=3 p=1 | relu ) | relu").graph
 >>> [(n.id, n.kind, n.inputs) for n in graph.nodes]

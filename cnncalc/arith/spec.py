@@ -233,8 +233,8 @@ def stated_dims(layers: tuple[LayerSpec, ...]) -> int | None:
             continue
         if found is not None and found.stated_dims != dims:
             raise UsageError(
-                f"layer {layer.number} ({layer.describe()}) is {dims}-D but layer {found.number} "
-                f"({found.describe()}) is {found.stated_dims}-D; one network has one number of spatial axes"
+                f"{_placed(layer)} is {dims}-D but {_placed(found)} is {found.stated_dims}-D; "
+                "one network has one number of spatial axes"
             )
         found = found or layer
     return found.stated_dims if found else None
@@ -276,16 +276,20 @@ def _axes(dims: int) -> str:
 
 
 def _first_stating(layers: tuple[LayerSpec, ...], dims: int) -> str:
-    layer = next(layer for layer in layers if layer.stated_dims == dims)
-    return f"layer {layer.number}: {layer.describe()}"
+    return _placed(next(layer for layer in layers if layer.stated_dims == dims))
+
+
+def _placed(layer: LayerSpec) -> str:
+    """`'conv3d 8 k=3' on line 2`: a layer named by its text and line (a row id is not known yet)."""
+    return f"{layer.describe()!r} on line {layer.line}"
 
 
 # -- text → syntax tree -------------------------------------------------------------------------------
 
 
 class _Parser:
-    """Reads the text character by character: items end at `|`, a newline, and inside a merge at
-    `;` or `)`; parentheses after `add`/`concat` open a merge, any other `(` an expression."""
+    """Reads the text left to right: items end at `|`, a newline, and inside a merge at `;` or
+    `)`; parentheses after `add`/`concat` open a merge, any other `(` an expression."""
 
     def __init__(self, text: str) -> None:
         # comments end at the end of their line; the line breaks stay for line numbers

@@ -167,3 +167,11 @@ def test_a_batch_shows_in_the_totals(cli) -> None:
     # per sample: conv 8·30·30 floats + fc 10 = 7,210 floats = 28,840 B; MACs 8·30·30·27 + 7,200·10
     assert "MACs ×8                 2,131,200  the batch of 8" in lines
     assert any(line.startswith("Activation memory ×8") and "225.3 KiB" in line for line in lines)
+
+
+def test_the_trainer_refuses_merges_clearly(cli) -> None:
+    result = cli(
+        "train", "input 1x8x8 | conv 4 k=3 p=1 | add( conv 4 k=3 p=1 ) | flatten | fc 10", "--epochs", "1"
+    )
+    assert result.exit_code == 1, result.output
+    assert "add at 2" in result.stderr and "cannot train branches that merge" in result.stderr
