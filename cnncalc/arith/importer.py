@@ -32,9 +32,10 @@ from math import prod
 from pathlib import Path
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
+from cnncalc.arith.layer_spec import LayerSpec, parse_layer
 from cnncalc.arith.parsing import fmt_axes, fmt_shape
 from cnncalc.arith.sizes import ceil_div
-from cnncalc.arith.spec import LayerSpec, NetworkSpec, parse_layer
+from cnncalc.arith.spec import NetworkSpec
 
 # -- results --------------------------------------------------------------------------------------
 

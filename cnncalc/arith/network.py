@@ -1,28 +1,39 @@
-"""Walk a `NetworkSpec`: every layer's output shape, parameters, MACs and receptive field.
+"""Walk a network: every node's output shape, parameters, MACs and receptive field.
 
-This is the one place a network is interpreted; `net`, `check`, `rf` and the trainer's shape
-checks all use it, and each layer is computed by the same `sizes` / `params` functions the
+This is the one place a network is interpreted; `net`, `check`, `rf`, `solve` and the trainer's
+shape checks all use it, and each layer is computed by the same `sizes` / `params` functions the
 single-layer commands use, and its receptive field by `receptive_field`.
 
-Each kind of layer has one handler in `_HANDLERS`; a kind without one (activations, dropout,
-softmax) passes its shape and receptive field through unchanged.
+The walk goes through the `Graph` of the spec (see `graph`) in its order, once:
+
+    a layer     one handler per kind in `_HANDLERS`; a kind without one (activations, dropout,
+                softmax) passes its shape and receptive field through unchanged
+    add/concat  the branches' shapes are checked where they meet (`merges`), the field is the
+                union of theirs
+    a block     the totals of what it holds; its output is its last node's
 
 >>> net = walk(parse_spec("input 2x96x96 | conv 8 k=5 | maxpool k=4"))
 >>> [layer.output_shape for layer in net.layers]
 [(8, 92, 92), (8, 23, 23)]
+>>> net = walk("input 64x56x56 | add( conv 64 k=3 p=1 | bn | relu | conv 64 k=3 p=1 | bn ) | relu")
+>>> [(r.id, r.kind, r.output_shape) for r in net.rows][:2]
+[('1', 'add', (64, 56, 56)), ('1.1', 'conv', (64, 56, 56))]
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from fractions import Fraction
+from functools import cached_property, lru_cache
 from math import prod
+from typing import TYPE_CHECKING
 
 from cnncalc.arith.errors import CnnCalcError
+from cnncalc.arith.graph import INPUT, Graph, Node
+from cnncalc.arith.layer_spec import SPATIAL, LayerSpec
 from cnncalc.arith.params import ParamCount, bn_params, conv_cost, fc_macs, fc_params, flops_step
 from cnncalc.arith.parsing import broadcast, fmt_shape
-from cnncalc.arith.receptive_field import ReceptiveField, adaptive_largest_window, back_recursion
+from cnncalc.arith.receptive_field import BackMaps, ReceptiveField, adaptive_largest_window, window_geometry
 from cnncalc.arith.sizes import (
     AXIS_NAMES,
     Pad,
@@ -31,8 +42,13 @@ from cnncalc.arith.sizes import (
     effective_kernel,
     layer_output,
 )
-from cnncalc.arith.spec import SPATIAL, LayerSpec, NetworkSpec, parse_spec
+from cnncalc.arith.spec import NetworkSpec, parse_spec
 from cnncalc.arith.steps import Step
+
+if TYPE_CHECKING:
+    from fractions import Fraction
+
+    from cnncalc.arith.merges import MergeMismatch
 
 BYTES_PER_FLOAT32 = 4
 
@@ -41,9 +57,13 @@ Shape = tuple[int, ...]
 
 @dataclass(frozen=True)
 class LayerResult:
-    """One walked layer: shapes in and out, the worked size, parameters, MACs and receptive field."""
+    """One walked node, a row of the table: a layer, a merge (add, concat) or a block.
 
-    layer: LayerSpec
+    A layer has its `LayerSpec`; a merge or a block has `layer` None, and `params` and `macs` that
+    total what it holds. `node` places it in the graph (id, kind, inputs, path).
+    """
+
+    layer: LayerSpec | None
     input_shape: Shape | None
     output_shape: Shape | None
     shape: ShapeResult | None = None
@@ -53,6 +73,33 @@ class LayerResult:
     steps: tuple[Step, ...] = ()
     notes: tuple[str, ...] = ()
     implicit_flatten: bool = False
+    node: Node | None = None
+
+    @property
+    def id(self) -> str:
+        """The row's id: '3' in a chain, '5.1.2' inside blocks."""
+        return self.node.id if self.node is not None else str(self.layer.number if self.layer else "")
+
+    @property
+    def kind(self) -> str:
+        return self.node.kind if self.node is not None else (self.layer.kind if self.layer else "")
+
+    @property
+    def depth(self) -> int:
+        return self.node.depth if self.node is not None else 1
+
+    @property
+    def is_container(self) -> bool:
+        return self.node is not None and self.node.is_container
+
+    @property
+    def claim(self) -> tuple[int, ...] | None:
+        return self.node.stated_claim if self.node is not None else (self.layer.claim if self.layer else None)
+
+    def describe(self) -> str:
+        if self.layer is not None:
+            return self.layer.describe()
+        return self.node.describe() if self.node is not None else ""
 
     @property
     def rf(self) -> tuple[int, ...] | None:
@@ -77,25 +124,49 @@ class LayerResult:
 
     @property
     def claim_holds(self) -> bool | None:
-        if self.layer.claim is None or self.output_shape is None:
+        if self.claim is None or self.output_shape is None:
             return None
-        return tuple(self.layer.claim) == tuple(self.output_shape)
+        return tuple(self.claim) == tuple(self.output_shape)
 
     def claim_dict(self) -> dict:
         """The layer's claimed shape against the walked one, for `check --json`."""
         return {
-            "number": self.layer.number,
-            "spec": self.layer.describe(),
-            "claimed": list(self.layer.claim) if self.layer.claim else None,
+            "number": self.layer.number if self.layer else None,
+            "id": self.id,
+            "spec": self.describe(),
+            "claimed": list(self.claim) if self.claim else None,
             "actual": list(self.output_shape) if self.output_shape else None,
             "holds": self.claim_holds,
         }
 
+    def geometry(self) -> dict:
+        """kernel, stride, padding (before, after per axis), dilation and groups, where they apply."""
+        layer = self.layer
+        if self.shape is not None:
+            geo = {
+                "kernel": list(self.shape.kernel),
+                "stride": list(self.shape.stride),
+                "padding": [list(p) for p in self.shape.padding],
+                "dilation": list(self.shape.dilation),
+            }
+        elif layer is not None and layer.kind in SPATIAL:
+            geo = {
+                "kernel": list(layer.kernel or ()),
+                "stride": list(layer.stride or (1,)),
+                "padding": layer.padding if isinstance(layer.padding, str) else list(layer.padding),
+                "dilation": list(layer.dilation),
+            }
+        else:
+            geo = {"kernel": None, "stride": None, "padding": None, "dilation": None}
+        geo["groups"] = layer.groups if layer is not None and layer.kind in ("conv", "tconv") else None
+        return geo
+
     def to_dict(self) -> dict:
+        node = self.node
         return {
-            "number": self.layer.number,
-            "type": self.layer.kind,
-            "spec": self.layer.describe(),
+            "number": self.layer.number if self.layer else None,
+            "type": self.kind,
+            "spec": self.describe(),
             "input_shape": list(self.input_shape) if self.input_shape else None,
             "output_shape": list(self.output_shape) if self.output_shape else None,
             "params": self.total_params,
@@ -106,26 +177,58 @@ class LayerResult:
             "jump": [_num(j) for j in self.jump] if self.jump else None,
             "start": [_num(s) for s in self.start] if self.start else None,
             "activation_bytes": self.activation_bytes,
-            "claim": list(self.layer.claim) if self.layer.claim else None,
+            "claim": list(self.claim) if self.claim else None,
             "claim_holds": self.claim_holds,
             "implicit_flatten": self.implicit_flatten,
             "steps": [s.to_dict() for s in self.steps],
             "notes": list(self.notes),
+            "id": self.id,
+            "path": list(node.path) if node else [],
+            "depth": self.depth,
+            "inputs": list(node.inputs) if node else [],
+            **self.geometry(),
         }
 
 
 @dataclass(frozen=True)
 class NetworkResult:
-    """A walked network: its layers in order, and the totals a summary prints."""
+    """A walked network: every node in the order computed, and the totals a summary prints.
+
+    `layers` are the layer nodes only (a chain's layers in order); `rows` every node in the
+    table's order (a block before what it holds); `nodes` every node in the order computed.
+    """
 
     spec: NetworkSpec
     input_shape: Shape | None
-    layers: tuple[LayerResult, ...]
+    nodes: tuple[LayerResult, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    batch: int | None = None
+
+    @property
+    def graph(self) -> Graph:
+        return self.spec.graph
+
+    @property
+    def layers(self) -> tuple[LayerResult, ...]:
+        return tuple(r for r in self.nodes if r.layer is not None)
+
+    @cached_property
+    def rows(self) -> tuple[LayerResult, ...]:
+        return tuple(self.by_id[node.id] for node in self.graph.rows)
+
+    @cached_property
+    def by_id(self) -> dict[str, LayerResult]:
+        return {r.id: r for r in self.nodes}
+
+    def result(self, node_id: str) -> LayerResult:
+        """The walked node with this id."""
+        return self.by_id[node_id]
 
     @property
     def output_shape(self) -> Shape | None:
-        return self.layers[-1].output_shape if self.layers else self.input_shape
+        if not self.nodes:
+            return self.input_shape
+        return self.result(self.graph.output).output_shape if self.graph.output != INPUT else self.input_shape
 
     @property
     def total_params(self) -> int:
@@ -149,24 +252,25 @@ class NetworkResult:
 
     @property
     def activation_bytes(self) -> int:
-        return sum(layer.activation_bytes for layer in self.layers)
+        """Every layer's and every merge's output, one sample (a block's output is its last node's)."""
+        return sum(r.activation_bytes for r in self.nodes if r.kind != "block")
 
     @property
     def receptive_field(self) -> tuple[int, ...] | None:
-        for layer in reversed(self.layers):
-            if layer.rf is not None:
+        for layer in reversed(self.nodes):
+            if layer.rf is not None and layer.kind != "block":
                 return layer.rf
         return None
 
     @property
     def wrong_claims(self) -> tuple[LayerResult, ...]:
-        return tuple(layer for layer in self.layers if layer.claim_holds is False)
+        return tuple(r for r in self.rows if r.claim_holds is False)
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "input_shape": list(self.input_shape) if self.input_shape else None,
             "output_shape": list(self.output_shape) if self.output_shape else None,
-            "layers": [layer.to_dict() for layer in self.layers],
+            "layers": [row.to_dict() for row in self.rows],
             "total_params": self.total_params,
             "trainable_params": self.total_params,
             "total_macs": self.total_macs,
@@ -176,41 +280,241 @@ class NetworkResult:
             "receptive_field": list(self.receptive_field) if self.receptive_field else None,
             "spec": self.spec.to_text(" | "),
             "notes": list(self.notes),
+            "batch": self.batch,
+            "output_id": self.graph.output,
         }
+        if self.batch is not None:
+            data["batch_macs"] = self.batch * self.total_macs
+            data["batch_activation_bytes"] = self.batch * self.activation_bytes
+        return data
 
 
 def walk(spec: NetworkSpec | str, input_shape: Shape | None = None) -> NetworkResult:
-    """Interpret a network layer by layer. Without an input shape only receptive fields are known."""
+    """Interpret a network node by node. Without an input shape only receptive fields are known.
+
+    `input_shape` replaces the spec's input, read as an input line is (`NetworkSpec.with_input`).
+    """
     if isinstance(spec, str):
         spec = parse_spec(spec)
-    shape = input_shape if input_shape is not None else spec.input_shape
+    spec = spec.with_input(input_shape)
+    shape = spec.input_shape
     dims = _spatial_dims(spec, shape)
-    view: ReceptiveField | None = ReceptiveField.of_input(dims)
-    results: list[LayerResult] = []
-    for layer in spec.layers:
+    walker = _Walker(spec, dims)
+    walker.run(shape, ReceptiveField.of_input(dims))
+    notes: tuple[str, ...] = ()
+    if spec.input_shape is None:
+        notes = ("No input shape given: output shapes and parameter counts need 'input CxHxW'.",)
+    if spec.input_note:
+        notes += (spec.input_note + ".",)
+    if hint := channels_last_hint(spec):
+        notes += (hint,)
+    return NetworkResult(spec, spec.input_shape, tuple(walker.results), notes, spec.batch)
+
+
+def channels_last_hint(spec: NetworkSpec) -> str:
+    """A hint when the input looks like H×W×C written channels last (Keras' input_shape)."""
+    shape = spec.input_shape
+    if shape is None or len(shape) != 3 or spec.dims is not None:
+        return ""
+    c, h, w = shape
+    if w <= 4 and c >= 8 and h >= 8 and w < c:
+        return (
+            f"input {fmt_shape(spec.stated_input)} reads as {c} channels of {h}×{w} (channels first, C×H×W). "
+            f"If it is a {c}×{h} image with {w} channel{'s' * (w != 1)} (Keras' channels-last input_shape), "
+            f"write {fmt_shape((*spec.stated_input[:-3], w, c, h), 'x')}."
+        )
+    return ""
+
+
+class _Walker:
+    """One pass over the graph in its order: each node's result from the results of its inputs."""
+
+    def __init__(self, spec: NetworkSpec, dims: int) -> None:
+        self.spec = spec
+        self.graph = spec.graph
+        self.dims = dims
+        self.results: list[LayerResult] = []
+        self.by_id: dict[str, LayerResult] = {}
+        # per container id: [params, weights, biases, MACs] of the layers it holds, and those layers
+        self.held: dict[str, list[int]] = {}
+        self.held_layers: dict[str, list[LayerResult]] = {}
+        # per node id: why its forward view cannot be trusted ('' when it can), and its back-recursion
+        self.inexact: dict[str, str] = {INPUT: ""}
+        self.back = BackMaps(dims)
+
+    def run(self, shape: Shape | None, view: ReceptiveField) -> None:
+        self.input_shape, self.input_view = shape, view
+        for node in self.graph.nodes:
+            if node.layer is not None:
+                res = self.layer(node)
+            elif node.is_merge:
+                res = self.merge(node)
+            else:
+                res = self.block(node)
+            self.results.append(res)
+            self.by_id[node.id] = res
+
+    def source(self, node_id: str) -> tuple[Shape | None, ReceptiveField | None]:
+        if node_id == INPUT:
+            return self.input_shape, self.input_view
+        res = self.by_id[node_id]
+        return res.output_shape, res.rf_view
+
+    def where(self, node: Node) -> str:
+        """How an error names the node: `layer 5.1.3 (conv 64 k=3) in basic 64`."""
+        text = (
+            f"layer {node.id} ({node.describe()})" if node.layer is not None else f"{node.kind} at {node.id}"
+        )
+        blocks = [self.graph.by_id[c] for c in node.path if self.graph.by_id[c].kind == "block"]
+        if blocks:
+            text += f" in {blocks[-1].label}"
+        return text
+
+    def layer(self, node: Node) -> LayerResult:
+        layer = node.layer
+        shape, view = self.source(node.inputs[0])
         try:
-            res = _layer(layer, shape, dims, view)
+            res = _layer(layer, shape, self.dims, view, node)
         except CnnCalcError as e:
-            where = f"layer {layer.number} ({layer.describe()})"
+            where = self.where(node)
             if shape is not None:
                 where += f", input {fmt_shape(shape)}"
             # the layer's values came from its spec line, not from a command's options
-            raise e.prefixed(where, keep_field=False) from None
-        if res.rf is not None and (why := _forward_view_inexact((*results, res))):
-            res = _rf_by_back_recursion(spec, results, res, why)
-        results.append(res)
-        shape, view = res.output_shape, res.rf_view
-    notes: tuple[str, ...] = ()
-    if spec.input_shape is None and input_shape is None:
-        notes = ("No input shape given: output shapes and parameter counts need 'input CxHxW'.",)
-    return NetworkResult(
-        spec, input_shape if input_shape is not None else spec.input_shape, tuple(results), notes
-    )
+            error = e.prefixed(where, keep_field=False)
+            if hint := channels_last_hint(self.spec):
+                error = type(e)(f"{error}. {hint}")
+            raise error from None
+        why = self.inexact[node.inputs[0]] or _own_inexactness(res)
+        self.inexact[node.id] = why
+        self.back.layer(node.id, node.inputs[0], layer.kind, window_geometry(res, self.dims))
+        if why and res.rf is not None:
+            res = self.by_back_recursion(res, why)
+        counts = (res.params.total, res.params.weights, res.params.biases) if res.params else (0, 0, 0)
+        for container in node.path:
+            totals = self.held.setdefault(container, [0, 0, 0, 0])
+            totals[0] += counts[0]
+            totals[1] += counts[1]
+            totals[2] += counts[2]
+            totals[3] += res.macs
+            self.held_layers.setdefault(container, []).append(res)
+        return res
+
+    def merge(self, node: Node) -> LayerResult:
+        from cnncalc.arith.merges import (
+            MergeMismatch,
+            merge_steps,
+            merged_shape,
+            union_view,
+        )  # chains need none
+
+        sources = [self.source(i) for i in node.inputs]
+        shapes = [s for s, _ in sources]
+        views = [v for _, v in sources]
+        out = None
+        steps: tuple[Step, ...] = ()
+        if all(s is not None for s in shapes):
+            try:
+                out = merged_shape(node.kind, shapes)
+            except MergeMismatch as e:
+                raise CnnCalcError(self.mismatch(node, shapes, e)) from None
+            steps = merge_steps(node.kind, shapes, out)
+        view = None
+        notes: tuple[str, ...] = ()
+        if all(v is not None for v in views):
+            view, rf_steps, setter = union_view(views, out[1:] if out and len(out) > 1 else None)
+            steps += rf_steps
+            notes = (self.field_note(node, setter),)
+        self.inexact[node.id] = next((self.inexact[i] for i in node.inputs if self.inexact[i]), "")
+        self.back.merge(node.id, node.inputs)
+        res = LayerResult(
+            None,
+            shapes[0],
+            out,
+            params=self.container_params(node),
+            macs=self.held.get(node.id, [0, 0, 0, 0])[3],
+            rf_view=view,
+            steps=steps,
+            notes=notes,
+            node=node,
+        )
+        if self.inexact[node.id] and res.rf is not None:
+            res = self.by_back_recursion(res, self.inexact[node.id])
+        return res
+
+    def block(self, node: Node) -> LayerResult:
+        shape_in, _ = self.source(node.inputs[0])
+        out = self.by_id[node.output]
+        return LayerResult(
+            None,
+            shape_in,
+            out.output_shape,
+            params=self.container_params(node),
+            macs=self.held.get(node.id, [0, 0, 0, 0])[3],
+            rf_view=out.rf_view,
+            node=node,
+        )
+
+    def container_params(self, node: Node) -> ParamCount:
+        params, weights, biases, _ = self.held.get(node.id, [0, 0, 0, 0])
+        held = self.held_layers.get(node.id, [])
+        counted = [r for r in held if r.total_params]
+        step = Step(
+            "parameters",
+            "the sum over the layers it holds",
+            " + ".join(f"{r.total_params:,}" for r in counted[:12]) + (" + …" if len(counted) > 12 else ""),
+            params,
+            why=f"{len(held)} layer{'s' * (len(held) != 1)}, {len(counted)} with parameters",
+        )
+        return ParamCount(node.kind, weights, biases, (step,))
+
+    def branch_text(self, node: Node, index: int) -> str:
+        """`branch 2 (conv 128 k=1 s=2 … bn)` or `branch 2 (the identity)`."""
+        ids = node.branches[index] if index < len(node.branches) else ()
+        if not ids:
+            return f"branch {index + 1} (the identity)"
+        first, last = self.graph.by_id[ids[0]], self.graph.by_id[ids[-1]]
+        text = first.describe() if first is last else f"{first.describe()} … {last.describe()}"
+        return f"branch {index + 1} ({text}, {ids[0]}{'–' + ids[-1] if first is not last else ''})"
+
+    def mismatch(self, node: Node, shapes: Sequence[Shape | None], e: MergeMismatch) -> str:
+        a, b = shapes[e.first], shapes[e.other]
+        line = f", line {node.line}" if node.line else ""
+        return (
+            f"{self.where(node)}{line}: {self.branch_text(node, e.first)} gives {fmt_shape(a)} "
+            f"but {self.branch_text(node, e.other)} gives {fmt_shape(b)}; {e.need}"
+            + (f" — {e.hint}" if e.hint else "")
+        )
+
+    def field_note(self, node: Node, setter: int | None) -> str:
+        if setter is None:
+            return f"{node.kind} at {node.id}: the receptive field is the union of the branches' fields"
+        return f"{node.kind} at {node.id}: {self.branch_text(node, setter)} sets the receptive field"
+
+    def by_back_recursion(self, res: LayerResult, why: str) -> LayerResult:
+        """Where the forward recurrence is not exact, back-recursion over the nodes so far bounds the
+        largest field any unit has: never below the truth."""
+        size = self.back.field(res.id)
+        formula = (
+            f"back-recursion over layers 1…{res.layer.number}"
+            if self.graph.is_chain and res.layer is not None
+            else f"back-recursion from {res.id} to the input"
+        )
+        step = Step(
+            "RF",
+            formula,
+            "",
+            size[0] if len(set(size)) == 1 else "×".join(map(str, size)),
+            why=why,
+        )
+        steps = tuple(st for st in res.steps if not st.label.startswith("RF_")) + (step,)
+        return replace(res, rf_view=replace(res.rf_view, size=size), steps=steps)
 
 
 def _spatial_dims(spec: NetworkSpec, shape: Shape | None) -> int:
     """Spatial axes: from the input shape, else the longest per-axis kernel or stride (default 2)."""
     if shape is None:
+        if spec.dims is not None:
+            return spec.dims
         lens = [len(v) for layer in spec.layers for v in (layer.kernel, layer.stride) if v is not None]
         return max([n for n in lens if n > 1], default=2)
     for v in shape:
@@ -222,17 +526,19 @@ def _spatial_dims(spec: NetworkSpec, shape: Shape | None) -> int:
     return dims
 
 
-# a kind's handler: (layer, input shape or None, spatial axes, receptive field so far or None)
-Handler = Callable[[LayerSpec, Shape | None, int, ReceptiveField | None], LayerResult]
+# a kind's handler: (layer, input shape or None, spatial axes, receptive field so far or None, node)
+Handler = Callable[[LayerSpec, Shape | None, int, ReceptiveField | None, Node | None], LayerResult]
 
 
-def _layer(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None) -> LayerResult:
+def _layer(
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
     if shape is not None and len(shape) == 1 and layer.kind in (*SPATIAL, "gap"):
         raise CnnCalcError(
             f"{layer.kind} needs a C×H×W input, but the previous layer gives {shape[0]} flat features; "
             "spatial layers must come before flatten/fc"
         )
-    return _HANDLERS.get(layer.kind, _passthrough)(layer, shape, dims, view)
+    return _HANDLERS.get(layer.kind, _passthrough)(layer, shape, dims, view, node)
 
 
 def _through(
@@ -253,13 +559,15 @@ def _through_whole_map(
     return view.through_whole_map(spatial) if view is not None else (None, ())
 
 
-def _spatial(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None) -> LayerResult:
+def _spatial(
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
     """conv, tconv, maxpool, avgpool: the size per axis, then parameters and MACs for convolutions."""
     if shape is None:
-        return _spatial_without_input(layer, dims, view)
+        return _spatial_without_input(layer, dims, view, node)
     kind = layer.kind
     c, *sp = shape
-    res = layer_output(
+    res, params, mac = _worked(
         kind,
         tuple(sp),
         layer.kernel,
@@ -268,22 +576,15 @@ def _spatial(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveFi
         layer.dilation,
         layer.ceil,
         layer.output_padding if kind == "tconv" else 0,
+        c,
+        layer.units,
+        layer.groups,
+        layer.bias,
     )
     steps: list[Step] = list(res.steps)
-    params = None
     macs = 0
     out = (c, *res.output)
-    if kind in ("conv", "tconv"):
-        params, mac = conv_cost(
-            c,
-            layer.units,
-            res.kernel,
-            layer.groups,
-            layer.bias,
-            transposed=kind == "tconv",
-            input=res.input,
-            output=res.output,
-        )
+    if params is not None:
         macs = mac.value
         steps += [*params.steps, mac]
         out = (layer.units, *res.output)
@@ -298,10 +599,39 @@ def _spatial(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveFi
         rf_view=new_view,
         steps=(*steps, *rf_steps),
         notes=res.all_notes + (params.notes if params else ()),
+        node=node,
     )
 
 
-def _spatial_without_input(layer: LayerSpec, dims: int, view: ReceptiveField | None) -> LayerResult:
+@lru_cache(maxsize=1024)
+def _worked(
+    kind: str,
+    spatial: Shape,
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...] | None,
+    padding: str | tuple[int, ...],
+    dilation: tuple[int, ...],
+    ceil: bool,
+    output_padding: tuple[int, ...] | int,
+    cin: int,
+    units: int | None,
+    groups: int,
+    bias: bool,
+) -> tuple[ShapeResult, ParamCount | None, Step | None]:
+    """A window layer's worked size, parameters and MACs. The same layer on the same input is worked
+    once: a ResNet repeats its blocks, and their results are frozen, so they can be shared."""
+    res = layer_output(kind, spatial, kernel, stride, padding, dilation, ceil, output_padding)
+    if kind not in ("conv", "tconv"):
+        return res, None, None
+    params, mac = conv_cost(
+        cin, units, res.kernel, groups, bias, transposed=kind == "tconv", input=res.input, output=res.output
+    )
+    return res, params, mac
+
+
+def _spatial_without_input(
+    layer: LayerSpec, dims: int, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
     """No input: only geometry that does not depend on the size can be computed (the field)."""
     padding = layer.padding
     if isinstance(padding, str) and padding == "same":
@@ -316,18 +646,22 @@ def _spatial_without_input(layer: LayerSpec, dims: int, view: ReceptiveField | N
     else:
         pads = tuple((v, v) for v in broadcast(padding, dims, "p"))
     new_view, rf_steps = _through(view, layer.kind, k, s, d, pads)
-    return LayerResult(layer, None, None, rf_view=new_view, steps=rf_steps)
+    return LayerResult(layer, None, None, rf_view=new_view, steps=rf_steps, node=node)
 
 
 def _global_pool(
-    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
 ) -> LayerResult:
     """gap: the mean of each whole map, C×1×1 (an adaptive pool to a size above 1 has its own rule)."""
     if layer.adaptive:
-        return _adaptive_pool(layer, shape, view)
+        return _adaptive_pool(layer, shape, view, node)
     if shape is None:
         return LayerResult(
-            layer, None, None, notes=("global pooling: the receptive field becomes the whole input",)
+            layer,
+            None,
+            None,
+            notes=("global pooling: the receptive field becomes the whole input",),
+            node=node,
         )
     c, *sp = shape
     new_view, rf_steps = _through_whole_map(view, tuple(sp))
@@ -339,10 +673,12 @@ def _global_pool(
         f"PyTorch's AdaptiveAvgPool{len(sp)}d(1) keeps C×{'×'.join('1' * len(sp))}; "
         f"Keras' GlobalAveragePooling{len(sp)}D also flattens to C."
     )
-    return LayerResult(layer, shape, out, rf_view=new_view, steps=(step, *rf_steps), notes=(note,))
+    return LayerResult(layer, shape, out, rf_view=new_view, steps=(step, *rf_steps), notes=(note,), node=node)
 
 
-def _adaptive_pool(layer: LayerSpec, shape: Shape | None, view: ReceptiveField | None) -> LayerResult:
+def _adaptive_pool(
+    layer: LayerSpec, shape: Shape | None, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
     """PyTorch's AdaptiveAvgPool: output cell i averages rows ⌊i·n/o⌋ … ⌈(i+1)·n/o⌉ − 1.
 
     When o divides n this is exactly avgpool k = s = n/o; otherwise the windows differ in size by
@@ -351,7 +687,7 @@ def _adaptive_pool(layer: LayerSpec, shape: Shape | None, view: ReceptiveField |
     """
     if shape is None:
         return LayerResult(
-            layer, None, None, notes=("adaptive pooling: the windows depend on the input size",)
+            layer, None, None, notes=("adaptive pooling: the windows depend on the input size",), node=node
         )
     c, *sp = shape
     out = broadcast(layer.output_size, len(sp), "output size")
@@ -364,10 +700,14 @@ def _adaptive_pool(layer: LayerSpec, shape: Shape | None, view: ReceptiveField |
             "windows)",
         )
     kernels = tuple(adaptive_largest_window(n, o) for n, o in zip(sp, out, strict=True))
+    from fractions import Fraction
+
     strides = tuple(Fraction(n, o) for n, o in zip(sp, out, strict=True))
     ones = (1,) * len(sp)
     new_view, rf_steps = _through(view, "avgpool", kernels, strides, ones, tuple((0, 0) for _ in sp))
-    return LayerResult(layer, shape, (c, *out), rf_view=new_view, steps=(*steps, *rf_steps), notes=notes)
+    return LayerResult(
+        layer, shape, (c, *out), rf_view=new_view, steps=(*steps, *rf_steps), notes=notes, node=node
+    )
 
 
 def _adaptive_step(name: str, n: int, o: int) -> Step:
@@ -381,10 +721,12 @@ def _adaptive_step(name: str, n: int, o: int) -> Step:
     return Step(f"{name}_out", "o", str(o), o, why=f"adaptive pooling of {n} to {o}: {why}")
 
 
-def _flatten(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None) -> LayerResult:
+def _flatten(
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
     """The maps laid out as one vector: every feature sees whatever its map's units saw."""
     if shape is None:
-        return LayerResult(layer, None, None)
+        return LayerResult(layer, None, None, node=node)
     out = (prod(shape),)
     new_view, rf_steps = (view, ()) if len(shape) == 1 else _through_whole_map(view, shape[1:])
     step = Step(
@@ -394,13 +736,15 @@ def _flatten(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveFi
         out[0],
         why="flatten lays the maps out as one vector; no parameters",
     )
-    return LayerResult(layer, shape, out, rf_view=new_view, steps=(step, *rf_steps))
+    return LayerResult(layer, shape, out, rf_view=new_view, steps=(step, *rf_steps), node=node)
 
 
-def _fc(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None) -> LayerResult:
+def _fc(
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
     """A fully connected layer; after a map it flattens it first, as PyTorch code must do by hand."""
     if shape is None:
-        return LayerResult(layer, None, None, notes=("fc: every output sees the whole input",))
+        return LayerResult(layer, None, None, notes=("fc: every output sees the whole input",), node=node)
     notes: tuple[str, ...] = ()
     rf_steps: tuple[Step, ...] = ()
     implicit = len(shape) > 1
@@ -423,22 +767,25 @@ def _fc(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField |
         steps=(*p.steps, mac, *rf_steps),
         notes=notes,
         implicit_flatten=implicit,
+        node=node,
     )
 
 
-def _batch_norm(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None) -> LayerResult:
+def _batch_norm(
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
     """Shape and field pass through; γ and β per channel are the parameters."""
     if shape is None:
-        return LayerResult(layer, None, None, rf_view=view)
+        return LayerResult(layer, None, None, rf_view=view, node=node)
     p = bn_params(shape[0])
-    return LayerResult(layer, shape, shape, params=p, rf_view=view, steps=p.steps)
+    return LayerResult(layer, shape, shape, params=p, rf_view=view, steps=p.steps, node=node)
 
 
 def _passthrough(
-    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
 ) -> LayerResult:
     """Activations, dropout, softmax: shape and receptive field pass through."""
-    return LayerResult(layer, shape, shape, rf_view=view)
+    return LayerResult(layer, shape, shape, rf_view=view, node=node)
 
 
 _HANDLERS: dict[str, Handler] = {
@@ -453,16 +800,16 @@ _HANDLERS: dict[str, Handler] = {
 }
 
 
-def _forward_view_inexact(layers: Sequence[LayerResult]) -> str:
-    """Why the forward recurrence cannot be trusted after these layers ('' when it can).
+def _own_inexactness(res: LayerResult) -> str:
+    """Why the forward recurrence cannot be trusted from this layer on ('' when it can).
 
     It assumes every unit of a layer sees as much as any other, one jump apart. A transposed conv
     breaks that (which inputs feed a run of outputs depends on how the windows line up), and so
     does an adaptive pool with windows of unequal size and unequal steps between them.
     """
-    if any(r.layer.kind == "tconv" for r in layers):
+    if res.layer.kind == "tconv":
         return "after a transposed convolution the field depends on how windows line up; this is the largest"
-    if any(_uneven_adaptive(r) for r in layers):
+    if _uneven_adaptive(res):
         return "after unequal adaptive-pool windows the field depends on where a unit sits; this bounds it"
     return ""
 
@@ -471,27 +818,6 @@ def _uneven_adaptive(res: LayerResult) -> bool:
     if not res.layer.adaptive or res.input_shape is None or res.output_shape is None:
         return False
     return any(n % o for n, o in zip(res.input_shape[1:], res.output_shape[1:], strict=True))
-
-
-def _rf_by_back_recursion(
-    spec: NetworkSpec, before: list[LayerResult], res: LayerResult, why: str
-) -> LayerResult:
-    """Where the forward recurrence is not exact (`_forward_view_inexact`), back-recursion over the
-    layers so far bounds the largest field any unit has: never below the truth."""
-    prefix = NetworkResult(spec, None, (*before, res))
-    try:
-        size, _ = back_recursion(prefix)
-    except CnnCalcError:
-        return res
-    step = Step(
-        "RF",
-        "back-recursion over layers 1…" + str(res.layer.number),
-        "",
-        size[0] if len(set(size)) == 1 else "×".join(map(str, size)),
-        why=why,
-    )
-    steps = tuple(st for st in res.steps if not st.label.startswith("RF_")) + (step,)
-    return replace(res, rf_view=replace(res.rf_view, size=size), steps=steps)
 
 
 def _num(v: Fraction) -> int | float:

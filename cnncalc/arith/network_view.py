@@ -1,7 +1,7 @@
 """A network as the pictures see it: nodes with their shapes, windows and the nodes they read.
 
 `network_view` is the one place the pictures call the network walk (`walk` and
-`back_recursion` in `cnncalc.arith.network`), and it uses only their public results. When the
+`back_recursion` in `cnncalc.arith.receptive_field`), and it uses only their public results. When the
 walk moves or learns branches, this function is the one to re-point; the pictures read
 `NetworkView` only.
 
@@ -105,7 +105,8 @@ class NetworkView:
 
 def network_view(spec: NetworkSpec | str, input_shape: tuple[int, ...] | None = None) -> NetworkView:
     """Walk the network once and keep what the pictures draw."""
-    from cnncalc.arith.network import back_recursion, walk
+    from cnncalc.arith.network import walk
+    from cnncalc.arith.receptive_field import back_recursion
 
     net = walk(spec, input_shape)
     shape = net.input_shape

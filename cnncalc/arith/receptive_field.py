@@ -24,19 +24,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from math import ceil
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from cnncalc.arith.errors import CnnCalcError
+from cnncalc.arith.graph import INPUT
+from cnncalc.arith.layer_spec import SPATIAL
 from cnncalc.arith.parsing import broadcast, fmt_axis_value
 from cnncalc.arith.sizes import AXIS_NAMES, Pad, adaptive_windows, ceil_div, effective_kernel
-from cnncalc.arith.spec import SPATIAL
 from cnncalc.arith.steps import Step
 
 if TYPE_CHECKING:
+    from fractions import Fraction
+
+    from cnncalc.arith.layer_spec import LayerSpec
     from cnncalc.arith.network import LayerResult, NetworkResult
-    from cnncalc.arith.spec import LayerSpec
 
 
 @dataclass(frozen=True)
@@ -49,13 +51,13 @@ class ReceptiveField:
     """
 
     size: tuple[int, ...]
-    jump: tuple[Fraction, ...]
-    start: tuple[Fraction, ...]
+    jump: tuple[int | Fraction, ...]
+    start: tuple[int | Fraction, ...]
 
     @classmethod
     def of_input(cls, dims: int) -> ReceptiveField:
         """Each input pixel sees itself: RF 1, jump 1, start 0."""
-        return cls((1,) * dims, (Fraction(1),) * dims, (Fraction(0),) * dims)
+        return cls((1,) * dims, (1,) * dims, (0,) * dims)
 
     def through(
         self,
@@ -79,30 +81,45 @@ class ReceptiveField:
         return self.through("gap", tuple(spatial), ones, ones, tuple((0, 0) for _ in spatial))
 
 
+def exact(value: int | Fraction) -> int | Fraction:
+    """A whole Fraction as an int, anything else as it is (an int's denominator is 1 too)."""
+    return value.numerator if value.denominator == 1 else value
+
+
 def _axis_through(
     kind: str,
     name: str,
     rf: int,
-    jump: Fraction,
-    start: Fraction,
+    jump: int | Fraction,
+    start: int | Fraction,
     k: int,
     s: int | Fraction,
     d: int,
     pad_before: int,
-) -> tuple[int, Fraction, Fraction, Step]:
+) -> tuple[int, int | Fraction, int | Fraction, Step]:
     """One axis of `ReceptiveField.through`: the new (RF, jump, start) and the worked step."""
+    # fractions (and the decimal module it loads) are imported only where a field needs them:
+    # after a transposed conv, an even kernel or an adaptive pool; whole numbers stay ints
     keff = effective_kernel(k, d)
     if kind == "tconv":
+        from fractions import Fraction
+
         # An output unit of a transposed conv is fed by at most ⌈k_eff/s⌉ input units.
         grown = rf + (ceil(Fraction(keff, s)) - 1) * jump
-        new_jump = jump / s
-        new_start = start + (Fraction(pad_before) - Fraction(keff - 1, 2)) / s * jump
+        new_jump = exact(Fraction(jump) / s)
+        new_start = exact(start + (Fraction(pad_before) - Fraction(keff - 1, 2)) / s * jump)
         formula = "RF_in + (⌈k_eff/s⌉ − 1)·jump_in"
         sub = f"{rf} + (⌈{keff}/{s}⌉ − 1)·{fmt_axis_value(jump)}"
     else:
         grown = rf + (keff - 1) * jump
-        new_jump = jump * s
-        new_start = start + (Fraction(keff - 1, 2) - pad_before) * jump
+        new_jump = exact(jump * s)
+        if keff % 2:
+            half: int | Fraction = (keff - 1) // 2
+        else:
+            from fractions import Fraction
+
+            half = Fraction(keff - 1, 2)
+        new_start = exact(start + (half - pad_before) * jump)
         formula = "RF_in + (k_eff − 1)·jump_in"
         sub = f"{rf} + ({keff} − 1)·{fmt_axis_value(jump)}"
     size = int(ceil(grown))
@@ -134,10 +151,12 @@ class RFRow:
     rf_out: tuple[int, ...]
     rf_in: tuple[int, ...]
     steps: tuple[Step, ...]
+    id: str = ""
 
     def to_dict(self) -> dict:
         return {
             "number": self.number,
+            "id": self.id,
             "layer": self.text,
             "k": list(self.k),
             "s": list(self.s),
@@ -151,29 +170,174 @@ class RFRow:
 Geometry = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]
 
 
-def back_recursion(net: NetworkResult) -> tuple[tuple[int, ...], tuple[RFRow, ...]]:
-    """RF_i = (RF_{i+1} − 1)·s_i + d_i·(k_i − 1) + 1, from one unit after the last layer back to the input.
+def back_recursion(
+    net: NetworkResult, target: str | None = None
+) -> tuple[tuple[int, ...], tuple[RFRow, ...]]:
+    """RF_i = (RF_{i+1} − 1)·s_i + d_i·(k_i − 1) + 1, from one unit of `target` (default: the network's
+    output) back to the input.
 
     Layers that do not move windows (activations, bn, dropout) have k = s = d = 1 and are skipped.
-    Returns the receptive field per axis and the rows, last layer first.
+    Through a graph the field is the largest over the paths from the input (see `field_path`).
+    Returns the receptive field per axis and the rows of the path that sets it, last layer first.
+    """
+    size, rows, _ = field_path(net, target)
+    return size, rows
+
+
+def field_path(
+    net: NetworkResult, target: str | None = None
+) -> tuple[tuple[int, ...], tuple[RFRow, ...], tuple[str, ...]]:
+    """The back-recursion through a graph: the field per axis, the rows of the path that sets it
+    (last layer first) and that path's node ids (input side first).
+
+    Walking the nodes backwards, each node needs a region of its input as large as the largest of
+    what its readers need of its output; a merge passes the region on to every branch unchanged.
+    That is the maximum over paths; where branches are centred differently their union (the
+    forward view's field of a merge) is wider, and a graph's field is the larger of the two.
     """
     dims = len(net.layers[0].rf) if net.layers and net.layers[0].rf else 2
-    geo = [(res.layer, g) for res in net.layers if (g := _geometry(res, dims)) is not None]
-    if not geo:
+    nodes = [r for r in net.nodes if r.kind != "block"]
+    target = target or net.graph.output
+    if not any(window_geometry(r, dims) for r in nodes if r.layer is not None):
         raise CnnCalcError("the network has no layer with a kernel (conv, tconv, maxpool, avgpool, gap)")
-    names = AXIS_NAMES[len(geo[0][1][0])]
-    rf = (1,) * len(names)
+    need, setter = _needs(nodes, target, dims)
+    path = []
+    step = setter.get(INPUT)
+    while step is not None:
+        path.append(step)
+        step = setter.get(step)
+    by_id = {r.id: r for r in nodes}
+    geo = [
+        (by_id[i], g) for i in path if by_id[i].layer is not None and (g := window_geometry(by_id[i], dims))
+    ]
+    names = AXIS_NAMES[dims]
+    rf = (1,) * dims
     rows = []
-    for layer, (k, s, d) in reversed(geo):
+    for res, (k, s, d) in reversed(geo):
+        layer = res.layer
         steps = tuple(_axis_back(layer.kind, name, rf[i], k[i], s[i], d[i]) for i, name in enumerate(names))
         new = tuple(int(step.value) for step in steps)
-        rows.append(RFRow(layer.number, layer.describe(), k, s, d, rf, new, steps))
+        rows.append(RFRow(layer.number, layer.describe(), k, s, d, rf, new, steps, res.id))
         rf = new
-    return rf, tuple(rows)
+    size = need[INPUT]
+    forward = net.result(target).rf if target != INPUT else None
+    if not net.graph.is_chain and forward is not None and len(forward) == len(size):
+        # branches centred apart: the union of their fields (the forward view) is wider than any path
+        size = tuple(max(a, b) for a, b in zip(size, forward, strict=True))
+    return size, tuple(rows), tuple(path)
 
 
-def _geometry(res: LayerResult, dims: int) -> Geometry | None:
-    """(k, s, d) per axis of a layer that moves windows; None for one that does not."""
+class BackMap(NamedTuple):
+    """The back-recursion of one node, composed once instead of walked again for every node.
+
+    Per axis, a region of x units of the node's output needs G(x) = G_anchor(a·x + b) input
+    pixels: every layer whose back-recursion is affine ((x − 1)·s + d·(k − 1) + 1 = s·x + k_eff − s)
+    folds into a and b, so only three things start a new anchor: the input (G(x) = x), a strided
+    transposed conv (G(x) = G_in(⌈(x + k_eff − 1)/s⌉)) and a merge whose branches compose
+    differently (G(x) = the largest of theirs).
+    """
+
+    anchor: str
+    a: tuple[int, ...]
+    b: tuple[int, ...]
+
+
+class BackMaps:
+    """Every node's `BackMap`, built in the walk's order; `field(id)` is its back-recursion, in time
+    proportional to the anchors on its paths rather than to all the layers before it."""
+
+    def __init__(self, dims: int) -> None:
+        self.dims = dims
+        self.maps: dict[str, BackMap] = {INPUT: BackMap(INPUT, (1,) * dims, (0,) * dims)}
+        self.tconvs: dict[str, tuple[str, tuple[int, ...], tuple[int, ...]]] = {}
+        self.merges: dict[str, tuple[str, ...]] = {}
+        self.memo: dict[tuple[str, tuple[int, ...]], tuple[int, ...]] = {}
+
+    def layer(self, node_id: str, source: str, kind: str, geometry: Geometry | None) -> None:
+        before = self.maps[source]
+        if geometry is None:
+            self.maps[node_id] = before
+            return
+        k, s, d = geometry
+        keff = tuple(effective_kernel(k[i], d[i]) for i in range(self.dims))
+        if kind == "tconv" and any(v > 1 for v in s):
+            self.tconvs[node_id] = (source, keff, s)
+            self.maps[node_id] = BackMap(node_id, (1,) * self.dims, (0,) * self.dims)
+            return
+        if kind == "tconv":  # stride 1: ⌈(x + k_eff − 1)/1⌉ is x + k_eff − 1
+            step = [(1, keff[i] - 1) for i in range(self.dims)]
+        else:
+            step = [(s[i], keff[i] - s[i]) for i in range(self.dims)]
+        a = tuple(before.a[i] * step[i][0] for i in range(self.dims))
+        b = tuple(before.a[i] * step[i][1] + before.b[i] for i in range(self.dims))
+        self.maps[node_id] = BackMap(before.anchor, a, b)
+
+    def merge(self, node_id: str, sources: Sequence[str]) -> None:
+        maps = [self.maps[source] for source in sources]
+        if len({(m.anchor, m.a) for m in maps}) == 1:
+            # the same anchor and slope: the largest of a·x + b is a·x + the largest b
+            b = tuple(max(m.b[i] for m in maps) for i in range(self.dims))
+            self.maps[node_id] = BackMap(maps[0].anchor, maps[0].a, b)
+            return
+        self.merges[node_id] = tuple(sources)
+        self.maps[node_id] = BackMap(node_id, (1,) * self.dims, (0,) * self.dims)
+
+    def field(self, node_id: str) -> tuple[int, ...]:
+        """The input pixels one unit of the node needs, per axis (its back-recursion from 1)."""
+        m = self.maps[node_id]
+        return self._through(m, (1,) * self.dims)
+
+    def _through(self, m: BackMap, x: tuple[int, ...]) -> tuple[int, ...]:
+        y = tuple(m.a[i] * x[i] + m.b[i] for i in range(self.dims))
+        while m.anchor in self.tconvs:
+            source, keff, s = self.tconvs[m.anchor]
+            y = tuple(ceil_div(y[i] + keff[i] - 1, s[i]) for i in range(self.dims))
+            m = self.maps[source]
+            y = tuple(m.a[i] * y[i] + m.b[i] for i in range(self.dims))
+        if m.anchor == INPUT:
+            return y
+        key = (m.anchor, y)
+        if key not in self.memo:
+            results = [self._through(self.maps[source], y) for source in self.merges[m.anchor]]
+            self.memo[key] = tuple(max(r[i] for r in results) for i in range(self.dims))
+        return self.memo[key]
+
+
+def _needs(
+    nodes: Sequence[LayerResult], target: str, dims: int
+) -> tuple[dict[str, tuple[int, ...]], dict[str, str]]:
+    """Per node id, the input region (per axis) one unit of `target` depends on through it, and the
+    reader that sets it (the next node on the widest path)."""
+    need: dict[str, tuple[int, ...]] = {target: (1,) * dims}
+    setter: dict[str, str] = {}
+    for res in reversed(nodes):
+        out = need.get(res.id)
+        if out is None:
+            continue
+        geo = window_geometry(res, dims) if res.layer is not None else None
+        region = out
+        if geo is not None:
+            k, s, d = geo
+            region = tuple(_back_size(res.layer.kind, out[i], k[i], s[i], d[i]) for i in range(dims))
+        for source in res.node.inputs:
+            known = need.get(source)
+            if known is None or region >= known:  # on a tie the earlier branch sets it
+                setter[source] = res.id
+            need[source] = (
+                region if known is None else tuple(max(a, b) for a, b in zip(known, region, strict=True))
+            )
+    return need, setter
+
+
+def _back_size(kind: str, rf: int, k: int, s: int, d: int) -> int:
+    if kind == "tconv":
+        return ceil_div(rf + effective_kernel(k, d) - 1, s)
+    return (rf - 1) * s + d * (k - 1) + 1
+
+
+def window_geometry(res: LayerResult, dims: int) -> Geometry | None:
+    """(k, s, d) per axis of a layer that moves windows (a whole map counts as one window; an uneven
+    adaptive pool as its largest window and its largest step); None for one that does not."""
     layer: LayerSpec = res.layer
     if layer.kind in SPATIAL:
         if res.shape is not None:

@@ -307,6 +307,36 @@ def same_padding(n: int, k: int, s: int = 1, d: int = 1) -> Pad:
     return total // 2, total - total // 2
 
 
+def mode_padding(mode: str, n: int, k: int, s: int = 1, d: int = 1) -> Pad:
+    """The (before, after) padding of a mode on an input of n: valid 0, full k_eff − 1, same `same_padding`."""
+    if mode == "valid":
+        return (0, 0)
+    if mode == "full":
+        return (effective_kernel(k, d) - 1,) * 2
+    return same_padding(n, k, s, d)
+
+
+def axis_length(
+    op: str, n: int, k: int, s: int, pad: Pad | str, d: int = 1, ceil: bool = False, output_padding: int = 0
+) -> int:
+    """The output length along one axis with nothing worked, below 1 when nothing fits: the formulas
+    `conv_axis`, `pool_axis` and `tconv_axis` show, for solvers that try many input sizes.
+
+    >>> axis_length("conv", 96, 5, 1, (0, 0)), axis_length("maxpool", 5, 2, 2, (0, 0), ceil=True)
+    (92, 3)
+    """
+    if isinstance(pad, str):
+        pad = mode_padding(pad, n, k, s, d)
+    keff = effective_kernel(k, d)
+    if op == "tconv":
+        return (n - 1) * s - pad[0] - pad[1] + keff + output_padding
+    num = n + pad[0] + pad[1] - keff
+    if op == "conv":
+        return num // s + 1 if num >= 0 else 0
+    # a ceil-mode pool may start its one window over the padded input's end (PyTorch allows it)
+    return _pool_count(num, s, n, pad[0], ceil)[0]
+
+
 def conv_axis(n: int, k: int, s: int, pad: Pad, d: int = 1, axis: str = "H") -> AxisSize:
     _check_positive(n=n, k=k, s=s, d=d)
     _check_padding(pad, axis)
@@ -316,7 +346,7 @@ def conv_axis(n: int, k: int, s: int, pad: Pad, d: int = 1, axis: str = "H") -> 
     if keff > padded:
         raise CnnCalcError(_too_small(n, k, d, pad, keff, "kernel"))
     num = padded - keff
-    out = num // s + 1
+    out = axis_length("conv", n, k, s, pad, d)
     step = Step(
         f"{axis}_out",
         f"⌊({axis}_in + {_pad_sym(pad)} − d(k − 1) − 1)/s⌋ + 1",
@@ -414,7 +444,7 @@ def tconv_axis(
             f"(PyTorch's rule: it only picks among the {max(s, d)} sizes that map back to the same input); "
             f"use output_padding ≤ {max(s, d) - 1}"
         )
-    out = (n - 1) * s - 2 * p + d * (k - 1) + output_padding + 1
+    out = axis_length("tconv", n, k, s, (p, p), d, output_padding=output_padding)
     if out < 1:
         raise CnnCalcError(
             f"transposed convolution output on axis {axis} would be {out}: padding {p} removes more than the "
@@ -488,14 +518,14 @@ def _mode_padding(mode: str, op: str, n: int, k: int, s: int, d: int, axis: str)
     if mode == "full":
         if op in POOLS:
             raise UsageError("padding 'full' is for convolutions; a pool may pad at most half its kernel")
-        return (keff - 1, keff - 1), Step(
+        return mode_padding(mode, n, k, s, d), Step(
             f"p_{axis}",
             "d(k − 1)",
             f"{d}·({k} − 1)",
             keff - 1,
             why="'full' pads so every window that touches the input at all is computed",
         )
-    pb, pa = same_padding(n, k, s, d)
+    pb, pa = mode_padding(mode, n, k, s, d)
     out = ceil_div(n, s)
     total = pb + pa
     why = f"'same' keeps ⌈{axis}_in/s⌉ = ⌈{n}/{s}⌉ = {out}"

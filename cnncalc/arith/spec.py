@@ -1,194 +1,222 @@
-"""The network spec language: a plain-text network, one layer per line or between `|`.
+"""The network spec language: layers in a chain, merges of branches, and named blocks.
 
-    input 2x96x96              # C x H x W, channels first
-    conv 8 k=5 s=1 p=0 d=1 g=1 bias=true
-    tconv 16 k=4 s=2 p=1 op=0
-    maxpool k=4                # s defaults to k; also p=, d=, ceil=true
-    avgpool k=2
-    gap                        # global average pooling (C×1×1)
-    adaptiveavgpool 6          # PyTorch's AdaptiveAvgPool2d(6): C×6×6 whatever the input
-    bn | relu | sigmoid | tanh | leakyrelu | softmax | dropout 0.5 | flatten
-    fc 100                     # aliases: dense, linear
-    conv 8 k=5 -> 8x92x92      # a claim of the output shape, for `check`
+A chain is one layer per line or between `|`; `#` starts a comment (see `layer_spec` for layers):
 
-Parsing only checks the text; shapes are worked out by `cnncalc.arith.network.walk`.
+    input 2x96x96              # C×H×W, channels first; N×C×H×W shows a batch
+    conv 8 k=5 | maxpool k=4
+    conv 24 k=6 -> 24x18x18    # a claim of the output shape, for `check`
+
+Branches merge with `add( … )` (element-wise sum) or `concat( … )` (joined on channels, in
+order). Branches are separated by `;`, and an empty branch is the identity; inside the
+parentheses newlines separate layers as `|` does, and a branch may hold merges of its own:
+
+    add( conv 64 k=3 p=1 | bn | relu | conv 64 k=3 p=1 | bn )     # one branch: + the identity
+    add( conv 128 k=3 s=2 p=1 | bn ; conv 128 k=1 s=2 | bn )        # a projection shortcut
+    concat( conv 64 k=1 ; conv 96 k=1 | conv 128 k=3 p=1 )          # Inception's branches
+    concat( ; bn | relu | conv 32 k=3 p=1 )                         # DenseNet: cat(x, f(x))
+
+A block is defined once, with parameters (and defaults), and used like a layer; a trailing
+`x3` (or `×3`, `*3`, `x(n - 1)`) repeats a block call or a merge:
+
+    block basic(c, s=1)
+      add( conv c k=3 s=s p=1 bias=false | bn | relu | conv c k=3 p=1 bias=false | bn )
+      relu
+    end
+    basic 64 x2
+    basic c=128 s=2 -> 128x28x28
+
+In a block's lines a parameter's bare name is its value, and a value in parentheses is an
+integer expression (`conv (4*w) k=1`, `g=(c*t)`; see `expressions`). A block may use the blocks
+defined before it, so a block can never call itself.
+
+Everything is bounded: a spec expands to at most `MAX_NODES` nodes (layers, merges and blocks)
+and nests merges and blocks at most `MAX_NESTING` deep; beyond that parsing stops with an error
+naming the bound, so the cost of every command stays linear in the size of the network.
+
+`parse_spec` returns a `NetworkSpec`: its input, its layers in the order to compute them, and the
+`Graph` (see `graph`) every command walks.
 
 >>> net = parse_spec("input 1x28x28 | conv 8 k=3 p=1 | relu")
 >>> [layer.kind for layer in net.layers]
 ['conv', 'relu']
+>>> net = parse_spec("block b(c) | conv c k=3 p=1 | relu | end | input 3x8x8 | b 4 x2")
+>>> [node.id for node in net.graph.rows]
+['1', '1.1', '1.1.1', '1.1.2', '1.2', '1.2.1', '1.2.2']
 """
 
 from __future__ import annotations
 
-import difflib
-import math
-from collections.abc import Callable
+import re
 from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import NamedTuple
 
 from cnncalc.arith.errors import UsageError
-from cnncalc.arith.parsing import fmt_shape, parse_bool, parse_int, parse_padding, parse_sizes
+from cnncalc.arith.graph import INPUT, Graph, Node
+from cnncalc.arith.layer_spec import ALIASES, REPEAT, LayerSpec, canonical_kind, parse_layer
+from cnncalc.arith.parsing import fmt_shape, parse_sizes
 
-# canonical name → accepted spellings
-ALIASES = {
-    "input": ("input", "in"),
-    "conv": ("conv", "conv1d", "conv2d", "conv3d", "convolution"),
-    "tconv": ("tconv", "convtranspose", "convtranspose2d", "deconv", "transposedconv", "upconv"),
-    "maxpool": ("maxpool", "maxpool2d", "maxpooling", "maxpooling2d", "max"),
-    "avgpool": ("avgpool", "avgpool2d", "averagepooling", "averagepooling2d", "avg"),
-    "gap": ("gap", "globalavgpool", "globalaveragepooling", "globalaveragepooling2d", "adaptiveavgpool"),
-    "bn": ("bn", "batchnorm", "batchnorm2d", "batchnormalization"),
-    "relu": ("relu",),
-    "leakyrelu": ("leakyrelu", "lrelu"),
-    "sigmoid": ("sigmoid",),
-    "tanh": ("tanh",),
-    "softmax": ("softmax",),
-    "dropout": ("dropout",),
-    "flatten": ("flatten",),
-    "fc": ("fc", "dense", "linear"),
-}
-_CANON = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
-
-# option spellings → canonical option names
-_OPTION_ALIASES = {
-    "k": "k",
-    "kernel": "k",
-    "kernel_size": "k",
-    "s": "s",
-    "stride": "s",
-    "p": "p",
-    "pad": "p",
-    "padding": "p",
-    "d": "d",
-    "dilation": "d",
-    "g": "g",
-    "groups": "g",
-    "bias": "bias",
-    "ceil": "ceil",
-    "ceil_mode": "ceil",
-    "op": "op",
-    "output_padding": "op",
-    "slope": "slope",
-    "negative_slope": "slope",
-    "rate": "rate",
-}
-OPTIONS = {
-    "conv": ("k", "s", "p", "d", "g", "bias"),
-    "tconv": ("k", "s", "p", "d", "g", "bias", "op"),
-    "maxpool": ("k", "s", "p", "d", "ceil"),
-    "avgpool": ("k", "s", "p", "ceil"),
-    "fc": ("bias",),
-    "leakyrelu": ("slope",),
-    "dropout": ("rate",),
-}
-SPATIAL = ("conv", "tconv", "maxpool", "avgpool")
-_POSITIONAL = {"conv": "out channels", "tconv": "out channels", "fc": "out features"}
+MAX_NODES = 10_000
+MAX_NESTING = 32
+MAX_SPEC_CHARS = 1_000_000
+MERGE_WORDS = ("add", "concat")
+# words a parameter cannot be called: they are values in their own right
+_RESERVED = {"true", "false", "yes", "no", "on", "off", "same", "valid", "full", "end", "block", "input"}
+_BLOCK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+_PARAMETER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a name an expression can use
+_SEPARATORS = re.compile(r"[ \t\r\n|]*")
+_SPECIAL = re.compile(r"[()|;\n]")
+_WORD = re.compile(r"[A-Za-z_][\w.-]*")
 
 
-@dataclass(frozen=True)
-class LayerSpec:
-    """One parsed layer. Sizes are as written (one value or one per axis), resolved by the walk."""
+# -- the syntax tree ------------------------------------------------------------------------------
+# (named tuples: a dataclass costs half a millisecond to create at import, and every `net` pays it)
 
-    number: int
+
+class LayerItem(NamedTuple):
+    """A layer as written (in a block, its values may still name parameters)."""
+
+    text: str
+    line: int
+
+    def to_text(self, sep: str) -> str:
+        return self.text
+
+
+class CallItem(NamedTuple):
+    """A use of a block: `bottleneck 64 256 s=2 x3 -> 256x56x56`."""
+
+    name: str
+    args: tuple[str, ...]
+    options: tuple[tuple[str, str], ...]
+    repeat: str | None
+    claim: tuple[int, ...] | None
+    line: int
+    text: str
+
+    def to_text(self, sep: str) -> str:
+        return self.text
+
+
+class MergeItem(NamedTuple):
+    """`add( … ; … )` or `concat( … ; … )`; an empty branch is the identity."""
+
     kind: str
-    units: int | None = None
-    kernel: tuple[int, ...] | None = None
-    stride: tuple[int, ...] | None = None
-    padding: str | tuple[int, ...] = (0,)
-    dilation: tuple[int, ...] = (1,)
-    groups: int = 1
-    bias: bool = True
-    ceil: bool = False
-    output_padding: tuple[int, ...] = (0,)
-    rate: float = 0.5
-    slope: float = 0.01
-    claim: tuple[int, ...] | None = None
-    line: int = 0
-    output_size: tuple[int, ...] | None = None
+    branches: tuple[tuple[Item, ...], ...]
+    repeat: str | None
+    claim: tuple[int, ...] | None
+    line: int
 
-    @property
-    def adaptive(self) -> bool:
-        """An adaptive average pool to a size other than 1 (size 1 is plain global pooling)."""
-        return self.kind == "gap" and self.output_size is not None and set(self.output_size) != {1}
+    def to_text(self, sep: str) -> str:
+        inner = " ; ".join(" | ".join(item.to_text(sep) for item in branch) for branch in self.branches)
+        text = f"{self.kind}( {inner} )".replace("(  ;", "( ;").replace(";  )", "; )")
+        if self.repeat is not None:
+            text += f" x{self.repeat}"
+        if self.claim is not None:
+            text += f" -> {fmt_shape(self.claim, 'x')}"
+        return text
 
-    def describe(self) -> str:
-        """The canonical spec text of this layer, defaults left out: `conv 8 k=5`."""
-        parts = [self.kind]
-        if self.adaptive:
-            parts = ["adaptiveavgpool", fmt_shape(self.output_size, "x")]
-        if self.units is not None:
-            parts.append(str(self.units))
-        if self.kind == "dropout":
-            parts.append(f"{self.rate:g}")
-        if self.kind == "leakyrelu" and self.slope != 0.01:
-            parts.append(f"slope={self.slope:g}")
-        if self.kernel is not None:
-            parts.append(f"k={fmt_shape(self.kernel, 'x')}")
-        default_stride = self.kernel if self.kind in ("maxpool", "avgpool") else (1,)
-        if self.stride is not None and self.stride != default_stride:
-            parts.append(f"s={fmt_shape(self.stride, 'x')}")
-        if self.padding not in ((0,), "valid"):
-            parts.append(
-                f"p={self.padding if isinstance(self.padding, str) else fmt_shape(self.padding, 'x')}"
-            )
-        if self.dilation != (1,):
-            parts.append(f"d={fmt_shape(self.dilation, 'x')}")
-        if self.groups != 1:
-            parts.append(f"g={self.groups}")
-        if self.output_padding != (0,):
-            parts.append(f"op={fmt_shape(self.output_padding, 'x')}")
-        if self.ceil:
-            parts.append("ceil=true")
-        if not self.bias and self.kind in ("conv", "tconv", "fc"):
-            parts.append("bias=false")
-        return " ".join(parts)
+
+Item = LayerItem | CallItem | MergeItem
+
+
+class BlockDef(NamedTuple):
+    """`block NAME(param, param=default) … end`."""
+
+    name: str
+    params: tuple[tuple[str, str | None], ...]
+    body: tuple[Item, ...]
+    line: int
+
+    def signature(self) -> str:
+        return ", ".join(p if d is None else f"{p}={d}" for p, d in self.params)
+
+    def to_text(self, sep: str) -> str:
+        lines = [f"block {self.name}({self.signature()})", *(item.to_text(sep) for item in self.body), "end"]
+        return sep.join(lines)
+
+
+class Program(NamedTuple):
+    """A parsed spec before expansion: the input numbers, the block definitions and the items."""
+
+    input: tuple[int, ...] | None
+    blocks: tuple[BlockDef, ...]
+    items: tuple[Item, ...]
+
+
+# -- the network ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class NetworkSpec:
-    """A parsed network: an optional input shape (C, *spatial) and its layers in order."""
+    """A parsed network: its input (C, *spatial), every layer in the order to compute them, and
+    the graph that connects them (`graph`; a chain when the spec has no merges and no blocks).
+
+    `batch` is N of an N×C×H×W input; `input_note` says how a four- or five-number input was read.
+    """
 
     input_shape: tuple[int, ...] | None
     layers: tuple[LayerSpec, ...]
+    graph: Graph = None  # type: ignore[assignment]  # set from `layers` when not given
+    program: Program | None = None
+    batch: int | None = None
+    input_note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.graph is None:
+            object.__setattr__(self, "graph", Graph.chain(self.layers))
+
+    @property
+    def is_chain(self) -> bool:
+        return self.graph.is_chain
 
     def to_text(self, sep: str = "\n") -> str:
-        lines = [f"input {fmt_shape(self.input_shape, 'x')}"] if self.input_shape else []
-        for layer in self.layers:
-            text = layer.describe()
-            if layer.claim is not None:
-                text += f" -> {'x'.join(map(str, layer.claim))}"
-            lines.append(text)
+        """The spec as text that parses back to the same network (blocks kept as blocks)."""
+        lines = [f"input {fmt_shape(self.stated_input, 'x')}"] if self.input_shape else []
+        if self.program is None or self.is_chain:
+            for layer in self.layers:
+                text = layer.describe()
+                if layer.claim is not None:
+                    text += f" -> {'x'.join(map(str, layer.claim))}"
+                lines.append(text)
+        else:
+            lines += [block.to_text(sep) for block in self.program.blocks]
+            lines += [item.to_text(sep) for item in self.program.items]
         return sep.join(lines)
 
-    def with_input(self, shape: tuple[int, ...] | None) -> NetworkSpec:
-        return replace(self, input_shape=shape) if shape is not None else self
+    @property
+    def stated_input(self) -> tuple[int, ...]:
+        """The input as the user writes it: with the batch in front when one was given."""
+        shape = self.input_shape or ()
+        return (self.batch, *shape) if self.batch is not None else shape
+
+    @cached_property
+    def dims(self) -> int | None:
+        """The spatial axes the layers state (`conv3d`, `k=3x3x3`), or None when none says."""
+        return stated_dims(self.layers)
+
+    def with_input(self, numbers: tuple[int, ...] | None) -> NetworkSpec:
+        """The same network on another input, read as `resolve_input` reads an input line."""
+        if numbers is None:
+            return self
+        shape, batch, note = resolve_input(numbers, self.layers)
+        return replace(self, input_shape=shape, batch=batch, input_note=note)
 
 
 def parse_spec(text: str) -> NetworkSpec:
-    """Parse a spec; every error is a `UsageError` naming the layer, the token and what was expected."""
-    input_shape: tuple[int, ...] | None = None
-    layers: list[LayerSpec] = []
-    for lineno, raw_line in enumerate(text.splitlines() or [""], start=1):
-        for chunk in raw_line.split("#", 1)[0].split("|"):
-            chunk = chunk.strip()
-            if not chunk:
-                continue
-            number = len(layers) + 1
-            if _canon_kind(chunk.split()[0]) == "input":
-                if layers:
-                    raise UsageError(
-                        f"layer {number}: 'input' must come first, before {layers[0].describe()!r}"
-                    )
-                input_shape = _parse_input(chunk)
-                continue
-            layers.append(parse_layer(chunk, number, lineno))
-    if not layers:
-        raise UsageError("the spec has no layers; write e.g. 'conv 8 k=3 | maxpool k=2'")
-    return NetworkSpec(input_shape, tuple(layers))
+    """Parse a spec; every error is a `UsageError` naming the line or layer, the token and what was expected."""
+    if len(text) > MAX_SPEC_CHARS:
+        raise UsageError(f"the spec has {len(text):,} characters; cnncalc reads at most {MAX_SPEC_CHARS:,}")
+    program = _Parser(text).program()
+    graph, layers = _Expander(program).graph()
+    spec = NetworkSpec(None, layers, graph, program if not graph.is_chain else None)
+    return spec.with_input(program.input)
 
 
 def parse_input_shape(text: str, what: str = "input") -> tuple[int, ...]:
-    """`'2x96x96'` → (2, 96, 96): channels first, then 1 to 3 spatial sizes."""
-    shape = parse_sizes(text, what, max_axes=4)
+    """`'2x96x96'` → (2, 96, 96): channels first, 1 to 3 spatial sizes, and maybe a batch in front
+    (which of these a four-number shape means depends on the network: `resolve_input`)."""
+    shape = parse_sizes(text, what, max_axes=5)
     if len(shape) < 2:
         raise UsageError(
             f"{what} {text!r} needs channels and spatial sizes, channels first: e.g. 1x28x28 (C×H×W)"
@@ -196,141 +224,628 @@ def parse_input_shape(text: str, what: str = "input") -> tuple[int, ...]:
     return shape
 
 
-def _parse_input(chunk: str) -> tuple[int, ...]:
-    tokens = chunk.split()
+def stated_dims(layers: tuple[LayerSpec, ...]) -> int | None:
+    """The spatial axes the layers state; two layers stating different numbers is a usage error."""
+    found: LayerSpec | None = None
+    for layer in layers:
+        dims = layer.stated_dims
+        if dims is None:
+            continue
+        if found is not None and found.stated_dims != dims:
+            raise UsageError(
+                f"{_placed(layer)} is {dims}-D but {_placed(found)} is {found.stated_dims}-D; "
+                "one network has one number of spatial axes"
+            )
+        found = found or layer
+    return found.stated_dims if found else None
+
+
+def resolve_input(
+    numbers: tuple[int, ...], layers: tuple[LayerSpec, ...]
+) -> tuple[tuple[int, ...], int | None, str]:
+    """Read an input as users write it: (C, *spatial), the batch N or None, and a note.
+
+    Two numbers are C×L, three C×H×W. Four are N×C×H×W (torchinfo's `input_size`) unless the
+    network says it is 3-D (`conv3d`, `k=3x3x3`): then C×D×H×W. Five are N×C×D×H×W. A network that
+    says it is 1-D reads three numbers as N×C×L.
+
+    >>> resolve_input((1, 3, 224, 224), ())[:2]
+    ((3, 224, 224), 1)
+    """
+    dims = stated_dims(layers)
+    shown = fmt_shape(numbers)
+    if dims is not None and len(numbers) not in (dims + 1, dims + 2):
+        raise UsageError(
+            f"input {shown} has {len(numbers)} numbers, but the network is {dims}-D "
+            f"({_first_stating(layers, dims)}): give C×{_axes(dims)} or N×C×{_axes(dims)}"
+        )
+    if dims is None:
+        dims = {2: 1, 3: 2, 4: 2, 5: 3}.get(len(numbers), 2)
+    if len(numbers) == dims + 2:
+        note = f"input {shown} read as N×C×{_axes(dims)}: a batch of {numbers[0]}" + (
+            " (a 3-D network says so with conv3d or k=3x3x3; then four numbers are C×D×H×W)"
+            if dims == 2 and len(numbers) == 4
+            else ""
+        )
+        return tuple(numbers[1:]), numbers[0], note
+    return tuple(numbers), None, ""
+
+
+def _axes(dims: int) -> str:
+    return {1: "L", 2: "H×W", 3: "D×H×W"}[dims]
+
+
+def _first_stating(layers: tuple[LayerSpec, ...], dims: int) -> str:
+    return _placed(next(layer for layer in layers if layer.stated_dims == dims))
+
+
+def _placed(layer: LayerSpec) -> str:
+    """`'conv3d 8 k=3' on line 2`: a layer named by its text and line (a row id is not known yet)."""
+    return f"{layer.describe()!r} on line {layer.line}"
+
+
+# -- text → syntax tree -------------------------------------------------------------------------------
+
+
+class _Parser:
+    """Reads the text left to right: items end at `|`, a newline, and inside a merge at `;` or
+    `)`; parentheses after `add`/`concat` open a merge, any other `(` an expression."""
+
+    def __init__(self, text: str) -> None:
+        # comments end at the end of their line; the line breaks stay for line numbers
+        self.text = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
+        self.pos = 0
+        self.line = 1
+        self.items_read = 0
+        self.blocks: dict[str, BlockDef] = {}
+        self.later = {
+            m.group(1).lower(): m for m in re.finditer(r"(?:^|[|\n])\s*block\s+([\w-]+)", self.text)
+        }
+
+    # characters
+
+    def peek(self) -> str:
+        return self.text[self.pos] if self.pos < len(self.text) else ""
+
+    def skip_separators(self) -> None:
+        match = _SEPARATORS.match(self.text, self.pos)
+        self.line += match.group(0).count("\n")
+        self.pos = match.end()
+
+    def word(self) -> str:
+        match = _WORD.match(self.text, self.pos)
+        return match.group(0) if match else ""
+
+    def rest_of_item(self, in_merge: bool) -> str:
+        """The text up to the next separator outside parentheses (jumping from one special
+        character to the next: a preset's hundreds of lines are read in a millisecond)."""
+        start, depth = self.pos, 0
+        while (match := _SPECIAL.search(self.text, self.pos)) is not None:
+            self.pos = match.start()
+            c = match.group(0)
+            if c == "(":
+                depth += 1
+            elif c == ")" and depth:
+                depth -= 1
+            elif c == "\n" or (depth == 0 and (c == "|" or (c in ";)" and in_merge))):
+                break
+            elif c == ")" or (c == ";" and not in_merge):
+                what = "')' without a matching '('" if c == ")" else "';' outside add( … ) or concat( … )"
+                raise UsageError(f"line {self.line}: {what} in {self.text[start : self.pos + 1].strip()!r}")
+            self.pos += 1
+        else:
+            self.pos = len(self.text)
+        text = self.text[start : self.pos].strip()
+        if depth:
+            raise UsageError(f"line {self.line}: {text!r} opens a '(' it never closes")
+        return text
+
+    # structure
+
+    def program(self) -> Program:
+        input_numbers: tuple[int, ...] | None = None
+        items: list[Item] = []
+        while True:
+            self.skip_separators()
+            if not self.peek():
+                break
+            word = self.word().lower()
+            if word == "block":
+                block = self.block_def()
+                self.blocks[block.name.lower()] = block
+            elif word == "end":
+                raise UsageError(f"line {self.line}: 'end' without a 'block' to close")
+            elif canonical_kind(word) == "input":
+                text = self.rest_of_item(False)
+                if items:
+                    raise UsageError(
+                        f"layer {len(items) + 1}: 'input' must come first, before {items[0].to_text(' ')!r}"
+                    )
+                input_numbers = _parse_input_line(text)
+            else:
+                items.append(self.item(0, False, None, f"layer {len(items) + 1}"))
+        if not items:
+            raise UsageError("the spec has no layers; write e.g. 'conv 8 k=3 | maxpool k=2'")
+        return Program(input_numbers, tuple(self.blocks.values()), tuple(items))
+
+    def item(self, depth: int, in_merge: bool, block: str | None, where: str = "") -> Item:
+        """One item; `where` names it in messages (`layer 3` at the top, else its line)."""
+        self.items_read += 1
+        if self.items_read > MAX_NODES:
+            raise UsageError(
+                f"line {self.line}: the spec has more than {MAX_NODES:,} items; cnncalc reads at most that"
+            )
+        line = self.line
+        where = where or f"line {line}"
+        word = self.word()
+        low = word.lower()
+        if low in MERGE_WORDS and self.text[self.pos + len(word) :].lstrip(" \t").startswith("("):
+            return self.merge(low, depth, in_merge, block)
+        text = self.rest_of_item(in_merge)
+        if not text:
+            raise UsageError(f"line {line}: expected a layer, a merge or a block name here")
+        first = text.split()[0]
+        if first.lower() in self.blocks:
+            return _call_item(text, self.blocks[first.lower()], line)
+        kind = canonical_kind(first)
+        if kind is not None and kind != "input":
+            return LayerItem(text, line)
+        raise UsageError(f"{where} ({text}): " + self.unknown(first, block))
+
+    def unknown(self, first: str, block: str | None) -> str:
+        """Why a word cannot start an item here."""
+        low = first.lower()
+        if canonical_kind(first) == "input":
+            return "'input' goes on a line of its own before the layers, outside blocks and merges"
+        if low in MERGE_WORDS:
+            return f"{low} needs its branches in parentheses, e.g. {low}( conv 8 k=3 p=1 ; )"
+        if low == "block":
+            return "a block is defined on its own, not inside another block or a merge"
+        if low == "end":
+            return "'end' closes a block; this one has none open"
+        if block is not None and low == block.lower():
+            return f"block {block!r} uses itself; a block may only use the blocks defined before it"
+        if low in self.later:
+            later_line = self.text[: self.later[low].start(1)].count("\n") + 1
+            return (
+                f"block {first!r} is used before it is defined (line {later_line}); "
+                "define a block before the lines that use it"
+            )
+        names = sorted({*(a for a, k in _known_words().items() if k != "input"), *self.blocks})
+        import difflib  # only when a name is wrong: it costs a millisecond at start-up
+
+        close = difflib.get_close_matches(low, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        blocks = (
+            f"; blocks defined so far: {', '.join(b.name for b in self.blocks.values())}"
+            if self.blocks
+            else ""
+        )
+        return (
+            f"unknown layer {first!r}{hint}; expected one of "
+            + ", ".join(n for n in ALIASES if n != "input")
+            + ", or add( … ), concat( … )"
+            + blocks
+        )
+
+    def merge(self, kind: str, depth: int, in_merge: bool, block: str | None) -> MergeItem:
+        line = self.line
+        if depth >= MAX_NESTING:
+            raise UsageError(
+                f"line {line}: merges nest more than {MAX_NESTING} deep; cnncalc reads at most that"
+            )
+        self.pos = self.text.index("(", self.pos) + 1
+        branches: list[tuple[Item, ...]] = []
+        current: list[Item] = []
+        while True:
+            self.skip_separators()
+            c = self.peek()
+            if not c:
+                raise UsageError(f"line {line}: {kind}( is never closed; end its branches with ')'")
+            if c in ";)":
+                self.pos += 1
+                branches.append(tuple(current))
+                current = []
+                if c == ")":
+                    break
+                continue
+            if self.word().lower() in ("block", "end", "input"):
+                raise UsageError(f"line {self.line}: " + self.unknown(self.word(), block))
+            current.append(self.item(depth + 1, True, block))
+        if not any(branches):
+            raise UsageError(
+                f"line {line}: {kind}( ) has no layers in any branch; write e.g. {kind}( conv 8 k=3 p=1 ; )"
+            )
+        if kind == "concat" and len(branches) == 1:
+            raise UsageError(
+                f"line {line}: concat( … ) needs two branches or more, separated by ';' "
+                "(concat( ; A ) is cat(x, A(x)), as DenseNet's layers)"
+            )
+        tail = self.rest_of_item(in_merge)
+        repeat, claim = _tail(tail, f"line {line}: {kind}( … )")
+        return MergeItem(kind, tuple(branches), repeat, claim, line)
+
+    def block_def(self) -> BlockDef:
+        line = self.line
+        header = self.rest_of_item(False)
+        match = re.fullmatch(r"block\s+([^\s(]+)\s*(?:\((.*)\))?", header, flags=re.S | re.I)
+        if match is None:
+            raise UsageError(
+                f"line {line}: write a block's first line as 'block NAME(a, b=1)', not {header!r}"
+            )
+        name = match.group(1)
+        if not _BLOCK_NAME.fullmatch(name):
+            raise UsageError(
+                f"line {line}: block name {name!r} must start with a letter (letters, digits, _ and -)"
+            )
+        if canonical_kind(name) is not None or name.lower() in (*MERGE_WORDS, *_RESERVED):
+            raise UsageError(
+                f"line {line}: {name!r} is already a word of the spec language; name the block otherwise"
+            )
+        if name.lower() in self.blocks:
+            raise UsageError(
+                f"line {line}: block {name!r} is already defined on line {self.blocks[name.lower()].line}"
+            )
+        params = _params(match.group(2) or "", name, line)
+        body: list[Item] = []
+        while True:
+            self.skip_separators()
+            if not self.peek():
+                raise UsageError(f"line {line}: block {name!r} has no 'end'; close it with a line 'end'")
+            word = self.word().lower()
+            if word == "end":
+                self.pos += 3
+                rest = self.rest_of_item(False)
+                if rest:
+                    raise UsageError(
+                        f"line {self.line}: 'end' closes block {name!r}; {rest!r} goes on a line of its own"
+                    )
+                break
+            if word in ("block", "input"):
+                raise UsageError(f"line {self.line}: " + self.unknown(word, name))
+            body.append(self.item(0, False, name))
+        if not body:
+            raise UsageError(f"line {line}: block {name!r} is empty; give it a layer or more before 'end'")
+        return BlockDef(name, params, tuple(body), line)
+
+
+def _known_words() -> dict[str, str]:
+    return {alias: kind for kind, aliases in ALIASES.items() for alias in aliases}
+
+
+def _parse_input_line(text: str) -> tuple[int, ...]:
+    tokens = text.split()
     if len(tokens) != 2:
-        raise UsageError(f"input: expected one shape like 'input 2x96x96' (C×H×W), got {chunk!r}")
+        raise UsageError(f"input: expected one shape like 'input 2x96x96' (C×H×W), got {text!r}")
     return parse_input_shape(tokens[1])
 
 
-def _canon_kind(token: str) -> str | None:
-    return _CANON.get(token.lower().replace("_", "").replace("-", ""))
+def _tokens(text: str) -> list[str]:
+    """Whitespace-separated tokens, a parenthesised expression staying whole: `conv (4 * w) k=1`."""
+    if "(" not in text:
+        return text.split()
+    tokens, current, depth = [], "", 0
+    for c in text:
+        if c.isspace() and depth == 0:
+            if current:
+                tokens.append(current)
+            current = ""
+            continue
+        depth += {"(": 1, ")": -1}.get(c, 0)
+        current += c
+    if current:
+        tokens.append(current)
+    return tokens
 
 
-def parse_layer(chunk: str, number: int, line: int = 0) -> LayerSpec:
-    """One layer's text (`conv 8 k=3 p=1 -> 8x28x28`) as a `LayerSpec`; a `UsageError` names what is wrong.
+def _tail(text: str, where: str) -> tuple[str | None, tuple[int, ...] | None]:
+    """After a merge or a block call: an optional repetition (`x3`) and an optional claim (`-> 8x8x8`)."""
+    claim = None
+    if "->" in text:
+        text, claim_text = text.split("->", 1)
+        try:
+            claim = parse_sizes(claim_text.strip(), "claim", max_axes=4)
+        except UsageError as e:
+            raise UsageError(f"{where}: the claim after '->' must be a shape like 8x92x92 ({e})") from None
+    tokens = _tokens(text)
+    repeat = None
+    if tokens and REPEAT.fullmatch(tokens[-1]):
+        repeat = tokens.pop()[1:]
+    if tokens:
+        raise UsageError(
+            f"{where}: unexpected {' '.join(tokens)!r}; after a merge come only 'x3' and '-> CxHxW'"
+        )
+    return repeat, claim
 
-    >>> parse_layer("maxpool 2", 3).describe()
-    'maxpool k=2'
+
+def _params(text: str, block: str, line: int) -> tuple[tuple[str, str | None], ...]:
+    params: list[tuple[str, str | None]] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            if text.strip():
+                raise UsageError(f"line {line}: block {block!r} has an empty parameter in ({text})")
+            continue
+        name, eq, default = (s.strip() for s in part.partition("="))
+        if not _PARAMETER.fullmatch(name) or name.lower() in _RESERVED:
+            raise UsageError(
+                f"line {line}: block {block!r}: parameter {name!r} must be a name (letters, digits, _) "
+                "that is not a value of the language (true, same, …)"
+            )
+        if any(name == p for p, _ in params):
+            raise UsageError(f"line {line}: block {block!r} names parameter {name!r} twice")
+        if params and params[-1][1] is not None and not eq:
+            raise UsageError(
+                f"line {line}: block {block!r}: parameter {name!r} without a default follows one with a default"
+            )
+        if eq and not default:
+            raise UsageError(f"line {line}: block {block!r}: parameter {name!r} has '=' but no default value")
+        params.append((name, _value(default, {}, f"line {line}: block {block!r}") if eq else None))
+    return tuple(params)
+
+
+def _call_item(text: str, block: BlockDef, line: int) -> CallItem:
+    """`bottleneck 64 256 s=2 x3 -> 256x56x56`: values in order, then named ones, a repetition, a claim."""
+    where = f"line {line}: {text!r}"
+    head, arrow, claim_text = text.partition("->")
+    tokens = _tokens(head)
+    rest = tokens[1:]
+    repeat = rest.pop()[1:] if rest and REPEAT.fullmatch(rest[-1]) else None
+    _, claim = _tail(f"-> {claim_text}" if arrow else "", where)
+    args: list[str] = []
+    options: list[tuple[str, str]] = []
+    for token in rest:
+        key, eq, value = token.partition("=")
+        if eq and not value:
+            raise UsageError(f"{where}: {key}= has no value")
+        if eq:
+            options.append((key, value))
+        elif options:
+            raise UsageError(
+                f"{where}: the value {token!r} comes after a named one; give values in order first"
+            )
+        else:
+            args.append(token)
+    return CallItem(block.name, tuple(args), tuple(options), repeat, claim, line, text)
+
+
+def _value(text: str, env: dict[str, str], where: str) -> str:
+    """A value in a block: a parameter's name → its value; `(expression)` → its integer; else as written."""
+    if text in env:
+        return env[text]
+    if text.startswith("(") and text.endswith(")"):
+        from cnncalc.arith.expressions import evaluate  # only specs that compute values need it
+
+        try:
+            return str(evaluate(text, env))
+        except UsageError as e:
+            raise e.prefixed(where) from None
+    return text
+
+
+# -- syntax tree → graph -------------------------------------------------------------------------------
+
+
+class _Expander:
+    """Expands block calls and repetitions into nodes, counting them against `MAX_NODES` as it goes.
+
+    `env` holds the parameters of the block being expanded (their values as text); `calls` the
+    labels of the blocks it sits in, for messages.
     """
-    where = f"layer {number} ({chunk.strip()})"
-    chunk, claim = _split_claim(chunk, where)
-    tokens = chunk.split()
-    kind = _layer_kind(tokens[0], where)
-    fields = _positional_fields(kind, [t for t in tokens[1:] if "=" not in t], where)
-    for option in (t for t in tokens[1:] if "=" in t):
-        name, parse, value = _option(kind, option, where)
-        fields[name] = _parsed(parse, value, where)
-    if kind in SPATIAL and "kernel" not in fields:
-        raise UsageError(f"{where}: missing the kernel size; write k=N or k=AxB, e.g. '{kind} ... k=3'")
-    if kind in ("maxpool", "avgpool") and "stride" not in fields:
-        fields["stride"] = fields["kernel"]
-    return LayerSpec(number=number, kind=kind, claim=claim, line=line, **fields)
 
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.blocks = {b.name.lower(): b for b in program.blocks}
+        self.nodes: list[Node] = []
+        self.layers: list[LayerSpec] = []
+        # a block's lines come back with the same values many times: parse each text once
+        self.parsed: dict[str, LayerSpec] = {}
 
-def _split_claim(chunk: str, where: str) -> tuple[str, tuple[int, ...] | None]:
-    """`conv 8 k=5 -> 8x92x92` → ('conv 8 k=5 ', (8, 92, 92)): the layer and the shape it claims."""
-    if "->" not in chunk:
-        return chunk, None
-    chunk, claim_text = chunk.split("->", 1)
-    try:
-        return chunk, parse_sizes(claim_text.strip(), "claim", max_axes=4)
-    except UsageError as e:
-        raise UsageError(f"{where}: the claim after '->' must be a shape like 8x92x92 ({e})") from None
+    def graph(self) -> tuple[Graph, tuple[LayerSpec, ...]]:
+        output = self.sequence(self.program.items, {}, "", 1, (), INPUT, ())
+        return Graph(tuple(self.nodes), output), tuple(self.layers)
 
+    def add(self, node: Node) -> None:
+        if len(self.nodes) >= MAX_NODES:
+            raise UsageError(
+                f"the spec expands to more than {MAX_NODES:,} nodes (layers, merges and blocks), reached at "
+                f"{node.id} ({node.describe()}); cnncalc handles networks up to {MAX_NODES:,} nodes — "
+                "is a repetition count too large?"
+            )
+        self.nodes.append(node)
 
-def _layer_kind(token: str, where: str) -> str:
-    kind = _canon_kind(token)
-    if kind is None:
-        close = difflib.get_close_matches(token.lower(), sorted(_CANON), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise UsageError(
-            f"{where}: unknown layer {token!r}{hint}; expected one of "
-            + ", ".join(n for n in ALIASES if n != "input")
+    def sequence(
+        self,
+        items: tuple[Item, ...],
+        env: dict[str, str],
+        prefix: str,
+        first: int,
+        path: tuple[str, ...],
+        source: str,
+        calls: tuple[str, ...],
+    ) -> str:
+        """Expand items in order from `source`; the id of the node whose output leaves the last one."""
+        for index, item in enumerate(items, start=first):
+            node_id = f"{prefix}{index}"
+            if len(path) >= MAX_NESTING:
+                raise UsageError(
+                    f"{node_id}: blocks and merges nest more than {MAX_NESTING} deep"
+                    + (f" (in {calls[-1]})" if calls else "")
+                    + "; cnncalc reads at most that"
+                )
+            if isinstance(item, LayerItem):
+                source = self.layer(item, env, node_id, path, source, calls)
+            else:
+                source = self.repeated(item, env, node_id, path, source, calls)
+        return source
+
+    def layer(
+        self,
+        item: LayerItem,
+        env: dict[str, str],
+        node_id: str,
+        path: tuple[str, ...],
+        source: str,
+        calls: tuple[str, ...],
+    ) -> str:
+        context = f" in {calls[-1]}, line {item.line}" if calls else ""
+        head, arrow, claim = item.text.partition("->")
+        tokens = _tokens(head)
+        where = f"layer {node_id} ({item.text}){context}"
+        values = [tokens[0]]
+        for token in tokens[1:]:
+            key, eq, value = token.partition("=")
+            values.append(f"{key}={_value(value, env, where)}" if eq else _value(token, env, where))
+        text = item.text if values == tokens else " ".join(values) + (f" -> {claim.strip()}" if arrow else "")
+        known = self.parsed.get(text)
+        if known is None:
+            where = f"layer {node_id} ({text}){context}"
+            known = self.parsed[text] = parse_layer(text, len(self.layers) + 1, item.line, where=where)
+        layer = replace(known, number=len(self.layers) + 1, line=item.line)
+        self.layers.append(layer)
+        self.add(Node(node_id, layer.kind, (source,), path, layer=layer, line=item.line))
+        return node_id
+
+    def repeated(
+        self,
+        item: CallItem | MergeItem,
+        env: dict[str, str],
+        node_id: str,
+        path: tuple[str, ...],
+        source: str,
+        calls: tuple[str, ...],
+    ) -> str:
+        """A block call or a merge, once, or `xN` times inside a container of its own (x1 is once:
+        `x(n - 1)` in a block may come to 1)."""
+        count = self.repeat_count(item, env)
+        if count is None or count == 1:
+            return self.once(item, env, node_id, path, source, calls, item.claim)
+        start, inner = source, path + (node_id,)
+        for i in range(1, count + 1):
+            source = self.once(item, env, f"{node_id}.{i}", inner, source, calls, None)
+        one = next(n for n in reversed(self.nodes) if n.id == f"{node_id}.1")
+        self.add(
+            Node(
+                node_id,
+                "block",
+                (start,),
+                path,
+                label=f"{one.label} ×{count}",
+                output=source,
+                claim=item.claim,
+                line=item.line,
+            )
         )
-    return kind
+        return source
 
-
-def _positional_fields(kind: str, positional: list[str], where: str) -> dict[str, object]:
-    """The one value a layer takes without a name (`conv 8`, `maxpool 2`, `dropout 0.5`)."""
-    if kind in _POSITIONAL and not positional:
-        raise UsageError(f"{where}: missing the number of {_POSITIONAL[kind]}, e.g. '{kind} 8 ...'")
-    fields: dict[str, object] = {}
-    if positional and kind in _POSITIONAL_VALUE:
-        name, parse = _POSITIONAL_VALUE[kind]
-        fields[name] = _parsed(parse, positional.pop(0), where)
-    if positional:
-        raise UsageError(
-            f"{where}: unexpected {positional[0]!r}; options are written name=value ({_allowed(kind)})"
+    def once(
+        self,
+        item: CallItem | MergeItem,
+        env: dict[str, str],
+        node_id: str,
+        path: tuple[str, ...],
+        source: str,
+        calls: tuple[str, ...],
+        claim: tuple[int, ...] | None,
+    ) -> str:
+        if isinstance(item, MergeItem):
+            return self.merge(item, env, node_id, path, source, calls, claim)
+        block = self.blocks[item.name.lower()]
+        label = self.label(item, env)
+        bound = self.bind(item, block, env)
+        output = self.sequence(
+            block.body, bound, f"{node_id}.", 1, path + (node_id,), source, (*calls, label)
         )
-    return fields
+        self.add(
+            Node(node_id, "block", (source,), path, label=label, output=output, claim=claim, line=item.line)
+        )
+        return output
+
+    def merge(
+        self,
+        item: MergeItem,
+        env: dict[str, str],
+        node_id: str,
+        path: tuple[str, ...],
+        source: str,
+        calls: tuple[str, ...],
+        claim: tuple[int, ...] | None,
+    ) -> str:
+        """The branches from the same source, numbered on across branches, then the merge node."""
+        inner = path + (node_id,)
+        index = 1
+        outputs: list[str] = []
+        branches: list[tuple[str, ...]] = []
+        sizes: list[str] = []
+        for branch in item.branches:
+            before = len(self.layers)
+            outputs.append(self.sequence(branch, env, f"{node_id}.", index, inner, source, calls))
+            branches.append(tuple(f"{node_id}.{i}" for i in range(index, index + len(branch))))
+            sizes.append(_count(len(self.layers) - before) if branch else "identity")
+            index += len(branch)
+        if len(item.branches) == 1:  # add( A ) is A + the identity
+            outputs.append(source)
+            branches.append(())
+            sizes.append("identity")
+        self.add(
+            Node(
+                node_id,
+                item.kind,
+                tuple(outputs),
+                path,
+                label=f"{item.kind}({' ; '.join(sizes)})",
+                branches=tuple(branches),
+                claim=claim,
+                line=item.line,
+            )
+        )
+        return node_id
+
+    def repeat_count(self, item: CallItem | MergeItem, env: dict[str, str]) -> int | None:
+        if item.repeat is None:
+            return None
+        where = f"line {item.line}: x{item.repeat}"
+        text = _value(item.repeat, env, where)
+        if not re.fullmatch(r"\d{1,7}", text):
+            raise UsageError(f"{where}: a repetition count is a whole number, here {text!r}")
+        count = int(text)
+        if not 1 <= count <= MAX_NODES:
+            raise UsageError(f"{where}: repeat 1 to {MAX_NODES:,} times, not {count:,}")
+        return count
+
+    def bind(self, item: CallItem, block: BlockDef, env: dict[str, str]) -> dict[str, str]:
+        """The block's parameters bound to the call's values (worked out where the call stands)."""
+        where = f"line {item.line}: {item.text!r}"
+        names = [p for p, _ in block.params]
+        if len(item.args) > len(names):
+            raise UsageError(
+                f"{where}: block {block.name} takes {len(names)} value{'s' * (len(names) != 1)} "
+                f"({block.signature() or 'none'}), not {len(item.args)}"
+            )
+        bound = {name: _value(arg, env, where) for name, arg in zip(names, item.args, strict=False)}
+        for key, value in item.options:
+            if key not in names:
+                raise UsageError(
+                    f"{where}: block {block.name} has no parameter {key!r}; its parameters: {block.signature()}"
+                )
+            if key in bound:
+                raise UsageError(f"{where}: {key} is given twice")
+            bound[key] = _value(value, env, where)
+        for name, default in block.params:
+            if name not in bound:
+                if default is None:
+                    raise UsageError(
+                        f"{where}: block {block.name} needs {name} (its parameters: {block.signature()})"
+                    )
+                bound[name] = default
+        return bound
+
+    def label(self, item: CallItem, env: dict[str, str]) -> str:
+        """The call with its values worked out: `bottleneck 64 256 s=2`."""
+        where = f"line {item.line}: {item.text!r}"
+        parts = [item.name, *(_value(a, env, where) for a in item.args)]
+        parts += [f"{k}={_value(v, env, where)}" for k, v in item.options]
+        return " ".join(parts)
 
 
-def _option(kind: str, option: str, where: str) -> tuple[str, Callable[[str], object], str]:
-    """`k=3` → ('kernel', its parser, '3'), once the option is known to apply to `kind`."""
-    name, _, value = option.partition("=")
-    key = "rate" if kind == "dropout" and name.lower() == "p" else _OPTION_ALIASES.get(name.lower())
-    if key is None or key not in OPTIONS.get(kind, ()):
-        raise UsageError(f"{where}: unknown option {name!r} for {kind}; {_allowed(kind)}")
-    if not value:
-        raise UsageError(f"{where}: option {name!r} has no value; write {name}=VALUE")
-    return (*_OPTION_FIELDS[key], value)
-
-
-def _parsed(parse: Callable[[str], object], value: str, where: str) -> object:
-    try:
-        return parse(value)
-    except UsageError as e:
-        raise e.prefixed(where) from None
-
-
-def _allowed(kind: str) -> str:
-    opts = OPTIONS.get(kind, ())
-    return f"{kind} takes {', '.join(o + '=' for o in opts)}" if opts else f"{kind} takes no options"
-
-
-def _number(value: str, name: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise UsageError(f"{name} {value!r} is not a number") from None
-    if not math.isfinite(number):
-        raise UsageError(f"{name} {value!r} is not a finite number")
-    return number
-
-
-def _rate(value: str) -> float:
-    rate = _number(value, "dropout rate")
-    if not 0 <= rate < 1:
-        raise UsageError(f"dropout rate {value} must be in [0, 1), e.g. dropout 0.5")
-    return rate
-
-
-def _sizes_of(name: str, minimum: int = 1) -> Callable[[str], tuple[int, ...]]:
-    return lambda value: parse_sizes(value, name, minimum=minimum)
-
-
-# canonical option → (LayerSpec field, parser of its value)
-_OPTION_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
-    "k": ("kernel", _sizes_of("k")),
-    "s": ("stride", _sizes_of("s")),
-    "d": ("dilation", _sizes_of("d")),
-    "op": ("output_padding", _sizes_of("op", minimum=0)),
-    "p": ("padding", lambda value: parse_padding(value, "p")),
-    "g": ("groups", lambda value: parse_int(value, "g")),
-    "bias": ("bias", lambda value: parse_bool(value, "bias")),
-    "ceil": ("ceil", lambda value: parse_bool(value, "ceil")),
-    "rate": ("rate", _rate),
-    "slope": ("slope", lambda value: _number(value, "slope")),
-}
-# kind → (LayerSpec field, parser) of the value it takes without a name
-_POSITIONAL_VALUE: dict[str, tuple[str, Callable[[str], object]]] = {
-    "conv": ("units", lambda value: parse_int(value, "out channels")),
-    "tconv": ("units", lambda value: parse_int(value, "out channels")),
-    "fc": ("units", lambda value: parse_int(value, "out features")),
-    "maxpool": _OPTION_FIELDS["k"],
-    "avgpool": _OPTION_FIELDS["k"],
-    "dropout": _OPTION_FIELDS["rate"],
-    "leakyrelu": _OPTION_FIELDS["slope"],
-    "gap": ("output_size", _sizes_of("output size")),
-}
+def _count(layers: int) -> str:
+    return f"{layers} layer{'s' * (layers != 1)}"

@@ -218,7 +218,7 @@ def rf(
     """
     with reported("rf"):
         from cnncalc.arith.network import walk
-        from cnncalc.arith.receptive_field import back_recursion
+        from cnncalc.arith.receptive_field import field_path
         from cnncalc.arith.spec import parse_input_shape
         from cnncalc.cli.sources import required_network
 
@@ -228,24 +228,39 @@ def rf(
             missing='give a network spec, e.g. cnncalc rf "conv 1 k=3 | conv 1 k=3", or --file FILE',
         )
         net = walk(source.spec, parse_input_shape(input, "--input") if input else None)
-        field, rows = back_recursion(net)
+        field, rows, path = field_path(net)
         if json:
-            emit_json(_rf_json(net, field, rows))
+            emit_json(_rf_json(net, field, rows, path))
             return
         from cnncalc.render.calc import render_rf
 
-        emit_text(render_rf(field, rows, net, styler(), terminal_width()))
+        emit_text(render_rf(field, rows, net, styler(), terminal_width(), path))
 
 
-_RF_LAYER_KEYS = ("number", "type", "spec", "output_shape", "receptive_field", "jump", "start")
+_RF_LAYER_KEYS = (
+    "number",
+    "id",
+    "path",
+    "inputs",
+    "type",
+    "spec",
+    "output_shape",
+    "receptive_field",
+    "jump",
+    "start",
+)
 
 
-def _rf_json(net: "NetworkResult", field: tuple[int, ...], rows: "tuple[RFRow, ...]") -> dict:
-    """The receptive field, the back-recursion rows and each layer's forward view."""
+def _rf_json(
+    net: "NetworkResult", field: tuple[int, ...], rows: "tuple[RFRow, ...]", path: tuple[str, ...]
+) -> dict:
+    """The receptive field, the back-recursion rows (along the path that sets the field) and each
+    row's forward view."""
     return {
         "receptive_field": list(field),
         "rows": [r.to_dict() for r in rows],
-        "layers": [{k: v for k, v in lr.to_dict().items() if k in _RF_LAYER_KEYS} for lr in net.layers],
+        "path": list(path),
+        "layers": [{k: v for k, v in lr.to_dict().items() if k in _RF_LAYER_KEYS} for lr in net.rows],
         "spec": net.spec.to_text(" | "),
     }
 

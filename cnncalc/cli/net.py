@@ -31,6 +31,19 @@ TOUR = [
         1,
     ),
     (
+        "Networks branch: torchvision's ResNet-18, folded to its blocks (a residual add in each)",
+        ["net", "--preset", "resnet-18", "--depth", "2"],
+    ),
+    (
+        "Note 004's Keras residual cannot add 64×60×60 to its 64×64×3 input: both branches named (exit 1)",
+        ["net", "input 3x64x64 | add( conv 64 k=3 | relu | conv 64 k=3 | relu ) | flatten"],
+        1,
+    ),
+    (
+        "Which input sizes ResNet-50 takes, and which give a 7×7 last map",
+        ["solve", "input", "--preset", "resnet-50", "--output", "7x7"],
+    ),
+    (
         "Reading note 003's PyTorch class without running it",
         ["net", "--from", str(EXAMPLE_MODELS / "note003_torch_cnn.py")],
     ),
@@ -72,8 +85,26 @@ def net(
     ] = None,
     input: InputOpt = None,
     explain: Annotated[
-        int | None, typer.Option("--explain", "-e", help="Show the worked formulas of layer N.")
+        str | None,
+        typer.Option(
+            "--explain",
+            "-e",
+            help="Show the worked formulas of row ID: a layer (4), or a block or merge (5, 5.1.2).",
+        ),
     ] = None,
+    depth: Annotated[
+        int | None,
+        typer.Option(
+            "--depth", "-d", min=1, help="Show rows nested at most N deep (a block's row has its totals)."
+        ),
+    ] = None,
+    show_spec: Annotated[
+        bool,
+        typer.Option(
+            "--spec",
+            help="Print the network in the spec language instead (a preset as written, to save and edit).",
+        ),
+    ] = False,
     json: JsonOpt = False,
 ) -> None:
     """A whole network as a table: output shape, parameters, MACs, receptive field and memory per layer.
@@ -86,6 +117,9 @@ def net(
       cnncalc net "input 2x96x96 | conv 8 k=5 | maxpool k=4 | conv 24 k=6 | maxpool k=4 | flatten | fc 100"
       cnncalc net --preset vgg-16
       cnncalc net --preset seed-001 --explain 4
+      cnncalc net --preset resnet-18 --depth 2
+      cnncalc net --preset resnet-18 --explain 6.1
+      cnncalc net --preset resnet-50 --spec > resnet50.txt
       cnncalc net --from model.py --input 1x28x28
       cnncalc net --list-presets
     """
@@ -98,8 +132,17 @@ def net(
         from cnncalc.cli.sources import required_network, with_input
 
         source = required_network(spec, file, preset, model, missing=NET_MISSING)
-        result = walk(with_input(source, input))
+        net_spec = with_input(source, input)
         imported = source.imported
+        if show_spec:
+            from cnncalc.arith.presets import find_preset
+
+            text = (
+                find_preset(preset).text if preset is not None and input is None else net_spec.to_text("\n")
+            )
+            emit_text(text.rstrip("\n") + "\n")
+            return
+        result = walk(net_spec)
         if imported is not None:
             imported.verify(result)
         if json:
@@ -114,7 +157,7 @@ def net(
         if explain is not None:
             emit_text(explain_layer(result, explain, style, width))
             return
-        table = network_table(result, source.label, style, width)
+        table = network_table(result, source.label, style, width, depth)
         if imported is not None:
             table = import_header(imported, result.spec.to_text("\n"), style, width) + "\n" + table
         emit_text(table)
@@ -179,8 +222,8 @@ def check(
                     **lr.claim_dict(),
                     "explanation": explain_claim(result, lr) if lr.claim_holds is False else [],
                 }
-                for lr in result.layers
-                if lr.layer.claim is not None
+                for lr in result.rows
+                if lr.claim is not None
             ]
             emit_json({**result.to_dict(), "claims": claims, "all_hold": not wrong})
         else:
@@ -195,13 +238,15 @@ def check(
 
 solve_app = typer.Typer(
     name="solve",
-    help="Inverse problems: the padding, stride or kernel that gives the output size you want.",
+    help="Inverse problems: the padding, stride or kernel that gives the output size you want, and the "
+    "input sizes a whole network accepts.",
     epilog=(
         "\b\nExamples:\n"
         "  cnncalc solve padding --input 28 --kernel 5          # 2 keeps 28×28\n"
         "  cnncalc solve stride --input 32 --kernel 3 --padding 1 --output 16\n"
         "  cnncalc solve kernel --input 28 --output 24\n"
-        "  cnncalc solve combos --input 32 --output 16"
+        "  cnncalc solve combos --input 32 --output 16\n"
+        "  cnncalc solve input --preset resnet-50 --output 7x7"
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -310,6 +355,54 @@ def solve_combos_cmd(
 
             emit_text(combos_table(combos, input, output, max_kernel, max_stride, styler(), terminal_width()))
         if not combos:
+            raise typer.Exit(code=1)
+
+
+@solve_app.command("input")
+def solve_input_cmd(
+    spec: SpecArg = None,
+    file: FileOpt = None,
+    preset: Annotated[str | None, typer.Option("--preset", "-P", help="A built-in network.")] = None,
+    input: InputOpt = None,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="The last map's size you want, HxW (the map before global pooling or flatten).",
+        ),
+    ] = None,
+    largest: Annotated[
+        int | None,
+        typer.Option("--max", min=1, help="Try sizes up to N per axis (default 1,024 or twice the input)."),
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Which input sizes a network accepts (every window fits, every merge matches), per axis; with
+    --output, which give that size of the last map.
+
+    \b
+    Examples:
+      cnncalc solve input --preset resnet-50
+      cnncalc solve input --preset resnet-50 --output 7x7
+      cnncalc solve input "input 3x64x64 | conv 8 k=5 | maxpool k=2 | conv 8 k=5"
+    """
+    with reported("solve input", flags={"max": "--max"}):
+        from cnncalc.arith.input_sizes import solve_input_sizes
+        from cnncalc.arith.parsing import parse_sizes
+        from cnncalc.cli.sources import required_network, with_input
+
+        source = required_network(spec, file, preset, missing=NET_MISSING)
+        net_spec, label = with_input(source, input), source.label
+        target = parse_sizes(output, "--output") if output is not None else None
+        result = solve_input_sizes(net_spec, target, largest)
+        if json:
+            emit_json(result.to_dict())
+        else:
+            from cnncalc.render.network import input_sizes_view
+
+            emit_text(input_sizes_view(result, label, styler(), terminal_width()))
+        if not result.possible:
             raise typer.Exit(code=1)
 
 

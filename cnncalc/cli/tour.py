@@ -140,19 +140,22 @@ def _text_stop(
 
 
 def _json_stop(command: TyperGroup, number: int, heading: str, argv: list[str], expected: int) -> dict:
-    """One stop run with --json (when its command has it), its output parsed."""
+    """One stop run with --json (when its command has it), its output parsed; a stop that fails on
+    purpose with nothing on stdout records the error object the command wrote to stderr."""
     import json
 
     with_json = _has_json(command, argv)
     argv = [*argv, "--json"] if with_json else argv
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = _run(command, number, argv, expected)
     record = {**_stop_record(number, heading, argv), "exit_code": code}
-    if with_json:
+    if not with_json:
+        record["text"] = out.getvalue()
+    elif out.getvalue().strip():
         record["output"] = json.loads(out.getvalue())
     else:
-        record["text"] = out.getvalue()
+        record["error"] = json.loads(err.getvalue())
     return record
 
 

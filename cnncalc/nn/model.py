@@ -115,6 +115,12 @@ def build_model(
             f"input {fmt_shape(shape)}: the trainer handles 1-D (C×L) and 2-D (C×H×W) inputs only"
         )
     net = walk(spec.with_input(shape))
+    merge = next((r for r in net.nodes if r.node is not None and r.node.is_merge), None)
+    if merge is not None:
+        raise CnnCalcError(
+            f"{merge.kind} at {merge.id} ({merge.describe()}): the trainer trains chains of layers; "
+            "it cannot train branches that merge yet"
+        )
     out = net.output_shape
     if classes is not None and tuple(out or ()) != (classes,):
         raise CnnCalcError(

@@ -121,15 +121,27 @@ def _params_title(result: LayerParams) -> str:
 
 
 def render_rf(
-    rf: tuple[int, ...], rows: Sequence[RFRow], net: NetworkResult, style: Styler = PLAIN, width: int = 100
+    rf: tuple[int, ...],
+    rows: Sequence[RFRow],
+    net: NetworkResult,
+    style: Styler = PLAIN,
+    width: int = 100,
+    path: Sequence[str] = (),
 ) -> str:
-    """Back-recursion from the last layer to the first, then the forward view (RF, jump, start)."""
+    """Back-recursion from the last layer to the first, then the forward view (RF, jump, start).
+
+    Through a graph the back-recursion follows the path that sets the field (the widest of the
+    paths from the input); the title names it, and the forward view shows every row."""
     title = f"Receptive field: {style(fmt_axes(rf), 'bold', 'green')}"
     if len(set(rf)) == 1 and len(rf) > 1:
         title += f" ({'×'.join(str(v) for v in rf)} input pixels)"
+    graph_notes = [] if net.graph.is_chain else _path_notes(rf, rows, net, path)
     back = box_table(
         ["#", "layer", "k", "s", "d", "RF_{i+1}", "RF_i"],
-        [[r.number, r.text, *(fmt_axes(v) for v in (r.k, r.s, r.d, r.rf_out, r.rf_in))] for r in rows],
+        [
+            [r.id or r.number, r.text, *(fmt_axes(v) for v in (r.k, r.s, r.d, r.rf_out, r.rf_in))]
+            for r in rows
+        ],
         title="Back-recursion, last layer first: RF_i = (RF_{i+1} − 1)·s_i + d_i·(k_i − 1) + 1",
         style=style,
     )
@@ -138,16 +150,16 @@ def render_rf(
         # axes with identical numbers need one line, not one per axis
         shown = r.steps if len({s.substituted for s in r.steps}) > 1 else r.steps[:1]
         for s in shown:
-            label = f"layer {r.number} {s.label if len(shown) > 1 else 'RF'}"
+            label = f"layer {r.id or r.number} {s.label if len(shown) > 1 else 'RF'}"
             working.append(render_step(Step(label, s.formula, s.substituted, s.value, s.why), style, width))
     shapes = net.input_shape is not None
     forward = box_table(
         ["#", "layer"] + (["output"] if shapes else []) + ["RF", "jump", "start"],
         [
-            [lr.layer.number, lr.layer.describe()]
+            [lr.id, "  " * (lr.depth - 1) + lr.describe()]
             + ([fmt_shape(lr.output_shape) if lr.output_shape else ""] if shapes else [])
             + [fmt_axes(v) if v else "?" for v in (lr.rf, lr.jump, lr.start)]
-            for lr in net.layers
+            for lr in net.rows
         ],
         title="Forward view: jump = distance between neighbouring units, start = centre of the first unit",
         style=style,
@@ -155,6 +167,7 @@ def render_rf(
     notes = [
         "One unit after the last layer sees RF_1 input pixels per axis; padding does not change the size, "
         "only where the window sits (start).",
+        *graph_notes,
         *net.notes,
     ]
     return join_blocks(
@@ -164,3 +177,22 @@ def render_rf(
         forward,
         render_notes(notes, style, width),
     )
+
+
+def _path_notes(
+    rf: tuple[int, ...], rows: Sequence[RFRow], net: NetworkResult, path: Sequence[str]
+) -> list[str]:
+    """Which path sets the field, and what the forward view's union says where they differ."""
+    merges = [i for i in path if net.result(i).kind in ("add", "concat")]
+    through = f", through {', '.join(f'{net.result(i).kind} {i}' for i in merges)}" if merges else ""
+    notes = [
+        f"The field is the largest over the paths from the input; the widest runs through rows "
+        f"{' → '.join(path)}{through}: the table above follows it."
+    ]
+    widest = rows[-1].rf_in if rows else None
+    if widest is not None and tuple(widest) != tuple(rf):
+        notes.append(
+            f"That path alone sees {fmt_axes(widest)}: where branches are centred differently the union of "
+            f"their fields is wider than any one path's, {fmt_axes(rf)} here (the forward view below)."
+        )
+    return notes

@@ -132,7 +132,10 @@ class _Columns:
         plain = [all("\x1b" not in r[i] for r in cells) for i in range(len(headers))]
         wrappable = [a == "l" and plain[i] for i, a in enumerate(align)]
         floors = [
-            max([len(h)] + [len(w) for r in cells for w in r[i].split()]) for i, h in enumerate(headers)
+            max([len(h)] + [_indent(r[i]) + max(map(len, r[i].split()), default=0) for r in cells])
+            if wrappable[i]
+            else self.widths[i]
+            for i, h in enumerate(headers)
         ]
         self.widths = _narrow(self.widths, floors, wrappable, self.total - width)
         self.wraps = True
@@ -163,13 +166,24 @@ class _Columns:
         if not self.wraps:
             return [row]
         pieces = [
-            textwrap.wrap(c, self.widths[i], break_long_words=False) or [""]
-            if visible_len(c) > self.widths[i]
-            else [c]
+            _wrap_cell(c, self.widths[i]) if visible_len(c) > self.widths[i] else [c]
             for i, c in enumerate(row)
         ]
         height = max(len(p) for p in pieces)
         return [[p[j] if j < len(p) else "" for p in pieces] for j in range(height)]
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip(" "))
+
+
+def _wrap_cell(text: str, width: int) -> list[str]:
+    """A cell's text on several lines; an indented cell (a nested row of a network) keeps its indent."""
+    indent = " " * _indent(text)
+    lines = textwrap.wrap(
+        text.lstrip(" "), width, break_long_words=False, initial_indent=indent, subsequent_indent=indent
+    )
+    return lines or [""]
 
 
 def grid(

@@ -28,7 +28,7 @@ from rich.text import Text
 from cnncalc.render.console import save_export
 
 if TYPE_CHECKING:
-    from cnncalc.arith.spec import LayerSpec
+    from cnncalc.arith.layer_spec import LayerSpec
     from cnncalc.nn.gradcheck import GradCheckRow
     from cnncalc.nn.training import EpochStats, Trainer, TrainResult
 

@@ -69,6 +69,7 @@ def test_a_claim_reads_as_json_with_what_the_walk_found() -> None:
     layer = walk("input 2x96x96 | conv 8 k=5 -> 8x90x90").layers[0]
     assert layer.claim_dict() == {
         "number": 1,
+        "id": "1",
         "spec": "conv 8 k=5",
         "claimed": [8, 90, 90],
         "actual": [8, 92, 92],

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnncalc.arith.errors import UsageError
-from cnncalc.arith.spec import ALIASES, parse_spec
+from cnncalc.arith.layer_spec import ALIASES
+from cnncalc.arith.spec import parse_spec
 
 ISSUE_EXAMPLE = """
 input 2x96x96              # C x H x W, channels first (optional where no shape is needed)

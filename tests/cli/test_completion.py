@@ -39,5 +39,5 @@ def test_a_shell_is_offered_commands_subcommands_and_options():
         return result.stdout.split()
 
     assert complete("cnncalc sh") == ["shape", "show"]
-    assert complete("cnncalc solve ") == ["padding", "stride", "kernel", "combos"]
+    assert complete("cnncalc solve ") == ["padding", "stride", "kernel", "combos", "input"]
     assert "--kernel" in complete("cnncalc shape --k")

@@ -88,3 +88,11 @@ def test_tour_list_json_names_every_stop_without_running_it(cli_json):
         "command": "cnncalc shape --input 96 --kernel 5",
         "expected_exit_code": 0,
     }
+
+
+def test_tour_json_records_the_error_of_a_stop_that_stops_on_purpose(cli_json):
+    stops = cli_json("tour", "--only", "net")["stops"]
+    stop = next(s for s in stops if s["heading"].startswith("Note 004's Keras residual"))
+    assert stop["exit_code"] == 1 and "output" not in stop
+    assert stop["error"]["exit_code"] == 1
+    assert "64×60×60" in stop["error"]["error"] and "3×64×64" in stop["error"]["error"]

@@ -145,7 +145,11 @@ def test_tconv_and_pool_errors_match_shape_too(cli):
             "--unit 9,9 is outside layer 1's output 6×6",
         ),
         (["rf", "input 1x8x8 | conv 1 k=3", "--out", "x.gif"], 2, "ending in .svg, .html"),
-        (["rf", "input 1x6x6x6 | conv 1 k=3", "--out", "x.svg"], 1, "3-D input cannot be drawn on a page"),
+        (
+            ["rf", "input 1x6x6x6 | conv 1 k=3x3x3", "--out", "x.svg"],
+            1,
+            "3-D input cannot be drawn on a page",
+        ),
         (["net", "conv 8 k=3"], 2, "give --input CxHxW"),
         (["net", "input 1x8x8 | conv 8 k=9"], 1, "kernel 9 is larger than the padded input 8"),
     ],
@@ -266,5 +270,5 @@ def test_tour_part_runs(cli):
 def test_three_d_geometry_is_still_available_as_json_and_text(cli, cli_json):
     data = cli_json("draw", "conv", "-i", "4x4x4", "-k", "2")
     assert data["frame_count"] == 27 and data["frames"][26]["input_cells"][-1] == [3, 3, 3]
-    result = cli("draw", "rf", "input 1x6x6x6 | conv 1 k=3")
+    result = cli("draw", "rf", "input 1x6x6x6 | conv 1 k=3x3x3")
     assert result.exit_code == 0 and "sees 3×3×3 input pixels" in result.stdout

@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
-from cnncalc.arith.network import back_recursion, walk
+from cnncalc.arith.network import walk
 from cnncalc.arith.network_view import network_view
+from cnncalc.arith.receptive_field import back_recursion
 from cnncalc.arith.rf_regions import MAX_SIDE, rf_regions
 
 

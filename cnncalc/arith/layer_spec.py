@@ -1,0 +1,332 @@
+"""One layer of the network spec language: `conv 8 k=5 s=2 p=1 -> 8x46x46`.
+
+    conv 8 k=5 s=1 p=0 d=1 g=1 bias=true
+    tconv 16 k=4 s=2 p=1 op=0
+    maxpool k=4                # s defaults to k; also p=, d=, ceil=true
+    avgpool k=2
+    gap                        # global average pooling (C×1×1)
+    adaptiveavgpool 6          # PyTorch's AdaptiveAvgPool2d(6): C×6×6 whatever the input
+    bn | relu | relu6 | sigmoid | tanh | leakyrelu | softmax | dropout 0.5 | flatten
+    fc 100                     # aliases: dense, linear
+    conv 8 k=5 -> 8x92x92      # a claim of the output shape, for `check`
+
+A spelling with 1d, 2d or 3d (`conv3d`, `MaxPool1d`) says how many spatial axes the layer has,
+and so does a size with one value per axis (`k=3x3x3`). The whole language (input, merges,
+blocks) is `cnncalc.arith.spec`; shapes are worked out by `cnncalc.arith.network.walk`.
+
+>>> layer = parse_layer("conv 8 k=3 p=1", 1)
+>>> layer.kind, layer.units, layer.kernel
+('conv', 8, (3,))
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cnncalc.arith.errors import UsageError
+from cnncalc.arith.parsing import fmt_shape, parse_bool, parse_int, parse_padding, parse_sizes
+
+# canonical name → accepted spellings
+ALIASES = {
+    "input": ("input", "in"),
+    "conv": ("conv", "conv1d", "conv2d", "conv3d", "convolution"),
+    "tconv": (
+        "tconv",
+        "convtranspose",
+        "convtranspose1d",
+        "convtranspose2d",
+        "convtranspose3d",
+        "deconv",
+        "transposedconv",
+        "upconv",
+    ),
+    "maxpool": ("maxpool", "maxpool1d", "maxpool2d", "maxpool3d", "maxpooling", "maxpooling2d", "max"),
+    "avgpool": (
+        "avgpool",
+        "avgpool1d",
+        "avgpool2d",
+        "avgpool3d",
+        "averagepooling",
+        "averagepooling2d",
+        "avg",
+    ),
+    "gap": ("gap", "globalavgpool", "globalaveragepooling", "globalaveragepooling2d", "adaptiveavgpool"),
+    "bn": ("bn", "batchnorm", "batchnorm2d", "batchnormalization"),
+    "relu": ("relu",),
+    "relu6": ("relu6",),
+    "leakyrelu": ("leakyrelu", "lrelu"),
+    "sigmoid": ("sigmoid",),
+    "tanh": ("tanh",),
+    "softmax": ("softmax",),
+    "dropout": ("dropout",),
+    "flatten": ("flatten",),
+    "fc": ("fc", "dense", "linear"),
+}
+_CANON = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
+
+# option spellings → canonical option names
+_OPTION_ALIASES = {
+    "k": "k",
+    "kernel": "k",
+    "kernel_size": "k",
+    "s": "s",
+    "stride": "s",
+    "p": "p",
+    "pad": "p",
+    "padding": "p",
+    "d": "d",
+    "dilation": "d",
+    "g": "g",
+    "groups": "g",
+    "bias": "bias",
+    "ceil": "ceil",
+    "ceil_mode": "ceil",
+    "op": "op",
+    "output_padding": "op",
+    "slope": "slope",
+    "negative_slope": "slope",
+    "rate": "rate",
+}
+OPTIONS = {
+    "conv": ("k", "s", "p", "d", "g", "bias"),
+    "tconv": ("k", "s", "p", "d", "g", "bias", "op"),
+    "maxpool": ("k", "s", "p", "d", "ceil"),
+    "avgpool": ("k", "s", "p", "ceil"),
+    "fc": ("bias",),
+    "leakyrelu": ("slope",),
+    "dropout": ("rate",),
+}
+SPATIAL = ("conv", "tconv", "maxpool", "avgpool")
+# a repetition count written after a block call or a merge: x3, ×3, *3, x(n - 1)
+REPEAT = re.compile(r"[x×*](\d+|\(.*\))", re.IGNORECASE)
+_POSITIONAL = {"conv": "out channels", "tconv": "out channels", "fc": "out features"}
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One parsed layer. Sizes are as written (one value or one per axis), resolved by the walk."""
+
+    number: int
+    kind: str
+    units: int | None = None
+    kernel: tuple[int, ...] | None = None
+    stride: tuple[int, ...] | None = None
+    padding: str | tuple[int, ...] = (0,)
+    dilation: tuple[int, ...] = (1,)
+    groups: int = 1
+    bias: bool = True
+    ceil: bool = False
+    output_padding: tuple[int, ...] = (0,)
+    rate: float = 0.5
+    slope: float = 0.01
+    claim: tuple[int, ...] | None = None
+    line: int = 0
+    output_size: tuple[int, ...] | None = None
+    dims: int | None = None
+
+    @property
+    def stated_dims(self) -> int | None:
+        """The spatial axes the layer says it has: from its spelling (`conv3d`) or from a size with
+        one value per axis (`k=3x3x3`); None when it fits any number of axes (`conv 8 k=3`)."""
+        if self.dims is not None:
+            return self.dims
+        sizes = (self.kernel, self.stride, self.dilation, self.output_padding, self.output_size)
+        lengths = {len(v) for v in (*sizes, self.padding) if v is not None and not isinstance(v, str)}
+        lengths.discard(1)
+        return lengths.pop() if len(lengths) == 1 else None
+
+    @property
+    def adaptive(self) -> bool:
+        """An adaptive average pool to a size other than 1 (size 1 is plain global pooling)."""
+        return self.kind == "gap" and self.output_size is not None and set(self.output_size) != {1}
+
+    def describe(self) -> str:
+        """The canonical spec text of this layer, defaults left out: `conv 8 k=5`."""
+        parts = [self.kind]
+        if self.dims == 3 and self.kind in _SPELLED_3D and self.kernel is not None and len(self.kernel) == 1:
+            # 'conv 8 k=3' after a four-number input would read as 2-D (N×C×H×W): keep the spelling
+            parts = [_SPELLED_3D[self.kind]]
+        if self.adaptive:
+            parts = ["adaptiveavgpool", fmt_shape(self.output_size, "x")]
+        if self.units is not None:
+            parts.append(str(self.units))
+        if self.kind == "dropout":
+            parts.append(f"{self.rate:g}")
+        if self.kind == "leakyrelu" and self.slope != 0.01:
+            parts.append(f"slope={self.slope:g}")
+        if self.kernel is not None:
+            parts.append(f"k={fmt_shape(self.kernel, 'x')}")
+        default_stride = self.kernel if self.kind in ("maxpool", "avgpool") else (1,)
+        if self.stride is not None and self.stride != default_stride:
+            parts.append(f"s={fmt_shape(self.stride, 'x')}")
+        if self.padding not in ((0,), "valid"):
+            parts.append(
+                f"p={self.padding if isinstance(self.padding, str) else fmt_shape(self.padding, 'x')}"
+            )
+        if self.dilation != (1,):
+            parts.append(f"d={fmt_shape(self.dilation, 'x')}")
+        if self.groups != 1:
+            parts.append(f"g={self.groups}")
+        if self.output_padding != (0,):
+            parts.append(f"op={fmt_shape(self.output_padding, 'x')}")
+        if self.ceil:
+            parts.append("ceil=true")
+        if not self.bias and self.kind in ("conv", "tconv", "fc"):
+            parts.append("bias=false")
+        return " ".join(parts)
+
+
+_SPELLED_3D = {"conv": "conv3d", "tconv": "convtranspose3d", "maxpool": "maxpool3d", "avgpool": "avgpool3d"}
+
+
+def canonical_kind(token: str) -> str | None:
+    """The layer kind a spelling stands for (`Conv2d` → 'conv'), or None for an unknown word."""
+    return _CANON.get(token.lower().replace("_", "").replace("-", ""))
+
+
+def spelled_dims(token: str) -> int | None:
+    """The spatial axes a spelling states: `conv3d` → 3, `MaxPool1d` → 1, `conv` → None."""
+    match = re.search(r"([123])d$", token.lower())
+    return int(match.group(1)) if match else None
+
+
+def parse_layer(chunk: str, number: int, line: int = 0, where: str | None = None) -> LayerSpec:
+    """One layer's text (`conv 8 k=3 p=1 -> 8x28x28`) as a `LayerSpec`; a `UsageError` names what is wrong.
+
+    `where` is how messages name the layer (default `layer N (text)`).
+
+    >>> parse_layer("maxpool 2", 3).describe()
+    'maxpool k=2'
+    """
+    where = where or f"layer {number} ({chunk.strip()})"
+    chunk, claim = _split_claim(chunk, where)
+    tokens = chunk.split()
+    kind = _layer_kind(tokens[0], where)
+    fields = _positional_fields(kind, [t for t in tokens[1:] if "=" not in t], where)
+    for option in (t for t in tokens[1:] if "=" in t):
+        name, parse, value = _option(kind, option, where)
+        fields[name] = _parsed(parse, value, where)
+    if kind in SPATIAL and "kernel" not in fields:
+        raise UsageError(f"{where}: missing the kernel size; write k=N or k=AxB, e.g. '{kind} ... k=3'")
+    if kind in ("maxpool", "avgpool") and "stride" not in fields:
+        fields["stride"] = fields["kernel"]
+    dims = spelled_dims(tokens[0]) if kind in SPATIAL else None
+    return LayerSpec(number=number, kind=kind, claim=claim, line=line, dims=dims, **fields)
+
+
+def _split_claim(chunk: str, where: str) -> tuple[str, tuple[int, ...] | None]:
+    """`conv 8 k=5 -> 8x92x92` → ('conv 8 k=5 ', (8, 92, 92)): the layer and the shape it claims."""
+    if "->" not in chunk:
+        return chunk, None
+    chunk, claim_text = chunk.split("->", 1)
+    try:
+        return chunk, parse_sizes(claim_text.strip(), "claim", max_axes=4)
+    except UsageError as e:
+        raise UsageError(f"{where}: the claim after '->' must be a shape like 8x92x92 ({e})") from None
+
+
+def _layer_kind(token: str, where: str) -> str:
+    kind = canonical_kind(token)
+    if kind is None:
+        import difflib  # only when a name is wrong: it costs a millisecond at start-up
+
+        close = difflib.get_close_matches(token.lower(), sorted(_CANON), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UsageError(
+            f"{where}: unknown layer {token!r}{hint}; expected one of "
+            + ", ".join(n for n in ALIASES if n != "input")
+        )
+    return kind
+
+
+def _positional_fields(kind: str, positional: list[str], where: str) -> dict[str, object]:
+    """The one value a layer takes without a name (`conv 8`, `maxpool 2`, `dropout 0.5`)."""
+    if kind in _POSITIONAL and not positional:
+        raise UsageError(f"{where}: missing the number of {_POSITIONAL[kind]}, e.g. '{kind} 8 ...'")
+    fields: dict[str, object] = {}
+    if positional and kind in _POSITIONAL_VALUE:
+        name, parse = _POSITIONAL_VALUE[kind]
+        fields[name] = _parsed(parse, positional.pop(0), where)
+    if positional and REPEAT.fullmatch(positional[-1]):
+        raise UsageError(
+            f"{where}: {positional[-1]!r} repeats a block or a merge, not a layer; define a block "
+            "('block NAME … end') and repeat that"
+        )
+    if positional:
+        raise UsageError(
+            f"{where}: unexpected {positional[0]!r}; options are written name=value ({_allowed(kind)})"
+        )
+    return fields
+
+
+def _option(kind: str, option: str, where: str) -> tuple[str, Callable[[str], object], str]:
+    """`k=3` → ('kernel', its parser, '3'), once the option is known to apply to `kind`."""
+    name, _, value = option.partition("=")
+    key = "rate" if kind == "dropout" and name.lower() == "p" else _OPTION_ALIASES.get(name.lower())
+    if key is None or key not in OPTIONS.get(kind, ()):
+        raise UsageError(f"{where}: unknown option {name!r} for {kind}; {_allowed(kind)}")
+    if not value:
+        raise UsageError(f"{where}: option {name!r} has no value; write {name}=VALUE")
+    return (*_OPTION_FIELDS[key], value)
+
+
+def _parsed(parse: Callable[[str], object], value: str, where: str) -> object:
+    try:
+        return parse(value)
+    except UsageError as e:
+        raise e.prefixed(where) from None
+
+
+def _allowed(kind: str) -> str:
+    opts = OPTIONS.get(kind, ())
+    return f"{kind} takes {', '.join(o + '=' for o in opts)}" if opts else f"{kind} takes no options"
+
+
+def _number(value: str, name: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise UsageError(f"{name} {value!r} is not a number") from None
+    if not math.isfinite(number):
+        raise UsageError(f"{name} {value!r} is not a finite number")
+    return number
+
+
+def _rate(value: str) -> float:
+    rate = _number(value, "dropout rate")
+    if not 0 <= rate < 1:
+        raise UsageError(f"dropout rate {value} must be in [0, 1), e.g. dropout 0.5")
+    return rate
+
+
+def _sizes_of(name: str, minimum: int = 1) -> Callable[[str], tuple[int, ...]]:
+    return lambda value: parse_sizes(value, name, minimum=minimum)
+
+
+# canonical option → (LayerSpec field, parser of its value)
+_OPTION_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
+    "k": ("kernel", _sizes_of("k")),
+    "s": ("stride", _sizes_of("s")),
+    "d": ("dilation", _sizes_of("d")),
+    "op": ("output_padding", _sizes_of("op", minimum=0)),
+    "p": ("padding", lambda value: parse_padding(value, "p")),
+    "g": ("groups", lambda value: parse_int(value, "g")),
+    "bias": ("bias", lambda value: parse_bool(value, "bias")),
+    "ceil": ("ceil", lambda value: parse_bool(value, "ceil")),
+    "rate": ("rate", _rate),
+    "slope": ("slope", lambda value: _number(value, "slope")),
+}
+# kind → (LayerSpec field, parser) of the value it takes without a name
+_POSITIONAL_VALUE: dict[str, tuple[str, Callable[[str], object]]] = {
+    "conv": ("units", lambda value: parse_int(value, "out channels")),
+    "tconv": ("units", lambda value: parse_int(value, "out channels")),
+    "fc": ("units", lambda value: parse_int(value, "out features")),
+    "maxpool": _OPTION_FIELDS["k"],
+    "avgpool": _OPTION_FIELDS["k"],
+    "dropout": _OPTION_FIELDS["rate"],
+    "leakyrelu": _OPTION_FIELDS["slope"],
+    "gap": ("output_size", _sizes_of("output size")),
+}
