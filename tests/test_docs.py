@@ -96,3 +96,12 @@ def test_cli_reference_is_up_to_date():
         [sys.executable, str(ROOT / "docs" / "gen_cli.py"), "--check"], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("doc", ["formulas.md", "lessons.md"])
+def test_the_stride_slip_is_credited_to_note_000(doc):
+    """'步幅值越小,输出越小' is in note 000 §2; note 001 never says it."""
+    text = " ".join((ROOT / "docs" / doc).read_text(encoding="utf-8").split())
+    at = text.index('"a smaller stride gives a smaller output"')
+    before = text[max(0, text.rfind(";", 0, at), text.rfind(". ", 0, at)) : at]
+    assert "note 000" in before.lower() and "001" not in before

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from math import prod
 
 from cnncalc.arith.errors import CnnCalcError
-from cnncalc.arith.steps import Step, fmt_value
+from cnncalc.arith.steps import Step, fmt_value, plural
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def conv_params(
         formula = f"{kdims} · (C_in/g) · C_out" if groups > 1 else f"{kdims} · C_in · C_out"
         sub = f"{knum} · ({cin}/{groups}) · {cout}" if groups > 1 else f"{knum} · {cin} · {cout}"
         why = (
-            f"each of the {cout} filters has one {'×'.join(map(str, kernel))} kernel per input channel it sees "
+            f"{'each of the ' + str(cout) + ' filters has' if cout > 1 else 'the one filter has'} one {'×'.join(map(str, kernel))} kernel per input channel it sees "
             f"({cin // groups}{' of ' + str(cin) + ', groups=' + str(groups) if groups > 1 else ''}); "
             "the same weights slide over every position (weight sharing)"
         )
@@ -97,10 +97,19 @@ def conv_params(
         steps.append(Step("biases", "C_out", str(cout), cout, why="one bias per output channel (filter)"))
         steps.append(Step("total", "weights + biases", f"{fmt_value(weights)} + {cout}", weights + cout))
         notes.append(
-            f"Course notes often count weights only (kw·kh·Ci·Co = {fmt_value(weights)}); PyTorch and Keras "
-            f"add {cout} biases by default, {fmt_value(weights + cout)} in all."
+            f"Course notes often count weights only ({_notes_weight_formula(groups, transposed)} = "
+            f"{fmt_value(weights)}); PyTorch and Keras add {plural(cout, 'bias', 'biases')} by default, "
+            f"{fmt_value(weights + cout)} in all."
         )
     return ParamCount(kind, weights, biases, tuple(steps), tuple(notes))
+
+
+def _notes_weight_formula(groups: int, transposed: bool) -> str:
+    """Note 001's kw·kh·Ci·Co, with the group division where the layer has one: a grouped conv's
+    filter sees Ci/g channels, a grouped transposed conv's input channel feeds Co/g."""
+    if groups == 1:
+        return "kw·kh·Ci·Co"
+    return "kw·kh·Ci·(Co/g)" if transposed else "kw·kh·(Ci/g)·Co"
 
 
 def fc_params(fin: int, fout: int, bias: bool = True) -> ParamCount:
@@ -115,10 +124,16 @@ def fc_params(fin: int, fout: int, bias: bool = True) -> ParamCount:
             why="every input feature connects to every output",
         )
     ]
+    notes: tuple[str, ...] = ()
     if bias:
         steps.append(Step("biases", "C_out", str(fout), fout, why="one bias per output feature"))
         steps.append(Step("total", "C_in · C_out + C_out", f"{fmt_value(weights)} + {fout}", weights + fout))
-    return ParamCount("fc", weights, fout if bias else 0, tuple(steps))
+        notes = (
+            f"Course notes often count Ci·Co only (the weights, {fmt_value(weights)}); PyTorch and Keras "
+            f"add {plural(fout, 'bias', 'biases')} by default, {fmt_value(weights + fout)} in all. C_out = {fout} is the "
+            f"number of outputs, not of parameters.",
+        )
+    return ParamCount("fc", weights, fout if bias else 0, tuple(steps), notes)
 
 
 def bn_params(channels: int) -> ParamCount:
@@ -147,7 +162,9 @@ def conv_macs(
         else "C_out · ∏out · (C_in/g) · ∏k",
         f"{cout} · {'·'.join(map(str, out_spatial))} · {per}",
         macs,
-        why=f"each of the {cout * positions:,} output values is a dot product of {per} weights",
+        why=f"each of the {cout * positions:,} output values is a dot product of {plural(per, 'weight')}"
+        if cout * positions > 1
+        else f"the one output value is a dot product of {plural(per, 'weight')}",
     )
 
 

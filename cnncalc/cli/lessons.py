@@ -17,6 +17,7 @@ from cnncalc.arith.parsing import parse_int, parse_padding, parse_sizes
 from cnncalc.cli.errors import reported
 from cnncalc.cli.options import JsonOpt
 from cnncalc.cli.output import emit_json, use_color
+from cnncalc.lessons.examples import example_names
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -62,13 +63,13 @@ InputOpt = Annotated[
 ]
 StrideOpt = Annotated[str | None, typer.Option("--stride", "-s", help="Stride: N or AxB.")]
 PaddingOpt = Annotated[str | None, typer.Option("--padding", "-p", help="Padding: N, AxB, same or valid.")]
-ExampleOpt = Annotated[
+ConvExampleOpt = Annotated[
     str | None,
-    typer.Option(
-        "--example",
-        "-e",
-        help="Built-in example: edges, d2l, cs231n, multichannel, stride, padding, maxpool.",
-    ),
+    typer.Option("--example", "-e", help=f"Built-in example: {', '.join(example_names('conv'))}."),
+]
+PoolExampleOpt = Annotated[
+    str | None,
+    typer.Option("--example", "-e", help=f"Built-in example: {', '.join(example_names('pool'))}."),
 ]
 AllOpt = Annotated[
     bool, typer.Option("--all", "-a", help="Show every step at once (no pausing on a terminal).")
@@ -154,7 +155,7 @@ def step_conv_command(
     dilation: Annotated[
         str | None, typer.Option("--dilation", "-d", help="Dilation: N or AxB (1 = no gaps).")
     ] = None,
-    example: ExampleOpt = None,
+    example: ConvExampleOpt = None,
     all_: AllOpt = False,
     cell: CellOpt = None,
     threshold: Annotated[
@@ -240,7 +241,7 @@ def _conv_trace(
 @step_app.command("pool")
 def step_pool_command(
     input: InputOpt = None,
-    op: Annotated[str, typer.Option("--op", help="max, avg or sum.")] = "max",
+    op: Annotated[str, typer.Option("--op", help="max, min, avg or sum.")] = "max",
     kernel: Annotated[str | None, typer.Option("--kernel", "-k", help="Window size: N or AxB.")] = None,
     stride: Annotated[
         str | None, typer.Option("--stride", "-s", help="Stride: N or AxB (default: the kernel).")
@@ -257,7 +258,7 @@ def step_pool_command(
         str | None,
         typer.Option("--grad", help="Upstream gradient matrix for --backward (default: all ones)."),
     ] = None,
-    example: ExampleOpt = None,
+    example: PoolExampleOpt = None,
     all_: AllOpt = False,
     cell: CellOpt = None,
     json_: JsonOpt = False,

@@ -227,7 +227,7 @@ def lesson_stride() -> Lesson:
             Worked(f"{n}×{n} input, {k}×{k} kernel, stride 1 and stride 2", s1.steps[:1] + s2.steps[:1]),
             Para(
                 f"Stride 1 gives {s1.output[0]}, stride 2 gives {s2.output[0]}: a smaller stride gives a LARGER "
-                "output, not a smaller one as some course notes say; the window stops at more places."
+                "output, not a smaller one as note 000 (§2) says; the window stops at more places."
             ),
             Worked(
                 "cs231n's puzzle: a stride that does not fit",

@@ -88,6 +88,9 @@ def parse_answer(text: str | None) -> float | None:
 
 
 def grade(problem: Problem, given: str | None) -> Graded:
+    """Right or wrong; a blank line is no answer at all (not an answer of "")."""
+    if given is not None and not given.strip():
+        given = None
     value = parse_answer(given)
     ok = value is not None and abs(value - problem.answer) <= 1e-9 * max(1.0, abs(problem.answer))
     return Graded(problem, given, ok)

@@ -16,9 +16,9 @@ from rich.table import Table
 from rich.text import Text
 
 from cnncalc.arith.parsing import fmt_axes
-from cnncalc.arith.steps import Step, fmt_value
+from cnncalc.arith.steps import Step, fmt_value, notes_once
 from cnncalc.lessons.matrix import fmt_number
-from cnncalc.lessons.step import ConvCell, ConvTrace, PoolCell, PoolTrace, join_sum, term
+from cnncalc.lessons.step import WINNER_OPS, ConvCell, ConvTrace, PoolCell, PoolTrace, join_sum, term
 
 PAD_MARK = "·"
 PENDING = "?"
@@ -95,7 +95,7 @@ def side_by_side(*items: RenderableType, gap: int = 4) -> Table:
 def steps_view(steps: Sequence[Step], notes: Sequence[str] = ()) -> Group:
     """Worked Steps, one `label = formula = numbers = value` line each, the why dimmed beneath."""
     parts: list[RenderableType] = []
-    for s in steps:
+    for s in notes_once(steps):
         line = Text(f"{s.label} = {s.formula}")
         if s.substituted and s.substituted not in (s.formula, fmt_value(s.value)):
             line.append(f" = {s.substituted}")
@@ -324,7 +324,7 @@ def pool_cell_view(trace: PoolTrace, cell: PoolCell) -> Group:
     ho, wo = out.shape
     order = cell.row * wo + cell.col
     pending = [(i, j) for i in range(ho) for j in range(wo) if i * wo + j > order]
-    line = Text(f"{cell.op}: " if cell.op != "max" else "")
+    line = Text(f"{cell.op}: " if cell.op not in WINNER_OPS else "")
     line.append(cell.text)
     return Group(
         head,

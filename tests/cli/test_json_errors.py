@@ -18,7 +18,7 @@ CORE_ERRORS = [
     (["solve", "padding", "-i", "28", "-k", "3", "-o", "10"], 1, None),  # impossible: a result, not an error
     (["solve", "combos", "-i", "3", "-o", "16"], 1, None),
     (["step", "conv", "--example", "nope"], 2, "--example 'nope' is not one of"),
-    (["step", "pool", "--op", "min", "-i", "1 2; 3 4", "-k", "2"], 2, "--op 'min' is not one of"),
+    (["step", "pool", "--op", "median", "-i", "1 2; 3 4", "-k", "2"], 2, "--op 'median' is not one of"),
     (["lesson", "nope"], 2, "lesson 'nope' is not one of"),
     (["quiz", "--topic", "maths"], 2, "--topic 'maths' is not one of"),
     (["tour", "--only", "bogus"], 2, "no part of the tour is called or shows 'bogus'"),

@@ -53,7 +53,7 @@ def test_course_note_mistakes_are_named_with_computed_numbers() -> None:
     padding = " ".join(b.text for b in build_lesson("padding").blocks if isinstance(b, Para))
     assert "(n − p)/s + 1" in padding and "(28 − 2)/1 + 1 = 27" in padding
     stride = " ".join(b.text for b in build_lesson("stride").blocks if isinstance(b, Para))
-    assert "a smaller stride gives a LARGER output" in stride
+    assert "a smaller stride gives a LARGER output, not a smaller one as note 000 (§2) says" in stride
     assert "24×4×4" in build_lesson("pooling").question.explain
 
 
