@@ -30,13 +30,14 @@ class ParamCount:
     biases: int
     steps: tuple[Step, ...]
     notes: tuple[str, ...] = ()
+    buffers: int = 0  # values the layer keeps but does not train (batch norm's running statistics)
 
     @property
     def total(self) -> int:
         return self.weights + self.biases
 
     def to_dict(self) -> dict:
-        return {
+        d = {
             "kind": self.kind,
             "weights": self.weights,
             "biases": self.biases,
@@ -44,6 +45,9 @@ class ParamCount:
             "steps": [s.to_dict() for s in self.steps],
             "notes": list(self.notes),
         }
+        if self.buffers:
+            d["buffers"] = self.buffers
+        return d
 
 
 def check_channels(**channels: int) -> None:
@@ -137,6 +141,12 @@ def fc_params(fin: int, fout: int, bias: bool = True) -> ParamCount:
 
 
 def bn_params(channels: int) -> ParamCount:
+    """γ and β per channel are trained; the running mean and variance are buffers.
+
+    >>> p = bn_params(32)
+    >>> p.total, p.buffers
+    (64, 64)
+    """
     check_channels(channels=channels)
     step = Step(
         "parameters",
@@ -145,7 +155,12 @@ def bn_params(channels: int) -> ParamCount:
         2 * channels,
         why="a scale γ and a shift β per channel; the running mean and variance are buffers, not trained",
     )
-    return ParamCount("bn", 2 * channels, 0, (step,))
+    note = (
+        f"batch norm: {2 * channels} trainable parameters (γ, β) and {2 * channels} buffers (running mean and "
+        f"variance, not trained); Keras' summary() lists all {4 * channels} as parameters, {2 * channels} of them "
+        "non-trainable."
+    )
+    return ParamCount("bn", 2 * channels, 0, (step,), (note,), buffers=2 * channels)
 
 
 def conv_macs(

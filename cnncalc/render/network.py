@@ -148,6 +148,18 @@ def totals(net: NetworkResult, style: Styler = PLAIN, width: int = 100) -> str:
     """
     rows = [
         [style("Parameters (trainable)", "bold"), style(group_digits(net.total_params), "bold", "green"), ""],
+    ]
+    buffers = net.total_buffers
+    if buffers:
+        rows.append(
+            [
+                "Buffers (not trained)",
+                group_digits(buffers),
+                "batch norm's running means and variances; Keras' summary() counts them as "
+                f"non-trainable params ({group_digits(net.total_params + buffers)} in all)",
+            ]
+        )
+    rows += [
         [
             "Parameter memory",
             fmt_bytes(net.param_bytes),

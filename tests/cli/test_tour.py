@@ -88,3 +88,19 @@ def test_tour_list_json_names_every_stop_without_running_it(cli_json):
         "command": "cnncalc shape --input 96 --kernel 5",
         "expected_exit_code": 0,
     }
+
+
+def test_tour_shows_the_rest_of_the_notes():
+    """Issue 12: every new topic is in the tour."""
+    stops = {tuple(argv[:2]) for _, argv, _ in tour_entries("lessons")}
+    for stop in (
+        ("step", "softmax"),
+        ("step", "gradient"),
+        ("step", "linear"),
+        ("step", "batchnorm"),
+        ("step", "dropout"),
+        ("lesson", "pool-why"),
+        ("lesson", "overfitting"),
+    ):
+        assert stop in stops, stop
+    assert any(argv[:2] == ["step", "pool"] and "minpool" in argv for _, argv, _ in tour_entries("lessons"))
