@@ -263,7 +263,7 @@ def _eval_section(
         (
             "At test time an image is normalised the same way whatever else is in its batch, so a prediction "
             "does not depend on the batch. After one training step the running statistics are still close to "
-            "their starting values (0 and 1), which is why a network evaluated too early looks unnormalised.",
+            "their starting values (0 and 1); they settle over many batches.",
         ),
     )
 

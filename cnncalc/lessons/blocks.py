@@ -86,7 +86,8 @@ class Question:
 
 @dataclass(frozen=True)
 class Lesson:
-    """A titled run of blocks (each with `to_dict`) ending in a question."""
+    """A titled run of blocks ending in a question. A block is a `Para`, `Worked` or `Table`, or a
+    step-through picture (`guided.ConvShow`, `guided.PoolShow`); each has `to_dict`."""
 
     name: str
     title: str

@@ -55,9 +55,6 @@ class PoolShow:
         return {"type": "pool", **self.trace.to_dict()}
 
 
-Block = Para | Worked | Table | ConvShow | PoolShow
-
-
 def check_answer(question: Question, given: str | None) -> bool | None:
     """True/False for an answer, None when there was none; within `question.tolerance` counts."""
     if given is None or not given.strip():

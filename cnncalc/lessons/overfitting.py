@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnncalc.arith.errors import UsageError
+from cnncalc.arith.network import walk
 from cnncalc.arith.steps import plural
 from cnncalc.lessons.blocks import Para, Section, Table
 from cnncalc.nn.data import Dataset, load_digits
@@ -287,7 +288,7 @@ def _sections(setup: Setup, wrong: int, test_size: int, runs: tuple[Run, ...]) -
     return (
         Para(
             f"The experiment: {setup.train_size} training images of the built-in digits, "
-            f"{plural(wrong, 'label')} of them deliberately wrong, {setup.val_size} validation images, "
+            f"{wrong} of them with a deliberately wrong label, {setup.val_size} validation images, "
             f"a network of two 256-unit fully connected layers ({_params(PLAIN):,} parameters, far more "
             f"than images), Adam lr {setup.lr:g}, batches of {setup.batch_size}, {setup.epochs} epochs, seed {setup.seed}."
         ),
@@ -322,6 +323,4 @@ def _sections(setup: Setup, wrong: int, test_size: int, runs: tuple[Run, ...]) -
 
 
 def _params(spec: str) -> int:
-    from cnncalc.arith.network import walk
-
     return walk(f"input 1x8x8 | {spec}").total_params

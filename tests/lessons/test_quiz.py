@@ -208,3 +208,10 @@ def test_rf_working_names_each_layer() -> None:
     assert [s.label for s in p.steps] == [
         f"layer {i} ({layers[i - 1]}) RF" for i in range(len(layers), 0, -1)
     ]
+
+
+def test_one_channel_is_singular_in_a_question() -> None:
+    """Issue 12: 'maps 1 input channels'."""
+    questions = [p.question for p in make_quiz("params", 100, seed=0)]
+    one = [q for q in questions if q.startswith("A convolution maps 1 input")]
+    assert one and all(q.startswith("A convolution maps 1 input channel to ") for q in one)
