@@ -36,6 +36,10 @@ from cnncalc.arith.layer_spec import LayerSpec, parse_layer
 from cnncalc.arith.parsing import fmt_axes, fmt_shape
 from cnncalc.arith.sizes import ceil_div
 from cnncalc.arith.spec import NetworkSpec
+from cnncalc.arith.steps import plural
+
+# the course notes' model code, formatted and checked, shipped with cnncalc
+BUNDLED_MODELS = Path(__file__).resolve().parent.parent / "data" / "models"
 
 # -- results --------------------------------------------------------------------------------------
 
@@ -62,7 +66,15 @@ class ImportResult:
 
     @property
     def summary(self) -> str:
-        return f"{self.framework} model {self.model}, {len(self.spec.layers)} layers"
+        """`PyTorch model CNN, 8 layers`; a Keras model is named by its kind and the variable that
+        holds it (`Keras Sequential model 'model'`), never `Keras model model`."""
+        if self.framework != "Keras":
+            name = f"model {self.model}"
+        elif self.model in ("functional", "Sequential"):
+            name = f"{self.model} model"
+        else:  # the variable a Sequential model is held in
+            name = f"Sequential model '{self.model}'"
+        return f"{self.framework} {name}, {plural(len(self.spec.layers), 'layer')}"
 
     @property
     def first_layer_hint(self) -> str:
@@ -119,14 +131,48 @@ def import_source(source: str, path: str = "<model>") -> ImportResult:
     try:
         tree = ast.parse(source, filename=path)
     except SyntaxError as e:
-        raise CnnCalcError(
-            f"{path}, line {e.lineno}: not valid Python ({e.msg}); cnncalc reads model code with Python's parser"
-        ) from None
+        raise CnnCalcError(_not_python(source, path, e)) from None
     framework = _framework(tree)
     reader: _Reader = (
         _TorchReader(tree, source, path) if framework == "PyTorch" else _KerasReader(tree, source, path)
     )
     return reader.read()
+
+
+def _not_python(source: str, path: str, error: SyntaxError) -> str:
+    """Why the file does not parse, naming the line; a notebook's `%magic` or `!shell` line is named
+    as such (course notes copy them from Jupyter), and so is a second problem that remains without it."""
+    lines = source.splitlines()
+    magics = [i for i, line in enumerate(lines, 1) if line.lstrip().startswith(("%", "!"))]
+    if not magics:
+        return f"{path}, line {error.lineno}: not valid Python ({error.msg}); cnncalc reads model code with Python's parser"
+    first = magics[0]
+    message = (
+        f"{path}, line {first}: {lines[first - 1].strip()!r} is a Jupyter (IPython) command, not Python; "
+        f"delete {'that line' if len(magics) == 1 else 'the lines starting with % or !'}"
+    )
+    without = "\n".join("" if i in magics else line for i, line in enumerate(lines, 1))
+    try:
+        ast.parse(without)
+    except SyntaxError as e:
+        message += f". Line {e.lineno} is not valid Python either ({e.msg})"
+        bad = lines[(e.lineno or 1) - 1]
+        if _runs_lines_together(bad):
+            message += (
+                ": several statements run together on one line, as when code loses its line breaks in "
+                "copying; put them back"
+            )
+            if "class CNN(nn.Module)" in bad:
+                message += (
+                    ". This is note 003's CNN class as the note prints it; a formatted copy is built in: "
+                    f"the preset torch-mnist, or the file {BUNDLED_MODELS / 'note003_torch_cnn.py'}"
+                )
+    return message
+
+
+def _runs_lines_together(line: str) -> bool:
+    """A `def`/`class` body or several statements glued onto one line (`...):super(...).__init__()self.x = ...`)."""
+    return len(line) > 200 and bool(re.search(r"\)\s*(def |self\.|return |[A-Za-z_]\w* = )", line))
 
 
 # -- internals ------------------------------------------------------------------------------------
@@ -964,6 +1010,19 @@ _KERAS = {
     "InputLayer": ("input_shape", "batch_size", "dtype", "shape"),
     "Input": ("shape", "batch_size", "name", "dtype"),
 }
+# names course notes use as if they were Keras layers, and what Keras has instead
+_NOT_KERAS_LAYERS = {
+    "Regularization": (
+        "Keras has no Regularization layer: L2 regularisation (weight decay) is an argument of the layer "
+        "it applies to, e.g. Conv2D(64, (3, 3), kernel_regularizer=regularizers.l2(0.01)), which adds "
+        "0.01·Σw² of that layer's weights to the loss"
+    ),
+}
+_REGULARIZERS = {
+    "kernel_regularizer": "adds a penalty on this layer's weights to the loss (L2: weight decay)",
+    "bias_regularizer": "adds a penalty on this layer's biases to the loss",
+    "activity_regularizer": "adds a penalty on this layer's outputs to the loss",
+}
 _ACTIVATIONS = {
     "relu": "relu",
     "sigmoid": "sigmoid",
@@ -1011,6 +1070,8 @@ class _KerasReader(_Reader):
                     raise self.fail(call, f"{_src(call, self.source)}: model.add takes one layer")
                 layers.extend(self._item(call.args[0], handled))
         if not models:
+            layers, label = self._added_without_sequential(nodes, handled)
+        if not models and not layers:
             label = "functional"
             for call in nodes:
                 # x = layers.Conv2D(...)(x): the inner call builds the layer, the outer applies it
@@ -1027,11 +1088,44 @@ class _KerasReader(_Reader):
             )
         return ImportResult(spec, self.framework, label, self.path, tuple(self.notes), expects)
 
+    def _added_without_sequential(self, nodes: list[ast.Call], handled: set[int]) -> tuple[list[_Layer], str]:
+        """A snippet (note 004's) that calls `model.add(Layer(...))` on a model it never creates: the
+        add() calls are read as a Sequential model, and a note says so."""
+        adds = [
+            c
+            for c in nodes
+            if _name(c.func) == "add"
+            and isinstance(c.func, ast.Attribute)
+            and len(c.args) == 1
+            and isinstance(c.args[0], ast.Call)
+            and _name(c.args[0].func) in _KERAS.keys() | _NOT_KERAS_LAYERS.keys()
+        ]
+        if not adds:
+            return [], ""
+        var = _dotted(adds[0].func.value)  # type: ignore[attr-defined]
+        self.notes.append(
+            f"line {adds[0].lineno}: {var} is never created in this file (no {var} = Sequential()); "
+            f"its add() calls are read as a Sequential model"
+        )
+        layers: list[_Layer] = []
+        for call in adds:
+            if _dotted(call.func.value) == var:  # type: ignore[attr-defined]
+                layers.extend(self._item(call.args[0], handled))
+        return layers, var
+
     def _item(self, node: ast.expr, handled: set[int]) -> list[_Layer]:
         if not isinstance(node, ast.Call):
             raise self.fail(node, f"{_src(node, self.source)} is not a layer call")
         handled.add(id(node))
         name = _name(node.func)
+        if name in _NOT_KERAS_LAYERS:
+            raise self.fail(node, f"{_src(node, self.source)}: {_NOT_KERAS_LAYERS[name]}")
+        for k in node.keywords:
+            if k.arg in _REGULARIZERS:
+                self.notes.append(
+                    f"line {node.lineno}: {k.arg}={_src(k.value, self.source)} {_REGULARIZERS[k.arg]}; "
+                    "it changes no shape and no parameter count"
+                )
         if name not in _KERAS:
             raise self.fail(
                 node,

@@ -172,6 +172,7 @@ class LayerResult:
             "params": self.total_params,
             "weights": self.params.weights if self.params else 0,
             "biases": self.params.biases if self.params else 0,
+            "buffers": self.params.buffers if self.params else 0,
             "macs": self.macs,
             "receptive_field": list(self.rf) if self.rf else None,
             "jump": [_num(j) for j in self.jump] if self.jump else None,
@@ -235,6 +236,11 @@ class NetworkResult:
         return sum(layer.total_params for layer in self.layers)
 
     @property
+    def total_buffers(self) -> int:
+        """Values kept but not trained: batch norm's running means and variances."""
+        return sum(layer.params.buffers for layer in self.layers if layer.params)
+
+    @property
     def total_macs(self) -> int:
         return sum(layer.macs for layer in self.layers)
 
@@ -273,6 +279,7 @@ class NetworkResult:
             "layers": [row.to_dict() for row in self.rows],
             "total_params": self.total_params,
             "trainable_params": self.total_params,
+            "buffers": self.total_buffers,
             "total_macs": self.total_macs,
             "total_flops": self.total_flops,
             "param_bytes": self.param_bytes,

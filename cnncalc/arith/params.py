@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from math import prod
 
 from cnncalc.arith.errors import CnnCalcError
-from cnncalc.arith.steps import Step, fmt_value
+from cnncalc.arith.steps import Step, fmt_value, plural
 
 
 @dataclass(frozen=True)
@@ -30,13 +30,14 @@ class ParamCount:
     biases: int
     steps: tuple[Step, ...]
     notes: tuple[str, ...] = ()
+    buffers: int = 0  # values the layer keeps but does not train (batch norm's running statistics)
 
     @property
     def total(self) -> int:
         return self.weights + self.biases
 
     def to_dict(self) -> dict:
-        return {
+        d = {
             "kind": self.kind,
             "weights": self.weights,
             "biases": self.biases,
@@ -44,6 +45,9 @@ class ParamCount:
             "steps": [s.to_dict() for s in self.steps],
             "notes": list(self.notes),
         }
+        if self.buffers:
+            d["buffers"] = self.buffers
+        return d
 
 
 def check_channels(**channels: int) -> None:
@@ -83,7 +87,7 @@ def conv_params(
         formula = f"{kdims} · (C_in/g) · C_out" if groups > 1 else f"{kdims} · C_in · C_out"
         sub = f"{knum} · ({cin}/{groups}) · {cout}" if groups > 1 else f"{knum} · {cin} · {cout}"
         why = (
-            f"each of the {cout} filters has one {'×'.join(map(str, kernel))} kernel per input channel it sees "
+            f"{'each of the ' + str(cout) + ' filters has' if cout > 1 else 'the one filter has'} one {'×'.join(map(str, kernel))} kernel per input channel it sees "
             f"({cin // groups}{' of ' + str(cin) + ', groups=' + str(groups) if groups > 1 else ''}); "
             "the same weights slide over every position (weight sharing)"
         )
@@ -97,10 +101,19 @@ def conv_params(
         steps.append(Step("biases", "C_out", str(cout), cout, why="one bias per output channel (filter)"))
         steps.append(Step("total", "weights + biases", f"{fmt_value(weights)} + {cout}", weights + cout))
         notes.append(
-            f"Course notes often count weights only (kw·kh·Ci·Co = {fmt_value(weights)}); PyTorch and Keras "
-            f"add {cout} biases by default, {fmt_value(weights + cout)} in all."
+            f"Course notes often count weights only ({_notes_weight_formula(groups, transposed)} = "
+            f"{fmt_value(weights)}); PyTorch and Keras add {plural(cout, 'bias', 'biases')} by default, "
+            f"{fmt_value(weights + cout)} in all."
         )
     return ParamCount(kind, weights, biases, tuple(steps), tuple(notes))
+
+
+def _notes_weight_formula(groups: int, transposed: bool) -> str:
+    """Note 001's kw·kh·Ci·Co, with the group division where the layer has one: a grouped conv's
+    filter sees Ci/g channels, a grouped transposed conv's input channel feeds Co/g."""
+    if groups == 1:
+        return "kw·kh·Ci·Co"
+    return "kw·kh·Ci·(Co/g)" if transposed else "kw·kh·(Ci/g)·Co"
 
 
 def fc_params(fin: int, fout: int, bias: bool = True) -> ParamCount:
@@ -115,13 +128,25 @@ def fc_params(fin: int, fout: int, bias: bool = True) -> ParamCount:
             why="every input feature connects to every output",
         )
     ]
+    notes: tuple[str, ...] = ()
     if bias:
         steps.append(Step("biases", "C_out", str(fout), fout, why="one bias per output feature"))
         steps.append(Step("total", "C_in · C_out + C_out", f"{fmt_value(weights)} + {fout}", weights + fout))
-    return ParamCount("fc", weights, fout if bias else 0, tuple(steps))
+        notes = (
+            f"Course notes often count Ci·Co only (the weights, {fmt_value(weights)}); PyTorch and Keras "
+            f"add {plural(fout, 'bias', 'biases')} by default, {fmt_value(weights + fout)} in all. C_out = {fout} is the "
+            f"number of outputs, not of parameters.",
+        )
+    return ParamCount("fc", weights, fout if bias else 0, tuple(steps), notes)
 
 
 def bn_params(channels: int) -> ParamCount:
+    """γ and β per channel are trained; the running mean and variance are buffers.
+
+    >>> p = bn_params(32)
+    >>> p.total, p.buffers
+    (64, 64)
+    """
     check_channels(channels=channels)
     step = Step(
         "parameters",
@@ -130,7 +155,12 @@ def bn_params(channels: int) -> ParamCount:
         2 * channels,
         why="a scale γ and a shift β per channel; the running mean and variance are buffers, not trained",
     )
-    return ParamCount("bn", 2 * channels, 0, (step,))
+    note = (
+        f"batch norm: {2 * channels} trainable parameters (γ, β) and {2 * channels} buffers (running mean and "
+        f"variance, not trained); Keras' summary() lists all {4 * channels} as parameters, {2 * channels} of them "
+        "non-trainable."
+    )
+    return ParamCount("bn", 2 * channels, 0, (step,), (note,), buffers=2 * channels)
 
 
 def conv_macs(
@@ -147,7 +177,9 @@ def conv_macs(
         else "C_out · ∏out · (C_in/g) · ∏k",
         f"{cout} · {'·'.join(map(str, out_spatial))} · {per}",
         macs,
-        why=f"each of the {cout * positions:,} output values is a dot product of {per} weights",
+        why=f"each of the {cout * positions:,} output values is a dot product of {plural(per, 'weight')}"
+        if cout * positions > 1
+        else f"the one output value is a dot product of {plural(per, 'weight')}",
     )
 
 

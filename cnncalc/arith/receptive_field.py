@@ -24,13 +24,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from math import ceil
 from typing import TYPE_CHECKING, NamedTuple
 
 from cnncalc.arith.errors import CnnCalcError
 from cnncalc.arith.graph import INPUT
 from cnncalc.arith.layer_spec import SPATIAL
-from cnncalc.arith.parsing import broadcast, fmt_axis_value
+from cnncalc.arith.parsing import broadcast, fmt_axes, fmt_axis_value, fmt_shape
 from cnncalc.arith.sizes import AXIS_NAMES, Pad, adaptive_windows, ceil_div, effective_kernel
 from cnncalc.arith.steps import Step
 
@@ -374,4 +375,39 @@ def _axis_back(kind: str, name: str, rf: int, k: int, s: int, d: int) -> Step:
         "(RF_{i+1} − 1)·s + d(k − 1) + 1",
         f"({rf} − 1)·{s} + {d}·({k} − 1) + 1",
         (rf - 1) * s + d * (k - 1) + 1,
+    )
+
+
+def field_beyond_input(net: NetworkResult) -> str | None:
+    """What a receptive field wider than the input means, or None when it is not wider.
+
+    The back-recursion counts every position a window can reach, zero padding included, so the
+    field can exceed the image. A unit centred at c sees [c − (RF − 1)/2, c + (RF − 1)/2]; when that
+    holds [0, n − 1] for every unit of the last layer, each of them sees the whole image.
+
+    >>> from cnncalc.arith.network import walk
+    >>> print(field_beyond_input(walk("input 1x4x4 | conv 1 k=3 p=1 | conv 1 k=3 p=1 | flatten | fc 2")))
+    The receptive field 8 is wider than the 4×4 input: it counts the zero padding past the border (4 more pixels per axis), and every unit of the last layer sees the whole image.
+    """
+    last = net.layers[-1] if net.layers else None
+    if not net.input_shape or last is None or last.rf is None or last.start is None or last.jump is None:
+        return None
+    spatial = net.input_shape[1:]
+    if len(spatial) != len(last.rf) or all(rf <= n for rf, n in zip(last.rf, spatial, strict=True)):
+        return None
+    out = last.output_shape[1:] if last.output_shape and len(last.output_shape) > 1 else (1,) * len(spatial)
+    whole = all(
+        start + (o - 1) * jump - Fraction(rf - 1, 2) <= 0 and start + Fraction(rf - 1, 2) >= n - 1
+        for rf, n, o, start, jump in zip(last.rf, spatial, out, last.start, last.jump, strict=True)
+    )
+    extras = tuple(max(rf - n, 0) for rf, n in zip(last.rf, spatial, strict=True))
+    extra = f"{fmt_axes(extras)} more {'pixel' if set(extras) == {1} else 'pixels'}"
+    sees = (
+        "every unit of the last layer sees the whole image"
+        if whole
+        else "units near the border see part image, part padding"
+    )
+    return (
+        f"The receptive field {fmt_axes(last.rf)} is wider than the {fmt_shape(spatial)} input: it counts the "
+        f"zero padding past the border ({extra} per axis), and {sees}."
     )

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.parsing import PADDING_MODES, broadcast, fmt_axes, fmt_shape
-from cnncalc.arith.steps import AxisNote, Step
+from cnncalc.arith.steps import AxisNote, Step, plural
 
 OPS = ("conv", "maxpool", "avgpool", "tconv")
 POOLS = ("maxpool", "avgpool")
@@ -347,13 +347,8 @@ def conv_axis(n: int, k: int, s: int, pad: Pad, d: int = 1, axis: str = "H") -> 
         raise CnnCalcError(_too_small(n, k, d, pad, keff, "kernel"))
     num = padded - keff
     out = axis_length("conv", n, k, s, pad, d)
-    step = Step(
-        f"{axis}_out",
-        f"⌊({axis}_in + {_pad_sym(pad)} − d(k − 1) − 1)/s⌋ + 1",
-        f"⌊({n} + {_pad_num(pad)} − {d}·({k} − 1) − 1)/{s}⌋ + 1 = ⌊{num}/{s}⌋ + 1",
-        out,
-        why=_conv_why(n, keff, pad, s, out, axis),
-    )
+    formula, sub, notes = _window_formula("⌊", "⌋", axis, n, k, s, pad, d, num)
+    step = Step(f"{axis}_out", formula, sub, out, why=_conv_why(n, keff, pad, s, out, axis), notes=notes)
     return AxisSize(
         axis, "conv", n, k, s, d, pad, out, (step,), tuple(_remainder_notes(n, k, s, pad, d, num, axis))
     )
@@ -377,15 +372,12 @@ def pool_axis(
     out, dropped = _pool_count(num, s, n, pb, ceil)
     if out < 1:
         raise CnnCalcError(_too_small(n, k, d, pad, keff, "pool window"))
-    if ceil:
-        formula = f"⌈({axis}_in + {_pad_sym(pad)} − d(k − 1) − 1)/s⌉ + 1"
-        sub = f"⌈({n} + {_pad_num(pad)} − {d}·({k} − 1) − 1)/{s}⌉ + 1 = ⌈{num}/{s}⌉ + 1"
-        if dropped:
-            sub += f" − 1 (the last window would start at {out * s} ≥ {n} + {pb}, past the input)"
-    else:
-        formula = f"⌊({axis}_in + {_pad_sym(pad)} − d(k − 1) − 1)/s⌋ + 1"
-        sub = f"⌊({n} + {_pad_num(pad)} − {d}·({k} − 1) − 1)/{s}⌋ + 1 = ⌊{num}/{s}⌋ + 1"
-    step = Step(f"{axis}_out", formula, sub, out, why=_conv_why(n, keff, pad, s, out, axis))
+    formula, sub, general = _window_formula(
+        "⌈" if ceil else "⌊", "⌉" if ceil else "⌋", axis, n, k, s, pad, d, num
+    )
+    if ceil and dropped:
+        sub += f" − 1 (the last window would start at {out * s} ≥ {n} + {pb}, past the input)"
+    step = Step(f"{axis}_out", formula, sub, out, why=_conv_why(n, keff, pad, s, out, axis), notes=general)
     return AxisSize(
         axis, op, n, k, s, d, pad, out, (step,), _pool_notes(n, k, s, pad, d, num, out, ceil, dropped, axis)
     )
@@ -398,16 +390,18 @@ def _pool_notes(
     if num < 0 or num % s == 0:
         return ()
     pb = pad[0]
+    keff = effective_kernel(k, d)
     if ceil and dropped:
         text = (
-            f"({num})/{s} is not whole, but the extra ceil_mode window would start at "
-            f"{out * s} ≥ {n} + {pb}, inside the right padding only, so PyTorch drops it: the output "
+            f"({n} + {_pad_num(pad)} − {keff})/{s} = {num}/{s} is not whole, but the extra ceil_mode window "
+            f"would start at {out * s} ≥ {n} + {pb}, inside the right padding only, so PyTorch drops it: the output "
             "is the same as without ceil mode."
         )
         return (AxisNote(axis, text),)
     if ceil:
         text = (
-            f"({num})/{s} is not whole; ceil_mode keeps one more window that hangs over the "
+            f"({n} + {_pad_num(pad)} − {keff})/{s} = {num}/{s} is not whole; ceil_mode keeps one more window "
+            "that hangs over the "
             f"end (it sees only the cells that exist), so no {_ROWS[axis]} is dropped."
         )
         return (AxisNote(axis, text),)
@@ -416,7 +410,7 @@ def _pool_notes(
     if with_ceil != out:
         text = (
             f"with ceil mode (PyTorch's ceil_mode=True) the output would be {with_ceil}, "
-            f"a last window over the remaining {num % s} {_ROWS[axis]}(s)."
+            f"a last window over the remaining {plural(num % s, _ROWS[axis])}."
         )
         notes.append(AxisNote(axis, text))
     return tuple(notes)
@@ -551,6 +545,25 @@ def _mode_padding(mode: str, op: str, n: int, k: int, s: int, d: int, axis: str)
     return (pb, pa), step
 
 
+def _window_formula(
+    lo: str, hi: str, axis: str, n: int, k: int, s: int, pad: Pad, d: int, num: int
+) -> tuple[str, str, tuple[str, ...]]:
+    """The size formula and its numbers: the course notes' ⌊(n + 2p − k)/s⌋ + 1 when d = 1, with
+    PyTorch's general form after it; PyTorch's form alone when the kernel is dilated.
+
+    `lo`/`hi` are the floor (⌊ ⌋) or, for a pool in ceil mode, the ceiling (⌈ ⌉) brackets.
+    """
+    general = f"{lo}({axis}_in + {_pad_sym(pad)} − d(k − 1) − 1)/s{hi} + 1"
+    if d != 1:
+        sub = f"{lo}({n} + {_pad_num(pad)} − {d}·({k} − 1) − 1)/{s}{hi} + 1 = {lo}{num}/{s}{hi} + 1"
+        return general, sub, ()
+    formula = f"{lo}({axis}_in + {_pad_sym(pad)} − k)/s{hi} + 1"
+    sub = f"{lo}({n} + {_pad_num(pad)} − {k})/{s}{hi} + 1 = {lo}{num}/{s}{hi} + 1"
+    # said of n rather than H_in or W_in, so that the axes share one note (see `notes_once`)
+    general_n = f"{lo}(n + {_pad_sym(pad)} − d(k − 1) − 1)/s{hi} + 1"
+    return formula, sub, (f"in general, with dilation d (PyTorch's form): {general_n}",)
+
+
 def _pad_sym(pad: Pad) -> str:
     return "2p" if pad[0] == pad[1] else "p_before + p_after"
 
@@ -572,9 +585,11 @@ def _too_small(n: int, k: int, d: int, pad: Pad, keff: int, what: str) -> str:
 def _conv_why(n: int, keff: int, pad: Pad, s: int, out: int, axis: str) -> str:
     padded = n + pad[0] + pad[1]
     return (
-        f"a {keff}-wide window fits at {out} positions, {s} apart, along the {padded} padded {_ROWS[axis]}s"
+        f"a {keff}-wide window fits at {plural(out, 'position')}, {s} apart, along the "
+        f"{plural(padded, 'padded ' + _ROWS[axis])}"
         if s > 1
-        else f"a {keff}-wide window slides over the {padded} padded {_ROWS[axis]}s and fits at {out} positions"
+        else f"a {keff}-wide window slides over the {plural(padded, 'padded ' + _ROWS[axis])} and fits at "
+        f"{plural(out, 'position')}"
     )
 
 

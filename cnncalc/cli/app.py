@@ -6,6 +6,7 @@ them, so `cnncalc shape` starts fast.
 """
 
 import importlib
+import inspect
 from typing import Annotated
 
 import typer
@@ -88,7 +89,48 @@ def root(
 def _register(target: typer.Typer, modules: tuple[str, ...]) -> typer.Typer:
     for name in modules:
         importlib.import_module(name).register(target)
+    _keep_examples_verbatim(target)
     return target
+
+
+# click's marker for "do not rewrap the next paragraph": a line holding only a backspace
+NO_REWRAP = "\b"
+
+
+def examples_verbatim(doc: str) -> str:
+    r"""A command's help with its examples kept one per line: click rewraps every paragraph, so each
+    paragraph after `Examples:` that is not marked already gets click's no-rewrap marker.
+
+    >>> marked = examples_verbatim("Train.\n\nExamples:\n\n  cnncalc train\n  cnncalc train -e 2")
+    >>> marked.split("\n")[3:]
+    ['', '  \x08', '  cnncalc train', '  cnncalc train -e 2']
+    >>> examples_verbatim("Step.\n\n\x08\nExamples:\n  cnncalc step conv") == "Step.\n\n\x08\nExamples:\n  cnncalc step conv"
+    True
+    """
+    lines = doc.split("\n")
+    at = next((i for i, line in enumerate(lines) if line.strip() == "Examples:"), None)
+    if at is None:
+        return doc
+    marked = at > 0 and lines[at - 1].strip() == NO_REWRAP  # `Examples:` and its lines, verbatim already
+    out = lines[: at + 1]
+    for i in range(at + 1, len(lines)):
+        text = lines[i].strip()
+        starts_paragraph = not lines[i - 1].strip() or (i == at + 1 and not marked)
+        if text and text != NO_REWRAP and starts_paragraph and out[-1].strip() != NO_REWRAP:
+            out.append(lines[i][: len(lines[i]) - len(lines[i].lstrip())] + NO_REWRAP)
+        out.append(lines[i])
+    return "\n".join(out)
+
+
+def _keep_examples_verbatim(target: typer.Typer) -> None:
+    """Every command's examples one per line, in `--help` and docs/cli.md alike, whether or not its
+    docstring marks them (see `examples_verbatim`)."""
+    for info in target.registered_commands:
+        if info.help is None and info.callback is not None and info.callback.__doc__:
+            info.help = examples_verbatim(inspect.cleandoc(info.callback.__doc__))
+    for group in target.registered_groups:
+        if group.typer_instance is not None:
+            _keep_examples_verbatim(group.typer_instance)
 
 
 def _only(target: typer.Typer, word: str) -> typer.Typer:

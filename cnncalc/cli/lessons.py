@@ -16,7 +16,11 @@ from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.parsing import parse_int, parse_padding, parse_sizes
 from cnncalc.cli.errors import reported
 from cnncalc.cli.options import JsonOpt
-from cnncalc.cli.output import emit_json, use_color
+from cnncalc.cli.output import emit_json
+from cnncalc.cli.step_layers import TOUR as LAYER_TOUR
+from cnncalc.cli.step_layers import add_step_commands
+from cnncalc.cli.tutor_output import HtmlOpt, SvgOpt, open_screen, save_copies
+from cnncalc.lessons.examples import example_names
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -38,19 +42,38 @@ TOUR = [
         "Max pooling: which cell wins, and where the gradient goes",
         ["step", "pool", "--example", "maxpool", "--backward"],
     ),
+    (
+        "Min pooling (note 002): the smallest value of each window",
+        ["step", "pool", "--example", "minpool", "--cell", "0,0"],
+    ),
+    *LAYER_TOUR,
     ("A guided lesson: why weight sharing matters", ["lesson", "params", "--answer", "5184"]),
+    (
+        "A guided lesson: why pool (small shifts, and the parameters after it)",
+        ["lesson", "pool-why", "--answer", "15690"],
+    ),
+    (
+        "A guided lesson that trains for real: overfitting, dropout, weight decay, early stopping",
+        ["lesson", "overfitting", "--answer", "4"],
+    ),
 ]
 
 # Piped output shows every cell in full up to this many cells, then one line per cell.
 FULL_CELLS = 16
 
 step_app = typer.Typer(
-    help="Step through a convolution or a pooling cell by cell, with the arithmetic written out.",
+    help=(
+        "Step through a layer with the arithmetic written out: a convolution or a pooling cell by cell, "
+        "softmax and cross-entropy, activations, the gradient through depth, two linear layers, batch norm, "
+        "dropout."
+    ),
     epilog=(
         "\b\nExamples:\n"
         '  cnncalc step conv --input "0 1 2; 3 4 5; 6 7 8" --kernel "0 1; 2 3"\n'
         "  cnncalc step conv --example edges --all\n"
-        "  cnncalc step pool --op max --example maxpool --backward"
+        "  cnncalc step pool --op max --example maxpool --backward\n"
+        '  cnncalc step softmax --logits "2 1 0.1" --label 0\n'
+        "  cnncalc step gradient --fn sigmoid,relu --depth 10"
     ),
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -62,13 +85,13 @@ InputOpt = Annotated[
 ]
 StrideOpt = Annotated[str | None, typer.Option("--stride", "-s", help="Stride: N or AxB.")]
 PaddingOpt = Annotated[str | None, typer.Option("--padding", "-p", help="Padding: N, AxB, same or valid.")]
-ExampleOpt = Annotated[
+ConvExampleOpt = Annotated[
     str | None,
-    typer.Option(
-        "--example",
-        "-e",
-        help="Built-in example: edges, d2l, cs231n, multichannel, stride, padding, maxpool.",
-    ),
+    typer.Option("--example", "-e", help=f"Built-in example: {', '.join(example_names('conv'))}."),
+]
+PoolExampleOpt = Annotated[
+    str | None,
+    typer.Option("--example", "-e", help=f"Built-in example: {', '.join(example_names('pool'))}."),
 ]
 AllOpt = Annotated[
     bool, typer.Option("--all", "-a", help="Show every step at once (no pausing on a terminal).")
@@ -76,25 +99,10 @@ AllOpt = Annotated[
 CellOpt = Annotated[
     str | None, typer.Option("--cell", help="Show only output cell ROW,COL (0-based), e.g. 1,0.")
 ]
-SvgOpt = Annotated[Path | None, typer.Option("--svg", help="Also save the output as an SVG picture.")]
-HtmlOpt = Annotated[Path | None, typer.Option("--html", help="Also save the output as an HTML page.")]
-
-
-def _screen(record: bool = False) -> Screen:
-    from cnncalc.render.console import Screen
-
-    return Screen(color=use_color(), record=record)
 
 
 def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
-
-
-def _finish(screen: Screen, svg: Path | None, html: Path | None, title: str) -> None:
-    for path, kind in ((svg, "svg"), (html, "html")):
-        if path is not None:
-            saved = screen.save(path, kind, title)
-            sys.stderr.write(f"saved {saved}\n")
 
 
 def _parse_cell(text: str, out_hw: tuple[int, int]) -> tuple[int, int]:
@@ -154,7 +162,7 @@ def step_conv_command(
     dilation: Annotated[
         str | None, typer.Option("--dilation", "-d", help="Dilation: N or AxB (1 = no gaps).")
     ] = None,
-    example: ExampleOpt = None,
+    example: ConvExampleOpt = None,
     all_: AllOpt = False,
     cell: CellOpt = None,
     threshold: Annotated[
@@ -240,7 +248,7 @@ def _conv_trace(
 @step_app.command("pool")
 def step_pool_command(
     input: InputOpt = None,
-    op: Annotated[str, typer.Option("--op", help="max, avg or sum.")] = "max",
+    op: Annotated[str, typer.Option("--op", help="max, min, avg or sum.")] = "max",
     kernel: Annotated[str | None, typer.Option("--kernel", "-k", help="Window size: N or AxB.")] = None,
     stride: Annotated[
         str | None, typer.Option("--stride", "-s", help="Stride: N or AxB (default: the kernel).")
@@ -257,7 +265,7 @@ def step_pool_command(
         str | None,
         typer.Option("--grad", help="Upstream gradient matrix for --backward (default: all ones)."),
     ] = None,
-    example: ExampleOpt = None,
+    example: PoolExampleOpt = None,
     all_: AllOpt = False,
     cell: CellOpt = None,
     json_: JsonOpt = False,
@@ -329,13 +337,13 @@ def _present(
     """On a terminal one cell per Enter; piped, exported or asked for (--all, --cell), the whole
     picture, every cell in full up to FULL_CELLS."""
     header, cell_view, summary, whole = _views(kind, trace, ex)
-    screen = _screen(record=bool(svg or html))
+    screen = open_screen(record=bool(svg or html))
     if not every_cell and _interactive() and not (svg or html):
         _walk(screen, header(), cells, cell_view, summary())
         return
     full = cells if (every_cell or len(cells) <= FULL_CELLS) else cells[:1]
     screen.print(whole(cells, full))
-    _finish(screen, svg, html, f"cnncalc step {kind}{' --example ' + ex.name if ex else ''}")
+    save_copies(screen, svg, html, f"cnncalc step {kind}{' --example ' + ex.name if ex else ''}")
 
 
 def _views(kind: str, trace, ex: Example | None) -> tuple[Callable, Callable, Callable, Callable]:
@@ -365,6 +373,9 @@ def _views(kind: str, trace, ex: Example | None) -> tuple[Callable, Callable, Ca
         summary,
         lambda cells, full: views.pool_view(trace, cells, full, title, about, command),
     )
+
+
+add_step_commands(step_app)
 
 
 def lesson(
@@ -397,7 +408,7 @@ def lesson(
         built = build_lesson(name)
         from cnncalc.render.lessons import lesson_feedback_view, lesson_view
 
-        screen = _screen(record=bool(svg or html))
+        screen = open_screen(record=bool(svg or html))
         if not json_:
             screen.print(lesson_view(built))
         given = answer if answer is not None else _read_answer(built.question.prompt, screen, json_)
@@ -409,7 +420,7 @@ def lesson(
             emit_json(data)
             return
         screen.print(lesson_feedback_view(built.question, given, result))
-        _finish(screen, svg, html, f"cnncalc lesson {built.name}")
+        save_copies(screen, svg, html, f"cnncalc lesson {built.name}")
 
 
 def _list_lessons(json_: bool, svg: Path | None, html: Path | None) -> None:
@@ -420,9 +431,9 @@ def _list_lessons(json_: bool, svg: Path | None, html: Path | None) -> None:
         return
     from cnncalc.render.lessons import lesson_list_view
 
-    screen = _screen(record=bool(svg or html))
+    screen = open_screen(record=bool(svg or html))
     screen.print(lesson_list_view([(k, v[0]) for k, v in LESSONS.items()]))
-    _finish(screen, svg, html, "cnncalc lesson --list")
+    save_copies(screen, svg, html, "cnncalc lesson --list")
 
 
 def _read_answer(prompt: str, screen: Screen | None, quiet: bool) -> str | None:
@@ -441,21 +452,30 @@ def _read_answer(prompt: str, screen: Screen | None, quiet: bool) -> str | None:
 
 
 def quiz(
-    topic: Annotated[str, typer.Option("--topic", help="shape, params, rf, pool or all.")] = "all",
+    topic: Annotated[
+        str,
+        typer.Option(
+            "--topic",
+            help="shape, params, rf, pool, activations, softmax, batchnorm, dropout, overfitting or all.",
+        ),
+    ] = "all",
     count: Annotated[int, typer.Option("--count", "-n", help="Number of questions.", min=1, max=100)] = 5,
     seed: Annotated[
         int | None, typer.Option("--seed", help="Random seed: the same seed gives the same questions.")
     ] = None,
     json_: JsonOpt = False,
 ) -> None:
-    """A quiz on CNN arithmetic, graded exactly; a wrong answer shows the worked solution.
+    """A quiz on the notes, graded exactly; a wrong answer shows the worked solution and, when it is a
+    common mistake (padding left out, the floor forgotten, biases counted or not …), which one.
 
     \b
     Examples:
       cnncalc quiz
       cnncalc quiz --topic params --count 3 --seed 7
+      cnncalc quiz --topic softmax --count 3
       printf '92\\n5184\\n' | cnncalc quiz --seed 1 --count 2
-    Answers are read from stdin one per line; a missing answer counts as unanswered.
+    Answers are read from stdin one per line; a missing answer counts as unanswered. No question is
+    asked twice in one quiz; answers asked to 3 decimals count within one unit of the last decimal.
     """
     with reported("quiz"):
         import random
@@ -464,13 +484,13 @@ def quiz(
 
         chosen_seed = seed if seed is not None else random.SystemRandom().randrange(10**6)
         problems = make_quiz(topic, count, chosen_seed)
-        result = QuizResult(topic, chosen_seed, _ask(problems, None if json_ else _screen()))
+        result = QuizResult(topic, chosen_seed, _ask(problems, None if json_ else open_screen()))
         if json_:
             emit_json(result.to_dict())
             return
         from rich.text import Text
 
-        screen = _screen()
+        screen = open_screen()
         screen.print(Text(f"Score: {result.score}/{len(problems)}", style="bold"))
         if seed is None:
             repeat = f"(seed {chosen_seed}: `cnncalc quiz --seed {chosen_seed}` repeats these questions)"

@@ -75,6 +75,20 @@ def parse_matrix(text: str, what: str = "--input") -> np.ndarray:
     return np.array(channels, dtype=np.int64 if all_int else np.float64)
 
 
+def parse_vector(text: str, what: str, most: int = 100) -> np.ndarray:
+    """One row of numbers (`"2 1 0.1"`) as a 1-D array, at most `most` of them.
+
+    >>> parse_vector("2 1 0.1", "--logits").tolist()
+    [2.0, 1.0, 0.1]
+    """
+    a = parse_matrix(text, what)
+    if a.shape[0] != 1 or a.shape[1] != 1:
+        raise UsageError(f'{what} takes one row of numbers separated by spaces, e.g. {what} "2 1 0.1"')
+    if a.shape[2] > most:
+        raise UsageError(f"{what} has {a.shape[2]} numbers; a step-through takes at most {most}")
+    return a[0, 0]
+
+
 def parse_numbers(values: list[str] | None, what: str) -> list[int | float]:
     """`--bias 1 --bias 0` or `--bias 1,0` → [1, 0]."""
     out: list[int | float] = []

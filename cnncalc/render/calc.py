@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from cnncalc.arith.parsing import fmt_axes, fmt_shape
-from cnncalc.arith.steps import Step, group_digits
+from cnncalc.arith.steps import Step, group_digits, notes_once
 from cnncalc.render.text import PLAIN, Styler, box_table, join_blocks, render_notes, render_step
 
 if TYPE_CHECKING:  # the network walk is only needed by `rf`; keep `shape` start-up lean
@@ -77,7 +77,9 @@ def _axes_table(res: ShapeResult, style: Styler) -> str:
 def _axes_working(res: ShapeResult, style: Styler, width: int) -> tuple[str, list[str]]:
     """Every axis' worked formula and its notes; alike axes are worked once and said together."""
     if not res.alike:
-        working = "\n".join(render_step(s, style, width) for a in res.axes for s in a.steps)
+        working = "\n".join(
+            render_step(s, style, width) for s in notes_once(s for a in res.axes for s in a.steps)
+        )
         return working, [str(n) for a in res.axes for n in a.notes]
     first = res.axes[0]
     names = " and ".join(a.axis for a in res.axes)

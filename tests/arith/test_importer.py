@@ -35,8 +35,104 @@ def test_note_003_class_follows_forward_and_its_comment_input():
 def test_note_003_squashed_text_is_refused_with_a_line_number():
     text = Path(glob.glob(str(NOTES / "003_*.txt"))[0]).read_text(encoding="utf-8")
     code = text[text.index("import torch") : text.index("print(cnn)") + len("print(cnn)")]
-    with pytest.raises(CnnCalcError, match=r"line \d+: not valid Python"):
+    with pytest.raises(CnnCalcError, match=r"line 3: '%matplotlib inline' is a Jupyter") as e:
         import_source(code)
+    assert "Line 4 is not valid Python either" in str(e.value)
+    assert "the preset torch-mnist" in str(e.value)
+
+
+# note 003's code as the note prints it: a notebook magic, then the class on one line
+NOTE_003_AS_PRINTED = (
+    "import torch\nfrom torch import nn\n%matplotlib inline\n"
+    "class CNN(nn.Module):def __init__(self):super(CNN, self).__init__()self.conv1 = nn.Sequential( "
+    "# input shape (1, 28, 28)nn.Conv2d(in_channels=1, # input heightout_channels=16, # n_filterskernel_size=5, "
+    "# filter sizestride=1, # filter movement/steppadding=2, # padding to keep same width/height), "
+    "# output shape (16, 28, 28)nn.ReLU(), # activationnn.MaxPool2d(kernel_size=2), "
+    "# choose max value in 2x2 area, output shape (16, 14, 14))self.out = nn.Linear(32 * 7 * 7, 10)\n"
+    "cnn = CNN()\nprint(cnn)\n"
+)
+
+
+def test_a_notebook_magic_is_named_and_the_bundled_copy_offered():
+    with pytest.raises(CnnCalcError) as e:
+        import_source(NOTE_003_AS_PRINTED, "note003.py")
+    message = str(e.value)
+    assert message.startswith(
+        "note003.py, line 3: '%matplotlib inline' is a Jupyter (IPython) command, not Python; delete that line."
+    )
+    assert "Line 4 is not valid Python either (invalid syntax): several statements run together" in message
+    assert "a formatted copy is built in: the preset torch-mnist, or the file " in message
+    assert message.endswith(str(EXAMPLES / "note003_torch_cnn.py"))
+    assert (EXAMPLES / "note003_torch_cnn.py").is_file()
+
+
+def test_a_magic_alone_is_the_only_problem_named():
+    source = (
+        "import torch\nfrom torch import nn\n%matplotlib inline\nnet = nn.Sequential(nn.Conv2d(1, 8, 3))\n"
+    )
+    with pytest.raises(CnnCalcError) as e:
+        import_source(source, "m.py")
+    assert str(e.value) == (
+        "m.py, line 3: '%matplotlib inline' is a Jupyter (IPython) command, not Python; delete that line"
+    )
+
+
+# note 004's snippets: layers added to a model the snippet never creates
+NOTE_004_BN = """from keras.layers import BatchNormalization
+model.add(Conv2D(32, kernel_size=(3,3), activation='relu'))
+model.add(BatchNormalization())
+"""
+
+
+def test_add_calls_on_a_model_never_created_are_read_as_a_sequential():
+    imported = import_source(NOTE_004_BN)
+    assert imported.spec.to_text(" | ") == "conv 32 k=3 | relu | bn"
+    assert imported.summary == "Keras Sequential model 'model', 3 layers"
+    assert any(
+        n.startswith("line 2: model is never created in this file (no model = Sequential())")
+        for n in imported.notes
+    )
+
+
+def test_regularization_is_named_as_not_a_keras_layer():
+    source = NOTE_004_BN.replace("BatchNormalization()", "Regularization(l2=0.01)")
+    with pytest.raises(
+        CnnCalcError, match=r"line 3: Regularization\(l2=0.01\): Keras has no Regularization layer"
+    ):
+        import_source(source)
+
+
+def test_kernel_regularizer_is_noted_not_dropped_silently():
+    source = (
+        "from keras.models import Sequential\nfrom keras.layers import Dense, Flatten\nfrom keras import regularizers\n"
+        "model = Sequential()\nmodel.add(Flatten(input_shape=(4, 4, 1)))\n"
+        "model.add(Dense(10, kernel_regularizer=regularizers.l2(0.01)))\n"
+    )
+    imported = import_source(source)
+    assert imported.spec.to_text(" | ") == "input 1x4x4 | flatten | fc 10"
+    assert (
+        "line 6: kernel_regularizer=regularizers.l2(0.01) adds a penalty on this layer's weights to the loss "
+        "(L2: weight decay); it changes no shape and no parameter count"
+    ) in imported.notes
+
+
+@pytest.mark.parametrize(
+    ("source", "summary"),
+    [
+        (
+            "from keras.models import Sequential\nfrom keras.layers import Dense\nmodel = Sequential([Dense(2, input_dim=3)])",
+            "Keras Sequential model 'model', 1 layer",
+        ),
+        (
+            "import keras\nfrom keras import layers\nx = keras.Input(shape=(3,))\ny = layers.Dense(2)(x)",
+            "Keras functional model, 1 layer",
+        ),
+        ("import torch.nn as nn\nnet = nn.Sequential(nn.Linear(3, 2))", "PyTorch model net, 1 layer"),
+    ],
+    ids=["sequential", "functional", "torch"],
+)
+def test_summary_names_the_model_once(source: str, summary: str):
+    assert import_source(source).summary == summary
 
 
 @pytest.mark.skipif(not NOTES.is_dir(), reason="course notes not present")

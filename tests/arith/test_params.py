@@ -192,3 +192,31 @@ def test_conv_cost_counts_a_transposed_convs_macs_at_its_inputs():
     # tconv 3 → 8, 3×3, 6×6 → 8×8: 3·36 inputs × 8·9 weights = 7,776 as well, weights 3·8·9 = 216
     params, macs = conv_cost(3, 8, (3, 3), transposed=True, input=(6, 6), output=(8, 8))
     assert (params.weights, macs.value) == (216, 7776)
+
+
+@pytest.mark.parametrize(
+    ("transposed", "formula"),
+    [(False, "kw·kh·(Ci/g)·Co = 4608"), (True, "kw·kh·Ci·(Co/g) = 4608")],
+    ids=["grouped", "grouped-transposed"],
+)
+def test_the_notes_weight_formula_divides_by_the_groups(transposed: bool, formula: str) -> None:
+    """3·3·32·64 = 18,432, not 4608: with 4 groups the note's formula must say where the /g goes."""
+    note = conv_params(32, 64, (3, 3), groups=4, transposed=transposed).notes[-1]
+    assert formula in note
+    assert "kw·kh·Ci·Co =" not in note
+
+
+def test_fc_says_the_notes_count_ci_co_only_and_co_counts_outputs() -> None:
+    """Note 001's '100参数的全连接层': 100 is the number of outputs, not of parameters."""
+    (note,) = fc_params(384, 100).notes
+    assert "Ci·Co only (the weights, 38400)" in note
+    assert "add 100 biases by default, 38500 in all" in note
+    assert "C_out = 100 is the number of outputs, not of parameters" in note
+    assert fc_params(384, 100, bias=False).notes == ()
+
+
+def test_one_filter_and_one_bias_are_singular() -> None:
+    pc = conv_params(1, 1, (3, 3))
+    assert pc.steps[0].why.startswith("the one filter has one 3×3 kernel")
+    assert "add 1 bias by default" in pc.notes[-1]
+    assert "dot product of 1 weight" in conv_macs(1, 1, (1, 1), 1, (1, 1)).why

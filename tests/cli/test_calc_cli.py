@@ -49,8 +49,8 @@ def test_shape_text_shows_formula_numbers_and_result(cli):
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "96×96 → 92×92" in out
-    assert "⌊(H_in + 2p − d(k − 1) − 1)/s⌋ + 1" in out
-    assert "⌊(96 + 2·0 − 1·(5 − 1) − 1)/1⌋ + 1 = ⌊91/1⌋ + 1" in out
+    assert "⌊(H_in + 2p − k)/s⌋ + 1" in out
+    assert "⌊(96 + 2·0 − 5)/1⌋ + 1 = ⌊91/1⌋ + 1" in out
     assert "= 92" in out
 
 

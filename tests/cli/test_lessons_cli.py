@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -115,7 +116,7 @@ def test_edges_example_thresholds_at_2(cli_json) -> None:
         (["step", "conv", *D2L, "--stride", "0"], 2, "--stride 0 must be at least 1"),
         (["step", "conv", "--example", "maxpool"], 2, "maxpool is a pool example"),
         (["step", "conv", "--example", "nope"], 2, "--example 'nope' is not one of"),
-        (["step", "pool", "--op", "min", *POOL[2:]], 2, "--op 'min' is not one of max, avg, sum"),
+        (["step", "pool", "--op", "median", *POOL[2:]], 2, "--op 'median' is not one of max, min, avg, sum"),
         (
             ["step", "pool", "--input", "1 2; 3 4", "--kernel", "2", "--padding", "2"],
             1,
@@ -177,7 +178,7 @@ def test_quiz_json(cli) -> None:
 
 def test_lesson_list_and_run(cli) -> None:
     r = cli("lesson", "--list")
-    assert r.exit_code == 0 and "params     Counting parameters" in r.stdout
+    assert r.exit_code == 0 and re.search(r"\nparams +Counting parameters", r.stdout)
     r = cli("lesson", "params", "--answer", "5184")
     assert r.exit_code == 0 and "✓ correct: 5184" in r.stdout
     r = cli("lesson", "rf", input="7\n")
@@ -210,3 +211,18 @@ def test_on_a_terminal_enter_shows_the_next_cell_and_q_stops(cli, monkeypatch, k
     assert "[1/4] Enter: next cell · q: quit" in result.stdout
     assert "[2/4] Enter" in result.stdout and "[3/4]" not in result.stdout
     assert "output" in result.stdout.rsplit("[2/4]", 1)[1]  # the summary after stopping
+
+
+@pytest.mark.parametrize(("command", "other"), [("conv", "maxpool"), ("pool", "d2l")])
+def test_example_help_lists_only_the_commands_own_examples(cli, command: str, other: str) -> None:
+    text = " ".join(cli("step", command, "--help").stdout.split())
+    listed = text.split("Built-in example: ", 1)[1].split(".", 1)[0].split(", ")
+    assert listed == [n for n, e in EXAMPLES.items() if (e.op == "conv") == (command == "conv")]
+    assert other not in listed
+
+
+def test_a_blank_answer_is_no_answer(cli) -> None:
+    r = cli("quiz", "--seed", "1", "--count", "1", input="\n")
+    assert r.exit_code == 0, r.output
+    assert "(no answer) the answer is" in r.stdout
+    assert "you said ," not in r.stdout

@@ -76,7 +76,7 @@ def test_net_explain(cli):
     result = cli("net", "--preset", "seed-001", "--explain", "4")
     assert result.exit_code == 0, result.output
     assert "Layer 4: maxpool k=4   24×18×18 → 24×4×4" in result.stdout
-    assert "= ⌊(18 + 2·0 − 1·(4 − 1) − 1)/4⌋ + 1 = ⌊14/4⌋ + 1" in result.stdout
+    assert "= ⌊(18 + 2·0 − 4)/4⌋ + 1 = ⌊14/4⌋ + 1" in result.stdout
 
 
 def test_list_presets(cli, cli_json):

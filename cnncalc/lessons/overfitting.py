@@ -1,0 +1,326 @@
+"""Overfitting and its remedies, shown on a real training run (notes 002, 004 §3.4 and §4.4).
+
+A network with far more weights than examples is trained on a small slice of the built-in digits,
+with a fifth of its labels wrong, as real data sets have some: it first learns the digits, then
+memorises the wrong labels too, so its training accuracy rises to 100% while its accuracy on a
+validation set (images it never trains on) falls. The same run is repeated with each remedy of
+note 004 §4.4: dropout, weight decay (L2), and early stopping on the validation loss. The test set
+is looked at once, at the end, as note 004 §3.4 says.
+
+Everything is computed by the trainer (`cnncalc.nn`), seeded, in a second or two.
+
+The trainer options of issue 12 (validation split, weight decay, early stopping) are not in
+`cnncalc.nn` yet; `_train` is the one place that stands in for them (see its docstring), so the
+lesson switches to them by changing that function only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cnncalc.arith.errors import UsageError
+from cnncalc.arith.network import walk
+from cnncalc.arith.steps import plural
+from cnncalc.lessons.blocks import Para, Section, Table
+from cnncalc.nn.data import Dataset, load_digits
+from cnncalc.nn.losses import softmax_cross_entropy
+from cnncalc.nn.optim import Optimizer
+from cnncalc.nn.training import Settings, Trainer
+
+PLAIN = "flatten | fc 256 | relu | fc 256 | relu | fc 10"
+DROPOUT = "flatten | fc 256 | relu | dropout 0.5 | fc 256 | relu | dropout 0.5 | fc 10"
+
+
+@dataclass(frozen=True)
+class Setup:
+    """The experiment: how much data, how many wrong labels, how long, which seed."""
+
+    train_size: int = 100
+    wrong_fraction: float = 0.2
+    val_size: int = 300
+    epochs: int = 40
+    lr: float = 0.002
+    batch_size: int = 10
+    weight_decay: float = 0.03
+    patience: int = 3
+    seed: int = 0
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Epoch:
+    epoch: int
+    train_loss: float
+    train_accuracy: float
+    val_loss: float
+    val_accuracy: float
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Run:
+    name: str
+    spec: str
+    weight_decay: float
+    patience: int | None
+    history: tuple[Epoch, ...]
+    restored: int | None  # early stopping: the epoch whose weights were kept
+    test_accuracy: float
+
+    @property
+    def kept(self) -> Epoch:
+        """The epoch whose weights the run ends with: the last, or the one early stopping restored."""
+        return self.history[-1] if self.restored is None else self.history[self.restored - 1]
+
+    @property
+    def best(self) -> Epoch:
+        """The epoch with the highest validation accuracy (the first, on a tie)."""
+        return max(self.history, key=lambda e: (e.val_accuracy, -e.epoch))
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "spec": self.spec,
+            "weight_decay": self.weight_decay,
+            "patience": self.patience,
+            "history": [e.to_dict() for e in self.history],
+            "stopped_after": self.history[-1].epoch,
+            "restored": self.restored,
+            "test_accuracy": self.test_accuracy,
+        }
+
+
+@dataclass(frozen=True)
+class OverfitReport:
+    setup: Setup
+    wrong_labels: int
+    test_size: int
+    runs: tuple[Run, ...]
+    sections: tuple[Section, ...]
+
+    def run(self, name: str) -> Run:
+        return next(r for r in self.runs if r.name == name)
+
+    def to_dict(self) -> dict:
+        return {
+            "setup": self.setup.to_dict(),
+            "wrong_labels": self.wrong_labels,
+            "test_size": self.test_size,
+            "runs": [r.to_dict() for r in self.runs],
+            "sections": [s.to_dict() for s in self.sections],
+        }
+
+
+def early_stop_epoch(val_losses: list[float] | tuple[float, ...], patience: int) -> tuple[int | None, int]:
+    """(the epoch training stops after, or None if it never stops; the epoch whose weights are
+    restored), both 1-based. It stops when the validation loss has not improved on its best for
+    `patience` epochs in a row.
+
+    >>> early_stop_epoch([0.9, 0.7, 0.8, 0.75, 0.72, 0.6], 3)
+    (5, 2)
+    >>> early_stop_epoch([0.9, 0.7, 0.8], 3)
+    (None, 2)
+    """
+    if patience < 1:
+        raise UsageError(f"{{field}} {patience} must be at least 1", field="patience")
+    best, since = 0, 0
+    for i in range(1, len(val_losses)):
+        if val_losses[i] < val_losses[best]:
+            best, since = i, 0
+        else:
+            since += 1
+            if since == patience:
+                return i + 1, best + 1
+    return None, best + 1
+
+
+def experiment_data(setup: Setup) -> tuple[Dataset, Dataset, int]:
+    """(the small, partly mislabelled training slice with its validation images as the trainer's
+    evaluation set, the untouched test set, how many labels are wrong)."""
+    digits = load_digits()
+    rng = np.random.default_rng(setup.seed)
+    order = rng.permutation(len(digits.y_train))
+    train = order[: setup.train_size]
+    val = order[setup.train_size : setup.train_size + setup.val_size]
+    labels = digits.y_train[train].copy()
+    wrong = rng.random(setup.train_size) < setup.wrong_fraction
+    # a wrong label is any of the other nine digits
+    labels[wrong] = (labels[wrong] + rng.integers(1, 10, int(wrong.sum()))) % 10
+    data = Dataset("digits", digits.x_train[train], labels, digits.x_train[val], digits.y_train[val])
+    test = Dataset("digits", digits.x_train[:0], digits.y_train[:0], digits.x_test, digits.y_test)
+    return data, test, int(wrong.sum())
+
+
+class _L2Penalty:
+    """The gradient of (λ/2)·Σw² added to every parameter's gradient before the optimizer's step:
+    torch.optim.Adam(weight_decay=λ)'s rule."""
+
+    def __init__(self, optimizer: Optimizer, params: dict[str, np.ndarray], lam: float) -> None:
+        self.optimizer, self.params, self.lam = optimizer, params, lam
+
+    def step(self, grads: dict[str, np.ndarray]) -> None:
+        self.optimizer.step(
+            {k: g + self.params[k].dtype.type(self.lam) * self.params[k] for k, g in grads.items()}
+        )
+
+
+def _train(
+    name: str,
+    spec: str,
+    data: Dataset,
+    test: Dataset,
+    setup: Setup,
+    weight_decay: float = 0.0,
+    patience: int | None = None,
+) -> Run:
+    """One seeded training run, its validation curve, and the test accuracy at the end.
+
+    This is the seam for issue 12's trainer options: until `cnncalc.nn` has them, weight decay is
+    added to the gradients here (`_L2Penalty`), the validation set is passed as the trainer's
+    evaluation set, and early stopping watches the validation loss from the epoch callback and
+    restores the best weights itself.
+    """
+    trainer = Trainer.create(
+        spec, data, Settings("adam", setup.lr, batch_size=setup.batch_size, seed=setup.seed)
+    )
+    if weight_decay:
+        trainer.optimizer = _L2Penalty(trainer.optimizer, trainer.model.named_params(), weight_decay)  # type: ignore[assignment]
+    history: list[Epoch] = []
+    best: dict[str, np.ndarray] = {}
+    stop = False
+
+    def on_epoch(t: Trainer, stats) -> None:
+        nonlocal stop
+        logits = t.model.forward(data.x_test).astype(np.float64)
+        val_loss, _ = softmax_cross_entropy(logits, data.y_test)
+        history.append(Epoch(stats.epoch, stats.loss, stats.train_accuracy, val_loss, stats.test_accuracy))
+        if patience is None:
+            return
+        if val_loss == min(e.val_loss for e in history):
+            best.clear()
+            best.update({k: v.copy() for k, v in t.model.named_params().items()})
+        stop = early_stop_epoch([e.val_loss for e in history], patience)[0] is not None
+
+    trainer.run(setup.epochs, on_epoch=on_epoch, should_stop=lambda: stop)
+    restored = None
+    if patience is not None:
+        _, restored = early_stop_epoch([e.val_loss for e in history], patience)
+        for k, v in trainer.model.named_params().items():
+            v[...] = best[k]
+    test_accuracy, _ = trainer.evaluate(test.x_test, test.y_test)
+    return Run(name, spec, weight_decay, patience, tuple(history), restored, test_accuracy)
+
+
+def overfitting_experiment(setup: Setup | None = None) -> OverfitReport:
+    """The plain run and the three remedies, with the lesson's tables."""
+    setup = setup or Setup()
+    data, test, wrong = experiment_data(setup)
+    runs = (
+        _train("plain", PLAIN, data, test, setup),
+        _train("dropout", DROPOUT, data, test, setup),
+        _train("weight decay", PLAIN, data, test, setup, weight_decay=setup.weight_decay),
+        _train("early stopping", PLAIN, data, test, setup, patience=setup.patience),
+    )
+    return OverfitReport(
+        setup, wrong, len(test.y_test), runs, _sections(setup, wrong, len(test.y_test), runs)
+    )
+
+
+def _pct(v: float) -> str:
+    return f"{100 * v:.1f}%"
+
+
+SHOWN_EPOCHS = (1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 40)
+
+
+def _curve(run: Run, marks: set[int]) -> Table:
+    rows = tuple(
+        (
+            str(e.epoch) + (" ←" if e.epoch in marks else ""),
+            _pct(e.train_accuracy),
+            _pct(e.val_accuracy),
+            f"{e.val_loss:.3f}",
+        )
+        for e in run.history
+        if e.epoch in SHOWN_EPOCHS or e.epoch in marks or e.epoch == run.history[-1].epoch
+    )
+    return Table(
+        f"{run.name}: {run.spec}",
+        ("epoch", "train acc", "val acc", "val loss"),
+        rows,
+        "rrrr",
+    )
+
+
+def _sections(setup: Setup, wrong: int, test_size: int, runs: tuple[Run, ...]) -> tuple[Section, ...]:
+    plain, dropout, decay, early = runs
+    last, best = plain.history[-1], plain.best
+    fell = last.val_accuracy < best.val_accuracy
+    story = (
+        f"The training accuracy climbs to {_pct(last.train_accuracy)}: the network has learned every training "
+        f"label, the {plural(wrong, 'wrong one')} included. The validation accuracy peaks at "
+        f"{_pct(best.val_accuracy)} after epoch {best.epoch}"
+        + (
+            f" and then falls to {_pct(last.val_accuracy)}, while the validation loss rises from "
+            f"{min(e.val_loss for e in plain.history):.3f} to {last.val_loss:.3f}: memorising the noise made it "
+            "worse on images it has not seen. That is overfitting."
+            if fell
+            else f" and ends at {_pct(last.val_accuracy)}."
+        )
+    )
+    stopped = early.history[-1].epoch
+    summary = tuple(
+        (
+            r.name,
+            f"{_pct(r.kept.train_accuracy)} (epoch {r.kept.epoch})",
+            _pct(r.kept.val_accuracy),
+            f"{_pct(r.best.val_accuracy)} (epoch {r.best.epoch})",
+            _pct(r.test_accuracy),
+        )
+        for r in runs
+    )
+    return (
+        Para(
+            f"The experiment: {setup.train_size} training images of the built-in digits, "
+            f"{wrong} of them with a deliberately wrong label, {setup.val_size} validation images, "
+            f"a network of two 256-unit fully connected layers ({_params(PLAIN):,} parameters, far more "
+            f"than images), Adam lr {setup.lr:g}, batches of {setup.batch_size}, {setup.epochs} epochs, seed {setup.seed}."
+        ),
+        _curve(plain, {best.epoch}),
+        Para(story),
+        Para(
+            "Note 004 §4.4's remedies, each on the same data from the same start: dropout 0.5 after each hidden "
+            f"layer; weight decay λ = {setup.weight_decay:g} (an L2 penalty (λ/2)·Σw² on the weights, which "
+            "keeps them small: large weights are what memorising takes); early stopping: watch the validation "
+            f"loss, stop once it has not improved for {plural(setup.patience, 'epoch')}, and keep the weights of "
+            "its best epoch."
+        ),
+        _curve(dropout, {dropout.best.epoch}),
+        _curve(decay, {decay.best.epoch}),
+        Para(
+            f"Early stopping ended training after epoch {stopped} and restored the weights of epoch "
+            f"{early.restored}, the one with the lowest validation loss "
+            f"({early.history[(early.restored or 1) - 1].val_loss:.3f})."
+        ),
+        Table(
+            f"After training: the test set ({test_size} images, looked at only now)",
+            ("run", "train acc (weights kept)", "val acc", "best val acc", "test acc"),
+            summary,
+            "lrrrr",
+            (
+                "The validation set chooses (when to stop, which remedy, how strong); the test set only reports "
+                "at the end, so its number is an honest estimate for new images (note 004 §3.4).",
+                "Training accuracy is measured during each epoch, as Keras prints it: with dropout active.",
+            ),
+        ),
+    )
+
+
+def _params(spec: str) -> int:
+    return walk(f"input 1x8x8 | {spec}").total_params
