@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import threading
+import time
 
 import pytest
 
@@ -72,9 +73,16 @@ def test_fifo_with_a_reader_receives_the_data(tmp_path):
         fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
         ready.set()
         os.set_blocking(fd, True)
-        chunks = []
-        while chunk := os.read(fd, 1 << 16):
-            chunks.append(chunk)
+        chunks: list[bytes] = []
+        # until the writer opens its end, a read sees end-of-file at once: keep reading until all
+        # the data came (or time is up), not until the first empty read
+        deadline = time.monotonic() + 10
+        while sum(map(len, chunks)) < 200_000 and time.monotonic() < deadline:
+            chunk = os.read(fd, 1 << 16)
+            if chunk:
+                chunks.append(chunk)
+            else:
+                time.sleep(0.01)
         os.close(fd)
         received.append(b"".join(chunks))
 
@@ -82,7 +90,7 @@ def test_fifo_with_a_reader_receives_the_data(tmp_path):
     reader.start()
     ready.wait(5)
     write_atomic(fifo, b"x" * 200_000)  # more than a pipe buffer holds
-    reader.join(5)
+    reader.join(15)
     assert received == [b"x" * 200_000]
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
 
