@@ -169,4 +169,9 @@ def __getattr__(name: str) -> typer.Typer:
 def main() -> None:
     import sys
 
+    from cnncalc.cli.errors import stop_like_ctrl_c
+    from cnncalc.cli.output import prepare_streams
+
+    prepare_streams()
+    stop_like_ctrl_c()
     _lean_app(sys.argv[1:])(prog_name="cnncalc")

@@ -95,21 +95,22 @@ def _frames(
 
 
 def _out_format(out: Path, allowed: tuple[str, ...]) -> str:
+    """The picture format `--out` names; the path is checked now, before the picture is drawn."""
+    from cnncalc.safety.atomic import check_writable
+
     kind = FORMATS.get(out.suffix.lower())
     if kind is None or kind not in allowed:
         names = ", ".join("." + k for k in allowed)
         raise UsageError(f"--out {out}: write a picture ending in {names}")
+    check_writable(out, field="out")
     return kind
 
 
 def _save(out: Path, data: str | bytes, what: str) -> None:
-    from cnncalc.render.files import write_atomic
+    from cnncalc.safety.atomic import write_atomic
 
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    try:
-        written = write_atomic(out, raw)
-    except OSError as e:
-        raise CnnCalcError(f"--out {out}: cannot write it ({e.strerror or e})") from None
+    written = write_atomic(out, raw, field="out")
     size = len(raw)
     shown = f"{size / 1024:.1f} KiB" if size >= 1024 else f"{size} B"
     emit_text(f"wrote {written if written == out else f'{out} (→ {written})'}: {what}, {shown}")

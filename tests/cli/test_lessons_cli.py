@@ -198,8 +198,11 @@ def test_svg_and_html_are_written(cli, tmp_path) -> None:
 
 def test_svg_into_a_missing_directory_fails_cleanly(cli, tmp_path) -> None:
     r = cli("step", "pool", "--svg", str(tmp_path / "no" / "such" / "x.svg"))
-    assert r.exit_code == 1
-    assert r.stderr.startswith("error: ") and "Traceback" not in r.output
+    assert r.exit_code == 2
+    assert (
+        r.stderr.startswith(f"error: --svg {tmp_path}/no/such/x.svg: the folder")
+        and "Traceback" not in r.output
+    )
 
 
 @pytest.mark.parametrize("kind", ["conv", "pool"])
