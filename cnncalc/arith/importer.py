@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import ast
 import io
+import math
 import re
 import tokenize
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from math import prod
 from pathlib import Path
 
@@ -37,6 +39,8 @@ from cnncalc.arith.parsing import fmt_axes, fmt_shape
 from cnncalc.arith.sizes import ceil_div
 from cnncalc.arith.spec import NetworkSpec
 from cnncalc.arith.steps import plural
+from cnncalc.safety.limits import MAX_MODEL_NESTING, MAX_MODEL_SOURCE_BYTES, MAX_SIZE, MAX_SIZE_TEXT
+from cnncalc.safety.text import printable
 
 # the course notes' model code, formatted and checked, shipped with cnncalc
 BUNDLED_MODELS = Path(__file__).resolve().parent.parent / "data" / "models"
@@ -116,27 +120,70 @@ class ImportResult:
 
 def import_file(path: str | Path) -> ImportResult:
     """Read and parse a model file; the file is never imported or executed."""
+    from cnncalc.safety.bounded import read_bytes
+
     p = Path(path)
+    raw = read_bytes(p, MAX_MODEL_SOURCE_BYTES, field="path", usage=True)
     try:
-        source = p.read_text(encoding="utf-8")
-    except OSError as e:
-        raise UsageError(f"{{field}} {p}: cannot read it ({e.strerror or e})", field="path") from None
+        source = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UsageError(f"{{field}} {p}: not a UTF-8 text file", field="path") from None
     return import_source(source, str(p))
 
 
 def import_source(source: str, path: str = "<model>") -> ImportResult:
-    """Parse model source text into a `NetworkSpec` (see the module docstring for what is read)."""
-    try:
-        tree = ast.parse(source, filename=path)
-    except SyntaxError as e:
-        raise CnnCalcError(_not_python(source, path, e)) from None
+    """Parse model source text into a `NetworkSpec` (see the module docstring for what is read).
+
+    Bounded: at most MAX_MODEL_SOURCE_BYTES of source, nested at most MAX_MODEL_NESTING deep,
+    every number it works out at most MAX_SIZE (a larger one is not computed further).
+    """
+    tree = _parse(source, path)
     framework = _framework(tree)
     reader: _Reader = (
         _TorchReader(tree, source, path) if framework == "PyTorch" else _KerasReader(tree, source, path)
     )
     return reader.read()
+
+
+def _parse(source: str, path: str) -> ast.Module:
+    """Python's own parse of the file, every failure a CnnCalcError naming the line."""
+    if len(source.encode("utf-8", "surrogatepass")) > MAX_MODEL_SOURCE_BYTES:
+        raise UsageError(
+            f"{path} is larger than {MAX_MODEL_SOURCE_BYTES:,} bytes; no model file is that long"
+        )
+    if "\x00" in source:
+        line = source.count("\n", 0, source.index("\x00")) + 1
+        raise CnnCalcError(f"{path}, line {line}: a NUL byte; this is not a Python text file")
+    try:
+        tree = ast.parse(source, filename=path)
+    except SyntaxError as e:
+        if "digits" in e.msg and "limit" in e.msg:  # Python's refusal to convert a huge literal
+            raise CnnCalcError(
+                f"{path}, line {e.lineno}: not valid Python (a number with thousands of digits, far too "
+                "large to be a layer size); cnncalc reads model code with Python's parser"
+            ) from None
+        raise CnnCalcError(_not_python(source, path, e)) from None
+    except (RecursionError, MemoryError):
+        raise CnnCalcError(
+            f"{path}: nested too deeply for Python's parser; no model file nests more than "
+            f"{MAX_MODEL_NESTING} levels"
+        ) from None
+    _check_nesting(tree, path)
+    return tree
+
+
+def _check_nesting(tree: ast.Module, path: str) -> None:
+    """Refuse code nested deeper than MAX_MODEL_NESTING (found without recursion), so that the
+    readers, which recurse over expressions, never run out of stack."""
+    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_MODEL_NESTING:
+            raise CnnCalcError(
+                f"{path}, line {getattr(node, 'lineno', '?')}: nested more than {MAX_MODEL_NESTING} levels "
+                "deep; no model cnncalc reads is written like that"
+            )
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
 def _not_python(source: str, path: str, error: SyntaxError) -> str:
@@ -145,7 +192,8 @@ def _not_python(source: str, path: str, error: SyntaxError) -> str:
     lines = source.splitlines()
     magics = [i for i, line in enumerate(lines, 1) if line.lstrip().startswith(("%", "!"))]
     if not magics:
-        return f"{path}, line {error.lineno}: not valid Python ({error.msg}); cnncalc reads model code with Python's parser"
+        where = f"{path}, line {error.lineno}" if error.lineno else path
+        return f"{where}: not valid Python ({error.msg}); cnncalc reads model code with Python's parser"
     first = magics[0]
     message = (
         f"{path}, line {first}: {lines[first - 1].strip()!r} is a Jupyter (IPython) command, not Python; "
@@ -154,6 +202,8 @@ def _not_python(source: str, path: str, error: SyntaxError) -> str:
     without = "\n".join("" if i in magics else line for i, line in enumerate(lines, 1))
     try:
         ast.parse(without)
+    except (RecursionError, MemoryError):
+        pass
     except SyntaxError as e:
         message += f". Line {e.lineno} is not valid Python either ({e.msg})"
         bad = lines[(e.lineno or 1) - 1]
@@ -180,6 +230,10 @@ def _runs_lines_together(line: str) -> bool:
 
 class _Unknown(Exception):
     """A value the reader cannot work out without running the code."""
+
+
+class _TooLarge(_Unknown):
+    """A number above MAX_SIZE (or not finite): too large to be a layer size, not worked out further."""
 
 
 @dataclass
@@ -268,9 +322,34 @@ def _dotted(node: ast.expr) -> str:
 
 
 def _src(node: ast.AST, source: str) -> str:
-    text = ast.get_source_segment(source, node) or _dotted(getattr(node, "func", node)) + "(...)"
-    text = " ".join(text.split())
+    """The code of `node`, on one line and at most 70 characters, control characters escaped.
+
+    Only the node's own lines are read (`_lines` splits the file once), so quoting every layer of
+    a long file stays linear; `ast.get_source_segment` would split the whole file each time.
+    """
+    text = _segment(node, _lines(source)) or _dotted(getattr(node, "func", node)) + "(...)"
+    text = printable(" ".join(text.split()))
     return text if len(text) <= 70 else text[:67] + "..."
+
+
+@lru_cache(maxsize=2)
+def _lines(source: str) -> list[str]:
+    return source.splitlines(keepends=True)
+
+
+def _segment(node: ast.AST, lines: list[str]) -> str:
+    """The source of `node`; its columns are UTF-8 byte offsets, as the parser counts them."""
+    first, last = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+    start, end = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+    if None in (first, last, start, end) or last > len(lines):
+        return ""
+    if first == last:
+        return lines[first - 1].encode()[start:end].decode(errors="replace")
+    head = lines[first - 1].encode()[start:].decode(errors="replace")
+    tail = lines[last - 1].encode()[:end].decode(errors="replace")
+    # no more than a few lines of a long call: the quote is cut to 70 characters anyway
+    middle = lines[first : min(last - 1, first + 4)]
+    return "".join([head, *middle, tail])
 
 
 def _spec_size(v: object) -> str:
@@ -308,12 +387,25 @@ class _Reader:
             if key and not isinstance(stmt.value, ast.Call):
                 try:
                     env[prefix + key] = self.value(stmt.value, env)
+                except _TooLarge:
+                    env[prefix + key] = _TOO_LARGE  # so that a use says why, not "unknown"
                 except _Unknown:
                     env.pop(prefix + key, None)
 
     def value(self, node: ast.expr, env: dict[str, object] | None = None) -> object:
-        """A literal, or + − * // / % on literals and known names; `_Unknown` otherwise."""
-        env = self.env if env is None else env
+        """A literal, or + − * // / % on literals and known names; `_Unknown` otherwise.
+
+        Numbers are bounded: one above MAX_SIZE (or not finite) is too large to be a layer size
+        and is not worked out further (`_Unknown`), so no file can make this compute for long.
+        """
+        value = self._value(node, self.env if env is None else env)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _TooLarge
+        if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) > MAX_SIZE:
+            raise _TooLarge
+        return value
+
+    def _value(self, node: ast.expr, env: dict[str, object]) -> object:
         if isinstance(node, ast.Constant):
             return node.value
         if isinstance(node, ast.Tuple | ast.List):
@@ -346,6 +438,8 @@ class _Reader:
             )
         if isinstance(node, ast.Name | ast.Attribute):
             key = _dotted(node)
+            if env.get(key) is _TOO_LARGE:
+                raise _TooLarge
             if key in env:
                 return env[key]
             if key in ("True", "False", "None"):
@@ -373,15 +467,46 @@ class _Reader:
                 continue
             try:
                 out[name] = self.value(node, env)
-            except _Unknown:
+            except _Unknown as e:
                 if name in _SHAPE_ARGS:
-                    raise self.fail(
-                        node,
-                        f"{_src(call, self.source)}: cannot work out {name} = "
-                        f"{_src(node, self.source)} without running the code; write a number",
-                    ) from None
+                    what = f"{name} = {_src(node, self.source)}"
+                    why = (
+                        f"{what} is larger than {MAX_SIZE_TEXT}, too large to be a layer size"
+                        if isinstance(e, _TooLarge)
+                        else f"cannot work out {what} without running the code; write a number"
+                    )
+                    raise self.fail(node, f"{_src(call, self.source)}: {why}") from None
                 out[name] = _UNREAD
         return out
+
+    def check_arguments(self, call: ast.Call, a: dict) -> None:
+        """Every argument cnncalc writes into a spec must be a number (or a tuple of them) the code
+        states or a constant it works out: anything else, a string of code, a float kernel, is
+        refused with the line, never pasted into the spec."""
+        for key, value in a.items():
+            if value is _UNREAD or value is None or (key == "padding" and isinstance(value, str)):
+                continue  # unknown and not needed, or a default; string paddings are checked by kind
+            if key in _SIZE_ARGS:
+                items = value if isinstance(value, tuple | list) else (value,)
+                least = _SIZE_ARGS[key]
+                # an adaptive pool's None keeps that input size: refused later, with its own reason
+                ok = bool(items) and all(
+                    (_is_int(v) and v >= least) or (v is None and key == "output_size") for v in items
+                )
+                what = f"a whole number ≥ {least} or a tuple of them"
+            elif key in _COUNT_ARGS:
+                ok, what = _is_int(value) and value >= 1, "a whole number ≥ 1"
+            elif key in _NUMBER_ARGS:
+                ok, what = isinstance(value, int | float) and not isinstance(value, bool), "a number"
+            else:
+                continue
+            if not ok:
+                shown = printable(repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "...")
+                raise self.fail(
+                    call,
+                    f"{_src(call, self.source)}: {key}={shown} is not {what}; cnncalc reads numbers "
+                    "written in the code, or constants it can work out",
+                )
 
     def spec(self, layers: list[_Layer]) -> tuple[NetworkSpec, tuple[Expect, ...]]:
         if not layers:
@@ -403,6 +528,37 @@ class _Reader:
 
 
 _UNREAD = object()
+_TOO_LARGE = object()  # a constant the file computes past MAX_SIZE
+# The arguments `_Reader.check_arguments` checks: sizes (with the least value each may take),
+# counts of channels or features, and plain numbers.
+_SIZE_ARGS = {
+    "kernel_size": 1,
+    "stride": 1,
+    "dilation": 1,
+    "pool_size": 1,
+    "strides": 1,
+    "dilation_rate": 1,
+    "output_size": 1,
+    "padding": 0,
+    "output_padding": 0,
+}
+_COUNT_ARGS = {
+    "in_channels",
+    "out_channels",
+    "groups",
+    "in_features",
+    "out_features",
+    "num_features",
+    "filters",
+    "units",
+}
+_NUMBER_ARGS = {"p", "negative_slope", "alpha", "rate"}
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
 _SHAPE_ARGS = {
     "in_channels",
     "out_channels",
@@ -808,6 +964,7 @@ class _TorchReader(_Reader):
             fake = ast.Call(func=call.func, args=list(args), keywords=call.keywords)
             ast.copy_location(fake, call)
             bound = self.bind(fake, params, env)
+            self.check_arguments(call, bound)
             if kind == "flatten":
                 if "start_dim" not in bound:
                     self.notes.append(
@@ -855,6 +1012,27 @@ class _TorchReader(_Reader):
             )
         self.layer_dims = self.layer_dims or (dims, text)
 
+    def _check_string_padding(self, call: ast.Call, text: str, kind: str, a: dict) -> None:
+        """PyTorch's padding='same' or 'valid', refused where PyTorch refuses it."""
+        padding = a.get("padding", 0)
+        if not isinstance(padding, str):
+            return
+        if kind == "tconv":
+            raise self.fail(
+                call, f"{text}: a transposed convolution takes a number as padding, not {padding!r}"
+            )
+        if padding not in ("same", "valid"):
+            raise self.fail(call, f"{text}: padding={padding!r} is not 'same', 'valid' or a number")
+        stride = a.get("stride", 1)
+        if padding == "same" and any(
+            v != 1 for v in (stride if isinstance(stride, tuple | list) else (stride,))
+        ):
+            raise self.fail(
+                call,
+                f"{text}: padding='same' with stride {_spec_size(stride)}: PyTorch refuses 'same' padding "
+                "for strided convolutions; give the padding as a number",
+            )
+
     def _torch_layer(self, name: str, call: ast.Call, a: dict) -> list[_Layer]:
         line = call.lineno
         text = _src(call, self.source)
@@ -864,11 +1042,13 @@ class _TorchReader(_Reader):
                 if key not in a or a[key] is _UNREAD:
                     raise self.fail(call, f"{text}: missing {key}")
 
+        self.check_arguments(call, a)
         if name.startswith(("Conv", "ConvTranspose", "MaxPool", "AvgPool")):
             self._check_dims(name, call, text, a)
         if name.startswith(("Conv", "ConvTranspose")):
             need("in_channels", "out_channels", "kernel_size")
             kind = "tconv" if name.startswith("ConvTranspose") else "conv"
+            self._check_string_padding(call, text, kind, a)
             parts = [
                 kind,
                 str(a["out_channels"]),
@@ -1167,6 +1347,7 @@ class _KerasReader(_Reader):
         line = call.lineno
         text = _src(call, self.source)
         out: list[_Layer] = []
+        self.check_arguments(call, a)
         if name in ("Input", "InputLayer"):
             return []
         if a.get("data_format") == "channels_first":

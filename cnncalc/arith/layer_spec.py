@@ -204,10 +204,18 @@ def parse_layer(chunk: str, number: int, line: int = 0, where: str | None = None
     where = where or f"layer {number} ({chunk.strip()})"
     chunk, claim = _split_claim(chunk, where)
     tokens = chunk.split()
+    if not tokens:
+        raise UsageError(
+            f"{where}: a claim '->' needs the layer it is about before it, e.g. 'conv 8 k=3 -> 8x6x6'"
+        )
     kind = _layer_kind(tokens[0], where)
     fields = _positional_fields(kind, [t for t in tokens[1:] if "=" not in t], where)
     for option in (t for t in tokens[1:] if "=" in t):
         name, parse, value = _option(kind, option, where)
+        if name in fields:
+            raise UsageError(
+                f"{where}: {option.partition('=')[0]!r} gives the {name} a second time; give each option once"
+            )
         fields[name] = _parsed(parse, value, where)
     if kind in SPATIAL and "kernel" not in fields:
         raise UsageError(f"{where}: missing the kernel size; write k=N or k=AxB, e.g. '{kind} ... k=3'")

@@ -44,6 +44,7 @@ from cnncalc.arith.sizes import (
 )
 from cnncalc.arith.spec import NetworkSpec, parse_spec
 from cnncalc.arith.steps import Step
+from cnncalc.safety.limits import MAX_SIZE, MAX_SIZE_TEXT
 
 if TYPE_CHECKING:
     from fractions import Fraction
@@ -382,6 +383,7 @@ class _Walker:
         shape, view = self.source(node.inputs[0])
         try:
             res = _layer(layer, shape, self.dims, view, node)
+            _check_sizes(res)
         except CnnCalcError as e:
             where = self.where(node)
             if shape is not None:
@@ -515,6 +517,20 @@ class _Walker:
         )
         steps = tuple(st for st in res.steps if not st.label.startswith("RF_")) + (step,)
         return replace(res, rf_view=replace(res.rf_view, size=size), steps=steps)
+
+
+def _check_sizes(res: LayerResult) -> None:
+    """Every size a layer gives is a layer size too, at most MAX_SIZE: its output, its receptive
+    field and the jump between its units (so totals stay exact, printable and within a float)."""
+    view = res.rf_view
+    sizes = [*(res.output_shape or ())]
+    if view is not None:
+        sizes += [*view.size, *(j.numerator for j in view.jump), *(j.denominator for j in view.jump)]
+    if any(v > MAX_SIZE for v in sizes):
+        raise CnnCalcError(
+            f"its output, receptive field or jump between units is above {MAX_SIZE_TEXT}, too large for "
+            "any network; check the strides, kernels and input"
+        )
 
 
 def _spatial_dims(spec: NetworkSpec, shape: Shape | None) -> int:

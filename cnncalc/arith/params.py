@@ -17,10 +17,12 @@ as in torchinfo and most papers).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import prod
+from math import gcd, prod
 
-from cnncalc.arith.errors import CnnCalcError
+from cnncalc.arith.errors import CnnCalcError, UsageError
+from cnncalc.arith.parsing import fmt_count
 from cnncalc.arith.steps import Step, fmt_value, plural
+from cnncalc.safety.limits import MAX_SIZE, MAX_SIZE_TEXT
 
 
 @dataclass(frozen=True)
@@ -51,21 +53,44 @@ class ParamCount:
 
 
 def check_channels(**channels: int) -> None:
+    """Every channel (or feature) count is a whole number from 1 to MAX_SIZE; else a UsageError."""
     for name, c in channels.items():
         if c < 1:
-            raise CnnCalcError(f"{name} {c} must be at least 1 (a layer needs channels)")
+            raise UsageError(
+                f"{{field}} {fmt_count(c)} must be at least 1 (a layer needs channels)", field=name
+            )
+        if c > MAX_SIZE:
+            raise UsageError(
+                f"{{field}} {fmt_count(c)} is more than {MAX_SIZE_TEXT}, too large to be a layer size",
+                field=name,
+            )
 
 
 def check_groups(cin: int, cout: int, groups: int) -> None:
     if groups < 1:
-        raise CnnCalcError(f"groups {groups} must be at least 1")
+        raise UsageError(f"{{field}} {fmt_count(groups)} must be at least 1", field="groups")
     for name, c in (("cin", cin), ("cout", cout)):
         if c % groups:
-            divisors = [g for g in range(1, min(cin, cout) + 1) if cin % g == 0 and cout % g == 0]
             raise CnnCalcError(
-                f"groups {groups} does not divide {name} {c}: each group needs a whole number of channels; "
-                f"use one of {', '.join(map(str, divisors[-6:]))}"
+                f"groups {fmt_count(groups)} does not divide {name} {fmt_count(c)}: each group needs a whole "
+                f"number of channels; use {group_choices(cin, cout)}"
             )
+
+
+def group_choices(cin: int, cout: int, shown: int = 6) -> str:
+    """The largest group counts that divide both channel counts: divisors of g = gcd(cin, cout),
+    found as g/d for small d (no loop over the channel counts, however large they are).
+
+    >>> group_choices(64, 96)
+    'one of 1, 2, 4, 8, 16, 32 (any divisor of gcd = 32)'
+    """
+    g = gcd(cin, cout)
+    small = [d for d in range(1, min(g, 64) + 1) if g % d == 0]
+    found = sorted({*small, *(g // d for d in small)})
+    listed = ", ".join(map(str, found[-shown:]))
+    if g == 1:
+        return "1 (the channel counts share no divisor)"
+    return f"one of {listed} (any divisor of gcd = {g})"
 
 
 def conv_params(

@@ -28,7 +28,7 @@ from fractions import Fraction
 from math import ceil
 from typing import TYPE_CHECKING, NamedTuple
 
-from cnncalc.arith.errors import CnnCalcError
+from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.graph import INPUT
 from cnncalc.arith.layer_spec import SPATIAL
 from cnncalc.arith.parsing import broadcast, fmt_axes, fmt_axis_value, fmt_shape
@@ -200,6 +200,15 @@ def field_path(
     nodes = [r for r in net.nodes if r.kind != "block"]
     target = target or net.graph.output
     if not any(window_geometry(r, dims) for r in nodes if r.layer is not None):
+        whole = next(
+            (r.layer for r in nodes if r.layer is not None and r.layer.kind in ("gap", "flatten", "fc")), None
+        )
+        if whole is not None and net.input_shape is None:
+            raise UsageError(
+                f"layer {whole.number} ({whole.describe()}) sees the whole input map, whose size is not "
+                "known: give {field} CxHxW (or start the spec with 'input CxHxW')",
+                field="input",
+            )
         raise CnnCalcError("the network has no layer with a kernel (conv, tconv, maxpool, avgpool, gap)")
     need, setter = _needs(nodes, target, dims)
     path = []

@@ -231,7 +231,7 @@ def _check_input(op: str, input_size: tuple[int, ...]) -> int:
         raise UsageError(f"input {fmt_shape(input_size)} has {dims} axes; give N, HxW or DxHxW")
     for n in input_size:
         if n < 1:
-            raise CnnCalcError(f"input size {n} must be at least 1")
+            raise UsageError(f"input size {n} must be at least 1")
     return dims
 
 
@@ -243,9 +243,9 @@ def _check_geometry(
         for v in values:
             if v < 1:
                 fix = "1 means no gaps; use {field} ≥ 1" if name == "dilation" else "use {field} ≥ 1"
-                raise CnnCalcError(f"{{field}} {v} is not allowed: {fix}", field=name)
+                raise UsageError(f"{{field}} {v} is not allowed: {fix}", field=name)
     if any(v < 0 for v in op_pad):
-        raise CnnCalcError(f"{{field}} {fmt_shape(op_pad)} must not be negative", field="output_padding")
+        raise UsageError(f"{{field}} {fmt_shape(op_pad)} must not be negative", field="output_padding")
     if op != "tconv" and any(op_pad):
         raise UsageError(
             f"{{field}} only applies to a transposed convolution (tconv), not to {op}", field="output_padding"
@@ -463,12 +463,12 @@ def tconv_axis(
 def _check_positive(**values: int) -> None:
     for name, v in values.items():
         if v < 1:
-            raise CnnCalcError(f"{_LONG.get(name, name)} {v} must be at least 1")
+            raise UsageError(f"{_LONG.get(name, name)} {v} must be at least 1")
 
 
 def _check_padding(pad: Pad, axis: str) -> None:
     if min(pad) < 0:
-        raise CnnCalcError(f"padding {min(pad)} on axis {axis} is negative; padding must be 0 or more")
+        raise UsageError(f"padding {min(pad)} on axis {axis} is negative; padding must be 0 or more")
 
 
 _LONG = {"n": "input size", "k": "kernel", "s": "stride", "d": "dilation"}

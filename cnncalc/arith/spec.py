@@ -207,6 +207,7 @@ def parse_spec(text: str) -> NetworkSpec:
     """Parse a spec; every error is a `UsageError` naming the line or layer, the token and what was expected."""
     if len(text) > MAX_SPEC_CHARS:
         raise UsageError(f"the spec has {len(text):,} characters; cnncalc reads at most {MAX_SPEC_CHARS:,}")
+    text = text.removeprefix("\ufeff")  # a byte-order mark some editors put first
     program = _Parser(text).program()
     graph, layers = _Expander(program).graph()
     spec = NetworkSpec(None, layers, graph, program if not graph.is_chain else None)

@@ -29,13 +29,17 @@ class NetworkSource:
 
 
 def read_spec_file(file: Path) -> str:
-    """A spec file's text; `-` reads standard input. Unreadable files are usage errors."""
+    """A spec file's text; `-` reads standard input. Unreadable files are usage errors; more than
+    MAX_SPEC_CHARS is refused without reading further; a UTF-8 byte-order mark is dropped."""
+    from cnncalc.arith.spec import MAX_SPEC_CHARS
+    from cnncalc.safety.bounded import read_bytes
+
     if str(file) == "-":
-        return sys.stdin.read()
+        text = sys.stdin.read(MAX_SPEC_CHARS + 1)  # parse_spec refuses more than MAX_SPEC_CHARS
+        return text.removeprefix("\ufeff")
+    raw = read_bytes(file, 4 * MAX_SPEC_CHARS, field="file", usage=True)  # UTF-8: ≤ 4 bytes a character
     try:
-        return file.read_text(encoding="utf-8")
-    except OSError as e:
-        raise UsageError(f"--file {file}: cannot read it ({e.strerror or e})") from None
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UsageError(f"--file {file}: not a UTF-8 text file") from None
 

@@ -312,3 +312,90 @@ def test_layers_pytorch_would_refuse_are_refused_with_the_line(tmp_path, code, m
     with pytest.raises(CnnCalcError, match="line 3") as info:
         import_file(f)
     assert message in str(info.value)
+
+
+# -- untrusted model files: bounded, and nothing pasted into the spec ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "refused"),
+    [
+        ('nn.Conv2d(1, 8, 3, dilation="1 k=7")', "dilation='1 k=7' is not a whole number ≥ 1"),
+        ('nn.Conv2d(1, "8 k=7", 3)', "out_channels='8 k=7' is not a whole number ≥ 1"),
+        ("nn.Conv2d(1, 8, 3.0)", "kernel_size=3.0 is not a whole number ≥ 1"),
+        ('nn.LeakyReLU("0.1 | conv 9 k=3")', "negative_slope='0.1 | conv 9 k=3' is not a number"),
+        ('nn.Dropout(p="0.5 | fc 3")', "p='0.5 | fc 3' is not a number"),
+        ("nn.MaxPool2d(2, stride=True)", "stride=True is not a whole number ≥ 1"),
+    ],
+    ids=["dilation-text", "channels-text", "float-kernel", "slope-text", "dropout-text", "bool-stride"],
+)
+def test_a_value_that_is_not_a_constant_of_the_right_type_is_refused_with_its_line(call, refused):
+    source = f"import torch.nn as nn\nnet = nn.Sequential(\n    {call},\n)\n"
+    with pytest.raises(CnnCalcError, match=re.escape(f"<model>, line 3: {call}: {refused}")):
+        import_source(source)
+
+
+def test_padding_same_with_a_stride_is_refused_as_pytorch_refuses_it():
+    source = "import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(1, 8, 3, stride=2, padding='same'))\n"
+    with pytest.raises(CnnCalcError, match="line 2: .*padding='same' with stride 2: PyTorch refuses"):
+        import_source(source)
+    same = "import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(1, 8, 3, padding='same'))\n"
+    assert spec_of(same) == "conv 8 k=3 p=same"
+
+
+def test_a_constant_squared_past_any_layer_size_is_not_computed():
+    from tests.bounded_run import within
+
+    source = (
+        "import torch.nn as nn\nx = 2\n" + "x = x * x\n" * 39 + "net = nn.Sequential(nn.Conv2d(1, x, 3))\n"
+    )
+    with within(2), pytest.raises(CnnCalcError, match="line 42: .*out_channels = x is larger than 10\\^30"):
+        import_source(source)
+
+
+def test_thousands_of_layers_in_one_sequential_read_in_linear_time():
+    from tests.bounded_run import within
+
+    source = (
+        "import torch.nn as nn\nnet = nn.Sequential(\n"
+        + "    nn.ReLU(),\n" * 8000
+        + "    nn.Conv2d(1, 2, 3),\n)\n"
+    )
+    with within(10):
+        assert len(import_source(source).spec.layers) == 8001
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("-" * 100_000 + "1", "nested too deeply for Python's parser"),
+        ("+".join(["1"] * 300), "nested more than 100 levels deep"),
+        ("f" + "()" * 150, "nested more than 100 levels deep"),
+        ("9" * 5000, "a number with thousands of digits, far too large to be a layer size"),
+    ],
+    ids=["unary-100000", "sum-300", "calls-150", "5000-digits"],
+)
+def test_deep_or_huge_source_is_refused_cleanly(expression, message):
+    source = f"import torch.nn as nn\nx = {expression}\nnet = nn.Sequential(nn.Conv2d(1, 8, 3))\n"
+    with pytest.raises(CnnCalcError, match=re.escape(message)) as caught:
+        import_source(source)
+    assert "Recursion" not in str(caught.value) and "MemoryError" not in str(caught.value)
+
+
+def test_a_nul_byte_names_its_line():
+    with pytest.raises(CnnCalcError, match="<model>, line 3: a NUL byte"):
+        import_source("import torch.nn as nn\nnet = nn.Sequential(nn.ReLU())\nx = 1\x00\n")
+
+
+def test_a_model_file_over_the_size_bound_is_refused_without_parsing(tmp_path):
+    big = tmp_path / "big.py"
+    big.write_text("import torch.nn as nn\n" + "# padding\n" * 200_000)
+    with pytest.raises(UsageError, match="larger than 1 MiB"):
+        import_file(big)
+
+
+def test_source_quoted_in_a_message_has_control_characters_escaped():
+    source = 'import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(1, 8, 3, dilation="\x1b[2J"))\n'
+    with pytest.raises(CnnCalcError) as caught:
+        import_source(source)
+    assert "\x1b" not in str(caught.value) and "\\x1b[2J" in str(caught.value)

@@ -220,3 +220,30 @@ def test_one_filter_and_one_bias_are_singular() -> None:
     assert pc.steps[0].why.startswith("the one filter has one 3×3 kernel")
     assert "add 1 bias by default" in pc.notes[-1]
     assert "dot product of 1 weight" in conv_macs(1, 1, (1, 1), 1, (1, 1)).why
+
+
+def test_the_groups_hint_is_worked_out_without_looping_over_channels():
+    from cnncalc.arith.params import check_groups
+    from tests.bounded_run import within
+
+    # 10^12 + 1 channels in and out, 2 groups: a hint found by trying every channel count hung
+    with (
+        within(2),
+        pytest.raises(CnnCalcError, match=r"use one of .* \(any divisor of gcd = 1000000000001\)"),
+    ):
+        check_groups(10**12 + 1, 10**12 + 1, 2)
+    with pytest.raises(CnnCalcError, match=r"use one of 1, 2, 4, 8, 16, 32 \(any divisor of gcd = 32\)"):
+        check_groups(64, 96, 3)
+
+
+@pytest.mark.parametrize(
+    ("channels", "field"),
+    [({"cin": 0, "cout": 8}, "cin"), ({"cin": 8, "cout": -1}, "cout"), ({"cin": 10**31, "cout": 8}, "cin")],
+    ids=["cin-0", "cout-negative", "cin-huge"],
+)
+def test_channel_counts_out_of_range_are_usage_errors_naming_the_field(channels, field):
+    from cnncalc.arith.errors import UsageError
+
+    with pytest.raises(UsageError) as caught:
+        conv_params(channels["cin"], channels["cout"], (3, 3))
+    assert caught.value.field == field

@@ -318,3 +318,12 @@ def test_a_field_wider_than_the_image_need_not_cover_it_from_every_unit() -> Non
 @pytest.mark.parametrize("spec", ["input 1x28x28 | conv 1 k=5", "conv 1 k=3 | conv 1 k=3"])
 def test_no_note_when_the_field_fits_or_there_is_no_input(spec: str) -> None:
     assert field_beyond_input(walk(spec)) is None
+
+
+def test_rf_of_a_whole_map_layer_without_input_asks_for_the_input():
+    from cnncalc.arith.errors import UsageError
+
+    with pytest.raises(
+        UsageError, match=r"layer 1 \(gap\) sees the whole input map, whose size is not known"
+    ):
+        back_recursion(walk("gap"))

@@ -266,3 +266,17 @@ def test_generated_specs_parse_to_what_was_written(units: int, k: list[int], s: 
     assert conv.padding == (p if isinstance(p, str) else (p,))
     assert relu.kind == "relu"
     assert pool.stride == pool.kernel == tuple(k)
+
+
+@pytest.mark.parametrize(
+    ("text", "again"),
+    [("conv 8 k=3 k=5", "'k'"), ("maxpool 2 k=3", "'k'"), ("conv 8 p=1 padding=2", "'padding'")],
+    ids=["k-twice", "positional-and-k", "alias"],
+)
+def test_an_option_given_twice_is_refused(text, again):
+    with pytest.raises(UsageError, match=f"layer 1 .*: {again} gives the .* a second time"):
+        parse_spec(text)
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_word():
+    assert parse_spec("\ufeffinput 1x8x8\nconv 2 k=3").input_shape == (1, 8, 8)
