@@ -19,7 +19,7 @@ from cnncalc.cli.options import JsonOpt
 from cnncalc.cli.output import emit_json
 from cnncalc.cli.step_layers import TOUR as LAYER_TOUR
 from cnncalc.cli.step_layers import add_step_commands
-from cnncalc.cli.tutor_output import HtmlOpt, SvgOpt, open_screen, save_copies
+from cnncalc.cli.tutor_output import HtmlOpt, SvgOpt, check_copies, open_screen, save_copies
 from cnncalc.lessons.examples import example_names
 
 if TYPE_CHECKING:
@@ -185,6 +185,7 @@ def step_conv_command(
     On a terminal, Enter shows the next cell and q stops; piped or with --all, every cell is printed.
     """
     with reported("step conv"):
+        check_copies(svg, html)
         if threshold is not None and not math.isfinite(threshold):
             raise UsageError(f"--threshold {threshold} is not a finite number; write e.g. --threshold 2")
         if input is None and kernel:
@@ -282,6 +283,7 @@ def step_pool_command(
       cnncalc step pool -i "1 2 3 4 5; 6 7 8 9 0; 1 2 3 4 5; 6 7 8 9 0; 1 2 3 4 5" -k 2 --ceil
     """
     with reported("step pool"):
+        check_copies(svg, html)
         ex = _chosen_example(example, input, "pool")
         if ex is None and kernel is None:
             raise UsageError("give the pooling window with --kernel, e.g. --kernel 2")
@@ -316,7 +318,7 @@ def _pool_trace(
     return step_pool(
         x,
         ex.op if ex and op == "max" else op,
-        parse_sizes(kernel or ex.pool_kernel, "--kernel"),
+        parse_sizes(kernel if kernel is not None else ex.pool_kernel, "--kernel"),
         parse_sizes(stride, "--stride") if stride else None,
         parse_padding(padding or (ex.padding if ex else "0"), "--padding"),
         ceil,
@@ -336,6 +338,8 @@ def _present(
 ) -> None:
     """On a terminal one cell per Enter; piped, exported or asked for (--all, --cell), the whole
     picture, every cell in full up to FULL_CELLS."""
+    if every_cell and len(cells) > 1:
+        _check_shown(trace, len(cells))
     header, cell_view, summary, whole = _views(kind, trace, ex)
     screen = open_screen(record=bool(svg or html))
     if not every_cell and _interactive() and not (svg or html):
@@ -344,6 +348,21 @@ def _present(
     full = cells if (every_cell or len(cells) <= FULL_CELLS) else cells[:1]
     screen.print(whole(cells, full))
     save_copies(screen, svg, html, f"cnncalc step {kind}{' --example ' + ex.name if ex else ''}")
+
+
+def _check_shown(trace: ConvTrace | PoolTrace, cells: int) -> None:
+    """--all draws the padded input grid once per cell: refuse more than STEP_MAX_SHOWN grid cells."""
+    from cnncalc.safety.limits import STEP_MAX_SHOWN
+
+    grid = trace.input.shape[0] * math.prod(
+        n + before + after for n, (before, after) in zip(trace.shape.input, trace.shape.padding, strict=True)
+    )
+    if cells * grid > STEP_MAX_SHOWN:
+        raise CnnCalcError(
+            f"--all would draw the {grid:,}-cell padded input {cells:,} times, more than the "
+            f"{STEP_MAX_SHOWN:,} cells a lesson shows; pick one with --cell ROW,COL, or leave out --all "
+            "(every cell is then one line)"
+        )
 
 
 def _views(kind: str, trace, ex: Example | None) -> tuple[Callable, Callable, Callable, Callable]:
@@ -402,6 +421,7 @@ def lesson(
     with reported("lesson"):
         from cnncalc.lessons.guided import build_lesson, check_answer
 
+        check_copies(svg, html)
         if list_ or name is None:
             _list_lessons(json_, svg, html)
             return
@@ -411,7 +431,11 @@ def lesson(
         screen = open_screen(record=bool(svg or html))
         if not json_:
             screen.print(lesson_view(built))
-        given = answer if answer is not None else _read_answer(built.question.prompt, screen, json_)
+        from cnncalc.safety.text import printable
+
+        given = (
+            printable(answer) if answer is not None else _read_answer(built.question.prompt, screen, json_)
+        )
         result = check_answer(built.question, given)
         if json_:
             data = built.to_dict()
@@ -437,18 +461,27 @@ def _list_lessons(json_: bool, svg: Path | None, html: Path | None) -> None:
 
 
 def _read_answer(prompt: str, screen: Screen | None, quiet: bool) -> str | None:
-    """One answer: prompted on a terminal, else the next stdin line; None when stdin is exhausted."""
+    """One answer: prompted on a terminal, else the next stdin line; None when stdin is exhausted.
+
+    A line is read up to MAX_ANSWER_CHARS (an answer is a number) and its control characters are
+    escaped before it is shown or graded: stdin may hold anything.
+    """
+    from cnncalc.safety.bounded import read_line
+    from cnncalc.safety.limits import MAX_ANSWER_CHARS
+    from cnncalc.safety.text import printable
+
     if _interactive() and not quiet:
         try:
-            return input("your answer: ")
+            return printable(input("your answer: ")[:MAX_ANSWER_CHARS])
         except EOFError:
             return None
-    line = sys.stdin.readline()
-    if not line:
+    line = read_line(sys.stdin, MAX_ANSWER_CHARS)
+    if line is None:
         return None
+    line = printable(line.strip())
     if screen is not None and not quiet:
-        screen.print(f"your answer: {line.strip()}")
-    return line.strip()
+        screen.print(f"your answer: {line}")
+    return line
 
 
 def quiz(

@@ -14,7 +14,7 @@ from cnncalc.arith.errors import UsageError
 from cnncalc.cli.errors import reported
 from cnncalc.cli.options import JsonOpt
 from cnncalc.cli.output import emit_json
-from cnncalc.cli.tutor_output import HtmlOpt, SvgOpt, open_screen, save_copies
+from cnncalc.cli.tutor_output import HtmlOpt, SvgOpt, check_copies, open_screen, save_copies
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -51,6 +51,7 @@ def _show(head: str, trace, json_: bool, svg: Path | None, html: Path | None, ti
         return
     from cnncalc.render.lessons import sections_view
 
+    check_copies(svg, html)
     out = open_screen(record=bool(svg or html))
     out.print(sections_view(head, trace.sections))
     save_copies(out, svg, html, title)

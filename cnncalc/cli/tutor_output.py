@@ -24,6 +24,15 @@ def open_screen(record: bool = False) -> Screen:
     return Screen(color=use_color(), record=record)
 
 
+def check_copies(svg: Path | None, html: Path | None) -> None:
+    """The paths given with --svg and --html, checked before any work (or any question asked)."""
+    from cnncalc.safety.atomic import check_writable
+
+    for path, field in ((svg, "svg"), (html, "html")):
+        if path is not None:
+            check_writable(path, field=field)
+
+
 def save_copies(out: Screen, svg: Path | None, html: Path | None, title: str) -> None:
     """Save what was printed as SVG and/or HTML when asked, and say where."""
     for path, kind in ((svg, "svg"), (html, "html")):

@@ -32,7 +32,7 @@ from cnncalc.lessons.beyond_arithmetic import (
 from cnncalc.lessons.blocks import Lesson, Para, Question, Table, Worked
 from cnncalc.lessons.examples import EXAMPLES
 from cnncalc.lessons.matrix import parse_matrix
-from cnncalc.lessons.problems import rf_working
+from cnncalc.lessons.problems import matches, rf_working
 from cnncalc.lessons.quiz import parse_answer
 from cnncalc.lessons.step import ConvTrace, PoolTrace, step_conv, step_pool
 
@@ -60,8 +60,7 @@ def check_answer(question: Question, given: str | None) -> bool | None:
     if given is None or not given.strip():
         return None
     value = parse_answer(given)
-    slack = max(question.tolerance, 1e-9 * max(1.0, abs(question.answer)))
-    return value is not None and abs(value - question.answer) <= slack
+    return value is not None and matches(value, question.answer, question.tolerance)
 
 
 def _conv_example(name: str, **over) -> ConvTrace:

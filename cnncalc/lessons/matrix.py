@@ -17,6 +17,7 @@ import re
 import numpy as np
 
 from cnncalc.arith.errors import UsageError
+from cnncalc.safety.limits import STEP_MAX_SIDE
 
 # Step-throughs are worked by hand-sized numbers; this bound keeps every sum of products exact in
 # int64 and finite in float64, whatever the kernel size.
@@ -39,8 +40,17 @@ def parse_matrix(text: str, what: str = "--input") -> np.ndarray:
             rows = rows[:-1]  # a trailing ';' is harmless
         grid: list[list[float | int]] = []
         where_c = f" channel {ci}" if "|" in t else ""
+        if len(rows) > STEP_MAX_SIDE:
+            raise UsageError(
+                f"{what}{where_c} has {len(rows):,} rows; a step-through shows at most {STEP_MAX_SIDE}"
+            )
         for ri, row in enumerate(rows, 1):
             tokens = [tok for tok in re.split(r"[\s,]+", row.strip()) if tok]
+            if len(tokens) > STEP_MAX_SIDE:
+                raise UsageError(
+                    f"{what}{where_c} row {ri} has {len(tokens):,} numbers; a step-through shows at most "
+                    f"{STEP_MAX_SIDE} a row"
+                )
             if not tokens:
                 raise UsageError(
                     f"{what}{where_c} row {ri} is empty; every row needs numbers (rows are separated by ';')"

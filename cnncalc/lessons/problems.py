@@ -65,8 +65,15 @@ class Problem:
         }
 
 
-def matches(a: float, b: float, tolerance: float = 0.0) -> bool:
-    """Equal, up to `tolerance` (an answer to 3 decimals) or float rounding."""
+def matches(a: Fraction | float, b: float, tolerance: float = 0.0) -> bool:
+    """Equal: exactly, as integers, when `b` is a whole number asked for exactly (10.0000000000000000001
+    is not 10); else up to `tolerance` (an answer to 3 decimals) or float rounding.
+
+    >>> matches(Fraction("10.0"), 10), matches(Fraction("10.0000000000000000001"), 10)
+    (True, False)
+    """
+    if isinstance(b, int) and not tolerance:
+        return a == b
     return abs(a - b) <= max(tolerance, 1e-9 * max(1.0, abs(b)))
 
 

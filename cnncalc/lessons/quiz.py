@@ -16,6 +16,7 @@ import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.lessons.problems import (
@@ -91,15 +92,17 @@ class QuizResult:
         }
 
 
-def parse_answer(text: str | None) -> float | None:
-    """`'5,184'`, `' 92 '`, `'3.5'` → a number; anything else → None (graded wrong, not an error)."""
+# A typed number: digits with an optional point, and an exponent short enough to work out exactly.
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?")
+
+
+def parse_answer(text: str | None) -> Fraction | None:
+    """`'5,184'`, `' 92 '`, `'3.5'`, `'1e3'` → the number, exactly (so that `10.0000000000000000001`
+    is not 10); anything else → None (graded wrong, not an error)."""
     if text is None:
         return None
     t = re.sub(r"[\s,_]", "", text).replace("−", "-")
-    try:
-        return float(t)
-    except ValueError:
-        return None
+    return Fraction(t) if _NUMBER.fullmatch(t) else None
 
 
 def grade(problem: Problem, given: str | None) -> Graded:

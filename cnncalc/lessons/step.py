@@ -16,6 +16,7 @@ Pooling takes the max, mean or sum of each window, channel by channel. The outpu
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +26,7 @@ from cnncalc.arith.parsing import fmt_shape
 from cnncalc.arith.sizes import ShapeResult, layer_output
 from cnncalc.arith.steps import plural
 from cnncalc.lessons.matrix import fmt_number, pyvalue
+from cnncalc.safety.limits import STEP_MAX_CELLS, STEP_MAX_PRODUCTS, STEP_MAX_SIDE
 
 POOL_OPS = ("max", "min", "avg", "sum")
 WINNER_OPS = ("max", "min")  # a window's value comes from one cell, which gets all the gradient
@@ -187,6 +189,7 @@ def step_conv(
     """
     _check_conv_operands(x, kernels, bias)
     shape = layer_output("conv", tuple(x.shape[1:]), tuple(kernels[0].shape[1:]), stride, padding, dilation)
+    check_lesson_size(shape, len(kernels) * math.prod(shape.output), math.prod(kernels[0].shape))
     (pt, pb), (pl, pr) = shape.padding
     integral = (
         x.dtype.kind == "i"
@@ -217,6 +220,28 @@ def step_conv(
     return ConvTrace(
         x, tuple(kernels), trace_bias, shape, out, tuple(cells), integral, threshold, relu, notes
     )
+
+
+def check_lesson_size(shape: ShapeResult, cells: int, taps: int) -> None:
+    """Refuse, before anything is allocated, a step-through larger than a terminal lesson shows:
+    a padded input over STEP_MAX_SIDE a side, over STEP_MAX_CELLS output cells, or over
+    STEP_MAX_PRODUCTS products (`taps` per cell) written out."""
+    padded = tuple(n + before + after for n, (before, after) in zip(shape.input, shape.padding, strict=True))
+    fix = "use a smaller input, kernel or padding (`cnncalc shape` works out the size of any layer)"
+    if max(padded) > STEP_MAX_SIDE:
+        raise CnnCalcError(
+            f"the padded input is {fmt_shape(padded)}: a step-through shows at most {STEP_MAX_SIDE} rows and "
+            f"columns; {fix}"
+        )
+    if cells > STEP_MAX_CELLS:
+        raise CnnCalcError(
+            f"{cells:,} output cells: a step-through shows at most {STEP_MAX_CELLS:,}, each written out; {fix}"
+        )
+    if cells * taps > STEP_MAX_PRODUCTS:
+        raise CnnCalcError(
+            f"{cells:,} cells of {taps:,} products each: a step-through writes out at most "
+            f"{STEP_MAX_PRODUCTS:,} products; {fix}"
+        )
 
 
 def _check_conv_operands(x: np.ndarray, kernels: list[np.ndarray], bias: list[int | float] | None) -> None:
@@ -432,6 +457,7 @@ def step_pool(
     shape = layer_output(
         "maxpool" if op in WINNER_OPS else "avgpool", tuple(x.shape[1:]), kernel, stride, padding, 1, ceil
     )
+    check_lesson_size(shape, x.shape[0] * math.prod(shape.output), math.prod(shape.kernel))
     integral = x.dtype.kind == "i"
     ho, wo = shape.output
     out = np.zeros((x.shape[0], ho, wo), dtype=np.float64 if (op == "avg" or not integral) else np.int64)

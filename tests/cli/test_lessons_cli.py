@@ -229,3 +229,48 @@ def test_a_blank_answer_is_no_answer(cli) -> None:
     assert r.exit_code == 0, r.output
     assert "(no answer) the answer is" in r.stdout
     assert "you said ," not in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["step", "conv", "-i", "1", "-k", "1", "-p", "300", "--json"], "the padded input is 601×601"),
+        (["step", "conv", "-i", "1", "-k", "1", "-p", "1000"], "the padded input is 2001×2001"),
+        (["step", "pool", "-i", "1", "-k", "2001", "-p", "1000"], "the padded input is 2001×2001"),
+        (["step", "conv", "-i", "1", "-k", "1", "-p", "24", "--all"], "--all would draw the 2,401-cell"),
+    ],
+    ids=["conv-p300-json", "conv-p1000", "pool-k2001", "conv-all"],
+)
+def test_a_step_through_past_what_a_lesson_shows_is_refused_within_bounded_memory(args, message):
+    import json
+
+    from tests.bounded_run import run
+
+    result = run(*args, timeout=30)  # 1 GB of address space: the padding alone used to take 2.8 GB
+    assert result.returncode == 1, result.stderr
+    assert message in (json.loads(result.stderr)["error"] if "--json" in args else result.stderr)
+    assert "Traceback" not in result.stderr and "MemoryError" not in result.stderr
+
+
+def test_all_draws_every_cell_only_within_the_bound(cli):
+    grid = "; ".join(" ".join("1" for _ in range(32)) for _ in range(32))
+    result = cli("step", "conv", "-i", grid, "-k", "1 1 1; 1 1 1; 1 1 1", "--all")
+    assert result.exit_code == 1 and "--all would draw the 1,024-cell padded input 900 times" in result.stderr
+    assert cli("step", "conv", "-i", grid, "-k", "1 1 1; 1 1 1; 1 1 1", "--cell", "5,5").exit_code == 0
+
+
+def test_an_endless_answer_line_is_read_in_bounded_memory():
+    from tests.bounded_run import run
+
+    # 200 MB on one line, no newline: read in 1,000-character pieces and graded wrong
+    result = run("quiz", "--seed", "1", "-n", "1", stdin=b"9" * (200 << 20), timeout=60, memory=1 << 30)
+    assert result.returncode == 0, result.stderr
+    assert "your answer: 99999999999999999999…(209715200 chars)…" in result.stdout
+    assert "Score: 0/1" in result.stdout
+
+
+def test_binary_stdin_is_echoed_escaped(cli):
+    result = cli("quiz", "--seed", "1", "-n", "1", input="\x1b[31m\x07red\x1b]0;title\x07\n")
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "your answer: \\x1b[31m\\x07red\\x1b]0;title\\x07" in result.stdout

@@ -215,3 +215,21 @@ def test_one_channel_is_singular_in_a_question() -> None:
     questions = [p.question for p in make_quiz("params", 100, seed=0)]
     one = [q for q in questions if q.startswith("A convolution maps 1 input")]
     assert one and all(q.startswith("A convolution maps 1 input channel to ") for q in one)
+
+
+@pytest.mark.parametrize(
+    ("given", "ok"),
+    [
+        ("10", True),
+        ("10.0", True),
+        ("1e1", True),
+        ("10.0000000000000000001", False),
+        ("9.9999999999999999999", False),
+        ("1e999999999", False),  # not worked out: the exponent is longer than any answer needs
+        ("nan", False),
+    ],
+)
+def test_a_whole_number_answer_is_compared_exactly(given, ok) -> None:
+    problem = make_quiz("shape", 1, seed=0)[0]
+    fixed = type(problem)(**{**problem.__dict__, "answer": 10, "mistakes": ()})
+    assert grade(fixed, given).correct is ok
