@@ -19,6 +19,7 @@ from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.cli.errors import fail, reported
 from cnncalc.cli.options import FileOpt, JsonOpt
 from cnncalc.cli.output import emit_json
+from cnncalc.safety.limits import MAX_EPOCHS, MAX_STEPS
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -98,27 +99,34 @@ def _default_spec(data_name: str):
 
 
 class _StopFlag:
-    """Ctrl-C sets a flag; the loop stops between two steps so that a checkpoint is consistent."""
+    """Ctrl-C, SIGTERM or SIGHUP sets a flag; the loop stops between two steps so that the
+    checkpoint saved is consistent and no temporary file is left. A second signal stops at once."""
+
+    SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 
     def __init__(self) -> None:
-        self.requested = False
-        self.previous: Any = None
+        self.requested = ""  # the name of the signal that asked to stop
+        self.previous: dict[int, Any] = {}
 
     def __enter__(self) -> _StopFlag:
-        try:
-            self.previous = signal.signal(signal.SIGINT, self._handle)
-        except ValueError:  # not the main thread: keep the default KeyboardInterrupt
-            self.previous = None
+        for name in self.SIGNALS:
+            sig = getattr(signal, name, None)
+            if sig is None or signal.getsignal(sig) == signal.SIG_IGN:  # nohup's choice stays
+                continue
+            try:
+                self.previous[sig] = signal.signal(sig, self._handle)
+            except ValueError:  # not the main thread: keep the default KeyboardInterrupt
+                return self
         return self
 
-    def _handle(self, signum, frame) -> None:
-        if self.requested:  # a second Ctrl-C: stop at once
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.requested:  # a second signal: stop at once
             raise KeyboardInterrupt
-        self.requested = True
+        self.requested = signal.Signals(signum).name
 
-    def __exit__(self, *exc) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
+    def __exit__(self, *exc: object) -> None:
+        for sig, previous in self.previous.items():
+            signal.signal(sig, previous)
 
 
 def train(
@@ -127,7 +135,10 @@ def train(
     preset: PresetOpt = None,
     data: DataOpt = None,
     epochs: Annotated[
-        int | None, typer.Option("--epochs", "-e", help="Epochs to train (digits: 15, others: 5).", min=1)
+        int | None,
+        typer.Option(
+            "--epochs", "-e", help="Epochs to train (digits: 15, others: 5).", min=1, max=MAX_EPOCHS
+        ),
     ] = None,
     batch_size: Annotated[
         int | None,
@@ -145,7 +156,8 @@ def train(
         int, typer.Option("--seed", help="Seed for the weights, the shuffle and dropout.", min=0)
     ] = 0,
     steps: Annotated[
-        int | None, typer.Option("--steps", help="Stop after this many optimizer steps.", min=1)
+        int | None,
+        typer.Option("--steps", help="Stop after this many optimizer steps.", min=1, max=MAX_STEPS),
     ] = None,
     save: Annotated[
         Path | None, typer.Option("--save", help="Save a checkpoint (.npz) after every epoch and at the end.")
@@ -190,10 +202,12 @@ def train(
 def _train(
     spec, file, preset, data, epochs, batch_size, lr, optimizer, momentum, seed, steps, save, resume, json_out
 ):
-    from cnncalc.nn.checkpoint import read_checkpoint, resume_trainer, save_checkpoint
+    from cnncalc.nn.checkpoint import CheckpointFile, read_checkpoint, resume_trainer
     from cnncalc.nn.data import load_dataset
     from cnncalc.nn.defaults import DEFAULTS
+    from cnncalc.nn.optim import check_hyperparameters
     from cnncalc.nn.training import Settings, Trainer, TrainingDiverged
+    from cnncalc.safety.atomic import ANY, Snapshot
 
     if resume is not None:
         if spec is not None or file is not None or preset is not None:
@@ -216,12 +230,16 @@ def _train(
                 f"--resume continues with the saved run's own settings, so that resuming is exact; "
                 f"drop {', '.join(changed)} (or start a new run without --resume)"
             )
+        seen = Snapshot.of(resume)  # before reading: a save by another run after this is noticed
         checkpoint = read_checkpoint(resume)
+        target = CheckpointFile(save or resume, seen if save is None or save == resume else ANY)
         source = data or checkpoint[1]["data"]
         dataset = load_dataset(source)
         trainer, _ = resume_trainer(resume, dataset, checkpoint)
         save = save or resume
     else:
+        check_hyperparameters(lr, momentum)
+        target = CheckpointFile(save) if save is not None else None
         source = data or "digits"
         dataset = load_dataset(source)
         network = _resolve_spec(spec, file, preset) or _default_spec(dataset.name)
@@ -235,8 +253,8 @@ def _train(
     saved_epoch = {"epoch": None}
 
     def on_epoch(tr: Trainer, stats) -> None:
-        if save is not None:
-            save_checkpoint(save, tr, source)
+        if target is not None:
+            target.save(tr, source)
             saved_epoch["epoch"] = tr.epoch
         if view is not None:
             view.epoch_done(stats)
@@ -255,7 +273,7 @@ def _train(
                 steps,
                 on_step=view.step_done if view else None,
                 on_epoch=on_epoch,
-                should_stop=lambda: stop.requested,
+                should_stop=lambda: bool(stop.requested),
             )
         except TrainingDiverged as e:
             kept = ""
@@ -265,15 +283,17 @@ def _train(
         finally:
             if view is not None:
                 view.stop()
-    if save is not None and (result.stopped or saved_epoch["epoch"] != trainer.epoch):
-        save_checkpoint(save, trainer, source)
-    if json_out:
-        emit_json(_train_json(trainer, result, source, save))
-    else:
-        accuracy, predicted = trainer.evaluate()
-        view.summary(result, accuracy, predicted, save)
+        # a signal while saving or summarising sets the flag too: this run still ends as asked
+        if target is not None and (result.stopped or saved_epoch["epoch"] != trainer.epoch):
+            target.save(trainer, source)
+        if json_out:
+            emit_json(_train_json(trainer, result, source, save))
+        else:
+            accuracy, predicted = trainer.evaluate()
+            view.summary(result, accuracy, predicted, save)
     if result.stopped == "interrupted":
-        raise fail(f"interrupted after step {trainer.step}" + (f"; saved to {save}" if save else ""), 130)
+        by = "" if stop.requested == "SIGINT" else f" by {stop.requested}"
+        raise fail(f"interrupted{by} after step {trainer.step}" + (f"; saved to {save}" if save else ""), 130)
 
 
 def _planned_steps(trainer, epochs: int, steps: int | None) -> int:
@@ -316,16 +336,21 @@ def _read_image(path: Path, shape: tuple[int, ...]):
     The array is the model's input shape (C×H×W), or H×W for a one-channel model. A .npy whose
     largest value is above 1 is taken as 0..16 (the digits' scale) or 0..255 and divided.
     """
+    import io
+
     import numpy as np
 
     from cnncalc.arith.parsing import fmt_shape
+    from cnncalc.safety.bounded import read_bytes
+    from cnncalc.safety.limits import MAX_IMAGE_BYTES
 
+    raw = read_bytes(path, MAX_IMAGE_BYTES, field="image")  # a bound: --image /dev/zero ends here
     try:
         if path.suffix.lower() == ".npy":
-            img = np.load(path, allow_pickle=False)
+            img = np.load(io.BytesIO(raw), allow_pickle=False)
         else:
-            img = _read_pgm(path)
-    except (OSError, ValueError, EOFError) as e:
+            img = _read_pgm(raw)
+    except (ValueError, EOFError) as e:
         raise CnnCalcError(f"cannot read --image {path}: {e}") from None
     if img.dtype.kind not in "biuf":
         raise CnnCalcError(f"--image {path} holds {img.dtype} values; it must hold numbers (a grey image)")
@@ -343,14 +368,13 @@ def _read_image(path: Path, shape: tuple[int, ...]):
     return img.reshape(1, *shape).astype(np.float32)
 
 
-def _read_pgm(path: Path):
-    """A P5 (binary, maxval ≤ 255) or P2 (ASCII) PGM as an H×W array of values / maxval.
+def _read_pgm(raw: bytes):
+    """A P5 (binary, maxval ≤ 255) or P2 (ASCII) PGM's bytes as an H×W array of values / maxval.
 
     Malformed files raise ValueError with a message saying what is wrong.
     """
     import numpy as np
 
-    raw = path.read_bytes()
     tokens: list[bytes] = []
     pos = 0
     while len(tokens) < 4:
@@ -393,11 +417,27 @@ def _read_pgm(path: Path):
 
 
 def _load_for_inspection(model_path: Path, data: str | None):
+    """The model, its metadata (class names made printable: they come from a file) and a loader
+    of its test data, which must hold images of the model's input shape."""
+    from cnncalc.arith.parsing import fmt_shape
     from cnncalc.nn.checkpoint import load_model
     from cnncalc.nn.data import load_dataset
+    from cnncalc.safety.text import printable
 
     model, meta = load_model(model_path)
-    return model, meta, (lambda: load_dataset(data or meta["data"]))
+    meta["class_names"] = [printable(name) for name in meta["class_names"]]
+
+    def dataset():
+        ds = load_dataset(data or meta["data"])
+        if tuple(ds.input_shape) != tuple(model.input_shape):
+            raise CnnCalcError(
+                f"{model_path} takes {fmt_shape(model.input_shape)} images but the data "
+                f"{data or meta['data']} has {fmt_shape(ds.input_shape)}; use --data with the images it "
+                f"was trained on ({meta['data']})"
+            )
+        return ds
+
+    return model, meta, dataset
 
 
 def predict(
@@ -420,6 +460,9 @@ def predict(
     with reported("predict"):
         import numpy as np
 
+        from cnncalc.safety.text import printable
+
+        _check_svg(svg)
         net, meta, dataset = _load_for_inspection(model, data)
         names = meta["class_names"]
         if image is not None:
@@ -430,8 +473,14 @@ def predict(
             if index >= len(ds.y_test):
                 raise CnnCalcError(f"--index {index} is past the last test image ({len(ds.y_test) - 1})")
             x, label = ds.x_test[index : index + 1], int(ds.y_test[index])
-            where = f"{ds.name} test image {index}"
-        probs = net.predict_proba(x)[0].astype(np.float64)
+            where = printable(f"{ds.name} test image {index}")  # the data's name may come from the file
+        with np.errstate(over="ignore", invalid="ignore"):
+            probs = net.predict_proba(x)[0].astype(np.float64)
+        if not np.isfinite(probs).all():
+            raise CnnCalcError(
+                f"{model}: the model's outputs for {where} are not finite numbers (its weights overflow "
+                "float32), so it cannot classify it"
+            )
         best = int(probs.argmax())
         if json_out:
             emit_json(
@@ -450,6 +499,14 @@ def predict(
         console = console_for(svg)
         print_prediction(console, where, x[0, 0], probs, names, label)
         _export(console, svg)
+
+
+def _check_svg(svg: Path | None) -> None:
+    """A path given with --svg is checked before the model is loaded."""
+    if svg is not None:
+        from cnncalc.safety.atomic import check_writable
+
+        check_writable(svg, field="svg")
 
 
 def _export(console: Console, svg: Path | None) -> None:
@@ -483,7 +540,9 @@ def show(
     """
     with reported("show"):
         from cnncalc.render.training import console_for, print_feature_maps, print_filters, print_input_image
+        from cnncalc.safety.text import printable
 
+        _check_svg(svg)
         net, meta, dataset = _load_for_inspection(model, data)
         console = console_for(svg)
         convs = _conv_layers(net)
@@ -502,7 +561,7 @@ def show(
                 raise CnnCalcError(f"--index {index} is past the last test image ({len(ds.y_test) - 1})")
             x = ds.x_test[index : index + 1]
             label_name = meta["class_names"][int(ds.y_test[index])]
-            print_input_image(console, f"{ds.name} test image {index}", label_name, x[0, 0])
+            print_input_image(console, printable(f"{ds.name} test image {index}"), label_name, x[0, 0])
         for i, res in convs:
             if what is ShowWhat.filters:
                 print_filters(console, res.layer, net.layers[i].params["weight"], limit)

@@ -9,15 +9,21 @@ Keys (all plain arrays, so `np.load(..., allow_pickle=False)` reads them):
     param:<i>.<name>  weights and biases (PyTorch layout)     buffer:<i>.<name>  BN running statistics
     opt:<key>         the optimizer's state (Adam's m, v and t; SGD's momentum buffers)
 
-Files are written to a temporary name in the same folder and renamed into place, so a crash or
-Ctrl-C never leaves half a checkpoint behind.
+Files are saved with `cnncalc.safety.atomic` (a temporary name in the same folder, renamed into
+place), so a crash, Ctrl-C or SIGTERM never leaves half a checkpoint behind. A run saves through a
+`CheckpointFile`, which checks the path before training starts and notices when another run has
+saved to the same file since: it then leaves that file alone and saves beside it.
+
+Reading checks every entry from its zip and `.npy` headers (size, dtype, shape) before anything
+is decompressed or allocated, refuses pickled objects and non-finite weights, and bounds the whole
+file (`cnncalc.safety.limits`).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
+import math
+import stat
 import zipfile
 from collections.abc import Callable
 from dataclasses import asdict
@@ -26,18 +32,28 @@ from pathlib import Path
 import numpy as np
 
 from cnncalc.arith.errors import CnnCalcError
+from cnncalc.arith.network import walk
+from cnncalc.arith.spec import parse_spec
 from cnncalc.nn.data import Dataset
 from cnncalc.nn.model import Model, build_model
 from cnncalc.nn.optim import make_optimizer
 from cnncalc.nn.training import EpochStats, Progress, Settings, Trainer
+from cnncalc.safety.atomic import ANY, ChangedOnDisk, Snapshot, atomic_write, check_writable
+from cnncalc.safety.bounded import size_text
+from cnncalc.safety.limits import MAX_CHECKPOINT_BYTES, MAX_CHECKPOINT_ENTRIES
 
 FORMAT = "cnncalc-checkpoint"
 VERSION = 1
 
 
-def save_checkpoint(path: Path | str, trainer: Trainer, data_source: str) -> None:
-    """Write the trainer's complete state to `path` atomically."""
-    path = Path(path)
+def save_checkpoint(
+    path: Path | str, trainer: Trainer, data_source: str, expect: Snapshot | None | object = ANY
+) -> Snapshot | None:
+    """Write the trainer's complete state to `path` atomically; returns the saved file's snapshot.
+
+    `expect`: what the caller last saw at `path` (see `cnncalc.safety.atomic`); a file changed
+    since is not overwritten (`ChangedOnDisk`).
+    """
     model = trainer.model
     meta = {
         "settings": asdict(trainer.settings),
@@ -65,15 +81,44 @@ def save_checkpoint(path: Path | str, trainer: Trainer, data_source: str) -> Non
     arrays.update({f"param:{k}": v for k, v in model.named_params().items()})
     arrays.update({f"buffer:{k}": v for k, v in model.named_buffers().items()})
     arrays.update({f"opt:{k}": v for k, v in trainer.optimizer.state().items()})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, field="save", expect=expect, make_parents=True) as saving:  # type: ignore[arg-type]
+        np.savez(saving.file, **arrays)
+    return saving.snapshot
+
+
+class CheckpointFile:
+    """Where a run saves its checkpoints, and what it last saw there.
+
+    The path is checked when this is made, before any training. Each save expects the file as
+    this run last read or wrote it: if another run has saved to it since, that file is left as it
+    is, this run's state is saved beside it (`digits.1.npz`) and a CnnCalcError says so.
+    """
+
+    def __init__(self, path: Path | str, seen: Snapshot | None | object = ANY) -> None:
+        self.path = Path(path)
+        check_writable(self.path, field="save", make_parents=True)
+        self.seen = Snapshot.of(self.path) if seen is ANY else seen
+
+    def save(self, trainer: Trainer, data_source: str) -> None:
+        try:
+            self.seen = save_checkpoint(self.path, trainer, data_source, expect=self.seen)
+        except ChangedOnDisk:
+            kept = self._save_beside(trainer, data_source)
+            raise CnnCalcError(
+                f"{self.path} changed since this run last read or wrote it: another run saved to it. "
+                f"It was left as it is, and this run (epoch {trainer.epoch}, step {trainer.step}) is "
+                f"saved to {kept}; resume whichever run should go on"
+            ) from None
+
+    def _save_beside(self, trainer: Trainer, data_source: str) -> Path:
+        for n in range(1, 1000):
+            beside = self.path.with_name(f"{self.path.stem}.{n}{self.path.suffix}")
+            try:
+                save_checkpoint(beside, trainer, data_source, expect=None)
+                return beside
+            except ChangedOnDisk:
+                continue
+        raise CnnCalcError(f"{self.path}: no free name beside it to save this run to")
 
 
 def _damaged(path: Path | str, detail: str) -> CnnCalcError:
@@ -155,16 +200,7 @@ def read_checkpoint(path: Path | str) -> tuple[dict[str, np.ndarray], dict, dict
     Meta and RNG entries are checked for presence and type, so later code can trust them.
     """
     path = Path(path)
-    if not path.is_file():
-        raise CnnCalcError(f"checkpoint {path} does not exist; create one with `cnncalc train --save {path}`")
-    try:
-        # Open the file ourselves: np.load(path) leaks its handle when the zip is damaged.
-        with path.open("rb") as f, np.load(f, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as e:
-        raise CnnCalcError(
-            f"{path} is not a readable cnncalc checkpoint (truncated or another kind of file: {e})"
-        ) from None
+    arrays = _read_arrays(path)
     if str(arrays.get("format", "")) != FORMAT:
         raise CnnCalcError(
             f"{path} is not a cnncalc checkpoint (no 'format: {FORMAT}' entry); was it saved by `cnncalc train --save`?"
@@ -179,10 +215,83 @@ def read_checkpoint(path: Path | str) -> tuple[dict[str, np.ndarray], dict, dict
     try:
         meta = json.loads(str(arrays["meta"]))
         rng = json.loads(str(arrays["rng"]))
-    except (KeyError, ValueError) as e:
-        raise _damaged(path, f"unreadable metadata ({e})") from None
+    except (KeyError, ValueError, RecursionError) as e:
+        raise _damaged(path, f"unreadable metadata ({type(e).__name__})") from None
     _check_meta(path, meta, rng)
     return arrays, meta, rng
+
+
+# What a checkpoint entry may hold: numbers, or text (the format, spec, meta and rng entries).
+_ENTRY_KINDS = "biuf" + "U"
+
+
+def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    """Every entry of a checkpoint's .npz, each checked from its zip and `.npy` headers (size,
+    dtype, shape) before it is decompressed or allocated."""
+    try:
+        st = path.stat()
+    except OSError:
+        raise CnnCalcError(
+            f"checkpoint {path} does not exist; create one with `cnncalc train --save {path}`"
+        ) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise CnnCalcError(
+            f"{path} is a folder, not a checkpoint; give the .npz file saved by `cnncalc train`"
+        )
+    if not stat.S_ISREG(st.st_mode):
+        raise CnnCalcError(
+            f"{path} is not a regular file; a checkpoint is the .npz file `cnncalc train` saved"
+        )
+    if st.st_size > MAX_CHECKPOINT_BYTES + (1 << 20):
+        raise CnnCalcError(f"{path} is larger than a checkpoint can be ({size_text(MAX_CHECKPOINT_BYTES)})")
+    try:
+        with path.open("rb") as f, zipfile.ZipFile(f) as z:
+            infos = z.infolist()
+            if len(infos) > MAX_CHECKPOINT_ENTRIES:
+                raise _damaged(path, f"it has {len(infos):,} entries, more than {MAX_CHECKPOINT_ENTRIES:,}")
+            claimed = sum(info.file_size for info in infos)
+            if claimed > MAX_CHECKPOINT_BYTES:
+                raise _damaged(
+                    path,
+                    f"its entries hold {size_text(claimed)} unpacked, more than {size_text(MAX_CHECKPOINT_BYTES)}",
+                )
+            return {info.filename.removesuffix(".npy"): _read_entry(path, z, info) for info in infos}
+    except (OSError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError) as e:
+        raise CnnCalcError(
+            f"{path} is not a readable cnncalc checkpoint (truncated or another kind of file: {e})"
+        ) from None
+
+
+def _read_entry(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+    name = info.filename
+    if not name.endswith(".npy"):
+        raise _damaged(path, f"entry {name!r} is not an array (.npy)")
+    with z.open(info) as member:
+        try:
+            version = np.lib.format.read_magic(member)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
+            else:
+                raise ValueError(f".npy format version {version}")
+        except ValueError as e:
+            raise _damaged(path, f"entry {name!r} has no readable array header ({e})") from None
+        if dtype.hasobject or dtype.kind not in _ENTRY_KINDS or dtype.fields is not None:
+            raise _damaged(path, f"entry {name!r} holds {dtype} values, not numbers or text (never loaded)")
+        claimed = math.prod(shape) * dtype.itemsize
+        held = info.file_size - member.tell()
+        if claimed != held:
+            raise _damaged(
+                path,
+                f"entry {name!r} claims {'×'.join(map(str, shape)) or 'one'} {dtype} values "
+                f"({claimed:,} bytes) but holds {held:,} bytes",
+            )
+        data = member.read(claimed)
+    if len(data) != claimed:
+        raise _damaged(path, f"entry {name!r} is truncated")
+    array = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")
+    return array.copy()
 
 
 def load_model(path: Path | str) -> tuple[Model, dict]:
@@ -195,6 +304,15 @@ def load_model(path: Path | str) -> tuple[Model, dict]:
 def _restore_model(path, arrays: dict[str, np.ndarray], meta: dict) -> Model:
     if "spec" not in arrays:
         raise _damaged(path, "it has no spec entry")
+    # The spec's parameters must all be stored: checked before building them, so that a spec
+    # naming huge layers cannot make the model allocate what the file does not hold.
+    try:
+        network = walk(parse_spec(str(arrays["spec"])).with_input(tuple(meta["input_shape"])))
+    except CnnCalcError as e:
+        raise _damaged(path, f"its spec does not read ({e})") from None
+    stored = sum(a.size for k, a in arrays.items() if k.startswith("param:"))
+    if network.total_params > stored:
+        raise _damaged(path, f"its spec has {network.total_params:,} parameters but it stores {stored:,}")
     model = build_model(
         str(arrays["spec"]),
         tuple(meta["input_shape"]),
@@ -206,6 +324,8 @@ def _restore_model(path, arrays: dict[str, np.ndarray], meta: dict) -> Model:
             stored = arrays.get(f"{kind}:{name}")
             if stored is None or stored.shape != target.shape or stored.dtype.kind not in "iuf":
                 raise _damaged(path, f"{kind} {name} is missing or has the wrong shape or type for its spec")
+            if not np.isfinite(stored).all():
+                raise _damaged(path, f"{kind} {name} holds NaN or infinite values")
             if kind == "param":
                 target[...] = stored
     model.load_buffers({k.split(":", 1)[1]: v for k, v in arrays.items() if k.startswith("buffer:")})

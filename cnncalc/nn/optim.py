@@ -15,18 +15,27 @@ import math
 
 import numpy as np
 
-from cnncalc.arith.errors import CnnCalcError
+from cnncalc.arith.errors import CnnCalcError, UsageError
+
+
+def check_hyperparameters(lr: float | None = None, momentum: float | None = None) -> None:
+    """A learning rate must be a positive finite number and momentum in [0, 1): anything else
+    (0, -1, nan, inf) is a malformed value, a `UsageError`. None: not given, nothing to check."""
+    if lr is not None and not (math.isfinite(lr) and lr > 0):
+        raise UsageError(
+            f"{{field}} {lr}: the learning rate must be a positive number, e.g. {{field}} 0.001", field="lr"
+        )
+    if momentum is not None and not 0 <= momentum < 1:
+        raise UsageError(
+            f"{{field}} {momentum}: momentum must be in [0, 1), e.g. {{field}} 0.9", field="momentum"
+        )
 
 
 class Optimizer:
     name = "optimizer"
 
     def __init__(self, params: dict[str, np.ndarray], lr: float) -> None:
-        if not lr > 0 or not math.isfinite(lr):
-            raise CnnCalcError(
-                f"{{field}} {lr}: the learning rate must be a positive number, e.g. {{field}} 0.001",
-                field="lr",
-            )
+        check_hyperparameters(lr)
         self.params, self.lr = params, lr
         self.t = 0
 
@@ -55,10 +64,7 @@ class SGD(Optimizer):
 
     def __init__(self, params: dict[str, np.ndarray], lr: float = 0.01, momentum: float = 0.0) -> None:
         super().__init__(params, lr)
-        if not 0 <= momentum < 1:
-            raise CnnCalcError(
-                f"{{field}} {momentum}: momentum must be in [0, 1), e.g. {{field}} 0.9", field="momentum"
-            )
+        check_hyperparameters(momentum=momentum)
         self.momentum = momentum
         self.buffers: dict[str, np.ndarray] = {}
 

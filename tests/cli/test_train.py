@@ -318,3 +318,21 @@ def test_a_core_error_names_the_flag_on_the_command_line(cli):
     result = cli("train", "--steps", "1", "--lr", "-1")
     assert result.exit_code in (1, 2), result.output
     assert "--lr -1.0: the learning rate must be a positive number, e.g. --lr 0.001" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--lr", "0"],
+        ["--lr", "nan"],
+        ["--lr", "-1"],
+        ["--lr", "inf"],
+        ["--momentum", "nan"],
+        ["--momentum", "1"],
+    ],
+    ids=["lr-0", "lr-nan", "lr-negative", "lr-inf", "momentum-nan", "momentum-1"],
+)
+def test_a_malformed_learning_rate_or_momentum_is_a_usage_error(cli, option):
+    result = cli("train", "--steps", "1", *option)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: {option[0]} ")
