@@ -51,10 +51,6 @@ IndexOpt = Annotated[int, typer.Option("--index", "-i", help="Which test image (
 SvgOpt = Annotated[Path | None, typer.Option("--svg", help="Also write the picture to an SVG file.")]
 
 
-# A relative error below this means the backward pass is right (float64, central differences).
-GRADCHECK_TOLERANCE = 1e-5
-
-
 class OptimizerName(str, Enum):
     adam = "adam"
     sgd = "sgd"
@@ -590,6 +586,8 @@ def gradcheck(
 ) -> None:
     """Check each layer's backward pass: analytic gradient vs central differences, in float64.
 
+    Each layer is checked on its own, with a tolerance that grows with the rounding noise of its
+    size; a layer too large to check quickly is checked as a smaller copy, and the row says so.
     With no SPEC, a small network that uses every layer type is checked.
 
     Examples:
@@ -607,7 +605,7 @@ def gradcheck(
             raise UsageError("the spec has no input line; add 'input CxHxW' or give --input 1x28x28")
         rows = gradient_check(network, shape)
         worst = max(r.max_relative_error for r in rows)
-        ok = worst < GRADCHECK_TOLERANCE
+        ok = all(r.passed for r in rows)
         if json_out:
             emit_json(
                 {
@@ -620,6 +618,6 @@ def gradcheck(
         else:
             from cnncalc.render.training import console_for, print_gradcheck
 
-            print_gradcheck(console_for(), rows, GRADCHECK_TOLERANCE, ok)
+            print_gradcheck(console_for(), rows, ok)
         if not ok:
             raise typer.Exit(1)

@@ -21,14 +21,52 @@ SPECS = {
 def test_every_gradient_matches_finite_differences(spec):
     rows = gradient_check(spec)
     assert rows, "nothing was checked"
-    assert {r.kind for r in rows} >= {"input"}
+    assert {r.name for r in rows} >= {"input"}
     for row in rows:
-        assert row.max_relative_error < 1e-6, row
+        assert row.passed and row.max_relative_error < 1e-6, row
 
 
 def test_a_wrong_backward_is_caught(monkeypatch):
-    # Tanh with the derivative of the wrong function: the check must notice.
+    # Tanh with the derivative of the wrong function: the check must notice, at the tanh layer.
     monkeypatch.setattr(L.Tanh, "backward", lambda self, grad: grad * (1 - self.out))
     rows = gradient_check("input 1x5x5 | conv 2 k=3 | tanh | flatten | fc 3")
-    conv_weight = next(r for r in rows if r.kind == "conv" and r.name == "weight")
-    assert conv_weight.max_relative_error > 1e-3
+    tanh = next(r for r in rows if r.kind == "tanh" and r.name == "input")
+    assert not tanh.passed and tanh.max_relative_error > 1e-3
+    assert all(r.passed for r in rows if r.kind != "tanh")
+
+
+def test_rounding_noise_of_a_large_layer_is_not_a_failure():
+    # 980,000 outputs: the probe loss sums them, and its rounding, divided by 2ε, is about 10⁻⁵
+    # of a gradient, as large as the old fixed tolerance. The row's own tolerance covers it.
+    rows = gradient_check("input 1x700x700 | tanh", batch=3)
+    (row,) = rows
+    assert row.passed and not row.checked_as
+    assert row.tolerance > 1e-5  # scaled with the layer, and reported
+
+
+def test_a_vgg_16_is_checked_within_bounded_memory_and_time():
+    import resource
+    import time
+
+    from cnncalc.arith.presets import get_preset
+    from tests.bounded_run import within
+
+    start = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with within(60):
+        rows = gradient_check(get_preset("vgg-16"))
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert time.perf_counter() - start < 20 and grown_mb < 200  # the whole model in float64: 1.1 GB
+    assert all(r.passed for r in rows)
+    conv = next(r for r in rows if r.layer == 25 and r.name == "weight")
+    assert conv.checked_as.startswith("checked as conv 8 k=3 p=1 on 8×8×8 (the layer: 512×14×14 → 512×14×14")
+
+
+def test_alexnet_layers_agree_one_at_a_time():
+    # Checked through the whole network, kinks of every later ReLU and max pool made the
+    # relative error of early layers reach 1.0.
+    from cnncalc.arith.presets import get_preset
+    from tests.bounded_run import within
+
+    with within(60):
+        assert all(r.passed for r in gradient_check(get_preset("alexnet")))
