@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
+from cnncalc.arith.parsing import typed
 from cnncalc.lessons.problems import (
     Mistake,
     Problem,
@@ -95,7 +96,7 @@ def parse_answer(text: str | None) -> float | None:
     """`'5,184'`, `' 92 '`, `'3.5'` → a number; anything else → None (graded wrong, not an error)."""
     if text is None:
         return None
-    t = re.sub(r"[\s,_]", "", text).replace("−", "-")
+    t = re.sub(r"[\s,_]", "", typed(text)).replace("−", "-")
     try:
         return float(t)
     except ValueError:
