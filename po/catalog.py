@@ -5,10 +5,10 @@
     python po/catalog.py check      # every message translated, the .mo up to date (the tests run this)
 
 A message is the first argument of `_()` / `N_()`, the two of `ngettext()`, or the docstring of a
-CLI command registered with `app.command(...)(func)` (its --help); each must be a string literal (a sentence whole,
-with named placeholders), which `check` insists on too. The sources are split by package
-(`po/zh/arith.po`, `cli.po`, `lessons.po`, `nn.po`, `render.po`, `cnncalc.po` for the rest) so
-people can translate different parts at once; a message that is already in one file stays there.
+CLI command registered with `app.command(...)(func)` or `@group.command(...)` (its --help); each
+must be a string literal (a sentence whole, with named placeholders), which `check` insists on
+too. The sources are split by module (`po/zh/arith.sizes.po`, `po/zh/cli.calc.po`, …) so people can translate different
+modules at once; a message that is already in one file stays there.
 
 Standard library only: the .po reader and the .mo writer below follow GNU gettext's formats
 (https://www.gnu.org/software/gettext/manual/html_node/PO-Files.html, MO Files).
@@ -155,12 +155,13 @@ def _is_command_decorator(node: ast.AST) -> bool:
 
 
 def area_of(where: str) -> str:
-    """The .po file a new message goes to: the package under cnncalc/ it was found in (typer's own
-    messages go to typer.po)."""
-    parts = where.split(":")[0].split("/")
+    """The .po file a new message goes to: the module it was found in, `cli.calc` for
+    cnncalc/cli/calc.py (one file a module, so people can translate different modules at once);
+    typer's own messages go to typer.po."""
+    parts = where.split(":")[0].removesuffix(".py").split("/")
     if parts[0] == "typer":
         return "typer"
-    return parts[1] if len(parts) > 2 else "cnncalc"
+    return ".".join(parts[1:]) or "cnncalc"
 
 
 # -- .po files ------------------------------------------------------------------------------------
