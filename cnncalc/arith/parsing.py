@@ -7,6 +7,7 @@ Every failure is a `UsageError` that names the value and the expected form.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from cnncalc.arith.errors import UsageError
@@ -22,9 +23,20 @@ def _shown(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:24] + "…" + text[-8:])
 
 
+def typed(text: object) -> str:
+    """What a user typed, with a Chinese keyboard's full-width forms read as ASCII (Unicode NFKC):
+    `５` → `5`, `；` → `;`, `＝` → `=`, `｜` → `|`, `，` → `,`, `（）` → `()`, the ideographic space → ` `.
+
+    >>> typed("０ １ ２；３ ４ ５"), typed("conv 8 k＝5 ｜ relu")
+    ('0 1 2;3 4 5', 'conv 8 k=5 | relu')
+    """
+    t = str(text)
+    return t if t.isascii() else unicodedata.normalize("NFKC", t)
+
+
 def parse_int(text: str, what: str, *, minimum: int = 1) -> int:
     """`'5'` → 5; anything else (`'3.5'`, `'abc'`, `'0'` when minimum is 1) is a usage error."""
-    t = str(text).strip()
+    t = typed(text).strip()
     if not re.fullmatch(r"[+-]?\d+", t):
         hint = " (sizes are whole numbers)" if re.fullmatch(r"[+-]?\d*\.\d+", t) else ""
         raise UsageError(
@@ -45,7 +57,7 @@ def parse_sizes(text: str | int, what: str, *, minimum: int = 1, max_axes: int =
     """`'96'` → (96,), `'28x20'` → (28, 20); per-axis values are separated by x, ×, * or a comma."""
     if isinstance(text, int):
         return (parse_int(str(text), what, minimum=minimum),)
-    t = str(text).strip()
+    t = typed(text).strip()
     if not t:
         raise UsageError(f"{what} is empty; write N or AxB, e.g. {what} 3 or 3x5")
     parts = _SEP.split(t)
@@ -77,7 +89,7 @@ def _problem(part: str, minimum: int) -> str:
 
 def parse_padding(text: str | int, what: str = "padding") -> str | tuple[int, ...]:
     """`'1'` → (1,), `'1x2'` → (1, 2), `'same'|'valid'|'full'` → the mode name."""
-    t = str(text).strip().lower()
+    t = typed(text).strip().lower()
     if t in PADDING_MODES:
         return t
     try:
@@ -90,7 +102,7 @@ def parse_padding(text: str | int, what: str = "padding") -> str | tuple[int, ..
 
 
 def parse_bool(text: str, what: str) -> bool:
-    t = str(text).strip().lower()
+    t = typed(text).strip().lower()
     if t in ("true", "1", "yes", "on"):
         return True
     if t in ("false", "0", "no", "off"):

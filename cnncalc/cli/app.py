@@ -13,6 +13,7 @@ import typer
 
 from cnncalc import __version__
 from cnncalc.cli.errors import ERRORS, ReportingGroup
+from cnncalc.i18n import _, language_from_environment, normalise_language, set_language, translated
 
 COMMAND_MODULES = (
     "cnncalc.cli.calc",
@@ -79,9 +80,22 @@ def root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Language of the output: en or zh (中文). Default: $CNNCALC_LANG, else the locale (LANG).",
+        ),
+    ] = None,
 ) -> None:
     """A calculator and tutor for the arithmetic of convolutional neural networks."""
     ERRORS.traceback = traceback
+    chosen = language_from_environment() if lang is None else normalise_language(lang)
+    if chosen is None:
+        raise typer.BadParameter(
+            _("{value!r} is not a language cnncalc speaks: use en or zh").format(value=lang)
+        )
+    set_language(chosen)
     if ctx.invoked_subcommand is None:
         typer.echo(WELCOME.format(version=__version__), nl=False)
 
@@ -127,7 +141,7 @@ def _keep_examples_verbatim(target: typer.Typer) -> None:
     docstring marks them (see `examples_verbatim`)."""
     for info in target.registered_commands:
         if info.help is None and info.callback is not None and info.callback.__doc__:
-            info.help = examples_verbatim(inspect.cleandoc(info.callback.__doc__))
+            info.help = examples_verbatim(translated(inspect.cleandoc(info.callback.__doc__)))
     for group in target.registered_groups:
         if group.typer_instance is not None:
             _keep_examples_verbatim(group.typer_instance)
@@ -148,7 +162,9 @@ def _lean_app(argv: list[str]) -> typer.Typer:
     typer converts every registered command's signature at each start (about 1 ms a command), so
     `cnncalc shape` builds just that command; `--help` and the welcome get them all.
     """
-    word = next((a for a in argv if not a.startswith("-")), None)
+    word = next(
+        (a for i, a in enumerate(argv) if not a.startswith("-") and argv[i - 1 : i] != ["--lang"]), None
+    )
     if word is not None:
         for module in COMMAND_MODULES:
             lean = _only(_register(_new_app(), (module,)), word)
@@ -166,6 +182,25 @@ def __getattr__(name: str) -> typer.Typer:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def _language(argv: list[str]) -> str:
+    """The language asked for before the commands are built (their help is translated as they are):
+    `--lang X` before the command word, else the environment. A bad value is reported later, by
+    the root command's own option."""
+    for i, a in enumerate(argv):
+        if not a.startswith("-"):
+            break
+        value = (
+            a.partition("=")[2]
+            if a.startswith("--lang=")
+            else argv[i + 1]
+            if a == "--lang" and i + 1 < len(argv)
+            else None
+        )
+        if value is not None:
+            return normalise_language(value) or "en"
+    return language_from_environment()
+
+
 def main() -> None:
     import sys
 
@@ -174,4 +209,5 @@ def main() -> None:
 
     prepare_streams()
     stop_like_ctrl_c()
+    set_language(_language(sys.argv[1:]))
     _lean_app(sys.argv[1:])(prog_name="cnncalc")

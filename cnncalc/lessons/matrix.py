@@ -17,6 +17,7 @@ import re
 import numpy as np
 
 from cnncalc.arith.errors import UsageError
+from cnncalc.arith.parsing import typed
 from cnncalc.safety.limits import STEP_MAX_SIDE
 
 # Step-throughs are worked by hand-sized numbers; this bound keeps every sum of products exact in
@@ -29,7 +30,7 @@ _INT = re.compile(r"[+-]?\d+")
 
 def parse_matrix(text: str, what: str = "--input") -> np.ndarray:
     """Parse C×H×W numbers; int64 when every value is a whole number written without a point, else float64."""
-    t = str(text).strip()
+    t = typed(text).strip()
     if not t:
         raise UsageError(f"{what} is empty; write rows separated by ';', e.g. {what} \"0 1; 2 3\"")
     channels = []
@@ -103,7 +104,7 @@ def parse_numbers(values: list[str] | None, what: str) -> list[int | float]:
     """`--bias 1 --bias 0` or `--bias 1,0` → [1, 0]."""
     out: list[int | float] = []
     for v in values or []:
-        for tok in re.split(r"[\s,;]+", v.strip()):
+        for tok in re.split(r"[\s,;]+", typed(v).strip()):
             if not tok:
                 continue
             tok_n = tok.replace("−", "-")

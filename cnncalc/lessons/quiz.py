@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
+from cnncalc.arith.parsing import typed
 from cnncalc.lessons.problems import (
     Mistake,
     Problem,
@@ -101,7 +102,7 @@ def parse_answer(text: str | None) -> Fraction | None:
     is not 10); anything else → None (graded wrong, not an error)."""
     if text is None:
         return None
-    t = re.sub(r"[\s,_]", "", text).replace("−", "-")
+    t = re.sub(r"[\s,_]", "", typed(text)).replace("−", "-")
     return Fraction(t) if _NUMBER.fullmatch(t) else None
 
 

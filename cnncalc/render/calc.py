@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from cnncalc.arith.parsing import fmt_axes, fmt_shape
 from cnncalc.arith.steps import Step, group_digits, notes_once
+from cnncalc.i18n import _
 from cnncalc.render.text import PLAIN, Styler, box_table, join_blocks, render_notes, render_step
 
 if TYPE_CHECKING:  # the network walk is only needed by `rf`; keep `shape` start-up lean
@@ -35,7 +36,11 @@ def render_shape(cost: ChannelCost, style: Styler = PLAIN, width: int = 100) -> 
     when the layer has channels, and teaching notes."""
     res = cost.shape
     working, axis_notes = _axes_working(res, style, width)
-    blocks = [_shape_title(cost, style), _axes_table(res, style), style("Working", "bold") + "\n" + working]
+    blocks = [
+        _shape_title(cost, style),
+        _axes_table(res, style),
+        style(_("Working"), "bold") + "\n" + working,
+    ]
     if cost.params is not None or cost.cost_steps:
         steps = [*(cost.params.steps if cost.params else ()), *cost.cost_steps]
         blocks.append(
@@ -103,7 +108,7 @@ def render_params(result: LayerParams, style: Styler = PLAIN, width: int = 100) 
     return join_blocks(
         f"{_params_title(result)}: {style(group_digits(pc.total), 'bold', 'green')} parameters",
         table,
-        style("Working", "bold") + "\n" + working,
+        style(_("Working"), "bold") + "\n" + working,
         render_notes(result.all_notes, style, width),
     )
 
@@ -175,7 +180,7 @@ def render_rf(
     return join_blocks(
         title,
         back,
-        style("Working", "bold") + "\n" + "\n".join(working),
+        style(_("Working"), "bold") + "\n" + "\n".join(working),
         forward,
         render_notes(notes, style, width),
     )

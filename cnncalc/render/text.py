@@ -19,6 +19,8 @@ import textwrap
 from collections.abc import Sequence
 
 from cnncalc.arith.steps import Step, fmt_value
+from cnncalc.i18n import _
+from cnncalc.render.width import wrap
 
 _NUMERIC = re.compile(r"^[−\-+]?[\d,.×x/ ]+$")
 _ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
@@ -230,12 +232,14 @@ def render_step(step: Step, style: Styler = PLAIN, width: int = 100, indent: str
     return "\n".join(lines)
 
 
-def render_notes(notes: Sequence[str], style: Styler = PLAIN, width: int = 100, title: str = "Notes") -> str:
+def render_notes(
+    notes: Sequence[str], style: Styler = PLAIN, width: int = 100, title: str | None = None
+) -> str:
     if not notes:
         return ""
-    lines = [style(title, "bold")]
+    lines = [style(_("Notes") if title is None else title, "bold")]
     for n in notes:
-        lines.extend(textwrap.wrap(n, max(width - 4, 30), initial_indent="  • ", subsequent_indent="    "))
+        lines.extend(wrap(n, max(width - 4, 30), initial_indent="  • ", subsequent_indent="    "))
     return "\n".join(lines)
 
 
