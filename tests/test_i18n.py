@@ -128,3 +128,18 @@ def test_a_chinese_keyboard_s_full_width_input_is_read(cli_json, args):
         assert data["layers"][0]["output_shape"] == [8, 92, 92]
     if args[0] == "step":
         assert data["output"] == [[19, 25], [37, 43]]
+
+
+def test_a_chinese_table_lines_up_by_display_width_and_keeps_the_numbers(cli):
+    from cnncalc.render.width import display_width
+
+    english = cli("shape", "--input", "10", "--kernel", "3", "--stride", "2").stdout
+    try:
+        chinese = cli("--lang", "zh", "shape", "--input", "10", "--kernel", "3", "--stride", "2").stdout
+    finally:
+        i18n.set_language("en")
+    table = [line for line in chinese.splitlines() if line and line[0] in "┌│├└"]
+    assert "卷积核" in table[1] and "步幅" in table[1] and "填充" in table[1]
+    assert len({display_width(line) for line in table}) == 1, "\n".join(table)
+    digits = [c for c in english if c.isdigit()]
+    assert [c for c in chinese if c.isdigit()][: len(digits) // 2] == digits[: len(digits) // 2]
