@@ -28,8 +28,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-# `{field}` (the error's own field) or `{field:NAME}` (another one the message names)
-_PLACEHOLDER = re.compile(r"\{field(?::([A-Za-z_][A-Za-z0-9_]*))?\}")
+# `{field}` (the error's own field) or `{field:NAME}` (another one the message names); compiled on
+# first use (by `re`'s cache), not when the calculator starts
+_PLACEHOLDER = r"\{field(?::([A-Za-z_][A-Za-z0-9_]*))?\}"
 
 
 class CnnCalcError(Exception):
@@ -54,7 +55,7 @@ class CnnCalcError(Exception):
                 return m.group(0) if self.field is None else name_of(self.field)
             return name_of(other)
 
-        return _PLACEHOLDER.sub(name, self.template)
+        return re.sub(_PLACEHOLDER, name, self.template)
 
     def for_flag(self, flag: str | None) -> str:
         """The message with its own field named as the caller knows it (a CLI option, say)."""
