@@ -1,7 +1,13 @@
 """Writing results: JSON for scripts, text for people. Standard library only (fast start)."""
 
+from __future__ import annotations
+
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cnncalc.api.result import TextResult
 
 
 def emit_json(data: dict) -> None:
@@ -13,6 +19,15 @@ def emit_json(data: dict) -> None:
 
 def emit_text(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def emit_result(result: TextResult, json: bool) -> None:
+    """A result of the Python API as the command shows it: its `to_dict()` under --json, otherwise
+    its text for this terminal."""
+    if json:
+        emit_json(result.to_dict())
+    else:
+        emit_text(result.render(styler(), terminal_width()))
 
 
 def use_color() -> bool:

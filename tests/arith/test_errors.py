@@ -47,7 +47,9 @@ def test_a_message_about_two_values_names_both_each_way():
     assert e.for_flag("-i") == "-i 28x20 has 2 axes but dims is 3; drop dims"
     e = UsageError("give one network source, not {field:spec} and {field:preset}")
     assert str(e) == "give one network source, not spec and preset"
-    assert e.named(lambda f: flag_for(f, {"spec": "SPEC"})) == "give one network source, not SPEC and --preset"
+    assert (
+        e.named(lambda f: flag_for(f, {"spec": "SPEC"})) == "give one network source, not SPEC and --preset"
+    )
     assert e.prefixed("train").named(flag_for) == "train: give one network source, not --spec and --preset"
 
 
