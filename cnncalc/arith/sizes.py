@@ -20,8 +20,7 @@ and the worked notes say so instead of hiding it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.parsing import PADDING_MODES, broadcast, fmt_axes, fmt_shape
@@ -91,9 +90,9 @@ def adaptive_windows(n: int, o: int) -> tuple[tuple[int, int], ...]:
     return tuple((i * n // o, ceil_div((i + 1) * n, o)) for i in range(o))
 
 
-@dataclass(frozen=True)
-class AxisSize:
-    """The worked size of one spatial axis."""
+class AxisSize(NamedTuple):
+    """The worked size of one spatial axis. A NamedTuple, not a frozen dataclass: this module is on
+    the calculator's start-up path, where defining a dataclass costs about ten times as much."""
 
     axis: str
     op: str
@@ -107,9 +106,8 @@ class AxisSize:
     notes: tuple[AxisNote, ...] = ()
 
 
-@dataclass(frozen=True)
-class ShapeResult:
-    """A layer's spatial output, per axis, with the working."""
+class ShapeResult(NamedTuple):
+    """A layer's spatial output, per axis, with the working (a NamedTuple, as `AxisSize` is)."""
 
     op: str
     input: tuple[int, ...]
@@ -121,7 +119,7 @@ class ShapeResult:
     output_padding: tuple[int, ...]
     axes: tuple[AxisSize, ...]
     padding_mode: str | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = ()
 
     @property
     def output(self) -> tuple[int, ...]:
@@ -291,7 +289,7 @@ def _axis_size(
         ax = tconv_axis(n, k, s, pad[0], d, op_pad, axis)
     else:
         ax = pool_axis(n, k, s, pad, d, ceil, axis, op=op)
-    return replace(ax, steps=(pad_step, *ax.steps)) if pad_step is not None else ax
+    return ax._replace(steps=(pad_step, *ax.steps)) if pad_step is not None else ax
 
 
 def same_padding(n: int, k: int, s: int = 1, d: int = 1) -> Pad:

@@ -142,8 +142,8 @@ def flag_for(field: str, flags: dict[str, str] | None = None) -> str:
 def reported(command: str = "", flags: dict[str, str] | None = None) -> Iterator[None]:
     """Turn core errors into clean exits; anything unexpected still gets a one-line message.
 
-    A core error that names a field (`CnnCalcError(..., field="lr")`) is shown with the command's
-    option for it: `flags` maps field names to options where they differ from `--field-name`.
+    A core error that names fields (`CnnCalcError(..., field="lr")`) is shown with the command's
+    options for them: `flags` maps field names to options where they differ from `--field-name`.
     """
     try:
         yield
@@ -153,7 +153,7 @@ def reported(command: str = "", flags: dict[str, str] | None = None) -> Iterator
         if ERRORS.traceback:
             raise
         hint = f"see `cnncalc {command} --help`" if command and e.exit_code == 2 else ""
-        message = e.for_flag(flag_for(e.field, flags)) if e.field else str(e)
+        message = e.named(lambda field: flag_for(field, flags))
         raise fail(message, e.exit_code, hint) from None
     except KeyboardInterrupt:
         raise fail("interrupted", 130) from None

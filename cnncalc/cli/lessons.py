@@ -1,6 +1,8 @@
 """The tutor commands: `step conv`, `step pool`, `lesson`, `quiz`.
 
-NumPy and rich are imported inside the commands (the calculator commands must start fast).
+`step conv` and `step pool` call the Python API's `step_conv` and `step_pool` (`cnncalc.api.step`)
+and print, walk through or save what they return. NumPy and rich are imported inside the commands
+(the calculator commands must start fast).
 """
 
 from __future__ import annotations
@@ -12,8 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cnncalc.arith.errors import CnnCalcError, UsageError
-from cnncalc.arith.parsing import parse_int, parse_padding, parse_sizes
+from cnncalc.arith.errors import CnnCalcError
 from cnncalc.cli.errors import reported
 from cnncalc.cli.options import JsonOpt
 from cnncalc.cli.output import emit_json
@@ -23,11 +24,9 @@ from cnncalc.cli.tutor_output import HtmlOpt, SvgOpt, check_copies, open_screen,
 from cnncalc.lessons.examples import example_names
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from rich.console import RenderableType
 
-    from cnncalc.lessons.examples import Example
+    from cnncalc.api.step import WindowSteps
     from cnncalc.lessons.quiz import Graded, Problem
     from cnncalc.lessons.step import ConvTrace, PoolTrace
     from cnncalc.render.console import Screen
@@ -57,9 +56,6 @@ TOUR = [
         ["lesson", "overfitting", "--answer", "4"],
     ),
 ]
-
-# Piped output shows every cell in full up to this many cells, then one line per cell.
-FULL_CELLS = 16
 
 step_app = typer.Typer(
     help=(
@@ -103,23 +99,6 @@ CellOpt = Annotated[
 
 def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
-
-
-def _parse_cell(text: str, out_hw: tuple[int, int]) -> tuple[int, int]:
-    parts = [p for p in text.replace("x", ",").replace(" ", ",").split(",") if p]
-    if len(parts) != 2:
-        raise UsageError(f"--cell {text!r} is not ROW,COL; write e.g. --cell 0,1")
-    r, c = (parse_int(p, "--cell", minimum=0) for p in parts)
-    h, w = out_hw
-    if r >= h or c >= w:
-        raise CnnCalcError(f"--cell {r},{c} is outside the {h}×{w} output; rows 0–{h - 1}, columns 0–{w - 1}")
-    return r, c
-
-
-def _shown(argv: list[str]) -> str:
-    """The equivalent command line, when it is short enough to be worth copying."""
-    text = " ".join(a if a and " " not in a and "|" not in a and ";" not in a else f'"{a}"' for a in argv)
-    return text if len(text) <= 160 else ""
 
 
 def _walk(screen: Screen, header: RenderableType, cells: list, full_view, summary: RenderableType) -> None:
@@ -186,64 +165,24 @@ def step_conv_command(
     """
     with reported("step conv"):
         check_copies(svg, html)
-        if threshold is not None and not math.isfinite(threshold):
-            raise UsageError(f"--threshold {threshold} is not a finite number; write e.g. --threshold 2")
-        if input is None and kernel:
-            raise UsageError("--kernel needs an --input matrix too (or use --example NAME)")
-        ex = _chosen_example(example, input, "conv")
-        trace = _conv_trace(ex, input, kernel, bias, stride, padding, dilation, threshold, relu)
-        cells = _selected_cells(trace, cell)
+        from cnncalc.api.step import step_conv
+
+        report = step_conv(
+            input=input,
+            kernel=kernel or None,
+            bias=bias or None,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            example=example,
+            cell=cell,
+            threshold=threshold,
+            relu=relu,
+        )
         if json_:
-            _emit_trace(trace, cells, ex)
+            emit_json(report.to_dict())
             return
-        _present("conv", trace, cells, ex, every_cell=all_ or cell is not None, svg=svg, html=html)
-
-
-def _chosen_example(example: str | None, input: str | None, kind: str) -> Example | None:
-    """The example to run: the one named, or the command's default when no --input is given."""
-    from cnncalc.lessons.examples import DEFAULT, get_example
-
-    if input is None:
-        return get_example(example or DEFAULT[kind], kind)
-    if example is not None:
-        raise UsageError("give either --example or --input, not both")
-    return None
-
-
-def _conv_trace(
-    ex: Example | None,
-    input: str | None,
-    kernel: list[str] | None,
-    bias: list[str] | None,
-    stride: str | None,
-    padding: str | None,
-    dilation: str | None,
-    threshold: float | None,
-    relu: bool,
-) -> ConvTrace:
-    """The options (each one given overrides the example's) parsed and stepped through."""
-    from cnncalc.lessons.matrix import parse_matrix, parse_numbers
-    from cnncalc.lessons.step import step_conv
-
-    x = parse_matrix(ex.input if ex else input, "--input")
-    kernel_texts = list(ex.kernels) if ex else list(kernel or [])
-    if not kernel_texts:
-        raise UsageError('give at least one --kernel matrix, e.g. --kernel "0 1; 2 3"')
-    kernels = [
-        parse_matrix(k, f"--kernel {n}" if len(kernel_texts) > 1 else "--kernel")
-        for n, k in enumerate(kernel_texts, 1)
-    ]
-    biases = parse_numbers(bias, "--bias") if bias else (list(ex.bias) if ex and ex.bias else None)
-    return step_conv(
-        x,
-        kernels,
-        biases,
-        parse_sizes(stride or (ex.stride if ex and ex.stride else "1"), "--stride"),
-        parse_padding(padding or (ex.padding if ex else "0"), "--padding"),
-        parse_sizes(dilation or (ex.dilation if ex else "1"), "--dilation"),
-        threshold if threshold is not None else (ex.threshold if ex else None),
-        relu or bool(ex and ex.relu),
-    )
+        _present(report, every_cell=all_ or cell is not None, svg=svg, html=html)
 
 
 @step_app.command("pool")
@@ -284,70 +223,38 @@ def step_pool_command(
     """
     with reported("step pool"):
         check_copies(svg, html)
-        ex = _chosen_example(example, input, "pool")
-        if ex is None and kernel is None:
-            raise UsageError("give the pooling window with --kernel, e.g. --kernel 2")
-        if grad is not None and not backward:
-            raise UsageError("--grad is the upstream gradient for --backward; add --backward")
-        trace = _pool_trace(ex, input, op, kernel, stride, padding, ceil, backward, grad)
-        cells = _selected_cells(trace, cell)
+        from cnncalc.api.step import step_pool
+
+        report = step_pool(
+            input=input,
+            op=op,
+            kernel=kernel,
+            stride=stride,
+            padding=padding,
+            ceil=ceil,
+            backward=backward,
+            grad=grad,
+            example=example,
+            cell=cell,
+        )
         if json_:
-            _emit_trace(trace, cells, ex)
+            emit_json(report.to_dict())
             return
-        _present("pool", trace, cells, ex, every_cell=all_ or cell is not None, svg=svg, html=html)
+        _present(report, every_cell=all_ or cell is not None, svg=svg, html=html)
 
 
-def _pool_trace(
-    ex: Example | None,
-    input: str | None,
-    op: str,
-    kernel: str | None,
-    stride: str | None,
-    padding: str | None,
-    ceil: bool,
-    backward: bool,
-    grad: str | None,
-) -> PoolTrace:
-    """The options (each one given overrides the example's) parsed and stepped through."""
-    from cnncalc.lessons.matrix import parse_matrix
-    from cnncalc.lessons.step import step_pool
-
-    x = parse_matrix(ex.input if ex else input, "--input")
-    if stride is None and ex is not None and ex.stride:
-        stride = ex.stride
-    return step_pool(
-        x,
-        ex.op if ex and op == "max" else op,
-        parse_sizes(kernel if kernel is not None else ex.pool_kernel, "--kernel"),
-        parse_sizes(stride, "--stride") if stride else None,
-        parse_padding(padding or (ex.padding if ex else "0"), "--padding"),
-        ceil,
-        backward,
-        parse_matrix(grad, "--grad") if grad is not None else None,
-    )
-
-
-def _present(
-    kind: str,
-    trace: ConvTrace | PoolTrace,
-    cells: list,
-    ex: Example | None,
-    every_cell: bool,
-    svg: Path | None,
-    html: Path | None,
-) -> None:
+def _present(report: WindowSteps, every_cell: bool, svg: Path | None, html: Path | None) -> None:
     """On a terminal one cell per Enter; piped, exported or asked for (--all, --cell), the whole
-    picture, every cell in full up to FULL_CELLS."""
-    if every_cell and len(cells) > 1:
-        _check_shown(trace, len(cells))
-    header, cell_view, summary, whole = _views(kind, trace, ex)
+    picture, every cell in full up to `cnncalc.api.step.FULL_CELLS`."""
     screen = open_screen(record=bool(svg or html))
     if not every_cell and _interactive() and not (svg or html):
-        _walk(screen, header(), cells, cell_view, summary())
+        _walk(screen, report.header(), list(report.cells), report.cell_view, report.closing())
         return
-    full = cells if (every_cell or len(cells) <= FULL_CELLS) else cells[:1]
-    screen.print(whole(cells, full))
-    save_copies(screen, svg, html, f"cnncalc step {kind}{' --example ' + ex.name if ex else ''}")
+    if every_cell and len(report.cells) > 1:
+        _check_shown(report.trace, len(report.cells))
+    screen.print(report.view(every_cell))
+    ex = report.example
+    save_copies(screen, svg, html, f"cnncalc step {report.kind}{' --example ' + ex.name if ex else ''}")
 
 
 def _check_shown(trace: ConvTrace | PoolTrace, cells: int) -> None:
@@ -363,35 +270,6 @@ def _check_shown(trace: ConvTrace | PoolTrace, cells: int) -> None:
             f"{STEP_MAX_SHOWN:,} cells a lesson shows; pick one with --cell ROW,COL, or leave out --all "
             "(every cell is then one line)"
         )
-
-
-def _views(kind: str, trace, ex: Example | None) -> tuple[Callable, Callable, Callable, Callable]:
-    """The renderers of a conv or pool trace: header, one cell, summary, and the whole picture."""
-    from rich.console import Group
-
-    from cnncalc.render import lessons as views
-
-    title, about = (ex.title, ex.about) if ex else ("", "")
-    command = _shown(ex.argv()) if ex else ""
-    if kind == "conv":
-        names = ex.names if ex else ()
-        return (
-            lambda: views.conv_header(trace, title, about, command),
-            lambda c: views.conv_cell_view(trace, c, names),
-            lambda: views.conv_summary(trace, names),
-            lambda cells, full: views.conv_view(trace, cells, full, title, about, command, names),
-        )
-
-    def summary() -> Group:
-        outputs = [views.titled("output", views.grid(out)) for out in trace.output]
-        return Group(*outputs, *([views.pool_backward_view(trace)] if trace.routes else []))
-
-    return (
-        lambda: views.pool_header(trace, title, about, command),
-        lambda c: views.pool_cell_view(trace, c),
-        summary,
-        lambda cells, full: views.pool_view(trace, cells, full, title, about, command),
-    )
 
 
 add_step_commands(step_app)
@@ -547,20 +425,6 @@ def _ask(problems: list[Problem], screen: Screen | None) -> tuple[Graded, ...]:
 
             screen.print(quiz_feedback_view(graded[-1]))
     return tuple(graded)
-
-
-def _selected_cells(trace, cell: str | None) -> list:
-    """Every cell of a trace, or only the one `--cell i,j` names."""
-    chosen = None if cell is None else _parse_cell(cell, tuple(trace.output.shape[1:]))
-    return [c for c in trace.cells if chosen is None or (c.row, c.col) == chosen]
-
-
-def _emit_trace(trace, cells: list, ex) -> None:
-    data = trace.to_dict()
-    data["steps"] = [c.to_dict() for c in cells]
-    if ex:
-        data["example"] = ex.name
-    emit_json(data)
 
 
 def register(app: typer.Typer) -> None:

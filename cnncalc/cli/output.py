@@ -22,6 +22,10 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cnncalc.api.result import TextResult
 
 # What a shell reports for a tool whose reader went away: 128 + SIGPIPE (13).
 CLOSED_PIPE_EXIT = 141
@@ -53,6 +57,15 @@ def _finite(value: object) -> object:
 
 def emit_text(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def emit_result(result: TextResult, json: bool) -> None:
+    """A result of the Python API as the command shows it: its `to_dict()` under --json, otherwise
+    its text for this terminal."""
+    if json:
+        emit_json(result.to_dict())
+    else:
+        emit_text(result.render(styler(), terminal_width()))
 
 
 def use_color() -> bool:

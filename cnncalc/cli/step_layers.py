@@ -1,7 +1,8 @@
 """`step softmax | activation | gradient | linear | batchnorm | dropout`: the layers that are not
 convolutions, every number written out. Registered on the `step` group of `cnncalc.cli.lessons`.
 
-NumPy and rich are imported inside the commands.
+Each calls the Python API's function of the same name (`cnncalc.api.step`) and prints, or saves,
+what it returns. NumPy and rich are imported inside the commands.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cnncalc.arith.errors import UsageError
 from cnncalc.cli.errors import reported
 from cnncalc.cli.options import JsonOpt
 from cnncalc.cli.output import emit_json
@@ -19,9 +19,7 @@ from cnncalc.cli.tutor_output import HtmlOpt, SvgOpt, check_copies, open_screen,
 if TYPE_CHECKING:
     from pathlib import Path
 
-# the largest step-throughs worth reading: more values are a table nobody works through
-MOST_VALUES = 16
-MOST_SIDE = 8
+    from cnncalc.api.step import LayerSteps
 
 TOUR = [
     (
@@ -44,37 +42,15 @@ TOUR = [
 ]
 
 
-def _show(head: str, trace, json_: bool, svg: Path | None, html: Path | None, title: str) -> None:
+def _show(report: LayerSteps, json_: bool, svg: Path | None, html: Path | None, title: str) -> None:
     """--json: the trace's numbers and sections; otherwise its head line and sections, drawn."""
     if json_:
-        emit_json(trace.to_dict())
+        emit_json(report.to_dict())
         return
-    from cnncalc.render.lessons import sections_view
-
     check_copies(svg, html)
     out = open_screen(record=bool(svg or html))
-    out.print(sections_view(head, trace.sections))
+    out.print(report.renderable())
     save_copies(out, svg, html, title)
-
-
-def _vector(text: str, flag: str, most: int = MOST_VALUES) -> list[float]:
-    from cnncalc.lessons.matrix import parse_vector
-
-    return [float(v) for v in parse_vector(text, flag, most)]
-
-
-def _grid(text: str, flag: str, rows: int = MOST_SIDE, cols: int = MOST_SIDE) -> list[list[int | float]]:
-    """A one-channel matrix of at most rows × cols numbers, as nested lists (whole numbers stay ints)."""
-    from cnncalc.lessons.matrix import parse_matrix
-
-    a = parse_matrix(text, flag)
-    if a.shape[0] != 1:
-        raise UsageError(f"{flag} takes one matrix (rows separated by ';'), without '|'")
-    if a.shape[1] > rows or a.shape[2] > cols:
-        raise UsageError(
-            f"{flag} is {a.shape[1]}×{a.shape[2]}; a step-through takes at most {rows}×{cols} numbers"
-        )
-    return a[0].tolist()
 
 
 def step_softmax_command(
@@ -100,13 +76,9 @@ def step_softmax_command(
       cnncalc step softmax --logits "3 1" --json
     """
     with reported("step softmax"):
-        from cnncalc.lessons.softmax import step_softmax
+        from cnncalc.api import step
 
-        trace = step_softmax(_vector(logits, "--logits", 100), label)
-        head = f"Softmax of {len(trace.logits)} logits" + (
-            f", and the cross-entropy loss for the true class {label}" if label is not None else ""
-        )
-        _show(head, trace, json_, svg, html, "cnncalc step softmax")
+        _show(step.step_softmax(logits=logits, label=label), json_, svg, html, "cnncalc step softmax")
 
 
 def step_activation_command(
@@ -128,11 +100,9 @@ def step_activation_command(
       cnncalc step activation --fn relu6,leakyrelu --x "-3 3 7" --slope 0.1
     """
     with reported("step activation"):
-        from cnncalc.lessons.activations import parse_functions, step_activations
+        from cnncalc.api import step
 
-        trace = step_activations(_vector(x, "--x"), parse_functions(fn), slope)
-        head = f"{', '.join(parse_functions(fn))} at x = {', '.join(f'{v:g}' for v in trace.xs)}"
-        _show(head, trace, json_, svg, html, "cnncalc step activation")
+        _show(step.step_activation(x=x, fn=fn, slope=slope), json_, svg, html, "cnncalc step activation")
 
 
 def step_gradient_command(
@@ -163,12 +133,15 @@ def step_gradient_command(
       cnncalc step gradient --fn relu --weight 1.5 --depth 10      an exploding gradient
     """
     with reported("step gradient"):
-        from cnncalc.lessons.activations import gradient_through_depth, parse_functions
+        from cnncalc.api import step
 
-        names = parse_functions(fn)
-        trace = gradient_through_depth(names, depth, x, weight, bias, slope)
-        head = f"The gradient through {depth} layers a_i = f({weight:g}·a_(i−1) + {bias:g}), from x = {x:g}"
-        _show(head, trace, json_, svg, html, "cnncalc step gradient")
+        _show(
+            step.step_gradient(fn=fn, depth=depth, x=x, weight=weight, bias=bias, slope=slope),
+            json_,
+            svg,
+            html,
+            "cnncalc step gradient",
+        )
 
 
 def step_linear_command(
@@ -195,36 +168,9 @@ def step_linear_command(
       cnncalc step linear --x "2 1 0" --w1 "1 2 0; 0 1 -1" --b1 "1 0" --w2 "2 -1; 1 1" --b2 "0 3"
     """
     with reported("step linear"):
-        from cnncalc.lessons.activations import LINEAR_EXAMPLE, collapse_linear
+        from cnncalc.api import step
 
-        given = {"x": x, "w1": w1, "b1": b1, "w2": w2, "b2": b2}
-        if all(v is None for v in given.values()):
-            numbers = dict(LINEAR_EXAMPLE)
-        else:
-            missing = [f"--{k}" for k in ("x", "w1", "w2") if given[k] is None]
-            if missing:
-                raise UsageError(f"give {', '.join(missing)} too (or no option for the built-in example)")
-            vx = _number_row(x or "", "--x")
-            m1 = _grid(w1 or "", "--w1")
-            m2 = _grid(w2 or "", "--w2")
-            numbers = {
-                "x": vx,
-                "w1": tuple(tuple(r) for r in m1),
-                "b1": _number_row(b1, "--b1") if b1 is not None else (0,) * len(m1),
-                "w2": tuple(tuple(r) for r in m2),
-                "b2": _number_row(b2, "--b2") if b2 is not None else (0,) * len(m2),
-            }
-        trace = collapse_linear(**numbers)
-        head = (
-            f"Two linear layers {len(trace.x)} → {len(trace.hidden)} → {len(trace.output)}, and the one layer "
-            "they equal"
-        )
-        _show(head, trace, json_, svg, html, "cnncalc step linear")
-
-
-def _number_row(text: str, flag: str) -> tuple[int | float, ...]:
-    (row,) = _grid(text, flag, rows=1)
-    return tuple(row)
+        _show(step.step_linear(x=x, w1=w1, b1=b1, w2=w2, b2=b2), json_, svg, html, "cnncalc step linear")
 
 
 def step_batchnorm_command(
@@ -260,23 +206,24 @@ def step_batchnorm_command(
       cnncalc step batchnorm --batch "1; 3; 5; 7" --gamma 2 --beta 1
       cnncalc step batchnorm --batch "1 2; 3 6; 5 4" --momentum 0.5 --json
     """
-    with reported("step batchnorm", {"running_mean": "--running-mean", "running_var": "--running-var"}):
-        from cnncalc.lessons.batchnorm import step_batchnorm
+    with reported("step batchnorm"):
+        from cnncalc.api import step
 
-        rows = _grid(batch, "--batch", rows=MOST_VALUES)
-        per = {
-            name: _vector(text, flag) if text is not None else None
-            for name, text, flag in (
-                ("gamma", gamma, "--gamma"),
-                ("beta", beta, "--beta"),
-                ("running_mean", running_mean, "--running-mean"),
-                ("running_var", running_var, "--running-var"),
-            )
-        }
-        trace = step_batchnorm(rows, eps=eps, momentum=momentum, **per)
-        n, c = trace.batch.shape
-        head = f"Batch normalisation of {n} samples × {c} channel{'s' if c > 1 else ''}: a training step, then evaluation"
-        _show(head, trace, json_, svg, html, "cnncalc step batchnorm")
+        _show(
+            step.step_batchnorm(
+                batch=batch,
+                gamma=gamma,
+                beta=beta,
+                eps=eps,
+                momentum=momentum,
+                running_mean=running_mean,
+                running_var=running_var,
+            ),
+            json_,
+            svg,
+            html,
+            "cnncalc step batchnorm",
+        )
 
 
 def step_dropout_command(
@@ -301,14 +248,15 @@ def step_dropout_command(
       cnncalc step dropout --input "1 2; 3 4" --p 0.5 --mask "1 0; 0 1"
     """
     with reported("step dropout"):
-        from cnncalc.lessons.dropout import step_dropout
+        from cnncalc.api import step
 
-        values = _grid(input, "--input")
-        chosen = _grid(mask, "--mask") if mask is not None else None
-        trace = step_dropout(values, p, seed, chosen)
-        rows, cols = trace.input.shape
-        head = f"Dropout with p = {p:g} on a {rows}×{cols} input (scale 1/(1 − p) = {trace.scale:g})"
-        _show(head, trace, json_, svg, html, "cnncalc step dropout")
+        _show(
+            step.step_dropout(input=input, p=p, seed=seed, mask=mask),
+            json_,
+            svg,
+            html,
+            "cnncalc step dropout",
+        )
 
 
 def add_step_commands(step_app: typer.Typer) -> None:

@@ -73,22 +73,10 @@ def register(app: typer.Typer) -> None:
 
 def _resolve_spec(spec: str | None, file: Path | None, preset: str | None):
     """The NetworkSpec given as text, file or preset (at most one), or None for the default."""
-    from cnncalc.cli.sources import optional_network
+    from cnncalc.api.sources import optional_network
 
     source = optional_network(spec, file, preset)
     return source.spec if source else None
-
-
-def _default_spec(data_name: str):
-    """digits: the small default CNN; anything else: note 000's Keras model, sized by the data."""
-    from dataclasses import replace
-
-    from cnncalc.arith.spec import parse_spec
-    from cnncalc.nn.defaults import DIGITS_SPEC, KERAS_MNIST_SPEC
-
-    if data_name == "digits":
-        return parse_spec(DIGITS_SPEC)
-    return replace(parse_spec(KERAS_MNIST_SPEC), input_shape=None)
 
 
 # -- train ---------------------------------------------------------------------------------------
@@ -176,7 +164,7 @@ def train(
       cnncalc train "conv 16 k=3 | relu | maxpool k=2 | flatten | fc 10" --optimizer sgd --lr 0.05
       cnncalc train --preset keras-mnist --data mnist note 000's Keras model on MNIST
     """
-    with reported("train"):
+    with reported("train", flags={"spec": "SPEC"}):
         _train(
             spec,
             file,
@@ -198,129 +186,50 @@ def train(
 def _train(
     spec, file, preset, data, epochs, batch_size, lr, optimizer, momentum, seed, steps, save, resume, json_out
 ):
-    from cnncalc.nn.checkpoint import CheckpointFile, read_checkpoint, resume_trainer
-    from cnncalc.nn.data import load_dataset
-    from cnncalc.nn.defaults import DEFAULTS
-    from cnncalc.nn.optim import check_hyperparameters
-    from cnncalc.nn.training import Settings, Trainer, TrainingDiverged
-    from cnncalc.safety.atomic import ANY, Snapshot
+    """Set the run up and train it as `cnncalc.train()` does, with a live view unless --json."""
+    from cnncalc.api.train import start_training
 
-    if resume is not None:
-        if spec is not None or file is not None or preset is not None:
-            raise UsageError(
-                "--resume continues the saved network; do not give a SPEC, --file or --preset with it"
-            )
-        changed = [
-            name
-            for name, given, default in (
-                ("--batch-size", batch_size, None),
-                ("--lr", lr, None),
-                ("--optimizer", optimizer, OptimizerName.adam),
-                ("--momentum", momentum, 0.9),
-                ("--seed", seed, 0),
-            )
-            if given != default
-        ]
-        if changed:
-            raise UsageError(
-                f"--resume continues with the saved run's own settings, so that resuming is exact; "
-                f"drop {', '.join(changed)} (or start a new run without --resume)"
-            )
-        seen = Snapshot.of(resume)  # before reading: a save by another run after this is noticed
-        checkpoint = read_checkpoint(resume)
-        target = CheckpointFile(save or resume, seen if save is None or save == resume else ANY)
-        source = data or checkpoint[1]["data"]
-        dataset = load_dataset(source)
-        trainer, _ = resume_trainer(resume, dataset, checkpoint)
-        save = save or resume
-    else:
-        check_hyperparameters(lr, momentum)
-        target = CheckpointFile(save) if save is not None else None
-        source = data or "digits"
-        dataset = load_dataset(source)
-        network = _resolve_spec(spec, file, preset) or _default_spec(dataset.name)
-        settings = Settings.for_data(
-            dataset.name, optimizer=optimizer, lr=lr, momentum=momentum, batch_size=batch_size, seed=seed
-        )
-        trainer = Trainer.create(network, dataset, settings)
-    if epochs is None:
-        epochs = DEFAULTS["digits" if dataset.name == "digits" else "idx"][0]
-
-    saved_epoch = {"epoch": None}
-
-    def on_epoch(tr: Trainer, stats) -> None:
-        if target is not None:
-            target.save(tr, source)
-            saved_epoch["epoch"] = tr.epoch
-        if view is not None:
-            view.epoch_done(stats)
-
+    run = start_training(
+        spec,
+        file=file,
+        preset=preset,
+        data=data,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        optimizer=optimizer,
+        momentum=momentum,
+        seed=seed,
+        steps=steps,
+        save=save,
+        resume=resume,
+    )
     view = None
     if not json_out:  # --json prints one object at the end and never needs rich
         from cnncalc.render.training import TrainingView, console_for
 
-        view = TrainingView(console_for(), trainer, _planned_steps(trainer, epochs, steps))
+        view = TrainingView(console_for(), run.trainer, run.planned_steps)
     with _StopFlag() as stop:
         try:
             if view is not None:
                 view.start()
-            result = trainer.run(
-                epochs,
-                steps,
+            report = run.run(
                 on_step=view.step_done if view else None,
-                on_epoch=on_epoch,
+                on_epoch=view.epoch_done if view else None,
                 should_stop=lambda: bool(stop.requested),
             )
-        except TrainingDiverged as e:
-            kept = ""
-            if save is not None and Path(save).exists():
-                kept = f"; the last good checkpoint is kept in {save}"
-            raise CnnCalcError(f"{e}{kept}") from None
         finally:
             if view is not None:
                 view.stop()
-        # a signal while saving or summarising sets the flag too: this run still ends as asked
-        if target is not None and (result.stopped or saved_epoch["epoch"] != trainer.epoch):
-            target.save(trainer, source)
+        # a signal while summarising sets the flag too: this run still ends as asked
         if json_out:
-            emit_json(_train_json(trainer, result, source, save))
+            emit_json(report.to_dict())
         else:
-            accuracy, predicted = trainer.evaluate()
-            view.summary(result, accuracy, predicted, save)
-    if result.stopped == "interrupted":
+            view.console.print(report.renderable())
+    if report.stopped == "interrupted":
+        saved = f"; saved to {report.saved}" if report.saved else ""
         by = "" if stop.requested == "SIGINT" else f" by {stop.requested}"
-        raise fail(f"interrupted{by} after step {trainer.step}" + (f"; saved to {save}" if save else ""), 130)
-
-
-def _planned_steps(trainer, epochs: int, steps: int | None) -> int:
-    """Optimizer steps this run will take: to the end of `epochs` more epochs, at most `steps`."""
-    total = (trainer.epoch + epochs) * trainer.batches_per_epoch - trainer.step
-    return min(total, steps) if steps else total
-
-
-def _train_json(trainer, result, source: str, save: Path | None) -> dict:
-    history = [h.to_dict() for h in result.history]
-    seconds = [h["seconds"] for h in history]
-    return {
-        "data": source,
-        "spec": trainer.model.spec_text.strip().replace("\n", " | "),
-        "parameters": trainer.model.parameter_count,
-        "settings": {
-            "optimizer": trainer.settings.optimizer,
-            "lr": trainer.settings.lr,
-            "momentum": trainer.settings.momentum,
-            "batch_size": trainer.settings.batch_size,
-            "seed": trainer.settings.seed,
-        },
-        "epochs": trainer.epoch,
-        "steps": trainer.step,
-        "stopped": result.stopped or None,
-        "test_accuracy": result.test_accuracy,
-        "history": history,
-        "seconds_per_epoch": sum(seconds) / len(seconds) if seconds else None,
-        "seconds_per_step": result.seconds_per_step,
-        "saved": str(save) if save else None,
-    }
+        raise fail(f"interrupted{by} after step {report.steps}{saved}", 130)
 
 
 # -- predict and show -------------------------------------------------------------------------------

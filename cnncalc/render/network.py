@@ -313,12 +313,13 @@ def find_row(net: NetworkResult, row: str) -> LayerResult:
         if lr.id == row:
             return lr
     if net.graph.is_chain:
-        raise UsageError(f"--explain {row}: the network has layers 1 to {len(net.layers)}")
+        raise UsageError(f"{{field}} {row}: the network has layers 1 to {len(net.layers)}", field="explain")
     top = [lr.id for lr in net.rows if lr.depth == 1]
     nested = next(lr.id for lr in net.rows if lr.depth > 1)
     raise UsageError(
-        f"--explain {row}: no row {row}; the rows are {top[0]} to {top[-1]} and those nested in them "
-        f"(their ids are in the table's first column, e.g. {nested})"
+        f"{{field}} {row}: no row {row}; the rows are {top[0]} to {top[-1]} and those nested in them "
+        f"(their ids are in the table's first column, e.g. {nested})",
+        field="explain",
     )
 
 

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from cnncalc.api.sources import optional_network, read_spec_file, required_network, with_input
 from cnncalc.arith.errors import UsageError
-from cnncalc.cli.sources import optional_network, read_spec_file, required_network, with_input
+from cnncalc.cli.errors import flag_for
 
 MODEL = Path(__file__).resolve().parents[2] / "cnncalc" / "data" / "models" / "note003_torch_cnn.py"
+CLI_FLAGS = {"spec": "SPEC", "source": "--from"}
 
 
 def test_each_source_gives_the_network_and_a_label(tmp_path):
@@ -19,9 +21,10 @@ def test_each_source_gives_the_network_and_a_label(tmp_path):
     assert optional_network("conv 8 k=3").spec.layers[0].units == 8
     from_file = optional_network(file=spec_file)
     assert (from_file.spec.input_shape, from_file.label) == ((1, 4, 4), str(spec_file))
+    assert optional_network(file=str(spec_file)).label == str(spec_file)
     preset = optional_network(preset="Seed_001")
     assert preset.label.startswith("seed-001: note 001's")
-    model = optional_network(model=MODEL)
+    model = optional_network(source=MODEL)
     assert model.imported is not None and model.label.startswith(f"{MODEL} (PyTorch model CNN")
 
 
@@ -30,26 +33,38 @@ def test_dash_reads_standard_input(monkeypatch):
     assert read_spec_file(Path("-")) == "conv 1 k=3"
 
 
-def test_one_source_at_most_and_a_required_one_says_what_to_give():
-    with pytest.raises(UsageError, match="give one network source, not SPEC and --preset"):
+def test_one_source_at_most_named_as_python_and_as_the_cli_calls_them():
+    with pytest.raises(UsageError) as caught:
         optional_network("conv 8 k=3", preset="lenet-5")
+    assert str(caught.value) == "give one network source, not spec and preset"
+    assert (
+        caught.value.named(lambda f: flag_for(f, CLI_FLAGS))
+        == "give one network source, not SPEC and --preset"
+    )
     assert optional_network() is None
     with pytest.raises(UsageError, match="^give a network$"):
         required_network(missing="give a network")
+    with pytest.raises(UsageError) as caught:
+        required_network()
+    assert str(caught.value).startswith("give a network: spec (e.g.")
+    assert "--file, --preset or --from" in caught.value.named(lambda f: flag_for(f, CLI_FLAGS))
 
 
 def test_input_replaces_the_spec_input_and_model_code_needs_one(tmp_path):
     assert with_input(optional_network("input 1x8x8 | conv 2 k=3"), "3x16x16").input_shape == (3, 16, 16)
+    assert with_input(optional_network("input 1x8x8 | conv 2 k=3"), (3, 16, 16)).input_shape == (3, 16, 16)
     model = tmp_path / "m.py"
     model.write_text("import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(1, 4, 3))\n")
-    with pytest.raises(UsageError, match="does not say its input size; give --input CxHxW"):
-        with_input(optional_network(model=model), None)
+    with pytest.raises(UsageError, match="does not say its input size; give input CxHxW"):
+        with_input(optional_network(source=model), None)
 
 
-def test_an_unreadable_file_is_a_usage_error(tmp_path):
-    with pytest.raises(UsageError, match="cannot read it"):
+def test_an_unreadable_file_is_a_usage_error_naming_the_argument(tmp_path):
+    with pytest.raises(UsageError, match="^file .*missing.txt: cannot read it"):
         read_spec_file(tmp_path / "missing.txt")
     binary = tmp_path / "net.bin"
     binary.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(UsageError, match="not a UTF-8 text file"):
         read_spec_file(binary)
+    with pytest.raises(UsageError, match="^source /nonexistent/m.py: cannot read it"):
+        optional_network(source="/nonexistent/m.py")

@@ -1,8 +1,11 @@
-"""Where a network comes from: a spec argument, a spec file (`-` is stdin), a preset or model code.
+"""Where a network comes from: a spec, a spec file (`-` is stdin), a preset or model code.
 
-`rf`, `net`, `check`, `train` and `gradcheck` all read their network here, so the same source
-means the same network and the same mistakes get the same message. Standard library and
-`cnncalc.arith` only; the importer and the presets are imported when they are asked for.
+`rf`, `net`, `check`, `solve_input`, the `draw` pictures, `train` and `gradcheck` all read their
+network here, so the same source means the same network and the same mistakes get the same
+message. The arguments are named as the Python API names them (`spec`, `file`, `preset`,
+`source`); the CLI says its own options for them (`SPEC`, `--file`, `--preset`, `--from`).
+Standard library and `cnncalc.arith` only; the importer and the presets are imported when they
+are asked for.
 """
 
 from __future__ import annotations
@@ -12,16 +15,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cnncalc.api.values import PathArg, Shape, input_shape, optional_path, renamed
 from cnncalc.arith.errors import UsageError
 
 if TYPE_CHECKING:
     from cnncalc.arith.importer import ImportResult
     from cnncalc.arith.spec import NetworkSpec
 
+# What to say when a command needs a network and was given none.
+MISSING = (
+    'give a network: {field:spec} (e.g. "input 1x28x28 | conv 8 k=3 | fc 10"), {field:file}, '
+    "{field:preset} or {field:source} (a PyTorch or Keras model file)"
+)
+
 
 @dataclass(frozen=True)
 class NetworkSource:
-    """A network as read, a label for a title (the file, preset or model), and the import (--from)."""
+    """A network as read, a label for a title (the file, preset or model), and the import (source=)."""
 
     spec: NetworkSpec
     label: str = ""
@@ -41,66 +51,69 @@ def read_spec_file(file: Path) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UsageError(f"--file {file}: not a UTF-8 text file") from None
+        raise UsageError(f"{{field}} {file}: not a UTF-8 text file", field="file") from None
 
 
 def optional_network(
     spec: str | None = None,
-    file: Path | None = None,
+    file: PathArg | None = None,
     preset: str | None = None,
-    model: Path | None = None,
+    source: PathArg | None = None,
 ) -> NetworkSource | None:
     """The network from the one source given, or None when none is (the command has a default)."""
     from cnncalc.arith.spec import parse_spec
 
     given = [
         name
-        for name, v in (("SPEC", spec), ("--file", file), ("--preset", preset), ("--from", model))
+        for name, v in (("spec", spec), ("file", file), ("preset", preset), ("source", source))
         if v is not None
     ]
     if len(given) > 1:
-        raise UsageError(f"give one network source, not {' and '.join(given)}")
+        raise UsageError(f"give one network source, not {' and '.join('{field:' + n + '}' for n in given)}")
     if spec is not None:
+        if not isinstance(spec, str):
+            raise UsageError(f"{{field}} {spec!r} is not a network spec (text)", field="spec")
         return NetworkSource(parse_spec(spec))
-    if file is not None:
-        return NetworkSource(parse_spec(read_spec_file(file)), str(file))
+    spec_file = optional_path(file, "file")
+    if spec_file is not None:
+        return NetworkSource(parse_spec(read_spec_file(spec_file)), str(spec_file))
     if preset is not None:
         from cnncalc.arith.presets import find_preset
 
         found = find_preset(preset)
         return NetworkSource(parse_spec(found.text), f"{found.name}: {found.description}")
+    model = optional_path(source, "source")
     if model is not None:
         from cnncalc.arith.importer import import_file
 
-        imported = import_file(model)
+        with renamed("path", "source"):
+            imported = import_file(model)
         return NetworkSource(imported.spec, f"{model} ({imported.summary})", imported)
     return None
 
 
 def required_network(
     spec: str | None = None,
-    file: Path | None = None,
+    file: PathArg | None = None,
     preset: str | None = None,
-    model: Path | None = None,
+    source: PathArg | None = None,
     *,
-    missing: str,
+    missing: str = MISSING,
 ) -> NetworkSource:
     """The network from the one source given; none is a usage error saying `missing`."""
-    source = optional_network(spec, file, preset, model)
-    if source is None:
+    found = optional_network(spec, file, preset, source)
+    if found is None:
         raise UsageError(missing)
-    return source
+    return found
 
 
-def with_input(source: NetworkSource, input: str | None) -> NetworkSpec:
-    """The network with `--input CxHxW` as its input shape; model code that states none needs it."""
-    from cnncalc.arith.spec import parse_input_shape
-
+def with_input(source: NetworkSource, input: Shape | None) -> NetworkSpec:
+    """The network with `input` (CxHxW) as its input shape; model code that states none needs it."""
     if input is not None:
-        return source.spec.with_input(parse_input_shape(input, "--input"))
+        return source.spec.with_input(input_shape(input))
     if source.imported is not None and source.spec.input_shape is None:
         raise UsageError(
-            f"{source.imported.path} does not say its input size; give --input CxHxW "
+            f"{source.imported.path} does not say its input size; give {{field:input}} CxHxW "
             f"(its first layer {source.imported.first_layer_hint})"
         )
     return source.spec
