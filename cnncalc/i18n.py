@@ -136,6 +136,33 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _catalog.ngettext(singular, plural, n)
 
 
+def fill(template: str, **values: object) -> str:
+    """`template.format(**values)`, except that an error's `{field}` and `{field:NAME}` placeholders
+    stay for the error to name (see `cnncalc.arith.errors`): translate the whole sentence first, then
+    fill it.
+
+    >>> fill("{field} {value} must be at least {minimum}", value=0, minimum=1)
+    '{field} 0 must be at least 1'
+    >>> fill("{field} has {n} axes but {field:dims} is {dims!r}", n=2, dims=3)
+    '{field} has 2 axes but {field:dims} is 3'
+    """
+    import string
+
+    out = []
+    formatter = string.Formatter()
+    for literal, name, spec, conversion in formatter.parse(template):
+        out.append(literal)
+        if name is None:
+            continue
+        if name == "field":
+            out.append("{field" + (":" + spec if spec else "") + "}")
+            continue
+        value = formatter.get_field(name, (), values)[0]
+        value = formatter.convert_field(value, conversion)
+        out.append(formatter.format_field(value, spec or ""))
+    return "".join(out)
+
+
 def N_(message: str) -> str:
     """Mark a message for translation where it is defined, translate it where it is shown."""
     return message

@@ -57,3 +57,15 @@ def test_a_usage_error_is_a_value_error_and_a_domain_error_is_not():
     with pytest.raises(ValueError, match="stride 0"):
         raise UsageError("{field} 0 must be at least 1", field="stride")
     assert not issubclass(CnnCalcError, ValueError)
+
+
+def test_a_translated_sentence_takes_its_values_by_name_and_keeps_the_field_for_the_cli():
+    e = UsageError(
+        "{field} {value} must be at least {minimum}; {field:dims} is {dims!r}",
+        field="stride",
+        value=0,
+        minimum=1,
+        dims=3,
+    )
+    assert str(e) == "stride 0 must be at least 1; dims is 3"
+    assert e.named(lambda n: "--" + n) == "--stride 0 must be at least 1; --dims is 3"
