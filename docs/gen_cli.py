@@ -25,7 +25,12 @@ when it is out of date. Exit codes everywhere: 0 success, 1 an impossible layer 
 check (the message on stderr says which value and how to fix it), 2 a malformed value or option,
 130 interrupted. `cnncalc --traceback COMMAND ...` shows the Python traceback instead of the
 one-line message. Every command takes `-h/--help`; most take `--json` for one JSON object on
-stdout.
+stdout, and with `--json` any error is one JSON object on stderr:
+`{"error": "--input 'abc' is not a whole number; write e.g. --input 3", "exit_code": 2}`.
+
+Shell completion is typer's: `cnncalc --install-completion` adds it to your shell (bash, zsh,
+fish or PowerShell; restart the shell after), `cnncalc --show-completion` prints the script to
+install by hand. It completes commands, subcommands and options.
 """
 
 

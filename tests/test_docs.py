@@ -38,11 +38,17 @@ DOC_BLOCKS = [
 @pytest.mark.parametrize(("argv", "shown"), README_BLOCKS, ids=[" ".join(a)[:50] for a, _ in README_BLOCKS])
 def test_readme_output_is_real(cli, argv, shown, monkeypatch):
     monkeypatch.chdir(ROOT)
-    result = cli(*argv)
-    assert result.exit_code == 0, result.output
-    actual = [line.rstrip() for line in result.stdout.rstrip("\n").split("\n")]
+    assert_shown(cli(*argv), shown)
+
+
+def assert_shown(result, shown: list[str]) -> None:
+    """The block's lines begin what the command printed: stdout, or for an example of an error
+    (the command fails) stderr, all of it."""
     if shown and shown[-1].startswith("…"):
         shown = shown[:-1]  # an elided tail
+    printed = result.stdout if result.exit_code == 0 else result.stderr
+    assert result.exit_code == 0 or printed.rstrip("\n").count("\n") + 1 == len(shown), result.output
+    actual = [line.rstrip() for line in printed.rstrip("\n").split("\n")]
     assert actual[: len(shown)] == [line.rstrip() for line in shown]
 
 
@@ -52,12 +58,7 @@ def test_readme_output_is_real(cli, argv, shown, monkeypatch):
 def test_docs_console_output_is_real(cli, doc, block, monkeypatch):
     argv, shown = block
     monkeypatch.chdir(ROOT)
-    result = cli(*argv)
-    assert result.exit_code == 0, result.output
-    actual = [line.rstrip() for line in result.stdout.rstrip("\n").split("\n")]
-    if shown and shown[-1].startswith("…"):
-        shown = shown[:-1]
-    assert actual[: len(shown)] == [line.rstrip() for line in shown]
+    assert_shown(cli(*argv), shown)
 
 
 FORMULA_EXAMPLES = [

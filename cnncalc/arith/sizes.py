@@ -184,7 +184,7 @@ def layer_output(
     else:
         s = broadcast(_tuple(stride), dims, "stride")
     op_pad = broadcast(_tuple(output_padding), dims, "output_padding")
-    _check_geometry(op, k, s, d, op_pad)
+    _check_geometry(op, k, s, d, op_pad, ceil)
     mode = padding if isinstance(padding, str) else None
     notes: tuple[str, ...] = ()
     if op in POOLS and stride is None:
@@ -236,7 +236,7 @@ def _check_input(op: str, input_size: tuple[int, ...]) -> int:
 
 
 def _check_geometry(
-    op: str, k: tuple[int, ...], s: tuple[int, ...], d: tuple[int, ...], op_pad: tuple[int, ...]
+    op: str, k: tuple[int, ...], s: tuple[int, ...], d: tuple[int, ...], op_pad: tuple[int, ...], ceil: bool
 ) -> None:
     """What PyTorch refuses before it looks at the input: sizes below 1, a misplaced option."""
     for name, values in (("kernel", k), ("stride", s), ("dilation", d)):
@@ -250,6 +250,8 @@ def _check_geometry(
         raise UsageError(
             f"{{field}} only applies to a transposed convolution (tconv), not to {op}", field="output_padding"
         )
+    if ceil and op not in POOLS:
+        raise UsageError(f"{{field}} mode applies to pools (maxpool, avgpool), not to {op}", field="ceil")
     if op == "avgpool" and any(v != 1 for v in d):
         raise UsageError(
             f"{{field}} {fmt_axes(d)} is not possible for average pooling (PyTorch's AvgPool has no "

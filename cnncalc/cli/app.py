@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from cnncalc import __version__
-from cnncalc.cli.errors import SHOW_TRACEBACK
+from cnncalc.cli.errors import ERRORS, ReportingGroup
 
 COMMAND_MODULES = (
     "cnncalc.cli.calc",
@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "cnncalc.cli.lessons",
     "cnncalc.cli.tour",
     "cnncalc.cli.train",
+    "cnncalc.cli.draw",
 )
 
 WELCOME = """\
@@ -35,7 +36,10 @@ Every command has --help with examples, and --json for scripts.
 """
 
 
-def _new_app() -> typer.Typer:
+def _new_app(completion: bool = False) -> typer.Typer:
+    """The root app, without commands. `completion` adds typer's --install-completion and
+    --show-completion: only the full app has them (a shell asking for completions runs
+    `cnncalc` with no command word), so `cnncalc shape` does not pay for building them."""
     new = typer.Typer(
         name="cnncalc",
         help="A calculator and tutor for the arithmetic of convolutional neural networks.",
@@ -49,8 +53,9 @@ def _new_app() -> typer.Typer:
             "  cnncalc train\n"
             "  cnncalc tour"
         ),
+        cls=ReportingGroup,
         no_args_is_help=False,
-        add_completion=False,
+        add_completion=completion,
         rich_markup_mode=None,
         pretty_exceptions_enable=False,
         context_settings={"help_option_names": ["-h", "--help"]},
@@ -75,7 +80,7 @@ def root(
     ] = False,
 ) -> None:
     """A calculator and tutor for the arithmetic of convolutional neural networks."""
-    SHOW_TRACEBACK["on"] = traceback
+    ERRORS.traceback = traceback
     if ctx.invoked_subcommand is None:
         typer.echo(WELCOME.format(version=__version__), nl=False)
 
@@ -113,7 +118,7 @@ def _lean_app(argv: list[str]) -> typer.Typer:
 def __getattr__(name: str) -> typer.Typer:
     """`app`, the whole CLI, is built on first use: `cnncalc shape` never needs the other modules."""
     if name == "app":
-        full = _register(_new_app(), COMMAND_MODULES)
+        full = _register(_new_app(completion=True), COMMAND_MODULES)
         globals()["app"] = full
         return full
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,19 +4,22 @@ They must start fast: only typer, the standard library and `cnncalc.arith` are i
 output is rendered by the stdlib renderer in `cnncalc.render.calc` (no numpy, no rich).
 """
 
-from math import prod
-from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cnncalc.arith.errors import UsageError
-from cnncalc.arith.params import conv_macs, conv_params, fc_macs, fc_params, flops_step, tconv_macs
-from cnncalc.arith.parsing import fmt_shape, parse_padding, parse_sizes
+from cnncalc.arith.parsing import parse_padding, parse_sizes
 from cnncalc.arith.sizes import OPS, layer_output
-from cnncalc.arith.steps import Step, group_digits
 from cnncalc.cli.errors import reported
+from cnncalc.cli.options import FileOpt, JsonOpt
 from cnncalc.cli.output import emit_json, emit_text, styler, terminal_width
+
+# no `from __future__ import annotations`: typer evaluates the commands' annotations; names used
+# only in hints are quoted instead, and imported only for type checkers
+if TYPE_CHECKING:
+    from cnncalc.arith.network import NetworkResult
+    from cnncalc.arith.receptive_field import RFRow
 
 TOUR = [
     ("Output size of a convolution (course notes: 96 → 92)", ["shape", "--input", "96", "--kernel", "5"]),
@@ -55,7 +58,6 @@ PaddingOpt = Annotated[
     typer.Option("--padding", "-p", help="Padding: N, AxB, same (output ⌈n/s⌉), valid (0) or full (k−1)."),
 ]
 DilationOpt = Annotated[str, typer.Option("--dilation", "-d", help="Dilation: N or AxB (1 = no gaps).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
 
 
 def parse_input(text: str, dims: int | None) -> tuple[int, ...]:
@@ -114,13 +116,14 @@ def shape(
       cnncalc shape -i 32 -k 3 -p 1 --cin 3 --cout 64       # 64×32×32 and 1,792 parameters
     """
     with reported("shape"):
+        from cnncalc.arith.layer import channel_cost
+
         op = op.lower()
         if op not in OPS:
             raise UsageError(f"--op {op!r} is not one of {', '.join(OPS)}")
-        size = parse_input(input, dims)
         res = layer_output(
             op,
-            size,
+            parse_input(input, dims),
             parse_sizes(kernel, "--kernel"),
             None if stride is None else parse_sizes(stride, "--stride"),
             parse_padding(padding, "--padding"),
@@ -128,46 +131,13 @@ def shape(
             ceil,
             parse_sizes(output_padding, "--output-padding", minimum=0),
         )
-        if ceil and op not in ("maxpool", "avgpool"):
-            raise UsageError("--ceil applies to pools (--op maxpool or avgpool)")
-        channels = None
-        params = None
-        extra: list[Step] = []
-        if cin is not None or cout is not None:
-            if op in ("conv", "tconv"):
-                if cin is None or cout is None:
-                    raise UsageError("give both --cin and --cout for a convolution's channels")
-                params = conv_params(cin, cout, res.kernel, groups, not no_bias, transposed=(op == "tconv"))
-                mac = (
-                    conv_macs(cin, cout, res.kernel, groups, res.output)
-                    if op == "conv"
-                    else tconv_macs(cin, cout, res.kernel, groups, res.input)
-                )
-                extra = [mac, flops_step(mac.value)]
-                channels = (cin, cout)
-            else:
-                c = cin if cin is not None else cout
-                if cin is not None and cout is not None and cin != cout:
-                    raise UsageError(f"a pool keeps the channels: --cin {cin} and --cout {cout} differ")
-                channels = (c, c)
+        cost = channel_cost(res, cin, cout, groups, not no_bias)
         if json:
-            data = res.to_dict()
-            if channels:
-                data["channels"] = {"in": channels[0], "out": channels[1]}
-                data["output_shape"] = [channels[1], *res.output]
-            if params:
-                data.update(
-                    weights=params.weights,
-                    biases=params.biases,
-                    params=params.total,
-                    macs=extra[0].value,
-                    flops=extra[1].value,
-                )
-            emit_json(data)
+            emit_json(cost.to_dict())
             return
         from cnncalc.render.calc import render_shape
 
-        emit_text(render_shape(res, channels, params, extra, styler(), terminal_width()))
+        emit_text(render_shape(cost, styler(), terminal_width()))
 
 
 def params(
@@ -199,84 +169,27 @@ def params(
       cnncalc params --cin 3 --cout 64 -k 3 -p 1 --input 224x224   # + MACs, FLOPs, vs fully connected
     """
     with reported("params"):
-        notes: list[str] = []
-        extra: list[Step] = []
-        data: dict = {}
-        if fc:
-            if input is not None:
-                raise UsageError(
-                    "--input describes a conv layer's map; a fully connected layer (--fc) has none"
-                )
-            pc = fc_params(cin, cout, not no_bias)
-            mac = fc_macs(cin, cout)
-            extra = [mac, flops_step(mac.value)]
-            data.update(macs=mac.value, flops=2 * mac.value)
-            title = f"fully connected {cin} → {cout}"
-        else:
-            k = parse_sizes(kernel, "--kernel")
-            size = parse_input(input, None) if input else None
-            # a single K means a square K×K kernel, as on the course notes' kw·kh·Ci·Co
-            dims = len(size) if size else (len(k) if len(k) > 1 else 2)
-            ks = k * dims if len(k) == 1 else k
-            pc = conv_params(cin, cout, ks, groups, not no_bias, transposed=transposed)
-            kind = "transposed conv" if transposed else "conv"
-            title = f"{kind} {cin} → {cout}, kernel {fmt_shape(ks)}" + (
-                f", groups {groups}" if groups > 1 else ""
-            )
-            if size is not None:
-                res = layer_output(
-                    "tconv" if transposed else "conv",
-                    size,
-                    ks,
-                    None if stride is None else parse_sizes(stride, "--stride"),
-                    parse_padding(padding, "--padding"),
-                    parse_sizes(dilation, "--dilation", minimum=0),
-                )
-                mac = (
-                    tconv_macs(cin, cout, ks, groups, size)
-                    if transposed
-                    else conv_macs(cin, cout, ks, groups, res.output)
-                )
-                fc_equiv = fc_params(cin * prod(size), cout * prod(res.output), not no_bias)
-                saving = fc_equiv.total / pc.total
-                extra = [
-                    *res.steps,
-                    mac,
-                    flops_step(mac.value),
-                    Step(
-                        "fully connected equivalent",
-                        "(C_in·H_in·W_in) · (C_out·H_out·W_out) + biases",
-                        f"({cin}·{fmt_shape(size).replace('×', '·')}) · ({cout}·{fmt_shape(res.output).replace('×', '·')})"
-                        + (f" + {cout * prod(res.output)}" if not no_bias else ""),
-                        fc_equiv.total,
-                        why=f"a dense layer mapping the same input to the same output needs {saving:,.0f}× as many parameters",
-                    ),
-                ]
-                notes.append(
-                    f"Weight sharing: the conv reuses its {group_digits(pc.weights)} weights at all "
-                    f"{group_digits(prod(res.output))} output positions; a fully connected layer would need "
-                    f"{group_digits(fc_equiv.total)} parameters for the same {cin}×{fmt_shape(size)} → "
-                    f"{cout}×{fmt_shape(res.output)} mapping."
-                )
-                notes.append("FLOPs = 2·MACs: a multiply-accumulate is one multiply and one add.")
-                title += f", input {cin}×{fmt_shape(size)} → {cout}×{fmt_shape(res.output)}"
-                data.update(
-                    input=list(size),
-                    output=list(res.output),
-                    macs=mac.value,
-                    flops=2 * mac.value,
-                    fc_equivalent=fc_equiv.total,
-                )
+        from cnncalc.arith.layer import layer_params
+
+        result = layer_params(
+            cin,
+            cout,
+            parse_sizes(kernel, "--kernel"),
+            groups,
+            not no_bias,
+            fc=fc,
+            transposed=transposed,
+            input=parse_input(input, None) if input else None,
+            stride=None if stride is None else parse_sizes(stride, "--stride"),
+            padding=parse_padding(padding, "--padding"),
+            dilation=parse_sizes(dilation, "--dilation", minimum=0),
+        )
         if json:
-            out = pc.to_dict()
-            out.update(data)
-            out["steps"] = out["steps"] + [s.to_dict() for s in extra]
-            out["notes"] = out["notes"] + notes
-            emit_json(out)
+            emit_json(result.to_dict())
             return
         from cnncalc.render.calc import render_params
 
-        emit_text(render_params(pc, title, extra, notes, styler(), terminal_width()))
+        emit_text(render_params(result, styler(), terminal_width()))
 
 
 def rf(
@@ -286,7 +199,7 @@ def rf(
             help='Network spec, layers separated by | or newlines, e.g. "conv 1 k=3 | conv 1 k=3".'
         ),
     ] = None,
-    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the spec from a file.")] = None,
+    file: FileOpt = None,
     input: Annotated[
         str | None, typer.Option("--input", "-i", help="Input CxHxW (needed for 'same' padding, gap and fc).")
     ] = None,
@@ -306,72 +219,49 @@ def rf(
     with reported("rf"):
         from cnncalc.arith.network import walk
         from cnncalc.arith.receptive_field import field_path
-        from cnncalc.arith.spec import parse_input_shape, parse_spec
+        from cnncalc.arith.spec import parse_input_shape
+        from cnncalc.cli.sources import required_network
 
-        text = read_spec(spec, file)
-        net_spec = parse_spec(text)
-        if input:
-            net_spec = net_spec.with_input(parse_input_shape(input, "--input"))
-        net = walk(net_spec)
+        source = required_network(
+            spec,
+            file,
+            missing='give a network spec, e.g. cnncalc rf "conv 1 k=3 | conv 1 k=3", or --file FILE',
+        )
+        net = walk(source.spec, parse_input_shape(input, "--input") if input else None)
         field, rows, path = field_path(net)
         if json:
-            emit_json(
-                {
-                    "receptive_field": list(field),
-                    "rows": [r.to_dict() for r in rows],
-                    "path": list(path),
-                    "layers": [
-                        {
-                            k: v
-                            for k, v in lr.to_dict().items()
-                            if k
-                            in (
-                                "number",
-                                "id",
-                                "path",
-                                "inputs",
-                                "type",
-                                "spec",
-                                "output_shape",
-                                "receptive_field",
-                                "jump",
-                                "start",
-                            )
-                        }
-                        for lr in net.rows
-                    ],
-                    "spec": net_spec.to_text(" | "),
-                }
-            )
+            emit_json(_rf_json(net, field, rows, path))
             return
         from cnncalc.render.calc import render_rf
 
         emit_text(render_rf(field, rows, net, styler(), terminal_width(), path))
 
 
-def read_spec_file(file: Path) -> str:
-    """A spec file's text; `-` reads standard input. Unreadable files are usage errors."""
-    if str(file) == "-":
-        import sys
+_RF_LAYER_KEYS = (
+    "number",
+    "id",
+    "path",
+    "inputs",
+    "type",
+    "spec",
+    "output_shape",
+    "receptive_field",
+    "jump",
+    "start",
+)
 
-        return sys.stdin.read()
-    try:
-        return file.read_text(encoding="utf-8")
-    except OSError as e:
-        raise UsageError(f"--file {file}: cannot read it ({e.strerror or e})") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"--file {file}: not a UTF-8 text file") from None
 
-
-def read_spec(spec: str | None, file: Path | None) -> str:
-    """The spec from the argument or --file (exactly one of them)."""
-    if spec is not None and file is not None:
-        raise UsageError("give the spec as an argument or with --file, not both")
-    if file is not None:
-        return read_spec_file(file)
-    if spec is None:
-        raise UsageError('give a network spec, e.g. cnncalc rf "conv 1 k=3 | conv 1 k=3", or --file FILE')
-    return spec
+def _rf_json(
+    net: "NetworkResult", field: tuple[int, ...], rows: "tuple[RFRow, ...]", path: tuple[str, ...]
+) -> dict:
+    """The receptive field, the back-recursion rows, the widest path and each row's forward view."""
+    return {
+        "receptive_field": list(field),
+        "rows": [r.to_dict() for r in rows],
+        "path": list(path),
+        "layers": [{k: v for k, v in lr.to_dict().items() if k in _RF_LAYER_KEYS} for lr in net.rows],
+        "spec": net.spec.to_text(" | "),
+    }
 
 
 def register(app: typer.Typer) -> None:

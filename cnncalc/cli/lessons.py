@@ -15,12 +15,18 @@ import typer
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.parsing import parse_int, parse_padding, parse_sizes
 from cnncalc.cli.errors import reported
+from cnncalc.cli.options import JsonOpt
 from cnncalc.cli.output import emit_json, use_color
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.console import RenderableType
 
-    from cnncalc.render.lessons import Screen
+    from cnncalc.lessons.examples import Example
+    from cnncalc.lessons.quiz import Graded, Problem
+    from cnncalc.lessons.step import ConvTrace, PoolTrace
+    from cnncalc.render.console import Screen
 
 TOUR = [
     ("Step through d2l's convolution, every cell written out", ["step", "conv", "--example", "d2l", "--all"]),
@@ -70,13 +76,12 @@ AllOpt = Annotated[
 CellOpt = Annotated[
     str | None, typer.Option("--cell", help="Show only output cell ROW,COL (0-based), e.g. 1,0.")
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object: output and the steps.")]
 SvgOpt = Annotated[Path | None, typer.Option("--svg", help="Also save the output as an SVG picture.")]
 HtmlOpt = Annotated[Path | None, typer.Option("--html", help="Also save the output as an HTML page.")]
 
 
 def _screen(record: bool = False) -> Screen:
-    from cnncalc.render.lessons import Screen
+    from cnncalc.render.console import Screen
 
     return Screen(color=use_color(), record=record)
 
@@ -174,58 +179,62 @@ def step_conv_command(
     with reported("step conv"):
         if threshold is not None and not math.isfinite(threshold):
             raise UsageError(f"--threshold {threshold} is not a finite number; write e.g. --threshold 2")
-        from cnncalc.lessons.examples import DEFAULT, get_example
-        from cnncalc.lessons.matrix import parse_matrix, parse_numbers
-        from cnncalc.lessons.step import step_conv
-
-        ex = None
-        if input is None:
-            if kernel:
-                raise UsageError("--kernel needs an --input matrix too (or use --example NAME)")
-            ex = get_example(example or DEFAULT["conv"], "conv")
-        elif example is not None:
-            raise UsageError("give either --example or --input, not both")
-        x = parse_matrix(ex.input if ex else input, "--input")
-        kernel_texts = list(ex.kernels) if ex else list(kernel or [])
-        if not kernel_texts:
-            raise UsageError('give at least one --kernel matrix, e.g. --kernel "0 1; 2 3"')
-        kernels = [
-            parse_matrix(k, f"--kernel {n}" if len(kernel_texts) > 1 else "--kernel")
-            for n, k in enumerate(kernel_texts, 1)
-        ]
-        biases = parse_numbers(bias, "--bias") if bias else (list(ex.bias) if ex and ex.bias else None)
-        trace = step_conv(
-            x,
-            kernels,
-            biases,
-            parse_sizes(stride or (ex.stride if ex and ex.stride else "1"), "--stride"),
-            parse_padding(padding or (ex.padding if ex else "0"), "--padding"),
-            parse_sizes(dilation or (ex.dilation if ex else "1"), "--dilation"),
-            threshold if threshold is not None else (ex.threshold if ex else None),
-            relu or bool(ex and ex.relu),
-        )
+        if input is None and kernel:
+            raise UsageError("--kernel needs an --input matrix too (or use --example NAME)")
+        ex = _chosen_example(example, input, "conv")
+        trace = _conv_trace(ex, input, kernel, bias, stride, padding, dilation, threshold, relu)
         cells = _selected_cells(trace, cell)
         if json_:
             _emit_trace(trace, cells, ex)
             return
-        from cnncalc.render.lessons import conv_cell_view, conv_header, conv_summary, conv_view
+        _present("conv", trace, cells, ex, every_cell=all_ or cell is not None, svg=svg, html=html)
 
-        screen = _screen(record=bool(svg or html))
-        names = ex.names if ex else ()
-        title, about = (ex.title, ex.about) if ex else ("", "")
-        command = _shown(ex.argv()) if ex else ""
-        if cell is None and not all_ and _interactive() and not (svg or html):
-            _walk(
-                screen,
-                conv_header(trace, title, about, command),
-                cells,
-                lambda c: conv_cell_view(trace, c, names),
-                conv_summary(trace, names),
-            )
-            return
-        full = cells if (all_ or cell is not None or len(cells) <= FULL_CELLS) else cells[:1]
-        screen.print(conv_view(trace, cells, full, title, about, command, names))
-        _finish(screen, svg, html, f"cnncalc step conv{' --example ' + ex.name if ex else ''}")
+
+def _chosen_example(example: str | None, input: str | None, kind: str) -> Example | None:
+    """The example to run: the one named, or the command's default when no --input is given."""
+    from cnncalc.lessons.examples import DEFAULT, get_example
+
+    if input is None:
+        return get_example(example or DEFAULT[kind], kind)
+    if example is not None:
+        raise UsageError("give either --example or --input, not both")
+    return None
+
+
+def _conv_trace(
+    ex: Example | None,
+    input: str | None,
+    kernel: list[str] | None,
+    bias: list[str] | None,
+    stride: str | None,
+    padding: str | None,
+    dilation: str | None,
+    threshold: float | None,
+    relu: bool,
+) -> ConvTrace:
+    """The options (each one given overrides the example's) parsed and stepped through."""
+    from cnncalc.lessons.matrix import parse_matrix, parse_numbers
+    from cnncalc.lessons.step import step_conv
+
+    x = parse_matrix(ex.input if ex else input, "--input")
+    kernel_texts = list(ex.kernels) if ex else list(kernel or [])
+    if not kernel_texts:
+        raise UsageError('give at least one --kernel matrix, e.g. --kernel "0 1; 2 3"')
+    kernels = [
+        parse_matrix(k, f"--kernel {n}" if len(kernel_texts) > 1 else "--kernel")
+        for n, k in enumerate(kernel_texts, 1)
+    ]
+    biases = parse_numbers(bias, "--bias") if bias else (list(ex.bias) if ex and ex.bias else None)
+    return step_conv(
+        x,
+        kernels,
+        biases,
+        parse_sizes(stride or (ex.stride if ex and ex.stride else "1"), "--stride"),
+        parse_padding(padding or (ex.padding if ex else "0"), "--padding"),
+        parse_sizes(dilation or (ex.dilation if ex else "1"), "--dilation"),
+        threshold if threshold is not None else (ex.threshold if ex else None),
+        relu or bool(ex and ex.relu),
+    )
 
 
 @step_app.command("pool")
@@ -265,67 +274,97 @@ def step_pool_command(
       cnncalc step pool -i "1 2 3 4 5; 6 7 8 9 0; 1 2 3 4 5; 6 7 8 9 0; 1 2 3 4 5" -k 2 --ceil
     """
     with reported("step pool"):
-        from cnncalc.lessons.examples import DEFAULT, get_example
-        from cnncalc.lessons.matrix import parse_matrix
-        from cnncalc.lessons.step import POOL_OPS, step_pool
-
-        if op not in POOL_OPS:
-            raise UsageError(f"--op {op!r} is not one of {', '.join(POOL_OPS)}")
-        ex = None
-        if input is None:
-            ex = get_example(example or DEFAULT["pool"], "pool")
-        elif example is not None:
-            raise UsageError("give either --example or --input, not both")
-        x = parse_matrix(ex.input if ex else input, "--input")
+        ex = _chosen_example(example, input, "pool")
         if ex is None and kernel is None:
             raise UsageError("give the pooling window with --kernel, e.g. --kernel 2")
-        g = parse_matrix(grad, "--grad") if grad is not None else None
-        if g is not None and not backward:
+        if grad is not None and not backward:
             raise UsageError("--grad is the upstream gradient for --backward; add --backward")
-        trace = step_pool(
-            x,
-            ex.op if ex and op == "max" else op,
-            parse_sizes(kernel or ex.pool_kernel, "--kernel"),
-            parse_sizes(stride, "--stride")
-            if stride
-            else (parse_sizes(ex.stride, "--stride") if ex and ex.stride else None),
-            parse_padding(padding or (ex.padding if ex else "0"), "--padding"),
-            ceil,
-            backward,
-            g,
-        )
+        trace = _pool_trace(ex, input, op, kernel, stride, padding, ceil, backward, grad)
         cells = _selected_cells(trace, cell)
         if json_:
             _emit_trace(trace, cells, ex)
             return
-        from rich.console import Group
+        _present("pool", trace, cells, ex, every_cell=all_ or cell is not None, svg=svg, html=html)
 
-        from cnncalc.render.lessons import (
-            grid,
-            pool_backward_view,
-            pool_cell_view,
-            pool_header,
-            pool_view,
-            titled,
+
+def _pool_trace(
+    ex: Example | None,
+    input: str | None,
+    op: str,
+    kernel: str | None,
+    stride: str | None,
+    padding: str | None,
+    ceil: bool,
+    backward: bool,
+    grad: str | None,
+) -> PoolTrace:
+    """The options (each one given overrides the example's) parsed and stepped through."""
+    from cnncalc.lessons.matrix import parse_matrix
+    from cnncalc.lessons.step import step_pool
+
+    x = parse_matrix(ex.input if ex else input, "--input")
+    if stride is None and ex is not None and ex.stride:
+        stride = ex.stride
+    return step_pool(
+        x,
+        ex.op if ex and op == "max" else op,
+        parse_sizes(kernel or ex.pool_kernel, "--kernel"),
+        parse_sizes(stride, "--stride") if stride else None,
+        parse_padding(padding or (ex.padding if ex else "0"), "--padding"),
+        ceil,
+        backward,
+        parse_matrix(grad, "--grad") if grad is not None else None,
+    )
+
+
+def _present(
+    kind: str,
+    trace: ConvTrace | PoolTrace,
+    cells: list,
+    ex: Example | None,
+    every_cell: bool,
+    svg: Path | None,
+    html: Path | None,
+) -> None:
+    """On a terminal one cell per Enter; piped, exported or asked for (--all, --cell), the whole
+    picture, every cell in full up to FULL_CELLS."""
+    header, cell_view, summary, whole = _views(kind, trace, ex)
+    screen = _screen(record=bool(svg or html))
+    if not every_cell and _interactive() and not (svg or html):
+        _walk(screen, header(), cells, cell_view, summary())
+        return
+    full = cells if (every_cell or len(cells) <= FULL_CELLS) else cells[:1]
+    screen.print(whole(cells, full))
+    _finish(screen, svg, html, f"cnncalc step {kind}{' --example ' + ex.name if ex else ''}")
+
+
+def _views(kind: str, trace, ex: Example | None) -> tuple[Callable, Callable, Callable, Callable]:
+    """The renderers of a conv or pool trace: header, one cell, summary, and the whole picture."""
+    from rich.console import Group
+
+    from cnncalc.render import lessons as views
+
+    title, about = (ex.title, ex.about) if ex else ("", "")
+    command = _shown(ex.argv()) if ex else ""
+    if kind == "conv":
+        names = ex.names if ex else ()
+        return (
+            lambda: views.conv_header(trace, title, about, command),
+            lambda c: views.conv_cell_view(trace, c, names),
+            lambda: views.conv_summary(trace, names),
+            lambda cells, full: views.conv_view(trace, cells, full, title, about, command, names),
         )
 
-        screen = _screen(record=bool(svg or html))
-        title, about = (ex.title, ex.about) if ex else ("", "")
-        command = _shown(ex.argv()) if ex else ""
-        if cell is None and not all_ and _interactive() and not (svg or html):
-            outputs = [titled("output", grid(trace.output[c])) for c in range(trace.output.shape[0])]
-            summary = Group(*outputs, *([pool_backward_view(trace)] if trace.routes else []))
-            _walk(
-                screen,
-                pool_header(trace, title, about, command),
-                cells,
-                lambda c: pool_cell_view(trace, c),
-                summary,
-            )
-            return
-        full = cells if (all_ or cell is not None or len(cells) <= FULL_CELLS) else cells[:1]
-        screen.print(pool_view(trace, cells, full, title, about, command))
-        _finish(screen, svg, html, f"cnncalc step pool{' --example ' + ex.name if ex else ''}")
+    def summary() -> Group:
+        outputs = [views.titled("output", views.grid(out)) for out in trace.output]
+        return Group(*outputs, *([views.pool_backward_view(trace)] if trace.routes else []))
+
+    return (
+        lambda: views.pool_header(trace, title, about, command),
+        lambda c: views.pool_cell_view(trace, c),
+        summary,
+        lambda cells, full: views.pool_view(trace, cells, full, title, about, command),
+    )
 
 
 def lesson(
@@ -350,17 +389,10 @@ def lesson(
     The answer is read from stdin (a prompt on a terminal); without one, the lesson shows it.
     """
     with reported("lesson"):
-        from cnncalc.lessons.guided import LESSONS, build_lesson, check_answer
+        from cnncalc.lessons.guided import build_lesson, check_answer
 
         if list_ or name is None:
-            if json_:
-                emit_json({"lessons": [{"name": k, "title": v[0]} for k, v in LESSONS.items()]})
-                return
-            from cnncalc.render.lessons import lesson_list_view
-
-            screen = _screen(record=bool(svg or html))
-            screen.print(lesson_list_view([(k, v[0]) for k, v in LESSONS.items()]))
-            _finish(screen, svg, html, "cnncalc lesson --list")
+            _list_lessons(json_, svg, html)
             return
         built = build_lesson(name)
         from cnncalc.render.lessons import lesson_feedback_view, lesson_view
@@ -378,6 +410,19 @@ def lesson(
             return
         screen.print(lesson_feedback_view(built.question, given, result))
         _finish(screen, svg, html, f"cnncalc lesson {built.name}")
+
+
+def _list_lessons(json_: bool, svg: Path | None, html: Path | None) -> None:
+    from cnncalc.lessons.guided import LESSONS
+
+    if json_:
+        emit_json({"lessons": [{"name": k, "title": v[0]} for k, v in LESSONS.items()]})
+        return
+    from cnncalc.render.lessons import lesson_list_view
+
+    screen = _screen(record=bool(svg or html))
+    screen.print(lesson_list_view([(k, v[0]) for k, v in LESSONS.items()]))
+    _finish(screen, svg, html, "cnncalc lesson --list")
 
 
 def _read_answer(prompt: str, screen: Screen | None, quiet: bool) -> str | None:
@@ -415,50 +460,40 @@ def quiz(
     with reported("quiz"):
         import random
 
-        from cnncalc.lessons.quiz import TOPICS, grade, make_quiz
+        from cnncalc.lessons.quiz import QuizResult, make_quiz
 
-        if topic not in TOPICS:
-            raise UsageError(f"--topic {topic!r} is not one of {', '.join(TOPICS)}")
         chosen_seed = seed if seed is not None else random.SystemRandom().randrange(10**6)
         problems = make_quiz(topic, count, chosen_seed)
-        screen = None
-        if not json_:
-            from cnncalc.render.lessons import quiz_question_view
-
-            screen = _screen()
-        records = []
-        for n, problem in enumerate(problems, 1):
-            if screen is not None:
-                screen.print(quiz_question_view(problem, n, len(problems)))
-            given = _read_answer(problem.question, screen, json_)
-            result = grade(problem, given)
-            records.append(result)
-            if screen is not None:
-                from cnncalc.render.lessons import quiz_feedback_view
-
-                screen.print(quiz_feedback_view(result))
-        score = sum(r.correct for r in records)
+        result = QuizResult(topic, chosen_seed, _ask(problems, None if json_ else _screen()))
         if json_:
-            emit_json(
-                {
-                    "topic": topic,
-                    "seed": chosen_seed,
-                    "count": len(problems),
-                    "score": score,
-                    "questions": [r.to_dict() for r in records],
-                }
-            )
+            emit_json(result.to_dict())
             return
         from rich.text import Text
 
-        screen.print(Text(f"Score: {score}/{len(problems)}", style="bold"))
+        screen = _screen()
+        screen.print(Text(f"Score: {result.score}/{len(problems)}", style="bold"))
         if seed is None:
-            screen.print(
-                Text(
-                    f"(seed {chosen_seed}: `cnncalc quiz --seed {chosen_seed}` repeats these questions)",
-                    style="dim",
-                )
-            )
+            repeat = f"(seed {chosen_seed}: `cnncalc quiz --seed {chosen_seed}` repeats these questions)"
+            screen.print(Text(repeat, style="dim"))
+
+
+def _ask(problems: list[Problem], screen: Screen | None) -> tuple[Graded, ...]:
+    """Each problem in turn, its answer read and graded; with a screen, the question and the
+    verdict (and a wrong answer's working) are shown too."""
+    from cnncalc.lessons.quiz import grade
+
+    graded = []
+    for n, problem in enumerate(problems, 1):
+        if screen is not None:
+            from cnncalc.render.lessons import quiz_question_view
+
+            screen.print(quiz_question_view(problem, n, len(problems)))
+        graded.append(grade(problem, _read_answer(problem.question, screen, screen is None)))
+        if screen is not None:
+            from cnncalc.render.lessons import quiz_feedback_view
+
+            screen.print(quiz_feedback_view(graded[-1]))
+    return tuple(graded)
 
 
 def _selected_cells(trace, cell: str | None) -> list:

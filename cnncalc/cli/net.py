@@ -11,17 +11,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cnncalc.arith.errors import UsageError
-from cnncalc.cli.calc import read_spec_file
 from cnncalc.cli.errors import reported
+from cnncalc.cli.options import FileOpt, JsonOpt
 from cnncalc.cli.output import emit_json, emit_text, styler, terminal_width
 
 # no `from __future__ import annotations`: typer would evaluate every string annotation of every
 # command at each start (about 1.5 ms for this module); names used only in hints are quoted instead
 if TYPE_CHECKING:
-    from cnncalc.arith.importer import ImportResult
-    from cnncalc.arith.spec import NetworkSpec
-
-_NOTE_001 = "input 2x96x96 | conv 8 k=5 | maxpool k=4 | conv 24 k=6 | maxpool k=4"
+    from cnncalc.arith.solve import Solution
 
 EXAMPLE_MODELS = Path(__file__).resolve().parent.parent / "data" / "models"
 
@@ -50,60 +47,16 @@ SpecArg = Annotated[
         help='Network spec, layers separated by | or newlines, e.g. "input 1x28x28 | conv 8 k=3 | fc 10".'
     ),
 ]
-FileOpt = Annotated[
-    Path | None, typer.Option("--file", "-f", help="Read the spec from a file ('-' reads stdin).")
-]
 InputOpt = Annotated[
     str | None,
     typer.Option("--input", "-i", help="Input shape CxHxW, channels first (sets or replaces the spec's)."),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
 
 
-def _load(
-    spec: str | None, file: Path | None, preset: str | None = None, model: Path | None = None
-) -> "tuple[NetworkSpec, str, ImportResult | None]":
-    """The network from exactly one source, a label for the title, and the import (for --from)."""
-    from cnncalc.arith.spec import parse_spec
-
-    given = [
-        name
-        for name, v in (("SPEC", spec), ("--file", file), ("--preset", preset), ("--from", model))
-        if v is not None
-    ]
-    if len(given) > 1:
-        raise UsageError(f"give one network source, not {' and '.join(given)}")
-    if spec is not None:
-        return parse_spec(spec), "", None
-    if file is not None:
-        return parse_spec(read_spec_file(file)), str(file), None
-    if preset is not None:
-        from cnncalc.arith.presets import find_preset
-
-        found = find_preset(preset)
-        return parse_spec(found.text), f"{found.name}: {found.description}", None
-    if model is not None:
-        from cnncalc.arith.importer import import_file
-
-        imported = import_file(model)
-        return imported.spec, f"{model} ({imported.summary})", imported
-    raise UsageError(
-        'give a network: a spec ("input 1x28x28 | conv 8 k=3 | fc 10"), --file FILE, --preset NAME '
-        "(see --list-presets) or --from MODEL.py"
-    )
-
-
-def _with_input(net_spec: "NetworkSpec", input: str | None, imported: "ImportResult | None") -> "NetworkSpec":
-    from cnncalc.arith.spec import parse_input_shape
-
-    if input is not None:
-        return net_spec.with_input(parse_input_shape(input, "--input"))
-    if imported is not None and net_spec.input_shape is None:
-        raise UsageError(
-            f"{imported.path} does not say its input size; give --input CxHxW "
-            f"(its first layer {imported.first_layer_hint})"
-        )
-    return net_spec
+NET_MISSING = (
+    'give a network: a spec ("input 1x28x28 | conv 8 k=3 | fc 10"), --file FILE, --preset NAME '
+    "(see --list-presets) or --from MODEL.py"
+)
 
 
 def net(
@@ -153,9 +106,11 @@ def net(
         if list_presets:
             _list_presets(json)
             return
-        net_spec, label, imported = _load(spec, file, preset, model)
-        net_spec = _with_input(net_spec, input, imported)
-        result = walk(net_spec)
+        from cnncalc.cli.sources import required_network, with_input
+
+        source = required_network(spec, file, preset, model, missing=NET_MISSING)
+        result = walk(with_input(source, input))
+        imported = source.imported
         if imported is not None:
             imported.verify(result)
         if json:
@@ -170,7 +125,7 @@ def net(
         if explain is not None:
             emit_text(explain_layer(result, explain, style, width))
             return
-        table = network_table(result, label, style, width, depth)
+        table = network_table(result, source.label, style, width, depth)
         if imported is not None:
             table = import_header(imported, result.spec.to_text("\n"), style, width) + "\n" + table
         emit_text(table)
@@ -220,9 +175,9 @@ def check(
     """
     with reported("check"):
         from cnncalc.arith.network import walk
+        from cnncalc.cli.sources import required_network, with_input
 
-        net_spec, _, _ = _load(spec, file)
-        net_spec = _with_input(net_spec, input, None)
+        net_spec = with_input(required_network(spec, file, missing=NET_MISSING), input)
         if net_spec.input_shape is None:
             raise UsageError("check needs the input shape: start the spec with 'input CxHxW' or give --input")
         result = walk(net_spec)
@@ -275,7 +230,7 @@ DOpt = Annotated[int, typer.Option("--dilation", "-d", min=1, help="Dilation d (
 OOpt = Annotated[int, typer.Option("--output", "-o", min=1, help="The output size you want.")]
 
 
-def _show_solution(sol, json: bool) -> None:
+def _show_solution(sol: "Solution", json: bool) -> None:
     if json:
         emit_json(sol.to_dict())
     else:
@@ -403,9 +358,10 @@ def solve_input_cmd(
     with reported("solve input", flags={"max": "--max"}):
         from cnncalc.arith.input_sizes import solve_input_sizes
         from cnncalc.arith.parsing import parse_sizes
+        from cnncalc.cli.sources import required_network, with_input
 
-        net_spec, label, _ = _load(spec, file, preset)
-        net_spec = _with_input(net_spec, input, None)
+        source = required_network(spec, file, preset, missing=NET_MISSING)
+        net_spec = with_input(source, input)
         target = parse_sizes(output, "--output") if output is not None else None
         result = solve_input_sizes(net_spec, target, largest)
         if json:
@@ -413,7 +369,7 @@ def solve_input_cmd(
         else:
             from cnncalc.render.network import input_sizes_view
 
-            emit_text(input_sizes_view(result, label, styler(), terminal_width()))
+            emit_text(input_sizes_view(result, source.label, styler(), terminal_width()))
         if not result.possible:
             raise typer.Exit(code=1)
 

@@ -6,15 +6,21 @@ in-process, in the order of `COMMAND_MODULES`, so it always shows what the comma
 looked at by the next), removed at the end.
 """
 
+import contextlib
 import importlib
+import io
+import shlex
 import sys
 import tempfile
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
 from cnncalc.arith.errors import CnnCalcError
 from cnncalc.cli.errors import reported
+from cnncalc.cli.options import JsonOpt
+from cnncalc.cli.output import emit_json
 
 
 def tour_entries(only: str | None = None) -> list[tuple[str, list[str], int]]:
@@ -49,8 +55,12 @@ def tour(
         ),
     ] = None,
     list_: Annotated[bool, typer.Option("--list", help="List the stops without running them.")] = False,
+    json: JsonOpt = False,
 ) -> None:
     """A guided walk through cnncalc's features on built-in examples (non-interactive).
+
+    With --json, one object: every stop's heading, command and exit code, and the command's own
+    JSON output (run with --json; `text` for a command that prints pictures only).
 
     \b
     Examples:
@@ -58,6 +68,7 @@ def tour(
       cnncalc tour --only calc
       cnncalc tour --only train
       cnncalc tour --list
+      cnncalc tour --only net --json
     """
     from cnncalc.cli.app import app
 
@@ -70,29 +81,44 @@ def tour(
             )
         command = typer.main.get_command(app)
         with tempfile.TemporaryDirectory(prefix="cnncalc-tour-") as scratch:
-            for i, (heading, argv, expected) in enumerate(entries, 1):
-                _stop(
-                    command,
-                    i,
-                    len(entries),
-                    heading,
-                    [a.replace("{tmp}", scratch) for a in argv],
-                    expected,
-                    list_,
+            stops = [(h, [a.replace("{tmp}", scratch) for a in argv], code) for h, argv, code in entries]
+            if list_:
+                _list(stops, json)
+            elif json:
+                emit_json({"stops": [_json_stop(command, i, *stop) for i, stop in enumerate(stops, 1)]})
+            else:
+                for i, stop in enumerate(stops, 1):
+                    _text_stop(command, i, len(stops), *stop)
+                sys.stdout.write(
+                    "\nThat was the tour. `cnncalc COMMAND --help` shows each command's options and examples.\n"
                 )
-        if not list_:
-            sys.stdout.write(
-                "\nThat was the tour. `cnncalc COMMAND --help` shows each command's options and examples.\n"
-            )
 
 
-def _stop(command, i: int, total: int, heading: str, argv: list[str], expected: int, list_only: bool) -> None:
-    shown = " ".join(a if a and " " not in a and "|" not in a else f'"{a}"' for a in argv)
-    if list_only:
-        sys.stdout.write(f"{i:2}. {heading}\n    cnncalc {shown}\n")
+Stop = tuple[str, list[str], int]  # heading, argv, expected exit code
+
+
+def _shown(argv: list[str]) -> str:
+    return " ".join(a if a and " " not in a and "|" not in a else f'"{a}"' for a in argv)
+
+
+def _list(stops: list[Stop], json: bool) -> None:
+    if json:
+        records = [
+            {**_stop_record(i, heading, argv), "expected_exit_code": code}
+            for i, (heading, argv, code) in enumerate(stops, 1)
+        ]
+        emit_json({"stops": records})
         return
-    sys.stdout.write(f"\n━━ {i}/{total} {heading}\n$ cnncalc {shown}\n\n")
-    sys.stdout.flush()
+    for i, (heading, argv, _) in enumerate(stops, 1):
+        sys.stdout.write(f"{i:2}. {heading}\n    cnncalc {_shown(argv)}\n")
+
+
+def _stop_record(number: int, heading: str, argv: list[str]) -> dict:
+    return {"number": number, "heading": heading, "command": shlex.join(["cnncalc", *argv])}
+
+
+def _run(command: TyperGroup, number: int, argv: list[str], expected: int) -> int:
+    """Run one stop in-process; an exit code other than the one it should have stops the tour."""
     try:
         # without standalone mode, click returns a command's exit code instead of exiting
         code = command.main(argv, prog_name="cnncalc", standalone_mode=False)
@@ -100,9 +126,44 @@ def _stop(command, i: int, total: int, heading: str, argv: list[str], expected: 
         code = e.exit_code
     code = code if isinstance(code, int) else 0
     if code != expected:
-        raise CnnCalcError(f"tour stop {i} ({' '.join(argv[:2])}) exited {code}, expected {expected}")
-    if code:
-        sys.stdout.write(f"(exit {code}, as expected)\n")
+        raise CnnCalcError(f"tour stop {number} ({' '.join(argv[:2])}) exited {code}, expected {expected}")
+    return code
+
+
+def _text_stop(
+    command: TyperGroup, number: int, total: int, heading: str, argv: list[str], expected: int
+) -> None:
+    sys.stdout.write(f"\n━━ {number}/{total} {heading}\n$ cnncalc {_shown(argv)}\n\n")
+    sys.stdout.flush()
+    if _run(command, number, argv, expected):
+        sys.stdout.write(f"(exit {expected}, as expected)\n")
+
+
+def _json_stop(command: TyperGroup, number: int, heading: str, argv: list[str], expected: int) -> dict:
+    """One stop run with --json (when its command has it), its output parsed."""
+    import json
+
+    with_json = _has_json(command, argv)
+    argv = [*argv, "--json"] if with_json else argv
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = _run(command, number, argv, expected)
+    record = {**_stop_record(number, heading, argv), "exit_code": code}
+    if with_json:
+        record["output"] = json.loads(out.getvalue())
+    else:
+        record["text"] = out.getvalue()
+    return record
+
+
+def _has_json(command: TyperGroup, argv: list[str]) -> bool:
+    """Whether the (sub)command `argv` names takes --json."""
+    for word in argv:
+        subcommands = getattr(command, "commands", {})
+        if word not in subcommands:
+            break
+        command = subcommands[word]
+    return any("--json" in p.opts for p in command.params)
 
 
 def register(app: typer.Typer) -> None:

@@ -17,6 +17,7 @@ import typer
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.cli.errors import fail, reported
+from cnncalc.cli.options import FileOpt, JsonOpt
 from cnncalc.cli.output import emit_json
 
 if TYPE_CHECKING:
@@ -35,7 +36,6 @@ TOUR: list[tuple[str, list[str]]] = [
 SpecArg = Annotated[
     str | None, typer.Argument(help="The network, e.g. 'conv 8 k=3 | relu | flatten | fc 10'.")
 ]
-FileOpt = Annotated[Path | None, typer.Option("--file", "-f", help="Read the network spec from a file.")]
 PresetOpt = Annotated[str | None, typer.Option("--preset", help="A named network: digits, keras-mnist, ...")]
 DataOpt = Annotated[
     str | None,
@@ -43,7 +43,6 @@ DataOpt = Annotated[
         "--data", help="digits (built in), mnist, fashion-mnist (downloaded once), or a folder of IDX files."
     ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
 ModelOpt = Annotated[
     Path, typer.Option("--model", "-m", help="A checkpoint saved by `cnncalc train --save`.")
 ]
@@ -77,38 +76,10 @@ def register(app: typer.Typer) -> None:
 
 def _resolve_spec(spec: str | None, file: Path | None, preset: str | None):
     """The NetworkSpec given as text, file or preset (at most one), or None for the default."""
-    from cnncalc.arith.spec import parse_spec
+    from cnncalc.cli.sources import optional_network
 
-    given = [name for name, v in (("SPEC", spec), ("--file", file), ("--preset", preset)) if v is not None]
-    if len(given) > 1:
-        raise UsageError(f"give the network once: {' and '.join(given)} were both given")
-    if file is not None:
-        from cnncalc.cli.calc import read_spec_file
-
-        return parse_spec(read_spec_file(file))
-    if preset is not None:
-        return _preset(preset)
-    if spec is not None:
-        return parse_spec(spec)
-    return None
-
-
-def _preset(name: str):
-    from cnncalc.arith.spec import parse_spec
-
-    try:
-        from cnncalc.arith.presets import get_preset
-    except ImportError:
-        from cnncalc.nn.defaults import DIGITS_SPEC, KERAS_MNIST_SPEC
-
-        builtin = {"digits": DIGITS_SPEC, "keras-mnist": KERAS_MNIST_SPEC}
-        if name not in builtin:
-            raise CnnCalcError(
-                f"unknown preset {name!r}; this installation has: {', '.join(builtin)}"
-            ) from None
-        return parse_spec(builtin[name])
-    found = get_preset(name)
-    return parse_spec(found) if isinstance(found, str) else found
+    source = optional_network(spec, file, preset)
+    return source.spec if source else None
 
 
 def _default_spec(data_name: str):

@@ -54,6 +54,28 @@ class Graded:
         return {**self.problem.to_dict(), "given": self.given, "correct": self.correct}
 
 
+@dataclass(frozen=True)
+class QuizResult:
+    """A whole quiz: its topic and seed (the same seed asks the same questions), every answer graded."""
+
+    topic: str
+    seed: int
+    graded: tuple[Graded, ...]
+
+    @property
+    def score(self) -> int:
+        return sum(g.correct for g in self.graded)
+
+    def to_dict(self) -> dict:
+        return {
+            "topic": self.topic,
+            "seed": self.seed,
+            "count": len(self.graded),
+            "score": self.score,
+            "questions": [g.to_dict() for g in self.graded],
+        }
+
+
 def parse_answer(text: str | None) -> float | None:
     """`'5,184'`, `' 92 '`, `'3.5'` → a number; anything else → None (graded wrong, not an error)."""
     if text is None:
@@ -74,9 +96,9 @@ def grade(problem: Problem, given: str | None) -> Graded:
 def make_quiz(topic: str, count: int, seed: int) -> list[Problem]:
     """`count` problems on `topic` (or all topics in turn); the same seed gives the same quiz."""
     if topic not in TOPICS:
-        raise UsageError(f"topic {topic!r} is not one of {', '.join(TOPICS)}")
+        raise UsageError(f"{{field}} {topic!r} is not one of {', '.join(TOPICS)}", field="topic")
     if count < 1:
-        raise UsageError(f"count {count} must be at least 1")
+        raise UsageError(f"{{field}} {count} must be at least 1", field="count")
     rng = random.Random(seed)
     return [_MAKERS[topic if topic != "all" else _CYCLE[i % len(_CYCLE)]](rng) for i in range(count)]
 

@@ -176,7 +176,48 @@ def step_conv(
     threshold: float | None = None,
     relu: bool = False,
 ) -> ConvTrace:
-    """Convolve a C×H×W input with O kernels of C×kh×kw, recording every output cell."""
+    """Convolve a C×H×W input with O kernels of C×kh×kw, recording every output cell.
+
+    out[o, i, j] = Σ_c Σ_u Σ_v x_pad[c, i·s_h + u·d_h, j·s_w + v·d_w] · k_o[c, u, v] + b_o
+
+    >>> step_conv(np.arange(9).reshape(1, 3, 3), [np.arange(4).reshape(1, 2, 2)]).output.tolist()
+    [[[19, 25], [37, 43]]]
+    """
+    _check_conv_operands(x, kernels, bias)
+    shape = layer_output("conv", tuple(x.shape[1:]), tuple(kernels[0].shape[1:]), stride, padding, dilation)
+    (pt, pb), (pl, pr) = shape.padding
+    integral = (
+        x.dtype.kind == "i"
+        and all(k.dtype.kind == "i" for k in kernels)
+        and all(isinstance(b, int) for b in bias or [])
+    )
+    dtype = np.int64 if integral else np.float64
+    xp = np.pad(x.astype(dtype), ((0, 0), (pt, pb), (pl, pr)))
+    in_padding = np.pad(np.zeros(x.shape, dtype=bool), ((0, 0), (pt, pb), (pl, pr)), constant_values=True)
+    ho, wo = shape.output
+    out = np.zeros((len(kernels), ho, wo), dtype=dtype)
+    cells = []
+    for o, k in enumerate(kernels):
+        b = bias[o] if bias is not None else None
+        for i in range(ho):
+            for j in range(wo):
+                cell = _conv_cell(xp, in_padding, k.astype(dtype), b, shape, (o, i, j), integral)
+                out[o, i, j] = cell.value
+                cells.append(cell)
+    notes: tuple[str, ...] = ()
+    if (pt, pb, pl, pr) != (0, 0, 0, 0):
+        notes = (
+            f"Zero padding: {pt} row(s) on top, {pb} at the bottom, {pl} column(s) left, {pr} right; "
+            "padding cells count as 0 in the products.",
+        )
+    trace_bias = tuple(bias) if bias is not None else None
+    return ConvTrace(
+        x, tuple(kernels), trace_bias, shape, out, tuple(cells), integral, threshold, relu, notes
+    )
+
+
+def _check_conv_operands(x: np.ndarray, kernels: list[np.ndarray], bias: list[int | float] | None) -> None:
+    """A C×H×W input, at least one kernel, every kernel C×kh×kw alike, one bias per kernel."""
     if x.ndim != 3:
         raise UsageError(f"the input must be C×H×W, got {x.ndim} axes")
     if not kernels:
@@ -200,76 +241,41 @@ def step_conv(
             f"{'s' if len(kernels) != 1 else ''}; give one {{field}} value per kernel",
             field="bias",
         )
-    shape = layer_output("conv", tuple(x.shape[1:]), tuple(k0[1:]), stride, padding, dilation)
-    (pt, pb), (pl, pr) = shape.padding
-    sh, sw = shape.stride
-    dh, dw = shape.dilation
-    kh, kw = k0[1:]
-    ho, wo = shape.output
-    integral = (
-        x.dtype.kind == "i"
-        and all(k.dtype.kind == "i" for k in kernels)
-        and all(isinstance(b, int) for b in bias or [])
-    )
-    dtype = np.int64 if integral else np.float64
-    xp = np.pad(x.astype(dtype), ((0, 0), (pt, pb), (pl, pr)))
-    mask = np.pad(np.zeros(x.shape, dtype=bool), ((0, 0), (pt, pb), (pl, pr)), constant_values=True)
-    out = np.zeros((len(kernels), ho, wo), dtype=dtype)
-    cells = []
-    for o, k in enumerate(kernels):
-        k = k.astype(dtype)
-        for i in range(ho):
-            for j in range(wo):
-                r0, c0 = i * sh, j * sw
-                rows = slice(r0, r0 + dh * (kh - 1) + 1, dh)
-                cols = slice(c0, c0 + dw * (kw - 1) + 1, dw)
-                win = xp[:, rows, cols]
-                pads = mask[:, rows, cols]
-                partial = (win * k).sum(axis=(1, 2))
-                value = partial.sum() + (bias[o] if bias is not None else 0)
-                out[o, i, j] = value
-                chans = tuple(
-                    ChannelSum(
-                        c + 1,
-                        tuple(pyvalue(v, integral) for v in win[c].ravel()),
-                        tuple(pyvalue(v, integral) for v in k[c].ravel()),
-                        tuple(bool(p) for p in pads[c].ravel()),
-                        pyvalue(partial[c], integral),
-                    )
-                    for c in range(c_in)
-                )
-                taps = tuple((r0 + u * dh - pt, c0 + v * dw - pl) for u in range(kh) for v in range(kw))
-                cells.append(
-                    ConvCell(
-                        o + 1,
-                        i,
-                        j,
-                        r0 - pt,
-                        c0 - pl,
-                        taps,
-                        chans,
-                        bias[o] if bias is not None else None,
-                        pyvalue(value, integral),
-                    )
-                )
-    notes = []
-    if (pt, pb, pl, pr) != (0, 0, 0, 0):
-        notes.append(
-            f"Zero padding: {pt} row(s) on top, {pb} at the bottom, {pl} column(s) left, {pr} right; "
-            "padding cells count as 0 in the products."
+
+
+def _conv_cell(
+    xp: np.ndarray,
+    in_padding: np.ndarray,
+    k: np.ndarray,
+    bias: int | float | None,
+    shape: ShapeResult,
+    at: tuple[int, int, int],
+    integral: bool,
+) -> ConvCell:
+    """Output cell `at` = (kernel, row, col): its window on the padded input, each channel's
+    products and partial sum, the bias and the value."""
+    o, i, j = at
+    (pt, _), (pl, _) = shape.padding
+    (sh, sw), (dh, dw) = shape.stride, shape.dilation
+    kh, kw = k.shape[1:]
+    r0, c0 = i * sh, j * sw
+    rows = slice(r0, r0 + dh * (kh - 1) + 1, dh)
+    cols = slice(c0, c0 + dw * (kw - 1) + 1, dw)
+    win, pads = xp[:, rows, cols], in_padding[:, rows, cols]
+    partial = (win * k).sum(axis=(1, 2))
+    value = partial.sum() + (bias if bias is not None else 0)
+    channels = tuple(
+        ChannelSum(
+            c + 1,
+            tuple(pyvalue(v, integral) for v in win[c].ravel()),
+            tuple(pyvalue(v, integral) for v in k[c].ravel()),
+            tuple(bool(p) for p in pads[c].ravel()),
+            pyvalue(partial[c], integral),
         )
-    return ConvTrace(
-        x,
-        tuple(kernels),
-        tuple(bias) if bias is not None else None,
-        shape,
-        out,
-        tuple(cells),
-        integral,
-        threshold,
-        relu,
-        tuple(notes),
+        for c in range(k.shape[0])
     )
+    taps = tuple((r0 + u * dh - pt, c0 + v * dw - pl) for u in range(kh) for v in range(kw))
+    return ConvCell(o + 1, i, j, r0 - pt, c0 - pl, taps, channels, bias, pyvalue(value, integral))
 
 
 # -- pooling --------------------------------------------------------------------------------------
@@ -410,6 +416,9 @@ def step_pool(
 
     Padding follows PyTorch: for max it never wins (as if −∞); for avg it counts in the divisor
     (count_include_pad=True) while cells past the padded input (a ceil-mode overhang) do not.
+
+    >>> step_pool(np.array([[[1, 2], [3, 4]]]), "max", 2).output.tolist()
+    [[[4]]]
     """
     if op not in POOL_OPS:
         raise UsageError(f"{{field}} {op!r} is not one of {', '.join(POOL_OPS)}", field="op")
@@ -419,67 +428,53 @@ def step_pool(
     shape = layer_output(
         "maxpool" if op == "max" else "avgpool", tuple(x.shape[1:]), kernel, stride, padding, 1, ceil
     )
-    (pt, pb), (pl, pr) = shape.padding
-    kh, kw = shape.kernel
-    sh, sw = shape.stride
-    ho, wo = shape.output
-    c_n, h, w = x.shape
     integral = x.dtype.kind == "i"
-    out_dtype = np.float64 if (op == "avg" or not integral) else np.int64
-    out = np.zeros((c_n, ho, wo), dtype=out_dtype)
+    ho, wo = shape.output
+    out = np.zeros((x.shape[0], ho, wo), dtype=np.float64 if (op == "avg" or not integral) else np.int64)
     cells = []
-    for c in range(c_n):
+    for c in range(x.shape[0]):
         for i in range(ho):
             for j in range(wo):
-                top, left = i * sh - pt, j * sw - pl
-                # the window clipped to the padded input: what PyTorch's avg divides by
-                r_lo, r_hi = top, min(top + kh, h + pb)
-                c_lo, c_hi = left, min(left + kw, w + pr)
-                real = [
-                    (r, cc)
-                    for r in range(max(r_lo, 0), min(r_hi, h))
-                    for cc in range(max(c_lo, 0), min(c_hi, w))
-                ]
-                vals = tuple(pyvalue(x[c, r, cc], integral) for r, cc in real)
-                divisor = (r_hi - r_lo) * (c_hi - c_lo)
-                winner = None
-                if op == "max":
-                    best = max(
-                        range(len(vals)), key=lambda n: (vals[n], -n)
-                    )  # first maximum wins, as in PyTorch
-                    value: int | float = vals[best]
-                    winner = real[best]
-                elif op == "sum":
-                    value = sum(vals)
-                else:
-                    value = float(sum(vals)) / divisor
-                out[c, i, j] = value
-                cells.append(
-                    PoolCell(
-                        c + 1,
-                        i,
-                        j,
-                        top,
-                        left,
-                        tuple(real),
-                        vals,
-                        divisor - len(real),
-                        divisor,
-                        value,
-                        winner,
-                        op,
-                    )
-                )
-    notes = []
-    if op == "avg" and (pt or pb or pl or pr):
-        notes.append(
+                cell = _pool_cell(x, op, shape, (c, i, j), integral)
+                out[c, i, j] = cell.value
+                cells.append(cell)
+    notes: tuple[str, ...] = ()
+    if op == "avg" and any(p for pair in shape.padding for p in pair):
+        notes = (
             "Average pooling divides by the whole window, padding zeros included (PyTorch's default "
-            "count_include_pad=True)."
+            "count_include_pad=True).",
         )
-    trace = PoolTrace(op, x, shape, out, tuple(cells), integral, notes=tuple(notes))
-    if not backward:
-        return trace
-    return _backward(trace, grad)
+    trace = PoolTrace(op, x, shape, out, tuple(cells), integral, notes=notes)
+    return _backward(trace, grad) if backward else trace
+
+
+def _pool_cell(
+    x: np.ndarray, op: str, shape: ShapeResult, at: tuple[int, int, int], integral: bool
+) -> PoolCell:
+    """Output cell `at` = (channel, row, col): the real input cells of its window, and their max
+    (the first one wins, as in PyTorch), sum or mean over the window clipped to the padded input."""
+    c, i, j = at
+    (pt, pb), (pl, pr) = shape.padding
+    (kh, kw), (sh, sw) = shape.kernel, shape.stride
+    h, w = x.shape[1:]
+    top, left = i * sh - pt, j * sw - pl
+    # the window clipped to the padded input: what PyTorch's avg divides by
+    r_hi, c_hi = min(top + kh, h + pb), min(left + kw, w + pr)
+    real = [(r, cc) for r in range(max(top, 0), min(r_hi, h)) for cc in range(max(left, 0), min(c_hi, w))]
+    vals = tuple(pyvalue(x[c, r, cc], integral) for r, cc in real)
+    divisor = (r_hi - top) * (c_hi - left)
+    winner = None
+    if op == "max":
+        best = max(range(len(vals)), key=lambda n: (vals[n], -n))
+        value: int | float = vals[best]
+        winner = real[best]
+    elif op == "sum":
+        value = sum(vals)
+    else:
+        value = float(sum(vals)) / divisor
+    return PoolCell(
+        c + 1, i, j, top, left, tuple(real), vals, divisor - len(real), divisor, value, winner, op
+    )
 
 
 def _backward(trace: PoolTrace, grad: np.ndarray | None) -> PoolTrace:

@@ -13,8 +13,8 @@ from cnncalc.arith.steps import Step, group_digits
 from cnncalc.render.text import PLAIN, Styler, box_table, join_blocks, render_notes, render_step
 
 if TYPE_CHECKING:  # the network walk is only needed by `rf`; keep `shape` start-up lean
+    from cnncalc.arith.layer import ChannelCost, LayerParams
     from cnncalc.arith.network import NetworkResult
-    from cnncalc.arith.params import ParamCount
     from cnncalc.arith.receptive_field import RFRow
     from cnncalc.arith.sizes import ShapeResult
 
@@ -30,21 +30,36 @@ def _pad_text(pad: tuple[int, int]) -> str:
     return str(pad[0]) if pad[0] == pad[1] else f"{pad[0]}+{pad[1]}"
 
 
-def render_shape(
-    res: ShapeResult,
-    channels: tuple[int, int] | None = None,
-    params: ParamCount | None = None,
-    extra_steps: Sequence[Step] = (),
-    style: Styler = PLAIN,
-    width: int = 100,
-) -> str:
-    """The summary line, a per-axis table, the worked formula of every axis, and teaching notes."""
-    dims = len(res.input)
+def render_shape(cost: ChannelCost, style: Styler = PLAIN, width: int = 100) -> str:
+    """The summary line, a per-axis table, the worked formula of every axis, parameters and cost
+    when the layer has channels, and teaching notes."""
+    res = cost.shape
+    working, axis_notes = _axes_working(res, style, width)
+    blocks = [_shape_title(cost, style), _axes_table(res, style), style("Working", "bold") + "\n" + working]
+    if cost.params is not None or cost.cost_steps:
+        steps = [*(cost.params.steps if cost.params else ()), *cost.cost_steps]
+        blocks.append(
+            style("Parameters", "bold") + "\n" + "\n".join(render_step(s, style, width) for s in steps)
+        )
+    notes = [*res.notes, *axis_notes, *(cost.params.notes if cost.params else ())]
+    blocks.append(render_notes(notes, style, width))
+    return join_blocks(*blocks)
+
+
+def _shape_title(cost: ChannelCost, style: Styler) -> str:
+    res = cost.shape
     head_in, head_out = fmt_shape(res.input), fmt_shape(res.output)
-    if channels:
-        head_in = f"{channels[0]}×{head_in}"
-        head_out = f"{channels[1]}×{head_out}"
-    title = f"{OP_NAMES[res.op]} ({dims}-D): {head_in} → {style(head_out, 'bold', 'green')}"
+    if cost.channels:
+        head_in = f"{cost.channels[0]}×{head_in}"
+        head_out = f"{cost.channels[1]}×{head_out}"
+    mode = f" (padding '{res.padding_mode}')" if res.padding_mode else ""
+    ceil = " (ceil mode)" if res.ceil else ""
+    return (
+        f"{OP_NAMES[res.op]} ({len(res.input)}-D): {head_in} → {style(head_out, 'bold', 'green')}{mode}{ceil}"
+    )
+
+
+def _axes_table(res: ShapeResult, style: Styler) -> str:
     headers = ["axis", "input", "kernel", "stride", "padding", "dilation"]
     if res.op == "tconv":
         headers.append("out pad")
@@ -56,52 +71,53 @@ def render_shape(
             row.append(res.output_padding[i])
         row.append(ax.out)
         rows.append(row)
-    mode = f" (padding '{res.padding_mode}')" if res.padding_mode else ""
-    ceil = " (ceil mode)" if res.ceil else ""
-    table = box_table(headers, rows, style=style)
-    axes, axis_notes = res.axes, [str(n) for a in res.axes for n in a.notes]
-    if res.alike:
-        # every axis has the same numbers: work one and say it holds for all
-        names = " and ".join(a.axis for a in res.axes)
-        axes = res.axes[:1]
-        axis_notes = [n.labelled(names) for n in axes[0].notes]
-    working = "\n".join(render_step(s, style, width) for a in axes for s in a.steps)
-    if res.alike:
-        working += (
-            f"\n  ({', '.join(a.axis + '_out' for a in res.axes[1:])} alike: the same numbers on every axis)"
-        )
-    blocks = [title + mode + ceil, table, style("Working", "bold") + "\n" + working]
-    if params is not None or extra_steps:
-        steps = list(params.steps if params else ()) + list(extra_steps)
-        blocks.append(
-            style("Parameters", "bold") + "\n" + "\n".join(render_step(s, style, width) for s in steps)
-        )
-    notes = list(res.notes) + axis_notes + (list(params.notes) if params else [])
-    blocks.append(render_notes(notes, style, width))
-    return join_blocks(*blocks)
+    return box_table(headers, rows, style=style)
 
 
-def render_params(
-    pc: ParamCount,
-    title: str,
-    extra_steps: Sequence[Step] = (),
-    extra_notes: Sequence[str] = (),
-    style: Styler = PLAIN,
-    width: int = 100,
-) -> str:
+def _axes_working(res: ShapeResult, style: Styler, width: int) -> tuple[str, list[str]]:
+    """Every axis' worked formula and its notes; alike axes are worked once and said together."""
+    if not res.alike:
+        working = "\n".join(render_step(s, style, width) for a in res.axes for s in a.steps)
+        return working, [str(n) for a in res.axes for n in a.notes]
+    first = res.axes[0]
+    names = " and ".join(a.axis for a in res.axes)
+    working = "\n".join(render_step(s, style, width) for s in first.steps)
+    working += (
+        f"\n  ({', '.join(a.axis + '_out' for a in res.axes[1:])} alike: the same numbers on every axis)"
+    )
+    return working, [n.labelled(names) for n in first.notes]
+
+
+def render_params(result: LayerParams, style: Styler = PLAIN, width: int = 100) -> str:
+    """The parameter count as a table, every step of the working, then the notes."""
+    pc = result.params
     rows = [
         ["weights", group_digits(pc.weights)],
         ["biases", group_digits(pc.biases)],
         ["total", group_digits(pc.total)],
     ]
     table = box_table(["", "count"], rows, style=style)
-    working = "\n".join(render_step(s, style, width) for s in (*pc.steps, *extra_steps))
+    working = "\n".join(render_step(s, style, width) for s in result.steps)
     return join_blocks(
-        f"{title}: {style(group_digits(pc.total), 'bold', 'green')} parameters",
+        f"{_params_title(result)}: {style(group_digits(pc.total), 'bold', 'green')} parameters",
         table,
         style("Working", "bold") + "\n" + working,
-        render_notes([*pc.notes, *extra_notes], style, width),
+        render_notes(result.all_notes, style, width),
     )
+
+
+def _params_title(result: LayerParams) -> str:
+    """`conv 3 → 64, kernel 3×3, input 3×224×224 → 64×224×224`, `fully connected 576 → 64`."""
+    if result.kernel is None:
+        return f"fully connected {result.cin} → {result.cout}"
+    kind = "transposed conv" if result.kind == "tconv" else "conv"
+    title = f"{kind} {result.cin} → {result.cout}, kernel {fmt_shape(result.kernel)}"
+    if result.groups > 1:
+        title += f", groups {result.groups}"
+    if result.shape is not None:
+        res = result.shape
+        title += f", input {result.cin}×{fmt_shape(res.input)} → {result.cout}×{fmt_shape(res.output)}"
+    return title
 
 
 def render_rf(

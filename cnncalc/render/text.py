@@ -93,60 +93,82 @@ def box_table(
     """
     cells = [[str(c) for c in row] for row in rows]
     widths = [max([len(h)] + [visible_len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    cols = _Columns(widths, align, borders, style)
+    if width is not None and align is not None and cols.total > width:
+        cols.narrow_to(width, headers, cells)
+    out = (
+        [style(t, "bold") for t in (textwrap.wrap(title, width) if width is not None else [title])]
+        if title
+        else []
+    )
+    body = [cols.row(line) for r in cells for line in cols.lines_of(r)]
+    if borders:
+        out += [cols.rule("┌", "┬", "┐"), cols.row(headers, header=True), cols.rule("├", "┼", "┤")]
+        out += [*body, cols.rule("└", "┴", "┘")]
+    else:
+        out += [cols.row(headers, header=True), "─" * cols.total, *body]
+    return "\n".join(out)
 
-    def total() -> int:
-        return sum(widths) + (3 * len(widths) + 1 if borders else 2 * (len(widths) - 1))
 
-    wraps = width is not None and align is not None and total() > width
-    if wraps:
+class _Columns:
+    """The columns of one `box_table`: their widths and alignment, and how a row is drawn."""
+
+    def __init__(self, widths: list[int], align: Sequence[str] | None, borders: bool, style: Styler) -> None:
+        self.widths = widths
+        self.align = align
+        self.borders = borders
+        self.style = style
+        self.wraps = False
+
+    @property
+    def total(self) -> int:
+        """The table's width: cells, one space either side and a bar between (or two spaces)."""
+        n = len(self.widths)
+        return sum(self.widths) + (3 * n + 1 if self.borders else 2 * (n - 1))
+
+    def narrow_to(self, width: int, headers: Sequence[str], cells: list[list[str]]) -> None:
+        """Take the excess from the widest plain left-aligned columns, never splitting a word."""
+        align = self.align or ()
         plain = [all("\x1b" not in r[i] for r in cells) for i in range(len(headers))]
-        wrappable = [a == "l" and plain[i] for i, a in enumerate(align or ())]
-        # never split a word: a column narrows to its longest word at most
+        wrappable = [a == "l" and plain[i] for i, a in enumerate(align)]
         floors = [
             max([len(h)] + [_indent(r[i]) + len(w) for r in cells for w in r[i].split()])
             for i, h in enumerate(headers)
         ]
-        widths = _narrow(widths, floors, wrappable, total() - (width or 0))
+        self.widths = _narrow(self.widths, floors, wrappable, self.total - width)
+        self.wraps = True
 
-    def line(left: str, mid: str, right: str) -> str:
-        return left + mid.join("─" * (w + 2) for w in widths) + right
+    def rule(self, left: str, mid: str, right: str) -> str:
+        return left + mid.join("─" * (w + 2) for w in self.widths) + right
 
-    def fmt_row(row: Sequence[str], header: bool = False) -> str:
-        if not borders:
-            how = align or ["l"] * len(row)
+    def row(self, row: Sequence[str], header: bool = False) -> str:
+        if not self.borders:
+            how = self.align or ["l"] * len(row)
             return "  ".join(
-                _fit(style(c, "bold") if header else c, widths[i], how[i]) for i, c in enumerate(row)
+                _fit(self.style(c, "bold") if header else c, self.widths[i], how[i])
+                for i, c in enumerate(row)
             ).rstrip()
         parts = []
         for i, c in enumerate(row):
-            if align is not None:
-                pad = _fit(c, widths[i], align[i])
+            if self.align is not None:
+                pad = _fit(c, self.widths[i], self.align[i])
             elif not header and _NUMERIC.match(c):
-                pad = c.rjust(widths[i])
+                pad = c.rjust(self.widths[i])
             else:
-                pad = c.ljust(widths[i])
-            parts.append(" " + (style(pad, "bold") if header else pad) + " ")
+                pad = c.ljust(self.widths[i])
+            parts.append(" " + (self.style(pad, "bold") if header else pad) + " ")
         return "│" + "│".join(parts) + "│"
 
-    def physical_rows(row: list[str]) -> list[list[str]]:
-        # a wrapped cell takes several lines; the other cells of its row stay on the first
-        if not wraps:
+    def lines_of(self, row: list[str]) -> list[list[str]]:
+        """A row as the lines it takes: a wrapped cell takes several, the others stay on the first."""
+        if not self.wraps:
             return [row]
-        pieces = [_wrap_cell(c, widths[i]) if visible_len(c) > widths[i] else [c] for i, c in enumerate(row)]
+        pieces = [
+            _wrap_cell(c, self.widths[i]) if visible_len(c) > self.widths[i] else [c]
+            for i, c in enumerate(row)
+        ]
         height = max(len(p) for p in pieces)
         return [[p[j] if j < len(p) else "" for p in pieces] for j in range(height)]
-
-    out = []
-    if title:
-        shown = textwrap.wrap(title, width) if width is not None else [title]
-        out.extend(style(t, "bold") for t in shown)
-    body = [fmt_row(p) for r in cells for p in physical_rows(r)]
-    if borders:
-        out += [line("┌", "┬", "┐"), fmt_row(list(headers), header=True), line("├", "┼", "┤")]
-        out += [*body, line("└", "┴", "┘")]
-    else:
-        out += [fmt_row(list(headers), header=True), "─" * total(), *body]
-    return "\n".join(out)
 
 
 def _indent(text: str) -> int:

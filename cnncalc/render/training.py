@@ -25,7 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 from rich.text import Text
 
-from cnncalc.render.lessons import save_export
+from cnncalc.render.console import save_export
 
 if TYPE_CHECKING:
     from cnncalc.arith.layer_spec import LayerSpec

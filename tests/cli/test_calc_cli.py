@@ -177,7 +177,7 @@ def test_params_with_input_adds_macs_flops_and_fc_comparison(cli_json, cli):
 
 def test_params_fc_rejects_input(cli):
     result = cli("params", "--fc", "--cin", "5", "--cout", "3", "--input", "4x4")
-    assert result.exit_code == 2 and "--fc" in result.stderr
+    assert result.exit_code == 2 and "--input describes a conv layer" in result.stderr
 
 
 # -- rf ---------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 
 from cnncalc.arith.errors import CnnCalcError
 from cnncalc.arith.importer import import_file, import_source
+from cnncalc.arith.layer import channel_cost, layer_params
 from cnncalc.arith.network import walk
 from cnncalc.arith.sizes import layer_output
 from cnncalc.lessons.examples import get_example
@@ -44,6 +45,30 @@ CASES: list[tuple[Callable[[], object], str, list[str], str]] = [
         "dilation 0 is not allowed: 1 means no gaps; use dilation ≥ 1",
         ["shape", "-i", "10", "-k", "3", "-d", "0"],
         "--dilation 0 is not allowed: 1 means no gaps; use --dilation ≥ 1",
+    ),
+    (
+        lambda: layer_output("conv", (10,), 3, ceil=True),
+        "ceil mode applies to pools (maxpool, avgpool), not to conv",
+        ["shape", "-i", "10", "-k", "3", "--ceil"],
+        "--ceil mode applies to pools",
+    ),
+    (
+        lambda: channel_cost(layer_output("conv", (10,), 3), cin=3),
+        "a convolution needs both channel counts; give cout too",
+        ["shape", "-i", "10", "-k", "3", "--cin", "3"],
+        "give --cout too",
+    ),
+    (
+        lambda: channel_cost(layer_output("maxpool", (10,), 2), cin=3, cout=4),
+        "cout 4 is not the 3 input channels",
+        ["shape", "--op", "maxpool", "-i", "10", "-k", "2", "--cin", "3", "--cout", "4"],
+        "--cout 4 is not the 3 input channels",
+    ),
+    (
+        lambda: layer_params(3, 4, fc=True, input=(4, 4)),
+        "input describes a conv layer's map",
+        ["params", "--fc", "--cin", "3", "--cout", "4", "--input", "4x4"],
+        "--input describes a conv layer's map",
     ),
     (
         lambda: import_file("/nonexistent/model.py"),
@@ -92,6 +117,10 @@ IDS = [
     "output-padding",
     "avgpool-dilation",
     "dilation-0",
+    "ceil",
+    "cout",
+    "pool-cout",
+    "fc-input",
     "import-path",
     "import-verify",
     "pool-op",

@@ -199,3 +199,14 @@ def test_svg_into_a_missing_directory_fails_cleanly(cli, tmp_path) -> None:
     r = cli("step", "pool", "--svg", str(tmp_path / "no" / "such" / "x.svg"))
     assert r.exit_code == 1
     assert r.stderr.startswith("error: ") and "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("kind", ["conv", "pool"])
+def test_on_a_terminal_enter_shows_the_next_cell_and_q_stops(cli, monkeypatch, kind) -> None:
+    monkeypatch.setattr("cnncalc.cli.lessons._interactive", lambda: True)
+    result = cli("step", kind, input="\nq\n")
+    assert result.exit_code == 0, result.output
+    # d2l's conv and the maxpool example both have 4 output cells: two shown, then q
+    assert "[1/4] Enter: next cell · q: quit" in result.stdout
+    assert "[2/4] Enter" in result.stdout and "[3/4]" not in result.stdout
+    assert "output" in result.stdout.rsplit("[2/4]", 1)[1]  # the summary after stopping

@@ -56,3 +56,35 @@ def test_tour_unknown_part_is_a_usage_error(cli):
     result = cli("tour", "--only", "bogus")
     assert result.exit_code == 2
     assert "calc, net, lessons or train" in result.output
+
+
+def test_tour_json_gives_each_stops_command_and_its_json_output(cli, cli_json):
+    data = cli_json("tour", "--only", "calc")
+    entries = tour_entries("calc")
+    assert [s["heading"] for s in data["stops"]] == [heading for heading, _, _ in entries]
+    first = data["stops"][0]
+    assert first["command"] == "cnncalc shape --input 96 --kernel 5 --json"
+    assert first["exit_code"] == 0
+    assert first["output"] == cli_json("shape", "--input", "96", "--kernel", "5")
+    rf = data["stops"][-1]
+    assert rf["command"] == "cnncalc rf 'conv 1 k=3 | conv 1 k=3' --json"
+    assert rf["output"]["receptive_field"] == [5, 5]
+
+
+def test_tour_json_records_a_stop_that_fails_on_purpose(cli_json):
+    stop = next(
+        s for s in cli_json("tour", "--only", "check")["stops"] if s["command"].startswith("cnncalc check")
+    )
+    assert stop["exit_code"] == 1
+    assert stop["output"]["all_hold"] is False
+
+
+def test_tour_list_json_names_every_stop_without_running_it(cli_json):
+    stops = cli_json("tour", "--list")["stops"]
+    assert len(stops) == len(tour_entries())
+    assert stops[0] == {
+        "number": 1,
+        "heading": tour_entries()[0][0],
+        "command": "cnncalc shape --input 96 --kernel 5",
+        "expected_exit_code": 0,
+    }

@@ -58,7 +58,7 @@ def test_resume_continues_and_counts_epochs(cli_json, model_file, tmp_path):
         (["train", "conv 4 k=3 | flatten | fc 3", "--steps", "1"], 1, "data has 10 classes"),
         (["train", "--optimizer", "rmsprop"], 2, "rmsprop"),
         (["train", "--data", "nowhere-dir", "--steps", "1"], 1, "neither a built-in dataset"),
-        (["train", "conv 4 k=3", "--preset", "digits"], 2, "give the network once"),
+        (["train", "conv 4 k=3", "--preset", "digits"], 2, "give one network source, not SPEC and --preset"),
     ],
     ids=["missing-resume", "input-mismatch", "class-mismatch", "bad-optimizer", "bad-data", "two-specs"],
 )

@@ -10,7 +10,6 @@ from cnncalc.lessons.guided import build_lesson
 from cnncalc.lessons.matrix import parse_matrix
 from cnncalc.lessons.step import step_conv, step_pool
 from cnncalc.render.lessons import (
-    Screen,
     conv_cell_view,
     conv_summary,
     lesson_feedback_view,
@@ -100,13 +99,3 @@ def test_lesson_view_and_feedback() -> None:
     assert wrong.startswith("✗ not quite: you said 5376, the answer is 5184")
     assert "weights = kh·kw · C_in · C_out = 3·3 · 3 · 192 = 5184" in wrong
     assert render(lesson_feedback_view(lesson.question, "5184", True)).startswith("✓ correct: 5184")
-
-
-def test_screen_trims_trailing_blanks_and_records() -> None:
-    out = io.StringIO()
-    screen = Screen(color=False, record=True, file=out, width=100)
-    t = step_conv(parse_matrix("0 1 2; 3 4 5; 6 7 8"), [parse_matrix("0 1; 2 3")])
-    screen.print(conv_summary(t))
-    assert out.getvalue() == "output\n 19  25\n 37  43\n"
-    assert screen.recorder is not None
-    assert "19" in screen.recorder.export_text(clear=False)

@@ -1,0 +1,16 @@
+"""Options several commands share, defined once so they read and behave the same everywhere."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+JsonOpt = Annotated[
+    bool,
+    typer.Option(
+        "--json", help="Print one JSON object instead of text (an error: one JSON object on stderr)."
+    ),
+]
+FileOpt = Annotated[
+    Path | None, typer.Option("--file", "-f", help="Read the spec from a file ('-' reads stdin).")
+]
