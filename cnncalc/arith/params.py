@@ -121,16 +121,26 @@ def fc_params(fin: int, fout: int, bias: bool = True) -> ParamCount:
     return ParamCount("fc", weights, fout if bias else 0, tuple(steps))
 
 
-def bn_params(channels: int) -> ParamCount:
+def bn_params(channels: int, kind: str = "bn") -> ParamCount:
+    """A normalisation's scale γ and shift β per channel: 2·C (batch, instance and group norm alike).
+
+    >>> bn_params(64).total
+    128
+    """
     check_channels(channels=channels)
+    buffers = {
+        "bn": "; the running mean and variance are buffers, not trained",
+        "instancenorm": "; the statistics are each sample's own, per channel",
+        "groupnorm": "; the statistics are each sample's own, per group of channels",
+    }
     step = Step(
         "parameters",
         "2·C",
         f"2·{channels}",
         2 * channels,
-        why="a scale γ and a shift β per channel; the running mean and variance are buffers, not trained",
+        why="a scale γ and a shift β per channel" + buffers.get(kind, ""),
     )
-    return ParamCount("bn", 2 * channels, 0, (step,))
+    return ParamCount(kind, 2 * channels, 0, (step,))
 
 
 def conv_macs(

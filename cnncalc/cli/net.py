@@ -70,6 +70,13 @@ def net(
         Path | None,
         typer.Option("--from", help="Read a PyTorch or Keras model file (parsed with ast, never run)."),
     ] = None,
+    model_class: Annotated[
+        str | None,
+        typer.Option(
+            "--class",
+            help="Which model of a --from file: a class, function or object (NAME), or a call (\"VGG('VGG11')\").",
+        ),
+    ] = None,
     input: InputOpt = None,
     explain: Annotated[
         str | None,
@@ -100,7 +107,7 @@ def net(
       cnncalc net --from model.py --input 1x28x28
       cnncalc net --list-presets
     """
-    with reported("net", flags={"path": "--from"}):
+    with reported("net", flags={"path": "--from", "model": "--class", "input": "--input"}):
         from cnncalc.arith.network import walk
 
         if list_presets:
@@ -108,7 +115,9 @@ def net(
             return
         from cnncalc.cli.sources import required_network, with_input
 
-        source = required_network(spec, file, preset, model, missing=NET_MISSING)
+        source = required_network(
+            spec, file, preset, model, missing=NET_MISSING, model_input=input, model_class=model_class
+        )
         result = walk(with_input(source, input))
         imported = source.imported
         if imported is not None:

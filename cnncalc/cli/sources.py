@@ -45,8 +45,14 @@ def optional_network(
     file: Path | None = None,
     preset: str | None = None,
     model: Path | None = None,
+    *,
+    model_input: str | None = None,
+    model_class: str | None = None,
 ) -> NetworkSource | None:
-    """The network from the one source given, or None when none is (the command has a default)."""
+    """The network from the one source given, or None when none is (the command has a default).
+
+    Model code is read with `model_input` (`--input`, which a forward pass may need for
+    `x.view(…)`) and `model_class` (`--class`: which model of the file)."""
     from cnncalc.arith.spec import parse_spec
 
     given = [
@@ -65,10 +71,16 @@ def optional_network(
 
         found = find_preset(preset)
         return NetworkSource(parse_spec(found.text), f"{found.name}: {found.description}")
+    if model_class is not None and model is None:
+        raise UsageError("--class chooses the model of a --from file; give --from MODEL.py")
     if model is not None:
         from cnncalc.arith.importer import import_file
+        from cnncalc.arith.spec import parse_input_shape, resolve_input
 
-        imported = import_file(model)
+        shape = None
+        if model_input is not None:
+            shape, _, _ = resolve_input(parse_input_shape(model_input, "--input"), ())
+        imported = import_file(model, shape, model_class)
         return NetworkSource(imported.spec, f"{model} ({imported.summary})", imported)
     return None
 
@@ -80,9 +92,11 @@ def required_network(
     model: Path | None = None,
     *,
     missing: str,
+    model_input: str | None = None,
+    model_class: str | None = None,
 ) -> NetworkSource:
     """The network from the one source given; none is a usage error saying `missing`."""
-    source = optional_network(spec, file, preset, model)
+    source = optional_network(spec, file, preset, model, model_input=model_input, model_class=model_class)
     if source is None:
         raise UsageError(missing)
     return source

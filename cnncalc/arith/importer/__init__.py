@@ -1,0 +1,409 @@
+"""Read a PyTorch or Keras model from its source code, without importing or running it.
+
+The file is parsed with `ast` and evaluated by a small, bounded evaluator (`evaluator`) that knows
+only constants: arithmetic, module constants, default and keyword arguments, loops over known
+lists, `if` on known values, the file's own functions, classes and methods, argparse defaults.
+The frameworks' readers (`pytorch`, `keras`) say what their constructors build and trace the
+forward pass into a graph (`trace`), written in the spec language with add/concat merges, so
+the learner sees the network as cnncalc understands it and can edit it. The model is the class,
+function or object nothing else in the file uses (`choice`), or the one the caller names.
+
+What cannot be worked out without running the code is refused with the line and the reason,
+never guessed: `CnnCalcError("model.py, line 12: …")`. The sizes the code states
+(`in_channels`, `in_features`, `x.view(-1, 400)`) are checked against the walked shapes by
+`ImportResult.verify`, as PyTorch would check them at run time.
+
+>>> r = import_source("import torch.nn as nn\\nnet = nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU())")
+>>> r.spec.to_text(" | ")
+'conv 8 k=3 | relu'
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from dataclasses import dataclass, replace
+from math import prod
+from pathlib import Path
+from typing import Any
+
+from cnncalc.arith.errors import CnnCalcError, UsageError
+from cnncalc.arith.graph import Graph
+from cnncalc.arith.importer import choice
+from cnncalc.arith.importer.evaluator import (
+    Evaluator,
+    Ext,
+    Function,
+    Instance,
+    MissingArgument,
+    Refusal,
+    Unknown,
+    UserClass,
+    parse_module,
+)
+from cnncalc.arith.importer.trace import INPUT_NODE, Tensor, TNode, Trace
+from cnncalc.arith.parsing import fmt_shape
+from cnncalc.arith.spec import NetworkSpec, parse_spec
+
+__all__ = ["Expect", "ImportResult", "import_file", "import_source"]
+
+
+@dataclass(frozen=True)
+class Expect:
+    """A size the source states for a layer's input, e.g. nn.Linear(1568, 10) → 1568 features."""
+
+    node: str
+    line: int
+    what: str
+    value: int
+    call: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    spec: NetworkSpec
+    framework: str
+    model: str
+    path: str
+    notes: tuple[str, ...] = ()
+    expects: tuple[Expect, ...] = ()
+    source_lines: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def summary(self) -> str:
+        merges = sum(1 for n in self.spec.graph.nodes if n.is_merge)
+        extra = f", {merges} merge{'s' * (merges != 1)}" if merges else ""
+        return f"{self.framework} model {self.model}, {len(self.spec.layers)} layers{extra}"
+
+    @property
+    def first_layer_hint(self) -> str:
+        first = self.spec.layers[0] if self.spec.layers else None
+        for e in self.expects:
+            if first is not None and e.node == self._first_id():
+                unit = (
+                    "input channels"
+                    if e.what in ("in_channels", "num_features", "num_channels")
+                    else "input features"
+                )
+                return f"{e.call}, line {e.line}, takes {e.value} {unit}"
+        return "does not state its input channels"
+
+    def _first_id(self) -> str:
+        layers = [n for n in self.spec.graph.nodes if n.layer is not None]
+        return layers[0].id if layers else ""
+
+    def verify(self, net: Any) -> None:
+        """Compare the sizes written in the source with the walked shapes (`net`: a NetworkResult)."""
+        for e in self.expects:
+            lr = net.result(e.node)
+            shape = lr.input_shape
+            if shape is None:
+                continue
+            features = e.what in ("in_features", "view")
+            actual = prod(shape) if features else shape[0]
+            if actual == e.value:
+                continue
+            given = f"{actual} {'features' if features else 'channels'}"
+            if len(shape) > 1:
+                given = f"{fmt_shape(shape)}, {given}"
+            if e.what == "view":
+                raise CnnCalcError(
+                    f"{self.path}, line {e.line}: {e.call} makes rows of {e.value} values, but for input "
+                    f"{fmt_shape(net.input_shape)} one sample here has {given}; PyTorch would fold samples "
+                    "together or stop. Check {field} or write x.view(x.size(0), -1)",
+                    field="input",
+                )
+            raise CnnCalcError(
+                f"{self.path}, line {e.line}: {e.call} expects {e.what}={e.value}, but for input "
+                f"{fmt_shape(net.input_shape)} the layer before gives {given}; "
+                "PyTorch would stop here with a size mismatch. Check {field} or this layer's arguments",
+                field="input",
+            )
+
+    def to_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "framework": self.framework,
+            "model": self.model,
+            "spec": self.spec.to_text("\n"),
+            "notes": list(self.notes),
+            "source_lines": dict(self.source_lines),
+        }
+
+
+def import_file(
+    path: str | Path, input_shape: tuple[int, ...] | None = None, model: str | None = None
+) -> ImportResult:
+    """Read and parse a model file; the file is never imported or executed.
+
+    `input_shape` (C, *spatial) replaces what the file states; `model` names the model (a class,
+    function or object of the file, or a call with arguments: `VGG('VGG11')`)."""
+    p = Path(path)
+    try:
+        source = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"{{field}} {p}: cannot read it ({e.strerror or e})", field="path") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{{field}} {p}: not a UTF-8 text file", field="path") from None
+    return import_source(source, str(p), input_shape, model)
+
+
+def import_source(
+    source: str, path: str = "<model>", input_shape: tuple[int, ...] | None = None, model: str | None = None
+) -> ImportResult:
+    """Parse model source text into a `NetworkSpec` (see the module docstring for what is read)."""
+    try:
+        return _Reader(source, path, input_shape, model).read()
+    except Refusal as e:
+        where = f"{path}, line {e.line}" if e.line else path
+        raise CnnCalcError(f"{where}: {e.message}") from None
+    except RecursionError:
+        raise CnnCalcError(f"{path}: the code nests too deeply for cnncalc to follow") from None
+
+
+class _Reader:
+    def __init__(
+        self, source: str, path: str, input_shape: tuple[int, ...] | None, model: str | None
+    ) -> None:
+        self.source = source
+        self.path = path
+        self.given_input = input_shape
+        self.model_choice = model
+        self.tree = parse_module(source, path)
+        self.framework_name = _framework(self.tree)
+        self.ev = Evaluator(self.tree, source, path)
+        if self.framework_name == "PyTorch":
+            from cnncalc.arith.importer.pytorch import Torch
+
+            self.fw: Any = Torch(self.ev)
+
+    def read(self) -> ImportResult:
+        if self.framework_name == "Keras":
+            return self.read_keras()
+        self.ev.run_module()
+        label, value = self.choose()
+        trace, output, input_shape, notes = self.fw.trace_model(self, label, value)
+        return self.result(label, trace, output, input_shape, notes)
+
+    def read_keras(self) -> ImportResult:
+        from cnncalc.arith.importer import _old
+
+        old = _old.import_source(self.source, self.path)
+        spec = old.spec.with_input(self.given_input) if self.given_input else old.spec
+        expects = tuple(Expect(str(e.number), e.line, e.what, e.value, e.call) for e in old.expects)
+        lines = tuple((str(layer.number), layer.line) for layer in spec.layers)
+        return ImportResult(spec, old.framework, old.model, old.path, old.notes, expects, lines)
+
+    # -- the model -----------------------------------------------------------------------------------
+
+    def choose(self) -> tuple[str, Any]:
+        ev = self.ev
+        if self.model_choice is not None:
+            return self.chosen(self.model_choice)
+        names = choice.candidates(self.tree, ev.globals, self.fw.is_model, self.fw.parts)
+        if not names:
+            failed = sorted(ev.failures.values(), key=lambda e: e.line)
+            if failed:
+                raise failed[0]  # the model's own statement, most likely: say why it failed
+            raise Refusal(0, self.fw.no_model_message())
+        if len(names) > 1:
+            shown = ", ".join(self.describe(n) for n in names[:12]) + (" …" if len(names) > 12 else "")
+            raise UsageError(
+                f"{self.path}: the file defines {len(names)} models nothing else uses: {shown}; "
+                f'choose one with {{field}} NAME (or a call with its arguments, e.g. {{field}} "{self.example(names[0])}")',
+                field="model",
+            )
+        label, value = self.build(names[0], ev.globals[names[0]])
+        if isinstance(value, Instance) and isinstance(ev.globals[names[0]], Instance):
+            label = value.cls.name  # `cnn = CNN()`: the class is the model's name
+        return label, value
+
+    def example(self, name: str) -> str:
+        return f"{name}()" if isinstance(self.ev.globals[name], UserClass | Function) else name
+
+    def describe(self, name: str) -> str:
+        value = self.ev.globals[name]
+        line = next((s.lineno for s in self.tree.body if name in choice.dependencies_of_statement(s)), 0)
+        shown = f"{name}()" if isinstance(value, UserClass | Function) else name
+        return f"{shown} (line {line})" if line else shown
+
+    def chosen(self, text: str) -> tuple[str, Any]:
+        try:
+            expr = ast.parse(text.strip(), mode="eval").body
+        except SyntaxError:
+            raise UsageError(
+                f"{{field}} {text!r} is not a name or a call; write e.g. resnet18 or \"VGG('VGG11')\"",
+                field="model",
+            ) from None
+        head = expr.func if isinstance(expr, ast.Call) else expr
+        if not isinstance(head, ast.Name) or head.id not in self.ev.globals:
+            names = [
+                n
+                for n in self.ev.globals
+                if isinstance(self.ev.globals[n], UserClass | Function)
+                or self.fw.is_model(n, self.ev.globals[n])
+            ]
+            raise UsageError(
+                f"{{field}} {text!r}: the file has no class, function or object of that name"
+                + (f"; it defines {', '.join(names[:12])}" if names else ""),
+                field="model",
+            )
+        if isinstance(expr, ast.Call):
+            saved, self.ev.source = self.ev.source, text.strip()
+            try:
+                args = [self.ev.eval(a, self.ev.module_scope) for a in expr.args]
+                kwargs = {k.arg: self.ev.eval(k.value, self.ev.module_scope) for k in expr.keywords if k.arg}
+            finally:
+                self.ev.source = saved
+            fn = self.ev.globals[head.id]
+            node = next((s for s in self.tree.body if getattr(s, "name", None) == head.id), self.tree)
+            try:
+                return text.strip(), self.ev.call(fn, args, kwargs, node)
+            except MissingArgument as e:
+                raise self.missing(e, head.id) from None
+        return self.build(head.id, self.ev.globals[head.id])
+
+    def build(self, name: str, value: Any) -> tuple[str, Any]:
+        """The model object: a class is built and a function called without arguments."""
+        if isinstance(value, Unknown):
+            failure = self.ev.failures.get(name)
+            if failure is not None:
+                raise failure
+            raise Refusal(value.line, f"{name} is not known without running the code ({value.why})")
+        if isinstance(value, UserClass | Function):
+            node = next((s for s in self.tree.body if getattr(s, "name", None) == name), self.tree)
+            try:
+                return f"{name}()" if isinstance(value, Function) else name, self.ev.call(value, [], {}, node)
+            except MissingArgument as e:
+                raise self.missing(e, name) from None
+        return name, value
+
+    def missing(self, e: MissingArgument, name: str) -> UsageError:
+        fn = e.function
+        params = [a.arg for a in fn.node.args.args[1 if fn.owner else 0 :]]
+        shown = ", ".join(f"{p}=..." for p in params if p == e.name) or f"{e.name}=..."
+        return UsageError(
+            f"{self.path}, line {fn.node.lineno}: {name} needs a value for {e.name!r}, which has no default; "
+            f'give it with {{field}} "{name}({shown})"',
+            field="model",
+        )
+
+    # -- the result ------------------------------------------------------------------------------------
+
+    def result(
+        self, label: str, trace: Trace, output: Tensor, input_shape: tuple[int, ...] | None, notes: list[str]
+    ) -> ImportResult:
+        text, order = trace.spec_text(output.node, input_shape)
+        try:
+            spec = parse_spec(text)
+        except CnnCalcError as e:
+            raise CnnCalcError(
+                f"{self.path}: the network read from the file is not a valid spec ({e})"
+            ) from None
+        return _with_source_lines(
+            spec, order, self.framework_name, label, self.path, tuple(self.ev.notes + notes)
+        )
+
+
+def _with_source_lines(
+    spec: NetworkSpec, order: list[TNode], framework: str, label: str, path: str, notes: tuple[str, ...]
+) -> ImportResult:
+    """The spec with each layer's line in the model file, and what the file states about inputs."""
+    spec_lines = {}
+    line = 2 if spec.input_shape else 1
+    for node in order:
+        spec_lines[node.id] = node
+    by_spec_line: dict[int, TNode] = {}
+    # the spec text holds one layer per line, in `order`: its n-th layer line is order[n]
+    layer_nodes = [n for n in spec.graph.nodes if n.layer is not None]
+    lines_in_order = sorted(layer_nodes, key=lambda n: n.layer.line)
+    for tnode, gnode in zip(order, lines_in_order, strict=True):
+        by_spec_line[gnode.layer.line] = tnode
+    expects: list[Expect] = []
+    sources: list[tuple[str, int]] = []
+    new_nodes = []
+    for gnode in spec.graph.nodes:
+        if gnode.layer is None:
+            new_nodes.append(gnode)
+            continue
+        tnode = by_spec_line[gnode.layer.line]
+        if tnode.expect is not None:
+            expects.append(Expect(gnode.id, tnode.line, tnode.expect[0], tnode.expect[1], tnode.call))
+        sources.append((gnode.id, tnode.line))
+        new_nodes.append(replace(gnode, layer=replace(gnode.layer, line=tnode.line), line=tnode.line))
+    del line, spec_lines
+    relined = {n.id: n.layer for n in new_nodes if n.layer is not None}
+    layers = tuple(relined[n.id] for n in layer_nodes)
+    graph = Graph(tuple(new_nodes), spec.graph.output)
+    spec = replace(spec, layers=layers, graph=graph)
+    return ImportResult(spec, framework, label, path, notes, tuple(expects), tuple(sources))
+
+
+# -- which framework ------------------------------------------------------------------------------------
+
+_TORCH_HINTS = {"Conv2d", "Linear", "Module", "Sequential", "MaxPool2d", "BatchNorm2d", "LazyConv2d"}
+_KERAS_HINTS = {"Conv2D", "Dense", "MaxPooling2D", "GlobalAveragePooling2D", "BatchNormalization", "Input"}
+
+
+def _framework(tree: ast.Module) -> str:
+    torch = keras = 0
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            mods = [a.name for a in node.names] + (
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+            )
+            torch += any(m.split(".")[0] in ("torch", "d2l") for m in mods)
+            keras += any(m.split(".")[0] in ("keras", "tensorflow", "tf_keras") for m in mods)
+        elif isinstance(node, ast.Attribute | ast.Name):
+            name = node.attr if isinstance(node, ast.Attribute) else node.id
+            torch += name in _TORCH_HINTS
+            keras += name in _KERAS_HINTS
+    if not torch and not keras:
+        raise Refusal(
+            0,
+            "found no PyTorch (torch.nn) or Keras layers in this file; cnncalc reads nn.Module classes, "
+            "nn.Sequential and Keras models",
+        )
+    return "PyTorch" if torch >= keras else "Keras"
+
+
+def stated_input(
+    source: str, samples: list[tuple[tuple[int, ...], int, str]]
+) -> tuple[tuple[int, ...] | None, str]:
+    """The input size the file states: a sample tensor (`torch.randn(1, 1, 28, 28)`), else a comment
+    such as `# input shape (1, 28, 28)`."""
+    if samples:
+        dims, line, text = samples[0]
+        return dims[
+            1:
+        ], f"input {fmt_shape(dims[1:])} from {text} on line {line} (the batch size {dims[0]} left out)"
+    pattern = re.compile(
+        r"input[\s_]*(?:shape|size)?\s*[:=]?\s*[(\[]?\s*(\d+)\s*[,x×]\s*(\d+)\s*(?:[,x×]\s*(\d+))?"
+    )
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return None, ""
+    for tok in tokens:
+        if tok.type == tokenize.COMMENT:
+            m = pattern.search(tok.string.lower())
+            if m:
+                shape = tuple(int(g) for g in m.groups() if g is not None)
+                return shape, (
+                    f"input {fmt_shape(shape)} from the comment on line {tok.start[0]} "
+                    f"({tok.string.strip()!r}); an input shape given explicitly replaces it"
+                )
+    return None, ""
+
+
+def is_instance_of_class(value: Any, cls: UserClass) -> bool:
+    return isinstance(value, Instance) and cls in value.cls.mro()
+
+
+def external_leaf(value: Any) -> str:
+    return value.leaf if isinstance(value, Ext) else ""
+
+
+INPUT = INPUT_NODE
