@@ -43,6 +43,12 @@ IMPORTS_EXACTLY_TODAY = {
     "d2l_en__lenet.py",
     "d2l_en__resnet.py",
     "d2l_en__vgg.py",
+    "keras__cifar10_cnn.py",
+    "keras__cifar10_resnet.py",
+    "keras__mnist_cnn.py",
+    "keras_io__autoencoder.py",
+    "keras_io__dcgan.py",
+    "keras_io__image_classification_from_scratch.py",
     "keras_io__mnist_convnet.py",
     "pytorch_cifar__densenet.py",
     "pytorch_cifar__googlenet.py",
@@ -68,14 +74,6 @@ SILENTLY_WRONG_TODAY: dict[str, str] = {}
 
 # what stops each other file today: the construct behind the refusal (see REAL_MODELS.md)
 BLOCKED_BY = {
-    "keras__cifar10_cnn.py": "input_shape=x_train.shape[1:] refused even with --input",
-    "keras__cifar10_resnet.py": "functional API built by the helper resnet_layer in loops, "
-    "keras.layers.add, Activation(activation) with a variable",
-    "keras__mnist_cnn.py": "input_shape set in an `if` on K.image_data_format(), refused even with --input",
-    "keras_io__autoencoder.py": "UpSampling2D",
-    "keras_io__dcgan.py": "GlobalMaxPooling2D",
-    "keras_io__image_classification_from_scratch.py": "reads the data_augmentation Sequential "
-    "(RandomFlip) instead of make_model(); Rescaling, SeparableConv2D, layers.add in a loop",
     "pytorch_cifar__senet.py": "squeeze-excitation multiplies two tensors (out * w): the spec joins "
     "branches by add and concat only",
     "pytorch_cifar__shufflenetv2.py": "channel split and shuffle (view to 5 axes, chunk): shapes the "

@@ -34,7 +34,6 @@ from cnncalc.arith.graph import Graph
 from cnncalc.arith.importer import choice
 from cnncalc.arith.importer.evaluator import (
     Evaluator,
-    Ext,
     Function,
     Instance,
     MissingArgument,
@@ -43,7 +42,7 @@ from cnncalc.arith.importer.evaluator import (
     UserClass,
     parse_module,
 )
-from cnncalc.arith.importer.trace import INPUT_NODE, Tensor, TNode, Trace
+from cnncalc.arith.importer.trace import Tensor, TNode, Trace
 from cnncalc.arith.parsing import fmt_shape
 from cnncalc.arith.spec import NetworkSpec, parse_spec
 
@@ -178,23 +177,28 @@ class _Reader:
             from cnncalc.arith.importer.pytorch import Torch
 
             self.fw: Any = Torch(self.ev)
+        else:
+            from cnncalc.arith.importer.keras import Keras
+
+            self.fw = Keras(self.ev, input_shape)
 
     def read(self) -> ImportResult:
-        if self.framework_name == "Keras":
-            return self.read_keras()
         self.ev.run_module()
         label, value = self.choose()
         trace, output, input_shape, notes = self.fw.trace_model(self, label, value)
-        return self.result(label, trace, output, input_shape, notes)
+        return self.result(label, trace, output, input_shape, notes + self.unread_models(label))
 
-    def read_keras(self) -> ImportResult:
-        from cnncalc.arith.importer import _old
-
-        old = _old.import_source(self.source, self.path)
-        spec = old.spec.with_input(self.given_input) if self.given_input else old.spec
-        expects = tuple(Expect(str(e.number), e.line, e.what, e.value, e.call) for e in old.expects)
-        lines = tuple((str(layer.number), layer.line) for layer in spec.layers)
-        return ImportResult(spec, old.framework, old.model, old.path, old.notes, expects, lines)
+    def unread_models(self, label: str) -> list[str]:
+        """Models the file also builds but cnncalc could not read: said, so none is passed over unseen."""
+        out = []
+        for name, e in self.ev.failures.items():
+            stmt = next((s for s in self.tree.body if name in choice.dependencies_of_statement(s)), None)
+            text = ast.get_source_segment(self.source, stmt) or "" if stmt is not None else ""
+            if name != label and any(word in text for word in ("Sequential(", "Model(", "nn.Module")):
+                out.append(
+                    f"the file also builds {name} (line {stmt.lineno}), which cnncalc could not read: line {e.line}: {e.message}"
+                )
+        return out
 
     # -- the model -----------------------------------------------------------------------------------
 
@@ -253,8 +257,10 @@ class _Reader:
         if isinstance(expr, ast.Call):
             saved, self.ev.source = self.ev.source, text.strip()
             try:
-                args = [self.ev.eval(a, self.ev.module_scope) for a in expr.args]
-                kwargs = {k.arg: self.ev.eval(k.value, self.ev.module_scope) for k in expr.keywords if k.arg}
+                args = [self.ev.evaluate(a, self.ev.module_scope) for a in expr.args]
+                kwargs = {
+                    k.arg: self.ev.evaluate(k.value, self.ev.module_scope) for k in expr.keywords if k.arg
+                }
             finally:
                 self.ev.source = saved
             fn = self.ev.globals[head.id]
@@ -310,34 +316,31 @@ class _Reader:
 def _with_source_lines(
     spec: NetworkSpec, order: list[TNode], framework: str, label: str, path: str, notes: tuple[str, ...]
 ) -> ImportResult:
-    """The spec with each layer's line in the model file, and what the file states about inputs."""
-    spec_lines = {}
-    line = 2 if spec.input_shape else 1
-    for node in order:
-        spec_lines[node.id] = node
-    by_spec_line: dict[int, TNode] = {}
-    # the spec text holds one layer per line, in `order`: its n-th layer line is order[n]
+    """The spec with each layer's line in the model file, and what the file states about inputs.
+
+    The spec text holds one layer per line, in `order`; its k-th layer line is order[k]."""
     layer_nodes = [n for n in spec.graph.nodes if n.layer is not None]
-    lines_in_order = sorted(layer_nodes, key=lambda n: n.layer.line)
-    for tnode, gnode in zip(order, lines_in_order, strict=True):
-        by_spec_line[gnode.layer.line] = tnode
+    by_spec_line = {
+        g.layer.line: t for t, g in zip(order, sorted(layer_nodes, key=lambda n: n.layer.line), strict=True)
+    }
     expects: list[Expect] = []
     sources: list[tuple[str, int]] = []
-    new_nodes = []
-    for gnode in spec.graph.nodes:
-        if gnode.layer is None:
-            new_nodes.append(gnode)
+    nodes = []
+    for g in spec.graph.nodes:
+        if g.layer is None:
+            nodes.append(g)
             continue
-        tnode = by_spec_line[gnode.layer.line]
-        if tnode.expect is not None:
-            expects.append(Expect(gnode.id, tnode.line, tnode.expect[0], tnode.expect[1], tnode.call))
-        sources.append((gnode.id, tnode.line))
-        new_nodes.append(replace(gnode, layer=replace(gnode.layer, line=tnode.line), line=tnode.line))
-    del line, spec_lines
-    relined = {n.id: n.layer for n in new_nodes if n.layer is not None}
-    layers = tuple(relined[n.id] for n in layer_nodes)
-    graph = Graph(tuple(new_nodes), spec.graph.output)
-    spec = replace(spec, layers=layers, graph=graph)
+        t = by_spec_line[g.layer.line]
+        if t.expect is not None:
+            expects.append(Expect(g.id, t.line, t.expect[0], t.expect[1], t.call))
+        sources.append((g.id, t.line))
+        nodes.append(replace(g, layer=replace(g.layer, line=t.line), line=t.line))
+    relined = {n.id: n.layer for n in nodes if n.layer is not None}
+    spec = replace(
+        spec,
+        layers=tuple(relined[n.id] for n in layer_nodes),
+        graph=Graph(tuple(nodes), spec.graph.output),
+    )
     return ImportResult(spec, framework, label, path, notes, tuple(expects), tuple(sources))
 
 
@@ -396,14 +399,3 @@ def stated_input(
                     f"({tok.string.strip()!r}); an input shape given explicitly replaces it"
                 )
     return None, ""
-
-
-def is_instance_of_class(value: Any, cls: UserClass) -> bool:
-    return isinstance(value, Instance) and cls in value.cls.mro()
-
-
-def external_leaf(value: Any) -> str:
-    return value.leaf if isinstance(value, Ext) else ""
-
-
-INPUT = INPUT_NODE

@@ -21,7 +21,7 @@ import ast
 from collections.abc import Callable
 from typing import Any
 
-_MUTATORS = {"append", "add", "extend", "insert", "add_module", "update", "register_module"}
+from cnncalc.arith.importer.evaluator import filled_names
 
 
 def _loads(node: ast.AST) -> set[str]:
@@ -66,15 +66,7 @@ def _free(node: ast.AST) -> set[str]:
 
 def _stores(stmt: ast.stmt) -> set[str]:
     names = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-    for n in ast.walk(stmt):
-        if (
-            isinstance(n, ast.Call)
-            and isinstance(n.func, ast.Attribute)
-            and n.func.attr in _MUTATORS
-            and isinstance(n.func.value, ast.Name)
-        ):
-            names.add(n.func.value.id)
-    return names
+    return names | set(filled_names(stmt))
 
 
 def _added_to(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:

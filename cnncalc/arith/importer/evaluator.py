@@ -262,7 +262,7 @@ class Evaluator:
         self.notes: list[str] = []
         self.failures: dict[str, Refusal] = {}  # module-level name → why its value is unknown
         self.frames: list[Scope] = []
-        self.training = False  # models are read as in eval mode (PyTorch's model.eval())
+        self.training = False  # models are read as in eval mode (PyTorch's model.evaluate())
 
     @classmethod
     def of_source(cls, source: str, path: str = "<model>") -> Evaluator:
@@ -318,7 +318,7 @@ class Evaluator:
         except Stop:
             raise
         except Refusal as e:
-            for name in assigned_names(stmt):
+            for name in assigned_names(stmt) + filled_names(stmt):
                 scope.names[name] = Unknown(f"line {e.line}: {e.message}", e.line)
                 self.failures[name] = e
         except _Return:
@@ -342,7 +342,7 @@ class Evaluator:
     def _stmt_Expr(self, stmt: ast.Expr, scope: Scope, module_level: bool) -> None:
         if isinstance(stmt.value, ast.Constant):
             return  # a docstring
-        self.eval(stmt.value, scope)
+        self.evaluate(stmt.value, scope)
 
     def _stmt_Pass(self, stmt: ast.stmt, scope: Scope, module_level: bool) -> None:
         return
@@ -374,17 +374,17 @@ class Evaluator:
             scope.names[alias.asname or alias.name] = Ext(f"{module}.{alias.name}")
 
     def _stmt_Assign(self, stmt: ast.Assign, scope: Scope, module_level: bool) -> None:
-        value = self.eval(stmt.value, scope)
+        value = self.evaluate(stmt.value, scope)
         for target in stmt.targets:
             self.assign(target, value, scope)
 
     def _stmt_AnnAssign(self, stmt: ast.AnnAssign, scope: Scope, module_level: bool) -> None:
         if stmt.value is not None:
-            self.assign(stmt.target, self.eval(stmt.value, scope), scope)
+            self.assign(stmt.target, self.evaluate(stmt.value, scope), scope)
 
     def _stmt_AugAssign(self, stmt: ast.AugAssign, scope: Scope, module_level: bool) -> None:
-        current = self.eval(_as_load(stmt.target), scope)
-        value = self.eval(stmt.value, scope)
+        current = self.evaluate(_as_load(stmt.target), scope)
+        value = self.evaluate(stmt.value, scope)
         if isinstance(current, list) and isinstance(stmt.op, ast.Add):
             current.extend(self.items_of(value, stmt))  # list += iterable extends in place
             self.check_size(current, stmt)
@@ -392,7 +392,7 @@ class Evaluator:
         self.assign(stmt.target, self.binop(stmt.op, current, value, stmt), scope)
 
     def _stmt_If(self, stmt: ast.If, scope: Scope, module_level: bool) -> None:
-        test = self.truth(self.eval(stmt.test, scope), stmt.test, module_level)
+        test = self.truth(self.evaluate(stmt.test, scope), stmt.test, module_level)
         if test is None:  # module level, unknown condition: neither branch is known to run
             for name in assigned_names(stmt):
                 scope.names[name] = Unknown(
@@ -403,7 +403,7 @@ class Evaluator:
         self.exec_block(stmt.body if test else stmt.orelse, scope, module_level)
 
     def _stmt_For(self, stmt: ast.For, scope: Scope, module_level: bool) -> None:
-        iterable = self.eval(stmt.iter, scope)
+        iterable = self.evaluate(stmt.iter, scope)
         if isinstance(iterable, Unknown) and module_level:
             for name in assigned_names(stmt):
                 scope.names[name] = Unknown(f"set in a loop over {self.text(stmt.iter)}", stmt.lineno)
@@ -424,7 +424,7 @@ class Evaluator:
 
     def _stmt_While(self, stmt: ast.While, scope: Scope, module_level: bool) -> None:
         for _ in range(MAX_LOOP + 1):
-            test = self.truth(self.eval(stmt.test, scope), stmt.test, module_level)
+            test = self.truth(self.evaluate(stmt.test, scope), stmt.test, module_level)
             if test is None:
                 for name in assigned_names(stmt):
                     scope.names[name] = Unknown(f"set in a while loop on {self.text(stmt.test)}", stmt.lineno)
@@ -447,7 +447,7 @@ class Evaluator:
         raise _Continue
 
     def _stmt_Return(self, stmt: ast.Return, scope: Scope, module_level: bool) -> None:
-        raise _Return(self.eval(stmt.value, scope) if stmt.value is not None else None)
+        raise _Return(self.evaluate(stmt.value, scope) if stmt.value is not None else None)
 
     def _stmt_Raise(self, stmt: ast.Raise, scope: Scope, module_level: bool) -> None:
         what = self.text(stmt.exc) if stmt.exc is not None else "the current exception"
@@ -462,7 +462,7 @@ class Evaluator:
 
     def _stmt_With(self, stmt: ast.With, scope: Scope, module_level: bool) -> None:
         for item in stmt.items:
-            value = self.eval(item.context_expr, scope)
+            value = self.evaluate(item.context_expr, scope)
             if item.optional_vars is not None:
                 self.assign(item.optional_vars, value, scope)
         self.exec_block(stmt.body, scope, module_level)
@@ -479,7 +479,7 @@ class Evaluator:
     def _stmt_ClassDef(self, stmt: ast.ClassDef, scope: Scope, module_level: bool) -> None:
         bases = []
         for base in stmt.bases:
-            value = self.eval(base, scope)
+            value = self.evaluate(base, scope)
             bases.append(value if isinstance(value, UserClass | Ext) else Ext(f"<{self.text(base)}>"))
         ns: dict[str, Any] = {}
         cls = UserClass(stmt.name, tuple(bases), ns, stmt.lineno)
@@ -498,7 +498,7 @@ class Evaluator:
             if isinstance(fn, Function):
                 fn.kind = decorator.id
             return fn
-        value = self.eval(decorator, scope)
+        value = self.evaluate(decorator, scope)
         if isinstance(value, Function | BoundMethod):
             return self.call(value, [fn], {}, decorator)
         if isinstance(value, Native) and not isinstance(value, Ext):
@@ -509,8 +509,8 @@ class Evaluator:
         self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, scope: Scope
     ) -> Function:
         args = node.args
-        defaults = [self.eval(d, scope) for d in args.defaults]
-        kw_defaults = [self.eval(d, scope) if d is not None else _NO_DEFAULT for d in args.kw_defaults]
+        defaults = [self.evaluate(d, scope) for d in args.defaults]
+        kw_defaults = [self.evaluate(d, scope) if d is not None else _NO_DEFAULT for d in args.kw_defaults]
         return Function(node, scope, defaults, kw_defaults)
 
     # -- assignment -------------------------------------------------------------------------------------
@@ -527,11 +527,11 @@ class Evaluator:
         elif isinstance(target, ast.Tuple | ast.List):
             self.unpack(target, value, scope)
         elif isinstance(target, ast.Attribute):
-            obj = self.eval(target.value, scope)
+            obj = self.evaluate(target.value, scope)
             self.set_attr(obj, target.attr, value, target)
         elif isinstance(target, ast.Subscript):
-            obj = self.eval(target.value, scope)
-            key = self.eval(target.slice, scope)
+            obj = self.evaluate(target.value, scope)
+            key = self.evaluate(target.slice, scope)
             self.set_item(obj, key, value, target)
         elif isinstance(target, ast.Starred):
             self.assign(target.value, value, scope)
@@ -601,7 +601,7 @@ class Evaluator:
 
     # -- expressions ---------------------------------------------------------------------------------
 
-    def eval(self, node: ast.expr, scope: Scope) -> Any:
+    def evaluate(self, node: ast.expr, scope: Scope) -> Any:
         self.tick(node)
         handler = getattr(self, f"_expr_{type(node).__name__}", None)
         if handler is None:
@@ -631,7 +631,7 @@ class Evaluator:
         return Unknown(f"{node.id} is not defined in the file", node.lineno)
 
     def _expr_Attribute(self, node: ast.Attribute, scope: Scope) -> Any:
-        return self.get_attr(self.eval(node.value, scope), node.attr, node)
+        return self.get_attr(self.evaluate(node.value, scope), node.attr, node)
 
     def _expr_Tuple(self, node: ast.Tuple, scope: Scope) -> Any:
         return tuple(self.sequence(node.elts, scope, node))
@@ -646,15 +646,15 @@ class Evaluator:
         out: dict = {}
         for k, v in zip(node.keys, node.values, strict=True):
             if k is None:
-                merged = self.eval(v, scope)
+                merged = self.evaluate(v, scope)
                 if not isinstance(merged, dict):
                     return Unknown(f"**{self.text(v)} is not a known dict", node.lineno)
                 out.update(merged)
                 continue
-            key = self.eval(k, scope)
+            key = self.evaluate(k, scope)
             if isinstance(key, Unknown) or not _hashable(key):
                 return Unknown(f"the dict key {self.text(k)} is not known", node.lineno)
-            out[key] = self.eval(v, scope)
+            out[key] = self.evaluate(v, scope)
         self.check_size(out, node)
         return out
 
@@ -662,9 +662,9 @@ class Evaluator:
         out: list = []
         for e in elts:
             if isinstance(e, ast.Starred):
-                out.extend(self.items_of(self.eval(e.value, scope), e))
+                out.extend(self.items_of(self.evaluate(e.value, scope), e))
             else:
-                out.append(self.eval(e, scope))
+                out.append(self.evaluate(e, scope))
         self.check_size(out, node)
         return out
 
@@ -674,7 +674,7 @@ class Evaluator:
             if isinstance(value, ast.Constant):
                 parts.append(str(value.value))
                 continue
-            v = self.eval(value.value, scope)
+            v = self.evaluate(value.value, scope)
             if not isinstance(v, int | float | str | bool | type(None)) or value.format_spec is not None:
                 return Unknown(f"the f-string {self.text(node)}", node.lineno)
             parts.append(repr(v) if value.conversion == ord("r") else str(v))
@@ -684,7 +684,7 @@ class Evaluator:
         return Unknown("a formatted value", node.lineno)
 
     def _expr_UnaryOp(self, node: ast.UnaryOp, scope: Scope) -> Any:
-        v = self.eval(node.operand, scope)
+        v = self.evaluate(node.operand, scope)
         if isinstance(node.op, ast.Not):
             t = self.truth(v, node.operand, lenient=True)
             return Unknown(f"not {self.text(node.operand)}", node.lineno) if t is None else not t
@@ -699,7 +699,7 @@ class Evaluator:
         return Unknown(f"{self.text(node)}", node.lineno) if isinstance(v, Unknown) else self._bad_op(node, v)
 
     def _expr_BinOp(self, node: ast.BinOp, scope: Scope) -> Any:
-        return self.binop(node.op, self.eval(node.left, scope), self.eval(node.right, scope), node)
+        return self.binop(node.op, self.evaluate(node.left, scope), self.evaluate(node.right, scope), node)
 
     def binop(self, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
         if isinstance(a, Native):
@@ -722,7 +722,7 @@ class Evaluator:
     def _expr_BoolOp(self, node: ast.BoolOp, scope: Scope) -> Any:
         value: Any = None
         for operand in node.values:
-            value = self.eval(operand, scope)
+            value = self.evaluate(operand, scope)
             t = self.truth(value, operand, lenient=True)
             if t is None:
                 return Unknown(f"{self.text(node)} depends on {self.text(operand)}", node.lineno)
@@ -733,9 +733,9 @@ class Evaluator:
         return value
 
     def _expr_Compare(self, node: ast.Compare, scope: Scope) -> Any:
-        left = self.eval(node.left, scope)
+        left = self.evaluate(node.left, scope)
         for op, right_node in zip(node.ops, node.comparators, strict=True):
-            right = self.eval(right_node, scope)
+            right = self.evaluate(right_node, scope)
             result = compare(op, left, right)
             if result is None:
                 return Unknown(f"{self.text(node)} is known only when the code runs", node.lineno)
@@ -745,16 +745,16 @@ class Evaluator:
         return True
 
     def _expr_IfExp(self, node: ast.IfExp, scope: Scope) -> Any:
-        t = self.truth(self.eval(node.test, scope), node.test, lenient=True)
+        t = self.truth(self.evaluate(node.test, scope), node.test, lenient=True)
         if t is None:
             return Unknown(f"{self.text(node)} depends on {self.text(node.test)}", node.lineno)
-        return self.eval(node.body if t else node.orelse, scope)
+        return self.evaluate(node.body if t else node.orelse, scope)
 
     def _expr_Lambda(self, node: ast.Lambda, scope: Scope) -> Any:
         return self.make_function(node, scope)
 
     def _expr_NamedExpr(self, node: ast.NamedExpr, scope: Scope) -> Any:
-        value = self.eval(node.value, scope)
+        value = self.evaluate(node.value, scope)
         self.assign(node.target, value, scope)
         return value
 
@@ -762,14 +762,16 @@ class Evaluator:
         raise Refusal(node.lineno, f"{self.text(node)} is only allowed in a call or a list")
 
     def _expr_Slice(self, node: ast.Slice, scope: Scope) -> Any:
-        parts = [self.eval(p, scope) if p is not None else None for p in (node.lower, node.upper, node.step)]
+        parts = [
+            self.evaluate(p, scope) if p is not None else None for p in (node.lower, node.upper, node.step)
+        ]
         if any(isinstance(p, Unknown) for p in parts):
             return Unknown(f"the slice {self.text(node)}", line_of(node))
         return slice(*parts)
 
     def _expr_Subscript(self, node: ast.Subscript, scope: Scope) -> Any:
-        obj = self.eval(node.value, scope)
-        key = self.eval(node.slice, scope)
+        obj = self.evaluate(node.value, scope)
+        key = self.evaluate(node.slice, scope)
         return self.get_item(obj, key, node)
 
     def get_item(self, obj: Any, key: Any, node: ast.AST) -> Any:
@@ -802,16 +804,16 @@ class Evaluator:
                 emit(local)
                 return
             gen = generators[i]
-            for item in self.items_of(self.eval(gen.iter, local), gen.iter):
+            for item in self.items_of(self.evaluate(gen.iter, local), gen.iter):
                 self.assign(gen.target, item, local)
-                if all(self.truth(self.eval(cond, local), cond) for cond in gen.ifs):
+                if all(self.truth(self.evaluate(cond, local), cond) for cond in gen.ifs):
                     loop(i + 1)
 
         loop(0)
 
     def _expr_ListComp(self, node: ast.ListComp, scope: Scope) -> Any:
         out: list = []
-        self._comprehension(node.generators, scope, lambda s: out.append(self.eval(node.elt, s)), node)
+        self._comprehension(node.generators, scope, lambda s: out.append(self.evaluate(node.elt, s)), node)
         return out
 
     _expr_GeneratorExp = _expr_ListComp
@@ -823,10 +825,10 @@ class Evaluator:
         out: dict = {}
 
         def emit(s: Scope) -> None:
-            key = self.eval(node.key, s)
+            key = self.evaluate(node.key, s)
             if isinstance(key, Unknown) or not _hashable(key):
                 raise Refusal(node.lineno, f"the dict key {self.text(node.key)} is not known")
-            out[key] = self.eval(node.value, s)
+            out[key] = self.evaluate(node.value, s)
 
         self._comprehension(node.generators, scope, emit, node)
         return out
@@ -912,19 +914,19 @@ class Evaluator:
     def _expr_Call(self, node: ast.Call, scope: Scope) -> Any:
         if isinstance(node.func, ast.Name) and node.func.id == "super" and not node.args:
             return self.zero_arg_super(node, scope)
-        func = self.eval(node.func, scope)
+        func = self.evaluate(node.func, scope)
         args: list = []
         for a in node.args:
             if isinstance(a, ast.Starred):
-                value = self.eval(a.value, scope)
+                value = self.evaluate(a.value, scope)
                 if isinstance(value, Unknown):
                     return Unknown(f"*{self.text(a.value)}: {value.why}", node.lineno)
                 args.extend(self.items_of(value, a))
             else:
-                args.append(self.eval(a, scope))
+                args.append(self.evaluate(a, scope))
         kwargs: dict[str, Any] = {}
         for k in node.keywords:
-            value = self.eval(k.value, scope)
+            value = self.evaluate(k.value, scope)
             if k.arg is None:
                 if isinstance(value, Unknown):
                     return Unknown(f"**{self.text(k.value)}: {value.why}", node.lineno)
@@ -995,7 +997,7 @@ class Evaluator:
         self.frames.append(local)
         try:
             if isinstance(fn.node, ast.Lambda):
-                return self.eval(fn.node.body, local)
+                return self.evaluate(fn.node.body, local)
             self.exec_block(fn.node.body, local)
         except _Return as r:
             return r.value
@@ -1187,6 +1189,22 @@ def assigned_names(stmt: ast.AST) -> list[str]:
         elif isinstance(node, ast.alias):
             names.append((node.asname or node.name).split(".")[0])
     return names
+
+
+# methods that fill a container in place: a statement calling one defines its value too
+FILLING_METHODS = ("append", "add", "extend", "insert", "add_module", "update", "register_module")
+
+
+def filled_names(stmt: ast.AST) -> list[str]:
+    """Names a statement fills in place (`model.add(…)`, `layers.append(…)`)."""
+    return [
+        n.func.value.id
+        for n in ast.walk(stmt)
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr in FILLING_METHODS
+        and isinstance(n.func.value, ast.Name)
+    ]
 
 
 def tree_depth(tree: ast.AST) -> int:
