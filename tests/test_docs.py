@@ -96,3 +96,22 @@ def test_cli_reference_is_up_to_date():
         [sys.executable, str(ROOT / "docs" / "gen_cli.py"), "--check"], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+def spec_examples(path: Path) -> list[str]:
+    """The spec-language examples of a doc: ```text blocks that are not a command and its output."""
+    blocks = re.findall(r"```text\n(.*?)```", path.read_text(encoding="utf-8"), flags=re.S)
+    return [b for b in blocks if not b.lstrip().startswith("$")]
+
+
+SPEC_EXAMPLES = spec_examples(ROOT / "docs" / "network.md") + spec_examples(ROOT / "README.md")
+
+
+@pytest.mark.parametrize("text", SPEC_EXAMPLES, ids=[t.split("\n")[0][:40] for t in SPEC_EXAMPLES])
+def test_spec_language_examples_parse_and_walk(text):
+    from cnncalc.arith.network import walk
+    from cnncalc.arith.spec import parse_spec
+
+    spec = parse_spec(text)
+    if not spec.is_chain:  # the chains list every layer kind, one after another, as a reference
+        assert walk(spec).layers

@@ -24,8 +24,16 @@ block that feeds another is resolved to the node that computes its output. An em
 identity) contributes the merge's own input to `inputs`.
 
 `path` is the ids of the containers (blocks and merges) a node sits in, outermost first; its depth
-in the table is `len(path) + 1`. `Graph.rows()` gives the table's order (by id: a container before
+in the table is `len(path) + 1`. `Graph.rows` gives the table's order (by id: a container before
 what it holds, as torchinfo shows it); `Graph.nodes` the order to compute in.
+
+Shapes are not part of the graph: `cnncalc.arith.network.walk` gives every node's result in the
+same order (`NetworkResult.nodes`, and `.by_id`): its `input_shape` and `output_shape` (C, *spatial)
+per sample, parameters, MACs and receptive field. A layer's input is its one input's output; a
+merge's inputs are its `inputs`' outputs, in that order (`concat` joins them on channels in it).
+To run a network, go through `Graph.nodes` and keep each computing node's value by id: a layer
+applies to `value[inputs[0]]`, `add` sums `value[i] for i in inputs`, `concat` joins them, and a
+`block` needs nothing (its `output` already holds its value).
 
 >>> from cnncalc.arith.spec import parse_spec
 >>> graph = parse_spec("input 8x8x8 | add( conv 8 k=3 p=1 | relu ) | relu").graph
@@ -38,7 +46,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from cnncalc.arith.layer_spec import LayerSpec
@@ -48,9 +56,10 @@ MERGES = ("add", "concat")
 CONTAINERS = ("block", *MERGES)
 
 
-@dataclass(frozen=True)
-class Node:
-    """One node of the graph; see the module docstring for kinds, ids and inputs."""
+class Node(NamedTuple):
+    """One node of the graph; see the module docstring for kinds, ids and inputs.
+
+    (A named tuple rather than a dataclass: as immutable, and it costs `net` nothing to define.)"""
 
     id: str
     kind: str
@@ -118,6 +127,7 @@ class Graph:
         """No merges and no blocks: every node is a layer reading the one before it."""
         return all(node.layer is not None and node.depth == 1 for node in self.nodes)
 
+    @cached_property
     def rows(self) -> tuple[Node, ...]:
         """The nodes in the table's order: by id, each container before what it holds."""
         return tuple(sorted(self.nodes, key=lambda node: id_key(node.id)))

@@ -27,7 +27,6 @@ blocks) is `cnncalc.arith.spec`; shapes are worked out by `cnncalc.arith.network
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Callable
@@ -294,6 +293,8 @@ def _split_claim(chunk: str, where: str) -> tuple[str, tuple[int, ...] | None]:
 def _layer_kind(token: str, where: str) -> str:
     kind = canonical_kind(token)
     if kind is None:
+        import difflib  # only when a name is wrong: it costs a millisecond at start-up
+
         close = difflib.get_close_matches(token.lower(), sorted(_CANON), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise UsageError(

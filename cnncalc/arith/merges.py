@@ -22,14 +22,17 @@ which is the largest branch's field when the branches are centred alike (the max
 from __future__ import annotations
 
 from collections.abc import Sequence
-from fractions import Fraction
 from math import ceil
+from typing import TYPE_CHECKING
 
 from cnncalc.arith.errors import CnnCalcError
 from cnncalc.arith.parsing import fmt_axis_value, fmt_shape
-from cnncalc.arith.receptive_field import ReceptiveField
+from cnncalc.arith.receptive_field import ReceptiveField, exact
 from cnncalc.arith.sizes import AXIS_NAMES
 from cnncalc.arith.steps import Step
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 Shape = tuple[int, ...]
 
@@ -137,12 +140,18 @@ def union_view(
     for axis, name in enumerate(AXIS_NAMES[dims]):
         per = [(v.size[axis], v.jump[axis], v.start[axis]) for v in views]
         same_jump = len({j for _, j, _ in per}) == 1
-        units_seen = [0] if same_jump or units is None else [0, units[axis] - 1]
-        size = int(ceil(max(_extent(per, unit) for unit in units_seen)))
-        lo, hi = _union(per, 0)
+        last = 0 if same_jump or units is None else units[axis] - 1
+        # doubled input coordinates keep half-pixel centres (even kernels) whole numbers
+        spans = [_span2(rf, jump, start, 0) for rf, jump, start in per]
+        lo2, hi2 = min(a for a, _ in spans), max(b for _, b in spans)
+        extent2 = hi2 - lo2
+        if last:
+            far = [_span2(rf, jump, start, last) for rf, jump, start in per]
+            extent2 = max(extent2, max(b for _, b in far) - min(a for a, _ in far))
+        size = ceil(extent2 / 2) + 1 if not isinstance(extent2, int) else -(-extent2 // 2) + 1
         jump = max(j for _, j, _ in per)
-        start = (lo + hi) / 2
-        holding = [i for i, p in enumerate(per) if _union([p], 0) == (lo, hi)]
+        start = _quarter(lo2 + hi2)
+        holding = [i for i, span in enumerate(spans) if span == (lo2, hi2)]
         setter = holding[0] if holding and same_jump else None
         setters.add(setter)
         if not same_jump:
@@ -171,15 +180,16 @@ def union_view(
     return ReceptiveField(tuple(sizes), tuple(jumps), tuple(starts)), tuple(steps), setter
 
 
-def _union(per: Sequence[tuple[int, Fraction, Fraction]], unit: int) -> tuple[Fraction, Fraction]:
-    """(first, last) input coordinate the branches' fields cover for unit `unit`."""
-    spans = [
-        (start + unit * jump - Fraction(rf - 1, 2), start + unit * jump + Fraction(rf - 1, 2))
-        for rf, jump, start in per
-    ]
-    return min(lo for lo, _ in spans), max(hi for _, hi in spans)
+def _quarter(value: int | Fraction) -> int | Fraction:
+    """value / 4, exactly: an int when it divides."""
+    if isinstance(value, int) and value % 4 == 0:
+        return value // 4
+    from fractions import Fraction
+
+    return exact(Fraction(value) / 4)
 
 
-def _extent(per: Sequence[tuple[int, Fraction, Fraction]], unit: int) -> Fraction:
-    lo, hi = _union(per, unit)
-    return hi - lo + 1
+def _span2(rf: int, jump: int | Fraction, start: int | Fraction, unit: int) -> tuple:
+    """Twice the first and last input coordinate of unit `unit`'s field along one axis."""
+    centre2 = 2 * (start + unit * jump)
+    return centre2 - (rf - 1), centre2 + (rf - 1)

@@ -24,14 +24,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from fractions import Fraction
-from functools import cached_property
+from functools import cached_property, lru_cache
 from math import prod
+from typing import TYPE_CHECKING
 
 from cnncalc.arith.errors import CnnCalcError
-from cnncalc.arith.graph import INPUT, Graph, Node, id_key
+from cnncalc.arith.graph import INPUT, Graph, Node
 from cnncalc.arith.layer_spec import RESIZING, SPATIAL, LayerSpec
-from cnncalc.arith.merges import MergeMismatch, merge_steps, merged_shape, union_view
 from cnncalc.arith.params import ParamCount, bn_params, conv_cost, fc_macs, fc_params, flops_step
 from cnncalc.arith.parsing import broadcast, fmt_shape
 from cnncalc.arith.receptive_field import BackMaps, ReceptiveField, adaptive_largest_window, window_geometry
@@ -45,6 +44,11 @@ from cnncalc.arith.sizes import (
 )
 from cnncalc.arith.spec import NetworkSpec, parse_spec
 from cnncalc.arith.steps import Step
+
+if TYPE_CHECKING:
+    from fractions import Fraction
+
+    from cnncalc.arith.merges import MergeMismatch
 
 BYTES_PER_FLOAT32 = 4
 
@@ -208,9 +212,9 @@ class NetworkResult:
     def layers(self) -> tuple[LayerResult, ...]:
         return tuple(r for r in self.nodes if r.layer is not None)
 
-    @property
+    @cached_property
     def rows(self) -> tuple[LayerResult, ...]:
-        return tuple(sorted(self.nodes, key=lambda r: id_key(r.id)))
+        return tuple(self.by_id[node.id] for node in self.graph.rows)
 
     @cached_property
     def by_id(self) -> dict[str, LayerResult]:
@@ -370,7 +374,7 @@ class _Walker:
         layer = node.layer
         shape, view = self.source(node.inputs[0])
         try:
-            res = _layer(layer, shape, self.dims, view)
+            res = _layer(layer, shape, self.dims, view, node)
         except CnnCalcError as e:
             where = self.where(node)
             if shape is not None:
@@ -382,20 +386,27 @@ class _Walker:
             raise error from None
         why = self.inexact[node.inputs[0]] or _own_inexactness(res)
         self.inexact[node.id] = why
-        res = replace(res, node=node)
         self.back.layer(node.id, node.inputs[0], layer.kind, window_geometry(res, self.dims))
         if why and res.rf is not None:
             res = self.by_back_recursion(res, why)
+        counts = (res.params.total, res.params.weights, res.params.biases) if res.params else (0, 0, 0)
         for container in node.path:
             totals = self.held.setdefault(container, [0, 0, 0, 0])
-            totals[0] += res.total_params
-            totals[1] += res.params.weights if res.params else 0
-            totals[2] += res.params.biases if res.params else 0
+            totals[0] += counts[0]
+            totals[1] += counts[1]
+            totals[2] += counts[2]
             totals[3] += res.macs
             self.held_layers.setdefault(container, []).append(res)
         return res
 
     def merge(self, node: Node) -> LayerResult:
+        from cnncalc.arith.merges import (
+            MergeMismatch,
+            merge_steps,
+            merged_shape,
+            union_view,
+        )  # chains need none
+
         sources = [self.source(i) for i in node.inputs]
         shapes = [s for s, _ in sources]
         views = [v for _, v in sources]
@@ -515,17 +526,19 @@ def _spatial_dims(spec: NetworkSpec, shape: Shape | None) -> int:
     return dims
 
 
-# a kind's handler: (layer, input shape or None, spatial axes, receptive field so far or None)
-Handler = Callable[[LayerSpec, Shape | None, int, ReceptiveField | None], LayerResult]
+# a kind's handler: (layer, input shape or None, spatial axes, receptive field so far or None, node)
+Handler = Callable[[LayerSpec, Shape | None, int, ReceptiveField | None, Node | None], LayerResult]
 
 
-def _layer(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None) -> LayerResult:
+def _layer(
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
     if shape is not None and len(shape) == 1 and layer.kind in (*SPATIAL, *RESIZING, "gap", "gmp"):
         raise CnnCalcError(
             f"{layer.kind} needs a C×H×W input, but the previous layer gives {shape[0]} flat features; "
             "spatial layers must come before flatten/fc"
         )
-    return _HANDLERS.get(layer.kind, _passthrough)(layer, shape, dims, view)
+    return _HANDLERS.get(layer.kind, _passthrough)(layer, shape, dims, view, node)
 
 
 def _through(
@@ -546,13 +559,15 @@ def _through_whole_map(
     return view.through_whole_map(spatial) if view is not None else (None, ())
 
 
-def _spatial(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None) -> LayerResult:
+def _spatial(
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
     """conv, tconv, maxpool, avgpool: the size per axis, then parameters and MACs for convolutions."""
     if shape is None:
-        return _spatial_without_input(layer, dims, view)
+        return _spatial_without_input(layer, dims, view, node)
     kind = layer.kind
     c, *sp = shape
-    res = layer_output(
+    res, params, mac = _worked(
         kind,
         tuple(sp),
         layer.kernel,
@@ -561,22 +576,15 @@ def _spatial(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveFi
         layer.dilation,
         layer.ceil,
         layer.output_padding if kind == "tconv" else 0,
+        c,
+        layer.units,
+        layer.groups,
+        layer.bias,
     )
     steps: list[Step] = list(res.steps)
-    params = None
     macs = 0
     out = (c, *res.output)
-    if kind in ("conv", "tconv"):
-        params, mac = conv_cost(
-            c,
-            layer.units,
-            res.kernel,
-            layer.groups,
-            layer.bias,
-            transposed=kind == "tconv",
-            input=res.input,
-            output=res.output,
-        )
+    if params is not None:
         macs = mac.value
         steps += [*params.steps, mac]
         out = (layer.units, *res.output)
@@ -591,10 +599,39 @@ def _spatial(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveFi
         rf_view=new_view,
         steps=(*steps, *rf_steps),
         notes=res.all_notes + (params.notes if params else ()),
+        node=node,
     )
 
 
-def _spatial_without_input(layer: LayerSpec, dims: int, view: ReceptiveField | None) -> LayerResult:
+@lru_cache(maxsize=1024)
+def _worked(
+    kind: str,
+    spatial: Shape,
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...] | None,
+    padding: str | tuple[int, ...],
+    dilation: tuple[int, ...],
+    ceil: bool,
+    output_padding: tuple[int, ...] | int,
+    cin: int,
+    units: int | None,
+    groups: int,
+    bias: bool,
+) -> tuple[ShapeResult, ParamCount | None, Step | None]:
+    """A window layer's worked size, parameters and MACs. The same layer on the same input is worked
+    once: a ResNet repeats its blocks, and their results are frozen, so they can be shared."""
+    res = layer_output(kind, spatial, kernel, stride, padding, dilation, ceil, output_padding)
+    if kind not in ("conv", "tconv"):
+        return res, None, None
+    params, mac = conv_cost(
+        cin, units, res.kernel, groups, bias, transposed=kind == "tconv", input=res.input, output=res.output
+    )
+    return res, params, mac
+
+
+def _spatial_without_input(
+    layer: LayerSpec, dims: int, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
     """No input: only geometry that does not depend on the size can be computed (the field)."""
     padding = layer.padding
     if isinstance(padding, str) and padding == "same":
@@ -609,18 +646,22 @@ def _spatial_without_input(layer: LayerSpec, dims: int, view: ReceptiveField | N
     else:
         pads = tuple((v, v) for v in broadcast(padding, dims, "p"))
     new_view, rf_steps = _through(view, layer.kind, k, s, d, pads)
-    return LayerResult(layer, None, None, rf_view=new_view, steps=rf_steps)
+    return LayerResult(layer, None, None, rf_view=new_view, steps=rf_steps, node=node)
 
 
 def _global_pool(
-    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
 ) -> LayerResult:
     """gap: the mean of each whole map, C×1×1 (an adaptive pool to a size above 1 has its own rule)."""
     if layer.adaptive:
-        return _adaptive_pool(layer, shape, view)
+        return _adaptive_pool(layer, shape, view, node)
     if shape is None:
         return LayerResult(
-            layer, None, None, notes=("global pooling: the receptive field becomes the whole input",)
+            layer,
+            None,
+            None,
+            notes=("global pooling: the receptive field becomes the whole input",),
+            node=node,
         )
     c, *sp = shape
     new_view, rf_steps = _through_whole_map(view, tuple(sp))
@@ -637,10 +678,12 @@ def _global_pool(
         f"PyTorch's {torch_name}{len(sp)}d(1) keeps C×{'×'.join('1' * len(sp))}; "
         f"Keras' {keras_name}{len(sp)}D also flattens to C."
     )
-    return LayerResult(layer, shape, out, rf_view=new_view, steps=(step, *rf_steps), notes=(note,))
+    return LayerResult(layer, shape, out, rf_view=new_view, steps=(step, *rf_steps), notes=(note,), node=node)
 
 
-def _adaptive_pool(layer: LayerSpec, shape: Shape | None, view: ReceptiveField | None) -> LayerResult:
+def _adaptive_pool(
+    layer: LayerSpec, shape: Shape | None, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
     """PyTorch's AdaptiveAvgPool: output cell i averages rows ⌊i·n/o⌋ … ⌈(i+1)·n/o⌉ − 1.
 
     When o divides n this is exactly avgpool k = s = n/o; otherwise the windows differ in size by
@@ -649,7 +692,7 @@ def _adaptive_pool(layer: LayerSpec, shape: Shape | None, view: ReceptiveField |
     """
     if shape is None:
         return LayerResult(
-            layer, None, None, notes=("adaptive pooling: the windows depend on the input size",)
+            layer, None, None, notes=("adaptive pooling: the windows depend on the input size",), node=node
         )
     c, *sp = shape
     out = broadcast(layer.output_size, len(sp), "output size")
@@ -662,10 +705,14 @@ def _adaptive_pool(layer: LayerSpec, shape: Shape | None, view: ReceptiveField |
             "windows)",
         )
     kernels = tuple(adaptive_largest_window(n, o) for n, o in zip(sp, out, strict=True))
+    from fractions import Fraction
+
     strides = tuple(Fraction(n, o) for n, o in zip(sp, out, strict=True))
     ones = (1,) * len(sp)
     new_view, rf_steps = _through(view, "avgpool", kernels, strides, ones, tuple((0, 0) for _ in sp))
-    return LayerResult(layer, shape, (c, *out), rf_view=new_view, steps=(*steps, *rf_steps), notes=notes)
+    return LayerResult(
+        layer, shape, (c, *out), rf_view=new_view, steps=(*steps, *rf_steps), notes=notes, node=node
+    )
 
 
 def _adaptive_step(name: str, n: int, o: int) -> Step:
@@ -679,10 +726,12 @@ def _adaptive_step(name: str, n: int, o: int) -> Step:
     return Step(f"{name}_out", "o", str(o), o, why=f"adaptive pooling of {n} to {o}: {why}")
 
 
-def _flatten(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None) -> LayerResult:
+def _flatten(
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
     """The maps laid out as one vector: every feature sees whatever its map's units saw."""
     if shape is None:
-        return LayerResult(layer, None, None)
+        return LayerResult(layer, None, None, node=node)
     out = (prod(shape),)
     new_view, rf_steps = (view, ()) if len(shape) == 1 else _through_whole_map(view, shape[1:])
     step = Step(
@@ -692,13 +741,15 @@ def _flatten(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveFi
         out[0],
         why="flatten lays the maps out as one vector; no parameters",
     )
-    return LayerResult(layer, shape, out, rf_view=new_view, steps=(step, *rf_steps))
+    return LayerResult(layer, shape, out, rf_view=new_view, steps=(step, *rf_steps), node=node)
 
 
-def _fc(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None) -> LayerResult:
+def _fc(
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
     """A fully connected layer; after a map it flattens it first, as PyTorch code must do by hand."""
     if shape is None:
-        return LayerResult(layer, None, None, notes=("fc: every output sees the whole input",))
+        return LayerResult(layer, None, None, notes=("fc: every output sees the whole input",), node=node)
     notes: tuple[str, ...] = ()
     rf_steps: tuple[Step, ...] = ()
     implicit = len(shape) > 1
@@ -721,32 +772,37 @@ def _fc(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField |
         steps=(*p.steps, mac, *rf_steps),
         notes=notes,
         implicit_flatten=implicit,
+        node=node,
     )
 
 
-def _batch_norm(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None) -> LayerResult:
+def _batch_norm(
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
     """Shape and field pass through; γ and β per channel are the parameters."""
     if shape is None:
-        return LayerResult(layer, None, None, rf_view=view)
+        return LayerResult(layer, None, None, rf_view=view, node=node)
     p = bn_params(shape[0])
-    return LayerResult(layer, shape, shape, params=p, rf_view=view, steps=p.steps)
+    return LayerResult(layer, shape, shape, params=p, rf_view=view, steps=p.steps, node=node)
 
 
 def _passthrough(
-    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
 ) -> LayerResult:
     """Activations, dropout, softmax: shape and receptive field pass through."""
-    return LayerResult(layer, shape, shape, rf_view=view)
+    return LayerResult(layer, shape, shape, rf_view=view, node=node)
 
 
-def _pad(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None) -> LayerResult:
+def _pad(
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
     """pad p: p rows or columns on both sides of each axis, n + 2p; the field keeps its size and
     its first unit moves p pixels out (as a window of 1 with padding p)."""
     p = broadcast(layer.padding, dims, "pad")
     ones = (1,) * dims
     new_view, rf_steps = _through(view, "conv", ones, ones, ones, tuple((v, v) for v in p))
     if shape is None:
-        return LayerResult(layer, None, None, rf_view=new_view, steps=rf_steps)
+        return LayerResult(layer, None, None, rf_view=new_view, steps=rf_steps, node=node)
     c, *sp = shape
     if layer.mode == "reflect" and any(v >= n for v, n in zip(p, sp, strict=True)):
         raise CnnCalcError(
@@ -769,7 +825,7 @@ def _pad(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField 
         )
         for name, n, v in zip(AXIS_NAMES[len(sp)], sp, p, strict=True)
     ]
-    return LayerResult(layer, shape, out, rf_view=new_view, steps=(*steps, *rf_steps))
+    return LayerResult(layer, shape, out, rf_view=new_view, steps=(*steps, *rf_steps), node=node)
 
 
 def resize_geometry(layer: LayerSpec, dims: int) -> tuple[tuple[int, ...], tuple[int, ...], tuple[Pad, ...]]:
@@ -781,12 +837,14 @@ def resize_geometry(layer: LayerSpec, dims: int) -> tuple[tuple[int, ...], tuple
     return f, f, tuple((0, 0) for _ in f)
 
 
-def _resize(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None) -> LayerResult:
+def _resize(
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
     """upsample f: each axis ×f. pixelshuffle r: C×H×W → C/r²×rH×rW (channels into space)."""
     k, f, pads = resize_geometry(layer, dims)
     new_view, rf_steps = _through(view, "tconv", k, f, (1,) * dims, pads)
     if shape is None:
-        return LayerResult(layer, None, None, rf_view=new_view, steps=rf_steps)
+        return LayerResult(layer, None, None, rf_view=new_view, steps=rf_steps, node=node)
     c, *sp = shape
     steps = [
         Step(f"{name}_out", "n·f", f"{n}·{v}", n * v, why=f"every input {name} cell becomes {v}")
@@ -812,15 +870,15 @@ def _resize(layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveFie
         )
         c //= block
     out = (c, *(n * v for n, v in zip(sp, f, strict=True)))
-    return LayerResult(layer, shape, out, rf_view=new_view, steps=(*steps, *rf_steps))
+    return LayerResult(layer, shape, out, rf_view=new_view, steps=(*steps, *rf_steps), node=node)
 
 
 def _affine_norm(
-    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
 ) -> LayerResult:
     """instancenorm (γ, β only with affine=true) and groupnorm g (C must split into g groups)."""
     if shape is None:
-        return LayerResult(layer, None, None, rf_view=view)
+        return LayerResult(layer, None, None, rf_view=view, node=node)
     c = shape[0]
     if layer.kind == "groupnorm" and (layer.groups < 1 or c % layer.groups):
         raise CnnCalcError(
@@ -831,7 +889,7 @@ def _affine_norm(
             layer, shape, shape, rf_view=view, notes=("instance norm without affine=true has no parameters",)
         )
     p = bn_params(c, layer.kind)
-    return LayerResult(layer, shape, shape, params=p, rf_view=view, steps=p.steps)
+    return LayerResult(layer, shape, shape, params=p, rf_view=view, steps=p.steps, node=node)
 
 
 _HANDLERS: dict[str, Handler] = {

@@ -24,9 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from math import ceil
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from cnncalc.arith.errors import CnnCalcError
 from cnncalc.arith.graph import INPUT
@@ -39,6 +38,8 @@ from cnncalc.arith.steps import Step
 SPREADING = ("tconv", "upsample", "pixelshuffle")
 
 if TYPE_CHECKING:
+    from fractions import Fraction
+
     from cnncalc.arith.layer_spec import LayerSpec
     from cnncalc.arith.network import LayerResult, NetworkResult
 
@@ -53,13 +54,13 @@ class ReceptiveField:
     """
 
     size: tuple[int, ...]
-    jump: tuple[Fraction, ...]
-    start: tuple[Fraction, ...]
+    jump: tuple[int | Fraction, ...]
+    start: tuple[int | Fraction, ...]
 
     @classmethod
     def of_input(cls, dims: int) -> ReceptiveField:
         """Each input pixel sees itself: RF 1, jump 1, start 0."""
-        return cls((1,) * dims, (Fraction(1),) * dims, (Fraction(0),) * dims)
+        return cls((1,) * dims, (1,) * dims, (0,) * dims)
 
     def through(
         self,
@@ -83,30 +84,45 @@ class ReceptiveField:
         return self.through("gap", tuple(spatial), ones, ones, tuple((0, 0) for _ in spatial))
 
 
+def exact(value: int | Fraction) -> int | Fraction:
+    """A whole Fraction as an int, anything else as it is (an int's denominator is 1 too)."""
+    return value.numerator if value.denominator == 1 else value
+
+
 def _axis_through(
     kind: str,
     name: str,
     rf: int,
-    jump: Fraction,
-    start: Fraction,
+    jump: int | Fraction,
+    start: int | Fraction,
     k: int,
     s: int | Fraction,
     d: int,
     pad_before: int,
-) -> tuple[int, Fraction, Fraction, Step]:
+) -> tuple[int, int | Fraction, int | Fraction, Step]:
     """One axis of `ReceptiveField.through`: the new (RF, jump, start) and the worked step."""
+    # fractions (and the decimal module it loads) are imported only where a field needs them:
+    # after a transposed conv, an even kernel or an adaptive pool; whole numbers stay ints
     keff = effective_kernel(k, d)
     if kind == "tconv":
+        from fractions import Fraction
+
         # An output unit of a transposed conv is fed by at most ⌈k_eff/s⌉ input units.
         grown = rf + (ceil(Fraction(keff, s)) - 1) * jump
-        new_jump = jump / s
-        new_start = start + (Fraction(pad_before) - Fraction(keff - 1, 2)) / s * jump
+        new_jump = exact(Fraction(jump) / s)
+        new_start = exact(start + (Fraction(pad_before) - Fraction(keff - 1, 2)) / s * jump)
         formula = "RF_in + (⌈k_eff/s⌉ − 1)·jump_in"
         sub = f"{rf} + (⌈{keff}/{s}⌉ − 1)·{fmt_axis_value(jump)}"
     else:
         grown = rf + (keff - 1) * jump
-        new_jump = jump * s
-        new_start = start + (Fraction(keff - 1, 2) - pad_before) * jump
+        new_jump = exact(jump * s)
+        if keff % 2:
+            half: int | Fraction = (keff - 1) // 2
+        else:
+            from fractions import Fraction
+
+            half = Fraction(keff - 1, 2)
+        new_start = exact(start + (half - pad_before) * jump)
         formula = "RF_in + (k_eff − 1)·jump_in"
         sub = f"{rf} + ({keff} − 1)·{fmt_axis_value(jump)}"
     size = int(ceil(grown))
@@ -214,8 +230,7 @@ def field_path(
     return size, tuple(rows), tuple(path)
 
 
-@dataclass(frozen=True)
-class BackMap:
+class BackMap(NamedTuple):
     """The back-recursion of one node, composed once instead of walked again for every node.
 
     Per axis, a region of x units of the node's output needs G(x) = G_anchor(a·x + b) input

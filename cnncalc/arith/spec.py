@@ -40,18 +40,18 @@ naming the bound, so the cost of every command stays linear in the size of the n
 >>> [layer.kind for layer in net.layers]
 ['conv', 'relu']
 >>> net = parse_spec("block b(c) | conv c k=3 p=1 | relu | end | input 3x8x8 | b 4 x2")
->>> [node.id for node in net.graph.rows()]
+>>> [node.id for node in net.graph.rows]
 ['1', '1.1', '1.1.1', '1.1.2', '1.2', '1.2.1', '1.2.2']
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import NamedTuple
 
 from cnncalc.arith.errors import UsageError
-from cnncalc.arith.expressions import NAME, evaluate, is_expression
 from cnncalc.arith.graph import INPUT, Graph, Node
 from cnncalc.arith.layer_spec import ALIASES, REPEAT, LayerSpec, canonical_kind, parse_layer
 from cnncalc.arith.parsing import fmt_shape, parse_sizes
@@ -63,13 +63,17 @@ MERGE_WORDS = ("add", "concat")
 # words a parameter cannot be called: they are values in their own right
 _RESERVED = {"true", "false", "yes", "no", "on", "off", "same", "valid", "full", "end", "block", "input"}
 _BLOCK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+_PARAMETER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a name an expression can use
+_SEPARATORS = re.compile(r"[ \t\r\n|]*")
+_SPECIAL = re.compile(r"[()|;\n]")
+_WORD = re.compile(r"[A-Za-z_][\w.-]*")
 
 
 # -- the syntax tree ------------------------------------------------------------------------------
+# (named tuples: a dataclass costs half a millisecond to create at import, and every `net` pays it)
 
 
-@dataclass(frozen=True)
-class LayerItem:
+class LayerItem(NamedTuple):
     """A layer as written (in a block, its values may still name parameters)."""
 
     text: str
@@ -79,8 +83,7 @@ class LayerItem:
         return self.text
 
 
-@dataclass(frozen=True)
-class CallItem:
+class CallItem(NamedTuple):
     """A use of a block: `bottleneck 64 256 s=2 x3 -> 256x56x56`."""
 
     name: str
@@ -95,8 +98,7 @@ class CallItem:
         return self.text
 
 
-@dataclass(frozen=True)
-class MergeItem:
+class MergeItem(NamedTuple):
     """`add( … ; … )` or `concat( … ; … )`; an empty branch is the identity."""
 
     kind: str
@@ -118,8 +120,7 @@ class MergeItem:
 Item = LayerItem | CallItem | MergeItem
 
 
-@dataclass(frozen=True)
-class BlockDef:
+class BlockDef(NamedTuple):
     """`block NAME(param, param=default) … end`."""
 
     name: str
@@ -135,8 +136,7 @@ class BlockDef:
         return sep.join(lines)
 
 
-@dataclass(frozen=True)
-class Program:
+class Program(NamedTuple):
     """A parsed spec before expansion: the input numbers, the block definitions and the items."""
 
     input: tuple[int, ...] | None
@@ -190,7 +190,7 @@ class NetworkSpec:
         shape = self.input_shape or ()
         return (self.batch, *shape) if self.batch is not None else shape
 
-    @property
+    @cached_property
     def dims(self) -> int | None:
         """The spatial axes the layers state (`conv3d`, `k=3x3x3`), or None when none says."""
         return stated_dims(self.layers)
@@ -233,8 +233,8 @@ def stated_dims(layers: tuple[LayerSpec, ...]) -> int | None:
             continue
         if found is not None and found.stated_dims != dims:
             raise UsageError(
-                f"layer {layer.number} ({layer.describe()}) is {dims}-D but layer {found.number} "
-                f"({found.describe()}) is {found.stated_dims}-D; one network has one number of spatial axes"
+                f"{_placed(layer)} is {dims}-D but {_placed(found)} is {found.stated_dims}-D; "
+                "one network has one number of spatial axes"
             )
         found = found or layer
     return found.stated_dims if found else None
@@ -276,16 +276,20 @@ def _axes(dims: int) -> str:
 
 
 def _first_stating(layers: tuple[LayerSpec, ...], dims: int) -> str:
-    layer = next(layer for layer in layers if layer.stated_dims == dims)
-    return f"layer {layer.number}: {layer.describe()}"
+    return _placed(next(layer for layer in layers if layer.stated_dims == dims))
+
+
+def _placed(layer: LayerSpec) -> str:
+    """`'conv3d 8 k=3' on line 2`: a layer named by its text and line (a row id is not known yet)."""
+    return f"{layer.describe()!r} on line {layer.line}"
 
 
 # -- text → syntax tree -------------------------------------------------------------------------------
 
 
 class _Parser:
-    """Reads the text character by character: items end at `|`, a newline, and inside a merge at
-    `;` or `)`; parentheses after `add`/`concat` open a merge, any other `(` an expression."""
+    """Reads the text left to right: items end at `|`, a newline, and inside a merge at `;` or
+    `)`; parentheses after `add`/`concat` open a merge, any other `(` an expression."""
 
     def __init__(self, text: str) -> None:
         # comments end at the end of their line; the line breaks stay for line numbers
@@ -303,25 +307,22 @@ class _Parser:
     def peek(self) -> str:
         return self.text[self.pos] if self.pos < len(self.text) else ""
 
-    def skip_spaces(self) -> None:
-        while self.peek() in (" ", "\t", "\r") and self.peek():
-            self.pos += 1
-
     def skip_separators(self) -> None:
-        while self.peek() and self.peek() in " \t\r\n|":
-            if self.peek() == "\n":
-                self.line += 1
-            self.pos += 1
+        match = _SEPARATORS.match(self.text, self.pos)
+        self.line += match.group(0).count("\n")
+        self.pos = match.end()
 
     def word(self) -> str:
-        match = re.compile(r"[A-Za-z_][\w.-]*").match(self.text, self.pos)
+        match = _WORD.match(self.text, self.pos)
         return match.group(0) if match else ""
 
     def rest_of_item(self, in_merge: bool) -> str:
-        """The text up to the next separator outside parentheses."""
+        """The text up to the next separator outside parentheses (jumping from one special
+        character to the next: a preset's hundreds of lines are read in a millisecond)."""
         start, depth = self.pos, 0
-        while self.pos < len(self.text):
-            c = self.text[self.pos]
+        while (match := _SPECIAL.search(self.text, self.pos)) is not None:
+            self.pos = match.start()
+            c = match.group(0)
             if c == "(":
                 depth += 1
             elif c == ")" and depth:
@@ -332,6 +333,8 @@ class _Parser:
                 what = "')' without a matching '('" if c == ")" else "';' outside add( … ) or concat( … )"
                 raise UsageError(f"line {self.line}: {what} in {self.text[start : self.pos + 1].strip()!r}")
             self.pos += 1
+        else:
+            self.pos = len(self.text)
         text = self.text[start : self.pos].strip()
         if depth:
             raise UsageError(f"line {self.line}: {text!r} opens a '(' it never closes")
@@ -409,6 +412,8 @@ class _Parser:
                 "define a block before the lines that use it"
             )
         names = sorted({*(a for a, k in _known_words().items() if k != "input"), *self.blocks})
+        import difflib  # only when a name is wrong: it costs a millisecond at start-up
+
         close = difflib.get_close_matches(low, names, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         blocks = (
@@ -517,6 +522,8 @@ def _parse_input_line(text: str) -> tuple[int, ...]:
 
 def _tokens(text: str) -> list[str]:
     """Whitespace-separated tokens, a parenthesised expression staying whole: `conv (4 * w) k=1`."""
+    if "(" not in text:
+        return text.split()
     tokens, current, depth = [], "", 0
     for c in text:
         if c.isspace() and depth == 0:
@@ -559,7 +566,7 @@ def _params(text: str, block: str, line: int) -> tuple[tuple[str, str | None], .
                 raise UsageError(f"line {line}: block {block!r} has an empty parameter in ({text})")
             continue
         name, eq, default = (s.strip() for s in part.partition("="))
-        if not NAME.fullmatch(name) or name.lower() in _RESERVED:
+        if not _PARAMETER.fullmatch(name) or name.lower() in _RESERVED:
             raise UsageError(
                 f"line {line}: block {block!r}: parameter {name!r} must be a name (letters, digits, _) "
                 "that is not a value of the language (true, same, …)"
@@ -605,7 +612,9 @@ def _value(text: str, env: dict[str, str], where: str) -> str:
     """A value in a block: a parameter's name → its value; `(expression)` → its integer; else as written."""
     if text in env:
         return env[text]
-    if is_expression(text):
+    if text.startswith("(") and text.endswith(")"):
+        from cnncalc.arith.expressions import evaluate  # only specs that compute values need it
+
         try:
             return str(evaluate(text, env))
         except UsageError as e:
@@ -628,6 +637,8 @@ class _Expander:
         self.blocks = {b.name.lower(): b for b in program.blocks}
         self.nodes: list[Node] = []
         self.layers: list[LayerSpec] = []
+        # a block's lines come back with the same values many times: parse each text once
+        self.parsed: dict[str, LayerSpec] = {}
 
     def graph(self) -> tuple[Graph, tuple[LayerSpec, ...]]:
         output = self.sequence(self.program.items, {}, "", 1, (), INPUT, ())
@@ -685,7 +696,11 @@ class _Expander:
             key, eq, value = token.partition("=")
             values.append(f"{key}={_value(value, env, where)}" if eq else _value(token, env, where))
         text = item.text if values == tokens else " ".join(values) + (f" -> {claim.strip()}" if arrow else "")
-        layer = parse_layer(text, len(self.layers) + 1, item.line, where=f"layer {node_id} ({text}){context}")
+        known = self.parsed.get(text)
+        if known is None:
+            where = f"layer {node_id} ({text}){context}"
+            known = self.parsed[text] = parse_layer(text, len(self.layers) + 1, item.line, where=where)
+        layer = replace(known, number=len(self.layers) + 1, line=item.line)
         self.layers.append(layer)
         self.add(Node(node_id, layer.kind, (source,), path, layer=layer, line=item.line))
         return node_id

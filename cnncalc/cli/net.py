@@ -31,6 +31,19 @@ TOUR = [
         1,
     ),
     (
+        "Networks branch: torchvision's ResNet-18, folded to its blocks (a residual add in each)",
+        ["net", "--preset", "resnet-18", "--depth", "2"],
+    ),
+    (
+        "Note 004's Keras residual cannot add 64×60×60 to its 64×64×3 input: both branches named (exit 1)",
+        ["net", "input 3x64x64 | add( conv 64 k=3 | relu | conv 64 k=3 | relu ) | flatten"],
+        1,
+    ),
+    (
+        "Which input sizes ResNet-50 takes, and which give a 7×7 last map",
+        ["solve", "input", "--preset", "resnet-50", "--output", "7x7"],
+    ),
+    (
         "Reading note 003's PyTorch class without running it",
         ["net", "--from", str(EXAMPLE_MODELS / "note003_torch_cnn.py")],
     ),
@@ -92,6 +105,13 @@ def net(
             "--depth", "-d", min=1, help="Show rows nested at most N deep (a block's row has its totals)."
         ),
     ] = None,
+    show_spec: Annotated[
+        bool,
+        typer.Option(
+            "--spec",
+            help="Print the network in the spec language instead (a preset as written, to save and edit).",
+        ),
+    ] = False,
     json: JsonOpt = False,
 ) -> None:
     """A whole network as a table: output shape, parameters, MACs, receptive field and memory per layer.
@@ -104,6 +124,9 @@ def net(
       cnncalc net "input 2x96x96 | conv 8 k=5 | maxpool k=4 | conv 24 k=6 | maxpool k=4 | flatten | fc 100"
       cnncalc net --preset vgg-16
       cnncalc net --preset seed-001 --explain 4
+      cnncalc net --preset resnet-18 --depth 2
+      cnncalc net --preset resnet-18 --explain 6.1
+      cnncalc net --preset resnet-50 --spec > resnet50.txt
       cnncalc net --from model.py --input 1x28x28
       cnncalc net --list-presets
     """
@@ -118,8 +141,17 @@ def net(
         source = required_network(
             spec, file, preset, model, missing=NET_MISSING, model_input=input, model_class=model_class
         )
-        result = walk(with_input(source, input))
+        net_spec = with_input(source, input)
         imported = source.imported
+        if show_spec:
+            from cnncalc.arith.presets import find_preset
+
+            text = (
+                find_preset(preset).text if preset is not None and input is None else net_spec.to_text("\n")
+            )
+            emit_text(text.rstrip("\n") + "\n")
+            return
+        result = walk(net_spec)
         if imported is not None:
             imported.verify(result)
         if json:

@@ -145,11 +145,13 @@ def _json_stop(command: TyperGroup, number: int, heading: str, argv: list[str], 
 
     with_json = _has_json(command, argv)
     argv = [*argv, "--json"] if with_json else argv
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = _run(command, number, argv, expected)
     record = {**_stop_record(number, heading, argv), "exit_code": code}
-    if with_json:
+    if with_json and not out.getvalue() and err.getvalue():
+        record["error"] = json.loads(err.getvalue())  # a stop that fails on purpose with an error
+    elif with_json:
         record["output"] = json.loads(out.getvalue())
     else:
         record["text"] = out.getvalue()

@@ -128,16 +128,26 @@ def network_table(
     # a chain's numbers line up on the right as they always have; hierarchical ids read from the left
     align = NET_ALIGN if net.graph.is_chain else "l" + NET_ALIGN[1:]
     table = box_table(NET_HEADERS, rows, title=title, style=style, align=align, width=width, borders=False)
-    notes = [f"layer {lr.id}: {n}" for lr in net.layers if not lr.implicit_flatten for n in layer_notes(lr)]
+    notes = [
+        f"layer {lr.id}: {n}"
+        for lr in net.layers
+        if not lr.implicit_flatten and (depth is None or lr.depth <= depth)
+        for n in layer_notes(lr)
+    ]
+    folded = sum(len(layer_notes(lr)) for lr in net.layers if depth is not None and lr.depth > depth)
+    if folded:
+        notes.append(
+            f"{folded} more note{'s' * (folded != 1)} about rows folded away: --explain ID shows a row's"
+        )
     notes += list(net.notes)
     if net.graph.is_chain:
         hint = f"Explain a layer: --explain N (1–{len(net.layers)})."
     else:
         nested = next(lr for lr in net.rows if lr.depth > 1)
-        folded = f" Fold the rows nested deeper than N: --depth N (this network nests {max_depth(net)} deep)."
+        fold = f" Fold the rows nested deeper than N: --depth N (this network nests {max_depth(net)} deep)."
         hint = (
             f"Explain a row, a layer, a merge or a block: --explain ID (e.g. {nested.node.path[-1]} or {nested.id})."
-            + (folded if depth is None else "")
+            + (fold if depth is None else "")
         )
     return join_blocks(
         table,
@@ -287,9 +297,10 @@ def find_row(net: NetworkResult, row: str) -> LayerResult:
     if net.graph.is_chain:
         raise UsageError(f"--explain {row}: the network has layers 1 to {len(net.layers)}")
     top = [lr.id for lr in net.rows if lr.depth == 1]
+    nested = next(lr.id for lr in net.rows if lr.depth > 1)
     raise UsageError(
         f"--explain {row}: no row {row}; the rows are {top[0]} to {top[-1]} and those nested in them "
-        "(their ids are in the table's first column, e.g. 2.1)"
+        f"(their ids are in the table's first column, e.g. {nested})"
     )
 
 
@@ -399,7 +410,7 @@ def check_report(net: NetworkResult, style: Styler = PLAIN, width: int = 100) ->
         ["#", "layer", "input", "claimed", "actual", ""],
         rows,
         style=style,
-        align="rlrrrc",
+        align="rlrrrc" if net.graph.is_chain else "llrrrc",
         width=width,
         borders=False,
     )
@@ -605,23 +616,17 @@ def input_sizes_view(result: InputSizes, title: str = "", style: Styler = PLAIN,
 
 
 def _distinct(result: InputSizes, wanted: bool = False) -> list[AxisSizes]:
-    """The axes, with those that repeat an earlier axis' answer folded into it ('H and W')."""
+    """The axes, those with the same answer as an earlier one folded into it ('H and W')."""
     from dataclasses import replace
 
-    out: list[AxisSizes] = []
+    groups: dict[tuple, list[AxisSizes]] = {}
     for ax in result.axes:
-        same = next(
-            (
-                o
-                for o in out
-                if (o.wanted if wanted else o.accepted) == (ax.wanted if wanted else ax.accepted)
-            ),
-            None,
-        )
-        if same is None or (result.target is not None and wanted and same.wanted is None):
-            out.append(ax)
-        else:
-            out[out.index(same)] = replace(same, axis=f"{same.axis} and {ax.axis}")
+        groups.setdefault(ax.wanted if wanted else ax.accepted, []).append(ax)
+    out = []
+    for axes in groups.values():
+        names = [ax.axis for ax in axes]
+        label = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        out.append(replace(axes[0], axis=label))
     return out
 
 

@@ -132,7 +132,9 @@ class _Columns:
         plain = [all("\x1b" not in r[i] for r in cells) for i in range(len(headers))]
         wrappable = [a == "l" and plain[i] for i, a in enumerate(align)]
         floors = [
-            max([len(h)] + [_indent(r[i]) + len(w) for r in cells for w in r[i].split()])
+            max([len(h)] + [_indent(r[i]) + max(map(len, r[i].split()), default=0) for r in cells])
+            if wrappable[i]
+            else self.widths[i]
             for i, h in enumerate(headers)
         ]
         self.widths = _narrow(self.widths, floors, wrappable, self.total - width)

@@ -97,7 +97,7 @@ def test_a_branch_may_hold_a_merge() -> None:
 def test_blocks_expand_with_their_arguments_and_repetition() -> None:
     spec = parse_spec(BASIC)
     graph = spec.graph
-    rows = [(n.id, n.describe()) for n in graph.rows()]
+    rows = [(n.id, n.describe()) for n in graph.rows]
     assert rows[:4] == [
         ("1", "basic 64 ×2"),
         ("1.1", "basic 64"),
@@ -121,7 +121,7 @@ def test_containers_come_after_what_they_hold_and_rows_before() -> None:
             assert source == INPUT or order.index(source) < order.index(node.id)
         if node.kind == "block":
             assert order.index(node.output) < order.index(node.id)
-    rows = [n.id for n in graph.rows()]
+    rows = [n.id for n in graph.rows]
     assert (
         rows.index("1") < rows.index("1.1") < rows.index("1.1.1") < rows.index("1.1.1.1") < rows.index("1.2")
     )
@@ -177,7 +177,7 @@ def test_repetition_spellings(mark: str) -> None:
 
 def test_merges_repeat_and_parentheses_span_lines() -> None:
     spec = parse_spec("input 4x8x8\nadd(\n  conv 4 k=3 p=1\n  bn\n ; conv 4 k=1\n) x2\n")
-    assert [n.id for n in spec.graph.rows()][:4] == ["1", "1.1", "1.1.1", "1.1.2"]
+    assert [n.id for n in spec.graph.rows][:4] == ["1", "1.1", "1.1.1", "1.1.2"]
     assert spec.graph.by_id["1"].label == "add(2 layers ; 1 layer) ×2"
 
 

@@ -5,6 +5,7 @@ import pytest
 from cnncalc.arith.errors import UsageError
 from cnncalc.arith.network import walk
 from cnncalc.arith.presets import find_preset, get_preset, list_presets, preset_names, preset_text
+from cnncalc.arith.spec import parse_spec
 
 
 @pytest.mark.parametrize("name", preset_names(), ids=str)
@@ -65,3 +66,15 @@ def test_the_trainers_default_networks_are_presets():
     # the digits network: 32·9 + 32 + 32·32·9 + 32 + 32·4·4·64 + 64 + 64·10 + 10 = 43,050
     assert walk(get_preset("digits")).total_params == 43_050
     assert preset_text("digits").startswith("input 1x8x8\nconv 32 k=3 p=1")
+
+
+@pytest.mark.parametrize("name", preset_names(), ids=str)
+def test_every_preset_reads_back_from_its_own_text(name):
+    """`to_text` (the JSON `spec`) keeps blocks as blocks and parses back to the same network."""
+    spec = get_preset(name)
+    for sep in ("\n", " | "):
+        again = parse_spec(spec.to_text(sep))
+        assert again.input_shape == spec.input_shape
+        assert [(n.id, n.kind, n.inputs, n.describe()) for n in again.graph.nodes] == [
+            (n.id, n.kind, n.inputs, n.describe()) for n in spec.graph.nodes
+        ]

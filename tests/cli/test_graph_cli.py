@@ -73,7 +73,7 @@ def test_explain_a_block_a_merge_and_a_layer_inside(cli) -> None:
 def test_explain_an_unknown_row_is_a_usage_error(cli) -> None:
     result = cli("net", STAGE, "--explain", "9.9")
     assert result.exit_code == 2
-    assert "no row 9.9" in result.stderr and "e.g. 2.1" in result.stderr
+    assert "no row 9.9" in result.stderr and "e.g. 1.1" in result.stderr
     chain = cli("net", "input 1x8x8 | conv 2 k=3", "--explain", "7")
     assert chain.exit_code == 2 and "the network has layers 1 to 1" in chain.stderr
 
@@ -167,3 +167,11 @@ def test_a_batch_shows_in_the_totals(cli) -> None:
     # per sample: conv 8·30·30 floats + fc 10 = 7,210 floats = 28,840 B; MACs 8·30·30·27 + 7,200·10
     assert "MACs ×8                 2,131,200  the batch of 8" in lines
     assert any(line.startswith("Activation memory ×8") and "225.3 KiB" in line for line in lines)
+
+
+def test_the_trainer_refuses_merges_clearly(cli) -> None:
+    result = cli(
+        "train", "input 1x8x8 | conv 4 k=3 p=1 | add( conv 4 k=3 p=1 ) | flatten | fc 10", "--epochs", "1"
+    )
+    assert result.exit_code == 1, result.output
+    assert "add at 2" in result.stderr and "cannot train branches that merge" in result.stderr

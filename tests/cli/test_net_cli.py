@@ -81,7 +81,25 @@ def test_net_explain(cli):
 
 def test_list_presets(cli, cli_json):
     names = [p["name"] for p in cli_json("net", "--list-presets")["presets"]]
-    assert names == ["seed-001", "keras-mnist", "torch-mnist", "lenet-5", "alexnet", "vgg-16", "digits"]
+    assert names == [
+        "seed-001",
+        "keras-mnist",
+        "torch-mnist",
+        "lenet-5",
+        "alexnet",
+        "vgg-16",
+        "digits",
+        "resnet-18",
+        "resnet-34",
+        "resnet-50",
+        "mobilenet-v2",
+        "googlenet",
+        "densenet-121",
+        "squeezenet-1.0",
+        "squeezenet-1.1",
+        "vgg-16-bn",
+        "inception-v3",
+    ]
     result = cli("net", "--list-presets")
     assert result.exit_code == 0
     assert "138,357,544" in result.stdout

@@ -30,8 +30,23 @@ print(sorted(m for m in sys.modules if m.split(".")[0] in ("numpy", "rich", "tor
         ["net", "--preset", "seed-001", "--explain", "3"],
         ["check", "input 2x96x96 | conv 8 k=5 | maxpool k=4 | conv 24 k=6 | maxpool k=4 -> 8x23x23"],
         ["solve", "padding", "--input", "28", "--kernel", "4"],
+        ["net", "--preset", "resnet-50"],
+        ["net", "--preset", "inception-v3", "--explain", "17"],
+        ["solve", "input", "--preset", "googlenet", "--max", "300"],
     ],
-    ids=["shape", "params", "rf", "shape-json", "net-vgg-16", "net-explain", "check", "solve-padding"],
+    ids=[
+        "shape",
+        "params",
+        "rf",
+        "shape-json",
+        "net-vgg-16",
+        "net-explain",
+        "check",
+        "solve-padding",
+        "net-resnet-50",
+        "explain-a-block",
+        "solve-input",
+    ],
 )
 def test_command_does_not_import_numpy_or_rich(args):
     result = subprocess.run(

@@ -334,7 +334,7 @@ def _with_source_lines(
         if t.expect is not None:
             expects.append(Expect(g.id, t.line, t.expect[0], t.expect[1], t.call))
         sources.append((g.id, t.line))
-        nodes.append(replace(g, layer=replace(g.layer, line=t.line), line=t.line))
+        nodes.append(g._replace(layer=replace(g.layer, line=t.line), line=t.line))
     relined = {n.id: n.layer for n in nodes if n.layer is not None}
     spec = replace(
         spec,
