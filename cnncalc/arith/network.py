@@ -886,7 +886,12 @@ def _affine_norm(
         )
     if layer.kind == "instancenorm" and not layer.affine:
         return LayerResult(
-            layer, shape, shape, rf_view=view, notes=("instance norm without affine=true has no parameters",)
+            layer,
+            shape,
+            shape,
+            rf_view=view,
+            notes=("instance norm without affine=true has no parameters",),
+            node=node,
         )
     p = bn_params(c, layer.kind)
     return LayerResult(layer, shape, shape, params=p, rf_view=view, steps=p.steps, node=node)

@@ -283,9 +283,31 @@ class Evaluator:
         """The source of `node` on one line, shortened."""
         if not isinstance(node, ast.AST):
             return ""
-        segment = ast.get_source_segment(self.source, node) if hasattr(node, "lineno") else None
+        segment = self.segment(node) if hasattr(node, "lineno") else None
         text = " ".join((segment or ast.unparse(node)).split())
         return text if len(text) <= limit else text[: limit - 3] + "..."
+
+    def segment(self, node: ast.AST) -> str | None:
+        """`ast.get_source_segment`, over lines split once (it splits the whole file per call)."""
+        if self._lines is None or self._lines_of is not self.source:
+            self._lines = self.source.splitlines(keepends=True)
+            self._lines_of = self.source
+        lines = self._lines
+        try:
+            first, last = node.lineno - 1, node.end_lineno - 1  # type: ignore[attr-defined]
+            start, end = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+        except AttributeError:
+            return None
+        if end is None or last is None or not 0 <= first <= last < len(lines):
+            return None
+        if first == last:
+            return lines[first].encode()[start:end].decode(errors="replace")
+        head = lines[first].encode()[start:].decode(errors="replace")
+        tail = lines[last].encode()[:end].decode(errors="replace")
+        return "".join([head, *lines[first + 1 : last], tail])
+
+    _lines: list[str] | None = None
+    _lines_of: str | None = None
 
     def note(self, text: str) -> None:
         if text not in self.notes:

@@ -278,6 +278,8 @@ class Torch:
             return WEIGHTS if has else None
         if name in ("apply", "to", "cuda", "cpu", "train", "eval", "requires_grad_", "reset_parameters"):
             return Builtin(name, lambda ev, a, k, n: layer)
+        if name == "forward":
+            return Builtin(name, lambda ev, a, k, n: self.call_layer(ev, layer, list(a), k, n))
         if name in ("modules", "children"):
             return Builtin(name, lambda ev, a, k, n: [layer] if name == "modules" else [])
         return Unknown(f"{layer.call_text}.{name}", line_of(node))
@@ -550,6 +552,8 @@ class Sequential(Native):
             return Builtin(name, lambda ev, a, k, n: module_list(self, name))
         if name in ("apply", "to", "cuda", "cpu", "train", "eval", "requires_grad_"):
             return Builtin(name, lambda ev, a, k, n: self)
+        if name == "forward":
+            return Builtin(name, lambda ev, a, k, n: self.call(ev, list(a), k, n))
         by_name = dict(self.children)
         if name in by_name:
             return by_name[name]
