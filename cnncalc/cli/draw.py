@@ -15,6 +15,7 @@ from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.parsing import parse_int, parse_padding, parse_sizes
 from cnncalc.cli.calc import DilationOpt, InputOpt, JsonOpt, KernelOpt, PaddingOpt, StrideOpt, parse_input
 from cnncalc.cli.errors import reported
+from cnncalc.cli.options import ClassOpt
 from cnncalc.cli.output import emit_json, emit_text, terminal_width
 
 if TYPE_CHECKING:
@@ -64,7 +65,14 @@ DimsOpt = Annotated[
     typer.Option("--dims", help="Spatial axes for a single-number --input: 1, 2 or 3 (3-D: --json only)."),
 ]
 
-FLAGS = {"frame": "--frame", "input": "--input", "unit": "--unit", "layer": "--layer"}
+FLAGS = {
+    "frame": "--frame",
+    "input": "--input",
+    "unit": "--unit",
+    "layer": "--layer",
+    "model": "--class",
+    "path": "--from",
+}
 
 
 def _frames(
@@ -303,7 +311,12 @@ FromOpt = Annotated[
 
 
 def _network(
-    spec: str | None, file: Path | None, preset: str | None, model: Path | None
+    spec: str | None,
+    file: Path | None,
+    preset: str | None,
+    model: Path | None,
+    model_class: str | None = None,
+    model_input: str | None = None,
 ) -> "tuple[NetworkSpec, ImportResult | None]":
     """The network from exactly one source, as `cnncalc net` reads it."""
     from cnncalc.cli.sources import required_network
@@ -314,6 +327,8 @@ def _network(
         preset,
         model,
         missing="give a network: SPEC, --file FILE, --preset NAME or --from MODEL.py",
+        model_class=model_class,
+        model_input=model_input,
     )
     return source.spec, source.imported
 
@@ -349,6 +364,7 @@ def rf(
     file: FileOpt = None,
     preset: PresetOpt = None,
     model: FromOpt = None,
+    model_class: ClassOpt = None,
     input: Annotated[
         str | None,
         typer.Option("--input", "-i", help="Input HxW (or CxHxW); the spec's input line otherwise."),
@@ -383,7 +399,7 @@ def rf(
             raise UsageError("give --json or --out, not both")
         from cnncalc.arith.rf_regions import rf_regions
 
-        net_spec, imported = _network(spec, file, preset, model)
+        net_spec, imported = _network(spec, file, preset, model, model_class)
         view = _view(net_spec, imported, _rf_input(input, net_spec.input_shape), "HxW")
         units = None if unit is None else parse_sizes(unit, "--unit", minimum=0)
         pic = rf_regions(view, units, layer)
@@ -405,6 +421,7 @@ def net(
     file: FileOpt = None,
     preset: PresetOpt = None,
     model: FromOpt = None,
+    model_class: ClassOpt = None,
     input: Annotated[
         str | None, typer.Option("--input", "-i", help="Input shape CxHxW (sets or replaces the spec's).")
     ] = None,
@@ -428,7 +445,7 @@ def net(
         from cnncalc.arith.spec import parse_input_shape
 
         shape = parse_input_shape(input, "--input") if input is not None else None
-        net_spec, imported = _network(spec, file, preset, model)
+        net_spec, imported = _network(spec, file, preset, model, model_class, input)
         view = _view(net_spec, imported, shape, "CxHxW")
         from cnncalc.render.net_diagram import net_diagram, net_html, net_svg, net_text
 

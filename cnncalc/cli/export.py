@@ -10,7 +10,7 @@ import typer
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.cli.errors import reported
-from cnncalc.cli.options import FileOpt
+from cnncalc.cli.options import ClassOpt, FileOpt
 from cnncalc.cli.output import emit_text
 
 TARGETS = ("pytorch", "keras")
@@ -27,9 +27,7 @@ def export(
         Path | None,
         typer.Option("--from", help="Read a PyTorch or Keras model file (parsed with ast, never run)."),
     ] = None,
-    model_class: Annotated[
-        str | None, typer.Option("--class", help="Which model of a --from file (NAME or a call).")
-    ] = None,
+    model_class: ClassOpt = None,
     to: Annotated[str, typer.Option("--to", "-t", help="pytorch or keras.")] = "",
     out: Annotated[
         Path | None,

@@ -12,7 +12,7 @@ import typer
 
 from cnncalc.arith.errors import UsageError
 from cnncalc.cli.errors import reported
-from cnncalc.cli.options import FileOpt, JsonOpt
+from cnncalc.cli.options import ClassOpt, FileOpt, JsonOpt
 from cnncalc.cli.output import emit_json, emit_text, styler, terminal_width
 
 # no `from __future__ import annotations`: typer would evaluate every string annotation of every
@@ -83,13 +83,7 @@ def net(
         Path | None,
         typer.Option("--from", help="Read a PyTorch or Keras model file (parsed with ast, never run)."),
     ] = None,
-    model_class: Annotated[
-        str | None,
-        typer.Option(
-            "--class",
-            help="Which model of a --from file: a class, function or object (NAME), or a call (\"VGG('VGG11')\").",
-        ),
-    ] = None,
+    model_class: ClassOpt = None,
     input: InputOpt = None,
     explain: Annotated[
         str | None,
