@@ -112,9 +112,20 @@ class Net(nn.Module):
     assert imported.spec.to_text(" | ") == "conv 8 k=3 | relu | maxpool k=2 | flatten | fc 10 | softmax"
 
 
-def test_init_order_when_forward_calls_nothing_known():
+def test_module_calls_become_blocks_in_the_order_forward_calls_them():
     imported = import_file(MODELS / "torch_blocks_in_order.py")
-    assert imported.spec.to_text(" | ").startswith("input 2x100 | conv 8 k=5 p=2 | bn | tanh | maxpool k=4")
+    assert imported.spec.input_shape == (2, 100)
+    assert [layer.describe() for layer in imported.spec.layers][:4] == [
+        "conv 8 k=5 p=2",
+        "bn",
+        "tanh",
+        "maxpool k=4",
+    ]
+    # each call of the file's Block module is a block of the spec, defined once per distinct body
+    # (numbered: a block may not be called `block`, the spec's own word, in any case)
+    text = imported.spec.to_text("\n")
+    assert "block Block_2()" in text and "block Block_3()" in text
+    assert [n.label for n in imported.spec.graph.nodes if n.kind == "block"] == ["Block_2", "Block_3"]
 
 
 def test_verify_catches_a_wrong_in_features_with_its_line():

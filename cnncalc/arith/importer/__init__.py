@@ -318,11 +318,9 @@ def _with_source_lines(
 ) -> ImportResult:
     """The spec with each layer's line in the model file, and what the file states about inputs.
 
-    The spec text holds one layer per line, in `order`; its k-th layer line is order[k]."""
+    `order` is the traced layers in the order the spec computes them, as its graph's layer nodes."""
     layer_nodes = [n for n in spec.graph.nodes if n.layer is not None]
-    by_spec_line = {
-        g.layer.line: t for t, g in zip(order, sorted(layer_nodes, key=lambda n: n.layer.line), strict=True)
-    }
+    by_node = {g.id: t for t, g in zip(order, layer_nodes, strict=True)}
     expects: list[Expect] = []
     sources: list[tuple[str, int]] = []
     nodes = []
@@ -330,7 +328,7 @@ def _with_source_lines(
         if g.layer is None:
             nodes.append(g)
             continue
-        t = by_spec_line[g.layer.line]
+        t = by_node[g.id]
         if t.expect is not None:
             expects.append(Expect(g.id, t.line, t.expect[0], t.expect[1], t.call))
         sources.append((g.id, t.line))

@@ -585,9 +585,6 @@ class Evaluator:
 
     def set_attr(self, obj: Any, name: str, value: Any, node: ast.AST) -> None:
         if isinstance(obj, Instance):
-            hook = self.instance_setattr_hook
-            if hook is not None and hook(obj, name, value, node):
-                return
             obj.attrs[name] = value
         elif isinstance(obj, UserClass):
             obj.ns[name] = value
@@ -599,8 +596,6 @@ class Evaluator:
             return
         else:
             raise Refusal(line_of(node), f"cannot set {name!r} on {type(obj).__name__} here")
-
-    instance_setattr_hook: Callable[[Instance, str, Any, ast.AST], bool] | None = None
 
     def set_item(self, obj: Any, key: Any, value: Any, node: ast.AST) -> None:
         if isinstance(obj, Unknown):
@@ -993,14 +988,9 @@ class Evaluator:
                 return self.instance_call_hook(func, args, kwargs, node)
         raise Refusal(line_of(node), f"{self.text(node)}: a {type(func).__name__} is not callable")
 
-    instantiate_hook: Callable[[UserClass, list, dict, ast.AST], Any] | None = None
     instance_call_hook: Callable[[Instance, list, dict, ast.AST], Any] | None = None
 
     def instantiate(self, cls: UserClass, args: list, kwargs: dict, node: ast.AST) -> Any:
-        if self.instantiate_hook is not None:
-            result = self.instantiate_hook(cls, args, kwargs, node)
-            if result is not NotImplemented:
-                return result
         obj = Instance(cls)
         found, init, _ = cls.lookup("__init__")
         if found and isinstance(init, Function):
@@ -1514,10 +1504,6 @@ def _setattr(ev: Evaluator, node: ast.AST, obj: Any, name: str, value: Any) -> N
     ev.set_attr(obj, name, value, node)
 
 
-def _print(ev: Evaluator, node: ast.AST, *args: Any, **kwargs: Any) -> None:
-    return None
-
-
 def _enumerate(ev: Evaluator, node: ast.AST, items: Any, start: int = 0) -> list:
     return list(enumerate(ev.items_of(items, node), start))
 
@@ -1649,10 +1635,6 @@ class Partial(Native):
 
     def call(self, ev: Evaluator, args: list, kwargs: dict, node: ast.AST) -> Any:
         return ev.call(self.fn, [*self.args, *args], {**self.kwargs, **kwargs}, node)
-
-
-def _argument_parser(ev: Evaluator, node: ast.AST, *args: Any, **kwargs: Any) -> Any:
-    return ArgParser()
 
 
 class ArgParser(Native):

@@ -33,7 +33,7 @@ from cnncalc.arith.importer.evaluator import (
     line_of,
 )
 from cnncalc.arith.importer.layers import Item, Layer, bind, number, size_text, sizes
-from cnncalc.arith.importer.trace import BATCH, BatchSize, Tensor, Trace
+from cnncalc.arith.importer.trace import BATCH, INPUT_NODE, BatchSize, Region, Tensor, Trace
 from cnncalc.arith.layer_spec import parse_layer
 from cnncalc.arith.params import bn_params, conv_params, fc_params
 
@@ -146,6 +146,25 @@ class Torch:
         ev.instance_attr_hook = self.instance_attr
         ev.instance_call_hook = self.call_module
         ev.class_attr_hook = self.class_attr
+
+    # the model (the functions are below, after the containers they read) ---------------------------
+
+    def is_model(self, name: str, value: Any) -> bool:
+        return _is_model(self, name, value)
+
+    def parts(self, value: Any) -> list:
+        return _parts(self, value)
+
+    def trace_model(
+        self, reader: Any, label: str, value: Any
+    ) -> tuple[Trace, Tensor, tuple[int, ...] | None, list[str]]:
+        return _trace_model(self, reader, label, value)
+
+    def no_model_message(self) -> str:
+        return (
+            "found no model: cnncalc reads nn.Module classes, functions that return one, and module-level "
+            "nn.Sequential objects"
+        )
 
     # library calls ------------------------------------------------------------------------------------
 
@@ -268,7 +287,15 @@ class Torch:
         if not is_module_class(obj.cls):
             raise Refusal(line_of(node), f"{ev.text(node)}: a {obj.cls.name} object is not callable")
         forward = ev.get_attr(obj, "forward", node)
-        return ev.call(forward, args, kwargs, node)
+        x = args[0] if len(args) == 1 and not kwargs else None
+        if not isinstance(x, Tensor):
+            return ev.call(forward, args, kwargs, node)
+        region = Region(obj.cls.name, x.node, len(x.trace.nodes))
+        out = ev.call(forward, args, kwargs, node)
+        if isinstance(out, Tensor) and out.trace is x.trace:
+            region.output, region.last = out.node, len(x.trace.nodes) - 1
+            x.trace.regions.append(region)
+        return out
 
     def layer_attr(self, ev: Evaluator, layer: Layer, name: str, node: ast.AST) -> Any:
         if name in ("weight", "bias", "running_mean", "running_var"):
@@ -924,13 +951,6 @@ def _upsample_text(ev: Evaluator, size: Any, scale: Any, mode: Any, call_text: s
 # -- forward(): functional calls and tensor methods -----------------------------------------------------
 
 
-def _functional_layer(text: str) -> Any:
-    def run(ev: Evaluator, fw: Torch, x: Tensor, args: list, kwargs: dict, node: ast.AST) -> Tensor:
-        return x.trace.layer(x, canonical(text, node, ev.text(node)), node, ev)
-
-    return run
-
-
 def _f_module(name: str) -> Any:
     """F.max_pool2d(x, 2) is nn.MaxPool2d(2)(x): the same layer, built where it is called."""
 
@@ -1305,7 +1325,7 @@ def _trace_model(
             notes.append("PyTorch code does not fix the input size: it has to be given (CxHxW).")
     trace = Trace(shape)
     start = _Where(_definition_line(ev, label))
-    out = ev.call(value, [Tensor(trace, INPUT_NODE_ID, fw)], {}, start)
+    out = ev.call(value, [Tensor(trace, INPUT_NODE, fw)], {}, start)
     if isinstance(out, tuple | list):
         raise Refusal(
             start.lineno,
@@ -1314,7 +1334,7 @@ def _trace_model(
     if not isinstance(out, Tensor):
         line = out.line if isinstance(out, Unknown) and out.line else start.lineno
         raise Refusal(line, f"{label}'s forward() does not return the tensor it computes ({_what(out)})")
-    if out.node == INPUT_NODE_ID:
+    if out.node == INPUT_NODE:
         raise Refusal(start.lineno, f"{label}'s forward() returns its input unchanged: no layers to show")
     used = {id(n.owner) for n in trace.nodes if n.owner is not None and _reaches(trace, n.id, out.node)}
     for layer, path in leaf_layers(value):
@@ -1328,9 +1348,6 @@ def _trace_model(
             "uses cannot show",
         )
     return trace, out, shape, notes
-
-
-INPUT_NODE_ID = 0
 
 
 def _reaches(trace: Trace, start: int, target: int) -> bool:
@@ -1379,12 +1396,3 @@ def _parts(fw: Torch, value: Any) -> list:
         out.append(v)
         stack.extend(children_of(v))
     return out
-
-
-Torch.parts = _parts  # type: ignore[attr-defined]
-Torch.is_model = _is_model  # type: ignore[attr-defined]
-Torch.trace_model = _trace_model  # type: ignore[attr-defined]
-Torch.no_model_message = lambda self: (  # type: ignore[attr-defined]
-    "found no model: cnncalc reads nn.Module classes, functions that return one, and module-level "
-    "nn.Sequential objects"
-)

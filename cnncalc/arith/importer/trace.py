@@ -22,14 +22,16 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from math import prod
 from typing import Any
 
 from cnncalc.arith.errors import CnnCalcError
 from cnncalc.arith.importer.evaluator import Evaluator, Native, Refusal, Unknown, line_of
+from cnncalc.arith.layer_spec import canonical_kind
 from cnncalc.arith.parsing import fmt_shape
 
 INPUT_NODE = 0
+# words a block may not be called: the spec language's own (layers, merges, keywords)
+_RESERVED_WORDS = {"add", "concat", "block", "end", "input"}
 
 
 @dataclass
@@ -47,6 +49,79 @@ class TNode:
 
 
 @dataclass
+class Region:
+    """One call of a module of the file in the forward pass: its input, output and the nodes it made."""
+
+    name: str
+    input: int
+    first: int
+    output: int | None = None
+    last: int = -1
+
+
+@dataclass(frozen=True)
+class _Call:
+    """A block call in the written spec, and the items of the body it expands to."""
+
+    name: str
+    body: list
+
+
+def _line(item: object) -> str:
+    if isinstance(item, TNode):
+        return item.text
+    if isinstance(item, _Call):
+        return item.name
+    return str(item)
+
+
+def _first_calls(items: list, found: list[str]) -> None:
+    """Block keys in the order the spec first computes them, inner blocks before the block using them."""
+    for item in items:
+        if isinstance(item, _Call) and item.name not in found:
+            _first_calls(item.body, found)
+            if item.name not in found:
+                found.append(item.name)
+
+
+def _block_definitions(top: list, blocks: dict[str, str], classes: list[str]) -> list[str]:
+    """`block NAME() … end` for every body, defined before its first use."""
+    keys: list[str] = []
+    _first_calls(top, keys)
+    body = {key: text for text, key in blocks.items()}
+    return [f"block {key}()\n{body[key]}\nend" for key in keys]
+
+
+def _block_names(top: list, classes: list[str]) -> dict[str, str]:
+    """The module's class name for each block, numbered in the order of first use when several
+    bodies come from one class (BasicBlock, BasicBlock_2 …); never a word of the spec language."""
+    keys: list[str] = []
+    _first_calls(top, keys)
+    names: dict[str, str] = {}
+    for key in keys:
+        cls = classes[int(key.strip("\x00"))]
+        base = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in cls).strip("_") or "block"
+        base = base if base[0].isalpha() else f"b_{base}"
+        name, count = base, 1
+        while name in names.values() or name.lower() in _RESERVED_WORDS or canonical_kind(name) is not None:
+            count += 1
+            name = f"{base}_{count}"
+        names[key] = name
+    return names
+
+
+def _expanded(items: list) -> list[TNode]:
+    """The layer nodes in the order the spec computes them: a block call's body at the call."""
+    out: list[TNode] = []
+    for item in items:
+        if isinstance(item, TNode):
+            out.append(item)
+        elif isinstance(item, _Call):
+            out.extend(_expanded(item.body))
+    return out
+
+
+@dataclass
 class Trace:
     """The nodes of one forward pass; `input_shape` (C, *spatial) when it is known."""
 
@@ -55,6 +130,7 @@ class Trace:
     shapes: dict[int, tuple[int, ...] | None] = field(default_factory=dict)
     concats: dict[tuple[int, ...], int] = field(default_factory=dict)
     dims: tuple[int, str] | None = None  # spatial axes of the first layer that states them, and it
+    regions: list[Region] = field(default_factory=list)
 
     def layer(
         self,
@@ -135,18 +211,36 @@ class Trace:
 
     def spec_text(self, output: int, input_shape: tuple[int, ...] | None) -> tuple[str, list[TNode]]:
         """The graph up to `output` in the spec language, one layer per line, and the layer nodes
-        in the order of those lines."""
+        in the order the spec computes them (a block's layers at each of its calls).
+
+        A module of the file (a `BasicBlock`, an `Inception`) whose call reads one tensor and
+        gives one becomes a parameterless block, defined once per distinct body and called where
+        the code calls it."""
         idom = self.dominators(output)
-        lines: list[str] = [f"input {fmt_shape(input_shape, 'x')}"] if input_shape else []
-        order: dict[int, TNode] = {}
+        regions = self._clean_regions(output)
+        blocks: dict[str, str] = {}  # body text → block name
+        definitions: list[str] = []
         seen: set[int] = set()
 
-        def chain(src: int, dst: int) -> list[str | TNode]:
-            items: list[list[str | TNode]] = []
+        def chain(src: int, dst: int, inside: tuple[int, ...]) -> list[str | TNode | _Call]:
+            items: list[list[str | TNode | _Call]] = []
             n = dst
             while n != src:
                 if n < src:
                     raise self._crossed(dst)
+                region = next(
+                    (
+                        r
+                        for r in regions.get(n, ())
+                        if id(r) not in inside and r.input >= src and r.input != n
+                    ),
+                    None,
+                )
+                if region is not None:
+                    body = chain(region.input, n, (*inside, id(region)))
+                    items.append([self._call(region, body, blocks, definitions)])
+                    n = region.input
+                    continue
                 node = self.nodes[n]
                 if node.id in seen:
                     raise self._crossed(node.id)
@@ -156,23 +250,55 @@ class Trace:
                     n = node.inputs[0]
                 else:
                     d = idom[n]
-                    part: list[str | TNode] = [f"{node.kind}("]
+                    part: list[str | TNode | _Call] = [f"{node.kind}("]
                     for i, source in enumerate(node.inputs):
                         if i:
                             part.append(";")
-                        part.extend(chain(d, source))
+                        part.extend(chain(d, source, inside))
                     part.append(")")
                     items.append(part)
                     n = d
             return [x for part in reversed(items) for x in part]
 
-        for item in chain(INPUT_NODE, output):
-            if isinstance(item, TNode):
-                lines.append(item.text)
-                order[len(lines)] = item
-            else:
-                lines.append(item)
-        return "\n".join(lines), [order[k] for k in sorted(order)]
+        top = chain(INPUT_NODE, output, ())
+        lines = [f"input {fmt_shape(input_shape, 'x')}"] if input_shape else []
+        lines += _block_definitions(top, blocks, definitions)
+        lines += [_line(item) for item in top]
+        names = _block_names(top, definitions)
+        text = "\n".join(lines)
+        for key, name in names.items():
+            text = text.replace(key, name)
+        return text, _expanded(top)
+
+    def _clean_regions(self, output: int) -> dict[int, list[Region]]:
+        """The module calls that can be blocks, by their output node, outermost first: every node
+        made in the call reads only nodes of the call or its input, and only its output is read
+        from outside. The whole model's own call is not one."""
+        readers: dict[int, list[int]] = {}
+        for node in self.nodes:
+            for i in node.inputs:
+                readers.setdefault(i, []).append(node.id)
+        out: dict[int, list[Region]] = {}
+        for r in self.regions:
+            if r.output is None or (r.input == INPUT_NODE and r.output == output) or r.output < r.first:
+                continue
+            inside = range(r.first, r.last + 1)
+            if any(i not in inside and i != r.input for n in inside for i in self.nodes[n].inputs):
+                continue
+            if any(reader not in inside for n in inside if n != r.output for reader in readers.get(n, ())):
+                continue
+            out.setdefault(r.output, []).append(r)
+        for found in out.values():
+            found.sort(key=lambda r: r.first)  # the outermost call began first
+        return out
+
+    def _call(self, region: Region, body: list, blocks: dict[str, str], definitions: list[str]) -> _Call:
+        """A block call; calls with the same body share one definition (named when written)."""
+        text = "\n".join(_line(item) for item in body)
+        key = blocks.setdefault(text, f"\x00{len(blocks)}\x00")
+        if len(definitions) < len(blocks):
+            definitions.append(region.name)
+        return _Call(key, body)
 
     def _crossed(self, node_id: int) -> Refusal:
         node = self.nodes[node_id]
@@ -243,7 +369,3 @@ class BatchSize(Native):
 
 
 BATCH = BatchSize()
-
-
-def features(shape: tuple[int, ...]) -> int:
-    return prod(shape)
