@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -39,6 +40,11 @@ MIN_PART = 1 << 16
 MAX_WORKERS = 4
 # Below this many multiply-accumulates per forward pass of a batch, one thread and one slice are faster.
 SMALL_BATCH_MACS = 50_000_000
+
+# How long (s) a caller waits for a helper thread to start before taking the slices alone.
+STARTUP_WAIT = 0.002
+# The longest (s) a thread waiting for the GIL waits before CPython makes the holder hand it over.
+SWITCH_INTERVAL = 0.00005
 
 _workers = 1
 _max_slices = MAX_WORKERS
@@ -70,7 +76,7 @@ def split_work(workers: int, slices: int = MAX_WORKERS) -> Iterator[None]:
     """Let `run_split` use up to `workers` threads (the caller's included) and cut at most `slices`
     slices inside the block."""
     global _workers, _max_slices, _pool, _pool_size
-    before = _workers, _max_slices
+    before = _workers, _max_slices, sys.getswitchinterval()
     with _pool_lock:
         _workers = max(1, min(workers, MAX_WORKERS))
         _max_slices = max(1, min(slices, MAX_WORKERS))
@@ -79,10 +85,15 @@ def split_work(workers: int, slices: int = MAX_WORKERS) -> Iterator[None]:
             # another thread may still be submitting to it. Its idle threads exit once it is freed.
             _pool_size = _workers - 1
             _pool = ThreadPoolExecutor(max_workers=_pool_size, thread_name_prefix="cnncalc-nn")
+    if _workers > 1:
+        # Threads that both make many short numpy calls hand the GIL back and forth; CPython lets
+        # a thread that keeps retaking it starve the other for a whole switch interval (5 ms) first.
+        sys.setswitchinterval(SWITCH_INTERVAL)
     try:
         yield
     finally:
-        _workers, _max_slices = before
+        _workers, _max_slices, interval = before
+        sys.setswitchinterval(interval)
 
 
 def matmul_work(m: int, k: int, n: int) -> int:
@@ -119,13 +130,24 @@ def run_split(fn: Callable[[int, int], T], n: int, size: int) -> list[T]:
     results: list[T | None] = [None] * parts
     tickets = itertools.count()  # next() on a count is atomic under the GIL: each slice runs once
 
-    def take_slices() -> None:
+    def take_slices(started: threading.Lock | None = None) -> None:
+        if started is not None:
+            started.release()
         for i in iter(tickets.__next__, None):
             if i >= parts:
                 return
             results[i] = fn(*bounds[i])
 
-    helpers: list[Future[None]] = [pool.submit(take_slices) for _ in range(threads - 1)]
+    # Each helper signals that it runs before the caller starts on the slices. Otherwise a caller
+    # whose numpy calls release and retake the GIL every few microseconds can keep a helper that
+    # was just woken from ever getting it (CPython only forces a hand-over after 5 ms without one),
+    # and does every slice itself. A helper that has no CPU within STARTUP_WAIT is not waited for.
+    signals = [threading.Lock() for _ in range(threads - 1)]
+    for lock in signals:
+        lock.acquire()
+    helpers: list[Future[None]] = [pool.submit(take_slices, lock) for lock in signals]
+    for lock in signals:
+        lock.acquire(timeout=STARTUP_WAIT)
     try:
         take_slices()
     finally:
