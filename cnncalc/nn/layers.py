@@ -22,7 +22,7 @@ from cnncalc.nn.dropout import Dropout
 from cnncalc.nn.layer import Layer, Size2, parameter_count
 from cnncalc.nn.linear import Dense, Flatten
 from cnncalc.nn.norm import BatchNorm
-from cnncalc.nn.pool import AdaptiveAvgPool2D, AvgPool2D, GlobalAvgPool, MaxPool2D, adaptive_windows
+from cnncalc.nn.pool import AdaptiveAvgPool2D, AvgPool2D, GlobalAvgPool, MaxPool2D
 
 __all__ = [
     "AdaptiveAvgPool2D",
@@ -42,7 +42,6 @@ __all__ = [
     "Size2",
     "Softmax",
     "Tanh",
-    "adaptive_windows",
     "parameter_count",
     "softmax",
 ]

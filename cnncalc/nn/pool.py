@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnncalc.arith.sizes import adaptive_windows
 from cnncalc.nn.layer import Layer, Size2
 from cnncalc.nn.parallel import run_split
 from cnncalc.nn.windows import Pairs, pad_hw, tap, unpad_hw, windows
@@ -170,17 +171,9 @@ class GlobalAvgPool(Layer):
         return np.broadcast_to(grad / (h * w), self.in_shape).copy()
 
 
-def adaptive_windows(n: int, o: int) -> list[tuple[int, int]]:
-    """PyTorch's AdaptiveAvgPool windows along one axis: cell i covers [⌊i·n/o⌋, ⌈(i+1)·n/o⌉).
-
-    >>> adaptive_windows(5, 3)
-    [(0, 2), (1, 4), (3, 5)]
-    """
-    return [(i * n // o, -(-(i + 1) * n // o)) for i in range(o)]
-
-
 def averaging_matrix(n: int, o: int, dtype: type) -> np.ndarray:
-    """(o, n): row i holds 1/width over window i, so A·x averages each window of x."""
+    """(o, n): row i holds 1/width over window i (`cnncalc.arith.sizes.adaptive_windows`, the
+    calculator's own), so A·x averages each window of x."""
     a = np.zeros((o, n), dtype)
     for i, (start, stop) in enumerate(adaptive_windows(n, o)):
         a[i, start:stop] = 1 / (stop - start)
