@@ -16,7 +16,9 @@ the same number of threads (cnncalc: its batch split, BLAS single-threaded; PyTo
 `torch.set_num_threads`). Both processes get the same malloc settings (`keep_freed_memory`): with
 glibc's defaults a process's speed depends on whether it happened to free a large block before
 training (loading a data set does), which moved PyTorch by a third between random and real data.
-Peak memory is each process's peak resident set size (data included).
+Peak memory is each process's peak resident set size (data included). The report also gives the
+CPU time per step (all of a process's threads): on a busy machine, where the other processes
+slow both sides down, the 1-thread CPU times are the steadier comparison.
 
     python benchmarks/train_step.py                          # digits, 1 and 2 threads, 3 rounds
     python benchmarks/train_step.py --data /usr/share/datasets/fashion-mnist
@@ -216,7 +218,7 @@ def child(framework: str, args: argparse.Namespace, threads: int) -> dict:
     make = cnncalc_step if framework == "cnncalc" else torch_step
     step, enter = make(threads, clock)
     enter()
-    times = []
+    times, cpu = [], []  # wall and CPU seconds (all the process's threads) per step
     profiler = _torch_profiler() if args.profile and framework == "torch" else None
     for i, (xb, yb) in enumerate(batches(x, y, args.steps + WARMUP)):
         if i == WARMUP:
@@ -224,14 +226,16 @@ def child(framework: str, args: argparse.Namespace, threads: int) -> dict:
                 clock.counting = True
             if profiler is not None:
                 profiler.__enter__()
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         step(xb, yb)
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - cpu_start)
     if profiler is not None:
         profiler.__exit__(None, None, None)
     times = times[WARMUP:]
     report = {
         "median_ms": statistics.median(times) * 1e3,
+        "cpu_ms": statistics.median(cpu[WARMUP:]) * 1e3,
         "mean_ms": statistics.fmean(times) * 1e3,
         "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # KiB on Linux
     }
@@ -291,6 +295,7 @@ def summarize(runs: dict[str, list[dict]]) -> dict:
         out[framework] = {
             "median_ms": statistics.median(r["median_ms"] for r in good),
             "runs_ms": [round(r["median_ms"], 3) for r in good],
+            "cpu_ms": statistics.median(r["cpu_ms"] for r in good),
             "peak_mib": max(r["peak_mib"] for r in good),
         }
         if "profile_ms" in good[0]:
@@ -303,6 +308,9 @@ def summarize(runs: dict[str, list[dict]]) -> dict:
     if ratios:
         out["ratio"] = statistics.median(ratios)
         out["round_ratios"] = [round(r, 3) for r in ratios]
+        out["cpu_ratio"] = statistics.median(
+            c["cpu_ms"] / t["cpu_ms"] for c, t in pairs if "error" not in c and "error" not in t
+        )
     return out
 
 
@@ -319,11 +327,15 @@ def print_report(data_text: str, steps: int, results: dict[int, dict]) -> None:
                 continue
             runs = ", ".join(f"{v:.2f}" for v in r["runs_ms"])
             print(
-                f"  {framework:8} {r['median_ms']:7.2f} ms/step  (runs: {runs})  peak RSS {r['peak_mib']:.0f} MiB"
+                f"  {framework:8} {r['median_ms']:7.2f} ms/step  (runs: {runs})  CPU {r['cpu_ms']:.2f} ms/step  "
+                f"peak RSS {r['peak_mib']:.0f} MiB"
             )
         if "ratio" in res:
             rounds = ", ".join(f"{v:.2f}" for v in res["round_ratios"])
-            print(f"  ratio    {res['ratio']:.2f}× PyTorch's step time (rounds: {rounds})")
+            print(
+                f"  ratio    {res['ratio']:.2f}× PyTorch's step time (rounds: {rounds}); "
+                f"CPU time {res['cpu_ratio']:.2f}×"
+            )
             c, t = res["cnncalc"]["peak_mib"], res["torch"]["peak_mib"]
             print(f"  memory   {c / t:.2f}× PyTorch's peak RSS")
         print_profiles(res)

@@ -51,7 +51,7 @@ class Conv2D(Layer):
         if bias:
             self.params["bias"] = np.zeros(out_channels, dtype)
 
-    def _weight_matrix(self) -> np.ndarray:
+    def weight_matrix(self) -> np.ndarray:
         """(g, k_h·k_w·C_in/g, C_out/g): the weight laid out to match the im2col columns."""
         w = self.params["weight"]
         cout, cg, kh, kw = w.shape
@@ -70,7 +70,7 @@ class Conv2D(Layer):
         if self.groups > 1:
             out = self._grouped_forward(win)
         else:
-            out, self.cols = conv_forward(win, self._weight_matrix()[0], self.params.get("bias"), keep=train)
+            out, self.cols = conv_forward(win, self.weight_matrix()[0], self.params.get("bias"), keep=train)
         return out.reshape(n, oh, ow, -1)
 
     def _grouped_forward(self, win: np.ndarray) -> np.ndarray:
@@ -78,7 +78,7 @@ class Conv2D(Layer):
         n, oh, ow, kh, kw, c = win.shape
         g, m, k = self.groups, n * oh * ow, kh * kw * c
         self.group_cols = win.reshape(m, kh * kw, g, c // g).transpose(2, 0, 1, 3).reshape(g, m, k // g)
-        self.wm = self._weight_matrix()
+        self.wm = self.weight_matrix()
         out = np.matmul(self.group_cols, self.wm).transpose(1, 0, 2).reshape(m, -1)
         if "bias" in self.params:
             out += self.params["bias"]

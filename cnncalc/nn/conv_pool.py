@@ -13,8 +13,9 @@ Computed together:
   pooled map, p_h·p_w times smaller. Its gradient is the pool's, sent to the first maximum of each
   window, and only where that maximum is > 0: exactly what ReLU then pool give (PyTorch's too —
   where every value of a window is ≤ 0 the pool picks the first, and the ReLU zeroes it).
-- The backward pass routes the gradient, takes the weight gradient and the input gradient slice
-  by slice of the batch, in one pass.
+- The forward pass records which tap won each window (`first_maxima`), so the convolution's
+  output is only ever one slice's scratch block; the backward pass builds its gradient from that,
+  one multiply per tap, and takes the weight and input gradients slice by slice, in one pass.
 
 The layers keep their parameters (the convolution's weight and bias, and their gradients), so
 checkpoints, `show` and the oracle tests see the same model; `Model.forward(upto=…)` still runs
@@ -99,7 +100,7 @@ class ConvPool(Layer):
         self.in_shape, self.padded_shape = x.shape, xp.shape
         win = pooled_windows(xp, conv.kernel, conv.stride, conv.dilation, self.pool.kernel, self.pool.out_hw)
         n, ph, pw, oh, ow = win.shape[:5]
-        wm, bias = conv._weight_matrix()[0], conv.params.get("bias")
+        wm, bias = conv.weight_matrix()[0], conv.params.get("bias")
         cout = wm.shape[1]
         pooled = np.empty((n, oh, ow, cout), x.dtype)
         # Training keeps the im2col matrix (for ∂W) and which tap won each window; the convolution's

@@ -78,13 +78,10 @@ class Im2col:
         """Samples a … b − 1's rows as a (rows, k [+ 1]) matrix (a transposed view in the taps layout)."""
         return self.matrix[:, self.rows(a, b)].T if self.transposed else self.matrix[self.rows(a, b)]
 
-    def weights(self, wm: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
-        """What the rows are multiplied by: wm (k, C_out), with the bias as a last row if there are ones."""
-        return np.concatenate([wm, bias[None]]) if self.ones_row else wm
-
     @staticmethod
     def weights_for(win: np.ndarray, wm: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
-        """`weights` of any Im2col of these windows (the layout depends only on their channels)."""
+        """What the rows of any Im2col of these windows are multiplied by: wm (k, C_out), with the
+        bias as a last row when the matrix has a row of ones (the layout depends only on C)."""
         return np.concatenate([wm, bias[None]]) if bias is not None and win.shape[-1] < FEW_CHANNELS else wm
 
     def product(self, weights: np.ndarray, bias: np.ndarray | None, a: int, b: int, out: np.ndarray) -> None:
