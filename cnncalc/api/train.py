@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from cnncalc.api.result import RichResult
 from cnncalc.api.sources import optional_network
 from cnncalc.api.values import PathArg, choice, number, optional_number, optional_path, optional_whole, whole
 from cnncalc.arith.errors import CnnCalcError, UsageError
+from cnncalc.nn.settings import IDX_DEFAULTS
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -29,8 +30,10 @@ if TYPE_CHECKING:
 
 Optimizer = Literal["adam", "sgd"]
 OPTIMIZERS = ("adam", "sgd")
-# What a new run starts with when not told otherwise (the learning rate and batch size depend on the data)
-DEFAULT_OPTIMIZER, DEFAULT_MOMENTUM, DEFAULT_SEED = "adam", 0.9, 0
+# What a new run starts with when not told otherwise, from the one record of training defaults
+# (`cnncalc.nn.settings`; the learning rate, batch size and epochs depend on the data)
+DEFAULT_OPTIMIZER = cast(Optimizer, IDX_DEFAULTS.optimizer)
+DEFAULT_MOMENTUM, DEFAULT_SEED = IDX_DEFAULTS.momentum, IDX_DEFAULTS.seed
 
 
 class TrainingReport(RichResult):
@@ -164,7 +167,7 @@ class Training:
             kept = (
                 f"; the last good checkpoint is kept in {save}" if save is not None and save.exists() else ""
             )
-            raise CnnCalcError(f"{e}{kept}") from None
+            raise CnnCalcError(e.template + kept, field=e.field) from None
         if target is not None and (result.stopped or saved_epoch[-1:] != [trainer.epoch]):
             target.save(trainer, self.data)
         return TrainingReport(trainer, result, self.data, save, losses)
@@ -179,7 +182,7 @@ def start_training(
     epochs: int | None = None,
     batch_size: int | None = None,
     lr: float | None = None,
-    optimizer: Optimizer = "adam",
+    optimizer: Optimizer = DEFAULT_OPTIMIZER,
     momentum: float = DEFAULT_MOMENTUM,
     seed: int = DEFAULT_SEED,
     steps: int | None = None,
@@ -189,9 +192,9 @@ def start_training(
     """A run set up as `train` takes it, not yet trained (see `train` for the arguments)."""
     from cnncalc.nn.checkpoint import CheckpointFile, read_checkpoint, resume_trainer
     from cnncalc.nn.data import load_dataset
-    from cnncalc.nn.defaults import DEFAULTS
     from cnncalc.nn.optim import check_hyperparameters
-    from cnncalc.nn.training import Settings, Trainer
+    from cnncalc.nn.settings import Settings, training_defaults
+    from cnncalc.nn.training import Trainer
     from cnncalc.safety.atomic import ANY, Snapshot
 
     settings = {
@@ -222,7 +225,7 @@ def start_training(
         network = found.spec if found is not None else _default_spec(dataset.name)
         trainer = Trainer.create(network, dataset, Settings.for_data(dataset.name, **settings))
     if count is None:
-        count = DEFAULTS["digits" if trainer.data.name == "digits" else "idx"][0]
+        count = training_defaults(trainer.data.name).epochs
     return Training(trainer, source, count, limit, target)
 
 
@@ -270,7 +273,7 @@ def train(
     epochs: int | None = None,
     batch_size: int | None = None,
     lr: float | None = None,
-    optimizer: Optimizer = "adam",
+    optimizer: Optimizer = DEFAULT_OPTIMIZER,
     momentum: float = DEFAULT_MOMENTUM,
     seed: int = DEFAULT_SEED,
     steps: int | None = None,

@@ -1,14 +1,20 @@
 """`cnncalc train`, `predict`, `show` and `gradcheck`: the tiny NumPy trainer and a look inside it.
 
-Each command parses its options, calls `cnncalc.nn` and hands the results to
-`cnncalc.render.training`, which draws them. numpy, rich, `cnncalc.nn` and the renderers are
-imported inside the commands, so the calculator starts fast.
+Each command parses its options and calls the core: `train` calls `cnncalc.api.train` (the one
+home of training, which `cnncalc.train()` runs too), the others `cnncalc.nn`; the results go to
+`cnncalc.render.training`, which draws them. numpy, rich and the rest of `cnncalc.nn` and the
+renderers are imported inside the commands, so the calculator starts fast (`cnncalc.nn.settings`,
+the defaults the options show, is standard library only).
+
+The trainer names the values it complains about by their Python names; `NN_FLAGS` maps the ones
+whose option is not simply `--name` (`max_steps` is `--steps`, a data `source` is `--data`).
 """
 
 from __future__ import annotations
 
 import signal
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -19,10 +25,16 @@ from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.cli.errors import fail, reported
 from cnncalc.cli.options import FileOpt, JsonOpt
 from cnncalc.cli.output import emit_json
+from cnncalc.nn.settings import DIGITS_DEFAULTS, IDX_DEFAULTS
 from cnncalc.safety.limits import MAX_EPOCHS, MAX_STEPS
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from cnncalc.arith.spec import NetworkSpec
+    from cnncalc.nn.data import Dataset
+    from cnncalc.nn.inspection import ConvFilters, FeatureMaps
+    from cnncalc.nn.model import Model
 
 TOUR: list[tuple[str, list[str]]] = [
     (
@@ -50,6 +62,9 @@ ModelOpt = Annotated[
 IndexOpt = Annotated[int, typer.Option("--index", "-i", help="Which test image (0-based).", min=0)]
 SvgOpt = Annotated[Path | None, typer.Option("--svg", help="Also write the picture to an SVG file.")]
 
+# The options of the core's fields that are not `--field-name` (see `cli.errors.reported`).
+NN_FLAGS = {"spec": "SPEC", "max_steps": "--steps", "source": "--data"}
+
 
 class OptimizerName(str, Enum):
     adam = "adam"
@@ -68,10 +83,10 @@ def register(app: typer.Typer) -> None:
     app.command()(gradcheck)
 
 
-# -- spec and data -------------------------------------------------------------------------------
+# -- spec ----------------------------------------------------------------------------------------
 
 
-def _resolve_spec(spec: str | None, file: Path | None, preset: str | None):
+def _resolve_spec(spec: str | None, file: Path | None, preset: str | None) -> NetworkSpec | None:
     """The NetworkSpec given as text, file or preset (at most one), or None for the default."""
     from cnncalc.api.sources import optional_network
 
@@ -121,24 +136,37 @@ def train(
     epochs: Annotated[
         int | None,
         typer.Option(
-            "--epochs", "-e", help="Epochs to train (digits: 15, others: 5).", min=1, max=MAX_EPOCHS
+            "--epochs",
+            "-e",
+            help=f"Epochs to train (digits: {DIGITS_DEFAULTS.epochs}, others: {IDX_DEFAULTS.epochs}).",
+            min=1,
+            max=MAX_EPOCHS,
         ),
     ] = None,
     batch_size: Annotated[
         int | None,
-        typer.Option("--batch-size", "-b", help="Mini-batch size (digits: 32, others: 64).", min=1),
+        typer.Option(
+            "--batch-size",
+            "-b",
+            help=f"Mini-batch size (digits: {DIGITS_DEFAULTS.batch_size}, others: {IDX_DEFAULTS.batch_size}).",
+            min=1,
+        ),
     ] = None,
     lr: Annotated[
         float | None,
-        typer.Option("--lr", help="Learning rate (adam: 0.002 on digits, 0.001 otherwise; sgd: 0.01)."),
+        typer.Option(
+            "--lr",
+            help=f"Learning rate (adam: {DIGITS_DEFAULTS.adam_lr:g} on digits, {IDX_DEFAULTS.adam_lr:g} "
+            f"otherwise; sgd: {IDX_DEFAULTS.sgd_lr:g}).",
+        ),
     ] = None,
     optimizer: Annotated[
         OptimizerName, typer.Option("--optimizer", help="adam or sgd (with --momentum).")
-    ] = OptimizerName.adam,
-    momentum: Annotated[float, typer.Option("--momentum", help="SGD momentum.")] = 0.9,
+    ] = OptimizerName(IDX_DEFAULTS.optimizer),
+    momentum: Annotated[float, typer.Option("--momentum", help="SGD momentum.")] = IDX_DEFAULTS.momentum,
     seed: Annotated[
         int, typer.Option("--seed", help="Seed for the weights, the shuffle and dropout.", min=0)
-    ] = 0,
+    ] = IDX_DEFAULTS.seed,
     steps: Annotated[
         int | None,
         typer.Option("--steps", help="Stop after this many optimizer steps.", min=1, max=MAX_STEPS),
@@ -164,28 +192,42 @@ def train(
       cnncalc train "conv 16 k=3 | relu | maxpool k=2 | flatten | fc 10" --optimizer sgd --lr 0.05
       cnncalc train --preset keras-mnist --data mnist note 000's Keras model on MNIST
     """
-    with reported("train", flags={"spec": "SPEC"}):
+    with reported("train", NN_FLAGS):
         _train(
-            spec,
-            file,
-            preset,
-            data,
-            epochs,
-            batch_size,
-            lr,
-            optimizer.value,
-            momentum,
-            seed,
-            steps,
-            save,
-            resume,
-            json_out,
+            spec=spec,
+            file=file,
+            preset=preset,
+            data=data,
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            optimizer=optimizer.value,
+            momentum=momentum,
+            seed=seed,
+            steps=steps,
+            save=save,
+            resume=resume,
+            json_out=json_out,
         )
 
 
 def _train(
-    spec, file, preset, data, epochs, batch_size, lr, optimizer, momentum, seed, steps, save, resume, json_out
-):
+    *,
+    spec: str | None,
+    file: Path | None,
+    preset: str | None,
+    data: str | None,
+    epochs: int | None,
+    batch_size: int | None,
+    lr: float | None,
+    optimizer: str,
+    momentum: float,
+    seed: int,
+    steps: int | None,
+    save: Path | None,
+    resume: Path | None,
+    json_out: bool,
+) -> None:
     """Set the run up and train it as `cnncalc.train()` does, with a live view unless --json."""
     from cnncalc.api.train import start_training
 
@@ -197,7 +239,7 @@ def _train(
         epochs=epochs,
         batch_size=batch_size,
         lr=lr,
-        optimizer=optimizer,
+        optimizer=optimizer,  # type: ignore[arg-type]  # the option's choices are the API's
         momentum=momentum,
         seed=seed,
         steps=steps,
@@ -222,7 +264,7 @@ def _train(
             if view is not None:
                 view.stop()
         # a signal while summarising sets the flag too: this run still ends as asked
-        if json_out:
+        if json_out or view is None:
             emit_json(report.to_dict())
         else:
             view.console.print(report.renderable())
@@ -235,95 +277,10 @@ def _train(
 # -- predict and show -------------------------------------------------------------------------------
 
 
-def _read_image(path: Path, shape: tuple[int, ...]):
-    """A .npy array (allow_pickle=False) or a binary/ASCII PGM (P5/P2), scaled to [0, 1].
-
-    The array is the model's input shape (C×H×W), or H×W for a one-channel model. A .npy whose
-    largest value is above 1 is taken as 0..16 (the digits' scale) or 0..255 and divided.
-    """
-    import io
-
-    import numpy as np
-
-    from cnncalc.arith.parsing import fmt_shape
-    from cnncalc.safety.bounded import read_bytes
-    from cnncalc.safety.limits import MAX_IMAGE_BYTES
-
-    raw = read_bytes(path, MAX_IMAGE_BYTES, field="image")  # a bound: --image /dev/zero ends here
-    try:
-        if path.suffix.lower() == ".npy":
-            img = np.load(io.BytesIO(raw), allow_pickle=False)
-        else:
-            img = _read_pgm(raw)
-    except (ValueError, EOFError) as e:
-        raise CnnCalcError(f"cannot read --image {path}: {e}") from None
-    if img.dtype.kind not in "biuf":
-        raise CnnCalcError(f"--image {path} holds {img.dtype} values; it must hold numbers (a grey image)")
-    img = img.astype(np.float64)
-    accepted = ([tuple(shape[1:])] if shape[0] == 1 else []) + [tuple(shape)]
-    if img.shape not in accepted:
-        raise CnnCalcError(
-            f"--image {path} has shape {fmt_shape(img.shape) if img.ndim else '() (a single number)'} but the model "
-            f"expects {' or '.join(fmt_shape(s) for s in accepted)} images"
-        )
-    if not np.isfinite(img).all():
-        raise CnnCalcError(f"--image {path} contains NaN or infinite values; every pixel must be a number")
-    if path.suffix.lower() == ".npy" and img.max() > 1:
-        img = img / (16 if img.max() <= 16 else 255)
-    return img.reshape(1, *shape).astype(np.float32)
-
-
-def _read_pgm(raw: bytes):
-    """A P5 (binary, maxval ≤ 255) or P2 (ASCII) PGM's bytes as an H×W array of values / maxval.
-
-    Malformed files raise ValueError with a message saying what is wrong.
-    """
-    import numpy as np
-
-    tokens: list[bytes] = []
-    pos = 0
-    while len(tokens) < 4:
-        while pos < len(raw) and raw[pos : pos + 1].isspace():
-            pos += 1
-        if pos >= len(raw):
-            raise ValueError("the PGM header (magic, width, height, maxval) is incomplete")
-        if raw[pos : pos + 1] == b"#":
-            newline = raw.find(b"\n", pos)
-            pos = len(raw) if newline < 0 else newline + 1
-            continue
-        end = pos
-        while end < len(raw) and not raw[end : end + 1].isspace():
-            end += 1
-        tokens.append(raw[pos:end])
-        pos = end
-    magic = tokens[0]
-    if magic not in (b"P5", b"P2"):
-        raise ValueError("only .npy and 8-bit PGM (P5 or P2) images are supported")
-    if not all(t.isdigit() for t in tokens[1:]):
-        raise ValueError("the PGM header's width, height and maxval must be whole numbers")
-    w, h, maxval = (int(t) for t in tokens[1:])
-    if w < 1 or h < 1:
-        raise ValueError(f"the PGM is {w}×{h}; width and height must be at least 1")
-    if not 1 <= maxval <= (255 if magic == b"P5" else 65535):
-        raise ValueError(f"the PGM's maxval is {maxval}; it must be 1..255 for P5 (8-bit) or 1..65535 for P2")
-    if magic == b"P5":
-        body = raw[pos + 1 : pos + 1 + w * h]
-        if len(body) < w * h:
-            raise ValueError(f"the PGM is truncated: {len(body)} of {w}×{h} = {w * h} pixels")
-        data = np.frombuffer(body, np.uint8).astype(np.float64)
-    else:
-        words = raw[pos:].split()[: w * h]
-        if len(words) < w * h or not all(t.isdigit() for t in words):
-            raise ValueError(f"the PGM must hold {w}×{h} = {w * h} whole-number pixel values")
-        data = np.array([int(t) for t in words], dtype=np.float64)
-    if data.max() > maxval:
-        raise ValueError(f"a PGM pixel is {int(data.max())}, above the header's maxval {maxval}")
-    return data.reshape(h, w) / maxval
-
-
-def _load_for_inspection(model_path: Path, data: str | None):
-    """The model, its metadata (class names made printable: they come from a file) and a loader
-    of its test data, which must hold images of the model's input shape."""
+def _load_for_inspection(model_path: Path, data: str | None) -> tuple[Model, dict, Callable[[], Dataset]]:
+    """The saved model, its metadata (class names made printable: they come from a file) and a
+    loader of its test data, which must hold images of the model's input shape (only `predict
+    --index` and `show maps` need the data, so it is loaded only when asked for)."""
     from cnncalc.arith.parsing import fmt_shape
     from cnncalc.nn.checkpoint import load_model
     from cnncalc.nn.data import load_dataset
@@ -332,7 +289,7 @@ def _load_for_inspection(model_path: Path, data: str | None):
     model, meta = load_model(model_path)
     meta["class_names"] = [printable(name) for name in meta["class_names"]]
 
-    def dataset():
+    def dataset() -> Dataset:
         ds = load_dataset(data or meta["data"])
         if tuple(ds.input_shape) != tuple(model.input_shape):
             raise CnnCalcError(
@@ -343,6 +300,17 @@ def _load_for_inspection(model_path: Path, data: str | None):
         return ds
 
     return model, meta, dataset
+
+
+def _test_image(dataset: Dataset, index: int) -> tuple[Any, int, str]:
+    """Test image `index` as a batch of one, its label, and where it comes from (made printable:
+    the data's name may come from a file)."""
+    from cnncalc.safety.text import printable
+
+    if index >= len(dataset.y_test):
+        raise CnnCalcError(f"--index {index} is past the last test image ({len(dataset.y_test) - 1})")
+    x = dataset.x_test[index : index + 1]
+    return x, int(dataset.y_test[index]), printable(f"{dataset.name} test image {index}")
 
 
 def predict(
@@ -362,23 +330,19 @@ def predict(
       cnncalc predict --model digits.npz --index 7
       cnncalc predict --model digits.npz --image my_digit.npy
     """
-    with reported("predict"):
+    with reported("predict", NN_FLAGS):
         import numpy as np
-
-        from cnncalc.safety.text import printable
 
         _check_svg(svg)
         net, meta, dataset = _load_for_inspection(model, data)
         names = meta["class_names"]
+        label: int | None
         if image is not None:
-            x, label = _read_image(image, net.input_shape), None
-            where = str(image)
+            from cnncalc.nn.images import read_image
+
+            x, label, where = read_image(image, net.input_shape), None, str(image)
         else:
-            ds = dataset()
-            if index >= len(ds.y_test):
-                raise CnnCalcError(f"--index {index} is past the last test image ({len(ds.y_test) - 1})")
-            x, label = ds.x_test[index : index + 1], int(ds.y_test[index])
-            where = printable(f"{ds.name} test image {index}")  # the data's name may come from the file
+            x, label, where = _test_image(dataset(), index)
         with np.errstate(over="ignore", invalid="ignore"):
             probs = net.predict_proba(x)[0].astype(np.float64)
         if not np.isfinite(probs).all():
@@ -435,6 +399,7 @@ def show(
     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="At most this many channels per layer.", min=1)] = 8,
     svg: SvgOpt = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Look inside a trained model: its conv filters, or the feature maps one image produces.
 
@@ -442,43 +407,55 @@ def show(
 
       cnncalc show filters --model digits.npz
       cnncalc show maps --model digits.npz --index 3 --svg maps.svg
+      cnncalc show maps --model digits.npz --layer 1 --limit 2 --json
     """
-    with reported("show"):
-        from cnncalc.render.training import console_for, print_feature_maps, print_filters, print_input_image
-        from cnncalc.safety.text import printable
+    with reported("show", NN_FLAGS):
+        from cnncalc.nn.inspection import conv_filters, feature_maps
 
         _check_svg(svg)
         net, meta, dataset = _load_for_inspection(model, data)
-        console = console_for(svg)
-        convs = _conv_layers(net)
-        if layer is not None:
-            convs = [c for c in convs if c[1].layer.number == layer]
-            if not convs:
-                raise CnnCalcError(
-                    f"--layer {layer} is not a conv layer of this model; conv layers: "
-                    f"{', '.join(str(c[1].layer.number) for c in _conv_layers(net)) or 'none'}"
-                )
-        if not convs:
-            raise CnnCalcError("this model has no conv layers to show")
-        if what is ShowWhat.maps:
-            ds = dataset()
-            if index >= len(ds.y_test):
-                raise CnnCalcError(f"--index {index} is past the last test image ({len(ds.y_test) - 1})")
-            x = ds.x_test[index : index + 1]
-            label_name = meta["class_names"][int(ds.y_test[index])]
-            print_input_image(console, printable(f"{ds.name} test image {index}"), label_name, x[0, 0])
-        for i, res in convs:
-            if what is ShowWhat.filters:
-                print_filters(console, res.layer, net.layers[i].params["weight"], limit)
-            else:
-                print_feature_maps(console, res.layer, net.forward(x, upto=i + 1)[0], limit)
-        _export(console, svg)
+        if what is ShowWhat.filters:
+            filters = conv_filters(net, layer, limit)
+            if json_out:
+                emit_json({"model": str(model), "filters": [f.to_dict() for f in filters]})
+                return
+            _show_filters(filters, svg)
+            return
+        x, label, where = _test_image(dataset(), index)
+        found = feature_maps(net, x, layer, limit)
+        label_name = meta["class_names"][label]
+        if json_out:
+            emit_json(
+                {
+                    "model": str(model),
+                    "image": where,
+                    "label": label,
+                    "label_name": label_name,
+                    "input": x[0].astype(float).tolist(),
+                    "maps": [m.to_dict() for m in found],
+                }
+            )
+            return
+        _show_maps(found, where, label_name, x[0, 0], svg)
 
 
-def _conv_layers(net) -> list[tuple[int, Any]]:
-    """(index in model.layers, the walk's LayerResult) for each conv layer, in order."""
-    by_number = {res.layer.number: res for res in net.network.layers}
-    return [(i, by_number[lay.number]) for i, lay in enumerate(net.layers) if lay.kind == "conv"]
+def _show_filters(filters: list[ConvFilters], svg: Path | None) -> None:
+    from cnncalc.render.training import console_for, print_filters
+
+    console = console_for(svg)
+    for f in filters:
+        print_filters(console, f)
+    _export(console, svg)
+
+
+def _show_maps(found: list[FeatureMaps], where: str, label_name: str, image: Any, svg: Path | None) -> None:
+    from cnncalc.render.training import console_for, print_feature_maps, print_input_image
+
+    console = console_for(svg)
+    print_input_image(console, where, label_name, image)
+    for maps in found:
+        print_feature_maps(console, maps)
+    _export(console, svg)
 
 
 # -- gradcheck ----------------------------------------------------------------------------------
@@ -504,7 +481,7 @@ def gradcheck(
       cnncalc gradcheck
       cnncalc gradcheck "input 3x16x16 | conv 8 k=3 s=2 p=1 | bn | relu | gap | fc 10"
     """
-    with reported("gradcheck"):
+    with reported("gradcheck", NN_FLAGS):
         from cnncalc.arith.spec import parse_input_shape, parse_spec
         from cnncalc.nn.gradcheck import ALL_LAYERS_SPEC, gradient_check
 

@@ -27,7 +27,8 @@ from cnncalc.lessons.blocks import Para, Section, Table
 from cnncalc.nn.data import Dataset, load_digits
 from cnncalc.nn.losses import softmax_cross_entropy
 from cnncalc.nn.optim import Optimizer
-from cnncalc.nn.training import Settings, Trainer
+from cnncalc.nn.settings import Settings
+from cnncalc.nn.training import Trainer
 
 PLAIN = "flatten | fc 256 | relu | fc 256 | relu | fc 10"
 DROPOUT = "flatten | fc 256 | relu | dropout 0.5 | fc 256 | relu | dropout 0.5 | fc 10"

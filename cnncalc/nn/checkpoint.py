@@ -37,7 +37,8 @@ from cnncalc.arith.spec import parse_spec
 from cnncalc.nn.data import Dataset
 from cnncalc.nn.model import Model, build_model
 from cnncalc.nn.optim import make_optimizer
-from cnncalc.nn.training import EpochStats, Progress, Settings, Trainer
+from cnncalc.nn.settings import Settings
+from cnncalc.nn.training import EpochStats, Progress, Trainer
 from cnncalc.safety.atomic import ANY, ChangedOnDisk, Snapshot, atomic_write, check_writable
 from cnncalc.safety.bounded import size_text
 from cnncalc.safety.limits import MAX_CHECKPOINT_BYTES, MAX_CHECKPOINT_ENTRIES
@@ -123,7 +124,7 @@ class CheckpointFile:
 
 def _damaged(path: Path | str, detail: str) -> CnnCalcError:
     return CnnCalcError(
-        f"{path} is a damaged checkpoint: {detail}; train again with `cnncalc train --save {path}`"
+        f"{path} is a damaged checkpoint: {detail}; train again with {{field}} {path}", field="save"
     )
 
 
@@ -203,7 +204,7 @@ def read_checkpoint(path: Path | str) -> tuple[dict[str, np.ndarray], dict, dict
     arrays = _read_arrays(path)
     if str(arrays.get("format", "")) != FORMAT:
         raise CnnCalcError(
-            f"{path} is not a cnncalc checkpoint (no 'format: {FORMAT}' entry); was it saved by `cnncalc train --save`?"
+            f"{path} is not a cnncalc checkpoint (no 'format: {FORMAT}' entry); was it saved by the trainer?"
         )
     version = arrays.get("version")
     if version is None or version.shape != () or version.dtype.kind not in "iu":
@@ -232,16 +233,12 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
         st = path.stat()
     except OSError:
         raise CnnCalcError(
-            f"checkpoint {path} does not exist; create one with `cnncalc train --save {path}`"
+            f"checkpoint {path} does not exist; create one by training with {{field}} {path}", field="save"
         ) from None
     if stat.S_ISDIR(st.st_mode):
-        raise CnnCalcError(
-            f"{path} is a folder, not a checkpoint; give the .npz file saved by `cnncalc train`"
-        )
+        raise CnnCalcError(f"{path} is a folder, not a checkpoint; give the .npz file the trainer saved")
     if not stat.S_ISREG(st.st_mode):
-        raise CnnCalcError(
-            f"{path} is not a regular file; a checkpoint is the .npz file `cnncalc train` saved"
-        )
+        raise CnnCalcError(f"{path} is not a regular file; a checkpoint is the .npz file the trainer saved")
     if st.st_size > MAX_CHECKPOINT_BYTES + (1 << 20):
         raise CnnCalcError(f"{path} is larger than a checkpoint can be ({size_text(MAX_CHECKPOINT_BYTES)})")
     try:
@@ -343,7 +340,8 @@ def resume_trainer(
     if tuple(meta["input_shape"]) != data.input_shape:
         raise CnnCalcError(
             f"{path} was trained on {'×'.join(map(str, meta['input_shape']))} images but the data has "
-            f"{'×'.join(map(str, data.input_shape))}; use the same --data as the saved run ({meta.get('data')})"
+            f"{'×'.join(map(str, data.input_shape))}; use the same {{field}} as the saved run ({meta.get('data')})",
+            field="data",
         )
     model = _restore_model(path, arrays, meta)
     settings = Settings(**meta["settings"])

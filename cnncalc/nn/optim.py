@@ -16,6 +16,10 @@ import math
 import numpy as np
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
+from cnncalc.nn.parallel import run_split
+
+# Element passes of one Adam update, for `run_split`'s estimate of the work.
+ADAM_PASSES = 13
 
 
 def check_hyperparameters(lr: float | None = None, momentum: float | None = None) -> None:
@@ -104,6 +108,9 @@ class Adam(Optimizer):
         eps: float = 1e-8,
     ) -> None:
         super().__init__(params, lr)
+        loose = [name for name, p in params.items() if not p.flags.c_contiguous]
+        if loose:  # updated through flat views, which a strided array would not give
+            raise CnnCalcError(f"Adam updates contiguous arrays; {', '.join(loose)} is not one")
         self.beta1, self.beta2, self.eps = betas[0], betas[1], eps
         self.m = {k: np.zeros_like(p) for k, p in params.items()}
         self.v = {k: np.zeros_like(p) for k, p in params.items()}
@@ -113,17 +120,35 @@ class Adam(Optimizer):
         b1, b2 = self.beta1, self.beta2
         step_size = self.lr / (1 - b1**self.t)
         root_bc2 = math.sqrt(1 - b2**self.t)
-        for name, p in self.params.items():
-            g, m, v = grads[name], self.m[name], self.v[name]
-            dt = p.dtype.type
-            m *= dt(b1)
-            m += dt(1 - b1) * g
-            v *= dt(b2)
-            v += dt(1 - b2) * (g * g)
-            denom = np.sqrt(v)
-            denom /= dt(root_bc2)
-            denom += dt(self.eps)
-            p -= dt(step_size) * (m / denom)
+        # Every parameter, flattened, as one long run of elements cut into slices (the update is
+        # element-wise: any cut gives the same bits), so that the slices can run in parallel.
+        flat = [
+            (p.reshape(-1), grads[name].reshape(-1), self.m[name].reshape(-1), self.v[name].reshape(-1))
+            for name, p in self.params.items()
+        ]
+        starts = np.cumsum([0] + [len(f[0]) for f in flat]).tolist()
+
+        def part(a: int, b: int) -> None:
+            for (p, g, m, v), start in zip(flat, starts, strict=False):
+                lo, hi = max(a - start, 0), min(b - start, len(p))
+                if lo < hi:
+                    self._update(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], step_size, root_bc2)
+
+        run_split(part, starts[-1], starts[-1] * ADAM_PASSES)
+
+    def _update(
+        self, p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, step_size: float, root_bc2: float
+    ) -> None:
+        dt = p.dtype.type
+        b1, b2 = self.beta1, self.beta2
+        m *= dt(b1)
+        m += dt(1 - b1) * g
+        v *= dt(b2)
+        v += dt(1 - b2) * (g * g)
+        denom = np.sqrt(v)
+        denom /= dt(root_bc2)
+        denom += dt(self.eps)
+        p -= dt(step_size) * (m / denom)
 
     def state(self) -> dict[str, np.ndarray]:
         out = {"t": np.array(self.t)}
@@ -137,7 +162,8 @@ class Adam(Optimizer):
         self.v = self._load(state, "v")
 
 
-def make_optimizer(name: str, params: dict[str, np.ndarray], lr: float, momentum: float = 0.9) -> Optimizer:
+def make_optimizer(name: str, params: dict[str, np.ndarray], lr: float, momentum: float) -> Optimizer:
+    """Adam(params, lr), or SGD(params, lr, momentum) for "sgd"."""
     if name == "adam":
         return Adam(params, lr)
     if name == "sgd":

@@ -7,10 +7,14 @@ and, on a 2-core machine with anything else running, a step then took up to 50×
 that wait on a lock just sleep. It also parallelises the copies and element-wise passes, which
 OpenBLAS cannot.
 
-The slices depend only on the batch and the work, never on the number of threads: sums over the
-slices (the conv weight gradient) then have the same bits on 1, 2 or 4 cores, and a checkpoint
-resumed on another machine continues exactly. Outside `split_work(n)` (the default) the same
-slices run one after another in the calling thread.
+The slices depend only on the batch, the work and the network, never on the number of threads:
+sums over the slices (the conv weight gradient) then have the same bits on 1, 2 or 4 cores, and a
+checkpoint resumed on another machine continues exactly. Outside `split_work(n)` (the default) the
+same slices run one after another in the calling thread.
+
+A small network (`plan_for`: below SMALL_BATCH_MACS multiply-accumulates per batch) runs on one
+thread in one slice: its products are too small to be worth splitting, and each slice costs a
+round of numpy calls.
 
 >>> with split_work(2):
 ...     run_split(lambda a, b: (a, b), 10, size=10**6)
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -33,8 +38,16 @@ T = TypeVar("T")
 MIN_PART = 1 << 16
 # More threads than this only add hand-offs for a batch of 32–64 samples; also the most slices.
 MAX_WORKERS = 4
+# Below this many multiply-accumulates per forward pass of a batch, one thread and one slice are faster.
+SMALL_BATCH_MACS = 50_000_000
+
+# How long (s) a caller waits for a helper thread to start before taking the slices alone.
+STARTUP_WAIT = 0.002
+# The longest (s) a thread waiting for the GIL waits before CPython makes the holder hand it over.
+SWITCH_INTERVAL = 0.00005
 
 _workers = 1
+_max_slices = MAX_WORKERS
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
 # Two callers entering split_work at once must not both replace the pool.
@@ -50,22 +63,37 @@ def available_cores() -> int:
     return max(1, min(count, MAX_WORKERS))
 
 
+def plan_for(macs_per_batch: int) -> tuple[int, int]:
+    """(threads, slices) for a training step: (1, 1) for a small network; otherwise the cores
+    available (at most MAX_WORKERS) and MAX_WORKERS slices, whatever the cores."""
+    if macs_per_batch < SMALL_BATCH_MACS:
+        return 1, 1
+    return available_cores(), MAX_WORKERS
+
+
 @contextmanager
-def split_work(workers: int) -> Iterator[None]:
-    """Let `run_split` use up to `workers` threads (the caller's included) inside the block."""
-    global _workers, _pool, _pool_size
-    before = _workers
+def split_work(workers: int, slices: int = MAX_WORKERS) -> Iterator[None]:
+    """Let `run_split` use up to `workers` threads (the caller's included) and cut at most `slices`
+    slices inside the block."""
+    global _workers, _max_slices, _pool, _pool_size
+    before = _workers, _max_slices, sys.getswitchinterval()
     with _pool_lock:
         _workers = max(1, min(workers, MAX_WORKERS))
+        _max_slices = max(1, min(slices, MAX_WORKERS))
         if _workers - 1 > _pool_size:
             # The pool only grows, and the old one is dropped rather than shut down: a caller in
             # another thread may still be submitting to it. Its idle threads exit once it is freed.
             _pool_size = _workers - 1
             _pool = ThreadPoolExecutor(max_workers=_pool_size, thread_name_prefix="cnncalc-nn")
+    if _workers > 1:
+        # Threads that both make many short numpy calls hand the GIL back and forth; CPython lets
+        # a thread that keeps retaking it starve the other for a whole switch interval (5 ms) first.
+        sys.setswitchinterval(SWITCH_INTERVAL)
     try:
         yield
     finally:
-        _workers = before
+        _workers, _max_slices, interval = before
+        sys.setswitchinterval(interval)
 
 
 def matmul_work(m: int, k: int, n: int) -> int:
@@ -77,12 +105,13 @@ def matmul_work(m: int, k: int, n: int) -> int:
 
 
 def slice_count(n: int, size: int) -> int:
-    """How many slices `run_split` cuts range(n) into: min(MAX_WORKERS, n, ⌊size/MIN_PART⌋), at least 1.
+    """How many slices `run_split` cuts range(n) into: min(slices allowed, n, ⌊size/MIN_PART⌋), at
+    least 1; outside `split_work` up to MAX_WORKERS slices are allowed.
 
     >>> slice_count(64, 10**9), slice_count(64, 3 * MIN_PART), slice_count(64, 100)
     (4, 3, 1)
     """
-    return max(1, min(MAX_WORKERS, n, size // MIN_PART))
+    return max(1, min(_max_slices, n, size // MIN_PART))
 
 
 def run_split(fn: Callable[[int, int], T], n: int, size: int) -> list[T]:
@@ -101,13 +130,24 @@ def run_split(fn: Callable[[int, int], T], n: int, size: int) -> list[T]:
     results: list[T | None] = [None] * parts
     tickets = itertools.count()  # next() on a count is atomic under the GIL: each slice runs once
 
-    def take_slices() -> None:
+    def take_slices(started: threading.Lock | None = None) -> None:
+        if started is not None:
+            started.release()
         for i in iter(tickets.__next__, None):
             if i >= parts:
                 return
             results[i] = fn(*bounds[i])
 
-    helpers: list[Future[None]] = [pool.submit(take_slices) for _ in range(threads - 1)]
+    # Each helper signals that it runs before the caller starts on the slices. Otherwise a caller
+    # whose numpy calls release and retake the GIL every few microseconds can keep a helper that
+    # was just woken from ever getting it (CPython only forces a hand-over after 5 ms without one),
+    # and does every slice itself. A helper that has no CPU within STARTUP_WAIT is not waited for.
+    signals = [threading.Lock() for _ in range(threads - 1)]
+    for lock in signals:
+        lock.acquire()
+    helpers: list[Future[None]] = [pool.submit(take_slices, lock) for lock in signals]
+    for lock in signals:
+        lock.acquire(timeout=STARTUP_WAIT)
     try:
         take_slices()
     finally:

@@ -69,3 +69,8 @@ def test_optimizer_state_round_trips():
 def test_bad_settings_are_clear_errors(name, lr, momentum, message):
     with pytest.raises(CnnCalcError, match=message):
         make_optimizer(name, {"w": np.zeros(2)}, lr, momentum)
+
+
+def test_adam_refuses_arrays_it_could_not_update_in_place():
+    with pytest.raises(CnnCalcError, match="w is not one"):
+        Adam({"w": np.zeros((3, 4)).T})
