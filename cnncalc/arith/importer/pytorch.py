@@ -1356,7 +1356,8 @@ def _trace_model(
         raise Refusal(line, f"{label}'s forward() does not return the tensor it computes ({_what(out)})")
     if out.node == INPUT_NODE:
         raise Refusal(start.lineno, f"{label}'s forward() returns its input unchanged: no layers to show")
-    used = {id(n.owner) for n in trace.nodes if n.owner is not None and _reaches(trace, n.id, out.node)}
+    feeding = _ancestors(trace, out.node)
+    used = {id(n.owner) for n in trace.nodes if n.owner is not None and n.id in feeding}
     for layer, path in leaf_layers(value):
         if id(layer) in used or layer.params == 0:
             continue
@@ -1370,21 +1371,17 @@ def _trace_model(
     return trace, out, shape, notes
 
 
-def _reaches(trace: Trace, start: int, target: int) -> bool:
-    """Whether node `start` is on a path to `target`."""
-    if start == target:
-        return True
+def _ancestors(trace: Trace, target: int) -> set[int]:
+    """Every node on a path to `target`, `target` included: one walk back along the inputs, so a
+    model of thousands of layers is read in linear time."""
     seen = {target}
     stack = [target]
     while stack:
-        n = stack.pop()
-        for i in trace.nodes[n].inputs:
-            if i == start:
-                return True
-            if i not in seen and i > start:
+        for i in trace.nodes[stack.pop()].inputs:
+            if i not in seen:
                 seen.add(i)
                 stack.append(i)
-    return False
+    return seen
 
 
 def _definition_line(ev: Evaluator, label: str) -> int:
