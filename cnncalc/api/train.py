@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from cnncalc.api.draw import Picture
 from cnncalc.api.result import RichResult
 from cnncalc.api.sources import optional_network
 from cnncalc.api.values import PathArg, choice, number, optional_number, optional_path, optional_whole, whole
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from cnncalc.arith.spec import NetworkSpec
     from cnncalc.nn.checkpoint import CheckpointFile
     from cnncalc.nn.training import EpochStats, Trainer, TrainResult
+    from cnncalc.render.text import Styler
 
 Optimizer = Literal["adam", "sgd"]
 OPTIMIZERS = ("adam", "sgd")
@@ -101,13 +103,74 @@ class TrainingReport(RichResult):
             f"{f' (stopped: {self.stopped})' if self.stopped else ''}"
         )
 
+    def _predictions(self) -> tuple[float, Any]:
+        if self._evaluated is None:  # the test set's predictions, once, for the confusion matrix
+            self._evaluated = self.trainer.evaluate()
+        return self._evaluated
+
     def renderable(self) -> RenderableType:
         from cnncalc.render.training import training_summary
 
-        if self._evaluated is None:  # the test set's predictions, once, for the confusion matrix
-            self._evaluated = self.trainer.evaluate()
-        accuracy, predicted = self._evaluated
+        accuracy, predicted = self._predictions()
         return training_summary(self.trainer, self.result, self.losses, accuracy, predicted, self.saved)
+
+    def plot(self) -> TrainingPlot:
+        """The run as a picture: loss per step, accuracy per epoch, the confusion matrix."""
+        from cnncalc.render.training import confusion_counts
+
+        _, predicted = self._predictions()
+        data = self.trainer.data
+        counts = confusion_counts(data.y_test, predicted, len(data.class_names))
+        title = f"{self.data}: {self.trainer.model.parameter_count:,} parameters, " + self.summary()
+        return TrainingPlot(
+            title,
+            [h.to_dict() for h in self.result.history],
+            list(self.losses),
+            counts,
+            list(data.class_names),
+        )
+
+
+class TrainingPlot(Picture):
+    """A run's curves and confusion matrix: `svg()` and `html()` are the files `train --plot` writes."""
+
+    __slots__ = ("class_names", "confusion", "history", "losses", "title")
+
+    def __init__(
+        self,
+        title: str,
+        history: list[dict],
+        losses: list[float],
+        confusion: list[list[int]],
+        class_names: list[str],
+    ) -> None:
+        self.title = title
+        self.history = history
+        self.losses = losses
+        self.confusion = confusion
+        self.class_names = class_names
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "history": self.history,
+            "losses": self.losses,
+            "confusion": self.confusion,
+            "class_names": self.class_names,
+        }
+
+    def render(self, style: Styler, width: int) -> str:
+        return self.title + "\n"
+
+    def svg(self) -> str:
+        from cnncalc.render.training_pictures import training_plot_svg
+
+        return training_plot_svg(self.history, self.losses, self.confusion, self.class_names, self.title)
+
+    def html(self) -> str:
+        from cnncalc.render.page import html_page
+
+        return html_page(self.title, self.svg().split("\n", 1)[1])
 
 
 class Training:

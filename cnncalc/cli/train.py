@@ -180,6 +180,14 @@ def train(
             "--resume", help="Continue a saved run for --epochs more epochs (saves back to it unless --save)."
         ),
     ] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot",
+            help="Also draw the run: loss per step, accuracy per epoch and the confusion matrix, "
+            "to FILE.svg or FILE.html.",
+        ),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Train a CNN with the tiny NumPy trainer: digits by default, ≥ 97 % test accuracy in seconds.
@@ -191,6 +199,7 @@ def train(
       cnncalc train --resume digits.npz --epochs 2    two more epochs, exactly as if never stopped
       cnncalc train "conv 16 k=3 | relu | maxpool k=2 | flatten | fc 10" --optimizer sgd --lr 0.05
       cnncalc train --preset keras-mnist --data mnist note 000's Keras model on MNIST
+      cnncalc train --epochs 3 --plot run.svg         the curves and the confusion matrix as a picture
     """
     with reported("train", NN_FLAGS):
         _train(
@@ -208,6 +217,7 @@ def train(
             save=save,
             resume=resume,
             json_out=json_out,
+            plot=plot,
         )
 
 
@@ -227,9 +237,14 @@ def _train(
     save: Path | None,
     resume: Path | None,
     json_out: bool,
+    plot: Path | None = None,
 ) -> None:
-    """Set the run up and train it as `cnncalc.train()` does, with a live view unless --json."""
+    """Set the run up and train it as `cnncalc.train()` does, with a live view unless --json;
+    `--plot` is checked before the first step and drawn at the end (an interrupted run too)."""
     from cnncalc.api.train import start_training
+    from cnncalc.cli.pictures import picture_format, save_picture
+
+    plot_kind = picture_format(plot, ("svg", "html"), "--plot") if plot is not None else None
 
     run = start_training(
         spec,
@@ -268,6 +283,11 @@ def _train(
             emit_json(report.to_dict())
         else:
             view.console.print(report.renderable())
+        if plot is not None:
+            picture = report.plot()
+            data = picture.svg() if plot_kind == "svg" else picture.html()
+            what = f"{len(report.result.history)} epoch(s), {report.steps} steps"
+            save_picture(plot, data, what, "--plot", json=json_out)
     if report.stopped == "interrupted":
         saved = f"; saved to {report.saved}" if report.saved else ""
         by = "" if stop.requested == "SIGINT" else f" by {stop.requested}"
@@ -399,6 +419,14 @@ def show(
     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="At most this many channels per layer.", min=1)] = 8,
     svg: SvgOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Draw the filters or maps as images (not as terminal text) to FILE.svg or FILE.html.",
+        ),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Look inside a trained model: its conv filters, or the feature maps one image produces.
@@ -406,24 +434,47 @@ def show(
     Examples:
 
       cnncalc show filters --model digits.npz
+      cnncalc show filters --model digits.npz --out filters.svg
+      cnncalc show maps --model digits.npz --index 3 --out maps.html
       cnncalc show maps --model digits.npz --index 3 --svg maps.svg
       cnncalc show maps --model digits.npz --layer 1 --limit 2 --json
     """
     with reported("show", NN_FLAGS):
+        from cnncalc.cli.pictures import picture_format
         from cnncalc.nn.inspection import conv_filters, feature_maps
 
         _check_svg(svg)
+        kind = picture_format(out, ("svg", "html")) if out is not None else None
         net, meta, dataset = _load_for_inspection(model, data)
         if what is ShowWhat.filters:
             filters = conv_filters(net, layer, limit)
             if json_out:
                 emit_json({"model": str(model), "filters": [f.to_dict() for f in filters]})
                 return
+            if out is not None:
+                panels = [(_caption(f, "filters"), f.kernels.astype(float).tolist()) for f in filters]
+                title = f"{model.name}: the first filters of each conv layer"
+                note = "negative blue, 0 white, positive red, each filter on its own scale"
+                if any(f.averaged for f in filters):
+                    note += "; a filter over several input channels is shown as their mean"
+                _save_images(
+                    out, kind, (title, note), panels, diverging=True, what=f"{len(panels)} conv layer(s)"
+                )
+                return
             _show_filters(filters, svg)
             return
         x, label, where = _test_image(dataset(), index)
         found = feature_maps(net, x, layer, limit)
         label_name = meta["class_names"][label]
+        if out is not None and not json_out:
+            panels = [(f"{where}: the input, a {label_name}", [x[0, 0].astype(float).tolist()])]
+            panels += [(_caption(m, "maps"), m.maps.astype(float).tolist()) for m in found]
+            title = f"{model.name}: feature maps of {where}"
+            note = "each image from its minimum (black) to its maximum (white)"
+            _save_images(
+                out, kind, (title, note), panels, diverging=False, what=f"{len(found)} conv layer(s)"
+            )
+            return
         if json_out:
             emit_json(
                 {
@@ -437,6 +488,27 @@ def show(
             )
             return
         _show_maps(found, where, label_name, x[0, 0], svg)
+
+
+def _caption(found: ConvFilters | FeatureMaps, what: str) -> str:
+    """'layer 1: conv 8 k=3 — filters 1–8 of 8'."""
+    shown, total = (
+        (len(found.kernels), found.weight_shape[0])
+        if what == "filters"
+        else (len(found.maps), found.shape[0])
+    )
+    return f"layer {found.layer}: {found.description} — {what} 1–{shown} of {total}"
+
+
+def _save_images(
+    out: Path, kind: str | None, titles: tuple[str, str], panels: list, diverging: bool, what: str
+) -> None:
+    from cnncalc.cli.pictures import save_picture
+    from cnncalc.render.page import html_page
+    from cnncalc.render.training_pictures import images_svg
+
+    svg = images_svg(titles[0], panels, diverging, subtitle=titles[1])
+    save_picture(out, svg if kind == "svg" else html_page(titles[0], svg.split("\n", 1)[1]), what)
 
 
 def _show_filters(filters: list[ConvFilters], svg: Path | None) -> None:

@@ -282,15 +282,19 @@ def line_plot(
     x_label: str = "",
     y_label: str = "",
     y_range: tuple[float, float] | None = None,
+    whole_x: bool = False,
 ) -> Element:
     """Curves on axes with round ticks and a legend (loss or accuracy per step, say).
 
     The plot area is the box (x, y, width, height); tick labels and axis names sit outside it.
+    `whole_x` keeps the x ticks on whole numbers (epochs).
     """
     points = [(px, py) for s in series for px, py in zip(s.xs, s.ys, strict=True)]
     if not points:
         raise ValueError("a line plot needs at least one point")
     xt = nice_ticks(min(p[0] for p in points), max(p[0] for p in points))
+    if whole_x and xt[1] - xt[0] < 1:
+        xt = [float(v) for v in range(math.floor(xt[0]), math.ceil(xt[-1]) + 1)]
     yt = nice_ticks(*(y_range or (min(p[1] for p in points), max(p[1] for p in points))))
     x0, x1, y0, y1 = xt[0], xt[-1], yt[0], yt[-1]
 

@@ -141,11 +141,21 @@ def curves(losses: Sequence[float], history: Sequence[EpochStats]) -> Table:
     return table
 
 
+def confusion_counts(labels: np.ndarray, predicted: np.ndarray, classes: int) -> list[list[int]]:
+    """`counts[i][j]`: how many images of class i were predicted as class j.
+
+    >>> confusion_counts(np.array([0, 0, 1]), np.array([0, 1, 1]), 2)
+    [[1, 1], [0, 1]]
+    """
+    counts = np.zeros((classes, classes), np.int64)
+    np.add.at(counts, (labels, predicted), 1)
+    return counts.tolist()
+
+
 def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, class_names: Sequence[str]) -> Table:
     """Counts of (true class, predicted class); the diagonal is right, a zero shows as '·'."""
     k = len(class_names)
-    counts = np.zeros((k, k), np.int64)
-    np.add.at(counts, (labels, predicted), 1)
+    counts = np.asarray(confusion_counts(labels, predicted, k))
     table = Table(title="Confusion matrix (rows: true class, columns: predicted)", title_justify="left")
     table.add_column("true", justify="right")
     short = [name[:5] for name in class_names]

@@ -46,7 +46,7 @@ COMMANDS = {
 }
 # Options that choose how a command shows its result, not what it computes: a result has them as
 # methods (`to_dict()`, `svg()`, `html()`, `spec_text`) or a notebook shows it whole.
-SHOWING = {"--json", "--svg", "--html", "--out", "--all", "--list-presets", "--spec"}
+SHOWING = {"--json", "--svg", "--html", "--out", "--plot", "--all", "--list-presets", "--spec"}
 # The long options that are not Python names: `from` and `class` are keywords.
 RENAMED = {"--from": "source", "--class": "class_name"}
 

@@ -1,0 +1,41 @@
+"""Where a command writes a picture: the format its file name asks for, checked before any work,
+and the atomic write with a one-line receipt on stdout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cnncalc.arith.errors import UsageError
+from cnncalc.cli.output import emit_text
+
+FORMATS = {".svg": "svg", ".html": "html", ".htm": "html", ".gif": "gif"}
+
+
+def picture_format(out: Path, allowed: tuple[str, ...], flag: str = "--out") -> str:
+    """The picture format `out` names; the path is checked now, before the picture is drawn."""
+    from cnncalc.safety.atomic import check_writable
+
+    kind = FORMATS.get(out.suffix.lower())
+    if kind is None or kind not in allowed:
+        names = ", ".join("." + k for k in allowed)
+        raise UsageError(f"{flag} {out}: write a picture ending in {names}")
+    check_writable(out, field=flag.lstrip("-"))
+    return kind
+
+
+def save_picture(out: Path, data: str | bytes, what: str, flag: str = "--out", json: bool = False) -> None:
+    """Write the picture atomically; the receipt goes to stdout, or to stderr under --json (whose
+    stdout is one JSON object)."""
+    import sys
+
+    from cnncalc.safety.atomic import write_atomic
+
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    written = write_atomic(out, raw, field=flag.lstrip("-"))
+    size = len(raw)
+    shown = f"{size / 1024:.1f} KiB" if size >= 1024 else f"{size} B"
+    receipt = f"wrote {written if written == out else f'{out} (→ {written})'}: {what}, {shown}"
+    if json:
+        sys.stderr.write(receipt + "\n")
+    else:
+        emit_text(receipt)
