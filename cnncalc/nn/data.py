@@ -111,7 +111,8 @@ def load_dataset(source: str = "digits", cache_dir: Path | None = None) -> Datas
     if path.is_dir():
         return load_idx_dir(path)
     raise CnnCalcError(
-        f"--data {source!r} is neither a built-in dataset (digits, mnist, fashion-mnist) nor a folder of IDX files"
+        f"{{field}} {source!r} is neither a built-in dataset (digits, mnist, fashion-mnist) nor a folder of IDX files",
+        field="source",
     )
 
 
@@ -239,7 +240,8 @@ def download(name: str, root: Path | None = None, remote: Remote | None = None, 
             reason = getattr(e, "reason", e)
             raise CnnCalcError(
                 f"cannot download {url} ({reason}); check the connection, or put the four IDX files in a "
-                f"folder and use --data FOLDER"
+                f"folder and use {{field}} FOLDER",
+                field="source",
             ) from None
         got = sha256_of(partial)
         if got != expected:

@@ -1,4 +1,5 @@
-"""The trainer's default networks and settings, as spec text (the presets module imports these).
+"""The trainer's default networks, as spec text (the presets module imports these; the default
+settings are in `cnncalc.nn.settings`).
 
 DIGITS_SPEC trains on the 8×8 digits in a few seconds; KERAS_MNIST_SPEC is the model of note 000
 (a Keras MNIST CNN: conv32–pool–conv64–pool–conv64–fc64–fc10).
@@ -35,9 +36,3 @@ relu
 fc 10
 softmax
 """
-
-DEFAULTS = {
-    # dataset → (epochs, batch size, learning rate) with Adam
-    "digits": (15, 32, 2e-3),
-    "idx": (5, 64, 1e-3),
-}

@@ -318,3 +318,20 @@ def test_a_core_error_names_the_flag_on_the_command_line(cli):
     result = cli("train", "--steps", "1", "--lr", "-1")
     assert result.exit_code in (1, 2), result.output
     assert "--lr -1.0: the learning rate must be a positive number, e.g. --lr 0.001" in result.stderr
+
+
+def test_core_messages_name_the_options_the_user_typed(cli, model_file, tmp_path):
+    missing = tmp_path / "nope.npz"
+    result = cli("predict", "--model", missing)
+    assert result.exit_code == 1 and f"create one by training with --save {missing}" in result.stderr
+    result = cli("train", "--data", "nowhere-dir", "--steps", "1")
+    assert result.exit_code == 1 and "--data 'nowhere-dir' is neither" in result.stderr
+    result = cli(
+        "train", "flatten | fc 32 | fc 32 | fc 10", "--optimizer", "sgd", "--lr", "1e6", "--momentum", "0"
+    )
+    assert result.exit_code == 1 and "e.g. --lr 100000" in result.stderr
+    result = cli("show", "filters", "--model", model_file, "--layer", "2")
+    assert (
+        result.exit_code == 1
+        and "--layer 2 is not a conv layer of this model; conv layers: 1" in result.stderr
+    )

@@ -158,5 +158,8 @@ def test_download_offline_is_a_clear_error(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     remote = Remote(f"http://127.0.0.1:{port}/", {"train-images-idx3-ubyte.gz": "0" * 64})
-    with pytest.raises(CnnCalcError, match="cannot download .* --data FOLDER"):
+    with pytest.raises(CnnCalcError, match="cannot download .* use source FOLDER") as caught:
         download("tiny", tmp_path, remote, timeout=5)
+    # A Python caller is told about load_dataset's `source`; the CLI names its option instead.
+    assert caught.value.field == "source"
+    assert "use --data FOLDER" in caught.value.for_flag("--data")
