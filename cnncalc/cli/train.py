@@ -491,6 +491,9 @@ def show(
     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="At most this many channels per layer.", min=1)] = 8,
     svg: SvgOpt = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object: the kernels or maps as numbers.")
+    ] = False,
 ) -> None:
     """Look inside a trained model: its conv filters, or the feature maps one image produces.
 
@@ -498,37 +501,54 @@ def show(
 
       cnncalc show filters --model digits.npz
       cnncalc show maps --model digits.npz --index 3 --svg maps.svg
+      cnncalc show maps --model digits.npz --layer 1 --limit 2 --json
     """
     with reported("show", NN_FLAGS):
-        from cnncalc.render.training import console_for, print_feature_maps, print_filters, print_input_image
+        from cnncalc.nn.inspection import conv_filters, feature_maps
 
         net, meta, dataset = _load_for_inspection(model, data)
-        console = console_for(svg)
-        convs = _conv_layers(net)
-        if layer is not None:
-            convs = [c for c in convs if c[1].layer.number == layer]
-            if not convs:
-                raise CnnCalcError(
-                    f"--layer {layer} is not a conv layer of this model; conv layers: "
-                    f"{', '.join(str(c[1].layer.number) for c in _conv_layers(net)) or 'none'}"
-                )
-        if not convs:
-            raise CnnCalcError("this model has no conv layers to show")
-        if what is ShowWhat.maps:
-            x, label, where = _test_image(dataset(), index)
-            print_input_image(console, where, meta["class_names"][label], x[0, 0])
-        for i, res in convs:
-            if what is ShowWhat.filters:
-                print_filters(console, res.layer, net.layers[i].params["weight"], limit)
-            else:
-                print_feature_maps(console, res.layer, net.forward(x, upto=i + 1)[0], limit)
-        _export(console, svg)
+        if what is ShowWhat.filters:
+            filters = conv_filters(net, layer, limit)
+            if json_out:
+                emit_json({"model": str(model), "filters": [f.to_dict() for f in filters]})
+                return
+            _show_filters(filters, svg)
+            return
+        x, label, where = _test_image(dataset(), index)
+        found = feature_maps(net, x, layer, limit)
+        label_name = meta["class_names"][label]
+        if json_out:
+            emit_json(
+                {
+                    "model": str(model),
+                    "image": where,
+                    "label": label,
+                    "label_name": label_name,
+                    "input": x[0].astype(float).tolist(),
+                    "maps": [m.to_dict() for m in found],
+                }
+            )
+            return
+        _show_maps(found, where, label_name, x[0, 0], svg)
 
 
-def _conv_layers(net: Model) -> list[tuple[int, Any]]:
-    """(index in model.layers, the walk's LayerResult) for each conv layer, in order."""
-    by_number = {res.layer.number: res for res in net.network.layers}
-    return [(i, by_number[lay.number]) for i, lay in enumerate(net.layers) if lay.kind == "conv"]
+def _show_filters(filters: list, svg: Path | None) -> None:
+    from cnncalc.render.training import console_for, print_filters
+
+    console = console_for(svg)
+    for f in filters:
+        print_filters(console, f)
+    _export(console, svg)
+
+
+def _show_maps(found: list, where: str, label_name: str, image: Any, svg: Path | None) -> None:
+    from cnncalc.render.training import console_for, print_feature_maps, print_input_image
+
+    console = console_for(svg)
+    print_input_image(console, where, label_name, image)
+    for maps in found:
+        print_feature_maps(console, maps)
+    _export(console, svg)
 
 
 # -- gradcheck ----------------------------------------------------------------------------------

@@ -335,3 +335,29 @@ def test_core_messages_name_the_options_the_user_typed(cli, model_file, tmp_path
         result.exit_code == 1
         and "--layer 2 is not a conv layer of this model; conv layers: 1" in result.stderr
     )
+
+
+def test_show_filters_json_holds_the_kernels_the_picture_draws(cli_json, model_file):
+    from cnncalc.nn.checkpoint import load_model
+
+    data = cli_json("show", "filters", "--model", model_file, "--limit", "3")
+    [layer] = data["filters"]
+    assert layer["layer"] == 1 and layer["description"] == "conv 4 k=3"
+    assert layer["weight_shape"] == [4, 1, 3, 3] and layer["mean_over_input_channels"] is False
+    weight = load_model(model_file)[0].layers[0].params["weight"]
+    np.testing.assert_allclose(layer["kernels"], weight[:3, 0], rtol=1e-6)
+
+
+def test_show_maps_json_holds_the_layer_outputs(cli_json, model_file):
+    from cnncalc.nn.checkpoint import load_model
+    from cnncalc.nn.data import load_digits
+
+    data = cli_json("show", "maps", "--model", model_file, "--index", "5", "--limit", "2")
+    digits = load_digits()
+    assert data["image"] == "digits test image 5" and data["label"] == int(digits.y_test[5])
+    np.testing.assert_allclose(data["input"], digits.x_test[5], rtol=1e-6)
+    [maps] = data["maps"]
+    assert maps["layer"] == 1 and maps["shape"] == [4, 6, 6] and np.shape(maps["maps"]) == (2, 6, 6)
+    model = load_model(model_file)[0]
+    conv_out = model.forward(digits.x_test[5:6], upto=1)[0]  # (H, W, C)
+    np.testing.assert_allclose(maps["maps"], conv_out[:, :, :2].transpose(2, 0, 1), rtol=1e-6)
