@@ -23,6 +23,9 @@ from cnncalc.arith.parsing import fmt_shape
 from cnncalc.arith.spec import NetworkSpec, parse_spec
 from cnncalc.nn import layers as L
 
+# Images per forward pass when evaluating or predicting: bounds the memory the activations take.
+EVAL_BATCH = 512
+
 
 @dataclass
 class Model:
@@ -76,7 +79,7 @@ class Model:
             grad = layer.backward(grad)
         return grad
 
-    def predict_proba(self, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    def predict_proba(self, x: np.ndarray, batch_size: int = EVAL_BATCH) -> np.ndarray:
         """Class probabilities, evaluated in batches (evaluation mode: no dropout, running BN stats)."""
         chunks = [L.softmax(self.forward(x[i : i + batch_size])) for i in range(0, len(x), batch_size)]
         return np.concatenate(chunks) if chunks else np.zeros((0, self.classes), self.dtype)

@@ -31,7 +31,7 @@ from cnncalc.nn.blas import blas_threads, threads_for
 from cnncalc.nn.data import Dataset
 from cnncalc.nn.losses import softmax_cross_entropy
 from cnncalc.nn.memory import keep_freed_memory
-from cnncalc.nn.model import Model, build_model
+from cnncalc.nn.model import EVAL_BATCH, Model, build_model
 from cnncalc.nn.optim import Optimizer, make_optimizer
 from cnncalc.nn.parallel import split_work
 from cnncalc.nn.settings import Settings
@@ -108,7 +108,12 @@ class Trainer:
         x = self.data.x_test if x is None else x
         y = self.data.y_test if y is None else y
         predicted = (
-            np.concatenate([self.model.forward(x[i : i + 512]).argmax(axis=1) for i in range(0, len(x), 512)])
+            np.concatenate(
+                [
+                    self.model.forward(x[i : i + EVAL_BATCH]).argmax(axis=1)
+                    for i in range(0, len(x), EVAL_BATCH)
+                ]
+            )
             if len(x)
             else np.zeros(0, np.int64)
         )
