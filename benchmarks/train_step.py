@@ -133,9 +133,11 @@ def cnncalc_step(threads: int, clock: LayerClock | None) -> tuple[Callable, Call
     opt = Adam(model.named_params(), lr=1e-3)
     update = opt.step
     if clock is not None:
-        for i, layer in enumerate(model.layers):
-            layer.forward = clock.wrap(f"{i:2} {layer.kind}/forward", layer.forward)
-            layer.backward = clock.wrap(f"{i:2} {layer.kind}/backward", layer.backward)
+        # What the model runs: its layers, some fused into one stage (cnncalc.nn.conv_pool).
+        for stage in model.stages:
+            name = stage_name(model, stage)
+            stage.forward = clock.wrap(f"{name}/forward", stage.forward)
+            stage.backward = clock.wrap(f"{name}/backward", stage.backward)
         update = clock.wrap("Adam update/update", opt.step)
 
     def step(x: np.ndarray, y: np.ndarray) -> None:
@@ -152,6 +154,18 @@ def cnncalc_step(threads: int, clock: LayerClock | None) -> tuple[Callable, Call
         split.__enter__()
 
     return step, enter
+
+
+def stage_name(model, stage) -> str:  # noqa: ANN001 (cnncalc is imported lazily)
+    """'0-2 conv+relu+maxpool' for a fused stage, '6 conv' for a layer (indices in model.layers)."""
+    parts = (
+        [stage.conv, *([model.layers[model.layers.index(stage.conv) + 1]] if stage.relu else []), stage.pool]
+        if hasattr(stage, "conv")
+        else [stage]
+    )
+    first, last = model.layers.index(parts[0]), model.layers.index(parts[-1])
+    span = f"{first}-{last}" if last > first else f"{first}"
+    return f"{span:>5} {'+'.join(p.kind for p in parts)}"
 
 
 def torch_model():  # -> torch.nn.Sequential (torch is imported lazily)

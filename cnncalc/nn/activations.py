@@ -18,7 +18,7 @@ from cnncalc.nn.parallel import run_split
 _ZEROS: dict[np.dtype, np.ndarray] = {}
 
 
-def _zeros(shape: tuple[int, ...], dtype: type) -> np.ndarray:
+def shared_zeros(shape: tuple[int, ...], dtype: type) -> np.ndarray:
     """A read-only zero array of `shape`, a view of one shared buffer per dtype (grown as needed)."""
     size = math.prod(shape)
     buf = _ZEROS.get(np.dtype(dtype))
@@ -37,7 +37,7 @@ class ReLU(Layer):
         self.mask = mask = np.empty(x.shape, bool)
         out = np.empty_like(x)
         # Against a zero array numpy's maximum is vectorised; against the scalar 0 it is 3× slower.
-        zeros = _zeros(x.shape, x.dtype)
+        zeros = shared_zeros(x.shape, x.dtype)
 
         def part(a: int, b: int) -> None:
             np.greater(x[a:b], 0, out=mask[a:b])

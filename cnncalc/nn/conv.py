@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnncalc.nn.im2col import conv_product, input_gradient, weight_gradient
+from cnncalc.nn.im2col import conv_backward, conv_forward
 from cnncalc.nn.layer import Layer, Size2, init_weight
 from cnncalc.nn.windows import Pairs, add_windows, pad_hw, unpad_hw, windows
 
@@ -19,7 +19,8 @@ class Conv2D(Layer):
     """2-D convolution (cross-correlation, as in PyTorch) by im2col and one matmul per group.
 
     Without groups, `cnncalc.nn.im2col` builds the im2col matrix and multiplies it, slice by slice
-    of the batch; with groups, each group is one slice of the channels and one batched matmul.
+    of the batch (in evaluation it keeps nothing for a backward pass); with groups, each group is
+    one slice of the channels and one batched matmul.
 
     Shape: (N, H, W, C_in) → (N, H_out, W_out, C_out),
         H_out = ⌊(H + p_top + p_bottom − d·(k − 1) − 1)/s⌋ + 1   (rows that fill no window are dropped)
@@ -69,7 +70,7 @@ class Conv2D(Layer):
         if self.groups > 1:
             out = self._grouped_forward(win)
         else:
-            out, self.cols = conv_product(win, self._weight_matrix()[0], self.params.get("bias"))
+            out, self.cols = conv_forward(win, self._weight_matrix()[0], self.params.get("bias"), keep=train)
         return out.reshape(n, oh, ow, -1)
 
     def _grouped_forward(self, win: np.ndarray) -> np.ndarray:
@@ -88,18 +89,29 @@ class Conv2D(Layer):
         g2 = grad.reshape(n * oh * ow, cout)
         if self.groups > 1:
             return self._grouped_backward(g2)
-        kh, kw = self.kernel
-        cg = self.params["weight"].shape[1]
-        dwm, dbias = weight_gradient(self.cols, g2, "bias" in self.params)
+        dxp = np.zeros(self.padded_shape, grad.dtype) if self.need_input_grad else None
+        dwm, dbias = conv_backward(
+            self.cols,
+            g2,
+            self.params["weight"],
+            dxp,
+            self.out_hw,
+            self.stride,
+            self.dilation,
+            "bias" in self.params,
+        )
+        self.store_grads(dwm, dbias)
+        if dxp is None:
+            return np.empty(0, grad.dtype)
+        return unpad_hw(dxp, self.padding, self.in_shape[1:3])
+
+    def store_grads(self, dwm: np.ndarray, dbias: np.ndarray | None) -> None:
+        """Keep ∂W (given as ∂W_m, the (k_h·k_w·C_in, C_out) matrix of a convolution without groups)
+        and ∂b."""
+        cout, cg, kh, kw = self.params["weight"].shape
+        self.grads["weight"] = dwm.reshape(kh, kw, cg, cout).transpose(3, 2, 0, 1).reshape(cout, cg, kh, kw)
         if dbias is not None:
             self.grads["bias"] = dbias
-        self.grads["weight"] = dwm.reshape(kh, kw, cg, cout).transpose(3, 2, 0, 1).reshape(cout, cg, kh, kw)
-        if not self.need_input_grad:
-            return np.empty(0, grad.dtype)
-        dxp = input_gradient(
-            g2, self.params["weight"], self.padded_shape, self.out_hw, self.stride, self.dilation
-        )
-        return unpad_hw(dxp, self.padding, self.in_shape[1:3])
 
     def _grouped_backward(self, g2: np.ndarray) -> np.ndarray:
         m, cout = g2.shape

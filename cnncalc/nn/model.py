@@ -13,7 +13,7 @@ cross-entropy loss: the model returns logits and `predict_proba` applies the sof
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from cnncalc.arith.network import LayerResult, NetworkResult, walk
 from cnncalc.arith.parsing import fmt_shape
 from cnncalc.arith.spec import NetworkSpec, parse_spec
 from cnncalc.nn import layers as L
+from cnncalc.nn.conv_pool import plan_stages
 
 # Images per forward pass when evaluating or predicting: bounds the memory the activations take.
 EVAL_BATCH = 512
@@ -29,13 +30,21 @@ EVAL_BATCH = 512
 
 @dataclass
 class Model:
-    """Layers in order, the network they came from, and the input shape (C, H, W) they expect."""
+    """Layers in order, the network they came from, and the input shape (C, H, W) they expect.
+
+    `stages` is how the layers run: the same layers, except that each conv → (ReLU →) max pool
+    that can be runs as one `ConvPool` (`cnncalc.nn.conv_pool`).
+    """
 
     layers: list[L.Layer]
     network: NetworkResult
     input_shape: tuple[int, ...]
     rng: np.random.Generator
     dtype: type = np.float32
+    stages: list[L.Layer] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.stages = plan_stages(self.layers)
 
     @property
     def spec_text(self) -> str:
@@ -69,14 +78,14 @@ class Model:
     def forward(self, x: np.ndarray, train: bool = False, upto: int | None = None) -> np.ndarray:
         """Logits for a batch of (N, C, H, W) images; `upto` stops after that many layers (feature maps)."""
         out = self.to_internal(x)
-        for layer in self.layers[:upto]:
-            out = layer.forward(out, train)
+        for stage in self.stages if upto is None else self.layers[:upto]:
+            out = stage.forward(out, train)
         return out
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         """Back-propagate ∂L/∂logits; returns ∂L/∂input (NHWC; empty unless the first layer asks for it)."""
-        for layer in reversed(self.layers):
-            grad = layer.backward(grad)
+        for stage in reversed(self.stages):
+            grad = stage.backward(grad)
         return grad
 
     def predict_proba(self, x: np.ndarray, batch_size: int = EVAL_BATCH) -> np.ndarray:

@@ -63,6 +63,34 @@ def windows(
     )
 
 
+def pooled_windows(
+    x: np.ndarray,
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
+    pool: tuple[int, int],
+    out: tuple[int, int],
+) -> np.ndarray:
+    """The convolution windows of an (already padded) map, grouped by the max pool that follows:
+    a read-only view (N, p_h, p_w, P_h, P_w, k_h, k_w, C) where [n, a, b, p, q] is the window of
+    convolution output (p·p_h + a, q·p_w + b), the pool window (p, q)'s tap (a, b). Pool windows
+    tile the output (kernel = stride = `pool`); `out` = (P_h, P_w) of them. Rows and columns of the
+    convolution's output that no pool window reads are left out.
+
+    >>> pooled_windows(np.zeros((1, 5, 5, 2)), (2, 2), (1, 1), (1, 1), (2, 2), (2, 2)).shape
+    (1, 2, 2, 2, 2, 2, 2, 2)
+    """
+    n, _, _, c = x.shape
+    (kh, kw), (sh, sw), (dh, dw), (ph, pw) = kernel, stride, dilation, pool
+    bn, bh, bw, bc = x.strides
+    return as_strided(
+        x,
+        shape=(n, ph, pw, out[0], out[1], kh, kw, c),
+        strides=(bn, bh * sh, bw * sw, bh * sh * ph, bw * sw * pw, bh * dh, bw * dw, bc),
+        writeable=False,
+    )
+
+
 def tap(
     x: np.ndarray, i: int, j: int, stride: tuple[int, int], dilation: tuple[int, int], out: tuple[int, int]
 ) -> np.ndarray:

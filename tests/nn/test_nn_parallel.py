@@ -17,6 +17,7 @@ SPECS = {
     "rgb-stride-pad": "input 3x11x11 | conv 6 k=3 s=2 p=1 | relu | conv 4 k=1 | flatten | fc 10",
     "pools": "input 2x13x13 | conv 4 k=2 | maxpool k=3 s=2 p=1 ceil=true | avgpool k=2 | flatten | fc 10",
     "dilation-groups": "input 4x12x12 | conv 4 k=3 d=2 g=2 | leakyrelu | maxpool k=2 d=2 s=1 | flatten | fc 10",
+    "two-conv-pools": "input 3x14x14 | conv 6 k=3 | relu | maxpool k=2 | conv 5 k=2 | maxpool k=2 | flatten | fc 10",
 }
 
 
