@@ -34,13 +34,15 @@ class ReLU(Layer):
     kind = "relu"
 
     def forward(self, x: np.ndarray, train: bool) -> np.ndarray:
-        self.mask = mask = np.empty(x.shape, bool)
+        mask = np.empty(x.shape, bool) if train else None  # only a backward pass needs it
+        self.mask = mask
         out = np.empty_like(x)
         # Against a zero array numpy's maximum is vectorised; against the scalar 0 it is 3× slower.
         zeros = shared_zeros(x.shape, x.dtype)
 
         def part(a: int, b: int) -> None:
-            np.greater(x[a:b], 0, out=mask[a:b])
+            if mask is not None:
+                np.greater(x[a:b], 0, out=mask[a:b])
             np.maximum(x[a:b], zeros[a:b], out=out[a:b])
 
         run_split(part, len(x), x.size)

@@ -25,7 +25,7 @@ from cnncalc.nn import layers as L
 from cnncalc.nn.conv_pool import plan_stages
 
 # Images per forward pass when evaluating or predicting: bounds the memory the activations take.
-EVAL_BATCH = 512
+EVAL_BATCH = 128
 
 
 @dataclass
