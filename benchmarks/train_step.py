@@ -127,7 +127,7 @@ def cnncalc_step(threads: int, clock: LayerClock | None) -> tuple[Callable, Call
     from cnncalc.nn.losses import softmax_cross_entropy
     from cnncalc.nn.model import build_model
     from cnncalc.nn.optim import Adam
-    from cnncalc.nn.parallel import split_work
+    from cnncalc.nn.parallel import plan_for, split_work
 
     model = build_model(KERAS_MNIST_SPEC, classes=10)
     opt = Adam(model.named_params(), lr=1e-3)
@@ -147,7 +147,7 @@ def cnncalc_step(threads: int, clock: LayerClock | None) -> tuple[Callable, Call
         update(model.named_grads())
 
     blas = blas_threads(1)
-    split = split_work(threads)
+    split = split_work(threads, plan_for(model.network.total_macs * BATCH)[1])  # as Trainer.run
 
     def enter() -> None:
         blas.__enter__()

@@ -36,11 +36,11 @@ import numpy as np
 
 from cnncalc.nn.activations import ReLU, shared_zeros
 from cnncalc.nn.conv import Conv2D
-from cnncalc.nn.im2col import Im2col, product_work, sum_in_order
+from cnncalc.nn.im2col import Im2col, add_input_gradient, product_work, sum_in_order, tap_weights
 from cnncalc.nn.layer import Layer
 from cnncalc.nn.parallel import matmul_work, run_split
 from cnncalc.nn.pool import MaxPool2D
-from cnncalc.nn.windows import add_taps, pad_hw, pooled_windows, unpad_hw
+from cnncalc.nn.windows import pad_hw, pooled_windows, unpad_hw
 
 
 def fusable(conv: Layer, pool: Layer) -> bool:
@@ -144,7 +144,7 @@ class ConvPool(Layer):
         ph, pw = self.pool.kernel
         weight = conv.params["weight"]
         _, cin, kh, kw = weight.shape
-        w_taps = weight.transpose(2, 3, 0, 1).reshape(kh * kw, cout, cin)
+        w_taps = tap_weights(weight)
         dxp = np.zeros(self.padded_shape, grad.dtype) if conv.need_input_grad else None
         sum_bias = "bias" in conv.params and not cols.ones_row
 
@@ -159,8 +159,8 @@ class ConvPool(Layer):
                 # onto the map in runs of a whole row (p_w·P_w·C_in values), not C_in at a time.
                 natural = d_out.reshape(b - a, ph, pw, oh, ow, cout).transpose(0, 3, 1, 4, 2, 5)
                 natural = np.ascontiguousarray(natural).reshape(-1, cout)
-                dtaps = np.matmul(natural, w_taps).reshape(kh, kw, b - a, oh * ph, ow * pw, cin)
-                add_taps(dtaps, dxp[a:b], conv.stride, conv.dilation)
+                covered = (oh * ph, ow * pw)  # the convolution's outputs the pool reads
+                add_input_gradient(natural, w_taps, dxp[a:b], (kh, kw), covered, conv.stride, conv.dilation)
             dbias = np.ones(rows.shape[0], grad.dtype) @ rows if sum_bias else None
             return cols.weight_gradient(rows, a, b), dbias
 

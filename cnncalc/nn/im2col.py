@@ -33,7 +33,7 @@ import math
 import numpy as np
 
 from cnncalc.nn.parallel import matmul_work, run_split
-from cnncalc.nn.windows import add_taps
+from cnncalc.nn.windows import tap
 
 # Below this many input channels the im2col matrix is built transposed (one row per tap).
 FEW_CHANNELS = 4
@@ -150,6 +150,36 @@ def product_work(m: int, k: int, cout: int) -> int:
     return m * (k + cout) + matmul_work(m, k, cout)
 
 
+def tap_weights(weight: np.ndarray) -> np.ndarray:
+    """(k_h·k_w, C_out, C_in): the weight (C_out, C_in, k_h, k_w) as one matrix per tap, contiguous."""
+    cout, cin, kh, kw = weight.shape
+    return np.ascontiguousarray(weight.transpose(2, 3, 0, 1).reshape(kh * kw, cout, cin))
+
+
+def add_input_gradient(
+    grad: np.ndarray,
+    w_taps: np.ndarray,
+    dxp: np.ndarray,
+    kernel: tuple[int, int],
+    out_hw: tuple[int, int],
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
+) -> None:
+    """dxp += ∂L/∂x_pad for the output gradient grad (N·H_out·W_out rows, C_out) of N samples.
+
+    Tap by tap: the (rows, C_in) product grad · W_tapᵀ, added at once onto the pixels that tap read
+    (while it is still in cache) as one block with runs of W_out·C_in values. Adding the taps of
+    one (rows, k_h·k_w·C_in) product instead moves C_in values at a time and is 3× slower.
+    """
+    n, (oh, ow), cin = dxp.shape[0], out_hw, w_taps.shape[2]
+    block = np.empty((grad.shape[0], cin), grad.dtype)
+    for t in range(kernel[0] * kernel[1]):
+        np.matmul(grad, w_taps[t], out=block)
+        tap(dxp, t // kernel[1], t % kernel[1], stride, dilation, out_hw)[...] += block.reshape(
+            n, oh, ow, cin
+        )
+
+
 def conv_backward(
     cols: Im2col,
     grad: np.ndarray,
@@ -161,20 +191,16 @@ def conv_backward(
     bias: bool,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """(∂W_m, ∂b or None) for the output gradient grad (m, C_out); with `dxp` (the zeroed padded
-    input's shape), also ∂L/∂x_pad added into it. Both in one pass over the batch's slices.
-
-    The input gradient takes one (rows, C_in) product per tap, each added onto the map as a block:
-    adding the taps of one (rows, k_h·k_w·C_in) product instead moves C_in values at a time and
-    is 3× slower.
+    input's shape), also ∂L/∂x_pad added into it (`add_input_gradient`). Both in one pass over the
+    batch's slices.
     """
     cout, cin, kh, kw = weight.shape
-    w_taps = weight.transpose(2, 3, 0, 1).reshape(kh * kw, cout, cin)
+    w_taps = tap_weights(weight)
 
     def part(a: int, b: int) -> np.ndarray:
         rows = grad[cols.rows(a, b)]
         if dxp is not None:
-            dtaps = np.matmul(rows, w_taps).reshape(kh, kw, b - a, *out_hw, cin)
-            add_taps(dtaps, dxp[a:b], stride, dilation)
+            add_input_gradient(rows, w_taps, dxp[a:b], (kh, kw), out_hw, stride, dilation)
         return cols.weight_gradient(rows, a, b)
 
     m = grad.shape[0]

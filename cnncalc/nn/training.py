@@ -27,13 +27,13 @@ import numpy as np
 
 from cnncalc.arith.errors import CnnCalcError
 from cnncalc.arith.spec import NetworkSpec
-from cnncalc.nn.blas import blas_threads, threads_for
+from cnncalc.nn.blas import blas_threads
 from cnncalc.nn.data import Dataset
 from cnncalc.nn.losses import softmax_cross_entropy
 from cnncalc.nn.memory import keep_freed_memory
 from cnncalc.nn.model import EVAL_BATCH, Model, build_model
 from cnncalc.nn.optim import Optimizer, make_optimizer
-from cnncalc.nn.parallel import split_work
+from cnncalc.nn.parallel import plan_for, split_work
 from cnncalc.nn.settings import Settings
 
 
@@ -88,7 +88,8 @@ class Trainer:
         self.step = 0  # optimizer steps in total
         self.progress = Progress()
         self.history: list[EpochStats] = []
-        self.threads = threads_for(model.network.total_macs * settings.batch_size)
+        # Threads may differ from machine to machine; the slices of a batch never do (see parallel).
+        self.threads, self.slices = plan_for(model.network.total_macs * settings.batch_size)
 
     @classmethod
     def create(
@@ -151,7 +152,7 @@ class Trainer:
             raise CnnCalcError(f"{{field}} {max_steps} must be at least 1", field="max_steps")
         keep_freed_memory()
         # BLAS single-threaded; the layers split each batch over `threads` threads themselves.
-        with blas_threads(1), split_work(self.threads):
+        with blas_threads(1), split_work(self.threads, self.slices):
             return self._run(epochs, max_steps, on_step, on_epoch, should_stop)
 
     def _run(

@@ -8,7 +8,8 @@ padded map starts at row oh·s_h and column ow·s_w, and its tap (i, j) reads ro
 `windows` returns that as a strided *view* (no copy); reshaping it to (N·H_out·W_out, k_h·k_w·C)
 gives the im2col matrix, so a convolution becomes one BLAS matmul. `add_windows` is the adjoint:
 it adds a gradient of that shape back onto the map, looping over the k_h·k_w taps (never over
-pixels or samples); `add_taps` does the same for a gradient laid out tap by tap.
+pixels or samples); `tap` is the view of the map one tap reads. `pooled_windows` orders the
+windows by the max pool that follows (see `cnncalc.nn.conv_pool`).
 
 >>> import numpy as np
 >>> windows(np.arange(16.0).reshape(1, 4, 4, 1), (2, 2), (2, 2), (1, 1)).shape
@@ -120,14 +121,3 @@ def add_windows(
         for j in range(kw):
             tap(grad, i, j, stride, dilation, (oh, ow))[...] += cols[:, :, :, i, j, :]
     return grad
-
-
-def add_taps(taps: np.ndarray, grad: np.ndarray, stride: tuple[int, int], dilation: tuple[int, int]) -> None:
-    """col2im for a tap-major (k_h, k_w, N, H_out, W_out, C) array: adds onto the padded map `grad`
-    what `add_windows` would. Each tap is one contiguous block, so every addition runs over whole
-    rows of W_out·C values.
-    """
-    kh, kw, _, oh, ow, _ = taps.shape
-    for i in range(kh):
-        for j in range(kw):
-            tap(grad, i, j, stride, dilation, (oh, ow))[...] += taps[i, j]

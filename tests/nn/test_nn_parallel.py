@@ -66,6 +66,21 @@ def test_slices_do_not_depend_on_the_thread_count(workers, monkeypatch):
     assert parts == [(0, 2), (2, 5), (5, 7), (7, 10)]  # MAX_WORKERS = 4 contiguous slices, in order
 
 
+@pytest.mark.parametrize("cores", [1, 2, 4])
+def test_the_plan_cuts_the_same_slices_on_any_number_of_cores(cores, monkeypatch):
+    monkeypatch.setattr(parallel, "available_cores", lambda: cores)
+    assert parallel.plan_for(parallel.SMALL_BATCH_MACS - 1) == (1, 1)  # a small network: no split
+    assert parallel.plan_for(parallel.SMALL_BATCH_MACS) == (cores, parallel.MAX_WORKERS)
+
+
+def test_a_plan_of_one_slice_runs_the_whole_batch_at_once(monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_PART", 1)
+    with parallel.split_work(3, slices=1):
+        assert parallel.run_split(lambda a, b: (a, b), 10, size=10**9) == [(0, 10)]
+    with parallel.split_work(3, slices=2):
+        assert parallel.run_split(lambda a, b: (a, b), 10, size=10**9) == [(0, 5), (5, 10)]
+
+
 def test_small_work_is_one_slice():
     with parallel.split_work(3):
         assert parallel.run_split(lambda a, b: (a, b), 10, size=parallel.MIN_PART) == [(0, 10)]
