@@ -35,6 +35,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.machine import alternate_rounds, idle_note, idle_rounds  # noqa: E402
+
 FRAMEWORKS = ("cnncalc", "torch")
 
 
@@ -140,7 +142,7 @@ def run_child(framework: str, args: argparse.Namespace, threads: int) -> dict:
 
 
 def summarize(runs: dict[str, list[dict]]) -> dict:
-    out: dict = {}
+    out: dict = {"rounds": len(next(iter(runs.values()), [])), "idle_rounds": idle_rounds(runs)}
     for framework, rs in runs.items():
         good = [r for r in rs if "error" not in r]
         if not good:
@@ -175,7 +177,7 @@ def print_report(args: argparse.Namespace, results: dict[int, dict]) -> None:
         f"note 000's recipe (keras-mnist, Adam 1e-3, batch 64, seed 0) on {args.data}; {args.epochs} epoch(s) a run"
     )
     for threads, res in results.items():
-        print(f"\n{threads} thread{'s' if threads > 1 else ''}:")
+        print(f"\n{threads} thread{'s' if threads > 1 else ''}{idle_note(res)}:")
         for framework in FRAMEWORKS:
             r = res.get(framework)
             if r is None:
@@ -204,6 +206,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="thread counts (default 1 2)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
     parser.add_argument("--only", choices=FRAMEWORKS, help="run one framework")
+    parser.add_argument(
+        "--idle",
+        type=float,
+        metavar="SECONDS",
+        help="before each round, wait up to SECONDS for the machine to be idle (others share it)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--child", choices=FRAMEWORKS, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -211,11 +219,13 @@ def main() -> None:
         print(json.dumps(child(args.child, args.data, args.epochs, args.threads[0])))
         return
     frameworks = [f for f in FRAMEWORKS if not args.only or f == args.only]
-    runs = {t: {f: [] for f in frameworks} for t in args.threads}
-    for _ in range(max(args.rounds, 1)):
-        for threads in args.threads:
-            for framework in frameworks:
-                runs[threads][framework].append(run_child(framework, args, threads))
+    runs = alternate_rounds(
+        args.rounds,
+        args.threads,
+        frameworks,
+        lambda framework, threads: run_child(framework, args, threads),
+        args.idle,
+    )
     results = {t: summarize(r) for t, r in runs.items()}
     if args.json:
         print(json.dumps({"data": args.data, "epochs": args.epochs, "threads": results}, indent=2))

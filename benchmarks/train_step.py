@@ -43,6 +43,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.machine import alternate_rounds, idle_note, idle_rounds  # noqa: E402
+
 BATCH = 64
 WARMUP = 10
 FRAMEWORKS = ("cnncalc", "torch")
@@ -158,11 +160,7 @@ def cnncalc_step(threads: int, clock: LayerClock | None) -> tuple[Callable, Call
 
 def stage_name(model, stage) -> str:  # noqa: ANN001 (cnncalc is imported lazily)
     """'0-2 conv+relu+maxpool' for a fused stage, '6 conv' for a layer (indices in model.layers)."""
-    parts = (
-        [stage.conv, *([model.layers[model.layers.index(stage.conv) + 1]] if stage.relu else []), stage.pool]
-        if hasattr(stage, "conv")
-        else [stage]
-    )
+    parts = getattr(stage, "layers", [stage])
     first, last = model.layers.index(parts[0]), model.layers.index(parts[-1])
     span = f"{first}-{last}" if last > first else f"{first}"
     return f"{span:>5} {'+'.join(p.kind for p in parts)}"
@@ -284,7 +282,7 @@ def run_child(framework: str, threads: int, args: argparse.Namespace) -> dict:
 
 def summarize(runs: dict[str, list[dict]]) -> dict:
     """Per framework: the median of the runs' medians, every run, and the peak; then the ratio."""
-    out: dict = {}
+    out: dict = {"rounds": len(next(iter(runs.values()), [])), "idle_rounds": idle_rounds(runs)}
     for framework, rs in runs.items():
         good = [r for r in rs if "error" not in r]
         if not good:
@@ -311,7 +309,7 @@ def summarize(runs: dict[str, list[dict]]) -> dict:
 def print_report(data_text: str, steps: int, results: dict[int, dict]) -> None:
     print(f"keras-mnist, batch {BATCH}, Adam; {data_text}; median ms per step over {steps} steps")
     for threads, res in results.items():
-        print(f"\n{threads} thread{'s' if threads > 1 else ''}:")
+        print(f"\n{threads} thread{'s' if threads > 1 else ''}{idle_note(res)}:")
         for framework in FRAMEWORKS:
             r = res.get(framework)
             if r is None:
@@ -341,7 +339,7 @@ def print_profiles(res: dict) -> None:
         for key, ms in profile.items():
             name, phase = key.rsplit("/", 1)
             parts[name][phase] = ms
-        for name, ms in sorted(parts.items()):
+        for name, ms in parts.items():  # the order the model runs them
             cells = "".join(
                 f"{ms[p]:10.3f}" if p in ms else " " * 10 for p in ("forward", "backward", "update")
             )
@@ -372,6 +370,12 @@ def main() -> None:
         action="store_true",
         help="leave glibc's malloc settings alone in both processes (see docs/trainer.md, Speed)",
     )
+    parser.add_argument(
+        "--idle",
+        type=float,
+        metavar="SECONDS",
+        help="before each round, wait up to SECONDS for the machine to be idle (others share it)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--child", choices=FRAMEWORKS, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -379,11 +383,13 @@ def main() -> None:
         print(json.dumps(child(args.child, args, args.threads[0])))
         return
     frameworks = [f for f in FRAMEWORKS if not args.only or f == args.only]
-    runs: dict[int, dict[str, list[dict]]] = {t: {f: [] for f in frameworks} for t in args.threads}
-    for _ in range(max(args.rounds, 1)):
-        for threads in args.threads:
-            for framework in frameworks:
-                runs[threads][framework].append(run_child(framework, threads, args))
+    runs = alternate_rounds(
+        args.rounds,
+        args.threads,
+        frameworks,
+        lambda framework, threads: run_child(framework, threads, args),
+        args.idle,
+    )
     results = {t: summarize(r) for t, r in runs.items()}
     data_text = images_text(args.data, args.random) + (
         "; glibc's default malloc" if args.system_malloc else ""

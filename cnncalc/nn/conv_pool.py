@@ -65,7 +65,7 @@ def plan_stages(layers: list[Layer]) -> list[Layer]:
         has_relu = i + 1 < len(layers) and isinstance(layers[i + 1], ReLU)
         j = i + 1 + has_relu
         if j < len(layers) and fusable(conv, layers[j]):
-            stages.append(ConvPool(conv, has_relu, layers[j]))  # type: ignore[arg-type]
+            stages.append(ConvPool(layers[i : j + 1]))
             i = j + 1
         else:
             stages.append(conv)
@@ -82,12 +82,16 @@ class ConvPool(Layer):
 
     kind = "convpool"
 
-    def __init__(self, conv: Conv2D, relu: bool, pool: MaxPool2D) -> None:
+    def __init__(self, layers: list[Layer]) -> None:
+        """`layers`: the Conv2D, the ReLU if there is one, and the MaxPool2D (see `fusable`)."""
         super().__init__()
-        self.conv, self.relu, self.pool = conv, relu, pool
+        self.layers = layers
+        self.conv: Conv2D = layers[0]  # type: ignore[assignment]
+        self.pool: MaxPool2D = layers[-1]  # type: ignore[assignment]
+        self.relu = len(layers) == 3
 
     def __repr__(self) -> str:
-        return f"ConvPool({self.conv!r}, relu={self.relu}, {self.pool!r})"
+        return f"ConvPool({', '.join(map(repr, self.layers))})"
 
     def forward(self, x: np.ndarray, train: bool) -> np.ndarray:
         conv = self.conv
