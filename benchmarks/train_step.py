@@ -1,17 +1,28 @@
 """Milliseconds per optimizer step: cnncalc's NumPy trainer vs PyTorch (CPU), same model, same data.
 
 The model is note 000's Keras MNIST CNN (`keras-mnist`): conv32 k3 relu, maxpool2, conv64 k3 relu,
-maxpool2, conv64 k3 relu, flatten, fc64 relu, fc10; Adam 1e-3, batch 64, 28×28 inputs. Both sides
-see the same batches (random images, or MNIST-format files with --data DIR). A step is forward,
-loss, backward and the optimizer update. Peak memory is the process's peak resident set size
-measured in a fresh subprocess per framework.
+maxpool2, conv64 k3 relu, flatten, fc64 relu, fc10; Adam 1e-3, batch 64, 28×28 inputs. A step is
+forward, loss, backward and the optimizer update, on the same batches for both.
 
-Each framework runs `--rounds` times (default 3), alternating, each run in a fresh process; the
-report gives the median of the runs' medians and the median of the rounds' ratios.
+Data: real images by default — the built-in 8×8 digits scaled to 28×28 (bilinear), or with
+`--data DIR` the training images of an IDX folder (Fashion-MNIST on Debian/Ubuntu:
+`apt-get install dataset-fashion-mnist`, `--data /usr/share/datasets/fashion-mnist`). `--random`
+uses uniform random images instead, and the report says so.
 
-    python benchmarks/train_step.py                 # both frameworks, 3 rounds of 200 timed steps
-    python benchmarks/train_step.py --steps 50 --only cnncalc --rounds 1
-    python benchmarks/train_step.py --threads 1     # both single-threaded (fairer on a busy machine)
+Fairness: each (framework, thread count) runs in a fresh process; the rounds alternate cnncalc,
+PyTorch, cnncalc, PyTorch … so that a busy spell of a shared machine hits both, and the report
+gives the median of each side's per-run medians and the median of the per-round ratios. Both use
+the same number of threads (cnncalc: its batch split, BLAS single-threaded; PyTorch:
+`torch.set_num_threads`). Both processes get the same malloc settings (`keep_freed_memory`): with
+glibc's defaults a process's speed depends on whether it happened to free a large block before
+training (loading a data set does), which moved PyTorch by a third between random and real data.
+Peak memory is each process's peak resident set size (data included).
+
+    python benchmarks/train_step.py                          # digits, 1 and 2 threads, 3 rounds
+    python benchmarks/train_step.py --data /usr/share/datasets/fashion-mnist
+    python benchmarks/train_step.py --threads 2 --rounds 5 --json
+    python benchmarks/train_step.py --profile --threads 1    # where the time goes, layer by layer
+    python benchmarks/train_step.py --random --system-malloc --only torch   # see docs/trainer.md
 """
 
 from __future__ import annotations
@@ -23,6 +34,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -30,61 +43,135 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.machine import alternate_rounds, idle_note, idle_rounds  # noqa: E402
+
 BATCH = 64
 WARMUP = 10
+FRAMEWORKS = ("cnncalc", "torch")
 
 
-def batches(steps: int, data: str | None, seed: int = 0):
-    """(x, y) pairs of float32 NCHW images in [0, 1] and int64 labels, the same for both frameworks."""
+# -- data ----------------------------------------------------------------------------------------
+
+
+def scaled_digits() -> np.ndarray:
+    """The built-in digits' training images, 8×8 scaled to 28×28 by bilinear interpolation."""
+    from cnncalc.nn.data import load_digits
+
+    x = np.asarray(load_digits().x_train[:], dtype=np.float32)  # (N, 1, 8, 8) in [0, 1]
+    # Row i of the 28×8 matrix interpolates output pixel i from the two nearest input pixels.
+    centres = np.clip((np.arange(28) + 0.5) * 8 / 28 - 0.5, 0, 7)
+    low = np.floor(centres).astype(int)
+    high = np.minimum(low + 1, 7)
+    frac = (centres - low).astype(np.float32)
+    a = np.zeros((28, 8), np.float32)
+    a[np.arange(28), low] += 1 - frac
+    a[np.arange(28), high] += frac
+    return np.einsum("hi,ncij,wj->nchw", a, x, a, optimize=True).astype(np.float32)
+
+
+def images(data: str | None, random: bool) -> tuple[object, np.ndarray]:
+    """(images indexable as x[idx] → float32 NCHW in [0, 1], labels)."""
+    if random:
+        rng = np.random.default_rng(0)
+        return rng.random((2048, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, 2048)
     if data:
         from cnncalc.nn.data import load_idx_dir
 
         ds = load_idx_dir(Path(data))
-        x_all, y_all = ds.x_train, ds.y_train
-    else:
-        rng = np.random.default_rng(seed)
-        x_all = rng.random((2048, 1, 28, 28), dtype=np.float32)
-        y_all = rng.integers(0, 10, 2048)
-    rng = np.random.default_rng(seed + 1)
+        return ds.x_train, ds.y_train
+    from cnncalc.nn.data import load_digits
+
+    return scaled_digits(), load_digits().y_train
+
+
+def images_text(data: str | None, random: bool) -> str:
+    if random:
+        return "random images (not real data)"
+    return f"real images: {data}" if data else "real images: the built-in digits scaled to 28×28"
+
+
+def batches(x: object, y: np.ndarray, steps: int, seed: int = 1) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """`steps` (x, y) batches of BATCH images drawn with a fixed seed: the same for both frameworks."""
+    rng = np.random.default_rng(seed)
     for _ in range(steps):
-        idx = rng.integers(0, len(y_all), BATCH)
-        yield x_all[idx], y_all[idx]
+        idx = np.sort(rng.integers(0, len(y), BATCH))
+        yield np.asarray(x[idx], dtype=np.float32), y[idx]
 
 
-def run_cnncalc(steps: int, data: str | None, threads: int | None) -> list[float]:
-    from cnncalc.nn.blas import blas_threads, threads_for
+# -- the two trainers ------------------------------------------------------------------------------
+
+
+class LayerClock:
+    """Milliseconds spent in each named part of a step, summed over the steps it is told to count."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.counting = False
+
+    def wrap(self, name: str, fn: Callable) -> Callable:
+        def timed(*args: object) -> object:
+            start = time.perf_counter()
+            result = fn(*args)
+            if self.counting:
+                self.seconds[name] += time.perf_counter() - start
+            return result
+
+        return timed
+
+    def per_step(self, steps: int) -> dict[str, float]:
+        return {name: s / steps * 1e3 for name, s in self.seconds.items()}
+
+
+def cnncalc_step(threads: int, clock: LayerClock | None) -> tuple[Callable, Callable[[], None]]:
+    """(step(x, y), a context entry) for cnncalc: Trainer.run's setting, BLAS single-threaded."""
+    from cnncalc.nn.blas import blas_threads
     from cnncalc.nn.defaults import KERAS_MNIST_SPEC
     from cnncalc.nn.losses import softmax_cross_entropy
-    from cnncalc.nn.memory import keep_freed_memory
     from cnncalc.nn.model import build_model
     from cnncalc.nn.optim import Adam
-    from cnncalc.nn.parallel import split_work
+    from cnncalc.nn.parallel import plan_for, split_work
 
     model = build_model(KERAS_MNIST_SPEC, classes=10)
     opt = Adam(model.named_params(), lr=1e-3)
-    times = []
-    # As Trainer.run does: BLAS single-threaded, each batch split over `threads` threads.
-    threads = threads or threads_for(model.network.total_macs * BATCH)
-    keep_freed_memory()
-    with blas_threads(1), split_work(threads):
-        for x, y in batches(steps + WARMUP, data):
-            start = time.perf_counter()
-            logits = model.forward(x, train=True)
-            _, grad = softmax_cross_entropy(logits, y)
-            model.backward(grad)
-            opt.step(model.named_grads())
-            times.append(time.perf_counter() - start)
-    return times[WARMUP:]
+    update = opt.step
+    if clock is not None:
+        # What the model runs: its layers, some fused into one stage (cnncalc.nn.conv_pool).
+        for stage in model.stages:
+            name = stage_name(model, stage)
+            stage.forward = clock.wrap(f"{name}/forward", stage.forward)
+            stage.backward = clock.wrap(f"{name}/backward", stage.backward)
+        update = clock.wrap("Adam update/update", opt.step)
+
+    def step(x: np.ndarray, y: np.ndarray) -> None:
+        logits = model.forward(x, train=True)
+        _, grad = softmax_cross_entropy(logits, y)
+        model.backward(grad)
+        update(model.named_grads())
+
+    blas = blas_threads(1)
+    split = split_work(threads, plan_for(model.network.total_macs * BATCH)[1])  # as Trainer.run
+
+    def enter() -> None:
+        blas.__enter__()
+        split.__enter__()
+
+    return step, enter
 
 
-def run_torch(steps: int, data: str | None, threads: int | None) -> list[float]:
+def stage_name(model, stage) -> str:  # noqa: ANN001 (cnncalc is imported lazily)
+    """'0-2 conv+relu+maxpool' for a fused stage, '6 conv' for a layer (indices in model.layers)."""
+    parts = getattr(stage, "layers", [stage])
+    first, last = model.layers.index(parts[0]), model.layers.index(parts[-1])
+    span = f"{first}-{last}" if last > first else f"{first}"
+    return f"{span:>5} {'+'.join(p.kind for p in parts)}"
+
+
+def torch_model():  # -> torch.nn.Sequential (torch is imported lazily)
     import torch
 
-    if threads:
-        torch.set_num_threads(threads)
-    torch.manual_seed(0)
     nn = torch.nn
-    model = nn.Sequential(
+    torch.manual_seed(0)
+    return nn.Sequential(
         nn.Conv2d(1, 32, 3),
         nn.ReLU(),
         nn.MaxPool2d(2),
@@ -98,93 +185,221 @@ def run_torch(steps: int, data: str | None, threads: int | None) -> list[float]:
         nn.ReLU(),
         nn.Linear(64, 10),
     )
+
+
+def torch_step(threads: int, clock: LayerClock | None) -> tuple[Callable, Callable[[], None]]:
+    import torch
+
+    torch.set_num_threads(threads)
+    model = torch_model()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = nn.CrossEntropyLoss()
-    times = []
-    for x, y in batches(steps + WARMUP, data):
-        start = time.perf_counter()
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def step(x: np.ndarray, y: np.ndarray) -> None:
         xt, yt = torch.from_numpy(x), torch.from_numpy(y)
         opt.zero_grad(set_to_none=True)
         loss = loss_fn(model(xt), yt)
         loss.backward()
         opt.step()
+
+    return step, lambda: None
+
+
+def child(framework: str, args: argparse.Namespace, threads: int) -> dict:
+    """Time `args.steps` steps (after WARMUP) in this process; the JSON line the parent reads."""
+    from cnncalc.nn.memory import keep_freed_memory
+
+    if not args.system_malloc:
+        keep_freed_memory()  # the same malloc settings for both (see the module docstring)
+    x, y = images(args.data, args.random)
+    clock = LayerClock() if args.profile else None
+    make = cnncalc_step if framework == "cnncalc" else torch_step
+    step, enter = make(threads, clock)
+    enter()
+    times = []
+    profiler = _torch_profiler() if args.profile and framework == "torch" else None
+    for i, (xb, yb) in enumerate(batches(x, y, args.steps + WARMUP)):
+        if i == WARMUP:
+            if clock is not None:
+                clock.counting = True
+            if profiler is not None:
+                profiler.__enter__()
+        start = time.perf_counter()
+        step(xb, yb)
         times.append(time.perf_counter() - start)
-    return times[WARMUP:]
+    if profiler is not None:
+        profiler.__exit__(None, None, None)
+    times = times[WARMUP:]
+    report = {
+        "median_ms": statistics.median(times) * 1e3,
+        "mean_ms": statistics.fmean(times) * 1e3,
+        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # KiB on Linux
+    }
+    if clock is not None:
+        report["profile_ms"] = clock.per_step(args.steps)
+    if profiler is not None:
+        report["profile_ms"] = {
+            e.key: e.self_cpu_time_total / 1e3 / args.steps
+            for e in profiler.key_averages()
+            if e.self_cpu_time_total / args.steps > 10  # µs: leave out the crumbs
+        }
+    return report
 
 
-def child(framework: str, steps: int, data: str | None, threads: int | None) -> None:
-    run = run_cnncalc if framework == "cnncalc" else run_torch
-    times = run(steps, data, threads)
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    print(
-        json.dumps(
-            {
-                "median_ms": statistics.median(times) * 1e3,
-                "mean_ms": statistics.fmean(times) * 1e3,
-                "peak_mib": peak_kib / 1024,
+def _torch_profiler():  # -> torch.profiler.profile
+    from torch.profiler import ProfilerActivity, profile
+
+    return profile(activities=[ProfilerActivity.CPU])
+
+
+# -- the parent: rounds, medians, ratios -----------------------------------------------------------
+
+
+def run_child(framework: str, threads: int, args: argparse.Namespace) -> dict:
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        framework,
+        "--threads",
+        str(threads),
+        "--steps",
+        str(args.steps),
+    ]
+    if args.data:
+        cmd += ["--data", args.data]
+    if args.random:
+        cmd.append("--random")
+    if args.profile:
+        cmd.append("--profile")
+    if args.system_malloc:
+        cmd.append("--system-malloc")
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        return {"error": (proc.stderr.strip().splitlines()[-1:] or ["failed"])[0]}
+    return json.loads(proc.stdout)
+
+
+def summarize(runs: dict[str, list[dict]]) -> dict:
+    """Per framework: the median of the runs' medians, every run, and the peak; then the ratio."""
+    out: dict = {"rounds": len(next(iter(runs.values()), [])), "idle_rounds": idle_rounds(runs)}
+    for framework, rs in runs.items():
+        good = [r for r in rs if "error" not in r]
+        if not good:
+            out[framework] = {"error": rs[0]["error"] if rs else "not run"}
+            continue
+        out[framework] = {
+            "median_ms": statistics.median(r["median_ms"] for r in good),
+            "runs_ms": [round(r["median_ms"], 3) for r in good],
+            "peak_mib": max(r["peak_mib"] for r in good),
+        }
+        if "profile_ms" in good[0]:
+            names = good[0]["profile_ms"]
+            out[framework]["profile_ms"] = {
+                n: statistics.median(r["profile_ms"].get(n, 0.0) for r in good) for n in names
             }
-        )
-    )
+    pairs = list(zip(runs.get("cnncalc", []), runs.get("torch", []), strict=False))
+    ratios = [c["median_ms"] / t["median_ms"] for c, t in pairs if "error" not in c and "error" not in t]
+    if ratios:
+        out["ratio"] = statistics.median(ratios)
+        out["round_ratios"] = [round(r, 3) for r in ratios]
+    return out
+
+
+def print_report(data_text: str, steps: int, results: dict[int, dict]) -> None:
+    print(f"keras-mnist, batch {BATCH}, Adam; {data_text}; median ms per step over {steps} steps")
+    for threads, res in results.items():
+        print(f"\n{threads} thread{'s' if threads > 1 else ''}{idle_note(res)}:")
+        for framework in FRAMEWORKS:
+            r = res.get(framework)
+            if r is None:
+                continue
+            if "error" in r:
+                print(f"  {framework:8} skipped: {r['error']}")
+                continue
+            runs = ", ".join(f"{v:.2f}" for v in r["runs_ms"])
+            print(
+                f"  {framework:8} {r['median_ms']:7.2f} ms/step  (runs: {runs})  peak RSS {r['peak_mib']:.0f} MiB"
+            )
+        if "ratio" in res:
+            rounds = ", ".join(f"{v:.2f}" for v in res["round_ratios"])
+            print(f"  ratio    {res['ratio']:.2f}× PyTorch's step time (rounds: {rounds})")
+            c, t = res["cnncalc"]["peak_mib"], res["torch"]["peak_mib"]
+            print(f"  memory   {c / t:.2f}× PyTorch's peak RSS")
+        print_profiles(res)
+
+
+def print_profiles(res: dict) -> None:
+    """cnncalc: ms per step in each layer's forward and backward pass and the update; PyTorch: in
+    each operator (torch.profiler's self CPU time: autograd has no per-layer backward to time)."""
+    profile = res.get("cnncalc", {}).get("profile_ms")
+    if profile:
+        print("  cnncalc, ms per step:        forward  backward    update")
+        parts: dict[str, dict[str, float]] = defaultdict(dict)
+        for key, ms in profile.items():
+            name, phase = key.rsplit("/", 1)
+            parts[name][phase] = ms
+        for name, ms in parts.items():  # the order the model runs them
+            cells = "".join(
+                f"{ms[p]:10.3f}" if p in ms else " " * 10 for p in ("forward", "backward", "update")
+            )
+            print(f"    {name:24}{cells}")
+        print(f"    {'total':24}{sum(profile.values()):10.3f}")
+    profile = res.get("torch", {}).get("profile_ms")
+    if profile:
+        print("  torch, ms per step in each operator (self CPU):")
+        for name, ms in sorted(profile.items(), key=lambda kv: -kv[1]):
+            print(f"    {name[:40]:40}{ms:10.3f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--steps", type=int, default=200)
-    parser.add_argument("--data", help="a folder of MNIST-format IDX files (default: random images)")
-    parser.add_argument("--only", choices=["cnncalc", "torch"])
+    parser.add_argument("--steps", type=int, default=100, help="timed steps per run (default 100)")
+    parser.add_argument("--data", help="an IDX folder (default: the built-in digits scaled to 28×28)")
+    parser.add_argument("--random", action="store_true", help="uniform random images instead of real ones")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="thread counts (default 1 2)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
+    parser.add_argument("--only", choices=FRAMEWORKS, help="run one framework")
     parser.add_argument(
-        "--threads", type=int, help="BLAS / intra-op threads for both (default: each library's own)"
+        "--profile", action="store_true", help="also time each layer (cnncalc) / operator (torch)"
     )
     parser.add_argument(
-        "--rounds",
-        type=int,
-        default=3,
-        help="alternate the frameworks this many times; report medians (default 3)",
+        "--system-malloc",
+        action="store_true",
+        help="leave glibc's malloc settings alone in both processes (see docs/trainer.md, Speed)",
     )
-    parser.add_argument("--child", choices=["cnncalc", "torch"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--idle",
+        type=float,
+        metavar="SECONDS",
+        help="before each round, wait up to SECONDS for the machine to be idle (others share it)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--child", choices=FRAMEWORKS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.steps, args.data, args.threads)
+        print(json.dumps(child(args.child, args, args.threads[0])))
         return
-    frameworks = [f for f in ("cnncalc", "torch") if not args.only or f == args.only]
-    runs: dict[str, list[dict]] = {f: [] for f in frameworks}
-    skipped: dict[str, str] = {}
-    # Alternating the two, round after round, spreads a busy spell of the machine over both.
-    for _ in range(max(args.rounds, 1)):
-        for framework in frameworks:
-            if framework in skipped:
-                continue
-            cmd = [sys.executable, __file__, "--child", framework, "--steps", str(args.steps)]
-            if args.data:
-                cmd += ["--data", args.data]
-            if args.threads:
-                cmd += ["--threads", str(args.threads)]
-            proc = subprocess.run(cmd, capture_output=True, text=True)
-            if proc.returncode != 0:
-                skipped[framework] = (proc.stderr.strip().splitlines()[-1:] or ["failed"])[0]
-                continue
-            runs[framework].append(json.loads(proc.stdout))
-    for framework in frameworks:
-        if framework in skipped:
-            print(f"{framework:8} skipped: {skipped[framework]}")
-            continue
-        rs = runs[framework]
-        each = ", ".join(f"{r['median_ms']:.2f}" for r in rs)
+    frameworks = [f for f in FRAMEWORKS if not args.only or f == args.only]
+    runs = alternate_rounds(
+        args.rounds,
+        args.threads,
+        frameworks,
+        lambda framework, threads: run_child(framework, threads, args),
+        args.idle,
+    )
+    results = {t: summarize(r) for t, r in runs.items()}
+    data_text = images_text(args.data, args.random) + (
+        "; glibc's default malloc" if args.system_malloc else ""
+    )
+    if args.json:
         print(
-            f"{framework:8} {statistics.median(r['median_ms'] for r in rs):7.2f} ms/step "
-            f"(median of {len(rs)} runs: {each})  peak RSS {max(r['peak_mib'] for r in rs):.0f} MiB"
+            json.dumps({"data": data_text, "batch": BATCH, "steps": args.steps, "threads": results}, indent=2)
         )
-    if all(runs[f] for f in ("cnncalc", "torch") if f in runs) and len(runs) == 2:
-        # The ratio of each round's pair, then their median: both ran at nearly the same time.
-        ratios = [
-            c["median_ms"] / t["median_ms"] for c, t in zip(runs["cnncalc"], runs["torch"], strict=False)
-        ]
-        print(
-            f"ratio    {statistics.median(ratios):.2f}× PyTorch (rounds: {', '.join(f'{r:.2f}' for r in ratios)}; "
-            f"target ≤ 1.5×, aim ≤ 1.0×)"
-        )
+    else:
+        print_report(data_text, args.steps, results)
 
 
 if __name__ == "__main__":

@@ -1,14 +1,19 @@
 """`cnncalc train`, `predict`, `show` and `gradcheck`: the tiny NumPy trainer and a look inside it.
 
 Each command parses its options, calls `cnncalc.nn` and hands the results to
-`cnncalc.render.training`, which draws them. numpy, rich, `cnncalc.nn` and the renderers are
-imported inside the commands, so the calculator starts fast.
+`cnncalc.render.training`, which draws them. numpy, rich and the rest of `cnncalc.nn` and the
+renderers are imported inside the commands, so the calculator starts fast (`cnncalc.nn.settings`,
+the defaults the options show, is standard library only).
+
+The trainer names the values it complains about by their Python names; `NN_FLAGS` maps the ones
+whose option is not simply `--name` (`max_steps` is `--steps`, a data `source` is `--data`).
 """
 
 from __future__ import annotations
 
 import signal
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -19,9 +24,15 @@ from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.cli.errors import fail, reported
 from cnncalc.cli.options import FileOpt, JsonOpt
 from cnncalc.cli.output import emit_json
+from cnncalc.nn.settings import DIGITS_DEFAULTS, IDX_DEFAULTS
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from cnncalc.arith.spec import NetworkSpec
+    from cnncalc.nn.data import Dataset
+    from cnncalc.nn.model import Model
+    from cnncalc.nn.training import Trainer, TrainResult
 
 TOUR: list[tuple[str, list[str]]] = [
     (
@@ -53,6 +64,9 @@ SvgOpt = Annotated[Path | None, typer.Option("--svg", help="Also write the pictu
 # A relative error below this means the backward pass is right (float64, central differences).
 GRADCHECK_TOLERANCE = 1e-5
 
+# The options of the trainer's fields that are not `--field-name` (see `cli.errors.reported`).
+NN_FLAGS = {"max_steps": "--steps", "source": "--data"}
+
 
 class OptimizerName(str, Enum):
     adam = "adam"
@@ -74,7 +88,7 @@ def register(app: typer.Typer) -> None:
 # -- spec and data -------------------------------------------------------------------------------
 
 
-def _resolve_spec(spec: str | None, file: Path | None, preset: str | None):
+def _resolve_spec(spec: str | None, file: Path | None, preset: str | None) -> NetworkSpec | None:
     """The NetworkSpec given as text, file or preset (at most one), or None for the default."""
     from cnncalc.cli.sources import optional_network
 
@@ -82,7 +96,7 @@ def _resolve_spec(spec: str | None, file: Path | None, preset: str | None):
     return source.spec if source else None
 
 
-def _default_spec(data_name: str):
+def _default_spec(data_name: str) -> NetworkSpec:
     """digits: the small default CNN; anything else: note 000's Keras model, sized by the data."""
     from dataclasses import replace
 
@@ -111,12 +125,12 @@ class _StopFlag:
             self.previous = None
         return self
 
-    def _handle(self, signum, frame) -> None:
+    def _handle(self, signum: int, frame: object) -> None:
         if self.requested:  # a second Ctrl-C: stop at once
             raise KeyboardInterrupt
         self.requested = True
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.previous is not None:
             signal.signal(signal.SIGINT, self.previous)
 
@@ -127,23 +141,38 @@ def train(
     preset: PresetOpt = None,
     data: DataOpt = None,
     epochs: Annotated[
-        int | None, typer.Option("--epochs", "-e", help="Epochs to train (digits: 15, others: 5).", min=1)
+        int | None,
+        typer.Option(
+            "--epochs",
+            "-e",
+            help=f"Epochs to train (digits: {DIGITS_DEFAULTS.epochs}, others: {IDX_DEFAULTS.epochs}).",
+            min=1,
+        ),
     ] = None,
     batch_size: Annotated[
         int | None,
-        typer.Option("--batch-size", "-b", help="Mini-batch size (digits: 32, others: 64).", min=1),
+        typer.Option(
+            "--batch-size",
+            "-b",
+            help=f"Mini-batch size (digits: {DIGITS_DEFAULTS.batch_size}, others: {IDX_DEFAULTS.batch_size}).",
+            min=1,
+        ),
     ] = None,
     lr: Annotated[
         float | None,
-        typer.Option("--lr", help="Learning rate (adam: 0.002 on digits, 0.001 otherwise; sgd: 0.01)."),
+        typer.Option(
+            "--lr",
+            help=f"Learning rate (adam: {DIGITS_DEFAULTS.adam_lr:g} on digits, {IDX_DEFAULTS.adam_lr:g} "
+            f"otherwise; sgd: {IDX_DEFAULTS.sgd_lr:g}).",
+        ),
     ] = None,
     optimizer: Annotated[
         OptimizerName, typer.Option("--optimizer", help="adam or sgd (with --momentum).")
-    ] = OptimizerName.adam,
-    momentum: Annotated[float, typer.Option("--momentum", help="SGD momentum.")] = 0.9,
+    ] = OptimizerName(IDX_DEFAULTS.optimizer),
+    momentum: Annotated[float, typer.Option("--momentum", help="SGD momentum.")] = IDX_DEFAULTS.momentum,
     seed: Annotated[
         int, typer.Option("--seed", help="Seed for the weights, the shuffle and dropout.", min=0)
-    ] = 0,
+    ] = IDX_DEFAULTS.seed,
     steps: Annotated[
         int | None, typer.Option("--steps", help="Stop after this many optimizer steps.", min=1)
     ] = None,
@@ -168,58 +197,57 @@ def train(
       cnncalc train "conv 16 k=3 | relu | maxpool k=2 | flatten | fc 10" --optimizer sgd --lr 0.05
       cnncalc train --preset keras-mnist --data mnist note 000's Keras model on MNIST
     """
-    with reported("train"):
+    with reported("train", NN_FLAGS):
         _train(
-            spec,
-            file,
-            preset,
-            data,
-            epochs,
-            batch_size,
-            lr,
-            optimizer.value,
-            momentum,
-            seed,
-            steps,
-            save,
-            resume,
-            json_out,
+            spec=spec,
+            file=file,
+            preset=preset,
+            data=data,
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            optimizer=optimizer.value,
+            momentum=momentum,
+            seed=seed,
+            steps=steps,
+            save=save,
+            resume=resume,
+            json_out=json_out,
         )
 
 
 def _train(
-    spec, file, preset, data, epochs, batch_size, lr, optimizer, momentum, seed, steps, save, resume, json_out
-):
-    from cnncalc.nn.checkpoint import read_checkpoint, resume_trainer, save_checkpoint
+    *,
+    spec: str | None,
+    file: Path | None,
+    preset: str | None,
+    data: str | None,
+    epochs: int | None,
+    batch_size: int | None,
+    lr: float | None,
+    optimizer: str,
+    momentum: float,
+    seed: int,
+    steps: int | None,
+    save: Path | None,
+    resume: Path | None,
+    json_out: bool,
+) -> None:
+    """Start a new run or resume a saved one, train it, save it, and report it."""
     from cnncalc.nn.data import load_dataset
-    from cnncalc.nn.defaults import DEFAULTS
-    from cnncalc.nn.training import Settings, Trainer, TrainingDiverged
+    from cnncalc.nn.settings import Settings, training_defaults
+    from cnncalc.nn.training import Trainer
 
     if resume is not None:
-        if spec is not None or file is not None or preset is not None:
-            raise UsageError(
-                "--resume continues the saved network; do not give a SPEC, --file or --preset with it"
-            )
-        changed = [
-            name
-            for name, given, default in (
-                ("--batch-size", batch_size, None),
-                ("--lr", lr, None),
-                ("--optimizer", optimizer, OptimizerName.adam),
-                ("--momentum", momentum, 0.9),
-                ("--seed", seed, 0),
-            )
-            if given != default
-        ]
-        if changed:
-            raise UsageError(
-                f"--resume continues with the saved run's own settings, so that resuming is exact; "
-                f"drop {', '.join(changed)} (or start a new run without --resume)"
-            )
-        checkpoint = read_checkpoint(resume)
-        source = data or checkpoint[1]["data"]
-        dataset = load_dataset(source)
-        trainer, _ = resume_trainer(resume, dataset, checkpoint)
+        _refuse_changes_on_resume(
+            network_given=spec is not None or file is not None or preset is not None,
+            batch_size=batch_size,
+            lr=lr,
+            optimizer=optimizer,
+            momentum=momentum,
+            seed=seed,
+        )
+        trainer, source = _resumed(resume, data)
         save = save or resume
     else:
         source = data or "digits"
@@ -230,22 +258,78 @@ def _train(
         )
         trainer = Trainer.create(network, dataset, settings)
     if epochs is None:
-        epochs = DEFAULTS["digits" if dataset.name == "digits" else "idx"][0]
+        epochs = training_defaults(trainer.data.name).epochs
+    result = _run(trainer, epochs=epochs, steps=steps, save=save, source=source, json_out=json_out)
+    if json_out:
+        emit_json(_train_json(trainer, result, source, save))
+    if result.stopped == "interrupted":
+        raise fail(f"interrupted after step {trainer.step}" + (f"; saved to {save}" if save else ""), 130)
 
-    saved_epoch = {"epoch": None}
 
-    def on_epoch(tr: Trainer, stats) -> None:
-        if save is not None:
-            save_checkpoint(save, tr, source)
-            saved_epoch["epoch"] = tr.epoch
-        if view is not None:
-            view.epoch_done(stats)
+def _refuse_changes_on_resume(
+    *,
+    network_given: bool,
+    batch_size: int | None,
+    lr: float | None,
+    optimizer: str,
+    momentum: float,
+    seed: int,
+) -> None:
+    """A resumed run continues with its own network and settings: refuse any that would be ignored."""
+    if network_given:
+        raise UsageError(
+            "--resume continues the saved network; do not give a SPEC, --file or --preset with it"
+        )
+    changed = [
+        name
+        for name, given, default in (
+            ("--batch-size", batch_size, None),
+            ("--lr", lr, None),
+            ("--optimizer", optimizer, IDX_DEFAULTS.optimizer),
+            ("--momentum", momentum, IDX_DEFAULTS.momentum),
+            ("--seed", seed, IDX_DEFAULTS.seed),
+        )
+        if given != default
+    ]
+    if changed:
+        raise UsageError(
+            f"--resume continues with the saved run's own settings, so that resuming is exact; "
+            f"drop {', '.join(changed)} (or start a new run without --resume)"
+        )
+
+
+def _resumed(resume: Path, data: str | None) -> tuple[Trainer, str]:
+    """The saved trainer, on `data` or else the data it was trained on, and that data's source."""
+    from cnncalc.nn.checkpoint import read_checkpoint, resume_trainer
+    from cnncalc.nn.data import load_dataset
+
+    checkpoint = read_checkpoint(resume)
+    source = data or checkpoint[1]["data"]
+    trainer, _ = resume_trainer(resume, load_dataset(source), checkpoint)
+    return trainer, source
+
+
+def _run(
+    trainer: Trainer, *, epochs: int, steps: int | None, save: Path | None, source: str, json_out: bool
+) -> TrainResult:
+    """Train, drawing progress unless `json_out`; save after each epoch and when stopped early."""
+    from cnncalc.nn.checkpoint import save_checkpoint
+    from cnncalc.nn.training import TrainingDiverged
 
     view = None
     if not json_out:  # --json prints one object at the end and never needs rich
         from cnncalc.render.training import TrainingView, console_for
 
         view = TrainingView(console_for(), trainer, _planned_steps(trainer, epochs, steps))
+    saved_epoch: list[int] = []
+
+    def on_epoch(tr: Trainer, stats: Any) -> None:
+        if save is not None:
+            save_checkpoint(save, tr, source)
+            saved_epoch.append(tr.epoch)
+        if view is not None:
+            view.epoch_done(stats)
+
     with _StopFlag() as stop:
         try:
             if view is not None:
@@ -258,31 +342,26 @@ def _train(
                 should_stop=lambda: stop.requested,
             )
         except TrainingDiverged as e:
-            kept = ""
-            if save is not None and Path(save).exists():
-                kept = f"; the last good checkpoint is kept in {save}"
-            raise CnnCalcError(f"{e}{kept}") from None
+            kept = f"; the last good checkpoint is kept in {save}" if save and Path(save).exists() else ""
+            raise CnnCalcError(e.template + kept, field=e.field) from None
         finally:
             if view is not None:
                 view.stop()
-    if save is not None and (result.stopped or saved_epoch["epoch"] != trainer.epoch):
+    if save is not None and (result.stopped or saved_epoch[-1:] != [trainer.epoch]):
         save_checkpoint(save, trainer, source)
-    if json_out:
-        emit_json(_train_json(trainer, result, source, save))
-    else:
+    if view is not None:
         accuracy, predicted = trainer.evaluate()
         view.summary(result, accuracy, predicted, save)
-    if result.stopped == "interrupted":
-        raise fail(f"interrupted after step {trainer.step}" + (f"; saved to {save}" if save else ""), 130)
+    return result
 
 
-def _planned_steps(trainer, epochs: int, steps: int | None) -> int:
+def _planned_steps(trainer: Trainer, epochs: int, steps: int | None) -> int:
     """Optimizer steps this run will take: to the end of `epochs` more epochs, at most `steps`."""
     total = (trainer.epoch + epochs) * trainer.batches_per_epoch - trainer.step
     return min(total, steps) if steps else total
 
 
-def _train_json(trainer, result, source: str, save: Path | None) -> dict:
+def _train_json(trainer: Trainer, result: TrainResult, source: str, save: Path | None) -> dict:
     history = [h.to_dict() for h in result.history]
     seconds = [h["seconds"] for h in history]
     return {
@@ -310,94 +389,22 @@ def _train_json(trainer, result, source: str, save: Path | None) -> dict:
 # -- predict and show -------------------------------------------------------------------------------
 
 
-def _read_image(path: Path, shape: tuple[int, ...]):
-    """A .npy array (allow_pickle=False) or a binary/ASCII PGM (P5/P2), scaled to [0, 1].
-
-    The array is the model's input shape (C×H×W), or H×W for a one-channel model. A .npy whose
-    largest value is above 1 is taken as 0..16 (the digits' scale) or 0..255 and divided.
-    """
-    import numpy as np
-
-    from cnncalc.arith.parsing import fmt_shape
-
-    try:
-        if path.suffix.lower() == ".npy":
-            img = np.load(path, allow_pickle=False)
-        else:
-            img = _read_pgm(path)
-    except (OSError, ValueError, EOFError) as e:
-        raise CnnCalcError(f"cannot read --image {path}: {e}") from None
-    if img.dtype.kind not in "biuf":
-        raise CnnCalcError(f"--image {path} holds {img.dtype} values; it must hold numbers (a grey image)")
-    img = img.astype(np.float64)
-    accepted = ([tuple(shape[1:])] if shape[0] == 1 else []) + [tuple(shape)]
-    if img.shape not in accepted:
-        raise CnnCalcError(
-            f"--image {path} has shape {fmt_shape(img.shape) if img.ndim else '() (a single number)'} but the model "
-            f"expects {' or '.join(fmt_shape(s) for s in accepted)} images"
-        )
-    if not np.isfinite(img).all():
-        raise CnnCalcError(f"--image {path} contains NaN or infinite values; every pixel must be a number")
-    if path.suffix.lower() == ".npy" and img.max() > 1:
-        img = img / (16 if img.max() <= 16 else 255)
-    return img.reshape(1, *shape).astype(np.float32)
-
-
-def _read_pgm(path: Path):
-    """A P5 (binary, maxval ≤ 255) or P2 (ASCII) PGM as an H×W array of values / maxval.
-
-    Malformed files raise ValueError with a message saying what is wrong.
-    """
-    import numpy as np
-
-    raw = path.read_bytes()
-    tokens: list[bytes] = []
-    pos = 0
-    while len(tokens) < 4:
-        while pos < len(raw) and raw[pos : pos + 1].isspace():
-            pos += 1
-        if pos >= len(raw):
-            raise ValueError("the PGM header (magic, width, height, maxval) is incomplete")
-        if raw[pos : pos + 1] == b"#":
-            newline = raw.find(b"\n", pos)
-            pos = len(raw) if newline < 0 else newline + 1
-            continue
-        end = pos
-        while end < len(raw) and not raw[end : end + 1].isspace():
-            end += 1
-        tokens.append(raw[pos:end])
-        pos = end
-    magic = tokens[0]
-    if magic not in (b"P5", b"P2"):
-        raise ValueError("only .npy and 8-bit PGM (P5 or P2) images are supported")
-    if not all(t.isdigit() for t in tokens[1:]):
-        raise ValueError("the PGM header's width, height and maxval must be whole numbers")
-    w, h, maxval = (int(t) for t in tokens[1:])
-    if w < 1 or h < 1:
-        raise ValueError(f"the PGM is {w}×{h}; width and height must be at least 1")
-    if not 1 <= maxval <= (255 if magic == b"P5" else 65535):
-        raise ValueError(f"the PGM's maxval is {maxval}; it must be 1..255 for P5 (8-bit) or 1..65535 for P2")
-    if magic == b"P5":
-        body = raw[pos + 1 : pos + 1 + w * h]
-        if len(body) < w * h:
-            raise ValueError(f"the PGM is truncated: {len(body)} of {w}×{h} = {w * h} pixels")
-        data = np.frombuffer(body, np.uint8).astype(np.float64)
-    else:
-        words = raw[pos:].split()[: w * h]
-        if len(words) < w * h or not all(t.isdigit() for t in words):
-            raise ValueError(f"the PGM must hold {w}×{h} = {w * h} whole-number pixel values")
-        data = np.array([int(t) for t in words], dtype=np.float64)
-    if data.max() > maxval:
-        raise ValueError(f"a PGM pixel is {int(data.max())}, above the header's maxval {maxval}")
-    return data.reshape(h, w) / maxval
-
-
-def _load_for_inspection(model_path: Path, data: str | None):
+def _load_for_inspection(model_path: Path, data: str | None) -> tuple[Model, dict, Callable[[], Dataset]]:
+    """The saved model, its metadata, and a loader of its data (only `predict --index`/`show maps`
+    need the data, so it is loaded only when asked for)."""
     from cnncalc.nn.checkpoint import load_model
     from cnncalc.nn.data import load_dataset
 
     model, meta = load_model(model_path)
     return model, meta, (lambda: load_dataset(data or meta["data"]))
+
+
+def _test_image(dataset: Dataset, index: int) -> tuple[Any, int, str]:
+    """Test image `index` as a batch of one, its label, and where it comes from."""
+    if index >= len(dataset.y_test):
+        raise CnnCalcError(f"--index {index} is past the last test image ({len(dataset.y_test) - 1})")
+    x = dataset.x_test[index : index + 1]
+    return x, int(dataset.y_test[index]), f"{dataset.name} test image {index}"
 
 
 def predict(
@@ -417,20 +424,18 @@ def predict(
       cnncalc predict --model digits.npz --index 7
       cnncalc predict --model digits.npz --image my_digit.npy
     """
-    with reported("predict"):
+    with reported("predict", NN_FLAGS):
         import numpy as np
 
         net, meta, dataset = _load_for_inspection(model, data)
         names = meta["class_names"]
+        label: int | None
         if image is not None:
-            x, label = _read_image(image, net.input_shape), None
-            where = str(image)
+            from cnncalc.nn.images import read_image
+
+            x, label, where = read_image(image, net.input_shape), None, str(image)
         else:
-            ds = dataset()
-            if index >= len(ds.y_test):
-                raise CnnCalcError(f"--index {index} is past the last test image ({len(ds.y_test) - 1})")
-            x, label = ds.x_test[index : index + 1], int(ds.y_test[index])
-            where = f"{ds.name} test image {index}"
+            x, label, where = _test_image(dataset(), index)
         probs = net.predict_proba(x)[0].astype(np.float64)
         best = int(probs.argmax())
         if json_out:
@@ -473,6 +478,9 @@ def show(
     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="At most this many channels per layer.", min=1)] = 8,
     svg: SvgOpt = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object: the kernels or maps as numbers.")
+    ] = False,
 ) -> None:
     """Look inside a trained model: its conv filters, or the feature maps one image produces.
 
@@ -480,41 +488,54 @@ def show(
 
       cnncalc show filters --model digits.npz
       cnncalc show maps --model digits.npz --index 3 --svg maps.svg
+      cnncalc show maps --model digits.npz --layer 1 --limit 2 --json
     """
-    with reported("show"):
-        from cnncalc.render.training import console_for, print_feature_maps, print_filters, print_input_image
+    with reported("show", NN_FLAGS):
+        from cnncalc.nn.inspection import conv_filters, feature_maps
 
         net, meta, dataset = _load_for_inspection(model, data)
-        console = console_for(svg)
-        convs = _conv_layers(net)
-        if layer is not None:
-            convs = [c for c in convs if c[1].layer.number == layer]
-            if not convs:
-                raise CnnCalcError(
-                    f"--layer {layer} is not a conv layer of this model; conv layers: "
-                    f"{', '.join(str(c[1].layer.number) for c in _conv_layers(net)) or 'none'}"
-                )
-        if not convs:
-            raise CnnCalcError("this model has no conv layers to show")
-        if what is ShowWhat.maps:
-            ds = dataset()
-            if index >= len(ds.y_test):
-                raise CnnCalcError(f"--index {index} is past the last test image ({len(ds.y_test) - 1})")
-            x = ds.x_test[index : index + 1]
-            label_name = meta["class_names"][int(ds.y_test[index])]
-            print_input_image(console, f"{ds.name} test image {index}", label_name, x[0, 0])
-        for i, res in convs:
-            if what is ShowWhat.filters:
-                print_filters(console, res.layer, net.layers[i].params["weight"], limit)
-            else:
-                print_feature_maps(console, res.layer, net.forward(x, upto=i + 1)[0], limit)
-        _export(console, svg)
+        if what is ShowWhat.filters:
+            filters = conv_filters(net, layer, limit)
+            if json_out:
+                emit_json({"model": str(model), "filters": [f.to_dict() for f in filters]})
+                return
+            _show_filters(filters, svg)
+            return
+        x, label, where = _test_image(dataset(), index)
+        found = feature_maps(net, x, layer, limit)
+        label_name = meta["class_names"][label]
+        if json_out:
+            emit_json(
+                {
+                    "model": str(model),
+                    "image": where,
+                    "label": label,
+                    "label_name": label_name,
+                    "input": x[0].astype(float).tolist(),
+                    "maps": [m.to_dict() for m in found],
+                }
+            )
+            return
+        _show_maps(found, where, label_name, x[0, 0], svg)
 
 
-def _conv_layers(net) -> list[tuple[int, Any]]:
-    """(index in model.layers, the walk's LayerResult) for each conv layer, in order."""
-    by_number = {res.layer.number: res for res in net.network.layers}
-    return [(i, by_number[lay.number]) for i, lay in enumerate(net.layers) if lay.kind == "conv"]
+def _show_filters(filters: list, svg: Path | None) -> None:
+    from cnncalc.render.training import console_for, print_filters
+
+    console = console_for(svg)
+    for f in filters:
+        print_filters(console, f)
+    _export(console, svg)
+
+
+def _show_maps(found: list, where: str, label_name: str, image: Any, svg: Path | None) -> None:
+    from cnncalc.render.training import console_for, print_feature_maps, print_input_image
+
+    console = console_for(svg)
+    print_input_image(console, where, label_name, image)
+    for maps in found:
+        print_feature_maps(console, maps)
+    _export(console, svg)
 
 
 # -- gradcheck ----------------------------------------------------------------------------------
@@ -538,7 +559,7 @@ def gradcheck(
       cnncalc gradcheck
       cnncalc gradcheck "input 3x16x16 | conv 8 k=3 s=2 p=1 | bn | relu | gap | fc 10"
     """
-    with reported("gradcheck"):
+    with reported("gradcheck", NN_FLAGS):
         from cnncalc.arith.spec import parse_input_shape, parse_spec
         from cnncalc.nn.gradcheck import ALL_LAYERS_SPEC, gradient_check
 

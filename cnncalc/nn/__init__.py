@@ -7,9 +7,12 @@
     trainer = Trainer.create(DIGITS_SPEC, load_digits())
     result = trainer.run(epochs=15)          # result.test_accuracy ≈ 0.98
 
-Modules: `layers` (forward and backward side by side), `windows` (im2col), `losses`, `optim`
-(SGD, Adam), `init`, `model` (a spec → layers, via `cnncalc.arith.network.walk`), `data`,
-`training`, `checkpoint`, `gradcheck`, `blas` and `memory` (run-time tuning), `defaults`.
+Modules: the layers, one concept each, forward and backward side by side — `layer` (the base
+class), `conv`, `pool`, `norm`, `activations`, `linear`, `dropout`, all re-exported by `layers`;
+`windows` and `im2col` (sliding windows, convolution as a matrix product), `parallel` (a batch
+split over threads), `losses`, `optim` (SGD, Adam), `init`, `model` (a spec → layers, via
+`cnncalc.arith.network.walk`), `data`, `training`, `checkpoint`, `gradcheck`, `blas` and `memory`
+(run-time tuning), `defaults`.
 
 This package's `__init__` imports nothing: `defaults` holds plain spec text that `cnncalc net`
 reads without loading numpy.

@@ -3,9 +3,7 @@
 The trainer keeps OpenBLAS single-threaded and parallelises over the batch itself
 (`cnncalc.nn.parallel`): OpenBLAS' worker threads spin between matrix products, and on a busy
 2-core machine a digits run became 6× slower with 2 threads than with 1, a keras-mnist step up to
-50×. `threads_for` is how many threads the trainer uses: one for small networks, whose products
-are too small to split, up to a few for the rest. With no OpenBLAS found (macOS Accelerate, MKL),
-`blas_threads` does nothing.
+50×. With no OpenBLAS found (macOS Accelerate, MKL), `blas_threads` does nothing.
 """
 
 from __future__ import annotations
@@ -16,9 +14,6 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
-
-# Below this many multiply-accumulates per forward pass of a batch, one thread is faster.
-SMALL_BATCH_MACS = 50_000_000
 
 _SUFFIXES = ("scipy_openblas_{}64_", "scipy_openblas_{}", "openblas_{}64_", "openblas_{}")
 
@@ -67,10 +62,3 @@ def blas_threads(count: int | None) -> Iterator[None]:
         yield
     finally:
         setter(before)
-
-
-def threads_for(macs_per_batch: int) -> int:
-    """Threads for a training step: 1 for small networks, the available cores (at most 4) otherwise."""
-    from cnncalc.nn.parallel import available_cores
-
-    return 1 if macs_per_batch < SMALL_BATCH_MACS else available_cores()

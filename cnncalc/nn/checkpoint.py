@@ -78,7 +78,7 @@ def save_checkpoint(path: Path | str, trainer: Trainer, data_source: str) -> Non
 
 def _damaged(path: Path | str, detail: str) -> CnnCalcError:
     return CnnCalcError(
-        f"{path} is a damaged checkpoint: {detail}; train again with `cnncalc train --save {path}`"
+        f"{path} is a damaged checkpoint: {detail}; train again with {{field}} {path}", field="save"
     )
 
 
@@ -156,7 +156,9 @@ def read_checkpoint(path: Path | str) -> tuple[dict[str, np.ndarray], dict, dict
     """
     path = Path(path)
     if not path.is_file():
-        raise CnnCalcError(f"checkpoint {path} does not exist; create one with `cnncalc train --save {path}`")
+        raise CnnCalcError(
+            f"checkpoint {path} does not exist; create one by training with {{field}} {path}", field="save"
+        )
     try:
         # Open the file ourselves: np.load(path) leaks its handle when the zip is damaged.
         with path.open("rb") as f, np.load(f, allow_pickle=False) as z:
@@ -167,7 +169,7 @@ def read_checkpoint(path: Path | str) -> tuple[dict[str, np.ndarray], dict, dict
         ) from None
     if str(arrays.get("format", "")) != FORMAT:
         raise CnnCalcError(
-            f"{path} is not a cnncalc checkpoint (no 'format: {FORMAT}' entry); was it saved by `cnncalc train --save`?"
+            f"{path} is not a cnncalc checkpoint (no 'format: {FORMAT}' entry); was it saved by the trainer?"
         )
     version = arrays.get("version")
     if version is None or version.shape != () or version.dtype.kind not in "iu":
@@ -223,7 +225,8 @@ def resume_trainer(
     if tuple(meta["input_shape"]) != data.input_shape:
         raise CnnCalcError(
             f"{path} was trained on {'×'.join(map(str, meta['input_shape']))} images but the data has "
-            f"{'×'.join(map(str, data.input_shape))}; use the same --data as the saved run ({meta.get('data')})"
+            f"{'×'.join(map(str, data.input_shape))}; use the same {{field}} as the saved run ({meta.get('data')})",
+            field="data",
         )
     model = _restore_model(path, arrays, meta)
     settings = Settings(**meta["settings"])

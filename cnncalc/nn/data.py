@@ -1,6 +1,7 @@
 """Datasets: the built-in 8×8 digits, MNIST-format IDX folders, and a verified downloader.
 
-Images come out as float32 (N, C, H, W) in [0, 1], labels as int64.
+Images come out as float32 (N, C, H, W) in [0, 1], labels as int64. They are kept as the bytes
+they were read as (`Images`), a quarter of the memory of floats, and scaled when a batch is read.
 
 - `digits`: the UCI "Optical Recognition of Handwritten Digits" test set (E. Alpaydin, C. Kaynak;
   CC BY 4.0): 1797 images of 8×8 with values 0..16, shipped in `cnncalc/data/digits.npz` with a
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import os
 import struct
 import urllib.error
@@ -23,11 +25,14 @@ import urllib.request
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from cnncalc.arith.errors import CnnCalcError
 
+# Bytes read (and decompressed) at a time.
+READ_BLOCK = 1 << 20
 IMAGES_MAGIC = 0x00000803  # unsigned bytes, 3 dimensions
 LABELS_MAGIC = 0x00000801  # unsigned bytes, 1 dimension
 IDX_FILES = {
@@ -83,12 +88,51 @@ REMOTES = {
 }
 
 
+class Images:
+    """Images kept as bytes and read as float32 (N, C, H, W): images[i] = raw[i] · scale.
+
+    Indexing converts only what it returns (a batch, a slice, one image), with the same values as
+    converting the whole set up front: float32(raw) · float32(scale).
+
+    >>> images = Images(np.array([[[[0, 255]]]], np.uint8), 1 / 255)
+    >>> images[0].tolist(), images.shape, len(images)
+    ([[[0.0, 1.0]]], (1, 1, 1, 2), 1)
+    """
+
+    dtype = np.dtype(np.float32)
+
+    def __init__(self, raw: np.ndarray, scale: float) -> None:
+        self.raw, self.scale = raw, np.float32(scale)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.raw.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.raw.ndim
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __getitem__(self, index: object) -> np.ndarray:
+        values = np.asarray(self.raw[index]).astype(np.float32)
+        values *= self.scale
+        return values
+
+    def __array__(self, dtype: object = None, copy: object = None) -> np.ndarray:
+        values = self[...]
+        return values if dtype is None else values.astype(dtype)
+
+
 @dataclass(frozen=True)
 class Dataset:
+    """Training and test images (float32 arrays or `Images`) with their labels (int64)."""
+
     name: str
-    x_train: np.ndarray
+    x_train: np.ndarray | Images
     y_train: np.ndarray
-    x_test: np.ndarray
+    x_test: np.ndarray | Images
     y_test: np.ndarray
     class_names: tuple[str, ...] = DIGIT_NAMES
 
@@ -111,7 +155,8 @@ def load_dataset(source: str = "digits", cache_dir: Path | None = None) -> Datas
     if path.is_dir():
         return load_idx_dir(path)
     raise CnnCalcError(
-        f"--data {source!r} is neither a built-in dataset (digits, mnist, fashion-mnist) nor a folder of IDX files"
+        f"{{field}} {source!r} is neither a built-in dataset (digits, mnist, fashion-mnist) nor a folder of IDX files",
+        field="source",
     )
 
 
@@ -122,41 +167,67 @@ def load_digits() -> Dataset:
         np.load(f, allow_pickle=False) as z,
     ):
         arrays = {k: z[k] for k in ("x_train", "y_train", "x_test", "y_test")}
-    scale = np.float32(1 / 16)
     return Dataset(
         "digits",
-        (arrays["x_train"][:, None].astype(np.float32) * scale),
+        Images(arrays["x_train"][:, None], 1 / 16),
         arrays["y_train"].astype(np.int64),
-        (arrays["x_test"][:, None].astype(np.float32) * scale),
+        Images(arrays["x_test"][:, None], 1 / 16),
         arrays["y_test"].astype(np.int64),
     )
 
 
 def read_idx(path: Path, expect_magic: int) -> np.ndarray:
-    """Read one IDX file (gzipped or raw) of unsigned bytes, checking its magic number and size."""
-    try:
-        raw = path.read_bytes()
-        if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
-    except (OSError, EOFError, gzip.BadGzipFile) as e:
-        raise CnnCalcError(f"{path}: cannot read ({e})") from None
+    """Read one IDX file (gzipped or raw) of unsigned bytes, checking its magic number and size.
+
+    The values are decompressed straight into the array returned: no second copy of the file.
+    """
     ndim = expect_magic & 0xFF
     kind = "images (magic 2051)" if expect_magic == IMAGES_MAGIC else "labels (magic 2049)"
-    if len(raw) < 4 + 4 * ndim:
-        raise CnnCalcError(f"{path}: {len(raw)} bytes is too short for an IDX header; expected {kind}")
-    (magic,) = struct.unpack(">I", raw[:4])
-    if magic != expect_magic:
-        raise CnnCalcError(
-            f"{path}: magic number {magic} (0x{magic:08x}) is not IDX {kind}; is this the right file?"
-        )
-    dims = struct.unpack(f">{ndim}I", raw[4 : 4 + 4 * ndim])
-    expected = 4 + 4 * ndim + int(np.prod(dims))
-    if len(raw) != expected:
+    try:
+        with path.open("rb") as file:
+            gzipped = file.peek(2)[:2] == b"\x1f\x8b"
+            stream = gzip.GzipFile(fileobj=file) if gzipped else file
+            header = stream.read(4 + 4 * ndim)
+            if len(header) < 4 + 4 * ndim:
+                raise CnnCalcError(
+                    f"{path}: {len(header)} bytes is too short for an IDX header; expected {kind}"
+                )
+            (magic,) = struct.unpack(">I", header[:4])
+            if magic != expect_magic:
+                raise CnnCalcError(
+                    f"{path}: magic number {magic} (0x{magic:08x}) is not IDX {kind}; is this the right file?"
+                )
+            dims = struct.unpack(f">{ndim}I", header[4:])
+            values, filled = _read_values(stream, math.prod(dims))
+            extra = len(stream.read(1))
+    except (OSError, EOFError, gzip.BadGzipFile) as e:
+        raise CnnCalcError(f"{path}: cannot read ({e})") from None
+    if values is None or filled < values.size or extra:
+        expected = 4 + 4 * ndim + math.prod(dims)
+        found = f"{4 + 4 * ndim + filled} bytes" if not extra else "more bytes than that"
         raise CnnCalcError(
             f"{path}: the header promises {'×'.join(map(str, dims))} values ({expected} bytes) "
-            f"but the file has {len(raw)} bytes; it is truncated or damaged"
+            f"but the file has {found}; it is truncated or damaged"
         )
-    return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(dims)
+    return values.reshape(dims)
+
+
+def _read_values(stream: BinaryIO, count: int) -> tuple[np.ndarray | None, int]:
+    """Up to `count` bytes of `stream` in a new uint8 array, and how many there were; no array if
+    `count` is more than this machine can hold (a damaged header)."""
+    try:
+        values = np.empty(count, np.uint8)  # reserved, not yet touched: costs nothing until filled
+    except (MemoryError, ValueError):
+        return None, 0
+    view = memoryview(values)
+    filled = 0
+    while filled < count:
+        # In blocks: gzip decompresses a read into a new buffer first, which would double the peak.
+        got = stream.readinto(view[filled : filled + READ_BLOCK])
+        if not got:
+            break
+        filled += got
+    return values, filled
 
 
 def _find(folder: Path, stem: str) -> Path:
@@ -186,12 +257,11 @@ def load_idx_dir(
     classes = int(max(arrays["train_labels"].max(), arrays["test_labels"].max())) + 1
     if class_names is None:
         class_names = DIGIT_NAMES if classes <= 10 else tuple(str(c) for c in range(classes))
-    scale = np.float32(1 / 255)
     return Dataset(
         name or str(folder),
-        arrays["train_images"][:, None].astype(np.float32) * scale,
+        Images(arrays["train_images"][:, None], 1 / 255),
         arrays["train_labels"].astype(np.int64),
-        arrays["test_images"][:, None].astype(np.float32) * scale,
+        Images(arrays["test_images"][:, None], 1 / 255),
         arrays["test_labels"].astype(np.int64),
         class_names,
     )
@@ -239,7 +309,8 @@ def download(name: str, root: Path | None = None, remote: Remote | None = None, 
             reason = getattr(e, "reason", e)
             raise CnnCalcError(
                 f"cannot download {url} ({reason}); check the connection, or put the four IDX files in a "
-                f"folder and use --data FOLDER"
+                f"folder and use {{field}} FOLDER",
+                field="source",
             ) from None
         got = sha256_of(partial)
         if got != expected:

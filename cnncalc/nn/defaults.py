@@ -1,4 +1,5 @@
-"""The trainer's default networks and settings; the networks are presets of `cnncalc.arith.presets`.
+"""The trainer's default networks; their texts are presets of `cnncalc.arith.presets` (the default
+settings are in `cnncalc.nn.settings`).
 
 DIGITS_SPEC trains on the 8×8 digits in a few seconds; KERAS_MNIST_SPEC is the model of note 000
 (a Keras MNIST CNN: conv32–pool–conv64–pool–conv64–fc64–fc10).
@@ -10,9 +11,3 @@ from cnncalc.arith.presets import preset_text
 
 DIGITS_SPEC = preset_text("digits")
 KERAS_MNIST_SPEC = preset_text("keras-mnist")
-
-DEFAULTS = {
-    # dataset → (epochs, batch size, learning rate) with Adam
-    "digits": (15, 32, 2e-3),
-    "idx": (5, 64, 1e-3),
-}

@@ -8,7 +8,7 @@ For a conv weight (C_out, C_in/g, k_h, k_w): fan_in = C_in/g·k_h·k_w, fan_out 
 
 >>> import numpy as np
 >>> he_normal((64, 32, 3, 3), np.random.default_rng(0)).std().round(2)  # √(2/288) ≈ 0.083
-np.float64(0.08)
+np.float32(0.08)
 """
 
 from __future__ import annotations

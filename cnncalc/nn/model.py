@@ -13,7 +13,7 @@ cross-entropy loss: the model returns logits and `predict_proba` applies the sof
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -22,17 +22,29 @@ from cnncalc.arith.network import LayerResult, NetworkResult, walk
 from cnncalc.arith.parsing import fmt_shape
 from cnncalc.arith.spec import NetworkSpec, parse_spec
 from cnncalc.nn import layers as L
+from cnncalc.nn.conv_pool import plan_stages
+
+# Images per forward pass when evaluating or predicting: bounds the memory the activations take.
+EVAL_BATCH = 128
 
 
 @dataclass
 class Model:
-    """Layers in order, the network they came from, and the input shape (C, H, W) they expect."""
+    """Layers in order, the network they came from, and the input shape (C, H, W) they expect.
+
+    `stages` is how the layers run: the same layers, except that each conv → (ReLU →) max pool
+    that can be runs as one `ConvPool` (`cnncalc.nn.conv_pool`).
+    """
 
     layers: list[L.Layer]
     network: NetworkResult
     input_shape: tuple[int, ...]
     rng: np.random.Generator
     dtype: type = np.float32
+    stages: list[L.Layer] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.stages = plan_stages(self.layers)
 
     @property
     def spec_text(self) -> str:
@@ -66,17 +78,17 @@ class Model:
     def forward(self, x: np.ndarray, train: bool = False, upto: int | None = None) -> np.ndarray:
         """Logits for a batch of (N, C, H, W) images; `upto` stops after that many layers (feature maps)."""
         out = self.to_internal(x)
-        for layer in self.layers[:upto]:
-            out = layer.forward(out, train)
+        for stage in self.stages if upto is None else self.layers[:upto]:
+            out = stage.forward(out, train)
         return out
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         """Back-propagate ∂L/∂logits; returns ∂L/∂input (NHWC; empty unless the first layer asks for it)."""
-        for layer in reversed(self.layers):
-            grad = layer.backward(grad)
+        for stage in reversed(self.stages):
+            grad = stage.backward(grad)
         return grad
 
-    def predict_proba(self, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    def predict_proba(self, x: np.ndarray, batch_size: int = EVAL_BATCH) -> np.ndarray:
         """Class probabilities, evaluated in batches (evaluation mode: no dropout, running BN stats)."""
         chunks = [L.softmax(self.forward(x[i : i + batch_size])) for i in range(0, len(x), batch_size)]
         return np.concatenate(chunks) if chunks else np.zeros((0, self.classes), self.dtype)
@@ -98,22 +110,7 @@ def build_model(
     must agree with it. With `classes`, the network must end in that many outputs."""
     if isinstance(spec, str):
         spec = parse_spec(spec)
-    if (
-        input_shape is not None
-        and spec.input_shape is not None
-        and tuple(spec.input_shape) != tuple(input_shape)
-    ):
-        raise CnnCalcError(
-            f"the spec's input is {fmt_shape(spec.input_shape)} but the data's images are {fmt_shape(input_shape)}; "
-            f"change the spec's first line to 'input {fmt_shape(input_shape).replace('×', 'x')}' or leave it out"
-        )
-    shape = tuple(input_shape or spec.input_shape or ())
-    if not shape:
-        raise CnnCalcError("the network needs an input shape: start the spec with e.g. 'input 1x28x28'")
-    if len(shape) not in (2, 3):
-        raise CnnCalcError(
-            f"input {fmt_shape(shape)}: the trainer handles 1-D (C×L) and 2-D (C×H×W) inputs only"
-        )
+    shape = _input_shape(spec, input_shape)
     net = walk(spec.with_input(shape))
     merge = next((r for r in net.nodes if r.node is not None and r.node.is_merge), None)
     if merge is not None:
@@ -147,35 +144,36 @@ def build_model(
     return Model(layers, net, shape, dropout_rng, dtype)
 
 
-def _two_d(values: tuple, fill) -> tuple:
+def _input_shape(spec: NetworkSpec, given: tuple[int, ...] | None) -> tuple[int, ...]:
+    """The input shape: the data's (`given`), which the spec's input line must agree with, or the spec's."""
+    if given is not None and spec.input_shape is not None and tuple(spec.input_shape) != tuple(given):
+        raise CnnCalcError(
+            f"the spec's input is {fmt_shape(spec.input_shape)} but the data's images are {fmt_shape(given)}; "
+            f"change the spec's first line to 'input {fmt_shape(given).replace('×', 'x')}' or leave it out"
+        )
+    shape = tuple(given or spec.input_shape or ())
+    if not shape:
+        raise CnnCalcError("the network needs an input shape: start the spec with e.g. 'input 1x28x28'")
+    if len(shape) not in (2, 3):
+        raise CnnCalcError(
+            f"input {fmt_shape(shape)}: the trainer handles 1-D (C×L) and 2-D (C×H×W) inputs only"
+        )
+    return shape
+
+
+def _two_d(values: tuple, fill: object) -> tuple:
     """1-D geometry as 2-D with a height-1 axis in front."""
     return values if len(values) == 2 else (fill, *values)
 
 
-def _make_layer(res: LayerResult, init: str, rng, dropout_rng, dtype) -> L.Layer:
+def _make_layer(
+    res: LayerResult, init: str, rng: np.random.Generator, dropout_rng: np.random.Generator, dtype: type
+) -> L.Layer:
+    """The layer that computes `res` (a layer of the walk), with weights drawn from `rng`."""
     spec = res.layer
     kind = spec.kind
-    where = f"layer {spec.number} ({spec.describe()})"
     if kind in ("conv", "tconv", "maxpool", "avgpool"):
-        geo = res.shape
-        kernel, stride, dilation = _two_d(geo.kernel, 1), _two_d(geo.stride, 1), _two_d(geo.dilation, 1)
-        padding = _two_d(geo.padding, (0, 0))
-        out_hw = _two_d(geo.output, 1)
-        cin = res.input_shape[0]
-        if kind == "conv":
-            return L.Conv2D(
-                cin, spec.units, kernel, stride, padding, dilation, spec.groups, spec.bias, rng, init, dtype
-            )
-        if kind == "tconv":
-            if spec.groups != 1:
-                raise CnnCalcError(f"{where}: grouped transposed convolutions are not trainable yet; use g=1")
-            pads = tuple(p[0] for p in padding)
-            return L.ConvTranspose2D(
-                cin, spec.units, kernel, stride, pads, dilation, out_hw, spec.bias, rng, init, dtype
-            )
-        if kind == "maxpool":
-            return L.MaxPool2D(kernel, stride, padding, dilation, out_hw, spec.ceil)
-        return L.AvgPool2D(kernel, stride, padding, out_hw, spec.ceil)
+        return _make_windowed_layer(res, init, rng, dtype)
     if kind == "fc":
         return L.Dense(math.prod(res.input_shape), spec.units, spec.bias, rng, init, dtype)
     if kind == "bn":
@@ -197,4 +195,30 @@ def _make_layer(res: LayerResult, init: str, rng, dropout_rng, dtype) -> L.Layer
     }
     if kind in simple:
         return simple[kind]()
-    raise CnnCalcError(f"{where}: the trainer has no {kind!r} layer")
+    raise CnnCalcError(f"layer {spec.number} ({spec.describe()}): the trainer has no {kind!r} layer")
+
+
+def _make_windowed_layer(res: LayerResult, init: str, rng: np.random.Generator, dtype: type) -> L.Layer:
+    """A conv, tconv, maxpool or avgpool layer with the geometry the walk computed (1-D as 2-D)."""
+    spec, geo = res.layer, res.shape
+    kernel, stride, dilation = _two_d(geo.kernel, 1), _two_d(geo.stride, 1), _two_d(geo.dilation, 1)
+    padding = _two_d(geo.padding, (0, 0))
+    out_hw = _two_d(geo.output, 1)
+    cin = res.input_shape[0]
+    if spec.kind == "conv":
+        return L.Conv2D(
+            cin, spec.units, kernel, stride, padding, dilation, spec.groups, spec.bias, rng, init, dtype
+        )
+    if spec.kind == "tconv":
+        if spec.groups != 1:
+            raise CnnCalcError(
+                f"layer {spec.number} ({spec.describe()}): grouped transposed convolutions are not "
+                "trainable yet; use g=1"
+            )
+        pads = tuple(p[0] for p in padding)
+        return L.ConvTranspose2D(
+            cin, spec.units, kernel, stride, pads, dilation, out_hw, spec.bias, rng, init, dtype
+        )
+    if spec.kind == "maxpool":
+        return L.MaxPool2D(kernel, stride, padding, dilation, out_hw, spec.ceil)
+    return L.AvgPool2D(kernel, stride, padding, out_hw, spec.ceil)

@@ -131,7 +131,8 @@ class Adam(Optimizer):
         self.v = self._load(state, "v")
 
 
-def make_optimizer(name: str, params: dict[str, np.ndarray], lr: float, momentum: float = 0.9) -> Optimizer:
+def make_optimizer(name: str, params: dict[str, np.ndarray], lr: float, momentum: float) -> Optimizer:
+    """Adam(params, lr), or SGD(params, lr, momentum) for "sgd"."""
     if name == "adam":
         return Adam(params, lr)
     if name == "sgd":

@@ -7,10 +7,14 @@ and, on a 2-core machine with anything else running, a step then took up to 50×
 that wait on a lock just sleep. It also parallelises the copies and element-wise passes, which
 OpenBLAS cannot.
 
-The slices depend only on the batch and the work, never on the number of threads: sums over the
-slices (the conv weight gradient) then have the same bits on 1, 2 or 4 cores, and a checkpoint
-resumed on another machine continues exactly. Outside `split_work(n)` (the default) the same
-slices run one after another in the calling thread.
+The slices depend only on the batch, the work and the network, never on the number of threads:
+sums over the slices (the conv weight gradient) then have the same bits on 1, 2 or 4 cores, and a
+checkpoint resumed on another machine continues exactly. Outside `split_work(n)` (the default) the
+same slices run one after another in the calling thread.
+
+A small network (`plan_for`: below SMALL_BATCH_MACS multiply-accumulates per batch) runs on one
+thread in one slice: its products are too small to be worth splitting, and each slice costs a
+round of numpy calls.
 
 >>> with split_work(2):
 ...     run_split(lambda a, b: (a, b), 10, size=10**6)
@@ -33,8 +37,11 @@ T = TypeVar("T")
 MIN_PART = 1 << 16
 # More threads than this only add hand-offs for a batch of 32–64 samples; also the most slices.
 MAX_WORKERS = 4
+# Below this many multiply-accumulates per forward pass of a batch, one thread and one slice are faster.
+SMALL_BATCH_MACS = 50_000_000
 
 _workers = 1
+_max_slices = MAX_WORKERS
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
 # Two callers entering split_work at once must not both replace the pool.
@@ -50,13 +57,23 @@ def available_cores() -> int:
     return max(1, min(count, MAX_WORKERS))
 
 
+def plan_for(macs_per_batch: int) -> tuple[int, int]:
+    """(threads, slices) for a training step: (1, 1) for a small network; otherwise the cores
+    available (at most MAX_WORKERS) and MAX_WORKERS slices, whatever the cores."""
+    if macs_per_batch < SMALL_BATCH_MACS:
+        return 1, 1
+    return available_cores(), MAX_WORKERS
+
+
 @contextmanager
-def split_work(workers: int) -> Iterator[None]:
-    """Let `run_split` use up to `workers` threads (the caller's included) inside the block."""
-    global _workers, _pool, _pool_size
-    before = _workers
+def split_work(workers: int, slices: int = MAX_WORKERS) -> Iterator[None]:
+    """Let `run_split` use up to `workers` threads (the caller's included) and cut at most `slices`
+    slices inside the block."""
+    global _workers, _max_slices, _pool, _pool_size
+    before = _workers, _max_slices
     with _pool_lock:
         _workers = max(1, min(workers, MAX_WORKERS))
+        _max_slices = max(1, min(slices, MAX_WORKERS))
         if _workers - 1 > _pool_size:
             # The pool only grows, and the old one is dropped rather than shut down: a caller in
             # another thread may still be submitting to it. Its idle threads exit once it is freed.
@@ -65,7 +82,7 @@ def split_work(workers: int) -> Iterator[None]:
     try:
         yield
     finally:
-        _workers = before
+        _workers, _max_slices = before
 
 
 def matmul_work(m: int, k: int, n: int) -> int:
@@ -77,12 +94,13 @@ def matmul_work(m: int, k: int, n: int) -> int:
 
 
 def slice_count(n: int, size: int) -> int:
-    """How many slices `run_split` cuts range(n) into: min(MAX_WORKERS, n, ⌊size/MIN_PART⌋), at least 1.
+    """How many slices `run_split` cuts range(n) into: min(slices allowed, n, ⌊size/MIN_PART⌋), at
+    least 1; outside `split_work` up to MAX_WORKERS slices are allowed.
 
     >>> slice_count(64, 10**9), slice_count(64, 3 * MIN_PART), slice_count(64, 100)
     (4, 3, 1)
     """
-    return max(1, min(MAX_WORKERS, n, size // MIN_PART))
+    return max(1, min(_max_slices, n, size // MIN_PART))
 
 
 def run_split(fn: Callable[[int, int], T], n: int, size: int) -> list[T]:

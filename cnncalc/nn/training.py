@@ -27,14 +27,14 @@ import numpy as np
 
 from cnncalc.arith.errors import CnnCalcError
 from cnncalc.arith.spec import NetworkSpec
-from cnncalc.nn.blas import blas_threads, threads_for
+from cnncalc.nn.blas import blas_threads
 from cnncalc.nn.data import Dataset
-from cnncalc.nn.defaults import DEFAULTS
 from cnncalc.nn.losses import softmax_cross_entropy
 from cnncalc.nn.memory import keep_freed_memory
-from cnncalc.nn.model import Model, build_model
+from cnncalc.nn.model import EVAL_BATCH, Model, build_model
 from cnncalc.nn.optim import Optimizer, make_optimizer
-from cnncalc.nn.parallel import split_work
+from cnncalc.nn.parallel import plan_for, split_work
+from cnncalc.nn.settings import Settings
 
 
 class TrainingDiverged(CnnCalcError):
@@ -51,25 +51,6 @@ class EpochStats:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What a run was started with; stored in checkpoints so that a resume continues the same run."""
-
-    optimizer: str = "adam"
-    lr: float = 1e-3
-    momentum: float = 0.9
-    batch_size: int = 64
-    seed: int = 0
-
-    @classmethod
-    def for_data(cls, data_name: str, **given) -> Settings:
-        """Defaults that suit the dataset (digits: more epochs of small batches), overridden by `given`."""
-        _, batch, lr = DEFAULTS["digits" if data_name == "digits" else "idx"]
-        base = {"batch_size": batch, "lr": lr if given.get("optimizer", "adam") == "adam" else 0.01}
-        base.update({k: v for k, v in given.items() if v is not None})
-        return cls(**base)
 
 
 @dataclass
@@ -98,7 +79,7 @@ class TrainResult:
 class Trainer:
     def __init__(self, model: Model, optimizer: Optimizer, data: Dataset, settings: Settings) -> None:
         if settings.batch_size < 1:
-            raise CnnCalcError(f"batch size {settings.batch_size} must be at least 1")
+            raise CnnCalcError(f"{{field}} {settings.batch_size} must be at least 1", field="batch_size")
         self.model, self.optimizer, self.data, self.settings = model, optimizer, data, settings
         self.shuffle_rng = np.random.default_rng(settings.seed)
         self.epoch_start_state: dict = copy.deepcopy(self.shuffle_rng.bit_generator.state)
@@ -107,7 +88,8 @@ class Trainer:
         self.step = 0  # optimizer steps in total
         self.progress = Progress()
         self.history: list[EpochStats] = []
-        self.threads = threads_for(model.network.total_macs * settings.batch_size)
+        # Threads may differ from machine to machine; the slices of a batch never do (see parallel).
+        self.threads, self.slices = plan_for(model.network.total_macs * settings.batch_size)
 
     @classmethod
     def create(
@@ -127,7 +109,12 @@ class Trainer:
         x = self.data.x_test if x is None else x
         y = self.data.y_test if y is None else y
         predicted = (
-            np.concatenate([self.model.forward(x[i : i + 512]).argmax(axis=1) for i in range(0, len(x), 512)])
+            np.concatenate(
+                [
+                    self.model.forward(x[i : i + EVAL_BATCH]).argmax(axis=1)
+                    for i in range(0, len(x), EVAL_BATCH)
+                ]
+            )
             if len(x)
             else np.zeros(0, np.int64)
         )
@@ -142,7 +129,8 @@ class Trainer:
         if not math.isfinite(loss):
             raise TrainingDiverged(
                 f"the loss became {loss} at epoch {self.epoch + 1}, step {self.step + 1}; training stopped. "
-                f"Try a smaller learning rate (now {self.settings.lr:g}), e.g. --lr {self.settings.lr / 10:g}"
+                f"Try a smaller learning rate (now {self.settings.lr:g}), e.g. {{field}} {self.settings.lr / 10:g}",
+                field="lr",
             )
         self.model.backward(grad)
         self.optimizer.step(self.model.named_grads())
@@ -159,26 +147,27 @@ class Trainer:
         """Train `epochs` more epochs (finishing a started one counts as one), or stop after
         `max_steps` steps, or when `should_stop()` says so between two steps."""
         if epochs < 1:
-            raise CnnCalcError(f"epochs {epochs} must be at least 1")
+            raise CnnCalcError(f"{{field}} {epochs} must be at least 1", field="epochs")
         if max_steps is not None and max_steps < 1:
-            raise CnnCalcError(f"--steps {max_steps} must be at least 1")
+            raise CnnCalcError(f"{{field}} {max_steps} must be at least 1", field="max_steps")
         keep_freed_memory()
         # BLAS single-threaded; the layers split each batch over `threads` threads themselves.
-        with blas_threads(1), split_work(self.threads):
+        with blas_threads(1), split_work(self.threads, self.slices):
             return self._run(epochs, max_steps, on_step, on_epoch, should_stop)
 
-    def _run(self, epochs, max_steps, on_step, on_epoch, should_stop) -> TrainResult:
-        x, y = self.data.x_train, self.data.y_train
-        bs = self.settings.batch_size
+    def _run(
+        self,
+        epochs: int,
+        max_steps: int | None,
+        on_step: Callable[[Trainer, float], None] | None,
+        on_epoch: Callable[[Trainer, EpochStats], None] | None,
+        should_stop: Callable[[], bool] | None,
+    ) -> TrainResult:
         target = self.epoch + epochs
         step_seconds: list[float] = []
         stopped = ""
         while self.epoch < target and not stopped:
-            if self.position == 0:
-                self.epoch_start_state = copy.deepcopy(self.shuffle_rng.bit_generator.state)
-            else:  # resuming inside an epoch: replay its shuffle
-                self.shuffle_rng.bit_generator.state = copy.deepcopy(self.epoch_start_state)
-            order = self.shuffle_rng.permutation(len(y))
+            order = self._epoch_order()
             while self.position < self.batches_per_epoch:
                 if max_steps is not None and len(step_seconds) >= max_steps:
                     stopped = "steps"
@@ -186,36 +175,12 @@ class Trainer:
                 if should_stop is not None and should_stop():
                     stopped = "interrupted"
                     break
-                idx = order[self.position * bs : (self.position + 1) * bs]
-                start = time.perf_counter()
-                loss, correct = self.train_step(x[idx], y[idx])
-                elapsed = time.perf_counter() - start
-                step_seconds.append(elapsed)
-                self.position += 1
-                self.step += 1
-                p = self.progress
-                p.loss_sum += loss * len(idx)
-                p.correct += correct
-                p.seen += len(idx)
-                p.seconds += elapsed
+                loss = self._next_batch(order, step_seconds)
                 if on_step is not None:
                     on_step(self, loss)
             if stopped:
                 break
-            start = time.perf_counter()
-            test_accuracy, _ = self.evaluate()
-            p = self.progress
-            stats = EpochStats(
-                self.epoch + 1,
-                p.loss_sum / p.seen,
-                p.correct / p.seen,
-                test_accuracy,
-                p.seconds + time.perf_counter() - start,
-            )
-            self.history.append(stats)
-            self.epoch += 1
-            self.position = 0
-            self.progress = Progress()
+            stats = self._finish_epoch()
             if on_epoch is not None:
                 on_epoch(self, stats)
         if stopped or not self.history:
@@ -223,3 +188,46 @@ class Trainer:
         else:
             test_accuracy = self.history[-1].test_accuracy
         return TrainResult(list(self.history), test_accuracy, len(step_seconds), step_seconds, stopped)
+
+    def _epoch_order(self) -> np.ndarray:
+        """The shuffled order of this epoch's samples (replayed when resuming inside an epoch)."""
+        if self.position == 0:
+            self.epoch_start_state = copy.deepcopy(self.shuffle_rng.bit_generator.state)
+        else:
+            self.shuffle_rng.bit_generator.state = copy.deepcopy(self.epoch_start_state)
+        return self.shuffle_rng.permutation(len(self.data.y_train))
+
+    def _next_batch(self, order: np.ndarray, step_seconds: list[float]) -> float:
+        """Train on the epoch's next batch, add it to the running totals, and return its loss."""
+        bs = self.settings.batch_size
+        idx = order[self.position * bs : (self.position + 1) * bs]
+        start = time.perf_counter()
+        loss, correct = self.train_step(self.data.x_train[idx], self.data.y_train[idx])
+        elapsed = time.perf_counter() - start
+        step_seconds.append(elapsed)
+        self.position += 1
+        self.step += 1
+        p = self.progress
+        p.loss_sum += loss * len(idx)
+        p.correct += correct
+        p.seen += len(idx)
+        p.seconds += elapsed
+        return loss
+
+    def _finish_epoch(self) -> EpochStats:
+        """Evaluate on the test set, record the epoch's statistics and start the next epoch."""
+        start = time.perf_counter()
+        test_accuracy, _ = self.evaluate()
+        p = self.progress
+        stats = EpochStats(
+            self.epoch + 1,
+            p.loss_sum / p.seen,
+            p.correct / p.seen,
+            test_accuracy,
+            p.seconds + time.perf_counter() - start,
+        )
+        self.history.append(stats)
+        self.epoch += 1
+        self.position = 0
+        self.progress = Progress()
+        return stats

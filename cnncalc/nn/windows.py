@@ -8,7 +8,8 @@ padded map starts at row oh·s_h and column ow·s_w, and its tap (i, j) reads ro
 `windows` returns that as a strided *view* (no copy); reshaping it to (N·H_out·W_out, k_h·k_w·C)
 gives the im2col matrix, so a convolution becomes one BLAS matmul. `add_windows` is the adjoint:
 it adds a gradient of that shape back onto the map, looping over the k_h·k_w taps (never over
-pixels or samples); `add_taps` does the same for a gradient laid out tap by tap.
+pixels or samples); `tap` is the view of the map one tap reads. `pooled_windows` orders the
+windows by the max pool that follows (see `cnncalc.nn.conv_pool`).
 
 >>> import numpy as np
 >>> windows(np.arange(16.0).reshape(1, 4, 4, 1), (2, 2), (2, 2), (1, 1)).shape
@@ -63,6 +64,34 @@ def windows(
     )
 
 
+def pooled_windows(
+    x: np.ndarray,
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
+    pool: tuple[int, int],
+    out: tuple[int, int],
+) -> np.ndarray:
+    """The convolution windows of an (already padded) map, grouped by the max pool that follows:
+    a read-only view (N, p_h, p_w, P_h, P_w, k_h, k_w, C) where [n, a, b, p, q] is the window of
+    convolution output (p·p_h + a, q·p_w + b), the pool window (p, q)'s tap (a, b). Pool windows
+    tile the output (kernel = stride = `pool`); `out` = (P_h, P_w) of them. Rows and columns of the
+    convolution's output that no pool window reads are left out.
+
+    >>> pooled_windows(np.zeros((1, 5, 5, 2)), (2, 2), (1, 1), (1, 1), (2, 2), (2, 2)).shape
+    (1, 2, 2, 2, 2, 2, 2, 2)
+    """
+    n, _, _, c = x.shape
+    (kh, kw), (sh, sw), (dh, dw), (ph, pw) = kernel, stride, dilation, pool
+    bn, bh, bw, bc = x.strides
+    return as_strided(
+        x,
+        shape=(n, ph, pw, out[0], out[1], kh, kw, c),
+        strides=(bn, bh * sh, bw * sw, bh * sh * ph, bw * sw * pw, bh * dh, bw * dw, bc),
+        writeable=False,
+    )
+
+
 def tap(
     x: np.ndarray, i: int, j: int, stride: tuple[int, int], dilation: tuple[int, int], out: tuple[int, int]
 ) -> np.ndarray:
@@ -92,14 +121,3 @@ def add_windows(
         for j in range(kw):
             tap(grad, i, j, stride, dilation, (oh, ow))[...] += cols[:, :, :, i, j, :]
     return grad
-
-
-def add_taps(taps: np.ndarray, grad: np.ndarray, stride: tuple[int, int], dilation: tuple[int, int]) -> None:
-    """col2im for a tap-major (k_h, k_w, N, H_out, W_out, C) array: adds onto the padded map `grad`
-    what `add_windows` would. Each tap is one contiguous block, so every addition runs over whole
-    rows of W_out·C values.
-    """
-    kh, kw, _, oh, ow, _ = taps.shape
-    for i in range(kh):
-        for j in range(kw):
-            tap(grad, i, j, stride, dilation, (oh, ow))[...] += taps[i, j]

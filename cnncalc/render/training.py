@@ -28,8 +28,8 @@ from rich.text import Text
 from cnncalc.render.console import save_export
 
 if TYPE_CHECKING:
-    from cnncalc.arith.layer_spec import LayerSpec
     from cnncalc.nn.gradcheck import GradCheckRow
+    from cnncalc.nn.inspection import ConvFilters, FeatureMaps
     from cnncalc.nn.training import EpochStats, Trainer, TrainResult
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -331,36 +331,34 @@ def print_input_image(console: Console, where: str, label_name: str, image: np.n
     console.print(heatmap(image, _is_color(console), scale=_image_scale(image)))
 
 
-def _layer_title(layer: LayerSpec) -> str:
-    return f"[bold]layer {layer.number}: {layer.describe()}[/]"
+def _layer_title(number: int, description: str) -> str:
+    return f"[bold]layer {number}: {description}[/]"
 
 
-def print_filters(console: Console, layer: LayerSpec, weight: np.ndarray, limit: int) -> None:
-    """A conv layer's first `limit` kernels, weight (C_out, C_in, k_h, k_w) averaged over C_in,
-    each in a panel, red for positive and blue for negative weights."""
-    scale = max(1, 6 // max(weight.shape[2:]))
+def print_filters(console: Console, filters: ConvFilters) -> None:
+    """A conv layer's kernels (each the mean over its input channels), each in a panel, red for
+    positive and blue for negative weights."""
+    kernels = filters.kernels
+    scale = max(1, 6 // max(kernels.shape[1:]))
     color = _is_color(console)
     panels = [
-        Panel(
-            heatmap(weight[o].mean(axis=0), color, diverging=True, scale=scale), title=f"#{o}", expand=False
-        )
-        for o in range(min(limit, weight.shape[0]))
+        Panel(heatmap(kernel, color, diverging=True, scale=scale), title=f"#{o}", expand=False)
+        for o, kernel in enumerate(kernels)
     ]
-    note = " (mean over input channels; red +, blue −)" if weight.shape[1] > 1 else " (red +, blue −)"
-    console.print(_layer_title(layer) + note)
+    note = " (mean over input channels; red +, blue −)" if filters.averaged else " (red +, blue −)"
+    console.print(_layer_title(filters.layer, filters.description) + note)
     console.print(Columns(panels))
 
 
-def print_feature_maps(console: Console, layer: LayerSpec, maps: np.ndarray, limit: int) -> None:
-    """A conv layer's first `limit` output channels for one image; `maps` is (H, W, C) as the
-    trainer stores activations."""
-    scale = 2 if maps.shape[1] <= 14 else 1
+def print_feature_maps(console: Console, found: FeatureMaps) -> None:
+    """A conv layer's output channels for one image, each in a panel."""
+    c, h, w = found.shape
+    scale = 2 if w <= 14 else 1
     color = _is_color(console)
     panels = [
-        Panel(heatmap(maps[:, :, c], color, scale=scale), title=f"#{c}", expand=False)
-        for c in range(min(limit, maps.shape[2]))
+        Panel(heatmap(m, color, scale=scale), title=f"#{i}", expand=False) for i, m in enumerate(found.maps)
     ]
-    console.print(_layer_title(layer) + f" → {maps.shape[2]}×{maps.shape[0]}×{maps.shape[1]}")
+    console.print(_layer_title(found.layer, found.description) + f" → {c}×{h}×{w}")
     console.print(Columns(panels))
 
 

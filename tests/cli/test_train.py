@@ -318,3 +318,46 @@ def test_a_core_error_names_the_flag_on_the_command_line(cli):
     result = cli("train", "--steps", "1", "--lr", "-1")
     assert result.exit_code in (1, 2), result.output
     assert "--lr -1.0: the learning rate must be a positive number, e.g. --lr 0.001" in result.stderr
+
+
+def test_core_messages_name_the_options_the_user_typed(cli, model_file, tmp_path):
+    missing = tmp_path / "nope.npz"
+    result = cli("predict", "--model", missing)
+    assert result.exit_code == 1 and f"create one by training with --save {missing}" in result.stderr
+    result = cli("train", "--data", "nowhere-dir", "--steps", "1")
+    assert result.exit_code == 1 and "--data 'nowhere-dir' is neither" in result.stderr
+    result = cli(
+        "train", "flatten | fc 32 | fc 32 | fc 10", "--optimizer", "sgd", "--lr", "1e6", "--momentum", "0"
+    )
+    assert result.exit_code == 1 and "e.g. --lr 100000" in result.stderr
+    result = cli("show", "filters", "--model", model_file, "--layer", "2")
+    assert (
+        result.exit_code == 1
+        and "--layer 2 is not a conv layer of this model; conv layers: 1" in result.stderr
+    )
+
+
+def test_show_filters_json_holds_the_kernels_the_picture_draws(cli_json, model_file):
+    from cnncalc.nn.checkpoint import load_model
+
+    data = cli_json("show", "filters", "--model", model_file, "--limit", "3")
+    [layer] = data["filters"]
+    assert layer["layer"] == 1 and layer["description"] == "conv 4 k=3"
+    assert layer["weight_shape"] == [4, 1, 3, 3] and layer["mean_over_input_channels"] is False
+    weight = load_model(model_file)[0].layers[0].params["weight"]
+    np.testing.assert_allclose(layer["kernels"], weight[:3, 0], rtol=1e-6)
+
+
+def test_show_maps_json_holds_the_layer_outputs(cli_json, model_file):
+    from cnncalc.nn.checkpoint import load_model
+    from cnncalc.nn.data import load_digits
+
+    data = cli_json("show", "maps", "--model", model_file, "--index", "5", "--limit", "2")
+    digits = load_digits()
+    assert data["image"] == "digits test image 5" and data["label"] == int(digits.y_test[5])
+    np.testing.assert_allclose(data["input"], digits.x_test[5], rtol=1e-6)
+    [maps] = data["maps"]
+    assert maps["layer"] == 1 and maps["shape"] == [4, 6, 6] and np.shape(maps["maps"]) == (2, 6, 6)
+    model = load_model(model_file)[0]
+    conv_out = model.forward(digits.x_test[5:6], upto=1)[0]  # (H, W, C)
+    np.testing.assert_allclose(maps["maps"], conv_out[:, :, :2].transpose(2, 0, 1), rtol=1e-6)

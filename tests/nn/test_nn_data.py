@@ -57,7 +57,8 @@ def write_idx_dir(folder: Path, n_train=12, n_test=5, size=(6, 7), gz=True) -> d
 def test_digits_has_the_documented_stratified_split():
     d = load_digits()
     assert d.x_train.shape == (1438, 1, 8, 8) and d.x_test.shape == (359, 1, 8, 8)
-    assert d.x_train.dtype == np.float32 and 0 <= d.x_train.min() and d.x_train.max() == 1.0
+    x = np.asarray(d.x_train)
+    assert x.dtype == np.float32 and 0 <= x.min() and x.max() == 1.0
     counts = np.bincount(d.y_test, minlength=10)
     total = counts + np.bincount(d.y_train, minlength=10)
     assert total.sum() == 1797
@@ -69,10 +70,37 @@ def test_idx_folder_loads_with_the_right_shapes_and_scale(tmp_path, gz):
     write_idx_dir(tmp_path, gz=gz)
     data = load_idx_dir(tmp_path)
     assert data.x_train.shape == (12, 1, 6, 7) and data.x_test.shape == (5, 1, 6, 7)
-    assert data.x_train.max() <= 1.0 and data.x_train.dtype == np.float32
+    assert np.asarray(data.x_train).max() <= 1.0 and data.x_train[:2].dtype == np.float32
     np.testing.assert_array_equal(data.y_train, np.arange(12) % 10)
     raw = read_idx(tmp_path / ("train-images-idx3-ubyte" + (".gz" if gz else "")), IMAGES_MAGIC)
     np.testing.assert_allclose(data.x_train[:, 0], raw / 255, rtol=1e-6)
+
+
+def test_images_stay_bytes_and_read_as_the_floats_of_a_whole_conversion(tmp_path):
+    write_idx_dir(tmp_path)
+    images = load_idx_dir(tmp_path).x_train
+    assert images.raw.dtype == np.uint8  # a quarter of the memory of float32
+    whole = images.raw.astype(np.float32) * np.float32(1 / 255)
+    picks = np.array([3, 0, 11, 3])
+    np.testing.assert_array_equal(images[picks], whole[picks])  # bit for bit, as batches are read
+    np.testing.assert_array_equal(images[2:5], whole[2:5])
+    np.testing.assert_array_equal(np.asarray(images), whole)
+
+
+@pytest.mark.parametrize(
+    ("dims", "tail", "message"),
+    [
+        ((3, 2, 2), b"", r"promises 3×2×2 values \(28 bytes\) but the file has 20 bytes"),
+        ((1, 2, 2), b"\x07", "promises 1×2×2 values .* but the file has more bytes than that"),
+        ((2**31, 2**31, 2**31), b"", "promises 2147483648×2147483648×2147483648 values"),
+    ],
+    ids=["short", "trailing-bytes", "absurd-header"],
+)
+def test_idx_sizes_must_match_the_header(tmp_path, dims, tail, message):
+    path = tmp_path / "images"
+    path.write_bytes(struct.pack(">4I", IMAGES_MAGIC, *dims) + bytes(4) + tail)
+    with pytest.raises(CnnCalcError, match=message):
+        read_idx(path, IMAGES_MAGIC)
 
 
 def test_wrong_magic_number_is_named(tmp_path):
@@ -158,5 +186,8 @@ def test_download_offline_is_a_clear_error(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     remote = Remote(f"http://127.0.0.1:{port}/", {"train-images-idx3-ubyte.gz": "0" * 64})
-    with pytest.raises(CnnCalcError, match="cannot download .* --data FOLDER"):
+    with pytest.raises(CnnCalcError, match="cannot download .* use source FOLDER") as caught:
         download("tiny", tmp_path, remote, timeout=5)
+    # A Python caller is told about load_dataset's `source`; the CLI names its option instead.
+    assert caught.value.field == "source"
+    assert "use --data FOLDER" in caught.value.for_flag("--data")

@@ -40,6 +40,18 @@ SPECS = {
     "implicit-flatten": "input 2x5x5 | conv 3 k=3 | fc 5",
     "dropout-zero": "input 1x5x5 | conv 2 k=3 | dropout 0 | flatten | fc 5",
 }
+# conv → (ReLU →) max pool runs as one ConvPool stage (cnncalc.nn.conv_pool): both im2col layouts,
+# with and without bias and ReLU, pools that drop the last row, strides, dilation, 1-D, two in a row.
+FUSED = {
+    "convpool-relu": "input 4x9x9 | conv 4 k=2 | relu | maxpool k=2 | flatten | fc 5",
+    "convpool-one-channel-floor": "input 1x12x12 | conv 4 k=2 | relu | maxpool k=2 | flatten | fc 5",
+    "convpool-no-relu-no-bias": "input 2x11x11 | conv 3 k=3 bias=false | maxpool k=3 | flatten | fc 5",
+    "convpool-stride-dilation": "input 4x15x15 | conv 5 k=3 s=2 d=2 p=1 | relu | maxpool k=3 | flatten | fc 5",
+    "convpool-rect-same": "input 2x10x9 | conv 3 k=3x2 p=same | relu | maxpool k=2x3 | flatten | fc 5",
+    "convpool-1d": "input 3x20 | conv 4 k=3 | relu | maxpool k=2 | flatten | fc 5",
+    "convpool-twice": "input 1x20x20 | conv 4 k=3 | relu | maxpool k=2 | conv 6 k=3 | relu | maxpool k=2 | fc 5",
+}
+SPECS.update(FUSED)
 
 
 @pytest.mark.parametrize("spec", SPECS.values(), ids=SPECS.keys())
@@ -76,6 +88,33 @@ def test_forward_and_backward_match_torch(spec):
     assert sorted(got) == sorted(want)
     for name in want:
         np.testing.assert_allclose(got[name], want[name], rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("spec", FUSED.values(), ids=FUSED.keys())
+def test_the_fused_specs_do_run_fused(spec):
+    model = build_model(spec, classes=5, dtype=np.float64)
+    assert any(type(stage).__name__ == "ConvPool" for stage in model.stages)
+
+
+def test_fused_pool_ties_and_relu_send_the_gradient_where_torch_does():
+    # Every window is a tie; channel 0's maximum is > 0 (ReLU passes it), channel 1's is < 0.
+    model = build_model(
+        "input 1x4x4 | conv 2 k=1 | relu | maxpool k=2 | flatten | fc 5", classes=5, dtype=np.float64
+    )
+    assert type(model.stages[0]).__name__ == "ConvPool"
+    conv = model.layers[0]
+    conv.params["weight"][:] = np.array([1.0, -1.0]).reshape(2, 1, 1, 1)
+    conv.need_input_grad = True
+    ref = twin(model).double()
+    x = np.ones((2, 1, 4, 4))
+    logits = model.forward(x, train=True)
+    _, d = softmax_cross_entropy(logits, np.array([1, 3]))
+    dx = to_nchw(model.backward(d))
+    xt = torch.tensor(x, requires_grad=True)
+    torch.nn.functional.cross_entropy(ref(xt), torch.tensor([1, 3])).backward()
+    np.testing.assert_array_equal(dx != 0, xt.grad.numpy() != 0)
+    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(model.named_grads()["0.weight"], grads_of(ref)["0.weight"], rtol=1e-12)
 
 
 def test_batchnorm_running_stats_and_eval_match_torch():

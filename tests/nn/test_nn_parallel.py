@@ -17,6 +17,7 @@ SPECS = {
     "rgb-stride-pad": "input 3x11x11 | conv 6 k=3 s=2 p=1 | relu | conv 4 k=1 | flatten | fc 10",
     "pools": "input 2x13x13 | conv 4 k=2 | maxpool k=3 s=2 p=1 ceil=true | avgpool k=2 | flatten | fc 10",
     "dilation-groups": "input 4x12x12 | conv 4 k=3 d=2 g=2 | leakyrelu | maxpool k=2 d=2 s=1 | flatten | fc 10",
+    "two-conv-pools": "input 3x14x14 | conv 6 k=3 | relu | maxpool k=2 | conv 5 k=2 | maxpool k=2 | flatten | fc 10",
 }
 
 
@@ -63,6 +64,21 @@ def test_slices_do_not_depend_on_the_thread_count(workers, monkeypatch):
         with parallel.split_work(workers):
             parts = parallel.run_split(lambda a, b: (a, b), 10, size=100)
     assert parts == [(0, 2), (2, 5), (5, 7), (7, 10)]  # MAX_WORKERS = 4 contiguous slices, in order
+
+
+@pytest.mark.parametrize("cores", [1, 2, 4])
+def test_the_plan_cuts_the_same_slices_on_any_number_of_cores(cores, monkeypatch):
+    monkeypatch.setattr(parallel, "available_cores", lambda: cores)
+    assert parallel.plan_for(parallel.SMALL_BATCH_MACS - 1) == (1, 1)  # a small network: no split
+    assert parallel.plan_for(parallel.SMALL_BATCH_MACS) == (cores, parallel.MAX_WORKERS)
+
+
+def test_a_plan_of_one_slice_runs_the_whole_batch_at_once(monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_PART", 1)
+    with parallel.split_work(3, slices=1):
+        assert parallel.run_split(lambda a, b: (a, b), 10, size=10**9) == [(0, 10)]
+    with parallel.split_work(3, slices=2):
+        assert parallel.run_split(lambda a, b: (a, b), 10, size=10**9) == [(0, 5), (5, 10)]
 
 
 def test_small_work_is_one_slice():

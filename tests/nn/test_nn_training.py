@@ -7,7 +7,7 @@ import pytest
 
 from cnncalc.arith.errors import CnnCalcError
 from cnncalc.nn.checkpoint import load_model, read_checkpoint, resume_trainer, save_checkpoint
-from cnncalc.nn.data import Dataset, load_digits
+from cnncalc.nn.data import Dataset, load_dataset, load_digits
 from cnncalc.nn.training import Settings, Trainer, TrainingDiverged
 
 SMALL = "input 1x8x8 | conv 4 k=3 | relu | maxpool k=2 | flatten | fc 16 | dropout 0.3 | fc 10"
@@ -67,7 +67,9 @@ def test_resume_on_a_machine_with_other_cores_is_exact(tmp_path, digits, monkeyp
     from cnncalc.nn import parallel
 
     monkeypatch.setattr(parallel, "MIN_PART", 1)  # split even these small batches
+    monkeypatch.setattr(parallel, "SMALL_BATCH_MACS", 0)  # and plan this small network as a big one
     straight = _trainer(digits)
+    assert straight.slices == parallel.MAX_WORKERS
     straight.threads = 3
     straight.run(2)
     first = _trainer(digits)
@@ -154,8 +156,52 @@ def test_foreign_file_is_a_clear_error(tmp_path, content, message):
 
 
 def test_missing_checkpoint_says_how_to_make_one(tmp_path):
-    with pytest.raises(CnnCalcError, match="does not exist.*--save"):
+    with pytest.raises(CnnCalcError, match="does not exist; create one by training with save .*nope.npz"):
         load_model(tmp_path / "nope.npz")
+
+
+def _diverge(digits):
+    Trainer.create(SMALL, digits, Settings(optimizer="sgd", lr=1e6, momentum=0.0, batch_size=64)).run(5)
+
+
+def _resume_on_other_data(digits, tmp_path):
+    save_checkpoint(tmp_path / "m.npz", _trainer(digits), "digits")
+    images = np.zeros((4, 1, 28, 28), np.float32)
+    other = Dataset("x", images, np.zeros(4, np.int64), images, np.zeros(4, np.int64))
+    resume_trainer(tmp_path / "m.npz", other)
+
+
+def _bad_image(tmp_path):
+    from cnncalc.nn.images import read_image
+
+    np.save(tmp_path / "big.npy", np.zeros((28, 28)))
+    read_image(tmp_path / "big.npy", (1, 8, 8))
+
+
+# (what the Python caller does, the field named, what the message says)
+NAMED_FIELDS = {
+    "epochs": (lambda d, p: _trainer(d).run(0), "epochs", "epochs 0 must be at least 1"),
+    "max-steps": (lambda d, p: _trainer(d).run(1, max_steps=0), "max_steps", "max_steps 0 must be"),
+    "batch-size": (
+        lambda d, p: Trainer.create(SMALL, d, Settings(batch_size=0)),
+        "batch_size",
+        "batch_size 0 must be",
+    ),
+    "diverged": (lambda d, p: _diverge(d), "lr", "e.g. lr 100000"),
+    "missing-checkpoint": (lambda d, p: load_model(p / "nope.npz"), "save", "training with save "),
+    "other-data": (_resume_on_other_data, "data", "use the same data as the saved run (digits)"),
+    "unknown-source": (lambda d, p: load_dataset("nowhere"), "source", "source 'nowhere' is neither"),
+    "image-shape": (lambda d, p: _bad_image(p), "image", "image /"),
+}
+
+
+@pytest.mark.parametrize(("call", "field", "said"), NAMED_FIELDS.values(), ids=NAMED_FIELDS.keys())
+def test_messages_name_the_python_field_not_a_cli_flag(digits, tmp_path, call, field, said):
+    with pytest.raises(CnnCalcError) as caught:
+        call(digits, tmp_path)
+    assert caught.value.field == field
+    assert said in str(caught.value)
+    assert "--" not in str(caught.value)
 
 
 def test_resume_on_data_of_another_shape_is_refused(tmp_path, digits):

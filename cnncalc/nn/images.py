@@ -1,0 +1,117 @@
+"""One image from a file, for a model to classify: a `.npy` array or a grey PGM (P5 binary, P2 ASCII).
+
+The image comes back as a batch of one in the model's input shape, float32 in [0, 1]. Anything
+else — another shape, NaN or infinite values, a PGM whose header or body is wrong — is a
+`CnnCalcError` that names the file and says what is wrong (its field is `image`).
+
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "one.pgm"
+>>> _ = path.write_bytes(b"P2 2 1 4\\n0 4\\n")
+>>> read_image(path, (1, 1, 2)).tolist()
+[[[[0.0, 1.0]]]]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from cnncalc.arith.errors import CnnCalcError
+from cnncalc.arith.parsing import fmt_shape
+
+# The largest value an 8-bit binary PGM and an ASCII PGM may declare.
+P5_MAXVAL, P2_MAXVAL = 255, 65535
+
+
+def read_image(image: Path, shape: tuple[int, ...]) -> np.ndarray:
+    """The image in `image` as a (1, *shape) float32 batch, values in [0, 1].
+
+    The array is the model's input shape (C×H×W), or H×W for a one-channel model. A .npy whose
+    largest value is above 1 is taken as 0..16 (the digits' scale) or 0..255 and divided.
+    """
+    try:
+        img = np.load(image, allow_pickle=False) if _is_npy(image) else read_pgm(image)
+    except (OSError, ValueError, EOFError) as e:
+        raise CnnCalcError(f"cannot read {{field}} {image}: {e}", field="image") from None
+    if img.dtype.kind not in "biuf":
+        raise CnnCalcError(
+            f"{{field}} {image} holds {img.dtype} values; it must hold numbers (a grey image)", field="image"
+        )
+    img = img.astype(np.float64)
+    accepted = ([tuple(shape[1:])] if shape[0] == 1 else []) + [tuple(shape)]
+    if img.shape not in accepted:
+        shown = fmt_shape(img.shape) if img.ndim else "() (a single number)"
+        raise CnnCalcError(
+            f"{{field}} {image} has shape {shown} but the model expects "
+            f"{' or '.join(fmt_shape(s) for s in accepted)} images",
+            field="image",
+        )
+    if not np.isfinite(img).all():
+        raise CnnCalcError(
+            f"{{field}} {image} contains NaN or infinite values; every pixel must be a number", field="image"
+        )
+    if _is_npy(image) and img.max() > 1:
+        img = img / (16 if img.max() <= 16 else 255)
+    return img.reshape(1, *shape).astype(np.float32)
+
+
+def _is_npy(path: Path) -> bool:
+    return path.suffix.lower() == ".npy"
+
+
+def read_pgm(path: Path) -> np.ndarray:
+    """A P5 (binary, maxval ≤ 255) or P2 (ASCII) PGM as an H×W array of values / maxval.
+
+    Malformed files raise ValueError with a message saying what is wrong.
+    """
+    raw = path.read_bytes()
+    (magic, *sizes), pos = _pgm_header(raw)
+    if magic not in (b"P5", b"P2"):
+        raise ValueError("only .npy and 8-bit PGM (P5 or P2) images are supported")
+    if not all(t.isdigit() for t in sizes):
+        raise ValueError("the PGM header's width, height and maxval must be whole numbers")
+    w, h, maxval = (int(t) for t in sizes)
+    if w < 1 or h < 1:
+        raise ValueError(f"the PGM is {w}×{h}; width and height must be at least 1")
+    if not 1 <= maxval <= (P5_MAXVAL if magic == b"P5" else P2_MAXVAL):
+        raise ValueError(
+            f"the PGM's maxval is {maxval}; it must be 1..{P5_MAXVAL} for P5 (8-bit) or 1..{P2_MAXVAL} for P2"
+        )
+    if magic == b"P5":
+        body = raw[pos + 1 : pos + 1 + w * h]
+        if len(body) < w * h:
+            raise ValueError(f"the PGM is truncated: {len(body)} of {w}×{h} = {w * h} pixels")
+        data = np.frombuffer(body, np.uint8).astype(np.float64)
+    else:
+        words = raw[pos:].split()[: w * h]
+        if len(words) < w * h or not all(t.isdigit() for t in words):
+            raise ValueError(f"the PGM must hold {w}×{h} = {w * h} whole-number pixel values")
+        data = np.array([int(t) for t in words], dtype=np.float64)
+    if data.max() > maxval:
+        raise ValueError(f"a PGM pixel is {int(data.max())}, above the header's maxval {maxval}")
+    return data.reshape(h, w) / maxval
+
+
+def _pgm_header(raw: bytes) -> tuple[list[bytes], int]:
+    """The header's four tokens (magic, width, height, maxval) and the position just after them.
+
+    Tokens are separated by whitespace; a `#` starts a comment that runs to the end of its line.
+    """
+    tokens: list[bytes] = []
+    pos = 0
+    while len(tokens) < 4:
+        while pos < len(raw) and raw[pos : pos + 1].isspace():
+            pos += 1
+        if pos >= len(raw):
+            raise ValueError("the PGM header (magic, width, height, maxval) is incomplete")
+        if raw[pos : pos + 1] == b"#":
+            newline = raw.find(b"\n", pos)
+            pos = len(raw) if newline < 0 else newline + 1
+            continue
+        end = pos
+        while end < len(raw) and not raw[end : end + 1].isspace():
+            end += 1
+        tokens.append(raw[pos:end])
+        pos = end
+    return tokens, pos
