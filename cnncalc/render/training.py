@@ -371,7 +371,7 @@ def gradcheck_table(rows: Sequence[GradCheckRow], tolerance: float) -> Table:
     for name in ("layer", "parameter", "checked", "max |∂L/∂θ|", "max relative error", ""):
         table.add_column(name, justify="right" if name not in ("layer", "parameter") else "left")
     for r in rows:
-        where = "input" if r.kind == "input" else f"{r.layer} {r.kind}"
+        where = "input" if r.kind == "input" else f"{r.id} {r.kind}"
         good = r.max_relative_error < tolerance
         table.add_row(
             where,

@@ -122,17 +122,15 @@ def test_print_prediction_names_the_true_label_when_wrong():
 
 def test_gradcheck_table_flags_rows_at_the_tolerance():
     rows = [
-        GradCheckRow(
-            layer=1, kind="conv", name="weight", checked=8, max_abs_gradient=0.25, max_relative_error=1e-9
-        ),
-        GradCheckRow(
-            layer=0, kind="input", name="input", checked=8, max_abs_gradient=2.0, max_relative_error=1e-3
-        ),
-        GradCheckRow(
-            layer=2, kind="fc", name="bias", checked=3, max_abs_gradient=1.0, max_relative_error=1e-5
-        ),
+        GradCheckRow("1", 1, "conv", "weight", checked=8, max_abs_gradient=0.25, max_relative_error=1e-9),
+        GradCheckRow("input", 0, "input", "input", checked=8, max_abs_gradient=2.0, max_relative_error=1e-3),
+        GradCheckRow("2", 2, "fc", "bias", checked=3, max_abs_gradient=1.0, max_relative_error=1e-5),
+        GradCheckRow("3.1", 0, "add", "branch 1", checked=8, max_abs_gradient=0.5, max_relative_error=2e-9),
     ]
     lines = render(gradcheck_table(rows, tolerance=1e-5))
-    assert "│ 1 conv │ weight    │       8 │        0.25 │           1.00e-09 │    ok │" in lines
-    assert "│ input  │ input     │       8 │           2 │           1.00e-03 │ CHECK │" in lines
-    assert "│ 2 fc   │ bias      │       3 │           1 │           1.00e-05 │ CHECK │" in lines  # not below
+    assert "│ 1 conv  │ weight    │       8 │        0.25 │           1.00e-09 │    ok │" in lines
+    assert "│ input   │ input     │       8 │           2 │           1.00e-03 │ CHECK │" in lines
+    assert (
+        "│ 2 fc    │ bias      │       3 │           1 │           1.00e-05 │ CHECK │" in lines
+    )  # not below
+    assert "│ 3.1 add │ branch 1  │       8 │         0.5 │           2.00e-09 │    ok │" in lines
