@@ -39,6 +39,10 @@ TOUR = [
         ["step", "pool", "--example", "maxpool", "--backward"],
     ),
     ("A guided lesson: why weight sharing matters", ["lesson", "params", "--answer", "5184"]),
+    (
+        "Why skip connections help: the gradient through 20 blocks, with and without shortcuts",
+        ["lesson", "residual", "--answer", "8448"],
+    ),
 ]
 
 # Piped output shows every cell in full up to this many cells, then one line per cell.

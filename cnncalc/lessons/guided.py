@@ -486,6 +486,12 @@ def lesson_tconv() -> Lesson:
     )
 
 
+def lesson_residual() -> Lesson:
+    from cnncalc.lessons.residual import build_residual  # runs the trainer: numpy only when asked for
+
+    return build_residual()
+
+
 LESSONS: dict[str, tuple[str, Callable[[], Lesson]]] = {
     "conv": ("What a convolution computes", lesson_conv),
     "padding": ("Padding: keeping the size", lesson_padding),
@@ -496,6 +502,10 @@ LESSONS: dict[str, tuple[str, Callable[[], Lesson]]] = {
     "rf": ("Receptive field: how much of the image one unit sees", lesson_rf),
     "fc": ("Flatten and fully connected layers", lesson_fc),
     "tconv": ("Transposed convolution: growing a map", lesson_tconv),
+    "residual": (
+        "Skip connections: the gradient path, matching shapes, projection shortcuts",
+        lesson_residual,
+    ),
 }
 
 
