@@ -55,6 +55,10 @@ TOUR = [
         "A guided lesson that trains for real: overfitting, dropout, weight decay, early stopping",
         ["lesson", "overfitting", "--answer", "4"],
     ),
+    (
+        "Why skip connections help: the gradient through 20 blocks, with and without shortcuts",
+        ["lesson", "residual", "--answer", "8448"],
+    ),
 ]
 
 step_app = typer.Typer(

@@ -199,6 +199,7 @@ def train(
       cnncalc train --resume digits.npz --epochs 2    two more epochs, exactly as if never stopped
       cnncalc train "conv 16 k=3 | relu | maxpool k=2 | flatten | fc 10" --optimizer sgd --lr 0.05
       cnncalc train --preset keras-mnist --data mnist note 000's Keras model on MNIST
+      cnncalc train --preset digits-resnet            a small ResNet (residual adds) on the digits
       cnncalc train --epochs 3 --plot run.svg         the curves and the confusion matrix as a picture
     """
     with reported("train", NN_FLAGS):
@@ -546,12 +547,14 @@ def gradcheck(
 
     Each layer is checked on its own, with a tolerance that grows with the rounding noise of its
     size; a layer too large to check quickly is checked as a smaller copy, and the row says so.
-    With no SPEC, a small network that uses every layer type is checked.
+    With no SPEC, a small network that uses every layer type, an add and a concat is checked. A
+    merge's rows check the gradient it sends to each branch.
 
     Examples:
 
       cnncalc gradcheck
       cnncalc gradcheck "input 3x16x16 | conv 8 k=3 s=2 p=1 | bn | relu | gap | fc 10"
+      cnncalc gradcheck --preset digits-inception
     """
     with reported("gradcheck", NN_FLAGS):
         from cnncalc.arith.spec import parse_input_shape, parse_spec

@@ -538,6 +538,12 @@ def lesson_pool_why() -> Lesson:
     )
 
 
+def lesson_residual() -> Lesson:
+    from cnncalc.lessons.residual import build_residual  # runs the trainer: numpy only when asked for
+
+    return build_residual()
+
+
 LESSONS: dict[str, tuple[str, Callable[[], Lesson]]] = {
     "conv": ("What a convolution computes", lesson_conv),
     "padding": ("Padding: keeping the size", lesson_padding),
@@ -559,6 +565,10 @@ LESSONS: dict[str, tuple[str, Callable[[], Lesson]]] = {
     "overfitting": (
         "Overfitting: dropout, weight decay and early stopping, trained for real",
         build_overfitting,
+    ),
+    "residual": (
+        "Skip connections: the gradient path, matching shapes, projection shortcuts",
+        lesson_residual,
     ),
 }
 

@@ -9,10 +9,12 @@
 
 Modules: the layers, one concept each, forward and backward side by side — `layer` (the base
 class), `conv`, `pool`, `norm`, `activations`, `linear`, `dropout`, all re-exported by `layers`;
-`windows` and `im2col` (sliding windows, convolution as a matrix product), `parallel` (a batch
-split over threads), `losses`, `optim` (SGD, Adam), `init`, `model` (a spec → layers, via
-`cnncalc.arith.network.walk`), `data`, `training`, `checkpoint`, `gradcheck`, `blas` and `memory`
-(run-time tuning), `defaults`.
+`merge` (add, concat: where branches meet); `windows` and `im2col` (sliding windows, convolution
+as a matrix product), `conv_pool` (conv → ReLU → max pool as one stage), `parallel` (a batch split
+over threads), `losses`, `optim` (SGD, Adam), `init`, `model` (a spec, chain or graph → layers,
+via `cnncalc.arith.network.walk`), `data`, `images` (one image from a file), `settings` (the
+training defaults), `training`, `checkpoint`, `gradcheck`, `inspection` (what `show` draws),
+`blas` and `memory` (run-time tuning), `defaults`.
 
 This package's `__init__` imports nothing: `defaults` holds plain spec text that `cnncalc net`
 reads without loading numpy.

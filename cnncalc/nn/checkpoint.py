@@ -2,12 +2,17 @@
 
 Keys (all plain arrays, so `np.load(..., allow_pickle=False)` reads them):
 
-    format            "cnncalc-checkpoint"        version    1
+    format            "cnncalc-checkpoint"        version    2 (1 is read too)
     spec              the network spec text, with its input line
     meta              JSON: settings, epoch, position, step, data source, classes, history, progress
     rng               JSON: the shuffle generator, its state at the epoch's start, the dropout generator
-    param:<i>.<name>  weights and biases (PyTorch layout)     buffer:<i>.<name>  BN running statistics
+    param:<id>.<name> weights and biases (PyTorch layout)     buffer:<id>.<name> BN running statistics
     opt:<key>         the optimizer's state (Adam's m, v and t; SGD's momentum buffers)
+
+Parameters are named by the node id of their layer (`param:3.weight`, `param:5.1.2.weight`), which
+depends only on the spec. Version 1 named them by the layer's index in the model (`param:2.weight`
+for the third layer, counting an implicit flatten); version 1 checkpoints (chains: nothing else
+trained then) still load, their names translated.
 
 Files are saved with `cnncalc.safety.atomic` (a temporary name in the same folder, renamed into
 place), so a crash, Ctrl-C or SIGTERM never leaves half a checkpoint behind. A run saves through a
@@ -44,7 +49,9 @@ from cnncalc.safety.bounded import size_text
 from cnncalc.safety.limits import MAX_CHECKPOINT_BYTES, MAX_CHECKPOINT_ENTRIES
 
 FORMAT = "cnncalc-checkpoint"
-VERSION = 1
+VERSION = 2
+# Version 1 named parameters by layer index; it is read by translating the names (`_index_names`).
+READABLE_VERSIONS = (1, 2)
 
 
 def save_checkpoint(
@@ -209,9 +216,10 @@ def read_checkpoint(path: Path | str) -> tuple[dict[str, np.ndarray], dict, dict
     version = arrays.get("version")
     if version is None or version.shape != () or version.dtype.kind not in "iu":
         raise _damaged(path, f"its version entry is {version!r}, not a whole number")
-    if int(version) != VERSION:
+    if int(version) not in READABLE_VERSIONS:
         raise CnnCalcError(
-            f"{path} is checkpoint version {int(version)}; this cnncalc reads version {VERSION}"
+            f"{path} is checkpoint version {int(version)}; this cnncalc reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}"
         )
     try:
         meta = json.loads(str(arrays["meta"]))
@@ -294,11 +302,12 @@ def _read_entry(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.nda
 def load_model(path: Path | str) -> tuple[Model, dict]:
     """The trained model of a checkpoint (for predict and show) and its metadata."""
     arrays, meta, _ = read_checkpoint(path)
-    model = _restore_model(path, arrays, meta)
+    model, _ = _restore_model(path, arrays, meta)
     return model, meta
 
 
-def _restore_model(path, arrays: dict[str, np.ndarray], meta: dict) -> Model:
+def _restore_model(path, arrays: dict[str, np.ndarray], meta: dict) -> tuple[Model, dict[str, np.ndarray]]:
+    """The model, with its saved weights and buffers, and the arrays with today's names."""
     if "spec" not in arrays:
         raise _damaged(path, "it has no spec entry")
     # The spec's parameters must all be stored: checked before building them, so that a spec
@@ -316,6 +325,8 @@ def _restore_model(path, arrays: dict[str, np.ndarray], meta: dict) -> Model:
         len(meta["class_names"]),
         seed=meta["settings"].get("seed", 0),
     )
+    if int(arrays["version"]) == 1:
+        arrays = _index_names(arrays, model)
     for kind, named in (("param", model.named_params()), ("buffer", model.named_buffers())):
         for name, target in named.items():
             stored = arrays.get(f"{kind}:{name}")
@@ -326,7 +337,22 @@ def _restore_model(path, arrays: dict[str, np.ndarray], meta: dict) -> Model:
             if kind == "param":
                 target[...] = stored
     model.load_buffers({k.split(":", 1)[1]: v for k, v in arrays.items() if k.startswith("buffer:")})
-    return model
+    return model, arrays
+
+
+def _index_names(arrays: dict[str, np.ndarray], model: Model) -> dict[str, np.ndarray]:
+    """A version 1 checkpoint's arrays under today's names: `param:2.weight` (the layer at index 2
+    of the model) → `param:3.weight` (its node id), and the same for buffers and optimizer state."""
+    ids = {str(i): layer.node_id for i, layer in enumerate(model.layers)}
+
+    def renamed(key: str) -> str:
+        head, _, name = key.rpartition(":")
+        index, dot, param = name.partition(".")
+        if not head or not dot or index not in ids:
+            return key
+        return f"{head}:{ids[index]}.{param}"
+
+    return {renamed(k): v for k, v in arrays.items()}
 
 
 def resume_trainer(
@@ -343,7 +369,7 @@ def resume_trainer(
             f"{'×'.join(map(str, data.input_shape))}; use the same {{field}} as the saved run ({meta.get('data')})",
             field="data",
         )
-    model = _restore_model(path, arrays, meta)
+    model, arrays = _restore_model(path, arrays, meta)
     settings = Settings(**meta["settings"])
     optimizer = make_optimizer(settings.optimizer, model.named_params(), settings.lr, settings.momentum)
     trainer = Trainer(model, optimizer, data, settings)

@@ -1,4 +1,5 @@
-"""Gradient check: each layer's analytic gradients against central finite differences, in float64.
+"""Gradient check: each layer's analytic gradients, and the gradient each merge (add, concat) sends
+to each of its branches, against central finite differences, in float64.
 
 Every layer of the network is checked on its own, as a one-layer model with a random input of its
 input shape, for a probe loss L(θ, x) = Σ f(x; θ)·R with a fixed random R (any output shape):
@@ -17,6 +18,10 @@ large to check quickly (a VGG-16 conv: 512 channels on 14×14) is checked as a s
 same kernel, stride, padding, dilation and groups (its arithmetic does not depend on the sizes),
 and the row says what was compared.
 
+A merge is checked on its own too, on random inputs of its branches' shapes: one row per branch,
+the gradient it sends there (`add`: all of ∂L/∂out; `concat`: that branch's channels of it)
+against the same difference quotients of the value it reads from the branch.
+
 >>> rows = gradient_check("input 1x5x5 | conv 2 k=3 | tanh | flatten | fc 3")
 >>> all(row.passed for row in rows)
 True
@@ -30,14 +35,18 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from cnncalc.arith.errors import CnnCalcError
-from cnncalc.arith.network import LayerResult, walk
+from cnncalc.arith.graph import INPUT
+from cnncalc.arith.network import LayerResult, NetworkResult, walk
 from cnncalc.arith.parsing import fmt_shape
 from cnncalc.arith.spec import NetworkSpec, parse_spec
+from cnncalc.nn.merge import Add, Concat, Merge
 from cnncalc.nn.model import Model, build_model
 
+# Every layer kind, and both merges: a residual add and a concatenation.
 ALL_LAYERS_SPEC = (
-    "input 2x8x8 | conv 4 k=3 p=1 | bn | relu | maxpool k=2 | conv 4 k=3 p=same g=2 | leakyrelu "
-    "| avgpool k=2 | tconv 3 k=2 s=2 | tanh | gap | fc 6 | sigmoid | dropout 0.3 | fc 3"
+    "input 2x8x8 | conv 4 k=3 p=1 | bn | relu | add( conv 4 k=3 p=1 | tanh ) | maxpool k=2 "
+    "| concat( conv 4 k=3 p=same g=2 | leakyrelu ; avgpool k=3 s=1 p=1 ) | avgpool k=2 "
+    "| tconv 3 k=2 s=2 | tanh | gap | fc 6 | sigmoid | dropout 0.3 | fc 3"
 )
 
 # A layer is checked at its own size when one sample costs at most this many multiply-accumulates
@@ -53,9 +62,10 @@ NOISE_FACTOR = 100
 
 @dataclass(frozen=True)
 class GradCheckRow:
-    layer: int  # the spec's layer number
+    id: str  # the node id of the layer or merge ("3" in a chain, "5.1.2" inside blocks)
+    layer: int  # the spec's layer number (0 for a merge)
     kind: str
-    name: str  # "weight", "bias" or "input"
+    name: str  # "weight", "bias", "input", or a merge's "branch 1", "branch 2", …
     checked: int
     max_abs_gradient: float
     max_relative_error: float
@@ -65,6 +75,7 @@ class GradCheckRow:
 
     def to_dict(self) -> dict:
         return {
+            "id": self.id,
             "layer": self.layer,
             "kind": self.kind,
             "parameter": self.name,
@@ -85,7 +96,8 @@ def gradient_check(
     eps: float = 1e-5,
     seed: int = 0,
 ) -> list[GradCheckRow]:
-    """Check up to `samples` entries of every parameter, and of the input, of every layer."""
+    """Check up to `samples` entries of every parameter, and of the input, of every layer, and of
+    the gradient each merge sends to each of its branches."""
     network = parse_spec(spec) if isinstance(spec, str) else spec
     shape = input_shape or network.input_shape
     if shape is None:
@@ -93,10 +105,16 @@ def gradient_check(
     walked = walk(network.with_input(tuple(shape)))
     rng = np.random.default_rng(seed + 1)
     rows: list[GradCheckRow] = []
-    for res in walked.layers:
-        text, in_shape, checked_as = _checked_layer(res)
-        model = _one_layer_model(text, in_shape, seed)
-        rows += _check_layer(model, res.layer.number, res.layer.kind, checked_as, batch, samples, eps, rng)
+    for res in walked.nodes:
+        if res.layer is not None:
+            text, in_shape, checked_as = _checked_layer(res)
+            model = _one_layer_model(text, in_shape, seed)
+            row = GradCheckRow(
+                res.id, res.layer.number, res.layer.kind, "", 0, 0.0, 0.0, 0.0, False, checked_as
+            )
+            rows += _check_layer(model, row, batch, samples, eps, rng)
+        elif res.node is not None and res.node.is_merge:
+            rows += _check_merge(res, _branch_shapes(walked, res.node.inputs), batch, samples, eps, rng)
     return rows
 
 
@@ -114,20 +132,14 @@ def _one_layer_model(text: str, in_shape: tuple[int, ...], seed: int) -> Model:
     shape = in_shape if len(in_shape) > 1 else (*in_shape, 1, 1)
     after = " | flatten" if text.startswith("softmax") else ""
     model = build_model(f"input {fmt_shape(shape, 'x')} | {text}{after}", seed=seed, dtype=np.float64)
-    model.layers[0].need_input_grad = True
+    model.input_grad = True
     return model
 
 
 def _check_layer(
-    model: Model,
-    number: int,
-    kind: str,
-    checked_as: str,
-    batch: int,
-    samples: int,
-    eps: float,
-    rng: np.random.Generator,
+    model: Model, row: GradCheckRow, batch: int, samples: int, eps: float, rng: np.random.Generator
 ) -> list[GradCheckRow]:
+    """`row` (the layer's id, number and kind) for each of the model's parameters and its input."""
     # Move parameters off their initial values (BN's 1 and 0, zero biases) so every term matters.
     for p in model.named_params().values():
         p += rng.normal(0, 0.2, p.shape)
@@ -151,18 +163,74 @@ def _check_layer(
         return float((forward() * probe).sum())
 
     rows = [
-        _compare(number, kind, name, param, grads[f"{i}.{name}"], loss, noise, samples, eps, rng, checked_as)
-        for i, layer in enumerate(model.layers)  # the layer, and a flatten around it (no parameters)
+        _compare(
+            replace(row, name=name), param, grads[f"{layer.node_id}.{name}"], loss, noise, samples, eps, rng
+        )
+        for layer in model.layers  # the layer, and a flatten around it (no parameters)
         for name, param in layer.params.items()
     ]
-    rows.append(_compare(number, kind, "input", x, dx, loss, noise, samples, eps, rng, checked_as))
+    rows.append(_compare(replace(row, name="input"), x, dx, loss, noise, samples, eps, rng))
     return rows
 
 
+# -- one merge --------------------------------------------------------------------------------------
+
+
+def _branch_shapes(walked: NetworkResult, inputs: tuple[str, ...]) -> list[tuple[int, ...]]:
+    """The shapes of the values a merge reads (node ids, `INPUT` for the input), in order."""
+    shapes = [walked.input_shape if i == INPUT else walked.result(i).output_shape for i in inputs]
+    return [tuple(shape or ()) for shape in shapes]
+
+
+def _check_merge(
+    res: LayerResult,
+    shapes: list[tuple[int, ...]],
+    batch: int,
+    samples: int,
+    eps: float,
+    rng: np.random.Generator,
+) -> list[GradCheckRow]:
+    """One row per branch of the merge: the gradient it sends back to that branch, at up to
+    `samples` entries of random inputs of the branches' shapes, laid out as the trainer holds
+    them (channels last)."""
+    merge: Merge = Add() if res.kind == "add" else Concat()
+    xs = [rng.normal(size=(batch, *_channels_last(shape))) for shape in shapes]
+    out = merge.forward(xs, train=True)
+    probe = rng.normal(size=out.shape)
+    noise = NOISE_FACTOR * np.finfo(np.float64).eps * float(np.abs(out * probe).sum()) / eps
+    sent = [g.copy() for g in merge.backward(probe)]
+
+    def loss() -> float:
+        return float((merge.forward(xs, train=True) * probe).sum())
+
+    return [
+        _compare(
+            GradCheckRow(res.id, 0, res.kind, f"branch {k + 1}", 0, 0.0, 0.0, 0.0, False),
+            x,
+            analytic,
+            loss,
+            noise,
+            samples,
+            eps,
+            rng,
+        )
+        for k, (x, analytic) in enumerate(zip(xs, sent, strict=True))
+    ]
+
+
+def _channels_last(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """C×H×W → H×W×C, C×L → 1×L×C (1-D runs as maps of height 1), C stays C."""
+    if len(shape) == 1:
+        return shape
+    spatial = shape[1:] if len(shape) == 3 else (1, *shape[1:])
+    return (*spatial, shape[0])
+
+
+# -- the comparison ---------------------------------------------------------------------------------
+
+
 def _compare(
-    number: int,
-    kind: str,
-    name: str,
+    row: GradCheckRow,
     values: np.ndarray,
     analytic: np.ndarray,
     loss,
@@ -170,9 +238,9 @@ def _compare(
     samples: int,
     eps: float,
     rng: np.random.Generator,
-    checked_as: str,
 ) -> GradCheckRow:
-    """Central differences at up to `samples` entries of `values` (changed in place, restored)."""
+    """`row` filled in from central differences at up to `samples` entries of `values` (changed in
+    place, then restored)."""
     flat = values.reshape(-1)
     picks = rng.choice(flat.size, size=min(samples, flat.size), replace=False)
     worst_error, worst_ratio, tolerance = 0.0, 0.0, RELATIVE_TOLERANCE
@@ -191,16 +259,13 @@ def _compare(
         worst_error = max(worst_error, relative_error(a, numerical))
         if ratio >= worst_ratio:
             worst_ratio, tolerance = ratio, (allowed / size if size else RELATIVE_TOLERANCE)
-    return GradCheckRow(
-        number,
-        kind,
-        name,
-        len(picks),
-        float(np.abs(analytic).max()) if analytic.size else 0.0,
-        worst_error,
-        float(tolerance),
-        bool(worst_ratio <= 1),
-        checked_as,
+    return replace(
+        row,
+        checked=len(picks),
+        max_abs_gradient=float(np.abs(analytic).max()) if analytic.size else 0.0,
+        max_relative_error=worst_error,
+        tolerance=float(tolerance),
+        passed=bool(worst_ratio <= 1),
     )
 
 

@@ -393,7 +393,7 @@ def gradcheck_table(rows: Sequence[GradCheckRow]) -> Table:
         table.add_column(name, justify="right" if name not in ("layer", "parameter") else "left")
     for r in rows:
         table.add_row(
-            f"{r.layer} {r.kind}" + (" *" if r.checked_as else ""),
+            f"{r.id} {r.kind}" + (" *" if r.checked_as else ""),
             r.name,
             str(r.checked),
             f"{r.max_abs_gradient:.3g}",
@@ -406,7 +406,7 @@ def gradcheck_table(rows: Sequence[GradCheckRow]) -> Table:
 
 def print_gradcheck(console: Console, rows: Sequence[GradCheckRow], passed: bool) -> None:
     console.print(gradcheck_table(rows))
-    sampled = {f"{r.layer} {r.kind}": r.checked_as for r in rows if r.checked_as}
+    sampled = {f"{r.id} {r.kind}": r.checked_as for r in rows if r.checked_as}
     for where, what in sampled.items():
         console.print(f"* layer {where}: {what}", highlight=False)
     console.print("all gradients agree" if passed else "some gradients disagree: see the rows marked CHECK")

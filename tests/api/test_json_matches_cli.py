@@ -351,22 +351,24 @@ def test_every_command_is_compared_over_several_argument_sets():
 
 
 SMALL = "conv 4 k=3 | relu | maxpool k=2 | flatten | fc 10"
-# (CLI arguments, the same run from Python): a few steps, and a whole epoch with other settings
+# (CLI arguments, the same run from Python): a few steps, a whole epoch with other settings, and a
+# network that branches (residual adds, one with a projection shortcut)
 TRAIN_CASES = [
-    (["--steps", "6", "--seed", "3"], {"steps": 6, "seed": 3}),
+    ([SMALL, "--steps", "6", "--seed", "3"], {"spec": SMALL, "steps": 6, "seed": 3}),
     (
-        ["--epochs", "1", "--optimizer", "sgd", "--lr", "0.05", "--batch-size", "256"],
-        {"epochs": 1, "optimizer": "sgd", "lr": 0.05, "batch_size": 256},
+        [SMALL, "--epochs", "1", "--optimizer", "sgd", "--lr", "0.05", "--batch-size", "256"],
+        {"spec": SMALL, "epochs": 1, "optimizer": "sgd", "lr": 0.05, "batch_size": 256},
     ),
+    (["--preset", "digits-resnet", "--steps", "3"], {"preset": "digits-resnet", "steps": 3}),
 ]
 
 
-@pytest.mark.parametrize(("args", "kwargs"), TRAIN_CASES, ids=["steps", "epoch-sgd"])
+@pytest.mark.parametrize(("args", "kwargs"), TRAIN_CASES, ids=["steps", "epoch-sgd", "graph"])
 def test_train_to_dict_is_the_json_of_the_same_run(cli, tmp_path, args, kwargs):
     """Two runs with the same seed train alike; only their wall-clock times differ."""
     path = tmp_path / "run.npz"
-    printed = _cli_json(cli, ["train", SMALL, *args, "--save", str(path)])
-    ours = cnncalc.train(SMALL, save=path, **kwargs).to_dict()
+    printed = _cli_json(cli, ["train", *args, "--save", str(path)])
+    ours = cnncalc.train(save=path, **kwargs).to_dict()
     for data in (printed, ours):
         times = [data.pop("seconds_per_epoch"), data.pop("seconds_per_step")]
         times += [h.pop("seconds") for h in data["history"]]

@@ -89,6 +89,8 @@ def test_list_presets(cli, cli_json):
         "alexnet",
         "vgg-16",
         "digits",
+        "digits-resnet",
+        "digits-inception",
         "resnet-18",
         "resnet-34",
         "resnet-50",

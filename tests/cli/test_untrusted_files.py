@@ -116,13 +116,13 @@ def test_a_folder_as_model_says_so(cli, tmp_path):
 @pytest.mark.parametrize("value", [np.nan, np.inf], ids=["nan", "inf"])
 def test_non_finite_weights_are_a_damaged_checkpoint(cli, model_file, tmp_path, value):
     arrays = _arrays(model_file)
-    arrays["param:0.weight"] = np.full(arrays["param:0.weight"].shape, value, np.float32)
+    arrays["param:1.weight"] = np.full(arrays["param:1.weight"].shape, value, np.float32)  # layer 1 (node id)
     bad = tmp_path / "nan.npz"
     np.savez(bad, **arrays)
     for extra in ([], ["--json"]):
         result = cli("predict", "--model", bad, *extra)
         assert result.exit_code == 1
-        assert "param 0.weight holds NaN or infinite values" in _clean(result)
+        assert "param 1.weight holds NaN or infinite values" in _clean(result)
         if extra:
             json.loads(result.stderr)
 

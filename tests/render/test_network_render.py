@@ -194,7 +194,7 @@ def test_presets_table_wraps_descriptions_to_the_width():
     presets = list_presets()
     text = presets_table(presets, {p.name: walk(get_preset(p.name)).total_params for p in presets}, width=70)
     assert_fits(text, 70)
-    assert "vgg-16          138,357,544  torchvision's VGG-16 on 3×224×224: 13" in lines_of(text)
+    assert "vgg-16            138,357,544  torchvision's VGG-16 on 3×224×224: 13" in lines_of(text)
 
 
 def test_box_table_explicit_alignment_and_wrapping():
