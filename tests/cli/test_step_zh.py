@@ -340,3 +340,17 @@ def test_a_saved_copy_is_announced_in_chinese(cli, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stderr == f"已保存 {tmp_path / 'softmax.svg'}\n"
     assert "指数" in (tmp_path / "softmax.svg").read_text()
+
+
+def test_the_html_copy_of_d2l_step_through_is_the_chinese_the_terminal_shows(cli, tmp_path):
+    page = tmp_path / "d2l.html"
+    try:
+        result = cli("--lang", "zh", "step", "conv", "--example", "d2l", "--all", "--html", str(page))
+    finally:
+        i18n.set_language("en")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"已保存 {page}\n"
+    html = re.sub(r"<[^>]+>", "", page.read_text())  # the text without rich's colour spans
+    for line in ("单元 (0, 1)：窗口位于输入的第 0–1 行、第 1–2 列", "1×0 + 2×1 + 4×2 + 5×3 = 25"):
+        assert line in result.stdout.splitlines()
+        assert line in html
