@@ -37,6 +37,7 @@ from cnncalc.api.values import (
 )
 from cnncalc.api.values import padding as to_padding
 from cnncalc.arith.errors import CnnCalcError, UsageError
+from cnncalc.i18n import _, ngettext, translated
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -79,7 +80,7 @@ def _example(example: str | None, input: object, kind: str) -> Example | None:
     if input is None:
         return get_example(example or DEFAULT[kind], kind)
     if example is not None:
-        raise UsageError("give either {field:example} or {field:input}, not both")
+        raise UsageError(_("give either {field:example} or {field:input}, not both"))
     return None
 
 
@@ -88,13 +89,20 @@ def _cell(value: str | Sequence[int], out_hw: tuple[int, int]) -> tuple[int, int
     text = value if isinstance(value, str) else ",".join(map(str, value))
     parts = [p for p in text.replace("x", ",").replace(" ", ",").split(",") if p]
     if len(parts) != 2:
-        raise UsageError(f"{{field}} {value!r} is not ROW,COL; write e.g. {{field}} 0,1", field="cell")
+        raise UsageError(
+            _("{field} {value!r} is not ROW,COL; write e.g. {field} 0,1"), field="cell", value=value
+        )
     r, c = (whole(p, "cell", minimum=0) for p in parts)
     h, w = out_hw
     if r >= h or c >= w:
         raise CnnCalcError(
-            f"{{field}} {r},{c} is outside the {h}×{w} output; rows 0–{h - 1}, columns 0–{w - 1}",
+            _("{field} {row},{col} is outside the {size} output; rows 0–{last_row}, columns 0–{last_col}"),
             field="cell",
+            row=r,
+            col=c,
+            size=f"{h}×{w}",
+            last_row=h - 1,
+            last_col=w - 1,
         )
     return r, c
 
@@ -144,14 +152,18 @@ class WindowSteps(RichResult):
         return data
 
     def summary(self) -> str:
-        shape = "×".join(map(str, self.trace.output.shape))
-        return f"{self.kind} {'×'.join(map(str, self.trace.input.shape))} → {shape}, {len(self.cells)} cells"
+        return _("{kind} {input} → {output}, {n} cells").format(
+            kind=self.kind,
+            input="×".join(map(str, self.trace.input.shape)),
+            output="×".join(map(str, self.trace.output.shape)),
+            n=len(self.cells),
+        )
 
     def header(self) -> RenderableType:
         """The input, the kernels or window, and the sizes: what comes before the first cell."""
         from cnncalc.render import lessons as views
 
-        title, about = (self.example.title, self.example.about) if self.example else ("", "")
+        title, about = self._about()
         if self.kind == "conv":
             return views.conv_header(self.trace, title, about, _command(self.example))  # type: ignore[arg-type]
         return views.pool_header(self.trace, title, about, _command(self.example))  # type: ignore[arg-type]
@@ -173,7 +185,7 @@ class WindowSteps(RichResult):
         if self.kind == "conv":
             return views.conv_summary(self.trace, self._names())  # type: ignore[arg-type]
         trace: PoolTrace = self.trace  # type: ignore[assignment]
-        outputs = [views.titled("output", views.grid(out)) for out in trace.output]
+        outputs = [views.titled(_("output"), views.grid(out)) for out in trace.output]
         return Group(*outputs, *([views.pool_backward_view(trace)] if trace.routes else []))
 
     def view(self, every_cell: bool = False) -> RenderableType:
@@ -181,7 +193,7 @@ class WindowSteps(RichResult):
         the first in full and the others one line each."""
         from cnncalc.render import lessons as views
 
-        title, about = (self.example.title, self.example.about) if self.example else ("", "")
+        title, about = self._about()
         cells = list(self.cells)
         full = cells if (every_cell or len(cells) <= FULL_CELLS) else cells[:1]
         command = _command(self.example)
@@ -192,8 +204,15 @@ class WindowSteps(RichResult):
     def renderable(self) -> RenderableType:
         return self.view()
 
+    def _about(self) -> tuple[str, str]:
+        """The example's title and description, in the language spoken (empty without an example)."""
+        if self.example is None:
+            return "", ""
+        return translated(self.example.title), translated(self.example.about)
+
     def _names(self) -> tuple[str, ...]:
-        return self.example.names if self.example else ()
+        """What each of the example's kernels looks for, in the language spoken."""
+        return tuple(translated(name) for name in self.example.names) if self.example else ()
 
 
 def step_conv(
@@ -225,14 +244,14 @@ def step_conv(
 
     limit = optional_number(threshold, "threshold")
     if input is None and kernel is not None:
-        raise UsageError("{field:kernel} needs an {field:input} matrix too (or use {field:example} NAME)")
+        raise UsageError(_("{field:kernel} needs an {field:input} matrix too (or use {field:example} NAME)"))
     ex = _example(example, input, "conv")
     x = parse_matrix(ex.input) if ex is not None else matrix(input, "input")  # type: ignore[arg-type]
     chosen = [parse_matrix(k) for k in ex.kernels] if ex is not None else []
     if ex is None and kernel is not None:
         chosen = kernels(kernel, "kernel")
     if not chosen:
-        raise UsageError('give at least one {field:kernel} matrix, e.g. {field:kernel} "0 1; 2 3"')
+        raise UsageError(_('give at least one {field:kernel} matrix, e.g. {field:kernel} "0 1; 2 3"'))
     biases: list[int | float] | None = None
     if bias is not None:
         biases = numbers(bias, "bias")
@@ -285,9 +304,11 @@ def step_pool(
 
     ex = _example(example, input, "pool")
     if ex is None and kernel is None:
-        raise UsageError("give the pooling window with {field:kernel}, e.g. {field:kernel} 2")
+        raise UsageError(_("give the pooling window with {field:kernel}, e.g. {field:kernel} 2"))
     if grad is not None and not backward:
-        raise UsageError("{field:grad} is the upstream gradient for {field:backward}; add {field:backward}")
+        raise UsageError(
+            _("{field:grad} is the upstream gradient for {field:backward}; add {field:backward}")
+        )
     x = parse_matrix(ex.input) if ex is not None else matrix(input, "input")  # type: ignore[arg-type]
     if stride is None and ex is not None and ex.stride:
         stride = ex.stride
@@ -355,9 +376,12 @@ def step_softmax(*, logits: Numbers = "2 1 0.1", label: int | None = None) -> So
 
     y = optional_whole(label, "label")
     trace = steps(vector(logits, "logits", 100), y)
-    head = f"Softmax of {len(trace.logits)} logits" + (
-        f", and the cross-entropy loss for the true class {y}" if y is not None else ""
-    )
+    if y is None:
+        head = _("Softmax of {n} logits").format(n=len(trace.logits))
+    else:
+        head = _("Softmax of {n} logits, and the cross-entropy loss for the true class {label}").format(
+            n=len(trace.logits), label=y
+        )
     return SoftmaxSteps(head, trace)
 
 
@@ -376,7 +400,9 @@ def step_activation(
 
     chosen = parse_functions(names(fn, "fn"))
     trace = step_activations(vector(x, "x"), chosen, number(slope, "slope"))
-    head = f"{', '.join(chosen)} at x = {', '.join(f'{v:g}' for v in trace.xs)}"
+    head = _("{functions} at x = {xs}").format(
+        functions=", ".join(chosen), xs=", ".join(f"{v:g}" for v in trace.xs)
+    )
     return LayerSteps(head, trace)
 
 
@@ -403,7 +429,9 @@ def step_gradient(
     layers = whole(depth, "depth")
     a0, w, b = number(x, "x"), number(weight, "weight"), number(bias, "bias")
     trace = gradient_through_depth(parse_functions(names(fn, "fn")), layers, a0, w, b, number(slope, "slope"))
-    head = f"The gradient through {layers} layers a_i = f({w:g}·a_(i−1) + {b:g}), from x = {a0:g}"
+    head = _("The gradient through {n} layers a_i = f({w}·a_(i−1) + {b}), from x = {x}").format(
+        n=layers, w=f"{w:g}", b=f"{b:g}", x=f"{a0:g}"
+    )
     return LayerSteps(head, trace)
 
 
@@ -433,7 +461,9 @@ def step_linear(
         missing = [k for k in ("x", "w1", "w2") if given[k] is None]
         if missing:
             named = ", ".join("{field:" + k + "}" for k in missing)
-            raise UsageError(f"give {named} too (or none of them, for the built-in example)")
+            raise UsageError(
+                _("give {missing} too (or none of them, for the built-in example)"), missing=named
+            )
         m1 = grid(w1, "w1", MOST_SIDE, MOST_SIDE)  # type: ignore[arg-type]
         m2 = grid(w2, "w2", MOST_SIDE, MOST_SIDE)  # type: ignore[arg-type]
         trace = collapse_linear(
@@ -443,9 +473,8 @@ def step_linear(
             w2=tuple(tuple(r) for r in m2),
             b2=row(b2, "b2", MOST_SIDE) if b2 is not None else (0,) * len(m2),
         )
-    head = (
-        f"Two linear layers {len(trace.x)} → {len(trace.hidden)} → {len(trace.output)}, and the one layer "
-        "they equal"
+    head = _("Two linear layers {n} → {m} → {k}, and the one layer they equal").format(
+        n=len(trace.x), m=len(trace.hidden), k=len(trace.output)
     )
     return LayerSteps(head, trace)
 
@@ -482,7 +511,11 @@ def step_batchnorm(
     }
     trace = steps(rows, eps=number(eps, "eps"), momentum=number(momentum, "momentum"), **per)
     n, c = trace.batch.shape
-    head = f"Batch normalisation of {n} samples × {c} channel{'s' if c > 1 else ''}: a training step, then evaluation"
+    head = ngettext(
+        "Batch normalisation of {n} samples × {c} channel: a training step, then evaluation",
+        "Batch normalisation of {n} samples × {c} channels: a training step, then evaluation",
+        c,
+    ).format(n=n, c=c)
     return LayerSteps(head, trace)
 
 
@@ -507,5 +540,7 @@ def step_dropout(
     # the core checks the mask holds only 0s and 1s, in the input's shape
     trace = steps(values, rate, whole(seed, "seed"), cast("list[list[int]] | None", chosen))
     rows, cols = trace.input.shape
-    head = f"Dropout with p = {rate:g} on a {rows}×{cols} input (scale 1/(1 − p) = {trace.scale:g})"
+    head = _("Dropout with p = {p} on a {size} input (scale 1/(1 − p) = {scale})").format(
+        p=f"{rate:g}", size=f"{rows}×{cols}", scale=f"{trace.scale:g}"
+    )
     return LayerSteps(head, trace)

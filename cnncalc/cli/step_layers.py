@@ -15,6 +15,7 @@ from cnncalc.cli.errors import reported
 from cnncalc.cli.options import JsonOpt
 from cnncalc.cli.output import emit_json
 from cnncalc.cli.tutor_output import HtmlOpt, SvgOpt, check_copies, open_screen, save_copies
+from cnncalc.i18n import N_, _
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -23,20 +24,20 @@ if TYPE_CHECKING:
 
 TOUR = [
     (
-        "Softmax and cross-entropy: exponentials, probabilities, the loss and its gradient p − y",
+        N_("Softmax and cross-entropy: exponentials, probabilities, the loss and its gradient p − y"),
         ["step", "softmax", "--logits", "2 1 0.1", "--label", "0"],
     ),
     (
-        "Two linear layers with nothing between them are one layer (note 001)",
+        N_("Two linear layers with nothing between them are one layer (note 001)"),
         ["step", "linear"],
     ),
     (
-        "The vanishing gradient: sigmoid against ReLU through ten layers (note 002)",
+        N_("The vanishing gradient: sigmoid against ReLU through ten layers (note 002)"),
         ["step", "gradient", "--fn", "sigmoid,relu", "--depth", "10"],
     ),
-    ("Batch normalisation on a batch of three", ["step", "batchnorm", "--batch", "1 2; 3 6; 5 4"]),
+    (N_("Batch normalisation on a batch of three"), ["step", "batchnorm", "--batch", "1 2; 3 6; 5 4"]),
     (
-        "Dropout: the mask, the 1/(1 − p) scaling, training against evaluation",
+        N_("Dropout: the mask, the 1/(1 − p) scaling, training against evaluation"),
         ["step", "dropout", "--p", "0.5"],
     ),
 ]
@@ -55,12 +56,12 @@ def _show(report: LayerSteps, json_: bool, svg: Path | None, html: Path | None, 
 
 def step_softmax_command(
     logits: Annotated[
-        str, typer.Option("--logits", "-z", help='The scores of the classes, e.g. "2 1 0.1".')
+        str, typer.Option("--logits", "-z", help=_('The scores of the classes, e.g. "2 1 0.1".'))
     ] = "2 1 0.1",
     label: Annotated[
         int | None,
         typer.Option(
-            "--label", "-y", help="The true class (0-based): adds the cross-entropy loss and p − y."
+            "--label", "-y", help=_("The true class (0-based): adds the cross-entropy loss and p − y.")
         ),
     ] = None,
     json_: JsonOpt = False,
@@ -82,11 +83,11 @@ def step_softmax_command(
 
 
 def step_activation_command(
-    x: Annotated[str, typer.Option("--x", help='The inputs, e.g. "-2 0 0.5 3".')] = "-2 -0.5 0 0.5 2",
+    x: Annotated[str, typer.Option("--x", help=_('The inputs, e.g. "-2 0 0.5 3".'))] = "-2 -0.5 0 0.5 2",
     fn: Annotated[
-        str, typer.Option("--fn", help="Activations, by commas: relu, sigmoid, tanh, relu6, leakyrelu.")
+        str, typer.Option("--fn", help=_("Activations, by commas: relu, sigmoid, tanh, relu6, leakyrelu."))
     ] = "relu,sigmoid,tanh",
-    slope: Annotated[float, typer.Option("--slope", help="Leaky ReLU's slope below 0.")] = 0.01,
+    slope: Annotated[float, typer.Option("--slope", help=_("Leaky ReLU's slope below 0."))] = 0.01,
     json_: JsonOpt = False,
     svg: SvgOpt = None,
     html: HtmlOpt = None,
@@ -109,14 +110,14 @@ def step_gradient_command(
     fn: Annotated[
         str,
         typer.Option(
-            "--fn", help="Activations to compare, by commas: relu, sigmoid, tanh, relu6, leakyrelu."
+            "--fn", help=_("Activations to compare, by commas: relu, sigmoid, tanh, relu6, leakyrelu.")
         ),
     ] = "sigmoid,relu",
-    depth: Annotated[int, typer.Option("--depth", "-n", help="Number of layers (1–100).")] = 10,
-    x: Annotated[float, typer.Option("--x", help="The input a_0.")] = 0.5,
-    weight: Annotated[float, typer.Option("--weight", "-w", help="Every layer's weight.")] = 1.0,
-    bias: Annotated[float, typer.Option("--bias", "-b", help="Every layer's bias.")] = 0.0,
-    slope: Annotated[float, typer.Option("--slope", help="Leaky ReLU's slope below 0.")] = 0.01,
+    depth: Annotated[int, typer.Option("--depth", "-n", help=_("Number of layers (1–100)."))] = 10,
+    x: Annotated[float, typer.Option("--x", help=_("The input a_0."))] = 0.5,
+    weight: Annotated[float, typer.Option("--weight", "-w", help=_("Every layer's weight."))] = 1.0,
+    bias: Annotated[float, typer.Option("--bias", "-b", help=_("Every layer's bias."))] = 0.0,
+    slope: Annotated[float, typer.Option("--slope", help=_("Leaky ReLU's slope below 0."))] = 0.01,
     json_: JsonOpt = False,
     svg: SvgOpt = None,
     html: HtmlOpt = None,
@@ -145,13 +146,13 @@ def step_gradient_command(
 
 
 def step_linear_command(
-    x: Annotated[str | None, typer.Option("--x", help='The input vector, e.g. "1 -2".')] = None,
+    x: Annotated[str | None, typer.Option("--x", help=_('The input vector, e.g. "1 -2".'))] = None,
     w1: Annotated[
-        str | None, typer.Option("--w1", help='Layer 1\'s weights, one row per output: "1 2; 3 -1; -2 1".')
+        str | None, typer.Option("--w1", help=_('Layer 1\'s weights, one row per output: "1 2; 3 -1; -2 1".'))
     ] = None,
-    b1: Annotated[str | None, typer.Option("--b1", help="Layer 1's biases (default: zeros).")] = None,
-    w2: Annotated[str | None, typer.Option("--w2", help="Layer 2's weights, one row per output.")] = None,
-    b2: Annotated[str | None, typer.Option("--b2", help="Layer 2's biases (default: zeros).")] = None,
+    b1: Annotated[str | None, typer.Option("--b1", help=_("Layer 1's biases (default: zeros)."))] = None,
+    w2: Annotated[str | None, typer.Option("--w2", help=_("Layer 2's weights, one row per output."))] = None,
+    b2: Annotated[str | None, typer.Option("--b2", help=_("Layer 2's biases (default: zeros)."))] = None,
     json_: JsonOpt = False,
     svg: SvgOpt = None,
     html: HtmlOpt = None,
@@ -177,22 +178,24 @@ def step_batchnorm_command(
     batch: Annotated[
         str,
         typer.Option(
-            "--batch", help='N×C: one row per sample, one column per channel, e.g. "1 2; 3 6; 5 4".'
+            "--batch", help=_('N×C: one row per sample, one column per channel, e.g. "1 2; 3 6; 5 4".')
         ),
     ] = "1 2; 3 6; 5 4",
     gamma: Annotated[
-        str | None, typer.Option("--gamma", help="The scale γ per channel (default: 1s).")
+        str | None, typer.Option("--gamma", help=_("The scale γ per channel (default: 1s)."))
     ] = None,
-    beta: Annotated[str | None, typer.Option("--beta", help="The shift β per channel (default: 0s).")] = None,
-    eps: Annotated[float, typer.Option("--eps", help="ε added to the variance.")] = 1e-5,
+    beta: Annotated[
+        str | None, typer.Option("--beta", help=_("The shift β per channel (default: 0s)."))
+    ] = None,
+    eps: Annotated[float, typer.Option("--eps", help=_("ε added to the variance."))] = 1e-5,
     momentum: Annotated[
-        float, typer.Option("--momentum", help="Weight of the new batch in the running statistics.")
+        float, typer.Option("--momentum", help=_("Weight of the new batch in the running statistics."))
     ] = 0.1,
     running_mean: Annotated[
-        str | None, typer.Option("--running-mean", help="Running means before the step (default: 0s).")
+        str | None, typer.Option("--running-mean", help=_("Running means before the step (default: 0s)."))
     ] = None,
     running_var: Annotated[
-        str | None, typer.Option("--running-var", help="Running variances before the step (default: 1s).")
+        str | None, typer.Option("--running-var", help=_("Running variances before the step (default: 1s)."))
     ] = None,
     json_: JsonOpt = False,
     svg: SvgOpt = None,
@@ -228,12 +231,13 @@ def step_batchnorm_command(
 
 def step_dropout_command(
     input: Annotated[
-        str, typer.Option("--input", "-i", help="The activations: rows separated by ';'.")
+        str, typer.Option("--input", "-i", help=_("The activations: rows separated by ';'."))
     ] = "1 2 3 4; 5 6 7 8",
-    p: Annotated[float, typer.Option("--p", help="The probability that a value is dropped.")] = 0.5,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the random mask.")] = 0,
+    p: Annotated[float, typer.Option("--p", help=_("The probability that a value is dropped."))] = 0.5,
+    seed: Annotated[int, typer.Option("--seed", help=_("Seed of the random mask."))] = 0,
     mask: Annotated[
-        str | None, typer.Option("--mask", help='Use this mask instead (1 kept, 0 dropped), e.g. "1 0 1 1".')
+        str | None,
+        typer.Option("--mask", help=_('Use this mask instead (1 kept, 0 dropped), e.g. "1 0 1 1".')),
     ] = None,
     json_: JsonOpt = False,
     svg: SvgOpt = None,

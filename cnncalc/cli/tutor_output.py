@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cnncalc.cli.output import use_color
+from cnncalc.i18n import _
 
 if TYPE_CHECKING:
     from cnncalc.render.console import Screen
 
-SvgOpt = Annotated[Path | None, typer.Option("--svg", help="Also save the output as an SVG picture.")]
-HtmlOpt = Annotated[Path | None, typer.Option("--html", help="Also save the output as an HTML page.")]
+SvgOpt = Annotated[Path | None, typer.Option("--svg", help=_("Also save the output as an SVG picture."))]
+HtmlOpt = Annotated[Path | None, typer.Option("--html", help=_("Also save the output as an HTML page."))]
 
 
 def open_screen(record: bool = False) -> Screen:
@@ -38,4 +39,4 @@ def save_copies(out: Screen, svg: Path | None, html: Path | None, title: str) ->
     for path, kind in ((svg, "svg"), (html, "html")):
         if path is not None:
             saved = out.save(path, kind, title)
-            sys.stderr.write(f"saved {saved}\n")
+            sys.stderr.write(_("saved {path}").format(path=saved) + "\n")

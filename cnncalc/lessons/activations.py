@@ -25,7 +25,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
-from cnncalc.arith.steps import Step, plural
+from cnncalc.arith.steps import Step
+from cnncalc.i18n import N_, _, ngettext, translated
 from cnncalc.lessons.blocks import Section, Table, Worked
 from cnncalc.lessons.matrix import fmt_number
 
@@ -53,7 +54,10 @@ def sigmoid(x: float) -> float:
 
 @dataclass(frozen=True)
 class Activation:
-    """One activation: its formula, its derivative's, and both as worked steps at a point."""
+    """One activation: its formula, its derivative's, and both as worked steps at a point.
+
+    `formula` and `derivative` are marked for translation where they hold words (`slope` stays a
+    symbol in every language); show them with `cnncalc.i18n.translated`."""
 
     name: str
     label: str
@@ -72,10 +76,12 @@ def _relu_value(x: float, slope: float) -> Step:
 def _relu_grad(x: float, slope: float) -> Step:
     return Step(
         f"ReLU'({fmt_number(x)})",
-        "1 if x > 0, else 0",
+        _("1 if x > 0, else 0"),
         "",
         1.0 if x > 0 else 0.0,
-        why="x > 0: the unit is active" if x > 0 else "x ≤ 0: the unit is off (PyTorch takes 0 at x = 0 too)",
+        why=_("x > 0: the unit is active")
+        if x > 0
+        else _("x ≤ 0: the unit is off (PyTorch takes 0 at x = 0 too)"),
     )
 
 
@@ -124,10 +130,10 @@ def _relu6_grad(x: float, slope: float) -> Step:
     inside = 0 < x < 6
     return Step(
         f"ReLU6'({fmt_number(x)})",
-        "1 if 0 < x < 6, else 0",
+        _("1 if 0 < x < 6, else 0"),
         "",
         1.0 if inside else 0.0,
-        why="between the two kinks" if inside else "clipped at 0 or 6 (PyTorch takes 0 at the kinks)",
+        why=_("between the two kinks") if inside else _("clipped at 0 or 6 (PyTorch takes 0 at the kinks)"),
     )
 
 
@@ -140,10 +146,10 @@ def _leaky_value(x: float, slope: float) -> Step:
 def _leaky_grad(x: float, slope: float) -> Step:
     return Step(
         f"LeakyReLU'({fmt_number(x)})",
-        "1 if x > 0, else the slope",
+        _("1 if x > 0, else the slope"),
         "",
         1.0 if x > 0 else slope,
-        why="a small slope below 0 keeps some gradient flowing where ReLU would give none",
+        why=_("a small slope below 0 keeps some gradient flowing where ReLU would give none"),
     )
 
 
@@ -154,7 +160,7 @@ ACTIVATIONS: dict[str, Activation] = {
             "relu",
             "ReLU",
             "max(0, x)",
-            "1 if x > 0, else 0",
+            N_("1 if x > 0, else 0"),
             lambda x, a: max(0.0, x),
             lambda x, a: 1.0 if x > 0 else 0.0,
             _relu_value,
@@ -164,7 +170,7 @@ ACTIVATIONS: dict[str, Activation] = {
             "sigmoid",
             "sigmoid σ",
             "1/(1 + e^(−x))",
-            "σ(x)·(1 − σ(x)), at most 1/4",
+            N_("σ(x)·(1 − σ(x)), at most 1/4"),
             lambda x, a: sigmoid(x),
             lambda x, a: sigmoid(x) * (1 - sigmoid(x)),
             _sigmoid_value,
@@ -174,7 +180,7 @@ ACTIVATIONS: dict[str, Activation] = {
             "tanh",
             "tanh",
             "(e^x − e^(−x))/(e^x + e^(−x))",
-            "1 − tanh²(x), at most 1",
+            N_("1 − tanh²(x), at most 1"),
             lambda x, a: math.tanh(x),
             lambda x, a: 1 - math.tanh(x) ** 2,
             _tanh_value,
@@ -184,7 +190,7 @@ ACTIVATIONS: dict[str, Activation] = {
             "relu6",
             "ReLU6",
             "min(max(0, x), 6)",
-            "1 if 0 < x < 6, else 0",
+            N_("1 if 0 < x < 6, else 0"),
             lambda x, a: min(max(0.0, x), 6.0),
             lambda x, a: 1.0 if 0 < x < 6 else 0.0,
             _relu6_value,
@@ -193,8 +199,8 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation(
             "leakyrelu",
             "leaky ReLU",
-            "x if x > 0, else slope·x",
-            "1 if x > 0, else slope",
+            N_("x if x > 0, else slope·x"),
+            N_("1 if x > 0, else slope"),
             lambda x, a: x if x > 0 else a * x,
             lambda x, a: 1.0 if x > 0 else a,
             _leaky_value,
@@ -209,14 +215,21 @@ def parse_functions(text: str) -> tuple[str, ...]:
     names = tuple(dict.fromkeys(n.strip().lower().replace("_", "").replace("-", "") for n in text.split(",")))
     for name in names:
         if name not in ACTIVATIONS:
-            raise UsageError(f"{{field}} {name!r} is not one of {', '.join(ACTIVATIONS)}", field="fn")
+            raise UsageError(
+                _("{field} {value!r} is not one of {choices}"),
+                field="fn",
+                value=name,
+                choices=", ".join(ACTIVATIONS),
+            )
     return names
 
 
 def _check_slope(slope: float) -> None:
     if not math.isfinite(slope) or slope < 0 or slope >= 1:
         raise UsageError(
-            f"{{field}} {slope} must be at least 0 and below 1 (PyTorch's default: 0.01)", field="slope"
+            _("{field} {value} must be at least 0 and below 1 (PyTorch's default: 0.01)"),
+            field="slope",
+            value=slope,
         )
 
 
@@ -253,7 +266,7 @@ def step_activations(xs: Sequence[float], names: Sequence[str], slope: float = 0
     """f(x) and f'(x) of each named activation at each x, with the working."""
     _check_slope(slope)
     if not xs:
-        raise UsageError("give at least one {field} value", field="x")
+        raise UsageError(_("give at least one {field} value"), field="x")
     xs = tuple(float(x) for x in xs)
     functions, sections = [], []
     for name in names:
@@ -264,8 +277,17 @@ def step_activations(xs: Sequence[float], names: Sequence[str], slope: float = 0
             )
         )
         steps = tuple(s for x in xs for s in (act.value_step(x, slope), act.grad_step(x, slope)))
-        formula = act.formula.replace("slope", fmt_number(slope)) if name == "leakyrelu" else act.formula
-        sections.append(Worked(f"{act.label}: f(x) = {formula}; f'(x) = {act.derivative}", steps))
+        formula = translated(act.formula)
+        if name == "leakyrelu":
+            formula = formula.replace("slope", fmt_number(slope))
+        sections.append(
+            Worked(
+                _("{name}: f(x) = {formula}; f'(x) = {derivative}").format(
+                    name=act.label, formula=formula, derivative=translated(act.derivative)
+                ),
+                steps,
+            )
+        )
     if len(names) > 1:
         headers = ("x", *(f"{ACTIVATIONS[n].label}'(x)" for n in names))
         rows = tuple(
@@ -273,7 +295,7 @@ def step_activations(xs: Sequence[float], names: Sequence[str], slope: float = 0
         )
         sections.append(
             Table(
-                "The derivatives side by side: what backpropagation multiplies the gradient by",
+                _("The derivatives side by side: what backpropagation multiplies the gradient by"),
                 headers,
                 rows,
                 "r" * len(headers),
@@ -371,62 +393,80 @@ def collapse_linear(x: Vector, w1: Matrix, b1: Vector, w2: Matrix, b2: Vector) -
     relu_output = tuple(_dot(r, relu_hidden) + bb for r, bb in zip(w2, b2, strict=True))
     n, m, k = len(x), len(w1), len(w2)
     sections: list[Section] = [
-        Worked(f"Layer 1 ({n} → {m}): h = W₁x + b₁", tuple(_affine("h", w1, x, b1, "row of W₁ · x + b₁"))),
         Worked(
-            f"Layer 2 ({m} → {k}): y = W₂h + b₂", tuple(_affine("y", w2, hidden, b2, "row of W₂ · h + b₂"))
+            _("Layer 1 ({n} → {m}): h = W₁x + b₁").format(n=n, m=m),
+            tuple(_affine("h", w1, x, b1, _("row of W₁ · x + b₁"))),
         ),
         Worked(
-            f"One layer ({n} → {k}) does the same: W = W₂W₁, b = W₂b₁ + b₂",
+            _("Layer 2 ({m} → {k}): y = W₂h + b₂").format(m=m, k=k),
+            tuple(_affine("y", w2, hidden, b2, _("row of W₂ · h + b₂"))),
+        ),
+        Worked(
+            _("One layer ({n} → {k}) does the same: W = W₂W₁, b = W₂b₁ + b₂").format(n=n, k=k),
             tuple(
-                Step(f"W_{i}{j}", "row i of W₂ · column j of W₁", _dot_text(w2[i], columns[j]), w[i][j])
+                Step(f"W_{i}{j}", _("row i of W₂ · column j of W₁"), _dot_text(w2[i], columns[j]), w[i][j])
                 for i in range(k)
                 for j in range(n)
             )
             + tuple(
-                Step(f"b_{i}", "row i of W₂ · b₁ + b₂", _dot_text(w2[i], b1, b2[i]), b[i]) for i in range(k)
+                Step(f"b_{i}", _("row i of W₂ · b₁ + b₂"), _dot_text(w2[i], b1, b2[i]), b[i])
+                for i in range(k)
             )
-            + tuple(_affine("y", w, x, b, "row of W · x + b")),
+            + tuple(_affine("y", w, x, b, _("row of W · x + b"))),
             (
-                f"The same y: two linear layers ({plural(m * n + m + k * m + k, 'parameter')}) compute nothing "
-                f"one linear layer ({plural(k * n + k, 'parameter')}) cannot. Without a non-linear function "
-                "between them, any number of layers collapses into one (note 001).",
+                _(
+                    "The same y: two linear layers ({two}) compute nothing one linear layer ({one}) cannot. "
+                    "Without a non-linear function between them, any number of layers collapses into one "
+                    "(note 001)."
+                ).format(
+                    two=_parameters(m * n + m + k * m + k),
+                    one=_parameters(k * n + k),
+                ),
             ),
         ),
     ]
     negatives = [i for i, h in enumerate(hidden) if h < 0]
     relu_steps = tuple(
         Step(f"ReLU(h_{i})", f"max(0, {fmt_number(h)})", "", relu_hidden[i]) for i, h in enumerate(hidden)
-    ) + tuple(_affine("y", w2, relu_hidden, b2, "row of W₂ · ReLU(h) + b₂"))
+    ) + tuple(_affine("y", w2, relu_hidden, b2, _("row of W₂ · ReLU(h) + b₂")))
     if negatives:
-        note = (
-            f"ReLU zeroes h_{', h_'.join(map(str, negatives))}, so y changes from "
-            f"({', '.join(map(fmt_number, output))}) to ({', '.join(map(fmt_number, relu_output))}): W and b "
-            "no longer describe the two layers, and no single matrix does for every x. That is why every "
-            "hidden layer has an activation."
+        note = _(
+            "ReLU zeroes {zeroed}, so y changes from ({before}) to ({after}): W and b no longer describe the "
+            "two layers, and no single matrix does for every x. That is why every hidden layer has an "
+            "activation."
+        ).format(
+            zeroed="h_" + ", h_".join(map(str, negatives)),
+            before=", ".join(map(fmt_number, output)),
+            after=", ".join(map(fmt_number, relu_output)),
         )
     else:
-        note = (
+        note = _(
             "Every h is positive for this x, so ReLU changes nothing here; for an x that makes some h "
             "negative it would, and no single matrix could follow it."
         )
-    sections.append(Worked("With a ReLU between the layers", relu_steps, (note,)))
+    sections.append(Worked(_("With a ReLU between the layers"), relu_steps, (note,)))
     return CollapseTrace(
         x, w1, b1, w2, b2, hidden, output, w, b, collapsed, relu_hidden, relu_output, tuple(sections)
     )
 
 
+def _parameters(n: int) -> str:
+    """`12 parameters`, `1 parameter`: a count said in a sentence."""
+    return ngettext("{n:,} parameter", "{n:,} parameters", n).format(n=n)
+
+
 def _check_shapes(x: Vector, w1: Matrix, b1: Vector, w2: Matrix, b2: Vector) -> None:
     n, m = len(x), len(w1)
     if any(len(r) != n for r in w1):
-        raise UsageError(f"{{field}} rows need {n} numbers, one per input in x", field="w1")
+        raise UsageError(_("{field} rows need {n} numbers, one per input in x"), field="w1", n=n)
     if len(b1) != m:
-        raise UsageError(f"{{field}} needs {m} numbers, one per row of w1", field="b1")
+        raise UsageError(_("{field} needs {n} numbers, one per row of w1"), field="b1", n=m)
     if any(len(r) != m for r in w2):
         raise UsageError(
-            f"{{field}} rows need {m} numbers, one per output of layer 1 (rows of w1)", field="w2"
+            _("{field} rows need {n} numbers, one per output of layer 1 (rows of w1)"), field="w2", n=m
         )
     if len(b2) != len(w2):
-        raise UsageError(f"{{field}} needs {len(w2)} numbers, one per row of w2", field="b2")
+        raise UsageError(_("{field} needs {n} numbers, one per row of w2"), field="b2", n=len(w2))
 
 
 # -- the gradient through depth -------------------------------------------------------------------
@@ -500,17 +540,19 @@ def gradient_through_depth(
     """
     _check_slope(slope)
     if not 1 <= depth <= MAX_DEPTH:
-        raise UsageError(f"{{field}} {depth} must be between 1 and {MAX_DEPTH}", field="depth")
+        raise UsageError(
+            _("{field} {value} must be between 1 and {most}"), field="depth", value=depth, most=MAX_DEPTH
+        )
     for name, v in (("x", x), ("weight", weight), ("bias", bias)):
         if not math.isfinite(v):
-            raise UsageError(f"{{field}} {v} must be a finite number", field=name)
+            raise UsageError(_("{field} {value} must be a finite number"), field=name, value=v)
     if weight and depth * math.log10(abs(weight)) > _LARGEST_POWER:
         _overflow(weight, depth, "|w|^depth")
     chains = []
     for name in names:
         act = ACTIVATIONS[name]
         z, a, d = [], [x], []
-        for _ in range(depth):
+        for _layer in range(depth):
             zi = weight * a[-1] + bias
             z.append(zi)
             a.append(act.value(zi, slope))
@@ -531,9 +573,14 @@ _LARGEST_POWER = 300  # |w|^depth stays well inside a float64 (about 1.8e308)
 
 def _overflow(weight: float, depth: int, where: str) -> None:
     raise CnnCalcError(
-        f"with {{field}} {weight:g} the values overflow a float64 within {depth} layers "
-        f"({where}); use a weight nearer 1 (for example between -10 and 10) or fewer layers",
+        _(
+            "with {field} {value:g} the values overflow a float64 within {depth} layers ({where}); use a "
+            "weight nearer 1 (for example between -10 and 10) or fewer layers"
+        ),
         field="weight",
+        value=weight,
+        depth=depth,
+        where=where,
     )
 
 
@@ -565,27 +612,40 @@ def _depth_sections(
         )
         sections.append(
             Table(
-                f"{act.label}: z_i = {fmt_number(w)}·a_(i−1) + {fmt_number(b)}, a_i = f(z_i), from a_0 = x = "
-                f"{fmt_number(x)}; the gradient flows down from layer {depth}",
-                ("layer i", "z_i", "a_i", "f'(z_i)", "∂a_L/∂a_(i−1)"),
+                _(
+                    "{name}: z_i = {w}·a_(i−1) + {b}, a_i = f(z_i), from a_0 = x = {x}; the gradient flows down "
+                    "from layer {depth}"
+                ).format(name=act.label, w=fmt_number(w), b=fmt_number(b), x=fmt_number(x), depth=depth),
+                (_("layer i"), "z_i", "a_i", "f'(z_i)", "∂a_L/∂a_(i−1)"),
                 rows,
                 "rrrrr",
             )
         )
-        sections.append(Worked(f"{act.label}: the first steps down, each one multiplies by f'(z)·w", steps))
+        sections.append(
+            Worked(
+                _("{name}: the first steps down, each one multiplies by f'(z)·w").format(name=act.label),
+                steps,
+            )
+        )
     summary = tuple(
         (ACTIVATIONS[c.name].label, fmt_number(c.input_gradient), _bound(c.name, depth, w)) for c in chains
     )
     sections.append(
         Table(
-            f"What reaches the input through {plural(depth, 'layer')}",
-            ("activation", "∂a_L/∂x", "why"),
+            ngettext(
+                "What reaches the input through {n:,} layer",
+                "What reaches the input through {n:,} layers",
+                depth,
+            ).format(n=depth),
+            (_("activation"), "∂a_L/∂x", _("why")),
             summary,
             "lrl",
             (
-                "Note 002: with sigmoid units the gradient found at the output shrinks layer by layer on its way "
-                "back, so the first layers barely learn (the vanishing gradient); ReLU passes it on unchanged "
-                "wherever the unit is active, which is why CNNs use it.",
+                _(
+                    "Note 002: with sigmoid units the gradient found at the output shrinks layer by layer on its "
+                    "way back, so the first layers barely learn (the vanishing gradient); ReLU passes it on "
+                    "unchanged wherever the unit is active, which is why CNNs use it."
+                ),
             ),
         )
     )
@@ -594,9 +654,15 @@ def _depth_sections(
 
 def _bound(name: str, depth: int, w: float) -> str:
     if name == "sigmoid":
-        return f"σ' ≤ 1/4, so at most (|w|/4)^{depth} = {fmt_number((abs(w) / 4) ** depth)}"
+        return _("σ' ≤ 1/4, so at most (|w|/4)^{depth} = {bound}").format(
+            depth=depth, bound=fmt_number((abs(w) / 4) ** depth)
+        )
     if name == "tanh":
-        return f"tanh' ≤ 1 and below 1 away from 0, so at most |w|^{depth} = {fmt_number(abs(w) ** depth)}"
+        return _("tanh' ≤ 1 and below 1 away from 0, so at most |w|^{depth} = {bound}").format(
+            depth=depth, bound=fmt_number(abs(w) ** depth)
+        )
     if name in ("relu", "relu6"):
-        return f"1 where active, 0 where not: w^{depth} = {fmt_number(w**depth)} if every unit stays active"
-    return "1 where active, the slope where not"
+        return _("1 where active, 0 where not: w^{depth} = {bound} if every unit stays active").format(
+            depth=depth, bound=fmt_number(w**depth)
+        )
+    return _("1 where active, the slope where not")

@@ -29,6 +29,7 @@ import numpy as np
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.params import bn_params
 from cnncalc.arith.steps import Step
+from cnncalc.i18n import _
 from cnncalc.lessons.blocks import Section, Table, Worked
 from cnncalc.lessons.matrix import fmt_number
 from cnncalc.nn.layers import BatchNorm
@@ -77,10 +78,12 @@ def _per_channel(values: Sequence[float] | None, c: int, default: float, field: 
     if values is None:
         return (default,) * c
     if len(values) != c:
-        raise UsageError(f"{{field}} needs {c} numbers, one per channel (column of the batch)", field=field)
+        raise UsageError(
+            _("{field} needs {n} numbers, one per channel (column of the batch)"), field=field, n=c
+        )
     out = tuple(float(v) for v in values)
     if not all(math.isfinite(v) for v in out):
-        raise UsageError("{field} must be finite numbers", field=field)
+        raise UsageError(_("{field} must be finite numbers"), field=field)
     return out
 
 
@@ -98,28 +101,34 @@ def step_batchnorm(
     """
     x = np.asarray(batch, dtype=np.float64)
     if x.ndim != 2:
-        raise UsageError("{field} must be N×C: one row per sample, one column per channel", field="batch")
+        raise UsageError(_("{field} must be N×C: one row per sample, one column per channel"), field="batch")
     n, c = x.shape
     if n < 2:
         raise CnnCalcError(
-            "{field} has 1 sample: a batch's variance needs at least 2 (PyTorch refuses too: 'Expected more "
-            "than 1 value per channel when training'); give two rows or more",
+            _(
+                "{field} has 1 sample: a batch's variance needs at least 2 (PyTorch refuses too: 'Expected "
+                "more than 1 value per channel when training'); give two rows or more"
+            ),
             field="batch",
         )
     if not (math.isfinite(eps) and eps > 0):
         raise UsageError(
-            f"{{field}} {eps} must be a small positive number (PyTorch's default 1e-5)", field="eps"
+            _("{field} {value} must be a small positive number (PyTorch's default 1e-5)"),
+            field="eps",
+            value=eps,
         )
     if not (math.isfinite(momentum) and 0 <= momentum <= 1):
         raise UsageError(
-            f"{{field}} {momentum} must be between 0 and 1 (PyTorch's default 0.1)", field="momentum"
+            _("{field} {value} must be between 0 and 1 (PyTorch's default 0.1)"),
+            field="momentum",
+            value=momentum,
         )
     g = _per_channel(gamma, c, 1.0, "gamma")
     b = _per_channel(beta, c, 0.0, "beta")
     rm0 = _per_channel(running_mean, c, 0.0, "running_mean")
     rv0 = _per_channel(running_var, c, 1.0, "running_var")
     if any(v < 0 for v in rv0):
-        raise UsageError("{field} must not be negative: it is a variance", field="running_var")
+        raise UsageError(_("{field} must not be negative: it is a variance"), field="running_var")
     layer = BatchNorm(c, eps, momentum, dtype=np.float64)
     layer.params["weight"][:], layer.params["bias"][:] = g, b
     layer.buffers["running_mean"][:], layer.buffers["running_var"][:] = rm0, rv0
@@ -153,13 +162,15 @@ def _sections(
         col = [float(v) for v in x[:, ch]]
         std = math.sqrt(var[ch] + eps)
         steps = [
-            Step(f"μ_{ch}", "(1/N)·Σ x", f"({' + '.join(map(_p, col))})/{n}", mean[ch], why="the batch mean"),
+            Step(
+                f"μ_{ch}", "(1/N)·Σ x", f"({' + '.join(map(_p, col))})/{n}", mean[ch], why=_("the batch mean")
+            ),
             Step(
                 f"σ²_{ch}",
                 "(1/N)·Σ (x − μ)²",
                 f"({' + '.join(f'({fmt_number(v)} − {_p(mean[ch])})²' for v in col)})/{n}",
                 var[ch],
-                why="the batch variance, divided by N (biased)",
+                why=_("the batch variance, divided by N (biased)"),
             ),
         ]
         for i, v in enumerate(col):
@@ -177,11 +188,15 @@ def _sections(
             )
         sections.append(
             Worked(
-                f"Channel {ch} in training mode (γ = {fmt_number(g[ch])}, β = {fmt_number(b[ch])}, ε = {fmt_number(eps)})",
+                _("Channel {channel} in training mode (γ = {gamma}, β = {beta}, ε = {eps})").format(
+                    channel=ch, gamma=fmt_number(g[ch]), beta=fmt_number(b[ch]), eps=fmt_number(eps)
+                ),
                 tuple(steps),
                 (
-                    "After normalising, the channel has mean 0 and variance 1 over the batch; γ and β, which are "
-                    "learned, choose the scale and shift it gets instead.",
+                    _(
+                        "After normalising, the channel has mean 0 and variance 1 over the batch; γ and β, which "
+                        "are learned, choose the scale and shift it gets instead."
+                    ),
                 )
                 if ch == 0
                 else (),
@@ -219,7 +234,9 @@ def _running_section(
                 f"{fmt_number(1 - m)}·{_p(rm0[ch])} + {fmt_number(m)}·{_p(mean[ch])}",
                 rm[ch],
             ),
-            Step(f"s²_{ch}", "σ²·N/(N − 1)", f"{fmt_number(var[ch])}·{n}/{n - 1}", unbiased, why="unbiased"),
+            Step(
+                f"s²_{ch}", "σ²·N/(N − 1)", f"{fmt_number(var[ch])}·{n}/{n - 1}", unbiased, why=_("unbiased")
+            ),
             Step(
                 f"running_var_{ch}",
                 "(1 − m)·running_var + m·s²",
@@ -228,11 +245,15 @@ def _running_section(
             ),
         ]
     return Worked(
-        f"Running statistics (momentum m = {fmt_number(m)}): kept for evaluation, never trained",
+        _("Running statistics (momentum m = {m}): kept for evaluation, never trained").format(
+            m=fmt_number(m)
+        ),
         tuple(steps),
         (
-            "PyTorch normalises the batch with the biased variance (÷ N) but averages the unbiased one "
-            "(÷ (N − 1)) into running_var.",
+            _(
+                "PyTorch normalises the batch with the biased variance (÷ N) but averages the unbiased one "
+                "(÷ (N − 1)) into running_var."
+            ),
         ),
     )
 
@@ -248,7 +269,7 @@ def _eval_section(
 ) -> Worked:
     steps = tuple(
         Step(
-            f"y_{i} (channel {ch})",
+            _("y_{i} (channel {channel})").format(i=i, channel=ch),
             "γ·(x − running_mean)/√(running_var + ε) + β",
             f"{_p(g[ch])}·({fmt_number(float(x[i, ch]))} − {_p(rm[ch])})/√({fmt_number(rv[ch])} + "
             f"{fmt_number(eps)}) + {_p(b[ch])}",
@@ -258,12 +279,14 @@ def _eval_section(
         for i in range(x.shape[0])
     )
     return Worked(
-        "Evaluation mode: the running statistics replace the batch's",
+        _("Evaluation mode: the running statistics replace the batch's"),
         steps,
         (
-            "At test time an image is normalised the same way whatever else is in its batch, so a prediction "
-            "does not depend on the batch. After one training step the running statistics are still close to "
-            "their starting values (0 and 1); they settle over many batches.",
+            _(
+                "At test time an image is normalised the same way whatever else is in its batch, so a "
+                "prediction does not depend on the batch. After one training step the running statistics are "
+                "still close to their starting values (0 and 1); they settle over many batches."
+            ),
         ),
     )
 
@@ -271,22 +294,23 @@ def _eval_section(
 def _params_section(c: int) -> Table:
     p = bn_params(c)
     rows = (
-        ("γ (weight), β (bias)", f"2·C = {p.total}", "yes", "trainable parameters"),
+        (_("γ (weight), β (bias)"), f"2·C = {p.total}", _("yes"), _("trainable parameters")),
         (
-            "running mean, running variance",
+            _("running mean, running variance"),
             f"2·C = {p.buffers}",
-            "no",
-            "buffers: updated by the batches, not by gradients",
+            _("no"),
+            _("buffers: updated by the batches, not by gradients"),
         ),
     )
     return Table(
-        f"What the layer stores for C = {c} channels",
-        ("values", "count", "trained", "PyTorch"),
+        _("What the layer stores for C = {c} channels").format(c=c),
+        (_("values"), _("count"), _("trained"), "PyTorch"),
         rows,
         "lrcl",
         (
-            f"PyTorch counts {p.total} parameters (and keeps the buffers, plus num_batches_tracked, in its "
-            f"state_dict); Keras' summary() lists all {p.total + p.buffers} as parameters, {p.buffers} of them "
-            "non-trainable.",
+            _(
+                "PyTorch counts {total} parameters (and keeps the buffers, plus num_batches_tracked, in its "
+                "state_dict); Keras' summary() lists all {all} as parameters, {buffers} of them non-trainable."
+            ).format(total=p.total, all=p.total + p.buffers, buffers=p.buffers),
         ),
     )

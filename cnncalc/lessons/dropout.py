@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
-from cnncalc.arith.steps import Step, plural
+from cnncalc.arith.steps import Step
+from cnncalc.i18n import _, ngettext
 from cnncalc.lessons.blocks import Section, Table, Worked
 from cnncalc.lessons.matrix import fmt_number
 from cnncalc.nn.layers import Dropout
@@ -71,16 +72,22 @@ def step_dropout(
     gradient it passes back."""
     values = np.asarray(x, dtype=np.float64)
     if values.ndim != 2:
-        raise UsageError("{field} must be a matrix (rows separated by ';')", field="input")
+        raise UsageError(_("{field} must be a matrix (rows separated by ';')"), field="input")
     if values.size > MAX_VALUES:
         raise UsageError(
-            f"{{field}} has {values.size} values; a step-through takes at most {MAX_VALUES}", field="input"
+            _("{field} has {n} values; a step-through takes at most {most}"),
+            field="input",
+            n=values.size,
+            most=MAX_VALUES,
         )
     if not (math.isfinite(p) and 0 <= p < 1):
         raise UsageError(
-            f"{{field}} {p} must be at least 0 and below 1: the probability that a value is dropped "
-            "(p = 1 would drop everything)",
+            _(
+                "{field} {p} must be at least 0 and below 1: the probability that a value is dropped "
+                "(p = 1 would drop everything)"
+            ),
             field="p",
+            p=p,
         )
     if mask is None:
         layer = Dropout(p, np.random.default_rng(seed))
@@ -92,8 +99,9 @@ def step_dropout(
         keep = np.asarray(mask)
         if keep.shape != values.shape or not np.isin(keep, (0, 1)).all():
             raise CnnCalcError(
-                f"{{field}} must be a {values.shape[0]}×{values.shape[1]} matrix of 0s and 1s, like the input",
+                _("{field} must be a {shape} matrix of 0s and 1s, like the input"),
                 field="mask",
+                shape=f"{values.shape[0]}×{values.shape[1]}",
             )
         keep = keep.astype(bool)
         used_seed = None
@@ -110,10 +118,13 @@ def _sections(
 ) -> tuple[Section, ...]:
     scale = 1 / (1 - p)
     kept = int(keep.sum())
-    where = f"seed {seed}" if seed is not None else "the mask given"
+    if seed is not None:
+        title = _("p = {p}: each value is dropped with probability {p} (seed {seed})")
+    else:
+        title = _("p = {p}: each value is dropped with probability {p} (the mask given)")
     grid = Table(
-        f"p = {fmt_number(p)}: each value is dropped with probability {fmt_number(p)} ({where})",
-        ("row", "input", "mask", "training output", "evaluation output"),
+        title.format(p=fmt_number(p), seed=seed),
+        (_("row"), _("input"), _("mask"), _("training output"), _("evaluation output")),
         tuple(
             (
                 str(r),
@@ -126,11 +137,16 @@ def _sections(
         ),
         "rllll",
         (
-            f"{plural(kept, 'value')} kept, {x.size - kept} dropped; on average {fmt_number((1 - p) * x.size)} of "
-            f"{x.size} would be kept.",
+            ngettext(
+                "{kept:,} value kept, {dropped} dropped; on average {mean} of {n} would be kept.",
+                "{kept:,} values kept, {dropped} dropped; on average {mean} of {n} would be kept.",
+                kept,
+            ).format(kept=kept, dropped=x.size - kept, mean=fmt_number((1 - p) * x.size), n=x.size),
         ),
     )
-    steps = [Step("scale", "1/(1 − p)", f"1/(1 − {fmt_number(p)})", scale, why="applied to every kept value")]
+    steps = [
+        Step(_("scale"), "1/(1 − p)", f"1/(1 − {fmt_number(p)})", scale, why=_("applied to every kept value"))
+    ]
     flat = list(zip(x.ravel().tolist(), keep.ravel().tolist(), train.ravel().tolist(), strict=True))
     shown = [next((f for f in flat if f[1]), None), next((f for f in flat if not f[1]), None)]
     for item in shown:
@@ -139,11 +155,22 @@ def _sections(
         v, k, out = item
         if k:
             steps.append(
-                Step(f"kept {fmt_number(v)}", "x · 1/(1 − p)", f"{fmt_number(v)} · {fmt_number(scale)}", out)
+                Step(
+                    _("kept {value}").format(value=fmt_number(v)),
+                    "x · 1/(1 − p)",
+                    f"{fmt_number(v)} · {fmt_number(scale)}",
+                    out,
+                )
             )
         else:
             steps.append(
-                Step(f"dropped {fmt_number(v)}", "x · 0", f"{fmt_number(v)} · 0", 0, why="the mask is 0 here")
+                Step(
+                    _("dropped {value}").format(value=fmt_number(v)),
+                    "x · 0",
+                    f"{fmt_number(v)} · 0",
+                    0,
+                    why=_("the mask is 0 here"),
+                )
             )
     v0 = float(x.ravel()[0])
     steps.append(
@@ -152,35 +179,42 @@ def _sections(
             "(1 − p)·x·1/(1 − p) + p·0",
             f"{fmt_number(1 - p)}·{fmt_number(v0)}·{fmt_number(scale)} + {fmt_number(p)}·0",
             (1 - p) * v0 * scale,
-            why=f"the expected training output of the first value equals the value itself, {fmt_number(v0)}",
+            why=_("the expected training output of the first value equals the value itself, {value}").format(
+                value=fmt_number(v0)
+            ),
         )
     )
     return (
         grid,
         Worked(
-            "Training mode: kept values are scaled up so the expected output stays the same",
+            _("Training mode: kept values are scaled up so the expected output stays the same"),
             tuple(steps),
             (
-                "Evaluation mode is the identity: every value passes unchanged, no mask, no scaling. (The "
-                "original paper scaled by 1 − p at test time instead; PyTorch and Keras scale by 1/(1 − p) "
-                "while training, so the trained network needs nothing at test time.)",
+                _(
+                    "Evaluation mode is the identity: every value passes unchanged, no mask, no scaling. (The "
+                    "original paper scaled by 1 − p at test time instead; PyTorch and Keras scale by 1/(1 − p) "
+                    "while training, so the trained network needs nothing at test time.)"
+                ),
             ),
         ),
         Worked(
-            "Backward: the gradient takes the same path",
+            _("Backward: the gradient takes the same path"),
             (
-                Step("∂L/∂x (kept)", "∂L/∂out · 1/(1 − p)", f"1 · {fmt_number(scale)}", scale),
+                Step(_("∂L/∂x (kept)"), "∂L/∂out · 1/(1 − p)", f"1 · {fmt_number(scale)}", scale),
                 Step(
-                    "∂L/∂x (dropped)",
+                    _("∂L/∂x (dropped)"),
                     "∂L/∂out · 0",
                     "1 · 0",
                     0,
-                    why="a dropped value did not reach the output",
+                    why=_("a dropped value did not reach the output"),
                 ),
             ),
             (
-                "Note 002: dropout sits between fully connected layers and cuts part of the flow at random each "
-                "step, so the network cannot rely on any one unit: it learns as if in noise, and overfits less.",
+                _(
+                    "Note 002: dropout sits between fully connected layers and cuts part of the flow at random "
+                    "each step, so the network cannot rely on any one unit: it learns as if in noise, and "
+                    "overfits less."
+                ),
             ),
         ),
     )

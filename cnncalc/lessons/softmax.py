@@ -25,6 +25,7 @@ import numpy as np
 
 from cnncalc.arith.errors import UsageError
 from cnncalc.arith.steps import Step
+from cnncalc.i18n import _
 from cnncalc.lessons.blocks import Section, Worked
 from cnncalc.lessons.matrix import fmt_number
 from cnncalc.nn.losses import log_softmax, softmax_cross_entropy
@@ -83,13 +84,16 @@ def step_softmax(logits: Sequence[float], label: int | None = None) -> SoftmaxTr
     """
     z = np.asarray(logits, dtype=np.float64)
     if z.ndim != 1 or len(z) < 2:
-        raise UsageError("{field} needs at least two numbers, one score per class", field="logits")
+        raise UsageError(_("{field} needs at least two numbers, one score per class"), field="logits")
     if not np.isfinite(z).all():
-        raise UsageError("{field} must be finite numbers", field="logits")
+        raise UsageError(_("{field} must be finite numbers"), field="logits")
     if label is not None and not 0 <= label < len(z):
         raise UsageError(
-            f"{{field}} {label} is not a class: the {len(z)} logits are classes 0 to {len(z) - 1}",
+            _("{field} {label} is not a class: the {n} logits are classes 0 to {last}"),
             field="label",
+            label=label,
+            n=len(z),
+            last=len(z) - 1,
         )
     shift = float(z.max())
     shifted = np.exp(z - shift)
@@ -132,10 +136,13 @@ def _sections(
 ) -> tuple[Section, ...]:
     sections: list[Section] = []
     n = len(z)
+    prediction = _("prediction: class {label} (p = {p})").format(
+        label=int(np.argmax(p)), p=fmt_number(max(p))
+    )
     if exps is not None:
         sections.append(
             Worked(
-                "1. Exponentials: e^z makes every score positive, and a larger score a larger share",
+                _("1. Exponentials: e^z makes every score positive, and a larger score a larger share"),
                 tuple(Step(f"e^z_{i}", f"e^{_n(z[i])}", "", exps[i]) for i in range(n)),
             )
         )
@@ -149,20 +156,22 @@ def _sections(
         )
         sections.append(
             Worked(
-                "2. Normalise: divide each by the sum, so the probabilities add up to 1",
+                _("2. Normalise: divide each by the sum, so the probabilities add up to 1"),
                 (sums, *shares),
-                (f"prediction: class {int(np.argmax(p))} (p = {fmt_number(max(p))})",),
+                (prediction,),
             )
         )
     else:
         sections.append(
             Worked(
-                "1–2. e^z would overflow",
+                _("1–2. e^z would overflow"),
                 (),
                 (
-                    f"the largest logit {fmt_number(shift)} is above {OVERFLOW:.2f}: e^{fmt_number(shift)} is "
-                    "larger than float64 can hold (inf), so only the stable form below can be computed",
-                    f"prediction: class {int(np.argmax(p))} (p = {fmt_number(max(p))})",
+                    _(
+                        "the largest logit {z} is above {limit}: e^{z} is larger than float64 can hold (inf), "
+                        "so only the stable form below can be computed"
+                    ).format(z=fmt_number(shift), limit=f"{OVERFLOW:.2f}"),
+                    prediction,
                 ),
             )
         )
@@ -170,7 +179,7 @@ def _sections(
         sections.append(_loss_section(p, label, loss))
         sections.append(
             Worked(
-                "4. Gradient: ∂L/∂z_i = p_i − y_i (y is 1 for the true class, 0 for the others)",
+                _("4. Gradient: ∂L/∂z_i = p_i − y_i (y is 1 for the true class, 0 for the others)"),
                 tuple(
                     Step(
                         f"∂L/∂z_{i}",
@@ -181,8 +190,10 @@ def _sections(
                     for i in range(n)
                 ),
                 (
-                    "The true class's logit is pushed up (negative gradient), every other one down, each by "
-                    "its probability: the gradients add up to 0.",
+                    _(
+                        "The true class's logit is pushed up (negative gradient), every other one down, each by "
+                        "its probability: the gradients add up to 0."
+                    ),
                 ),
             )
         )
@@ -194,12 +205,14 @@ def _loss_section(p: tuple[float, ...], label: int, loss: float) -> Worked:
     if p[label] > 0:
         step = Step("L", f"−ln p_{label}", f"−ln {fmt_number(p[label])}", loss)
         notes: tuple[str, ...] = (
-            "A confident right answer (p near 1) costs almost nothing; a confident wrong one costs a lot.",
+            _("A confident right answer (p near 1) costs almost nothing; a confident wrong one costs a lot."),
         )
     else:
-        step = Step("L", f"−ln p_{label}", "−ln 0", loss, why="p underflows to 0 in float64")
-        notes = ("−ln 0 would be infinite; the stable form below gives the loss PyTorch reports.",)
-    return Worked(f"3. Cross-entropy loss for the true class {label}: L = −ln p_y", (step,), notes)
+        step = Step("L", f"−ln p_{label}", "−ln 0", loss, why=_("p underflows to 0 in float64"))
+        notes = (_("−ln 0 would be infinite; the stable form below gives the loss PyTorch reports."),)
+    return Worked(
+        _("3. Cross-entropy loss for the true class {label}: L = −ln p_y").format(label=label), (step,), notes
+    )
 
 
 def _stable_section(
@@ -216,7 +229,9 @@ def _stable_section(
     steps += [
         Step(f"e^(z_{i} − m)", f"e^({fmt_number(z[i])} − {_n(shift)})", "", shifted[i]) for i in range(n)
     ]
-    steps.append(Step("Σ e^(z − m)", "sum of the above", " + ".join(fmt_number(e) for e in shifted), total))
+    steps.append(
+        Step("Σ e^(z − m)", _("sum of the above"), " + ".join(fmt_number(e) for e in shifted), total)
+    )
     top = int(np.argmax(p))
     steps.append(Step(f"p_{top}", f"e^(z_{top} − m) / Σ e^(z − m)", f"1 / {fmt_number(total)}", p[top]))
     if label is not None and loss is not None:
@@ -226,15 +241,17 @@ def _stable_section(
                 "ln Σ e^(z − m) + m − z_y",
                 f"ln {fmt_number(total)} + {_n(shift)} − {_n(z[label])}",
                 loss,
-                why="the log-sum-exp form: −ln p_y without computing p_y",
+                why=_("the log-sum-exp form: −ln p_y without computing p_y"),
             )
         )
     return Worked(
-        "The numerically stable form (what the trainer and PyTorch's cross_entropy compute)",
+        _("The numerically stable form (what the trainer and PyTorch's cross_entropy compute)"),
         tuple(steps),
         (
-            "Subtracting the largest logit m multiplies every e^z by the same e^(−m), which the division "
-            "cancels: the probabilities do not change, and no exponent is above 0, so nothing overflows "
-            "(e^1000 is inf in float64).",
+            _(
+                "Subtracting the largest logit m multiplies every e^z by the same e^(−m), which the division "
+                "cancels: the probabilities do not change, and no exponent is above 0, so nothing overflows "
+                "(e^1000 is inf in float64)."
+            ),
         ),
     )

@@ -24,7 +24,7 @@ import numpy as np
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.parsing import fmt_shape
 from cnncalc.arith.sizes import ShapeResult, layer_output
-from cnncalc.arith.steps import plural
+from cnncalc.i18n import _, ngettext
 from cnncalc.lessons.matrix import fmt_number, pyvalue
 from cnncalc.safety.limits import STEP_MAX_CELLS, STEP_MAX_PRODUCTS, STEP_MAX_SIDE
 
@@ -212,9 +212,15 @@ def step_conv(
     notes: tuple[str, ...] = ()
     if (pt, pb, pl, pr) != (0, 0, 0, 0):
         notes = (
-            f"Zero padding: {plural(pt, 'row')} on top, {pb} at the bottom, {plural(pl, 'column')} left, "
-            f"{pr} right; "
-            "padding cells count as 0 in the products.",
+            _(
+                "Zero padding: {rows} on top, {bottom} at the bottom, {columns} left, {right} right; "
+                "padding cells count as 0 in the products."
+            ).format(
+                rows=ngettext("{n:,} row", "{n:,} rows", pt).format(n=pt),
+                bottom=pb,
+                columns=ngettext("{n:,} column", "{n:,} columns", pl).format(n=pl),
+                right=pr,
+            ),
         )
     trace_bias = tuple(bias) if bias is not None else None
     return ConvTrace(
@@ -227,47 +233,79 @@ def check_lesson_size(shape: ShapeResult, cells: int, taps: int) -> None:
     a padded input over STEP_MAX_SIDE a side, over STEP_MAX_CELLS output cells, or over
     STEP_MAX_PRODUCTS products (`taps` per cell) written out."""
     padded = tuple(n + before + after for n, (before, after) in zip(shape.input, shape.padding, strict=True))
-    fix = "use a smaller input, kernel or padding (`cnncalc shape` works out the size of any layer)"
     if max(padded) > STEP_MAX_SIDE:
         raise CnnCalcError(
-            f"the padded input is {fmt_shape(padded)}: a step-through shows at most {STEP_MAX_SIDE} rows and "
-            f"columns; {fix}"
+            _(
+                "the padded input is {shape}: a step-through shows at most {most} rows and columns; use a "
+                "smaller input, kernel or padding (`cnncalc shape` works out the size of any layer)"
+            ),
+            shape=fmt_shape(padded),
+            most=STEP_MAX_SIDE,
         )
     if cells > STEP_MAX_CELLS:
         raise CnnCalcError(
-            f"{cells:,} output cells: a step-through shows at most {STEP_MAX_CELLS:,}, each written out; {fix}"
+            _(
+                "{cells:,} output cells: a step-through shows at most {most:,}, each written out; use a "
+                "smaller input, kernel or padding (`cnncalc shape` works out the size of any layer)"
+            ),
+            cells=cells,
+            most=STEP_MAX_CELLS,
         )
     if cells * taps > STEP_MAX_PRODUCTS:
         raise CnnCalcError(
-            f"{cells:,} cells of {taps:,} products each: a step-through writes out at most "
-            f"{STEP_MAX_PRODUCTS:,} products; {fix}"
+            _(
+                "{cells:,} cells of {taps:,} products each: a step-through writes out at most {most:,} "
+                "products; use a smaller input, kernel or padding (`cnncalc shape` works out the size of "
+                "any layer)"
+            ),
+            cells=cells,
+            taps=taps,
+            most=STEP_MAX_PRODUCTS,
         )
 
 
 def _check_conv_operands(x: np.ndarray, kernels: list[np.ndarray], bias: list[int | float] | None) -> None:
     """A C×H×W input, at least one kernel, every kernel C×kh×kw alike, one bias per kernel."""
     if x.ndim != 3:
-        raise UsageError(f"the input must be C×H×W, got {x.ndim} axes")
+        raise UsageError(_("the input must be C×H×W, got {axes} axes"), axes=x.ndim)
     if not kernels:
-        raise UsageError("no {field} given; give at least one kernel", field="kernels")
+        raise UsageError(_("no {field} given; give at least one kernel"), field="kernels")
     c_in = x.shape[0]
     k0 = kernels[0].shape
     for n, k in enumerate(kernels, 1):
         if k.shape[0] != c_in:
             raise CnnCalcError(
-                f"kernel {n} has {k.shape[0]} channel{'s' if k.shape[0] != 1 else ''} but the input has {c_in}; "
-                f"a kernel needs one {k.shape[1]}×{k.shape[2]} matrix per input channel, separated by '|'"
+                ngettext(
+                    "kernel {n} has {channels} channel but the input has {inputs}; a kernel needs one "
+                    "{size} matrix per input channel, separated by '|'",
+                    "kernel {n} has {channels} channels but the input has {inputs}; a kernel needs one "
+                    "{size} matrix per input channel, separated by '|'",
+                    k.shape[0],
+                ),
+                n=n,
+                channels=k.shape[0],
+                inputs=c_in,
+                size=f"{k.shape[1]}×{k.shape[2]}",
             )
         if k.shape != k0:
             raise CnnCalcError(
-                f"kernel {n} is {fmt_shape(k.shape)} but kernel 1 is {fmt_shape(k0)}; "
-                "all kernels of one layer have the same size"
+                _(
+                    "kernel {n} is {shape} but kernel 1 is {first}; all kernels of one layer have the same size"
+                ),
+                n=n,
+                shape=fmt_shape(k.shape),
+                first=fmt_shape(k0),
             )
     if bias is not None and len(bias) != len(kernels):
         raise UsageError(
-            f"{len(bias)} bias value{'s' if len(bias) != 1 else ''} for {len(kernels)} kernel"
-            f"{'s' if len(kernels) != 1 else ''}; give one {{field}} value per kernel",
+            ngettext(
+                "{count} bias value for {kernels}; give one {field} value per kernel",
+                "{count} bias values for {kernels}; give one {field} value per kernel",
+                len(bias),
+            ),
             field="bias",
+            count=len(bias),
+            kernels=ngettext("{n} kernel", "{n} kernels", len(kernels)).format(n=len(kernels)),
         )
 
 
@@ -331,16 +369,19 @@ class PoolCell:
         vals = ", ".join(fmt_number(v) for v in self.values)
         if self.op in WINNER_OPS:
             r, c = self.winner or (0, 0)
-            return f"{self.op}({vals}) = {fmt_number(self.value)}, from input row {r}, column {c}"
+            return _("{op}({values}) = {value}, from input row {row}, column {col}").format(
+                op=self.op, values=vals, value=fmt_number(self.value), row=r, col=c
+            )
         total = join_sum([fmt_number(v) for v in self.values])
         if self.op == "sum":
             return f"{total} = {fmt_number(self.value)}"
-        pad = (
-            f" + {self.padding_cells} padding zero{'s' if self.padding_cells > 1 else ''}"
-            if self.padding_cells
-            else ""
-        )
-        return f"({total}{pad})/{self.divisor} = {fmt_number(self.value)}"
+        if not self.padding_cells:
+            return f"({total})/{self.divisor} = {fmt_number(self.value)}"
+        return ngettext(
+            "({total} + {n} padding zero)/{divisor} = {value}",
+            "({total} + {n} padding zeros)/{divisor} = {value}",
+            self.padding_cells,
+        ).format(total=total, n=self.padding_cells, divisor=self.divisor, value=fmt_number(self.value))
 
     def to_dict(self) -> dict:
         return {
@@ -450,9 +491,11 @@ def step_pool(
     [[[4]]]
     """
     if op not in POOL_OPS:
-        raise UsageError(f"{{field}} {op!r} is not one of {', '.join(POOL_OPS)}", field="op")
+        raise UsageError(
+            _("{field} {value!r} is not one of {choices}"), field="op", value=op, choices=", ".join(POOL_OPS)
+        )
     if x.ndim != 3:
-        raise UsageError(f"the input must be C×H×W, got {x.ndim} axes")
+        raise UsageError(_("the input must be C×H×W, got {axes} axes"), axes=x.ndim)
     # sum pooling has the size rule of avg pooling (no dilation, same ceil rule).
     shape = layer_output(
         "maxpool" if op in WINNER_OPS else "avgpool", tuple(x.shape[1:]), kernel, stride, padding, 1, ceil
@@ -471,8 +514,10 @@ def step_pool(
     notes: tuple[str, ...] = ()
     if op == "avg" and any(p for pair in shape.padding for p in pair):
         notes = (
-            "Average pooling divides by the whole window, padding zeros included (PyTorch's default "
-            "count_include_pad=True).",
+            _(
+                "Average pooling divides by the whole window, padding zeros included (PyTorch's default "
+                "count_include_pad=True)."
+            ),
         )
     trace = PoolTrace(op, x, shape, out, tuple(cells), integral, notes=notes)
     return _backward(trace, grad) if backward else trace
@@ -516,9 +561,12 @@ def _backward(trace: PoolTrace, grad: np.ndarray | None) -> PoolTrace:
         grad = np.ones((c_n, ho, wo), dtype=np.int64)
     if grad.shape != trace.output.shape:
         raise CnnCalcError(
-            f"{{field}} is {fmt_shape(grad.shape)} but the pooled output is {fmt_shape(trace.output.shape)}; "
-            "give one upstream gradient per output cell",
+            _(
+                "{field} is {shape} but the pooled output is {output}; give one upstream gradient per output cell"
+            ),
             field="grad",
+            shape=fmt_shape(grad.shape),
+            output=fmt_shape(trace.output.shape),
         )
     g_int = grad.dtype.kind == "i" and trace.op != "avg"
     gin = np.zeros(trace.input.shape, dtype=np.int64 if g_int else np.float64)
@@ -536,14 +584,16 @@ def _backward(trace: PoolTrace, grad: np.ndarray | None) -> PoolTrace:
             gin[cell.channel - 1, r, c] += a
         routes.append(Route(cell.channel, cell.row, cell.col, g, to))
     notes = list(trace.notes)
-    if trace.op in WINNER_OPS:
-        notes.append(
-            f"{trace.op.capitalize()} pooling's gradient flows only to the cell that won; the others get 0."
-        )
+    if trace.op == "max":
+        notes.append(_("Max pooling's gradient flows only to the cell that won; the others get 0."))
+    elif trace.op == "min":
+        notes.append(_("Min pooling's gradient flows only to the cell that won; the others get 0."))
     elif trace.op == "avg":
         notes.append(
-            "Average pooling splits each gradient evenly over its window (÷ the divisor); "
-            "shares that land on padding are dropped."
+            _(
+                "Average pooling splits each gradient evenly over its window (÷ the divisor); "
+                "shares that land on padding are dropped."
+            )
         )
     return PoolTrace(
         trace.op,

@@ -1,16 +1,26 @@
-"""Where rich output goes: the terminal (trimmed of rich's trailing blanks) and SVG/HTML exports.
+"""Where rich output goes: the terminal (trimmed of rich's trailing blanks) and SVG/HTML exports,
+and prose that wraps as its language does.
 
 `Screen` is what the tutor commands print to; `save_export` writes what a recording console
-printed, atomically, for every command that offers `--svg`/`--html`.
+printed, atomically, for every command that offers `--svg`/`--html`. `prose` is a rich text that
+wraps Chinese between any two characters: rich itself breaks lines at spaces only, so a Chinese
+sentence (which has none) would jump whole to the next line, or be cut mid-way by a space before a
+number.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from rich.console import Console, RenderableType
+from rich.console import Console, ConsoleOptions, RenderableType
+from rich.measure import Measurement
+from rich.text import Text
+
+from cnncalc.i18n import _
+from cnncalc.render.width import display_width, is_wide, wrap
 
 
 class Screen:
@@ -43,7 +53,7 @@ class Screen:
 
     def save(self, path: str | Path, kind: str, title: str = "cnncalc") -> Path:
         if self.recorder is None:
-            raise ValueError("this screen was not recording; create it with record=True")
+            raise ValueError(_("this screen was not recording; create it with record=True"))
         return save_export(self.recorder, path, kind, title)
 
 
@@ -67,3 +77,67 @@ def self_contained(document: str) -> str:
     import re
 
     return re.sub(r"@font-face\s*\{[^{}]*\}\s*", "", document)
+
+
+def prose(text: str | Text, style: str = "") -> Text | WideText:
+    """`text` for rich, wrapped the way its language wraps: text without a wide (CJK) character is
+    the rich `Text` it always was, so English lines break exactly where rich breaks them; text with
+    one breaks as `cnncalc.render.width.wrap` says (between any two Chinese characters, no line
+    starting with a closing mark), keeping the text's styles.
+
+    >>> console = Console(width=12, file=io.StringIO())
+    >>> console.print(prose("每个过滤器在输入上滑动，计算点积"))
+    >>> console.file.getvalue().splitlines()
+    ['每个过滤器在', '输入上滑动，', '计算点积']
+    >>> console.print(prose("  参见：cnncalc step conv"))
+    >>> console.file.getvalue().splitlines()[3:]
+    ['  参见：', 'cnncalc step', 'conv']
+    """
+    rich_text = Text(text, style=style) if isinstance(text, str) else text
+    if not any(is_wide(c) for c in rich_text.plain):
+        return rich_text
+    return WideText(rich_text)
+
+
+class WideText:
+    """A rich `Text` holding Chinese, wrapped between characters to the width it is given."""
+
+    def __init__(self, text: Text) -> None:
+        self.text = text
+
+    def lines(self, width: int) -> list[Text]:
+        """The text's lines at `width` columns, each a slice of the text (its styles kept)."""
+        out: list[Text] = []
+        for paragraph in self.text.split("\n", allow_blank=True):
+            plain = paragraph.plain
+            indent = plain[: len(plain) - len(plain.lstrip())]  # kept, as rich keeps it
+            at = 0
+            for n, line in enumerate(wrap(plain[len(indent) :], max(width, 2), indent) or [""]):
+                # wrap() keeps every visible character in order and only drops or merges spaces, so
+                # a line is the run of the paragraph holding its visible characters
+                while n and at < len(plain) and plain[at].isspace():
+                    at += 1
+                end, visible = at, sum(not c.isspace() for c in line)
+                while visible and end < len(plain):
+                    visible -= not plain[end].isspace()
+                    end += 1
+                out.append(paragraph[at:end])
+                at = end
+        return out
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Text]:
+        if options.no_wrap:  # a no-wrap column: cropped like any other text
+            yield self.text
+            return
+        for line in self.lines(options.max_width):
+            line.no_wrap = True
+            line.end = "\n"
+            yield line
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        """At least its widest unbreakable run (a word, or one Chinese character); at most one line."""
+        plain = self.text.plain
+        runs = "".join(" " + c + " " if is_wide(c) else c for c in plain).split()
+        widest = max((display_width(r) for r in runs), default=0)
+        longest = max((display_width(line) for line in plain.split("\n")), default=0)
+        return Measurement(widest, longest).clamp(max_width=options.max_width)

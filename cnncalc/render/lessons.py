@@ -17,8 +17,10 @@ from rich.text import Text
 
 from cnncalc.arith.parsing import fmt_axes
 from cnncalc.arith.steps import Step, fmt_value, notes_once
+from cnncalc.i18n import N_, _, ngettext, translated
 from cnncalc.lessons.matrix import fmt_number
 from cnncalc.lessons.step import WINNER_OPS, ConvCell, ConvTrace, PoolCell, PoolTrace, join_sum, term
+from cnncalc.render.console import prose
 
 PAD_MARK = "·"
 PENDING = "?"
@@ -27,6 +29,14 @@ STYLE_WINNER = "bold green"
 STYLE_PAD = "dim"
 STYLE_CURRENT = "bold yellow"
 STYLE_HEAD = "bold"
+
+# "{op} pooling" for each --op, as the pooling header names it
+POOLINGS = {
+    "max": N_("max pooling"),
+    "min": N_("min pooling"),
+    "avg": N_("avg pooling"),
+    "sum": N_("sum pooling"),
+}
 
 
 # -- grids ----------------------------------------------------------------------------------------
@@ -81,12 +91,12 @@ def grid(
 
 
 def titled(title: str, body: RenderableType) -> Group:
-    return Group(Text(title, style=STYLE_HEAD), body)
+    return Group(prose(title, STYLE_HEAD), body)
 
 
 def side_by_side(*items: RenderableType, gap: int = 4) -> Table:
     table = Table.grid(padding=(0, gap))
-    for _ in items:
+    for _item in items:
         table.add_column(no_wrap=True)
     table.add_row(*items)
     return table
@@ -103,9 +113,9 @@ def steps_view(steps: Sequence[Step], notes: Sequence[str] = ()) -> Group:
         line.append(fmt_value(s.value), style="bold green")
         parts.append(line)
         for t in ((s.why,) if s.why else ()) + s.notes:
-            parts.append(Padding(Text(t, style="dim"), (0, 0, 0, 2), expand=False))
+            parts.append(Padding(prose(t, "dim"), (0, 0, 0, 2), expand=False))
     for n in notes:
-        parts.append(Text(f"• {n}", style="dim"))
+        parts.append(prose(f"• {n}", "dim"))
     return Group(*parts)
 
 
@@ -114,7 +124,9 @@ def fmt_padding(pairs: Sequence[tuple[int, int]]) -> str:
     if all(a == b for a, b in pairs):
         return fmt_axes([a for a, _ in pairs])
     (pt, pb), (pl, pr) = pairs
-    return f"top {pt}, bottom {pb}, left {pl}, right {pr}"
+    return _("top {top}, bottom {bottom}, left {left}, right {right}").format(
+        top=pt, bottom=pb, left=pl, right=pr
+    )
 
 
 def _pads(pairs) -> tuple[int, int, int, int]:
@@ -125,14 +137,25 @@ def _pads(pairs) -> tuple[int, int, int, int]:
 def _range(a: int, b: int) -> str:
     if a == b:
         return f"{a}"
-    return f"{a} to {b}" if a < 0 else f"{a}–{b}"
+    return _("{first} to {last}").format(first=a, last=b) if a < 0 else f"{a}–{b}"
 
 
 # -- convolution ----------------------------------------------------------------------------------
 
 
 def _channel_label(trace: ConvTrace, c: int) -> str:
-    return f"input channel {c}" if trace.input.shape[0] > 1 else "input"
+    return _("input channel {channel}").format(channel=c) if trace.input.shape[0] > 1 else _("input")
+
+
+def _kernel_label(kernel: int, channel: int, many_kernels: bool, many_channels: bool) -> str:
+    """The title over a kernel's matrix: which kernel, and which of its channels."""
+    if many_kernels and many_channels:
+        return _("kernel {kernel}, channel {channel}").format(kernel=kernel, channel=channel)
+    if many_kernels:
+        return _("kernel {kernel}").format(kernel=kernel)
+    if many_channels:
+        return _("kernel, channel {channel}").format(channel=channel)
+    return _("kernel")
 
 
 def conv_cell_view(trace: ConvTrace, cell: ConvCell, names: Sequence[str] = ()) -> Group:
@@ -142,34 +165,53 @@ def conv_cell_view(trace: ConvTrace, cell: ConvCell, names: Sequence[str] = ()) 
     cols = sorted({c for _, c in cell.taps})
     many = len(trace.kernels) > 1
     name = f" ({names[cell.kernel - 1]})" if names and cell.kernel <= len(names) else ""
-    head = Text(
-        f"{'Output channel ' + str(cell.kernel) + ', c' if many else 'C'}ell ({cell.row}, {cell.col}){name}: "
-        f"window on input rows {_range(rows[0], rows[-1])}, columns {_range(cols[0], cols[-1])}"
-        + (" (dilated)" if trace.shape.dilation != (1, 1) else ""),
-        style=STYLE_HEAD,
-    )
-    parts: list[RenderableType] = [head]
+    where = {
+        "row": cell.row,
+        "col": cell.col,
+        "name": name,
+        "rows": _range(rows[0], rows[-1]),
+        "cols": _range(cols[0], cols[-1]),
+    }
+    dilated = trace.shape.dilation != (1, 1)
+    if many and dilated:
+        head = _(
+            "Output channel {kernel}, cell ({row}, {col}){name}: window on input rows {rows}, columns {cols} "
+            "(dilated)"
+        )
+    elif many:
+        head = _(
+            "Output channel {kernel}, cell ({row}, {col}){name}: window on input rows {rows}, columns {cols}"
+        )
+    elif dilated:
+        head = _("Cell ({row}, {col}){name}: window on input rows {rows}, columns {cols} (dilated)")
+    else:
+        head = _("Cell ({row}, {col}){name}: window on input rows {rows}, columns {cols}")
+    head_text = head.format(kernel=cell.kernel, **where)
+    parts: list[RenderableType] = [prose(head_text, STYLE_HEAD)]
     marks = {t: "window" for t in cell.taps}
     pads = _pads(trace.shape.padding)
-    kname = f"kernel {cell.kernel}" if many else "kernel"
-    for c in range(trace.input.shape[0]):
-        ch = f", channel {c + 1}" if trace.input.shape[0] > 1 else ""
+    channels = trace.input.shape[0]
+    for c in range(channels):
         parts.append(
             side_by_side(
                 titled(_channel_label(trace, c + 1), grid(trace.input[c], marks, pads)),
-                titled(kname + ch, grid(kern[c])),
+                titled(_kernel_label(cell.kernel, c + 1, many, channels > 1), grid(kern[c])),
             )
         )
     parts.append(_products(trace, cell))
-    parts.append(titled(f"output {cell.kernel}" if many else "output", _output_so_far(trace, cell)))
+    parts.append(titled(_output_title(cell.kernel, many), _output_so_far(trace, cell)))
     return Group(*parts)
+
+
+def _output_title(kernel: int, many: bool) -> str:
+    return _("output {kernel}").format(kernel=kernel) if many else _("output")
 
 
 def _products(trace: ConvTrace, cell: ConvCell) -> Group:
     lines: list[Text] = []
     multi = len(cell.channels) > 1
     for ch in cell.channels:
-        t = Text(f"channel {ch.channel}: " if multi else "")
+        t = Text(_("channel {channel}: ").format(channel=ch.channel) if multi else "")
         t.append(" + ".join(term(a, b) for a, b in zip(ch.values, ch.weights, strict=True)))
         t.append(" = ")
         t.append(fmt_number(ch.total), style="bold" if multi else "bold green")
@@ -178,10 +220,13 @@ def _products(trace: ConvTrace, cell: ConvCell) -> Group:
         parts = [fmt_number(ch.total) for ch in cell.channels]
         if cell.bias is not None:
             parts.append(fmt_number(cell.bias))
-        label = {(True, True): "channel sums + bias", (True, False): "channel sums"}.get(
-            (multi, cell.bias is not None), "+ bias"
-        )
-        t = Text(f"{label}: {join_sum(parts)} = ")
+        if multi and cell.bias is not None:
+            label = _("channel sums + bias: {sum} = ")
+        elif multi:
+            label = _("channel sums: {sum} = ")
+        else:
+            label = _("+ bias: {sum} = ")
+        t = Text(label.format(sum=join_sum(parts)))
         t.append(fmt_number(cell.value), style="bold green")
         lines.append(t)
     v = cell.value
@@ -192,7 +237,14 @@ def _products(trace: ConvTrace, cell: ConvCell) -> Group:
     if trace.threshold is not None:
         on = v > trace.threshold
         lines.append(
-            Text(f"threshold: {fmt_number(v)} {'>' if on else '≤'} {fmt_number(trace.threshold)} → {int(on)}")
+            Text(
+                _("threshold: {value} {sign} {threshold} → {result}").format(
+                    value=fmt_number(v),
+                    sign=">" if on else "≤",
+                    threshold=fmt_number(trace.threshold),
+                    result=int(on),
+                )
+            )
         )
     return Group(*lines)
 
@@ -205,7 +257,7 @@ def _output_so_far(trace: ConvTrace, cell: ConvCell) -> Text:
     return grid(out, {(cell.row, cell.col): "current"}, pending=pending)
 
 
-def conv_compact(trace: ConvTrace, cell: ConvCell) -> Text:
+def conv_compact(trace: ConvTrace, cell: ConvCell) -> RenderableType:
     """One cell on one line (a line per channel when there are several)."""
     where = (
         f"out[{cell.kernel}]({cell.row}, {cell.col})"
@@ -217,8 +269,8 @@ def conv_compact(trace: ConvTrace, cell: ConvCell) -> Text:
     else:
         t = Text(f"{where}: {cell.text}")
         for ch in cell.channels:
-            t.append(f"\n    channel {ch.channel}: {ch.text}", style="dim")
-    return t
+            t.append("\n    " + _("channel {channel}: ").format(channel=ch.channel) + ch.text, style="dim")
+    return prose(t)
 
 
 def conv_header(trace: ConvTrace, title: str = "", about: str = "", command: str = "") -> Group:
@@ -227,18 +279,37 @@ def conv_header(trace: ConvTrace, title: str = "", about: str = "", command: str
     kh, kw = trace.kernels[0].shape[1:]
     parts: list[RenderableType] = []
     if title:
-        parts.append(Text(title, style=STYLE_HEAD))
+        parts.append(prose(title, STYLE_HEAD))
     if about:
-        parts.append(Text(about))
+        parts.append(prose(about))
     if command:
-        parts.append(Text(f"same as: cnncalc {command}", style="dim"))
-    bias = f", bias {', '.join(fmt_number(b) for b in trace.bias)}" if trace.bias else ""
+        parts.append(prose(_("same as: cnncalc {command}").format(command=command), "dim"))
+    bias = (
+        _(", bias {values}").format(values=", ".join(fmt_number(b) for b in trace.bias)) if trace.bias else ""
+    )
+    dilation = (
+        _(", dilation {dilation}").format(dilation=fmt_axes(trace.shape.dilation))
+        if trace.shape.dilation != (1, 1)
+        else ""
+    )
     parts.append(
-        Text(
-            f"Input {c}×{h}×{w}, {o} kernel{'s' if o > 1 else ''} of {c}×{kh}×{kw}{bias}, "
-            f"stride {fmt_axes(trace.shape.stride)}, padding {fmt_padding(trace.shape.padding)}"
-            + (f", dilation {fmt_axes(trace.shape.dilation)}" if trace.shape.dilation != (1, 1) else "")
-            + f" → output {o}×{trace.output.shape[1]}×{trace.output.shape[2]}"
+        prose(
+            ngettext(
+                "Input {input}, {n} kernel of {kernel}{bias}, stride {stride}, padding {padding}{dilation} "
+                "→ output {output}",
+                "Input {input}, {n} kernels of {kernel}{bias}, stride {stride}, padding {padding}{dilation} "
+                "→ output {output}",
+                o,
+            ).format(
+                input=f"{c}×{h}×{w}",
+                n=o,
+                kernel=f"{c}×{kh}×{kw}",
+                bias=bias,
+                stride=fmt_axes(trace.shape.stride),
+                padding=fmt_padding(trace.shape.padding),
+                dilation=dilation,
+                output=f"{o}×{trace.output.shape[1]}×{trace.output.shape[2]}",
+            )
         )
     )
     parts.append(steps_view(trace.shape.steps, trace.notes + trace.shape.all_notes))
@@ -252,7 +323,9 @@ def conv_summary(trace: ConvTrace, names: Sequence[str] = ()) -> RenderableType:
     act = trace.activated()
     for o in range(len(trace.kernels)):
         name = f" {names[o]}" if names and o < len(names) else ""
-        items.append(titled(f"output {o + 1}{name}" if many else "output", grid(trace.output[o])))
+        items.append(
+            titled(_output_title(o + 1, many) + name if many else _("output"), grid(trace.output[o]))
+        )
         if act is not None:
             label = f"> {fmt_number(trace.threshold)} (█ = 1)" if trace.threshold is not None else "ReLU"
             if trace.threshold is not None:
@@ -305,12 +378,22 @@ def conv_view(
 def pool_cell_view(trace: PoolTrace, cell: PoolCell) -> Group:
     kh, kw = trace.shape.kernel
     many = trace.input.shape[0] > 1
-    head = Text(
-        f"{'Channel ' + str(cell.channel) + ', c' if many else 'C'}ell ({cell.row}, {cell.col}): "
-        f"{kh}×{kw} window at input rows {_range(cell.top, cell.top + kh - 1)}, "
-        f"columns {_range(cell.left, cell.left + kw - 1)}",
-        style=STYLE_HEAD,
-    )
+    where = {
+        "row": cell.row,
+        "col": cell.col,
+        "window": f"{kh}×{kw}",
+        "rows": _range(cell.top, cell.top + kh - 1),
+        "cols": _range(cell.left, cell.left + kw - 1),
+    }
+    if many:
+        head_text = _(
+            "Channel {channel}, cell ({row}, {col}): {window} window at input rows {rows}, columns {cols}"
+        ).format(channel=cell.channel, **where)
+    else:
+        head_text = _("Cell ({row}, {col}): {window} window at input rows {rows}, columns {cols}").format(
+            **where
+        )
+    head = prose(head_text, STYLE_HEAD)
     marks: dict[tuple[int, int], str] = {}
     pt, pb, pl, pr = _pads(trace.shape.padding)
     h, w = trace.input.shape[1:]
@@ -330,39 +413,48 @@ def pool_cell_view(trace: PoolTrace, cell: PoolCell) -> Group:
         head,
         side_by_side(
             titled(
-                f"input channel {cell.channel}" if many else "input",
+                _("input channel {channel}").format(channel=cell.channel) if many else _("input"),
                 grid(trace.input[cell.channel - 1], marks, (pt, pb, pl, pr)),
             ),
-            titled("output", grid(out, {(cell.row, cell.col): "current"}, pending=pending)),
+            titled(_("output"), grid(out, {(cell.row, cell.col): "current"}, pending=pending)),
         ),
-        line,
+        prose(line),
     )
 
 
-def pool_compact(trace: PoolTrace, cell: PoolCell) -> Text:
+def pool_compact(trace: PoolTrace, cell: PoolCell) -> RenderableType:
     where = (
-        f"ch{cell.channel} ({cell.row}, {cell.col})"
+        _("ch{channel} ({row}, {col})").format(channel=cell.channel, row=cell.row, col=cell.col)
         if trace.input.shape[0] > 1
         else f"({cell.row}, {cell.col})"
     )
-    return Text(f"{where}: {cell.text}")
+    return prose(f"{where}: {cell.text}")
 
 
 def pool_header(trace: PoolTrace, title: str = "", about: str = "", command: str = "") -> Group:
     c, h, w = trace.input.shape
     parts: list[RenderableType] = []
     if title:
-        parts.append(Text(title, style=STYLE_HEAD))
+        parts.append(prose(title, STYLE_HEAD))
     if about:
-        parts.append(Text(about))
+        parts.append(prose(about))
     if command:
-        parts.append(Text(f"same as: cnncalc {command}", style="dim"))
+        parts.append(prose(_("same as: cnncalc {command}").format(command=command), "dim"))
     kh, kw = trace.shape.kernel
     parts.append(
-        Text(
-            f"{trace.op} pooling of a {c}×{h}×{w} input: kernel {kh}×{kw}, "
-            f"stride {fmt_axes(trace.shape.stride)}, padding {fmt_padding(trace.shape.padding)}"
-            f"{', ceil mode' if trace.shape.ceil else ''} → output {'×'.join(map(str, trace.output.shape))}"
+        prose(
+            _(
+                "{pooling} of a {input} input: kernel {kernel}, stride {stride}, padding {padding}{ceil} "
+                "→ output {output}"
+            ).format(
+                pooling=translated(POOLINGS[trace.op]),
+                input=f"{c}×{h}×{w}",
+                kernel=f"{kh}×{kw}",
+                stride=fmt_axes(trace.shape.stride),
+                padding=fmt_padding(trace.shape.padding),
+                ceil=_(", ceil mode") if trace.shape.ceil else "",
+                output="×".join(map(str, trace.output.shape)),
+            )
         )
     )
     parts.append(steps_view(trace.shape.steps, trace.shape.all_notes))
@@ -370,16 +462,20 @@ def pool_header(trace: PoolTrace, title: str = "", about: str = "", command: str
 
 
 def pool_backward_view(trace: PoolTrace) -> Group:
-    parts: list[RenderableType] = [Text("Backward: where each output's gradient goes", style=STYLE_HEAD)]
+    parts: list[RenderableType] = [prose(_("Backward: where each output's gradient goes"), STYLE_HEAD)]
     parts += [Text(r.text) for r in trace.routes]
     if trace.grad_input is not None and trace.grad_output is not None:
         items = []
+        many = trace.input.shape[0] > 1
         for c in range(trace.input.shape[0]):
-            suffix = f" (channel {c + 1})" if trace.input.shape[0] > 1 else ""
-            items.append(titled("∂L/∂out" + suffix, grid(trace.grad_output[c])))
-            items.append(titled("∂L/∂input" + suffix, grid(trace.grad_input[c])))
+            out_title, in_title = "∂L/∂out", "∂L/∂input"
+            if many:
+                out_title = _("∂L/∂out (channel {channel})").format(channel=c + 1)
+                in_title = _("∂L/∂input (channel {channel})").format(channel=c + 1)
+            items.append(titled(out_title, grid(trace.grad_output[c])))
+            items.append(titled(in_title, grid(trace.grad_input[c])))
         parts.append(side_by_side(*items))
-    parts += [Text(f"• {n}", style="dim") for n in trace.notes]
+    parts += [prose(f"• {n}", "dim") for n in trace.notes]
     return Group(*parts)
 
 
@@ -397,7 +493,10 @@ def pool_view(
     parts.append(
         side_by_side(
             *(
-                titled(f"output channel {c + 1}" if many else "output", grid(trace.output[c]))
+                titled(
+                    _("output channel {channel}").format(channel=c + 1) if many else _("output"),
+                    grid(trace.output[c]),
+                )
                 for c in range(trace.output.shape[0])
             )
         )
@@ -420,10 +519,16 @@ def table_view(table) -> Group:
         how = table.align[i] if i < len(table.align) else "l"
         grid_.add_column(header, justify={"r": "right", "c": "center"}.get(how, "left"), no_wrap=how == "r")
     for row in table.rows:
-        grid_.add_row(*row)
-    parts: list[RenderableType] = [Text(table.title, style=STYLE_HEAD), grid_]
-    parts += [Text(f"• {n}", style="dim") for n in table.notes]
+        grid_.add_row(*(_cell_text(cell) for cell in row))
+    parts: list[RenderableType] = [prose(table.title, STYLE_HEAD), grid_]
+    parts += [prose(f"• {n}", "dim") for n in table.notes]
     return Group(*parts)
+
+
+def _cell_text(cell: str) -> RenderableType:
+    """A table cell as rich draws it, or wrapped between characters when it holds Chinese."""
+    shown = prose(cell)
+    return cell if isinstance(shown, Text) else shown
 
 
 def section_view(block) -> RenderableType:
@@ -431,18 +536,18 @@ def section_view(block) -> RenderableType:
     from cnncalc.lessons.blocks import Para, Table, Worked
 
     if isinstance(block, Para):
-        return Text(block.text)
+        return prose(block.text)
     if isinstance(block, Worked):
         body = Padding(steps_view(block.steps, block.notes), (0, 0, 0, 2), expand=False)
         return titled(block.title, body) if block.title else body
     if isinstance(block, Table):
         return table_view(block)
-    raise TypeError(f"not a section: {type(block).__name__}")
+    raise TypeError(_("not a section: {kind}").format(kind=type(block).__name__))
 
 
 def sections_view(head: str, sections: Sequence) -> Group:
     """A step-through: its one-line summary, then each section with a blank line after it."""
-    parts: list[RenderableType] = [Text(head, style=STYLE_HEAD), Text("")]
+    parts: list[RenderableType] = [prose(head, STYLE_HEAD), Text("")]
     for block in sections:
         parts += [section_view(block), Text("")]
     return Group(*parts[:-1])
@@ -456,8 +561,8 @@ def lesson_list_view(items: Sequence[tuple[str, str]]) -> Group:
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
     for name, title in items:
-        table.add_row(name, title)
-    return Group(Text("Lessons (run one with `cnncalc lesson NAME`):", style=STYLE_HEAD), table)
+        table.add_row(name, _cell_text(title))
+    return Group(prose(_("Lessons (run one with `cnncalc lesson NAME`):"), STYLE_HEAD), table)
 
 
 def _trace_cells(trace, full: Sequence[tuple[int, int, int]]):
@@ -470,7 +575,7 @@ def lesson_view(lesson) -> Group:
     """A lesson's explanation, worked examples and question (the answer comes after)."""
     from cnncalc.lessons.guided import ConvShow, PoolShow
 
-    parts: list[RenderableType] = [Text(lesson.title, style="bold underline"), Text("")]
+    parts: list[RenderableType] = [prose(lesson.title, "bold underline"), Text("")]
     for block in lesson.blocks:
         if isinstance(block, ConvShow):
             cells, full = _trace_cells(block.trace, block.full)
@@ -481,7 +586,7 @@ def lesson_view(lesson) -> Group:
         else:
             parts.append(section_view(block))
         parts.append(Text(""))
-    parts.append(Text(f"Question: {lesson.question.prompt}", style=STYLE_HEAD))
+    parts.append(prose(_("Question: {prompt}").format(prompt=lesson.question.prompt), STYLE_HEAD))
     return Group(*parts)
 
 
@@ -490,13 +595,18 @@ def fmt_answer(v: int | float) -> str:
     return f"{v:,}" if isinstance(v, int) and abs(v) >= 10000 else fmt_number(v)
 
 
-def _verdict(correct: bool | None, given: str | None, answer: int | float) -> Text:
+def _verdict(correct: bool | None, given: str | None, answer: int | float) -> RenderableType:
     if correct:
-        return Text(f"✓ correct: {fmt_answer(answer)}", style="bold green")
+        return prose(_("✓ correct: {answer}").format(answer=fmt_answer(answer)), "bold green")
     if correct is None or given is None:
-        return Text(f"(no answer) the answer is {fmt_answer(answer)}", style="bold yellow")
-    return Text(
-        f"✗ not quite: you said {given.strip()}, the answer is {fmt_answer(answer)}", style="bold red"
+        return prose(
+            _("(no answer) the answer is {answer}").format(answer=fmt_answer(answer)), style="bold yellow"
+        )
+    return prose(
+        _("✗ not quite: you said {given}, the answer is {answer}").format(
+            given=given.strip(), answer=fmt_answer(answer)
+        ),
+        style="bold red",
     )
 
 
@@ -505,14 +615,17 @@ def lesson_feedback_view(question, given: str | None, correct: bool | None) -> G
     if not correct:
         parts.append(Padding(steps_view(question.steps), (0, 0, 0, 2), expand=False))
     if question.explain:
-        parts.append(Text(question.explain, style="dim"))
+        parts.append(prose(question.explain, "dim"))
     return Group(*parts)
 
 
-def quiz_question_view(problem, number: int, total: int) -> Text:
-    t = Text(f"Q{number}/{total} [{problem.topic}] ", style=STYLE_HEAD)
+def quiz_question_view(problem, number: int, total: int) -> RenderableType:
+    t = Text(
+        _("Q{number}/{total} [{topic}] ").format(number=number, total=total, topic=problem.topic),
+        style=STYLE_HEAD,
+    )
     t.append(problem.question)
-    return t
+    return prose(t)
 
 
 def quiz_feedback_view(graded) -> Group:
@@ -527,10 +640,14 @@ def quiz_feedback_view(graded) -> Group:
         _verdict(False if graded.given is not None else None, graded.given, problem.answer)
     ]
     for n, m in enumerate(graded.mistakes):
-        lead = "Your answer is what you get with" if n == 0 else "Or with"
-        parts.append(Padding(Text(f"{lead} {m.name}: {m.explain}.", style="yellow"), (0, 0, 0, 2)))
+        said = (
+            _("Your answer is what you get with {mistake}: {explain}.")
+            if n == 0
+            else _("Or with {mistake}: {explain}.")
+        )
+        parts.append(Padding(prose(said.format(mistake=m.name, explain=m.explain), "yellow"), (0, 0, 0, 2)))
     parts.append(Padding(steps_view(problem.steps, problem.notes), (0, 0, 0, 2), expand=False))
     if shown:
-        parts.append(Text(f"  see: cnncalc {shown}", style="dim"))
+        parts.append(prose("  " + _("see: cnncalc {command}").format(command=shown), "dim"))
     parts.append(Text(""))
     return Group(*parts)

@@ -32,6 +32,72 @@ def test_an_export_replaces_the_file_whole_and_leaves_no_temporary(tmp_path) -> 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.html", "out.svg"]
 
 
+def _printed(renderable, width: int) -> list[str]:
+    out = io.StringIO()
+    Screen(file=out, width=width).print(renderable)
+    return out.getvalue().splitlines()
+
+
+SENTENCE = "减去最大的 logit m，相当于把每个 e^z 都乘以同一个 e^(−m)，它在除法中被约掉：概率不变。"
+
+
+def test_chinese_prose_wraps_between_characters_within_the_width() -> None:
+    from cnncalc.render.console import prose
+    from cnncalc.render.width import display_width
+
+    for width in (16, 21, 40):
+        lines = _printed(prose(SENTENCE), width)
+        assert all(display_width(line) <= width for line in lines), lines
+        assert "".join(lines).replace(" ", "") == SENTENCE.replace(" ", "")
+        assert not any(line[0] in "，。：）" for line in lines), lines
+    # rich alone would move the whole run after "logit m，" to a line of its own
+    assert _printed(prose(SENTENCE), 40)[0] == "减去最大的 logit m，相当于把每个 e^z 都"
+
+
+def test_english_prose_is_the_rich_text_it_was() -> None:
+    from rich.text import Text
+
+    from cnncalc.render.console import prose
+
+    english = "a 2-wide window slides over the 3 padded rows and fits at 2 positions"
+    assert isinstance(prose(english, "dim"), Text)
+    assert _printed(prose(english), 30) == _printed(Text(english), 30)
+
+
+def test_prose_keeps_styles_and_the_leading_indent() -> None:
+    from rich.text import Text
+
+    from cnncalc.render.console import WideText, prose
+
+    styled = prose(
+        Text.assemble(("第 1/5 题 [shape] ", "bold"), "输入为 96×96，卷积核为 5，步幅为 1，输出尺寸是多少？")
+    )
+    assert isinstance(styled, WideText)
+    first, *rest = styled.lines(16)
+    assert first.plain == "第 1/5 题"
+    assert [(s.start, s.end, s.style) for s in first.spans] == [(0, 7, "bold")]
+    assert all(not line.spans for line in rest[1:])
+    assert _printed(prose("  参见：cnncalc step conv --example d2l"), 20) == [
+        "  参见：cnncalc step",
+        "conv --example d2l",
+    ]
+
+
+def test_a_chinese_table_cell_wraps_inside_its_column() -> None:
+    from rich.table import Table
+
+    from cnncalc.render.console import prose
+    from cnncalc.render.width import display_width
+
+    table = Table("值", "PyTorch")
+    table.add_row("2·C = 4", prose("缓冲区：由批次更新，而不是由梯度更新"))
+    lines = _printed(table, 24)
+    assert len({display_width(line) for line in lines}) == 1, lines
+    assert (
+        "".join(line.split("│")[2].strip() for line in lines[3:-1]) == "缓冲区：由批次更新，而不是由梯度更新"
+    )
+
+
 def _outside_references(document: str) -> list[str]:
     """Every url(...), href and src value that does not point inside the document itself."""
     import re
