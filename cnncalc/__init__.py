@@ -66,8 +66,8 @@ _HOMES = {
     "NetPicture": "cnncalc.api.draw",
     "train": "cnncalc.api.train",
     "TrainingReport": "cnncalc.api.train",
-    # `cnncalc export` (the importer's command, still to come) belongs here as `export`, from its
-    # own module cnncalc/api/export.py, with its CLI command calling it like the others.
+    "export": "cnncalc.api.export",
+    "ExportResult": "cnncalc.api.export",
 }
 
 # the public API: every name of _HOMES (a test holds the two together)
@@ -117,6 +117,8 @@ __all__ = [
     "NetPicture",
     "train",
     "TrainingReport",
+    "export",
+    "ExportResult",
 ]
 
 if TYPE_CHECKING:
@@ -131,6 +133,7 @@ if TYPE_CHECKING:
         draw_rf,
         draw_tconv,
     )
+    from cnncalc.api.export import ExportResult, export
     from cnncalc.api.net import (
         CheckReport,
         CombosReport,

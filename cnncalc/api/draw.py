@@ -269,12 +269,14 @@ def draw_rf(
     file: PathArg | None = None,
     preset: str | None = None,
     source: PathArg | None = None,
+    class_name: str | None = None,
     input: Size | None = None,
     unit: Size | None = None,
     layer: int | None = None,
 ) -> FieldPicture:
     """The input pixels one output unit sees, layer by layer: `cnncalc draw rf`.
 
+    The network is given as `net()` takes it (`class_name` chooses the model of a `source` file).
     `input` is N, HxW (the spec's channels, or 1) or CxHxW; `unit` the output unit (i, j) to follow
     (default: the centre one) of `layer` (default: the last with a window).
 
@@ -284,7 +286,7 @@ def draw_rf(
     from cnncalc.arith.network_view import network_view
     from cnncalc.arith.rf_regions import rf_regions
 
-    found = required_network(spec, file, preset, source)
+    found = required_network(spec, file, preset, source, class_name=class_name)
     shape = None
     if input is not None:
         given = sizes(input, "input")
@@ -329,9 +331,12 @@ def draw_net(
     file: PathArg | None = None,
     preset: str | None = None,
     source: PathArg | None = None,
+    class_name: str | None = None,
     input: Shape | None = None,
 ) -> NetPicture:
     """A diagram of the network, each layer's output a box sized by its shape: `cnncalc draw net`.
+
+    The network and `input` (CxHxW) are given as `net()` takes them.
 
     >>> len(draw_net(preset="lenet-5").to_dict()["boxes"]) > 3
     True
@@ -340,5 +345,5 @@ def draw_net(
     from cnncalc.render.net_diagram import net_diagram
 
     shape = input_shape(input) if input is not None else None
-    found = required_network(spec, file, preset, source)
+    found = required_network(spec, file, preset, source, class_name=class_name, input=input)
     return NetPicture(net_diagram(network_view(_walked(found, shape, "CxHxW"))))

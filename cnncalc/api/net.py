@@ -93,6 +93,7 @@ def net(
     file: PathArg | None = None,
     preset: str | None = None,
     source: PathArg | None = None,
+    class_name: str | None = None,
     input: Shape | None = None,
     explain: str | int | None = None,
     depth: int | None = None,
@@ -101,16 +102,17 @@ def net(
 
     Give the network as a spec (`"input 1x28x28 | conv 8 k=3 | fc 10"`), a `file` holding one, a
     `preset` (`list_presets()`), or a PyTorch or Keras model file as `source` (read with `ast`,
-    never run); `input` (CxHxW) sets or replaces its input. The text shows the table, or with
-    `explain` the working of one row (`4`, or a block's `"5.1.2"`); `depth` folds rows nested
-    deeper. Parameter counts are PyTorch's.
+    never run; `class_name` chooses the model when the file defines several: a name, or a call
+    with its arguments such as `"VGG('VGG11')"`); `input` (CxHxW) sets or replaces its input. The
+    text shows the table, or with `explain` the working of one row (`4`, or a block's `"5.1.2"`);
+    `depth` folds rows nested deeper. Parameter counts are PyTorch's.
 
     >>> net("input 1x28x28 | conv 8 k=3 | flatten | fc 10").output_shape
     (10,)
     """
     from cnncalc.arith.network import walk
 
-    found = required_network(spec, file, preset, source)
+    found = required_network(spec, file, preset, source, class_name=class_name, input=input)
     result = walk(with_input(found, input))
     if found.imported is not None:
         found.imported.verify(result)

@@ -3,7 +3,8 @@
 `rf`, `net`, `check`, `solve_input`, the `draw` pictures, `train` and `gradcheck` all read their
 network here, so the same source means the same network and the same mistakes get the same
 message. The arguments are named as the Python API names them (`spec`, `file`, `preset`,
-`source`); the CLI says its own options for them (`SPEC`, `--file`, `--preset`, `--from`).
+`source`, `class_name`); the CLI says its own options for them (`SPEC`, `--file`, `--preset`,
+`--from`, `--class`).
 Standard library and `cnncalc.arith` only; the importer and the presets are imported when they
 are asked for.
 """
@@ -59,9 +60,24 @@ def optional_network(
     file: PathArg | None = None,
     preset: str | None = None,
     source: PathArg | None = None,
+    *,
+    class_name: str | None = None,
+    input: Shape | None = None,
 ) -> NetworkSource | None:
-    """The network from the one source given, or None when none is (the command has a default)."""
+    """The network from the one source given, or None when none is (the command has a default).
+
+    Model code (`source`) is read with `class_name`, which of the file's models to read (a class,
+    function or object, or a call with its arguments: `"VGG('VGG11')"`), and `input` (CxHxW),
+    which its forward pass may need (`x.view(…)`)."""
     from cnncalc.arith.spec import parse_spec
+
+    if class_name is not None and source is None:
+        raise UsageError(
+            "{field} chooses the model of a model file; give {field:source} (a PyTorch or Keras file) too",
+            field="class_name",
+        )
+    if class_name is not None and not isinstance(class_name, str):
+        raise UsageError(f"{{field}} {class_name!r} is not a name (text)", field="class_name")
 
     given = [
         name
@@ -85,9 +101,11 @@ def optional_network(
     model = optional_path(source, "source")
     if model is not None:
         from cnncalc.arith.importer import import_file
+        from cnncalc.arith.spec import resolve_input
 
+        shape = resolve_input(input_shape(input), ())[0] if input is not None else None
         with renamed("path", "source"):
-            imported = import_file(model)
+            imported = import_file(model, shape, class_name)
         return NetworkSource(imported.spec, f"{model} ({imported.summary})", imported)
     return None
 
@@ -98,10 +116,12 @@ def required_network(
     preset: str | None = None,
     source: PathArg | None = None,
     *,
+    class_name: str | None = None,
+    input: Shape | None = None,
     missing: str = MISSING,
 ) -> NetworkSource:
     """The network from the one source given; none is a usage error saying `missing`."""
-    found = optional_network(spec, file, preset, source)
+    found = optional_network(spec, file, preset, source, class_name=class_name, input=input)
     if found is None:
         raise UsageError(missing)
     return found

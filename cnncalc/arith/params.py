@@ -165,21 +165,31 @@ def fc_params(fin: int, fout: int, bias: bool = True) -> ParamCount:
     return ParamCount("fc", weights, fout if bias else 0, tuple(steps), notes)
 
 
-def bn_params(channels: int) -> ParamCount:
-    """γ and β per channel are trained; the running mean and variance are buffers.
+def bn_params(channels: int, kind: str = "bn") -> ParamCount:
+    """A normalisation's scale γ and shift β per channel: 2·C (batch, instance and group norm alike).
+    Batch norm also keeps a running mean and variance per channel: buffers, not trained.
 
     >>> p = bn_params(32)
     >>> p.total, p.buffers
     (64, 64)
+    >>> bn_params(32, "groupnorm").buffers
+    0
     """
     check_channels(channels=channels)
+    buffers = {
+        "bn": "; the running mean and variance are buffers, not trained",
+        "instancenorm": "; the statistics are each sample's own, per channel",
+        "groupnorm": "; the statistics are each sample's own, per group of channels",
+    }
     step = Step(
         "parameters",
         "2·C",
         f"2·{channels}",
         2 * channels,
-        why="a scale γ and a shift β per channel; the running mean and variance are buffers, not trained",
+        why="a scale γ and a shift β per channel" + buffers.get(kind, ""),
     )
+    if kind != "bn":  # instance and group norm keep no running statistics (PyTorch's defaults)
+        return ParamCount(kind, 2 * channels, 0, (step,))
     note = (
         f"batch norm: {2 * channels} trainable parameters (γ, β) and {2 * channels} buffers (running mean and "
         f"variance, not trained); Keras' summary() lists all {4 * channels} as parameters, {2 * channels} of them "

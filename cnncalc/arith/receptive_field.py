@@ -35,6 +35,9 @@ from cnncalc.arith.parsing import broadcast, fmt_axes, fmt_axis_value, fmt_shape
 from cnncalc.arith.sizes import AXIS_NAMES, Pad, adaptive_windows, ceil_div, effective_kernel
 from cnncalc.arith.steps import Step
 
+# kinds whose inputs spread over several outputs: the field after them is bounded by back-recursion
+SPREADING = ("tconv", "upsample", "pixelshuffle")
+
 if TYPE_CHECKING:
     from fractions import Fraction
 
@@ -270,11 +273,11 @@ class BackMaps:
             return
         k, s, d = geometry
         keff = tuple(effective_kernel(k[i], d[i]) for i in range(self.dims))
-        if kind == "tconv" and any(v > 1 for v in s):
+        if kind in SPREADING and any(v > 1 for v in s):
             self.tconvs[node_id] = (source, keff, s)
             self.maps[node_id] = BackMap(node_id, (1,) * self.dims, (0,) * self.dims)
             return
-        if kind == "tconv":  # stride 1: ⌈(x + k_eff − 1)/1⌉ is x + k_eff − 1
+        if kind in SPREADING:  # stride 1: ⌈(x + k_eff − 1)/1⌉ is x + k_eff − 1
             step = [(1, keff[i] - 1) for i in range(self.dims)]
         else:
             step = [(s[i], keff[i] - s[i]) for i in range(self.dims)]
@@ -340,7 +343,7 @@ def _needs(
 
 
 def _back_size(kind: str, rf: int, k: int, s: int, d: int) -> int:
-    if kind == "tconv":
+    if kind in SPREADING:
         return ceil_div(rf + effective_kernel(k, d) - 1, s)
     return (rf - 1) * s + d * (k - 1) + 1
 
@@ -349,6 +352,11 @@ def window_geometry(res: LayerResult, dims: int) -> Geometry | None:
     """(k, s, d) per axis of a layer that moves windows (a whole map counts as one window; an uneven
     adaptive pool as its largest window and its largest step); None for one that does not."""
     layer: LayerSpec = res.layer
+    if layer.kind in ("upsample", "pixelshuffle"):
+        from cnncalc.arith.network import resize_geometry
+
+        k, s, _ = resize_geometry(layer, dims)
+        return k, s, (1,) * dims
     if layer.kind in SPATIAL:
         if res.shape is not None:
             return res.shape.kernel, res.shape.stride, res.shape.dilation
@@ -362,7 +370,7 @@ def window_geometry(res: LayerResult, dims: int) -> Geometry | None:
         pairs = tuple(zip(res.input_shape[1:], res.output_shape[1:], strict=True))
         k = tuple(adaptive_largest_window(n, o) for n, o in pairs)
         return k, tuple(ceil_div(n, o) for n, o in pairs), (1,) * len(k)
-    sees_whole_map = layer.kind in ("gap", "flatten") or (layer.kind == "fc" and res.implicit_flatten)
+    sees_whole_map = layer.kind in ("gap", "gmp", "flatten") or (layer.kind == "fc" and res.implicit_flatten)
     if sees_whole_map and res.input_shape is not None and len(res.input_shape) > 1:
         spatial = tuple(res.input_shape[1:])
         return spatial, (1,) * len(spatial), (1,) * len(spatial)
@@ -371,7 +379,7 @@ def window_geometry(res: LayerResult, dims: int) -> Geometry | None:
 
 def _axis_back(kind: str, name: str, rf: int, k: int, s: int, d: int) -> Step:
     """One axis of one back-recursion row: the field before the layer, worked."""
-    if kind == "tconv":
+    if kind in SPREADING:
         return Step(
             f"RF_{name}",
             "⌈(RF_{i+1} + d(k − 1))/s⌉",

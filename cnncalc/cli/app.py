@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "cnncalc.cli.tour",
     "cnncalc.cli.train",
     "cnncalc.cli.draw",
+    "cnncalc.cli.export",
 )
 
 WELCOME = """\

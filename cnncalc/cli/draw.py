@@ -17,6 +17,7 @@ from cnncalc.api import draw as api
 from cnncalc.arith.errors import UsageError
 from cnncalc.cli.calc import DilationOpt, InputOpt, JsonOpt, KernelOpt, PaddingOpt, StrideOpt
 from cnncalc.cli.errors import reported
+from cnncalc.cli.options import ClassOpt
 from cnncalc.cli.output import emit_json, emit_text, styler, terminal_width
 
 FORMATS = {".svg": "svg", ".html": "html", ".htm": "html", ".gif": "gif"}
@@ -60,8 +61,8 @@ DimsOpt = Annotated[
     typer.Option("--dims", help="Spatial axes for a single-number --input: 1, 2 or 3 (3-D: --json only)."),
 ]
 
-# The fields of the Python API whose options are not `--field`: the spec argument and --from.
-FLAGS = {"spec": "SPEC", "source": "--from"}
+# The fields of the Python API whose options are not `--field`: the spec argument, --from, --class.
+FLAGS = {"spec": "SPEC", "source": "--from", "class_name": "--class"}
 
 
 def _out_format(out: Path, allowed: tuple[str, ...]) -> str:
@@ -272,6 +273,7 @@ def rf(
     file: FileOpt = None,
     preset: PresetOpt = None,
     model: FromOpt = None,
+    class_name: ClassOpt = None,
     input: Annotated[
         str | None,
         typer.Option("--input", "-i", help="Input HxW (or CxHxW); the spec's input line otherwise."),
@@ -304,7 +306,16 @@ def rf(
         kind = _out_format(out, ("svg", "html")) if out is not None else None
         if json and out is not None:
             raise UsageError("give --json or --out, not both")
-        pic = api.draw_rf(spec, file=file, preset=preset, source=model, input=input, unit=unit, layer=layer)
+        pic = api.draw_rf(
+            spec,
+            file=file,
+            preset=preset,
+            source=model,
+            class_name=class_name,
+            input=input,
+            unit=unit,
+            layer=layer,
+        )
         _show_picture(pic, out, kind, json)
 
 
@@ -332,6 +343,7 @@ def net(
     file: FileOpt = None,
     preset: PresetOpt = None,
     model: FromOpt = None,
+    class_name: ClassOpt = None,
     input: Annotated[
         str | None, typer.Option("--input", "-i", help="Input shape CxHxW (sets or replaces the spec's).")
     ] = None,
@@ -352,7 +364,7 @@ def net(
         kind = _out_format(out, ("svg", "html")) if out is not None else None
         if json and out is not None:
             raise UsageError("give --json or --out, not both")
-        pic = api.draw_net(spec, file=file, preset=preset, source=model, input=input)
+        pic = api.draw_net(spec, file=file, preset=preset, source=model, class_name=class_name, input=input)
         _show_picture(pic, out, kind, json)
 
 

@@ -14,14 +14,14 @@ import typer
 
 from cnncalc.api import net as api
 from cnncalc.cli.errors import reported
-from cnncalc.cli.options import FileOpt, JsonOpt
+from cnncalc.cli.options import ClassOpt, FileOpt, JsonOpt
 from cnncalc.cli.output import emit_result, emit_text
 
 # no `from __future__ import annotations`: typer would evaluate every string annotation of every
 # command at each start (about 1.5 ms for this module); names used only in hints are quoted instead
 
-# The fields of the Python API whose options are not `--field`: the spec argument and --from.
-FLAGS = {"spec": "SPEC", "source": "--from"}
+# The fields of the Python API whose options are not `--field`: the spec argument, --from, --class.
+FLAGS = {"spec": "SPEC", "source": "--from", "class_name": "--class"}
 
 EXAMPLE_MODELS = Path(__file__).resolve().parent.parent / "data" / "models"
 
@@ -80,6 +80,7 @@ def net(
         Path | None,
         typer.Option("--from", help="Read a PyTorch or Keras model file (parsed with ast, never run)."),
     ] = None,
+    class_name: ClassOpt = None,
     input: InputOpt = None,
     explain: Annotated[
         str | None,
@@ -118,6 +119,7 @@ def net(
       cnncalc net --preset resnet-18 --explain 6.1
       cnncalc net --preset resnet-50 --spec > resnet50.txt
       cnncalc net --from model.py --input 1x28x28
+      cnncalc net --from vgg.py --class "VGG('VGG11')" --input 3x32x32
       cnncalc net --list-presets
     """
     with reported("net", flags=FLAGS):
@@ -127,10 +129,18 @@ def net(
         if show_spec:
             from cnncalc.api.sources import required_network
 
-            emit_text(api.spec_text(required_network(spec, file, preset, model), preset, input))
+            found = required_network(spec, file, preset, model, class_name=class_name, input=input)
+            emit_text(api.spec_text(found, preset, input))
             return
         report = api.net(
-            spec, file=file, preset=preset, source=model, input=input, explain=explain, depth=depth
+            spec,
+            file=file,
+            preset=preset,
+            source=model,
+            class_name=class_name,
+            input=input,
+            explain=explain,
+            depth=depth,
         )
         emit_result(report, json)
 

@@ -24,7 +24,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from cnncalc.arith.errors import UsageError
+from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.steps import Step, plural
 from cnncalc.lessons.blocks import Section, Table, Worked
 from cnncalc.lessons.matrix import fmt_number
@@ -504,6 +504,8 @@ def gradient_through_depth(
     for name, v in (("x", x), ("weight", weight), ("bias", bias)):
         if not math.isfinite(v):
             raise UsageError(f"{{field}} {v} must be a finite number", field=name)
+    if weight and depth * math.log10(abs(weight)) > _LARGEST_POWER:
+        _overflow(weight, depth, "|w|^depth")
     chains = []
     for name in names:
         act = ACTIVATIONS[name]
@@ -516,9 +518,22 @@ def gradient_through_depth(
         grads = [1.0]
         for i in reversed(range(depth)):
             grads.append(grads[-1] * d[i] * weight)
+        if not all(math.isfinite(v) for v in (*z, *a, *grads)):
+            _overflow(weight, depth, name)
         chains.append(DepthChain(name, tuple(z), tuple(a[1:]), tuple(d), tuple(reversed(grads))))
     return DepthTrace(
         depth, x, weight, bias, slope, tuple(chains), _depth_sections(chains, depth, x, weight, bias)
+    )
+
+
+_LARGEST_POWER = 300  # |w|^depth stays well inside a float64 (about 1.8e308)
+
+
+def _overflow(weight: float, depth: int, where: str) -> None:
+    raise CnnCalcError(
+        f"with {{field}} {weight:g} the values overflow a float64 within {depth} layers "
+        f"({where}); use a weight nearer 1 (for example between -10 and 10) or fewer layers",
+        field="weight",
     )
 
 

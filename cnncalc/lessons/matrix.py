@@ -12,6 +12,7 @@ lengths or channels of different sizes are usage errors that name the offending 
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -186,6 +187,8 @@ def fmt_number(v: int | float) -> str:
     if isinstance(v, int | np.integer):
         return str(int(v))
     v = float(v)
+    if not math.isfinite(v):
+        return str(v)
     if v == int(v) and abs(v) < 1e15:
         return str(int(v))
     return f"{v:.6g}"

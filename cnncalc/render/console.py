@@ -53,4 +53,17 @@ def save_export(console: Console, path: str | Path, kind: str, title: str = "cnn
     from cnncalc.safety.atomic import write_atomic
 
     data = console.export_svg(title=title, clear=False) if kind == "svg" else console.export_html(clear=False)
-    return write_atomic(path, data, field=kind)
+    return write_atomic(path, self_contained(data), field=kind)
+
+
+def self_contained(document: str) -> str:
+    """`document` without the web fonts rich's SVG export fetches from a CDN (its `@font-face`
+    rules), so the file shows the same offline: the text falls back to the local monospace font
+    its `font-family` lists next. Nothing else in rich's SVG or HTML refers outside the file.
+
+    >>> self_contained('<style>@font-face { src: url("https://x/f.woff2"); } .t { fill: red }</style>')
+    '<style>.t { fill: red }</style>'
+    """
+    import re
+
+    return re.sub(r"@font-face\s*\{[^{}]*\}\s*", "", document)

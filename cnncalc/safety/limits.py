@@ -32,6 +32,16 @@ MAX_MODEL_SOURCE_BYTES = 1 << 20
 # compiler gives up not far beyond (RecursionError), and no model file nests this deep.
 MAX_MODEL_NESTING = 100
 
+# The importer's evaluator (`arith.importer.evaluator`) works out what model code computes from
+# constants. The largest real model in the corpus (torchvision's Inception, DenseNet-264 built by
+# loops) takes about 40,000 evaluation steps, 12 nested calls of the file's own functions, loops of
+# a few hundred iterations and lists of a few thousand items; each bound is ten times that or more,
+# so a long loop, a deep recursion or a list of a billion items stops within a second.
+MAX_MODEL_STEPS = 300_000
+MAX_MODEL_CALL_DEPTH = 48
+MAX_MODEL_LOOP = 10_000
+MAX_MODEL_ITEMS = 100_000
+
 # -- the step-through lessons -------------------------------------------------------------------
 
 # A step-through records every product of every output cell (a few kilobytes of worked text

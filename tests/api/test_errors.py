@@ -5,12 +5,14 @@ a command-line flag, and the same mistake on the command line names the flag."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 import cnncalc
 from cnncalc.arith.errors import CnnCalcError, UsageError
 
+MODEL = Path(__file__).resolve().parents[2] / "cnncalc" / "data" / "models" / "note003_torch_cnn.py"
 # (a call with a bad argument, the error class, what the message says)
 BAD: list[tuple[str, Callable[[], object], type[CnnCalcError], str]] = [
     (
@@ -107,6 +109,18 @@ BAD: list[tuple[str, Callable[[], object], type[CnnCalcError], str]] = [
         lambda: cnncalc.net(source="/nonexistent/model.py"),
         UsageError,
         "source /nonexistent/model.py: cannot read it",
+    ),
+    (
+        "net-class-alone",
+        lambda: cnncalc.net(preset="lenet-5", class_name="CNN"),
+        UsageError,
+        "class_name chooses the model of a model file; give source",
+    ),
+    (
+        "net-class-unknown",
+        lambda: cnncalc.net(source=MODEL, class_name="VGG"),
+        UsageError,
+        "class_name 'VGG': the file has no class, function or object of that name; it defines CNN",
     ),
     (
         "net-explain",
@@ -313,6 +327,24 @@ BAD: list[tuple[str, Callable[[], object], type[CnnCalcError], str]] = [
     ),
     ("draw-net-input", lambda: cnncalc.draw_net("conv 8 k=3"), UsageError, "give input CxHxW"),
     (
+        "export-to",
+        lambda: cnncalc.export(preset="lenet-5", to="tensorflow"),
+        UsageError,
+        "to 'tensorflow' is not one of pytorch, keras",
+    ),
+    (
+        "export-name",
+        lambda: cnncalc.export(preset="lenet-5", to="pytorch", name="my net"),
+        UsageError,
+        "name 'my net' is not a Python name",
+    ),
+    (
+        "export-input",
+        lambda: cnncalc.export("conv 4 k=3", to="keras"),
+        CnnCalcError,
+        "the network needs its input size to be exported; give 'input CxHxW' or input",
+    ),
+    (
         "train-two-sources",
         lambda: cnncalc.train("conv 4 k=3", preset="digits"),
         UsageError,
@@ -376,9 +408,28 @@ def test_the_error_classes_are_the_core_s():
             "--kernel needs an --input matrix",
         ),
         (["step", "linear", "--x", "1 2"], "give w1, w2 too", "give --w1, --w2 too"),
+        (
+            ["net", "--from", str(MODEL), "--class", "VGG"],
+            "class_name 'VGG'",
+            "--class 'VGG': the file has no class",
+        ),
+        (
+            ["export", "--preset", "lenet-5", "--to", "pytorch", "--name", "my net"],
+            ": name 'my net' is not",
+            "--name 'my net' is not a Python name; e.g. --name MyNet",
+        ),
         (["train", "--resume", "x.npz", "--lr", "0.1"], "drop lr", "drop --lr"),
     ],
-    ids=["two-fields", "spec-argument", "from", "step-conv", "step-linear", "train-resume"],
+    ids=[
+        "two-fields",
+        "spec-argument",
+        "from",
+        "step-conv",
+        "step-linear",
+        "class",
+        "export-name",
+        "train-resume",
+    ],
 )
 def test_the_command_line_says_its_flags_for_the_same_mistake(cli, argv, python, flags):
     result = cli(*argv)

@@ -82,6 +82,11 @@ CASES: list[tuple[str, list[str], Callable[[], cnncalc.Result]]] = [
         ["net", "--from", str(MODEL), "--input", "1x28x28"],
         lambda: cnncalc.net(source=MODEL, input=(1, 28, 28)),
     ),
+    (
+        "net",
+        ["net", "--from", str(MODEL), "--class", "CNN()"],
+        lambda: cnncalc.net(source=MODEL, class_name="CNN()"),
+    ),
     ("net", ["net", "--list-presets"], cnncalc.list_presets),
     (
         "check",
@@ -288,6 +293,21 @@ CASES: list[tuple[str, list[str], Callable[[], cnncalc.Result]]] = [
         "draw net",
         ["draw", "net", "input 1x28x28 | conv 8 k=3 | relu | maxpool k=2 | flatten | fc 10"],
         lambda: cnncalc.draw_net("input 1x28x28 | conv 8 k=3 | relu | maxpool k=2 | flatten | fc 10"),
+    ),
+    (
+        "export",
+        ["export", "--preset", "resnet-18", "--to", "pytorch"],
+        lambda: cnncalc.export(preset="resnet-18", to="pytorch"),
+    ),
+    (
+        "export",
+        ["export", GRAPH, "--to", "keras", "--name", "small"],
+        lambda: cnncalc.export(GRAPH, to="keras", name="small"),
+    ),
+    (
+        "export",
+        ["export", "--from", str(MODEL), "--class", "CNN", "--input", "1x28x28", "--to", "pytorch"],
+        lambda: cnncalc.export(source=MODEL, class_name="CNN", input=(1, 28, 28), to="pytorch"),
     ),
 ]
 

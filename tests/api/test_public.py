@@ -42,12 +42,13 @@ COMMANDS = {
     "draw_rf": "draw rf",
     "draw_net": "draw net",
     "train": "train",
+    "export": "export",
 }
 # Options that choose how a command shows its result, not what it computes: a result has them as
 # methods (`to_dict()`, `svg()`, `html()`, `spec_text`) or a notebook shows it whole.
 SHOWING = {"--json", "--svg", "--html", "--out", "--all", "--list-presets", "--spec"}
-# The one long option that is not a Python name.
-RENAMED = {"--from": "source"}
+# The long options that are not Python names: `from` and `class` are keywords.
+RENAMED = {"--from": "source", "--class": "class_name"}
 
 
 def _command(words: str):
@@ -161,6 +162,7 @@ CALCULATOR = [
     "r = cnncalc.draw_conv(input=5, kernel=3)",
     "r = cnncalc.draw_rf(preset='lenet-5')",
     "r = cnncalc.draw_net(preset='lenet-5')",
+    "r = cnncalc.export(preset='resnet-18', to='pytorch')",
 ]
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from cnncalc.api.sources import optional_network, read_spec_file, required_network, with_input
-from cnncalc.arith.errors import UsageError
+from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.cli.errors import flag_for
 
 MODEL = Path(__file__).resolve().parents[2] / "cnncalc" / "data" / "models" / "note003_torch_cnn.py"
-CLI_FLAGS = {"spec": "SPEC", "source": "--from"}
+CLI_FLAGS = {"spec": "SPEC", "source": "--from", "class_name": "--class"}
 
 
 def test_each_source_gives_the_network_and_a_label(tmp_path):
@@ -68,3 +68,45 @@ def test_an_unreadable_file_is_a_usage_error_naming_the_argument(tmp_path):
         read_spec_file(binary)
     with pytest.raises(UsageError, match="^source /nonexistent/m.py: cannot read it"):
         optional_network(source="/nonexistent/m.py")
+
+
+TWO_MODELS = """import torch.nn as nn
+class Small(nn.Module):
+    def __init__(self, width=4):
+        super().__init__()
+        self.conv = nn.Conv2d(1, width, 3)
+    def forward(self, x):
+        return self.conv(x)
+class Flat(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(64, 2)
+    def forward(self, x):
+        n, c, h, w = x.shape
+        return self.fc(x.reshape(n, c * h * w))
+"""
+
+
+def test_class_name_chooses_the_model_of_a_file_and_needs_one(tmp_path):
+    model = tmp_path / "two.py"
+    model.write_text(TWO_MODELS)
+    with pytest.raises(UsageError) as caught:
+        optional_network(source=model)
+    assert "defines 2 models nothing else uses: Small() (line 2), Flat() (line 8)" in str(caught.value)
+    assert "choose one with --class NAME" in caught.value.named(lambda f: flag_for(f, CLI_FLAGS))
+    small = optional_network(source=model, class_name="Small(width=6)")
+    assert small.spec.to_text(" | ") == "conv 6 k=3"
+    assert small.label == f"{model} (PyTorch model Small(width=6), 1 layer)"
+    with pytest.raises(UsageError, match="^class_name chooses the model of a model file; give source"):
+        optional_network(preset="lenet-5", class_name="Small")
+
+
+def test_input_reaches_the_forward_pass_of_model_code(tmp_path):
+    model = tmp_path / "two.py"
+    model.write_text(TWO_MODELS)
+    with pytest.raises(CnnCalcError) as caught:
+        optional_network(source=model, class_name="Flat")  # x.shape needs the input size
+    assert str(caught.value).endswith("does not say the input size; give it with input CxHxW")
+    assert caught.value.named(lambda f: flag_for(f, CLI_FLAGS)).endswith("give it with --input CxHxW")
+    flat = optional_network(source=model, class_name="Flat", input=(4, 4, 4))
+    assert flat.spec.to_text(" | ") == "input 4x4x4 | flatten | fc 2"

@@ -100,7 +100,18 @@ def test_names_and_aliases(alias: str, kind: str) -> None:
     ids=lambda v: v,
 )
 def test_every_alias_in_the_table_parses(kind: str, alias: str) -> None:
-    arguments = {"conv": " 4 k=3", "tconv": " 4 k=3", "fc": " 10", "maxpool": " k=2", "avgpool": " k=2"}
+    arguments = {
+        "conv": " 4 k=3",
+        "tconv": " 4 k=3",
+        "fc": " 10",
+        "maxpool": " k=2",
+        "avgpool": " k=2",
+        "pad": " 1",
+        "upsample": " 2",
+        "pixelshuffle": " 2",
+        "groupnorm": " 2",
+        "lrn": " 5",
+    }
     assert only(alias + arguments.get(kind, "")).kind == kind
 
 

@@ -55,7 +55,7 @@ def test_every_command_reports_a_bad_option_as_json(cli):
     import typer
 
     commands = list(_commands(typer.main.get_command(app)))
-    assert len(commands) == 30  # 12 commands, 5 solve problems, 8 step-throughs, 5 draw pictures
+    assert len(commands) == 31  # 13 commands, 5 solve problems, 8 step-throughs, 5 draw pictures
     for words in commands:
         result = cli(*words, "--no-such-option", "--json")
         assert result.exit_code == 2, (words, result.output)

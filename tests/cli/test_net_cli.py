@@ -145,7 +145,7 @@ def test_net_from_model_with_wrong_input_names_the_line(cli):
 def test_net_from_unknown_layer_names_the_line(cli):
     result = cli("net", "--from", str(MODELS / "bad_unknown_layer.py"), "--input", "1x28x28")
     assert result.exit_code == 1
-    assert "bad_unknown_layer.py, line 5: nn.GELU() is not a layer cnncalc knows" in result.stderr
+    assert "bad_unknown_layer.py, line 5: nn.LSTM(8, 8): LSTM is not a layer cnncalc knows" in result.stderr
     assert "Traceback" not in result.output
 
 

@@ -149,6 +149,18 @@ def test_depth_is_bounded() -> None:
         gradient_through_depth(("relu",), 0)
 
 
+@pytest.mark.parametrize("weight, bias", [(1e31, 0.0), (10.0, 1e300), (-1e200, 0.0)])
+def test_overflowing_values_are_refused_not_printed_as_numbers(weight, bias) -> None:
+    with pytest.raises(CnnCalcError, match="overflow a float64") as caught:
+        gradient_through_depth(("relu", "sigmoid"), 10, weight=weight, bias=bias)
+    assert caught.value.field == "weight"
+
+
+def test_a_large_but_finite_chain_still_works() -> None:
+    t = gradient_through_depth(("relu",), 10, x=1.0, weight=10.0)
+    assert t.chains[0].input_gradient == pytest.approx(1e10)
+
+
 # -- batch norm --------------------------------------------------------------------------------------------
 
 

@@ -30,3 +30,26 @@ def test_an_export_replaces_the_file_whole_and_leaves_no_temporary(tmp_path) -> 
     screen.save(tmp_path / "out.html", "html")
     assert "5184" in (tmp_path / "out.html").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.html", "out.svg"]
+
+
+def _outside_references(document: str) -> list[str]:
+    """Every url(...), href and src value that does not point inside the document itself."""
+    import re
+
+    found = re.findall(r"""url\(\s*["']?([^"')]+)|(?:href|src)\s*=\s*["']([^"']*)""", document)
+    return [ref for pair in found for ref in pair if ref and not ref.startswith("#")]
+
+
+def test_exports_refer_to_nothing_outside_themselves(tmp_path) -> None:
+    import xml.etree.ElementTree as ET
+
+    screen = Screen(record=True, file=io.StringIO(), width=60)
+    t = step_conv(parse_matrix("0 1 2; 3 4 5; 6 7 8"), [parse_matrix("0 1; 2 3")])
+    screen.print(conv_summary(t))
+    svg = screen.save(tmp_path / "out.svg", "svg").read_text()
+    html = screen.save(tmp_path / "out.html", "html").read_text()
+    # rich's own SVG asks a CDN for its fonts: the raw export would fail this check
+    assert _outside_references(screen.recorder.export_svg(clear=False))
+    assert _outside_references(svg) == [] and _outside_references(html) == []
+    assert ET.fromstring(svg).tag.endswith("svg")
+    assert "font-family" in svg and "43" in svg
