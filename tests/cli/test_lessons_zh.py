@@ -190,13 +190,22 @@ def test_the_lesson_list_is_chinese_and_the_names_stay(zh) -> None:
     assert [(d["name"], d["title"]) for d in listed] == list(titles.items())
 
 
-def test_the_overfitting_tables_line_up_by_display_width(zh) -> None:
-    out = zh("lesson", "overfitting", "--answer", "4").stdout.splitlines()
+@pytest.mark.parametrize("columns", [80, 100])
+def test_the_overfitting_tables_line_up_by_display_width(runner, columns: int) -> None:
+    from cnncalc.cli.app import app
+
+    env = {"NO_COLOR": "1", "COLUMNS": str(columns), "CNNCALC_LANG": "zh"}
+    try:
+        out = runner.invoke(app, ["lesson", "overfitting", "--answer", "4"], env=env).stdout.splitlines()
+    finally:
+        i18n.set_language("en")
     head = next(i for i, line in enumerate(out) if line.startswith("方案"))
     table = out[head : head + 6]  # header, rule, the four runs
-    assert table[2].startswith("不加措施") and table[5].startswith("早停")
-    assert "训练准确率（保留的权重）" in table[0] and "（第 " in table[2]
+    # every run's name whole (not cut to 不加措…) on a terminal of 80 columns too
+    assert [line.split()[0] for line in table[2:]] == ["不加措施", "随机失活", "权重衰减", "早停"]
+    assert "训练准确率（保留权重）" in table[0] and "（第 " in table[2]
     assert len({display_width(line) for line in table}) == 1, "\n".join(table)
+    assert display_width(table[0]) <= columns
     first = next(i for i, line in enumerate(out) if line.startswith("不加措施：flatten"))
     curve = out[first + 1 : first + 4]  # header, rule, epoch 1
     assert curve[0].split() == ["轮次", "训练准确率", "验证准确率", "验证损失"]
