@@ -21,6 +21,7 @@ from cnncalc.cli.output import emit_json
 from cnncalc.cli.step_layers import TOUR as LAYER_TOUR
 from cnncalc.cli.step_layers import add_step_commands
 from cnncalc.cli.tutor_output import HtmlOpt, SvgOpt, check_copies, open_screen, save_copies
+from cnncalc.i18n import N_, _
 from cnncalc.lessons.examples import example_names
 
 if TYPE_CHECKING:
@@ -32,27 +33,30 @@ if TYPE_CHECKING:
     from cnncalc.render.console import Screen
 
 TOUR = [
-    ("Step through d2l's convolution, every cell written out", ["step", "conv", "--example", "d2l", "--all"]),
     (
-        "Two input channels: partial sums per channel",
+        N_("Step through d2l's convolution, every cell written out"),
+        ["step", "conv", "--example", "d2l", "--all"],
+    ),
+    (
+        N_("Two input channels: partial sums per channel"),
         ["step", "conv", "--example", "multichannel", "--cell", "0,0"],
     ),
     (
-        "Max pooling: which cell wins, and where the gradient goes",
+        N_("Max pooling: which cell wins, and where the gradient goes"),
         ["step", "pool", "--example", "maxpool", "--backward"],
     ),
     (
-        "Min pooling (note 002): the smallest value of each window",
+        N_("Min pooling (note 002): the smallest value of each window"),
         ["step", "pool", "--example", "minpool", "--cell", "0,0"],
     ),
     *LAYER_TOUR,
-    ("A guided lesson: why weight sharing matters", ["lesson", "params", "--answer", "5184"]),
+    (N_("A guided lesson: why weight sharing matters"), ["lesson", "params", "--answer", "5184"]),
     (
-        "A guided lesson: why pool (small shifts, and the parameters after it)",
+        N_("A guided lesson: why pool (small shifts, and the parameters after it)"),
         ["lesson", "pool-why", "--answer", "15690"],
     ),
     (
-        "A guided lesson that trains for real: overfitting, dropout, weight decay, early stopping",
+        N_("A guided lesson that trains for real: overfitting, dropout, weight decay, early stopping"),
         ["lesson", "overfitting", "--answer", "4"],
     ),
     (
@@ -62,12 +66,12 @@ TOUR = [
 ]
 
 step_app = typer.Typer(
-    help=(
+    help=_(
         "Step through a layer with the arithmetic written out: a convolution or a pooling cell by cell, "
         "softmax and cross-entropy, activations, the gradient through depth, two linear layers, batch norm, "
         "dropout."
     ),
-    epilog=(
+    epilog=_(
         "\b\nExamples:\n"
         '  cnncalc step conv --input "0 1 2; 3 4 5; 6 7 8" --kernel "0 1; 2 3"\n'
         "  cnncalc step conv --example edges --all\n"
@@ -81,23 +85,27 @@ step_app = typer.Typer(
 
 InputOpt = Annotated[
     str | None,
-    typer.Option("--input", "-i", help="Input matrix: numbers by spaces, rows by ';', channels by '|'."),
+    typer.Option("--input", "-i", help=_("Input matrix: numbers by spaces, rows by ';', channels by '|'.")),
 ]
-StrideOpt = Annotated[str | None, typer.Option("--stride", "-s", help="Stride: N or AxB.")]
-PaddingOpt = Annotated[str | None, typer.Option("--padding", "-p", help="Padding: N, AxB, same or valid.")]
+StrideOpt = Annotated[str | None, typer.Option("--stride", "-s", help=_("Stride: N or AxB."))]
+PaddingOpt = Annotated[str | None, typer.Option("--padding", "-p", help=_("Padding: N, AxB, same or valid."))]
 ConvExampleOpt = Annotated[
     str | None,
-    typer.Option("--example", "-e", help=f"Built-in example: {', '.join(example_names('conv'))}."),
+    typer.Option(
+        "--example", "-e", help=_("Built-in example: {names}.").format(names=", ".join(example_names("conv")))
+    ),
 ]
 PoolExampleOpt = Annotated[
     str | None,
-    typer.Option("--example", "-e", help=f"Built-in example: {', '.join(example_names('pool'))}."),
+    typer.Option(
+        "--example", "-e", help=_("Built-in example: {names}.").format(names=", ".join(example_names("pool")))
+    ),
 ]
 AllOpt = Annotated[
-    bool, typer.Option("--all", "-a", help="Show every step at once (no pausing on a terminal).")
+    bool, typer.Option("--all", "-a", help=_("Show every step at once (no pausing on a terminal)."))
 ]
 CellOpt = Annotated[
-    str | None, typer.Option("--cell", help="Show only output cell ROW,COL (0-based), e.g. 1,0.")
+    str | None, typer.Option("--cell", help=_("Show only output cell ROW,COL (0-based), e.g. 1,0."))
 ]
 
 
@@ -114,7 +122,12 @@ def _walk(screen: Screen, header: RenderableType, cells: list, full_view, summar
         screen.print(Text(""))
         screen.print(full_view(cell))
         if n < len(cells):
-            screen.print(Text(f"[{n}/{len(cells)}] Enter: next cell · q: quit", style="dim"), end=" ")
+            screen.print(
+                Text(
+                    _("[{n}/{total}] Enter: next cell · q: quit").format(n=n, total=len(cells)), style="dim"
+                ),
+                end=" ",
+            )
             try:
                 answer = input()
             except EOFError:
@@ -133,26 +146,28 @@ def step_conv_command(
         typer.Option(
             "--kernel",
             "-k",
-            help="Kernel matrix (one per input channel, split by '|'); repeat for several kernels.",
+            help=_("Kernel matrix (one per input channel, split by '|'); repeat for several kernels."),
         ),
     ] = None,
     bias: Annotated[
         list[str] | None,
-        typer.Option("--bias", "-b", help="One bias per kernel: repeat, or a comma list like 1,0."),
+        typer.Option("--bias", "-b", help=_("One bias per kernel: repeat, or a comma list like 1,0.")),
     ] = None,
     stride: StrideOpt = None,
     padding: PaddingOpt = None,
     dilation: Annotated[
-        str | None, typer.Option("--dilation", "-d", help="Dilation: N or AxB (1 = no gaps).")
+        str | None, typer.Option("--dilation", "-d", help=_("Dilation: N or AxB (1 = no gaps)."))
     ] = None,
     example: ConvExampleOpt = None,
     all_: AllOpt = False,
     cell: CellOpt = None,
     threshold: Annotated[
         float | None,
-        typer.Option("--threshold", "-t", help="Also show 1 where the value is above T, else 0 (note 002)."),
+        typer.Option(
+            "--threshold", "-t", help=_("Also show 1 where the value is above T, else 0 (note 002).")
+        ),
     ] = None,
-    relu: Annotated[bool, typer.Option("--relu", help="Also show ReLU(value) = max(0, value).")] = False,
+    relu: Annotated[bool, typer.Option("--relu", help=_("Also show ReLU(value) = max(0, value)."))] = False,
     json_: JsonOpt = False,
     svg: SvgOpt = None,
     html: HtmlOpt = None,
@@ -192,22 +207,24 @@ def step_conv_command(
 @step_app.command("pool")
 def step_pool_command(
     input: InputOpt = None,
-    op: Annotated[str, typer.Option("--op", help="max, min, avg or sum.")] = "max",
-    kernel: Annotated[str | None, typer.Option("--kernel", "-k", help="Window size: N or AxB.")] = None,
+    op: Annotated[str, typer.Option("--op", help=_("max, min, avg or sum."))] = "max",
+    kernel: Annotated[str | None, typer.Option("--kernel", "-k", help=_("Window size: N or AxB."))] = None,
     stride: Annotated[
-        str | None, typer.Option("--stride", "-s", help="Stride: N or AxB (default: the kernel).")
+        str | None, typer.Option("--stride", "-s", help=_("Stride: N or AxB (default: the kernel)."))
     ] = None,
     padding: PaddingOpt = None,
     ceil: Annotated[
-        bool, typer.Option("--ceil", help="PyTorch's ceil_mode: keep a last, partial window.")
+        bool, typer.Option("--ceil", help=_("PyTorch's ceil_mode: keep a last, partial window."))
     ] = False,
     backward: Annotated[
         bool,
-        typer.Option("--backward", help="Show how the gradient routes back (max: winner only; avg: split)."),
+        typer.Option(
+            "--backward", help=_("Show how the gradient routes back (max: winner only; avg: split).")
+        ),
     ] = False,
     grad: Annotated[
         str | None,
-        typer.Option("--grad", help="Upstream gradient matrix for --backward (default: all ones)."),
+        typer.Option("--grad", help=_("Upstream gradient matrix for --backward (default: all ones).")),
     ] = None,
     example: PoolExampleOpt = None,
     all_: AllOpt = False,
@@ -270,9 +287,13 @@ def _check_shown(trace: ConvTrace | PoolTrace, cells: int) -> None:
     )
     if cells * grid > STEP_MAX_SHOWN:
         raise CnnCalcError(
-            f"--all would draw the {grid:,}-cell padded input {cells:,} times, more than the "
-            f"{STEP_MAX_SHOWN:,} cells a lesson shows; pick one with --cell ROW,COL, or leave out --all "
-            "(every cell is then one line)"
+            _(
+                "--all would draw the {grid:,}-cell padded input {cells:,} times, more than the {most:,} cells a "
+                "lesson shows; pick one with --cell ROW,COL, or leave out --all (every cell is then one line)"
+            ),
+            grid=grid,
+            cells=cells,
+            most=STEP_MAX_SHOWN,
         )
 
 
@@ -280,11 +301,11 @@ add_step_commands(step_app)
 
 
 def lesson(
-    name: Annotated[str | None, typer.Argument(help="The lesson to run; see --list.")] = None,
-    list_: Annotated[bool, typer.Option("--list", "-l", help="List the lessons.")] = False,
+    name: Annotated[str | None, typer.Argument(help=_("The lesson to run; see --list."))] = None,
+    list_: Annotated[bool, typer.Option("--list", "-l", help=_("List the lessons."))] = False,
     answer: Annotated[
         str | None,
-        typer.Option("--answer", help="Answer the lesson's question without being asked (for scripts)."),
+        typer.Option("--answer", help=_("Answer the lesson's question without being asked (for scripts).")),
     ] = None,
     json_: JsonOpt = False,
     svg: SvgOpt = None,
@@ -330,15 +351,15 @@ def lesson(
 
 
 def _list_lessons(json_: bool, svg: Path | None, html: Path | None) -> None:
-    from cnncalc.lessons.guided import LESSONS
+    from cnncalc.lessons.guided import LESSONS, lesson_title
 
     if json_:
-        emit_json({"lessons": [{"name": k, "title": v[0]} for k, v in LESSONS.items()]})
+        emit_json({"lessons": [{"name": k, "title": lesson_title(k)} for k in LESSONS]})
         return
     from cnncalc.render.lessons import lesson_list_view
 
     screen = open_screen(record=bool(svg or html))
-    screen.print(lesson_list_view([(k, v[0]) for k, v in LESSONS.items()]))
+    screen.print(lesson_list_view([(k, lesson_title(k)) for k in LESSONS]))
     save_copies(screen, svg, html, "cnncalc lesson --list")
 
 
@@ -354,7 +375,7 @@ def _read_answer(prompt: str, screen: Screen | None, quiet: bool) -> str | None:
 
     if _interactive() and not quiet:
         try:
-            return printable(input("your answer: ")[:MAX_ANSWER_CHARS])
+            return printable(input(_("your answer: "))[:MAX_ANSWER_CHARS])
         except EOFError:
             return None
     line = read_line(sys.stdin, MAX_ANSWER_CHARS)
@@ -362,7 +383,7 @@ def _read_answer(prompt: str, screen: Screen | None, quiet: bool) -> str | None:
         return None
     line = printable(line.strip())
     if screen is not None and not quiet:
-        screen.print(f"your answer: {line}")
+        screen.print(_("your answer: {answer}").format(answer=line))
     return line
 
 
@@ -371,12 +392,12 @@ def quiz(
         str,
         typer.Option(
             "--topic",
-            help="shape, params, rf, pool, activations, softmax, batchnorm, dropout, overfitting or all.",
+            help=_("shape, params, rf, pool, activations, softmax, batchnorm, dropout, overfitting or all."),
         ),
     ] = "all",
-    count: Annotated[int, typer.Option("--count", "-n", help="Number of questions.", min=1, max=100)] = 5,
+    count: Annotated[int, typer.Option("--count", "-n", help=_("Number of questions."), min=1, max=100)] = 5,
     seed: Annotated[
-        int | None, typer.Option("--seed", help="Random seed: the same seed gives the same questions.")
+        int | None, typer.Option("--seed", help=_("Random seed: the same seed gives the same questions."))
     ] = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -406,9 +427,13 @@ def quiz(
         from rich.text import Text
 
         screen = open_screen()
-        screen.print(Text(f"Score: {result.score}/{len(problems)}", style="bold"))
+        screen.print(
+            Text(_("Score: {score}/{total}").format(score=result.score, total=len(problems)), style="bold")
+        )
         if seed is None:
-            repeat = f"(seed {chosen_seed}: `cnncalc quiz --seed {chosen_seed}` repeats these questions)"
+            repeat = _("(seed {seed}: `cnncalc quiz --seed {seed}` repeats these questions)").format(
+                seed=chosen_seed
+            )
             screen.print(Text(repeat, style="dim"))
 
 

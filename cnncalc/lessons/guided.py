@@ -22,6 +22,7 @@ from cnncalc.arith.params import conv_macs, conv_params, fc_params
 from cnncalc.arith.receptive_field import back_recursion
 from cnncalc.arith.sizes import layer_output, same_padding, tconv_output_size
 from cnncalc.arith.steps import Step, group_digits
+from cnncalc.i18n import N_, _, translated
 from cnncalc.lessons.beyond_arithmetic import (
     build_activations,
     build_batchnorm,
@@ -86,33 +87,39 @@ def lesson_conv() -> Lesson:
     target = q.cell(0, 1, 1)
     return Lesson(
         "conv",
-        "What a convolution computes",
+        _("What a convolution computes"),
         (
             Para(
-                "A convolution layer slides a small grid of weights, the kernel, over its input. At each position "
-                "it multiplies every kernel weight by the input value under it and adds the products: one number "
-                "of the output. Deep-learning libraries compute this without flipping the kernel (mathematicians "
-                "call it cross-correlation); PyTorch's conv2d does exactly what is shown here."
+                _(
+                    "A convolution layer slides a small grid of weights, the kernel, over its input. At each "
+                    "position it multiplies every kernel weight by the input value under it and adds the products: "
+                    "one number of the output. Deep-learning libraries compute this without flipping the kernel "
+                    "(mathematicians call it cross-correlation); PyTorch's conv2d does exactly what is shown here."
+                )
             ),
             Para(
-                f"d2l's example: the top-left window gives {first.text}. The window then moves one column right, "
-                f"and so on, filling a {d2l.output.shape[1]}×{d2l.output.shape[2]} output."
+                _(
+                    "d2l's example: the top-left window gives {working}. The window then moves one column right, "
+                    "and so on, filling a {h}×{w} output."
+                ).format(working=first.text, h=d2l.output.shape[1], w=d2l.output.shape[2])
             ),
             ConvShow(d2l, ((1, 0, 0),)),
         ),
         Question(
-            "Input 1 2 0; 0 1 3; 2 1 1 and kernel 1 0; 0 1 (a 2×2 kernel, stride 1). "
-            "What is output cell (1, 1) (row 1, column 1, counting from 0)?",
+            _(
+                "Input 1 2 0; 0 1 3; 2 1 1 and kernel 1 0; 0 1 (a 2×2 kernel, stride 1). What is output cell "
+                "(1, 1) (row 1, column 1, counting from 0)?"
+            ),
             target.value,
             (
                 Step(
                     "out(1, 1)",
-                    "Σ input × kernel over the window",
+                    _("Σ input × kernel over the window"),
                     target.text.rsplit(" = ", 1)[0],
                     target.value,
                 ),
             ),
-            "The window of cell (1, 1) covers input rows 1–2 and columns 1–2.",
+            _("The window of cell (1, 1) covers input rows 1–2 and columns 1–2."),
         ),
     )
 
@@ -129,30 +136,37 @@ def lesson_padding() -> Lesson:
     check = layer_output("conv", (qn, qn), qk, 1, qp[0])
     return Lesson(
         "padding",
-        "Padding: keeping the size",
+        _("Padding: keeping the size"),
         (
             Para(
-                f"Without padding, a k×k kernel fits at only n − k + 1 positions: a {n}×{n} input shrinks to "
-                f"{plain.output[0]}×{plain.output[0]} under a {k}×{k} kernel. Padding adds a ring of p zeros on "
-                "every side, so the window can also sit over the border."
+                _(
+                    "Without padding, a k×k kernel fits at only n − k + 1 positions: a {n}×{n} input shrinks to "
+                    "{out}×{out} under a {k}×{k} kernel. Padding adds a ring of p zeros on every side, so the "
+                    "window can also sit over the border."
+                ).format(n=n, k=k, out=plain.output[0])
             ),
             Worked(
-                f"{n}×{n} input, {k}×{k} kernel, without and with padding {p}",
+                _("{n}×{n} input, {k}×{k} kernel, without and with padding {p}").format(n=n, k=k, p=p),
                 plain.steps[:1] + padded.steps[:1],
             ),
             Para(
-                f"Course notes (note 001) write the output size as (n − p)/s + 1. That is wrong twice: the kernel "
-                f"size is missing and padding is added on both sides. For n = {n}, p = {p}, s = 1 it gives "
-                f"({n} − {p})/1 + 1 = {note_formula}, but the layer really outputs {padded.output[0]}: "
-                f"⌊(n + 2p − k)/s⌋ + 1."
+                _(
+                    "Course notes (note 001) write the output size as (n − p)/s + 1. That is wrong twice: the "
+                    "kernel size is missing and padding is added on both sides. For n = {n}, p = {p}, s = 1 it "
+                    "gives ({n} − {p})/1 + 1 = {note}, but the layer really outputs {out}: ⌊(n + 2p − k)/s⌋ + 1."
+                ).format(n=n, p=p, note=note_formula, out=padded.output[0])
             ),
             Para(
-                "Padding cells are zeros: they add nothing to the products, but let the window reach the border."
+                _(
+                    "Padding cells are zeros: they add nothing to the products, but let the window reach the border."
+                )
             ),
             ConvShow(trace, ((1, 0, 0),)),
         ),
         Question(
-            f"What padding p keeps a {qn}×{qn} input at {qn}×{qn} under a {qk}×{qk} kernel with stride 1?",
+            _("What padding p keeps a {n}×{n} input at {n}×{n} under a {k}×{k} kernel with stride 1?").format(
+                n=qn, k=qk
+            ),
             qp[0],
             (
                 Step(
@@ -160,7 +174,7 @@ def lesson_padding() -> Lesson:
                     "(k − 1)/2",
                     f"({qk} − 1)/2",
                     qp[0],
-                    why="k − 1 extra positions, split over both sides",
+                    why=_("k − 1 extra positions, split over both sides"),
                 ),
                 *check.steps[:1],
             ),
@@ -178,26 +192,35 @@ def lesson_stride() -> Lesson:
     q = layer_output("conv", (qn, qn), qk, qs)
     return Lesson(
         "stride",
-        "Stride: how far the window jumps",
+        _("Stride: how far the window jumps"),
         (
             Para(
-                "The stride s is how many cells the window moves between two outputs. With stride 2 every "
-                "other position is skipped, so the output is about half as large: ⌊(n + 2p − k)/s⌋ + 1."
-            ),
-            Worked(f"{n}×{n} input, {k}×{k} kernel, stride 1 and stride 2", s1.steps[:1] + s2.steps[:1]),
-            Para(
-                f"Stride 1 gives {s1.output[0]}, stride 2 gives {s2.output[0]}: a smaller stride gives a LARGER "
-                "output, not a smaller one as note 000 (§2) says; the window stops at more places."
+                _(
+                    "The stride s is how many cells the window moves between two outputs. With stride 2 every "
+                    "other position is skipped, so the output is about half as large: ⌊(n + 2p − k)/s⌋ + 1."
+                )
             ),
             Worked(
-                "cs231n's puzzle: a stride that does not fit",
+                _("{n}×{n} input, {k}×{k} kernel, stride 1 and stride 2").format(n=n, k=k),
+                s1.steps[:1] + s2.steps[:1],
+            ),
+            Para(
+                _(
+                    "Stride 1 gives {one}, stride 2 gives {two}: a smaller stride gives a LARGER output, not a "
+                    "smaller one as note 000 (§2) says; the window stops at more places."
+                ).format(one=s1.output[0], two=s2.output[0])
+            ),
+            Worked(
+                _("cs231n's puzzle: a stride that does not fit"),
                 odd.steps[:1],
                 tuple(map(str, odd.axes[0].notes)),
             ),
             ConvShow(trace, ((1, 0, 0), (1, 0, 1))),
         ),
         Question(
-            f"A {qn}×{qn} input, a {qk}×{qk} kernel, stride {qs}, no padding. What is the output height?",
+            _("A {n}×{n} input, a {k}×{k} kernel, stride {s}, no padding. What is the output height?").format(
+                n=qn, k=qk, s=qs
+            ),
             q.output[0],
             q.steps[:1],
         ),
@@ -211,43 +234,56 @@ def lesson_channels() -> Lesson:
     cin, cout, k = 16, 32, 3
     macs = conv_macs(cin, cout, (k, k), 1, (1, 1))
     per_value = macs.value // cout
+    one, two = (c.text for c in first.channels)  # d2l's example has two input channels
     return Lesson(
         "channels",
-        "Several channels and several kernels",
+        _("Several channels and several kernels"),
         (
             Para(
-                "A colour image has 3 channels; a feature map has as many channels as the layer before had kernels. "
-                "A kernel therefore has one k×k slice per input channel: each slice is cross-correlated with its "
-                "channel, and the partial sums are added into one output value."
+                _(
+                    "A colour image has 3 channels; a feature map has as many channels as the layer before had "
+                    "kernels. A kernel therefore has one k×k slice per input channel: each slice is "
+                    "cross-correlated with its channel, and the partial sums are added into one output value."
+                )
             ),
             Para(
-                f"d2l's 2-channel example: {' and '.join(c.text for c in first.channels)}, "
-                f"so the first output is {first.text}."
+                _("d2l's 2-channel example: {one} and {two}, so the first output is {working}.").format(
+                    one=one, two=two, working=first.text
+                )
             ),
             ConvShow(trace, ((1, 0, 0),)),
             Para(
-                f"Several kernels make several output channels: cs231n's demo has {len(cs.kernels)} kernels of "
-                f"{'×'.join(map(str, cs.kernels[0].shape))}, so its output is "
-                f"{'×'.join(map(str, cs.output.shape))}; every value adds "
-                f"{prod(cs.kernels[0].shape)} products and a bias."
+                _(
+                    "Several kernels make several output channels: cs231n's demo has {n} kernels of {shape}, so "
+                    "its output is {out}; every value adds {products} products and a bias."
+                ).format(
+                    n=len(cs.kernels),
+                    shape="×".join(map(str, cs.kernels[0].shape)),
+                    out="×".join(map(str, cs.output.shape)),
+                    products=prod(cs.kernels[0].shape),
+                )
             ),
             ConvShow(cs, ((1, 0, 0),)),
         ),
         Question(
-            f"A layer has {cout} kernels of {k}×{k} on a {cin}-channel input. How many multiplications make ONE "
-            "output value?",
+            _(
+                "A layer has {cout} kernels of {k}×{k} on a {cin}-channel input. How many multiplications make "
+                "ONE output value?"
+            ).format(cout=cout, k=k, cin=cin),
             per_value,
             (
                 Step(
-                    "products",
+                    _("products"),
                     "C_in · k_h · k_w",
                     f"{cin} · {k} · {k}",
                     per_value,
-                    why="one per weight of one kernel",
+                    why=_("one per weight of one kernel"),
                 ),
             ),
-            f"At each output position the layer does {cout} such dot products: "
-            f"{cout} · {per_value} = {group_digits(macs.value)} multiply-accumulates.",
+            _(
+                "At each output position the layer does {cout} such dot products: {cout} · {per_value} = "
+                "{macs} multiply-accumulates."
+            ).format(cout=cout, per_value=per_value, macs=group_digits(macs.value)),
         ),
     )
 
@@ -260,34 +296,44 @@ def lesson_pooling() -> Lesson:
     first, first_avg = mx.cell(0, 0, 0), avg.cell(0, 0, 0)
     p1 = layer_output("maxpool", (92, 92), 4)
     p2 = layer_output("maxpool", (18, 18), 4)
+    explain = _("So the map is 24×{h}×{w}; the note's '8×23×23' repeats the first pool's shape.").format(
+        h=p2.output[0], w=p2.output[1]
+    )
     return Lesson(
         "pooling",
-        "Pooling: shrinking a map without weights",
+        _("Pooling: shrinking a map without weights"),
         (
             Para(
-                "A pooling layer slides a window like a convolution but has no weights: max pooling keeps the "
-                "largest value of each window, average pooling their mean. Its stride defaults to the window "
-                "size, so windows do not overlap and a 2×2 pool halves height and width."
+                _(
+                    "A pooling layer slides a window like a convolution but has no weights: max pooling keeps the "
+                    "largest value of each window, average pooling their mean. Its stride defaults to the window "
+                    "size, so windows do not overlap and a 2×2 pool halves height and width."
+                )
             ),
-            Para(f"First window: {first.text}; averaged instead: {first_avg.text}."),
+            Para(
+                _("First window: {max}; averaged instead: {avg}.").format(max=first.text, avg=first_avg.text)
+            ),
             PoolShow(mx, ((1, 0, 0),)),
             Para(
-                "Going backward, max pooling sends each gradient only to the cell that won; the other cells of "
-                "the window get 0. Average pooling splits it evenly."
+                _(
+                    "Going backward, max pooling sends each gradient only to the cell that won; the other cells "
+                    "of the window get 0. Average pooling splits it evenly."
+                )
             ),
             Worked(
-                "Note 001's network: 8×92×92 after the first conv, then a 4×4 max pool",
+                _("Note 001's network: 8×92×92 after the first conv, then a 4×4 max pool"),
                 p1.steps[:1],
                 p1.notes,
             ),
         ),
         Question(
-            "In note 001's network the second conv gives 24×18×18, and a 4×4 max pool follows. "
-            "What is the pool's output height?",
+            _(
+                "In note 001's network the second conv gives 24×18×18, and a 4×4 max pool follows. What is the "
+                "pool's output height?"
+            ),
             p2.output[0],
             p2.steps[:1],
-            f"So the map is 24×{p2.output[0]}×{p2.output[1]}; the note's '8×23×23' repeats the first pool's shape. "
-            + " ".join(map(str, p2.axes[0].notes)),
+            explain + " " + " ".join(map(str, p2.axes[0].notes)),
         ),
     )
 
@@ -302,32 +348,47 @@ def lesson_params() -> Lesson:
     q = conv_params(3, 192, (3, 3))
     return Lesson(
         "params",
-        "Counting parameters, and why weight sharing matters",
+        _("Counting parameters, and why weight sharing matters"),
         (
             Para(
-                f"Note 001's argument: a {side}×{side} image has {group_digits(pixels)} pixels. A fully connected "
-                f"layer with {group_digits(hidden_units)} hidden units gives every unit a weight for every pixel:"
+                _(
+                    "Note 001's argument: a {side}×{side} image has {pixels} pixels. A fully connected layer with "
+                    "{units} hidden units gives every unit a weight for every pixel:"
+                ).format(side=side, pixels=group_digits(pixels), units=group_digits(hidden_units))
             ),
-            Worked("fully connected", dense.steps),
+            Worked(_("fully connected"), dense.steps),
             Para(
-                f"Local connections: each unit looks only at a {window}×{window} patch, "
-                f"{group_digits(hidden_units)} · {window * window} = {group_digits(local)} weights "
-                f"({group_digits(dense.weights // local)} times fewer)."
+                _(
+                    "Local connections: each unit looks only at a {w}×{w} patch, {units} · {area} = {local} "
+                    "weights ({fewer} times fewer)."
+                ).format(
+                    w=window,
+                    units=group_digits(hidden_units),
+                    area=window * window,
+                    local=group_digits(local),
+                    fewer=group_digits(dense.weights // local),
+                )
             ),
             Para(
-                "Weight sharing: every unit uses the SAME patch of weights, because a feature (an edge, an eye) "
-                f"looks the same wherever it is. That is a convolution: {group_digits(shared.weights)} weights for "
-                f"one filter, {group_digits(many.weights)} for 100 filters."
+                _(
+                    "Weight sharing: every unit uses the SAME patch of weights, because a feature (an edge, an "
+                    "eye) looks the same wherever it is. That is a convolution: {one} weights for one filter, "
+                    "{many} for 100 filters."
+                ).format(one=group_digits(shared.weights), many=group_digits(many.weights))
             ),
-            Worked(f"one {window}×{window} filter", shared.steps),
+            Worked(_("one {w}×{w} filter").format(w=window), shared.steps),
             Para(
-                "Counting a conv layer: each of the C_out filters holds C_in slices of k_h × k_w weights, plus one "
-                "bias per filter."
+                _(
+                    "Counting a conv layer: each of the C_out filters holds C_in slices of k_h × k_w weights, "
+                    "plus one bias per filter."
+                )
             ),
         ),
         Question(
-            "Note 001's exercise: a conv layer with 3 input channels, 192 output channels and 3×3 kernels. "
-            "How many WEIGHTS does it have (not counting biases)?",
+            _(
+                "Note 001's exercise: a conv layer with 3 input channels, 192 output channels and 3×3 kernels. "
+                "How many WEIGHTS does it have (not counting biases)?"
+            ),
             q.weights,
             q.steps,
             " ".join(q.notes),
@@ -348,25 +409,38 @@ def lesson_rf() -> Lesson:
     rf_q, rows_q = back_recursion(q)
     return Lesson(
         "rf",
-        "Receptive field: how much of the image one unit sees",
+        _("Receptive field: how much of the image one unit sees"),
         (
             Para(
-                "A unit's receptive field is the patch of the input image that can change its value. Work it "
-                "backward from one output unit: each layer widens it by d(k − 1), times the product of the strides "
-                "before it."
+                _(
+                    "A unit's receptive field is the patch of the input image that can change its value. Work it "
+                    "backward from one output unit: each layer widens it by d(k − 1), times the product of the "
+                    "strides before it."
+                )
             ),
-            Worked("two 3×3 convolutions", rf_working(rows2)),
+            Worked(_("two 3×3 convolutions"), rf_working(rows2)),
             Para(
-                f"Two 3×3 layers see {rf2[0]}×{rf2[1]}, three see {three.receptive_field[0]}×"
-                f"{three.receptive_field[1]}, like one {wide[0]}×{wide[1]} layer, but with {group_digits(stacked)} weights instead "
-                f"of {group_digits(single.weights)} for {c} → {c} channels (VGG's argument)."
+                _(
+                    "Two 3×3 layers see {h2}×{w2}, three see {h3}×{w3}, like one {kh}×{kw} layer, but with "
+                    "{stacked} weights instead of {single} for {c} → {c} channels (VGG's argument)."
+                ).format(
+                    h2=rf2[0],
+                    w2=rf2[1],
+                    h3=three.receptive_field[0],
+                    w3=three.receptive_field[1],
+                    kh=wide[0],
+                    kw=wide[1],
+                    stacked=group_digits(stacked),
+                    single=group_digits(single.weights),
+                    c=c,
+                )
             ),
         ),
         Question(
-            f"What is the receptive field (height) of one output unit of: {spec}?",
+            _("What is the receptive field (height) of one output unit of: {spec}?").format(spec=spec),
             rf_q[0],
             rf_working(rows_q),
-            "The 2×2 pool has stride 2, so every layer after it moves twice as far in input pixels.",
+            _("The 2×2 pool has stride 2, so every layer after it moves twice as far in input pixels."),
         ),
     )
 
@@ -380,42 +454,54 @@ def lesson_fc() -> Lesson:
     c, h, w = 64, 3, 3
     q = fc_params(c * h * w, 10)
     flat_step = Step(
-        "features",
+        _("features"),
         "C·H·W",
         "·".join(map(str, before)),
         prod(before),
-        why="flatten lays the map out as one long vector",
+        why=_("flatten lays the map out as one long vector"),
     )
     return Lesson(
         "fc",
-        "Flatten and fully connected layers",
+        _("Flatten and fully connected layers"),
         (
             Para(
-                "Convolutions keep the C×H×W layout; a classifier needs one vector. Flatten lays the map out in a "
-                "row, and a fully connected layer connects every value to every output unit: C_in·C_out weights "
-                "plus C_out biases. After flattening there is no image left, so no conv or pool can follow."
+                _(
+                    "Convolutions keep the C×H×W layout; a classifier needs one vector. Flatten lays the map out "
+                    "in a row, and a fully connected layer connects every value to every output unit: C_in·C_out "
+                    "weights plus C_out biases. After flattening there is no image left, so no conv or pool can "
+                    "follow."
+                )
             ),
-            Para(f"Note 001's network: {spec}."),
+            Para(_("Note 001's network: {spec}.").format(spec=spec)),
             Worked(
                 f"{'×'.join(map(str, before))} → flatten → fc {fc.output_shape[0] if fc.output_shape else ''}",
                 (flat_step, *(fc.params.steps if fc.params else ())),
             ),
             Para(
-                f"That one fc layer holds {group_digits(fc.total_params)} of the network's "
-                f"{group_digits(net.total_params)} parameters: fully connected layers are where parameters pile up."
+                _(
+                    "That one fc layer holds {fc} of the network's {total} parameters: fully connected layers are "
+                    "where parameters pile up."
+                ).format(fc=group_digits(fc.total_params), total=group_digits(net.total_params))
             ),
             Para(
-                f"Note 001 calls it '一个100参数的全连接层', a fully connected layer of 100 parameters; the 100 is its "
-                f"number of outputs. With {group_digits(prod(before))} inputs it has "
-                f"{group_digits(fc.total_params)} parameters (the notes' Ci·Co counts "
-                f"{group_digits(fc.params.weights if fc.params else 0)} weights; add the 100 biases)."
+                _(
+                    "Note 001 calls it '一个100参数的全连接层', a fully connected layer of 100 parameters; the 100 "
+                    "is its number of outputs. With {inputs} inputs it has {total} parameters (the notes' Ci·Co "
+                    "counts {weights} weights; add the 100 biases)."
+                ).format(
+                    inputs=group_digits(prod(before)),
+                    total=group_digits(fc.total_params),
+                    weights=group_digits(fc.params.weights if fc.params else 0),
+                )
             ),
         ),
         Question(
-            f"A {c}×{h}×{w} map is flattened into a fully connected layer with 10 outputs (with biases). "
-            "How many parameters does the layer have?",
+            _(
+                "A {c}×{h}×{w} map is flattened into a fully connected layer with 10 outputs (with biases). How "
+                "many parameters does the layer have?"
+            ).format(c=c, h=h, w=w),
             q.total,
-            (Step("features", "C·H·W", f"{c}·{h}·{w}", c * h * w), *q.steps),
+            (Step(_("features"), "C·H·W", f"{c}·{h}·{w}", c * h * w), *q.steps),
         ),
     )
 
@@ -427,23 +513,30 @@ def lesson_tconv() -> Lesson:
     q = layer_output("tconv", (qn, qn), qk, qs, qp, output_padding=qop)
     return Lesson(
         "tconv",
-        "Transposed convolution: growing a map",
+        _("Transposed convolution: growing a map"),
         (
             Para(
-                "Note 001 asks how to get an output as large as the input back, and answers: a 'deconvolution' with "
-                "a stride smaller than 1. The layer is a transposed convolution: every input value stamps a scaled "
-                "copy of the kernel into the output, s cells apart. It equals a normal convolution over the input "
-                "with s − 1 zeros inserted between its cells: a stride of 1/s."
+                _(
+                    "Note 001 asks how to get an output as large as the input back, and answers: a "
+                    "'deconvolution' with a stride smaller than 1. The layer is a transposed convolution: every "
+                    "input value stamps a scaled copy of the kernel into the output, s cells apart. It equals a "
+                    "normal convolution over the input with s − 1 zeros inserted between its cells: a stride of "
+                    "1/s."
+                )
             ),
-            Worked("4×4 input, 4×4 kernel, stride 2, padding 1", up.steps[:1]),
+            Worked(_("4×4 input, 4×4 kernel, stride 2, padding 1"), up.steps[:1]),
             Para(
-                f"It doubles 4 to {up.output[0]}, and a convolution with the same k, s, p maps {up.output[0]} back "
-                f"to {conv_back.output[0]}: the transposed layer undoes the shape (not the values)."
+                _(
+                    "It doubles 4 to {up}, and a convolution with the same k, s, p maps {up} back to {back}: the "
+                    "transposed layer undoes the shape (not the values)."
+                ).format(up=up.output[0], back=conv_back.output[0])
             ),
         ),
         Question(
-            f"A transposed convolution with a {qk}×{qk} kernel, stride {qs}, padding {qp} and output_padding {qop} "
-            f"takes a {qn}×{qn} input. What is the output height?",
+            _(
+                "A transposed convolution with a {k}×{k} kernel, stride {s}, padding {p} and output_padding {op} "
+                "takes a {n}×{n} input. What is the output height?"
+            ).format(k=qk, s=qs, p=qp, op=qop, n=qn),
             tconv_output_size(qn, qk, qs, qp, output_padding=qop),
             q.steps[:1],
         ),
@@ -461,9 +554,9 @@ def lesson_pool_why() -> Lesson:
     cases = [(col, step_pool(_shifted_feature(col), "max", 2)) for col in (0, 1, 2)]
     rows = tuple(
         (
-            f"row 1, column {col}",
+            _("row 1, column {col}").format(col=col),
             "; ".join(" ".join(str(v) for v in r) for r in t.output[0].tolist()),
-            "same as column 0" if t.output_list() == cases[0][1].output_list() else "changed",
+            _("same as column 0") if t.output_list() == cases[0][1].output_list() else _("changed"),
         )
         for col, t in cases
     )
@@ -478,7 +571,7 @@ def lesson_pool_why() -> Lesson:
             " + ".join(group_digits(lr.total_params) for lr in net.layers if lr.total_params),
             group_digits(net.total_params),
         )
-        for net_name, net in (("without the pool", plain), ("with a 2×2 max pool", pooled))
+        for net_name, net in ((_("without the pool"), plain), (_("with a 2×2 max pool"), pooled))
     )
     fc_plain, fc_pooled = plain.layers[-1].total_params, pooled.layers[-1].total_params
     q_channels, q_side = 32, 14
@@ -486,54 +579,75 @@ def lesson_pool_why() -> Lesson:
     q = fc_params(q_channels * q_out * q_out, 10)
     return Lesson(
         "pool-why",
-        "Why pool: small shifts, min pooling, and the parameters after it",
+        _("Why pool: small shifts, min pooling, and the parameters after it"),
         (
             Para(
-                "Note 001: pooling makes the network robust to small translations 'to a degree'. A feature a "
-                "filter found (9) moves by one column at a time; after a 2×2 max pool:"
+                _(
+                    "Note 001: pooling makes the network robust to small translations 'to a degree'. A feature a "
+                    "filter found (9) moves by one column at a time; after a 2×2 max pool:"
+                )
             ),
             Table(
-                "the same 4×4 feature map, the 9 moved along row 1",
-                ("the 9 at", "pooled 2×2 map", ""),
+                _("the same 4×4 feature map, the 9 moved along row 1"),
+                (_("the 9 at"), _("pooled 2×2 map"), ""),
                 rows,
                 "lll",
             ),
             Para(
-                "A shift inside one pooling window changes nothing after the pool; a shift across a window's "
-                "border does. That is the 'to a degree': pooling forgives small shifts, not all of them, and it "
-                "gives up where exactly the feature was (note 001: a trade between computation and precision)."
+                _(
+                    "A shift inside one pooling window changes nothing after the pool; a shift across a window's "
+                    "border does. That is the 'to a degree': pooling forgives small shifts, not all of them, and "
+                    "it gives up where exactly the feature was (note 001: a trade between computation and "
+                    "precision)."
+                )
             ),
             Para(
-                "Note 002 pools with the average, the minimum or the maximum of four neighbours. Min pooling keeps "
-                "the smallest value of each window (PyTorch has no MinPool2d; -max_pool2d(-x) is one; "
-                "`cnncalc step pool --op min` works it):"
+                _(
+                    "Note 002 pools with the average, the minimum or the maximum of four neighbours. Min pooling "
+                    "keeps the smallest value of each window (PyTorch has no MinPool2d; -max_pool2d(-x) is one; "
+                    "`cnncalc step pool --op min` works it):"
+                )
             ),
             PoolShow(minpool, ((1, 0, 0),)),
             Para(
-                "Note 003 says pooling reduces the number of parameters. It has none itself; it makes the map "
-                "smaller, and only the layers after it that depend on the map's size get fewer. Note 003's first "
-                "block, with and without its pool:"
+                _(
+                    "Note 003 says pooling reduces the number of parameters. It has none itself; it makes the map "
+                    "smaller, and only the layers after it that depend on the map's size get fewer. Note 003's "
+                    "first block, with and without its pool:"
+                )
             ),
             Table(
-                "parameters, layer by layer", ("network", "layers", "parameters", "total"), param_rows, "lllr"
+                _("parameters, layer by layer"),
+                (_("network"), _("layers"), _("parameters"), _("total")),
+                param_rows,
+                "lllr",
             ),
             Para(
-                f"The conv keeps its {group_digits(plain.layers[0].total_params)} parameters either way; the fully "
-                f"connected layer after the pool sees a 4× smaller map and drops from {group_digits(fc_plain)} to "
-                f"{group_digits(fc_pooled)}. A pool right before a global average pool, or after the last layer "
-                "with weights, saves no parameters at all, only computation."
+                _(
+                    "The conv keeps its {conv} parameters either way; the fully connected layer after the pool "
+                    "sees a 4× smaller map and drops from {before} to {after}. A pool right before a global "
+                    "average pool, or after the last layer with weights, saves no parameters at all, only "
+                    "computation."
+                ).format(
+                    conv=group_digits(plain.layers[0].total_params),
+                    before=group_digits(fc_plain),
+                    after=group_digits(fc_pooled),
+                )
             ),
         ),
         Question(
-            f"A {q_channels}×{q_side}×{q_side} map goes through a 2×2 max pool, is flattened, and feeds a fully "
-            "connected layer with 10 outputs (with biases). How many parameters does that layer have?",
+            _(
+                "A {c}×{side}×{side} map goes through a 2×2 max pool, is flattened, and feeds a fully connected "
+                "layer with 10 outputs (with biases). How many parameters does that layer have?"
+            ).format(c=q_channels, side=q_side),
             q.total,
             (
-                Step("features", "C·H·W", f"{q_channels}·{q_out}·{q_out}", q_channels * q_out * q_out),
+                Step(_("features"), "C·H·W", f"{q_channels}·{q_out}·{q_out}", q_channels * q_out * q_out),
                 *q.steps,
             ),
-            f"Without the pool it would be {group_digits(fc_params(q_channels * q_side * q_side, 10).total)}; the "
-            "pool itself has 0.",
+            _("Without the pool it would be {total}; the pool itself has 0.").format(
+                total=group_digits(fc_params(q_channels * q_side * q_side, 10).total)
+            ),
         ),
     )
 
@@ -544,37 +658,47 @@ def lesson_residual() -> Lesson:
     return build_residual()
 
 
+# name → (title, in English: `lesson_title(name)` gives it in the current language; the lesson)
 LESSONS: dict[str, tuple[str, Callable[[], Lesson]]] = {
-    "conv": ("What a convolution computes", lesson_conv),
-    "padding": ("Padding: keeping the size", lesson_padding),
-    "stride": ("Stride: how far the window jumps", lesson_stride),
-    "channels": ("Several channels and several kernels", lesson_channels),
-    "pooling": ("Pooling: shrinking a map without weights", lesson_pooling),
-    "params": ("Counting parameters, and why weight sharing matters", lesson_params),
-    "rf": ("Receptive field: how much of the image one unit sees", lesson_rf),
-    "fc": ("Flatten and fully connected layers", lesson_fc),
-    "tconv": ("Transposed convolution: growing a map", lesson_tconv),
-    "pool-why": ("Why pool: small shifts, min pooling, and the parameters after it", lesson_pool_why),
-    "activations": ("Activation functions: why a network needs a non-linearity", build_activations),
-    "softmax": ("Softmax and cross-entropy: from scores to probabilities to a loss", build_softmax),
+    "conv": (N_("What a convolution computes"), lesson_conv),
+    "padding": (N_("Padding: keeping the size"), lesson_padding),
+    "stride": (N_("Stride: how far the window jumps"), lesson_stride),
+    "channels": (N_("Several channels and several kernels"), lesson_channels),
+    "pooling": (N_("Pooling: shrinking a map without weights"), lesson_pooling),
+    "params": (N_("Counting parameters, and why weight sharing matters"), lesson_params),
+    "rf": (N_("Receptive field: how much of the image one unit sees"), lesson_rf),
+    "fc": (N_("Flatten and fully connected layers"), lesson_fc),
+    "tconv": (N_("Transposed convolution: growing a map"), lesson_tconv),
+    "pool-why": (N_("Why pool: small shifts, min pooling, and the parameters after it"), lesson_pool_why),
+    "activations": (N_("Activation functions: why a network needs a non-linearity"), build_activations),
+    "softmax": (N_("Softmax and cross-entropy: from scores to probabilities to a loss"), build_softmax),
     "batchnorm": (
-        "Batch normalisation: normalise over the batch, then scale and shift",
+        N_("Batch normalisation: normalise over the batch, then scale and shift"),
         build_batchnorm,
     ),
-    "dropout": ("Dropout: switching units off at random while training", build_dropout),
+    "dropout": (N_("Dropout: switching units off at random while training"), build_dropout),
     "overfitting": (
-        "Overfitting: dropout, weight decay and early stopping, trained for real",
+        N_("Overfitting: dropout, weight decay and early stopping, trained for real"),
         build_overfitting,
     ),
     "residual": (
-        "Skip connections: the gradient path, matching shapes, projection shortcuts",
+        N_("Skip connections: the gradient path, matching shapes, projection shortcuts"),
         lesson_residual,
     ),
 }
 
 
+def lesson_title(name: str) -> str:
+    """The title of the lesson called `name`, in the current language.
+
+    >>> lesson_title("rf")
+    'Receptive field: how much of the image one unit sees'
+    """
+    return translated(LESSONS[name][0])
+
+
 def build_lesson(name: str) -> Lesson:
     key = name.strip().lower()
     if key not in LESSONS:
-        raise UsageError(f"lesson {name!r} is not one of {', '.join(LESSONS)}")
+        raise UsageError(_("lesson {name!r} is not one of {names}"), name=name, names=", ".join(LESSONS))
     return LESSONS[key][1]()

@@ -19,6 +19,7 @@ import numpy as np
 
 from cnncalc.arith.errors import UsageError
 from cnncalc.arith.parsing import typed
+from cnncalc.i18n import _
 from cnncalc.safety.limits import STEP_MAX_SIDE
 
 # Step-throughs are worked by hand-sized numbers; this bound keeps every sum of products exact in
@@ -33,55 +34,86 @@ def parse_matrix(text: str, what: str = "--input") -> np.ndarray:
     """Parse C×H×W numbers; int64 when every value is a whole number written without a point, else float64."""
     t = typed(text).strip()
     if not t:
-        raise UsageError(f"{what} is empty; write rows separated by ';', e.g. {what} \"0 1; 2 3\"")
+        raise UsageError(
+            _("{what} is empty; write rows separated by ';', e.g. {what} \"0 1; 2 3\""), what=what
+        )
     channels = []
     all_int = True
+    many = "|" in t
     for ci, chunk in enumerate(t.split("|"), 1):
         rows = re.split(r"[;\n]", chunk)
         if rows and not rows[-1].strip() and len(rows) > 1:
             rows = rows[:-1]  # a trailing ';' is harmless
         grid: list[list[float | int]] = []
-        where_c = f" channel {ci}" if "|" in t else ""
+        place = _("{what} channel {channel}").format(what=what, channel=ci) if many else what
         if len(rows) > STEP_MAX_SIDE:
             raise UsageError(
-                f"{what}{where_c} has {len(rows):,} rows; a step-through shows at most {STEP_MAX_SIDE}"
+                _("{place} has {n:,} rows; a step-through shows at most {most}"),
+                place=place,
+                n=len(rows),
+                most=STEP_MAX_SIDE,
             )
         for ri, row in enumerate(rows, 1):
+            where = (
+                _("{what} channel {channel} row {row}").format(what=what, channel=ci, row=ri)
+                if many
+                else _("{what} row {row}").format(what=what, row=ri)
+            )
             tokens = [tok for tok in re.split(r"[\s,]+", row.strip()) if tok]
             if len(tokens) > STEP_MAX_SIDE:
                 raise UsageError(
-                    f"{what}{where_c} row {ri} has {len(tokens):,} numbers; a step-through shows at most "
-                    f"{STEP_MAX_SIDE} a row"
+                    _("{where} has {n:,} numbers; a step-through shows at most {most} a row"),
+                    where=where,
+                    n=len(tokens),
+                    most=STEP_MAX_SIDE,
                 )
             if not tokens:
                 raise UsageError(
-                    f"{what}{where_c} row {ri} is empty; every row needs numbers (rows are separated by ';')"
+                    _("{where} is empty; every row needs numbers (rows are separated by ';')"), where=where
                 )
             values: list[float | int] = []
             for tok in tokens:
                 tok_n = tok.replace("−", "-")
                 if not _NUMBER.fullmatch(tok_n):
                     raise UsageError(
-                        f"{what}{where_c} row {ri}: {tok!r} is not a number; write numbers separated by spaces, "
-                        "rows by ';', channels by '|'"
+                        _(
+                            "{where}: {token!r} is not a number; write numbers separated by spaces, "
+                            "rows by ';', channels by '|'"
+                        ),
+                        where=where,
+                        token=tok,
                     )
                 if len(tok_n) > 40:  # before int(): Python refuses to convert 4,300+ digits
-                    _bounded(float("inf"), tok[:20] + "…", f"{what}{where_c} row {ri}")
+                    _bounded(float("inf"), tok[:20] + "…", where)
                 if _INT.fullmatch(tok_n):
-                    values.append(_bounded(int(tok_n), tok, f"{what}{where_c} row {ri}"))
+                    values.append(_bounded(int(tok_n), tok, where))
                 else:
                     all_int = False
-                    values.append(_bounded(float(tok_n), tok, f"{what}{where_c} row {ri}"))
+                    values.append(_bounded(float(tok_n), tok, where))
             if grid and len(values) != len(grid[0]):
                 raise UsageError(
-                    f"{what}{where_c} row {ri} ({row.strip()!r}) has {len(values)} numbers but row 1 has "
-                    f"{len(grid[0])}; every row needs the same length"
+                    _(
+                        "{where} ({text!r}) has {n} numbers but row 1 has {first}; "
+                        "every row needs the same length"
+                    ),
+                    where=where,
+                    text=row.strip(),
+                    n=len(values),
+                    first=len(grid[0]),
                 )
             grid.append(values)
         if channels and (len(grid), len(grid[0])) != (len(channels[0]), len(channels[0][0])):
             raise UsageError(
-                f"{what} channel {ci} is {len(grid)}×{len(grid[0])} but channel 1 is "
-                f"{len(channels[0])}×{len(channels[0][0])}; every channel needs the same size"
+                _(
+                    "{what} channel {channel} is {h}×{w} but channel 1 is {h1}×{w1}; "
+                    "every channel needs the same size"
+                ),
+                what=what,
+                channel=ci,
+                h=len(grid),
+                w=len(grid[0]),
+                h1=len(channels[0]),
+                w1=len(channels[0][0]),
             )
         channels.append(grid)
     return np.array(channels, dtype=np.int64 if all_int else np.float64)
@@ -95,9 +127,16 @@ def parse_vector(text: str, what: str, most: int = 100) -> np.ndarray:
     """
     a = parse_matrix(text, what)
     if a.shape[0] != 1 or a.shape[1] != 1:
-        raise UsageError(f'{what} takes one row of numbers separated by spaces, e.g. {what} "2 1 0.1"')
+        raise UsageError(
+            _('{what} takes one row of numbers separated by spaces, e.g. {what} "2 1 0.1"'), what=what
+        )
     if a.shape[2] > most:
-        raise UsageError(f"{what} has {a.shape[2]} numbers; a step-through takes at most {most}")
+        raise UsageError(
+            _("{what} has {n} numbers; a step-through takes at most {most}"),
+            what=what,
+            n=a.shape[2],
+            most=most,
+        )
     return a[0, 0]
 
 
@@ -110,7 +149,11 @@ def parse_numbers(values: list[str] | None, what: str) -> list[int | float]:
                 continue
             tok_n = tok.replace("−", "-")
             if not _NUMBER.fullmatch(tok_n):
-                raise UsageError(f"{what} {tok!r} is not a number; write e.g. {what} 1 or {what} 1,0")
+                raise UsageError(
+                    _("{what} {token!r} is not a number; write e.g. {what} 1 or {what} 1,0"),
+                    what=what,
+                    token=tok,
+                )
             if len(tok_n) > 40:
                 _bounded(float("inf"), tok[:20] + "…", what)
             out.append(_bounded(int(tok_n) if _INT.fullmatch(tok_n) else float(tok_n), tok, what))
@@ -120,7 +163,12 @@ def parse_numbers(values: list[str] | None, what: str) -> list[int | float]:
 def _bounded(value: int | float, token: str, where: str) -> int | float:
     if not abs(value) <= LARGEST:  # also catches inf from '1e999'
         raise UsageError(
-            f"{where}: {token!r} is too large for a step-through; use numbers between -{LARGEST:,} and {LARGEST:,}"
+            _(
+                "{where}: {token!r} is too large for a step-through; use numbers between -{largest:,} and {largest:,}"
+            ),
+            where=where,
+            token=token,
+            largest=LARGEST,
         )
     return value
 

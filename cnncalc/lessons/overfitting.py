@@ -22,7 +22,7 @@ import numpy as np
 
 from cnncalc.arith.errors import UsageError
 from cnncalc.arith.network import walk
-from cnncalc.arith.steps import plural
+from cnncalc.i18n import N_, _, ngettext, translated
 from cnncalc.lessons.blocks import Para, Section, Table
 from cnncalc.nn.data import Dataset, load_digits
 from cnncalc.nn.losses import softmax_cross_entropy
@@ -32,6 +32,14 @@ from cnncalc.nn.training import Trainer
 
 PLAIN = "flatten | fc 256 | relu | fc 256 | relu | fc 10"
 DROPOUT = "flatten | fc 256 | relu | dropout 0.5 | fc 256 | relu | dropout 0.5 | fc 10"
+
+# a run's name (what `OverfitReport.run` and the JSON call it) → what the tables call it
+RUN_LABELS = {
+    "plain": N_("plain"),
+    "dropout": N_("dropout"),
+    "weight decay": N_("weight decay"),
+    "early stopping": N_("early stopping"),
+}
 
 
 @dataclass(frozen=True)
@@ -129,7 +137,9 @@ def early_stop_epoch(val_losses: list[float] | tuple[float, ...], patience: int)
     (None, 2)
     """
     if patience < 1:
-        raise UsageError(f"{{field}} {patience} must be at least 1", field="patience")
+        raise UsageError(
+            _("{field} {value} must be at least {minimum}"), field="patience", value=patience, minimum=1
+        )
     best, since = 0, 0
     for i in range(1, len(val_losses)):
         if val_losses[i] < val_losses[best]:
@@ -199,7 +209,7 @@ def _train(
     def on_epoch(t: Trainer, stats) -> None:
         nonlocal stop
         logits = t.model.forward(data.x_test).astype(np.float64)
-        val_loss, _ = softmax_cross_entropy(logits, data.y_test)
+        val_loss = softmax_cross_entropy(logits, data.y_test)[0]
         history.append(Epoch(stats.epoch, stats.loss, stats.train_accuracy, val_loss, stats.test_accuracy))
         if patience is None:
             return
@@ -211,10 +221,10 @@ def _train(
     trainer.run(setup.epochs, on_epoch=on_epoch, should_stop=lambda: stop)
     restored = None
     if patience is not None:
-        _, restored = early_stop_epoch([e.val_loss for e in history], patience)
+        restored = early_stop_epoch([e.val_loss for e in history], patience)[1]
         for k, v in trainer.model.named_params().items():
             v[...] = best[k]
-    test_accuracy, _ = trainer.evaluate(test.x_test, test.y_test)
+    test_accuracy = trainer.evaluate(test.x_test, test.y_test)[0]
     return Run(name, spec, weight_decay, patience, tuple(history), restored, test_accuracy)
 
 
@@ -252,8 +262,8 @@ def _curve(run: Run, marks: set[int]) -> Table:
         if e.epoch in SHOWN_EPOCHS or e.epoch in marks or e.epoch == run.history[-1].epoch
     )
     return Table(
-        f"{run.name}: {run.spec}",
-        ("epoch", "train acc", "val acc", "val loss"),
+        _("{run}: {spec}").format(run=translated(RUN_LABELS[run.name]), spec=run.spec),
+        (_("epoch"), _("train acc"), _("val acc"), _("val loss")),
         rows,
         "rrrr",
     )
@@ -263,61 +273,110 @@ def _sections(setup: Setup, wrong: int, test_size: int, runs: tuple[Run, ...]) -
     plain, dropout, decay, early = runs
     last, best = plain.history[-1], plain.best
     fell = last.val_accuracy < best.val_accuracy
+    values = {
+        "train": _pct(last.train_accuracy),
+        "wrong": wrong,
+        "peak": _pct(best.val_accuracy),
+        "epoch": best.epoch,
+        "last": _pct(last.val_accuracy),
+        "lowest": f"{min(e.val_loss for e in plain.history):.3f}",
+        "loss": f"{last.val_loss:.3f}",
+    }
+    # the number of wrong labels chooses the form (English: "the 1 wrong one", "the 19 wrong ones")
     story = (
-        f"The training accuracy climbs to {_pct(last.train_accuracy)}: the network has learned every training "
-        f"label, the {plural(wrong, 'wrong one')} included. The validation accuracy peaks at "
-        f"{_pct(best.val_accuracy)} after epoch {best.epoch}"
-        + (
-            f" and then falls to {_pct(last.val_accuracy)}, while the validation loss rises from "
-            f"{min(e.val_loss for e in plain.history):.3f} to {last.val_loss:.3f}: memorising the noise made it "
-            "worse on images it has not seen. That is overfitting."
-            if fell
-            else f" and ends at {_pct(last.val_accuracy)}."
+        ngettext(
+            "The training accuracy climbs to {train}: the network has learned every training label, the "
+            "{wrong:,} wrong one included. The validation accuracy peaks at {peak} after epoch {epoch} and then "
+            "falls to {last}, while the validation loss rises from {lowest} to {loss}: memorising the noise made "
+            "it worse on images it has not seen. That is overfitting.",
+            "The training accuracy climbs to {train}: the network has learned every training label, the "
+            "{wrong:,} wrong ones included. The validation accuracy peaks at {peak} after epoch {epoch} and then "
+            "falls to {last}, while the validation loss rises from {lowest} to {loss}: memorising the noise made "
+            "it worse on images it has not seen. That is overfitting.",
+            wrong,
         )
-    )
+        if fell
+        else ngettext(
+            "The training accuracy climbs to {train}: the network has learned every training label, the "
+            "{wrong:,} wrong one included. The validation accuracy peaks at {peak} after epoch {epoch} and ends "
+            "at {last}.",
+            "The training accuracy climbs to {train}: the network has learned every training label, the "
+            "{wrong:,} wrong ones included. The validation accuracy peaks at {peak} after epoch {epoch} and ends "
+            "at {last}.",
+            wrong,
+        )
+    ).format(**values)
     stopped = early.history[-1].epoch
     summary = tuple(
         (
-            r.name,
-            f"{_pct(r.kept.train_accuracy)} (epoch {r.kept.epoch})",
+            translated(RUN_LABELS[r.name]),
+            _("{accuracy} (epoch {epoch})").format(accuracy=_pct(r.kept.train_accuracy), epoch=r.kept.epoch),
             _pct(r.kept.val_accuracy),
-            f"{_pct(r.best.val_accuracy)} (epoch {r.best.epoch})",
+            _("{accuracy} (epoch {epoch})").format(accuracy=_pct(r.best.val_accuracy), epoch=r.best.epoch),
             _pct(r.test_accuracy),
         )
         for r in runs
     )
     return (
         Para(
-            f"The experiment: {setup.train_size} training images of the built-in digits, "
-            f"{wrong} of them with a deliberately wrong label, {setup.val_size} validation images, "
-            f"a network of two 256-unit fully connected layers ({_params(PLAIN):,} parameters, far more "
-            f"than images), Adam lr {setup.lr:g}, batches of {setup.batch_size}, {setup.epochs} epochs, seed {setup.seed}."
+            _(
+                "The experiment: {train} training images of the built-in digits, {wrong} of them with a "
+                "deliberately wrong label, {val} validation images, a network of two 256-unit fully connected "
+                "layers ({params:,} parameters, far more than images), Adam lr {lr:g}, batches of {batch}, "
+                "{epochs} epochs, seed {seed}."
+            ).format(
+                train=setup.train_size,
+                wrong=wrong,
+                val=setup.val_size,
+                params=_params(PLAIN),
+                lr=setup.lr,
+                batch=setup.batch_size,
+                epochs=setup.epochs,
+                seed=setup.seed,
+            )
         ),
         _curve(plain, {best.epoch}),
         Para(story),
         Para(
-            "Note 004 §4.4's remedies, each on the same data from the same start: dropout 0.5 after each hidden "
-            f"layer; weight decay λ = {setup.weight_decay:g} (an L2 penalty (λ/2)·Σw² on the weights, which "
-            "keeps them small: large weights are what memorising takes); early stopping: watch the validation "
-            f"loss, stop once it has not improved for {plural(setup.patience, 'epoch')}, and keep the weights of "
-            "its best epoch."
+            ngettext(
+                "Note 004 §4.4's remedies, each on the same data from the same start: dropout 0.5 after each "
+                "hidden layer; weight decay λ = {decay:g} (an L2 penalty (λ/2)·Σw² on the weights, which keeps "
+                "them small: large weights are what memorising takes); early stopping: watch the validation "
+                "loss, stop once it has not improved for {patience:,} epoch, and keep the weights of its best "
+                "epoch.",
+                "Note 004 §4.4's remedies, each on the same data from the same start: dropout 0.5 after each "
+                "hidden layer; weight decay λ = {decay:g} (an L2 penalty (λ/2)·Σw² on the weights, which keeps "
+                "them small: large weights are what memorising takes); early stopping: watch the validation "
+                "loss, stop once it has not improved for {patience:,} epochs, and keep the weights of its best "
+                "epoch.",
+                setup.patience,
+            ).format(decay=setup.weight_decay, patience=setup.patience)
         ),
         _curve(dropout, {dropout.best.epoch}),
         _curve(decay, {decay.best.epoch}),
         Para(
-            f"Early stopping ended training after epoch {stopped} and restored the weights of epoch "
-            f"{early.restored}, the one with the lowest validation loss "
-            f"({early.history[(early.restored or 1) - 1].val_loss:.3f})."
+            _(
+                "Early stopping ended training after epoch {stopped} and restored the weights of epoch "
+                "{restored}, the one with the lowest validation loss ({loss})."
+            ).format(
+                stopped=stopped,
+                restored=early.restored,
+                loss=f"{early.history[(early.restored or 1) - 1].val_loss:.3f}",
+            )
         ),
         Table(
-            f"After training: the test set ({test_size} images, looked at only now)",
-            ("run", "train acc (weights kept)", "val acc", "best val acc", "test acc"),
+            _("After training: the test set ({n} images, looked at only now)").format(n=test_size),
+            (_("run"), _("train acc (weights kept)"), _("val acc"), _("best val acc"), _("test acc")),
             summary,
             "lrrrr",
             (
-                "The validation set chooses (when to stop, which remedy, how strong); the test set only reports "
-                "at the end, so its number is an honest estimate for new images (note 004 §3.4).",
-                "Training accuracy is measured during each epoch, as Keras prints it: with dropout active.",
+                _(
+                    "The validation set chooses (when to stop, which remedy, how strong); the test set only "
+                    "reports at the end, so its number is an honest estimate for new images (note 004 §3.4)."
+                ),
+                _(
+                    "Training accuracy is measured during each epoch, as Keras prints it: with dropout active."
+                ),
             ),
         ),
     )

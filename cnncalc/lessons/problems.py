@@ -25,7 +25,8 @@ from cnncalc.arith.network import walk
 from cnncalc.arith.params import conv_params, fc_params
 from cnncalc.arith.receptive_field import RFRow, back_recursion
 from cnncalc.arith.sizes import layer_output
-from cnncalc.arith.steps import Step, group_digits, plural
+from cnncalc.arith.steps import Step, group_digits
+from cnncalc.i18n import _, ngettext
 from cnncalc.lessons.step import step_pool
 
 
@@ -111,15 +112,19 @@ def shape_mistakes(n: int, k: int, s: int, p: int, answer: int) -> tuple[Mistake
     exact = Fraction(span, s) + 1
     mistakes = [
         Mistake(
-            "the floor forgotten",
-            f"({n} + 2·{p} − {k})/{s} + 1 = {_fmt(_num(exact))} is not a whole number; a window must fit "
-            "entirely, so PyTorch rounds down",
+            _("the floor forgotten"),
+            _(
+                "({n} + 2·{p} − {k})/{s} + 1 = {value} is not a whole number; a window must fit entirely, "
+                "so PyTorch rounds down"
+            ).format(n=n, p=p, k=k, s=s, value=_fmt(_num(exact))),
             _num(exact),
         ),
         Mistake(
-            "rounding up",
-            f"⌈({n} + 2·{p} − {k})/{s}⌉ + 1 = {math.ceil(Fraction(span, s)) + 1}; a convolution rounds down "
-            "(only a pool's ceil_mode rounds up)",
+            _("rounding up"),
+            _(
+                "⌈({n} + 2·{p} − {k})/{s}⌉ + 1 = {value}; a convolution rounds down (only a pool's ceil_mode "
+                "rounds up)"
+            ).format(n=n, p=p, k=k, s=s, value=math.ceil(Fraction(span, s)) + 1),
             math.ceil(Fraction(span, s)) + 1,
         ),
     ]
@@ -127,9 +132,11 @@ def shape_mistakes(n: int, k: int, s: int, p: int, answer: int) -> tuple[Mistake
     if unpadded is not None:
         mistakes.append(
             Mistake(
-                "padding left out",
-                f"⌊({n} − {k})/{s}⌋ + 1 = {unpadded} is the size without padding; the {p} zeros on each side "
-                f"make the input {n + 2 * p} wide",
+                _("padding left out"),
+                _(
+                    "⌊({n} − {k})/{s}⌋ + 1 = {value} is the size without padding; the {p} zeros on each side "
+                    "make the input {padded} wide"
+                ).format(n=n, k=k, s=s, p=p, value=unpadded, padded=n + 2 * p),
                 unpadded,
             )
         )
@@ -137,26 +144,32 @@ def shape_mistakes(n: int, k: int, s: int, p: int, answer: int) -> tuple[Mistake
         once = (n + p - k) // s + 1
         mistakes.append(
             Mistake(
-                "padding on one side only",
-                f"⌊({n} + {p} − {k})/{s}⌋ + 1 = {once}; padding goes on both sides: + 2p",
+                _("padding on one side only"),
+                _("⌊({n} + {p} − {k})/{s}⌋ + 1 = {value}; padding goes on both sides: + 2p").format(
+                    n=n, p=p, k=k, s=s, value=once
+                ),
                 once,
             )
         )
     note = Fraction(n - p, s) + 1
     mistakes.append(
         Mistake(
-            "note 001's (n − p)/s + 1",
-            f"({n} − {p})/{s} + 1 = {_fmt(_num(note))}; that formula leaves out the kernel and subtracts the "
-            "padding: the output is ⌊(n + 2p − k)/s⌋ + 1",
+            _("note 001's (n − p)/s + 1"),
+            _(
+                "({n} − {p})/{s} + 1 = {value}; that formula leaves out the kernel and subtracts the padding: "
+                "the output is ⌊(n + 2p − k)/s⌋ + 1"
+            ).format(n=n, p=p, s=s, value=_fmt(_num(note))),
             _num(note),
         )
     )
     if note.denominator != 1:
         mistakes.append(
             Mistake(
-                "note 001's (n − p)/s + 1",
-                f"⌊({n} − {p})/{s}⌋ + 1 = {math.floor(note)}; that formula leaves out the kernel and subtracts "
-                "the padding: the output is ⌊(n + 2p − k)/s⌋ + 1",
+                _("note 001's (n − p)/s + 1"),
+                _(
+                    "⌊({n} − {p})/{s}⌋ + 1 = {value}; that formula leaves out the kernel and subtracts the "
+                    "padding: the output is ⌊(n + 2p − k)/s⌋ + 1"
+                ).format(n=n, p=p, s=s, value=math.floor(note)),
                 math.floor(note),
             )
         )
@@ -164,9 +177,11 @@ def shape_mistakes(n: int, k: int, s: int, p: int, answer: int) -> tuple[Mistake
     if swapped is not None:
         mistakes.append(
             Mistake(
-                "the stride read as the kernel",
-                f"⌊({n} + 2·{p} − {s})/{k}⌋ + 1 = {swapped} swaps them: the kernel k = {k} is subtracted, the "
-                f"stride s = {s} divides",
+                _("the stride read as the kernel"),
+                _(
+                    "⌊({n} + 2·{p} − {s})/{k}⌋ + 1 = {value} swaps them: the kernel k = {k} is subtracted, "
+                    "the stride s = {s} divides"
+                ).format(n=n, p=p, s=s, k=k, value=swapped),
                 swapped,
             )
         )
@@ -174,9 +189,11 @@ def shape_mistakes(n: int, k: int, s: int, p: int, answer: int) -> tuple[Mistake
     if unstrided is not None:
         mistakes.append(
             Mistake(
-                "the stride left out",
-                f"⌊({n} + 2·{p} − {k})/1⌋ + 1 = {unstrided} is stride 1; with stride {s} the window stops at "
-                f"every {s}th position only",
+                _("the stride left out"),
+                _(
+                    "⌊({n} + 2·{p} − {k})/1⌋ + 1 = {value} is stride 1; with stride {s} the window stops at "
+                    "every {s}th position only"
+                ).format(n=n, p=p, k=k, s=s, value=unstrided),
                 unstrided,
             )
         )
@@ -192,10 +209,20 @@ def shape_problem(rng: random.Random) -> Problem:
         if k <= n + 2 * p and 2 * p < k:
             break
     res = layer_output("conv", (n, n), k, s, p)
-    pad = f", padding {p}" if p else ", no padding"
+    question = (
+        _(
+            "A convolution with a {k}×{k} kernel, stride {s}, padding {p} takes a {n}×{n} input. "
+            "What is the output height?"
+        )
+        if p
+        else _(
+            "A convolution with a {k}×{k} kernel, stride {s}, no padding takes a {n}×{n} input. "
+            "What is the output height?"
+        )
+    )
     return Problem(
         "shape",
-        f"A convolution with a {k}×{k} kernel, stride {s}{pad} takes a {n}×{n} input. What is the output height?",
+        question.format(k=k, s=s, p=p, n=n),
         res.output[0],
         res.axes[0].steps,
         tuple(map(str, res.axes[0].notes)),
@@ -221,28 +248,43 @@ def _conv_params_problem(rng: random.Random) -> Problem:
     per_channel = conv_params(1, cout, (k, k))
     mistakes = [
         Mistake(
-            "the biases left out",
-            f"{k}·{k}·{cin}·{cout} = {group_digits(pc.weights)} counts the weights only (the notes' kw·kh·Ci·Co); "
-            f"the question counts the {plural(cout, 'bias', 'biases')} too",
+            _("the biases left out"),
+            ngettext(
+                "{k}·{k}·{cin}·{cout} = {weights} counts the weights only (the notes' kw·kh·Ci·Co); the "
+                "question counts the {cout:,} bias too",
+                "{k}·{k}·{cin}·{cout} = {weights} counts the weights only (the notes' kw·kh·Ci·Co); the "
+                "question counts the {cout:,} biases too",
+                cout,
+            ).format(k=k, cin=cin, cout=cout, weights=group_digits(pc.weights)),
             pc.weights,
         ),
         Mistake(
-            "the input channels left out",
-            f"{k}·{k}·{cout} + {cout} = {group_digits(per_channel.total)} gives each filter one {k}×{k} kernel; it "
-            f"has one per input channel, {cin}",
+            _("the input channels left out"),
+            _(
+                "{k}·{k}·{cout} + {cout} = {total} gives each filter one {k}×{k} kernel; it has one per input "
+                "channel, {cin}"
+            ).format(k=k, cout=cout, cin=cin, total=group_digits(per_channel.total)),
             per_channel.total,
         ),
         Mistake(
-            "one bias per weight",
-            f"2·{k}·{k}·{cin}·{cout} = {group_digits(2 * pc.weights)}; there is one bias per filter (output "
-            "channel), not per weight",
+            _("one bias per weight"),
+            _(
+                "2·{k}·{k}·{cin}·{cout} = {total}; there is one bias per filter (output channel), not per weight"
+            ).format(k=k, cin=cin, cout=cout, total=group_digits(2 * pc.weights)),
             2 * pc.weights,
         ),
     ]
+    # cout is 6 or more: only the input channels can be one
+    question = ngettext(
+        "A convolution maps {cin:,} input channel to {cout:,} output channels with {k}×{k} kernels and "
+        "biases. How many parameters does it have?",
+        "A convolution maps {cin:,} input channels to {cout:,} output channels with {k}×{k} kernels and "
+        "biases. How many parameters does it have?",
+        cin,
+    )
     return Problem(
         "params",
-        f"A convolution maps {plural(cin, 'input channel')} to {plural(cout, 'output channel')} with {k}×{k} "
-        "kernels and biases. How many parameters does it have?",
+        question.format(cin=cin, cout=cout, k=k),
         pc.total,
         pc.steps,
         pc.notes,
@@ -257,28 +299,38 @@ def _fc_params_problem(rng: random.Random) -> Problem:
     fout = rng.choice((10, 64, 100, 128))
     fin = c * hw * hw
     flat = Step(
-        "features", "C·H·W", f"{c}·{hw}·{hw}", fin, why="flatten lays every value of the map out in a row"
+        _("features"),
+        "C·H·W",
+        f"{c}·{hw}·{hw}",
+        fin,
+        why=_("flatten lays every value of the map out in a row"),
     )
     pc = fc_params(fin, fout)
     channels_only = fc_params(c, fout)
     mistakes = [
         Mistake(
-            "the biases left out",
-            f"{group_digits(fin)}·{fout} = {group_digits(pc.weights)} counts the weights only (the notes' Ci·Co); "
-            f"the question counts the {fout} biases too",
+            _("the biases left out"),
+            _(
+                "{fin}·{fout} = {weights} counts the weights only (the notes' Ci·Co); the question counts the "
+                "{fout} biases too"
+            ).format(fin=group_digits(fin), fout=fout, weights=group_digits(pc.weights)),
             pc.weights,
         ),
         Mistake(
-            "the channels taken for the features",
-            f"{c}·{fout} + {fout} = {group_digits(channels_only.total)} connects only {c} inputs; flatten hands on "
-            f"all {c}·{hw}·{hw} = {group_digits(fin)} values",
+            _("the channels taken for the features"),
+            _(
+                "{c}·{fout} + {fout} = {total} connects only {c} inputs; flatten hands on all "
+                "{c}·{hw}·{hw} = {fin} values"
+            ).format(c=c, fout=fout, hw=hw, total=group_digits(channels_only.total), fin=group_digits(fin)),
             channels_only.total,
         ),
     ]
     return Problem(
         "params",
-        f"A {c}×{hw}×{hw} feature map is flattened into a fully connected layer with {fout} outputs and biases. "
-        "How many parameters does that layer have?",
+        _(
+            "A {c}×{hw}×{hw} feature map is flattened into a fully connected layer with {fout} outputs and "
+            "biases. How many parameters does that layer have?"
+        ).format(c=c, hw=hw, fout=fout),
         pc.total,
         (flat, *pc.steps),
         pc.notes,
@@ -293,7 +345,14 @@ def _fc_params_problem(rng: random.Random) -> Problem:
 def rf_working(rows: tuple[RFRow, ...], axis: str = "H") -> tuple[Step, ...]:
     """The back-recursion's steps of one axis, each labelled with the layer it works."""
     return tuple(
-        Step(f"layer {r.number} ({r.text}) RF", s.formula, s.substituted, s.value, s.why, s.notes)
+        Step(
+            _("layer {number} ({text}) RF").format(number=r.number, text=r.text),
+            s.formula,
+            s.substituted,
+            s.value,
+            s.why,
+            s.notes,
+        )
         for r in rows
         for s in r.steps
         if s.label == f"RF_{axis}"
@@ -302,7 +361,7 @@ def rf_working(rows: tuple[RFRow, ...], axis: str = "H") -> tuple[Step, ...]:
 
 def rf_problem(rng: random.Random) -> Problem:
     layers = []
-    for _ in range(rng.choice((2, 3, 3))):
+    for _layer in range(rng.choice((2, 3, 3))):
         if layers and rng.random() < 0.3:
             layers.append("maxpool k=2")
         else:
@@ -315,30 +374,41 @@ def rf_problem(rng: random.Random) -> Problem:
     no_strides = 1 + sum(k - 1 for k in kernels)
     mistakes = [
         Mistake(
-            "the strides left out",
-            f"1 + {' + '.join(f'({k} − 1)' for k in kernels)} = {no_strides} grows the field by k − 1 per layer; "
-            "after a stride s every later layer's window moves s input pixels per step, so its k − 1 counts s "
-            "times",
+            _("the strides left out"),
+            _(
+                "{sum} = {value} grows the field by k − 1 per layer; after a stride s every later layer's "
+                "window moves s input pixels per step, so its k − 1 counts s times"
+            ).format(sum="1 + " + " + ".join(f"({k} − 1)" for k in kernels), value=no_strides),
             no_strides,
         ),
         Mistake(
-            "the kernels added up",
-            f"{' + '.join(map(str, kernels))} = {sum(kernels)}; neighbouring windows overlap, so a layer adds "
-            "(k − 1)·jump, not k",
+            _("the kernels added up"),
+            _("{sum} = {value}; neighbouring windows overlap, so a layer adds (k − 1)·jump, not k").format(
+                sum=" + ".join(map(str, kernels)), value=sum(kernels)
+            ),
             sum(kernels),
         ),
         Mistake(
-            "the last layer's kernel only",
-            f"{kernels[-1]} is what one unit of the last layer sees of its own input; the layers before widen it",
+            _("the last layer's kernel only"),
+            _(
+                "{k} is what one unit of the last layer sees of its own input; the layers before widen it"
+            ).format(k=kernels[-1]),
             kernels[-1],
         ),
     ]
     return Problem(
         "rf",
-        f"What is the receptive field (height, in input pixels) of one output unit of: {spec}?",
+        _("What is the receptive field (height, in input pixels) of one output unit of: {spec}?").format(
+            spec=spec
+        ),
         rf[0],
         rf_working(rows),
-        ("Back-recursion from one output unit: RF_i = (RF_{i+1} − 1)·s + d(k − 1) + 1, last layer first.",),
+        (
+            _(
+                "Back-recursion from one output unit: RF_i = (RF_{i+1} − 1)·s + d(k − 1) + 1, last layer "
+                "first."
+            ),
+        ),
         ("rf", spec),
         mistakes=distinct(rf[0], mistakes),
     )
@@ -364,19 +434,21 @@ def _pool_size_problem(rng: random.Random) -> Problem:
     if k > n:
         k = 2
     res = layer_output("maxpool", (n, n), k, s, 0, 1, ceil)
-    stride = f"stride {s}" if s is not None else "the default stride"
-    mode = ", ceil_mode=True" if ceil else ""
     argv = ["shape", "--op", "maxpool", "--input", str(n), "--kernel", str(k)]
     argv += ["--stride", str(s)] if s is not None else []
     argv += ["--ceil"] if ceil else []
     answer = res.output[0]
     stride_used = k if s is None else s
     span = n - k
+    exact = _fmt(_num(Fraction(span, stride_used) + 1))
     mistakes = [
         Mistake(
-            "the rounding forgotten" if ceil else "the floor forgotten",
-            f"({n} − {k})/{stride_used} + 1 = {_fmt(_num(Fraction(span, stride_used) + 1))} is not whole; "
-            + ("ceil_mode rounds up" if ceil else "a pool rounds down unless ceil_mode=True"),
+            _("the rounding forgotten") if ceil else _("the floor forgotten"),
+            (
+                _("({n} − {k})/{s} + 1 = {value} is not whole; ceil_mode rounds up")
+                if ceil
+                else _("({n} − {k})/{s} + 1 = {value} is not whole; a pool rounds down unless ceil_mode=True")
+            ).format(n=n, k=k, s=stride_used, value=exact),
             _num(Fraction(span, stride_used) + 1),
         ),
     ]
@@ -384,13 +456,14 @@ def _pool_size_problem(rng: random.Random) -> Problem:
     if other is not None:
         mistakes.append(
             Mistake(
-                "rounding down, as without ceil_mode" if ceil else "rounding up, as with ceil_mode",
-                f"that is {other}, the output {'without' if ceil else 'with'} ceil_mode; "
-                + (
-                    "ceil_mode=True keeps a last partial window"
+                _("rounding down, as without ceil_mode") if ceil else _("rounding up, as with ceil_mode"),
+                (
+                    _(
+                        "that is {value}, the output without ceil_mode; ceil_mode=True keeps a last partial window"
+                    )
                     if ceil
-                    else "PyTorch's default is ceil_mode=False"
-                ),
+                    else _("that is {value}, the output with ceil_mode; PyTorch's default is ceil_mode=False")
+                ).format(value=other),
                 other,
             )
         )
@@ -399,15 +472,35 @@ def _pool_size_problem(rng: random.Random) -> Problem:
         if one is not None:
             mistakes.append(
                 Mistake(
-                    "stride 1 assumed",
-                    f"⌊({n} − {k})/1⌋ + 1 = {one} slides one cell at a time; a pool's stride defaults to its "
-                    f"kernel, {k}, so the windows do not overlap",
+                    _("stride 1 assumed"),
+                    _(
+                        "⌊({n} − {k})/1⌋ + 1 = {value} slides one cell at a time; a pool's stride defaults to "
+                        "its kernel, {k}, so the windows do not overlap"
+                    ).format(n=n, k=k, value=one),
                     one,
                 )
             )
+    if s is None:
+        question = (
+            _(
+                "A {k}×{k} max pool with the default stride, ceil_mode=True takes a {n}×{n} map. What is the output height?"
+            )
+            if ceil
+            else _(
+                "A {k}×{k} max pool with the default stride takes a {n}×{n} map. What is the output height?"
+            )
+        )
+    else:
+        question = (
+            _(
+                "A {k}×{k} max pool with stride {s}, ceil_mode=True takes a {n}×{n} map. What is the output height?"
+            )
+            if ceil
+            else _("A {k}×{k} max pool with stride {s} takes a {n}×{n} map. What is the output height?")
+        )
     return Problem(
         "pool",
-        f"A {k}×{k} max pool with {stride}{mode} takes a {n}×{n} map. What is the output height?",
+        question.format(k=k, s=s, n=n),
         answer,
         res.axes[0].steps,
         res.notes + tuple(map(str, res.axes[0].notes)),
@@ -417,7 +510,7 @@ def _pool_size_problem(rng: random.Random) -> Problem:
 
 
 def _min_pool_problem(rng: random.Random) -> Problem:
-    values = [rng.randint(0, 9) for _ in range(16)]
+    values = [rng.randint(0, 9) for _i in range(16)]
     x = np.array(values, dtype=np.int64).reshape(1, 4, 4)
     row, col = rng.randint(0, 1), rng.randint(0, 1)
     mn = step_pool(x, "min", 2)
@@ -427,31 +520,36 @@ def _min_pool_problem(rng: random.Random) -> Problem:
     text = "; ".join(" ".join(map(str, values[i * 4 : i * 4 + 4])) for i in range(4))
     mistakes = [
         Mistake(
-            "the maximum taken",
-            f"{mx.cell(0, row, col).text}: that is max pooling",
+            _("the maximum taken"),
+            _("{working}: that is max pooling").format(working=mx.cell(0, row, col).text),
             mx.cell(0, row, col).value,
         ),
         Mistake(
-            "the average taken",
-            f"{av.cell(0, row, col).text}: that is average pooling",
+            _("the average taken"),
+            _("{working}: that is average pooling").format(working=av.cell(0, row, col).text),
             av.cell(0, row, col).value,
         ),
     ]
     return Problem(
         "pool",
-        f"A 2×2 min pool (stride 2) takes the 4×4 map {text}. What is output cell ({row}, {col}) (row, column, "
-        "counting from 0)?",
+        _(
+            "A 2×2 min pool (stride 2) takes the 4×4 map {map}. What is output cell ({row}, {col}) (row, "
+            "column, counting from 0)?"
+        ).format(map=text, row=row, col=col),
         cell.value,
         (
             Step(
                 f"out({row}, {col})",
-                "the smallest value of the window",
+                _("the smallest value of the window"),
                 cell.text.split(" = ")[0],
                 cell.value,
             ),
         ),
         (
-            "Note 002 pools with the average, the minimum or the maximum; PyTorch's min pool is -max_pool2d(-x).",
+            _(
+                "Note 002 pools with the average, the minimum or the maximum; PyTorch's min pool is "
+                "-max_pool2d(-x)."
+            ),
         ),
         ("step", "pool", "--op", "min", "--input", text, "--kernel", "2"),
         mistakes=distinct(cell.value, mistakes),
@@ -465,32 +563,44 @@ def _pool_params_problem(rng: random.Random) -> Problem:
     pooled = side // 2
     fc = fc_params(c * pooled * pooled, fout)
     unpooled = fc_params(c * side * side, fout)
+    halved = c * side * side // 2 * fout + fout
     mistakes = [
         Mistake(
-            "the pool skipped",
-            f"{c}·{side}·{side}·{fout} + {fout} = {group_digits(unpooled.total)} is the layer without the pool; "
-            f"the 2×2 pool hands on a {side // 2}×{side // 2} map",
+            _("the pool skipped"),
+            _(
+                "{c}·{side}·{side}·{fout} + {fout} = {total} is the layer without the pool; the 2×2 pool hands "
+                "on a {half}×{half} map"
+            ).format(c=c, side=side, fout=fout, total=group_digits(unpooled.total), half=side // 2),
             unpooled.total,
         ),
         Mistake(
-            "the pool taken to divide by 2, not 4",
-            f"{c}·{side * side // 2}·{fout} + {fout} = {group_digits(c * side * side // 2 * fout + fout)}; a 2×2 "
-            "pool halves both height and width",
-            c * side * side // 2 * fout + fout,
+            _("the pool taken to divide by 2, not 4"),
+            _("{c}·{area}·{fout} + {fout} = {total}; a 2×2 pool halves both height and width").format(
+                c=c, area=side * side // 2, fout=fout, total=group_digits(halved)
+            ),
+            halved,
         ),
         Mistake(
-            "the biases left out",
-            f"{group_digits(fc.weights)} counts the weights only; the layer has {fout} biases too",
+            _("the biases left out"),
+            _("{weights} counts the weights only; the layer has {fout} biases too").format(
+                weights=group_digits(fc.weights), fout=fout
+            ),
             fc.weights,
         ),
     ]
     return Problem(
         "pool",
-        f"A {c}×{side}×{side} map goes through a 2×2 max pool, is flattened and feeds a fully connected layer with "
-        f"{fout} outputs and biases. How many parameters does that layer have?",
+        _(
+            "A {c}×{side}×{side} map goes through a 2×2 max pool, is flattened and feeds a fully connected "
+            "layer with {fout} outputs and biases. How many parameters does that layer have?"
+        ).format(c=c, side=side, fout=fout),
         fc.total,
-        (Step("features", "C·(H/2)·(W/2)", f"{c}·{pooled}·{pooled}", c * pooled * pooled), *fc.steps),
-        ("The pool has no parameters; it makes the map 4× smaller, and so the layer after it (note 003).",),
+        (Step(_("features"), "C·(H/2)·(W/2)", f"{c}·{pooled}·{pooled}", c * pooled * pooled), *fc.steps),
+        (
+            _(
+                "The pool has no parameters; it makes the map 4× smaller, and so the layer after it (note 003)."
+            ),
+        ),
         ("net", f"input {c}x{side}x{side} | maxpool k=2 | flatten | fc {fout}"),
         mistakes=distinct(fc.total, mistakes),
     )

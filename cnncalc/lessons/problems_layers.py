@@ -15,7 +15,8 @@ import math
 import random
 
 from cnncalc.arith.params import bn_params, fc_params
-from cnncalc.arith.steps import Step, group_digits, plural
+from cnncalc.arith.steps import Step, group_digits
+from cnncalc.i18n import _, ngettext
 from cnncalc.lessons.activations import ACTIVATIONS, sigmoid, step_activations
 from cnncalc.lessons.batchnorm import step_batchnorm
 from cnncalc.lessons.matrix import fmt_number
@@ -48,31 +49,43 @@ def _collapse_problem(rng: random.Random) -> Problem:
     first, second = fc_params(n_in, hidden), fc_params(hidden, n_out)
     mistakes = [
         Mistake(
-            "both layers counted",
-            f"{group_digits(first.total)} + {group_digits(second.total)} = {group_digits(first.total + second.total)} are the two "
-            "layers' parameters; the single layer W = W₂W₁, b = W₂b₁ + b₂ has fewer",
+            _("both layers counted"),
+            _(
+                "{first} + {second} = {both} are the two layers' parameters; the single layer W = W₂W₁, "
+                "b = W₂b₁ + b₂ has fewer"
+            ).format(
+                first=group_digits(first.total),
+                second=group_digits(second.total),
+                both=group_digits(first.total + second.total),
+            ),
             first.total + second.total,
         ),
         Mistake(
-            "the biases left out",
-            f"{n_in}·{n_out} = {single.weights} counts W only; b has {n_out} entries",
+            _("the biases left out"),
+            _("{n_in}·{n_out} = {weights} counts W only; b has {n_out} entries").format(
+                n_in=n_in, n_out=n_out, weights=single.weights
+            ),
             single.weights,
         ),
         Mistake(
-            "the hidden width kept",
-            f"{n_in}·{hidden} + {hidden} = {first.total} is the first layer; the merged layer goes straight from "
-            f"{n_in} inputs to {n_out} outputs",
+            _("the hidden width kept"),
+            _(
+                "{n_in}·{hidden} + {hidden} = {total} is the first layer; the merged layer goes straight from "
+                "{n_in} inputs to {n_out} outputs"
+            ).format(n_in=n_in, hidden=hidden, n_out=n_out, total=first.total),
             first.total,
         ),
     ]
     return Problem(
         "activations",
-        f"A linear layer {n_in} → {hidden} is followed directly by a linear layer {hidden} → {n_out}, with no "
-        "activation between them. How many parameters (weights and biases) has the single linear layer that "
-        "computes the same?",
+        _(
+            "A linear layer {n_in} → {hidden} is followed directly by a linear layer {hidden} → {n_out}, with "
+            "no activation between them. How many parameters (weights and biases) has the single linear layer "
+            "that computes the same?"
+        ).format(n_in=n_in, hidden=hidden, n_out=n_out),
         single.total,
         single.steps,
-        ("Without a non-linearity, W₂(W₁x + b₁) + b₂ = (W₂W₁)x + (W₂b₁ + b₂): one layer (note 001).",),
+        (_("Without a non-linearity, W₂(W₁x + b₁) + b₂ = (W₂W₁)x + (W₂b₁ + b₂): one layer (note 001)."),),
         ("step", "linear"),
         mistakes=distinct(single.total, mistakes),
     )
@@ -85,23 +98,30 @@ def _sigmoid_grad_problem(rng: random.Random) -> Problem:
     answer = _r3(grad)
     mistakes = [
         Mistake(
-            "σ(x) given, not σ'(x)",
-            f"σ({fmt_number(x)}) = {fmt_number(sigmoid(x))} is the value; the derivative is σ(x)·(1 − σ(x))",
+            _("σ(x) given, not σ'(x)"),
+            _("σ({x}) = {value} is the value; the derivative is σ(x)·(1 − σ(x))").format(
+                x=fmt_number(x), value=fmt_number(sigmoid(x))
+            ),
             _r3(sigmoid(x)),
         ),
         Mistake(
-            "1 − σ(x) only",
-            f"1 − σ({fmt_number(x)}) = {fmt_number(1 - sigmoid(x))}; multiply by σ(x) too",
+            _("1 − σ(x) only"),
+            _("1 − σ({x}) = {value}; multiply by σ(x) too").format(
+                x=fmt_number(x), value=fmt_number(1 - sigmoid(x))
+            ),
             _r3(1 - sigmoid(x)),
         ),
     ]
     return Problem(
         "activations",
-        f"What is the derivative of the sigmoid, σ'(x), at x = {fmt_number(x)}? (3 decimals)",
+        _("What is the derivative of the sigmoid, σ'(x), at x = {x}? (3 decimals)").format(x=fmt_number(x)),
         answer,
         trace.sections[0].steps,  # type: ignore[union-attr]
         (
-            "σ' is at most 0.25 (at x = 0): every sigmoid layer shrinks the gradient at least fourfold (note 002).",
+            _(
+                "σ' is at most 0.25 (at x = 0): every sigmoid layer shrinks the gradient at least fourfold "
+                "(note 002)."
+            ),
         ),
         ("step", "activation", "--fn", "sigmoid", "--x", fmt_number(x)),
         THREE_DECIMALS,
@@ -116,22 +136,36 @@ def _clipped_problem(rng: random.Random) -> Problem:
     act = ACTIVATIONS[name]
     value = act.value(x, slope)
     relu = max(0.0, x)
-    mistakes = [Mistake("plain ReLU", f"max(0, {fmt_number(x)}) = {fmt_number(relu)} is ReLU's", relu)]
+    mistakes = [
+        Mistake(
+            _("plain ReLU"),
+            _("max(0, {x}) = {value} is ReLU's").format(x=fmt_number(x), value=fmt_number(relu)),
+            relu,
+        )
+    ]
     if name == "leakyrelu":
         mistakes.append(
-            Mistake("the slope applied to x > 0", f"{slope}·{fmt_number(x)}: only x ≤ 0 is scaled", slope * x)
+            Mistake(
+                _("the slope applied to x > 0"),
+                _("{slope}·{x}: only x ≤ 0 is scaled").format(slope=slope, x=fmt_number(x)),
+                slope * x,
+            )
         )
     else:
         mistakes.append(
-            Mistake("the clip at 6 forgotten", f"max(0, {fmt_number(x)}) = {fmt_number(relu)}", relu)
+            Mistake(_("the clip at 6 forgotten"), f"max(0, {fmt_number(x)}) = {fmt_number(relu)}", relu)
         )
-    label = "ReLU6" if name == "relu6" else f"LeakyReLU (slope {slope})"
+    question = (
+        _("What is ReLU6 of x = {x}?")
+        if name == "relu6"
+        else _("What is LeakyReLU (slope {slope}) of x = {x}?")
+    )
     return Problem(
         "activations",
-        f"What is {label} of x = {fmt_number(x)}?",
+        question.format(slope=slope, x=fmt_number(x)),
         value,
         (act.value_step(x, slope),),
-        (f"{act.label}: {act.formula}.",),
+        (_("{function}: {formula}.").format(function=act.label, formula=act.formula),),
         ("step", "activation", "--fn", name, "--x", fmt_number(x)),
         1e-9,
         distinct(value, mistakes),
@@ -143,7 +177,7 @@ def _clipped_problem(rng: random.Random) -> Problem:
 
 def softmax_problem(rng: random.Random) -> Problem:
     n = rng.choice((3, 3, 4))
-    logits = tuple(float(rng.choice((-1, 0, 0.5, 1, 1.5, 2, 3))) for _ in range(n))
+    logits = tuple(float(rng.choice((-1, 0, 0.5, 1, 1.5, 2, 3))) for _i in range(n))
     label = rng.randrange(n)
     trace = step_softmax(logits, label)
     shown = " ".join(fmt_number(v) for v in logits)
@@ -154,69 +188,83 @@ def softmax_problem(rng: random.Random) -> Problem:
         exp = math.exp(logits[label])
         mistakes = [
             Mistake(
-                "e^z not divided by the sum",
-                f"e^{fmt_number(logits[label])} = {fmt_number(exp)}; divide by "
-                "Σ e^z so the probabilities add up to 1",
+                _("e^z not divided by the sum"),
+                _("e^{z} = {value}; divide by Σ e^z so the probabilities add up to 1").format(
+                    z=fmt_number(logits[label]), value=fmt_number(exp)
+                ),
                 _r3(exp),
             ),
         ]
         if sum(logits):
             mistakes.append(
                 Mistake(
-                    "z divided by Σ z",
-                    f"{fmt_number(logits[label])}/{fmt_number(sum(logits))}: softmax divides exponentials, not "
-                    "the logits themselves",
+                    _("z divided by Σ z"),
+                    _("{z}/{total}: softmax divides exponentials, not the logits themselves").format(
+                        z=fmt_number(logits[label]), total=fmt_number(sum(logits))
+                    ),
                     _r3(logits[label] / sum(logits)),
                 )
             )
         answer = _r3(p)
-        question = f"Logits {shown}: what probability does softmax give class {label}? (3 decimals)"
+        question = _(
+            "Logits {logits}: what probability does softmax give class {label}? (3 decimals)"
+        ).format(logits=shown, label=label)
     elif kind < 0.85:
         loss = trace.loss or 0.0
         p = trace.probabilities[label]
         top = trace.predicted
         mistakes = [
             Mistake(
-                "log base 10",
-                f"−log₁₀ {fmt_number(p)} = {fmt_number(-math.log10(p))}; cross-entropy uses the "
-                "natural log, ln",
+                _("log base 10"),
+                _("−log₁₀ {p} = {value}; cross-entropy uses the natural log, ln").format(
+                    p=fmt_number(p), value=fmt_number(-math.log10(p))
+                ),
                 _r3(-math.log10(p)),
             ),
             Mistake(
-                "the minus sign dropped",
-                f"ln {fmt_number(p)} = {fmt_number(math.log(p))} is negative; the loss is −ln p",
+                _("the minus sign dropped"),
+                _("ln {p} = {value} is negative; the loss is −ln p").format(
+                    p=fmt_number(p), value=fmt_number(math.log(p))
+                ),
                 _r3(math.log(p)),
             ),
             Mistake(
-                "the predicted class's probability used",
-                f"−ln p_{top} = {fmt_number(-math.log(trace.probabilities[top]))} "
-                f"uses the largest probability; the loss uses the true class's, p_{label}",
+                _("the predicted class's probability used"),
+                _(
+                    "−ln p_{top} = {value} uses the largest probability; the loss uses the true class's, p_{label}"
+                ).format(top=top, label=label, value=fmt_number(-math.log(trace.probabilities[top]))),
                 _r3(-math.log(trace.probabilities[top])),
             ),
         ]
         answer = _r3(loss)
-        question = f"Logits {shown} and the true class {label}: what is the cross-entropy loss? (3 decimals)"
+        question = _(
+            "Logits {logits} and the true class {label}: what is the cross-entropy loss? (3 decimals)"
+        ).format(logits=shown, label=label)
     else:
         other = (label + 1) % n
         grad = trace.gradient[other] if trace.gradient else 0.0
         p_other = trace.probabilities[other]
         mistakes = [
             Mistake(
-                "y subtracted where it is 0",
-                f"p_{other} − 1 = {fmt_number(p_other - 1)}; y is 1 only for the true class {label}",
+                _("y subtracted where it is 0"),
+                _("p_{other} − 1 = {value}; y is 1 only for the true class {label}").format(
+                    other=other, label=label, value=fmt_number(p_other - 1)
+                ),
                 _r3(p_other - 1),
             ),
             Mistake(
-                "the logit used",
-                f"z_{other} = {fmt_number(logits[other])}; the gradient is p − y",
+                _("the logit used"),
+                _("z_{other} = {value}; the gradient is p − y").format(
+                    other=other, value=fmt_number(logits[other])
+                ),
                 logits[other],
             ),
         ]
         answer = _r3(grad)
-        question = (
-            f"Logits {shown} and the true class {label}: what is ∂L/∂z_{other}, the gradient of the cross-entropy "
-            f"loss with respect to logit {other}? (3 decimals)"
-        )
+        question = _(
+            "Logits {logits} and the true class {label}: what is ∂L/∂z_{other}, the gradient of the "
+            "cross-entropy loss with respect to logit {other}? (3 decimals)"
+        ).format(logits=shown, label=label, other=other)
     return Problem(
         "softmax",
         question,
@@ -249,26 +297,40 @@ def _bn_count_problem(rng: random.Random, keras: bool) -> Problem:
     answer = p.total + p.buffers if keras else p.total
     mistakes = [
         Mistake(
-            "the running statistics counted",
-            f"4·{c} = {4 * c} adds the running mean and variance: buffers, "
-            "which Keras lists as non-trainable",
+            _("the running statistics counted"),
+            _(
+                "4·{c} = {value} adds the running mean and variance: buffers, which Keras lists as non-trainable"
+            ).format(c=c, value=4 * c),
             4 * c,
         ),
         Mistake(
-            "the running statistics left out",
-            f"2·{c} = {2 * c} counts γ and β only; Keras' summary() also "
-            f"lists the {2 * c} moving mean and variance",
+            _("the running statistics left out"),
+            _(
+                "2·{c} = {value} counts γ and β only; Keras' summary() also lists the {value} moving mean and "
+                "variance"
+            ).format(c=c, value=2 * c),
             2 * c,
         ),
-        Mistake("one value per channel", f"{c} counts γ only; each channel has a scale γ and a shift β", c),
+        Mistake(
+            _("one value per channel"),
+            _("{c} counts γ only; each channel has a scale γ and a shift β").format(c=c),
+            c,
+        ),
     ]
-    where = (
-        "Keras' model.summary() list in all (trainable and not)" if keras else "PyTorch count as trainable"
+    question = (
+        _(
+            "A batch normalisation layer follows a convolution with {c} output channels. How many parameters "
+            "does Keras' model.summary() list in all (trainable and not)?"
+        )
+        if keras
+        else _(
+            "A batch normalisation layer follows a convolution with {c} output channels. How many parameters "
+            "does PyTorch count as trainable?"
+        )
     )
     return Problem(
         "batchnorm",
-        f"A batch normalisation layer follows a convolution with {c} output channels. How many parameters does "
-        f"{where}?",
+        question.format(c=c),
         answer,
         p.steps,
         p.notes,
@@ -278,9 +340,9 @@ def _bn_count_problem(rng: random.Random, keras: bool) -> Problem:
 
 
 def _bn_normalise_problem(rng: random.Random) -> Problem:
-    values = [rng.randint(0, 9) for _ in range(4)]
+    values = [rng.randint(0, 9) for _i in range(4)]
     while len(set(values)) == 1:
-        values = [rng.randint(0, 9) for _ in range(4)]
+        values = [rng.randint(0, 9) for _i in range(4)]
     i = rng.randrange(4)
     trace = step_batchnorm([[v] for v in values], eps=1e-5)
     mean, var = trace.mean[0], trace.var[0]
@@ -288,19 +350,21 @@ def _bn_normalise_problem(rng: random.Random) -> Problem:
     unbiased = var * 4 / 3
     mistakes = [
         Mistake(
-            "the unbiased variance used",
-            f"÷ (N − 1) gives {fmt_number(unbiased)}; the batch is normalised with "
-            f"the variance ÷ N, {fmt_number(var)}",
+            _("the unbiased variance used"),
+            _("÷ (N − 1) gives {unbiased}; the batch is normalised with the variance ÷ N, {var}").format(
+                unbiased=fmt_number(unbiased), var=fmt_number(var)
+            ),
             _r3((values[i] - mean) / math.sqrt(unbiased + 1e-5)),
         ),
         Mistake(
-            "divided by the variance",
-            f"(x − μ)/σ² = {fmt_number((values[i] - mean) / var)}; divide by the "
-            "standard deviation √(σ² + ε)",
+            _("divided by the variance"),
+            _("(x − μ)/σ² = {value}; divide by the standard deviation √(σ² + ε)").format(
+                value=fmt_number((values[i] - mean) / var)
+            ),
             _r3((values[i] - mean) / var),
         ),
         Mistake(
-            "the mean not subtracted",
+            _("the mean not subtracted"),
             f"x/√(σ² + ε) = {fmt_number(values[i] / math.sqrt(var + 1e-5))}",
             _r3(values[i] / math.sqrt(var + 1e-5)),
         ),
@@ -310,8 +374,10 @@ def _bn_normalise_problem(rng: random.Random) -> Problem:
     steps += (trace.sections[0].steps[2 + 2 * i],)  # type: ignore[union-attr]
     return Problem(
         "batchnorm",
-        f"One channel of a batch holds {batch}. What is x̂ for the value {values[i]} (sample {i}) after batch "
-        "normalisation's (x − μ)/√(σ² + ε), with ε = 0.00001? (3 decimals)",
+        _(
+            "One channel of a batch holds {batch}. What is x̂ for the value {value} (sample {i}) after batch "
+            "normalisation's (x − μ)/√(σ² + ε), with ε = 0.00001? (3 decimals)"
+        ).format(batch=batch, value=values[i], i=i),
         answer,
         steps,
         (),
@@ -322,30 +388,34 @@ def _bn_normalise_problem(rng: random.Random) -> Problem:
 
 
 def _bn_running_problem(rng: random.Random) -> Problem:
-    values = [rng.randint(0, 9) for _ in range(4)]
+    values = [rng.randint(0, 9) for _i in range(4)]
     m = rng.choice((0.1, 0.1, 0.01, 0.2))
     trace = step_batchnorm([[v] for v in values], momentum=m)
     mean = trace.mean[0]
     answer = _r3(trace.running_mean[0])
     mistakes = [
         Mistake(
-            "the momentum left out",
-            f"μ = {fmt_number(mean)} is the batch mean; the running mean moves only "
-            f"{fmt_number(m)} of the way towards it",
+            _("the momentum left out"),
+            _("μ = {mean} is the batch mean; the running mean moves only {m} of the way towards it").format(
+                mean=fmt_number(mean), m=fmt_number(m)
+            ),
             _r3(mean),
         ),
         Mistake(
-            "momentum and 1 − momentum swapped",
-            f"(1 − {fmt_number(m)})·μ = {fmt_number((1 - m) * mean)}; "
-            "PyTorch's momentum is the weight of the new batch",
+            _("momentum and 1 − momentum swapped"),
+            _("(1 − {m})·μ = {value}; PyTorch's momentum is the weight of the new batch").format(
+                m=fmt_number(m), value=fmt_number((1 - m) * mean)
+            ),
             _r3((1 - m) * mean),
         ),
     ]
     return Problem(
         "batchnorm",
-        f"A batch normalisation layer starts with running_mean 0 and momentum {fmt_number(m)} (PyTorch's "
-        f"convention). One training batch holds {' '.join(map(str, values))} in a channel. What is that "
-        "channel's running_mean after the step? (3 decimals)",
+        _(
+            "A batch normalisation layer starts with running_mean 0 and momentum {m} (PyTorch's convention). "
+            "One training batch holds {batch} in a channel. What is that channel's running_mean after the "
+            "step? (3 decimals)"
+        ).format(m=fmt_number(m), batch=" ".join(map(str, values))),
         answer,
         trace.sections[-3].steps[:1],  # type: ignore[union-attr]
         (),
@@ -366,28 +436,32 @@ def dropout_problem(rng: random.Random) -> Problem:
         answer = x / (1 - p)
         mistakes = [
             Mistake(
-                "scaled by 1 − p",
-                f"{fmt_number(x)}·(1 − {fmt_number(p)}) = {fmt_number(x * (1 - p))} is the "
-                "original paper's rule at test time; PyTorch and Keras divide by 1 − p while training",
+                _("scaled by 1 − p"),
+                _(
+                    "{x}·(1 − {p}) = {value} is the original paper's rule at test time; PyTorch and Keras "
+                    "divide by 1 − p while training"
+                ).format(x=fmt_number(x), p=fmt_number(p), value=fmt_number(x * (1 - p))),
                 x * (1 - p),
             ),
             Mistake(
-                "no scaling",
-                f"{fmt_number(x)} unchanged is evaluation mode; in training kept values are scaled "
-                f"by 1/(1 − p)",
+                _("no scaling"),
+                _("{x} unchanged is evaluation mode; in training kept values are scaled by 1/(1 − p)").format(
+                    x=fmt_number(x)
+                ),
                 x,
             ),
             Mistake(
-                "divided by p",
-                f"{fmt_number(x)}/{fmt_number(p)} = {fmt_number(x / p)}; the scale is 1/(1 − p), "
-                "the inverse of the keep probability",
+                _("divided by p"),
+                _("{x}/{p} = {value}; the scale is 1/(1 − p), the inverse of the keep probability").format(
+                    x=fmt_number(x), p=fmt_number(p), value=fmt_number(x / p)
+                ),
                 x / p,
             ),
         ]
-        question = (
-            f"Dropout with p = {fmt_number(p)}, in training. An activation of {fmt_number(x)} is kept: what value "
-            "leaves the layer? (3 decimals)"
-        )
+        question = _(
+            "Dropout with p = {p}, in training. An activation of {x} is kept: what value leaves the layer? "
+            "(3 decimals)"
+        ).format(p=fmt_number(p), x=fmt_number(x))
         step = Step("out", "x · 1/(1 − p)", f"{fmt_number(x)} · 1/(1 − {fmt_number(p)})", answer)
         tolerance = THREE_DECIMALS
         answer = _r3(answer)
@@ -396,41 +470,47 @@ def dropout_problem(rng: random.Random) -> Problem:
         answer = x
         mistakes = [
             Mistake(
-                "scaled in evaluation too",
-                f"{fmt_number(x)}/(1 − {fmt_number(p)}) = {fmt_number(x / (1 - p))}; "
-                "the scaling happens only in training",
+                _("scaled in evaluation too"),
+                _("{x}/(1 − {p}) = {value}; the scaling happens only in training").format(
+                    x=fmt_number(x), p=fmt_number(p), value=fmt_number(x / (1 - p))
+                ),
                 _r3(x / (1 - p)),
             ),
-            Mistake("dropping in evaluation", "0; in evaluation nothing is dropped", 0.0),
+            Mistake(_("dropping in evaluation"), _("0; in evaluation nothing is dropped"), 0.0),
         ]
-        question = (
-            f"Dropout with p = {fmt_number(p)}, in evaluation mode (model.eval()). An activation of "
-            f"{fmt_number(x)} comes in: what value leaves the layer? (3 decimals)"
-        )
-        step = Step("out", "x", fmt_number(x), x, why="evaluation: the identity")
+        question = _(
+            "Dropout with p = {p}, in evaluation mode (model.eval()). An activation of {x} comes in: what value "
+            "leaves the layer? (3 decimals)"
+        ).format(p=fmt_number(p), x=fmt_number(x))
+        step = Step("out", "x", fmt_number(x), x, why=_("evaluation: the identity"))
         tolerance = THREE_DECIMALS
     else:
         units = rng.choice((50, 100, 128, 200, 256, 400, 512, 1000))
         answer = p * units
         mistakes = [
             Mistake(
-                "the kept ones counted",
-                f"(1 − {fmt_number(p)})·{units} = {fmt_number((1 - p) * units)} are kept on average",
+                _("the kept ones counted"),
+                _("(1 − {p})·{units} = {value} are kept on average").format(
+                    p=fmt_number(p), units=units, value=fmt_number((1 - p) * units)
+                ),
                 (1 - p) * units,
             ),
         ]
-        question = (
-            f"Dropout with p = {fmt_number(p)} on a layer of {plural(units, 'unit')}: how many units does it zero "
-            "on average at each training step?"
-        )
-        step = Step("dropped", "p · units", f"{fmt_number(p)} · {units}", answer)
+        question = ngettext(
+            "Dropout with p = {p} on a layer of {units:,} unit: how many units does it zero on average at each "
+            "training step?",
+            "Dropout with p = {p} on a layer of {units:,} units: how many units does it zero on average at each "
+            "training step?",
+            units,
+        ).format(p=fmt_number(p), units=units)
+        step = Step(_("dropped"), _("p · units"), f"{fmt_number(p)} · {units}", answer)
         tolerance = 1e-9
     return Problem(
         "dropout",
         question,
         answer,
         (step,),
-        ("Inverted dropout: E[out] = (1 − p)·x/(1 − p) = x, so evaluation needs no scaling.",),
+        (_("Inverted dropout: E[out] = (1 − p)·x/(1 − p) = x, so evaluation needs no scaling."),),
         ("step", "dropout", "--input", "1 2 3 4", "--p", fmt_number(p)),
         tolerance,
         distinct(answer, mistakes, tolerance),
@@ -462,36 +542,55 @@ def _early_stop_problem(rng: random.Random) -> Problem:
     answer = kept if ask_kept else stop
     mistakes = [
         Mistake(
-            "the stopping epoch given",
-            f"training stops after epoch {stop}, but the weights kept are epoch "
-            f"{kept}'s, the lowest validation loss",
+            _("the stopping epoch given"),
+            _(
+                "training stops after epoch {stop}, but the weights kept are epoch {kept}'s, the lowest "
+                "validation loss"
+            ).format(stop=stop, kept=kept),
             stop,
         )
         if ask_kept
         else Mistake(
-            "the kept epoch given",
-            f"epoch {kept} has the lowest loss, and its weights are kept, but "
-            f"training only stops after {patience} more without improvement, at epoch {stop}",
+            _("the kept epoch given"),
+            _(
+                "epoch {kept} has the lowest loss, and its weights are kept, but training only stops after "
+                "{patience} more without improvement, at epoch {stop}"
+            ).format(kept=kept, patience=patience, stop=stop),
             kept,
         ),
         Mistake(
-            "the last epoch", f"{len(losses)} is where training would end without early stopping", len(losses)
+            _("the last epoch"),
+            _("{epochs} is where training would end without early stopping").format(epochs=len(losses)),
+            len(losses),
         ),
     ]
-    what = "the weights of which epoch are kept" if ask_kept else "after which epoch does training stop"
     step = Step(
-        "kept epoch" if ask_kept else "stop after",
-        f"lowest validation loss, then {plural(patience, 'epoch')} without improvement",
-        f"lowest {min(losses):.2f} at epoch {kept}",
+        _("kept epoch") if ask_kept else _("stop after"),
+        ngettext(
+            "lowest validation loss, then {n} epoch without improvement",
+            "lowest validation loss, then {n} epochs without improvement",
+            patience,
+        ).format(n=patience),
+        _("lowest {loss} at epoch {epoch}").format(loss=f"{min(losses):.2f}", epoch=kept),
         answer,
+    )
+    question = (
+        _(
+            "Validation losses after epochs 1 to {epochs}: {losses}. Early stopping watches the validation loss "
+            "with patience {patience} and restores the best weights: the weights of which epoch are kept?"
+        )
+        if ask_kept
+        else _(
+            "Validation losses after epochs 1 to {epochs}: {losses}. Early stopping watches the validation loss "
+            "with patience {patience} and restores the best weights: after which epoch does training stop?"
+        )
     )
     return Problem(
         "overfitting",
-        f"Validation losses after epochs 1 to {len(losses)}: {shown}. Early stopping watches the validation loss "
-        f"with patience {patience} and restores the best weights: {what}?",
+        question.format(epochs=len(losses), losses=shown, patience=patience),
         answer,
         (step,),
-        ("Note 004 §4.4: early stopping ends training once the validation loss stops improving.",),
+        (_("Note 004 §4.4: early stopping ends training once the validation loss stops improving."),),
         ("lesson", "overfitting"),
         mistakes=distinct(answer, mistakes),
     )
@@ -504,16 +603,23 @@ def _weight_decay_problem(rng: random.Random) -> Problem:
     lam = rng.choice((0.01, 0.05, 0.1))
     answer = _r3(w - lr * (g + lam * w))
     mistakes = [
-        Mistake("the decay left out", f"w − lr·g = {fmt_number(w - lr * g)} is plain SGD", _r3(w - lr * g)),
         Mistake(
-            "the decay not scaled by lr",
-            f"w − lr·g − λ·w = {fmt_number(w - lr * g - lam * w)}; the penalty's "
-            "gradient λ·w goes through the learning rate too",
+            _("the decay left out"),
+            _("w − lr·g = {value} is plain SGD").format(value=fmt_number(w - lr * g)),
+            _r3(w - lr * g),
+        ),
+        Mistake(
+            _("the decay not scaled by lr"),
+            _(
+                "w − lr·g − λ·w = {value}; the penalty's gradient λ·w goes through the learning rate too"
+            ).format(value=fmt_number(w - lr * g - lam * w)),
             _r3(w - lr * g - lam * w),
         ),
         Mistake(
-            "the decay added",
-            f"w − lr·(g − λ·w) = {fmt_number(w - lr * (g - lam * w))}; decay pulls w towards 0",
+            _("the decay added"),
+            _("w − lr·(g − λ·w) = {value}; decay pulls w towards 0").format(
+                value=fmt_number(w - lr * (g - lam * w))
+            ),
             _r3(w - lr * (g - lam * w)),
         ),
     ]
@@ -525,12 +631,13 @@ def _weight_decay_problem(rng: random.Random) -> Problem:
     )
     return Problem(
         "overfitting",
-        f"SGD with learning rate {fmt_number(lr)} and weight decay λ = {fmt_number(lam)} (an L2 penalty, as "
-        f"torch.optim.SGD's weight_decay). A weight w = {fmt_number(w)} has gradient {fmt_number(g)}: what is w "
-        "after the step? (3 decimals)",
+        _(
+            "SGD with learning rate {lr} and weight decay λ = {lam} (an L2 penalty, as torch.optim.SGD's "
+            "weight_decay). A weight w = {w} has gradient {g}: what is w after the step? (3 decimals)"
+        ).format(lr=fmt_number(lr), lam=fmt_number(lam), w=fmt_number(w), g=fmt_number(g)),
         answer,
         (step,),
-        ("Weight decay adds λ·w to every gradient: large weights shrink a little at every step.",),
+        (_("Weight decay adds λ·w to every gradient: large weights shrink a little at every step."),),
         ("lesson", "overfitting"),
         THREE_DECIMALS,
         distinct(answer, mistakes, THREE_DECIMALS),

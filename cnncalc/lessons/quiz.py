@@ -20,6 +20,7 @@ from fractions import Fraction
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.parsing import typed
+from cnncalc.i18n import _
 from cnncalc.lessons.problems import (
     Mistake,
     Problem,
@@ -122,24 +123,29 @@ def grade(problem: Problem, given: str | None) -> Graded:
 def make_quiz(topic: str, count: int, seed: int) -> list[Problem]:
     """`count` different problems on `topic` (or all topics in turn); the same seed gives the same quiz."""
     if topic not in TOPICS:
-        raise UsageError(f"{{field}} {topic!r} is not one of {', '.join(TOPICS)}", field="topic")
+        raise UsageError(
+            _("{field} {name!r} is not one of {names}"), field="topic", name=topic, names=", ".join(TOPICS)
+        )
     if count < 1:
-        raise UsageError(f"{{field}} {count} must be at least 1", field="count")
+        raise UsageError(
+            _("{field} {value} must be at least {minimum}"), field="count", value=count, minimum=1
+        )
     rng = random.Random(seed)
     cycle = tuple(_MAKERS)
     asked: set[str] = set()
     problems = []
     for i in range(count):
         name = topic if topic != "all" else cycle[i % len(cycle)]
-        for _ in range(_TRIES):
+        for _attempt in range(_TRIES):
             problem = _MAKERS[name](rng)
             if problem.question not in asked:
                 break
         else:
             raise CnnCalcError(
-                f"the {name} questions ran out after {sum(p.topic == name for p in problems)} different ones; "
-                "ask for fewer with {field}",
+                _("the {topic} questions ran out after {n} different ones; ask for fewer with {field}"),
                 field="count",
+                topic=name,
+                n=sum(p.topic == name for p in problems),
             )
         asked.add(problem.question)
         problems.append(problem)
