@@ -41,6 +41,7 @@ AREA = tuple(
         "lessons/problems.py",
         "lessons/problems_layers.py",
         "lessons/matrix.py",
+        "lessons/residual.py",
         "cli/lessons.py",
     )
 )
@@ -143,6 +144,7 @@ TERMS = {
     "batchnorm": ("批归一化", "均值"),
     "dropout": ("随机失活",),
     "overfitting": ("过拟合", "验证集", "早停", "权重衰减", "验证准确率"),
+    "residual": ("残差", "跳跃连接", "捷径", "投影", "梯度", "批归一化"),
 }
 
 
