@@ -25,6 +25,7 @@ from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.cli.errors import fail, reported
 from cnncalc.cli.options import FileOpt, JsonOpt
 from cnncalc.cli.output import emit_json
+from cnncalc.i18n import N_
 from cnncalc.nn.settings import DIGITS_DEFAULTS, IDX_DEFAULTS
 from cnncalc.safety.limits import MAX_EPOCHS, MAX_STEPS
 
@@ -38,12 +39,15 @@ if TYPE_CHECKING:
 
 TOUR: list[tuple[str, list[str]]] = [
     (
-        "Train a small CNN on the 8×8 handwritten digits (2 epochs) and save it",
+        N_("Train a small CNN on the 8×8 handwritten digits (2 epochs) and save it"),
         ["train", "--epochs", "2", "--save", "{tmp}/digits.npz"],
     ),
-    ("Look inside: one test image and the class probabilities", ["predict", "--model", "{tmp}/digits.npz"]),
-    ("What the first layer's filters learned", ["show", "filters", "--model", "{tmp}/digits.npz"]),
-    ("Check every layer's backward pass against finite differences", ["gradcheck"]),
+    (
+        N_("Look inside: one test image and the class probabilities"),
+        ["predict", "--model", "{tmp}/digits.npz"],
+    ),
+    (N_("What the first layer's filters learned"), ["show", "filters", "--model", "{tmp}/digits.npz"]),
+    (N_("Check every layer's backward pass against finite differences"), ["gradcheck"]),
 ]
 
 SpecArg = Annotated[
