@@ -32,6 +32,7 @@ from cnncalc.api.values import (
 from cnncalc.api.values import padding as to_padding
 from cnncalc.arith.errors import UsageError
 from cnncalc.arith.sizes import OPS, layer_output
+from cnncalc.i18n import N_, _, translated
 
 if TYPE_CHECKING:
     from cnncalc.arith.layer import ChannelCost, LayerParams
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 
 Op = Literal["conv", "maxpool", "avgpool", "tconv"]
 
-RF_MISSING = 'give a network spec, e.g. "conv 1 k=3 | conv 1 k=3", or {field:file}'
+RF_MISSING = N_('give a network spec, e.g. "conv 1 k=3 | conv 1 k=3", or {field:file}')
 
 
 def spatial_input(value: Size, dims: Dims | int | str | None) -> tuple[int, ...]:
@@ -51,14 +52,18 @@ def spatial_input(value: Size, dims: Dims | int | str | None) -> tuple[int, ...]
         return found * 2 if len(found) == 1 else found
     axes = whole(dims, "dims")
     if axes not in (1, 2, 3):
-        raise UsageError(f"{{field}} {axes} must be 1, 2 or 3", field="dims")
+        raise UsageError(_("{field} {value} must be 1, 2 or 3"), field="dims", value=axes)
     if len(found) == 1:
         return found * axes
     if len(found) != axes:
         raise UsageError(
-            f"{{field}} {'x'.join(map(str, found))} has {len(found)} axes but {{field:dims}} is {axes}; "
-            f"drop {{field:dims}} or give {axes} sizes",
+            _(
+                "{field} {value} has {count} axes but {field:dims} is {dims}; drop {field:dims} or give {dims} sizes"
+            ),
             field="input",
+            value="x".join(map(str, found)),
+            count=len(found),
+            dims=axes,
         )
     return found
 
@@ -279,7 +284,7 @@ def rf(
     from cnncalc.arith.network import walk
     from cnncalc.arith.receptive_field import field_path
 
-    source = required_network(spec, file, missing=RF_MISSING)
+    source = required_network(spec, file, missing=translated(RF_MISSING))
     net = walk(source.spec, input_shape(input) if input is not None else None)
     field, rows, path = field_path(net)
     return ReceptiveFieldReport(net, field, rows, path)

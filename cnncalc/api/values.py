@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal, SupportsIndex, TypeAlias, TypeVa
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.parsing import parse_bool, parse_padding, parse_sizes
+from cnncalc.i18n import _
 
 if TYPE_CHECKING:
     import numpy as np
@@ -75,13 +76,13 @@ def _spelled(value: object, field: str) -> str:
     """A size or padding as the CLI would type it: `(28, 20)` → `'28x20'`."""
     if isinstance(value, bool):
         raise UsageError(
-            f"{{field}} {value} is not a size; give a whole number, e.g. {{field}} 3", field=field
+            _("{field} {value} is not a size; give a whole number, e.g. {field} 3"), field=field, value=value
         )
     if isinstance(value, str):
         return value
     if isinstance(value, Sequence):
         if not value:
-            raise UsageError("{field} is empty; give one size or one per axis, e.g. (3, 5)", field=field)
+            raise UsageError(_("{field} is empty; give one size or one per axis, e.g. (3, 5)"), field=field)
         return "x".join(_spelled(v, field) for v in value)
     if isinstance(value, SupportsIndex):  # an int, or a NumPy integer
         return str(operator.index(value))
@@ -123,9 +124,13 @@ def whole(value: int | str, field: str, *, minimum: int | None = None) -> int:
         except TypeError:
             number = None
     if number is None:
-        raise UsageError(f"{{field}} {value!r} is not a whole number; write e.g. {{field}} 3", field=field)
+        raise UsageError(
+            _("{field} {value!r} is not a whole number; write e.g. {field} 3"), field=field, value=value
+        )
     if minimum is not None and number < minimum:
-        raise UsageError(f"{{field}} {number} must be at least {minimum}", field=field)
+        raise UsageError(
+            _("{field} {value} must be at least {minimum}"), field=field, value=number, minimum=minimum
+        )
     return number
 
 
@@ -141,10 +146,12 @@ def number(value: float | str, field: str) -> float:
         x = float(value)
     except (TypeError, ValueError):
         raise UsageError(
-            f"{{field}} {value!r} is not a number; write e.g. {{field}} 0.5", field=field
+            _("{field} {value!r} is not a number; write e.g. {field} 0.5"), field=field, value=value
         ) from None
     if not math.isfinite(x):
-        raise UsageError(f"{{field}} {x} is not a finite number; write e.g. {{field}} 2", field=field)
+        raise UsageError(
+            _("{field} {value} is not a finite number; write e.g. {field} 2"), field=field, value=x
+        )
     return x
 
 
@@ -159,7 +166,7 @@ def flag(value: bool | str, field: str) -> bool:
     if isinstance(value, str):
         with named(field):
             return parse_bool(value, "{field}")
-    raise UsageError(f"{{field}} {value!r} is not True or False", field=field)
+    raise UsageError(_("{field} {value!r} is not True or False"), field=field, value=value)
 
 
 def choice(value: str, field: str, options: Sequence[T]) -> T:
@@ -168,12 +175,17 @@ def choice(value: str, field: str, options: Sequence[T]) -> T:
     for option in options:
         if option == text:
             return option
-    raise UsageError(f"{{field}} {value!r} is not one of {', '.join(map(str, options))}", field=field)
+    raise UsageError(
+        _("{field} {value!r} is not one of {options}"),
+        field=field,
+        value=value,
+        options=", ".join(map(str, options)),
+    )
 
 
 def path(value: PathArg, field: str) -> Path:
     if not isinstance(value, (str, PathLike)):
-        raise UsageError(f"{{field}} {value!r} is not a file name", field=field)
+        raise UsageError(_("{field} {value!r} is not a file name"), field=field, value=value)
     return Path(value)
 
 
@@ -187,7 +199,7 @@ def names(value: str | Sequence[str], field: str) -> str:
         return value
     if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
         return ",".join(value)
-    raise UsageError(f"{{field}} {value!r} is not a name or a list of names", field=field)
+    raise UsageError(_("{field} {value!r} is not a name or a list of names"), field=field, value=value)
 
 
 # -- numbers for the step-throughs (NumPy) ----------------------------------------------------------
@@ -206,8 +218,9 @@ def matrix(value: Matrix, field: str) -> np.ndarray:
         a = a[None]
     if a.ndim != 3:
         raise UsageError(
-            f"{{field}} has {a.ndim} axes; give a matrix (rows of numbers) or C×H×W (one per channel)",
+            _("{field} has {axes} axes; give a matrix (rows of numbers) or C×H×W (one per channel)"),
             field=field,
+            axes=a.ndim,
         )
     return a
 
@@ -244,19 +257,20 @@ def _array(value: object, field: str) -> np.ndarray:
         a = np.asarray(value)
     except ValueError:  # rows of different lengths
         raise UsageError(
-            "{field} has rows of different lengths; every row needs the same length", field=field
+            _("{field} has rows of different lengths; every row needs the same length"), field=field
         ) from None
     if a.size == 0:
-        raise UsageError("{field} is empty; give rows of numbers, e.g. [[0, 1], [2, 3]]", field=field)
+        raise UsageError(_("{field} is empty; give rows of numbers, e.g. [[0, 1], [2, 3]]"), field=field)
     if a.dtype.kind not in "iuf":
-        raise UsageError(f"{{field}} holds {a.dtype} values; it must hold numbers", field=field)
+        raise UsageError(_("{field} holds {dtype} values; it must hold numbers"), field=field, dtype=a.dtype)
     if a.dtype.kind == "f" and not np.isfinite(a).all():
-        raise UsageError("{field} holds NaN or infinite values; every value must be a number", field=field)
+        raise UsageError(_("{field} holds NaN or infinite values; every value must be a number"), field=field)
     if np.abs(a).max() > LARGEST:
         raise UsageError(
-            f"{{field}} holds {np.abs(a).max():g}, too large for a step-through; use numbers between "
-            f"-{LARGEST:,} and {LARGEST:,}",
+            _("{field} holds {value}, too large for a step-through; use numbers between -{most} and {most}"),
             field=field,
+            value=f"{np.abs(a).max():g}",
+            most=f"{LARGEST:,}",
         )
     return a.astype(np.int64 if a.dtype.kind in "iu" else np.float64)
 
@@ -270,9 +284,14 @@ def vector(value: Numbers, field: str, most: int = 100) -> list[float]:
             return [float(v) for v in parse_vector(value, "{field}", most)]
     a = _array([value] if isinstance(value, (int, float)) else value, field)
     if a.ndim != 1:
-        raise UsageError(f"{{field}} takes one row of numbers, not {a.ndim} axes", field=field)
+        raise UsageError(_("{field} takes one row of numbers, not {axes} axes"), field=field, axes=a.ndim)
     if a.size > most:
-        raise UsageError(f"{{field}} has {a.size} numbers; a step-through takes at most {most}", field=field)
+        raise UsageError(
+            _("{field} has {count} numbers; a step-through takes at most {most}"),
+            field=field,
+            count=a.size,
+            most=most,
+        )
     return [float(v) for v in a]
 
 
@@ -280,11 +299,13 @@ def grid(value: Matrix, field: str, rows: int, cols: int) -> list[list[int | flo
     """A one-channel matrix of at most rows × cols numbers, as nested lists (whole numbers stay ints)."""
     a = matrix(value, field)
     if a.shape[0] != 1:
-        raise UsageError("{field} takes one matrix (rows separated by ';'), without '|'", field=field)
+        raise UsageError(_("{field} takes one matrix (rows separated by ';'), without '|'"), field=field)
     if a.shape[1] > rows or a.shape[2] > cols:
         raise UsageError(
-            f"{{field}} is {a.shape[1]}×{a.shape[2]}; a step-through takes at most {rows}×{cols} numbers",
+            _("{field} is {size}; a step-through takes at most {most} numbers"),
             field=field,
+            size=f"{a.shape[1]}×{a.shape[2]}",
+            most=f"{rows}×{cols}",
         )
     result: list[list[int | float]] = a[0].tolist()
     return result
@@ -317,7 +338,9 @@ def numbers(value: Numbers | Sequence[str], field: str) -> list[int | float]:
     else:
         a = _array([value] if isinstance(value, (int, float)) else value, field)
         if a.ndim != 1:
-            raise UsageError(f"{{field}} takes one number per kernel, not {a.ndim} axes", field=field)
+            raise UsageError(
+                _("{field} takes one number per kernel, not {axes} axes"), field=field, axes=a.ndim
+            )
         return [int(v) if a.dtype.kind == "i" else float(v) for v in a]
     with named(field):
         return parse_numbers(texts, "{field}")

@@ -22,6 +22,7 @@ import re
 from collections.abc import Mapping
 
 from cnncalc.arith.errors import UsageError
+from cnncalc.i18n import _
 
 MAX_EXPRESSION_LENGTH = 200
 MAX_EXPRESSION_DEPTH = 16
@@ -43,13 +44,20 @@ def evaluate(text: str, names: Mapping[str, str]) -> int:
     """
     if len(text) > MAX_EXPRESSION_LENGTH:
         raise UsageError(
-            f"the expression {text[:24]}… is {len(text)} characters long; at most {MAX_EXPRESSION_LENGTH}"
+            _("the expression {start}… is {length} characters long; at most {most}"),
+            start=text[:24],
+            length=len(text),
+            most=MAX_EXPRESSION_LENGTH,
         )
     tokens = _tokens(text)
     parser = _Parser(text, tokens, names)
     value = parser.expr(0)
     if parser.pos != len(tokens):
-        raise UsageError(f"the expression {text!r} has {tokens[parser.pos]!r} where an operator was expected")
+        raise UsageError(
+            _("the expression {text!r} has {token!r} where an operator was expected"),
+            text=text,
+            token=tokens[parser.pos],
+        )
     return value
 
 
@@ -62,8 +70,12 @@ def _tokens(text: str) -> list[str]:
         if match is None:
             bad = text[pos:].strip()[:1]
             raise UsageError(
-                f"the expression {text!r} has {bad!r}; expressions use whole numbers, names, "
-                "+ − * // and parentheses"
+                _(
+                    "the expression {text!r} has {bad!r}; expressions use whole numbers, names, "
+                    "+ − * // and parentheses"
+                ),
+                text=text,
+                bad=bad,
             )
         tokens.append(match.group(match.lastindex or 0))
         pos = match.end()
@@ -82,7 +94,9 @@ class _Parser:
     def take(self) -> str:
         token = self.peek()
         if token is None:
-            raise UsageError(f"the expression {self.text!r} ends where a number or name was expected")
+            raise UsageError(
+                _("the expression {text!r} ends where a number or name was expected"), text=self.text
+            )
         self.pos += 1
         return token
 
@@ -101,7 +115,7 @@ class _Parser:
             if op == "*":
                 value = self.bounded(value * right)
             elif right == 0:
-                raise UsageError(f"the expression {self.text!r} divides by zero")
+                raise UsageError(_("the expression {text!r} divides by zero"), text=self.text)
             else:
                 value = value // right
         return value
@@ -114,15 +128,19 @@ class _Parser:
         if token == "(":
             if depth >= MAX_EXPRESSION_DEPTH:
                 raise UsageError(
-                    f"the expression {self.text[:40]!r} nests more than {MAX_EXPRESSION_DEPTH} parentheses"
+                    _("the expression {text!r} nests more than {most} parentheses"),
+                    text=self.text[:40],
+                    most=MAX_EXPRESSION_DEPTH,
                 )
             value = self.expr(depth + 1)
             closing = self.peek()
             if closing is None:
-                raise UsageError(f"the expression {self.text!r} has an unclosed '('")
+                raise UsageError(_("the expression {text!r} has an unclosed '('"), text=self.text)
             if closing != ")":
                 raise UsageError(
-                    f"the expression {self.text!r} has {closing!r} where an operator or ')' was expected"
+                    _("the expression {text!r} has {token!r} where an operator or ')' was expected"),
+                    text=self.text,
+                    token=closing,
                 )
             self.pos += 1
             return value
@@ -130,25 +148,43 @@ class _Parser:
             return self.bounded(int(token) if len(token) <= 13 else MAX_EXPRESSION_VALUE + 1)
         if NAME.fullmatch(token):
             return self.name(token)
-        raise UsageError(f"the expression {self.text!r} has {token!r} where a number or name was expected")
+        raise UsageError(
+            _("the expression {text!r} has {token!r} where a number or name was expected"),
+            text=self.text,
+            token=token,
+        )
 
     def name(self, token: str) -> int:
         if token not in self.names:
-            known = ", ".join(sorted(self.names)) or "none"
+            known = ", ".join(sorted(self.names)) or _("none")
             raise UsageError(
-                f"the expression {self.text!r} uses {token!r}, which is not a parameter here ({known})"
+                _("the expression {text!r} uses {name!r}, which is not a parameter here ({known})"),
+                text=self.text,
+                name=token,
+                known=known,
             )
         value = self.names[token].strip()
         if not re.fullmatch(r"[+-]?\d{1,13}", value):
             raise UsageError(
-                f"the expression {self.text!r} uses {token} = {value!r}, which is not a whole number"
+                _("the expression {text!r} uses {name} = {value!r}, which is not a whole number"),
+                text=self.text,
+                name=token,
+                value=value,
             )
         return self.bounded(int(value))
 
     def bounded(self, value: int) -> int:
         if abs(value) > MAX_EXPRESSION_VALUE:
+            values = {"text": self.text, "most": f"{MAX_EXPRESSION_VALUE:,}"}
+            if value < 0:
+                raise UsageError(
+                    _(
+                        "the expression {text!r} reaches −more than {most}; a size that large is not a network"
+                    ),
+                    **values,
+                )
             raise UsageError(
-                f"the expression {self.text!r} reaches {'−' if value < 0 else ''}more than {MAX_EXPRESSION_VALUE:,}; "
-                "a size that large is not a network"
+                _("the expression {text!r} reaches more than {most}; a size that large is not a network"),
+                **values,
             )
         return value

@@ -32,6 +32,7 @@ from math import prod
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.sizes import ShapeResult, layer_output
 from cnncalc.arith.steps import Step
+from cnncalc.i18n import _, ngettext
 
 # An animation with more frames than this is no longer something a learner watches; a still
 # (one frame) is always possible. Listed window reads bound the time and memory of one answer.
@@ -184,27 +185,45 @@ def window_frames(
     if frame is None:
         if count > max_frames:
             raise CnnCalcError(
-                f"this layer has {count:,} output positions, more than the {max_frames:,} frames a picture "
-                f"shows; draw one of them with {{field}} N (0 … {count - 1:,}), or use a smaller input",
+                _(
+                    "this layer has {count} output positions, more than the {most} frames a picture "
+                    "shows; draw one of them with {field} N (0 … {last}), or use a smaller input"
+                ),
                 field="frame",
+                count=f"{count:,}",
+                most=f"{max_frames:,}",
+                last=f"{count - 1:,}",
             )
         if count * window > MAX_WINDOW_READS:
             raise CnnCalcError(
-                f"{count:,} frames of a {window:,}-cell window are {count * window:,} cells to list, more than "
-                f"{MAX_WINDOW_READS:,}; draw one frame with {{field}} N (0 … {count - 1:,}) or use a smaller kernel",
+                _(
+                    "{count} frames of a {window}-cell window are {cells} cells to list, more than "
+                    "{most}; draw one frame with {field} N (0 … {last}) or use a smaller kernel"
+                ),
                 field="frame",
+                count=f"{count:,}",
+                window=f"{window:,}",
+                cells=f"{count * window:,}",
+                most=f"{MAX_WINDOW_READS:,}",
+                last=f"{count - 1:,}",
             )
         indices = range(count)
     else:
         if not 0 <= frame < count:
             raise UsageError(
-                f"{{field}} {frame} is not a frame of this layer: it has {count:,} (0 … {count - 1:,})",
+                _("{field} {frame} is not a frame of this layer: it has {count} (0 … {last})"),
                 field="frame",
+                frame=frame,
+                count=f"{count:,}",
+                last=f"{count - 1:,}",
             )
         if window > MAX_WINDOW_READS:
             raise CnnCalcError(
-                f"the window covers {window:,} cells, more than the {MAX_WINDOW_READS:,} a picture lists; "
-                "use a smaller kernel"
+                _(
+                    "the window covers {cells} cells, more than the {most} a picture lists; use a smaller kernel"
+                ),
+                cells=f"{window:,}",
+                most=f"{MAX_WINDOW_READS:,}",
             )
         indices = range(frame, frame + 1)
     frames = tuple(_frame(i, shape.output, grid) for i in indices)
@@ -216,9 +235,11 @@ def window_frames(
     notes: tuple[str, ...] = ()
     if op == "tconv":
         notes = (
-            "A transposed convolution equals a stride-1 convolution with the kernel flipped, over the input "
-            "with s − 1 zeros inserted between neighbouring cells and d·(k − 1) − p zeros at each border "
-            "(output_padding more after); the picture draws that convolution.",
+            _(
+                "A transposed convolution equals a stride-1 convolution with the kernel flipped, over the input "
+                "with s − 1 zeros inserted between neighbouring cells and d·(k − 1) − p zeros at each border "
+                "(output_padding more after); the picture draws that convolution."
+            ),
         )
     return WindowFrames(op, shape, grid, count, frames, equivalence, notes)
 
@@ -260,21 +281,28 @@ def _tconv_steps(g: AxisGrid, a) -> tuple[Step, ...]:
     name = g.axis
     op_pad = g.size - ((g.n - 1) * g.spacing + 1 + 2 * g.start)
     q = g.start
-    border_why = (
-        f"{q} zero{'' if q == 1 else 's'} at each border of the stretched input"
-        if q >= 0
-        else f"negative: {-q} cells are cropped from each border (the padding p = {a.pad[0]} is more than d(k − 1))"
-    )
+    if q >= 0:
+        border_why = ngettext(
+            "{q} zero at each border of the stretched input",
+            "{q} zeros at each border of the stretched input",
+            q,
+        ).format(q=q)
+    else:
+        border_why = _(
+            "negative: {cropped} cells are cropped from each border (the padding p = {p} is more than d(k − 1))"
+        ).format(cropped=-q, p=a.pad[0])
     return (
         Step(
-            f"{name}: zeros between cells",
+            _("{axis}: zeros between cells").format(axis=name),
             "s − 1",
             f"{g.spacing} − 1",
             g.spacing - 1,
-            why=f"the {g.n} input cells are spread {g.spacing} apart: (n − 1)·s + 1 = {(g.n - 1) * g.spacing + 1} cells",
+            why=_("the {n} input cells are spread {s} apart: (n − 1)·s + 1 = {cells} cells").format(
+                n=g.n, s=g.spacing, cells=(g.n - 1) * g.spacing + 1
+            ),
         ),
         Step(
-            f"{name}: border padding q",
+            _("{axis}: border padding q").format(axis=name),
             "d(k − 1) − p",
             f"{g.dilation}·({g.kernel} − 1) − {a.pad[0]}",
             q,
@@ -285,6 +313,8 @@ def _tconv_steps(g: AxisGrid, a) -> tuple[Step, ...]:
             "(n − 1)·s + 1 + 2q + output_padding − d(k − 1)",
             f"({g.n} − 1)·{g.spacing} + 1 + 2·{q} + {op_pad} − {g.dilation}·({g.kernel} − 1)",
             g.size - g.dilation * (g.kernel - 1),
-            why=f"a stride-1 window over the {g.size} grid cells: the transposed formula's {a.out}",
+            why=_("a stride-1 window over the {size} grid cells: the transposed formula's {out}").format(
+                size=g.size, out=a.out
+            ),
         ),
     )

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from cnncalc.arith.errors import UsageError
 from cnncalc.arith.parsing import fmt_shape
 from cnncalc.arith.sizes import POOLS, Pad, ShapeResult, layer_output
-from cnncalc.arith.steps import Step, group_digits, plural
+from cnncalc.arith.steps import Step, group_digits
+from cnncalc.i18n import _, ngettext
 
 if TYPE_CHECKING:  # `params` is imported where a layer has channels: `shape -i 96 -k 5` needs none
     from cnncalc.arith.params import ParamCount
@@ -72,14 +73,16 @@ def channel_cost(
     if shape.op in POOLS:
         if cin is not None and cout is not None and cin != cout:
             raise UsageError(
-                f"a pool keeps its channels: {{field}} {cout} is not the {cin} input channels; leave it out",
+                _("a pool keeps its channels: {field} {cout} is not the {cin} input channels; leave it out"),
                 field="cout",
+                cout=cout,
+                cin=cin,
             )
         c = cin if cin is not None else cout
         return ChannelCost(shape, (c, c))  # type: ignore[arg-type]
     if cin is None or cout is None:
         missing = "cin" if cin is None else "cout"
-        raise UsageError("a convolution needs both channel counts; give {field} too", field=missing)
+        raise UsageError(_("a convolution needs both channel counts; give {field} too"), field=missing)
     from cnncalc.arith.params import conv_cost, flops_step
 
     params, macs = conv_cost(
@@ -159,7 +162,7 @@ def layer_params(
     if fc:
         if input is not None:
             raise UsageError(
-                "{field} describes a conv layer's map; a fully connected layer has none", field="input"
+                _("{field} describes a conv layer's map; a fully connected layer has none"), field="input"
             )
         mac = fc_macs(cin, cout)
         params = fc_params(cin, cout, bias)
@@ -174,13 +177,24 @@ def layer_params(
         cin, cout, ks, groups, bias, transposed=transposed, input=res.input, output=res.output
     )
     dense = fc_params(cin * prod(res.input), cout * prod(res.output), bias)
+    positions = prod(res.output)
     notes = (
-        f"Weight sharing: the conv reuses its {plural(params.weights, 'weight')} at "
-        f"{'all ' if prod(res.output) > 1 else 'its '}{plural(prod(res.output), 'output position')}; a fully "
-        "connected layer would need "
-        f"{group_digits(dense.total)} parameters for the same {cin}×{fmt_shape(res.input)} → "
-        f"{cout}×{fmt_shape(res.output)} mapping.",
-        "FLOPs = 2·MACs: a multiply-accumulate is one multiply and one add.",
+        ngettext(
+            "Weight sharing: the conv reuses its {weights} at its {positions}; a fully connected layer would "
+            "need {dense} parameters for the same {input} → {output} mapping.",
+            "Weight sharing: the conv reuses its {weights} at all {positions}; a fully connected layer would "
+            "need {dense} parameters for the same {input} → {output} mapping.",
+            positions,
+        ).format(
+            weights=ngettext("{n} weight", "{n} weights", params.weights).format(n=f"{params.weights:,}"),
+            positions=ngettext("{n} output position", "{n} output positions", positions).format(
+                n=f"{positions:,}"
+            ),
+            dense=group_digits(dense.total),
+            input=f"{cin}×{fmt_shape(res.input)}",
+            output=f"{cout}×{fmt_shape(res.output)}",
+        ),
+        _("FLOPs = 2·MACs: a multiply-accumulate is one multiply and one add."),
     )
     dense_step = _dense_step(cin, cout, res, dense, params)
     return LayerParams(
@@ -193,10 +207,11 @@ def _dense_step(cin: int, cout: int, res: ShapeResult, dense: ParamCount, conv: 
     outputs, and how many times the conv's parameters it needs."""
     biases = f" + {dense.biases}" if dense.biases else ""
     return Step(
-        "fully connected equivalent",
-        "(C_in·H_in·W_in) · (C_out·H_out·W_out) + biases",
+        _("fully connected equivalent"),
+        _("(C_in·H_in·W_in) · (C_out·H_out·W_out) + biases"),
         f"({cin}·{fmt_shape(res.input, '·')}) · ({cout}·{fmt_shape(res.output, '·')}){biases}",
         dense.total,
-        why=f"a dense layer mapping the same input to the same output needs {dense.total / conv.total:,.0f}× "
-        "as many parameters",
+        why=_(
+            "a dense layer mapping the same input to the same output needs {ratio}× as many parameters"
+        ).format(ratio=f"{dense.total / conv.total:,.0f}"),
     )

@@ -21,7 +21,8 @@ from math import gcd, prod
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.parsing import fmt_count
-from cnncalc.arith.steps import Step, fmt_value, plural
+from cnncalc.arith.steps import Step, fmt_value
+from cnncalc.i18n import _, ngettext
 from cnncalc.safety.limits import MAX_SIZE, MAX_SIZE_TEXT
 
 
@@ -57,23 +58,33 @@ def check_channels(**channels: int) -> None:
     for name, c in channels.items():
         if c < 1:
             raise UsageError(
-                f"{{field}} {fmt_count(c)} must be at least 1 (a layer needs channels)", field=name
+                _("{field} {value} must be at least 1 (a layer needs channels)"),
+                field=name,
+                value=fmt_count(c),
             )
         if c > MAX_SIZE:
             raise UsageError(
-                f"{{field}} {fmt_count(c)} is more than {MAX_SIZE_TEXT}, too large to be a layer size",
+                _("{field} {value} is more than {most}, too large to be a layer size"),
                 field=name,
+                value=fmt_count(c),
+                most=MAX_SIZE_TEXT,
             )
 
 
 def check_groups(cin: int, cout: int, groups: int) -> None:
     if groups < 1:
-        raise UsageError(f"{{field}} {fmt_count(groups)} must be at least 1", field="groups")
+        raise UsageError(_("{field} {value} must be at least 1"), field="groups", value=fmt_count(groups))
     for name, c in (("cin", cin), ("cout", cout)):
         if c % groups:
             raise CnnCalcError(
-                f"groups {fmt_count(groups)} does not divide {name} {fmt_count(c)}: each group needs a whole "
-                f"number of channels; use {group_choices(cin, cout)}"
+                _(
+                    "groups {groups} does not divide {name} {count}: each group needs a whole "
+                    "number of channels; use {choices}"
+                ),
+                groups=fmt_count(groups),
+                name=name,
+                count=fmt_count(c),
+                choices=group_choices(cin, cout),
             )
 
 
@@ -89,8 +100,8 @@ def group_choices(cin: int, cout: int, shown: int = 6) -> str:
     found = sorted({*small, *(g // d for d in small)})
     listed = ", ".join(map(str, found[-shown:]))
     if g == 1:
-        return "1 (the channel counts share no divisor)"
-    return f"one of {listed} (any divisor of gcd = {g})"
+        return _("1 (the channel counts share no divisor)")
+    return _("one of {listed} (any divisor of gcd = {g})").format(listed=listed, g=g)
 
 
 def conv_params(
@@ -105,30 +116,67 @@ def conv_params(
         weights = cin * (cout // groups) * ks
         formula = f"C_in · (C_out/g) · {kdims}" if groups > 1 else f"C_in · C_out · {kdims}"
         sub = f"{cin} · ({cout}/{groups}) · {knum}" if groups > 1 else f"{cin} · {cout} · {knum}"
-        why = "a transposed conv stores one k×k kernel for each (input channel, output channel in its group)"
+        why = _(
+            "a transposed conv stores one k×k kernel for each (input channel, output channel in its group)"
+        )
         kind = "tconv"
     else:
         weights = cout * (cin // groups) * ks
         formula = f"{kdims} · (C_in/g) · C_out" if groups > 1 else f"{kdims} · C_in · C_out"
         sub = f"{knum} · ({cin}/{groups}) · {cout}" if groups > 1 else f"{knum} · {cin} · {cout}"
-        why = (
-            f"{'each of the ' + str(cout) + ' filters has' if cout > 1 else 'the one filter has'} one {'×'.join(map(str, kernel))} kernel per input channel it sees "
-            f"({cin // groups}{' of ' + str(cin) + ', groups=' + str(groups) if groups > 1 else ''}); "
-            "the same weights slide over every position (weight sharing)"
-        )
+        values = {
+            "cout": cout,
+            "kernel": "×".join(map(str, kernel)),
+            "seen": cin // groups,
+            "cin": cin,
+            "g": groups,
+        }
+        if groups > 1:
+            why = ngettext(
+                "the one filter has one {kernel} kernel per input channel it sees ({seen} of {cin}, groups={g}); "
+                "the same weights slide over every position (weight sharing)",
+                "each of the {cout} filters has one {kernel} kernel per input channel it sees ({seen} of {cin}, "
+                "groups={g}); the same weights slide over every position (weight sharing)",
+                cout,
+            ).format(**values)
+        else:
+            why = ngettext(
+                "the one filter has one {kernel} kernel per input channel it sees ({seen}); "
+                "the same weights slide over every position (weight sharing)",
+                "each of the {cout} filters has one {kernel} kernel per input channel it sees ({seen}); "
+                "the same weights slide over every position (weight sharing)",
+                cout,
+            ).format(**values)
         kind = "conv"
-    steps = [Step("weights", formula, sub, weights, why=why)]
+    steps = [Step(_("weights"), formula, sub, weights, why=why)]
     notes: list[str] = []
     if groups == cin and groups > 1 and not transposed:
-        notes.append(f"groups = C_in = {cin}: a depthwise convolution, each channel filtered on its own.")
+        notes.append(
+            _("groups = C_in = {cin}: a depthwise convolution, each channel filtered on its own.").format(
+                cin=cin
+            )
+        )
     biases = cout if bias else 0
     if bias:
-        steps.append(Step("biases", "C_out", str(cout), cout, why="one bias per output channel (filter)"))
-        steps.append(Step("total", "weights + biases", f"{fmt_value(weights)} + {cout}", weights + cout))
+        steps.append(
+            Step(_("biases"), "C_out", str(cout), cout, why=_("one bias per output channel (filter)"))
+        )
+        steps.append(
+            Step(_("total"), _("weights + biases"), f"{fmt_value(weights)} + {cout}", weights + cout)
+        )
         notes.append(
-            f"Course notes often count weights only ({_notes_weight_formula(groups, transposed)} = "
-            f"{fmt_value(weights)}); PyTorch and Keras add {plural(cout, 'bias', 'biases')} by default, "
-            f"{fmt_value(weights + cout)} in all."
+            ngettext(
+                "Course notes often count weights only ({formula} = {weights}); PyTorch and Keras add "
+                "{n} bias by default, {total} in all.",
+                "Course notes often count weights only ({formula} = {weights}); PyTorch and Keras add "
+                "{n} biases by default, {total} in all.",
+                cout,
+            ).format(
+                formula=_notes_weight_formula(groups, transposed),
+                weights=fmt_value(weights),
+                n=f"{cout:,}",
+                total=fmt_value(weights + cout),
+            )
         )
     return ParamCount(kind, weights, biases, tuple(steps), tuple(notes))
 
@@ -146,21 +194,29 @@ def fc_params(fin: int, fout: int, bias: bool = True) -> ParamCount:
     weights = fin * fout
     steps = [
         Step(
-            "weights",
+            _("weights"),
             "C_in · C_out",
             f"{fin} · {fout}",
             weights,
-            why="every input feature connects to every output",
+            why=_("every input feature connects to every output"),
         )
     ]
     notes: tuple[str, ...] = ()
     if bias:
-        steps.append(Step("biases", "C_out", str(fout), fout, why="one bias per output feature"))
-        steps.append(Step("total", "C_in · C_out + C_out", f"{fmt_value(weights)} + {fout}", weights + fout))
+        steps.append(Step(_("biases"), "C_out", str(fout), fout, why=_("one bias per output feature")))
+        steps.append(
+            Step(_("total"), "C_in · C_out + C_out", f"{fmt_value(weights)} + {fout}", weights + fout)
+        )
         notes = (
-            f"Course notes often count Ci·Co only (the weights, {fmt_value(weights)}); PyTorch and Keras "
-            f"add {plural(fout, 'bias', 'biases')} by default, {fmt_value(weights + fout)} in all. C_out = {fout} is the "
-            f"number of outputs, not of parameters.",
+            ngettext(
+                "Course notes often count Ci·Co only (the weights, {weights}); PyTorch and Keras "
+                "add {n} bias by default, {total} in all. C_out = {fout} is the "
+                "number of outputs, not of parameters.",
+                "Course notes often count Ci·Co only (the weights, {weights}); PyTorch and Keras "
+                "add {n} biases by default, {total} in all. C_out = {fout} is the "
+                "number of outputs, not of parameters.",
+                fout,
+            ).format(weights=fmt_value(weights), n=f"{fout:,}", total=fmt_value(weights + fout), fout=fout),
         )
     return ParamCount("fc", weights, fout if bias else 0, tuple(steps), notes)
 
@@ -176,25 +232,24 @@ def bn_params(channels: int, kind: str = "bn") -> ParamCount:
     0
     """
     check_channels(channels=channels)
-    buffers = {
-        "bn": "; the running mean and variance are buffers, not trained",
-        "instancenorm": "; the statistics are each sample's own, per channel",
-        "groupnorm": "; the statistics are each sample's own, per group of channels",
-    }
-    step = Step(
-        "parameters",
-        "2·C",
-        f"2·{channels}",
-        2 * channels,
-        why="a scale γ and a shift β per channel" + buffers.get(kind, ""),
-    )
+    if kind == "bn":
+        why = _("a scale γ and a shift β per channel; the running mean and variance are buffers, not trained")
+    elif kind == "instancenorm":
+        why = _("a scale γ and a shift β per channel; the statistics are each sample's own, per channel")
+    elif kind == "groupnorm":
+        why = _(
+            "a scale γ and a shift β per channel; the statistics are each sample's own, per group of channels"
+        )
+    else:
+        why = _("a scale γ and a shift β per channel")
+    step = Step(_("parameters"), "2·C", f"2·{channels}", 2 * channels, why=why)
     if kind != "bn":  # instance and group norm keep no running statistics (PyTorch's defaults)
         return ParamCount(kind, 2 * channels, 0, (step,))
-    note = (
-        f"batch norm: {2 * channels} trainable parameters (γ, β) and {2 * channels} buffers (running mean and "
-        f"variance, not trained); Keras' summary() lists all {4 * channels} as parameters, {2 * channels} of them "
+    note = _(
+        "batch norm: {trained} trainable parameters (γ, β) and {buffers} buffers (running mean and "
+        "variance, not trained); Keras' summary() lists all {all} as parameters, {buffers} of them "
         "non-trainable."
-    )
+    ).format(trained=2 * channels, buffers=2 * channels, all=4 * channels)
     return ParamCount("bn", 2 * channels, 0, (step,), (note,), buffers=2 * channels)
 
 
@@ -212,10 +267,17 @@ def conv_macs(
         else "C_out · ∏out · (C_in/g) · ∏k",
         f"{cout} · {'·'.join(map(str, out_spatial))} · {per}",
         macs,
-        why=f"each of the {cout * positions:,} output values is a dot product of {plural(per, 'weight')}"
-        if cout * positions > 1
-        else f"the one output value is a dot product of {plural(per, 'weight')}",
+        why=ngettext(
+            "the one output value is a dot product of {weights}",
+            "each of the {n} output values is a dot product of {weights}",
+            cout * positions,
+        ).format(n=f"{cout * positions:,}", weights=_weights(per)),
     )
+
+
+def _weights(n: int) -> str:
+    """'27 weights', '1 weight' (digits grouped)."""
+    return ngettext("{n} weight", "{n} weights", n).format(n=f"{n:,}")
 
 
 def tconv_macs(
@@ -229,7 +291,7 @@ def tconv_macs(
         "C_in · H_in · W_in · (C_out/g) · k_h · k_w",
         f"{cin} · {'·'.join(map(str, in_spatial))} · {per}",
         macs,
-        why="each input value scatters into a k×k patch of every output channel in its group",
+        why=_("each input value scatters into a k×k patch of every output channel in its group"),
     )
 
 
@@ -260,7 +322,7 @@ def conv_cost(
 
 
 def fc_macs(fin: int, fout: int) -> Step:
-    return Step("MACs", "C_in · C_out", f"{fin} · {fout}", fin * fout, why="one multiply-add per weight")
+    return Step("MACs", "C_in · C_out", f"{fin} · {fout}", fin * fout, why=_("one multiply-add per weight"))
 
 
 def flops_step(macs: int) -> Step:
@@ -269,7 +331,7 @@ def flops_step(macs: int) -> Step:
         "2 · MACs",
         f"2 · {fmt_value(macs)}",
         2 * macs,
-        why="a multiply-accumulate is two floating-point operations (a multiply and an add)",
+        why=_("a multiply-accumulate is two floating-point operations (a multiply and an add)"),
     )
 
 

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from cnncalc.arith.errors import UsageError
+from cnncalc.i18n import _
 from cnncalc.safety.limits import MAX_SIZE, MAX_SIZE_TEXT
 
 _SEP = re.compile(r"\s*[x×*,]\s*", re.IGNORECASE)
@@ -38,18 +39,33 @@ def parse_int(text: str, what: str, *, minimum: int = 1) -> int:
     """`'5'` → 5; anything else (`'3.5'`, `'abc'`, `'0'` when minimum is 1) is a usage error."""
     t = typed(text).strip()
     if not re.fullmatch(r"[+-]?\d+", t):
-        hint = " (sizes are whole numbers)" if re.fullmatch(r"[+-]?\d*\.\d+", t) else ""
-        raise UsageError(
-            f"{what} {_shown(text)} is not a whole number{hint}; write e.g. {what} {max(minimum, 3)}"
-        )
+        values = {"what": what, "value": _shown(text), "example": max(minimum, 3)}
+        if re.fullmatch(r"[+-]?\d*\.\d+", t):
+            raise UsageError(
+                _(
+                    "{what} {value} is not a whole number (sizes are whole numbers); write e.g. {what} {example}"
+                ),
+                **values,
+            )
+        raise UsageError(_("{what} {value} is not a whole number; write e.g. {what} {example}"), **values)
     digits = len(t.lstrip("+-").lstrip("0"))
     if digits > len(str(MAX_SIZE)):  # before int(): Python refuses to convert 4,300+ digits
-        raise UsageError(f"{what} has {digits:,} digits; a size is at most {MAX_SIZE_TEXT}")
+        raise UsageError(
+            _("{what} has {digits} digits; a size is at most {most}"),
+            what=what,
+            digits=f"{digits:,}",
+            most=MAX_SIZE_TEXT,
+        )
     v = int(t)
     if v < minimum:
-        raise UsageError(f"{what} {v} must be at least {minimum}")
+        raise UsageError(_("{what} {value} must be at least {minimum}"), what=what, value=v, minimum=minimum)
     if v > MAX_SIZE:
-        raise UsageError(f"{what} {v:,} is more than {MAX_SIZE_TEXT}, too large to be a layer size")
+        raise UsageError(
+            _("{what} {value} is more than {most}, too large to be a layer size"),
+            what=what,
+            value=f"{v:,}",
+            most=MAX_SIZE_TEXT,
+        )
     return v
 
 
@@ -59,22 +75,33 @@ def parse_sizes(text: str | int, what: str, *, minimum: int = 1, max_axes: int =
         return (parse_int(str(text), what, minimum=minimum),)
     t = typed(text).strip()
     if not t:
-        raise UsageError(f"{what} is empty; write N or AxB, e.g. {what} 3 or 3x5")
+        raise UsageError(_("{what} is empty; write N or AxB, e.g. {what} 3 or 3x5"), what=what)
     parts = _SEP.split(t)
     if len(parts) > max_axes:
-        raise UsageError(f"{what} {_shown(text)} has {len(parts)} axes; at most {max_axes} (N, HxW or DxHxW)")
+        raise UsageError(
+            _("{what} {value} has {axes} axes; at most {most} (N, HxW or DxHxW)"),
+            what=what,
+            value=_shown(text),
+            axes=len(parts),
+            most=max_axes,
+        )
     try:
         return tuple(parse_int(p, what, minimum=minimum) for p in parts)
     except UsageError as e:
         if len(parts) == 1:
             raise
         bad = next(p for p in parts if _problem(p, minimum))
+        values = {"what": what, "value": _shown(text), "part": _shown(bad)}
         if _problem(bad, minimum) == "large":
             raise UsageError(
-                f"{what} {_shown(text)}: {_shown(bad)} is more than {MAX_SIZE_TEXT}, too large to be a layer size"
+                _("{what} {value}: {part} is more than {most}, too large to be a layer size"),
+                most=MAX_SIZE_TEXT,
+                **values,
             ) from e
         raise UsageError(
-            f"{what} {_shown(text)}: {_shown(bad)} is not a whole number ≥ {minimum}; write N or AxB, e.g. 3 or 3x5"
+            _("{what} {value}: {part} is not a whole number ≥ {minimum}; write N or AxB, e.g. 3 or 3x5"),
+            minimum=minimum,
+            **values,
         ) from e
 
 
@@ -96,8 +123,12 @@ def parse_padding(text: str | int, what: str = "padding") -> str | tuple[int, ..
         return parse_sizes(t, what, minimum=0)
     except UsageError:
         raise UsageError(
-            f"{what} {_shown(text)} is not a padding: write N (e.g. 1), per axis AxB (e.g. 1x2), "
-            "or one of same, valid, full"
+            _(
+                "{what} {value} is not a padding: write N (e.g. 1), per axis AxB (e.g. 1x2), "
+                "or one of same, valid, full"
+            ),
+            what=what,
+            value=_shown(text),
         ) from None
 
 
@@ -107,7 +138,7 @@ def parse_bool(text: str, what: str) -> bool:
         return True
     if t in ("false", "0", "no", "off"):
         return False
-    raise UsageError(f"{what} {_shown(text)} is not true or false")
+    raise UsageError(_("{what} {value} is not true or false"), what=what, value=_shown(text))
 
 
 def broadcast(values: tuple[int, ...], dims: int, what: str) -> tuple[int, ...]:
@@ -116,8 +147,13 @@ def broadcast(values: tuple[int, ...], dims: int, what: str) -> tuple[int, ...]:
         return values * dims
     if len(values) != dims:
         raise UsageError(
-            f"{what} {'x'.join(map(str, values))} has {len(values)} values but the input has {dims} "
-            f"spatial axes; give one value or {dims}"
+            _(
+                "{what} {value} has {count} values but the input has {dims} spatial axes; give one value or {dims}"
+            ),
+            what=what,
+            value="x".join(map(str, values)),
+            count=len(values),
+            dims=dims,
         )
     return values
 
@@ -135,7 +171,7 @@ def fmt_count(v: int) -> str:
         digits = len(str(abs(v)))
     except ValueError:  # beyond what Python prints: the count from its length in bits
         digits = int(abs(v).bit_length() * 0.30103) + 1
-    return f"a {digits:,}-digit number"
+    return _("a {digits}-digit number").format(digits=f"{digits:,}")
 
 
 def fmt_shape(shape: Sequence[int], sep: str = "×") -> str:

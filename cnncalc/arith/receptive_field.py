@@ -34,6 +34,7 @@ from cnncalc.arith.layer_spec import SPATIAL
 from cnncalc.arith.parsing import broadcast, fmt_axes, fmt_axis_value, fmt_shape
 from cnncalc.arith.sizes import AXIS_NAMES, Pad, adaptive_windows, ceil_div, effective_kernel
 from cnncalc.arith.steps import Step
+from cnncalc.i18n import _, ngettext
 
 # kinds whose inputs spread over several outputs: the field after them is bounded by back-recursion
 SPREADING = ("tconv", "upsample", "pixelshuffle")
@@ -127,7 +128,9 @@ def _axis_through(
         formula = "RF_in + (k_eff − 1)·jump_in"
         sub = f"{rf} + ({keff} − 1)·{fmt_axis_value(jump)}"
     size = int(ceil(grown))
-    why = f"jump = {fmt_axis_value(new_jump)}, first unit centred at {fmt_axis_value(new_start)}"
+    why = _("jump = {jump}, first unit centred at {start}").format(
+        jump=fmt_axis_value(new_jump), start=fmt_axis_value(new_start)
+    )
     return size, new_jump, new_start, Step(f"RF_{name}", formula, sub, size, why=why)
 
 
@@ -208,11 +211,15 @@ def field_path(
         )
         if whole is not None and net.input_shape is None:
             raise UsageError(
-                f"layer {whole.number} ({whole.describe()}) sees the whole input map, whose size is not "
-                "known: give {field} CxHxW (or start the spec with 'input CxHxW')",
+                _(
+                    "layer {number} ({layer}) sees the whole input map, whose size is not "
+                    "known: give {field} CxHxW (or start the spec with 'input CxHxW')"
+                ),
                 field="input",
+                number=whole.number,
+                layer=whole.describe(),
             )
-        raise CnnCalcError("the network has no layer with a kernel (conv, tconv, maxpool, avgpool, gap)")
+        raise CnnCalcError(_("the network has no layer with a kernel (conv, tconv, maxpool, avgpool, gap)"))
     need, setter = _needs(nodes, target, dims)
     path = []
     step = setter.get(INPUT)
@@ -385,7 +392,7 @@ def _axis_back(kind: str, name: str, rf: int, k: int, s: int, d: int) -> Step:
             "⌈(RF_{i+1} + d(k − 1))/s⌉",
             f"⌈({rf} + {d}·({k} − 1))/{s}⌉",
             ceil_div(rf + effective_kernel(k, d) - 1, s),
-            why="a transposed conv spreads its inputs s apart: the most inputs any run of outputs sees",
+            why=_("a transposed conv spreads its inputs s apart: the most inputs any run of outputs sees"),
         )
     return Step(
         f"RF_{name}",
@@ -418,13 +425,19 @@ def field_beyond_input(net: NetworkResult) -> str | None:
         for rf, n, o, start, jump in zip(last.rf, spatial, out, last.start, last.jump, strict=True)
     )
     extras = tuple(max(rf - n, 0) for rf, n in zip(last.rf, spatial, strict=True))
-    extra = f"{fmt_axes(extras)} more {'pixel' if set(extras) == {1} else 'pixels'}"
-    sees = (
-        "every unit of the last layer sees the whole image"
-        if whole
-        else "units near the border see part image, part padding"
-    )
-    return (
-        f"The receptive field {fmt_axes(last.rf)} is wider than the {fmt_shape(spatial)} input: it counts the "
-        f"zero padding past the border ({extra} per axis), and {sees}."
-    )
+    values = {
+        "rf": fmt_axes(last.rf),
+        "input": fmt_shape(spatial),
+        "extra": ngettext("{n} more pixel", "{n} more pixels", 1 if set(extras) == {1} else 2).format(
+            n=fmt_axes(extras)
+        ),
+    }
+    if whole:
+        return _(
+            "The receptive field {rf} is wider than the {input} input: it counts the zero padding past the "
+            "border ({extra} per axis), and every unit of the last layer sees the whole image."
+        ).format(**values)
+    return _(
+        "The receptive field {rf} is wider than the {input} input: it counts the zero padding past the "
+        "border ({extra} per axis), and units near the border see part image, part padding."
+    ).format(**values)

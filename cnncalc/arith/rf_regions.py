@@ -31,6 +31,7 @@ from fractions import Fraction
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.network_view import NetworkView, NodeView
 from cnncalc.arith.parsing import fmt_shape
+from cnncalc.i18n import _
 
 # A field is drawn cell by cell on the input grid; past this many cells per side it is no
 # longer a picture anyone reads (and the index lists stay small).
@@ -136,21 +137,27 @@ def rf_regions(view: NetworkView, unit: tuple[int, ...] | None = None, layer: in
     window before any flatten, fc or global pooling) back to the input pixels."""
     shape = view.input_shape
     if shape is None:
-        raise UsageError("the receptive field is drawn on the input: give {field} HxW", field="input")
+        raise UsageError(_("the receptive field is drawn on the input: give {field} HxW"), field="input")
     spatial = shape[1:]
     if not spatial:
-        raise CnnCalcError(f"input {fmt_shape(shape)} has no spatial axes to draw; give C×H×W")
+        raise CnnCalcError(_("input {shape} has no spatial axes to draw; give C×H×W"), shape=fmt_shape(shape))
     if max(spatial) > MAX_SIDE:
         raise CnnCalcError(
-            f"input {fmt_shape(spatial)} is larger than the {MAX_SIDE} cells per side a field picture draws; "
-            f"give a smaller {{field}} (the field's size does not depend on it: cnncalc rf gives it for any input)",
+            _(
+                "input {shape} is larger than the {most} cells per side a field picture draws; give a smaller "
+                "{field} (the field's size does not depend on it: cnncalc rf gives it for any input)"
+            ),
             field="input",
+            shape=fmt_shape(spatial),
+            most=MAX_SIDE,
         )
     chain, notes = _chain(view, layer)
     if not chain:
         raise CnnCalcError(
-            "the network has no conv or pool layer before its first flatten, fc or global pooling: "
-            "there is no window to follow"
+            _(
+                "the network has no conv or pool layer before its first flatten, fc or global pooling: "
+                "there is no window to follow"
+            )
         )
     top = chain[-1]
     out_map = top.output_shape[1:]
@@ -158,15 +165,22 @@ def rf_regions(view: NetworkView, unit: tuple[int, ...] | None = None, layer: in
         unit = tuple((n - 1) // 2 for n in out_map)
     elif len(unit) != len(out_map):
         raise UsageError(
-            f"{{field}} {','.join(map(str, unit))} has {len(unit)} indices but layer {top.number}'s output "
-            f"{fmt_shape(out_map)} has {len(out_map)} axes",
+            _("{field} {unit} has {count} indices but layer {layer}'s output {shape} has {axes} axes"),
             field="unit",
+            unit=",".join(map(str, unit)),
+            count=len(unit),
+            layer=top.number,
+            shape=fmt_shape(out_map),
+            axes=len(out_map),
         )
     elif any(not 0 <= u < n for u, n in zip(unit, out_map, strict=True)):
         raise UsageError(
-            f"{{field}} {','.join(map(str, unit))} is outside layer {top.number}'s output {fmt_shape(out_map)}: "
-            f"indices run from 0 to {','.join(str(n - 1) for n in out_map)}",
+            _("{field} {unit} is outside layer {layer}'s output {shape}: indices run from 0 to {last}"),
             field="unit",
+            unit=",".join(map(str, unit)),
+            layer=top.number,
+            shape=fmt_shape(out_map),
+            last=",".join(str(n - 1) for n in out_map),
         )
     levels: list[RFLevel] = []
     first = last = unit
@@ -198,38 +212,63 @@ def _chain(view: NetworkView, layer: int | None) -> tuple[list[NodeView], list[s
     numbers = [n.number for n in view.nodes[1:]]
     if layer is not None and layer not in numbers:
         raise UsageError(
-            f"{{field}} {layer} is not a layer of this network (layers 1 … {max(numbers, default=0)})",
+            _("{field} {layer} is not a layer of this network (layers 1 … {last})"),
             field="layer",
+            layer=layer,
+            last=max(numbers, default=0),
         )
     chain: list[NodeView] = []
     notes: list[str] = []
     for node in view.nodes[1:]:
         if node.kind in ("pad", "upsample", "pixelshuffle"):
             raise CnnCalcError(
-                f"layer {node.number} ({node.text}) changes the map's size without a window; the picture "
-                "follows windows only; cnncalc rf gives the field"
+                _(
+                    "layer {number} ({layer}) changes the map's size without a window; the picture "
+                    "follows windows only; cnncalc rf gives the field"
+                ),
+                number=node.number,
+                layer=node.text,
             )
         if node.kind == "tconv":
             raise CnnCalcError(
-                f"layer {node.number} ({node.text}) is a transposed convolution: which inputs feed an output "
-                "depends on how its windows line up, so its field is not one region per layer; "
-                "cnncalc rf gives an upper bound"
+                _(
+                    "layer {number} ({layer}) is a transposed convolution: which inputs feed an output "
+                    "depends on how its windows line up, so its field is not one region per layer; "
+                    "cnncalc rf gives an upper bound"
+                ),
+                number=node.number,
+                layer=node.text,
             )
         if node.kind in _WHOLE_MAP:
-            stop = (
-                "has windows of unequal size"
-                if node.kind in ("adaptiveavgpool", "adaptivemaxpool")
-                else "sees the whole map (every unit after it sees the whole input)"
-            )
+            values = {"number": node.number, "layer": node.text, "followed": chain[-1].number if chain else 0}
+            unequal = node.kind in ("adaptiveavgpool", "adaptivemaxpool")
             if layer is not None and layer >= node.number:
+                if unequal:
+                    raise CnnCalcError(
+                        _(
+                            "layer {number} ({layer}) has windows of unequal size; pick {field} before {number}"
+                        ),
+                        field="layer",
+                        **values,
+                    )
                 raise CnnCalcError(
-                    f"layer {node.number} ({node.text}) {stop}; pick {{field}} before {node.number}",
+                    _(
+                        "layer {number} ({layer}) sees the whole map (every unit after it sees the whole "
+                        "input); pick {field} before {number}"
+                    ),
                     field="layer",
+                    **values,
                 )
-            notes.append(
-                f"Layer {node.number} ({node.text}) {stop}; the picture follows layer "
-                f"{chain[-1].number if chain else 0}."
-            )
+            if unequal:
+                note = _(
+                    "Layer {number} ({layer}) has windows of unequal size; the picture follows layer {followed}."
+                )
+            else:
+                note = _(
+                    "Layer {number} ({layer}) sees the whole map (every unit after it sees the whole input); "
+                    "the picture follows layer {followed}."
+                )
+            notes.append(note.format(**values))
             break
         if node.kind in _WINDOWED:
             chain.append(node)

@@ -24,14 +24,21 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.parsing import PADDING_MODES, broadcast, fmt_axes, fmt_shape
-from cnncalc.arith.steps import AxisNote, Step, plural
+from cnncalc.arith.steps import AxisNote, Step
+from cnncalc.i18n import N_, _, ngettext, translated
 
 OPS = ("conv", "maxpool", "avgpool", "tconv")
 POOLS = ("maxpool", "avgpool")
 AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 # Which border gets the extra row when the total padding is odd (PyTorch and TensorFlow agree).
-_SIDES = {"L": ("left", "right"), "D": ("front", "back"), "H": ("top", "bottom"), "W": ("left", "right")}
-_ROWS = {"L": "element", "D": "slice", "H": "row", "W": "column"}
+_SIDES = {
+    "L": (N_("left"), N_("right")),
+    "D": (N_("front"), N_("back")),
+    "H": (N_("top"), N_("bottom")),
+    "W": (N_("left"), N_("right")),
+}
+# What one cell of an axis is called: a row of H, a column of W, a slice of D, an element of L
+_ROWS = {"L": N_("element"), "D": N_("slice"), "H": N_("row"), "W": N_("column")}
 
 if TYPE_CHECKING:
     from fractions import Fraction
@@ -187,8 +194,10 @@ def layer_output(
     notes: tuple[str, ...] = ()
     if op in POOLS and stride is None:
         notes = (
-            f"Pooling stride defaults to the kernel ({fmt_shape(k)}): windows do not overlap, "
-            "as in PyTorch's MaxPool2d and Keras' MaxPooling2D.",
+            _(
+                "Pooling stride defaults to the kernel ({kernel}): windows do not overlap, "
+                "as in PyTorch's MaxPool2d and Keras' MaxPooling2D."
+            ).format(kernel=fmt_shape(k)),
         )
     axes = tuple(
         _axis_size(
@@ -223,13 +232,15 @@ def layer_output(
 def _check_input(op: str, input_size: tuple[int, ...]) -> int:
     """The number of spatial axes, once the op is known and every size is at least 1."""
     if op not in OPS:
-        raise UsageError(f"op {op!r} is not one of {', '.join(OPS)}")
+        raise UsageError(_("op {op!r} is not one of {ops}"), op=op, ops=", ".join(OPS))
     dims = len(input_size)
     if dims not in AXIS_NAMES:
-        raise UsageError(f"input {fmt_shape(input_size)} has {dims} axes; give N, HxW or DxHxW")
+        raise UsageError(
+            _("input {shape} has {dims} axes; give N, HxW or DxHxW"), shape=fmt_shape(input_size), dims=dims
+        )
     for n in input_size:
         if n < 1:
-            raise UsageError(f"input size {n} must be at least 1")
+            raise UsageError(_("input size {n} must be at least 1"), n=n)
     return dims
 
 
@@ -240,21 +251,35 @@ def _check_geometry(
     for name, values in (("kernel", k), ("stride", s), ("dilation", d)):
         for v in values:
             if v < 1:
-                fix = "1 means no gaps; use {field} ≥ 1" if name == "dilation" else "use {field} ≥ 1"
-                raise UsageError(f"{{field}} {v} is not allowed: {fix}", field=name)
+                if name == "dilation":
+                    raise UsageError(
+                        _("{field} {value} is not allowed: 1 means no gaps; use {field} ≥ 1"),
+                        field=name,
+                        value=v,
+                    )
+                raise UsageError(_("{field} {value} is not allowed: use {field} ≥ 1"), field=name, value=v)
     if any(v < 0 for v in op_pad):
-        raise UsageError(f"{{field}} {fmt_shape(op_pad)} must not be negative", field="output_padding")
+        raise UsageError(
+            _("{field} {value} must not be negative"), field="output_padding", value=fmt_shape(op_pad)
+        )
     if op != "tconv" and any(op_pad):
         raise UsageError(
-            f"{{field}} only applies to a transposed convolution (tconv), not to {op}", field="output_padding"
+            _("{field} only applies to a transposed convolution (tconv), not to {op}"),
+            field="output_padding",
+            op=op,
         )
     if ceil and op not in POOLS:
-        raise UsageError(f"{{field}} mode applies to pools (maxpool, avgpool), not to {op}", field="ceil")
+        raise UsageError(
+            _("{field} mode applies to pools (maxpool, avgpool), not to {op}"), field="ceil", op=op
+        )
     if op == "avgpool" and any(v != 1 for v in d):
         raise UsageError(
-            f"{{field}} {fmt_axes(d)} is not possible for average pooling (PyTorch's AvgPool has no "
-            "dilation); drop {field}",
+            _(
+                "{field} {value} is not possible for average pooling (PyTorch's AvgPool has no "
+                "dilation); drop {field}"
+            ),
             field="dilation",
+            value=fmt_axes(d),
         )
 
 
@@ -268,23 +293,37 @@ def _axis_size(
         pad, pad_step = padding, None
     if min(pad) < 0:
         raise CnnCalcError(
-            f"padding {pad[0] if pad[0] == pad[1] else pad} on axis {axis} is negative; padding adds "
-            "zeros at the border and cannot remove rows (crop the input instead)"
+            _(
+                "padding {padding} on axis {axis} is negative; padding adds "
+                "zeros at the border and cannot remove rows (crop the input instead)"
+            ),
+            padding=pad[0] if pad[0] == pad[1] else pad,
+            axis=axis,
         )
     if op == "avgpool" and dims == 3 and n < k:
         # only PyTorch's AvgPool3d checks this, before padding; AvgPool1d/2d and MaxPool3d do not
         raise CnnCalcError(
-            f"input {n} on axis {axis} is smaller than the kernel {k}: PyTorch's AvgPool3d "
-            "requires every input size (before padding) to be at least the kernel; use a kernel ≤ "
-            f"{n}"
+            _(
+                "input {n} on axis {axis} is smaller than the kernel {k}: PyTorch's AvgPool3d "
+                "requires every input size (before padding) to be at least the kernel; use a kernel ≤ "
+                "{n}"
+            ),
+            n=n,
+            axis=axis,
+            k=k,
         )
     if op == "conv":
         ax = conv_axis(n, k, s, pad, d, axis)
     elif op == "tconv":
         if pad[0] != pad[1]:
             raise UsageError(
-                f"a transposed convolution pads both sides alike; padding {pad[0]} before and "
-                f"{pad[1]} after on axis {axis} is not possible in PyTorch"
+                _(
+                    "a transposed convolution pads both sides alike; padding {before} before and "
+                    "{after} after on axis {axis} is not possible in PyTorch"
+                ),
+                before=pad[0],
+                after=pad[1],
+                axis=axis,
             )
         ax = tconv_axis(n, k, s, pad[0], d, op_pad, axis)
     else:
@@ -342,7 +381,7 @@ def conv_axis(n: int, k: int, s: int, pad: Pad, d: int = 1, axis: str = "H") -> 
     keff = effective_kernel(k, d)
     padded = n + pb + pa
     if keff > padded:
-        raise CnnCalcError(_too_small(n, k, d, pad, keff, "kernel"))
+        raise CnnCalcError(_too_small(n, k, d, pad, keff))
     num = padded - keff
     out = axis_length("conv", n, k, s, pad, d)
     formula, sub, notes = _window_formula("⌊", "⌋", axis, n, k, s, pad, d, num)
@@ -362,19 +401,27 @@ def pool_axis(
     # padding would have nothing to take the max or mean of.
     if max(pb, pa) > k // 2:
         raise CnnCalcError(
-            f"pool padding {max(pb, pa)} on axis {axis} is more than half the kernel {k} (at most {k // 2}); "
-            "a window would cover only padding. Use padding ≤ k/2 or a larger kernel"
+            _(
+                "pool padding {padding} on axis {axis} is more than half the kernel {k} (at most {most}); "
+                "a window would cover only padding. Use padding ≤ k/2 or a larger kernel"
+            ),
+            padding=max(pb, pa),
+            axis=axis,
+            k=k,
+            most=k // 2,
         )
     keff = effective_kernel(k, d)
     num = n + pb + pa - keff
     out, dropped = _pool_count(num, s, n, pb, ceil)
     if out < 1:
-        raise CnnCalcError(_too_small(n, k, d, pad, keff, "pool window"))
+        raise CnnCalcError(_too_small(n, k, d, pad, keff, pool=True))
     formula, sub, general = _window_formula(
         "⌈" if ceil else "⌊", "⌉" if ceil else "⌋", axis, n, k, s, pad, d, num
     )
     if ceil and dropped:
-        sub += f" − 1 (the last window would start at {out * s} ≥ {n} + {pb}, past the input)"
+        sub += _(" − 1 (the last window would start at {start} ≥ {n} + {pb}, past the input)").format(
+            start=out * s, n=n, pb=pb
+        )
     step = Step(f"{axis}_out", formula, sub, out, why=_conv_why(n, keff, pad, s, out, axis), notes=general)
     return AxisSize(
         axis, op, n, k, s, d, pad, out, (step,), _pool_notes(n, k, s, pad, d, num, out, ceil, dropped, axis)
@@ -390,26 +437,26 @@ def _pool_notes(
     pb = pad[0]
     keff = effective_kernel(k, d)
     if ceil and dropped:
-        text = (
-            f"({n} + {_pad_num(pad)} − {keff})/{s} = {num}/{s} is not whole, but the extra ceil_mode window "
-            f"would start at {out * s} ≥ {n} + {pb}, inside the right padding only, so PyTorch drops it: the output "
+        text = _(
+            "({n} + {pad} − {keff})/{s} = {num}/{s} is not whole, but the extra ceil_mode window "
+            "would start at {start} ≥ {n} + {pb}, inside the right padding only, so PyTorch drops it: the output "
             "is the same as without ceil mode."
-        )
+        ).format(n=n, pad=_pad_num(pad), keff=keff, s=s, num=num, start=out * s, pb=pb)
         return (AxisNote(axis, text),)
     if ceil:
-        text = (
-            f"({n} + {_pad_num(pad)} − {keff})/{s} = {num}/{s} is not whole; ceil_mode keeps one more window "
+        text = _(
+            "({n} + {pad} − {keff})/{s} = {num}/{s} is not whole; ceil_mode keeps one more window "
             "that hangs over the "
-            f"end (it sees only the cells that exist), so no {_ROWS[axis]} is dropped."
-        )
+            "end (it sees only the cells that exist), so no {cell} is dropped."
+        ).format(n=n, pad=_pad_num(pad), keff=keff, s=s, num=num, cell=translated(_ROWS[axis]))
         return (AxisNote(axis, text),)
     notes = _remainder_notes(n, k, s, pad, d, num, axis, pool=True)
     with_ceil = _pool_count(num, s, n, pb, True)[0]
     if with_ceil != out:
-        text = (
-            f"with ceil mode (PyTorch's ceil_mode=True) the output would be {with_ceil}, "
-            f"a last window over the remaining {plural(num % s, _ROWS[axis])}."
-        )
+        text = _(
+            "with ceil mode (PyTorch's ceil_mode=True) the output would be {output}, "
+            "a last window over the remaining {cells}."
+        ).format(output=with_ceil, cells=_cells(axis, num % s, f"{num % s:,}"))
         notes.append(AxisNote(axis, text))
     return tuple(notes)
 
@@ -432,25 +479,38 @@ def tconv_axis(
     _check_padding((p, p), axis)
     if output_padding >= max(s, d):
         raise CnnCalcError(
-            f"output_padding {output_padding} must be smaller than the stride {s} or the dilation {d} "
-            f"(PyTorch's rule: it only picks among the {max(s, d)} sizes that map back to the same input); "
-            f"use output_padding ≤ {max(s, d) - 1}"
+            _(
+                "output_padding {value} must be smaller than the stride {s} or the dilation {d} "
+                "(PyTorch's rule: it only picks among the {sizes} sizes that map back to the same input); "
+                "use output_padding ≤ {most}"
+            ),
+            value=output_padding,
+            s=s,
+            d=d,
+            sizes=max(s, d),
+            most=max(s, d) - 1,
         )
     out = axis_length("tconv", n, k, s, (p, p), d, output_padding=output_padding)
     if out < 1:
         raise CnnCalcError(
-            f"transposed convolution output on axis {axis} would be {out}: padding {p} removes more than the "
-            f"layer produces ({(n - 1) * s + d * (k - 1) + output_padding + 1}); use a smaller padding"
+            _(
+                "transposed convolution output on axis {axis} would be {out}: padding {p} removes more than the "
+                "layer produces ({produced}); use a smaller padding"
+            ),
+            axis=axis,
+            out=out,
+            p=p,
+            produced=(n - 1) * s + d * (k - 1) + output_padding + 1,
         )
     step = Step(
         f"{axis}_out",
         f"({axis}_in − 1)·s − 2p + d(k − 1) + output_padding + 1",
         f"({n} − 1)·{s} − 2·{p} + {d}·({k} − 1) + {output_padding} + 1",
         out,
-        why=(
-            f"each of the {n} input {_ROWS[axis]}s is spread {s} apart and stamped with the {k}-wide kernel; "
-            f"{p} is trimmed from each border"
-        ),
+        why=_(
+            "each of the {cells} is spread {s} apart and stamped with the {k}-wide kernel; "
+            "{p} is trimmed from each border"
+        ).format(cells=_input_cells(axis, n), s=s, k=k, p=p),
     )
     return AxisSize(axis, "tconv", n, k, s, d, (p, p), out, (step,), ())
 
@@ -461,15 +521,54 @@ def tconv_axis(
 def _check_positive(**values: int) -> None:
     for name, v in values.items():
         if v < 1:
-            raise UsageError(f"{_LONG.get(name, name)} {v} must be at least 1")
+            raise UsageError(_("{name} {value} must be at least 1"), name=translated(_LONG[name]), value=v)
 
 
 def _check_padding(pad: Pad, axis: str) -> None:
     if min(pad) < 0:
-        raise UsageError(f"padding {min(pad)} on axis {axis} is negative; padding must be 0 or more")
+        raise UsageError(
+            _("padding {padding} on axis {axis} is negative; padding must be 0 or more"),
+            padding=min(pad),
+            axis=axis,
+        )
 
 
-_LONG = {"n": "input size", "k": "kernel", "s": "stride", "d": "dilation"}
+_LONG = {"n": N_("input size"), "k": N_("kernel"), "s": N_("stride"), "d": N_("dilation")}
+
+
+def _cells(axis: str, n: int, shown: str) -> str:
+    """`shown` (n as the sentence writes it) and the cells of the axis: '2 rows', '1 column'."""
+    if axis == "H":
+        return ngettext("{n} row", "{n} rows", n).format(n=shown)
+    if axis == "W":
+        return ngettext("{n} column", "{n} columns", n).format(n=shown)
+    if axis == "D":
+        return ngettext("{n} slice", "{n} slices", n).format(n=shown)
+    return ngettext("{n} element", "{n} elements", n).format(n=shown)
+
+
+def _padded_cells(axis: str, n: int) -> str:
+    """'the 10 padded rows' without the article: '10 padded rows', '1 padded column'."""
+    shown = f"{n:,}"
+    if axis == "H":
+        return ngettext("{n} padded row", "{n} padded rows", n).format(n=shown)
+    if axis == "W":
+        return ngettext("{n} padded column", "{n} padded columns", n).format(n=shown)
+    if axis == "D":
+        return ngettext("{n} padded slice", "{n} padded slices", n).format(n=shown)
+    return ngettext("{n} padded element", "{n} padded elements", n).format(n=shown)
+
+
+def _input_cells(axis: str, n: int) -> str:
+    """'each of the 4 input rows' without 'each of the' (a transposed convolution's inputs; English
+    says it in the plural even of one)."""
+    if axis == "H":
+        return _("{n} input rows").format(n=n)
+    if axis == "W":
+        return _("{n} input columns").format(n=n)
+    if axis == "D":
+        return _("{n} input slices").format(n=n)
+    return _("{n} input elements").format(n=n)
 
 
 def _tuple(v: int | tuple[int, ...]) -> tuple[int, ...]:
@@ -496,48 +595,72 @@ def _axis_pad(padding, i: int, dims: int) -> Pad:
 
 def _mode_padding(mode: str, op: str, n: int, k: int, s: int, d: int, axis: str) -> tuple[Pad, Step | None]:
     if mode not in PADDING_MODES:
-        raise UsageError(f"padding {mode!r} is not a number or one of {', '.join(PADDING_MODES)}")
+        raise UsageError(
+            _("padding {mode!r} is not a number or one of {modes}"), mode=mode, modes=", ".join(PADDING_MODES)
+        )
     keff = effective_kernel(k, d)
     if mode == "valid":
         return (0, 0), None
     if op == "tconv":
-        hint = (
-            f"; for an output of n·s use p=(k − s)/2 = {(keff - s) // 2}"
-            if (keff - s) % 2 == 0 and keff >= s
-            else ""
+        if (keff - s) % 2 == 0 and keff >= s:
+            raise UsageError(
+                _(
+                    "padding {mode!r} is not defined for a transposed convolution: give a number; "
+                    "for an output of n·s use p=(k − s)/2 = {p}"
+                ),
+                mode=mode,
+                p=(keff - s) // 2,
+            )
+        raise UsageError(
+            _("padding {mode!r} is not defined for a transposed convolution: give a number"), mode=mode
         )
-        raise UsageError(f"padding {mode!r} is not defined for a transposed convolution: give a number{hint}")
     if mode == "full":
         if op in POOLS:
-            raise UsageError("padding 'full' is for convolutions; a pool may pad at most half its kernel")
+            raise UsageError(_("padding 'full' is for convolutions; a pool may pad at most half its kernel"))
         return mode_padding(mode, n, k, s, d), Step(
             f"p_{axis}",
             "d(k − 1)",
             f"{d}·({k} − 1)",
             keff - 1,
-            why="'full' pads so every window that touches the input at all is computed",
+            why=_("'full' pads so every window that touches the input at all is computed"),
         )
     pb, pa = mode_padding(mode, n, k, s, d)
     out = ceil_div(n, s)
     total = pb + pa
-    why = f"'same' keeps ⌈{axis}_in/s⌉ = ⌈{n}/{s}⌉ = {out}"
+    values = {"axis": axis, "n": n, "s": s, "out": out, "pb": pb, "pa": pa}
+    if total:
+        why = _("'same' keeps ⌈{axis}_in/s⌉ = ⌈{n}/{s}⌉ = {out}; split {pb} + {pa}").format(**values)
+    else:
+        why = _("'same' keeps ⌈{axis}_in/s⌉ = ⌈{n}/{s}⌉ = {out}").format(**values)
     notes: tuple[str, ...] = ()
     if pb != pa:
         before, after = _SIDES[axis]
         notes = (
-            f"{axis}: the total padding {total} is odd, so it cannot be split evenly: {pb} {before}, {pa} {after} "
-            f"(PyTorch and TensorFlow both put the extra {_ROWS[axis]} at the {after}).",
+            _(
+                "{axis}: the total padding {total} is odd, so it cannot be split evenly: {pb} {before}, "
+                "{pa} {after} (PyTorch and TensorFlow both put the extra {cell} at the {after})."
+            ).format(
+                axis=axis,
+                total=total,
+                pb=pb,
+                pa=pa,
+                before=translated(before),
+                after=translated(after),
+                cell=translated(_ROWS[axis]),
+            ),
         )
     if s > 1 and op == "conv":
         notes += (
-            f"{axis}: PyTorch's padding='same' needs stride 1; this is TensorFlow's rule for stride {s}.",
+            _(
+                "{axis}: PyTorch's padding='same' needs stride 1; this is TensorFlow's rule for stride {s}."
+            ).format(axis=axis, s=s),
         )
     step = Step(
-        f"p_{axis} (total)",
+        _("p_{axis} (total)").format(axis=axis),
         f"max((⌈{axis}_in/s⌉ − 1)·s + d(k − 1) + 1 − {axis}_in, 0)",
         f"max(({out} − 1)·{s} + {d}·({k} − 1) + 1 − {n}, 0)",
         total,
-        why=why + (f"; split {pb} + {pa}" if total else ""),
+        why=why,
         notes=notes,
     )
     return (pb, pa), step
@@ -559,7 +682,11 @@ def _window_formula(
     sub = f"{lo}({n} + {_pad_num(pad)} − {k})/{s}{hi} + 1 = {lo}{num}/{s}{hi} + 1"
     # said of n rather than H_in or W_in, so that the axes share one note (see `notes_once`)
     general_n = f"{lo}(n + {_pad_sym(pad)} − d(k − 1) − 1)/s{hi} + 1"
-    return formula, sub, (f"in general, with dilation d (PyTorch's form): {general_n}",)
+    return (
+        formula,
+        sub,
+        (_("in general, with dilation d (PyTorch's form): {formula}").format(formula=general_n),),
+    )
 
 
 def _pad_sym(pad: Pad) -> str:
@@ -570,25 +697,41 @@ def _pad_num(pad: Pad) -> str:
     return f"2·{pad[0]}" if pad[0] == pad[1] else f"{pad[0]} + {pad[1]}"
 
 
-def _too_small(n: int, k: int, d: int, pad: Pad, keff: int, what: str) -> str:
-    dil = f" (dilated to {keff})" if d > 1 else ""
-    padded = n + pad[0] + pad[1]
-    need = ceil_div(keff - n, 2)
-    fix = f"use a kernel ≤ {padded if d == 1 else 'the padded input'}"
-    if what == "kernel":
-        fix += f" or padding ≥ {need}"
-    return f"{what} {k}{dil} is larger than the padded input {padded} ({n} + {pad[0]} + {pad[1]}); {fix}"
+def _too_small(n: int, k: int, d: int, pad: Pad, keff: int, pool: bool = False) -> str:
+    """Why a (dilated) kernel or pool window does not fit the padded input, and what would."""
+    values = {"k": k, "keff": keff, "padded": n + pad[0] + pad[1], "n": n, "pb": pad[0], "pa": pad[1]}
+    if pool and d > 1:
+        text = _(
+            "pool window {k} (dilated to {keff}) is larger than the padded input {padded} ({n} + {pb} + {pa}); "
+            "use a kernel ≤ the padded input"
+        )
+    elif pool:
+        text = _(
+            "pool window {k} is larger than the padded input {padded} ({n} + {pb} + {pa}); use a kernel ≤ {padded}"
+        )
+    elif d > 1:
+        text = _(
+            "kernel {k} (dilated to {keff}) is larger than the padded input {padded} ({n} + {pb} + {pa}); "
+            "use a kernel ≤ the padded input or padding ≥ {need}"
+        )
+    else:
+        text = _(
+            "kernel {k} is larger than the padded input {padded} ({n} + {pb} + {pa}); "
+            "use a kernel ≤ {padded} or padding ≥ {need}"
+        )
+    return text.format(need=ceil_div(keff - n, 2), **values)
 
 
 def _conv_why(n: int, keff: int, pad: Pad, s: int, out: int, axis: str) -> str:
-    padded = n + pad[0] + pad[1]
-    return (
-        f"a {keff}-wide window fits at {plural(out, 'position')}, {s} apart, along the "
-        f"{plural(padded, 'padded ' + _ROWS[axis])}"
-        if s > 1
-        else f"a {keff}-wide window slides over the {plural(padded, 'padded ' + _ROWS[axis])} and fits at "
-        f"{plural(out, 'position')}"
-    )
+    values = {
+        "keff": keff,
+        "s": s,
+        "positions": ngettext("{n} position", "{n} positions", out).format(n=f"{out:,}"),
+        "cells": _padded_cells(axis, n + pad[0] + pad[1]),
+    }
+    if s > 1:
+        return _("a {keff}-wide window fits at {positions}, {s} apart, along the {cells}").format(**values)
+    return _("a {keff}-wide window slides over the {cells} and fits at {positions}").format(**values)
 
 
 def _decimal(x: Fraction, places: int = 3) -> str:
@@ -618,25 +761,44 @@ def _remainder_notes(
     from fractions import Fraction  # only on this teaching path: keeps `shape` start-up lean
 
     exact = Fraction(num, s) + 1
-    rows = _ROWS[axis]
     pb, pa = pad
-    lost = f"the last {r} {rows}{'s' if r > 1 else ''} of the padded input {'are' if r > 1 else 'is'} never covered by any window"
-    if r <= pa:
-        lost += " (only padding, so no data is lost)"
     keff = effective_kernel(k, d)
-    notes = [
-        AxisNote(
-            axis,
-            f"({n} + {_pad_num(pad)} − {keff})/{s} + 1 = {_decimal(exact)} is not a whole number; "
-            f"the floor keeps {num // s + 1}, so {lost}.",
+    values = {
+        "n": n,
+        "pad": _pad_num(pad),
+        "keff": keff,
+        "s": s,
+        "exact": _decimal(exact),
+        "kept": num // s + 1,
+        "cells": _cells(axis, r, str(r)),
+    }
+    if r <= pa:
+        text = ngettext(
+            "({n} + {pad} − {keff})/{s} + 1 = {exact} is not a whole number; the floor keeps {kept}, so the "
+            "last {cells} of the padded input is never covered by any window (only padding, so no data is lost).",
+            "({n} + {pad} − {keff})/{s} + 1 = {exact} is not a whole number; the floor keeps {kept}, so the "
+            "last {cells} of the padded input are never covered by any window (only padding, so no data is "
+            "lost).",
+            r,
         )
-    ]
+    else:
+        text = ngettext(
+            "({n} + {pad} − {keff})/{s} + 1 = {exact} is not a whole number; the floor keeps {kept}, so the "
+            "last {cells} of the padded input is never covered by any window.",
+            "({n} + {pad} − {keff})/{s} + 1 = {exact} is not a whole number; the floor keeps {kept}, so the "
+            "last {cells} of the padded input are never covered by any window.",
+            r,
+        )
+    notes = [AxisNote(axis, text.format(**values))]
     if s > keff:
         gap = s - keff
-        text = (
-            f"the stride {s} is longer than the {keff}-wide window, so {gap} {rows}"
-            f"{'s' if gap > 1 else ''} between neighbouring windows {'are' if gap > 1 else 'is'} skipped too."
-        )
+        text = ngettext(
+            "the stride {s} is longer than the {keff}-wide window, so {cells} between neighbouring windows "
+            "is skipped too.",
+            "the stride {s} is longer than the {keff}-wide window, so {cells} between neighbouring windows "
+            "are skipped too.",
+            gap,
+        ).format(s=s, keff=keff, cells=_cells(axis, gap, str(gap)))
         notes.append(AxisNote(axis, text))
     fixes = []
     extra = s - r  # padding that would complete one more window
@@ -644,17 +806,25 @@ def _remainder_notes(
     allowed = (lambda p: p <= k // 2) if pool else (lambda p: True)
     if pb == pa and s <= keff:  # with gaps between windows no padding covers every row
         if extra % 2 == 0 and allowed(pb + extra // 2):
-            fixes.append(f"padding {pb + extra // 2} (output {num // s + 2})")
+            fixes.append(_("padding {p} (output {out})").format(p=pb + extra // 2, out=num // s + 2))
         elif r % 2 == 0 and pb >= r // 2:
-            fixes.append(f"padding {pb - r // 2} (output {num // s + 1})")
+            fixes.append(_("padding {p} (output {out})").format(p=pb - r // 2, out=num // s + 1))
         elif not pool:
             fixes.append(
-                f"padding {pb} before and {pa + extra} after (output {num // s + 2}; in PyTorch an "
-                "explicit F.pad or nn.ZeroPad2d before the layer)"
+                _(
+                    "padding {before} before and {after} after (output {out}; in PyTorch an "
+                    "explicit F.pad or nn.ZeroPad2d before the layer)"
+                ).format(before=pb, after=pa + extra, out=num // s + 2)
             )
     near = _nearest_divisors(num, s, keff)
     if near:
-        fixes.append("stride " + " or ".join(f"{t} (output {num // t + 1})" for t in near))
+        strides = _(" or ").join(
+            _("{stride} (output {out})").format(stride=t, out=num // t + 1) for t in near
+        )
+        fixes.append(_("stride {strides}").format(strides=strides))
     if fixes:
-        notes.append(AxisNote(axis, f"to cover every {rows} exactly, use " + "; or ".join(fixes) + "."))
+        text = _("to cover every {cell} exactly, use {fixes}.").format(
+            cell=translated(_ROWS[axis]), fixes=_("; or ").join(fixes)
+        )
+        notes.append(AxisNote(axis, text))
     return notes

@@ -24,7 +24,17 @@ from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.parsing import fmt_count
 from cnncalc.arith.sizes import ceil_div, conv_output_size, effective_kernel
 from cnncalc.arith.steps import Step
+from cnncalc.i18n import N_, _, ngettext, translated
 from cnncalc.safety.limits import MAX_COMBO_PAIRS, MAX_SIZE, MAX_SIZE_TEXT
+
+# the values a solver checks, as its messages name them
+_NAMES = {
+    "input": N_("input"),
+    "kernel": N_("kernel"),
+    "stride": N_("stride"),
+    "dilation": N_("dilation"),
+    "output": N_("output"),
+}
 
 
 @dataclass(frozen=True)
@@ -63,18 +73,26 @@ class Combo:
 
 def _check_padding(p: int) -> None:
     if p < 0:
-        raise UsageError(f"padding {fmt_count(p)} must not be negative")
+        raise UsageError(_("padding {value} must not be negative"), value=fmt_count(p))
     if p > MAX_SIZE:
-        raise UsageError(f"padding {fmt_count(p)} is more than {MAX_SIZE_TEXT}, too large to be a layer size")
+        raise UsageError(
+            _("padding {value} is more than {most}, too large to be a layer size"),
+            value=fmt_count(p),
+            most=MAX_SIZE_TEXT,
+        )
 
 
 def _check(**values: int) -> None:
     for name, v in values.items():
+        said = translated(_NAMES.get(name, name))
         if v < 1:
-            raise UsageError(f"{name} {fmt_count(v)} must be at least 1")
+            raise UsageError(_("{name} {value} must be at least 1"), name=said, value=fmt_count(v))
         if v > MAX_SIZE:
             raise UsageError(
-                f"{name} {fmt_count(v)} is more than {MAX_SIZE_TEXT}, too large to be a layer size"
+                _("{name} {value} is more than {most}, too large to be a layer size"),
+                name=said,
+                value=fmt_count(v),
+                most=MAX_SIZE_TEXT,
             )
 
 
@@ -100,10 +118,17 @@ def solve_padding(n: int, k: int, s: int = 1, d: int = 1, target: int | None = N
     pads, answer, split, notes = _split_padding(max(low, 0), high, s, o)
     out = conv_output_size(n, k, s, pads, d)
     if out != o:
-        raise CnnCalcError(f"internal check failed: padding {pads} gives {out}, not {o}")
+        raise CnnCalcError(
+            _("internal check failed: padding {padding} gives {out}, not {target}"),
+            padding=pads,
+            out=out,
+            target=o,
+        )
     if low < 0:
         notes += (
-            f"No padding is needed: without it the output is already {conv_output_size(n, k, s, 0, d)}.",
+            _("No padding is needed: without it the output is already {out}.").format(
+                out=conv_output_size(n, k, s, 0, d)
+            ),
         )
     steps += (split, _verify(n, k, s, d, pads, out))
     return Solution("padding", _given(n, k, s, d, o), answer, steps, notes)
@@ -117,7 +142,7 @@ def _padding_range_steps(
     steps = []
     if same:
         steps.append(
-            Step("target", "⌈n/s⌉", f"⌈{n}/{s}⌉", o, why="'same' output: one output per s input cells")
+            Step(_("target"), "⌈n/s⌉", f"⌈{n}/{s}⌉", o, why=_("'same' output: one output per s input cells"))
         )
     steps.append(
         Step(
@@ -125,7 +150,9 @@ def _padding_range_steps(
             "(o − 1)·s + d·(k − 1) + 1 − n",
             f"({o} − 1)·{s} + {d}·({k} − 1) + 1 − {n}",
             low,
-            why=f"the padded input must hold the last of {o} windows, {s} apart, each {keff} wide",
+            why=_("the padded input must hold the last of {o} windows, {s} apart, each {keff} wide").format(
+                o=o, s=s, keff=keff
+            ),
         )
     )
     if s > 1:
@@ -135,7 +162,7 @@ def _padding_range_steps(
                 "o·s + d·(k − 1) − n",
                 f"{o}·{s} + {d}·({k} − 1) − {n}",
                 high,
-                why=f"any more and a window number {o + 1} would fit",
+                why=_("any more and a window number {number} would fit").format(number=o + 1),
             )
         )
     return tuple(steps)
@@ -145,12 +172,12 @@ def _no_padding_reaches(n: int, k: int, s: int, d: int, o: int) -> str:
     """Why no padding gives `o`: padding only adds rows, and the output is already larger."""
     keff = effective_kernel(k, d)
     if keff > n:
-        return f"the kernel {keff} is larger than the input {n}"
-    return (
-        f"even with no padding the output is {conv_output_size(n, k, s, 0, d)}, more than {o}: padding only "
-        f"adds rows. Use a stride ≥ {ceil_div(n - keff + 1, o)} or a larger kernel "
+        return _("the kernel {keff} is larger than the input {n}").format(keff=keff, n=n)
+    return _(
+        "even with no padding the output is {out}, more than {target}: padding only "
+        "adds rows. Use a stride ≥ {stride} or a larger kernel "
         "(see `cnncalc solve stride`/`kernel`)"
-    )
+    ).format(out=conv_output_size(n, k, s, 0, d), target=o, stride=ceil_div(n - keff + 1, o))
 
 
 def _split_padding(
@@ -161,13 +188,15 @@ def _split_padding(
     even = next((t for t in range(start, high + 1) if t % 2 == 0), None)
     if even is not None:
         p = even // 2
-        step = Step("p", "P/2", f"{even}/2", p, why="the same padding on both sides, PyTorch's padding=p")
+        step = Step("p", "P/2", f"{even}/2", p, why=_("the same padding on both sides, PyTorch's padding=p"))
         notes: tuple[str, ...] = ()
         if start < even:
             notes = (
-                f"A total of {start} would also give {o}, split {start // 2} before and "
-                f"{start - start // 2} after (TensorFlow's 'same'); the symmetric choice needs one extra "
-                "padded row, which no window uses fully.",
+                _(
+                    "A total of {total} would also give {target}, split {before} before and "
+                    "{after} after (TensorFlow's 'same'); the symmetric choice needs one extra "
+                    "padded row, which no window uses fully."
+                ).format(total=start, target=o, before=start // 2, after=start - start // 2),
             )
         return (p, p), {"padding": p, "total_padding": even}, step, notes
     pads = (start // 2, start - start // 2)
@@ -175,13 +204,19 @@ def _split_padding(
         "p",
         "(⌊P/2⌋, ⌈P/2⌉)",
         f"(⌊{start}/2⌋, ⌈{start}/2⌉)",
-        f"{pads[0]} before, {pads[1]} after",
-        why="an odd total cannot be split evenly; the extra row goes after (bottom/right)",
+        _("{before} before, {after} after").format(before=pads[0], after=pads[1]),
+        why=_("an odd total cannot be split evenly; the extra row goes after (bottom/right)"),
     )
-    note = (
-        f"PyTorch's Conv2d pads both sides alike: use nn.ZeroPad2d(({pads[0]}, {pads[1]}, {pads[0]}, {pads[1]})) "
-        "before the conv" + (", or padding='same' (stride 1 only)." if s == 1 else ".")
-    )
+    zero_pad = f"nn.ZeroPad2d(({pads[0]}, {pads[1]}, {pads[0]}, {pads[1]}))"
+    if s == 1:
+        note = _(
+            "PyTorch's Conv2d pads both sides alike: use {zero_pad} before the conv, or padding='same' "
+            "(stride 1 only)."
+        ).format(zero_pad=zero_pad)
+    else:
+        note = _("PyTorch's Conv2d pads both sides alike: use {zero_pad} before the conv.").format(
+            zero_pad=zero_pad
+        )
     return pads, {"padding": list(pads), "total_padding": start}, step, (note,)
 
 
@@ -197,15 +232,17 @@ def solve_stride(n: int, k: int, target: int, p: int = 0, d: int = 1) -> Solutio
     span = n + 2 * p - keff
     steps = [
         Step(
-            "span",
+            _("span"),
             "n + 2p − d·(k − 1) − 1",
             f"{n} + 2·{p} − {d}·({k} − 1) − 1",
             span,
-            why="how far the window can move from the first position to the last",
+            why=_("how far the window can move from the first position to the last"),
         )
     ]
     if span < 0:
-        why = f"the kernel {keff} is larger than the padded input {n + 2 * p}"
+        why = _("the kernel {keff} is larger than the padded input {padded}").format(
+            keff=keff, padded=n + 2 * p
+        )
         return Solution(
             "stride", _given(n, k, None, d, target, p), {"stride": None}, tuple(steps), (why,), False
         )
@@ -217,11 +254,22 @@ def solve_stride(n: int, k: int, target: int, p: int = 0, d: int = 1) -> Solutio
     if not works:
         outs = sorted({span // s + 1 for s in _near(lo, span)})
         near = sorted(outs, key=lambda v: abs(v - target))[:3]
-        why = (
-            f"the output ⌊{span}/s⌋ + 1 can be {', '.join(map(str, sorted(near)))} … but not {target}: "
-            f"{'the largest is ' + str(span + 1) + ' (stride 1)' if target > span + 1 else 'no whole stride lands on it'}; "
-            "change the padding or kernel (`cnncalc solve combos`)"
-        )
+        values = {
+            "span": span,
+            "outputs": ", ".join(map(str, sorted(near))),
+            "target": target,
+            "largest": span + 1,
+        }
+        if target > span + 1:
+            why = _(
+                "the output ⌊{span}/s⌋ + 1 can be {outputs} … but not {target}: the largest is {largest} "
+                "(stride 1); change the padding or kernel (`cnncalc solve combos`)"
+            ).format(**values)
+        else:
+            why = _(
+                "the output ⌊{span}/s⌋ + 1 can be {outputs} … but not {target}: no whole stride lands on it; "
+                "change the padding or kernel (`cnncalc solve combos`)"
+            ).format(**values)
         return Solution(
             "stride",
             _given(n, k, None, d, target, p),
@@ -235,17 +283,23 @@ def solve_stride(n: int, k: int, target: int, p: int = 0, d: int = 1) -> Solutio
     s = exact[0] if exact else works[0]
     steps.append(
         Step(
-            f"o with s = {s}",
+            _("o with s = {s}").format(s=s),
             "⌊span/s⌋ + 1",
             f"⌊{span}/{s}⌋ + 1",
             target,
-            why=f"stride{'s' if works[-1] > works[0] else ''} {_ranges(works)} give{'' if works[-1] > works[0] else 's'} {target}",
+            why=ngettext(
+                "stride {strides} gives {target}",
+                "strides {strides} give {target}",
+                2 if works[-1] > works[0] else 1,
+            ).format(strides=_ranges(works), target=target),
         )
     )
     notes = []
     if not exact:
         notes.append(
-            f"{span} is not a multiple of {s}: the last {span % s} padded row(s) are never covered by a window."
+            _(
+                "{span} is not a multiple of {s}: the last {rest} padded row(s) are never covered by a window."
+            ).format(span=span, s=s, rest=span % s)
         )
     steps.append(_verify(n, k, s, d, (p, p), conv_output_size(n, k, s, p, d)))
     return Solution(
@@ -277,15 +331,19 @@ def solve_kernel(n: int, target: int, s: int = 1, p: int = 0, d: int = 1) -> Sol
             "(n + 2p − (o − 1)·s − 1)/d + 1",
             f"({n} + 2·{p} − ({target} − 1)·{s} − 1)/{d} + 1",
             _fmt_frac(padded - (target - 1) * s - 1, d, 1),
-            why="the largest kernel: its last window ends exactly at the last padded row",
+            why=_("the largest kernel: its last window ends exactly at the last padded row"),
         )
     ]
     if not ks:
         largest = conv_output_size(n, 1, s, p, 1)
         why = (
-            f"even a 1×1 kernel gives {largest} < {target}; add padding or lower the stride"
+            _("even a 1×1 kernel gives {largest} < {target}; add padding or lower the stride").format(
+                largest=largest, target=target
+            )
             if target > largest
-            else f"no whole kernel gives {target} with stride {s} and dilation {d}"
+            else _("no whole kernel gives {target} with stride {s} and dilation {d}").format(
+                target=target, s=s, d=d
+            )
         )
         return Solution(
             "kernel",
@@ -301,11 +359,17 @@ def solve_kernel(n: int, target: int, s: int = 1, p: int = 0, d: int = 1) -> Sol
         []
         if exact
         else [
-            f"with stride {s} the last rows are not covered exactly; kernels {_ranges(ks)} all give {target}"
+            _(
+                "with stride {s} the last rows are not covered exactly; kernels {kernels} all give {target}"
+            ).format(s=s, kernels=_ranges(ks), target=target)
         ]
     )
     if ks[-1] > ks[0] and exact:
-        notes.append(f"kernels {_ranges(ks)} all give {target}; {k} is the one whose windows cover every row")
+        notes.append(
+            _("kernels {kernels} all give {target}; {k} is the one whose windows cover every row").format(
+                kernels=_ranges(ks), target=target, k=k
+            )
+        )
     steps.append(_verify(n, k, s, d, (p, p), conv_output_size(n, k, s, p, d)))
     return Solution(
         "kernel",
@@ -329,9 +393,15 @@ def solve_combos(
     _check(input=n, output=target, max_kernel=max_kernel, max_stride=max_stride)
     if max_kernel * max_stride > MAX_COMBO_PAIRS:
         raise UsageError(
-            f"--max-kernel {fmt_count(max_kernel)} with --max-stride {fmt_count(max_stride)} is "
-            f"{fmt_count(max_kernel * max_stride)} (kernel, stride) pairs to try; at most {MAX_COMBO_PAIRS:,}: "
-            "lower one of them (or use `cnncalc solve kernel` / `stride`, which find a whole range at once)"
+            _(
+                "--max-kernel {kernels} with --max-stride {strides} is {pairs} (kernel, stride) pairs to try; "
+                "at most {most}: lower one of them (or use `cnncalc solve kernel` / `stride`, which find a whole "
+                "range at once)"
+            ),
+            kernels=fmt_count(max_kernel),
+            strides=fmt_count(max_stride),
+            pairs=fmt_count(max_kernel * max_stride),
+            most=f"{MAX_COMBO_PAIRS:,}",
         )
     found: list[Combo] = []
     # The plainest first: odd kernels (a centre pixel), then 1×1, then even kernels; within each,
@@ -366,11 +436,11 @@ def _combos(n: int, target: int, k: int, s: int) -> list[Combo]:
 def _verify(n: int, k: int, s: int, d: int, pads: tuple[int, int], out: int) -> Step:
     pad = f"2·{pads[0]}" if pads[0] == pads[1] else f"{pads[0]} + {pads[1]}"
     return Step(
-        "check",
+        _("check"),
         "⌊(n + p_before + p_after − d·(k − 1) − 1)/s⌋ + 1",
         f"⌊({n} + {pad} − {d}·({k} − 1) − 1)/{s}⌋ + 1",
         out,
-        why="the forward formula confirms it",
+        why=_("the forward formula confirms it"),
     )
 
 

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from typing import NamedTuple
 
+from cnncalc.i18n import _
+
 
 @dataclass(frozen=True)
 class Step:
@@ -58,7 +60,7 @@ class AxisNote(NamedTuple):
 
     def labelled(self, axes: str) -> str:
         """The note said of `axes` (e.g. 'H and W' when every axis has the same numbers)."""
-        return f"{axes}: {self.text}"
+        return _("{axes}: {note}").format(axes=axes, note=self.text)
 
 
 def fmt_value(v: int | float | str) -> str:

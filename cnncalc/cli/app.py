@@ -7,13 +7,22 @@ them, so `cnncalc shape` starts fast.
 
 import importlib
 import inspect
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 
 from cnncalc import __version__
 from cnncalc.cli.errors import ERRORS, ReportingGroup
-from cnncalc.i18n import _, language_from_environment, normalise_language, set_language, translated
+from cnncalc.i18n import (
+    N_,
+    _,
+    current_language,
+    language_from_environment,
+    normalise_language,
+    set_language,
+    translated,
+)
 
 COMMAND_MODULES = (
     "cnncalc.cli.calc",
@@ -25,7 +34,7 @@ COMMAND_MODULES = (
     "cnncalc.cli.export",
 )
 
-WELCOME = """\
+WELCOME = N_("""\
 cnncalc {version} — the arithmetic of convolutional networks, with the working shown.
 
 Try:
@@ -36,7 +45,7 @@ Try:
   cnncalc tour                                   a guided walk through every feature
 
 Every command has --help with examples, and --json for scripts.
-"""
+""")
 
 
 def _new_app(completion: bool = False) -> typer.Typer:
@@ -45,8 +54,8 @@ def _new_app(completion: bool = False) -> typer.Typer:
     `cnncalc` with no command word), so `cnncalc shape` does not pay for building them."""
     new = typer.Typer(
         name="cnncalc",
-        help="A calculator and tutor for the arithmetic of convolutional neural networks.",
-        epilog=(
+        help=_("A calculator and tutor for the arithmetic of convolutional neural networks."),
+        epilog=_(
             "\b\nExamples:\n"
             "  cnncalc shape --input 96 --kernel 5\n"
             "  cnncalc params --cin 3 --cout 192 --k 3\n"
@@ -63,7 +72,7 @@ def _new_app(completion: bool = False) -> typer.Typer:
         pretty_exceptions_enable=False,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
-    new.callback(invoke_without_command=True)(root)
+    new.callback(invoke_without_command=True)(_root_command())
     return new
 
 
@@ -73,32 +82,46 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-def root(
-    ctx: typer.Context,
-    traceback: Annotated[
-        bool, typer.Option("--traceback", help="Show the Python traceback on errors (for bug reports).")
-    ] = False,
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
-    ] = False,
-    lang: Annotated[
-        str | None,
-        typer.Option(
-            "--lang",
-            help="Language of the output: en or zh (中文). Default: $CNNCALC_LANG, else the locale (LANG).",
-        ),
-    ] = None,
-) -> None:
-    """A calculator and tutor for the arithmetic of convolutional neural networks."""
-    ERRORS.traceback = traceback
-    chosen = language_from_environment() if lang is None else normalise_language(lang)
-    if chosen is None:
-        raise typer.BadParameter(
-            _("{value!r} is not a language cnncalc speaks: use en or zh").format(value=lang)
-        )
-    set_language(chosen)
-    if ctx.invoked_subcommand is None:
-        typer.echo(WELCOME.format(version=__version__), nl=False)
+def _root_command() -> Callable[..., None]:
+    """The root command, defined as the app is built: its options' help is in the chosen language."""
+
+    def root(
+        ctx: typer.Context,
+        traceback: Annotated[
+            bool,
+            typer.Option("--traceback", help=_("Show the Python traceback on errors (for bug reports).")),
+        ] = False,
+        version: Annotated[
+            bool,
+            typer.Option("--version", callback=_version, is_eager=True, help=_("Show the version and exit.")),
+        ] = False,
+        lang: Annotated[
+            str | None,
+            typer.Option(
+                "--lang",
+                help=_(
+                    "Language of the output: en or zh (中文). Default: $CNNCALC_LANG, else the locale (LANG)."
+                ),
+            ),
+        ] = None,
+    ) -> None:
+        """A calculator and tutor for the arithmetic of convolutional neural networks."""
+        ERRORS.traceback = traceback
+        if lang is not None:
+            chosen = normalise_language(lang)
+        elif ReportingGroup.running > 1:  # a tour stop speaks the tour's language
+            chosen = current_language()
+        else:
+            chosen = language_from_environment()
+        if chosen is None:
+            raise typer.BadParameter(
+                _("{value!r} is not a language cnncalc speaks: use en or zh").format(value=lang)
+            )
+        set_language(chosen)
+        if ctx.invoked_subcommand is None:
+            typer.echo(translated(WELCOME).format(version=__version__), nl=False)
+
+    return root
 
 
 def _register(target: typer.Typer, modules: tuple[str, ...]) -> typer.Typer:

@@ -15,44 +15,45 @@ from cnncalc.api import calc as api
 from cnncalc.cli.errors import reported
 from cnncalc.cli.options import FileOpt, JsonOpt
 from cnncalc.cli.output import emit_result
+from cnncalc.i18n import N_, _
 
 TOUR = [
-    ("Output size of a convolution (course notes: 96 → 92)", ["shape", "--input", "96", "--kernel", "5"]),
+    (N_("Output size of a convolution (course notes: 96 → 92)"), ["shape", "--input", "96", "--kernel", "5"]),
     (
-        "A stride that does not divide evenly (cs231n's 4.5)",
+        N_("A stride that does not divide evenly (cs231n's 4.5)"),
         ["shape", "--input", "10", "--kernel", "3", "--stride", "2"],
     ),
     (
-        "'same' padding with an even kernel: where the extra row goes",
+        N_("'same' padding with an even kernel: where the extra row goes"),
         ["shape", "--input", "28", "--kernel", "4", "--padding", "same"],
     ),
     (
-        "Pooling: stride defaults to the kernel",
+        N_("Pooling: stride defaults to the kernel"),
         ["shape", "--op", "maxpool", "--input", "92", "--kernel", "4"],
     ),
     (
-        "Transposed convolution doubles the size",
+        N_("Transposed convolution doubles the size"),
         ["shape", "--op", "tconv", "--input", "4", "--kernel", "4", "--stride", "2", "--padding", "1"],
     ),
     (
-        "Parameters of a 3×3 conv, 3 → 192 channels (5184, or 5376 with biases)",
+        N_("Parameters of a 3×3 conv, 3 → 192 channels (5184, or 5376 with biases)"),
         ["params", "--cin", "3", "--cout", "192", "--k", "3"],
     ),
-    ("Receptive field of two stacked 3×3 convolutions", ["rf", "conv 1 k=3 | conv 1 k=3"]),
+    (N_("Receptive field of two stacked 3×3 convolutions"), ["rf", "conv 1 k=3 | conv 1 k=3"]),
 ]
 
 InputOpt = Annotated[
-    str, typer.Option("--input", "-i", help="Input size: N, HxW or DxHxW (N is square 2-D unless --dims).")
+    str, typer.Option("--input", "-i", help=_("Input size: N, HxW or DxHxW (N is square 2-D unless --dims)."))
 ]
-KernelOpt = Annotated[str, typer.Option("--kernel", "-k", "--k", help="Kernel size: N or per axis AxB.")]
+KernelOpt = Annotated[str, typer.Option("--kernel", "-k", "--k", help=_("Kernel size: N or per axis AxB."))]
 StrideOpt = Annotated[
-    str | None, typer.Option("--stride", "-s", help="Stride: N or AxB. Default 1; for pools, the kernel.")
+    str | None, typer.Option("--stride", "-s", help=_("Stride: N or AxB. Default 1; for pools, the kernel."))
 ]
 PaddingOpt = Annotated[
     str,
-    typer.Option("--padding", "-p", help="Padding: N, AxB, same (output ⌈n/s⌉), valid (0) or full (k−1)."),
+    typer.Option("--padding", "-p", help=_("Padding: N, AxB, same (output ⌈n/s⌉), valid (0) or full (k−1).")),
 ]
-DilationOpt = Annotated[str, typer.Option("--dilation", "-d", help="Dilation: N or AxB (1 = no gaps).")]
+DilationOpt = Annotated[str, typer.Option("--dilation", "-d", help=_("Dilation: N or AxB (1 = no gaps)."))]
 
 
 def shape(
@@ -61,25 +62,26 @@ def shape(
     stride: StrideOpt = None,
     padding: PaddingOpt = "0",
     dilation: DilationOpt = "1",
-    op: Annotated[str, typer.Option("--op", help="Layer: conv, maxpool, avgpool or tconv.")] = "conv",
+    op: Annotated[str, typer.Option("--op", help=_("Layer: conv, maxpool, avgpool or tconv."))] = "conv",
     ceil: Annotated[
-        bool, typer.Option("--ceil", help="Pools: PyTorch's ceil_mode (keep a last partial window).")
+        bool, typer.Option("--ceil", help=_("Pools: PyTorch's ceil_mode (keep a last partial window)."))
     ] = False,
     output_padding: Annotated[
         str,
         typer.Option(
-            "--output-padding", help="tconv: extra size on one side, smaller than stride or dilation."
+            "--output-padding", help=_("tconv: extra size on one side, smaller than stride or dilation.")
         ),
     ] = "0",
     dims: Annotated[
-        int | None, typer.Option("--dims", help="Spatial axes for a single-number --input: 1, 2 or 3.")
+        int | None, typer.Option("--dims", help=_("Spatial axes for a single-number --input: 1, 2 or 3."))
     ] = None,
     cin: Annotated[
-        int | None, typer.Option("--cin", help="Input channels (adds C to the shape and counts parameters).")
+        int | None,
+        typer.Option("--cin", help=_("Input channels (adds C to the shape and counts parameters).")),
     ] = None,
-    cout: Annotated[int | None, typer.Option("--cout", help="Output channels (conv/tconv).")] = None,
-    groups: Annotated[int, typer.Option("--groups", "-g", help="Channel groups (with --cin/--cout).")] = 1,
-    no_bias: Annotated[bool, typer.Option("--no-bias", help="Count no bias (with --cin/--cout).")] = False,
+    cout: Annotated[int | None, typer.Option("--cout", help=_("Output channels (conv/tconv)."))] = None,
+    groups: Annotated[int, typer.Option("--groups", "-g", help=_("Channel groups (with --cin/--cout)."))] = 1,
+    no_bias: Annotated[bool, typer.Option("--no-bias", help=_("Count no bias (with --cin/--cout)."))] = False,
     json: JsonOpt = False,
 ) -> None:
     """Output size of a conv, pool or transposed-conv layer, with the working.
@@ -115,17 +117,19 @@ def shape(
 
 
 def params(
-    cin: Annotated[int, typer.Option("--cin", help="Input channels (or input features with --fc).")],
-    cout: Annotated[int, typer.Option("--cout", help="Output channels (or output features with --fc).")],
-    kernel: Annotated[str, typer.Option("--kernel", "-k", "--k", help="Kernel: K or KhxKw.")] = "3",
-    groups: Annotated[int, typer.Option("--groups", "-g", help="Channel groups; = cin for depthwise.")] = 1,
-    no_bias: Annotated[bool, typer.Option("--no-bias", help="The layer has no bias.")] = False,
-    fc: Annotated[bool, typer.Option("--fc", help="A fully connected layer: Ci·Co + Co.")] = False,
-    transposed: Annotated[bool, typer.Option("--transposed", help="A transposed convolution.")] = False,
+    cin: Annotated[int, typer.Option("--cin", help=_("Input channels (or input features with --fc)."))],
+    cout: Annotated[int, typer.Option("--cout", help=_("Output channels (or output features with --fc)."))],
+    kernel: Annotated[str, typer.Option("--kernel", "-k", "--k", help=_("Kernel: K or KhxKw."))] = "3",
+    groups: Annotated[
+        int, typer.Option("--groups", "-g", help=_("Channel groups; = cin for depthwise."))
+    ] = 1,
+    no_bias: Annotated[bool, typer.Option("--no-bias", help=_("The layer has no bias."))] = False,
+    fc: Annotated[bool, typer.Option("--fc", help=_("A fully connected layer: Ci·Co + Co."))] = False,
+    transposed: Annotated[bool, typer.Option("--transposed", help=_("A transposed convolution."))] = False,
     input: Annotated[
         str | None,
         typer.Option(
-            "--input", "-i", help="Input HxW: adds the output size, MACs, FLOPs and the fc comparison."
+            "--input", "-i", help=_("Input HxW: adds the output size, MACs, FLOPs and the fc comparison.")
         ),
     ] = None,
     stride: StrideOpt = None,
@@ -163,12 +167,13 @@ def rf(
     spec: Annotated[
         str | None,
         typer.Argument(
-            help='Network spec, layers separated by | or newlines, e.g. "conv 1 k=3 | conv 1 k=3".'
+            help=_('Network spec, layers separated by | or newlines, e.g. "conv 1 k=3 | conv 1 k=3".')
         ),
     ] = None,
     file: FileOpt = None,
     input: Annotated[
-        str | None, typer.Option("--input", "-i", help="Input CxHxW (needed for 'same' padding, gap and fc).")
+        str | None,
+        typer.Option("--input", "-i", help=_("Input CxHxW (needed for 'same' padding, gap and fc).")),
     ] = None,
     json: JsonOpt = False,
 ) -> None:

@@ -5,19 +5,23 @@ from typing import Annotated
 
 import typer
 
+from cnncalc.i18n import _
+
 JsonOpt = Annotated[
     bool,
     typer.Option(
-        "--json", help="Print one JSON object instead of text (an error: one JSON object on stderr)."
+        "--json", help=_("Print one JSON object instead of text (an error: one JSON object on stderr).")
     ),
 ]
 FileOpt = Annotated[
-    Path | None, typer.Option("--file", "-f", help="Read the spec from a file ('-' reads stdin).")
+    Path | None, typer.Option("--file", "-f", help=_("Read the spec from a file ('-' reads stdin)."))
 ]
 ClassOpt = Annotated[
     str | None,
     typer.Option(
         "--class",
-        help="Which model of a --from file: a class, function or object (NAME), or a call (\"VGG('VGG11')\").",
+        help=_(
+            "Which model of a --from file: a class, function or object (NAME), or a call (\"VGG('VGG11')\")."
+        ),
     ),
 ]

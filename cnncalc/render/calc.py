@@ -93,7 +93,9 @@ def _axes_working(res: ShapeResult, style: Styler, width: int) -> tuple[str, lis
         )
         return working, [str(n) for a in res.axes for n in a.notes]
     first = res.axes[0]
-    names = " and ".join(a.axis for a in res.axes)
+    names = res.axes[0].axis
+    for a in res.axes[1:]:
+        names = _("{first} and {second}").format(first=names, second=a.axis)
     working = "\n".join(render_step(s, style, width) for s in first.steps)
     working += "\n  " + _("({axes} alike: the same numbers on every axis)").format(
         axes=", ".join(a.axis + "_out" for a in res.axes[1:])
@@ -105,14 +107,16 @@ def render_params(result: LayerParams, style: Styler = PLAIN, width: int = 100) 
     """The parameter count as a table, every step of the working, then the notes."""
     pc = result.params
     rows = [
-        ["weights", group_digits(pc.weights)],
-        ["biases", group_digits(pc.biases)],
-        ["total", group_digits(pc.total)],
+        [_("weights"), group_digits(pc.weights)],
+        [_("biases"), group_digits(pc.biases)],
+        [_("total"), group_digits(pc.total)],
     ]
-    table = box_table(["", "count"], rows, style=style)
+    table = box_table(["", _("count")], rows, style=style)
     working = "\n".join(render_step(s, style, width) for s in result.steps)
     return join_blocks(
-        f"{_params_title(result)}: {style(group_digits(pc.total), 'bold', 'green')} parameters",
+        _("{layer}: {total} parameters").format(
+            layer=_params_title(result), total=style(group_digits(pc.total), "bold", "green")
+        ),
         table,
         style(_("Working"), "bold") + "\n" + working,
         render_notes(result.all_notes, style, width),
@@ -122,14 +126,19 @@ def render_params(result: LayerParams, style: Styler = PLAIN, width: int = 100) 
 def _params_title(result: LayerParams) -> str:
     """`conv 3 → 64, kernel 3×3, input 3×224×224 → 64×224×224`, `fully connected 576 → 64`."""
     if result.kernel is None:
-        return f"fully connected {result.cin} → {result.cout}"
-    kind = "transposed conv" if result.kind == "tconv" else "conv"
-    title = f"{kind} {result.cin} → {result.cout}, kernel {fmt_shape(result.kernel)}"
+        return _("fully connected {cin} → {cout}").format(cin=result.cin, cout=result.cout)
+    values = {"cin": result.cin, "cout": result.cout, "kernel": fmt_shape(result.kernel)}
+    if result.kind == "tconv":
+        title = _("transposed conv {cin} → {cout}, kernel {kernel}").format(**values)
+    else:
+        title = _("conv {cin} → {cout}, kernel {kernel}").format(**values)
     if result.groups > 1:
-        title += f", groups {result.groups}"
+        title += _(", groups {groups}").format(groups=result.groups)
     if result.shape is not None:
         res = result.shape
-        title += f", input {result.cin}×{fmt_shape(res.input)} → {result.cout}×{fmt_shape(res.output)}"
+        title += _(", input {input} → {output}").format(
+            input=f"{result.cin}×{fmt_shape(res.input)}", output=f"{result.cout}×{fmt_shape(res.output)}"
+        )
     return title
 
 
@@ -145,17 +154,19 @@ def render_rf(
 
     Through a graph the back-recursion follows the path that sets the field (the widest of the
     paths from the input); the title names it, and the forward view shows every row."""
-    title = f"Receptive field: {style(fmt_axes(rf), 'bold', 'green')}"
+    title = _("Receptive field: {rf}").format(rf=style(fmt_axes(rf), "bold", "green"))
     if len(set(rf)) == 1 and len(rf) > 1:
-        title += f" ({'×'.join(str(v) for v in rf)} input pixels)"
+        title += _(" ({pixels} input pixels)").format(pixels="×".join(str(v) for v in rf))
     graph_notes = [] if net.graph.is_chain else _path_notes(rf, rows, net, path)
     back = box_table(
-        ["#", "layer", "k", "s", "d", "RF_{i+1}", "RF_i"],
+        ["#", _("layer"), "k", "s", "d", "RF_{i+1}", "RF_i"],
         [
             [r.id or r.number, r.text, *(fmt_axes(v) for v in (r.k, r.s, r.d, r.rf_out, r.rf_in))]
             for r in rows
         ],
-        title="Back-recursion, last layer first: RF_i = (RF_{i+1} − 1)·s_i + d_i·(k_i − 1) + 1",
+        title=_("Back-recursion, last layer first: {formula}").format(
+            formula="RF_i = (RF_{i+1} − 1)·s_i + d_i·(k_i − 1) + 1"
+        ),
         style=style,
     )
     working = []
@@ -163,23 +174,27 @@ def render_rf(
         # axes with identical numbers need one line, not one per axis
         shown = r.steps if len({s.substituted for s in r.steps}) > 1 else r.steps[:1]
         for s in shown:
-            label = f"layer {r.id or r.number} {s.label if len(shown) > 1 else 'RF'}"
+            label = _("layer {layer} {label}").format(
+                layer=r.id or r.number, label=s.label if len(shown) > 1 else "RF"
+            )
             working.append(render_step(Step(label, s.formula, s.substituted, s.value, s.why), style, width))
     shapes = net.input_shape is not None
     forward = box_table(
-        ["#", "layer"] + (["output"] if shapes else []) + ["RF", "jump", "start"],
+        ["#", _("layer")] + ([_("output")] if shapes else []) + ["RF", _("jump"), _("start")],
         [
             [lr.id, "  " * (lr.depth - 1) + lr.describe()]
             + ([fmt_shape(lr.output_shape) if lr.output_shape else ""] if shapes else [])
             + [fmt_axes(v) if v else "?" for v in (lr.rf, lr.jump, lr.start)]
             for lr in net.rows
         ],
-        title="Forward view: jump = distance between neighbouring units, start = centre of the first unit",
+        title=_("Forward view: jump = distance between neighbouring units, start = centre of the first unit"),
         style=style,
     )
     notes = [
-        "One unit after the last layer sees RF_1 input pixels per axis; padding does not change the size, "
-        "only where the window sits (start).",
+        _(
+            "One unit after the last layer sees RF_1 input pixels per axis; padding does not change the size, "
+            "only where the window sits (start)."
+        ),
         *graph_notes,
         *net.notes,
     ]
@@ -197,15 +212,24 @@ def _path_notes(
 ) -> list[str]:
     """Which path sets the field, and what the forward view's union says where they differ."""
     merges = [i for i in path if net.result(i).kind in ("add", "concat")]
-    through = f", through {', '.join(f'{net.result(i).kind} {i}' for i in merges)}" if merges else ""
-    notes = [
-        f"The field is the largest over the paths from the input; the widest runs through rows "
-        f"{' → '.join(path)}{through}: the table above follows it."
-    ]
+    rows_path = " → ".join(path)
+    if merges:
+        note = _(
+            "The field is the largest over the paths from the input; the widest runs through rows "
+            "{path}, through {merges}: the table above follows it."
+        ).format(path=rows_path, merges=", ".join(f"{net.result(i).kind} {i}" for i in merges))
+    else:
+        note = _(
+            "The field is the largest over the paths from the input; the widest runs through rows "
+            "{path}: the table above follows it."
+        ).format(path=rows_path)
+    notes = [note]
     widest = rows[-1].rf_in if rows else None
     if widest is not None and tuple(widest) != tuple(rf):
         notes.append(
-            f"That path alone sees {fmt_axes(widest)}: where branches are centred differently the union of "
-            f"their fields is wider than any one path's, {fmt_axes(rf)} here (the forward view below)."
+            _(
+                "That path alone sees {widest}: where branches are centred differently the union of "
+                "their fields is wider than any one path's, {rf} here (the forward view below)."
+            ).format(widest=fmt_axes(widest), rf=fmt_axes(rf))
         )
     return notes

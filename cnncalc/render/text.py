@@ -213,12 +213,12 @@ def grid(
 
 def render_step(step: Step, style: Styler = PLAIN, width: int = 100, indent: str = "  ") -> str:
     """`label = formula`, then `= numbers in`, then `= value`, aligned under the first `=`, then why."""
-    pad = " " * len(step.label)
+    pad = " " * display_width(step.label)
     lines = [f"{indent}{style(step.label, 'bold')} = {step.formula}"]
     if step.substituted and step.substituted not in (step.formula, fmt_value(step.value)):
         lines.append(f"{indent}{pad} = {step.substituted}")
     lines.append(f"{indent}{pad} = {style(fmt_value(step.value), 'bold', 'green')}")
-    room = max(width - len(indent) - 4, 30)
+    room = max(width - display_width(indent) - 4, 30)
     for text in ((step.why,) if step.why else ()) + step.notes:
         lines.extend(wrap(text, room, initial_indent=indent + "  ", subsequent_indent=indent + "  "))
     return "\n".join(lines)

@@ -104,8 +104,12 @@ def wrap(
         w = display_width(tok)
         if line and used() + w > width:
             carried: list[str] = []
-            if tok in _NO_START and len(line) > 1 and len(line[-1]) == 1 and is_wide(line[-1]):
-                carried = [line.pop()]  # take a character along rather than start with the mark
+            if tok in _NO_START and len(line) > 1 and line[-1] != " ":
+                # take a character along rather than start with the mark, or a word (320。) that fits
+                before = line[-1]
+                single = len(before) == 1 and is_wide(before)
+                if single or display_width(subsequent_indent) + display_width(before) + w <= width:
+                    carried = [line.pop()]
             elif line[-1] in _NO_END and len(line) > 1:
                 carried = [line.pop()]
             flush()
