@@ -92,6 +92,11 @@ def english_left(text: str) -> list[str]:
     return [run for run in _RUN.findall(text) if _triples(run) & WRITTEN_HERE]
 
 
+def _unwrapped(text: str) -> str:
+    """`text` with the line breaks rich puts between two Chinese characters taken out (参\n数 → 参数)."""
+    return re.sub(r"(?<=[\u4e00-\u9fff])\n *(?=[\u4e00-\u9fff])", "", text)
+
+
 def numbers(text: str) -> Counter[str]:
     return Counter(_NUMBER.findall(text))
 
@@ -162,7 +167,7 @@ def test_every_lesson_speaks_chinese_with_the_same_numbers(cli, zh, name: str) -
         title = lesson_title(name)
     assert _CJK.search(title) and title in result.stdout
     for term in TERMS[name]:
-        assert term in result.stdout, term
+        assert term in _unwrapped(result.stdout), term
     assert english_left(result.stdout) == []
     assert numbers(result.stdout) == numbers(english.stdout)
 
@@ -256,7 +261,7 @@ def test_every_quiz_topic_speaks_chinese_with_the_same_numbers(cli, zh, topic: s
     assert english.exit_code == result.exit_code == 0, result.output
     out = result.stdout
     assert "得分：1/3" in out and out.count("你的答案：") == 3
-    assert all(term in out for term in QUIZ_TERMS[topic]), out
+    assert all(term in _unwrapped(out) for term in QUIZ_TERMS[topic]), out
     assert english_left(out) == []
     assert numbers(out) == numbers(english.stdout)
 
