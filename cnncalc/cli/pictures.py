@@ -7,6 +7,7 @@ from pathlib import Path
 
 from cnncalc.arith.errors import UsageError
 from cnncalc.cli.output import emit_text
+from cnncalc.i18n import _
 
 FORMATS = {".svg": "svg", ".html": "html", ".htm": "html", ".gif": "gif"}
 
@@ -18,7 +19,9 @@ def picture_format(out: Path, allowed: tuple[str, ...], flag: str = "--out") -> 
     kind = FORMATS.get(out.suffix.lower())
     if kind is None or kind not in allowed:
         names = ", ".join("." + k for k in allowed)
-        raise UsageError(f"{flag} {out}: write a picture ending in {names}")
+        raise UsageError(
+            _("{flag} {path}: write a picture ending in {names}"), flag=flag, path=out, names=names
+        )
     check_writable(out, field=flag.lstrip("-"))
     return kind
 
@@ -34,7 +37,12 @@ def save_picture(out: Path, data: str | bytes, what: str, flag: str = "--out", j
     written = write_atomic(out, raw, field=flag.lstrip("-"))
     size = len(raw)
     shown = f"{size / 1024:.1f} KiB" if size >= 1024 else f"{size} B"
-    receipt = f"wrote {written if written == out else f'{out} (→ {written})'}: {what}, {shown}"
+    if written == out:
+        receipt = _("wrote {path}: {what}, {size}").format(path=out, what=what, size=shown)
+    else:
+        receipt = _("wrote {path} (→ {written}): {what}, {size}").format(
+            path=out, written=written, what=what, size=shown
+        )
     if json:
         sys.stderr.write(receipt + "\n")
     else:

@@ -25,7 +25,7 @@ from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.cli.errors import fail, reported
 from cnncalc.cli.options import FileOpt, JsonOpt
 from cnncalc.cli.output import emit_json
-from cnncalc.i18n import N_
+from cnncalc.i18n import N_, _
 from cnncalc.nn.settings import DIGITS_DEFAULTS, IDX_DEFAULTS
 from cnncalc.safety.limits import MAX_EPOCHS, MAX_STEPS
 
@@ -51,20 +51,23 @@ TOUR: list[tuple[str, list[str]]] = [
 ]
 
 SpecArg = Annotated[
-    str | None, typer.Argument(help="The network, e.g. 'conv 8 k=3 | relu | flatten | fc 10'.")
+    str | None, typer.Argument(help=_("The network, e.g. 'conv 8 k=3 | relu | flatten | fc 10'."))
 ]
-PresetOpt = Annotated[str | None, typer.Option("--preset", help="A named network: digits, keras-mnist, ...")]
+PresetOpt = Annotated[
+    str | None, typer.Option("--preset", help=_("A named network: digits, keras-mnist, ..."))
+]
 DataOpt = Annotated[
     str | None,
     typer.Option(
-        "--data", help="digits (built in), mnist, fashion-mnist (downloaded once), or a folder of IDX files."
+        "--data",
+        help=_("digits (built in), mnist, fashion-mnist (downloaded once), or a folder of IDX files."),
     ),
 ]
 ModelOpt = Annotated[
-    Path, typer.Option("--model", "-m", help="A checkpoint saved by `cnncalc train --save`.")
+    Path, typer.Option("--model", "-m", help=_("A checkpoint saved by `cnncalc train --save`."))
 ]
-IndexOpt = Annotated[int, typer.Option("--index", "-i", help="Which test image (0-based).", min=0)]
-SvgOpt = Annotated[Path | None, typer.Option("--svg", help="Also write the picture to an SVG file.")]
+IndexOpt = Annotated[int, typer.Option("--index", "-i", help=_("Which test image (0-based)."), min=0)]
+SvgOpt = Annotated[Path | None, typer.Option("--svg", help=_("Also write the picture to an SVG file."))]
 
 # The options of the core's fields that are not `--field-name` (see `cli.errors.reported`).
 NN_FLAGS = {"spec": "SPEC", "max_steps": "--steps", "source": "--data"}
@@ -142,7 +145,9 @@ def train(
         typer.Option(
             "--epochs",
             "-e",
-            help=f"Epochs to train (digits: {DIGITS_DEFAULTS.epochs}, others: {IDX_DEFAULTS.epochs}).",
+            help=_("Epochs to train (digits: {digits}, others: {others}).").format(
+                digits=DIGITS_DEFAULTS.epochs, others=IDX_DEFAULTS.epochs
+            ),
             min=1,
             max=MAX_EPOCHS,
         ),
@@ -152,7 +157,9 @@ def train(
         typer.Option(
             "--batch-size",
             "-b",
-            help=f"Mini-batch size (digits: {DIGITS_DEFAULTS.batch_size}, others: {IDX_DEFAULTS.batch_size}).",
+            help=_("Mini-batch size (digits: {digits}, others: {others}).").format(
+                digits=DIGITS_DEFAULTS.batch_size, others=IDX_DEFAULTS.batch_size
+            ),
             min=1,
         ),
     ] = None,
@@ -160,36 +167,43 @@ def train(
         float | None,
         typer.Option(
             "--lr",
-            help=f"Learning rate (adam: {DIGITS_DEFAULTS.adam_lr:g} on digits, {IDX_DEFAULTS.adam_lr:g} "
-            f"otherwise; sgd: {IDX_DEFAULTS.sgd_lr:g}).",
+            help=_("Learning rate (adam: {digits} on digits, {others} otherwise; sgd: {sgd}).").format(
+                digits=f"{DIGITS_DEFAULTS.adam_lr:g}",
+                others=f"{IDX_DEFAULTS.adam_lr:g}",
+                sgd=f"{IDX_DEFAULTS.sgd_lr:g}",
+            ),
         ),
     ] = None,
     optimizer: Annotated[
-        OptimizerName, typer.Option("--optimizer", help="adam or sgd (with --momentum).")
+        OptimizerName, typer.Option("--optimizer", help=_("adam or sgd (with --momentum)."))
     ] = OptimizerName(IDX_DEFAULTS.optimizer),
-    momentum: Annotated[float, typer.Option("--momentum", help="SGD momentum.")] = IDX_DEFAULTS.momentum,
+    momentum: Annotated[float, typer.Option("--momentum", help=_("SGD momentum."))] = IDX_DEFAULTS.momentum,
     seed: Annotated[
-        int, typer.Option("--seed", help="Seed for the weights, the shuffle and dropout.", min=0)
+        int, typer.Option("--seed", help=_("Seed for the weights, the shuffle and dropout."), min=0)
     ] = IDX_DEFAULTS.seed,
     steps: Annotated[
         int | None,
-        typer.Option("--steps", help="Stop after this many optimizer steps.", min=1, max=MAX_STEPS),
+        typer.Option("--steps", help=_("Stop after this many optimizer steps."), min=1, max=MAX_STEPS),
     ] = None,
     save: Annotated[
-        Path | None, typer.Option("--save", help="Save a checkpoint (.npz) after every epoch and at the end.")
+        Path | None,
+        typer.Option("--save", help=_("Save a checkpoint (.npz) after every epoch and at the end.")),
     ] = None,
     resume: Annotated[
         Path | None,
         typer.Option(
-            "--resume", help="Continue a saved run for --epochs more epochs (saves back to it unless --save)."
+            "--resume",
+            help=_("Continue a saved run for --epochs more epochs (saves back to it unless --save)."),
         ),
     ] = None,
     plot: Annotated[
         Path | None,
         typer.Option(
             "--plot",
-            help="Also draw the run: loss per step, accuracy per epoch and the confusion matrix, "
-            "to FILE.svg or FILE.html.",
+            help=_(
+                "Also draw the run: loss per step, accuracy per epoch and the confusion matrix, to FILE.svg or "
+                "FILE.html."
+            ),
         ),
     ] = None,
     json_out: JsonOpt = False,
@@ -291,12 +305,24 @@ def _train(
         if plot is not None:
             picture = report.plot()
             data = picture.svg() if plot_kind == "svg" else picture.html()
-            what = f"{len(report.result.history)} epoch(s), {report.steps} steps"
+            what = _("{epochs} epoch(s), {steps} steps").format(
+                epochs=len(report.result.history), steps=report.steps
+            )
             save_picture(plot, data, what, "--plot", json=json_out)
     if report.stopped == "interrupted":
-        saved = f"; saved to {report.saved}" if report.saved else ""
-        by = "" if stop.requested == "SIGINT" else f" by {stop.requested}"
-        raise fail(f"interrupted{by} after step {report.steps}{saved}", 130)
+        if stop.requested == "SIGINT":
+            said = (
+                _("interrupted after step {step}; saved to {path}")
+                if report.saved
+                else _("interrupted after step {step}")
+            )
+        else:
+            said = (
+                _("interrupted by {signal} after step {step}; saved to {path}")
+                if report.saved
+                else _("interrupted by {signal} after step {step}")
+            )
+        raise fail(said.format(signal=stop.requested, step=report.steps, path=report.saved), 130)
 
 
 # -- predict and show -------------------------------------------------------------------------------
@@ -318,9 +344,15 @@ def _load_for_inspection(model_path: Path, data: str | None) -> tuple[Model, dic
         ds = load_dataset(data or meta["data"])
         if tuple(ds.input_shape) != tuple(model.input_shape):
             raise CnnCalcError(
-                f"{model_path} takes {fmt_shape(model.input_shape)} images but the data "
-                f"{data or meta['data']} has {fmt_shape(ds.input_shape)}; use --data with the images it "
-                f"was trained on ({meta['data']})"
+                _(
+                    "{model} takes {shape} images but the data {data} has {data_shape}; use --data with the "
+                    "images it was trained on ({trained_on})"
+                ),
+                model=model_path,
+                shape=fmt_shape(model.input_shape),
+                data=data or meta["data"],
+                data_shape=fmt_shape(ds.input_shape),
+                trained_on=meta["data"],
             )
         return ds
 
@@ -333,9 +365,14 @@ def _test_image(dataset: Dataset, index: int) -> tuple[Any, int, str]:
     from cnncalc.safety.text import printable
 
     if index >= len(dataset.y_test):
-        raise CnnCalcError(f"--index {index} is past the last test image ({len(dataset.y_test) - 1})")
+        raise CnnCalcError(
+            _("--index {index} is past the last test image ({last})"),
+            index=index,
+            last=len(dataset.y_test) - 1,
+        )
     x = dataset.x_test[index : index + 1]
-    return x, int(dataset.y_test[index]), printable(f"{dataset.name} test image {index}")
+    where = _("{data} test image {index}").format(data=dataset.name, index=index)
+    return x, int(dataset.y_test[index]), printable(where)
 
 
 def predict(
@@ -343,7 +380,7 @@ def predict(
     data: DataOpt = None,
     index: IndexOpt = 0,
     image: Annotated[
-        Path | None, typer.Option("--image", help="Classify this image instead (.npy or .pgm).")
+        Path | None, typer.Option("--image", help=_("Classify this image instead (.npy or .pgm)."))
     ] = None,
     svg: SvgOpt = None,
     json_out: JsonOpt = False,
@@ -372,8 +409,12 @@ def predict(
             probs = net.predict_proba(x)[0].astype(np.float64)
         if not np.isfinite(probs).all():
             raise CnnCalcError(
-                f"{model}: the model's outputs for {where} are not finite numbers (its weights overflow "
-                "float32), so it cannot classify it"
+                _(
+                    "{model}: the model's outputs for {image} are not finite numbers (its weights overflow "
+                    "float32), so it cannot classify it"
+                ),
+                model=model,
+                image=where,
             )
         best = int(probs.argmax())
         if json_out:
@@ -409,27 +450,29 @@ def _export(console: Console, svg: Path | None) -> None:
     from cnncalc.render.training import export_svg
 
     export_svg(console, svg)
-    sys.stderr.write(f"wrote {svg}\n")
+    sys.stderr.write(_("wrote {path}").format(path=svg) + "\n")
 
 
 def show(
     what: Annotated[
-        ShowWhat, typer.Argument(help="filters: learned kernels; maps: feature maps of one image.")
+        ShowWhat, typer.Argument(help=_("filters: learned kernels; maps: feature maps of one image."))
     ],
     model: ModelOpt,
     data: DataOpt = None,
     index: IndexOpt = 0,
     layer: Annotated[
-        int | None, typer.Option("--layer", help="Spec layer number (default: every conv layer).", min=1)
+        int | None, typer.Option("--layer", help=_("Spec layer number (default: every conv layer)."), min=1)
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="At most this many channels per layer.", min=1)] = 8,
+    limit: Annotated[
+        int, typer.Option("--limit", help=_("At most this many channels per layer."), min=1)
+    ] = 8,
     svg: SvgOpt = None,
     out: Annotated[
         Path | None,
         typer.Option(
             "--out",
             "-o",
-            help="Draw the filters or maps as images (not as terminal text) to FILE.svg or FILE.html.",
+            help=_("Draw the filters or maps as images (not as terminal text) to FILE.svg or FILE.html."),
         ),
     ] = None,
     json_out: JsonOpt = False,
@@ -458,13 +501,17 @@ def show(
                 return
             if out is not None:
                 panels = [(_caption(f, "filters"), f.kernels.astype(float).tolist()) for f in filters]
-                title = f"{model.name}: the first filters of each conv layer"
-                note = "negative blue, 0 white, positive red, each filter on its own scale"
-                if any(f.averaged for f in filters):
-                    note += "; a filter over several input channels is shown as their mean"
-                _save_images(
-                    out, kind, (title, note), panels, diverging=True, what=f"{len(panels)} conv layer(s)"
+                title = _("{model}: the first filters of each conv layer").format(model=model.name)
+                note = (
+                    _(
+                        "negative blue, 0 white, positive red, each filter on its own scale; a filter over "
+                        "several input channels is shown as their mean"
+                    )
+                    if any(f.averaged for f in filters)
+                    else _("negative blue, 0 white, positive red, each filter on its own scale")
                 )
+                what = _("{n} conv layer(s)").format(n=len(panels))
+                _save_images(out, kind, (title, note), panels, diverging=True, what=what)
                 return
             _show_filters(filters, svg)
             return
@@ -472,13 +519,13 @@ def show(
         found = feature_maps(net, x, layer, limit)
         label_name = meta["class_names"][label]
         if out is not None and not json_out:
-            panels = [(f"{where}: the input, a {label_name}", [x[0, 0].astype(float).tolist()])]
+            caption = _("{image}: the input, a {label}").format(image=where, label=label_name)
+            panels = [(caption, [x[0, 0].astype(float).tolist()])]
             panels += [(_caption(m, "maps"), m.maps.astype(float).tolist()) for m in found]
-            title = f"{model.name}: feature maps of {where}"
-            note = "each image from its minimum (black) to its maximum (white)"
-            _save_images(
-                out, kind, (title, note), panels, diverging=False, what=f"{len(found)} conv layer(s)"
-            )
+            title = _("{model}: feature maps of {image}").format(model=model.name, image=where)
+            note = _("each image from its minimum (black) to its maximum (white)")
+            what = _("{n} conv layer(s)").format(n=len(found))
+            _save_images(out, kind, (title, note), panels, diverging=False, what=what)
             return
         if json_out:
             emit_json(
@@ -502,7 +549,12 @@ def _caption(found: ConvFilters | FeatureMaps, what: str) -> str:
         if what == "filters"
         else (len(found.maps), found.shape[0])
     )
-    return f"layer {found.layer}: {found.description} — {what} 1–{shown} of {total}"
+    caption = (
+        _("layer {layer}: {description} — filters 1–{shown} of {total}")
+        if what == "filters"
+        else _("layer {layer}: {description} — maps 1–{shown} of {total}")
+    )
+    return caption.format(layer=found.layer, description=found.description, shown=shown, total=total)
 
 
 def _save_images(
@@ -543,7 +595,7 @@ def gradcheck(
     file: FileOpt = None,
     preset: PresetOpt = None,
     input_shape: Annotated[
-        str | None, typer.Option("--input", help="Input shape CxHxW if the spec has none.")
+        str | None, typer.Option("--input", help=_("Input shape CxHxW if the spec has none."))
     ] = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -567,7 +619,7 @@ def gradcheck(
         network = _resolve_spec(spec, file, preset) or parse_spec(ALL_LAYERS_SPEC)
         shape = parse_input_shape(input_shape) if input_shape else None
         if shape is None and network.input_shape is None:
-            raise UsageError("the spec has no input line; add 'input CxHxW' or give --input 1x28x28")
+            raise UsageError(_("the spec has no input line; add 'input CxHxW' or give --input 1x28x28"))
         rows = gradient_check(network, shape)
         worst = max(r.max_relative_error for r in rows)
         ok = all(r.passed for r in rows)

@@ -25,7 +25,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 from rich.text import Text
 
-from cnncalc.render.console import save_export
+from cnncalc.i18n import _
+from cnncalc.render.console import prose, save_export
 
 if TYPE_CHECKING:
     from cnncalc.nn.gradcheck import GradCheckRow
@@ -64,25 +65,35 @@ def _is_color(console: Console) -> bool:
 def training_header(trainer: Trainer) -> str:
     """'Training 43,050 parameters on digits (1438 train / 359 test images, adam lr=0.002, batch 32)'."""
     s = trainer.settings
-    return (
-        f"Training {trainer.model.parameter_count:,} parameters on {trainer.data.name} "
-        f"({len(trainer.data.y_train)} train / {len(trainer.data.y_test)} test images, "
-        f"{s.optimizer} lr={s.lr:g}, batch {s.batch_size})"
+    return _(
+        "Training {parameters} parameters on {data} ({train} train / {test} test images, {optimizer} "
+        "lr={lr}, batch {batch})"
+    ).format(
+        parameters=f"{trainer.model.parameter_count:,}",
+        data=trainer.data.name,
+        train=len(trainer.data.y_train),
+        test=len(trainer.data.y_test),
+        optimizer=s.optimizer,
+        lr=f"{s.lr:g}",
+        batch=s.batch_size,
     )
 
 
 def epoch_line(stats: EpochStats) -> str:
     """One finished epoch on one line, printed above the live bar."""
-    return (
-        f"epoch {stats.epoch:>3}  loss {stats.loss:.4f}  train {stats.train_accuracy:6.1%}  "
-        f"test {stats.test_accuracy:6.1%}  {stats.seconds:.2f} s"
+    return _("epoch {epoch}  loss {loss}  train {train}  test {test}  {seconds} s").format(
+        epoch=f"{stats.epoch:>3}",
+        loss=f"{stats.loss:.4f}",
+        train=f"{stats.train_accuracy:6.1%}",
+        test=f"{stats.test_accuracy:6.1%}",
+        seconds=f"{stats.seconds:.2f}",
     )
 
 
 def epoch_table(history: Sequence[EpochStats]) -> Table:
     """One row per epoch: mean training loss, train and test accuracy, seconds."""
-    table = Table(title="Training", title_justify="left")
-    for name in ("epoch", "loss", "train acc", "test acc", "seconds"):
+    table = Table(title=_("Training"), title_justify="left")
+    for name in (_("epoch"), _("loss"), _("train acc"), _("test acc"), _("seconds")):
         table.add_column(name, justify="right")
     for h in history:
         table.add_row(
@@ -124,20 +135,22 @@ def curves(losses: Sequence[float], history: Sequence[EpochStats]) -> Table:
 
     Both accuracy lines share one scale (from the lowest accuracy to 100 %) so they can be compared.
     """
-    table = Table(title="Curves", title_justify="left", show_header=False, box=None, padding=(0, 1))
+    table = Table(title=_("Curves"), title_justify="left", show_header=False, box=None, padding=(0, 1))
     table.add_column(justify="left")
     table.add_column(justify="right")
     table.add_column()
     table.add_column(justify="left")
-    table.add_row("loss (per step)", f"{max(losses):.3f}", sparkline(losses), f"{losses[-1]:.3f}")
+    table.add_row(_("loss (per step)"), f"{max(losses):.3f}", sparkline(losses), f"{losses[-1]:.3f}")
     if history:
         train = [h.train_accuracy for h in history]
         test = [h.test_accuracy for h in history]
         lo = min(train + test)
         table.add_row(
-            "train accuracy", f"{train[0]:.1%}", sparkline(train, low=lo, high=1.0), f"{train[-1]:.1%}"
+            _("train accuracy"), f"{train[0]:.1%}", sparkline(train, low=lo, high=1.0), f"{train[-1]:.1%}"
         )
-        table.add_row("test accuracy", f"{test[0]:.1%}", sparkline(test, low=lo, high=1.0), f"{test[-1]:.1%}")
+        table.add_row(
+            _("test accuracy"), f"{test[0]:.1%}", sparkline(test, low=lo, high=1.0), f"{test[-1]:.1%}"
+        )
     return table
 
 
@@ -156,8 +169,8 @@ def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, class_names: Seq
     """Counts of (true class, predicted class); the diagonal is right, a zero shows as '·'."""
     k = len(class_names)
     counts = np.asarray(confusion_counts(labels, predicted, k))
-    table = Table(title="Confusion matrix (rows: true class, columns: predicted)", title_justify="left")
-    table.add_column("true", justify="right")
+    table = Table(title=_("Confusion matrix (rows: true class, columns: predicted)"), title_justify="left")
+    table.add_column(_("true"), justify="right")
     short = [name[:5] for name in class_names]
     for name in short:
         table.add_column(name, justify="right")
@@ -188,10 +201,10 @@ class TrainingView:
         if not self.console.is_terminal:
             return
         self.progress = Progress(
-            TextColumn("epoch {task.fields[epoch]}"),
+            TextColumn(_("epoch {task.fields[epoch]}")),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("loss {task.fields[loss]:.4f}  acc {task.fields[acc]:.1%}"),
+            TextColumn(_("loss {task.fields[loss]:.4f}  acc {task.fields[acc]:.1%}")),
             TimeElapsedColumn(),
             console=self.console,
             transient=True,
@@ -238,15 +251,25 @@ def training_summary(
     if losses:
         parts.append(curves(losses, result.history))
     parts.append(confusion_matrix(trainer.data.y_test, predicted, trainer.data.class_names))
-    stop = {"steps": " (stopped by --steps)", "interrupted": " (interrupted)"}.get(result.stopped, "")
-    parts.append(
-        Text(
-            f"test accuracy {accuracy:.2%} after {trainer.epoch} epoch(s), {trainer.step} steps{stop}; "
-            f"{result.seconds_per_step * 1000:.2f} ms per step"
+    if result.stopped == "steps":
+        final = _(
+            "test accuracy {accuracy} after {epochs} epoch(s), {steps} steps (stopped by --steps); {ms} ms per step"
         )
-    )
+    elif result.stopped == "interrupted":
+        final = _(
+            "test accuracy {accuracy} after {epochs} epoch(s), {steps} steps (interrupted); {ms} ms per step"
+        )
+    else:
+        final = _("test accuracy {accuracy} after {epochs} epoch(s), {steps} steps; {ms} ms per step")
+    numbers = {
+        "accuracy": f"{accuracy:.2%}",
+        "epochs": trainer.epoch,
+        "steps": trainer.step,
+        "ms": f"{result.seconds_per_step * 1000:.2f}",
+    }
+    parts.append(prose(final.format(**numbers)))
     if save:
-        parts.append(Text(f"saved to {save}: try `cnncalc predict --model {save}`"))
+        parts.append(prose(_("saved to {path}: try `cnncalc predict --model {path}`").format(path=save)))
     return Group(*parts)
 
 
@@ -318,7 +341,7 @@ def probability_bars(
     best = int(probs.argmax())
     for i, p in enumerate(probs):
         bar = "█" * round(float(p) * width)
-        mark = ("  ← predicted" if i == best else "") + ("  ← true" if i == label else "")
+        mark = (_("  ← predicted") if i == best else "") + (_("  ← true") if i == label else "")
         style = "bold green" if i == best else ""
         table.add_row(class_names[i], f"[{style}]{bar}[/]" if style else bar, f"{float(p):6.1%}{mark}")
     return table
@@ -333,26 +356,40 @@ def print_prediction(
     label: int | None,
 ) -> None:
     """`predict`: where the image comes from, the image, the class probabilities and the verdict."""
-    console.print(f"[bold]{where}[/]" + (f" — true label {class_names[label]}" if label is not None else ""))
+    bold = f"[bold]{where}[/]"
+    console.print(
+        bold
+        if label is None
+        else _("{where} — true label {label}").format(where=bold, label=class_names[label])
+    )
     console.print(heatmap(image, _is_color(console), scale=_image_scale(image)))
     console.print(probability_bars(probs, class_names, label))
     best = int(probs.argmax())
-    verdict = (
-        ""
-        if label is None
-        else ("  ✓ correct" if best == label else f"  ✗ the true label is {class_names[label]}")
+    if label is None:
+        verdict = _("predicted {name} ({probability})")
+    elif best == label:
+        verdict = _("predicted {name} ({probability})  ✓ correct")
+    else:
+        verdict = _("predicted {name} ({probability})  ✗ the true label is {label}")
+    console.print(
+        verdict.format(
+            name=class_names[best],
+            probability=f"{probs[best]:.1%}",
+            label=class_names[label] if label is not None else "",
+        )
     )
-    console.print(f"predicted {class_names[best]} ({probs[best]:.1%}){verdict}")
 
 
 def print_input_image(console: Console, where: str, label_name: str, image: np.ndarray) -> None:
     """`show maps`: the image whose feature maps follow."""
-    console.print(f"[bold]{where}[/] (label {label_name})")
+    console.print(_("{where} (label {label})").format(where=f"[bold]{where}[/]", label=label_name))
     console.print(heatmap(image, _is_color(console), scale=_image_scale(image)))
 
 
 def _layer_title(number: int, description: str) -> str:
-    return f"[bold]layer {number}: {description}[/]"
+    return (
+        "[bold]" + _("layer {number}: {description}").format(number=number, description=description) + "[/]"
+    )
 
 
 def print_filters(console: Console, filters: ConvFilters) -> None:
@@ -365,7 +402,8 @@ def print_filters(console: Console, filters: ConvFilters) -> None:
         Panel(heatmap(kernel, color, diverging=True, scale=scale), title=f"#{o}", expand=False)
         for o, kernel in enumerate(kernels)
     ]
-    note = " (mean over input channels; red +, blue −)" if filters.averaged else " (red +, blue −)"
+    # the note follows the title as a parenthesis, in the language's own punctuation and spacing
+    note = _(" (mean over input channels; red +, blue −)") if filters.averaged else _(" (red +, blue −)")
     console.print(_layer_title(filters.layer, filters.description) + note)
     console.print(Columns(panels))
 
@@ -388,9 +426,11 @@ def print_feature_maps(console: Console, found: FeatureMaps) -> None:
 def gradcheck_table(rows: Sequence[GradCheckRow]) -> Table:
     """One row per checked tensor: its worst relative error, the tolerance it was held to there
     (which grows with the layer's rounding noise), and ok, or CHECK when it is over."""
-    table = Table(title="Gradient check (float64, central differences, ε = 1e-5)", title_justify="left")
-    for name in ("layer", "parameter", "checked", "max |∂L/∂θ|", "max rel. error", "tolerance", ""):
-        table.add_column(name, justify="right" if name not in ("layer", "parameter") else "left")
+    table = Table(title=_("Gradient check (float64, central differences, ε = 1e-5)"), title_justify="left")
+    for i, name in enumerate(
+        (_("layer"), _("parameter"), _("checked"), "max |∂L/∂θ|", _("max rel. error"), _("tolerance"), "")
+    ):
+        table.add_column(name, justify="left" if i < 2 else "right")
     for r in rows:
         table.add_row(
             f"{r.id} {r.kind}" + (" *" if r.checked_as else ""),
@@ -399,7 +439,7 @@ def gradcheck_table(rows: Sequence[GradCheckRow]) -> Table:
             f"{r.max_abs_gradient:.3g}",
             f"{r.max_relative_error:.2e}",
             f"{r.tolerance:.1e}",
-            "[green]ok[/]" if r.passed else "[red]CHECK[/]",
+            "[green]" + _("ok") + "[/]" if r.passed else "[red]" + _("CHECK") + "[/]",
         )
     return table
 
@@ -408,5 +448,7 @@ def print_gradcheck(console: Console, rows: Sequence[GradCheckRow], passed: bool
     console.print(gradcheck_table(rows))
     sampled = {f"{r.id} {r.kind}": r.checked_as for r in rows if r.checked_as}
     for where, what in sampled.items():
-        console.print(f"* layer {where}: {what}", highlight=False)
-    console.print("all gradients agree" if passed else "some gradients disagree: see the rows marked CHECK")
+        console.print(_("* layer {layer}: {what}").format(layer=where, what=what), highlight=False)
+    console.print(
+        _("all gradients agree") if passed else _("some gradients disagree: see the rows marked CHECK")
+    )
