@@ -110,7 +110,9 @@ def optional_network(
         shape = resolve_input(input_shape(input), ())[0] if input is not None else None
         with renamed("path", "source"):
             imported = import_file(model, shape, class_name)
-        return NetworkSource(imported.spec, f"{model} ({imported.summary})", imported)
+        return NetworkSource(
+            imported.spec, _("{path} ({summary})").format(path=model, summary=imported.summary), imported
+        )
     return None
 
 
