@@ -72,7 +72,7 @@ def merge_steps(kind: str, shapes: Sequence[Shape], out: Shape) -> tuple[Step, .
         return (
             Step(
                 "output",
-                "branch₁ + branch₂ + …",
+                _("branch₁ + branch₂ + …"),
                 shown,
                 fmt_shape(out),
                 why=_(

@@ -773,7 +773,7 @@ def _axis_line(ax: AxisSizes, sizes, none: str) -> str:
     from cnncalc.arith.input_sizes import runs
 
     if not sizes:
-        return f"  {ax.axis}: " + none
+        return _("  {axis}: {sizes}").format(axis=ax.axis, sizes=none)
     parts = []
     for first, last, step in runs(sizes):
         if first == last:
@@ -787,7 +787,7 @@ def _axis_line(ax: AxisSizes, sizes, none: str) -> str:
                     ordinal=_ordinal(step), step=step, first=first, last=last, second=first + step
                 )
             )
-    return f"  {ax.axis}: " + _("; ").join(parts)
+    return _("  {axis}: {sizes}").format(axis=ax.axis, sizes=_("; ").join(parts))
 
 
 def _ordinal(n: int) -> str:

@@ -754,7 +754,7 @@ class Evaluator:
         return "".join(parts)
 
     def _expr_FormattedValue(self, node: ast.FormattedValue, scope: Scope) -> Any:
-        return Unknown("a formatted value", node.lineno)
+        return Unknown(_("a formatted value"), node.lineno)
 
     def _expr_UnaryOp(self, node: ast.UnaryOp, scope: Scope) -> Any:
         v = self.evaluate(node.operand, scope)
