@@ -19,7 +19,7 @@ import pytest
 
 from cnncalc import i18n
 from cnncalc.render.width import display_width
-from tests.zh_net_helpers import english_runs, numbers, untranslated
+from tests.zh_net_helpers import NET_MODULES, english_runs, numbers, untranslated
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "tests" / "fixtures" / "models"
@@ -264,10 +264,7 @@ def test_the_helper_finds_english_left_and_passes_formulas_spec_and_code():
     ]
     left = "激活内存  314.8 KiB  one sample, forward pass, every layer's output"
     assert untranslated(left) == ["one sample forward pass every layer's output"]
-    # English another module still writes here (a why-line of `sizes`) is that module's to translate
-    assert (
-        untranslated("第 3 层：a 6-wide window slides over the 23 padded rows and fits at 18 positions") == []
-    )
+    assert untranslated("激活内存  314.8 KiB  一个样本前向传播时每一层的输出") == []
 
 
 def test_the_chinese_table_lines_up_by_display_width(both):
@@ -283,6 +280,16 @@ def test_the_chinese_table_lines_up_by_display_width(both):
     ]
     ends = {display_width(line[: re.search(r"\d[\d,.]*( [KMG]?i?B)?", line).end()]) for line in totals}
     assert len(totals) == 5 and len(ends) == 1, "\n".join(totals)
+
+
+def test_explain_groups_the_working_the_same_way_in_both_languages(both):
+    """The groups of `--explain` follow the steps' labels, which `params` says in the language."""
+    english, chinese = both("net", "input 3x32x32 | conv 8 k=3 | bn | flatten | fc 10", "--explain", "1")
+    headings = [line for line in chinese.stdout.splitlines() if line and not line.startswith(" ")]
+    assert headings[1:] == ["输出尺寸", "参数", "MACs", "感受野", "说明"], headings
+    assert "Other" not in english.stdout and "其他" not in chinese.stdout
+    bn = both("net", "input 3x32x32 | conv 8 k=3 | bn | flatten | fc 10", "--explain", "2")[1].stdout
+    assert "\n参数\n" in bn and "其他" not in bn, bn
 
 
 def test_json_keeps_its_keys_and_machine_values_and_says_the_rest_in_chinese(both):
@@ -429,7 +436,7 @@ def test_no_function_that_translates_rebinds_the_translation_function():
     """`for _ in …` or a parameter `_` in a module that imports `_` turns every translation in that
     function into a call of the loop variable."""
     found = []
-    for path in sorted((ROOT / "cnncalc").rglob("*.py")):
+    for path in sorted(ROOT / module for module in NET_MODULES):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         imports = any(
             isinstance(n, ast.ImportFrom)

@@ -71,7 +71,7 @@ def merge_steps(kind: str, shapes: Sequence[Shape], out: Shape) -> tuple[Step, .
     if kind == "add":
         return (
             Step(
-                "output",
+                _("output"),
                 _("branch₁ + branch₂ + …"),
                 shown,
                 fmt_shape(out),

@@ -479,7 +479,7 @@ class _Walker:
         held = self.held_layers.get(node.id, [])
         counted = [r for r in held if r.total_params]
         step = Step(
-            "parameters",
+            _("parameters"),
             _("the sum over the layers it holds"),
             " + ".join(f"{r.total_params:,}" for r in counted[:12]) + (" + …" if len(counted) > 12 else ""),
             params,
@@ -730,7 +730,7 @@ def _global_pool(
         if layer.kind == "gap"
         else (_("the maximum over each whole {shape} map"), "AdaptiveMaxPool", "GlobalMaxPooling")
     )
-    step = Step("output", "C×1×1", f"{c}×1×1", fmt_shape(out), why=what.format(shape=fmt_shape(sp)))
+    step = Step(_("output"), "C×1×1", f"{c}×1×1", fmt_shape(out), why=what.format(shape=fmt_shape(sp)))
     note = _("PyTorch's {torch}{n}d(1) keeps C×{ones}; Keras' {keras}{n}D also flattens to C.").format(
         torch=torch_name, keras=keras_name, n=len(sp), ones="×".join("1" * len(sp))
     )
@@ -801,7 +801,7 @@ def _flatten(
     out = (prod(shape),)
     new_view, rf_steps = (view, ()) if len(shape) == 1 else _through_whole_map(view, shape[1:])
     step = Step(
-        "features",
+        _("features"),
         "C·H·W" if len(shape) == 3 else "∏shape",
         "·".join(map(str, shape)),
         out[0],

@@ -33,7 +33,14 @@ if TYPE_CHECKING:  # `net` needs neither the presets' list nor the solvers
     from cnncalc.arith.solve import Combo, Solution
 
 _SHAPE_LABELS = re.compile(r"^([LDHW]_out|p_[LDHW].*|features|output)$")
-_PARAM_LABELS = ("weights", "biases", "total", "parameters")
+# the labels of the parameter steps, as `params` writes them (in the language: translated())
+_PARAM_LABELS = (N_("weights"), N_("biases"), N_("total"), N_("parameters"))
+
+
+def _is_shape_step(label: str) -> bool:
+    """A step of the output shape: `H_out`, a padding, or the features or output (their labels are
+    words, said in the language)."""
+    return bool(_SHAPE_LABELS.match(label)) or label in (_("features"), _("output"))
 
 
 def fmt_bytes(n: int) -> str:
@@ -294,14 +301,15 @@ def explain_layer(net: NetworkResult, row: int | str, style: Styler = PLAIN, wid
         head += f"   {_shape(lr.input_shape)} → {_shape(lr.output_shape)}"
     within = _within(net, lr)
     groups: dict[str, list[Step]] = {SHAPE: [], PARAMETERS: [], MACS: [], FIELD: [], OTHER: []}
+    param_labels = {*_PARAM_LABELS, *(translated(label) for label in _PARAM_LABELS)}
     for step in lr.steps:
         if step.label.startswith("RF_"):
             groups[FIELD].append(step)
-        elif step.label in _PARAM_LABELS:
+        elif step.label in param_labels:
             groups[PARAMETERS].append(step)
         elif step.label == "MACs":
             groups[MACS].append(step)
-        elif _SHAPE_LABELS.match(step.label):
+        elif _is_shape_step(step.label):
             groups[SHAPE].append(step)
         else:
             groups[OTHER].append(step)
@@ -583,7 +591,7 @@ def explain_claim(net: NetworkResult, lr: LayerResult, style: Styler = PLAIN, wi
             )
         )
     for step in notes_once(lr.steps):
-        if _SHAPE_LABELS.match(step.label) or step.label == "C_out":
+        if _is_shape_step(step.label) or step.label == "C_out":
             lines.append(render_step(step, style, width, indent="  "))
     return lines
 
