@@ -31,6 +31,7 @@ from cnncalc.api.values import (
 )
 from cnncalc.api.values import padding as to_padding
 from cnncalc.arith.errors import CnnCalcError, UsageError
+from cnncalc.i18n import _
 
 if TYPE_CHECKING:
     from cnncalc.arith.frames import WindowFrames
@@ -97,13 +98,17 @@ class SlidingPicture(Picture):
             fits = False
         frame = pic.frames[0]
         lines.append(
-            f"frame {frame.index} (of 0 … {pic.frame_count - 1}): output "
-            f"({', '.join(map(str, frame.output))}) reads {len(frame.input_cells)} cells"
+            _("frame {index} (of 0 … {last}): output ({where}) reads {cells} cells").format(
+                index=frame.index,
+                last=pic.frame_count - 1,
+                where=", ".join(map(str, frame.output)),
+                cells=len(frame.input_cells),
+            )
         )
         if fits:
             lines += [
                 sliding_text(pic, frame),
-                "  (o input, · padding or inserted zero, # window; ■ done, @ this cell)",
+                _("  (o input, · padding or inserted zero, # window; ■ done, @ this cell)"),
             ]
         return "\n".join(lines) + "\n"
 
@@ -192,7 +197,7 @@ def draw_pool(
     ops = {"max": "maxpool", "maxpool": "maxpool", "avg": "avgpool", "avgpool": "avgpool"}
     chosen = ops.get(op.strip().lower()) if isinstance(op, str) else None
     if chosen is None:
-        raise UsageError(f"{{field}} {op!r} is not max or avg", field="op")
+        raise UsageError(_("{field} {value!r} is not max or avg"), field="op", value=op)
     return _sliding(chosen, input, kernel, stride, padding, dilation, dims, frame, ceil=ceil)
 
 
@@ -227,8 +232,15 @@ def _walked(found: NetworkSource, shape: tuple[int, ...] | None, form: str) -> N
     if shape is not None:
         return net_spec.with_input(shape)
     if net_spec.input_shape is None:
-        hint = f" (its first layer {found.imported.first_layer_hint})" if found.imported is not None else ""
-        raise UsageError(f"the network does not say its input size; give {{field:input}} {form}{hint}")
+        if found.imported is not None:
+            raise UsageError(
+                _(
+                    "the network does not say its input size; give {field:input} {form} (its first layer {hint})"
+                ),
+                form=form,
+                hint=found.imported.first_layer_hint,
+            )
+        raise UsageError(_("the network does not say its input size; give {field:input} {form}"), form=form)
     return net_spec
 
 

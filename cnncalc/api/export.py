@@ -21,6 +21,7 @@ from cnncalc.api.sources import required_network, with_input
 from cnncalc.api.values import PathArg, Shape, choice, optional_path
 from cnncalc.api.values import path as file_path
 from cnncalc.arith.errors import UsageError
+from cnncalc.i18n import _
 
 if TYPE_CHECKING:
     from cnncalc.arith.network import NetworkResult
@@ -64,7 +65,9 @@ class ExportResult(TextResult):
         return self.code
 
     def summary(self) -> str:
-        return f"{self.to} code for {self.name}: {self.total_params:,} parameters, {len(self.network.layers)} layers"
+        return _("{framework} code for {name}: {params:,} parameters, {layers} layers").format(
+            framework=self.to, name=self.name, params=self.total_params, layers=len(self.network.layers)
+        )
 
     def save(self, path: PathArg) -> Path:
         """Write the code to `path`, atomically (`cnncalc.safety.atomic`); returns the file written
@@ -101,7 +104,9 @@ def export(
 
     target = choice(to, "to", TARGETS)
     if name is not None and (not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name)):
-        raise UsageError(f"{{field}} {name!r} is not a Python name; e.g. {{field}} MyNet", field="name")
+        raise UsageError(
+            _("{field} {value!r} is not a Python name; e.g. {field} MyNet"), field="name", value=name
+        )
     found = required_network(spec, file, preset, source, class_name=class_name, input=input)
     net = walk(with_input(found, input))
     if found.imported is not None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from cnncalc.api.result import TextResult
 from cnncalc.api.sources import NetworkSource, required_network, with_input
 from cnncalc.api.values import PathArg, Shape, optional_sizes, optional_whole, whole
+from cnncalc.i18n import N_, _, ngettext, translated
 
 if TYPE_CHECKING:
     from cnncalc.arith.importer import ImportResult
@@ -26,7 +27,9 @@ if TYPE_CHECKING:
     from cnncalc.arith.solve import Combo, Solution
     from cnncalc.render.text import Styler
 
-CHECK_MISSING = 'give a network: {field:spec} (e.g. "input 2x96x96 | conv 8 k=5 -> 8x92x92") or {field:file}'
+CHECK_MISSING = N_(
+    'give a network: {field:spec} (e.g. "input 2x96x96 | conv 8 k=5 -> 8x92x92") or {field:file}'
+)
 
 
 class NetworkReport(TextResult):
@@ -156,7 +159,7 @@ class PresetsReport(TextResult):
             "presets": [
                 {
                     "name": p.name,
-                    "description": p.description,
+                    "description": translated(p.description),
                     "total_params": self.totals[p.name],
                     "spec": p.text,
                 }
@@ -170,7 +173,10 @@ class PresetsReport(TextResult):
         return presets_table(self.presets, self.totals, style, width)
 
     def summary(self) -> str:
-        return f"{len(self.presets)} presets: {', '.join(self.names)}"
+        n = len(self.presets)
+        return ngettext("{n} preset: {names}", "{n} presets: {names}", n).format(
+            n=n, names=", ".join(self.names)
+        )
 
 
 def list_presets() -> PresetsReport:
@@ -222,7 +228,9 @@ class CheckReport(TextResult):
     def summary(self) -> str:
         claims = sum(lr.claim is not None for lr in self.result.rows)
         wrong = len(self.result.wrong_claims)
-        return f"{claims - wrong} of {claims} claims hold" if claims else "no claims to check"
+        if not claims:
+            return _("no claims to check")
+        return _("{holding} of {n} claims hold").format(holding=claims - wrong, n=claims)
 
 
 def check(spec: str | None = None, *, file: PathArg | None = None, input: Shape | None = None) -> CheckReport:
@@ -240,7 +248,7 @@ def check(spec: str | None = None, *, file: PathArg | None = None, input: Shape 
     net_spec = with_input(required_network(spec, file, missing=CHECK_MISSING), input)
     if net_spec.input_shape is None:
         raise UsageError(
-            "check needs the input shape: start the spec with 'input CxHxW' or give {field:input}"
+            _("check needs the input shape: start the spec with 'input CxHxW' or give {field:input}")
         )
     return CheckReport(walk(net_spec))
 

@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING
 
 from cnncalc.api.values import PathArg, Shape, input_shape, optional_path, renamed
 from cnncalc.arith.errors import UsageError
+from cnncalc.i18n import N_, _, translated
 
 if TYPE_CHECKING:
     from cnncalc.arith.importer import ImportResult
     from cnncalc.arith.spec import NetworkSpec
 
-# What to say when a command needs a network and was given none.
-MISSING = (
+# What to say when a command needs a network and was given none (said in the language, translated()).
+MISSING = N_(
     'give a network: {field:spec} (e.g. "input 1x28x28 | conv 8 k=3 | fc 10"), {field:file}, '
     "{field:preset} or {field:source} (a PyTorch or Keras model file)"
 )
@@ -52,7 +53,7 @@ def read_spec_file(file: Path) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UsageError(f"{{field}} {file}: not a UTF-8 text file", field="file") from None
+        raise UsageError(_("{field} {path}: not a UTF-8 text file"), field="file", path=file) from None
 
 
 def optional_network(
@@ -73,11 +74,11 @@ def optional_network(
 
     if class_name is not None and source is None:
         raise UsageError(
-            "{field} chooses the model of a model file; give {field:source} (a PyTorch or Keras file) too",
+            _("{field} chooses the model of a model file; give {field:source} (a PyTorch or Keras file) too"),
             field="class_name",
         )
     if class_name is not None and not isinstance(class_name, str):
-        raise UsageError(f"{{field}} {class_name!r} is not a name (text)", field="class_name")
+        raise UsageError(_("{field} {value!r} is not a name (text)"), field="class_name", value=class_name)
 
     given = [
         name
@@ -85,10 +86,13 @@ def optional_network(
         if v is not None
     ]
     if len(given) > 1:
-        raise UsageError(f"give one network source, not {' and '.join('{field:' + n + '}' for n in given)}")
+        raise UsageError(
+            _("give one network source, not {sources}"),
+            sources=_(" and ").join("{field:" + n + "}" for n in given),
+        )
     if spec is not None:
         if not isinstance(spec, str):
-            raise UsageError(f"{{field}} {spec!r} is not a network spec (text)", field="spec")
+            raise UsageError(_("{field} {value!r} is not a network spec (text)"), field="spec", value=spec)
         return NetworkSource(parse_spec(spec))
     spec_file = optional_path(file, "file")
     if spec_file is not None:
@@ -97,7 +101,7 @@ def optional_network(
         from cnncalc.arith.presets import find_preset
 
         found = find_preset(preset)
-        return NetworkSource(parse_spec(found.text), f"{found.name}: {found.description}")
+        return NetworkSource(parse_spec(found.text), f"{found.name}: {translated(found.description)}")
     model = optional_path(source, "source")
     if model is not None:
         from cnncalc.arith.importer import import_file
@@ -106,7 +110,9 @@ def optional_network(
         shape = resolve_input(input_shape(input), ())[0] if input is not None else None
         with renamed("path", "source"):
             imported = import_file(model, shape, class_name)
-        return NetworkSource(imported.spec, f"{model} ({imported.summary})", imported)
+        return NetworkSource(
+            imported.spec, _("{path} ({summary})").format(path=model, summary=imported.summary), imported
+        )
     return None
 
 
@@ -120,10 +126,11 @@ def required_network(
     input: Shape | None = None,
     missing: str = MISSING,
 ) -> NetworkSource:
-    """The network from the one source given; none is a usage error saying `missing`."""
+    """The network from the one source given; none is a usage error saying `missing` (an English
+    message marked with N_, said in the language)."""
     found = optional_network(spec, file, preset, source, class_name=class_name, input=input)
     if found is None:
-        raise UsageError(missing)
+        raise UsageError(translated(missing))
     return found
 
 
@@ -133,7 +140,8 @@ def with_input(source: NetworkSource, input: Shape | None) -> NetworkSpec:
         return source.spec.with_input(input_shape(input))
     if source.imported is not None and source.spec.input_shape is None:
         raise UsageError(
-            f"{source.imported.path} does not say its input size; give {{field:input}} CxHxW "
-            f"(its first layer {source.imported.first_layer_hint})"
+            _("{path} does not say its input size; give {field:input} CxHxW (its first layer {hint})"),
+            path=source.imported.path,
+            hint=source.imported.first_layer_hint,
         )
     return source.spec

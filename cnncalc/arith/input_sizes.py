@@ -31,6 +31,7 @@ from cnncalc.arith.network import walk
 from cnncalc.arith.parsing import broadcast, fmt_shape
 from cnncalc.arith.sizes import AXIS_NAMES, axis_length, effective_kernel
 from cnncalc.arith.spec import NetworkSpec, parse_spec
+from cnncalc.i18n import _
 
 MAX_LIMIT = 8192
 
@@ -124,15 +125,19 @@ def solve_input_sizes(
         spec = parse_spec(spec)
     if spec.input_shape is None:
         raise UsageError(
-            "solve input needs the number of channels: start the spec with 'input CxHxW' or give --input CxHxW"
+            _(
+                "solve input needs the number of channels: start the spec with 'input CxHxW' or give --input CxHxW"
+            )
         )
     dims = len(spec.input_shape) - 1
     if limit is None:
         limit = max(1024, 2 * max(spec.input_shape[1:]))
     if not 1 <= limit <= MAX_LIMIT:
-        raise UsageError(f"{{field}} {limit} must be between 1 and {MAX_LIMIT:,}", field="max")
+        raise UsageError(
+            _("{field} {value} must be between 1 and {limit:,}"), field="max", value=limit, limit=MAX_LIMIT
+        )
     if target is not None:
-        target = broadcast(target, dims, "output")
+        target = broadcast(target, dims, _("output"))
     names = AXIS_NAMES[dims]
     nodes = spec.graph.nodes
     last_node = _last_map_node(spec)
@@ -177,10 +182,13 @@ def _axis_geometry(node: Node, axis: int, dims: int) -> tuple:
         p = broadcast(layer.padding, dims, "pad")[axis]
         return ("window", "conv", 1, 1, (p, p), 1, False, 0)
     if layer.kind in ("upsample", "pixelshuffle"):
-        f = broadcast(layer.factor, dims, "scale factor")[axis]
+        f = broadcast(layer.factor, dims, _("scale factor"))[axis]
         return ("window", "tconv", f, f, (0, 0), 1, False, 0)
     if layer.kind in ("gap", "gmp"):
-        return ("size", broadcast(layer.output_size, dims, "output size")[axis] if layer.output_size else 1)
+        return (
+            "size",
+            broadcast(layer.output_size, dims, _("output size"))[axis] if layer.output_size else 1,
+        )
     if layer.kind in ("flatten", "fc"):
         return ("flat",)
     return ("same",)
@@ -196,7 +204,9 @@ def _through(nodes: Sequence[Node], geometry: dict[str, tuple], n: int, last_nod
         if node.layer is None:
             seen = [length[i] for i in node.inputs]
             if None not in seen and len(set(seen)) > 1:
-                return 0, f"{node.kind} at {node.id}: its branches bring {', '.join(map(str, seen))}"
+                return 0, _("{kind} at {id}: its branches bring {sizes}").format(
+                    kind=node.kind, id=node.id, sizes=", ".join(map(str, seen))
+                )
             length[node.id] = seen[0] if None not in seen else None
             continue
         x = length[node.inputs[0]]
@@ -208,20 +218,25 @@ def _through(nodes: Sequence[Node], geometry: dict[str, tuple], n: int, last_nod
         elif geo[0] == "size":
             length[node.id] = geo[1]
         else:
-            _, op, k, s, pad, d, ceil, op_pad = geo
+            _window, op, k, s, pad, d, ceil, op_pad = geo
             out = axis_length(op.removesuffix("3d"), x, k, s, pad, d, ceil, op_pad)
             # PyTorch's AvgPool3d alone wants every input (before padding) at least the kernel
             if out < 1 or (op == "avgpool3d" and x < k):
-                return 0, f"layer {node.id} ({node.layer.describe()}): {_misfit(op, x, k, d, pad)}"
+                return 0, _("layer {id} ({text}): {why}").format(
+                    id=node.id, text=node.layer.describe(), why=_misfit(op, x, k, d, pad)
+                )
             length[node.id] = out
     return length[last_node] or 0, ""
 
 
 def _misfit(op: str, x: int, k: int, d: int, pad: tuple[int, int] | str) -> str:
     if op == "tconv":
-        return f"an input of {x} gives no output"
-    padded = "" if isinstance(pad, str) or not sum(pad) else f" (+ {sum(pad)} padding)"
-    return f"a window of {effective_kernel(k, d)} does not fit {x}{padded}"
+        return _("an input of {n} gives no output").format(n=x)
+    if isinstance(pad, str) or not sum(pad):
+        return _("a window of {k} does not fit {n}").format(k=effective_kernel(k, d), n=x)
+    return _("a window of {k} does not fit {n} (+ {p} padding)").format(
+        k=effective_kernel(k, d), n=x, p=sum(pad)
+    )
 
 
 def _last_map_node(spec: NetworkSpec) -> str:
@@ -260,4 +275,6 @@ def _check_channels(result: InputSizes) -> None:
     try:
         walk(spec.with_input((spec.input_shape[0], *sizes)))
     except CnnCalcError as e:
-        raise type(e)(f"at input {fmt_shape((spec.input_shape[0], *sizes))}: {e}") from None
+        raise type(e)(
+            _("at input {shape}: {error}").format(shape=fmt_shape((spec.input_shape[0], *sizes)), error=e)
+        ) from None

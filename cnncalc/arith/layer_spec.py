@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from cnncalc.arith.errors import UsageError
 from cnncalc.arith.parsing import fmt_shape, parse_bool, parse_int, parse_padding, parse_sizes
+from cnncalc.i18n import N_, _, translated
 
 # canonical name → accepted spellings
 ALIASES = {
@@ -131,14 +132,14 @@ SPATIAL = ("conv", "tconv", "maxpool", "avgpool")
 # a repetition count written after a block call or a merge: x3, ×3, *3, x(n - 1)
 REPEAT = re.compile(r"[x×*](\d+|\(.*\))", re.IGNORECASE)
 _POSITIONAL = {
-    "conv": "out channels",
-    "tconv": "out channels",
-    "fc": "out features",
-    "pad": "rows and columns to add on each side",
-    "upsample": "scale factor",
-    "pixelshuffle": "upscale factor",
-    "groupnorm": "groups",
-    "lrn": "neighbouring channels (size)",
+    "conv": N_("out channels"),
+    "tconv": N_("out channels"),
+    "fc": N_("out features"),
+    "pad": N_("rows and columns to add on each side"),
+    "upsample": N_("scale factor"),
+    "pixelshuffle": N_("upscale factor"),
+    "groupnorm": N_("groups"),
+    "lrn": N_("neighbouring channels (size)"),
 }
 
 
@@ -257,12 +258,13 @@ def parse_layer(chunk: str, number: int, line: int = 0, where: str | None = None
     >>> parse_layer("maxpool 2", 3).describe()
     'maxpool k=2'
     """
-    where = where or f"layer {number} ({chunk.strip()})"
+    where = where or _("layer {id} ({text})").format(id=number, text=chunk.strip())
     chunk, claim = _split_claim(chunk, where)
     tokens = chunk.split()
     if not tokens:
         raise UsageError(
-            f"{where}: a claim '->' needs the layer it is about before it, e.g. 'conv 8 k=3 -> 8x6x6'"
+            _("{where}: a claim '->' needs the layer it is about before it, e.g. 'conv 8 k=3 -> 8x6x6'"),
+            where=where,
         )
     kind = _layer_kind(tokens[0], where)
     fields = _positional_fields(kind, [t for t in tokens[1:] if "=" not in t], where)
@@ -270,18 +272,33 @@ def parse_layer(chunk: str, number: int, line: int = 0, where: str | None = None
         name, parse, value = _option(kind, option, where)
         if name in fields:
             raise UsageError(
-                f"{where}: {option.partition('=')[0]!r} gives the {name} a second time; give each option once"
+                _("{where}: {option!r} gives the {name} a second time; give each option once"),
+                where=where,
+                option=option.partition("=")[0],
+                name=name,
             )
         fields[name] = _parsed(parse, value, where)
     if kind in SPATIAL and "kernel" not in fields:
-        raise UsageError(f"{where}: missing the kernel size; write k=N or k=AxB, e.g. '{kind} ... k=3'")
+        raise UsageError(
+            _("{where}: missing the kernel size; write k=N or k=AxB, e.g. '{kind} ... k=3'"),
+            where=where,
+            kind=kind,
+        )
     if kind in ("maxpool", "avgpool") and "stride" not in fields:
         fields["stride"] = fields["kernel"]
     if kind == "pad" and fields.get("mode", "zero") not in PAD_MODES:
-        raise UsageError(f"{where}: pad mode {fields['mode']!r} is not one of {', '.join(PAD_MODES)}")
+        raise UsageError(
+            _("{where}: pad mode {mode!r} is not one of {modes}"),
+            where=where,
+            mode=fields["mode"],
+            modes=", ".join(PAD_MODES),
+        )
     if kind == "upsample" and fields.get("mode", "nearest") not in UPSAMPLE_MODES:
         raise UsageError(
-            f"{where}: upsample mode {fields['mode']!r} is not one of {', '.join(UPSAMPLE_MODES)}"
+            _("{where}: upsample mode {mode!r} is not one of {modes}"),
+            where=where,
+            mode=fields["mode"],
+            modes=", ".join(UPSAMPLE_MODES),
         )
     dims = spelled_dims(tokens[0]) if kind in SPATIAL else None
     return LayerSpec(number=number, kind=kind, claim=claim, line=line, dims=dims, **fields)
@@ -295,7 +312,9 @@ def _split_claim(chunk: str, where: str) -> tuple[str, tuple[int, ...] | None]:
     try:
         return chunk, parse_sizes(claim_text.strip(), "claim", max_axes=4)
     except UsageError as e:
-        raise UsageError(f"{where}: the claim after '->' must be a shape like 8x92x92 ({e})") from None
+        raise UsageError(
+            _("{where}: the claim after '->' must be a shape like 8x92x92 ({error})"), where=where, error=e
+        ) from None
 
 
 def _layer_kind(token: str, where: str) -> str:
@@ -304,10 +323,13 @@ def _layer_kind(token: str, where: str) -> str:
         import difflib  # only when a name is wrong: it costs a millisecond at start-up
 
         close = difflib.get_close_matches(token.lower(), sorted(_CANON), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = _(" (did you mean {name!r}?)").format(name=close[0]) if close else ""
         raise UsageError(
-            f"{where}: unknown layer {token!r}{hint}; expected one of "
-            + ", ".join(n for n in ALIASES if n != "input")
+            _("{where}: unknown layer {name!r}{hint}; expected one of {kinds}"),
+            where=where,
+            name=token,
+            hint=hint,
+            kinds=", ".join(n for n in ALIASES if n != "input"),
         )
     return kind
 
@@ -315,31 +337,51 @@ def _layer_kind(token: str, where: str) -> str:
 def _positional_fields(kind: str, positional: list[str], where: str) -> dict[str, object]:
     """The one value a layer takes without a name (`conv 8`, `maxpool 2`, `dropout 0.5`)."""
     if kind in _POSITIONAL and not positional:
-        raise UsageError(f"{where}: missing the number of {_POSITIONAL[kind]}, e.g. '{kind} 8 ...'")
+        raise UsageError(
+            _("{where}: missing the number of {what}, e.g. '{kind} 8 ...'"),
+            where=where,
+            what=translated(_POSITIONAL[kind]),
+            kind=kind,
+        )
     fields: dict[str, object] = {}
     if positional and kind in _POSITIONAL_VALUE:
         name, parse = _POSITIONAL_VALUE[kind]
         fields[name] = _parsed(parse, positional.pop(0), where)
     if positional and REPEAT.fullmatch(positional[-1]):
         raise UsageError(
-            f"{where}: {positional[-1]!r} repeats a block or a merge, not a layer; define a block "
-            "('block NAME … end') and repeat that"
+            _(
+                "{where}: {text!r} repeats a block or a merge, not a layer; define a block "
+                "('block NAME … end') and repeat that"
+            ),
+            where=where,
+            text=positional[-1],
         )
     if positional:
         raise UsageError(
-            f"{where}: unexpected {positional[0]!r}; options are written name=value ({_allowed(kind)})"
+            _("{where}: unexpected {text!r}; options are written name=value ({allowed})"),
+            where=where,
+            text=positional[0],
+            allowed=_allowed(kind),
         )
     return fields
 
 
 def _option(kind: str, option: str, where: str) -> tuple[str, Callable[[str], object], str]:
     """`k=3` → ('kernel', its parser, '3'), once the option is known to apply to `kind`."""
-    name, _, value = option.partition("=")
+    name, _eq, value = option.partition("=")
     key = "rate" if kind == "dropout" and name.lower() == "p" else _OPTION_ALIASES.get(name.lower())
     if key is None or key not in OPTIONS.get(kind, ()):
-        raise UsageError(f"{where}: unknown option {name!r} for {kind}; {_allowed(kind)}")
+        raise UsageError(
+            _("{where}: unknown option {name!r} for {kind}; {allowed}"),
+            where=where,
+            name=name,
+            kind=kind,
+            allowed=_allowed(kind),
+        )
     if not value:
-        raise UsageError(f"{where}: option {name!r} has no value; write {name}=VALUE")
+        raise UsageError(
+            _("{where}: option {name!r} has no value; write {name}=VALUE"), where=where, name=name
+        )
     return (*_OPTION_FIELDS[key], value)
 
 
@@ -347,33 +389,36 @@ def _parsed(parse: Callable[[str], object], value: str, where: str) -> object:
     try:
         return parse(value)
     except UsageError as e:
-        raise e.prefixed(where) from None
+        raise type(e)(_("{where}: {error}").format(where=where, error=e.template), field=e.field) from None
 
 
 def _allowed(kind: str) -> str:
     opts = OPTIONS.get(kind, ())
-    return f"{kind} takes {', '.join(o + '=' for o in opts)}" if opts else f"{kind} takes no options"
+    if opts:
+        return _("{kind} takes {options}").format(kind=kind, options=", ".join(o + "=" for o in opts))
+    return _("{kind} takes no options").format(kind=kind)
 
 
 def _number(value: str, name: str) -> float:
     try:
         number = float(value)
     except ValueError:
-        raise UsageError(f"{name} {value!r} is not a number") from None
+        raise UsageError(_("{name} {value!r} is not a number"), name=name, value=value) from None
     if not math.isfinite(number):
-        raise UsageError(f"{name} {value!r} is not a finite number")
+        raise UsageError(_("{name} {value!r} is not a finite number"), name=name, value=value)
     return number
 
 
 def _rate(value: str) -> float:
-    rate = _number(value, "dropout rate")
+    rate = _number(value, _("dropout rate"))
     if not 0 <= rate < 1:
-        raise UsageError(f"dropout rate {value} must be in [0, 1), e.g. dropout 0.5")
+        raise UsageError(_("dropout rate {value} must be in [0, 1), e.g. dropout 0.5"), value=value)
     return rate
 
 
 def _sizes_of(name: str, minimum: int = 1) -> Callable[[str], tuple[int, ...]]:
-    return lambda value: parse_sizes(value, name, minimum=minimum)
+    """A parser of sizes named `name` in messages (a word marked with N_ is said in the language)."""
+    return lambda value: parse_sizes(value, translated(name), minimum=minimum)
 
 
 # canonical option → (LayerSpec field, parser of its value)
@@ -393,18 +438,18 @@ _OPTION_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
 }
 # kind → (LayerSpec field, parser) of the value it takes without a name
 _POSITIONAL_VALUE: dict[str, tuple[str, Callable[[str], object]]] = {
-    "conv": ("units", lambda value: parse_int(value, "out channels")),
-    "tconv": ("units", lambda value: parse_int(value, "out channels")),
-    "fc": ("units", lambda value: parse_int(value, "out features")),
+    "conv": ("units", lambda value: parse_int(value, _("out channels"))),
+    "tconv": ("units", lambda value: parse_int(value, _("out channels"))),
+    "fc": ("units", lambda value: parse_int(value, _("out features"))),
     "maxpool": _OPTION_FIELDS["k"],
     "avgpool": _OPTION_FIELDS["k"],
     "dropout": _OPTION_FIELDS["rate"],
     "leakyrelu": _OPTION_FIELDS["slope"],
-    "gap": ("output_size", _sizes_of("output size")),
-    "gmp": ("output_size", _sizes_of("output size")),
+    "gap": ("output_size", _sizes_of(N_("output size"))),
+    "gmp": ("output_size", _sizes_of(N_("output size"))),
     "pad": ("padding", _sizes_of("pad", minimum=0)),
-    "upsample": ("factor", _sizes_of("scale factor")),
-    "pixelshuffle": ("factor", lambda value: (parse_int(value, "upscale factor"),)),
-    "groupnorm": ("groups", lambda value: parse_int(value, "groups")),
-    "lrn": ("size", lambda value: parse_int(value, "size")),
+    "upsample": ("factor", _sizes_of(N_("scale factor"))),
+    "pixelshuffle": ("factor", lambda value: (parse_int(value, _("upscale factor")),)),
+    "groupnorm": ("groups", lambda value: parse_int(value, _("groups"))),
+    "lrn": ("size", lambda value: parse_int(value, _("size"))),
 }

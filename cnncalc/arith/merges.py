@@ -30,6 +30,7 @@ from cnncalc.arith.parsing import fmt_axis_value, fmt_shape
 from cnncalc.arith.receptive_field import ReceptiveField, exact
 from cnncalc.arith.sizes import AXIS_NAMES
 from cnncalc.arith.steps import Step
+from cnncalc.i18n import _
 
 if TYPE_CHECKING:
     from fractions import Fraction
@@ -51,13 +52,14 @@ def merged_shape(kind: str, shapes: Sequence[Shape]) -> Shape:
     first = shapes[0]
     for i, shape in enumerate(shapes[1:], start=1):
         if len(shape) != len(first):
-            raise MergeMismatch(0, i, f"{kind} needs branches of the same rank", _rank_hint(first, shape))
+            need = _("{kind} needs branches of the same rank").format(kind=kind)
+            raise MergeMismatch(0, i, need, _rank_hint(first, shape))
         if kind == "add" and shape != first:
-            raise MergeMismatch(0, i, "add needs the same C×H×W from every branch", add_hint(first, shape))
+            need = _("add needs the same C×H×W from every branch")
+            raise MergeMismatch(0, i, need, add_hint(first, shape))
         if kind == "concat" and shape[1:] != first[1:]:
-            raise MergeMismatch(
-                0, i, "concat joins channels and needs the same H×W", concat_hint(first, shape)
-            )
+            need = _("concat joins channels and needs the same H×W")
+            raise MergeMismatch(0, i, need, concat_hint(first, shape))
     if kind == "add":
         return first
     return (sum(shape[0] for shape in shapes), *first[1:])
@@ -69,11 +71,13 @@ def merge_steps(kind: str, shapes: Sequence[Shape], out: Shape) -> tuple[Step, .
     if kind == "add":
         return (
             Step(
-                "output",
-                "branch₁ + branch₂ + …",
+                _("output"),
+                _("branch₁ + branch₂ + …"),
                 shown,
                 fmt_shape(out),
-                why="an element-wise sum: every branch has the same shape, which the sum keeps; no parameters",
+                why=_(
+                    "an element-wise sum: every branch has the same shape, which the sum keeps; no parameters"
+                ),
             ),
         )
     channels = " + ".join(str(s[0]) for s in shapes)
@@ -83,7 +87,7 @@ def merge_steps(kind: str, shapes: Sequence[Shape], out: Shape) -> tuple[Step, .
             "C₁ + C₂ + …",
             channels,
             out[0],
-            why="the branches' maps side by side on the channel axis, in branch order; no parameters",
+            why=_("the branches' maps side by side on the channel axis, in branch order; no parameters"),
         ),
     )
 
@@ -91,36 +95,45 @@ def merge_steps(kind: str, shapes: Sequence[Shape], out: Shape) -> tuple[Step, .
 def add_hint(a: Shape, b: Shape) -> str:
     """What would make two branches addable: a projection shortcut, or padding that keeps the size."""
     if len(a) == 1 or a[1:] == b[1:]:
-        return f"a projection 'conv {a[0]} k=1 bias=false | bn' in the branch with {b[0]} channels gives it {a[0]}"
+        return _(
+            "a projection 'conv {c} k=1 bias=false | bn' in the branch with {other} channels gives it {c}"
+        ).format(c=a[0], other=b[0])
     larger, smaller = (a, b) if a[1] >= b[1] else (b, a)
     pairs = list(zip(larger[1:], smaller[1:], strict=True))
     stride = ceil(pairs[0][0] / pairs[0][1])
     if stride > 1 and all(-(-n // stride) == m for n, m in pairs):
-        return (
-            f"a projection shortcut 'conv {smaller[0]} k=1 s={stride} bias=false | bn' in the branch with "
-            f"{fmt_shape(larger)} gives it {fmt_shape((smaller[0], *smaller[1:]))}, as ResNet's do"
+        return _(
+            "a projection shortcut 'conv {c} k=1 s={s} bias=false | bn' in the branch with "
+            "{larger} gives it {smaller}, as ResNet's do"
+        ).format(
+            c=smaller[0], s=stride, larger=fmt_shape(larger), smaller=fmt_shape((smaller[0], *smaller[1:]))
         )
     lost = [n - m for n, m in pairs]
-    what = f"{lost[0]} rows and columns" if len(set(lost)) == 1 else f"{fmt_shape(lost)} (per axis)"
-    hint = (
-        f"the branch with {fmt_shape(smaller)} loses {what} to windows without padding: pad them "
-        f"(p=1 for k=3; Keras padding='same') so it keeps {fmt_shape(larger[1:])}"
-    )
+    if len(set(lost)) == 1:
+        what = _("{n} rows and columns").format(n=lost[0])
+    else:
+        what = _("{sizes} (per axis)").format(sizes=fmt_shape(lost))
+    hint = _(
+        "the branch with {smaller} loses {what} to windows without padding: pad them "
+        "(p=1 for k=3; Keras padding='same') so it keeps {size}"
+    ).format(smaller=fmt_shape(smaller), what=what, size=fmt_shape(larger[1:]))
     if a[0] != b[0]:
-        hint += f"; and a projection 'conv {smaller[0]} k=1 bias=false | bn' for the channels ({larger[0]} → {smaller[0]})"
+        hint += _(
+            "; and a projection 'conv {c} k=1 bias=false | bn' for the channels ({larger} → {c})"
+        ).format(c=smaller[0], larger=larger[0])
     return hint
 
 
 def concat_hint(a: Shape, b: Shape) -> str:
-    return (
-        f"H×W {fmt_shape(a[1:])} and {fmt_shape(b[1:])} differ: give the branches the same strides and "
+    return _(
+        "H×W {a} and {b} differ: give the branches the same strides and "
         "'same' padding (p=(k − 1)/2 for an odd k), as Inception's do"
-    )
+    ).format(a=fmt_shape(a[1:]), b=fmt_shape(b[1:]))
 
 
 def _rank_hint(a: Shape, b: Shape) -> str:
-    return (
-        f"one branch gives {fmt_shape(a)}, the other {fmt_shape(b)}: flatten both or neither before they meet"
+    return _("one branch gives {a}, the other {b}: flatten both or neither before they meet").format(
+        a=fmt_shape(a), b=fmt_shape(b)
     )
 
 
@@ -155,25 +168,26 @@ def union_view(
         setter = holding[0] if holding and same_jump else None
         setters.add(setter)
         if not same_jump:
-            why = (
-                "the branches step through the input at different rates (jumps "
-                + ", ".join(fmt_axis_value(j) for _, j, _ in per)
-                + "): the field depends on where the unit sits; this is the largest over the map"
-            )
+            why = _(
+                "the branches step through the input at different rates (jumps {jumps}): the field "
+                "depends on where the unit sits; this is the largest over the map"
+            ).format(jumps=", ".join(fmt_axis_value(j) for _rf, j, _start in per))
         elif setter is not None:
-            why = f"branch {setter + 1}'s field holds the others'"
+            why = _("branch {n}'s field holds the others'").format(n=setter + 1)
         else:
-            why = "no branch's field holds all the others': the union is wider than each"
+            why = _("no branch's field holds all the others': the union is wider than each")
         sizes.append(size)
         jumps.append(jump)
         starts.append(start)
         steps.append(
             Step(
                 f"RF_{name}",
-                "extent of the union of the branches' fields",
-                "∪(" + ", ".join(str(rf) for rf, _, _ in per) + ")",
+                _("extent of the union of the branches' fields"),
+                "∪(" + ", ".join(str(rf) for rf, _jump, _start in per) + ")",
                 size,
-                why=f"{why}; jump = {fmt_axis_value(jump)}, first unit centred at {fmt_axis_value(start)}",
+                why=_("{why}; jump = {jump}, first unit centred at {start}").format(
+                    why=why, jump=fmt_axis_value(jump), start=fmt_axis_value(start)
+                ),
             )
         )
     setter = setters.pop() if len(setters) == 1 else None

@@ -44,6 +44,7 @@ from cnncalc.arith.sizes import (
 )
 from cnncalc.arith.spec import NetworkSpec, parse_spec
 from cnncalc.arith.steps import Step
+from cnncalc.i18n import _, current_language, ngettext
 from cnncalc.safety.limits import MAX_SIZE, MAX_SIZE_TEXT
 
 if TYPE_CHECKING:
@@ -311,9 +312,9 @@ def walk(spec: NetworkSpec | str, input_shape: Shape | None = None) -> NetworkRe
     walker.run(shape, ReceptiveField.of_input(dims))
     notes: tuple[str, ...] = ()
     if spec.input_shape is None:
-        notes = ("No input shape given: output shapes and parameter counts need 'input CxHxW'.",)
+        notes = (_("No input shape given: output shapes and parameter counts need 'input CxHxW'."),)
     if spec.input_note:
-        notes += (spec.input_note + ".",)
+        notes += (_("{note}.").format(note=spec.input_note),)
     if hint := channels_last_hint(spec):
         notes += (hint,)
     return NetworkResult(spec, spec.input_shape, tuple(walker.results), notes, spec.batch)
@@ -326,10 +327,18 @@ def channels_last_hint(spec: NetworkSpec) -> str:
         return ""
     c, h, w = shape
     if w <= 4 and c >= 8 and h >= 8 and w < c:
-        return (
-            f"input {fmt_shape(spec.stated_input)} reads as {c} channels of {h}×{w} (channels first, C×H×W). "
-            f"If it is a {c}×{h} image with {w} channel{'s' * (w != 1)} (Keras' channels-last input_shape), "
-            f"write {fmt_shape((*spec.stated_input[:-3], w, c, h), 'x')}."
+        return ngettext(
+            "input {input} reads as {c} channels of {h}×{w} (channels first, C×H×W). If it is a {c}×{h} "
+            "image with {w} channel (Keras' channels-last input_shape), write {fix}.",
+            "input {input} reads as {c} channels of {h}×{w} (channels first, C×H×W). If it is a {c}×{h} "
+            "image with {w} channels (Keras' channels-last input_shape), write {fix}.",
+            w,
+        ).format(
+            input=fmt_shape(spec.stated_input),
+            c=c,
+            h=h,
+            w=w,
+            fix=fmt_shape((*spec.stated_input[:-3], w, c, h), "x"),
         )
     return ""
 
@@ -370,12 +379,13 @@ class _Walker:
 
     def where(self, node: Node) -> str:
         """How an error names the node: `layer 5.1.3 (conv 64 k=3) in basic 64`."""
-        text = (
-            f"layer {node.id} ({node.describe()})" if node.layer is not None else f"{node.kind} at {node.id}"
-        )
+        if node.layer is not None:
+            text = _("layer {id} ({text})").format(id=node.id, text=node.describe())
+        else:
+            text = _("{kind} at {id}").format(kind=node.kind, id=node.id)
         blocks = [self.graph.by_id[c] for c in node.path if self.graph.by_id[c].kind == "block"]
         if blocks:
-            text += f" in {blocks[-1].label}"
+            text = _("{where} in {block}").format(where=text, block=blocks[-1].label)
         return text
 
     def layer(self, node: Node) -> LayerResult:
@@ -387,11 +397,12 @@ class _Walker:
         except CnnCalcError as e:
             where = self.where(node)
             if shape is not None:
-                where += f", input {fmt_shape(shape)}"
-            # the layer's values came from its spec line, not from a command's options
-            error = e.prefixed(where, keep_field=False)
+                where = _("{where}, input {shape}").format(where=where, shape=fmt_shape(shape))
+            # the layer's values came from its spec line, not from a command's options: the field's
+            # name is settled as the core wrote it (as `prefixed(where, keep_field=False)` does)
+            error = type(e)(_("{where}: {error}").format(where=where, error=e))
             if hint := channels_last_hint(self.spec):
-                error = type(e)(f"{error}. {hint}")
+                error = type(e)(_("{error}. {hint}").format(error=error, hint=hint))
             raise error from None
         why = self.inexact[node.inputs[0]] or _own_inexactness(res)
         self.inexact[node.id] = why
@@ -451,7 +462,7 @@ class _Walker:
         return res
 
     def block(self, node: Node) -> LayerResult:
-        shape_in, _ = self.source(node.inputs[0])
+        shape_in, _view = self.source(node.inputs[0])
         out = self.by_id[node.output]
         return LayerResult(
             None,
@@ -464,15 +475,17 @@ class _Walker:
         )
 
     def container_params(self, node: Node) -> ParamCount:
-        params, weights, biases, _ = self.held.get(node.id, [0, 0, 0, 0])
+        params, weights, biases, _macs = self.held.get(node.id, [0, 0, 0, 0])
         held = self.held_layers.get(node.id, [])
         counted = [r for r in held if r.total_params]
         step = Step(
-            "parameters",
-            "the sum over the layers it holds",
+            _("parameters"),
+            _("the sum over the layers it holds"),
             " + ".join(f"{r.total_params:,}" for r in counted[:12]) + (" + …" if len(counted) > 12 else ""),
             params,
-            why=f"{len(held)} layer{'s' * (len(held) != 1)}, {len(counted)} with parameters",
+            why=ngettext(
+                "{n} layer, {counted} with parameters", "{n} layers, {counted} with parameters", len(held)
+            ).format(n=len(held), counted=len(counted)),
         )
         return ParamCount(node.kind, weights, biases, (step,))
 
@@ -480,33 +493,44 @@ class _Walker:
         """`branch 2 (conv 128 k=1 s=2 … bn)` or `branch 2 (the identity)`."""
         ids = node.branches[index] if index < len(node.branches) else ()
         if not ids:
-            return f"branch {index + 1} (the identity)"
+            return _("branch {n} (the identity)").format(n=index + 1)
         first, last = self.graph.by_id[ids[0]], self.graph.by_id[ids[-1]]
         text = first.describe() if first is last else f"{first.describe()} … {last.describe()}"
-        return f"branch {index + 1} ({text}, {ids[0]}{'–' + ids[-1] if first is not last else ''})"
+        rows = ids[0] + ("–" + ids[-1] if first is not last else "")
+        return _("branch {n} ({text}, {rows})").format(n=index + 1, text=text, rows=rows)
 
     def mismatch(self, node: Node, shapes: Sequence[Shape | None], e: MergeMismatch) -> str:
         a, b = shapes[e.first], shapes[e.other]
-        line = f", line {node.line}" if node.line else ""
-        return (
-            f"{self.where(node)}{line}: {self.branch_text(node, e.first)} gives {fmt_shape(a)} "
-            f"but {self.branch_text(node, e.other)} gives {fmt_shape(b)}; {e.need}"
-            + (f" — {e.hint}" if e.hint else "")
+        where = self.where(node)
+        if node.line:
+            where = _("{where}, line {line}").format(where=where, line=node.line)
+        text = _("{where}: {first} gives {a} but {other} gives {b}; {need}").format(
+            where=where,
+            first=self.branch_text(node, e.first),
+            a=fmt_shape(a),
+            other=self.branch_text(node, e.other),
+            b=fmt_shape(b),
+            need=e.need,
         )
+        return text + (f" — {e.hint}" if e.hint else "")
 
     def field_note(self, node: Node, setter: int | None) -> str:
         if setter is None:
-            return f"{node.kind} at {node.id}: the receptive field is the union of the branches' fields"
-        return f"{node.kind} at {node.id}: {self.branch_text(node, setter)} sets the receptive field"
+            return _("{kind} at {id}: the receptive field is the union of the branches' fields").format(
+                kind=node.kind, id=node.id
+            )
+        return _("{kind} at {id}: {branch} sets the receptive field").format(
+            kind=node.kind, id=node.id, branch=self.branch_text(node, setter)
+        )
 
     def by_back_recursion(self, res: LayerResult, why: str) -> LayerResult:
         """Where the forward recurrence is not exact, back-recursion over the nodes so far bounds the
         largest field any unit has: never below the truth."""
         size = self.back.field(res.id)
         formula = (
-            f"back-recursion over layers 1…{res.layer.number}"
+            _("back-recursion over layers 1…{n}").format(n=res.layer.number)
             if self.graph.is_chain and res.layer is not None
-            else f"back-recursion from {res.id} to the input"
+            else _("back-recursion from {id} to the input").format(id=res.id)
         )
         step = Step(
             "RF",
@@ -528,8 +552,11 @@ def _check_sizes(res: LayerResult) -> None:
         sizes += [*view.size, *(j.numerator for j in view.jump), *(j.denominator for j in view.jump)]
     if any(v > MAX_SIZE for v in sizes):
         raise CnnCalcError(
-            f"its output, receptive field or jump between units is above {MAX_SIZE_TEXT}, too large for "
-            "any network; check the strides, kernels and input"
+            _(
+                "its output, receptive field or jump between units is above {limit}, too large for "
+                "any network; check the strides, kernels and input"
+            ),
+            limit=MAX_SIZE_TEXT,
         )
 
 
@@ -542,10 +569,12 @@ def _spatial_dims(spec: NetworkSpec, shape: Shape | None) -> int:
         return max([n for n in lens if n > 1], default=2)
     for v in shape:
         if v < 1:
-            raise CnnCalcError(f"input {fmt_shape(shape)}: every size must be at least 1")
+            raise CnnCalcError(_("input {shape}: every size must be at least 1"), shape=fmt_shape(shape))
     dims = len(shape) - 1
     if dims not in AXIS_NAMES:
-        raise CnnCalcError(f"input {fmt_shape(shape)}: give C×L, C×H×W or C×D×H×W (channels first)")
+        raise CnnCalcError(
+            _("input {shape}: give C×L, C×H×W or C×D×H×W (channels first)"), shape=fmt_shape(shape)
+        )
     return dims
 
 
@@ -558,8 +587,12 @@ def _layer(
 ) -> LayerResult:
     if shape is not None and len(shape) == 1 and layer.kind in (*SPATIAL, *RESIZING, "gap", "gmp"):
         raise CnnCalcError(
-            f"{layer.kind} needs a C×H×W input, but the previous layer gives {shape[0]} flat features; "
-            "spatial layers must come before flatten/fc"
+            _(
+                "{kind} needs a C×H×W input, but the previous layer gives {n} flat features; "
+                "spatial layers must come before flatten/fc"
+            ),
+            kind=layer.kind,
+            n=shape[0],
         )
     return _HANDLERS.get(layer.kind, _passthrough)(layer, shape, dims, view, node)
 
@@ -603,6 +636,7 @@ def _spatial(
         layer.units,
         layer.groups,
         layer.bias,
+        current_language(),
     )
     steps: list[Step] = list(res.steps)
     macs = 0
@@ -640,9 +674,11 @@ def _worked(
     units: int | None,
     groups: int,
     bias: bool,
+    language: str,
 ) -> tuple[ShapeResult, ParamCount | None, Step | None]:
     """A window layer's worked size, parameters and MACs. The same layer on the same input is worked
-    once: a ResNet repeats its blocks, and their results are frozen, so they can be shared."""
+    once: a ResNet repeats its blocks, and their results are frozen, so they can be shared.
+    `language` is part of the key: the working's words are in the language it was worked in."""
     res = layer_output(kind, spatial, kernel, stride, padding, dilation, ceil, output_padding)
     if kind not in ("conv", "tconv"):
         return res, None, None
@@ -658,7 +694,7 @@ def _spatial_without_input(
     """No input: only geometry that does not depend on the size can be computed (the field)."""
     padding = layer.padding
     if isinstance(padding, str) and padding == "same":
-        raise CnnCalcError("padding 'same' depends on the input size; add 'input CxHxW' to the spec")
+        raise CnnCalcError(_("padding 'same' depends on the input size; add 'input CxHxW' to the spec"))
     k = broadcast(layer.kernel, dims, "k")
     s = broadcast(layer.stride or (1,), dims, "s")
     d = broadcast(layer.dilation, dims, "d")
@@ -683,23 +719,20 @@ def _global_pool(
             layer,
             None,
             None,
-            notes=("global pooling: the receptive field becomes the whole input",),
+            notes=(_("global pooling: the receptive field becomes the whole input"),),
             node=node,
         )
     c, *sp = shape
     new_view, rf_steps = _through_whole_map(view, tuple(sp))
     out = (c,) + (1,) * len(sp)
     what, torch_name, keras_name = (
-        ("mean", "AdaptiveAvgPool", "GlobalAveragePooling")
+        (_("the mean over each whole {shape} map"), "AdaptiveAvgPool", "GlobalAveragePooling")
         if layer.kind == "gap"
-        else ("maximum", "AdaptiveMaxPool", "GlobalMaxPooling")
+        else (_("the maximum over each whole {shape} map"), "AdaptiveMaxPool", "GlobalMaxPooling")
     )
-    step = Step(
-        "output", "C×1×1", f"{c}×1×1", fmt_shape(out), why=f"the {what} over each whole {fmt_shape(sp)} map"
-    )
-    note = (
-        f"PyTorch's {torch_name}{len(sp)}d(1) keeps C×{'×'.join('1' * len(sp))}; "
-        f"Keras' {keras_name}{len(sp)}D also flattens to C."
+    step = Step(_("output"), "C×1×1", f"{c}×1×1", fmt_shape(out), why=what.format(shape=fmt_shape(sp)))
+    note = _("PyTorch's {torch}{n}d(1) keeps C×{ones}; Keras' {keras}{n}D also flattens to C.").format(
+        torch=torch_name, keras=keras_name, n=len(sp), ones="×".join("1" * len(sp))
     )
     return LayerResult(layer, shape, out, rf_view=new_view, steps=(step, *rf_steps), notes=(note,), node=node)
 
@@ -715,17 +748,19 @@ def _adaptive_pool(
     """
     if shape is None:
         return LayerResult(
-            layer, None, None, notes=("adaptive pooling: the windows depend on the input size",), node=node
+            layer, None, None, notes=(_("adaptive pooling: the windows depend on the input size"),), node=node
         )
     c, *sp = shape
-    out = broadcast(layer.output_size, len(sp), "output size")
+    out = broadcast(layer.output_size, len(sp), _("output size"))
     steps = [_adaptive_step(name, n, o) for name, n, o in zip(AXIS_NAMES[len(sp)], sp, out, strict=True)]
     notes: tuple[str, ...] = ()
     if any(n % o for n, o in zip(sp, out, strict=True)):
         notes = (
-            "adaptive pooling with an output size that does not divide the input uses windows of unequal size; "
-            "the receptive field shown is an upper bound (the largest window, then the largest step between "
-            "windows)",
+            _(
+                "adaptive pooling with an output size that does not divide the input uses windows of unequal "
+                "size; the receptive field shown is an upper bound (the largest window, then the largest step "
+                "between windows)"
+            ),
         )
     kernels = tuple(adaptive_largest_window(n, o) for n, o in zip(sp, out, strict=True))
     from fractions import Fraction
@@ -741,12 +776,20 @@ def _adaptive_pool(
 def _adaptive_step(name: str, n: int, o: int) -> Step:
     widths = [stop - start for start, stop in adaptive_windows(n, o)]
     if n % o:
-        why = f"{o} windows of {min(widths)} or {max(widths)} {name} cells, starting at ⌊i·{n}/{o}⌋"
+        why = _("{o} windows of {a} or {b} {axis} cells, starting at ⌊i·{n}/{o}⌋").format(
+            o=o, a=min(widths), b=max(widths), axis=name, n=n
+        )
     elif n != o:
-        why = f"{o} windows of {n // o} (= avgpool k={n // o})"
+        why = _("{o} windows of {k} (= avgpool k={k})").format(o=o, k=n // o)
     else:
-        why = "one cell per window: it changes nothing here"
-    return Step(f"{name}_out", "o", str(o), o, why=f"adaptive pooling of {n} to {o}: {why}")
+        why = _("one cell per window: it changes nothing here")
+    return Step(
+        f"{name}_out",
+        "o",
+        str(o),
+        o,
+        why=_("adaptive pooling of {n} to {o}: {why}").format(n=n, o=o, why=why),
+    )
 
 
 def _flatten(
@@ -758,11 +801,11 @@ def _flatten(
     out = (prod(shape),)
     new_view, rf_steps = (view, ()) if len(shape) == 1 else _through_whole_map(view, shape[1:])
     step = Step(
-        "features",
+        _("features"),
         "C·H·W" if len(shape) == 3 else "∏shape",
         "·".join(map(str, shape)),
         out[0],
-        why="flatten lays the maps out as one vector; no parameters",
+        why=_("flatten lays the maps out as one vector; no parameters"),
     )
     return LayerResult(layer, shape, out, rf_view=new_view, steps=(step, *rf_steps), node=node)
 
@@ -772,14 +815,16 @@ def _fc(
 ) -> LayerResult:
     """A fully connected layer; after a map it flattens it first, as PyTorch code must do by hand."""
     if shape is None:
-        return LayerResult(layer, None, None, notes=("fc: every output sees the whole input",), node=node)
+        return LayerResult(layer, None, None, notes=(_("fc: every output sees the whole input"),), node=node)
     notes: tuple[str, ...] = ()
     rf_steps: tuple[Step, ...] = ()
     implicit = len(shape) > 1
     if implicit:
         notes = (
-            f"fc directly after a {fmt_shape(shape)} map: flattened implicitly to {prod(shape)} features "
-            "(PyTorch needs x.flatten(1) or nn.Flatten() here; Keras' Dense would act on the last axis only).",
+            _(
+                "fc directly after a {shape} map: flattened implicitly to {n} features "
+                "(PyTorch needs x.flatten(1) or nn.Flatten() here; Keras' Dense would act on the last axis only)."
+            ).format(shape=fmt_shape(shape), n=prod(shape)),
         )
         view, rf_steps = _through_whole_map(view, shape[1:])
     fin = prod(shape)
@@ -829,23 +874,21 @@ def _pad(
     c, *sp = shape
     if layer.mode == "reflect" and any(v >= n for v, n in zip(p, sp, strict=True)):
         raise CnnCalcError(
-            f"reflection padding of {fmt_shape(p)} needs more than that many rows and columns, but the map is "
-            f"{fmt_shape(sp)}; PyTorch stops here"
+            _(
+                "reflection padding of {pad} needs more than that many rows and columns, but the map is "
+                "{shape}; PyTorch stops here"
+            ),
+            pad=fmt_shape(p),
+            shape=fmt_shape(sp),
         )
     out = (c, *(n + 2 * v for n, v in zip(sp, p, strict=True)))
     how = {
-        "zero": "zeros",
-        "reflect": "a mirror of the rows next to the border",
-        "replicate": "copies of the border row",
-    }
+        "zero": _("{v} on each side, filled with zeros"),
+        "reflect": _("{v} on each side, filled with a mirror of the rows next to the border"),
+        "replicate": _("{v} on each side, filled with copies of the border row"),
+    }[layer.mode or "zero"]
     steps = [
-        Step(
-            f"{name}_out",
-            "n + 2·p",
-            f"{n} + 2·{v}",
-            n + 2 * v,
-            why=f"{v} on each side, filled with {how[layer.mode or 'zero']}",
-        )
+        Step(f"{name}_out", "n + 2·p", f"{n} + 2·{v}", n + 2 * v, why=how.format(v=v))
         for name, n, v in zip(AXIS_NAMES[len(sp)], sp, p, strict=True)
     ]
     return LayerResult(layer, shape, out, rf_view=new_view, steps=(*steps, *rf_steps), node=node)
@@ -854,7 +897,7 @@ def _pad(
 def resize_geometry(layer: LayerSpec, dims: int) -> tuple[tuple[int, ...], tuple[int, ...], tuple[Pad, ...]]:
     """upsample f and pixelshuffle r as the transposed conv they equal in reach: each input spreads
     over f outputs (k = s = f); bilinear reads two neighbours, so k = 2f with padding f/2."""
-    f = broadcast(layer.factor, dims, "scale factor")
+    f = broadcast(layer.factor, dims, _("scale factor"))
     if layer.kind == "upsample" and layer.mode == "bilinear":
         return tuple(2 * v for v in f), f, tuple((v // 2, v // 2) for v in f)
     return f, f, tuple((0, 0) for _ in f)
@@ -870,7 +913,13 @@ def _resize(
         return LayerResult(layer, None, None, rf_view=new_view, steps=rf_steps, node=node)
     c, *sp = shape
     steps = [
-        Step(f"{name}_out", "n·f", f"{n}·{v}", n * v, why=f"every input {name} cell becomes {v}")
+        Step(
+            f"{name}_out",
+            "n·f",
+            f"{n}·{v}",
+            n * v,
+            why=_("every input {axis} cell becomes {v}").format(axis=name, v=v),
+        )
         for name, n, v in zip(AXIS_NAMES[len(sp)], sp, f, strict=True)
     ]
     if layer.kind == "pixelshuffle":
@@ -878,8 +927,14 @@ def _resize(
         block = r ** len(sp)
         if c % block:
             raise CnnCalcError(
-                f"pixelshuffle {r} moves groups of {r}^{len(sp)} = {block} channels into space, but the input has "
-                f"{c} channels, not a multiple of {block}"
+                _(
+                    "pixelshuffle {r} moves groups of {r}^{dims} = {block} channels into space, but the input "
+                    "has {c} channels, not a multiple of {block}"
+                ),
+                r=r,
+                dims=len(sp),
+                block=block,
+                c=c,
             )
         steps.insert(
             0,
@@ -888,7 +943,7 @@ def _resize(
                 f"C/r^{len(sp)}",
                 f"{c}/{block}",
                 c // block,
-                why=f"each {r}×{r} patch of outputs comes from {block} channels",
+                why=_("each {r}×{r} patch of outputs comes from {block} channels").format(r=r, block=block),
             ),
         )
         c //= block
@@ -905,7 +960,7 @@ def _affine_norm(
     c = shape[0]
     if layer.kind == "groupnorm" and (layer.groups < 1 or c % layer.groups):
         raise CnnCalcError(
-            f"groupnorm {layer.groups}: {c} channels do not split into {layer.groups} equal groups"
+            _("groupnorm {g}: {c} channels do not split into {g} equal groups"), g=layer.groups, c=c
         )
     if layer.kind == "instancenorm" and not layer.affine:
         return LayerResult(
@@ -913,7 +968,7 @@ def _affine_norm(
             shape,
             shape,
             rf_view=view,
-            notes=("instance norm without affine=true has no parameters",),
+            notes=(_("instance norm without affine=true has no parameters"),),
             node=node,
         )
     p = bn_params(c, layer.kind)
@@ -946,11 +1001,15 @@ def _own_inexactness(res: LayerResult) -> str:
     does an adaptive pool with windows of unequal size and unequal steps between them.
     """
     if res.layer.kind == "tconv":
-        return "after a transposed convolution the field depends on how windows line up; this is the largest"
+        return _(
+            "after a transposed convolution the field depends on how windows line up; this is the largest"
+        )
     if res.layer.kind in ("upsample", "pixelshuffle"):
-        return f"after {res.layer.kind} the field depends on where a unit sits; this is the largest"
+        return _("after {kind} the field depends on where a unit sits; this is the largest").format(
+            kind=res.layer.kind
+        )
     if _uneven_adaptive(res):
-        return "after unequal adaptive-pool windows the field depends on where a unit sits; this bounds it"
+        return _("after unequal adaptive-pool windows the field depends on where a unit sits; this bounds it")
     return ""
 
 

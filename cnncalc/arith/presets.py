@@ -34,10 +34,14 @@ from dataclasses import dataclass
 
 from cnncalc.arith.errors import UsageError
 from cnncalc.arith.spec import NetworkSpec, parse_spec
+from cnncalc.i18n import N_, _
 
 
 @dataclass(frozen=True)
 class Preset:
+    """A named network; its `description` is in English, marked for translation (show it with
+    `cnncalc.i18n.translated`)."""
+
     name: str
     description: str
     text: str
@@ -350,7 +354,7 @@ fc 1000"""
 _PRESETS = (
     Preset(
         "seed-001",
-        "note 001's 2×96×96 network: conv 8 k5, maxpool 4, conv 24 k6, maxpool 4, fc 100",
+        N_("note 001's 2×96×96 network: conv 8 k5, maxpool 4, conv 24 k6, maxpool 4, fc 100"),
         """\
 input 2x96x96
 conv 8 k=5
@@ -362,7 +366,7 @@ fc 100""",
     ),
     Preset(
         "keras-mnist",
-        "note 000's Keras MNIST model: 3 convs, 2 max pools, Dense 64, Dense 10",
+        N_("note 000's Keras MNIST model: 3 convs, 2 max pools, Dense 64, Dense 10"),
         """\
 input 1x28x28               # Keras input_shape=(28, 28, 1), channels last
 conv 32 k=3 | relu
@@ -376,7 +380,7 @@ fc 10 | softmax""",
     ),
     Preset(
         "torch-mnist",
-        "note 003's PyTorch CNN class: two conv 5×5 'same' + max pool blocks, Linear(32·7·7, 10)",
+        N_("note 003's PyTorch CNN class: two conv 5×5 'same' + max pool blocks, Linear(32·7·7, 10)"),
         """\
 input 1x28x28
 conv 16 k=5 s=1 p=2 | relu
@@ -388,7 +392,7 @@ fc 10""",
     ),
     Preset(
         "lenet-5",
-        "LeNet-5 (LeCun 1998) on 1×32×32: conv 6 k5, avg pool, conv 16 k5, avg pool, fc 120, 84, 10",
+        N_("LeNet-5 (LeCun 1998) on 1×32×32: conv 6 k5, avg pool, conv 16 k5, avg pool, fc 120, 84, 10"),
         """\
 input 1x32x32
 conv 6 k=5 | tanh
@@ -402,7 +406,7 @@ fc 10""",
     ),
     Preset(
         "alexnet",
-        "torchvision's AlexNet on 3×224×224, with its AdaptiveAvgPool2d(6)",
+        N_("torchvision's AlexNet on 3×224×224, with its AdaptiveAvgPool2d(6)"),
         """\
 input 3x224x224
 conv 64 k=11 s=4 p=2 | relu
@@ -421,10 +425,10 @@ dropout 0.5
 fc 4096 | relu
 fc 1000""",
     ),
-    Preset("vgg-16", "torchvision's VGG-16 on 3×224×224: 13 convs 3×3, 5 max pools, 3 fc", _vgg16()),
+    Preset("vgg-16", N_("torchvision's VGG-16 on 3×224×224: 13 convs 3×3, 5 max pools, 3 fc"), _vgg16()),
     Preset(
         "digits",
-        "the trainer's default network for the 8×8 digits (`cnncalc train`)",
+        N_("the trainer's default network for the 8×8 digits (`cnncalc train`)"),
         """\
 input 1x8x8
 conv 32 k=3 p=1
@@ -440,7 +444,7 @@ fc 10
     ),
     Preset(
         "digits-resnet",
-        "a small ResNet for the 8×8 digits: two residual blocks, the second with a projection shortcut",
+        N_("a small ResNet for the 8×8 digits: two residual blocks, the second with a projection shortcut"),
         """\
 input 1x8x8
 # a stem, a basic block with the identity shortcut, and one that halves the map and doubles the
@@ -457,7 +461,7 @@ fc 10""",
     ),
     Preset(
         "digits-inception",
-        "a small GoogLeNet for the 8×8 digits: two inception modules of parallel branches, concatenated",
+        N_("a small GoogLeNet for the 8×8 digits: two inception modules of parallel branches, concatenated"),
         """\
 input 1x8x8
 block cbr(c, k=1)               # GoogLeNet's BasicConv2d: conv (no bias: BN follows), BN, ReLU
@@ -476,52 +480,52 @@ fc 10""",
     ),
     Preset(
         "resnet-18",
-        "torchvision's ResNet-18 on 3×224×224: 8 basic blocks (two 3×3 convs and a shortcut)",
+        N_("torchvision's ResNet-18 on 3×224×224: 8 basic blocks (two 3×3 convs and a shortcut)"),
         _RESNET_BASIC.format(depth=18, n1=2, n2=2, n3=2, n4=2),
     ),
     Preset(
         "resnet-34",
-        "torchvision's ResNet-34 on 3×224×224: 16 basic blocks in stages of 3, 4, 6, 3",
+        N_("torchvision's ResNet-34 on 3×224×224: 16 basic blocks in stages of 3, 4, 6, 3"),
         _RESNET_BASIC.format(depth=34, n1=3, n2=4, n3=6, n4=3),
     ),
     Preset(
         "resnet-50",
-        "torchvision's ResNet-50 (v1.5) on 3×224×224: 16 bottleneck blocks in stages of 3, 4, 6, 3",
+        N_("torchvision's ResNet-50 (v1.5) on 3×224×224: 16 bottleneck blocks in stages of 3, 4, 6, 3"),
         _RESNET_50,
     ),
     Preset(
         "mobilenet-v2",
-        "torchvision's MobileNetV2 on 3×224×224: 17 inverted residual blocks, depthwise 3×3, ReLU6",
+        N_("torchvision's MobileNetV2 on 3×224×224: 17 inverted residual blocks, depthwise 3×3, ReLU6"),
         _MOBILENET_V2,
     ),
     Preset(
         "googlenet",
-        "torchvision's GoogLeNet (Inception v1) on 3×224×224, without its auxiliary heads",
+        N_("torchvision's GoogLeNet (Inception v1) on 3×224×224, without its auxiliary heads"),
         _GOOGLENET,
     ),
     Preset(
         "densenet-121",
-        "torchvision's DenseNet-121 on 3×224×224: 58 dense layers in blocks of 6, 12, 24, 16",
+        N_("torchvision's DenseNet-121 on 3×224×224: 58 dense layers in blocks of 6, 12, 24, 16"),
         _DENSENET_121,
     ),
     Preset(
         "squeezenet-1.0",
-        "torchvision's SqueezeNet 1.0 on 3×224×224: 8 fire modules, a conv classifier",
+        N_("torchvision's SqueezeNet 1.0 on 3×224×224: 8 fire modules, a conv classifier"),
         _SQUEEZENET.format(version="1.0", features=_SQUEEZENET_10),
     ),
     Preset(
         "squeezenet-1.1",
-        "torchvision's SqueezeNet 1.1 on 3×224×224: SqueezeNet 1.0 with a smaller stem, pooled earlier",
+        N_("torchvision's SqueezeNet 1.1 on 3×224×224: SqueezeNet 1.0 with a smaller stem, pooled earlier"),
         _SQUEEZENET.format(version="1.1", features=_SQUEEZENET_11),
     ),
     Preset(
         "vgg-16-bn",
-        "torchvision's VGG-16 with batch norm on 3×224×224, with its AdaptiveAvgPool2d(7)",
+        N_("torchvision's VGG-16 with batch norm on 3×224×224, with its AdaptiveAvgPool2d(7)"),
         _VGG_16_BN,
     ),
     Preset(
         "inception-v3",
-        "torchvision's Inception-v3 on 3×299×299, without its auxiliary head",
+        N_("torchvision's Inception-v3 on 3×299×299, without its auxiliary head"),
         _INCEPTION_V3,
     ),
 )
@@ -549,8 +553,13 @@ def find_preset(name: str) -> Preset:
         import difflib  # only when a name is wrong: it costs a millisecond at start-up
 
         close = difflib.get_close_matches(key, PRESETS, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise UsageError(f"unknown preset {name!r}{hint}; choose one of {', '.join(PRESETS)}")
+        hint = _(" (did you mean {name!r}?)").format(name=close[0]) if close else ""
+        raise UsageError(
+            _("unknown preset {name!r}{hint}; choose one of {names}"),
+            name=name,
+            hint=hint,
+            names=", ".join(PRESETS),
+        )
     return PRESETS[key]
 
 

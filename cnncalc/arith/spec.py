@@ -55,6 +55,7 @@ from cnncalc.arith.errors import UsageError
 from cnncalc.arith.graph import INPUT, Graph, Node
 from cnncalc.arith.layer_spec import ALIASES, REPEAT, LayerSpec, canonical_kind, parse_layer
 from cnncalc.arith.parsing import fmt_shape, parse_sizes, typed
+from cnncalc.i18n import _, ngettext
 
 MAX_NODES = 10_000
 MAX_NESTING = 32
@@ -206,7 +207,11 @@ class NetworkSpec:
 def parse_spec(text: str) -> NetworkSpec:
     """Parse a spec; every error is a `UsageError` naming the line or layer, the token and what was expected."""
     if len(text) > MAX_SPEC_CHARS:
-        raise UsageError(f"the spec has {len(text):,} characters; cnncalc reads at most {MAX_SPEC_CHARS:,}")
+        raise UsageError(
+            _("the spec has {n:,} characters; cnncalc reads at most {limit:,}"),
+            n=len(text),
+            limit=MAX_SPEC_CHARS,
+        )
     text = typed(text).removeprefix("\ufeff")  # a byte-order mark some editors put first
     program = _Parser(text).program()
     graph, layers = _Expander(program).graph()
@@ -220,7 +225,9 @@ def parse_input_shape(text: str, what: str = "input") -> tuple[int, ...]:
     shape = parse_sizes(text, what, max_axes=5)
     if len(shape) < 2:
         raise UsageError(
-            f"{what} {text!r} needs channels and spatial sizes, channels first: e.g. 1x28x28 (C×H×W)"
+            _("{what} {text!r} needs channels and spatial sizes, channels first: e.g. 1x28x28 (C×H×W)"),
+            what=what,
+            text=text,
         )
     return shape
 
@@ -234,8 +241,13 @@ def stated_dims(layers: tuple[LayerSpec, ...]) -> int | None:
             continue
         if found is not None and found.stated_dims != dims:
             raise UsageError(
-                f"{_placed(layer)} is {dims}-D but {_placed(found)} is {found.stated_dims}-D; "
-                "one network has one number of spatial axes"
+                _(
+                    "{layer} is {dims}-D but {other} is {other_dims}-D; one network has one number of spatial axes"
+                ),
+                layer=_placed(layer),
+                dims=dims,
+                other=_placed(found),
+                other_dims=found.stated_dims,
             )
         found = found or layer
     return found.stated_dims if found else None
@@ -257,17 +269,26 @@ def resolve_input(
     shown = fmt_shape(numbers)
     if dims is not None and len(numbers) not in (dims + 1, dims + 2):
         raise UsageError(
-            f"input {shown} has {len(numbers)} numbers, but the network is {dims}-D "
-            f"({_first_stating(layers, dims)}): give C×{_axes(dims)} or N×C×{_axes(dims)}"
+            _(
+                "input {input} has {n} numbers, but the network is {dims}-D ({layer}): give C×{axes} or N×C×{axes}"
+            ),
+            input=shown,
+            n=len(numbers),
+            dims=dims,
+            layer=_first_stating(layers, dims),
+            axes=_axes(dims),
         )
     if dims is None:
         dims = {2: 1, 3: 2, 4: 2, 5: 3}.get(len(numbers), 2)
     if len(numbers) == dims + 2:
-        note = f"input {shown} read as N×C×{_axes(dims)}: a batch of {numbers[0]}" + (
-            " (a 3-D network says so with conv3d or k=3x3x3; then four numbers are C×D×H×W)"
-            if dims == 2 and len(numbers) == 4
-            else ""
-        )
+        if dims == 2 and len(numbers) == 4:
+            note = _(
+                "input {input} read as N×C×{axes}: a batch of {n} (a 3-D network says so with conv3d or "
+                "k=3x3x3; then four numbers are C×D×H×W)"
+            )
+        else:
+            note = _("input {input} read as N×C×{axes}: a batch of {n}")
+        note = note.format(input=shown, axes=_axes(dims), n=numbers[0])
         return tuple(numbers[1:]), numbers[0], note
     return tuple(numbers), None, ""
 
@@ -282,7 +303,7 @@ def _first_stating(layers: tuple[LayerSpec, ...], dims: int) -> str:
 
 def _placed(layer: LayerSpec) -> str:
     """`'conv3d 8 k=3' on line 2`: a layer named by its text and line (a row id is not known yet)."""
-    return f"{layer.describe()!r} on line {layer.line}"
+    return _("{layer!r} on line {line}").format(layer=layer.describe(), line=layer.line)
 
 
 # -- text → syntax tree -------------------------------------------------------------------------------
@@ -331,14 +352,19 @@ class _Parser:
             elif c == "\n" or (depth == 0 and (c == "|" or (c in ";)" and in_merge))):
                 break
             elif c == ")" or (c == ";" and not in_merge):
-                what = "')' without a matching '('" if c == ")" else "';' outside add( … ) or concat( … )"
-                raise UsageError(f"line {self.line}: {what} in {self.text[start : self.pos + 1].strip()!r}")
+                if c == ")":
+                    what = _("line {line}: ')' without a matching '(' in {text!r}")
+                else:
+                    what = _("line {line}: ';' outside add( … ) or concat( … ) in {text!r}")
+                raise UsageError(what, line=self.line, text=self.text[start : self.pos + 1].strip())
             self.pos += 1
         else:
             self.pos = len(self.text)
         text = self.text[start : self.pos].strip()
         if depth:
-            raise UsageError(f"line {self.line}: {text!r} opens a '(' it never closes")
+            raise UsageError(
+                _("line {line}: {text!r} opens a '(' it never closes"), line=self.line, text=text
+            )
         return text
 
     # structure
@@ -355,18 +381,20 @@ class _Parser:
                 block = self.block_def()
                 self.blocks[block.name.lower()] = block
             elif word == "end":
-                raise UsageError(f"line {self.line}: 'end' without a 'block' to close")
+                raise UsageError(_("line {line}: 'end' without a 'block' to close"), line=self.line)
             elif canonical_kind(word) == "input":
                 text = self.rest_of_item(False)
                 if items:
                     raise UsageError(
-                        f"layer {len(items) + 1}: 'input' must come first, before {items[0].to_text(' ')!r}"
+                        _("layer {n}: 'input' must come first, before {first!r}"),
+                        n=len(items) + 1,
+                        first=items[0].to_text(" "),
                     )
                 input_numbers = _parse_input_line(text)
             else:
-                items.append(self.item(0, False, None, f"layer {len(items) + 1}"))
+                items.append(self.item(0, False, None, _("layer {n}").format(n=len(items) + 1)))
         if not items:
-            raise UsageError("the spec has no layers; write e.g. 'conv 8 k=3 | maxpool k=2'")
+            raise UsageError(_("the spec has no layers; write e.g. 'conv 8 k=3 | maxpool k=2'"))
         return Program(input_numbers, tuple(self.blocks.values()), tuple(items))
 
     def item(self, depth: int, in_merge: bool, block: str | None, where: str = "") -> Item:
@@ -374,58 +402,68 @@ class _Parser:
         self.items_read += 1
         if self.items_read > MAX_NODES:
             raise UsageError(
-                f"line {self.line}: the spec has more than {MAX_NODES:,} items; cnncalc reads at most that"
+                _("line {line}: the spec has more than {limit:,} items; cnncalc reads at most that"),
+                line=self.line,
+                limit=MAX_NODES,
             )
         line = self.line
-        where = where or f"line {line}"
+        where = where or _("line {line}").format(line=line)
         word = self.word()
         low = word.lower()
         if low in MERGE_WORDS and self.text[self.pos + len(word) :].lstrip(" \t").startswith("("):
             return self.merge(low, depth, in_merge, block)
         text = self.rest_of_item(in_merge)
         if not text:
-            raise UsageError(f"line {line}: expected a layer, a merge or a block name here")
+            raise UsageError(_("line {line}: expected a layer, a merge or a block name here"), line=line)
         first = text.split()[0]
         if first.lower() in self.blocks:
             return _call_item(text, self.blocks[first.lower()], line)
         kind = canonical_kind(first)
         if kind is not None and kind != "input":
             return LayerItem(text, line)
-        raise UsageError(f"{where} ({text}): " + self.unknown(first, block))
+        raise UsageError(
+            _("{where} ({text}): {why}").format(where=where, text=text, why=self.unknown(first, block))
+        )
 
     def unknown(self, first: str, block: str | None) -> str:
         """Why a word cannot start an item here."""
         low = first.lower()
         if canonical_kind(first) == "input":
-            return "'input' goes on a line of its own before the layers, outside blocks and merges"
+            return _("'input' goes on a line of its own before the layers, outside blocks and merges")
         if low in MERGE_WORDS:
-            return f"{low} needs its branches in parentheses, e.g. {low}( conv 8 k=3 p=1 ; )"
+            return _("{kind} needs its branches in parentheses, e.g. {kind}( conv 8 k=3 p=1 ; )").format(
+                kind=low
+            )
         if low == "block":
-            return "a block is defined on its own, not inside another block or a merge"
+            return _("a block is defined on its own, not inside another block or a merge")
         if low == "end":
-            return "'end' closes a block; this one has none open"
+            return _("'end' closes a block; this one has none open")
         if block is not None and low == block.lower():
-            return f"block {block!r} uses itself; a block may only use the blocks defined before it"
+            return _("block {name!r} uses itself; a block may only use the blocks defined before it").format(
+                name=block
+            )
         if low in self.later:
             later_line = self.text[: self.later[low].start(1)].count("\n") + 1
-            return (
-                f"block {first!r} is used before it is defined (line {later_line}); "
+            return _(
+                "block {name!r} is used before it is defined (line {line}); "
                 "define a block before the lines that use it"
-            )
+            ).format(name=first, line=later_line)
         names = sorted({*(a for a, k in _known_words().items() if k != "input"), *self.blocks})
         import difflib  # only when a name is wrong: it costs a millisecond at start-up
 
         close = difflib.get_close_matches(low, names, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = _(" (did you mean {name!r}?)").format(name=close[0]) if close else ""
         blocks = (
-            f"; blocks defined so far: {', '.join(b.name for b in self.blocks.values())}"
+            _("; blocks defined so far: {names}").format(
+                names=", ".join(b.name for b in self.blocks.values())
+            )
             if self.blocks
             else ""
         )
         return (
-            f"unknown layer {first!r}{hint}; expected one of "
-            + ", ".join(n for n in ALIASES if n != "input")
-            + ", or add( … ), concat( … )"
+            _("unknown layer {name!r}{hint}; expected one of {kinds}, or add( … ), concat( … )").format(
+                name=first, hint=hint, kinds=", ".join(n for n in ALIASES if n != "input")
+            )
             + blocks
         )
 
@@ -433,7 +471,9 @@ class _Parser:
         line = self.line
         if depth >= MAX_NESTING:
             raise UsageError(
-                f"line {line}: merges nest more than {MAX_NESTING} deep; cnncalc reads at most that"
+                _("line {line}: merges nest more than {limit} deep; cnncalc reads at most that"),
+                line=line,
+                limit=MAX_NESTING,
             )
         self.pos = self.text.index("(", self.pos) + 1
         branches: list[tuple[Item, ...]] = []
@@ -442,7 +482,9 @@ class _Parser:
             self.skip_separators()
             c = self.peek()
             if not c:
-                raise UsageError(f"line {line}: {kind}( is never closed; end its branches with ')'")
+                raise UsageError(
+                    _("line {line}: {kind}( is never closed; end its branches with ')'"), line=line, kind=kind
+                )
             if c in ";)":
                 self.pos += 1
                 branches.append(tuple(current))
@@ -451,19 +493,28 @@ class _Parser:
                     break
                 continue
             if self.word().lower() in ("block", "end", "input"):
-                raise UsageError(f"line {self.line}: " + self.unknown(self.word(), block))
+                raise UsageError(
+                    _("line {line}: {why}"), line=self.line, why=self.unknown(self.word(), block)
+                )
             current.append(self.item(depth + 1, True, block))
         if not any(branches):
             raise UsageError(
-                f"line {line}: {kind}( ) has no layers in any branch; write e.g. {kind}( conv 8 k=3 p=1 ; )"
+                _(
+                    "line {line}: {kind}( ) has no layers in any branch; write e.g. {kind}( conv 8 k=3 p=1 ; )"
+                ),
+                line=line,
+                kind=kind,
             )
         if kind == "concat" and len(branches) == 1:
             raise UsageError(
-                f"line {line}: concat( … ) needs two branches or more, separated by ';' "
-                "(concat( ; A ) is cat(x, A(x)), as DenseNet's layers)"
+                _(
+                    "line {line}: concat( … ) needs two branches or more, separated by ';' "
+                    "(concat( ; A ) is cat(x, A(x)), as DenseNet's layers)"
+                ),
+                line=line,
             )
         tail = self.rest_of_item(in_merge)
-        repeat, claim = _tail(tail, f"line {line}: {kind}( … )")
+        repeat, claim = _tail(tail, _("line {line}: {kind}( … )").format(line=line, kind=kind))
         return MergeItem(kind, tuple(branches), repeat, claim, line)
 
     def block_def(self) -> BlockDef:
@@ -472,41 +523,61 @@ class _Parser:
         match = re.fullmatch(r"block\s+([^\s(]+)\s*(?:\((.*)\))?", header, flags=re.S | re.I)
         if match is None:
             raise UsageError(
-                f"line {line}: write a block's first line as 'block NAME(a, b=1)', not {header!r}"
+                _("line {line}: write a block's first line as 'block NAME(a, b=1)', not {header!r}"),
+                line=line,
+                header=header,
             )
         name = match.group(1)
         if not _BLOCK_NAME.fullmatch(name):
             raise UsageError(
-                f"line {line}: block name {name!r} must start with a letter (letters, digits, _ and -)"
+                _("line {line}: block name {name!r} must start with a letter (letters, digits, _ and -)"),
+                line=line,
+                name=name,
             )
         if canonical_kind(name) is not None or name.lower() in (*MERGE_WORDS, *_RESERVED):
             raise UsageError(
-                f"line {line}: {name!r} is already a word of the spec language; name the block otherwise"
+                _("line {line}: {name!r} is already a word of the spec language; name the block otherwise"),
+                line=line,
+                name=name,
             )
         if name.lower() in self.blocks:
             raise UsageError(
-                f"line {line}: block {name!r} is already defined on line {self.blocks[name.lower()].line}"
+                _("line {line}: block {name!r} is already defined on line {first}"),
+                line=line,
+                name=name,
+                first=self.blocks[name.lower()].line,
             )
         params = _params(match.group(2) or "", name, line)
         body: list[Item] = []
         while True:
             self.skip_separators()
             if not self.peek():
-                raise UsageError(f"line {line}: block {name!r} has no 'end'; close it with a line 'end'")
+                raise UsageError(
+                    _("line {line}: block {name!r} has no 'end'; close it with a line 'end'"),
+                    line=line,
+                    name=name,
+                )
             word = self.word().lower()
             if word == "end":
                 self.pos += 3
                 rest = self.rest_of_item(False)
                 if rest:
                     raise UsageError(
-                        f"line {self.line}: 'end' closes block {name!r}; {rest!r} goes on a line of its own"
+                        _("line {line}: 'end' closes block {name!r}; {rest!r} goes on a line of its own"),
+                        line=self.line,
+                        name=name,
+                        rest=rest,
                     )
                 break
             if word in ("block", "input"):
-                raise UsageError(f"line {self.line}: " + self.unknown(word, name))
+                raise UsageError(_("line {line}: {why}"), line=self.line, why=self.unknown(word, name))
             body.append(self.item(0, False, name))
         if not body:
-            raise UsageError(f"line {line}: block {name!r} is empty; give it a layer or more before 'end'")
+            raise UsageError(
+                _("line {line}: block {name!r} is empty; give it a layer or more before 'end'"),
+                line=line,
+                name=name,
+            )
         return BlockDef(name, params, tuple(body), line)
 
 
@@ -517,7 +588,7 @@ def _known_words() -> dict[str, str]:
 def _parse_input_line(text: str) -> tuple[int, ...]:
     tokens = text.split()
     if len(tokens) != 2:
-        raise UsageError(f"input: expected one shape like 'input 2x96x96' (C×H×W), got {text!r}")
+        raise UsageError(_("input: expected one shape like 'input 2x96x96' (C×H×W), got {text!r}"), text=text)
     return parse_input_shape(tokens[1])
 
 
@@ -547,14 +618,20 @@ def _tail(text: str, where: str) -> tuple[str | None, tuple[int, ...] | None]:
         try:
             claim = parse_sizes(claim_text.strip(), "claim", max_axes=4)
         except UsageError as e:
-            raise UsageError(f"{where}: the claim after '->' must be a shape like 8x92x92 ({e})") from None
+            raise UsageError(
+                _("{where}: the claim after '->' must be a shape like 8x92x92 ({error})"),
+                where=where,
+                error=e,
+            ) from None
     tokens = _tokens(text)
     repeat = None
     if tokens and REPEAT.fullmatch(tokens[-1]):
         repeat = tokens.pop()[1:]
     if tokens:
         raise UsageError(
-            f"{where}: unexpected {' '.join(tokens)!r}; after a merge come only 'x3' and '-> CxHxW'"
+            _("{where}: unexpected {text!r}; after a merge come only 'x3' and '-> CxHxW'"),
+            where=where,
+            text=" ".join(tokens),
         )
     return repeat, claim
 
@@ -564,45 +641,73 @@ def _params(text: str, block: str, line: int) -> tuple[tuple[str, str | None], .
     for part in (p.strip() for p in text.split(",")):
         if not part:
             if text.strip():
-                raise UsageError(f"line {line}: block {block!r} has an empty parameter in ({text})")
+                raise UsageError(
+                    _("line {line}: block {block!r} has an empty parameter in ({text})"),
+                    line=line,
+                    block=block,
+                    text=text,
+                )
             continue
         name, eq, default = (s.strip() for s in part.partition("="))
         if not _PARAMETER.fullmatch(name) or name.lower() in _RESERVED:
             raise UsageError(
-                f"line {line}: block {block!r}: parameter {name!r} must be a name (letters, digits, _) "
-                "that is not a value of the language (true, same, …)"
+                _(
+                    "line {line}: block {block!r}: parameter {name!r} must be a name (letters, digits, _) "
+                    "that is not a value of the language (true, same, …)"
+                ),
+                line=line,
+                block=block,
+                name=name,
             )
-        if any(name == p for p, _ in params):
-            raise UsageError(f"line {line}: block {block!r} names parameter {name!r} twice")
+        if any(name == p for p, _default in params):
+            raise UsageError(
+                _("line {line}: block {block!r} names parameter {name!r} twice"),
+                line=line,
+                block=block,
+                name=name,
+            )
         if params and params[-1][1] is not None and not eq:
             raise UsageError(
-                f"line {line}: block {block!r}: parameter {name!r} without a default follows one with a default"
+                _(
+                    "line {line}: block {block!r}: parameter {name!r} without a default follows one with a default"
+                ),
+                line=line,
+                block=block,
+                name=name,
             )
         if eq and not default:
-            raise UsageError(f"line {line}: block {block!r}: parameter {name!r} has '=' but no default value")
-        params.append((name, _value(default, {}, f"line {line}: block {block!r}") if eq else None))
+            raise UsageError(
+                _("line {line}: block {block!r}: parameter {name!r} has '=' but no default value"),
+                line=line,
+                block=block,
+                name=name,
+            )
+        where = _("line {line}: block {block!r}").format(line=line, block=block)
+        params.append((name, _value(default, {}, where) if eq else None))
     return tuple(params)
 
 
 def _call_item(text: str, block: BlockDef, line: int) -> CallItem:
     """`bottleneck 64 256 s=2 x3 -> 256x56x56`: values in order, then named ones, a repetition, a claim."""
-    where = f"line {line}: {text!r}"
+    where = _("line {line}: {text!r}").format(line=line, text=text)
     head, arrow, claim_text = text.partition("->")
     tokens = _tokens(head)
     rest = tokens[1:]
     repeat = rest.pop()[1:] if rest and REPEAT.fullmatch(rest[-1]) else None
-    _, claim = _tail(f"-> {claim_text}" if arrow else "", where)
+    _repeat, claim = _tail(f"-> {claim_text}" if arrow else "", where)
     args: list[str] = []
     options: list[tuple[str, str]] = []
     for token in rest:
         key, eq, value = token.partition("=")
         if eq and not value:
-            raise UsageError(f"{where}: {key}= has no value")
+            raise UsageError(_("{where}: {key}= has no value"), where=where, key=key)
         if eq:
             options.append((key, value))
         elif options:
             raise UsageError(
-                f"{where}: the value {token!r} comes after a named one; give values in order first"
+                _("{where}: the value {token!r} comes after a named one; give values in order first"),
+                where=where,
+                token=token,
             )
         else:
             args.append(token)
@@ -648,9 +753,14 @@ class _Expander:
     def add(self, node: Node) -> None:
         if len(self.nodes) >= MAX_NODES:
             raise UsageError(
-                f"the spec expands to more than {MAX_NODES:,} nodes (layers, merges and blocks), reached at "
-                f"{node.id} ({node.describe()}); cnncalc handles networks up to {MAX_NODES:,} nodes — "
-                "is a repetition count too large?"
+                _(
+                    "the spec expands to more than {limit:,} nodes (layers, merges and blocks), reached at "
+                    "{id} ({text}); cnncalc handles networks up to {limit:,} nodes — "
+                    "is a repetition count too large?"
+                ),
+                limit=MAX_NODES,
+                id=node.id,
+                text=node.describe(),
             )
         self.nodes.append(node)
 
@@ -668,11 +778,15 @@ class _Expander:
         for index, item in enumerate(items, start=first):
             node_id = f"{prefix}{index}"
             if len(path) >= MAX_NESTING:
-                raise UsageError(
-                    f"{node_id}: blocks and merges nest more than {MAX_NESTING} deep"
-                    + (f" (in {calls[-1]})" if calls else "")
-                    + "; cnncalc reads at most that"
-                )
+                if calls:
+                    deep = _(
+                        "{id}: blocks and merges nest more than {limit} deep (in {block}); cnncalc reads at most that"
+                    )
+                else:
+                    deep = _(
+                        "{id}: blocks and merges nest more than {limit} deep; cnncalc reads at most that"
+                    )
+                raise UsageError(deep, id=node_id, limit=MAX_NESTING, block=calls[-1] if calls else "")
             if isinstance(item, LayerItem):
                 source = self.layer(item, env, node_id, path, source, calls)
             else:
@@ -688,10 +802,18 @@ class _Expander:
         source: str,
         calls: tuple[str, ...],
     ) -> str:
-        context = f" in {calls[-1]}, line {item.line}" if calls else ""
         head, arrow, claim = item.text.partition("->")
         tokens = _tokens(head)
-        where = f"layer {node_id} ({item.text}){context}"
+
+        def place(text: str) -> str:
+            """How messages name the layer: `layer 5.1.3 (conv c k=3) in basic 64, line 4`."""
+            if calls:
+                return _("layer {id} ({text}) in {block}, line {line}").format(
+                    id=node_id, text=text, block=calls[-1], line=item.line
+                )
+            return _("layer {id} ({text})").format(id=node_id, text=text)
+
+        where = place(item.text)
         values = [tokens[0]]
         for token in tokens[1:]:
             key, eq, value = token.partition("=")
@@ -699,7 +821,7 @@ class _Expander:
         text = item.text if values == tokens else " ".join(values) + (f" -> {claim.strip()}" if arrow else "")
         known = self.parsed.get(text)
         if known is None:
-            where = f"layer {node_id} ({text}){context}"
+            where = place(text)
             known = self.parsed[text] = parse_layer(text, len(self.layers) + 1, item.line, where=where)
         layer = replace(known, number=len(self.layers) + 1, line=item.line)
         self.layers.append(layer)
@@ -781,12 +903,12 @@ class _Expander:
             before = len(self.layers)
             outputs.append(self.sequence(branch, env, f"{node_id}.", index, inner, source, calls))
             branches.append(tuple(f"{node_id}.{i}" for i in range(index, index + len(branch))))
-            sizes.append(_count(len(self.layers) - before) if branch else "identity")
+            sizes.append(_count(len(self.layers) - before) if branch else _("identity"))
             index += len(branch)
         if len(item.branches) == 1:  # add( A ) is A + the identity
             outputs.append(source)
             branches.append(())
-            sizes.append("identity")
+            sizes.append(_("identity"))
         self.add(
             Node(
                 node_id,
@@ -804,49 +926,72 @@ class _Expander:
     def repeat_count(self, item: CallItem | MergeItem, env: dict[str, str]) -> int | None:
         if item.repeat is None:
             return None
-        where = f"line {item.line}: x{item.repeat}"
+        where = _("line {line}: x{repeat}").format(line=item.line, repeat=item.repeat)
         text = _value(item.repeat, env, where)
         if not re.fullmatch(r"\d{1,7}", text):
-            raise UsageError(f"{where}: a repetition count is a whole number, here {text!r}")
+            raise UsageError(
+                _("{where}: a repetition count is a whole number, here {text!r}"), where=where, text=text
+            )
         count = int(text)
         if not 1 <= count <= MAX_NODES:
-            raise UsageError(f"{where}: repeat 1 to {MAX_NODES:,} times, not {count:,}")
+            raise UsageError(
+                _("{where}: repeat 1 to {limit:,} times, not {count:,}"),
+                where=where,
+                limit=MAX_NODES,
+                count=count,
+            )
         return count
 
     def bind(self, item: CallItem, block: BlockDef, env: dict[str, str]) -> dict[str, str]:
         """The block's parameters bound to the call's values (worked out where the call stands)."""
-        where = f"line {item.line}: {item.text!r}"
-        names = [p for p, _ in block.params]
+        where = _("line {line}: {text!r}").format(line=item.line, text=item.text)
+        names = [p for p, _default in block.params]
         if len(item.args) > len(names):
             raise UsageError(
-                f"{where}: block {block.name} takes {len(names)} value{'s' * (len(names) != 1)} "
-                f"({block.signature() or 'none'}), not {len(item.args)}"
+                ngettext(
+                    "{where}: block {name} takes {n} value ({params}), not {given}",
+                    "{where}: block {name} takes {n} values ({params}), not {given}",
+                    len(names),
+                ),
+                where=where,
+                name=block.name,
+                n=len(names),
+                params=block.signature() or _("none"),
+                given=len(item.args),
             )
         bound = {name: _value(arg, env, where) for name, arg in zip(names, item.args, strict=False)}
         for key, value in item.options:
             if key not in names:
                 raise UsageError(
-                    f"{where}: block {block.name} has no parameter {key!r}; its parameters: {block.signature()}"
+                    _("{where}: block {name} has no parameter {key!r}; its parameters: {params}"),
+                    where=where,
+                    name=block.name,
+                    key=key,
+                    params=block.signature(),
                 )
             if key in bound:
-                raise UsageError(f"{where}: {key} is given twice")
+                raise UsageError(_("{where}: {key} is given twice"), where=where, key=key)
             bound[key] = _value(value, env, where)
         for name, default in block.params:
             if name not in bound:
                 if default is None:
                     raise UsageError(
-                        f"{where}: block {block.name} needs {name} (its parameters: {block.signature()})"
+                        _("{where}: block {name} needs {param} (its parameters: {params})"),
+                        where=where,
+                        name=block.name,
+                        param=name,
+                        params=block.signature(),
                     )
                 bound[name] = default
         return bound
 
     def label(self, item: CallItem, env: dict[str, str]) -> str:
         """The call with its values worked out: `bottleneck 64 256 s=2`."""
-        where = f"line {item.line}: {item.text!r}"
+        where = _("line {line}: {text!r}").format(line=item.line, text=item.text)
         parts = [item.name, *(_value(a, env, where) for a in item.args)]
         parts += [f"{k}={_value(v, env, where)}" for k, v in item.options]
         return " ".join(parts)
 
 
 def _count(layers: int) -> str:
-    return f"{layers} layer{'s' * (layers != 1)}"
+    return ngettext("{n} layer", "{n} layers", layers).format(n=layers)

@@ -19,23 +19,28 @@ from cnncalc.cli.calc import DilationOpt, InputOpt, JsonOpt, KernelOpt, PaddingO
 from cnncalc.cli.errors import reported
 from cnncalc.cli.options import ClassOpt
 from cnncalc.cli.output import emit_json, emit_text, styler, terminal_width
+from cnncalc.i18n import N_, _
 
 FORMATS = {".svg": "svg", ".html": "html", ".htm": "html", ".gif": "gif"}
 
 TOUR = [
     (
-        "conv_arithmetic's 'padding, strides' picture for any numbers (frame 4 as text; --out FILE.svg animates it)",
+        N_(
+            "conv_arithmetic's 'padding, strides' picture for any numbers (frame 4 as text; --out FILE.svg animates it)"
+        ),
         ["draw", "conv", "--input", "5", "--kernel", "3", "--stride", "2", "--padding", "1", "--frame", "4"],
     ),
     (
-        "The input pixels one unit of three stacked 3×3 convolutions sees",
+        N_("The input pixels one unit of three stacked 3×3 convolutions sees"),
         ["draw", "rf", "conv 1 k=3 | conv 1 k=3 | conv 1 k=3", "--input", "9"],
     ),
 ]
 
 draw_app = typer.Typer(
-    help="Pictures of the arithmetic: sliding windows, receptive fields, network diagrams (SVG, HTML, GIF).",
-    epilog=(
+    help=_(
+        "Pictures of the arithmetic: sliding windows, receptive fields, network diagrams (SVG, HTML, GIF)."
+    ),
+    epilog=_(
         "\b\nExamples:\n"
         "  cnncalc draw conv -i 5 -k 3 -s 2 -p 1 --out conv.svg\n"
         "  cnncalc draw tconv -i 3 -k 3 -s 2 --out tconv.html\n"
@@ -49,16 +54,18 @@ draw_app = typer.Typer(
 OutOpt = Annotated[
     Path | None,
     typer.Option(
-        "--out", "-o", help="Write the picture: FILE.svg (animated), FILE.html (with controls) or FILE.gif."
+        "--out",
+        "-o",
+        help=_("Write the picture: FILE.svg (animated), FILE.html (with controls) or FILE.gif."),
     ),
 ]
 FrameOpt = Annotated[
     str | None,
-    typer.Option("--frame", help="Only frame N (0 = the first output position): a still picture."),
+    typer.Option("--frame", help=_("Only frame N (0 = the first output position): a still picture.")),
 ]
 DimsOpt = Annotated[
     int | None,
-    typer.Option("--dims", help="Spatial axes for a single-number --input: 1, 2 or 3 (3-D: --json only)."),
+    typer.Option("--dims", help=_("Spatial axes for a single-number --input: 1, 2 or 3 (3-D: --json only).")),
 ]
 
 # The fields of the Python API whose options are not `--field`: the spec argument, --from, --class.
@@ -72,7 +79,7 @@ def _out_format(out: Path, allowed: tuple[str, ...]) -> str:
     kind = FORMATS.get(out.suffix.lower())
     if kind is None or kind not in allowed:
         names = ", ".join("." + k for k in allowed)
-        raise UsageError(f"--out {out}: write a picture ending in {names}")
+        raise UsageError(_("--out {path}: write a picture ending in {suffixes}"), path=out, suffixes=names)
     check_writable(out, field="out")
     return kind
 
@@ -84,7 +91,8 @@ def _save(out: Path, data: str | bytes, what: str) -> None:
     written = write_atomic(out, raw, field="out")
     size = len(raw)
     shown = f"{size / 1024:.1f} KiB" if size >= 1024 else f"{size} B"
-    emit_text(f"wrote {written if written == out else f'{out} (→ {written})'}: {what}, {shown}")
+    path = written if written == out else f"{out} (→ {written})"
+    emit_text(_("wrote {path}: {what}, {size}").format(path=path, what=what, size=shown))
 
 
 def _sliding(
@@ -99,7 +107,7 @@ def _sliding(
     with reported(f"draw {command}", flags=FLAGS):
         kind = _out_format(out, ("svg", "html", "gif")) if out is not None else None
         if json and out is not None:
-            raise UsageError("give --json or --out, not both")
+            raise UsageError(_("give --json or --out, not both"))
         if kind is None and not json and frame is None:
             frame = "0"  # the terminal shows one still
         pic = draw(frame)
@@ -107,7 +115,9 @@ def _sliding(
             emit_json(pic.to_dict())
             return
         if out is None:
-            hint = "Write the animation with --out FILE.svg, FILE.html or FILE.gif; --json lists every frame."
+            hint = _(
+                "Write the animation with --out FILE.svg, FILE.html or FILE.gif; --json lists every frame."
+            )
             emit_text(pic.render(styler(), terminal_width()) + "\n" + hint)
             return
         data = pic.gif() if kind == "gif" else pic.html() if kind == "html" else pic.svg()
@@ -115,9 +125,9 @@ def _sliding(
         _save(
             out,
             data,
-            f"frame {pic.result.frames[0].index} of {pic.frame_count}"
+            _("frame {index} of {n}").format(index=pic.result.frames[0].index, n=pic.frame_count)
             if still
-            else f"{pic.frame_count} frame(s)",
+            else _("{n} frame(s)").format(n=pic.frame_count),
         )
 
 
@@ -169,9 +179,9 @@ def pool(
     stride: StrideOpt = None,
     padding: PaddingOpt = "0",
     dilation: DilationOpt = "1",
-    op: Annotated[str, typer.Option("--op", help="max or avg.")] = "max",
+    op: Annotated[str, typer.Option("--op", help=_("max or avg."))] = "max",
     ceil: Annotated[
-        bool, typer.Option("--ceil", help="PyTorch's ceil_mode (keep a last partial window).")
+        bool, typer.Option("--ceil", help=_("PyTorch's ceil_mode (keep a last partial window)."))
     ] = False,
     dims: DimsOpt = None,
     out: OutOpt = None,
@@ -214,7 +224,7 @@ def tconv(
     output_padding: Annotated[
         str,
         typer.Option(
-            "--output-padding", help="Extra rows after (bottom/right), smaller than stride or dilation."
+            "--output-padding", help=_("Extra rows after (bottom/right), smaller than stride or dilation.")
         ),
     ] = "0",
     dims: DimsOpt = None,
@@ -253,17 +263,17 @@ def tconv(
 # -- networks -------------------------------------------------------------------------------------
 
 SpecArg = Annotated[
-    str | None, typer.Argument(help='Network spec, e.g. "input 1x28x28 | conv 8 k=3 | fc 10".')
+    str | None, typer.Argument(help=_('Network spec, e.g. "input 1x28x28 | conv 8 k=3 | fc 10".'))
 ]
 FileOpt = Annotated[
-    Path | None, typer.Option("--file", "-f", help="Read the spec from a file ('-' reads stdin).")
+    Path | None, typer.Option("--file", "-f", help=_("Read the spec from a file ('-' reads stdin)."))
 ]
 PresetOpt = Annotated[
-    str | None, typer.Option("--preset", "-P", help="A built-in network (see cnncalc net --list-presets).")
+    str | None, typer.Option("--preset", "-P", help=_("A built-in network (see cnncalc net --list-presets)."))
 ]
 FromOpt = Annotated[
     Path | None,
-    typer.Option("--from", help="Read a PyTorch or Keras model file (parsed with ast, never run)."),
+    typer.Option("--from", help=_("Read a PyTorch or Keras model file (parsed with ast, never run).")),
 ]
 
 
@@ -276,18 +286,18 @@ def rf(
     class_name: ClassOpt = None,
     input: Annotated[
         str | None,
-        typer.Option("--input", "-i", help="Input HxW (or CxHxW); the spec's input line otherwise."),
+        typer.Option("--input", "-i", help=_("Input HxW (or CxHxW); the spec's input line otherwise.")),
     ] = None,
     unit: Annotated[
         str | None,
-        typer.Option("--unit", "-u", help="The output unit i,j to follow (default: the centre one)."),
+        typer.Option("--unit", "-u", help=_("The output unit i,j to follow (default: the centre one).")),
     ] = None,
     layer: Annotated[
         int | None,
-        typer.Option("--layer", "-l", help="Follow a unit of layer N (default: the last with a window)."),
+        typer.Option("--layer", "-l", help=_("Follow a unit of layer N (default: the last with a window).")),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write the picture: FILE.svg or FILE.html.")
+        Path | None, typer.Option("--out", "-o", help=_("Write the picture: FILE.svg or FILE.html."))
     ] = None,
     json: JsonOpt = False,
 ) -> None:
@@ -305,7 +315,7 @@ def rf(
     with reported("draw rf", flags=FLAGS):
         kind = _out_format(out, ("svg", "html")) if out is not None else None
         if json and out is not None:
-            raise UsageError("give --json or --out, not both")
+            raise UsageError(_("give --json or --out, not both"))
         pic = api.draw_rf(
             spec,
             file=file,
@@ -334,7 +344,7 @@ def _show_picture(
 
             _save(out, data, rf_caption(pic.result))
         else:
-            _save(out, data, f"{len(pic.result.boxes)} boxes")
+            _save(out, data, _("{n} boxes").format(n=len(pic.result.boxes)))
 
 
 @draw_app.command("net")
@@ -345,10 +355,10 @@ def net(
     model: FromOpt = None,
     class_name: ClassOpt = None,
     input: Annotated[
-        str | None, typer.Option("--input", "-i", help="Input shape CxHxW (sets or replaces the spec's).")
+        str | None, typer.Option("--input", "-i", help=_("Input shape CxHxW (sets or replaces the spec's)."))
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write the diagram: FILE.svg or FILE.html.")
+        Path | None, typer.Option("--out", "-o", help=_("Write the diagram: FILE.svg or FILE.html."))
     ] = None,
     json: JsonOpt = False,
 ) -> None:
@@ -363,7 +373,7 @@ def net(
     with reported("draw net", flags=FLAGS):
         kind = _out_format(out, ("svg", "html")) if out is not None else None
         if json and out is not None:
-            raise UsageError("give --json or --out, not both")
+            raise UsageError(_("give --json or --out, not both"))
         pic = api.draw_net(spec, file=file, preset=preset, source=model, class_name=class_name, input=input)
         _show_picture(pic, out, kind, json)
 

@@ -15,6 +15,7 @@ from cnncalc.arith.errors import UsageError
 from cnncalc.cli.errors import reported
 from cnncalc.cli.options import ClassOpt, FileOpt, JsonOpt
 from cnncalc.cli.output import emit_json, emit_text
+from cnncalc.i18n import _
 
 # The fields of the Python API whose options are not `--field`: the spec argument, --from, --class,
 # and the file `save()` writes, given here with --out.
@@ -24,25 +25,25 @@ FLAGS = {"spec": "SPEC", "source": "--from", "class_name": "--class", "path": "-
 def export(
     spec: Annotated[
         str | None,
-        typer.Argument(help='Network spec, e.g. "input 1x28x28 | conv 8 k=3 | relu | flatten | fc 10".'),
+        typer.Argument(help=_('Network spec, e.g. "input 1x28x28 | conv 8 k=3 | relu | flatten | fc 10".')),
     ] = None,
     file: FileOpt = None,
-    preset: Annotated[str | None, typer.Option("--preset", "-P", help="A built-in network.")] = None,
+    preset: Annotated[str | None, typer.Option("--preset", "-P", help=_("A built-in network."))] = None,
     model: Annotated[
         Path | None,
-        typer.Option("--from", help="Read a PyTorch or Keras model file (parsed with ast, never run)."),
+        typer.Option("--from", help=_("Read a PyTorch or Keras model file (parsed with ast, never run).")),
     ] = None,
     class_name: ClassOpt = None,
     input: Annotated[
-        str | None, typer.Option("--input", "-i", help="Input shape CxHxW (sets or replaces the spec's).")
+        str | None, typer.Option("--input", "-i", help=_("Input shape CxHxW (sets or replaces the spec's)."))
     ] = None,
-    to: Annotated[str | None, typer.Option("--to", "-t", help="pytorch or keras.")] = None,
+    to: Annotated[str | None, typer.Option("--to", "-t", help=_("pytorch or keras."))] = None,
     name: Annotated[
-        str | None, typer.Option("--name", help="The class (PyTorch) or model (Keras) name.")
+        str | None, typer.Option("--name", help=_("The class (PyTorch) or model (Keras) name."))
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write the code to FILE (atomically) instead of stdout."),
+        typer.Option("--out", "-o", help=_("Write the code to FILE (atomically) instead of stdout.")),
     ] = None,
     json: JsonOpt = False,
 ) -> None:
@@ -60,9 +61,9 @@ def export(
     """
     with reported("export", flags=FLAGS):
         if to is None:
-            raise UsageError("give --to pytorch or --to keras")
+            raise UsageError(_("give --to pytorch or --to keras"))
         if json and out is not None:
-            raise UsageError("give --json or --out, not both")
+            raise UsageError(_("give --json or --out, not both"))
         result = api.export(
             spec,
             file=file,
@@ -79,9 +80,14 @@ def export(
             emit_text(result.code)
         else:
             written = result.save(out)
+            path = written if written == out else f"{out} (→ {written})"
             emit_text(
-                f"wrote {written if written == out else f'{out} (→ {written})'}: {result.to} code for "
-                f"{result.total_params:,} parameters, {len(result.network.layers)} layers"
+                _("wrote {path}: {framework} code for {params:,} parameters, {layers} layers").format(
+                    path=path,
+                    framework=result.to,
+                    params=result.total_params,
+                    layers=len(result.network.layers),
+                )
             )
 
 

@@ -16,6 +16,7 @@ from cnncalc.api import net as api
 from cnncalc.cli.errors import reported
 from cnncalc.cli.options import ClassOpt, FileOpt, JsonOpt
 from cnncalc.cli.output import emit_result, emit_text
+from cnncalc.i18n import N_, _
 
 # no `from __future__ import annotations`: typer would evaluate every string annotation of every
 # command at each start (about 1.5 ms for this module); names used only in hints are quoted instead
@@ -26,33 +27,38 @@ FLAGS = {"spec": "SPEC", "source": "--from", "class_name": "--class"}
 EXAMPLE_MODELS = Path(__file__).resolve().parent.parent / "data" / "models"
 
 TOUR = [
-    ("A whole network, torchinfo-style: note 001's 2×96×96 network", ["net", "--preset", "seed-001"]),
-    ("The working behind one row of the table", ["net", "--preset", "seed-001", "--explain", "4"]),
+    (N_("A whole network, torchinfo-style: note 001's 2×96×96 network"), ["net", "--preset", "seed-001"]),
+    (N_("The working behind one row of the table"), ["net", "--preset", "seed-001", "--explain", "4"]),
     (
-        "Note 001 claims 8×23×23 after the second pool: check catches it (exit 1) and shows the truth",
+        N_("Note 001 claims 8×23×23 after the second pool: check catches it (exit 1) and shows the truth"),
         ["check", "input 2x96x96 | conv 8 k=5 | maxpool k=4 | conv 24 k=6 | maxpool k=4 -> 8x23x23"],
         1,
     ),
     (
-        "Networks branch: torchvision's ResNet-18, folded to its blocks (a residual add in each)",
+        N_("Networks branch: torchvision's ResNet-18, folded to its blocks (a residual add in each)"),
         ["net", "--preset", "resnet-18", "--depth", "2"],
     ),
     (
-        "Note 004's Keras residual cannot add 64×60×60 to its 64×64×3 input: both branches named (exit 1)",
+        N_(
+            "Note 004's Keras residual cannot add 64×60×60 to its 64×64×3 input: both branches named (exit 1)"
+        ),
         ["net", "input 3x64x64 | add( conv 64 k=3 | relu | conv 64 k=3 | relu ) | flatten"],
         1,
     ),
     (
-        "Which input sizes ResNet-50 takes, and which give a 7×7 last map",
+        N_("Which input sizes ResNet-50 takes, and which give a 7×7 last map"),
         ["solve", "input", "--preset", "resnet-50", "--output", "7x7"],
     ),
     (
-        "Reading note 003's PyTorch class without running it",
+        N_("Reading note 003's PyTorch class without running it"),
         ["net", "--from", str(EXAMPLE_MODELS / "note003_torch_cnn.py")],
     ),
-    ("Which padding keeps 28×28 with a 5×5 kernel?", ["solve", "padding", "--input", "28", "--kernel", "5"]),
     (
-        "Small (kernel, stride, padding) choices that halve 32",
+        N_("Which padding keeps 28×28 with a 5×5 kernel?"),
+        ["solve", "padding", "--input", "28", "--kernel", "5"],
+    ),
+    (
+        N_("Small (kernel, stride, padding) choices that halve 32"),
         ["solve", "combos", "--input", "32", "--output", "16"],
     ),
 ]
@@ -60,12 +66,12 @@ TOUR = [
 SpecArg = Annotated[
     str | None,
     typer.Argument(
-        help='Network spec, layers separated by | or newlines, e.g. "input 1x28x28 | conv 8 k=3 | fc 10".'
+        help=_('Network spec, layers separated by | or newlines, e.g. "input 1x28x28 | conv 8 k=3 | fc 10".')
     ),
 ]
 InputOpt = Annotated[
     str | None,
-    typer.Option("--input", "-i", help="Input shape CxHxW, channels first (sets or replaces the spec's)."),
+    typer.Option("--input", "-i", help=_("Input shape CxHxW, channels first (sets or replaces the spec's).")),
 ]
 
 
@@ -73,12 +79,14 @@ def net(
     spec: SpecArg = None,
     file: FileOpt = None,
     preset: Annotated[
-        str | None, typer.Option("--preset", "-P", help="A built-in network; see --list-presets.")
+        str | None, typer.Option("--preset", "-P", help=_("A built-in network; see --list-presets."))
     ] = None,
-    list_presets: Annotated[bool, typer.Option("--list-presets", help="List the built-in networks.")] = False,
+    list_presets: Annotated[
+        bool, typer.Option("--list-presets", help=_("List the built-in networks."))
+    ] = False,
     model: Annotated[
         Path | None,
-        typer.Option("--from", help="Read a PyTorch or Keras model file (parsed with ast, never run)."),
+        typer.Option("--from", help=_("Read a PyTorch or Keras model file (parsed with ast, never run).")),
     ] = None,
     class_name: ClassOpt = None,
     input: InputOpt = None,
@@ -87,20 +95,20 @@ def net(
         typer.Option(
             "--explain",
             "-e",
-            help="Show the worked formulas of row ID: a layer (4), or a block or merge (5, 5.1.2).",
+            help=_("Show the worked formulas of row ID: a layer (4), or a block or merge (5, 5.1.2)."),
         ),
     ] = None,
     depth: Annotated[
         int | None,
         typer.Option(
-            "--depth", "-d", min=1, help="Show rows nested at most N deep (a block's row has its totals)."
+            "--depth", "-d", min=1, help=_("Show rows nested at most N deep (a block's row has its totals).")
         ),
     ] = None,
     show_spec: Annotated[
         bool,
         typer.Option(
             "--spec",
-            help="Print the network in the spec language instead (a preset as written, to save and edit).",
+            help=_("Print the network in the spec language instead (a preset as written, to save and edit)."),
         ),
     ] = False,
     json: JsonOpt = False,
@@ -172,9 +180,11 @@ def check(
 
 solve_app = typer.Typer(
     name="solve",
-    help="Inverse problems: the padding, stride or kernel that gives the output size you want, and the "
-    "input sizes a whole network accepts.",
-    epilog=(
+    help=_(
+        "Inverse problems: the padding, stride or kernel that gives the output size you want, and the "
+        "input sizes a whole network accepts."
+    ),
+    epilog=_(
         "\b\nExamples:\n"
         "  cnncalc solve padding --input 28 --kernel 5          # 2 keeps 28×28\n"
         "  cnncalc solve stride --input 32 --kernel 3 --padding 1 --output 16\n"
@@ -188,12 +198,12 @@ solve_app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-NOpt = Annotated[int, typer.Option("--input", "-i", min=1, help="Input size N (one axis).")]
-KOpt = Annotated[int, typer.Option("--kernel", "-k", min=1, help="Kernel size k.")]
-SOpt = Annotated[int, typer.Option("--stride", "-s", min=1, help="Stride s.")]
-POpt = Annotated[int, typer.Option("--padding", "-p", min=0, help="Padding p on each side.")]
-DOpt = Annotated[int, typer.Option("--dilation", "-d", min=1, help="Dilation d (1 = no gaps).")]
-OOpt = Annotated[int, typer.Option("--output", "-o", min=1, help="The output size you want.")]
+NOpt = Annotated[int, typer.Option("--input", "-i", min=1, help=_("Input size N (one axis)."))]
+KOpt = Annotated[int, typer.Option("--kernel", "-k", min=1, help=_("Kernel size k."))]
+SOpt = Annotated[int, typer.Option("--stride", "-s", min=1, help=_("Stride s."))]
+POpt = Annotated[int, typer.Option("--padding", "-p", min=0, help=_("Padding p on each side."))]
+DOpt = Annotated[int, typer.Option("--dilation", "-d", min=1, help=_("Dilation d (1 = no gaps)."))]
+OOpt = Annotated[int, typer.Option("--output", "-o", min=1, help=_("The output size you want."))]
 
 
 def _show_solution(
@@ -212,7 +222,7 @@ def solve_padding_cmd(
     stride: SOpt = 1,
     dilation: DOpt = 1,
     output: Annotated[
-        int | None, typer.Option("--output", "-o", min=1, help="Target size (default ⌈N/s⌉, 'same').")
+        int | None, typer.Option("--output", "-o", min=1, help=_("Target size (default ⌈N/s⌉, 'same')."))
     ] = None,
     json: JsonOpt = False,
 ) -> None:
@@ -269,8 +279,8 @@ def solve_kernel_cmd(
 def solve_combos_cmd(
     input: NOpt,
     output: OOpt,
-    max_kernel: Annotated[int, typer.Option("--max-kernel", min=1, help="Largest kernel to try.")] = 7,
-    max_stride: Annotated[int, typer.Option("--max-stride", min=1, help="Largest stride to try.")] = 4,
+    max_kernel: Annotated[int, typer.Option("--max-kernel", min=1, help=_("Largest kernel to try."))] = 7,
+    max_stride: Annotated[int, typer.Option("--max-stride", min=1, help=_("Largest stride to try."))] = 4,
     json: JsonOpt = False,
 ) -> None:
     """Small (kernel, stride, padding) combinations that map N to a target size, plainest first.
@@ -288,19 +298,21 @@ def solve_combos_cmd(
 def solve_input_cmd(
     spec: SpecArg = None,
     file: FileOpt = None,
-    preset: Annotated[str | None, typer.Option("--preset", "-P", help="A built-in network.")] = None,
+    preset: Annotated[str | None, typer.Option("--preset", "-P", help=_("A built-in network."))] = None,
     input: InputOpt = None,
     output: Annotated[
         str | None,
         typer.Option(
             "--output",
             "-o",
-            help="The last map's size you want, HxW (the map before global pooling or flatten).",
+            help=_("The last map's size you want, HxW (the map before global pooling or flatten)."),
         ),
     ] = None,
     largest: Annotated[
         int | None,
-        typer.Option("--max", min=1, help="Try sizes up to N per axis (default 1,024 or twice the input)."),
+        typer.Option(
+            "--max", min=1, help=_("Try sizes up to N per axis (default 1,024 or twice the input).")
+        ),
     ] = None,
     json: JsonOpt = False,
 ) -> None:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from cnncalc.arith.errors import CnnCalcError
 from cnncalc.arith.graph import INPUT
+from cnncalc.i18n import _
 
 if TYPE_CHECKING:
     from cnncalc.arith.network import LayerResult, NetworkResult
@@ -66,7 +67,7 @@ def _one(values: Sequence[int]) -> str:
 
 
 def _where(res: LayerResult) -> str:
-    return f"row {res.id} ({res.describe()})"
+    return _("row {id} ({text})").format(id=res.id, text=res.describe())
 
 
 def _dims(res: LayerResult) -> int:
@@ -78,8 +79,13 @@ def _symmetric(res: LayerResult, framework: str) -> tuple[int, ...]:
     pads = res.shape.padding
     if any(before != after for before, after in pads):
         raise CnnCalcError(
-            f"{_where(res)}: padding {pads} differs between the two sides of an axis; {framework} pads "
-            "both sides alike (write the padding as numbers)"
+            _(
+                "{where}: padding {pads} differs between the two sides of an axis; {framework} pads "
+                "both sides alike (write the padding as numbers)"
+            ),
+            where=_where(res),
+            pads=pads,
+            framework=framework,
         )
     return tuple(before for before, _ in pads)
 
@@ -117,7 +123,7 @@ def _computing(net: NetworkResult) -> list[LayerResult]:
 def _check(net: NetworkResult) -> None:
     if net.input_shape is None:
         raise CnnCalcError(
-            "the network needs its input size to be exported; give 'input CxHxW' or {field}", field="input"
+            _("the network needs its input size to be exported; give 'input CxHxW' or {field}"), field="input"
         )
 
 
@@ -187,7 +193,9 @@ def _torch_layer(res: LayerResult) -> str:
         return f"nn.PixelShuffle({layer.factor[0]})"
     if kind in _TORCH_ACTIVATIONS:
         return _TORCH_ACTIVATIONS[kind]
-    raise CnnCalcError(f"{_where(res)}: cnncalc cannot write a {kind} layer for PyTorch")
+    raise CnnCalcError(
+        _("{where}: cnncalc cannot write a {kind} layer for PyTorch"), where=_where(res), kind=kind
+    )
 
 
 def to_pytorch(net: NetworkResult, class_name: str = "Net", source: str = "") -> str:
@@ -271,7 +279,7 @@ def _keras_padding(res: LayerResult, lines: list[str], var: str) -> tuple[str, s
     if same == list(out):
         return "same", var  # ceil_mode: Keras' 'same' gives the same size (its padding sits at the end)
     raise CnnCalcError(
-        f"{_where(res)}: neither Keras' 'valid' nor 'same' padding gives the table's size here"
+        _("{where}: neither Keras' 'valid' nor 'same' padding gives the table's size here"), where=_where(res)
     )
 
 
@@ -292,7 +300,11 @@ def _keras_layer(res: LayerResult, lines: list[str], var: str) -> tuple[str, str
             elif all(o == i * s for i, o, s in zip(n, out, geo.stride, strict=True)):
                 padding = "same"
             else:
-                raise CnnCalcError(f"{_where(res)}: Keras' Conv{dims}DTranspose has 'valid' and 'same' only")
+                raise CnnCalcError(
+                    _("{where}: Keras' Conv{dims}DTranspose has 'valid' and 'same' only"),
+                    where=_where(res),
+                    dims=dims,
+                )
         args.append(f'padding="{padding}"')
         if set(geo.dilation) != {1}:
             args.append(f"dilation_rate={_one(geo.dilation)}")
@@ -304,7 +316,7 @@ def _keras_layer(res: LayerResult, lines: list[str], var: str) -> tuple[str, str
     if kind in ("maxpool", "avgpool"):
         geo = res.shape
         if kind == "maxpool" and set(geo.dilation) != {1}:
-            raise CnnCalcError(f"{_where(res)}: Keras' pooling has no dilation")
+            raise CnnCalcError(_("{where}: Keras' pooling has no dilation"), where=_where(res))
         padding, var = _keras_padding(res, lines, var)
         name = "MaxPooling" if kind == "maxpool" else "AveragePooling"
         stride = "" if tuple(geo.stride) == tuple(geo.kernel) else f", strides={_one(geo.stride)}"
@@ -313,7 +325,10 @@ def _keras_layer(res: LayerResult, lines: list[str], var: str) -> tuple[str, str
         n, out = res.input_shape[1:], res.output_shape[1:]
         if any(i % o for i, o in zip(n, out, strict=True)):
             raise CnnCalcError(
-                f"{_where(res)}: Keras has no adaptive pooling, and {n} does not split evenly into {out}"
+                _("{where}: Keras has no adaptive pooling, and {input} does not split evenly into {output}"),
+                where=_where(res),
+                input=n,
+                output=out,
             )
         window = tuple(i // o for i, o in zip(n, out, strict=True))
         name = "AveragePooling" if kind == "gap" else "MaxPooling"
@@ -333,14 +348,16 @@ def _keras_layer(res: LayerResult, lines: list[str], var: str) -> tuple[str, str
         return f"layers.LeakyReLU(negative_slope={layer.slope:g})", var
     if kind == "pad":
         if layer.mode not in ("", "zero"):
-            raise CnnCalcError(f"{_where(res)}: Keras pads with zeros only")
+            raise CnnCalcError(_("{where}: Keras pads with zeros only"), where=_where(res))
         return f"layers.ZeroPadding{dims}D({_one(layer.padding)})", var
     if kind == "upsample":
         how = "" if layer.mode != "bilinear" else ', interpolation="bilinear"'
         return f"layers.UpSampling{dims}D({_one(layer.factor)}{how})", var
     if kind in _KERAS_ACTIVATIONS:
         return _KERAS_ACTIVATIONS[kind], var
-    raise CnnCalcError(f"{_where(res)}: Keras has no {kind} layer cnncalc can write")
+    raise CnnCalcError(
+        _("{where}: Keras has no {kind} layer cnncalc can write"), where=_where(res), kind=kind
+    )
 
 
 def to_keras(net: NetworkResult, model_name: str = "net", source: str = "") -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from cnncalc.arith.network_view import NetworkView
 from cnncalc.arith.parsing import fmt_shape
+from cnncalc.i18n import _
 from cnncalc.render.page import html_page
 from cnncalc.render.svg import COLOURS, Element, document, el, text
 
@@ -159,7 +160,9 @@ def net_svg(diagram: Diagram) -> str:
     height = _MARGIN + 40 + row_height * max(len(v) for v in columns.values()) + 10
 
     first = diagram.boxes[0]
-    title = f"input {fmt_shape(first.shape) if first.shape else '?'}, {diagram.total_params:,} parameters"
+    title = _("input {shape}, {params:,} parameters").format(
+        shape=fmt_shape(first.shape) if first.shape else "?", params=diagram.total_params
+    )
     children: list[Element] = [
         el(
             "defs",
@@ -176,7 +179,7 @@ def net_svg(diagram: Diagram) -> str:
                 orient="auto",
             ),
         ),
-        text(_MARGIN, _MARGIN + 14, "Network: " + title, 15, font_weight="bold"),
+        text(_MARGIN, _MARGIN + 14, _("Network: {title}").format(title=title), 15, font_weight="bold"),
     ]
     for b in diagram.boxes:
         bx, by, t, h, d = placed[b.index]
@@ -199,7 +202,7 @@ def net_svg(diagram: Diagram) -> str:
         label_y = _MARGIN + 40 + row_height * (columns[b.column].index(b) + 1) - 60
         lines = [*b.labels[:3], *(["…"] if len(b.labels) > 3 else []), fmt_shape(b.shape) if b.shape else "?"]
         if b.params:
-            lines.append(f"{b.params:,} params")
+            lines.append(_("{n:,} params").format(n=b.params))
         for i, line in enumerate(lines):
             children.append(
                 text(
@@ -215,8 +218,8 @@ def net_svg(diagram: Diagram) -> str:
         width,
         height,
         children,
-        "Network diagram: " + title,
-        "Each box is a layer's output: height for H, depth for W, thickness for the channels.",
+        _("Network diagram: {title}").format(title=title),
+        _("Each box is a layer's output: height for H, depth for W, thickness for the channels."),
     )
 
 
@@ -262,21 +265,25 @@ def _pts(points: str) -> str:
 def box_lines(diagram: Diagram) -> list[str]:
     return [
         f"{' + '.join(b.labels):<40} {fmt_shape(b.shape) if b.shape else '?':>14}"
-        + (f"  {b.params:,} params" if b.params else "")
+        + ("  " + _("{n:,} params").format(n=b.params) if b.params else "")
         for b in diagram.boxes
     ]
 
 
 def net_html(diagram: Diagram) -> str:
     svg = net_svg(diagram).split("\n", 1)[1]
-    return html_page(f"Network diagram: {diagram.total_params:,} parameters", svg, working=box_lines(diagram))
+    title = _("Network diagram: {params:,} parameters").format(params=diagram.total_params)
+    return html_page(title, svg, working=box_lines(diagram))
 
 
 def net_text(diagram: Diagram) -> str:
-    lines = [f"{len(diagram.boxes)} boxes (layers that keep the shape join the box before them):", ""]
+    lines = [
+        _("{n} boxes (layers that keep the shape join the box before them):").format(n=len(diagram.boxes)),
+        "",
+    ]
     lines += ["  " + line for line in box_lines(diagram)]
     lines += [
         "",
-        "Write the diagram with --out FILE.svg or FILE.html; --json lists the boxes and what each reads.",
+        _("Write the diagram with --out FILE.svg or FILE.html; --json lists the boxes and what each reads."),
     ]
     return "\n".join(lines)

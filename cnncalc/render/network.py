@@ -13,7 +13,6 @@ laying out a 40-row table with rich took longer than the whole cold start of `cn
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -23,7 +22,9 @@ from cnncalc.arith.params import flops_step
 from cnncalc.arith.parsing import fmt_axes, fmt_shape
 from cnncalc.arith.receptive_field import field_beyond_input
 from cnncalc.arith.steps import Step, group_digits, notes_once
+from cnncalc.i18n import N_, _, ngettext, translated
 from cnncalc.render.text import PLAIN, Styler, box_table, grid, join_blocks, render_notes, render_step
+from cnncalc.render.width import wrap
 
 if TYPE_CHECKING:  # `net` needs neither the presets' list nor the solvers
     from cnncalc.arith.importer import ImportResult
@@ -32,7 +33,14 @@ if TYPE_CHECKING:  # `net` needs neither the presets' list nor the solvers
     from cnncalc.arith.solve import Combo, Solution
 
 _SHAPE_LABELS = re.compile(r"^([LDHW]_out|p_[LDHW].*|features|output)$")
-_PARAM_LABELS = ("weights", "biases", "total", "parameters")
+# the labels of the parameter steps, as `params` writes them (in the language: translated())
+_PARAM_LABELS = (N_("weights"), N_("biases"), N_("total"), N_("parameters"))
+
+
+def _is_shape_step(label: str) -> bool:
+    """A step of the output shape: `H_out`, a padding, or the features or output (their labels are
+    words, said in the language)."""
+    return bool(_SHAPE_LABELS.match(label)) or label in (_("features"), _("output"))
 
 
 def fmt_bytes(n: int) -> str:
@@ -73,16 +81,22 @@ def layer_notes(lr: LayerResult) -> list[str]:
             seen.add(numbers)
             notes += [str(n) for n in ax.notes]
     if lr.params is not None:
-        notes += [n for n in lr.params.notes if n not in notes and not n.startswith("Course notes")]
+        notes += [n for n in lr.params.notes if n not in notes and not _weights_only_note(n)]
     return notes
 
 
+def _weights_only_note(note: str) -> bool:
+    """The note that compares with the course notes' weights-only count (`--explain` says it): it
+    quotes their formula, kw·kh·Ci·Co (or Ci·Co for fc), in every language."""
+    return "kw·kh·" in note or "Ci·Co" in note
+
+
 def _wrap(text: str, width: int, indent: str = "", hang: str = "  ") -> list[str]:
-    """One paragraph wrapped to `width`, continuation lines indented by `hang` more."""
-    return textwrap.wrap(text, max(width, 30), initial_indent=indent, subsequent_indent=indent + hang) or [""]
+    """One paragraph wrapped to `width` display columns, continuation lines indented by `hang` more."""
+    return wrap(text, max(width, 30), initial_indent=indent, subsequent_indent=indent + hang) or [""]
 
 
-NET_HEADERS = ("#", "layer", "output", "params", "MACs", "RF / jump", "memory")
+NET_HEADERS = ("#", N_("layer"), N_("output"), N_("params"), "MACs", N_("RF / jump"), N_("memory"))
 NET_ALIGN = "rlrrrrr"
 
 
@@ -112,7 +126,7 @@ def network_table(
         text = "  " * (lr.depth - 1) + ("; " if lr.id in starts else "") + lr.describe()
         if lr.implicit_flatten:
             text += " †"
-            footnotes += _wrap(f"† layer {lr.id}: " + lr.notes[0], width)
+            footnotes += _wrap(_("† layer {id}: {note}").format(id=lr.id, note=lr.notes[0]), width)
         rows.append(
             [
                 lr.id,
@@ -128,9 +142,10 @@ def network_table(
         )
     # a chain's numbers line up on the right as they always have; hierarchical ids read from the left
     align = NET_ALIGN if net.graph.is_chain else "l" + NET_ALIGN[1:]
-    table = box_table(NET_HEADERS, rows, title=title, style=style, align=align, width=width, borders=False)
+    headers = [translated(h) for h in NET_HEADERS]
+    table = box_table(headers, rows, title=title, style=style, align=align, width=width, borders=False)
     notes = [
-        f"layer {lr.id}: {n}"
+        _("layer {id}: {note}").format(id=lr.id, note=n)
         for lr in net.layers
         if not lr.implicit_flatten and (depth is None or lr.depth <= depth)
         for n in layer_notes(lr)
@@ -138,21 +153,27 @@ def network_table(
     folded = sum(len(layer_notes(lr)) for lr in net.layers if depth is not None and lr.depth > depth)
     if folded:
         notes.append(
-            f"{folded} more note{'s' * (folded != 1)} about rows folded away: --explain ID shows a row's"
+            ngettext(
+                "{n} more note about rows folded away: --explain ID shows a row's",
+                "{n} more notes about rows folded away: --explain ID shows a row's",
+                folded,
+            ).format(n=folded)
         )
     notes += list(net.notes)
     beyond = field_beyond_input(net)
     if beyond:
         notes.append(beyond)
     if net.graph.is_chain:
-        hint = f"Explain a layer: --explain N (1–{len(net.layers)})."
+        hint = _("Explain a layer: --explain N (1–{n}).").format(n=len(net.layers))
     else:
         nested = next(lr for lr in net.rows if lr.depth > 1)
-        fold = f" Fold the rows nested deeper than N: --depth N (this network nests {max_depth(net)} deep)."
-        hint = (
-            f"Explain a row, a layer, a merge or a block: --explain ID (e.g. {nested.node.path[-1]} or {nested.id})."
-            + (fold if depth is None else "")
-        )
+        hint = _(
+            "Explain a row, a layer, a merge or a block: --explain ID (e.g. {outer} or {inner})."
+        ).format(outer=nested.node.path[-1], inner=nested.id)
+        if depth is None:
+            hint += _(" Fold the rows nested deeper than N: --depth N (this network nests {n} deep).").format(
+                n=max_depth(net)
+            )
     return join_blocks(
         table,
         "\n".join(footnotes),
@@ -184,33 +205,40 @@ def totals(net: NetworkResult, style: Styler = PLAIN, width: int = 100) -> str:
     Receptive field             4  input pixels one output unit sees
     """
     rows = [
-        [style("Parameters (trainable)", "bold"), style(group_digits(net.total_params), "bold", "green"), ""],
+        [
+            style(_("Parameters (trainable)"), "bold"),
+            style(group_digits(net.total_params), "bold", "green"),
+            "",
+        ],
     ]
     buffers = net.total_buffers
     if buffers:
         rows.append(
             [
-                "Buffers (not trained)",
+                _("Buffers (not trained)"),
                 group_digits(buffers),
-                "batch norm's running means and variances; Keras' summary() counts them as "
-                f"non-trainable params ({group_digits(net.total_params + buffers)} in all)",
+                _(
+                    "batch norm's running means and variances; Keras' summary() counts them as "
+                    "non-trainable params ({n} in all)"
+                ).format(n=group_digits(net.total_params + buffers)),
             ]
         )
     rows += [
         [
-            "Parameter memory",
+            _("Parameter memory"),
             fmt_bytes(net.param_bytes),
-            f"float32: {group_digits(net.total_params)} × {BYTES_PER_FLOAT32} bytes",
+            _("float32: {n} × {size} bytes").format(n=group_digits(net.total_params), size=BYTES_PER_FLOAT32),
         ],
     ]
     if net.output_shape:
+        merges = any(lr.node and lr.node.is_merge for lr in net.nodes)
         rows.append(
             [
-                "Activation memory",
+                _("Activation memory"),
                 fmt_bytes(net.activation_bytes),
-                "one sample, forward pass, every layer's"
-                + (" and merge's" if any(lr.node and lr.node.is_merge for lr in net.nodes) else "")
-                + " output",
+                _("one sample, forward pass, every layer's and merge's output")
+                if merges
+                else _("one sample, forward pass, every layer's output"),
             ]
         )
         rows.append(
@@ -225,14 +253,16 @@ def totals(net: NetworkResult, style: Styler = PLAIN, width: int = 100) -> str:
             n = net.batch
             rows.append(
                 [
-                    f"Activation memory ×{n}",
+                    _("Activation memory ×{n}").format(n=n),
                     fmt_bytes(n * net.activation_bytes),
-                    f"the batch of {n} (torchinfo's sizes count the batch)",
+                    _("the batch of {n} (torchinfo's sizes count the batch)").format(n=n),
                 ]
             )
-            rows.append([f"MACs ×{n}", group_digits(n * net.total_macs), f"the batch of {n}"])
+            rows.append([f"MACs ×{n}", group_digits(n * net.total_macs), _("the batch of {n}").format(n=n)])
     if net.receptive_field:
-        rows.append(["Receptive field", fmt_axes(net.receptive_field), "input pixels one output unit sees"])
+        rows.append(
+            [_("Receptive field"), fmt_axes(net.receptive_field), _("input pixels one output unit sees")]
+        )
     return grid(rows, "lrl", width=width)
 
 
@@ -240,13 +270,21 @@ def import_header(imported: ImportResult, spec_text: str, style: Styler = PLAIN,
     """What `--from` read (and how it decided what it could not see), then the equivalent spec."""
     title = "\n".join(
         style(line, "bold")
-        for line in _wrap(f"Read {imported.path} without running it: {imported.summary}.", width, hang="")
+        for line in _wrap(
+            _("Read {path} without running it: {summary}.").format(
+                path=imported.path, summary=imported.summary
+            ),
+            width,
+            hang="",
+        )
     )
     notes = render_notes(imported.notes, style, width, title=title) if imported.notes else title
     spec = "\n".join(style(line, "cyan") for line in spec_text.splitlines())
     return join_blocks(
         notes,
-        "The same network in the spec language (save it, edit it, run `cnncalc net --file`):\n" + spec,
+        _("The same network in the spec language (save it, edit it, run `cnncalc net --file`):")
+        + "\n"
+        + spec,
     )
 
 
@@ -258,45 +296,40 @@ def explain_layer(net: NetworkResult, row: int | str, style: Styler = PLAIN, wid
     lr = find_row(net, str(row))
     if lr.layer is None:
         return _explain_container(net, lr, style, width)
-    head = style(f"Layer {lr.id}: {lr.describe()}", "bold")
+    head = style(_("Layer {id}: {layer}").format(id=lr.id, layer=lr.describe()), "bold")
     if lr.input_shape or lr.output_shape:
         head += f"   {_shape(lr.input_shape)} → {_shape(lr.output_shape)}"
     within = _within(net, lr)
-    groups: dict[str, list[Step]] = {
-        "Output shape": [],
-        "Parameters": [],
-        "MACs": [],
-        "Receptive field": [],
-        "Other": [],
-    }
+    groups: dict[str, list[Step]] = {SHAPE: [], PARAMETERS: [], MACS: [], FIELD: [], OTHER: []}
+    param_labels = {*_PARAM_LABELS, *(translated(label) for label in _PARAM_LABELS)}
     for step in lr.steps:
         if step.label.startswith("RF_"):
-            groups["Receptive field"].append(step)
-        elif step.label in _PARAM_LABELS:
-            groups["Parameters"].append(step)
+            groups[FIELD].append(step)
+        elif step.label in param_labels:
+            groups[PARAMETERS].append(step)
         elif step.label == "MACs":
-            groups["MACs"].append(step)
-        elif _SHAPE_LABELS.match(step.label):
-            groups["Output shape"].append(step)
+            groups[MACS].append(step)
+        elif _is_shape_step(step.label):
+            groups[SHAPE].append(step)
         else:
-            groups["Other"].append(step)
+            groups[OTHER].append(step)
     if lr.macs:
-        groups["MACs"].append(flops_step(lr.macs))
+        groups[MACS].append(flops_step(lr.macs))
     if lr.layer.kind in ("maxpool", "avgpool") and lr.output_shape:
-        groups["Output shape"].append(
+        groups[SHAPE].append(
             Step(
                 "C_out",
                 "C_in",
                 str(lr.input_shape[0]),
                 lr.output_shape[0],
-                why="pooling works on each channel on its own",
+                why=_("pooling works on each channel on its own"),
             )
         )
     blocks = [head, within]
     for title, steps in groups.items():
         if steps:
             blocks.append(
-                style(title, "bold")
+                style(translated(title), "bold")
                 + "\n"
                 + "\n".join(render_step(s, style, width) for s in notes_once(steps))
             )
@@ -306,6 +339,16 @@ def explain_layer(net: NetworkResult, row: int | str, style: Styler = PLAIN, wid
     return join_blocks(*blocks)
 
 
+# the groups of `--explain`'s working, in the order shown
+SHAPE, PARAMETERS, MACS, FIELD, OTHER = (
+    N_("Output shape"),
+    N_("Parameters"),
+    "MACs",
+    N_("Receptive field"),
+    N_("Other"),
+)
+
+
 def find_row(net: NetworkResult, row: str) -> LayerResult:
     """The row with this id; a usage error that says which ids exist otherwise."""
     row = row.strip()
@@ -313,13 +356,21 @@ def find_row(net: NetworkResult, row: str) -> LayerResult:
         if lr.id == row:
             return lr
     if net.graph.is_chain:
-        raise UsageError(f"{{field}} {row}: the network has layers 1 to {len(net.layers)}", field="explain")
+        raise UsageError(
+            _("{field} {row}: the network has layers 1 to {n}"), field="explain", row=row, n=len(net.layers)
+        )
     top = [lr.id for lr in net.rows if lr.depth == 1]
     nested = next(lr.id for lr in net.rows if lr.depth > 1)
     raise UsageError(
-        f"{{field}} {row}: no row {row}; the rows are {top[0]} to {top[-1]} and those nested in them "
-        f"(their ids are in the table's first column, e.g. {nested})",
+        _(
+            "{field} {row}: no row {row}; the rows are {first} to {last} and those nested in them "
+            "(their ids are in the table's first column, e.g. {nested})"
+        ),
         field="explain",
+        row=row,
+        first=top[0],
+        last=top[-1],
+        nested=nested,
     )
 
 
@@ -327,16 +378,18 @@ def _within(net: NetworkResult, lr: LayerResult) -> str:
     """`in basic 64 (row 5.1), in stage 64 ×2 (row 5)`: where a nested row sits."""
     if lr.node is None or not lr.node.path:
         return ""
-    places = [f"{net.graph.by_id[c].describe()} (row {c})" for c in reversed(lr.node.path)]
-    return "\n".join(_wrap("Inside " + ", inside ".join(places), width=100, hang="  "))
+    places = [
+        _("{container} (row {id})").format(container=net.graph.by_id[c].describe(), id=c)
+        for c in reversed(lr.node.path)
+    ]
+    return "\n".join(_wrap(_("Inside {places}").format(places=_(", inside ").join(places)), 100, hang="  "))
 
 
 def _explain_container(net: NetworkResult, lr: LayerResult, style: Styler, width: int) -> str:
     """A merge: its branches, each with its output, then the merged shape and field; a block: what it
     holds, then its totals."""
     node = lr.node
-    kind = "Block" if node.kind == "block" else node.kind.capitalize()
-    head = style(f"{kind} {lr.id}: {lr.describe()}", "bold")
+    head = style(translated(_CONTAINER_TITLES[node.kind]).format(id=lr.id, text=lr.describe()), "bold")
     if lr.input_shape or lr.output_shape:
         head += f"   {_shape(lr.input_shape)} → {_shape(lr.output_shape)}"
     held = [r for r in net.rows if r.node is not None and r.node.path[-1:] == (lr.id,)]
@@ -350,62 +403,73 @@ def _explain_container(net: NetworkResult, lr: LayerResult, style: Styler, width
                 if len(ids) > 1
                 else ids[0]
                 if ids
-                else "the identity: the merge's input"
+                else _("the identity: the merge's input")
             )
-            lines.append(f"  branch {i + 1} ({what}) → {_shape(out)}")
-        listing = style("Branches", "bold") + "\n" + "\n".join(lines)
+            lines.append(_("  branch {n} ({what}) → {shape}").format(n=i + 1, what=what, shape=_shape(out)))
+        listing = style(_("Branches"), "bold") + "\n" + "\n".join(lines)
     else:
         listing = (
-            style("Holds", "bold")
+            style(_("Holds"), "bold")
             + "\n"
             + grid([[r.id, r.describe(), "→ " + _shape(r.output_shape)] for r in held], "lll", indent="  ")
         )
-    groups = {"Output shape": [], "Parameters": [], "MACs": [], "Receptive field": []}
+    groups: dict[str, list[Step]] = {SHAPE: [], PARAMETERS: [], MACS: [], FIELD: []}
     for step in lr.steps:
-        groups["Receptive field" if step.label.startswith("RF") else "Output shape"].append(step)
+        groups[FIELD if step.label.startswith("RF") else SHAPE].append(step)
     if lr.params is not None:
-        groups["Parameters"] += list(lr.params.steps)
+        groups[PARAMETERS] += list(lr.params.steps)
     if lr.macs:
-        groups["MACs"].append(
+        groups[MACS].append(
             Step(
                 "MACs",
-                "the sum over the layers it holds",
+                _("the sum over the layers it holds"),
                 "",
                 lr.macs,
-                why="merging adds no multiply-accumulates"
+                why=_("merging adds no multiply-accumulates")
                 if node.is_merge
-                else "a block adds none of its own",
+                else _("a block adds none of its own"),
             )
         )
     if node.kind == "block" and lr.rf:
-        groups["Receptive field"].append(
+        groups[FIELD].append(
             Step(
                 "RF",
-                f"the field of its last row, {node.output}",
+                _("the field of its last row, {id}").format(id=node.output),
                 "",
                 fmt_axes(lr.rf),
-                why="a block computes nothing itself",
+                why=_("a block computes nothing itself"),
             )
         )
     blocks = [head, _within(net, lr), listing]
     for title, steps in groups.items():
         if steps:
             blocks.append(
-                style(title, "bold") + "\n" + "\n".join(render_step(s, style, width) for s in steps)
+                style(translated(title), "bold")
+                + "\n"
+                + "\n".join(render_step(s, style, width) for s in steps)
             )
     blocks.append(render_notes(lr.notes, style, width))
     return join_blocks(*blocks)
 
 
+_CONTAINER_TITLES = {
+    "block": N_("Block {id}: {text}"),
+    "add": N_("Add {id}: {text}"),
+    "concat": N_("Concat {id}: {text}"),
+}
+
+
 def _passthrough(lr: LayerResult) -> str:
     kind = lr.layer.kind
     if kind == "dropout":
-        return f"dropout {lr.layer.rate:g}: zeroes that share of values while training; shape and parameters unchanged"
+        return _(
+            "dropout {rate:g}: zeroes that share of values while training; shape and parameters unchanged"
+        ).format(rate=lr.layer.rate)
     if kind in ("relu", "leakyrelu", "sigmoid", "tanh", "softmax"):
-        return (
-            f"{kind}: applied to every value on its own; the shape is unchanged and there are no parameters"
-        )
-    return "shape unchanged, no parameters"
+        return _(
+            "{kind}: applied to every value on its own; the shape is unchanged and there are no parameters"
+        ).format(kind=kind)
+    return _("shape unchanged, no parameters")
 
 
 def check_report(net: NetworkResult, style: Styler = PLAIN, width: int = 100) -> str:
@@ -426,7 +490,7 @@ def check_report(net: NetworkResult, style: Styler = PLAIN, width: int = 100) ->
             ]
         )
     table = box_table(
-        ["#", "layer", "input", "claimed", "actual", ""],
+        ["#", _("layer"), _("input"), _("claimed"), _("actual"), ""],
         rows,
         style=style,
         align="rlrrrc" if net.graph.is_chain else "llrrrc",
@@ -435,18 +499,29 @@ def check_report(net: NetworkResult, style: Styler = PLAIN, width: int = 100) ->
     )
     claims = [lr for lr in net.rows if lr.claim is not None]
     wrong = net.wrong_claims
-    plural = "s" if len(claims) > 1 else ""
     if not claims:
         verdict = "\n".join(
             _wrap(
-                "No claims to check: write the shape you expect after a layer, e.g. 'conv 8 k=5 -> 8x92x92'.",
+                _(
+                    "No claims to check: write the shape you expect after a layer, e.g. 'conv 8 k=5 -> 8x92x92'."
+                ),
                 width,
             )
         )
     elif not wrong:
-        verdict = style(f"All {len(claims)} claim{plural} hold ✓", "bold", "green")
+        verdict = style(
+            ngettext("All {n} claim hold ✓", "All {n} claims hold ✓", len(claims)).format(n=len(claims)),
+            "bold",
+            "green",
+        )
     else:
-        verdict = style(f"{len(wrong)} of {len(claims)} claim{plural} wrong ✗", "bold", "red")
+        verdict = style(
+            ngettext("{wrong} of {n} claim wrong ✗", "{wrong} of {n} claims wrong ✗", len(claims)).format(
+                wrong=len(wrong), n=len(claims)
+            ),
+            "bold",
+            "red",
+        )
     explanations = [
         "\n".join(_wrap_claim_line(line, width) for line in explain_claim(net, lr, style, width))
         for lr in wrong
@@ -465,11 +540,12 @@ def _wrap_claim_line(line: str, width: int) -> str:
 def explain_claim(net: NetworkResult, lr: LayerResult, style: Styler = PLAIN, width: int = 100) -> list[str]:
     """Why a claimed shape is wrong: the true shape, the formula per axis, where the channels come from."""
     claim, actual = tuple(lr.claim or ()), tuple(lr.output_shape or ())
-    what = "layer" if lr.layer is not None else lr.kind
-    lines = [
-        f"✗ {what} {lr.id} ({lr.describe()}): claimed {fmt_shape(claim)}, "
-        f"actually {fmt_shape(actual)} (input {_shape(lr.input_shape)})"
-    ]
+    shapes = {"claim": fmt_shape(claim), "actual": fmt_shape(actual), "input": _shape(lr.input_shape)}
+    if lr.layer is not None:
+        head = _("✗ layer {id} ({text}): claimed {claim}, actually {actual} (input {input})")
+    else:
+        head = _("✗ {kind} {id} ({text}): claimed {claim}, actually {actual} (input {input})")
+    lines = [head.format(kind=lr.kind, id=lr.id, text=lr.describe(), **shapes)]
     order = [r.id for r in net.nodes]
     before = order[: order.index(lr.id)]
     earlier = [
@@ -477,26 +553,45 @@ def explain_claim(net: NetworkResult, lr: LayerResult, style: Styler = PLAIN, wi
     ]
     if earlier:
         e = earlier[-1]
-        lines.append(
-            f"  {fmt_shape(claim)} is the output of {'layer' if e.layer else e.kind} {e.id} ({e.describe()}): "
-            "the claim repeats an earlier layer's shape."
-        )
+        if e.layer is not None:
+            repeats = _(
+                "  {claim} is the output of layer {id} ({text}): the claim repeats an earlier layer's shape."
+            )
+        else:
+            repeats = _(
+                "  {claim} is the output of {kind} {id} ({text}): the claim repeats an earlier layer's shape."
+            )
+        lines.append(repeats.format(claim=fmt_shape(claim), kind=e.kind, id=e.id, text=e.describe()))
     if len(claim) != len(actual):
+        what = (
+            "C×H×W" if len(actual) == 3 else _("features") if len(actual) == 1 else _("C and spatial sizes")
+        )
         lines.append(
-            f"  the claim has {len(claim)} sizes but the layer outputs {len(actual)} "
-            f"({'C×H×W' if len(actual) == 3 else 'features' if len(actual) == 1 else 'C and spatial sizes'})"
+            _("  the claim has {n} sizes but the layer outputs {m} ({what})").format(
+                n=len(claim), m=len(actual), what=what
+            )
         )
     elif len(actual) == 1 and claim != actual:
-        lines.append(f"  features: {actual[0]}, not {claim[0]}")
+        lines.append(_("  features: {actual}, not {claim}").format(actual=actual[0], claim=claim[0]))
     elif len(actual) > 1 and claim == (*actual[1:], actual[0]):
         lines.append(
-            f"  {fmt_shape(claim)} is the same shape written {'×'.join(('D', 'H', 'W')[-len(claim) + 1 :])}×C "
-            f"(channels last, as Keras writes it); cnncalc writes C first, as PyTorch does: {fmt_shape(actual)}"
+            _(
+                "  {claim} is the same shape written {axes}×C (channels last, as Keras writes it); "
+                "cnncalc writes C first, as PyTorch does: {actual}"
+            ).format(
+                claim=fmt_shape(claim),
+                axes="×".join(("D", "H", "W")[-len(claim) + 1 :]),
+                actual=fmt_shape(actual),
+            )
         )
     elif claim and claim[0] != actual[0]:
-        lines.append(f"  channels: {actual[0]}, not {claim[0]}; " + _channel_origin(net, lr))
+        lines.append(
+            _("  channels: {actual}, not {claim}; {origin}").format(
+                actual=actual[0], claim=claim[0], origin=_channel_origin(net, lr)
+            )
+        )
     for step in notes_once(lr.steps):
-        if _SHAPE_LABELS.match(step.label) or step.label == "C_out":
+        if _is_shape_step(step.label) or step.label == "C_out":
             lines.append(render_step(step, style, width, indent="  "))
     return lines
 
@@ -506,29 +601,37 @@ def _channel_origin(net: NetworkResult, lr: LayerResult) -> str:
     x: LayerResult | None = lr
     while x is not None:
         if x.kind in ("conv", "tconv"):
-            return (
-                f"this {x.kind} has {x.layer.units} filters"
-                if x is lr
-                else f"layer {x.id} ({x.describe()}) made {x.layer.units} channels, "
-                "and the layers after it keep the channel count"
-            )
+            if x is lr:
+                return _("this {kind} has {n} filters").format(kind=x.kind, n=x.layer.units)
+            return _(
+                "layer {id} ({text}) made {n} channels, and the layers after it keep the channel count"
+            ).format(id=x.id, text=x.describe(), n=x.layer.units)
         if x.kind == "fc":
-            return f"layer {x.id} ({x.describe()}) outputs {x.layer.units} features"
+            return _("layer {id} ({text}) outputs {n} features").format(
+                id=x.id, text=x.describe(), n=x.layer.units
+            )
         if x.kind == "concat":
-            return f"concat {x.id} joins its branches' channels"
+            return _("concat {id} joins its branches' channels").format(id=x.id)
         source = x.node.output if x.kind == "block" else x.node.inputs[0]
         x = net.result(source) if source != "input" else None
-    return f"the input has {net.input_shape[0] if net.input_shape else '?'} channels and no conv changes them"
+    return _("the input has {n} channels and no conv changes them").format(
+        n=net.input_shape[0] if net.input_shape else "?"
+    )
 
 
 def presets_table(
     presets: Sequence[Preset], totals_by_name: dict[str, int], style: Styler = PLAIN, width: int = 100
 ) -> str:
-    rows = [[p.name, group_digits(totals_by_name[p.name]), p.description] for p in presets]
+    rows = [[p.name, group_digits(totals_by_name[p.name]), translated(p.description)] for p in presets]
     table = box_table(
-        ["preset", "parameters", "description"], rows, style=style, align="lrl", width=width, borders=False
+        [_("preset"), _("parameters"), _("description")],
+        rows,
+        style=style,
+        align="lrl",
+        width=width,
+        borders=False,
     )
-    return join_blocks(table, style("Show one: cnncalc net --preset NAME", "dim"))
+    return join_blocks(table, style(_("Show one: cnncalc net --preset NAME"), "dim"))
 
 
 def solution_view(sol: Solution, style: Styler = PLAIN, width: int = 100) -> str:
@@ -541,14 +644,14 @@ def solution_view(sol: Solution, style: Styler = PLAIN, width: int = 100) -> str
             ", ".join(f"{k} = {_answer(v)}" for k, v in answer.items()), "bold", "green"
         )
     else:
-        head = style(f"{sol.problem}: no solution", "bold", "red")
+        head = style(_("{problem}: no solution").format(problem=sol.problem), "bold", "red")
     working = "\n".join(render_step(s, style, width) for s in sol.steps)
     return head + "\n" + join_blocks(working, render_notes(sol.notes, style, width))
 
 
 def _answer(v: object) -> str:
     if isinstance(v, list) and len(v) == 2:
-        return f"{v[0]} before, {v[1]} after"
+        return _("{before} before, {after} after").format(before=v[0], after=v[1])
     return str(v)
 
 
@@ -565,7 +668,9 @@ def combos_table(
         return (
             "\n".join(
                 _wrap(
-                    f"No conv with kernel ≤ {max_kernel}, stride ≤ {max_stride} and padding ≤ k/2 maps {n} to {target}.",
+                    _(
+                        "No conv with kernel ≤ {k}, stride ≤ {s} and padding ≤ k/2 maps {n} to {target}."
+                    ).format(k=max_kernel, s=max_stride, n=n, target=target),
                     width,
                 )
             )
@@ -583,13 +688,13 @@ def combos_table(
                 str(c.stride),
                 str(c.padding),
                 working,
-                "yes" if c.exact else f"no, {span % c.stride} left over",
+                _("yes") if c.exact else _("no, {n} left over").format(n=span % c.stride),
             ]
         )
     table = box_table(
-        ["k", "s", "p", "working", "every row covered"],
+        ["k", "s", "p", _("working"), _("every row covered")],
         rows,
-        title=f"{n} → {target}: small (k, s, p)",
+        title=_("{n} → {target}: small (k, s, p)").format(n=n, target=target),
         style=style,
         align="rrrll",
         width=width,
@@ -604,35 +709,49 @@ def input_sizes_view(result: InputSizes, title: str = "", style: Styler = PLAIN,
     from cnncalc.arith.network import walk
 
     spec = result.spec
-    head = style(
-        f"Input sizes {title.split(':')[0] + ' ' if title else 'the network '}accepts, per axis "
-        f"({spec.input_shape[0]} channels; tried 1 to {result.limit:,})",
-        "bold",
-    )
-    lines = [_axis_line(ax, ax.accepted, "no size from 1 to {limit:,}", result) for ax in _distinct(result)]
-    refusals = [
-        f"{n:,} on {ax.axis}: {why}" for ax in _distinct(result) for n, why in sorted(ax.refused.items())
+    if title:
+        head = _("Input sizes {name} accepts, per axis ({c} channels; tried 1 to {limit:,})")
+    else:
+        head = _("Input sizes the network accepts, per axis ({c} channels; tried 1 to {limit:,})")
+    head = style(head.format(name=title.split(":")[0], c=spec.input_shape[0], limit=result.limit), "bold")
+    lines = [
+        _axis_line(ax, ax.accepted, _("no size from 1 to {limit:,}").format(limit=result.limit))
+        for ax in _distinct(result)
     ]
-    blocks = [head, "\n".join(lines), render_notes(refusals, style, width, title="The nearest sizes refused")]
+    refusals = [
+        _("{n:,} on {axis}: {why}").format(n=n, axis=ax.axis, why=why)
+        for ax in _distinct(result)
+        for n, why in sorted(ax.refused.items())
+    ]
+    blocks = [
+        head,
+        "\n".join(lines),
+        render_notes(refusals, style, width, title=_("The nearest sizes refused")),
+    ]
     given = fmt_shape(spec.input_shape)
     if result.given_accepted:
         net = walk(spec)
         last = net.result(result.last_node) if result.last_node != "input" else None
-        where = f", last map {_shape(last.output_shape)} (row {last.id})" if last is not None else ""
-        blocks.append(style(f"Your input {given}: accepted ✓{where}", "green"))
+        if last is not None:
+            accepted = _("Your input {input}: accepted ✓, last map {shape} (row {id})").format(
+                input=given, shape=_shape(last.output_shape), id=last.id
+            )
+        else:
+            accepted = _("Your input {input}: accepted ✓").format(input=given)
+        blocks.append(style(accepted, "green"))
     else:
-        blocks.append(style(f"Your input {given}: refused ✗", "bold", "red"))
+        blocks.append(style(_("Your input {input}: refused ✗").format(input=given), "bold", "red"))
     if result.target is not None:
-        wanted = [
-            _axis_line(ax, ax.wanted or (), "no size gives it", result) for ax in _distinct(result, True)
-        ]
-        example = (
-            f" (e.g. {fmt_shape((spec.input_shape[0], *(ax.wanted[0] for ax in result.axes)))})"
-            if result.possible
-            else ""
-        )
+        wanted = [_axis_line(ax, ax.wanted or (), _("no size gives it")) for ax in _distinct(result, True)]
+        if result.possible:
+            example = fmt_shape((spec.input_shape[0], *(ax.wanted[0] for ax in result.axes)))
+            target = _("A last map of {target} (row {id}) (e.g. {example}):")
+        else:
+            example, target = "", _("A last map of {target} (row {id}):")
         blocks.append(
-            style(f"A last map of {fmt_shape(result.target)} (row {result.last_node}){example}:", "bold")
+            style(
+                target.format(target=fmt_shape(result.target), id=result.last_node, example=example), "bold"
+            )
             + "\n"
             + "\n".join(wanted)
         )
@@ -649,28 +768,35 @@ def _distinct(result: InputSizes, wanted: bool = False) -> list[AxisSizes]:
     out = []
     for axes in groups.values():
         names = [ax.axis for ax in axes]
-        label = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        label = (
+            names[0]
+            if len(names) == 1
+            else _("{axes} and {last}").format(axes=", ".join(names[:-1]), last=names[-1])
+        )
         out.append(replace(axes[0], axis=label))
     return out
 
 
-def _axis_line(ax: AxisSizes, sizes, none: str, result: InputSizes) -> str:
+def _axis_line(ax: AxisSizes, sizes, none: str) -> str:
     from cnncalc.arith.input_sizes import runs
 
     if not sizes:
-        return f"  {ax.axis}: " + none.format(limit=result.limit)
+        return _("  {axis}: {sizes}").format(axis=ax.axis, sizes=none)
     parts = []
     for first, last, step in runs(sizes):
         if first == last:
             parts.append(f"{first:,}")
         elif step == 1:
-            parts.append(f"every size from {first:,} to {last:,}")
+            parts.append(_("every size from {first:,} to {last:,}").format(first=first, last=last))
         else:
+            # {step} is the step as a number, for languages that say "every 3 sizes" (每 3 个)
             parts.append(
-                f"every {_ordinal(step)} size from {first:,} to {last:,} ({first}, {first + step}, …)"
+                _("every {ordinal} size from {first:,} to {last:,} ({first}, {second}, …)").format(
+                    ordinal=_ordinal(step), step=step, first=first, last=last, second=first + step
+                )
             )
-    return f"  {ax.axis}: " + "; ".join(parts)
+    return _("  {axis}: {sizes}").format(axis=ax.axis, sizes=_("; ").join(parts))
 
 
 def _ordinal(n: int) -> str:
-    return {2: "2nd", 3: "3rd"}.get(n, f"{n}th")
+    return {2: _("2nd"), 3: _("3rd")}.get(n) or _("{n}th").format(n=n)

@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from html import escape
 
+from cnncalc.i18n import _, current_language
+
+# the page's `lang`: a browser picks its fonts (and a reader its voice) by it
+_HTML_LANG = {"en": "en", "zh": "zh-CN"}
+
 _STYLE = """
 body { font-family: "DejaVu Sans", Verdana, Arial, sans-serif; margin: 24px; color: #222; max-width: 1100px; }
 h1 { font-size: 20px; margin: 0 0 12px; }
@@ -33,7 +38,7 @@ def html_page(
     """`body` is trusted markup (the inline SVG and controls); the rest is escaped text."""
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en">',
+        f'<html lang="{_HTML_LANG.get(current_language(), "en")}">',
         "<head>",
         '<meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
@@ -46,10 +51,12 @@ def html_page(
         f'<div class="picture">{body}</div>',
     ]
     if working:
-        parts.append("<h2>Working</h2>")
+        parts.append(f"<h2>{escape(_('Working'))}</h2>")
         parts.append("<pre>" + escape("\n".join(working)) + "</pre>")
     if notes:
-        parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul>")
+        parts.append(
+            f"<h2>{escape(_('Notes'))}</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul>"
+        )
     if data is not None:
         # JSON inside <script> must not be able to close the element
         parts.append(

@@ -8,14 +8,15 @@ dashed around the input.
 
 from __future__ import annotations
 
-import textwrap
 from fractions import Fraction
 
 from cnncalc.arith.errors import CnnCalcError
 from cnncalc.arith.parsing import fmt_shape
 from cnncalc.arith.rf_regions import RFLevel, RFPicture
+from cnncalc.i18n import _
 from cnncalc.render.page import html_page
 from cnncalc.render.svg import COLOURS, Element, document, el, text
+from cnncalc.render.width import display_width, wrap
 
 _MARGIN = 20
 _TOP = 50
@@ -23,8 +24,9 @@ _MAX_DOTS = 2500
 
 
 def rf_caption(pic: RFPicture) -> str:
-    where = ", ".join(map(str, pic.unit))
-    return f"unit ({where}) of layer {pic.number} ({pic.text}) sees {fmt_shape(pic.receptive_field)} input pixels"
+    return _("unit ({where}) of layer {n} ({text}) sees {field} input pixels").format(
+        where=", ".join(map(str, pic.unit)), n=pic.number, text=pic.text, field=fmt_shape(pic.receptive_field)
+    )
 
 
 def level_lines(pic: RFPicture) -> list[str]:
@@ -32,12 +34,19 @@ def level_lines(pic: RFPicture) -> list[str]:
     lines = []
     span = (1,) * len(pic.unit)
     for level in pic.levels:
-        of = (
-            "input pixels"
-            if level is pic.levels[-1]
-            else f"units of its input map {fmt_shape(level.map_shape)}"
+        if level is pic.levels[-1]:
+            line = _("layer {n} ({text}): {span} → {reach} input pixels")
+        else:
+            line = _("layer {n} ({text}): {span} → {reach} units of its input map {shape}")
+        lines.append(
+            line.format(
+                n=level.number,
+                text=level.text,
+                span=fmt_shape(span),
+                reach=fmt_shape(level.span),
+                shape=fmt_shape(level.map_shape),
+            )
         )
-        lines.append(f"layer {level.number} ({level.text}): {fmt_shape(span)} → {fmt_shape(level.span)} {of}")
         span = level.span
     return lines
 
@@ -47,16 +56,24 @@ def _notes(pic: RFPicture) -> list[str]:
     pads = [m for pair in pic.margin for m in pair]
     if any(pads):
         notes.append(
-            "The field reaches past the input into the padding (dashed cells): those pixels are zeros, so a "
-            "unit near the border sees fewer real pixels than its receptive field."
+            _(
+                "The field reaches past the input into the padding (dashed cells): those pixels are zeros, so a "
+                "unit near the border sees fewer real pixels than its receptive field."
+            )
         )
     for level in pic.levels:
         gaps = [len(t) < s for t, s in zip(level.touched, level.span, strict=True)]
         if any(gaps):
             notes.append(
-                f"Through layer {level.number} ({level.text}) the unit reads only "
-                f"{fmt_shape(tuple(len(t) for t in level.touched))} of the {fmt_shape(level.span)} units its box spans: "
-                "a dilation, a stride longer than the window, or padding (a zero reads nothing) leaves gaps."
+                _(
+                    "Through layer {n} ({text}) the unit reads only {read} of the {span} units its box spans: "
+                    "a dilation, a stride longer than the window, or padding (a zero reads nothing) leaves gaps."
+                ).format(
+                    n=level.number,
+                    text=level.text,
+                    read=fmt_shape(tuple(len(t) for t in level.touched)),
+                    span=fmt_shape(level.span),
+                )
             )
     return notes
 
@@ -72,7 +89,8 @@ def _colour(i: int, count: int) -> str:
 def check_drawable(pic: RFPicture) -> None:
     if len(pic.input) > 2:
         raise CnnCalcError(
-            f"a field on a {len(pic.input)}-D input cannot be drawn on a page; --json lists its levels"
+            _("a field on a {dims}-D input cannot be drawn on a page; --json lists its levels"),
+            dims=len(pic.input),
         )
 
 
@@ -202,23 +220,25 @@ def rf_svg(pic: RFPicture) -> str:
         text(
             legend_x + 22,
             y,
-            f"the unit, centred at pixel ({', '.join(_num(c) for c in pic.unit_centre)})",
+            _("the unit, centred at pixel ({where})").format(
+                where=", ".join(_num(c) for c in pic.unit_centre)
+            ),
             12.5,
         )
     )
-    notes = [line for note in _notes(pic) for line in textwrap.wrap(note, 96)]
+    notes = [line for note in _notes(pic) for line in wrap(note, 96)]
     for j, note in enumerate(notes):
         legend.add(text(legend_x, y + 30 + 18 * j, note, 11.5, fill=COLOURS.muted))
     children.append(legend)
-    longest = max([len(line) for line in lines] + [len(n) for n in notes] + [0]) * 7.0
-    width = max(legend_x + 22 + longest + _MARGIN, len(rf_caption(pic)) * 8.2 + 2 * _MARGIN)
+    longest = max([display_width(line) for line in lines] + [display_width(n) for n in notes] + [0]) * 7.0
+    width = max(legend_x + 22 + longest + _MARGIN, display_width(rf_caption(pic)) * 8.2 + 2 * _MARGIN)
     height = max(gy + total_r * cell, y + 30 + 18 * len(notes)) + _MARGIN
     return document(
         width,
         height,
         children,
         rf_caption(pic),
-        "Nested regions: the units each layer's window reads, back to the input pixels.",
+        _("Nested regions: the units each layer's window reads, back to the input pixels."),
     )
 
 
@@ -279,9 +299,13 @@ def rf_text(pic: RFPicture, max_width: int = 100) -> str:
     """The caption, one line per layer and, when it fits, the field drawn with characters."""
     lines = [rf_caption(pic), "", *("  " + line for line in level_lines(pic))]
     first, last = pic.pixels_first, pic.pixels_last
-    lines.append(f"  field: pixels {', '.join(map(str, first))} … {', '.join(map(str, last))}")
+    lines.append(
+        _("  field: pixels {first} … {last}").format(
+            first=", ".join(map(str, first)), last=", ".join(map(str, last))
+        )
+    )
     if len(pic.input) > 2:
-        return "\n".join([*lines, "", *_notes(pic), "--json lists every level of a 3-D field."])
+        return "\n".join([*lines, "", *_notes(pic), _("--json lists every level of a 3-D field.")])
     (mt, mb), (ml, mr) = pic.margin if len(pic.margin) == 2 else ((0, 0), pic.margin[0])
     rows, cols = pic.input if len(pic.input) == 2 else (1, pic.input[0])
     if (cols + ml + mr) * 2 <= max_width and rows + mt + mb <= 40:
@@ -295,10 +319,10 @@ def rf_text(pic: RFPicture, max_width: int = 100) -> str:
                 inside = 0 <= r < rows and 0 <= c < cols
                 row.append("#" if r in trows and c in tcols else "o" if inside else "·")
             lines.append("  " + " ".join(row))
-        lines.append("  (# the field, o other input pixels, · padding)")
+        lines.append(_("  (# the field, o other input pixels, · padding)"))
     lines += [
         "",
         *_notes(pic),
-        "Write the picture with --out FILE.svg or FILE.html; --json lists every level.",
+        _("Write the picture with --out FILE.svg or FILE.html; --json lists every level."),
     ]
     return "\n".join(lines)

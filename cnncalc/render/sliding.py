@@ -9,12 +9,15 @@ cell per frame, and the window's discrete `animateTransform` with one value per 
 from __future__ import annotations
 
 import json
+from html import escape
 
 from cnncalc.arith.errors import CnnCalcError
 from cnncalc.arith.frames import Frame, WindowFrames, output_position
 from cnncalc.arith.parsing import fmt_shape
+from cnncalc.i18n import N_, _, translated
 from cnncalc.render.page import html_page
 from cnncalc.render.svg import COLOURS, Element, document, el, fmt_number, text
+from cnncalc.render.width import display_width
 
 # Grid cells per side a picture draws; past this a cell is a few pixels and nothing can be read.
 MAX_PICTURE_SIDE = 128
@@ -25,10 +28,10 @@ _TITLE = 44
 _LINE = 18
 
 _NAMES = {
-    "conv": "convolution",
-    "maxpool": "max pooling",
-    "avgpool": "average pooling",
-    "tconv": "transposed convolution",
+    "conv": N_("convolution"),
+    "maxpool": N_("max pooling"),
+    "avgpool": N_("average pooling"),
+    "tconv": N_("transposed convolution"),
 }
 
 
@@ -36,41 +39,55 @@ def check_drawable(pic: WindowFrames) -> None:
     """Pictures are 1-D or 2-D and at most `MAX_PICTURE_SIDE` cells a side."""
     if len(pic.grid) > 2:
         raise CnnCalcError(
-            f"a {len(pic.grid)}-D layer cannot be drawn on a page; draw one slice with a 2-D {{field}} HxW "
-            "(the --json geometry works for 3-D)",
+            _(
+                "a {dims}-D layer cannot be drawn on a page; draw one slice with a 2-D {field} HxW "
+                "(the --json geometry works for 3-D)"
+            ),
             field="input",
+            dims=len(pic.grid),
         )
     side = max(max(pic.grid_size), max(pic.output))
     if side > MAX_PICTURE_SIDE:
         raise CnnCalcError(
-            f"the picture would be {fmt_shape(pic.grid_size)} cells, more than {MAX_PICTURE_SIDE} a side; "
-            "use a smaller {field} (the sizes do not change with it: cnncalc shape gives them for any input)",
+            _(
+                "the picture would be {cells} cells, more than {limit} a side; use a smaller {field} "
+                "(the sizes do not change with it: cnncalc shape gives them for any input)"
+            ),
             field="input",
+            cells=fmt_shape(pic.grid_size),
+            limit=MAX_PICTURE_SIDE,
         )
 
 
 def caption(pic: WindowFrames) -> str:
     """'convolution 5×5 → 3×3: kernel 3, stride 2, padding 1' (per-axis values where they differ)."""
     s = pic.shape
-    parts = [f"kernel {fmt_shape(s.kernel) if len(set(s.kernel)) > 1 else s.kernel[0]}"]
+    parts = [_("kernel {k}").format(k=fmt_shape(s.kernel) if len(set(s.kernel)) > 1 else s.kernel[0])]
     if set(s.stride) != {1}:
-        parts.append(f"stride {_axes(s.stride)}")
+        parts.append(_("stride {s}").format(s=_axes(s.stride)))
     pads = {p for pair in s.padding for p in pair}
     if pads != {0} or s.padding_mode:
         if all(a == b for a, b in s.padding):
-            padding = f"padding {_axes(tuple(a for a, _ in s.padding))}"
+            padding = _("padding {p}").format(p=_axes(tuple(a for a, _after in s.padding)))
         elif len(set(s.padding)) == 1:
-            padding = f"padding {s.padding[0][0]} before, {s.padding[0][1]} after"
+            padding = _("padding {before} before, {after} after").format(
+                before=s.padding[0][0], after=s.padding[0][1]
+            )
         else:
-            padding = "padding " + ", ".join(f"{a}+{b}" for a, b in s.padding)
+            padding = _("padding {p}").format(p=", ".join(f"{a}+{b}" for a, b in s.padding))
         parts.append(padding + (f" ({s.padding_mode})" if s.padding_mode else ""))
     if set(s.dilation) != {1}:
-        parts.append(f"dilation {_axes(s.dilation)}")
+        parts.append(_("dilation {d}").format(d=_axes(s.dilation)))
     if s.ceil:
-        parts.append("ceil mode")
+        parts.append(_("ceil mode"))
     if any(s.output_padding):
-        parts.append(f"output padding {_axes(s.output_padding)}")
-    return f"{_NAMES[pic.op]} {fmt_shape(s.input)} → {fmt_shape(pic.output)}: " + ", ".join(parts)
+        parts.append(_("output padding {p}").format(p=_axes(s.output_padding)))
+    return _("{op} {input} → {output}: {settings}").format(
+        op=translated(_NAMES[pic.op]),
+        input=fmt_shape(s.input),
+        output=fmt_shape(pic.output),
+        settings=_(", ").join(parts),
+    )
 
 
 def _axes(values: tuple[int, ...]) -> str:
@@ -100,7 +117,7 @@ class Layout:
         self.label_y = self.in_y + grids_h + 24
         self.text_y = self.label_y + 26
         width_px = self.out_x + self.out_cols * self.cell + _MARGIN
-        longest = max([len(caption(pic)), *(len(line) for line in self.lines)]) * 7.2
+        longest = max([display_width(caption(pic)), *(display_width(line) for line in self.lines)]) * 7.2
         self.width = max(width_px, longest + 2 * _MARGIN, 320)
         self.height = self.text_y + _LINE * len(self.lines) + _MARGIN
 
@@ -117,13 +134,14 @@ def working_lines(pic: WindowFrames) -> list[str]:
     """The arithmetic printed under the picture: each axis' size formula (and the tconv equivalence)."""
     lines = [s.line() for s in pic.shape.steps if s.label.endswith("_out")]
     if len(lines) == 2 and lines[0][1:] == lines[1][1:]:
-        lines = [lines[0], f"({pic.grid[1].axis}_out alike)"]
+        lines = [lines[0], _("({axis}_out alike)").format(axis=pic.grid[1].axis)]
     if pic.op == "tconv":
         g = pic.grid
         lines.append(
-            "equals a stride-1 convolution (kernel flipped) over the input with "
-            + ", ".join(f"{a.spacing - 1} zero(s) between cells" for a in g[:1])
-            + f" and border padding d(k − 1) − p = {_axes(tuple(a.start for a in g))}"
+            _(
+                "equals a stride-1 convolution (kernel flipped) over the input with {zeros} zero(s) between "
+                "cells and border padding d(k − 1) − p = {border}"
+            ).format(zeros=g[0].spacing - 1, border=_axes(tuple(a.start for a in g)))
         )
         lines.extend(s.line() for s in pic.equivalence if s.label.endswith("_out"))
     return lines
@@ -221,20 +239,28 @@ def _labels(layout: Layout, pic: WindowFrames) -> list[Element]:
         text(
             layout.in_x,
             layout.in_y - 8,
-            f"input {fmt_shape(pic.shape.input)}" + _grid_note(pic),
+            _grid_note(pic),
             12,
             fill=COLOURS.muted,
         ),
-        text(layout.out_x, layout.out_y - 8, f"output {fmt_shape(pic.output)}", 12, fill=COLOURS.muted),
+        text(
+            layout.out_x,
+            layout.out_y - 8,
+            _("output {shape}").format(shape=fmt_shape(pic.output)),
+            12,
+            fill=COLOURS.muted,
+        ),
     ] + [text(_MARGIN, layout.text_y + _LINE * i, line, 12.5) for i, line in enumerate(layout.lines)]
 
 
 def _grid_note(pic: WindowFrames) -> str:
+    """The input grid's label: `input 5×5, padded to 7×7`."""
+    shapes = {"input": fmt_shape(pic.shape.input), "grid": fmt_shape(pic.grid_size)}
     if pic.op == "tconv":
-        return f", stretched and padded to {fmt_shape(pic.grid_size)}"
+        return _("input {input}, stretched and padded to {grid}").format(**shapes)
     if pic.grid_size != pic.shape.input:
-        return f", padded to {fmt_shape(pic.grid_size)}"
-    return ""
+        return _("input {input}, padded to {grid}").format(**shapes)
+    return _("input {input}").format(**shapes)
 
 
 def _frame_text(pic: WindowFrames, frame: Frame) -> str:
@@ -243,11 +269,20 @@ def _frame_text(pic: WindowFrames, frame: Frame) -> str:
         all(g.input_index(v) is not None for g, v in zip(pic.grid, cell, strict=True))
         for cell in frame.input_cells
     )
-    zeros = "inserted zero or padding" if pic.op == "tconv" else "padding"
-    split = (
-        f" ({data} input, {len(frame.input_cells) - data} {zeros})" if data < len(frame.input_cells) else ""
-    )
-    return f"frame {frame.index + 1} of {pic.frame_count}: output ({where}) reads {len(frame.input_cells)} cells{split}"
+    cells = len(frame.input_cells)
+    values = {"index": frame.index + 1, "n": pic.frame_count, "where": where, "cells": cells}
+    if data == cells:
+        return _("frame {index} of {n}: output ({where}) reads {cells} cells").format(**values)
+    if pic.op == "tconv":
+        split = _(
+            "frame {index} of {n}: output ({where}) reads {cells} cells ({data} input, {zeros} inserted zero or "
+            "padding)"
+        )
+    else:
+        split = _(
+            "frame {index} of {n}: output ({where}) reads {cells} cells ({data} input, {zeros} padding)"
+        )
+    return split.format(data=data, zeros=cells - data, **values)
 
 
 def sliding_svg(pic: WindowFrames) -> str:
@@ -328,12 +363,17 @@ def _t(v: float) -> str:
 
 
 def _description(pic: WindowFrames) -> str:
-    return (
-        "Blue cells: the input; dashed cells: padding"
-        + (" and the zeros inserted between input cells" if pic.op == "tconv" else "")
-        + "; dark cells: the window; cyan cells: the output, filled in as the window slides. "
-        + " ".join(pic.notes)
-    )
+    if pic.op == "tconv":
+        legend = _(
+            "Blue cells: the input; dashed cells: padding and the zeros inserted between input cells; dark "
+            "cells: the window; cyan cells: the output, filled in as the window slides."
+        )
+    else:
+        legend = _(
+            "Blue cells: the input; dashed cells: padding; dark cells: the window; cyan cells: the output, "
+            "filled in as the window slides."
+        )
+    return legend + " " + " ".join(pic.notes)
 
 
 # -- the HTML player ------------------------------------------------------------------------------
@@ -399,10 +439,11 @@ def sliding_html(pic: WindowFrames) -> str:
     }
     controls = (
         '<div class="controls">'
-        '<button id="prev" type="button">Back</button>'
-        '<button id="play" type="button">Play</button>'
-        '<button id="next" type="button">Next</button>'
-        f'<input id="frame-slider" type="range" min="0" max="{pic.frame_count - 1}" value="0" aria-label="frame">'
+        f'<button id="prev" type="button">{escape(_("Back"))}</button>'
+        f'<button id="play" type="button">{escape(_("Play"))}</button>'
+        f'<button id="next" type="button">{escape(_("Next"))}</button>'
+        f'<input id="frame-slider" type="range" min="0" max="{pic.frame_count - 1}" value="0" '
+        f'aria-label="{escape(_("frame"))}">'
         "</div>"
     )
     notes = list(pic.shape.all_notes + pic.notes)
@@ -412,8 +453,17 @@ def sliding_html(pic: WindowFrames) -> str:
         working=[s.line() for s in pic.shape.steps] + [s.line() for s in pic.equivalence],
         notes=notes,
         data=json.dumps(data, ensure_ascii=False),
-        script=_PLAYER_JS,
+        script=_player_js(),
     )
+
+
+def _player_js() -> str:
+    """The player's script, its Play/Pause button in the language of the page."""
+
+    def quoted(word: str) -> str:
+        return "'" + word.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+    return _PLAYER_JS.replace("'Play'", quoted(_("Play"))).replace("'Pause'", quoted(_("Pause")))
 
 
 # -- the terminal still ---------------------------------------------------------------------------

@@ -45,7 +45,7 @@ from cnncalc.arith.importer.evaluator import (
 from cnncalc.arith.importer.trace import Tensor, TNode, Trace
 from cnncalc.arith.parsing import fmt_shape
 from cnncalc.arith.spec import NetworkSpec, parse_spec
-from cnncalc.arith.steps import plural
+from cnncalc.i18n import _, ngettext
 from cnncalc.safety.limits import MAX_MODEL_SOURCE_BYTES
 from cnncalc.safety.text import printable
 
@@ -87,27 +87,36 @@ class ImportResult:
         'PyTorch model net, 1 layer'
         """
         if not self.kind:
-            name = f"model {self.model}"
+            name = _("model {name}").format(name=self.model)
         elif self.model in ("", self.kind):
-            name = f"{self.kind} model"
+            name = _("{kind} model").format(kind=self.kind)
         else:
-            name = f"{self.kind} model '{self.model}'"
-        merges = sum(1 for n in self.spec.graph.nodes if n.is_merge)
-        extra = f", {plural(merges, 'merge')}" if merges else ""
-        return f"{self.framework} {name}, {plural(len(self.spec.layers), 'layer')}{extra}"
+            name = _("{kind} model '{name}'").format(kind=self.kind, name=self.model)
+        n = len(self.spec.layers)
+        layers = ngettext("{n} layer", "{n} layers", n).format(n=n)
+        merges = sum(1 for node in self.spec.graph.nodes if node.is_merge)
+        if not merges:
+            return _("{framework} {name}, {layers}").format(
+                framework=self.framework, name=name, layers=layers
+            )
+        return _("{framework} {name}, {layers}, {merges}").format(
+            framework=self.framework,
+            name=name,
+            layers=layers,
+            merges=ngettext("{n} merge", "{n} merges", merges).format(n=merges),
+        )
 
     @property
     def first_layer_hint(self) -> str:
         first = self.spec.layers[0] if self.spec.layers else None
         for e in self.expects:
             if first is not None and e.node == self._first_id():
-                unit = (
-                    "input channels"
-                    if e.what in ("in_channels", "num_features", "num_channels")
-                    else "input features"
-                )
-                return f"{e.call}, line {e.line}, takes {e.value} {unit}"
-        return "does not state its input channels"
+                if e.what in ("in_channels", "num_features", "num_channels"):
+                    hint = _("{call}, line {line}, takes {n} input channels")
+                else:
+                    hint = _("{call}, line {line}, takes {n} input features")
+                return hint.format(call=e.call, line=e.line, n=e.value)
+        return _("does not state its input channels")
 
     def _first_id(self) -> str:
         layers = [n for n in self.spec.graph.nodes if n.layer is not None]
@@ -124,21 +133,38 @@ class ImportResult:
             actual = prod(shape) if features else shape[0]
             if actual == e.value:
                 continue
-            given = f"{actual} {'features' if features else 'channels'}"
+            given = (_("{n} features") if features else _("{n} channels")).format(n=actual)
             if len(shape) > 1:
                 given = f"{fmt_shape(shape)}, {given}"
             if e.what == "view":
                 raise CnnCalcError(
-                    f"{self.path}, line {e.line}: {e.call} makes rows of {e.value} values, but for input "
-                    f"{fmt_shape(net.input_shape)} one sample here has {given}; PyTorch would fold samples "
-                    "together or stop. Check {field} or write x.view(x.size(0), -1)",
+                    _(
+                        "{path}, line {line}: {call} makes rows of {n} values, but for input {input} one "
+                        "sample here has {given}; PyTorch would fold samples together or stop. Check {field} "
+                        "or write x.view(x.size(0), -1)"
+                    ),
                     field="input",
+                    path=self.path,
+                    line=e.line,
+                    call=e.call,
+                    n=e.value,
+                    input=fmt_shape(net.input_shape),
+                    given=given,
                 )
             raise CnnCalcError(
-                f"{self.path}, line {e.line}: {e.call} expects {e.what}={e.value}, but for input "
-                f"{fmt_shape(net.input_shape)} the layer before gives {given}; "
-                "PyTorch would stop here with a size mismatch. Check {field} or this layer's arguments",
+                _(
+                    "{path}, line {line}: {call} expects {what}={n}, but for input {input} the layer before "
+                    "gives {given}; PyTorch would stop here with a size mismatch. Check {field} or this "
+                    "layer's arguments"
+                ),
                 field="input",
+                path=self.path,
+                line=e.line,
+                call=e.call,
+                what=e.what,
+                n=e.value,
+                input=fmt_shape(net.input_shape),
+                given=given,
             )
 
     def to_dict(self) -> dict:
@@ -167,7 +193,7 @@ def import_file(
     try:
         source = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UsageError(f"{{field}} {p}: not a UTF-8 text file", field="path") from None
+        raise UsageError(_("{field} {path}: not a UTF-8 text file"), field="path", path=p) from None
     return import_source(source, str(p), input_shape, class_name)
 
 
@@ -186,10 +212,10 @@ def import_source(
     try:
         result = _Reader(source, path, input_shape, class_name).read()
     except Refusal as e:
-        where = f"{path}, line {e.line}" if e.line else path
-        raise CnnCalcError(printable(f"{where}: {e.message}")) from None
+        where = _("{path}, line {line}").format(path=path, line=e.line) if e.line else path
+        raise CnnCalcError(printable(_("{where}: {error}").format(where=where, error=e.message))) from None
     except RecursionError:
-        raise CnnCalcError(f"{path}: the code nests too deeply for cnncalc to follow") from None
+        raise CnnCalcError(_("{path}: the code nests too deeply for cnncalc to follow"), path=path) from None
     return replace(result, notes=tuple(printable(n) for n in result.notes))
 
 
@@ -228,7 +254,10 @@ class _Reader:
             text = ast.get_source_segment(self.source, stmt) or "" if stmt is not None else ""
             if name != label and any(word in text for word in ("Sequential(", "Model(", "nn.Module")):
                 out.append(
-                    f"the file also builds {name} (line {stmt.lineno}), which cnncalc could not read: line {e.line}: {e.message}"
+                    _(
+                        "the file also builds {name} (line {line}), which cnncalc could not read: "
+                        "line {error_line}: {error}"
+                    ).format(name=name, line=stmt.lineno, error_line=e.line, error=e.message)
                 )
         return out
 
@@ -250,9 +279,15 @@ class _Reader:
         if len(names) > 1:
             shown = ", ".join(self.describe(n) for n in names[:12]) + (" …" if len(names) > 12 else "")
             raise UsageError(
-                f"{self.path}: the file defines {len(names)} models nothing else uses: {shown}; "
-                f'choose one with {{field}} NAME (or a call with its arguments, e.g. {{field}} "{self.example(names[0])}")',
+                _(
+                    "{path}: the file defines {n} models nothing else uses: {models}; choose one with "
+                    '{field} NAME (or a call with its arguments, e.g. {field} "{example}")'
+                ),
                 field="class_name",
+                path=self.path,
+                n=len(names),
+                models=shown,
+                example=self.example(names[0]),
             )
         label, value = self.build(names[0], ev.globals[names[0]])
         if isinstance(value, Instance) and isinstance(ev.globals[names[0]], Instance):
@@ -266,15 +301,16 @@ class _Reader:
         value = self.ev.globals[name]
         line = next((s.lineno for s in self.tree.body if name in choice.dependencies_of_statement(s)), 0)
         shown = f"{name}()" if isinstance(value, UserClass | Function) else name
-        return f"{shown} (line {line})" if line else shown
+        return _("{name} (line {line})").format(name=shown, line=line) if line else shown
 
     def chosen(self, text: str) -> tuple[str, Any]:
         try:
             expr = ast.parse(text.strip(), mode="eval").body
         except SyntaxError:
             raise UsageError(
-                f"{{field}} {text!r} is not a name or a call; write e.g. resnet18 or \"VGG('VGG11')\"",
+                _("{field} {text!r} is not a name or a call; write e.g. resnet18 or \"VGG('VGG11')\""),
                 field="class_name",
+                text=text,
             ) from None
         head = expr.func if isinstance(expr, ast.Call) else expr
         if not isinstance(head, ast.Name) or head.id not in self.ev.globals:
@@ -284,11 +320,13 @@ class _Reader:
                 if isinstance(self.ev.globals[n], UserClass | Function)
                 or self.fw.is_model(n, self.ev.globals[n])
             ]
-            raise UsageError(
-                f"{{field}} {text!r}: the file has no class, function or object of that name"
-                + (f"; it defines {', '.join(names[:12])}" if names else ""),
-                field="class_name",
-            )
+            if names:
+                nothing = _(
+                    "{field} {text!r}: the file has no class, function or object of that name; it defines {names}"
+                )
+            else:
+                nothing = _("{field} {text!r}: the file has no class, function or object of that name")
+            raise UsageError(nothing, field="class_name", text=text, names=", ".join(names[:12]))
         if isinstance(expr, ast.Call):
             saved, self.ev.source = self.ev.source, text.strip()
             try:
@@ -312,7 +350,10 @@ class _Reader:
             failure = self.ev.failures.get(name)
             if failure is not None:
                 raise failure
-            raise Refusal(value.line, f"{name} is not known without running the code ({value.why})")
+            raise Refusal(
+                value.line,
+                _("{name} is not known without running the code ({why})").format(name=name, why=value.why),
+            )
         if isinstance(value, UserClass | Function):
             node = next((s for s in self.tree.body if getattr(s, "name", None) == name), self.tree)
             try:
@@ -326,9 +367,16 @@ class _Reader:
         params = [a.arg for a in fn.node.args.args[1 if fn.owner else 0 :]]
         shown = ", ".join(f"{p}=..." for p in params if p == e.name) or f"{e.name}=..."
         return UsageError(
-            f"{self.path}, line {fn.node.lineno}: {name} needs a value for {e.name!r}, which has no default; "
-            f'give it with {{field}} "{name}({shown})"',
+            _(
+                "{path}, line {line}: {name} needs a value for {arg!r}, which has no default; "
+                'give it with {field} "{name}({shown})"'
+            ),
             field="class_name",
+            path=self.path,
+            line=fn.node.lineno,
+            name=name,
+            arg=e.name,
+            shown=shown,
         )
 
     # -- the result ------------------------------------------------------------------------------------
@@ -342,7 +390,9 @@ class _Reader:
             n = input_shape[0]
             notes = [
                 *notes,
-                f"the input is a vector of {n} features, written {n}x1 (C×L): fc reads the same {n} values",
+                _(
+                    "the input is a vector of {n} features, written {n}x1 (C×L): fc reads the same {n} values"
+                ).format(n=n),
             ]
             input_shape = (n, 1)
         text, order = trace.spec_text(output.node, input_shape)
@@ -350,7 +400,9 @@ class _Reader:
             spec = parse_spec(text)
         except CnnCalcError as e:
             raise CnnCalcError(
-                f"{self.path}: the network read from the file is not a valid spec ({e})"
+                _("{path}: the network read from the file is not a valid spec ({error})"),
+                path=self.path,
+                error=e,
             ) from None
         return _with_source_lines(
             spec, order, self.framework_name, label, self.path, tuple(self.ev.notes + notes)
@@ -408,8 +460,10 @@ def _framework(tree: ast.Module) -> str:
     if not torch and not keras:
         raise Refusal(
             0,
-            "found no PyTorch (torch.nn) or Keras layers in this file; cnncalc reads nn.Module classes, "
-            "nn.Sequential and Keras models",
+            _(
+                "found no PyTorch (torch.nn) or Keras layers in this file; cnncalc reads nn.Module classes, "
+                "nn.Sequential and Keras models"
+            ),
         )
     return "PyTorch" if torch >= keras else "Keras"
 
@@ -421,9 +475,9 @@ def stated_input(
     such as `# input shape (1, 28, 28)`."""
     if samples:
         dims, line, text = samples[0]
-        return dims[
-            1:
-        ], f"input {fmt_shape(dims[1:])} from {text} on line {line} (the batch size {dims[0]} left out)"
+        return dims[1:], _("input {shape} from {code} on line {line} (the batch size {n} left out)").format(
+            shape=fmt_shape(dims[1:]), code=text, line=line, n=dims[0]
+        )
     pattern = re.compile(
         r"input[\s_]*(?:shape|size)?\s*[:=]?\s*[(\[]?\s*(\d+)\s*[,x×]\s*(\d+)\s*(?:[,x×]\s*(\d+))?"
     )
@@ -436,8 +490,8 @@ def stated_input(
             m = pattern.search(tok.string.lower())
             if m:
                 shape = tuple(int(g) for g in m.groups() if g is not None)
-                return shape, (
-                    f"input {fmt_shape(shape)} from the comment on line {tok.start[0]} "
-                    f"({tok.string.strip()!r}); an input shape given explicitly replaces it"
-                )
+                return shape, _(
+                    "input {shape} from the comment on line {line} ({comment!r}); an input shape given "
+                    "explicitly replaces it"
+                ).format(shape=fmt_shape(shape), line=tok.start[0], comment=tok.string.strip())
     return None, ""

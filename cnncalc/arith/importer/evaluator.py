@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cnncalc.arith.importer.syntax import not_python
+from cnncalc.i18n import N_, _, translated
 from cnncalc.safety.limits import (
     MAX_MODEL_CALL_DEPTH,
     MAX_MODEL_ITEMS,
@@ -78,7 +79,13 @@ class Unknown:
 
 def too_large(text: str, line: int) -> Unknown:
     """The value of `text`, a number too large to be a layer size: not computed further."""
-    return Unknown(f"{text} is larger than {MAX_SIZE_TEXT}, too large to be a layer size", line, True)
+    return Unknown(
+        _("{text} is larger than {limit}, too large to be a layer size").format(
+            text=text, limit=MAX_SIZE_TEXT
+        ),
+        line,
+        True,
+    )
 
 
 class Native:
@@ -87,22 +94,33 @@ class Native:
     Each operation it does not support refuses, naming the line; subclasses override what they do.
     """
 
-    label = "this value"
+    label = N_("this value")
 
     def attr(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
-        raise Refusal(line_of(node), f"{self.label} has no attribute {name!r} cnncalc knows")
+        raise Refusal(
+            line_of(node),
+            _("{label} has no attribute {name!r} cnncalc knows").format(
+                label=translated(self.label), name=name
+            ),
+        )
 
     def set_attr(self, ev: Evaluator, name: str, value: Any, node: ast.AST) -> None:
-        raise Refusal(line_of(node), f"cannot set {name!r} on {self.label}")
+        raise Refusal(
+            line_of(node), _("cannot set {name!r} on {label}").format(name=name, label=translated(self.label))
+        )
 
     def call(self, ev: Evaluator, args: list, kwargs: dict, node: ast.AST) -> Any:
-        raise Refusal(line_of(node), f"{self.label} is not something cnncalc can call")
+        raise Refusal(
+            line_of(node), _("{label} is not something cnncalc can call").format(label=translated(self.label))
+        )
 
     def getitem(self, ev: Evaluator, key: Any, node: ast.AST) -> Any:
-        raise Refusal(line_of(node), f"{self.label} cannot be indexed here")
+        raise Refusal(line_of(node), _("{label} cannot be indexed here").format(label=translated(self.label)))
 
     def iterate(self, ev: Evaluator, node: ast.AST) -> list:
-        raise Refusal(line_of(node), f"{self.label} cannot be looped over here")
+        raise Refusal(
+            line_of(node), _("{label} cannot be looped over here").format(label=translated(self.label))
+        )
 
     def binop(self, ev: Evaluator, op: ast.operator, other: Any, node: ast.AST, reflected: bool) -> Any:
         return NotImplemented
@@ -112,7 +130,7 @@ class Native:
         return False
 
     def length(self, ev: Evaluator, node: ast.AST) -> int:
-        raise Refusal(line_of(node), f"len() of {self.label} is not known")
+        raise Refusal(line_of(node), _("len() of {label} is not known").format(label=translated(self.label)))
 
 
 @dataclass(eq=False)
@@ -266,7 +284,7 @@ class Evaluator:
         self.tree = tree
         self.source = source
         self.path = path
-        self.globals: dict[str, Any] = {"__name__": Unknown("the module's name when it runs", 0)}
+        self.globals: dict[str, Any] = {"__name__": Unknown(_("the module's name when it runs"), 0)}
         self.module_scope = Scope(self.globals)
         self.steps = 0
         self.depth = 0
@@ -287,8 +305,10 @@ class Evaluator:
         if self.steps > MAX_MODEL_STEPS:
             raise Stop(
                 line_of(node),
-                f"stopped after {MAX_MODEL_STEPS:,} evaluation steps: the file computes far more than a model "
-                "definition needs (a long loop or a deep recursion?)",
+                _(
+                    "stopped after {limit:,} evaluation steps: the file computes far more than a "
+                    "model definition needs (a long loop or a deep recursion?)"
+                ).format(limit=MAX_MODEL_STEPS),
             )
 
     def text(self, node: ast.AST, limit: int = 70) -> str:
@@ -336,7 +356,7 @@ class Evaluator:
         found = BUILTIN_PATHS.get(ext.path)
         if found is not None:
             return found.fn(self, args, kwargs, node)
-        return Unknown(f"{ext.path}(...) is computed when the code runs", line_of(node))
+        return Unknown(_("{path}(...) is computed when the code runs").format(path=ext.path), line_of(node))
 
     # -- the module ----------------------------------------------------------------------------------
 
@@ -369,7 +389,10 @@ class Evaluator:
         handler = getattr(self, f"_stmt_{type(stmt).__name__}", None)
         if handler is None:
             raise Refusal(
-                stmt.lineno, f"{type(stmt).__name__.lower()} statements are not something cnncalc follows"
+                stmt.lineno,
+                _("{lower} statements are not something cnncalc follows").format(
+                    lower=type(stmt).__name__.lower()
+                ),
             )
         handler(stmt, scope, module_level)
 
@@ -430,7 +453,9 @@ class Evaluator:
         if test is None:  # module level, unknown condition: neither branch is known to run
             for name in assigned_names(stmt):
                 scope.names[name] = Unknown(
-                    f"set in an if on {self.text(stmt.test)}, which is known only when the code runs",
+                    _("set in an if on {code}, which is known only when the code runs").format(
+                        code=self.text(stmt.test)
+                    ),
                     stmt.lineno,
                 )
             return
@@ -440,7 +465,9 @@ class Evaluator:
         iterable = self.evaluate(stmt.iter, scope)
         if isinstance(iterable, Unknown) and module_level:
             for name in assigned_names(stmt):
-                scope.names[name] = Unknown(f"set in a loop over {self.text(stmt.iter)}", stmt.lineno)
+                scope.names[name] = Unknown(
+                    _("set in a loop over {code}").format(code=self.text(stmt.iter)), stmt.lineno
+                )
             return
         items = self.items_of(iterable, stmt.iter)
         broke = False
@@ -457,11 +484,13 @@ class Evaluator:
             self.exec_block(stmt.orelse, scope, module_level)
 
     def _stmt_While(self, stmt: ast.While, scope: Scope, module_level: bool) -> None:
-        for _ in range(MAX_MODEL_LOOP + 1):
+        for _attempt in range(MAX_MODEL_LOOP + 1):
             test = self.truth(self.evaluate(stmt.test, scope), stmt.test, module_level)
             if test is None:
                 for name in assigned_names(stmt):
-                    scope.names[name] = Unknown(f"set in a while loop on {self.text(stmt.test)}", stmt.lineno)
+                    scope.names[name] = Unknown(
+                        _("set in a while loop on {code}").format(code=self.text(stmt.test)), stmt.lineno
+                    )
                 return
             if not test:
                 self.exec_block(stmt.orelse, scope, module_level)
@@ -472,7 +501,9 @@ class Evaluator:
                 return
             except _Continue:
                 continue
-        raise Refusal(stmt.lineno, f"this while loop runs more than {MAX_MODEL_LOOP:,} times")
+        raise Refusal(
+            stmt.lineno, _("this while loop runs more than {limit:,} times").format(limit=MAX_MODEL_LOOP)
+        )
 
     def _stmt_Break(self, stmt: ast.stmt, scope: Scope, module_level: bool) -> None:
         raise _Break
@@ -484,8 +515,8 @@ class Evaluator:
         raise _Return(self.evaluate(stmt.value, scope) if stmt.value is not None else None)
 
     def _stmt_Raise(self, stmt: ast.Raise, scope: Scope, module_level: bool) -> None:
-        what = self.text(stmt.exc) if stmt.exc is not None else "the current exception"
-        raise Refusal(stmt.lineno, f"the code raises {what} here")
+        what = self.text(stmt.exc) if stmt.exc is not None else _("the current exception")
+        raise Refusal(stmt.lineno, _("the code raises {what} here").format(what=what))
 
     def _stmt_Try(self, stmt: ast.Try, scope: Scope, module_level: bool) -> None:
         try:
@@ -570,7 +601,7 @@ class Evaluator:
         elif isinstance(target, ast.Starred):
             self.assign(target.value, value, scope)
         else:
-            raise Refusal(line_of(target), f"cannot assign to {self.text(target)}")
+            raise Refusal(line_of(target), _("cannot assign to {code}").format(code=self.text(target)))
 
     def unpack(self, target: ast.Tuple | ast.List, value: Any, scope: Scope) -> None:
         if isinstance(value, Unknown):
@@ -583,13 +614,17 @@ class Evaluator:
             i = starred[0]
             after = len(target.elts) - i - 1
             if len(items) < len(target.elts) - 1:
-                raise Refusal(line_of(target), f"too few values to unpack into {self.text(target)}")
+                raise Refusal(
+                    line_of(target), _("too few values to unpack into {code}").format(code=self.text(target))
+                )
             parts = [*items[:i], list(items[i : len(items) - after]), *items[len(items) - after :]]
         else:
             if len(items) != len(target.elts):
                 raise Refusal(
                     line_of(target),
-                    f"{len(items)} values cannot be unpacked into the {len(target.elts)} of {self.text(target)}",
+                    _("{n} values cannot be unpacked into the {n2} of {code}").format(
+                        n=len(items), n2=len(target.elts), code=self.text(target)
+                    ),
                 )
             parts = list(items)
         for elt, item in zip(target.elts, parts, strict=True):
@@ -607,13 +642,19 @@ class Evaluator:
         elif isinstance(obj, Unknown):
             return
         else:
-            raise Refusal(line_of(node), f"cannot set {name!r} on {type(obj).__name__} here")
+            raise Refusal(
+                line_of(node),
+                _("cannot set {name!r} on {type} here").format(name=name, type=type(obj).__name__),
+            )
 
     def set_item(self, obj: Any, key: Any, value: Any, node: ast.AST) -> None:
         if isinstance(obj, Unknown):
             return
         if isinstance(key, Unknown):
-            raise Refusal(line_of(node), f"the key {self.text(getattr(node, 'slice', node))} is not known")
+            raise Refusal(
+                line_of(node),
+                _("the key {code} is not known").format(code=self.text(getattr(node, "slice", node))),
+            )
         if isinstance(obj, list | dict):
             try:
                 obj[key] = value
@@ -623,10 +664,12 @@ class Evaluator:
         elif isinstance(obj, Native):
             setter = getattr(obj, "setitem", None)
             if setter is None:
-                raise Refusal(line_of(node), f"cannot assign items of {obj.label}")
+                raise Refusal(
+                    line_of(node), _("cannot assign items of {label}").format(label=translated(obj.label))
+                )
             setter(self, key, value, node)
         else:
-            raise Refusal(line_of(node), f"cannot assign items of {type(obj).__name__}")
+            raise Refusal(line_of(node), _("cannot assign items of {type}").format(type=type(obj).__name__))
 
     # -- expressions ---------------------------------------------------------------------------------
 
@@ -635,7 +678,10 @@ class Evaluator:
         handler = getattr(self, f"_expr_{type(node).__name__}", None)
         if handler is None:
             raise Refusal(
-                line_of(node), f"{self.text(node)}: this kind of expression is not something cnncalc follows"
+                line_of(node),
+                _("{code}: this kind of expression is not something cnncalc follows").format(
+                    code=self.text(node)
+                ),
             )
         return handler(node, scope)
 
@@ -644,7 +690,7 @@ class Evaluator:
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SIZE:
             return too_large(self.text(node), node.lineno)
         if isinstance(value, str | bytes) and len(value) > MAX_MODEL_ITEMS:
-            return Unknown("a very long string", node.lineno)
+            return Unknown(_("a very long string"), node.lineno)
         return value
 
     def _expr_Name(self, node: ast.Name, scope: Scope) -> Any:
@@ -655,7 +701,7 @@ class Evaluator:
             return BUILTINS[node.id]
         if node.id in ("True", "False", "None"):
             return {"True": True, "False": False, "None": None}[node.id]
-        return Unknown(f"{node.id} is not defined in the file", node.lineno)
+        return Unknown(_("{id} is not defined in the file").format(id=node.id), node.lineno)
 
     def _expr_Attribute(self, node: ast.Attribute, scope: Scope) -> Any:
         return self.get_attr(self.evaluate(node.value, scope), node.attr, node)
@@ -675,12 +721,12 @@ class Evaluator:
             if k is None:
                 merged = self.evaluate(v, scope)
                 if not isinstance(merged, dict):
-                    return Unknown(f"**{self.text(v)} is not a known dict", node.lineno)
+                    return Unknown(_("**{code} is not a known dict").format(code=self.text(v)), node.lineno)
                 out.update(merged)
                 continue
             key = self.evaluate(k, scope)
             if isinstance(key, Unknown) or not _hashable(key):
-                return Unknown(f"the dict key {self.text(k)} is not known", node.lineno)
+                return Unknown(_("the dict key {code} is not known").format(code=self.text(k)), node.lineno)
             out[key] = self.evaluate(v, scope)
         self.check_size(out, node)
         return out
@@ -703,12 +749,12 @@ class Evaluator:
                 continue
             v = self.evaluate(value.value, scope)
             if not isinstance(v, int | float | str | bool | type(None)) or value.format_spec is not None:
-                return Unknown(f"the f-string {self.text(node)}", node.lineno)
+                return Unknown(_("the f-string {code}").format(code=self.text(node)), node.lineno)
             parts.append(repr(v) if value.conversion == ord("r") else str(v))
         return "".join(parts)
 
     def _expr_FormattedValue(self, node: ast.FormattedValue, scope: Scope) -> Any:
-        return Unknown("a formatted value", node.lineno)
+        return Unknown(_("a formatted value"), node.lineno)
 
     def _expr_UnaryOp(self, node: ast.UnaryOp, scope: Scope) -> Any:
         v = self.evaluate(node.operand, scope)
@@ -744,7 +790,10 @@ class Evaluator:
 
     def _bad_op(self, node: ast.AST, *values: Any) -> Any:
         kinds = " and ".join(type(v).__name__ for v in values)
-        raise Refusal(line_of(node), f"{self.text(node)}: cannot compute this on {kinds}")
+        raise Refusal(
+            line_of(node),
+            _("{code}: cannot compute this on {kinds}").format(code=self.text(node), kinds=kinds),
+        )
 
     def _expr_BoolOp(self, node: ast.BoolOp, scope: Scope) -> Any:
         value: Any = None
@@ -752,7 +801,10 @@ class Evaluator:
             value = self.evaluate(operand, scope)
             t = self.truth(value, operand, lenient=True)
             if t is None:
-                return Unknown(f"{self.text(node)} depends on {self.text(operand)}", node.lineno)
+                return Unknown(
+                    _("{code} depends on {code2}").format(code=self.text(node), code2=self.text(operand)),
+                    node.lineno,
+                )
             if isinstance(node.op, ast.And) and not t:
                 return value
             if isinstance(node.op, ast.Or) and t:
@@ -765,7 +817,9 @@ class Evaluator:
             right = self.evaluate(right_node, scope)
             result = compare(op, left, right)
             if result is None:
-                return Unknown(f"{self.text(node)} is known only when the code runs", node.lineno)
+                return Unknown(
+                    _("{code} is known only when the code runs").format(code=self.text(node)), node.lineno
+                )
             if not result:
                 return False
             left = right
@@ -774,7 +828,10 @@ class Evaluator:
     def _expr_IfExp(self, node: ast.IfExp, scope: Scope) -> Any:
         t = self.truth(self.evaluate(node.test, scope), node.test, lenient=True)
         if t is None:
-            return Unknown(f"{self.text(node)} depends on {self.text(node.test)}", node.lineno)
+            return Unknown(
+                _("{code} depends on {code2}").format(code=self.text(node), code2=self.text(node.test)),
+                node.lineno,
+            )
         return self.evaluate(node.body if t else node.orelse, scope)
 
     def _expr_Lambda(self, node: ast.Lambda, scope: Scope) -> Any:
@@ -786,14 +843,16 @@ class Evaluator:
         return value
 
     def _expr_Starred(self, node: ast.Starred, scope: Scope) -> Any:
-        raise Refusal(node.lineno, f"{self.text(node)} is only allowed in a call or a list")
+        raise Refusal(
+            node.lineno, _("{code} is only allowed in a call or a list").format(code=self.text(node))
+        )
 
     def _expr_Slice(self, node: ast.Slice, scope: Scope) -> Any:
         parts = [
             self.evaluate(p, scope) if p is not None else None for p in (node.lower, node.upper, node.step)
         ]
         if any(isinstance(p, Unknown) for p in parts):
-            return Unknown(f"the slice {self.text(node)}", line_of(node))
+            return Unknown(_("the slice {code}").format(code=self.text(node)), line_of(node))
         return slice(*parts)
 
     def _expr_Subscript(self, node: ast.Subscript, scope: Scope) -> Any:
@@ -807,15 +866,23 @@ class Evaluator:
         if isinstance(obj, Unknown):
             return obj
         if isinstance(key, Unknown):
-            return Unknown(f"{self.text(node)}: the index is not known ({key.why})", line_of(node))
+            return Unknown(
+                _("{code}: the index is not known ({why})").format(code=self.text(node), why=key.why),
+                line_of(node),
+            )
         if isinstance(obj, ArgNamespace):
-            raise Refusal(line_of(node), f"{self.text(node)}: an argparse namespace is not indexed")
+            raise Refusal(
+                line_of(node), _("{code}: an argparse namespace is not indexed").format(code=self.text(node))
+            )
         if isinstance(obj, list | tuple | str | dict | range):
             try:
                 return obj[key]
             except (IndexError, KeyError, TypeError) as e:
                 raise Refusal(line_of(node), f"{self.text(node)}: {type(e).__name__}: {e}") from None
-        raise Refusal(line_of(node), f"{self.text(node)}: a {type(obj).__name__} is not indexed here")
+        raise Refusal(
+            line_of(node),
+            _("{code}: a {type} is not indexed here").format(code=self.text(node), type=type(obj).__name__),
+        )
 
     def _comprehension(
         self, generators: list[ast.comprehension], scope: Scope, emit: Callable[[Scope], None], node: ast.AST
@@ -827,7 +894,10 @@ class Evaluator:
             if i == len(generators):
                 count[0] += 1
                 if count[0] > MAX_MODEL_ITEMS:
-                    raise Refusal(line_of(node), f"a comprehension of more than {MAX_MODEL_ITEMS:,} items")
+                    raise Refusal(
+                        line_of(node),
+                        _("a comprehension of more than {limit:,} items").format(limit=MAX_MODEL_ITEMS),
+                    )
                 emit(local)
                 return
             gen = generators[i]
@@ -854,7 +924,9 @@ class Evaluator:
         def emit(s: Scope) -> None:
             key = self.evaluate(node.key, s)
             if isinstance(key, Unknown) or not _hashable(key):
-                raise Refusal(node.lineno, f"the dict key {self.text(node.key)} is not known")
+                raise Refusal(
+                    node.lineno, _("the dict key {code} is not known").format(code=self.text(node.key))
+                )
             out[key] = self.evaluate(node.value, s)
 
         self._comprehension(node.generators, scope, emit, node)
@@ -876,7 +948,7 @@ class Evaluator:
                 return obj.attrs[name]
             if name == "__class__":
                 return obj.cls
-            found, value, _ = obj.cls.lookup(name)
+            found, value, _owner = obj.cls.lookup(name)
             if found:
                 return self.bind_method(obj, value, node)
             hook = self.instance_attr_hook
@@ -884,7 +956,10 @@ class Evaluator:
                 result = hook(obj, name, node)
                 if result is not NotImplemented:
                     return result
-            return Unknown(f"{obj.cls.name} objects get {name!r} from a library class", line_of(node))
+            return Unknown(
+                _("{name} objects get {name2!r} from a library class").format(name=obj.cls.name, name2=name),
+                line_of(node),
+            )
         if isinstance(obj, Super):
             mro = obj.obj.cls.mro() if isinstance(obj.obj, Instance) else obj.obj.mro()
             after = mro[mro.index(obj.owner) + 1 :] if obj.owner in mro else []
@@ -893,7 +968,7 @@ class Evaluator:
                     return self.bind_method(obj.obj, c.ns[name], node)
             return _SUPER_NOOP
         if isinstance(obj, UserClass):
-            found, value, _ = obj.lookup(name)
+            found, value, _owner = obj.lookup(name)
             if found:
                 if isinstance(value, Function) and value.kind == "classmethod":
                     return BoundMethod(obj, value)
@@ -905,13 +980,19 @@ class Evaluator:
                 result = hook(obj, name, node)
                 if result is not NotImplemented:
                     return result
-            return Unknown(f"{obj.name}.{name} comes from a library class", line_of(node))
+            return Unknown(
+                _("{name}.{name2} comes from a library class").format(name=obj.name, name2=name),
+                line_of(node),
+            )
         if isinstance(obj, Native):
             return obj.attr(self, name, node)
         if isinstance(obj, ArgNamespace):
             if name in obj.values:
                 return obj.values[name]
-            return Unknown(f"the command-line option {name!r} has no default in the file", line_of(node))
+            return Unknown(
+                _("the command-line option {name!r} has no default in the file").format(name=name),
+                line_of(node),
+            )
         if isinstance(obj, Function) and name == "__name__":
             return obj.name
         if name in PY_METHODS.get(type(obj), ()):
@@ -919,7 +1000,10 @@ class Evaluator:
         if isinstance(obj, int | float) and name in ("real", "imag"):
             return getattr(obj, name)
         raise Refusal(
-            line_of(node), f"{self.text(node)}: a {type(obj).__name__} has no attribute {name!r} here"
+            line_of(node),
+            _("{code}: a {type} has no attribute {name!r} here").format(
+                code=self.text(node), type=type(obj).__name__, name=name
+            ),
         )
 
     instance_attr_hook: Callable[[Instance, str, ast.AST], Any] | None = None
@@ -958,7 +1042,9 @@ class Evaluator:
                 if isinstance(value, Unknown):
                     return Unknown(f"**{self.text(k.value)}: {value.why}", node.lineno)
                 if not isinstance(value, dict) or not all(isinstance(key, str) for key in value):
-                    raise Refusal(node.lineno, f"**{self.text(k.value)} is not a dict of names")
+                    raise Refusal(
+                        node.lineno, _("**{code} is not a dict of names").format(code=self.text(k.value))
+                    )
                 kwargs.update(value)
             else:
                 kwargs[k.arg] = value
@@ -991,18 +1077,21 @@ class Evaluator:
         if isinstance(func, Super):
             return _SUPER_NOOP
         if isinstance(func, Instance):
-            found, method, _ = func.cls.lookup("__call__")
+            found, method, _owner = func.cls.lookup("__call__")
             if found:
                 return self.call(self.bind_method(func, method, node), args, kwargs, node)
             if self.instance_call_hook is not None:
                 return self.instance_call_hook(func, args, kwargs, node)
-        raise Refusal(line_of(node), f"{self.text(node)}: a {type(func).__name__} is not callable")
+        raise Refusal(
+            line_of(node),
+            _("{code}: a {type} is not callable").format(code=self.text(node), type=type(func).__name__),
+        )
 
     instance_call_hook: Callable[[Instance, list, dict, ast.AST], Any] | None = None
 
     def instantiate(self, cls: UserClass, args: list, kwargs: dict, node: ast.AST) -> Any:
         obj = Instance(cls)
-        found, init, _ = cls.lookup("__init__")
+        found, init, _owner = cls.lookup("__init__")
         if found and isinstance(init, Function):
             self.invoke(init, [obj, *args], kwargs, node)
         return obj
@@ -1011,7 +1100,9 @@ class Evaluator:
         if self.depth >= MAX_MODEL_CALL_DEPTH:
             raise Refusal(
                 line_of(node),
-                f"calls nest more than {MAX_MODEL_CALL_DEPTH} deep here (a recursive helper?); cnncalc stops there",
+                _("calls nest more than {limit} deep here (a recursive helper?); cnncalc stops there").format(
+                    limit=MAX_MODEL_CALL_DEPTH
+                ),
             )
         local = Scope(self.bind_arguments(fn, args, kwargs, node), fn.scope)
         local.names["__function__"] = fn
@@ -1024,7 +1115,7 @@ class Evaluator:
         except _Return as r:
             return r.value
         except (_Break, _Continue):
-            raise Refusal(line_of(node), "break or continue outside a loop") from None
+            raise Refusal(line_of(node), _("break or continue outside a loop")) from None
         finally:
             self.depth -= 1
             self.frames.pop()
@@ -1041,7 +1132,9 @@ class Evaluator:
             if spec.vararg is None:
                 raise Refusal(
                     line_of(node),
-                    f"{fn.name}() takes {len(positional)} positional arguments, given {len(args)}",
+                    _("{name}() takes {n} positional arguments, given {n2}").format(
+                        name=fn.name, n=len(positional), n2=len(args)
+                    ),
                 )
         if spec.vararg is not None:
             names[spec.vararg.arg] = tuple(extra)
@@ -1050,12 +1143,16 @@ class Evaluator:
         for key, value in kwargs.items():
             if key in positional or key in kwonly:
                 if key in names:
-                    raise Refusal(line_of(node), f"{fn.name}() got {key!r} twice")
+                    raise Refusal(
+                        line_of(node), _("{name}() got {key!r} twice").format(name=fn.name, key=key)
+                    )
                 names[key] = value
             elif spec.kwarg is not None:
                 rest[key] = value
             else:
-                raise Refusal(line_of(node), f"{fn.name}() has no argument {key!r}")
+                raise Refusal(
+                    line_of(node), _("{name}() has no argument {key!r}").format(name=fn.name, key=key)
+                )
         if spec.kwarg is not None:
             names[spec.kwarg.arg] = rest
         first_default = len(positional) - len(fn.defaults)
@@ -1083,7 +1180,9 @@ class Evaluator:
                 return None
             raise Refusal(
                 line_of(node),
-                f"{self.text(node)} decides what is built, but it is known only when the code runs ({value.why})",
+                _("{code} decides what is built, but it is known only when the code runs ({why})").format(
+                    code=self.text(node), why=value.why
+                ),
             )
         if isinstance(value, Native):
             decided = getattr(value, "truth", None)
@@ -1097,36 +1196,47 @@ class Evaluator:
     def items_of(self, value: Any, node: ast.AST) -> list:
         """The items a `for` loop would see."""
         if isinstance(value, Unknown):
-            raise Refusal(line_of(node), f"cannot loop over {self.text(node)}: {value.why}")
+            raise Refusal(
+                line_of(node), _("cannot loop over {code}: {why}").format(code=self.text(node), why=value.why)
+            )
         if isinstance(value, range):
             if len(value) > MAX_MODEL_LOOP:
                 raise Refusal(
                     line_of(node),
-                    f"{self.text(node)} has {len(value):,} items; cnncalc loops at most {MAX_MODEL_LOOP:,} times",
+                    _("{code} has {n:,} items; cnncalc loops at most {limit:,} times").format(
+                        code=self.text(node), n=len(value), limit=MAX_MODEL_LOOP
+                    ),
                 )
             return list(value)
         if isinstance(value, list | tuple | str):
             if len(value) > MAX_MODEL_LOOP:
                 raise Refusal(
                     line_of(node),
-                    f"{self.text(node)} has {len(value):,} items; cnncalc loops at most {MAX_MODEL_LOOP:,} times",
+                    _("{code} has {n:,} items; cnncalc loops at most {limit:,} times").format(
+                        code=self.text(node), n=len(value), limit=MAX_MODEL_LOOP
+                    ),
                 )
             return list(value)
         if isinstance(value, dict):
             return list(value)
         if isinstance(value, Native):
             return value.iterate(self, node)
-        raise Refusal(line_of(node), f"cannot loop over a {type(value).__name__}")
+        raise Refusal(line_of(node), _("cannot loop over a {type}").format(type=type(value).__name__))
 
     def check_size(self, value: Any, node: ast.AST) -> None:
         if isinstance(value, list | tuple | dict | str) and len(value) > MAX_MODEL_ITEMS:
-            raise Refusal(line_of(node), f"{self.text(node)} has more than {MAX_MODEL_ITEMS:,} items")
+            raise Refusal(
+                line_of(node),
+                _("{code} has more than {limit:,} items").format(code=self.text(node), limit=MAX_MODEL_ITEMS),
+            )
 
     def known_int(self, value: Any, what: str, node: ast.AST) -> int:
         if isinstance(value, Unknown):
-            raise Refusal(line_of(node), f"cannot work out {what}: {value.why}")
+            raise Refusal(line_of(node), _("cannot work out {what}: {why}").format(what=what, why=value.why))
         if isinstance(value, bool) or not isinstance(value, int):
-            raise Refusal(line_of(node), f"{what} is {value!r}, not a whole number")
+            raise Refusal(
+                line_of(node), _("{what} is {value!r}, not a whole number").format(what=what, value=value)
+            )
         return value
 
 
@@ -1147,7 +1257,10 @@ class MissingArgument(Refusal):
     """A call without a value for an argument that has no default (`Net()` of `Net(upscale_factor)`)."""
 
     def __init__(self, line: int, fn: Function, name: str) -> None:
-        super().__init__(line, f"{fn.name}() needs a value for {name!r}, which has no default")
+        super().__init__(
+            line,
+            _("{name}() needs a value for {name2!r}, which has no default").format(name=fn.name, name2=name),
+        )
         self.function = fn
         self.name = name
 
@@ -1251,11 +1364,13 @@ def parse_module(source: str, path: str) -> ast.Module:
 
     if len(source.encode("utf-8", "surrogatepass")) > MAX_MODEL_SOURCE_BYTES:
         raise UsageError(
-            f"{path} is larger than {MAX_MODEL_SOURCE_BYTES:,} bytes; no model file is that long"
+            _("{path} is larger than {limit:,} bytes; no model file is that long").format(
+                path=path, limit=MAX_MODEL_SOURCE_BYTES
+            )
         )
     if "\x00" in source:
         line = source.count("\n", 0, source.index("\x00")) + 1
-        raise Refusal(line, "a NUL byte; this is not a Python text file")
+        raise Refusal(line, _("a NUL byte; this is not a Python text file"))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a docstring's invalid escape is the file's business
@@ -1264,22 +1379,28 @@ def parse_module(source: str, path: str) -> ast.Module:
         if "digits" in e.msg and "limit" in e.msg:  # Python's refusal to convert a huge literal
             raise Refusal(
                 e.lineno or 0,
-                "not valid Python (a number with thousands of digits, far too large to be a layer size); "
-                "cnncalc reads model code with Python's parser",
+                _(
+                    "not valid Python (a number with thousands of digits, far too large to be a layer size); "
+                    "cnncalc reads model code with Python's parser"
+                ),
             ) from None
         raise Refusal(*not_python(source, e)) from None
     except (RecursionError, MemoryError):
         raise Refusal(
             0,
-            f"nested too deeply for Python's parser; no model file nests more than {MAX_MODEL_NESTING} levels",
+            _("nested too deeply for Python's parser; no model file nests more than {limit} levels").format(
+                limit=MAX_MODEL_NESTING
+            ),
         ) from None
     except ValueError as e:
-        raise Refusal(0, f"not valid Python ({e})") from None
+        raise Refusal(0, _("not valid Python ({e})").format(e=e)) from None
     line = too_deep(tree)
     if line is not None:
         raise Refusal(
             line,
-            f"nested more than {MAX_MODEL_NESTING} levels deep; no model cnncalc reads is written like that",
+            _("nested more than {limit} levels deep; no model cnncalc reads is written like that").format(
+                limit=MAX_MODEL_NESTING
+            ),
         )
     return tree
 
@@ -1311,7 +1432,10 @@ def arithmetic(op: ast.operator, a: Any, b: Any, node: ast.AST, ev: Evaluator) -
     before computing them (`10**10**10`, a number squared 39 times)."""
     fn = _OPS.get(type(op))
     if fn is None:
-        raise Refusal(line_of(node), f"{ev.text(node)}: this operator is not something cnncalc follows")
+        raise Refusal(
+            line_of(node),
+            _("{code}: this operator is not something cnncalc follows").format(code=ev.text(node)),
+        )
     too_big = too_large(ev.text(node), line_of(node))
     if _number(a) and _number(b):
         # operands are at most MAX_SIZE (larger ones are never kept): a product is cheap to compute,
@@ -1325,11 +1449,11 @@ def arithmetic(op: ast.operator, a: Any, b: Any, node: ast.AST, ev: Evaluator) -
         try:
             result = fn(a, b)
         except ZeroDivisionError:
-            raise Refusal(line_of(node), f"{ev.text(node)} divides by zero") from None
+            raise Refusal(line_of(node), _("{code} divides by zero").format(code=ev.text(node))) from None
         except (OverflowError, ValueError) as e:
             raise Refusal(line_of(node), f"{ev.text(node)}: {e}") from None
         if isinstance(result, complex):
-            return Unknown(f"{ev.text(node)} is not a real number", line_of(node))
+            return Unknown(_("{code} is not a real number").format(code=ev.text(node)), line_of(node))
         if isinstance(result, int) and abs(result) > MAX_SIZE:
             return too_big
         if isinstance(result, float) and (not math.isfinite(result) or abs(result) > MAX_SIZE):
@@ -1343,25 +1467,42 @@ def arithmetic(op: ast.operator, a: Any, b: Any, node: ast.AST, ev: Evaluator) -
     ):
         seq, n = (a, b) if isinstance(b, int) else (b, a)
         if n > 0 and len(seq) * n > MAX_MODEL_ITEMS:
-            raise Refusal(line_of(node), f"{ev.text(node)} would have more than {MAX_MODEL_ITEMS:,} items")
+            raise Refusal(
+                line_of(node),
+                _("{code} would have more than {limit:,} items").format(
+                    code=ev.text(node), limit=MAX_MODEL_ITEMS
+                ),
+            )
         return seq * n
     if isinstance(op, ast.Add) and type(a) is type(b) and isinstance(a, list | tuple | str):
         if len(a) + len(b) > MAX_MODEL_ITEMS:
-            raise Refusal(line_of(node), f"{ev.text(node)} would have more than {MAX_MODEL_ITEMS:,} items")
+            raise Refusal(
+                line_of(node),
+                _("{code} would have more than {limit:,} items").format(
+                    code=ev.text(node), limit=MAX_MODEL_ITEMS
+                ),
+            )
         return a + b
     if isinstance(op, ast.Mod) and isinstance(a, str):
         values = b if isinstance(b, tuple) else (b,)
         if any(not isinstance(v, int | float | str | bool | type(None)) for v in values):
-            return Unknown(f"{ev.text(node)} formats a value only known at run time", line_of(node))
+            return Unknown(
+                _("{code} formats a value only known at run time").format(code=ev.text(node)), line_of(node)
+            )
         if any(ch.isdigit() for part in a.split("%")[1:] for ch in part[:1]):
-            return Unknown(f"{ev.text(node)} formats with a width", line_of(node))
+            return Unknown(_("{code} formats with a width").format(code=ev.text(node)), line_of(node))
         try:
             return a % b
         except (TypeError, ValueError, KeyError) as e:
             raise Refusal(line_of(node), f"{ev.text(node)}: {e}") from None
     if isinstance(op, ast.BitOr) and isinstance(a, dict) and isinstance(b, dict):
         return {**a, **b}
-    return Unknown(f"{ev.text(node)} on {type(a).__name__} and {type(b).__name__}", line_of(node))
+    return Unknown(
+        _("{code} on {type} and {type2}").format(
+            code=ev.text(node), type=type(a).__name__, type2=type(b).__name__
+        ),
+        line_of(node),
+    )
 
 
 def compare(op: ast.cmpop, a: Any, b: Any) -> bool | None:
@@ -1417,7 +1558,10 @@ def _builtin(name: str, fn: Callable[..., Any]) -> Builtin:
             if isinstance(a, Unknown):
                 if a.too_large:
                     return a
-                return Unknown(f"{name}() of a value known only at run time ({a.why})", line_of(node))
+                return Unknown(
+                    _("{name}() of a value known only at run time ({why})").format(name=name, why=a.why),
+                    line_of(node),
+                )
         try:
             result = fn(ev, node, *args, **kwargs)
         except _UnknownArgument as u:
@@ -1436,7 +1580,7 @@ def _builtin(name: str, fn: Callable[..., Any]) -> Builtin:
 
 def _range(ev: Evaluator, node: ast.AST, *args: Any) -> range:
     for a in args:
-        ev.known_int(a, "a range bound", node)
+        ev.known_int(a, _("a range bound"), node)
     return range(*args)
 
 
@@ -1452,7 +1596,10 @@ def _isinstance(ev: Evaluator, node: ast.AST, value: Any, kinds: Any) -> Any:
     if any(a is True for a in answers):
         return True
     if any(a is None for a in answers):
-        return Unknown(f"isinstance(..., {getattr(kinds, 'label', kinds)!r}) is not known", line_of(node))
+        return Unknown(
+            _("isinstance(..., {kinds!r}) is not known").format(kinds=getattr(kinds, "label", kinds)),
+            line_of(node),
+        )
     return False
 
 
@@ -1479,7 +1626,9 @@ def _isinstance_one(value: Any, kind: Any) -> bool | None:
 
 def _int(ev: Evaluator, node: ast.AST, value: Any = 0, *rest: Any) -> int:
     if isinstance(value, float) and (math.isinf(value) or math.isnan(value)):
-        raise Refusal(line_of(node), f"{ev.text(node)}: {value} is not a whole number")
+        raise Refusal(
+            line_of(node), _("{code}: {value} is not a whole number").format(code=ev.text(node), value=value)
+        )
     return int(value, *rest) if rest else int(value)
 
 
@@ -1495,7 +1644,7 @@ def _getattr(ev: Evaluator, node: ast.AST, obj: Any, name: str, *default: Any) -
             return default[0]
         raise
     if isinstance(value, Unknown) and default:
-        return Unknown(f"getattr(..., {name!r}) is known only at run time", line_of(node))
+        return Unknown(_("getattr(..., {name!r}) is known only at run time").format(name=name), line_of(node))
     return value
 
 
@@ -1586,7 +1735,7 @@ def _truthy(fn: Callable[[list], bool]) -> Callable[..., Any]:
     def run(ev: Evaluator, node: ast.AST, items: Any) -> Any:
         values = [ev.truth(v, node, lenient=True) for v in ev.items_of(items, node)]
         if any(v is None for v in values):
-            return Unknown("any()/all() of values known only at run time", line_of(node))
+            return Unknown(_("any()/all() of values known only at run time"), line_of(node))
         return fn(values)
 
     return run
@@ -1595,7 +1744,7 @@ def _truthy(fn: Callable[[list], bool]) -> Callable[..., Any]:
 def _str(ev: Evaluator, node: ast.AST, value: Any = "") -> str:
     if isinstance(value, int | float | str | bool | type(None)):
         return str(value)
-    raise _UnknownArgument(Unknown(f"str() of a {type(value).__name__}", line_of(node)))
+    raise _UnknownArgument(Unknown(_("str() of a {type}").format(type=type(value).__name__), line_of(node)))
 
 
 def _float(ev: Evaluator, node: ast.AST, value: Any = 0.0) -> float:
@@ -1616,7 +1765,9 @@ def _math(name: str) -> Callable[..., Any]:
     def run(ev: Evaluator, node: ast.AST, *args: Any) -> Any:
         for a in args:
             if not isinstance(a, int | float) or abs(a) > MAX_SIZE:
-                raise _UnknownArgument(Unknown(f"math.{name} of {a!r}", line_of(node)))
+                raise _UnknownArgument(
+                    Unknown(_("math.{name} of {a!r}").format(name=name, a=a), line_of(node))
+                )
         return fn(*args)
 
     return run
@@ -1625,7 +1776,7 @@ def _math(name: str) -> Callable[..., Any]:
 def _type(ev: Evaluator, node: ast.AST, value: Any) -> Any:
     if isinstance(value, Instance):
         return value.cls
-    return Unknown("type() of a value", line_of(node))
+    return Unknown(_("type() of a value"), line_of(node))
 
 
 def _ordered_dict(ev: Evaluator, node: ast.AST, items: Any = (), **kwargs: Any) -> dict:
@@ -1643,7 +1794,7 @@ class Partial(Native):
     fn: Any
     args: list
     kwargs: dict
-    label = "a functools.partial"
+    label = N_("a functools.partial")
 
     def call(self, ev: Evaluator, args: list, kwargs: dict, node: ast.AST) -> Any:
         return ev.call(self.fn, [*self.args, *args], {**self.kwargs, **kwargs}, node)
@@ -1653,7 +1804,7 @@ class ArgParser(Native):
     """argparse.ArgumentParser: `add_argument('--ndf', type=int, default=64)` records the default,
     `parse_args()` gives them (the values a run without options would have)."""
 
-    label = "an argparse parser"
+    label = N_("an argparse parser")
 
     def __init__(self) -> None:
         self.namespace = ArgNamespace()
@@ -1679,7 +1830,9 @@ class ArgParser(Native):
         elif kwargs.get("action") == "store_false":
             default = kwargs.get("default", True)
         if kwargs.get("required") is True:
-            default = Unknown(f"--{dest} is a required command-line option", line_of(node))
+            default = Unknown(
+                _("--{dest} is a required command-line option").format(dest=dest), line_of(node)
+            )
         self.namespace.values[dest] = default
         self.namespace.lines[dest] = line_of(node)
         return None
@@ -1688,7 +1841,9 @@ class ArgParser(Native):
         if self.namespace.values:
             shown = ", ".join(f"{k}={v!r}" for k, v in list(self.namespace.values.items())[:8])
             ev.note(
-                f"line {line_of(node)}: read the command-line options at their argparse defaults ({shown}, …)"
+                _(
+                    "line {line}: read the command-line options at their argparse defaults ({shown}, …)"
+                ).format(line=line_of(node), shown=shown)
             )
         return self.namespace if name == "parse_args" else (self.namespace, [])
 
@@ -1763,17 +1918,21 @@ def py_method(ev: Evaluator, obj: Any, name: str, args: list, kwargs: dict, node
     """The whitelisted methods of Python's own values; mutating ones keep the size bounds."""
     if name == "format" and isinstance(obj, str):
         if any(not isinstance(v, int | float | str | bool | type(None)) for v in [*args, *kwargs.values()]):
-            return Unknown(f"{ev.text(node)} formats a value known only at run time", line_of(node))
+            return Unknown(
+                _("{code} formats a value known only at run time").format(code=ev.text(node)), line_of(node)
+            )
         if any(ch.isdigit() for part in obj.split(":")[1:] for ch in part[:2]):
-            return Unknown(f"{ev.text(node)} formats with a width", line_of(node))
+            return Unknown(_("{code} formats with a width").format(code=ev.text(node)), line_of(node))
     if name == "join" and isinstance(obj, str):
         args = [ev.items_of(args[0], node)] if args else args
         if any(not isinstance(v, str) for v in args[0] if args):
-            return Unknown(f"{ev.text(node)} joins values known only at run time", line_of(node))
+            return Unknown(
+                _("{code} joins values known only at run time").format(code=ev.text(node)), line_of(node)
+            )
     if name in ("extend",):
         args = [ev.items_of(args[0], node)] if args else args
     if name == "index" and isinstance(obj, list | tuple) and any(isinstance(v, Unknown) for v in obj):
-        return Unknown("index() among values known only at run time", line_of(node))
+        return Unknown(_("index() among values known only at run time"), line_of(node))
     try:
         result = getattr(obj, name)(*args, **kwargs)
     except (TypeError, ValueError, KeyError, IndexError) as e:

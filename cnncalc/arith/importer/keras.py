@@ -44,6 +44,7 @@ from cnncalc.arith.importer.trace import INPUT_NODE, Tensor, Trace
 from cnncalc.arith.layer_spec import parse_layer
 from cnncalc.arith.parsing import fmt_shape
 from cnncalc.arith.sizes import ceil_div
+from cnncalc.i18n import N_, _, translated
 
 FRAMEWORK = "Keras"
 
@@ -229,7 +230,7 @@ _ACTIVATIONS = {
 LAYER_NAMES = set(PARAMS) | _INFERENCE_IDENTITY | {"Sequential", "Model", "Input"}
 # names course notes use as if they were Keras layers, and what Keras has instead
 NOT_KERAS_LAYERS = {
-    "Regularization": (
+    "Regularization": N_(
         "Keras has no Regularization layer: L2 regularisation (weight decay) is an argument of the layer "
         "it applies to, e.g. Conv2D(64, (3, 3), kernel_regularizer=regularizers.l2(0.01)), which adds "
         "0.01·Σw² of that layer's weights to the loss"
@@ -237,11 +238,11 @@ NOT_KERAS_LAYERS = {
 }
 # arguments that change the loss, not the network: noted, so that none is dropped unseen
 _REGULARIZERS = {
-    "kernel_regularizer": "adds a penalty on this layer's weights to the loss (L2: weight decay)",
-    "bias_regularizer": "adds a penalty on this layer's biases to the loss",
-    "activity_regularizer": "adds a penalty on this layer's outputs to the loss",
-    "depthwise_regularizer": "adds a penalty on this layer's depthwise weights to the loss",
-    "pointwise_regularizer": "adds a penalty on this layer's pointwise weights to the loss",
+    "kernel_regularizer": N_("adds a penalty on this layer's weights to the loss (L2: weight decay)"),
+    "bias_regularizer": N_("adds a penalty on this layer's biases to the loss"),
+    "activity_regularizer": N_("adds a penalty on this layer's outputs to the loss"),
+    "depthwise_regularizer": N_("adds a penalty on this layer's depthwise weights to the loss"),
+    "pointwise_regularizer": N_("adds a penalty on this layer's pointwise weights to the loss"),
 }
 
 
@@ -281,7 +282,11 @@ class Keras:
                 path = f"{home.get(node.id, 'keras.layers')}.{node.id}"
                 ev.globals[node.id] = Ext(path)
                 if node.id not in NOT_KERAS_LAYERS:
-                    ev.note(f"line {node.lineno}: {node.id} is never imported in this file; read as {path}")
+                    ev.note(
+                        _("line {line}: {name} is never imported in this file; read as {path}").format(
+                            line=node.lineno, name=node.id, path=path
+                        )
+                    )
         adds = [
             node
             for node in ast.walk(ev.tree)
@@ -301,8 +306,10 @@ class Keras:
             bound.add(name)
             ev.globals[name] = KerasSequential(self, [], node.lineno)
             ev.note(
-                f"line {node.lineno}: {name} is never created in this file (no {name} = Sequential()); "
-                "its add() calls are read as a Sequential model"
+                _(
+                    "line {line}: {name} is never created in this file (no {name} = Sequential()); its "
+                    "add() calls are read as a Sequential model"
+                ).format(line=node.lineno, name=name)
             )
 
     # library calls -------------------------------------------------------------------------------------
@@ -320,14 +327,17 @@ class Keras:
         if leaf in ("add", "concatenate", "Add", "Concatenate") and not leaf[0].isupper():
             return self.merge_function(ev, leaf, args, kwargs, node)
         if leaf in NOT_KERAS_LAYERS:
-            raise Refusal(line_of(node), f"{ev.text(node)}: {NOT_KERAS_LAYERS[leaf]}")
+            raise Refusal(line_of(node), f"{ev.text(node)}: {translated(NOT_KERAS_LAYERS[leaf])}")
         if leaf in PARAMS or leaf in _INFERENCE_IDENTITY:
             return build_layer(ev, self, leaf, args, kwargs, node)
         if leaf[:1].isupper() and ".layers." in f"{ext.path}." or ext.path.startswith("keras.layers"):
             raise Refusal(
                 line_of(node),
-                f"{ev.text(node)}: {leaf} is not a Keras layer cnncalc knows (it reads convolutions, pooling, "
-                "Dense, Flatten, Dropout, BatchNormalization, activations, padding, upsampling, add and concatenate)",
+                _(
+                    "{code}: {leaf} is not a Keras layer cnncalc knows (it reads convolutions, pooling, "
+                    "Dense, Flatten, Dropout, BatchNormalization, activations, padding, upsampling, add and "
+                    "concatenate)"
+                ).format(code=ev.text(node), leaf=leaf),
             )
         return NotImplemented
 
@@ -350,7 +360,9 @@ class Keras:
         ):
             if value is not None:
                 self.ev.note(
-                    f"line {line_of(node)}: the input shape {self.ev.text(node)} is not known from the code; give it (CxHxW)"
+                    _(
+                        "line {line}: the input shape {code} is not known from the code; give it (CxHxW)"
+                    ).format(line=line_of(node), code=self.ev.text(node))
                 )
             return None
         value = tuple(value)
@@ -359,7 +371,9 @@ class Keras:
         if self.stated is None:
             note = ""
             if len(value) > 1 and not first:
-                note = f"line {line_of(node)}: Keras {key}=({fmt_shape(value, ', ')}) is channels-last (H, W, C); as C×H×W that is {fmt_shape(shape)}"
+                note = _(
+                    "line {line}: Keras {key}=({shape}) is channels-last (H, W, C); as C×H×W that is {shape2}"
+                ).format(line=line_of(node), key=key, shape=fmt_shape(value, ", "), shape2=fmt_shape(shape))
             self.stated = (shape, note)
         return shape
 
@@ -369,25 +383,37 @@ class Keras:
         if isinstance(inputs, list | tuple):
             if len(inputs) != 1:
                 raise Refusal(
-                    line_of(node), f"{ev.text(node)}: a model of {len(inputs)} inputs; cnncalc reads one"
+                    line_of(node),
+                    _("{code}: a model of {n} inputs; cnncalc reads one").format(
+                        code=ev.text(node), n=len(inputs)
+                    ),
                 )
             inputs = inputs[0]
         if isinstance(outputs, list | tuple):
             if len(outputs) != 1:
                 raise Refusal(
-                    line_of(node), f"{ev.text(node)}: a model of {len(outputs)} outputs; cnncalc reads one"
+                    line_of(node),
+                    _("{code}: a model of {n} outputs; cnncalc reads one").format(
+                        code=ev.text(node), n=len(outputs)
+                    ),
                 )
             outputs = outputs[0]
         for v in (inputs, outputs):
             if isinstance(v, Unknown):
-                raise Refusal(line_of(node), f"{ev.text(node)}: the model's tensors are not known ({v.why})")
+                raise Refusal(
+                    line_of(node),
+                    _("{code}: the model's tensors are not known ({why})").format(
+                        code=ev.text(node), why=v.why
+                    ),
+                )
         if (
             not isinstance(inputs, Tensor)
             or not isinstance(outputs, Tensor)
             or inputs.trace is not outputs.trace
         ):
             raise Refusal(
-                line_of(node), f"{ev.text(node)}: inputs and outputs are not tensors of one keras.Input"
+                line_of(node),
+                _("{code}: inputs and outputs are not tensors of one keras.Input").format(code=ev.text(node)),
             )
         return KerasModel(inputs.trace, outputs, line_of(node))
 
@@ -411,13 +437,18 @@ class Keras:
         if not isinstance(x, Tensor):
             raise Refusal(
                 line_of(node),
-                f"{ev.text(node)}: {layer.call_text} is called on something that is not a keras.Input's tensor",
+                _("{code}: {call} is called on something that is not a keras.Input's tensor").format(
+                    code=ev.text(node), call=layer.call_text
+                ),
             )
         layer.calls += 1
         if layer.calls > 1 and layer.params != 0:
             raise Refusal(
                 line_of(node),
-                f"{ev.text(node)}: {layer.call_text} (line {layer.line}) is called a second time, sharing its weights; the table would count them twice",
+                _(
+                    "{code}: {call} (line {line}) is called a second time, sharing its weights; the "
+                    "table would count them twice"
+                ).format(code=ev.text(node), call=layer.call_text, line=layer.line),
             )
         for item in layer_items(ev, layer, x, node):
             x = x.trace.layer(x, item.text, _Where(layer.line), ev, item.expect, layer)
@@ -431,7 +462,10 @@ class Keras:
             c, *spatial = t.shape(ev, node, ev.text(node))
             return (None, *spatial, c)
         raise Refusal(
-            line_of(node), f"{ev.text(node)}: the tensor attribute {name} is not something cnncalc follows"
+            line_of(node),
+            _("{code}: the tensor attribute {name} is not something cnncalc follows").format(
+                code=ev.text(node), name=name
+            ),
         )
 
     def tensor_binop(
@@ -441,7 +475,9 @@ class Keras:
             return t.trace.merge("add", [other, t] if reflected else [t, other], node, ev)
         raise Refusal(
             line_of(node),
-            f"{ev.text(node)}: cnncalc follows tensors through layers, add and concatenate only",
+            _("{code}: cnncalc follows tensors through layers, add and concatenate only").format(
+                code=ev.text(node)
+            ),
         )
 
     # the model ---------------------------------------------------------------------------------------------
@@ -479,13 +515,18 @@ class Keras:
             return None
         output = ev.globals[ends[0]]
         ev.note(
-            f"no keras.Model(inputs, outputs) in the file: the layers from keras.Input to {ends[0]} are read "
-            "as the model"
+            _(
+                "no keras.Model(inputs, outputs) in the file: the layers from keras.Input to {ends} are "
+                "read as the model"
+            ).format(ends=ends[0])
         )
         return "functional", KerasModel(output.trace, output, 0)
 
     def no_model_message(self) -> str:
-        return "found no Keras model: cnncalc reads Sequential models and functional keras.Model(inputs, outputs)"
+        return _(
+            "found no Keras model: cnncalc reads Sequential models and functional "
+            "keras.Model(inputs, outputs)"
+        )
 
     def trace_model(
         self, reader: Any, label: str, value: Any
@@ -493,7 +534,10 @@ class Keras:
         notes: list[str] = []
         if isinstance(value, UserClass) or (hasattr(value, "cls") and isinstance(value.cls, UserClass)):
             raise Refusal(
-                0, f"{label} subclasses keras.Model; cnncalc reads Sequential and functional models"
+                0,
+                _("{label} subclasses keras.Model; cnncalc reads Sequential and functional models").format(
+                    label=label
+                ),
             )
         if isinstance(value, KerasModel):
             trace, out = value.trace, value.output
@@ -502,16 +546,21 @@ class Keras:
             trace = Trace(self.given_input or stated)
             out = value.call(self.ev, [Tensor(trace, INPUT_NODE, self)], {}, _Where(value.line))
         else:
-            raise Refusal(0, f"{label} is not a Keras model ({type(value).__name__})")
+            raise Refusal(
+                0, _("{label} is not a Keras model ({type})").format(label=label, type=type(value).__name__)
+            )
         if not isinstance(out, Tensor):
-            raise Refusal(0, f"{label} does not compute a tensor cnncalc can follow")
+            raise Refusal(0, _("{label} does not compute a tensor cnncalc can follow").format(label=label))
         if out.node == INPUT_NODE:
-            raise Refusal(0, f"{label} has no layers")
+            raise Refusal(0, _("{label} has no layers").format(label=label))
         if self.stated is not None and self.stated[1] and self.given_input is None:
             notes.append(self.stated[1])
         if trace.input_shape is None:
             notes.append(
-                "no input_shape= or keras.Input(shape=...) the code fixes: the input shape has to be given (CxHxW)."
+                _(
+                    "no input_shape= or keras.Input(shape=...) the code fixes: the input shape has to be "
+                    "given (CxHxW)."
+                )
             )
         return trace, out, trace.input_shape, notes
 
@@ -543,11 +592,16 @@ class _Where:
 def merge(ev: Evaluator, kind: str, tensors: Any, axis: Any, node: ast.AST) -> Tensor:
     items = ev.items_of(tensors, node)
     if len(items) < 2 or not all(isinstance(t, Tensor) for t in items):
-        raise Refusal(line_of(node), f"{ev.text(node)}: a merge needs a list of two or more tensors")
+        raise Refusal(
+            line_of(node), _("{code}: a merge needs a list of two or more tensors").format(code=ev.text(node))
+        )
     if kind == "concat" and axis not in (-1, 3):
         raise Refusal(
             line_of(node),
-            f"{ev.text(node)}: concatenation on axis {axis}; the spec concatenates channels (the last axis in Keras)",
+            _(
+                "{code}: concatenation on axis {axis}; the spec concatenates channels (the last axis in "
+                "Keras)"
+            ).format(code=ev.text(node), axis=axis),
         )
     return items[0].trace.merge(kind, list(items), node, ev)
 
@@ -555,7 +609,7 @@ def merge(ev: Evaluator, kind: str, tensors: Any, axis: Any, node: ast.AST) -> T
 class KerasSequential(Native):
     """keras.Sequential([...]) or Sequential() with model.add(layer)."""
 
-    label = "a keras.Sequential"
+    label = N_("a keras.Sequential")
 
     def __init__(self, framework: Keras, layers: list, line: int) -> None:
         self.framework = framework
@@ -577,10 +631,16 @@ class KerasSequential(Native):
             return
         if isinstance(item, Unknown):
             raise Refusal(
-                line_of(node), f"{ev.text(node)}: a layer of this Sequential is not known ({item.why})"
+                line_of(node),
+                _("{code}: a layer of this Sequential is not known ({why})").format(
+                    code=ev.text(node), why=item.why
+                ),
             )
         if not isinstance(item, Layer | KerasSequential):
-            raise Refusal(line_of(node), f"{ev.text(node)}: {type(item).__name__} is not a Keras layer")
+            raise Refusal(
+                line_of(node),
+                _("{code}: {type} is not a Keras layer").format(code=ev.text(node), type=type(item).__name__),
+            )
         self.layers.append(item)
 
     def stated_input(self, fw: Keras) -> tuple[int, ...] | None:
@@ -598,7 +658,12 @@ class KerasSequential(Native):
             return Builtin("add", lambda ev, a, k, n: self.add(ev, a[0] if a else None, n))
         if name == "layers":
             return list(self.layers)
-        return Builtin(name, lambda ev, a, k, n: Unknown(f"Sequential.{name}() runs the model", line_of(n)))
+        return Builtin(
+            name,
+            lambda ev, a, k, n: Unknown(
+                _("Sequential.{name}() runs the model").format(name=name), line_of(n)
+            ),
+        )
 
     def call(self, ev: Evaluator, args: list, kwargs: dict, node: ast.AST) -> Any:
         x = args[0] if args else None
@@ -613,7 +678,7 @@ class KerasSequential(Native):
 class KerasModel(Native):
     """keras.Model(inputs, outputs): the traced graph from one Input to one output."""
 
-    label = "a keras.Model"
+    label = N_("a keras.Model")
 
     def __init__(self, trace: Trace, output: Tensor, line: int) -> None:
         self.trace = trace
@@ -621,11 +686,17 @@ class KerasModel(Native):
         self.line = line
 
     def attr(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
-        return Builtin(name, lambda ev, a, k, n: Unknown(f"Model.{name}() runs the model", line_of(n)))
+        return Builtin(
+            name,
+            lambda ev, a, k, n: Unknown(_("Model.{name}() runs the model").format(name=name), line_of(n)),
+        )
 
     def call(self, ev: Evaluator, args: list, kwargs: dict, node: ast.AST) -> Any:
         raise Refusal(
-            line_of(node), f"{ev.text(node)}: a functional model used as a layer; cnncalc reads it on its own"
+            line_of(node),
+            _("{code}: a functional model used as a layer; cnncalc reads it on its own").format(
+                code=ev.text(node)
+            ),
         )
 
 
@@ -638,11 +709,11 @@ def build_layer(ev: Evaluator, fw: Keras, name: str, args: list, kwargs: dict, n
         return Layer(name, dict(kwargs), [], line_of(node), call_text, 0, fw)
     params = PARAMS[name]
     if len(args) > len(params):
-        raise Refusal(line_of(node), f"{call_text}: too many positional arguments")
+        raise Refusal(line_of(node), _("{call}: too many positional arguments").format(call=call_text))
     a = dict(zip(params, args, strict=False))
     for key, value in kwargs.items():
         if key in a:
-            raise Refusal(line_of(node), f"{call_text}: {key!r} is given twice")
+            raise Refusal(line_of(node), _("{call}: {key!r} is given twice").format(call=call_text, key=key))
         a[key] = value
     for key, value in a.items():
         if isinstance(value, Unknown) and value.too_large:
@@ -653,8 +724,9 @@ def build_layer(ev: Evaluator, fw: Keras, name: str, args: list, kwargs: dict, n
         given = next((k.value for k in getattr(node, "keywords", ()) if k.arg == key), None)
         if given is not None:
             ev.note(
-                f"line {line_of(node)}: {key}={ev.text(given)} {_REGULARIZERS[key]}; "
-                "it changes no shape and no parameter count"
+                _("line {line}: {key}={code} {effect}; it changes no shape and no parameter count").format(
+                    line=line_of(node), key=key, code=ev.text(given), effect=translated(_REGULARIZERS[key])
+                )
             )
     for key in ("input_shape", "batch_input_shape", "input_dim", "shape"):
         if key in a:
@@ -676,20 +748,30 @@ def _known(ev: Evaluator, layer: Layer, key: str, default: Any, node: ast.AST) -
 def _padding(ev: Evaluator, layer: Layer, node: ast.AST) -> str:
     padding = _known(ev, layer, "padding", "valid", node)
     if padding not in ("valid", "same"):
-        raise Refusal(line_of(node), f"{layer.call_text}: padding {padding!r} is not 'valid' or 'same'")
+        raise Refusal(
+            line_of(node),
+            _("{call}: padding {padding!r} is not 'valid' or 'same'").format(
+                call=layer.call_text, padding=padding
+            ),
+        )
     return padding
 
 
 def _activation(ev: Evaluator, layer: Layer, node: ast.AST) -> list[Item]:
     act = layer.args.get("activation")
     if isinstance(act, Unknown):
-        raise Refusal(line_of(node), f"{layer.call_text}: cannot work out the activation ({act.why})")
+        raise Refusal(
+            line_of(node),
+            _("{call}: cannot work out the activation ({why})").format(call=layer.call_text, why=act.why),
+        )
     if isinstance(act, Ext):
         act = act.leaf
     if act not in _ACTIVATIONS:
         raise Refusal(
             line_of(node),
-            f"{layer.call_text}: activation {act!r} is not one of " + ", ".join(k for k in _ACTIVATIONS if k),
+            _("{call}: activation {act!r} is not one of {names}").format(
+                call=layer.call_text, act=act, names=", ".join(k for k in _ACTIVATIONS if k)
+            ),
         )
     return [Item(_ACTIVATIONS[act])] if _ACTIVATIONS[act] else []
 
@@ -699,7 +781,7 @@ def fixed_items(ev: Evaluator, layer: Layer, node: ast.AST) -> list[Item]:
     name, a, text = layer.name, layer.args, layer.call_text
     dims = int(name[-2]) if name[-1] == "D" and name[-2] in "123" else 2
     if a.get("data_format") == "channels_first":
-        ev.note(f"line {layer.line}: data_format='channels_first' read as C×H×W")
+        ev.note(_("line {line}: data_format='channels_first' read as C×H×W").format(line=layer.line))
     if name in (
         "Conv1D",
         "Conv2D",
@@ -711,7 +793,7 @@ def fixed_items(ev: Evaluator, layer: Layer, node: ast.AST) -> list[Item]:
     ):
         for key in ("filters", "kernel_size"):
             if key not in a:
-                raise Refusal(layer.line, f"{text}: needs {key}")
+                raise Refusal(layer.line, _("{text}: needs {key}").format(text=text, key=key))
         f = number(_known(ev, layer, "filters", 0, node), "filters", text, node, 1)
         k = sizes(_known(ev, layer, "kernel_size", 1, node), "kernel_size", text, node, dims, 1)
         s = sizes(_known(ev, layer, "strides", 1, node), "strides", text, node, dims, 1)
@@ -770,10 +852,15 @@ def fixed_items(ev: Evaluator, layer: Layer, node: ast.AST) -> list[Item]:
         if a.get("center", True) is False or a.get("scale", True) is False:
             raise Refusal(
                 layer.line,
-                f"{text}: center=False or scale=False changes the parameters (the spec's bn has γ and β)",
+                _(
+                    "{text}: center=False or scale=False changes the parameters (the spec's bn has γ and β)"
+                ).format(text=text),
             )
         ev.note(
-            f"line {layer.line}: BatchNormalization has 2·C trainable parameters (γ, β); Keras' summary() also lists its 2·C moving mean/variance as non-trainable"
+            _(
+                "line {line}: BatchNormalization has 2·C trainable parameters (γ, β); Keras' summary() "
+                "also lists its 2·C moving mean/variance as non-trainable"
+            ).format(line=layer.line)
         )
         layer.params = None
         return [Item("bn")]
@@ -785,7 +872,9 @@ def fixed_items(ev: Evaluator, layer: Layer, node: ast.AST) -> list[Item]:
         if a.get("max_value") is not None or a.get("negative_slope", 0) or a.get("threshold", 0):
             raise Refusal(
                 layer.line,
-                f"{text}: a ReLU with a cap, slope or threshold other than relu/relu6 is not a spec layer",
+                _(
+                    "{text}: a ReLU with a cap, slope or threshold other than relu/relu6 is not a spec layer"
+                ).format(text=text),
             )
         return [Item("relu")]
     if name == "Softmax":
@@ -801,7 +890,12 @@ def fixed_items(ev: Evaluator, layer: Layer, node: ast.AST) -> list[Item]:
         size = sizes(_known(ev, layer, "size", 2, node), "size", text, node, dims, 1)
         mode = _known(ev, layer, "interpolation", "nearest", node)
         if mode not in ("nearest", "bilinear"):
-            raise Refusal(layer.line, f"{text}: interpolation {mode!r}: cnncalc reads nearest and bilinear")
+            raise Refusal(
+                layer.line,
+                _("{text}: interpolation {mode!r}: cnncalc reads nearest and bilinear").format(
+                    text=text, mode=mode
+                ),
+            )
         return [
             Item(
                 canonical(
@@ -813,7 +907,9 @@ def fixed_items(ev: Evaluator, layer: Layer, node: ast.AST) -> list[Item]:
         ]
     if name in ("Add", "Concatenate", "InputLayer"):
         return []
-    raise Refusal(layer.line, f"{text}: {name} is not a Keras layer cnncalc knows")
+    raise Refusal(
+        layer.line, _("{text}: {name} is not a Keras layer cnncalc knows").format(text=text, name=name)
+    )
 
 
 def _zero_padding(ev: Evaluator, layer: Layer, node: ast.AST) -> str:
@@ -825,7 +921,9 @@ def _zero_padding(ev: Evaluator, layer: Layer, node: ast.AST) -> str:
             if len(v) != 2 or v[0] != v[1]:
                 raise Refusal(
                     layer.line,
-                    f"{layer.call_text}: padding {v} differs between the two sides; the spec pads both sides alike",
+                    _(
+                        "{call}: padding {v} differs between the two sides; the spec pads both sides alike"
+                    ).format(call=layer.call_text, v=v),
                 )
             v = v[0]
         per_axis.append(number(v, "padding", layer.call_text, node, 0))
@@ -835,14 +933,23 @@ def _zero_padding(ev: Evaluator, layer: Layer, node: ast.AST) -> str:
 def _tconv_padding(layer: Layer, k: tuple[int, ...], s: tuple[int, ...], padding: str, node: ast.AST) -> str:
     """Keras' 'same' transposed conv outputs n·s: PyTorch's p and output_padding that do the same."""
     if layer.args.get("output_padding") is not None:
-        raise Refusal(layer.line, f"{layer.call_text}: output_padding= on Conv2DTranspose is not supported")
+        raise Refusal(
+            layer.line,
+            _("{call}: output_padding= on Conv2DTranspose is not supported").format(call=layer.call_text),
+        )
     kk, ss = k[0], s[0]
     if len(set(k)) > 1 or len(set(s)) > 1:
         raise Refusal(
-            layer.line, f"{layer.call_text}: a transposed conv with different sizes per axis is not supported"
+            layer.line,
+            _("{call}: a transposed conv with different sizes per axis is not supported").format(
+                call=layer.call_text
+            ),
         )
     if kk < ss:
-        raise Refusal(layer.line, f"{layer.call_text}: kernel smaller than the stride is not supported")
+        raise Refusal(
+            layer.line,
+            _("{call}: kernel smaller than the stride is not supported").format(call=layer.call_text),
+        )
     if padding == "valid":
         return "p=0"
     extra = kk - ss  # 'same': out = n·s = (n − 1)·s − 2p + k + op  ⇒  2p − op = k − s
@@ -856,7 +963,9 @@ def layer_items(ev: Evaluator, layer: Layer, x: Tensor, node: ast.AST) -> list[I
     name = layer.name
     if name in _INFERENCE_IDENTITY:
         ev.note(
-            f"line {layer.line}: {layer.call_text} keeps the shape at inference and has no trainable parameters; not a row"
+            _(
+                "line {line}: {call} keeps the shape at inference and has no trainable parameters; not a row"
+            ).format(line=layer.line, call=layer.call_text)
         )
         return []
     if name == "Dense" and x.trace.input_shape is not None:
@@ -864,8 +973,10 @@ def layer_items(ev: Evaluator, layer: Layer, x: Tensor, node: ast.AST) -> list[I
         if len(shape) > 1:
             raise Refusal(
                 layer.line,
-                f"{layer.call_text} on a {fmt_shape(shape)} map: Keras applies Dense to the last axis only; "
-                "add Flatten() before it (the spec's fc flattens the whole map)",
+                _(
+                    "{call} on a {shape} map: Keras applies Dense to the last axis only; add Flatten() "
+                    "before it (the spec's fc flattens the whole map)"
+                ).format(call=layer.call_text, shape=fmt_shape(shape)),
             )
     if name not in ("SeparableConv2D", "SeparableConvolution2D", "DepthwiseConv2D"):
         return layer.items
@@ -885,7 +996,10 @@ def layer_items(ev: Evaluator, layer: Layer, x: Tensor, node: ast.AST) -> list[I
         ]
     f = number(_known(ev, layer, "filters", 0, node), "filters", text, node, 1)
     ev.note(
-        f"line {layer.line}: {text} is a depthwise conv (no bias) and a 1×1 pointwise conv: two rows, the same parameters"
+        _(
+            "line {line}: {text} is a depthwise conv (no bias) and a 1×1 pointwise conv: two rows, "
+            "the same parameters"
+        ).format(line=layer.line, text=text)
     )
     return [
         Item(canonical(depthwise + " bias=false", node, text)),

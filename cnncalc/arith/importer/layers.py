@@ -14,6 +14,7 @@ from typing import Any
 
 from cnncalc.arith.importer.evaluator import Evaluator, Native, Refusal, Unknown, line_of
 from cnncalc.arith.parsing import fmt_axes
+from cnncalc.i18n import _, translated
 from cnncalc.safety.limits import MAX_SIZE_TEXT
 
 # the arguments a layer's shape depends on: an unknown value here is refused, naming the argument
@@ -135,13 +136,18 @@ def bind(
 ) -> dict[str, Any]:
     """Positional and keyword arguments of a library call → {name: value}, as Python binds them."""
     if len(args) > len(params):
-        raise Refusal(line_of(node), f"{call_text}: too many positional arguments ({len(args)})")
+        raise Refusal(
+            line_of(node),
+            _("{call}: too many positional arguments ({n})").format(call=call_text, n=len(args)),
+        )
     out = dict(zip(params, args, strict=False))
     for key, value in kwargs.items():
         if key in out:
-            raise Refusal(line_of(node), f"{call_text}: {key!r} is given twice")
+            raise Refusal(line_of(node), _("{call}: {key!r} is given twice").format(call=call_text, key=key))
         if key not in params and strict:
-            raise Refusal(line_of(node), f"{call_text}: unexpected argument {key!r}")
+            raise Refusal(
+                line_of(node), _("{call}: unexpected argument {key!r}").format(call=call_text, key=key)
+            )
         out[key] = value
     for key, value in out.items():
         if isinstance(value, Unknown) and (key in SHAPE_ARGS or value.too_large):
@@ -156,9 +162,11 @@ def unknown_argument(ev: Evaluator, call_text: str, key: str, value: Unknown, gi
     gives it (`out_channels = x is larger than 10^30`), anything else with the reason it is not
     known. `given` is the argument's expression in the call, when known."""
     if not value.too_large:
-        return f"{call_text}: cannot work out {key} ({value.why})"
+        return _("{call}: cannot work out {key} ({why})").format(call=call_text, key=key, why=value.why)
     what = f"{key} = {ev.text(given)}" if given is not None else key
-    return f"{call_text}: {what} is larger than {MAX_SIZE_TEXT}, too large to be a layer size"
+    return _("{call}: {what} is larger than {limit}, too large to be a layer size").format(
+        call=call_text, what=what, limit=MAX_SIZE_TEXT
+    )
 
 
 def argument_node(node: ast.AST, key: str, params: tuple, args: list) -> ast.expr | None:
@@ -192,11 +200,11 @@ def check_arguments(call_text: str, a: dict[str, Any], node: ast.AST) -> None:
             least = SIZE_ARGS[key]
             items = value if isinstance(value, tuple | list) else (value,)
             ok = bool(items) and all(_size_item(key, v, least) for v in items)
-            what = f"a whole number ≥ {least} or a tuple of them"
+            what = _("a whole number ≥ {least} or a tuple of them").format(least=least)
         elif key in COUNT_ARGS:
-            ok, what = _is_int(value) and value >= 1, "a whole number ≥ 1"
+            ok, what = _is_int(value) and value >= 1, _("a whole number ≥ 1")
         elif key in NUMBER_ARGS:
-            ok, what = isinstance(value, int | float) and not isinstance(value, bool), "a number"
+            ok, what = isinstance(value, int | float) and not isinstance(value, bool), _("a number")
         else:
             continue
         if not ok:
@@ -204,8 +212,10 @@ def check_arguments(call_text: str, a: dict[str, Any], node: ast.AST) -> None:
             shown = shown if len(shown) <= 40 else shown[:37] + "..."
             raise Refusal(
                 line_of(node),
-                f"{call_text}: {key}={shown} is not {what}; cnncalc reads numbers written in the code, "
-                "or constants it can work out",
+                _(
+                    "{call}: {key}={shown} is not {what}; cnncalc reads numbers written in the code, or "
+                    "constants it can work out"
+                ).format(call=call_text, key=key, shown=shown, what=what),
             )
 
 
@@ -224,7 +234,7 @@ def _is_int(v: Any) -> bool:
 
 
 def _label(value: Any) -> str:
-    return str(getattr(value, "label", type(value).__name__))
+    return translated(str(getattr(value, "label", type(value).__name__)))
 
 
 def size_text(value: Any) -> str:
@@ -235,9 +245,19 @@ def size_text(value: Any) -> str:
 
 def number(value: Any, what: str, call_text: str, node: ast.AST, minimum: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise Refusal(line_of(node), f"{call_text}: {what} is {value!r}, not a whole number")
+        raise Refusal(
+            line_of(node),
+            _("{call}: {what} is {value!r}, not a whole number").format(
+                call=call_text, what=what, value=value
+            ),
+        )
     if value < minimum:
-        raise Refusal(line_of(node), f"{call_text}: {what} {value} must be at least {minimum}")
+        raise Refusal(
+            line_of(node),
+            _("{call}: {what} {value} must be at least {minimum}").format(
+                call=call_text, what=what, value=value, minimum=minimum
+            ),
+        )
     return value
 
 
@@ -250,6 +270,9 @@ def sizes(
     if dims is not None and len(values) not in (1, dims):
         layer = call_text.split("(")[0].rsplit(".", 1)[-1]
         raise Refusal(
-            line_of(node), f"{call_text}: {what}={value} has {len(values)} values, but {layer} takes {dims}"
+            line_of(node),
+            _("{call}: {what}={value} has {n} values, but {layer} takes {dims}").format(
+                call=call_text, what=what, value=value, n=len(values), layer=layer, dims=dims
+            ),
         )
     return values

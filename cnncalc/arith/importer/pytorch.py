@@ -36,6 +36,7 @@ from cnncalc.arith.importer.layers import Item, Layer, bind, number, size_text, 
 from cnncalc.arith.importer.trace import BATCH, INPUT_NODE, BatchSize, Region, Tensor, Trace
 from cnncalc.arith.layer_spec import parse_layer
 from cnncalc.arith.params import bn_params, conv_params, fc_params
+from cnncalc.i18n import N_, _, translated
 
 FRAMEWORK = "PyTorch"
 
@@ -169,9 +170,9 @@ class Torch:
         return None
 
     def no_model_message(self) -> str:
-        return (
-            "found no model: cnncalc reads nn.Module classes, functions that return one, and module-level "
-            "nn.Sequential objects"
+        return _(
+            "found no model: cnncalc reads nn.Module classes, functions that return one, and "
+            "module-level nn.Sequential objects"
         )
 
     # library calls ------------------------------------------------------------------------------------
@@ -189,7 +190,10 @@ class Torch:
                     return self.functional(ev, leaf, args, kwargs, node)
                 if args and isinstance(args[0], Tensor):
                     raise Refusal(
-                        line_of(node), f"{ev.text(node)}: {path} is not an operation cnncalc follows"
+                        line_of(node),
+                        _("{code}: {path} is not an operation cnncalc follows").format(
+                            code=ev.text(node), path=path
+                        ),
                     )
                 return NotImplemented
             if leaf in ("Sequential",):
@@ -213,7 +217,11 @@ class Torch:
             if leaf == "_assert":
                 return None
         if path.endswith("parallel.data_parallel") and len(args) >= 2:
-            ev.note(f"line {line_of(node)}: {ev.text(node)} runs the module on one device as module(input)")
+            ev.note(
+                _("line {line}: {code} runs the module on one device as module(input)").format(
+                    line=line_of(node), code=ev.text(node)
+                )
+            )
             return ev.call(args[0], [args[1]], {}, node)
         if "d2l" in path and leaf == "add_to_class" and args:
             return AddToClass(args[0])
@@ -277,7 +285,10 @@ class Torch:
             )
         if name in _MODULE_METHODS:
             return Builtin(
-                name, lambda ev, a, k, n: Unknown(f"{obj.cls.name}.{name}() is a library method", line_of(n))
+                name,
+                lambda ev, a, k, n: Unknown(
+                    _("{cls}.{name}() is a library method").format(cls=obj.cls.name, name=name), line_of(n)
+                ),
             )
         return NotImplemented
 
@@ -293,7 +304,10 @@ class Torch:
     def call_module(self, obj: Instance, args: list, kwargs: dict, node: ast.AST) -> Any:
         ev = self.ev
         if not is_module_class(obj.cls):
-            raise Refusal(line_of(node), f"{ev.text(node)}: a {obj.cls.name} object is not callable")
+            raise Refusal(
+                line_of(node),
+                _("{code}: a {name} object is not callable").format(code=ev.text(node), name=obj.cls.name),
+            )
         forward = ev.get_attr(obj, "forward", node)
         x = args[0] if len(args) == 1 and not kwargs else None
         if not isinstance(x, Tensor):
@@ -326,7 +340,9 @@ class Torch:
                 return x
             raise Refusal(
                 line_of(node),
-                f"{ev.text(node)}: {layer.call_text} is called on something that is not the model's tensor",
+                _("{code}: {call} is called on something that is not the model's tensor").format(
+                    code=ev.text(node), call=layer.call_text
+                ),
             )
         dims = _dims(layer.name)
         if dims is not None and layer.name.removeprefix("Lazy").startswith(("Conv", "MaxPool", "AvgPool")):
@@ -334,16 +350,20 @@ class Torch:
             if stated is not None and stated[0] != dims:
                 raise Refusal(
                     layer.line,
-                    f"{layer.call_text}: a {dims}-D layer after the {stated[0]}-D {stated[1]}; every spatial "
-                    "layer of a network works on the same number of axes",
+                    _(
+                        "{call}: a {dims}-D layer after the {stated}-D {layer}; every spatial layer of a "
+                        "network works on the same number of axes"
+                    ).format(call=layer.call_text, dims=dims, stated=stated[0], layer=stated[1]),
                 )
             x.trace.dims = stated or (dims, layer.call_text)
         layer.calls += 1
         if layer.calls > 1 and layer.params:
             raise Refusal(
                 line_of(node),
-                f"{ev.text(node)}: {layer.call_text} (line {layer.line}) is called a second time, sharing its "
-                f"{layer.params:,} parameters; the table would count them twice",
+                _(
+                    "{code}: {call} (line {line}) is called a second time, sharing its {params:,} "
+                    "parameters; the table would count them twice"
+                ).format(code=ev.text(node), call=layer.call_text, line=layer.line, params=layer.params),
             )
         for item in layer.items:
             x = x.trace.layer(x, item.text, _Where(layer.line), ev, item.expect, layer)
@@ -364,7 +384,10 @@ class Torch:
         if name in _FUNCTIONAL:
             return Builtin(name, lambda ev, a, k, n: self.functional(ev, name.rstrip("_"), [t, *a], k, n))
         raise Refusal(
-            line_of(node), f"{ev.text(node)}: the tensor method {name} is not something cnncalc follows"
+            line_of(node),
+            _("{code}: the tensor method {name} is not something cnncalc follows").format(
+                code=ev.text(node), name=name
+            ),
         )
 
     def tensor_binop(
@@ -373,16 +396,25 @@ class Torch:
         if isinstance(other, Tensor):
             if isinstance(op, ast.Add):
                 return t.trace.merge("add", [other, t] if reflected else [t, other], node, ev)
-            what = {ast.Mult: "multiplies", ast.Sub: "subtracts", ast.Div: "divides"}.get(
-                type(op), "combines"
+            what = {
+                ast.Mult: _(
+                    "{code} multiplies two tensors; the spec language joins branches by add or concat only"
+                ),
+                ast.Sub: _(
+                    "{code} subtracts two tensors; the spec language joins branches by add or concat only"
+                ),
+                ast.Div: _(
+                    "{code} divides two tensors; the spec language joins branches by add or concat only"
+                ),
+            }.get(type(op)) or _(
+                "{code} combines two tensors; the spec language joins branches by add or concat only"
             )
-            raise Refusal(
-                line_of(node),
-                f"{ev.text(node)} {what} two tensors; the spec language joins branches by add or concat only",
-            )
+            raise Refusal(line_of(node), what.format(code=ev.text(node)))
         if other is None and isinstance(op, ast.USub | ast.UAdd):
             ev.note(
-                f"line {line_of(node)}: {ev.text(node)} changes the sign only: no shape, no parameters; not a row"
+                _("line {line}: {code} changes the sign only: no shape, no parameters; not a row").format(
+                    line=line_of(node), code=ev.text(node)
+                )
             )
             return t
         if (
@@ -391,10 +423,15 @@ class Torch:
             and isinstance(op, ast.Add | ast.Sub | ast.Mult | ast.Div)
         ):
             ev.note(
-                f"line {line_of(node)}: {ev.text(node)} scales or shifts by a constant: no shape, no parameters; not a row"
+                _(
+                    "line {line}: {code} scales or shifts by a constant: no shape, no parameters; not a row"
+                ).format(line=line_of(node), code=ev.text(node))
             )
             return t
-        raise Refusal(line_of(node), f"{ev.text(node)}: cnncalc does not follow this operation on a tensor")
+        raise Refusal(
+            line_of(node),
+            _("{code}: cnncalc does not follow this operation on a tensor").format(code=ev.text(node)),
+        )
 
     # functional ops --------------------------------------------------------------------------------------
 
@@ -406,7 +443,10 @@ class Torch:
         if not isinstance(x, Tensor):
             if isinstance(x, Unknown):
                 return x
-            raise Refusal(line_of(node), f"{ev.text(node)}: the first argument is not the model's tensor")
+            raise Refusal(
+                line_of(node),
+                _("{code}: the first argument is not the model's tensor").format(code=ev.text(node)),
+            )
         return handler(ev, self, x, args[1:], kwargs, node)
 
 
@@ -440,17 +480,17 @@ _MODULE_METHODS = {
 class _Weights(Native):
     """A layer's weight or bias tensor: initialisers touch it, the shapes do not depend on it."""
 
-    label = "a tensor of weights"
+    label = N_("a tensor of weights")
 
     def attr(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
         if name in ("data", "weight"):
             return self
         if name in ("shape", "size"):
-            return Unknown("the shape of a weight tensor", line_of(node))
-        return Builtin(name, lambda ev, a, k, n: Unknown("a weight tensor's method", line_of(n)))
+            return Unknown(_("the shape of a weight tensor"), line_of(node))
+        return Builtin(name, lambda ev, a, k, n: Unknown(_("a weight tensor's method"), line_of(n)))
 
     def binop(self, ev: Evaluator, op: ast.operator, other: Any, node: ast.AST, reflected: bool) -> Any:
-        return Unknown("arithmetic on weights", line_of(node))
+        return Unknown(_("arithmetic on weights"), line_of(node))
 
 
 WEIGHTS = _Weights()
@@ -467,8 +507,10 @@ def _unknown_layer(ev: Evaluator, path: str, node: ast.AST) -> Any:
     leaf = path.rsplit(".", 1)[-1]
     raise Refusal(
         line_of(node),
-        f"{ev.text(node)}: {leaf} is not a layer cnncalc knows (it reads torch.nn's convolutions, "
-        "pools, norms, activations, padding, upsampling, Linear, Flatten, Dropout and containers)",
+        _(
+            "{code}: {leaf} is not a layer cnncalc knows (it reads torch.nn's convolutions, pools, "
+            "norms, activations, padding, upsampling, Linear, Flatten, Dropout and containers)"
+        ).format(code=ev.text(node), leaf=leaf),
     )
 
 
@@ -568,13 +610,13 @@ class Sequential(Native):
             children = [(str(k), v) for k, v in args[0].items()]
         else:
             children = [(str(i), v) for i, v in enumerate(args)]
-        for _, value in children:
+        for _name, value in children:
             _check_module(ev, value, node, "nn.Sequential")
         return cls(framework, children)
 
     def call(self, ev: Evaluator, args: list, kwargs: dict, node: ast.AST) -> Any:
         x = args[0] if args else None
-        for _, module in self.children:
+        for _name, module in self.children:
             x = ev.call(module, [x], {}, node)
         return x
 
@@ -607,7 +649,10 @@ class Sequential(Native):
             return Sequential(self.framework, self.children[key])
         if isinstance(key, int):
             return self.children[key][1]
-        raise Refusal(line_of(node), f"{ev.text(node)}: index an nn.Sequential with a number or a slice")
+        raise Refusal(
+            line_of(node),
+            _("{code}: index an nn.Sequential with a number or a slice").format(code=ev.text(node)),
+        )
 
     def iterate(self, ev: Evaluator, node: ast.AST) -> list:
         return [m for _, m in self.children]
@@ -643,7 +688,10 @@ class ModuleList(Native):
         if isinstance(key, int) and -len(self.items) <= key < len(self.items):
             return self.items[key]
         raise Refusal(
-            line_of(node), f"{ev.text(node)}: index {key!r} of an nn.ModuleList of {len(self.items)}"
+            line_of(node),
+            _("{code}: index {key!r} of an nn.ModuleList of {n}").format(
+                code=ev.text(node), key=key, n=len(self.items)
+            ),
         )
 
     def iterate(self, ev: Evaluator, node: ast.AST) -> list:
@@ -673,7 +721,10 @@ class ModuleDict(Native):
     def getitem(self, ev: Evaluator, key: Any, node: ast.AST) -> Any:
         if key in self.items:
             return self.items[key]
-        raise Refusal(line_of(node), f"{ev.text(node)}: no module {key!r} in this nn.ModuleDict")
+        raise Refusal(
+            line_of(node),
+            _("{code}: no module {key!r} in this nn.ModuleDict").format(code=ev.text(node), key=key),
+        )
 
     def setitem(self, ev: Evaluator, key: Any, value: Any, node: ast.AST) -> None:
         self.items[key] = value
@@ -687,10 +738,18 @@ class ModuleDict(Native):
 
 def _check_module(ev: Evaluator, value: Any, node: ast.AST, where: str) -> None:
     if isinstance(value, Unknown):
-        raise Refusal(line_of(node), f"{ev.text(node)}: a module in {where} is not known ({value.why})")
+        raise Refusal(
+            line_of(node),
+            _("{code}: a module in {where} is not known ({why})").format(
+                code=ev.text(node), where=where, why=value.why
+            ),
+        )
     if not is_module(value):
         raise Refusal(
-            line_of(node), f"{ev.text(node)}: {where} is given a {type(value).__name__}, not a layer"
+            line_of(node),
+            _("{code}: {where} is given a {type}, not a layer").format(
+                code=ev.text(node), where=where, type=type(value).__name__
+            ),
         )
 
 
@@ -727,7 +786,7 @@ def build_layer(ev: Evaluator, fw: Torch, name: str, args: list, kwargs: dict, n
             ("out_channels", "kernel_size") if lazy else ("in_channels", "out_channels", "kernel_size")
         ):
             if key not in a:
-                raise Refusal(line, f"{call_text}: missing {key}")
+                raise Refusal(line, _("{call}: missing {key}").format(call=call_text, key=key))
         cout = number(a["out_channels"], "out_channels", call_text, node, 1)
         k = sizes(a["kernel_size"], "kernel_size", call_text, node, dims, 1)
         s = sizes(a.get("stride", 1), "stride", call_text, node, dims, 1)
@@ -747,7 +806,9 @@ def build_layer(ev: Evaluator, fw: Torch, name: str, args: list, kwargs: dict, n
             text += " bias=false"
         if a.get("padding_mode", "zeros") != "zeros":
             ev.note(
-                f"line {line}: {call_text}: padding_mode={a['padding_mode']!r} pads with other values, same sizes"
+                _("line {line}: {call}: padding_mode={mode!r} pads with other values, same sizes").format(
+                    line=line, call=call_text, mode=a["padding_mode"]
+                )
             )
         if lazy:
             return layer([Item(text)], a, None)
@@ -762,10 +823,13 @@ def build_layer(ev: Evaluator, fw: Torch, name: str, args: list, kwargs: dict, n
     if base.startswith(("MaxPool", "AvgPool")):
         a = bind(ev, call_text, _MAXPOOL if base.startswith("Max") else _AVGPOOL, args, kwargs, node)
         if "kernel_size" not in a:
-            raise Refusal(line, f"{call_text}: missing kernel_size")
+            raise Refusal(line, _("{call}: missing kernel_size").format(call=call_text))
         if a.get("return_indices"):
             raise Refusal(
-                line, f"{call_text}: return_indices=True gives a pair of tensors, which the spec cannot show"
+                line,
+                _("{call}: return_indices=True gives a pair of tensors, which the spec cannot show").format(
+                    call=call_text
+                ),
             )
         k = sizes(a["kernel_size"], "kernel_size", call_text, node, dims, 1)
         s = sizes(a["stride"] if a.get("stride") is not None else k, "stride", call_text, node, dims, 1)
@@ -779,11 +843,16 @@ def build_layer(ev: Evaluator, fw: Torch, name: str, args: list, kwargs: dict, n
     if base.startswith(("AdaptiveAvgPool", "AdaptiveMaxPool")):
         a = bind(ev, call_text, ("output_size", "return_indices"), args, kwargs, node)
         if "output_size" not in a:
-            raise Refusal(line, f"{call_text}: missing output_size")
+            raise Refusal(line, _("{call}: missing output_size").format(call=call_text))
         out = a["output_size"]
         values = out if isinstance(out, tuple | list) else (out,)
         if any(v is None for v in values):
-            raise Refusal(line, f"{call_text}: an output size of None keeps that input size; give numbers")
+            raise Refusal(
+                line,
+                _("{call}: an output size of None keeps that input size; give numbers").format(
+                    call=call_text
+                ),
+            )
         values = sizes(out, "output_size", call_text, node, dims, 1)
         maximum = base.startswith("AdaptiveMax")
         if set(values) == {1}:
@@ -793,7 +862,10 @@ def build_layer(ev: Evaluator, fw: Torch, name: str, args: list, kwargs: dict, n
         a = bind(ev, call_text, _BN[1:] if lazy else _BN, args, kwargs, node)
         if a.get("affine", True) is False:
             raise Refusal(
-                line, f"{call_text}: affine=False batch norm has no parameters, which the spec cannot say"
+                line,
+                _("{call}: affine=False batch norm has no parameters, which the spec cannot say").format(
+                    call=call_text
+                ),
             )
         if lazy:
             return layer([Item("bn")], a, None)
@@ -821,7 +893,10 @@ def build_layer(ev: Evaluator, fw: Torch, name: str, args: list, kwargs: dict, n
         c = number(a.get("num_channels"), "num_channels", call_text, node, 1)
         if a.get("affine", True) is False:
             raise Refusal(
-                line, f"{call_text}: affine=False group norm has no parameters, which the spec cannot say"
+                line,
+                _("{call}: affine=False group norm has no parameters, which the spec cannot say").format(
+                    call=call_text
+                ),
             )
         return layer([Item(f"groupnorm {g}", ("num_channels", c))], a, bn_params(c).total)
     if base == "LocalResponseNorm":
@@ -848,7 +923,10 @@ def build_layer(ev: Evaluator, fw: Torch, name: str, args: list, kwargs: dict, n
     if base == "Flatten":
         a = bind(ev, call_text, ("start_dim", "end_dim"), args, kwargs, node)
         if a.get("start_dim", 1) != 1 or a.get("end_dim", -1) != -1:
-            raise Refusal(line, f"{call_text}: only nn.Flatten() from axis 1 to the end is supported")
+            raise Refusal(
+                line,
+                _("{call}: only nn.Flatten() from axis 1 to the end is supported").format(call=call_text),
+            )
         return layer([Item("flatten")], a)
     if base.startswith(("Dropout", "AlphaDropout")):
         a = bind(ev, call_text, ("p", "inplace"), args, kwargs, node)
@@ -865,7 +943,9 @@ def build_layer(ev: Evaluator, fw: Torch, name: str, args: list, kwargs: dict, n
     if base in _ACTIVATIONS:
         a = bind(ev, call_text, ("dim", "inplace", "approximate", "alpha"), args, kwargs, node, strict=False)
         if base == "LogSoftmax":
-            ev.note(f"line {line}: LogSoftmax shown as softmax (same shape, no parameters)")
+            ev.note(
+                _("line {line}: LogSoftmax shown as softmax (same shape, no parameters)").format(line=line)
+            )
         return layer([Item(_ACTIVATIONS[base])], a)
     if base == "Identity":
         return layer([], {})
@@ -901,15 +981,25 @@ def _check_string_padding(call_text: str, line: int, padding: str, transposed: b
     """PyTorch's padding='same' or 'valid', refused where PyTorch refuses it."""
     if transposed:
         raise Refusal(
-            line, f"{call_text}: a transposed convolution takes a number as padding, not {padding!r}"
+            line,
+            _("{call}: a transposed convolution takes a number as padding, not {padding!r}").format(
+                call=call_text, padding=padding
+            ),
         )
     if padding not in ("same", "valid"):
-        raise Refusal(line, f"{call_text}: padding={padding!r} is not 'same', 'valid' or a number")
+        raise Refusal(
+            line,
+            _("{call}: padding={padding!r} is not 'same', 'valid' or a number").format(
+                call=call_text, padding=padding
+            ),
+        )
     if padding == "same" and any(v != 1 for v in stride):
         raise Refusal(
             line,
-            f"{call_text}: padding='same' with stride {size_text(stride)}: PyTorch refuses 'same' padding "
-            "for strided convolutions; give the padding as a number",
+            _(
+                "{call}: padding='same' with stride {size}: PyTorch refuses 'same' padding for "
+                "strided convolutions; give the padding as a number"
+            ).format(call=call_text, size=size_text(stride)),
         )
 
 
@@ -929,7 +1019,9 @@ def _pad_text(ev: Evaluator, padding: Any, base: str, call_text: str, node: ast.
         if values[0] != values[1]:
             raise Refusal(
                 line_of(node),
-                f"{call_text}: padding {values[0]} before and {values[1]} after; the spec pads both sides alike",
+                _("{call}: padding {before} before and {after} after; the spec pads both sides alike").format(
+                    call=call_text, before=values[0], after=values[1]
+                ),
             )
         amount = str(values[0])
     elif len(values) == 4:
@@ -937,33 +1029,49 @@ def _pad_text(ev: Evaluator, padding: Any, base: str, call_text: str, node: ast.
         if left != right or top != bottom:
             raise Refusal(
                 line_of(node),
-                f"{call_text}: padding (left {left}, right {right}, top {top}, bottom {bottom}) differs "
-                "between sides; the spec pads both sides of an axis alike",
+                _(
+                    "{call}: padding (left {left}, right {right}, top {top}, bottom {bottom}) differs "
+                    "between sides; the spec pads both sides of an axis alike"
+                ).format(call=call_text, left=left, right=right, top=top, bottom=bottom),
             )
         amount = size_text((top, left))
     else:
-        raise Refusal(line_of(node), f"{call_text}: padding {padding!r} is not one number or one per side")
+        raise Refusal(
+            line_of(node),
+            _("{call}: padding {padding!r} is not one number or one per side").format(
+                call=call_text, padding=padding
+            ),
+        )
     return f"pad {amount}" + ("" if mode == "zero" else f" mode={mode}")
 
 
 def _upsample_text(ev: Evaluator, size: Any, scale: Any, mode: Any, call_text: str, node: ast.AST) -> str:
     if size is not None:
         raise Refusal(
-            line_of(node), f"{call_text}: an upsampling to a fixed size; cnncalc reads scale_factor"
+            line_of(node),
+            _("{call}: an upsampling to a fixed size; cnncalc reads scale_factor").format(call=call_text),
         )
     if scale is None:
-        raise Refusal(line_of(node), f"{call_text}: missing scale_factor")
+        raise Refusal(line_of(node), _("{call}: missing scale_factor").format(call=call_text))
     values = tuple(scale) if isinstance(scale, tuple | list) else (scale,)
     ints = []
     for v in values:
         if isinstance(v, float) and v.is_integer():
             v = int(v)
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise Refusal(line_of(node), f"{call_text}: scale_factor {scale!r}: cnncalc reads whole factors")
+            raise Refusal(
+                line_of(node),
+                _("{call}: scale_factor {scale!r}: cnncalc reads whole factors").format(
+                    call=call_text, scale=scale
+                ),
+            )
         ints.append(v)
     if mode not in ("nearest", "bilinear"):
         raise Refusal(
-            line_of(node), f"{call_text}: mode {mode!r}: cnncalc reads nearest and bilinear upsampling"
+            line_of(node),
+            _("{call}: mode {mode!r}: cnncalc reads nearest and bilinear upsampling").format(
+                call=call_text, mode=mode
+            ),
         )
     return f"upsample {size_text(tuple(ints))}" + (" mode=bilinear" if mode == "bilinear" else "")
 
@@ -992,7 +1100,11 @@ def _f_activation(kind: str) -> Any:
             slope = args[0] if args else kwargs.get("negative_slope", 0.01)
             text = f"leakyrelu slope={slope:g}" if isinstance(slope, int | float) else "leakyrelu"
         elif kind == "softmax" and ev.text(node).split("(")[0].endswith("log_softmax"):
-            ev.note(f"line {line_of(node)}: log_softmax shown as softmax (same shape, no parameters)")
+            ev.note(
+                _("line {line}: log_softmax shown as softmax (same shape, no parameters)").format(
+                    line=line_of(node)
+                )
+            )
             text = kind
         else:
             text = kind
@@ -1011,29 +1123,42 @@ def _f_flatten(ev: Evaluator, fw: Torch, x: Tensor, args: list, kwargs: dict, no
     start = args[0] if args else kwargs.get("start_dim", 0)
     end = args[1] if len(args) > 1 else kwargs.get("end_dim", -1)
     if end != -1:
-        raise Refusal(line_of(node), f"{ev.text(node)}: only flattening to the last axis is supported")
+        raise Refusal(
+            line_of(node),
+            _("{code}: only flattening to the last axis is supported").format(code=ev.text(node)),
+        )
     if start == 0:
         ev.note(
-            f"line {line_of(node)}: {ev.text(node)} without start_dim also flattens the batch axis; read as a flatten from axis 1 (one sample)"
+            _(
+                "line {line}: {code} without start_dim also flattens the batch axis; read as a "
+                "flatten from axis 1 (one sample)"
+            ).format(line=line_of(node), code=ev.text(node))
         )
     elif start != 1:
-        raise Refusal(line_of(node), f"{ev.text(node)}: only flattening from axis 1 is supported")
+        raise Refusal(
+            line_of(node), _("{code}: only flattening from axis 1 is supported").format(code=ev.text(node))
+        )
     return x.trace.layer(x, "flatten", node, ev)
 
 
-def _f_cat(ev: Evaluator, fw: Torch, _: Any, args: list, kwargs: dict, node: ast.AST) -> Tensor:
+def _f_cat(ev: Evaluator, fw: Torch, _tensor: Any, args: list, kwargs: dict, node: ast.AST) -> Tensor:
     tensors = args[0] if args else kwargs.get("tensors")
     dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
     items = ev.items_of(tensors, node)
     if not items or not all(isinstance(t, Tensor) for t in items):
-        raise Refusal(line_of(node), f"{ev.text(node)}: torch.cat of values that are not the model's tensors")
+        raise Refusal(
+            line_of(node),
+            _("{code}: torch.cat of values that are not the model's tensors").format(code=ev.text(node)),
+        )
     if dim not in (1, -3):
         if dim == -1 and all(_rank(ev, t, node) == 1 for t in items):
             dim = 1
         else:
             raise Refusal(
                 line_of(node),
-                f"{ev.text(node)}: concatenation on axis {dim}; the spec concatenates channels (axis 1)",
+                _("{code}: concatenation on axis {dim}; the spec concatenates channels (axis 1)").format(
+                    code=ev.text(node), dim=dim
+                ),
             )
     return items[0].trace.merge("concat", list(items), node, ev)
 
@@ -1042,7 +1167,7 @@ def _rank(ev: Evaluator, t: Tensor, node: ast.AST) -> int:
     return len(t.shape(ev, node, ev.text(node)))
 
 
-def _f_add(ev: Evaluator, fw: Torch, _: Any, args: list, kwargs: dict, node: ast.AST) -> Any:
+def _f_add(ev: Evaluator, fw: Torch, _tensor: Any, args: list, kwargs: dict, node: ast.AST) -> Any:
     a = args[0] if args else kwargs.get("input")
     b = args[1] if len(args) > 1 else kwargs.get("other")
     if isinstance(a, Tensor):
@@ -1052,9 +1177,10 @@ def _f_add(ev: Evaluator, fw: Torch, _: Any, args: list, kwargs: dict, node: ast
     return Unknown(f"{ev.text(node)}", line_of(node))
 
 
-def _f_stack(ev: Evaluator, fw: Torch, _: Any, args: list, kwargs: dict, node: ast.AST) -> Any:
+def _f_stack(ev: Evaluator, fw: Torch, _tensor: Any, args: list, kwargs: dict, node: ast.AST) -> Any:
     raise Refusal(
-        line_of(node), f"{ev.text(node)}: stacking adds an axis, which the spec language does not show"
+        line_of(node),
+        _("{code}: stacking adds an axis, which the spec language does not show").format(code=ev.text(node)),
     )
 
 
@@ -1066,13 +1192,18 @@ def _f_mean(ev: Evaluator, fw: Torch, x: Tensor, args: list, kwargs: dict, node:
     axes = dims if isinstance(dims, tuple | list) else (dims,)
     if dims is None or any(not isinstance(a, int) for a in axes):
         raise Refusal(
-            line_of(node), f"{ev.text(node)}: a mean over every axis mixes the batch; give the spatial axes"
+            line_of(node),
+            _("{code}: a mean over every axis mixes the batch; give the spatial axes").format(
+                code=ev.text(node)
+            ),
         )
     axes = sorted(a % rank for a in axes)
     if axes != list(range(2, rank)):
         raise Refusal(
             line_of(node),
-            f"{ev.text(node)}: a mean over axes {axes}; the spec pools over all spatial axes (global pooling)",
+            _(
+                "{code}: a mean over axes {axes}; the spec pools over all spatial axes (global pooling)"
+            ).format(code=ev.text(node), axes=axes),
         )
     y = x.trace.layer(x, "gap", node, ev)
     return y if keep else y.trace.layer(y, "flatten", node, ev)
@@ -1094,7 +1225,10 @@ def _f_pad(ev: Evaluator, fw: Torch, x: Tensor, args: list, kwargs: dict, node: 
         mode
     )
     if base is None:
-        raise Refusal(line_of(node), f"{ev.text(node)}: padding mode {mode!r} is not one cnncalc reads")
+        raise Refusal(
+            line_of(node),
+            _("{code}: padding mode {mode!r} is not one cnncalc reads").format(code=ev.text(node), mode=mode),
+        )
     pad = a.get("pad")
     if isinstance(pad, tuple | list) and len(pad) == 2:
         base = base.replace("2d", "1d")
@@ -1115,7 +1249,10 @@ def _f_lrn(ev: Evaluator, fw: Torch, x: Tensor, args: list, kwargs: dict, node: 
 
 def _f_with_weights(ev: Evaluator, fw: Torch, x: Tensor, args: list, kwargs: dict, node: ast.AST) -> Tensor:
     raise Refusal(
-        line_of(node), f"{ev.text(node)}: a functional layer with weights passed in; build it as an nn module"
+        line_of(node),
+        _("{code}: a functional layer with weights passed in; build it as an nn module").format(
+            code=ev.text(node)
+        ),
     )
 
 
@@ -1207,7 +1344,12 @@ def _m_size(ev: Evaluator, fw: Torch, t: Tensor, args: list, kwargs: dict, node:
     if dim is None:
         return shape
     if not isinstance(dim, int) or not -len(shape) <= dim < len(shape):
-        raise Refusal(line_of(node), f"{ev.text(node)}: no axis {dim!r} in a tensor of {len(shape)} axes")
+        raise Refusal(
+            line_of(node),
+            _("{code}: no axis {dim!r} in a tensor of {n} axes").format(
+                code=ev.text(node), dim=dim, n=len(shape)
+            ),
+        )
     return shape[dim]
 
 
@@ -1224,7 +1366,9 @@ def _m_view(ev: Evaluator, fw: Torch, t: Tensor, args: list, kwargs: dict, node:
     text = ev.text(node)
     for v in target:
         if isinstance(v, Unknown):
-            raise Refusal(line_of(node), f"{text}: the new shape is not known ({v.why})")
+            raise Refusal(
+                line_of(node), _("{text}: the new shape is not known ({why})").format(text=text, why=v.why)
+            )
     batch_first = bool(target) and (isinstance(target[0], BatchSize) or target[0] == -1)
     if len(target) == 2 and batch_first and target[1] == -1 and isinstance(target[0], BatchSize):
         return t.trace.layer(t, "flatten", node, ev)
@@ -1232,19 +1376,26 @@ def _m_view(ev: Evaluator, fw: Torch, t: Tensor, args: list, kwargs: dict, node:
         y = t.trace.layer(t, "flatten", node, ev, ("view", target[1]))
         return y
     if len(target) == 2 and target[0] == -1 and target[1] == -1:
-        raise Refusal(line_of(node), f"{text}: two -1 sizes")
+        raise Refusal(line_of(node), _("{text}: two -1 sizes").format(text=text))
     shape = t.shape(ev, node, text)
     sample = tuple(v for v in target[1:])
     if batch_first and all(isinstance(v, int) and v > 0 for v in sample) and tuple(sample) == shape:
-        ev.note(f"line {line_of(node)}: {text} keeps the shape {'×'.join(map(str, shape))}; not a row")
+        ev.note(
+            _("line {line}: {text} keeps the shape {shape}; not a row").format(
+                line=line_of(node), text=text, shape="×".join(map(str, shape))
+            )
+        )
         return t
     if len(target) == 1 and target[0] == -1:
         raise Refusal(
-            line_of(node), f"{text} flattens the batch into one vector; write x.view(x.size(0), -1)"
+            line_of(node),
+            _("{text} flattens the batch into one vector; write x.view(x.size(0), -1)").format(text=text),
         )
     raise Refusal(
         line_of(node),
-        f"{text}: reshapes {'×'.join(map(str, shape))} to another shape, which the spec language does not show",
+        _("{text}: reshapes {shape} to another shape, which the spec language does not show").format(
+            text=text, shape="×".join(map(str, shape))
+        ),
     )
 
 
@@ -1257,11 +1408,17 @@ def _m_squeeze(ev: Evaluator, fw: Torch, t: Tensor, args: list, kwargs: dict, no
     if len(shape) > 1 and all(v == 1 for v in shape[1:]):
         return t.trace.layer(t, "flatten", node, ev)
     if len(shape) == 1 or (args and args[0] == 0):
-        ev.note(f"line {line_of(node)}: {ev.text(node)} changes nothing for one sample; not a row")
+        ev.note(
+            _("line {line}: {code} changes nothing for one sample; not a row").format(
+                line=line_of(node), code=ev.text(node)
+            )
+        )
         return t
     raise Refusal(
         line_of(node),
-        f"{ev.text(node)}: squeezing a {'×'.join(map(str, shape))} tensor changes its shape in a way the spec cannot show",
+        _("{code}: squeezing a {shape} tensor changes its shape in a way the spec cannot show").format(
+            code=ev.text(node), shape="×".join(map(str, shape))
+        ),
     )
 
 
@@ -1271,7 +1428,12 @@ def _m_add(ev: Evaluator, fw: Torch, t: Tensor, args: list, kwargs: dict, node: 
 
 def _m_refuse(what: str) -> Any:
     def run(ev: Evaluator, fw: Torch, t: Tensor, args: list, kwargs: dict, node: ast.AST) -> Any:
-        raise Refusal(line_of(node), f"{ev.text(node)}: {what}, which the spec language does not show")
+        raise Refusal(
+            line_of(node),
+            _("{code}: {what}, which the spec language does not show").format(
+                code=ev.text(node), what=translated(what)
+            ),
+        )
 
     return run
 
@@ -1286,17 +1448,17 @@ _TENSOR_METHODS: dict[str, Any] = {
     "add": _m_add,
     "add_": _m_add,
     "mean": lambda ev, fw, t, a, k, n: _f_mean(ev, fw, t, a, k, n),
-    "permute": _m_refuse("a permutation of the axes"),
-    "transpose": _m_refuse("a transpose"),
-    "chunk": _m_refuse("splitting a tensor"),
-    "split": _m_refuse("splitting a tensor"),
-    "narrow": _m_refuse("slicing a tensor"),
-    "unsqueeze": _m_refuse("a new axis"),
-    "mul": _m_refuse("a product"),
-    "mul_": _m_refuse("a product"),
-    "sum": _m_refuse("a sum over axes"),
-    "max": _m_refuse("a maximum over axes"),
-    "numel": lambda ev, fw, t, a, k, n: Unknown("numel() counts the batch too", line_of(n)),
+    "permute": _m_refuse(N_("a permutation of the axes")),
+    "transpose": _m_refuse(N_("a transpose")),
+    "chunk": _m_refuse(N_("splitting a tensor")),
+    "split": _m_refuse(N_("splitting a tensor")),
+    "narrow": _m_refuse(N_("slicing a tensor")),
+    "unsqueeze": _m_refuse(N_("a new axis")),
+    "mul": _m_refuse(N_("a product")),
+    "mul_": _m_refuse(N_("a product")),
+    "sum": _m_refuse(N_("a sum over axes")),
+    "max": _m_refuse(N_("a maximum over axes")),
+    "numel": lambda ev, fw, t, a, k, n: Unknown(_("numel() counts the batch too"), line_of(n)),
 }
 
 
@@ -1333,7 +1495,10 @@ def _trace_model(
     ev = fw.ev
     if not is_module(value):
         raise Refusal(
-            0, f"{label} is not an nn.Module (it is {_what(value)}); name the model class or object"
+            0,
+            _("{label} is not an nn.Module (it is {what}); name the model class or object").format(
+                label=label, what=_what(value)
+            ),
         )
     notes: list[str] = []
     shape = reader.given_input
@@ -1342,32 +1507,48 @@ def _trace_model(
         if note:
             notes.append(note)
         else:
-            notes.append("PyTorch code does not fix the input size: it has to be given (CxHxW).")
+            notes.append(_("PyTorch code does not fix the input size: it has to be given (CxHxW)."))
     trace = Trace(shape)
     start = _Where(_definition_line(ev, label))
     out = ev.call(value, [Tensor(trace, INPUT_NODE, fw)], {}, start)
     if isinstance(out, tuple | list):
         raise Refusal(
             start.lineno,
-            f"{label}'s forward() returns {len(out)} values; cnncalc reads a model with one output",
+            _("{label}'s forward() returns {n} values; cnncalc reads a model with one output").format(
+                label=label, n=len(out)
+            ),
         )
     if not isinstance(out, Tensor):
         line = out.line if isinstance(out, Unknown) and out.line else start.lineno
-        raise Refusal(line, f"{label}'s forward() does not return the tensor it computes ({_what(out)})")
+        raise Refusal(
+            line,
+            _("{label}'s forward() does not return the tensor it computes ({what})").format(
+                label=label, what=_what(out)
+            ),
+        )
     if out.node == INPUT_NODE:
-        raise Refusal(start.lineno, f"{label}'s forward() returns its input unchanged: no layers to show")
+        raise Refusal(
+            start.lineno,
+            _("{label}'s forward() returns its input unchanged: no layers to show").format(label=label),
+        )
     feeding = _ancestors(trace, out.node)
     used = {id(n.owner) for n in trace.nodes if n.owner is not None and n.id in feeding}
     for layer, path in leaf_layers(value):
         if id(layer) in used or layer.params == 0:
             continue
-        count = "its parameters" if layer.params is None else f"its {layer.params:,} parameters"
-        raise Refusal(
-            layer.line,
-            f"{layer.call_text} (self.{path}) is built, but forward() does not use it for the output (as in eval "
-            f"mode); PyTorch's model.parameters() still counts {count}, which the table of the layers it "
-            "uses cannot show",
-        )
+        if layer.params is None:
+            unused = _(
+                "{call} (self.{path}) is built, but forward() does not use it for the output (as in eval "
+                "mode); PyTorch's model.parameters() still counts its parameters, which the table of the layers "
+                "it uses cannot show"
+            )
+        else:
+            unused = _(
+                "{call} (self.{path}) is built, but forward() does not use it for the output (as in eval "
+                "mode); PyTorch's model.parameters() still counts its {params:,} parameters, which the table of "
+                "the layers it uses cannot show"
+            )
+        raise Refusal(layer.line, unused.format(call=layer.call_text, path=path, params=layer.params))
     return trace, out, shape, notes
 
 
@@ -1396,8 +1577,8 @@ def _definition_line(ev: Evaluator, label: str) -> int:
 
 def _what(value: Any) -> str:
     if isinstance(value, Unknown):
-        return f"unknown: {value.why}"
-    return f"a {type(value).__name__}"
+        return _("unknown: {why}").format(why=value.why)
+    return _("a {type}").format(type=type(value).__name__)
 
 
 def _parts(fw: Torch, value: Any) -> list:

@@ -21,6 +21,8 @@ import ast
 import re
 from pathlib import Path
 
+from cnncalc.i18n import _
+
 # the course notes' model code, formatted and checked, shipped with cnncalc
 BUNDLED_MODELS = Path(__file__).resolve().parent.parent.parent / "data" / "models"
 
@@ -33,31 +35,36 @@ def not_python(source: str, error: SyntaxError) -> tuple[int, str]:
     if not magics:
         return (
             error.lineno or 0,
-            f"not valid Python ({error.msg}); cnncalc reads model code with Python's parser",
+            _("not valid Python ({error}); cnncalc reads model code with Python's parser").format(
+                error=error.msg
+            ),
         )
     first = min(magics)
-    message = (
-        f"{lines[first - 1].strip()!r} is a Jupyter (IPython) command, not Python; "
-        f"delete {'that line' if len(magics) == 1 else 'the lines starting with % or !'}"
-    )
+    if len(magics) == 1:
+        message = _("{line!r} is a Jupyter (IPython) command, not Python; delete that line")
+    else:
+        message = _(
+            "{line!r} is a Jupyter (IPython) command, not Python; delete the lines starting with % or !"
+        )
+    message = message.format(line=lines[first - 1].strip())
     without = "\n".join("" if i in magics else line for i, line in enumerate(lines, 1))
     try:
         ast.parse(without)
     except (RecursionError, MemoryError, ValueError):
         pass
     except SyntaxError as e:
-        message += f". Line {e.lineno} is not valid Python either ({e.msg})"
+        message += _(". Line {line} is not valid Python either ({error})").format(line=e.lineno, error=e.msg)
         bad = lines[e.lineno - 1] if e.lineno and e.lineno <= len(lines) else ""
         if _runs_lines_together(bad):
-            message += (
+            message += _(
                 ": several statements run together on one line, as when code loses its line breaks in "
                 "copying; put them back"
             )
             if "class CNN(nn.Module)" in bad:
-                message += (
+                message += _(
                     ". This is note 003's CNN class as the note prints it; a formatted copy is built in: "
-                    f"the preset torch-mnist, or the file {BUNDLED_MODELS / 'note003_torch_cnn.py'}"
-                )
+                    "the preset torch-mnist, or the file {path}"
+                ).format(path=BUNDLED_MODELS / "note003_torch_cnn.py")
     return first, message
 
 

@@ -28,6 +28,7 @@ from cnncalc.arith.errors import CnnCalcError
 from cnncalc.arith.importer.evaluator import Evaluator, Native, Refusal, Unknown, line_of
 from cnncalc.arith.layer_spec import canonical_kind
 from cnncalc.arith.parsing import fmt_shape
+from cnncalc.i18n import N_, _, fill
 
 INPUT_NODE = 0
 # words a block may not be called: the spec language's own (layers, merges, keywords)
@@ -179,8 +180,13 @@ class Trace:
         if self.input_shape is None:
             raise Refusal(
                 line_of(node),
-                f"{why} needs the shape of the tensor here, and the file does not say the input size; "
-                "give it with {field:input} CxHxW",
+                fill(
+                    _(
+                        "{code} needs the shape of the tensor here, and the file does not say the input size; "
+                        "give it with {field:input} CxHxW"
+                    ),
+                    code=why,
+                ),
             )
         from cnncalc.arith.network import walk
         from cnncalc.arith.spec import parse_spec
@@ -188,14 +194,16 @@ class Trace:
         if tensor.node == INPUT_NODE:
             shape = self.input_shape
         else:
-            text, _ = self.spec_text(tensor.node, self.input_shape)
+            text, _order = self.spec_text(tensor.node, self.input_shape)
             try:
                 shape = walk(parse_spec(text)).output_shape
             except CnnCalcError as e:
-                raise Refusal(line_of(node), f"the network up to here does not compute: {e}") from None
+                raise Refusal(
+                    line_of(node), _("the network up to here does not compute: {error}").format(error=e)
+                ) from None
         self.shapes[tensor.node] = shape
         if shape is None:
-            raise Refusal(line_of(node), f"{why}: the shape here is not known")
+            raise Refusal(line_of(node), _("{code}: the shape here is not known").format(code=why))
         return shape
 
     # -- the spec ----------------------------------------------------------------------------------------
@@ -304,8 +312,10 @@ class Trace:
         node = self.nodes[node_id]
         return Refusal(
             node.line,
-            f"{node.call}: its output feeds branches that join in different places; the spec language "
-            "nests branches (add( … ; … ), concat( … ; … )), so cnncalc cannot show this graph",
+            _(
+                "{call}: its output feeds branches that join in different places; the spec language "
+                "nests branches (add( … ; … ), concat( … ; … )), so cnncalc cannot show this graph"
+            ).format(call=node.call),
         )
 
 
@@ -329,7 +339,7 @@ class Tensor(Native):
 
     @property
     def label(self) -> str:  # type: ignore[override]
-        return "a tensor"
+        return _("a tensor")
 
     def attr(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
         return self.framework.tensor_attr(ev, self, name, node)
@@ -340,13 +350,15 @@ class Tensor(Native):
     def getitem(self, ev: Evaluator, key: Any, node: ast.AST) -> Any:
         raise Refusal(
             line_of(node),
-            f"{ev.text(node)}: indexing or slicing a tensor changes its shape in ways the spec "
-            "language does not show",
+            _(
+                "{code}: indexing or slicing a tensor changes its shape in ways the spec language does not show"
+            ).format(code=ev.text(node)),
         )
 
     def iterate(self, ev: Evaluator, node: ast.AST) -> list:
         raise Refusal(
-            line_of(node), f"{ev.text(node)}: looping over a tensor is not something cnncalc follows"
+            line_of(node),
+            _("{code}: looping over a tensor is not something cnncalc follows").format(code=ev.text(node)),
         )
 
     def isinstance_of(self, kind: Any) -> bool | None:
@@ -362,10 +374,10 @@ class Tensor(Native):
 class BatchSize(Native):
     """`x.size(0)`: the batch, which the spec leaves out (a table is per sample)."""
 
-    label = "the batch size"
+    label = N_("the batch size")
 
     def binop(self, ev: Evaluator, op: ast.operator, other: Any, node: ast.AST, reflected: bool) -> Any:
-        return Unknown("the batch size, which is known only when the code runs", line_of(node))
+        return Unknown(_("the batch size, which is known only when the code runs"), line_of(node))
 
 
 BATCH = BatchSize()
