@@ -101,6 +101,14 @@ def numbers(text: str) -> Counter[str]:
     return Counter(_NUMBER.findall(text))
 
 
+def says_the_same_numbers(chinese: str, english: str) -> bool:
+    """Every number of the English text and no other; Chinese may repeat one where its grammar
+    counts again what English says once ('loses 4 rows and columns' → 损失了 4 行和 4 列, 'the one
+    filter' → 共 1 个过滤器). What a whole lesson prints comes from several modules' sentences."""
+    zh, en = numbers(chinese), numbers(english)
+    return zh.keys() == en.keys() and all(zh[n] >= en[n] for n in en)
+
+
 @contextlib.contextmanager
 def chinese() -> Iterator[None]:
     i18n.set_language("zh")
@@ -169,7 +177,9 @@ def test_every_lesson_speaks_chinese_with_the_same_numbers(cli, zh, name: str) -
     for term in TERMS[name]:
         assert term in _unwrapped(result.stdout), term
     assert english_left(result.stdout) == []
-    assert numbers(result.stdout) == numbers(english.stdout)
+    assert says_the_same_numbers(result.stdout, english.stdout), numbers(result.stdout) - numbers(
+        english.stdout
+    )
 
 
 def test_a_lesson_s_text_is_chinese_and_its_json_keeps_its_keys(cli_json, zh) -> None:

@@ -7,12 +7,15 @@ import json
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from cnncalc import i18n
 from cnncalc.cli.tour import tour_entries
+from cnncalc.render.width import display_width
+from tests.zh_helpers import english_runs, numbers
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,3 +121,49 @@ def test_the_options_help_is_chinese() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "只运行其中一部分" in out.stdout and "列出各站而不运行。" in out.stdout, out.stdout
+
+
+class _Clock:
+    """`time.perf_counter` that moves on by an eighth of a second at each call: the trainer's
+    seconds come out the same in both languages."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        self.now += 0.125
+        return self.now
+
+
+_PICTURE_ROW = re.compile(r"^[\s·o#■@]*$")  # a row of draw's pictures: marks, not words
+_SCRATCH = re.compile(r"/\S*cnncalc-tour-[^/\s]+")
+
+
+@pytest.mark.parametrize("part", ["calc", "net", "lessons", "train", "draw"])
+def test_the_tour_runs_in_chinese_with_no_english_sentence_left(cli, monkeypatch, part) -> None:
+    """Issue 14's "done when": every stop of the tour in Chinese, its tables lined up, the numbers
+    those of the English tour."""
+    from cnncalc.nn import training
+
+    results = []
+    for lang in ("en", "zh"):
+        monkeypatch.setattr(training, "time", _Clock())
+        try:
+            results.append(cli("--lang", lang, "tour", "--only", part))
+        finally:
+            i18n.set_language("en")
+    english, chinese = results
+    assert english.exit_code == chinese.exit_code == 0, chinese.output
+    out = _SCRATCH.sub("{tmp}", chinese.stdout)
+    prose = "\n".join(line for line in out.splitlines() if not _PICTURE_ROW.match(line))
+    assert english_runs(prose) == [], prose
+    # the English tour's numbers and no other, in the order each language's sentences put them;
+    # Chinese may count again what English says once (损失了 4 行和 4 列 for 'loses 4 rows and columns')
+    zh, en = Counter(numbers(out)), Counter(numbers(_SCRATCH.sub("{tmp}", english.stdout)))
+    assert zh.keys() == en.keys() and all(zh[n] >= en[n] for n in en), (zh - en, en - zh)
+    assert [h for _n, _total, h in re.findall(r"^━━ (\d+)/(\d+) (.*)$", out, re.M)] == _chinese_headings(part)
+    lines = out.splitlines()
+    for top in (i for i, line in enumerate(lines) if line.startswith("┏")):
+        bottom = next(i for i in range(top, len(lines)) if lines[i].startswith("└"))
+        box = lines[top : bottom + 1]
+        assert len({display_width(line) for line in box}) == 1, "\n".join(box)
