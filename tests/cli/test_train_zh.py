@@ -181,3 +181,8 @@ def test_the_trainer_s_option_help_is_chinese() -> None:
     assert has_chinese(out.stdout)
     for text in ("优化器走完这么多步后停止。", "每一轮结束时和训练结束时保存检查点（.npz）。"):
         assert text in out.stdout, out.stdout
+    # the examples one per line, as in English (click rewraps a paragraph not marked verbatim)
+    assert (
+        "\n    cnncalc train --epochs 3 --save digits.npz      保存模型，供 predict / show 使用\n"
+        in out.stdout
+    )
