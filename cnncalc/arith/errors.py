@@ -12,9 +12,25 @@ Python caller passed), and the CLI says its option instead (`error.for_flag("--l
 'lr 0 must be a positive number, e.g. lr 0.001'
 >>> e.for_flag("--lr")
 '--lr 0 must be a positive number, e.g. --lr 0.001'
+
+A message about two values names the other one as `{field:NAME}`; `named()` says every field the
+way the caller knows it:
+
+>>> e = UsageError("{field} has 2 axes but {field:dims} is 3; drop {field:dims}", field="input")
+>>> str(e)
+'input has 2 axes but dims is 3; drop dims'
+>>> e.named(lambda name: "--" + name)
+'--input has 2 axes but --dims is 3; drop --dims'
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+# `{field}` (the error's own field) or `{field:NAME}` (another one the message names); compiled on
+# first use (by `re`'s cache), not when the calculator starts
+_PLACEHOLDER = r"\{field(?::([A-Za-z_][A-Za-z0-9_]*))?\}"
 
 
 class CnnCalcError(Exception):
@@ -25,16 +41,25 @@ class CnnCalcError(Exception):
     def __init__(self, message: str = "", *, field: str | None = None) -> None:
         self.template = message
         self.field = field
-        super().__init__(self._render(field))
+        super().__init__(self.named(lambda name: name))
 
-    def _render(self, name: str | None) -> str:
-        if self.field is None:
-            return self.template
-        return self.template.replace("{field}", name if name is not None else self.field)
+    def named(self, name_of: Callable[[str], str]) -> str:
+        """The message with every field called what `name_of(field)` says (a CLI option, say).
+
+        A bare `{field}` in an error without a field is left as it is: it is text, not a name.
+        """
+
+        def name(m: re.Match[str]) -> str:
+            other = m.group(1)
+            if other is None:
+                return m.group(0) if self.field is None else name_of(self.field)
+            return name_of(other)
+
+        return re.sub(_PLACEHOLDER, name, self.template)
 
     def for_flag(self, flag: str | None) -> str:
-        """The message with the field named as the caller knows it (a CLI option, say)."""
-        return self._render(flag)
+        """The message with its own field named as the caller knows it (a CLI option, say)."""
+        return self.named(lambda name: flag if flag is not None and name == self.field else name)
 
     def prefixed(self, where: str, *, keep_field: bool = True) -> CnnCalcError:
         """The same error, same type, with `where: ` in front (e.g. the layer it is in).

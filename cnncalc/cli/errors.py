@@ -111,7 +111,7 @@ def reported(command: str = "", flags: dict[str, str] | None = None) -> Iterator
         if ERRORS.traceback:
             raise
         hint = f"see `cnncalc {command} --help`" if command and e.exit_code == 2 else ""
-        message = e.for_flag(flag_for(e.field, flags)) if e.field else str(e)
+        message = e.named(lambda field: flag_for(field, flags))
         raise fail(message, e.exit_code, hint) from None
     except KeyboardInterrupt:
         raise fail("interrupted", 130) from None

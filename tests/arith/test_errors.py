@@ -38,3 +38,16 @@ def test_prefixed_can_settle_the_field_where_there_is_no_flag():
 def test_flag_for_defaults_to_the_long_option_and_takes_exceptions():
     assert flag_for("output_padding") == "--output-padding"
     assert flag_for("kernel", {"kernel": "--k"}) == "--k"
+
+
+def test_a_message_about_two_values_names_both_each_way():
+    e = UsageError("{field} 28x20 has 2 axes but {field:dims} is 3; drop {field:dims}", field="input")
+    assert str(e) == "input 28x20 has 2 axes but dims is 3; drop dims"
+    assert e.named(flag_for) == "--input 28x20 has 2 axes but --dims is 3; drop --dims"
+    assert e.for_flag("-i") == "-i 28x20 has 2 axes but dims is 3; drop dims"
+    e = UsageError("give one network source, not {field:spec} and {field:preset}")
+    assert str(e) == "give one network source, not spec and preset"
+    assert (
+        e.named(lambda f: flag_for(f, {"spec": "SPEC"})) == "give one network source, not SPEC and --preset"
+    )
+    assert e.prefixed("train").named(flag_for) == "train: give one network source, not --spec and --preset"
