@@ -167,7 +167,9 @@ class Trainer:
         step_seconds: list[float] = []
         stopped = ""
         while self.epoch < target and not stopped:
-            order = self._epoch_order()
+            # Drawn with the first batch, not before the stop checks: a run stopped at an epoch's
+            # end must not have drawn the next epoch's order (its checkpoint would skip it).
+            order = None
             while self.position < self.batches_per_epoch:
                 if max_steps is not None and len(step_seconds) >= max_steps:
                     stopped = "steps"
@@ -175,6 +177,8 @@ class Trainer:
                 if should_stop is not None and should_stop():
                     stopped = "interrupted"
                     break
+                if order is None:
+                    order = self._epoch_order()
                 loss = self._next_batch(order, step_seconds)
                 if on_step is not None:
                     on_step(self, loss)
