@@ -169,7 +169,9 @@ def train(
     optimizer: Annotated[
         OptimizerName, typer.Option("--optimizer", help="adam or sgd (with --momentum).")
     ] = OptimizerName(IDX_DEFAULTS.optimizer),
-    momentum: Annotated[float, typer.Option("--momentum", help="SGD momentum.")] = IDX_DEFAULTS.momentum,
+    momentum: Annotated[
+        float | None, typer.Option("--momentum", help="SGD momentum (default 0: plain SGD).")
+    ] = None,
     seed: Annotated[
         int, typer.Option("--seed", help="Seed for the weights, the shuffle and dropout.", min=0)
     ] = IDX_DEFAULTS.seed,
@@ -226,7 +228,7 @@ def _train(
     batch_size: int | None,
     lr: float | None,
     optimizer: str,
-    momentum: float,
+    momentum: float | None,
     seed: int,
     steps: int | None,
     save: Path | None,
@@ -272,7 +274,7 @@ def _refuse_changes_on_resume(
     batch_size: int | None,
     lr: float | None,
     optimizer: str,
-    momentum: float,
+    momentum: float | None,
     seed: int,
 ) -> None:
     """A resumed run continues with its own network and settings: refuse any that would be ignored."""
@@ -286,7 +288,7 @@ def _refuse_changes_on_resume(
             ("--batch-size", batch_size, None),
             ("--lr", lr, None),
             ("--optimizer", optimizer, IDX_DEFAULTS.optimizer),
-            ("--momentum", momentum, IDX_DEFAULTS.momentum),
+            ("--momentum", momentum, None),
             ("--seed", seed, IDX_DEFAULTS.seed),
         )
         if given != default
