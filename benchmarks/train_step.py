@@ -1,13 +1,17 @@
 """Milliseconds per optimizer step: cnncalc's NumPy trainer vs PyTorch (CPU), same model, same data.
 
-The model is note 000's Keras MNIST CNN (`keras-mnist`): conv32 k3 relu, maxpool2, conv64 k3 relu,
-maxpool2, conv64 k3 relu, flatten, fc64 relu, fc10; Adam 1e-3, batch 64, 28×28 inputs. A step is
+The model is note 000's Keras MNIST CNN (`keras-mnist`) by default: conv32 k3 relu, maxpool2,
+conv64 k3 relu, maxpool2, conv64 k3 relu, flatten, fc64 relu, fc10; 28×28 inputs. `--preset NAME`
+times another preset on its own input size: `digits-resnet` (residual adds, one of them with a
+projection shortcut) and `digits-inception` (parallel branches concatenated) on 8×8. PyTorch runs
+the same network written as a PyTorch user would: nn modules, `x + shortcut` and `torch.cat`,
+ReLUs in place after a conv, BN or merge as torchvision has them. Adam 1e-3, batch 64. A step is
 forward, loss, backward and the optimizer update, on the same batches for both.
 
-Data: real images by default — the built-in 8×8 digits scaled to 28×28 (bilinear), or with
-`--data DIR` the training images of an IDX folder (Fashion-MNIST on Debian/Ubuntu:
-`apt-get install dataset-fashion-mnist`, `--data /usr/share/datasets/fashion-mnist`). `--random`
-uses uniform random images instead, and the report says so.
+Data: real images by default — the built-in 8×8 digits (scaled to 28×28, bilinear, for a 28×28
+network), or with `--data DIR` the training images of an IDX folder (Fashion-MNIST on
+Debian/Ubuntu: `apt-get install dataset-fashion-mnist`, `--data /usr/share/datasets/fashion-mnist`).
+`--random` uses uniform random images instead, and the report says so.
 
 Fairness: each (framework, thread count) runs in a fresh process; the rounds alternate cnncalc,
 PyTorch, cnncalc, PyTorch … so that a busy spell of a shared machine hits both, and the report
@@ -24,6 +28,7 @@ slow both sides down, the 1-thread CPU times are the steadier comparison.
     python benchmarks/train_step.py --data /usr/share/datasets/fashion-mnist
     python benchmarks/train_step.py --threads 2 --rounds 5 --json
     python benchmarks/train_step.py --profile --threads 1    # where the time goes, layer by layer
+    python benchmarks/train_step.py --preset digits-resnet --profile
     python benchmarks/train_step.py --random --system-malloc --only torch   # see docs/trainer.md
 """
 
@@ -36,7 +41,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -71,11 +76,16 @@ def scaled_digits() -> np.ndarray:
     return np.einsum("hi,ncij,wj->nchw", a, x, a, optimize=True).astype(np.float32)
 
 
-def images(data: str | None, random: bool) -> tuple[object, np.ndarray]:
-    """(images indexable as x[idx] → float32 NCHW in [0, 1], labels)."""
+def images(data: str | None, random: bool, shape: tuple[int, ...]) -> tuple[object, np.ndarray]:
+    """(images of `shape` indexable as x[idx] → float32 NCHW in [0, 1], labels)."""
     if random:
         rng = np.random.default_rng(0)
-        return rng.random((2048, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, 2048)
+        return rng.random((2048, *shape), dtype=np.float32), rng.integers(0, 10, 2048)
+    if shape == (1, 8, 8):
+        from cnncalc.nn.data import load_digits
+
+        digits = load_digits()
+        return digits.x_train, digits.y_train
     if data:
         from cnncalc.nn.data import load_idx_dir
 
@@ -86,9 +96,11 @@ def images(data: str | None, random: bool) -> tuple[object, np.ndarray]:
     return scaled_digits(), load_digits().y_train
 
 
-def images_text(data: str | None, random: bool) -> str:
+def images_text(data: str | None, random: bool, shape: tuple[int, ...]) -> str:
     if random:
         return "random images (not real data)"
+    if shape == (1, 8, 8):
+        return "real images: the built-in digits"
     return f"real images: {data}" if data else "real images: the built-in digits scaled to 28×28"
 
 
@@ -124,16 +136,22 @@ class LayerClock:
         return {name: s / steps * 1e3 for name, s in self.seconds.items()}
 
 
-def cnncalc_step(threads: int, clock: LayerClock | None) -> tuple[Callable, Callable[[], None]]:
+def input_shape(preset: str) -> tuple[int, ...]:
+    from cnncalc.arith.presets import get_preset
+
+    return tuple(get_preset(preset).input_shape)
+
+
+def cnncalc_step(preset: str, threads: int, clock: LayerClock | None) -> tuple[Callable, Callable[[], None]]:
     """(step(x, y), a context entry) for cnncalc: Trainer.run's setting, BLAS single-threaded."""
+    from cnncalc.arith.presets import preset_text
     from cnncalc.nn.blas import blas_threads
-    from cnncalc.nn.defaults import KERAS_MNIST_SPEC
     from cnncalc.nn.losses import softmax_cross_entropy
     from cnncalc.nn.model import build_model
     from cnncalc.nn.optim import Adam
     from cnncalc.nn.parallel import plan_for, split_work
 
-    model = build_model(KERAS_MNIST_SPEC, classes=10)
+    model = build_model(preset_text(preset), classes=10)
     opt = Adam(model.named_params(), lr=1e-3)
     update = opt.step
     if clock is not None:
@@ -189,11 +207,78 @@ def torch_model():  # -> torch.nn.Sequential (torch is imported lazily)
     )
 
 
-def torch_step(threads: int, clock: LayerClock | None) -> tuple[Callable, Callable[[], None]]:
+def torch_graph(preset: str):  # -> torch.nn.Module (torch is imported lazily)
+    """The preset as a PyTorch user writes it: one nn module per layer, run in the graph's order,
+    adds as `+` and concatenations as `torch.cat`; a ReLU in place after a conv, BN or merge that
+    nothing else reads (as torchvision writes them)."""
+    import torch
+
+    from cnncalc.arith.network import walk
+    from cnncalc.arith.presets import get_preset
+
+    torch.manual_seed(0)
+    net = walk(get_preset(preset))
+    modules, wiring, kinds = torch.nn.ModuleDict(), [], {}
+    readers = Counter(i for node in net.graph.nodes if node.kind != "block" for i in node.inputs)
+    for res in net.nodes:
+        node = res.node
+        kinds[node.id] = node.kind
+        if node.kind != "block":
+            key = node.id.replace(".", "_")
+            if node.layer is not None:
+                source = node.inputs[0]
+                alone = readers[source] == 1 and kinds.get(source) in ("conv", "bn", "add", "concat")
+                modules[key] = torch_layer(res, inplace=alone)
+            wiring.append((key, node.kind, [i.replace(".", "_") for i in node.inputs]))
+    output = net.graph.output.replace(".", "_")
+
+    class Graph(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.layers = modules
+
+        def forward(self, x):
+            values = {"input": x}
+            for key, kind, inputs in wiring:
+                xs = [values[i] for i in inputs]
+                if kind == "add":
+                    values[key] = sum(xs[1:], xs[0])
+                elif kind == "concat":
+                    values[key] = torch.cat(xs, dim=1)
+                else:
+                    values[key] = self.layers[key](xs[0])
+            return values[output]
+
+    return Graph()
+
+
+def torch_layer(res, inplace: bool):  # noqa: ANN001, ANN201 (cnncalc and torch are imported lazily)
+    """The torch module of one walked layer of the digits presets (2-D, symmetric padding)."""
+    import torch
+
+    nn, spec, geo, shape = torch.nn, res.layer, res.shape, res.input_shape
+    if spec.kind in ("conv", "maxpool"):
+        padding = tuple(before for before, _ in geo.padding)
+        if spec.kind == "maxpool":
+            return nn.MaxPool2d(geo.kernel, geo.stride, padding, geo.dilation, ceil_mode=spec.ceil)
+        return nn.Conv2d(
+            shape[0], spec.units, geo.kernel, geo.stride, padding, geo.dilation, spec.groups, spec.bias
+        )
+    makers = {
+        "bn": lambda: nn.BatchNorm2d(shape[0]),
+        "relu": lambda: nn.ReLU(inplace=inplace),
+        "gap": lambda: nn.AdaptiveAvgPool2d(1),
+        "flatten": nn.Flatten,
+        "fc": lambda: nn.Linear(shape[0], spec.units),
+    }
+    return makers[spec.kind]()
+
+
+def torch_step(preset: str, threads: int, clock: LayerClock | None) -> tuple[Callable, Callable[[], None]]:
     import torch
 
     torch.set_num_threads(threads)
-    model = torch_model()
+    model = torch_model() if preset == "keras-mnist" else torch_graph(preset)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.CrossEntropyLoss()
 
@@ -213,10 +298,10 @@ def child(framework: str, args: argparse.Namespace, threads: int) -> dict:
 
     if not args.system_malloc:
         keep_freed_memory()  # the same malloc settings for both (see the module docstring)
-    x, y = images(args.data, args.random)
+    x, y = images(args.data, args.random, input_shape(args.preset))
     clock = LayerClock() if args.profile else None
     make = cnncalc_step if framework == "cnncalc" else torch_step
-    step, enter = make(threads, clock)
+    step, enter = make(args.preset, threads, clock)
     enter()
     times, cpu = [], []  # wall and CPU seconds (all the process's threads) per step
     profiler = _torch_profiler() if args.profile and framework == "torch" else None
@@ -269,6 +354,8 @@ def run_child(framework: str, threads: int, args: argparse.Namespace) -> dict:
         str(threads),
         "--steps",
         str(args.steps),
+        "--preset",
+        args.preset,
     ]
     if args.data:
         cmd += ["--data", args.data]
@@ -314,8 +401,8 @@ def summarize(runs: dict[str, list[dict]]) -> dict:
     return out
 
 
-def print_report(data_text: str, steps: int, results: dict[int, dict]) -> None:
-    print(f"keras-mnist, batch {BATCH}, Adam; {data_text}; median ms per step over {steps} steps")
+def print_report(preset: str, data_text: str, steps: int, results: dict[int, dict]) -> None:
+    print(f"{preset}, batch {BATCH}, Adam; {data_text}; median ms per step over {steps} steps")
     for threads, res in results.items():
         print(f"\n{threads} thread{'s' if threads > 1 else ''}{idle_note(res)}:")
         for framework in FRAMEWORKS:
@@ -369,6 +456,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--steps", type=int, default=100, help="timed steps per run (default 100)")
+    parser.add_argument(
+        "--preset",
+        choices=("keras-mnist", "digits-resnet", "digits-inception"),
+        default="keras-mnist",
+        help="the network (default keras-mnist, on 28×28; the digits presets run on 8×8)",
+    )
     parser.add_argument("--data", help="an IDX folder (default: the built-in digits scaled to 28×28)")
     parser.add_argument("--random", action="store_true", help="uniform random images instead of real ones")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="thread counts (default 1 2)")
@@ -403,15 +496,24 @@ def main() -> None:
         args.idle,
     )
     results = {t: summarize(r) for t, r in runs.items()}
-    data_text = images_text(args.data, args.random) + (
+    data_text = images_text(args.data, args.random, input_shape(args.preset)) + (
         "; glibc's default malloc" if args.system_malloc else ""
     )
     if args.json:
         print(
-            json.dumps({"data": data_text, "batch": BATCH, "steps": args.steps, "threads": results}, indent=2)
+            json.dumps(
+                {
+                    "preset": args.preset,
+                    "data": data_text,
+                    "batch": BATCH,
+                    "steps": args.steps,
+                    "threads": results,
+                },
+                indent=2,
+            )
         )
     else:
-        print_report(data_text, args.steps, results)
+        print_report(args.preset, data_text, args.steps, results)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import typer
@@ -23,7 +22,7 @@ INTRO = """\
 Generated from each command's `--help` by `python docs/gen_cli.py`; `tests/test_docs.py` fails
 when it is out of date. Exit codes everywhere: 0 success, 1 an impossible layer or a failed
 check (the message on stderr says which value and how to fix it), 2 a malformed value or option,
-130 interrupted. `cnncalc --traceback COMMAND ...` shows the Python traceback instead of the
+130 interrupted (Ctrl-C, SIGTERM, SIGHUP), 141 the reader of the output left (`| head`). `cnncalc --traceback COMMAND ...` shows the Python traceback instead of the
 one-line message. Every command takes `-h/--help`; most take `--json` for one JSON object on
 stdout, and with `--json` any error is one JSON object on stderr:
 `{"error": "--input 'abc' is not a whole number; write e.g. --input 3", "exit_code": 2}`.
@@ -69,10 +68,9 @@ def main() -> int:
             print("docs/cli.md is out of date: run python docs/gen_cli.py", file=sys.stderr)
             return 1
         return 0
-    fd, tmp = tempfile.mkstemp(dir=HERE, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, TARGET)
+    from cnncalc.safety.atomic import write_atomic
+
+    write_atomic(TARGET, text)
     print(f"wrote {TARGET}")
     return 0
 

@@ -21,7 +21,10 @@ def cli(runner):
 
     def invoke(*args: str, input: str | None = None):
         return runner.invoke(
-            app, [str(a) for a in args], input=input, env={"NO_COLOR": "1", "COLUMNS": "100"}
+            app,
+            [str(a) for a in args],
+            input=input,
+            env={"NO_COLOR": "1", "COLUMNS": "100", "CNNCALC_LANG": "en"},
         )
 
     return invoke

@@ -115,3 +115,12 @@ def test_spec_language_examples_parse_and_walk(text):
     spec = parse_spec(text)
     if not spec.is_chain:  # the chains list every layer kind, one after another, as a reference
         assert walk(spec).layers
+
+
+@pytest.mark.parametrize("doc", ["formulas.md", "lessons.md"])
+def test_the_stride_slip_is_credited_to_note_000(doc):
+    """'步幅值越小,输出越小' is in note 000 §2; note 001 never says it."""
+    text = " ".join((ROOT / "docs" / doc).read_text(encoding="utf-8").split())
+    at = text.index('"a smaller stride gives a smaller output"')
+    before = text[max(0, text.rfind(";", 0, at), text.rfind(". ", 0, at)) : at]
+    assert "note 000" in before.lower() and "001" not in before

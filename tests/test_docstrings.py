@@ -10,10 +10,10 @@ import pytest
 
 import cnncalc
 
-PACKAGES = ("arith", "lessons", "render", "cli")
+PACKAGES = ("arith", "lessons", "render", "cli", "api")
 # the trainer's renderer draws with numpy and rich on a console; its examples are its tests'
 SKIP = {"cnncalc.render.training"}
-MODULES = sorted(
+MODULES = ["cnncalc"] + sorted(
     info.name
     for package in PACKAGES
     for info in pkgutil.iter_modules([f"{cnncalc.__path__[0]}/{package}"], f"cnncalc.{package}.")

@@ -13,6 +13,9 @@ Python caller passed), and the CLI says its option instead (`error.for_flag("--l
 >>> e.for_flag("--lr")
 '--lr 0 must be a positive number, e.g. --lr 0.001'
 
+A translated sentence passes its other values by name, filled in after translation:
+`UsageError(_("{field} {value} must be at least {minimum}"), field="stride", value=0, minimum=1)`.
+
 A message about two values names the other one as `{field:NAME}`; `named()` says every field the
 way the caller knows it:
 
@@ -38,7 +41,11 @@ class CnnCalcError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+    def __init__(self, message: str = "", *, field: str | None = None, **values: object) -> None:
+        if values:  # a translated sentence with named values: fill them, keep the field placeholders
+            from cnncalc.i18n import fill
+
+            message = fill(message, **values)
         self.template = message
         self.field = field
         super().__init__(self.named(lambda name: name))
@@ -72,7 +79,9 @@ class CnnCalcError(Exception):
         return type(self)(f"{where}: {self}")
 
 
-class UsageError(CnnCalcError):
-    """A malformed value: `abc` where a size was expected, a stride of 0, an unknown option."""
+class UsageError(CnnCalcError, ValueError):
+    """A malformed value: `abc` where a size was expected, a stride of 0, an unknown option.
+
+    It is a `ValueError` too, so Python code that already catches bad values catches it."""
 
     exit_code = 2

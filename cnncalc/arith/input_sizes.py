@@ -173,7 +173,13 @@ def _axis_geometry(node: Node, axis: int, dims: int) -> tuple:
         op_pad = broadcast(layer.output_padding, dims, "op")[axis]
         op = "avgpool3d" if layer.kind == "avgpool" and dims == 3 else layer.kind
         return ("window", op, k, s, pad, d, layer.ceil, op_pad)
-    if layer.kind == "gap":
+    if layer.kind == "pad":
+        p = broadcast(layer.padding, dims, "pad")[axis]
+        return ("window", "conv", 1, 1, (p, p), 1, False, 0)
+    if layer.kind in ("upsample", "pixelshuffle"):
+        f = broadcast(layer.factor, dims, "scale factor")[axis]
+        return ("window", "tconv", f, f, (0, 0), 1, False, 0)
+    if layer.kind in ("gap", "gmp"):
         return ("size", broadcast(layer.output_size, dims, "output size")[axis] if layer.output_size else 1)
     if layer.kind in ("flatten", "fc"):
         return ("flat",)
@@ -225,7 +231,7 @@ def _last_map_node(spec: NetworkSpec) -> str:
     for node in spec.graph.nodes:
         layer = node.layer
         if layer is not None and (
-            layer.kind in ("flatten", "fc") or (layer.kind == "gap" and not layer.adaptive)
+            layer.kind in ("flatten", "fc") or (layer.kind in ("gap", "gmp") and not layer.adaptive)
         ):
             break
         last = node.id

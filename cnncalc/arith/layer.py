@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from cnncalc.arith.errors import UsageError
 from cnncalc.arith.parsing import fmt_shape
 from cnncalc.arith.sizes import POOLS, Pad, ShapeResult, layer_output
-from cnncalc.arith.steps import Step, group_digits
+from cnncalc.arith.steps import Step, group_digits, plural
 
 if TYPE_CHECKING:  # `params` is imported where a layer has channels: `shape -i 96 -k 5` needs none
     from cnncalc.arith.params import ParamCount
@@ -175,8 +175,9 @@ def layer_params(
     )
     dense = fc_params(cin * prod(res.input), cout * prod(res.output), bias)
     notes = (
-        f"Weight sharing: the conv reuses its {group_digits(params.weights)} weights at all "
-        f"{group_digits(prod(res.output))} output positions; a fully connected layer would need "
+        f"Weight sharing: the conv reuses its {plural(params.weights, 'weight')} at "
+        f"{'all ' if prod(res.output) > 1 else 'its '}{plural(prod(res.output), 'output position')}; a fully "
+        "connected layer would need "
         f"{group_digits(dense.total)} parameters for the same {cin}×{fmt_shape(res.input)} → "
         f"{cout}×{fmt_shape(res.output)} mapping.",
         "FLOPs = 2·MACs: a multiply-accumulate is one multiply and one add.",

@@ -6,7 +6,13 @@
     avgpool k=2
     gap                        # global average pooling (C×1×1)
     adaptiveavgpool 6          # PyTorch's AdaptiveAvgPool2d(6): C×6×6 whatever the input
+    gmp | adaptivemaxpool 6    # the same with the maximum
+    pad 2 mode=reflect         # 2 rows/columns on every side (zero, reflect or replicate)
+    upsample 2 mode=bilinear   # each axis ×2 (nearest by default)
+    pixelshuffle 3             # C×H×W → C/9×3H×3W
+    instancenorm affine=true | groupnorm 32 | lrn 5
     bn | relu | relu6 | sigmoid | tanh | leakyrelu | softmax | dropout 0.5 | flatten
+    hardswish | hardsigmoid | silu | gelu | elu
     fc 100                     # aliases: dense, linear
     conv 8 k=5 -> 8x92x92      # a claim of the output shape, for `check`
 
@@ -54,9 +60,21 @@ ALIASES = {
         "avg",
     ),
     "gap": ("gap", "globalavgpool", "globalaveragepooling", "globalaveragepooling2d", "adaptiveavgpool"),
+    "gmp": ("gmp", "globalmaxpool", "globalmaxpooling", "globalmaxpooling2d", "adaptivemaxpool"),
+    "pad": ("pad", "zeropad", "zeropad2d", "zeropadding2d"),
+    "upsample": ("upsample", "upsampling", "upsampling2d"),
+    "pixelshuffle": ("pixelshuffle",),
     "bn": ("bn", "batchnorm", "batchnorm2d", "batchnormalization"),
+    "instancenorm": ("instancenorm", "instancenorm2d"),
+    "groupnorm": ("groupnorm",),
+    "lrn": ("lrn", "localresponsenorm"),
     "relu": ("relu",),
     "relu6": ("relu6",),
+    "hardswish": ("hardswish",),
+    "hardsigmoid": ("hardsigmoid",),
+    "silu": ("silu", "swish"),
+    "gelu": ("gelu",),
+    "elu": ("elu",),
     "leakyrelu": ("leakyrelu", "lrelu"),
     "sigmoid": ("sigmoid",),
     "tanh": ("tanh",),
@@ -89,6 +107,8 @@ _OPTION_ALIASES = {
     "slope": "slope",
     "negative_slope": "slope",
     "rate": "rate",
+    "mode": "mode",
+    "affine": "affine",
 }
 OPTIONS = {
     "conv": ("k", "s", "p", "d", "g", "bias"),
@@ -98,11 +118,28 @@ OPTIONS = {
     "fc": ("bias",),
     "leakyrelu": ("slope",),
     "dropout": ("rate",),
+    "pad": ("mode",),
+    "upsample": ("mode",),
+    "instancenorm": ("affine",),
 }
+# kinds that change the spatial size without a window of their own (`pad`) or spread each input
+# over several outputs (`upsample`, `pixelshuffle`, read by the receptive field as a transposed conv)
+RESIZING = ("pad", "upsample", "pixelshuffle")
+PAD_MODES = ("zero", "reflect", "replicate")
+UPSAMPLE_MODES = ("nearest", "bilinear")
 SPATIAL = ("conv", "tconv", "maxpool", "avgpool")
 # a repetition count written after a block call or a merge: x3, ×3, *3, x(n - 1)
 REPEAT = re.compile(r"[x×*](\d+|\(.*\))", re.IGNORECASE)
-_POSITIONAL = {"conv": "out channels", "tconv": "out channels", "fc": "out features"}
+_POSITIONAL = {
+    "conv": "out channels",
+    "tconv": "out channels",
+    "fc": "out features",
+    "pad": "rows and columns to add on each side",
+    "upsample": "scale factor",
+    "pixelshuffle": "upscale factor",
+    "groupnorm": "groups",
+    "lrn": "neighbouring channels (size)",
+}
 
 
 @dataclass(frozen=True)
@@ -126,6 +163,10 @@ class LayerSpec:
     line: int = 0
     output_size: tuple[int, ...] | None = None
     dims: int | None = None
+    factor: tuple[int, ...] | None = None
+    mode: str = ""
+    affine: bool = False
+    size: int | None = None
 
     @property
     def stated_dims(self) -> int | None:
@@ -140,8 +181,8 @@ class LayerSpec:
 
     @property
     def adaptive(self) -> bool:
-        """An adaptive average pool to a size other than 1 (size 1 is plain global pooling)."""
-        return self.kind == "gap" and self.output_size is not None and set(self.output_size) != {1}
+        """An adaptive pool to a size other than 1 (size 1 is plain global pooling)."""
+        return self.kind in ("gap", "gmp") and self.output_size is not None and set(self.output_size) != {1}
 
     def describe(self) -> str:
         """The canonical spec text of this layer, defaults left out: `conv 8 k=5`."""
@@ -150,7 +191,22 @@ class LayerSpec:
             # 'conv 8 k=3' after a four-number input would read as 2-D (N×C×H×W): keep the spelling
             parts = [_SPELLED_3D[self.kind]]
         if self.adaptive:
-            parts = ["adaptiveavgpool", fmt_shape(self.output_size, "x")]
+            parts = [
+                "adaptiveavgpool" if self.kind == "gap" else "adaptivemaxpool",
+                fmt_shape(self.output_size, "x"),
+            ]
+        if self.kind == "pad":
+            parts.append(fmt_shape(self.padding, "x"))
+        if self.factor is not None:
+            parts.append(fmt_shape(self.factor, "x"))
+        if self.kind == "groupnorm":
+            parts.append(str(self.groups))
+        if self.size is not None:
+            parts.append(str(self.size))
+        if self.mode and self.mode not in ("zero", "nearest"):
+            parts.append(f"mode={self.mode}")
+        if self.affine:
+            parts.append("affine=true")
         if self.units is not None:
             parts.append(str(self.units))
         if self.kind == "dropout":
@@ -162,13 +218,13 @@ class LayerSpec:
         default_stride = self.kernel if self.kind in ("maxpool", "avgpool") else (1,)
         if self.stride is not None and self.stride != default_stride:
             parts.append(f"s={fmt_shape(self.stride, 'x')}")
-        if self.padding not in ((0,), "valid"):
+        if self.padding not in ((0,), "valid") and self.kind != "pad":
             parts.append(
                 f"p={self.padding if isinstance(self.padding, str) else fmt_shape(self.padding, 'x')}"
             )
         if self.dilation != (1,):
             parts.append(f"d={fmt_shape(self.dilation, 'x')}")
-        if self.groups != 1:
+        if self.groups != 1 and self.kind != "groupnorm":
             parts.append(f"g={self.groups}")
         if self.output_padding != (0,):
             parts.append(f"op={fmt_shape(self.output_padding, 'x')}")
@@ -204,15 +260,29 @@ def parse_layer(chunk: str, number: int, line: int = 0, where: str | None = None
     where = where or f"layer {number} ({chunk.strip()})"
     chunk, claim = _split_claim(chunk, where)
     tokens = chunk.split()
+    if not tokens:
+        raise UsageError(
+            f"{where}: a claim '->' needs the layer it is about before it, e.g. 'conv 8 k=3 -> 8x6x6'"
+        )
     kind = _layer_kind(tokens[0], where)
     fields = _positional_fields(kind, [t for t in tokens[1:] if "=" not in t], where)
     for option in (t for t in tokens[1:] if "=" in t):
         name, parse, value = _option(kind, option, where)
+        if name in fields:
+            raise UsageError(
+                f"{where}: {option.partition('=')[0]!r} gives the {name} a second time; give each option once"
+            )
         fields[name] = _parsed(parse, value, where)
     if kind in SPATIAL and "kernel" not in fields:
         raise UsageError(f"{where}: missing the kernel size; write k=N or k=AxB, e.g. '{kind} ... k=3'")
     if kind in ("maxpool", "avgpool") and "stride" not in fields:
         fields["stride"] = fields["kernel"]
+    if kind == "pad" and fields.get("mode", "zero") not in PAD_MODES:
+        raise UsageError(f"{where}: pad mode {fields['mode']!r} is not one of {', '.join(PAD_MODES)}")
+    if kind == "upsample" and fields.get("mode", "nearest") not in UPSAMPLE_MODES:
+        raise UsageError(
+            f"{where}: upsample mode {fields['mode']!r} is not one of {', '.join(UPSAMPLE_MODES)}"
+        )
     dims = spelled_dims(tokens[0]) if kind in SPATIAL else None
     return LayerSpec(number=number, kind=kind, claim=claim, line=line, dims=dims, **fields)
 
@@ -318,6 +388,8 @@ _OPTION_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "ceil": ("ceil", lambda value: parse_bool(value, "ceil")),
     "rate": ("rate", _rate),
     "slope": ("slope", lambda value: _number(value, "slope")),
+    "mode": ("mode", lambda value: value.lower()),
+    "affine": ("affine", lambda value: parse_bool(value, "affine")),
 }
 # kind → (LayerSpec field, parser) of the value it takes without a name
 _POSITIONAL_VALUE: dict[str, tuple[str, Callable[[str], object]]] = {
@@ -329,4 +401,10 @@ _POSITIONAL_VALUE: dict[str, tuple[str, Callable[[str], object]]] = {
     "dropout": _OPTION_FIELDS["rate"],
     "leakyrelu": _OPTION_FIELDS["slope"],
     "gap": ("output_size", _sizes_of("output size")),
+    "gmp": ("output_size", _sizes_of("output size")),
+    "pad": ("padding", _sizes_of("pad", minimum=0)),
+    "upsample": ("factor", _sizes_of("scale factor")),
+    "pixelshuffle": ("factor", lambda value: (parse_int(value, "upscale factor"),)),
+    "groupnorm": ("groups", lambda value: parse_int(value, "groups")),
+    "lrn": ("size", lambda value: parse_int(value, "size")),
 }

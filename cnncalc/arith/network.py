@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from cnncalc.arith.errors import CnnCalcError
 from cnncalc.arith.graph import INPUT, Graph, Node
-from cnncalc.arith.layer_spec import SPATIAL, LayerSpec
+from cnncalc.arith.layer_spec import RESIZING, SPATIAL, LayerSpec
 from cnncalc.arith.params import ParamCount, bn_params, conv_cost, fc_macs, fc_params, flops_step
 from cnncalc.arith.parsing import broadcast, fmt_shape
 from cnncalc.arith.receptive_field import BackMaps, ReceptiveField, adaptive_largest_window, window_geometry
@@ -44,6 +44,7 @@ from cnncalc.arith.sizes import (
 )
 from cnncalc.arith.spec import NetworkSpec, parse_spec
 from cnncalc.arith.steps import Step
+from cnncalc.safety.limits import MAX_SIZE, MAX_SIZE_TEXT
 
 if TYPE_CHECKING:
     from fractions import Fraction
@@ -172,6 +173,7 @@ class LayerResult:
             "params": self.total_params,
             "weights": self.params.weights if self.params else 0,
             "biases": self.params.biases if self.params else 0,
+            "buffers": self.params.buffers if self.params else 0,
             "macs": self.macs,
             "receptive_field": list(self.rf) if self.rf else None,
             "jump": [_num(j) for j in self.jump] if self.jump else None,
@@ -235,6 +237,11 @@ class NetworkResult:
         return sum(layer.total_params for layer in self.layers)
 
     @property
+    def total_buffers(self) -> int:
+        """Values kept but not trained: batch norm's running means and variances."""
+        return sum(layer.params.buffers for layer in self.layers if layer.params)
+
+    @property
     def total_macs(self) -> int:
         return sum(layer.macs for layer in self.layers)
 
@@ -273,6 +280,7 @@ class NetworkResult:
             "layers": [row.to_dict() for row in self.rows],
             "total_params": self.total_params,
             "trainable_params": self.total_params,
+            "buffers": self.total_buffers,
             "total_macs": self.total_macs,
             "total_flops": self.total_flops,
             "param_bytes": self.param_bytes,
@@ -375,6 +383,7 @@ class _Walker:
         shape, view = self.source(node.inputs[0])
         try:
             res = _layer(layer, shape, self.dims, view, node)
+            _check_sizes(res)
         except CnnCalcError as e:
             where = self.where(node)
             if shape is not None:
@@ -510,6 +519,20 @@ class _Walker:
         return replace(res, rf_view=replace(res.rf_view, size=size), steps=steps)
 
 
+def _check_sizes(res: LayerResult) -> None:
+    """Every size a layer gives is a layer size too, at most MAX_SIZE: its output, its receptive
+    field and the jump between its units (so totals stay exact, printable and within a float)."""
+    view = res.rf_view
+    sizes = [*(res.output_shape or ())]
+    if view is not None:
+        sizes += [*view.size, *(j.numerator for j in view.jump), *(j.denominator for j in view.jump)]
+    if any(v > MAX_SIZE for v in sizes):
+        raise CnnCalcError(
+            f"its output, receptive field or jump between units is above {MAX_SIZE_TEXT}, too large for "
+            "any network; check the strides, kernels and input"
+        )
+
+
 def _spatial_dims(spec: NetworkSpec, shape: Shape | None) -> int:
     """Spatial axes: from the input shape, else the longest per-axis kernel or stride (default 2)."""
     if shape is None:
@@ -533,7 +556,7 @@ Handler = Callable[[LayerSpec, Shape | None, int, ReceptiveField | None, Node | 
 def _layer(
     layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
 ) -> LayerResult:
-    if shape is not None and len(shape) == 1 and layer.kind in (*SPATIAL, "gap"):
+    if shape is not None and len(shape) == 1 and layer.kind in (*SPATIAL, *RESIZING, "gap", "gmp"):
         raise CnnCalcError(
             f"{layer.kind} needs a C×H×W input, but the previous layer gives {shape[0]} flat features; "
             "spatial layers must come before flatten/fc"
@@ -666,12 +689,17 @@ def _global_pool(
     c, *sp = shape
     new_view, rf_steps = _through_whole_map(view, tuple(sp))
     out = (c,) + (1,) * len(sp)
+    what, torch_name, keras_name = (
+        ("mean", "AdaptiveAvgPool", "GlobalAveragePooling")
+        if layer.kind == "gap"
+        else ("maximum", "AdaptiveMaxPool", "GlobalMaxPooling")
+    )
     step = Step(
-        "output", "C×1×1", f"{c}×1×1", fmt_shape(out), why=f"the mean over each whole {fmt_shape(sp)} map"
+        "output", "C×1×1", f"{c}×1×1", fmt_shape(out), why=f"the {what} over each whole {fmt_shape(sp)} map"
     )
     note = (
-        f"PyTorch's AdaptiveAvgPool{len(sp)}d(1) keeps C×{'×'.join('1' * len(sp))}; "
-        f"Keras' GlobalAveragePooling{len(sp)}D also flattens to C."
+        f"PyTorch's {torch_name}{len(sp)}d(1) keeps C×{'×'.join('1' * len(sp))}; "
+        f"Keras' {keras_name}{len(sp)}D also flattens to C."
     )
     return LayerResult(layer, shape, out, rf_view=new_view, steps=(step, *rf_steps), notes=(note,), node=node)
 
@@ -788,7 +816,117 @@ def _passthrough(
     return LayerResult(layer, shape, shape, rf_view=view, node=node)
 
 
+def _pad(
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
+    """pad p: p rows or columns on both sides of each axis, n + 2p; the field keeps its size and
+    its first unit moves p pixels out (as a window of 1 with padding p)."""
+    p = broadcast(layer.padding, dims, "pad")
+    ones = (1,) * dims
+    new_view, rf_steps = _through(view, "conv", ones, ones, ones, tuple((v, v) for v in p))
+    if shape is None:
+        return LayerResult(layer, None, None, rf_view=new_view, steps=rf_steps, node=node)
+    c, *sp = shape
+    if layer.mode == "reflect" and any(v >= n for v, n in zip(p, sp, strict=True)):
+        raise CnnCalcError(
+            f"reflection padding of {fmt_shape(p)} needs more than that many rows and columns, but the map is "
+            f"{fmt_shape(sp)}; PyTorch stops here"
+        )
+    out = (c, *(n + 2 * v for n, v in zip(sp, p, strict=True)))
+    how = {
+        "zero": "zeros",
+        "reflect": "a mirror of the rows next to the border",
+        "replicate": "copies of the border row",
+    }
+    steps = [
+        Step(
+            f"{name}_out",
+            "n + 2·p",
+            f"{n} + 2·{v}",
+            n + 2 * v,
+            why=f"{v} on each side, filled with {how[layer.mode or 'zero']}",
+        )
+        for name, n, v in zip(AXIS_NAMES[len(sp)], sp, p, strict=True)
+    ]
+    return LayerResult(layer, shape, out, rf_view=new_view, steps=(*steps, *rf_steps), node=node)
+
+
+def resize_geometry(layer: LayerSpec, dims: int) -> tuple[tuple[int, ...], tuple[int, ...], tuple[Pad, ...]]:
+    """upsample f and pixelshuffle r as the transposed conv they equal in reach: each input spreads
+    over f outputs (k = s = f); bilinear reads two neighbours, so k = 2f with padding f/2."""
+    f = broadcast(layer.factor, dims, "scale factor")
+    if layer.kind == "upsample" and layer.mode == "bilinear":
+        return tuple(2 * v for v in f), f, tuple((v // 2, v // 2) for v in f)
+    return f, f, tuple((0, 0) for _ in f)
+
+
+def _resize(
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
+    """upsample f: each axis ×f. pixelshuffle r: C×H×W → C/r²×rH×rW (channels into space)."""
+    k, f, pads = resize_geometry(layer, dims)
+    new_view, rf_steps = _through(view, "tconv", k, f, (1,) * dims, pads)
+    if shape is None:
+        return LayerResult(layer, None, None, rf_view=new_view, steps=rf_steps, node=node)
+    c, *sp = shape
+    steps = [
+        Step(f"{name}_out", "n·f", f"{n}·{v}", n * v, why=f"every input {name} cell becomes {v}")
+        for name, n, v in zip(AXIS_NAMES[len(sp)], sp, f, strict=True)
+    ]
+    if layer.kind == "pixelshuffle":
+        r = f[0]
+        block = r ** len(sp)
+        if c % block:
+            raise CnnCalcError(
+                f"pixelshuffle {r} moves groups of {r}^{len(sp)} = {block} channels into space, but the input has "
+                f"{c} channels, not a multiple of {block}"
+            )
+        steps.insert(
+            0,
+            Step(
+                "C_out",
+                f"C/r^{len(sp)}",
+                f"{c}/{block}",
+                c // block,
+                why=f"each {r}×{r} patch of outputs comes from {block} channels",
+            ),
+        )
+        c //= block
+    out = (c, *(n * v for n, v in zip(sp, f, strict=True)))
+    return LayerResult(layer, shape, out, rf_view=new_view, steps=(*steps, *rf_steps), node=node)
+
+
+def _affine_norm(
+    layer: LayerSpec, shape: Shape | None, dims: int, view: ReceptiveField | None, node: Node | None = None
+) -> LayerResult:
+    """instancenorm (γ, β only with affine=true) and groupnorm g (C must split into g groups)."""
+    if shape is None:
+        return LayerResult(layer, None, None, rf_view=view, node=node)
+    c = shape[0]
+    if layer.kind == "groupnorm" and (layer.groups < 1 or c % layer.groups):
+        raise CnnCalcError(
+            f"groupnorm {layer.groups}: {c} channels do not split into {layer.groups} equal groups"
+        )
+    if layer.kind == "instancenorm" and not layer.affine:
+        return LayerResult(
+            layer,
+            shape,
+            shape,
+            rf_view=view,
+            notes=("instance norm without affine=true has no parameters",),
+            node=node,
+        )
+    p = bn_params(c, layer.kind)
+    return LayerResult(layer, shape, shape, params=p, rf_view=view, steps=p.steps, node=node)
+
+
 _HANDLERS: dict[str, Handler] = {
+    "pad": _pad,
+    "upsample": _resize,
+    "pixelshuffle": _resize,
+    "instancenorm": _affine_norm,
+    "groupnorm": _affine_norm,
+    "gmp": _global_pool,
     "conv": _spatial,
     "tconv": _spatial,
     "maxpool": _spatial,
@@ -809,6 +947,8 @@ def _own_inexactness(res: LayerResult) -> str:
     """
     if res.layer.kind == "tconv":
         return "after a transposed convolution the field depends on how windows line up; this is the largest"
+    if res.layer.kind in ("upsample", "pixelshuffle"):
+        return f"after {res.layer.kind} the field depends on where a unit sits; this is the largest"
     if _uneven_adaptive(res):
         return "after unequal adaptive-pool windows the field depends on where a unit sits; this bounds it"
     return ""

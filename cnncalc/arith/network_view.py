@@ -122,7 +122,9 @@ def network_view(spec: NetworkSpec | str, input_shape: tuple[int, ...] | None = 
             NodeView(
                 i,
                 res.layer.number,
-                res.layer.kind if not res.layer.adaptive else "adaptiveavgpool",
+                res.layer.kind
+                if not res.layer.adaptive
+                else f"adaptive{'avg' if res.layer.kind == 'gap' else 'max'}pool",
                 res.layer.describe(),
                 (i - 1,),
                 res.output_shape,

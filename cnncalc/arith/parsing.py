@@ -7,9 +7,11 @@ Every failure is a `UsageError` that names the value and the expected form.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from cnncalc.arith.errors import UsageError
+from cnncalc.safety.limits import MAX_SIZE, MAX_SIZE_TEXT
 
 _SEP = re.compile(r"\s*[x×*,]\s*", re.IGNORECASE)
 PADDING_MODES = ("same", "valid", "full")
@@ -21,20 +23,33 @@ def _shown(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:24] + "…" + text[-8:])
 
 
+def typed(text: object) -> str:
+    """What a user typed, with a Chinese keyboard's full-width forms read as ASCII (Unicode NFKC):
+    `５` → `5`, `；` → `;`, `＝` → `=`, `｜` → `|`, `，` → `,`, `（）` → `()`, the ideographic space → ` `.
+
+    >>> typed("０ １ ２；３ ４ ５"), typed("conv 8 k＝5 ｜ relu")
+    ('0 1 2;3 4 5', 'conv 8 k=5 | relu')
+    """
+    t = str(text)
+    return t if t.isascii() else unicodedata.normalize("NFKC", t)
+
+
 def parse_int(text: str, what: str, *, minimum: int = 1) -> int:
     """`'5'` → 5; anything else (`'3.5'`, `'abc'`, `'0'` when minimum is 1) is a usage error."""
-    t = str(text).strip()
+    t = typed(text).strip()
     if not re.fullmatch(r"[+-]?\d+", t):
         hint = " (sizes are whole numbers)" if re.fullmatch(r"[+-]?\d*\.\d+", t) else ""
         raise UsageError(
             f"{what} {_shown(text)} is not a whole number{hint}; write e.g. {what} {max(minimum, 3)}"
         )
-    try:
-        v = int(t)
-    except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
-        raise UsageError(f"{what} has {len(t):,} digits, more than a size can sensibly have") from None
+    digits = len(t.lstrip("+-").lstrip("0"))
+    if digits > len(str(MAX_SIZE)):  # before int(): Python refuses to convert 4,300+ digits
+        raise UsageError(f"{what} has {digits:,} digits; a size is at most {MAX_SIZE_TEXT}")
+    v = int(t)
     if v < minimum:
         raise UsageError(f"{what} {v} must be at least {minimum}")
+    if v > MAX_SIZE:
+        raise UsageError(f"{what} {v:,} is more than {MAX_SIZE_TEXT}, too large to be a layer size")
     return v
 
 
@@ -42,7 +57,7 @@ def parse_sizes(text: str | int, what: str, *, minimum: int = 1, max_axes: int =
     """`'96'` → (96,), `'28x20'` → (28, 20); per-axis values are separated by x, ×, * or a comma."""
     if isinstance(text, int):
         return (parse_int(str(text), what, minimum=minimum),)
-    t = str(text).strip()
+    t = typed(text).strip()
     if not t:
         raise UsageError(f"{what} is empty; write N or AxB, e.g. {what} 3 or 3x5")
     parts = _SEP.split(t)
@@ -53,17 +68,28 @@ def parse_sizes(text: str | int, what: str, *, minimum: int = 1, max_axes: int =
     except UsageError as e:
         if len(parts) == 1:
             raise
-        bad = next(
-            (p for p in parts if not re.fullmatch(r"[+-]?\d{1,4000}", p) or int(p) < minimum), parts[0]
-        )
+        bad = next(p for p in parts if _problem(p, minimum))
+        if _problem(bad, minimum) == "large":
+            raise UsageError(
+                f"{what} {_shown(text)}: {_shown(bad)} is more than {MAX_SIZE_TEXT}, too large to be a layer size"
+            ) from e
         raise UsageError(
             f"{what} {_shown(text)}: {_shown(bad)} is not a whole number ≥ {minimum}; write N or AxB, e.g. 3 or 3x5"
         ) from e
 
 
+def _problem(part: str, minimum: int) -> str:
+    """What is wrong with one per-axis value: '' (nothing), 'large', or 'form' (not a size)."""
+    if not re.fullmatch(r"[+-]?\d+", part):
+        return "form"
+    if len(part.lstrip("+-").lstrip("0")) > len(str(MAX_SIZE)) or int(part) > MAX_SIZE:
+        return "large"
+    return "form" if int(part) < minimum else ""
+
+
 def parse_padding(text: str | int, what: str = "padding") -> str | tuple[int, ...]:
     """`'1'` → (1,), `'1x2'` → (1, 2), `'same'|'valid'|'full'` → the mode name."""
-    t = str(text).strip().lower()
+    t = typed(text).strip().lower()
     if t in PADDING_MODES:
         return t
     try:
@@ -76,7 +102,7 @@ def parse_padding(text: str | int, what: str = "padding") -> str | tuple[int, ..
 
 
 def parse_bool(text: str, what: str) -> bool:
-    t = str(text).strip().lower()
+    t = typed(text).strip().lower()
     if t in ("true", "1", "yes", "on"):
         return True
     if t in ("false", "0", "no", "off"):
@@ -94,6 +120,22 @@ def broadcast(values: tuple[int, ...], dims: int, what: str) -> tuple[int, ...]:
             f"spatial axes; give one value or {dims}"
         )
     return values
+
+
+def fmt_count(v: int) -> str:
+    """A whole number as a message shows it: grouped by thousands, or only its length when it is
+    enormous (Python refuses to print an integer of 4,300 digits or more).
+
+    >>> fmt_count(5184), fmt_count(10**40)
+    ('5,184', 'a 41-digit number')
+    """
+    if abs(v) < 10**21:
+        return f"{v:,}"
+    try:
+        digits = len(str(abs(v)))
+    except ValueError:  # beyond what Python prints: the count from its length in bits
+        digits = int(abs(v).bit_length() * 0.30103) + 1
+    return f"a {digits:,}-digit number"
 
 
 def fmt_shape(shape: Sequence[int], sep: str = "×") -> str:

@@ -10,6 +10,8 @@ parameter total is the one PyTorch reports (`sum(p.numel() for p in model.parame
     alexnet         61,100,840   torchvision's AlexNet, with its AdaptiveAvgPool2d(6)
     vgg-16         138,357,544   torchvision's VGG-16, with its AdaptiveAvgPool2d(7)
     digits              43,050   the trainer's default network for the 8×8 digits
+    digits-resnet       77,290   a small ResNet for the digits (`cnncalc train --preset digits-resnet`)
+    digits-inception    27,546   a small GoogLeNet for the digits, its branches concatenated
 
 and torchvision 0.29's classifiers, with their blocks written as blocks (their totals are
 torchvision's, checked against it by the oracle tests):
@@ -435,6 +437,42 @@ fc 64
 relu
 fc 10
 """,
+    ),
+    Preset(
+        "digits-resnet",
+        "a small ResNet for the 8×8 digits: two residual blocks, the second with a projection shortcut",
+        """\
+input 1x8x8
+# a stem, a basic block with the identity shortcut, and one that halves the map and doubles the
+# channels, so its shortcut is a projection (conv 1×1, stride 2, and BN) to the branch's 64×4×4
+conv 32 k=3 p=1 bias=false | bn | relu
+add( conv 32 k=3 p=1 bias=false | bn | relu | conv 32 k=3 p=1 bias=false | bn )
+relu
+add( conv 64 k=3 s=2 p=1 bias=false | bn | relu | conv 64 k=3 p=1 bias=false | bn
+   ; conv 64 k=1 s=2 bias=false | bn )
+relu
+gap
+flatten
+fc 10""",
+    ),
+    Preset(
+        "digits-inception",
+        "a small GoogLeNet for the 8×8 digits: two inception modules of parallel branches, concatenated",
+        """\
+input 1x8x8
+block cbr(c, k=1)               # GoogLeNet's BasicConv2d: conv (no bias: BN follows), BN, ReLU
+  conv c k=k p=same bias=false
+  bn
+  relu
+end
+cbr 32 k=3
+# an inception module: 1×1, 1×1 → 3×3, 1×1 → 5×5 and 3×3 max pool → 1×1, joined on channels
+concat( cbr 16 ; cbr 16 | cbr 24 k=3 ; cbr 8 | cbr 8 k=5 ; maxpool k=3 s=1 p=1 | cbr 16 )
+maxpool k=2
+concat( cbr 32 ; cbr 32 | cbr 48 k=3 ; maxpool k=3 s=1 p=1 | cbr 16 )
+gap
+flatten
+fc 10""",
     ),
     Preset(
         "resnet-18",

@@ -24,15 +24,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from math import ceil
 from typing import TYPE_CHECKING, NamedTuple
 
-from cnncalc.arith.errors import CnnCalcError
+from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.graph import INPUT
 from cnncalc.arith.layer_spec import SPATIAL
-from cnncalc.arith.parsing import broadcast, fmt_axis_value
+from cnncalc.arith.parsing import broadcast, fmt_axes, fmt_axis_value, fmt_shape
 from cnncalc.arith.sizes import AXIS_NAMES, Pad, adaptive_windows, ceil_div, effective_kernel
 from cnncalc.arith.steps import Step
+
+# kinds whose inputs spread over several outputs: the field after them is bounded by back-recursion
+SPREADING = ("tconv", "upsample", "pixelshuffle")
 
 if TYPE_CHECKING:
     from fractions import Fraction
@@ -199,6 +203,15 @@ def field_path(
     nodes = [r for r in net.nodes if r.kind != "block"]
     target = target or net.graph.output
     if not any(window_geometry(r, dims) for r in nodes if r.layer is not None):
+        whole = next(
+            (r.layer for r in nodes if r.layer is not None and r.layer.kind in ("gap", "flatten", "fc")), None
+        )
+        if whole is not None and net.input_shape is None:
+            raise UsageError(
+                f"layer {whole.number} ({whole.describe()}) sees the whole input map, whose size is not "
+                "known: give {field} CxHxW (or start the spec with 'input CxHxW')",
+                field="input",
+            )
         raise CnnCalcError("the network has no layer with a kernel (conv, tconv, maxpool, avgpool, gap)")
     need, setter = _needs(nodes, target, dims)
     path = []
@@ -260,11 +273,11 @@ class BackMaps:
             return
         k, s, d = geometry
         keff = tuple(effective_kernel(k[i], d[i]) for i in range(self.dims))
-        if kind == "tconv" and any(v > 1 for v in s):
+        if kind in SPREADING and any(v > 1 for v in s):
             self.tconvs[node_id] = (source, keff, s)
             self.maps[node_id] = BackMap(node_id, (1,) * self.dims, (0,) * self.dims)
             return
-        if kind == "tconv":  # stride 1: ⌈(x + k_eff − 1)/1⌉ is x + k_eff − 1
+        if kind in SPREADING:  # stride 1: ⌈(x + k_eff − 1)/1⌉ is x + k_eff − 1
             step = [(1, keff[i] - 1) for i in range(self.dims)]
         else:
             step = [(s[i], keff[i] - s[i]) for i in range(self.dims)]
@@ -330,7 +343,7 @@ def _needs(
 
 
 def _back_size(kind: str, rf: int, k: int, s: int, d: int) -> int:
-    if kind == "tconv":
+    if kind in SPREADING:
         return ceil_div(rf + effective_kernel(k, d) - 1, s)
     return (rf - 1) * s + d * (k - 1) + 1
 
@@ -339,6 +352,11 @@ def window_geometry(res: LayerResult, dims: int) -> Geometry | None:
     """(k, s, d) per axis of a layer that moves windows (a whole map counts as one window; an uneven
     adaptive pool as its largest window and its largest step); None for one that does not."""
     layer: LayerSpec = res.layer
+    if layer.kind in ("upsample", "pixelshuffle"):
+        from cnncalc.arith.network import resize_geometry
+
+        k, s, _ = resize_geometry(layer, dims)
+        return k, s, (1,) * dims
     if layer.kind in SPATIAL:
         if res.shape is not None:
             return res.shape.kernel, res.shape.stride, res.shape.dilation
@@ -352,7 +370,7 @@ def window_geometry(res: LayerResult, dims: int) -> Geometry | None:
         pairs = tuple(zip(res.input_shape[1:], res.output_shape[1:], strict=True))
         k = tuple(adaptive_largest_window(n, o) for n, o in pairs)
         return k, tuple(ceil_div(n, o) for n, o in pairs), (1,) * len(k)
-    sees_whole_map = layer.kind in ("gap", "flatten") or (layer.kind == "fc" and res.implicit_flatten)
+    sees_whole_map = layer.kind in ("gap", "gmp", "flatten") or (layer.kind == "fc" and res.implicit_flatten)
     if sees_whole_map and res.input_shape is not None and len(res.input_shape) > 1:
         spatial = tuple(res.input_shape[1:])
         return spatial, (1,) * len(spatial), (1,) * len(spatial)
@@ -361,7 +379,7 @@ def window_geometry(res: LayerResult, dims: int) -> Geometry | None:
 
 def _axis_back(kind: str, name: str, rf: int, k: int, s: int, d: int) -> Step:
     """One axis of one back-recursion row: the field before the layer, worked."""
-    if kind == "tconv":
+    if kind in SPREADING:
         return Step(
             f"RF_{name}",
             "⌈(RF_{i+1} + d(k − 1))/s⌉",
@@ -374,4 +392,39 @@ def _axis_back(kind: str, name: str, rf: int, k: int, s: int, d: int) -> Step:
         "(RF_{i+1} − 1)·s + d(k − 1) + 1",
         f"({rf} − 1)·{s} + {d}·({k} − 1) + 1",
         (rf - 1) * s + d * (k - 1) + 1,
+    )
+
+
+def field_beyond_input(net: NetworkResult) -> str | None:
+    """What a receptive field wider than the input means, or None when it is not wider.
+
+    The back-recursion counts every position a window can reach, zero padding included, so the
+    field can exceed the image. A unit centred at c sees [c − (RF − 1)/2, c + (RF − 1)/2]; when that
+    holds [0, n − 1] for every unit of the last layer, each of them sees the whole image.
+
+    >>> from cnncalc.arith.network import walk
+    >>> print(field_beyond_input(walk("input 1x4x4 | conv 1 k=3 p=1 | conv 1 k=3 p=1 | flatten | fc 2")))
+    The receptive field 8 is wider than the 4×4 input: it counts the zero padding past the border (4 more pixels per axis), and every unit of the last layer sees the whole image.
+    """
+    last = net.layers[-1] if net.layers else None
+    if not net.input_shape or last is None or last.rf is None or last.start is None or last.jump is None:
+        return None
+    spatial = net.input_shape[1:]
+    if len(spatial) != len(last.rf) or all(rf <= n for rf, n in zip(last.rf, spatial, strict=True)):
+        return None
+    out = last.output_shape[1:] if last.output_shape and len(last.output_shape) > 1 else (1,) * len(spatial)
+    whole = all(
+        start + (o - 1) * jump - Fraction(rf - 1, 2) <= 0 and start + Fraction(rf - 1, 2) >= n - 1
+        for rf, n, o, start, jump in zip(last.rf, spatial, out, last.start, last.jump, strict=True)
+    )
+    extras = tuple(max(rf - n, 0) for rf, n in zip(last.rf, spatial, strict=True))
+    extra = f"{fmt_axes(extras)} more {'pixel' if set(extras) == {1} else 'pixels'}"
+    sees = (
+        "every unit of the last layer sees the whole image"
+        if whole
+        else "units near the border see part image, part padding"
+    )
+    return (
+        f"The receptive field {fmt_axes(last.rf)} is wider than the {fmt_shape(spatial)} input: it counts the "
+        f"zero padding past the border ({extra} per axis), and {sees}."
     )

@@ -36,7 +36,7 @@ from cnncalc.arith.parsing import fmt_shape
 # longer a picture anyone reads (and the index lists stay small).
 MAX_SIDE = 256
 _WINDOWED = ("conv", "maxpool", "avgpool")
-_WHOLE_MAP = ("flatten", "fc", "gap", "adaptiveavgpool")
+_WHOLE_MAP = ("flatten", "fc", "gap", "gmp", "adaptiveavgpool", "adaptivemaxpool")
 
 
 @dataclass(frozen=True)
@@ -204,6 +204,11 @@ def _chain(view: NetworkView, layer: int | None) -> tuple[list[NodeView], list[s
     chain: list[NodeView] = []
     notes: list[str] = []
     for node in view.nodes[1:]:
+        if node.kind in ("pad", "upsample", "pixelshuffle"):
+            raise CnnCalcError(
+                f"layer {node.number} ({node.text}) changes the map's size without a window; the picture "
+                "follows windows only; cnncalc rf gives the field"
+            )
         if node.kind == "tconv":
             raise CnnCalcError(
                 f"layer {node.number} ({node.text}) is a transposed convolution: which inputs feed an output "
@@ -213,7 +218,7 @@ def _chain(view: NetworkView, layer: int | None) -> tuple[list[NodeView], list[s
         if node.kind in _WHOLE_MAP:
             stop = (
                 "has windows of unequal size"
-                if node.kind == "adaptiveavgpool"
+                if node.kind in ("adaptiveavgpool", "adaptivemaxpool")
                 else "sees the whole map (every unit after it sees the whole input)"
             )
             if layer is not None and layer >= node.number:

@@ -20,12 +20,11 @@ and the worked notes say so instead of hiding it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.parsing import PADDING_MODES, broadcast, fmt_axes, fmt_shape
-from cnncalc.arith.steps import AxisNote, Step
+from cnncalc.arith.steps import AxisNote, Step, plural
 
 OPS = ("conv", "maxpool", "avgpool", "tconv")
 POOLS = ("maxpool", "avgpool")
@@ -91,9 +90,9 @@ def adaptive_windows(n: int, o: int) -> tuple[tuple[int, int], ...]:
     return tuple((i * n // o, ceil_div((i + 1) * n, o)) for i in range(o))
 
 
-@dataclass(frozen=True)
-class AxisSize:
-    """The worked size of one spatial axis."""
+class AxisSize(NamedTuple):
+    """The worked size of one spatial axis. A NamedTuple, not a frozen dataclass: this module is on
+    the calculator's start-up path, where defining a dataclass costs about ten times as much."""
 
     axis: str
     op: str
@@ -107,9 +106,8 @@ class AxisSize:
     notes: tuple[AxisNote, ...] = ()
 
 
-@dataclass(frozen=True)
-class ShapeResult:
-    """A layer's spatial output, per axis, with the working."""
+class ShapeResult(NamedTuple):
+    """A layer's spatial output, per axis, with the working (a NamedTuple, as `AxisSize` is)."""
 
     op: str
     input: tuple[int, ...]
@@ -121,7 +119,7 @@ class ShapeResult:
     output_padding: tuple[int, ...]
     axes: tuple[AxisSize, ...]
     padding_mode: str | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = ()
 
     @property
     def output(self) -> tuple[int, ...]:
@@ -231,7 +229,7 @@ def _check_input(op: str, input_size: tuple[int, ...]) -> int:
         raise UsageError(f"input {fmt_shape(input_size)} has {dims} axes; give N, HxW or DxHxW")
     for n in input_size:
         if n < 1:
-            raise CnnCalcError(f"input size {n} must be at least 1")
+            raise UsageError(f"input size {n} must be at least 1")
     return dims
 
 
@@ -243,9 +241,9 @@ def _check_geometry(
         for v in values:
             if v < 1:
                 fix = "1 means no gaps; use {field} ≥ 1" if name == "dilation" else "use {field} ≥ 1"
-                raise CnnCalcError(f"{{field}} {v} is not allowed: {fix}", field=name)
+                raise UsageError(f"{{field}} {v} is not allowed: {fix}", field=name)
     if any(v < 0 for v in op_pad):
-        raise CnnCalcError(f"{{field}} {fmt_shape(op_pad)} must not be negative", field="output_padding")
+        raise UsageError(f"{{field}} {fmt_shape(op_pad)} must not be negative", field="output_padding")
     if op != "tconv" and any(op_pad):
         raise UsageError(
             f"{{field}} only applies to a transposed convolution (tconv), not to {op}", field="output_padding"
@@ -291,7 +289,7 @@ def _axis_size(
         ax = tconv_axis(n, k, s, pad[0], d, op_pad, axis)
     else:
         ax = pool_axis(n, k, s, pad, d, ceil, axis, op=op)
-    return replace(ax, steps=(pad_step, *ax.steps)) if pad_step is not None else ax
+    return ax._replace(steps=(pad_step, *ax.steps)) if pad_step is not None else ax
 
 
 def same_padding(n: int, k: int, s: int = 1, d: int = 1) -> Pad:
@@ -347,13 +345,8 @@ def conv_axis(n: int, k: int, s: int, pad: Pad, d: int = 1, axis: str = "H") -> 
         raise CnnCalcError(_too_small(n, k, d, pad, keff, "kernel"))
     num = padded - keff
     out = axis_length("conv", n, k, s, pad, d)
-    step = Step(
-        f"{axis}_out",
-        f"⌊({axis}_in + {_pad_sym(pad)} − d(k − 1) − 1)/s⌋ + 1",
-        f"⌊({n} + {_pad_num(pad)} − {d}·({k} − 1) − 1)/{s}⌋ + 1 = ⌊{num}/{s}⌋ + 1",
-        out,
-        why=_conv_why(n, keff, pad, s, out, axis),
-    )
+    formula, sub, notes = _window_formula("⌊", "⌋", axis, n, k, s, pad, d, num)
+    step = Step(f"{axis}_out", formula, sub, out, why=_conv_why(n, keff, pad, s, out, axis), notes=notes)
     return AxisSize(
         axis, "conv", n, k, s, d, pad, out, (step,), tuple(_remainder_notes(n, k, s, pad, d, num, axis))
     )
@@ -377,15 +370,12 @@ def pool_axis(
     out, dropped = _pool_count(num, s, n, pb, ceil)
     if out < 1:
         raise CnnCalcError(_too_small(n, k, d, pad, keff, "pool window"))
-    if ceil:
-        formula = f"⌈({axis}_in + {_pad_sym(pad)} − d(k − 1) − 1)/s⌉ + 1"
-        sub = f"⌈({n} + {_pad_num(pad)} − {d}·({k} − 1) − 1)/{s}⌉ + 1 = ⌈{num}/{s}⌉ + 1"
-        if dropped:
-            sub += f" − 1 (the last window would start at {out * s} ≥ {n} + {pb}, past the input)"
-    else:
-        formula = f"⌊({axis}_in + {_pad_sym(pad)} − d(k − 1) − 1)/s⌋ + 1"
-        sub = f"⌊({n} + {_pad_num(pad)} − {d}·({k} − 1) − 1)/{s}⌋ + 1 = ⌊{num}/{s}⌋ + 1"
-    step = Step(f"{axis}_out", formula, sub, out, why=_conv_why(n, keff, pad, s, out, axis))
+    formula, sub, general = _window_formula(
+        "⌈" if ceil else "⌊", "⌉" if ceil else "⌋", axis, n, k, s, pad, d, num
+    )
+    if ceil and dropped:
+        sub += f" − 1 (the last window would start at {out * s} ≥ {n} + {pb}, past the input)"
+    step = Step(f"{axis}_out", formula, sub, out, why=_conv_why(n, keff, pad, s, out, axis), notes=general)
     return AxisSize(
         axis, op, n, k, s, d, pad, out, (step,), _pool_notes(n, k, s, pad, d, num, out, ceil, dropped, axis)
     )
@@ -398,16 +388,18 @@ def _pool_notes(
     if num < 0 or num % s == 0:
         return ()
     pb = pad[0]
+    keff = effective_kernel(k, d)
     if ceil and dropped:
         text = (
-            f"({num})/{s} is not whole, but the extra ceil_mode window would start at "
-            f"{out * s} ≥ {n} + {pb}, inside the right padding only, so PyTorch drops it: the output "
+            f"({n} + {_pad_num(pad)} − {keff})/{s} = {num}/{s} is not whole, but the extra ceil_mode window "
+            f"would start at {out * s} ≥ {n} + {pb}, inside the right padding only, so PyTorch drops it: the output "
             "is the same as without ceil mode."
         )
         return (AxisNote(axis, text),)
     if ceil:
         text = (
-            f"({num})/{s} is not whole; ceil_mode keeps one more window that hangs over the "
+            f"({n} + {_pad_num(pad)} − {keff})/{s} = {num}/{s} is not whole; ceil_mode keeps one more window "
+            "that hangs over the "
             f"end (it sees only the cells that exist), so no {_ROWS[axis]} is dropped."
         )
         return (AxisNote(axis, text),)
@@ -416,7 +408,7 @@ def _pool_notes(
     if with_ceil != out:
         text = (
             f"with ceil mode (PyTorch's ceil_mode=True) the output would be {with_ceil}, "
-            f"a last window over the remaining {num % s} {_ROWS[axis]}(s)."
+            f"a last window over the remaining {plural(num % s, _ROWS[axis])}."
         )
         notes.append(AxisNote(axis, text))
     return tuple(notes)
@@ -469,12 +461,12 @@ def tconv_axis(
 def _check_positive(**values: int) -> None:
     for name, v in values.items():
         if v < 1:
-            raise CnnCalcError(f"{_LONG.get(name, name)} {v} must be at least 1")
+            raise UsageError(f"{_LONG.get(name, name)} {v} must be at least 1")
 
 
 def _check_padding(pad: Pad, axis: str) -> None:
     if min(pad) < 0:
-        raise CnnCalcError(f"padding {min(pad)} on axis {axis} is negative; padding must be 0 or more")
+        raise UsageError(f"padding {min(pad)} on axis {axis} is negative; padding must be 0 or more")
 
 
 _LONG = {"n": "input size", "k": "kernel", "s": "stride", "d": "dilation"}
@@ -551,6 +543,25 @@ def _mode_padding(mode: str, op: str, n: int, k: int, s: int, d: int, axis: str)
     return (pb, pa), step
 
 
+def _window_formula(
+    lo: str, hi: str, axis: str, n: int, k: int, s: int, pad: Pad, d: int, num: int
+) -> tuple[str, str, tuple[str, ...]]:
+    """The size formula and its numbers: the course notes' ⌊(n + 2p − k)/s⌋ + 1 when d = 1, with
+    PyTorch's general form after it; PyTorch's form alone when the kernel is dilated.
+
+    `lo`/`hi` are the floor (⌊ ⌋) or, for a pool in ceil mode, the ceiling (⌈ ⌉) brackets.
+    """
+    general = f"{lo}({axis}_in + {_pad_sym(pad)} − d(k − 1) − 1)/s{hi} + 1"
+    if d != 1:
+        sub = f"{lo}({n} + {_pad_num(pad)} − {d}·({k} − 1) − 1)/{s}{hi} + 1 = {lo}{num}/{s}{hi} + 1"
+        return general, sub, ()
+    formula = f"{lo}({axis}_in + {_pad_sym(pad)} − k)/s{hi} + 1"
+    sub = f"{lo}({n} + {_pad_num(pad)} − {k})/{s}{hi} + 1 = {lo}{num}/{s}{hi} + 1"
+    # said of n rather than H_in or W_in, so that the axes share one note (see `notes_once`)
+    general_n = f"{lo}(n + {_pad_sym(pad)} − d(k − 1) − 1)/s{hi} + 1"
+    return formula, sub, (f"in general, with dilation d (PyTorch's form): {general_n}",)
+
+
 def _pad_sym(pad: Pad) -> str:
     return "2p" if pad[0] == pad[1] else "p_before + p_after"
 
@@ -572,9 +583,11 @@ def _too_small(n: int, k: int, d: int, pad: Pad, keff: int, what: str) -> str:
 def _conv_why(n: int, keff: int, pad: Pad, s: int, out: int, axis: str) -> str:
     padded = n + pad[0] + pad[1]
     return (
-        f"a {keff}-wide window fits at {out} positions, {s} apart, along the {padded} padded {_ROWS[axis]}s"
+        f"a {keff}-wide window fits at {plural(out, 'position')}, {s} apart, along the "
+        f"{plural(padded, 'padded ' + _ROWS[axis])}"
         if s > 1
-        else f"a {keff}-wide window slides over the {padded} padded {_ROWS[axis]}s and fits at {out} positions"
+        else f"a {keff}-wide window slides over the {plural(padded, 'padded ' + _ROWS[axis])} and fits at "
+        f"{plural(out, 'position')}"
     )
 
 

@@ -17,11 +17,14 @@ returned.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
+from cnncalc.arith.parsing import fmt_count
 from cnncalc.arith.sizes import ceil_div, conv_output_size, effective_kernel
 from cnncalc.arith.steps import Step
+from cnncalc.safety.limits import MAX_COMBO_PAIRS, MAX_SIZE, MAX_SIZE_TEXT
 
 
 @dataclass(frozen=True)
@@ -58,10 +61,21 @@ class Combo:
         return {"kernel": self.kernel, "stride": self.stride, "padding": self.padding, "exact": self.exact}
 
 
+def _check_padding(p: int) -> None:
+    if p < 0:
+        raise UsageError(f"padding {fmt_count(p)} must not be negative")
+    if p > MAX_SIZE:
+        raise UsageError(f"padding {fmt_count(p)} is more than {MAX_SIZE_TEXT}, too large to be a layer size")
+
+
 def _check(**values: int) -> None:
     for name, v in values.items():
         if v < 1:
-            raise UsageError(f"{name} {v} must be at least 1")
+            raise UsageError(f"{name} {fmt_count(v)} must be at least 1")
+        if v > MAX_SIZE:
+            raise UsageError(
+                f"{name} {fmt_count(v)} is more than {MAX_SIZE_TEXT}, too large to be a layer size"
+            )
 
 
 def solve_padding(n: int, k: int, s: int = 1, d: int = 1, target: int | None = None) -> Solution:
@@ -178,8 +192,7 @@ def solve_stride(n: int, k: int, target: int, p: int = 0, d: int = 1) -> Solutio
     2
     """
     _check(input=n, kernel=k, output=target, dilation=d)
-    if p < 0:
-        raise UsageError(f"padding {p} must not be negative")
+    _check_padding(p)
     keff = effective_kernel(k, d)
     span = n + 2 * p - keff
     steps = [
@@ -251,8 +264,7 @@ def solve_kernel(n: int, target: int, s: int = 1, p: int = 0, d: int = 1) -> Sol
     5
     """
     _check(input=n, output=target, stride=s, dilation=d)
-    if p < 0:
-        raise UsageError(f"padding {p} must not be negative")
+    _check_padding(p)
     padded = n + 2 * p
     # ⌊(padded − 1 − d(k − 1))/s⌋ = t  ⇔  t·s ≤ padded − 1 − d(k − 1) ≤ t·s + s − 1: one range of k
     t = target - 1
@@ -315,16 +327,40 @@ def solve_combos(
     Combo(kernel=3, stride=2, padding=1, output=16, exact=False)
     """
     _check(input=n, output=target, max_kernel=max_kernel, max_stride=max_stride)
-    found = []
-    for k in range(1, max_kernel + 1):
+    if max_kernel * max_stride > MAX_COMBO_PAIRS:
+        raise UsageError(
+            f"--max-kernel {fmt_count(max_kernel)} with --max-stride {fmt_count(max_stride)} is "
+            f"{fmt_count(max_kernel * max_stride)} (kernel, stride) pairs to try; at most {MAX_COMBO_PAIRS:,}: "
+            "lower one of them (or use `cnncalc solve kernel` / `stride`, which find a whole range at once)"
+        )
+    found: list[Combo] = []
+    # The plainest first: odd kernels (a centre pixel), then 1×1, then even kernels; within each,
+    # by stride, padding, windows covering every row, kernel. Stride by stride, stopping at `limit`.
+    for kernels in (
+        range(3, max_kernel + 1, 2),
+        range(1, min(max_kernel, 1) + 1),
+        range(2, max_kernel + 1, 2),
+    ):
         for s in range(1, max_stride + 1):
-            for p in range(0, k // 2 + 1):
-                if k > n + 2 * p or conv_output_size(n, k, s, p) != target:
-                    continue
-                exact = (n + 2 * p - k) % s == 0
-                found.append(Combo(k, s, p, target, exact))
-    found.sort(key=lambda c: (c.kernel % 2 == 0, c.kernel == 1, c.stride, c.padding, not c.exact, c.kernel))
-    return tuple(found[:limit])
+            level = [c for k in kernels for c in _combos(n, target, k, s)]
+            found += heapq.nsmallest(
+                limit - len(found), level, key=lambda c: (c.padding, not c.exact, c.kernel)
+            )
+            if len(found) >= limit:
+                return tuple(found)
+    return tuple(found)
+
+
+def _combos(n: int, target: int, k: int, s: int) -> list[Combo]:
+    """The paddings 0 … k/2 with which kernel k and stride s map n to target, found in closed form:
+    ⌊(n + 2p − k)/s⌋ + 1 = target  ⇔  (target − 1)·s ≤ n + 2p − k ≤ target·s − 1."""
+    low = max(0, ceil_div((target - 1) * s + k - n, 2))
+    high = min(k // 2, (target * s - 1 + k - n) // 2)
+    return [
+        Combo(k, s, p, target, (n + 2 * p - k) % s == 0)
+        for p in range(low, high + 1)
+        if k <= n + 2 * p and conv_output_size(n, k, s, p) == target
+    ]
 
 
 def _verify(n: int, k: int, s: int, d: int, pads: tuple[int, int], out: int) -> Step:

@@ -54,7 +54,7 @@ from typing import NamedTuple
 from cnncalc.arith.errors import UsageError
 from cnncalc.arith.graph import INPUT, Graph, Node
 from cnncalc.arith.layer_spec import ALIASES, REPEAT, LayerSpec, canonical_kind, parse_layer
-from cnncalc.arith.parsing import fmt_shape, parse_sizes
+from cnncalc.arith.parsing import fmt_shape, parse_sizes, typed
 
 MAX_NODES = 10_000
 MAX_NESTING = 32
@@ -207,6 +207,7 @@ def parse_spec(text: str) -> NetworkSpec:
     """Parse a spec; every error is a `UsageError` naming the line or layer, the token and what was expected."""
     if len(text) > MAX_SPEC_CHARS:
         raise UsageError(f"the spec has {len(text):,} characters; cnncalc reads at most {MAX_SPEC_CHARS:,}")
+    text = typed(text).removeprefix("\ufeff")  # a byte-order mark some editors put first
     program = _Parser(text).program()
     graph, layers = _Expander(program).graph()
     spec = NetworkSpec(None, layers, graph, program if not graph.is_chain else None)

@@ -3,7 +3,8 @@ teaching note about one spatial axis."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
 from typing import NamedTuple
 
 
@@ -72,3 +73,29 @@ def fmt_value(v: int | float | str) -> str:
 def group_digits(n: int) -> str:
     """12345678 → '12,345,678' (how torchinfo and Keras print counts)."""
     return f"{n:,}"
+
+
+def plural(n: int, word: str, many: str = "") -> str:
+    """A count (digits grouped, as prose prints counts) and its noun, singular for 1.
+
+    >>> plural(1, "position"), plural(4, "position"), plural(2, "bias", "biases"), plural(604176, "weight")
+    ('1 position', '4 positions', '2 biases', '604,176 weights')
+    """
+    return f"{n:,} {word if n == 1 else many or word + 's'}"
+
+
+def notes_once(steps: Iterable[Step]) -> tuple[Step, ...]:
+    """The steps with each note said once: a note an earlier step already gave is dropped (the W
+    axis repeating what H said).
+
+    >>> h = Step("H_out", "f", "", 2, notes=("general form",))
+    >>> [s.notes for s in notes_once([h, Step("W_out", "f", "", 2, notes=("general form",))])]
+    [('general form',), ()]
+    """
+    seen: set[str] = set()
+    out = []
+    for step in steps:
+        fresh = tuple(n for n in step.notes if n not in seen)
+        seen.update(step.notes)
+        out.append(step if fresh == step.notes else replace(step, notes=fresh))
+    return tuple(out)

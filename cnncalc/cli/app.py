@@ -6,12 +6,14 @@ them, so `cnncalc shape` starts fast.
 """
 
 import importlib
+import inspect
 from typing import Annotated
 
 import typer
 
 from cnncalc import __version__
 from cnncalc.cli.errors import ERRORS, ReportingGroup
+from cnncalc.i18n import _, language_from_environment, normalise_language, set_language, translated
 
 COMMAND_MODULES = (
     "cnncalc.cli.calc",
@@ -20,6 +22,7 @@ COMMAND_MODULES = (
     "cnncalc.cli.tour",
     "cnncalc.cli.train",
     "cnncalc.cli.draw",
+    "cnncalc.cli.export",
 )
 
 WELCOME = """\
@@ -78,9 +81,22 @@ def root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Language of the output: en or zh (中文). Default: $CNNCALC_LANG, else the locale (LANG).",
+        ),
+    ] = None,
 ) -> None:
     """A calculator and tutor for the arithmetic of convolutional neural networks."""
     ERRORS.traceback = traceback
+    chosen = language_from_environment() if lang is None else normalise_language(lang)
+    if chosen is None:
+        raise typer.BadParameter(
+            _("{value!r} is not a language cnncalc speaks: use en or zh").format(value=lang)
+        )
+    set_language(chosen)
     if ctx.invoked_subcommand is None:
         typer.echo(WELCOME.format(version=__version__), nl=False)
 
@@ -88,7 +104,48 @@ def root(
 def _register(target: typer.Typer, modules: tuple[str, ...]) -> typer.Typer:
     for name in modules:
         importlib.import_module(name).register(target)
+    _keep_examples_verbatim(target)
     return target
+
+
+# click's marker for "do not rewrap the next paragraph": a line holding only a backspace
+NO_REWRAP = "\b"
+
+
+def examples_verbatim(doc: str) -> str:
+    r"""A command's help with its examples kept one per line: click rewraps every paragraph, so each
+    paragraph after `Examples:` that is not marked already gets click's no-rewrap marker.
+
+    >>> marked = examples_verbatim("Train.\n\nExamples:\n\n  cnncalc train\n  cnncalc train -e 2")
+    >>> marked.split("\n")[3:]
+    ['', '  \x08', '  cnncalc train', '  cnncalc train -e 2']
+    >>> examples_verbatim("Step.\n\n\x08\nExamples:\n  cnncalc step conv") == "Step.\n\n\x08\nExamples:\n  cnncalc step conv"
+    True
+    """
+    lines = doc.split("\n")
+    at = next((i for i, line in enumerate(lines) if line.strip() == "Examples:"), None)
+    if at is None:
+        return doc
+    marked = at > 0 and lines[at - 1].strip() == NO_REWRAP  # `Examples:` and its lines, verbatim already
+    out = lines[: at + 1]
+    for i in range(at + 1, len(lines)):
+        text = lines[i].strip()
+        starts_paragraph = not lines[i - 1].strip() or (i == at + 1 and not marked)
+        if text and text != NO_REWRAP and starts_paragraph and out[-1].strip() != NO_REWRAP:
+            out.append(lines[i][: len(lines[i]) - len(lines[i].lstrip())] + NO_REWRAP)
+        out.append(lines[i])
+    return "\n".join(out)
+
+
+def _keep_examples_verbatim(target: typer.Typer) -> None:
+    """Every command's examples one per line, in `--help` and docs/cli.md alike, whether or not its
+    docstring marks them (see `examples_verbatim`)."""
+    for info in target.registered_commands:
+        if info.help is None and info.callback is not None and info.callback.__doc__:
+            info.help = examples_verbatim(translated(inspect.cleandoc(info.callback.__doc__)))
+    for group in target.registered_groups:
+        if group.typer_instance is not None:
+            _keep_examples_verbatim(group.typer_instance)
 
 
 def _only(target: typer.Typer, word: str) -> typer.Typer:
@@ -106,7 +163,9 @@ def _lean_app(argv: list[str]) -> typer.Typer:
     typer converts every registered command's signature at each start (about 1 ms a command), so
     `cnncalc shape` builds just that command; `--help` and the welcome get them all.
     """
-    word = next((a for a in argv if not a.startswith("-")), None)
+    word = next(
+        (a for i, a in enumerate(argv) if not a.startswith("-") and argv[i - 1 : i] != ["--lang"]), None
+    )
     if word is not None:
         for module in COMMAND_MODULES:
             lean = _only(_register(_new_app(), (module,)), word)
@@ -124,7 +183,32 @@ def __getattr__(name: str) -> typer.Typer:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def _language(argv: list[str]) -> str:
+    """The language asked for before the commands are built (their help is translated as they are):
+    `--lang X` before the command word, else the environment. A bad value is reported later, by
+    the root command's own option."""
+    for i, a in enumerate(argv):
+        if not a.startswith("-"):
+            break
+        value = (
+            a.partition("=")[2]
+            if a.startswith("--lang=")
+            else argv[i + 1]
+            if a == "--lang" and i + 1 < len(argv)
+            else None
+        )
+        if value is not None:
+            return normalise_language(value) or "en"
+    return language_from_environment()
+
+
 def main() -> None:
     import sys
 
+    from cnncalc.cli.errors import stop_like_ctrl_c
+    from cnncalc.cli.output import prepare_streams
+
+    prepare_streams()
+    stop_like_ctrl_c()
+    set_language(_language(sys.argv[1:]))
     _lean_app(sys.argv[1:])(prog_name="cnncalc")

@@ -1,25 +1,20 @@
 """The calculator commands: `shape`, `params`, `rf`.
 
-They must start fast: only typer, the standard library and `cnncalc.arith` are imported here, and
-output is rendered by the stdlib renderer in `cnncalc.render.calc` (no numpy, no rich).
+Each parses its options into a call of the Python API's function of the same name
+(`cnncalc.api.calc`) and prints that result: its `to_dict()` under --json, else its text.
+They must start fast: only typer, the standard library, `cnncalc.arith` and `cnncalc.api.calc` are
+imported here, and output is rendered by the stdlib renderer in `cnncalc.render.calc` (no numpy,
+no rich).
 """
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from cnncalc.arith.errors import UsageError
-from cnncalc.arith.parsing import parse_padding, parse_sizes
-from cnncalc.arith.sizes import OPS, layer_output
+from cnncalc.api import calc as api
 from cnncalc.cli.errors import reported
 from cnncalc.cli.options import FileOpt, JsonOpt
-from cnncalc.cli.output import emit_json, emit_text, styler, terminal_width
-
-# no `from __future__ import annotations`: typer evaluates the commands' annotations; names used
-# only in hints are quoted instead, and imported only for type checkers
-if TYPE_CHECKING:
-    from cnncalc.arith.network import NetworkResult
-    from cnncalc.arith.receptive_field import RFRow
+from cnncalc.cli.output import emit_result
 
 TOUR = [
     ("Output size of a convolution (course notes: 96 → 92)", ["shape", "--input", "96", "--kernel", "5"]),
@@ -58,21 +53,6 @@ PaddingOpt = Annotated[
     typer.Option("--padding", "-p", help="Padding: N, AxB, same (output ⌈n/s⌉), valid (0) or full (k−1)."),
 ]
 DilationOpt = Annotated[str, typer.Option("--dilation", "-d", help="Dilation: N or AxB (1 = no gaps).")]
-
-
-def parse_input(text: str, dims: int | None) -> tuple[int, ...]:
-    sizes = parse_sizes(text, "--input")
-    if dims is not None:
-        if dims not in (1, 2, 3):
-            raise UsageError(f"--dims {dims} must be 1, 2 or 3")
-        if len(sizes) == 1:
-            return sizes * dims
-        if len(sizes) != dims:
-            raise UsageError(
-                f"--input {text} has {len(sizes)} axes but --dims is {dims}; drop --dims or give {dims} sizes"
-            )
-        return sizes
-    return sizes * 2 if len(sizes) == 1 else sizes
 
 
 def shape(
@@ -116,28 +96,22 @@ def shape(
       cnncalc shape -i 32 -k 3 -p 1 --cin 3 --cout 64       # 64×32×32 and 1,792 parameters
     """
     with reported("shape"):
-        from cnncalc.arith.layer import channel_cost
-
-        op = op.lower()
-        if op not in OPS:
-            raise UsageError(f"--op {op!r} is not one of {', '.join(OPS)}")
-        res = layer_output(
-            op,
-            parse_input(input, dims),
-            parse_sizes(kernel, "--kernel"),
-            None if stride is None else parse_sizes(stride, "--stride"),
-            parse_padding(padding, "--padding"),
-            parse_sizes(dilation, "--dilation", minimum=0),
-            ceil,
-            parse_sizes(output_padding, "--output-padding", minimum=0),
+        report = api.shape(
+            input=input,
+            kernel=kernel,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            op=op,
+            ceil=ceil,
+            output_padding=output_padding,
+            dims=dims,
+            cin=cin,
+            cout=cout,
+            groups=groups,
+            no_bias=no_bias,
         )
-        cost = channel_cost(res, cin, cout, groups, not no_bias)
-        if json:
-            emit_json(cost.to_dict())
-            return
-        from cnncalc.render.calc import render_shape
-
-        emit_text(render_shape(cost, styler(), terminal_width()))
+        emit_result(report, json)
 
 
 def params(
@@ -169,27 +143,20 @@ def params(
       cnncalc params --cin 3 --cout 64 -k 3 -p 1 --input 224x224   # + MACs, FLOPs, vs fully connected
     """
     with reported("params"):
-        from cnncalc.arith.layer import layer_params
-
-        result = layer_params(
-            cin,
-            cout,
-            parse_sizes(kernel, "--kernel"),
-            groups,
-            not no_bias,
+        report = api.params(
+            cin=cin,
+            cout=cout,
+            kernel=kernel,
+            groups=groups,
+            no_bias=no_bias,
             fc=fc,
             transposed=transposed,
-            input=parse_input(input, None) if input else None,
-            stride=None if stride is None else parse_sizes(stride, "--stride"),
-            padding=parse_padding(padding, "--padding"),
-            dilation=parse_sizes(dilation, "--dilation", minimum=0),
+            input=input,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
         )
-        if json:
-            emit_json(result.to_dict())
-            return
-        from cnncalc.render.calc import render_params
-
-        emit_text(render_params(result, styler(), terminal_width()))
+        emit_result(report, json)
 
 
 def rf(
@@ -216,53 +183,8 @@ def rf(
       cnncalc rf "conv 8 k=3 d=2 | conv 8 k=3 d=4"                  # dilation: 13
       cnncalc rf --file mynet.txt
     """
-    with reported("rf"):
-        from cnncalc.arith.network import walk
-        from cnncalc.arith.receptive_field import field_path
-        from cnncalc.arith.spec import parse_input_shape
-        from cnncalc.cli.sources import required_network
-
-        source = required_network(
-            spec,
-            file,
-            missing='give a network spec, e.g. cnncalc rf "conv 1 k=3 | conv 1 k=3", or --file FILE',
-        )
-        net = walk(source.spec, parse_input_shape(input, "--input") if input else None)
-        field, rows, path = field_path(net)
-        if json:
-            emit_json(_rf_json(net, field, rows, path))
-            return
-        from cnncalc.render.calc import render_rf
-
-        emit_text(render_rf(field, rows, net, styler(), terminal_width(), path))
-
-
-_RF_LAYER_KEYS = (
-    "number",
-    "id",
-    "path",
-    "inputs",
-    "type",
-    "spec",
-    "output_shape",
-    "receptive_field",
-    "jump",
-    "start",
-)
-
-
-def _rf_json(
-    net: "NetworkResult", field: tuple[int, ...], rows: "tuple[RFRow, ...]", path: tuple[str, ...]
-) -> dict:
-    """The receptive field, the back-recursion rows (along the path that sets the field) and each
-    row's forward view."""
-    return {
-        "receptive_field": list(field),
-        "rows": [r.to_dict() for r in rows],
-        "path": list(path),
-        "layers": [{k: v for k, v in lr.to_dict().items() if k in _RF_LAYER_KEYS} for lr in net.rows],
-        "spec": net.spec.to_text(" | "),
-    }
+    with reported("rf", flags={"spec": "SPEC"}):
+        emit_result(api.rf(spec, file=file, input=input), json)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,27 +1,24 @@
 """`cnncalc draw`: pictures of the arithmetic, for the learner's own numbers.
 
 conv, pool and tconv animate the window over the padded input as conv_arithmetic does; rf
-draws the input pixels one unit sees, layer by layer; net draws the network as boxes. Only
-typer, the standard library and `cnncalc.arith` are imported here; the renderers are imported
-inside the commands, and Pillow only for a `.gif`.
+draws the input pixels one unit sees, layer by layer; net draws the network as boxes. Each command
+calls the Python API's function (`cnncalc.api.draw`) and shows, saves or prints as JSON its
+picture. Only typer, the standard library, `cnncalc.arith` and `cnncalc.api` are imported here;
+the renderers are imported by the pictures, and Pillow only for a `.gif`.
 """
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from cnncalc.arith.errors import CnnCalcError, UsageError
-from cnncalc.arith.parsing import parse_int, parse_padding, parse_sizes
-from cnncalc.cli.calc import DilationOpt, InputOpt, JsonOpt, KernelOpt, PaddingOpt, StrideOpt, parse_input
+from cnncalc.api import draw as api
+from cnncalc.arith.errors import UsageError
+from cnncalc.cli.calc import DilationOpt, InputOpt, JsonOpt, KernelOpt, PaddingOpt, StrideOpt
 from cnncalc.cli.errors import reported
-from cnncalc.cli.output import emit_json, emit_text, terminal_width
-
-if TYPE_CHECKING:
-    from cnncalc.arith.frames import WindowFrames
-    from cnncalc.arith.importer import ImportResult
-    from cnncalc.arith.network_view import NetworkView
-    from cnncalc.arith.spec import NetworkSpec
+from cnncalc.cli.options import ClassOpt
+from cnncalc.cli.output import emit_json, emit_text, styler, terminal_width
 
 FORMATS = {".svg": "svg", ".html": "html", ".htm": "html", ".gif": "gif"}
 
@@ -64,125 +61,64 @@ DimsOpt = Annotated[
     typer.Option("--dims", help="Spatial axes for a single-number --input: 1, 2 or 3 (3-D: --json only)."),
 ]
 
-FLAGS = {"frame": "--frame", "input": "--input", "unit": "--unit", "layer": "--layer"}
-
-
-def _frames(
-    op: str,
-    input: str,
-    kernel: str,
-    stride: str | None,
-    padding: str,
-    dilation: str,
-    dims: int | None,
-    ceil: bool = False,
-    output_padding: str = "0",
-    frame: str | None = None,
-) -> "WindowFrames":
-    from cnncalc.arith.frames import window_frames
-
-    return window_frames(
-        op,
-        parse_input(input, dims),
-        parse_sizes(kernel, "--kernel"),
-        None if stride is None else parse_sizes(stride, "--stride"),
-        parse_padding(padding, "--padding"),
-        parse_sizes(dilation, "--dilation", minimum=0),
-        ceil,
-        parse_sizes(output_padding, "--output-padding", minimum=0),
-        None if frame is None else parse_int(frame, "--frame", minimum=0),
-    )
+# The fields of the Python API whose options are not `--field`: the spec argument, --from, --class.
+FLAGS = {"spec": "SPEC", "source": "--from", "class_name": "--class"}
 
 
 def _out_format(out: Path, allowed: tuple[str, ...]) -> str:
+    """The picture format `--out` names; the path is checked now, before the picture is drawn."""
+    from cnncalc.safety.atomic import check_writable
+
     kind = FORMATS.get(out.suffix.lower())
     if kind is None or kind not in allowed:
         names = ", ".join("." + k for k in allowed)
         raise UsageError(f"--out {out}: write a picture ending in {names}")
+    check_writable(out, field="out")
     return kind
 
 
 def _save(out: Path, data: str | bytes, what: str) -> None:
-    from cnncalc.render.files import write_atomic
+    from cnncalc.safety.atomic import write_atomic
 
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    try:
-        written = write_atomic(out, raw)
-    except OSError as e:
-        raise CnnCalcError(f"--out {out}: cannot write it ({e.strerror or e})") from None
+    written = write_atomic(out, raw, field="out")
     size = len(raw)
     shown = f"{size / 1024:.1f} KiB" if size >= 1024 else f"{size} B"
     emit_text(f"wrote {written if written == out else f'{out} (→ {written})'}: {what}, {shown}")
 
 
 def _sliding(
-    op: str,
-    input: str,
-    kernel: str,
-    stride: str | None,
-    padding: str,
-    dilation: str,
-    dims: int | None,
+    command: str,
     out: Path | None,
     frame: str | None,
     json: bool,
-    ceil: bool = False,
-    output_padding: str = "0",
+    draw: Callable[[str | None], api.SlidingPicture],
 ) -> None:
-    command = {"maxpool": "pool", "avgpool": "pool"}.get(op, op)
+    """`draw conv`, `pool` or `tconv`: `draw(frame)` is the picture, shown as text (one frame),
+    JSON (every frame, or the one asked for) or written to `--out`."""
     with reported(f"draw {command}", flags=FLAGS):
         kind = _out_format(out, ("svg", "html", "gif")) if out is not None else None
         if json and out is not None:
             raise UsageError("give --json or --out, not both")
         if kind is None and not json and frame is None:
             frame = "0"  # the terminal shows one still
-        pic = _frames(op, input, kernel, stride, padding, dilation, dims, ceil, output_padding, frame)
+        pic = draw(frame)
         if json:
             emit_json(pic.to_dict())
             return
-        if kind is None:
-            from cnncalc.render.sliding import caption, check_drawable, sliding_text, working_lines
-
-            lines = [caption(pic), *working_lines(pic), ""]
-            try:
-                check_drawable(pic)
-                fits = pic.grid_size[-1] * 2 + pic.output[-1] * 2 + 8 <= terminal_width()
-            except CnnCalcError:
-                fits = False
-            frame_obj = pic.frames[0]
-            lines.append(
-                f"frame {frame_obj.index} (of 0 … {pic.frame_count - 1}): output "
-                f"({', '.join(map(str, frame_obj.output))}) reads {len(frame_obj.input_cells)} cells"
-            )
-            if fits:
-                lines += [
-                    sliding_text(pic, frame_obj),
-                    "  (o input, · padding or inserted zero, # window; ■ done, @ this cell)",
-                ]
-            lines += [
-                "",
-                "Write the animation with --out FILE.svg, FILE.html or FILE.gif; --json lists every frame.",
-            ]
-            emit_text("\n".join(lines))
+        if out is None:
+            hint = "Write the animation with --out FILE.svg, FILE.html or FILE.gif; --json lists every frame."
+            emit_text(pic.render(styler(), terminal_width()) + "\n" + hint)
             return
-        if kind == "gif":
-            from cnncalc.render.gif import sliding_gif
-
-            data: str | bytes = sliding_gif(pic)
-        elif kind == "html":
-            from cnncalc.render.sliding import sliding_html
-
-            data = sliding_html(pic)
-        else:
-            from cnncalc.render.sliding import sliding_svg
-
-            data = sliding_svg(pic)
-        what = (
-            f"frame {pic.frames[0].index} of {pic.frame_count}"
-            if pic.is_still()
-            else f"{pic.frame_count} frame(s)"
+        data = pic.gif() if kind == "gif" else pic.html() if kind == "html" else pic.svg()
+        still = pic.result.is_still()
+        _save(
+            out,
+            data,
+            f"frame {pic.result.frames[0].index} of {pic.frame_count}"
+            if still
+            else f"{pic.frame_count} frame(s)",
         )
-        _save(out, data, what)
 
 
 @draw_app.command("conv")
@@ -209,7 +145,21 @@ def conv(
       cnncalc draw conv -i 96 -k 5 --frame 0 --out still.svg    # one frame of a large layer
       cnncalc draw conv -i 5 -k 3 --json                        # every frame's cells, for scripts
     """
-    _sliding("conv", input, kernel, stride, padding, dilation, dims, out, frame, json)
+    _sliding(
+        "conv",
+        out,
+        frame,
+        json,
+        lambda frame: api.draw_conv(
+            input=input,
+            kernel=kernel,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            dims=dims,
+            frame=frame,
+        ),
+    )
 
 
 @draw_app.command("pool")
@@ -235,11 +185,23 @@ def pool(
       cnncalc draw pool -i 4 -k 2 --out pool.svg
       cnncalc draw pool -i 5 -k 2 --ceil --out ceil.svg         # the last window hangs over
     """
-    ops = {"max": "maxpool", "maxpool": "maxpool", "avg": "avgpool", "avgpool": "avgpool"}
-    if op.lower() not in ops:
-        with reported("draw pool"):
-            raise UsageError(f"--op {op!r} is not max or avg")
-    _sliding(ops[op.lower()], input, kernel, stride, padding, dilation, dims, out, frame, json, ceil=ceil)
+    _sliding(
+        "pool",
+        out,
+        frame,
+        json,
+        lambda frame: api.draw_pool(
+            input=input,
+            kernel=kernel,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            op=op,
+            ceil=ceil,
+            dims=dims,
+            frame=frame,
+        ),
+    )
 
 
 @draw_app.command("tconv")
@@ -272,16 +234,19 @@ def tconv(
     """
     _sliding(
         "tconv",
-        input,
-        kernel,
-        stride,
-        padding,
-        dilation,
-        dims,
         out,
         frame,
         json,
-        output_padding=output_padding,
+        lambda frame: api.draw_tconv(
+            input=input,
+            kernel=kernel,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            output_padding=output_padding,
+            dims=dims,
+            frame=frame,
+        ),
     )
 
 
@@ -302,53 +267,13 @@ FromOpt = Annotated[
 ]
 
 
-def _network(
-    spec: str | None, file: Path | None, preset: str | None, model: Path | None
-) -> "tuple[NetworkSpec, ImportResult | None]":
-    """The network from exactly one source, as `cnncalc net` reads it."""
-    from cnncalc.cli.sources import required_network
-
-    source = required_network(
-        spec,
-        file,
-        preset,
-        model,
-        missing="give a network: SPEC, --file FILE, --preset NAME or --from MODEL.py",
-    )
-    return source.spec, source.imported
-
-
-def _view(
-    net_spec: "NetworkSpec", imported: "ImportResult | None", input_shape: "tuple[int, ...] | None", form: str
-) -> "NetworkView":
-    """The network walked once, through the one adapter the pictures use."""
-    from cnncalc.arith.network_view import network_view
-
-    if input_shape is not None:
-        net_spec = net_spec.with_input(input_shape)
-    elif net_spec.input_shape is None:
-        hint = f" (its first layer {imported.first_layer_hint})" if imported is not None else ""
-        raise UsageError(f"the network does not say its input size; give --input {form}{hint}")
-    return network_view(net_spec)
-
-
-def _rf_input(text: str | None, spec_shape: "tuple[int, ...] | None") -> "tuple[int, ...] | None":
-    """--input N, HxW (the spec's channels, or 1) or CxHxW."""
-    if text is None:
-        return None
-    sizes = parse_sizes(text, "--input")
-    if len(sizes) == 3:
-        return sizes
-    spatial = sizes * 2 if len(sizes) == 1 else sizes
-    return (spec_shape[0] if spec_shape else 1, *spatial)
-
-
 @draw_app.command("rf")
 def rf(
     spec: SpecArg = None,
     file: FileOpt = None,
     preset: PresetOpt = None,
     model: FromOpt = None,
+    class_name: ClassOpt = None,
     input: Annotated[
         str | None,
         typer.Option("--input", "-i", help="Input HxW (or CxHxW); the spec's input line otherwise."),
@@ -381,22 +306,35 @@ def rf(
         kind = _out_format(out, ("svg", "html")) if out is not None else None
         if json and out is not None:
             raise UsageError("give --json or --out, not both")
-        from cnncalc.arith.rf_regions import rf_regions
+        pic = api.draw_rf(
+            spec,
+            file=file,
+            preset=preset,
+            source=model,
+            class_name=class_name,
+            input=input,
+            unit=unit,
+            layer=layer,
+        )
+        _show_picture(pic, out, kind, json)
 
-        net_spec, imported = _network(spec, file, preset, model)
-        view = _view(net_spec, imported, _rf_input(input, net_spec.input_shape), "HxW")
-        units = None if unit is None else parse_sizes(unit, "--unit", minimum=0)
-        pic = rf_regions(view, units, layer)
-        if json:
-            emit_json(pic.to_dict())
-            return
-        from cnncalc.render.rf_picture import rf_caption, rf_html, rf_svg, rf_text
 
-        if kind is None:
-            emit_text(rf_text(pic))
-            return
-        data = rf_svg(pic) if kind == "svg" else rf_html(pic)
-        _save(out, data, rf_caption(pic))
+def _show_picture(
+    pic: api.FieldPicture | api.NetPicture, out: Path | None, kind: str | None, json: bool
+) -> None:
+    """A network's picture as JSON, as text, or written to `--out`."""
+    if json:
+        emit_json(pic.to_dict())
+    elif out is None:
+        emit_text(pic.render(styler(), terminal_width()))
+    else:
+        data = pic.svg() if kind == "svg" else pic.html()
+        if isinstance(pic, api.FieldPicture):
+            from cnncalc.render.rf_picture import rf_caption
+
+            _save(out, data, rf_caption(pic.result))
+        else:
+            _save(out, data, f"{len(pic.result.boxes)} boxes")
 
 
 @draw_app.command("net")
@@ -405,6 +343,7 @@ def net(
     file: FileOpt = None,
     preset: PresetOpt = None,
     model: FromOpt = None,
+    class_name: ClassOpt = None,
     input: Annotated[
         str | None, typer.Option("--input", "-i", help="Input shape CxHxW (sets or replaces the spec's).")
     ] = None,
@@ -425,22 +364,8 @@ def net(
         kind = _out_format(out, ("svg", "html")) if out is not None else None
         if json and out is not None:
             raise UsageError("give --json or --out, not both")
-        from cnncalc.arith.spec import parse_input_shape
-
-        shape = parse_input_shape(input, "--input") if input is not None else None
-        net_spec, imported = _network(spec, file, preset, model)
-        view = _view(net_spec, imported, shape, "CxHxW")
-        from cnncalc.render.net_diagram import net_diagram, net_html, net_svg, net_text
-
-        diagram = net_diagram(view)
-        if json:
-            emit_json(diagram.to_dict())
-            return
-        if kind is None:
-            emit_text(net_text(diagram))
-            return
-        data = net_svg(diagram) if kind == "svg" else net_html(diagram)
-        _save(out, data, f"{len(diagram.boxes)} boxes")
+        pic = api.draw_net(spec, file=file, preset=preset, source=model, class_name=class_name, input=input)
+        _show_picture(pic, out, kind, json)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,6 +1,8 @@
 """The tutor commands: `step conv`, `step pool`, `lesson`, `quiz`.
 
-NumPy and rich are imported inside the commands (the calculator commands must start fast).
+`step conv` and `step pool` call the Python API's `step_conv` and `step_pool` (`cnncalc.api.step`)
+and print, walk through or save what they return. NumPy and rich are imported inside the commands
+(the calculator commands must start fast).
 """
 
 from __future__ import annotations
@@ -12,18 +14,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cnncalc.arith.errors import CnnCalcError, UsageError
-from cnncalc.arith.parsing import parse_int, parse_padding, parse_sizes
+from cnncalc.arith.errors import CnnCalcError
 from cnncalc.cli.errors import reported
 from cnncalc.cli.options import JsonOpt
-from cnncalc.cli.output import emit_json, use_color
+from cnncalc.cli.output import emit_json
+from cnncalc.cli.step_layers import TOUR as LAYER_TOUR
+from cnncalc.cli.step_layers import add_step_commands
+from cnncalc.cli.tutor_output import HtmlOpt, SvgOpt, check_copies, open_screen, save_copies
+from cnncalc.lessons.examples import example_names
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from rich.console import RenderableType
 
-    from cnncalc.lessons.examples import Example
+    from cnncalc.api.step import WindowSteps
     from cnncalc.lessons.quiz import Graded, Problem
     from cnncalc.lessons.step import ConvTrace, PoolTrace
     from cnncalc.render.console import Screen
@@ -38,19 +41,39 @@ TOUR = [
         "Max pooling: which cell wins, and where the gradient goes",
         ["step", "pool", "--example", "maxpool", "--backward"],
     ),
+    (
+        "Min pooling (note 002): the smallest value of each window",
+        ["step", "pool", "--example", "minpool", "--cell", "0,0"],
+    ),
+    *LAYER_TOUR,
     ("A guided lesson: why weight sharing matters", ["lesson", "params", "--answer", "5184"]),
+    (
+        "A guided lesson: why pool (small shifts, and the parameters after it)",
+        ["lesson", "pool-why", "--answer", "15690"],
+    ),
+    (
+        "A guided lesson that trains for real: overfitting, dropout, weight decay, early stopping",
+        ["lesson", "overfitting", "--answer", "4"],
+    ),
+    (
+        "Why skip connections help: the gradient through 20 blocks, with and without shortcuts",
+        ["lesson", "residual", "--answer", "8448"],
+    ),
 ]
 
-# Piped output shows every cell in full up to this many cells, then one line per cell.
-FULL_CELLS = 16
-
 step_app = typer.Typer(
-    help="Step through a convolution or a pooling cell by cell, with the arithmetic written out.",
+    help=(
+        "Step through a layer with the arithmetic written out: a convolution or a pooling cell by cell, "
+        "softmax and cross-entropy, activations, the gradient through depth, two linear layers, batch norm, "
+        "dropout."
+    ),
     epilog=(
         "\b\nExamples:\n"
         '  cnncalc step conv --input "0 1 2; 3 4 5; 6 7 8" --kernel "0 1; 2 3"\n'
         "  cnncalc step conv --example edges --all\n"
-        "  cnncalc step pool --op max --example maxpool --backward"
+        "  cnncalc step pool --op max --example maxpool --backward\n"
+        '  cnncalc step softmax --logits "2 1 0.1" --label 0\n'
+        "  cnncalc step gradient --fn sigmoid,relu --depth 10"
     ),
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -62,13 +85,13 @@ InputOpt = Annotated[
 ]
 StrideOpt = Annotated[str | None, typer.Option("--stride", "-s", help="Stride: N or AxB.")]
 PaddingOpt = Annotated[str | None, typer.Option("--padding", "-p", help="Padding: N, AxB, same or valid.")]
-ExampleOpt = Annotated[
+ConvExampleOpt = Annotated[
     str | None,
-    typer.Option(
-        "--example",
-        "-e",
-        help="Built-in example: edges, d2l, cs231n, multichannel, stride, padding, maxpool.",
-    ),
+    typer.Option("--example", "-e", help=f"Built-in example: {', '.join(example_names('conv'))}."),
+]
+PoolExampleOpt = Annotated[
+    str | None,
+    typer.Option("--example", "-e", help=f"Built-in example: {', '.join(example_names('pool'))}."),
 ]
 AllOpt = Annotated[
     bool, typer.Option("--all", "-a", help="Show every step at once (no pausing on a terminal).")
@@ -76,42 +99,10 @@ AllOpt = Annotated[
 CellOpt = Annotated[
     str | None, typer.Option("--cell", help="Show only output cell ROW,COL (0-based), e.g. 1,0.")
 ]
-SvgOpt = Annotated[Path | None, typer.Option("--svg", help="Also save the output as an SVG picture.")]
-HtmlOpt = Annotated[Path | None, typer.Option("--html", help="Also save the output as an HTML page.")]
-
-
-def _screen(record: bool = False) -> Screen:
-    from cnncalc.render.console import Screen
-
-    return Screen(color=use_color(), record=record)
 
 
 def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
-
-
-def _finish(screen: Screen, svg: Path | None, html: Path | None, title: str) -> None:
-    for path, kind in ((svg, "svg"), (html, "html")):
-        if path is not None:
-            saved = screen.save(path, kind, title)
-            sys.stderr.write(f"saved {saved}\n")
-
-
-def _parse_cell(text: str, out_hw: tuple[int, int]) -> tuple[int, int]:
-    parts = [p for p in text.replace("x", ",").replace(" ", ",").split(",") if p]
-    if len(parts) != 2:
-        raise UsageError(f"--cell {text!r} is not ROW,COL; write e.g. --cell 0,1")
-    r, c = (parse_int(p, "--cell", minimum=0) for p in parts)
-    h, w = out_hw
-    if r >= h or c >= w:
-        raise CnnCalcError(f"--cell {r},{c} is outside the {h}×{w} output; rows 0–{h - 1}, columns 0–{w - 1}")
-    return r, c
-
-
-def _shown(argv: list[str]) -> str:
-    """The equivalent command line, when it is short enough to be worth copying."""
-    text = " ".join(a if a and " " not in a and "|" not in a and ";" not in a else f'"{a}"' for a in argv)
-    return text if len(text) <= 160 else ""
 
 
 def _walk(screen: Screen, header: RenderableType, cells: list, full_view, summary: RenderableType) -> None:
@@ -154,7 +145,7 @@ def step_conv_command(
     dilation: Annotated[
         str | None, typer.Option("--dilation", "-d", help="Dilation: N or AxB (1 = no gaps).")
     ] = None,
-    example: ExampleOpt = None,
+    example: ConvExampleOpt = None,
     all_: AllOpt = False,
     cell: CellOpt = None,
     threshold: Annotated[
@@ -177,70 +168,31 @@ def step_conv_command(
     On a terminal, Enter shows the next cell and q stops; piped or with --all, every cell is printed.
     """
     with reported("step conv"):
-        if threshold is not None and not math.isfinite(threshold):
-            raise UsageError(f"--threshold {threshold} is not a finite number; write e.g. --threshold 2")
-        if input is None and kernel:
-            raise UsageError("--kernel needs an --input matrix too (or use --example NAME)")
-        ex = _chosen_example(example, input, "conv")
-        trace = _conv_trace(ex, input, kernel, bias, stride, padding, dilation, threshold, relu)
-        cells = _selected_cells(trace, cell)
+        check_copies(svg, html)
+        from cnncalc.api.step import step_conv
+
+        report = step_conv(
+            input=input,
+            kernel=kernel or None,
+            bias=bias or None,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            example=example,
+            cell=cell,
+            threshold=threshold,
+            relu=relu,
+        )
         if json_:
-            _emit_trace(trace, cells, ex)
+            emit_json(report.to_dict())
             return
-        _present("conv", trace, cells, ex, every_cell=all_ or cell is not None, svg=svg, html=html)
-
-
-def _chosen_example(example: str | None, input: str | None, kind: str) -> Example | None:
-    """The example to run: the one named, or the command's default when no --input is given."""
-    from cnncalc.lessons.examples import DEFAULT, get_example
-
-    if input is None:
-        return get_example(example or DEFAULT[kind], kind)
-    if example is not None:
-        raise UsageError("give either --example or --input, not both")
-    return None
-
-
-def _conv_trace(
-    ex: Example | None,
-    input: str | None,
-    kernel: list[str] | None,
-    bias: list[str] | None,
-    stride: str | None,
-    padding: str | None,
-    dilation: str | None,
-    threshold: float | None,
-    relu: bool,
-) -> ConvTrace:
-    """The options (each one given overrides the example's) parsed and stepped through."""
-    from cnncalc.lessons.matrix import parse_matrix, parse_numbers
-    from cnncalc.lessons.step import step_conv
-
-    x = parse_matrix(ex.input if ex else input, "--input")
-    kernel_texts = list(ex.kernels) if ex else list(kernel or [])
-    if not kernel_texts:
-        raise UsageError('give at least one --kernel matrix, e.g. --kernel "0 1; 2 3"')
-    kernels = [
-        parse_matrix(k, f"--kernel {n}" if len(kernel_texts) > 1 else "--kernel")
-        for n, k in enumerate(kernel_texts, 1)
-    ]
-    biases = parse_numbers(bias, "--bias") if bias else (list(ex.bias) if ex and ex.bias else None)
-    return step_conv(
-        x,
-        kernels,
-        biases,
-        parse_sizes(stride or (ex.stride if ex and ex.stride else "1"), "--stride"),
-        parse_padding(padding or (ex.padding if ex else "0"), "--padding"),
-        parse_sizes(dilation or (ex.dilation if ex else "1"), "--dilation"),
-        threshold if threshold is not None else (ex.threshold if ex else None),
-        relu or bool(ex and ex.relu),
-    )
+        _present(report, every_cell=all_ or cell is not None, svg=svg, html=html)
 
 
 @step_app.command("pool")
 def step_pool_command(
     input: InputOpt = None,
-    op: Annotated[str, typer.Option("--op", help="max, avg or sum.")] = "max",
+    op: Annotated[str, typer.Option("--op", help="max, min, avg or sum.")] = "max",
     kernel: Annotated[str | None, typer.Option("--kernel", "-k", help="Window size: N or AxB.")] = None,
     stride: Annotated[
         str | None, typer.Option("--stride", "-s", help="Stride: N or AxB (default: the kernel).")
@@ -257,7 +209,7 @@ def step_pool_command(
         str | None,
         typer.Option("--grad", help="Upstream gradient matrix for --backward (default: all ones)."),
     ] = None,
-    example: ExampleOpt = None,
+    example: PoolExampleOpt = None,
     all_: AllOpt = False,
     cell: CellOpt = None,
     json_: JsonOpt = False,
@@ -274,97 +226,57 @@ def step_pool_command(
       cnncalc step pool -i "1 2 3 4 5; 6 7 8 9 0; 1 2 3 4 5; 6 7 8 9 0; 1 2 3 4 5" -k 2 --ceil
     """
     with reported("step pool"):
-        ex = _chosen_example(example, input, "pool")
-        if ex is None and kernel is None:
-            raise UsageError("give the pooling window with --kernel, e.g. --kernel 2")
-        if grad is not None and not backward:
-            raise UsageError("--grad is the upstream gradient for --backward; add --backward")
-        trace = _pool_trace(ex, input, op, kernel, stride, padding, ceil, backward, grad)
-        cells = _selected_cells(trace, cell)
+        check_copies(svg, html)
+        from cnncalc.api.step import step_pool
+
+        report = step_pool(
+            input=input,
+            op=op,
+            kernel=kernel,
+            stride=stride,
+            padding=padding,
+            ceil=ceil,
+            backward=backward,
+            grad=grad,
+            example=example,
+            cell=cell,
+        )
         if json_:
-            _emit_trace(trace, cells, ex)
+            emit_json(report.to_dict())
             return
-        _present("pool", trace, cells, ex, every_cell=all_ or cell is not None, svg=svg, html=html)
+        _present(report, every_cell=all_ or cell is not None, svg=svg, html=html)
 
 
-def _pool_trace(
-    ex: Example | None,
-    input: str | None,
-    op: str,
-    kernel: str | None,
-    stride: str | None,
-    padding: str | None,
-    ceil: bool,
-    backward: bool,
-    grad: str | None,
-) -> PoolTrace:
-    """The options (each one given overrides the example's) parsed and stepped through."""
-    from cnncalc.lessons.matrix import parse_matrix
-    from cnncalc.lessons.step import step_pool
-
-    x = parse_matrix(ex.input if ex else input, "--input")
-    if stride is None and ex is not None and ex.stride:
-        stride = ex.stride
-    return step_pool(
-        x,
-        ex.op if ex and op == "max" else op,
-        parse_sizes(kernel or ex.pool_kernel, "--kernel"),
-        parse_sizes(stride, "--stride") if stride else None,
-        parse_padding(padding or (ex.padding if ex else "0"), "--padding"),
-        ceil,
-        backward,
-        parse_matrix(grad, "--grad") if grad is not None else None,
-    )
-
-
-def _present(
-    kind: str,
-    trace: ConvTrace | PoolTrace,
-    cells: list,
-    ex: Example | None,
-    every_cell: bool,
-    svg: Path | None,
-    html: Path | None,
-) -> None:
+def _present(report: WindowSteps, every_cell: bool, svg: Path | None, html: Path | None) -> None:
     """On a terminal one cell per Enter; piped, exported or asked for (--all, --cell), the whole
-    picture, every cell in full up to FULL_CELLS."""
-    header, cell_view, summary, whole = _views(kind, trace, ex)
-    screen = _screen(record=bool(svg or html))
+    picture, every cell in full up to `cnncalc.api.step.FULL_CELLS`."""
+    screen = open_screen(record=bool(svg or html))
     if not every_cell and _interactive() and not (svg or html):
-        _walk(screen, header(), cells, cell_view, summary())
+        _walk(screen, report.header(), list(report.cells), report.cell_view, report.closing())
         return
-    full = cells if (every_cell or len(cells) <= FULL_CELLS) else cells[:1]
-    screen.print(whole(cells, full))
-    _finish(screen, svg, html, f"cnncalc step {kind}{' --example ' + ex.name if ex else ''}")
+    if every_cell and len(report.cells) > 1:
+        _check_shown(report.trace, len(report.cells))
+    screen.print(report.view(every_cell))
+    ex = report.example
+    save_copies(screen, svg, html, f"cnncalc step {report.kind}{' --example ' + ex.name if ex else ''}")
 
 
-def _views(kind: str, trace, ex: Example | None) -> tuple[Callable, Callable, Callable, Callable]:
-    """The renderers of a conv or pool trace: header, one cell, summary, and the whole picture."""
-    from rich.console import Group
+def _check_shown(trace: ConvTrace | PoolTrace, cells: int) -> None:
+    """--all draws the padded input grid once per cell: refuse more than STEP_MAX_SHOWN grid cells."""
+    from cnncalc.safety.limits import STEP_MAX_SHOWN
 
-    from cnncalc.render import lessons as views
-
-    title, about = (ex.title, ex.about) if ex else ("", "")
-    command = _shown(ex.argv()) if ex else ""
-    if kind == "conv":
-        names = ex.names if ex else ()
-        return (
-            lambda: views.conv_header(trace, title, about, command),
-            lambda c: views.conv_cell_view(trace, c, names),
-            lambda: views.conv_summary(trace, names),
-            lambda cells, full: views.conv_view(trace, cells, full, title, about, command, names),
+    grid = trace.input.shape[0] * math.prod(
+        n + before + after for n, (before, after) in zip(trace.shape.input, trace.shape.padding, strict=True)
+    )
+    if cells * grid > STEP_MAX_SHOWN:
+        raise CnnCalcError(
+            f"--all would draw the {grid:,}-cell padded input {cells:,} times, more than the "
+            f"{STEP_MAX_SHOWN:,} cells a lesson shows; pick one with --cell ROW,COL, or leave out --all "
+            "(every cell is then one line)"
         )
 
-    def summary() -> Group:
-        outputs = [views.titled("output", views.grid(out)) for out in trace.output]
-        return Group(*outputs, *([views.pool_backward_view(trace)] if trace.routes else []))
 
-    return (
-        lambda: views.pool_header(trace, title, about, command),
-        lambda c: views.pool_cell_view(trace, c),
-        summary,
-        lambda cells, full: views.pool_view(trace, cells, full, title, about, command),
-    )
+add_step_commands(step_app)
 
 
 def lesson(
@@ -391,16 +303,21 @@ def lesson(
     with reported("lesson"):
         from cnncalc.lessons.guided import build_lesson, check_answer
 
+        check_copies(svg, html)
         if list_ or name is None:
             _list_lessons(json_, svg, html)
             return
         built = build_lesson(name)
         from cnncalc.render.lessons import lesson_feedback_view, lesson_view
 
-        screen = _screen(record=bool(svg or html))
+        screen = open_screen(record=bool(svg or html))
         if not json_:
             screen.print(lesson_view(built))
-        given = answer if answer is not None else _read_answer(built.question.prompt, screen, json_)
+        from cnncalc.safety.text import printable
+
+        given = (
+            printable(answer) if answer is not None else _read_answer(built.question.prompt, screen, json_)
+        )
         result = check_answer(built.question, given)
         if json_:
             data = built.to_dict()
@@ -409,7 +326,7 @@ def lesson(
             emit_json(data)
             return
         screen.print(lesson_feedback_view(built.question, given, result))
-        _finish(screen, svg, html, f"cnncalc lesson {built.name}")
+        save_copies(screen, svg, html, f"cnncalc lesson {built.name}")
 
 
 def _list_lessons(json_: bool, svg: Path | None, html: Path | None) -> None:
@@ -420,42 +337,60 @@ def _list_lessons(json_: bool, svg: Path | None, html: Path | None) -> None:
         return
     from cnncalc.render.lessons import lesson_list_view
 
-    screen = _screen(record=bool(svg or html))
+    screen = open_screen(record=bool(svg or html))
     screen.print(lesson_list_view([(k, v[0]) for k, v in LESSONS.items()]))
-    _finish(screen, svg, html, "cnncalc lesson --list")
+    save_copies(screen, svg, html, "cnncalc lesson --list")
 
 
 def _read_answer(prompt: str, screen: Screen | None, quiet: bool) -> str | None:
-    """One answer: prompted on a terminal, else the next stdin line; None when stdin is exhausted."""
+    """One answer: prompted on a terminal, else the next stdin line; None when stdin is exhausted.
+
+    A line is read up to MAX_ANSWER_CHARS (an answer is a number) and its control characters are
+    escaped before it is shown or graded: stdin may hold anything.
+    """
+    from cnncalc.safety.bounded import read_line
+    from cnncalc.safety.limits import MAX_ANSWER_CHARS
+    from cnncalc.safety.text import printable
+
     if _interactive() and not quiet:
         try:
-            return input("your answer: ")
+            return printable(input("your answer: ")[:MAX_ANSWER_CHARS])
         except EOFError:
             return None
-    line = sys.stdin.readline()
-    if not line:
+    line = read_line(sys.stdin, MAX_ANSWER_CHARS)
+    if line is None:
         return None
+    line = printable(line.strip())
     if screen is not None and not quiet:
-        screen.print(f"your answer: {line.strip()}")
-    return line.strip()
+        screen.print(f"your answer: {line}")
+    return line
 
 
 def quiz(
-    topic: Annotated[str, typer.Option("--topic", help="shape, params, rf, pool or all.")] = "all",
+    topic: Annotated[
+        str,
+        typer.Option(
+            "--topic",
+            help="shape, params, rf, pool, activations, softmax, batchnorm, dropout, overfitting or all.",
+        ),
+    ] = "all",
     count: Annotated[int, typer.Option("--count", "-n", help="Number of questions.", min=1, max=100)] = 5,
     seed: Annotated[
         int | None, typer.Option("--seed", help="Random seed: the same seed gives the same questions.")
     ] = None,
     json_: JsonOpt = False,
 ) -> None:
-    """A quiz on CNN arithmetic, graded exactly; a wrong answer shows the worked solution.
+    """A quiz on the notes, graded exactly; a wrong answer shows the worked solution and, when it is a
+    common mistake (padding left out, the floor forgotten, biases counted or not …), which one.
 
     \b
     Examples:
       cnncalc quiz
       cnncalc quiz --topic params --count 3 --seed 7
+      cnncalc quiz --topic softmax --count 3
       printf '92\\n5184\\n' | cnncalc quiz --seed 1 --count 2
-    Answers are read from stdin one per line; a missing answer counts as unanswered.
+    Answers are read from stdin one per line; a missing answer counts as unanswered. No question is
+    asked twice in one quiz; answers asked to 3 decimals count within one unit of the last decimal.
     """
     with reported("quiz"):
         import random
@@ -464,13 +399,13 @@ def quiz(
 
         chosen_seed = seed if seed is not None else random.SystemRandom().randrange(10**6)
         problems = make_quiz(topic, count, chosen_seed)
-        result = QuizResult(topic, chosen_seed, _ask(problems, None if json_ else _screen()))
+        result = QuizResult(topic, chosen_seed, _ask(problems, None if json_ else open_screen()))
         if json_:
             emit_json(result.to_dict())
             return
         from rich.text import Text
 
-        screen = _screen()
+        screen = open_screen()
         screen.print(Text(f"Score: {result.score}/{len(problems)}", style="bold"))
         if seed is None:
             repeat = f"(seed {chosen_seed}: `cnncalc quiz --seed {chosen_seed}` repeats these questions)"
@@ -494,20 +429,6 @@ def _ask(problems: list[Problem], screen: Screen | None) -> tuple[Graded, ...]:
 
             screen.print(quiz_feedback_view(graded[-1]))
     return tuple(graded)
-
-
-def _selected_cells(trace, cell: str | None) -> list:
-    """Every cell of a trace, or only the one `--cell i,j` names."""
-    chosen = None if cell is None else _parse_cell(cell, tuple(trace.output.shape[1:]))
-    return [c for c in trace.cells if chosen is None or (c.row, c.col) == chosen]
-
-
-def _emit_trace(trace, cells: list, ex) -> None:
-    data = trace.to_dict()
-    data["steps"] = [c.to_dict() for c in cells]
-    if ex:
-        data["example"] = ex.name
-    emit_json(data)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,24 +1,27 @@
 """Whole networks: `net` (the torchinfo-style table), `check` (claimed shapes) and `solve` (inverse problems).
 
-Only typer, the standard library and `cnncalc.arith` are imported here; the renderers are imported
-inside the commands. Like the calculator, these commands print with the standard-library renderer
-(no rich, no numpy): a VGG-16 table starts within about 1.15–1.2× of `cnncalc shape`.
+Each command calls the Python API's function (`cnncalc.api.net`: `net`, `check`, `solve_padding` …)
+and prints its result. Only typer, the standard library, `cnncalc.arith` and `cnncalc.api` are
+imported here; the renderers are imported by the results. Like the calculator, these commands
+print with the standard-library renderer (no rich, no numpy): a VGG-16 table starts within about
+1.15–1.2× of `cnncalc shape`.
 """
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from cnncalc.arith.errors import UsageError
+from cnncalc.api import net as api
 from cnncalc.cli.errors import reported
-from cnncalc.cli.options import FileOpt, JsonOpt
-from cnncalc.cli.output import emit_json, emit_text, styler, terminal_width
+from cnncalc.cli.options import ClassOpt, FileOpt, JsonOpt
+from cnncalc.cli.output import emit_result, emit_text
 
 # no `from __future__ import annotations`: typer would evaluate every string annotation of every
 # command at each start (about 1.5 ms for this module); names used only in hints are quoted instead
-if TYPE_CHECKING:
-    from cnncalc.arith.solve import Solution
+
+# The fields of the Python API whose options are not `--field`: the spec argument, --from, --class.
+FLAGS = {"spec": "SPEC", "source": "--from", "class_name": "--class"}
 
 EXAMPLE_MODELS = Path(__file__).resolve().parent.parent / "data" / "models"
 
@@ -66,12 +69,6 @@ InputOpt = Annotated[
 ]
 
 
-NET_MISSING = (
-    'give a network: a spec ("input 1x28x28 | conv 8 k=3 | fc 10"), --file FILE, --preset NAME '
-    "(see --list-presets) or --from MODEL.py"
-)
-
-
 def net(
     spec: SpecArg = None,
     file: FileOpt = None,
@@ -83,6 +80,7 @@ def net(
         Path | None,
         typer.Option("--from", help="Read a PyTorch or Keras model file (parsed with ast, never run)."),
     ] = None,
+    class_name: ClassOpt = None,
     input: InputOpt = None,
     explain: Annotated[
         str | None,
@@ -121,72 +119,30 @@ def net(
       cnncalc net --preset resnet-18 --explain 6.1
       cnncalc net --preset resnet-50 --spec > resnet50.txt
       cnncalc net --from model.py --input 1x28x28
+      cnncalc net --from vgg.py --class "VGG('VGG11')" --input 3x32x32
       cnncalc net --list-presets
     """
-    with reported("net", flags={"path": "--from"}):
-        from cnncalc.arith.network import walk
-
+    with reported("net", flags=FLAGS):
         if list_presets:
-            _list_presets(json)
+            emit_result(api.list_presets(), json)
             return
-        from cnncalc.cli.sources import required_network, with_input
-
-        source = required_network(spec, file, preset, model, missing=NET_MISSING)
-        net_spec = with_input(source, input)
-        imported = source.imported
         if show_spec:
-            from cnncalc.arith.presets import find_preset
+            from cnncalc.api.sources import required_network
 
-            text = (
-                find_preset(preset).text if preset is not None and input is None else net_spec.to_text("\n")
-            )
-            emit_text(text.rstrip("\n") + "\n")
+            found = required_network(spec, file, preset, model, class_name=class_name, input=input)
+            emit_text(api.spec_text(found, preset, input))
             return
-        result = walk(net_spec)
-        if imported is not None:
-            imported.verify(result)
-        if json:
-            data = result.to_dict()
-            if imported is not None:
-                data["imported"] = imported.to_dict()
-            emit_json(data)
-            return
-        from cnncalc.render.network import explain_layer, import_header, network_table
-
-        style, width = styler(), terminal_width()
-        if explain is not None:
-            emit_text(explain_layer(result, explain, style, width))
-            return
-        table = network_table(result, source.label, style, width, depth)
-        if imported is not None:
-            table = import_header(imported, result.spec.to_text("\n"), style, width) + "\n" + table
-        emit_text(table)
-
-
-def _list_presets(json: bool) -> None:
-    from cnncalc.arith.network import walk
-    from cnncalc.arith.presets import get_preset, list_presets
-
-    presets = list_presets()
-    totals = {p.name: walk(get_preset(p.name)).total_params for p in presets}
-    if json:
-        emit_json(
-            {
-                "presets": [
-                    {
-                        "name": p.name,
-                        "description": p.description,
-                        "total_params": totals[p.name],
-                        "spec": p.text,
-                    }
-                    for p in presets
-                ]
-            }
+        report = api.net(
+            spec,
+            file=file,
+            preset=preset,
+            source=model,
+            class_name=class_name,
+            input=input,
+            explain=explain,
+            depth=depth,
         )
-        return
-    from cnncalc.render.network import presets_table
-
-    emit_text(presets_table(presets, totals, styler(), terminal_width()))
+        emit_result(report, json)
 
 
 def check(
@@ -205,32 +161,10 @@ def check(
       cnncalc check "input 2x96x96 | conv 8 k=5 | maxpool k=4 | conv 24 k=6 | maxpool k=4 -> 8x23x23"
       cnncalc check --file homework.txt
     """
-    with reported("check"):
-        from cnncalc.arith.network import walk
-        from cnncalc.cli.sources import required_network, with_input
-
-        net_spec = with_input(required_network(spec, file, missing=NET_MISSING), input)
-        if net_spec.input_shape is None:
-            raise UsageError("check needs the input shape: start the spec with 'input CxHxW' or give --input")
-        result = walk(net_spec)
-        wrong = result.wrong_claims
-        if json:
-            from cnncalc.render.network import explain_claim
-
-            claims = [
-                {
-                    **lr.claim_dict(),
-                    "explanation": explain_claim(result, lr) if lr.claim_holds is False else [],
-                }
-                for lr in result.rows
-                if lr.claim is not None
-            ]
-            emit_json({**result.to_dict(), "claims": claims, "all_hold": not wrong})
-        else:
-            from cnncalc.render.network import check_report
-
-            emit_text(check_report(result, styler(), terminal_width()))
-        if wrong:
+    with reported("check", flags=FLAGS):
+        report = api.check(spec, file=file, input=input)
+        emit_result(report, json)
+        if not report.all_hold:
             raise typer.Exit(code=1)
 
 
@@ -262,14 +196,12 @@ DOpt = Annotated[int, typer.Option("--dilation", "-d", min=1, help="Dilation d (
 OOpt = Annotated[int, typer.Option("--output", "-o", min=1, help="The output size you want.")]
 
 
-def _show_solution(sol: "Solution", json: bool) -> None:
-    if json:
-        emit_json(sol.to_dict())
-    else:
-        from cnncalc.render.network import solution_view
-
-        emit_text(solution_view(sol, styler(), terminal_width()))
-    if not sol.possible:
+def _show_solution(
+    report: "api.SolutionReport | api.CombosReport | api.InputSizesReport", json: bool
+) -> None:
+    """The answer, or why there is none (exit 1)."""
+    emit_result(report, json)
+    if not report.possible:
         raise typer.Exit(code=1)
 
 
@@ -293,9 +225,10 @@ def solve_padding_cmd(
       cnncalc solve padding --input 28 --kernel 3 --stride 2   # 14
     """
     with reported("solve padding"):
-        from cnncalc.arith.solve import solve_padding
-
-        _show_solution(solve_padding(input, kernel, stride, dilation, output), json)
+        report = api.solve_padding(
+            input=input, kernel=kernel, stride=stride, dilation=dilation, output=output
+        )
+        _show_solution(report, json)
 
 
 @solve_app.command("stride")
@@ -309,9 +242,10 @@ def solve_stride_cmd(
       cnncalc solve stride --input 32 --kernel 4 --padding 1 --output 16
     """
     with reported("solve stride"):
-        from cnncalc.arith.solve import solve_stride
-
-        _show_solution(solve_stride(input, kernel, output, padding, dilation), json)
+        report = api.solve_stride(
+            input=input, kernel=kernel, output=output, padding=padding, dilation=dilation
+        )
+        _show_solution(report, json)
 
 
 @solve_app.command("kernel")
@@ -325,9 +259,10 @@ def solve_kernel_cmd(
       cnncalc solve kernel --input 28 --output 24              # 5
     """
     with reported("solve kernel"):
-        from cnncalc.arith.solve import solve_kernel
-
-        _show_solution(solve_kernel(input, output, stride, padding, dilation), json)
+        report = api.solve_kernel(
+            input=input, output=output, stride=stride, padding=padding, dilation=dilation
+        )
+        _show_solution(report, json)
 
 
 @solve_app.command("combos")
@@ -345,17 +280,8 @@ def solve_combos_cmd(
       cnncalc solve combos --input 32 --output 16
     """
     with reported("solve combos"):
-        from cnncalc.arith.solve import solve_combos
-
-        combos = solve_combos(input, output, max_kernel, max_stride)
-        if json:
-            emit_json({"input": input, "output": output, "combos": [c.to_dict() for c in combos]})
-        else:
-            from cnncalc.render.network import combos_table
-
-            emit_text(combos_table(combos, input, output, max_kernel, max_stride, styler(), terminal_width()))
-        if not combos:
-            raise typer.Exit(code=1)
+        report = api.solve_combos(input=input, output=output, max_kernel=max_kernel, max_stride=max_stride)
+        _show_solution(report, json)
 
 
 @solve_app.command("input")
@@ -387,23 +313,9 @@ def solve_input_cmd(
       cnncalc solve input --preset resnet-50 --output 7x7
       cnncalc solve input "input 3x64x64 | conv 8 k=5 | maxpool k=2 | conv 8 k=5"
     """
-    with reported("solve input", flags={"max": "--max"}):
-        from cnncalc.arith.input_sizes import solve_input_sizes
-        from cnncalc.arith.parsing import parse_sizes
-        from cnncalc.cli.sources import required_network, with_input
-
-        source = required_network(spec, file, preset, missing=NET_MISSING)
-        net_spec, label = with_input(source, input), source.label
-        target = parse_sizes(output, "--output") if output is not None else None
-        result = solve_input_sizes(net_spec, target, largest)
-        if json:
-            emit_json(result.to_dict())
-        else:
-            from cnncalc.render.network import input_sizes_view
-
-            emit_text(input_sizes_view(result, label, styler(), terminal_width()))
-        if not result.possible:
-            raise typer.Exit(code=1)
+    with reported("solve input", flags=FLAGS):
+        report = api.solve_input(spec, file=file, preset=preset, input=input, output=output, max=largest)
+        _show_solution(report, json)
 
 
 def register(app: typer.Typer) -> None:

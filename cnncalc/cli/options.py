@@ -14,3 +14,10 @@ JsonOpt = Annotated[
 FileOpt = Annotated[
     Path | None, typer.Option("--file", "-f", help="Read the spec from a file ('-' reads stdin).")
 ]
+ClassOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--class",
+        help="Which model of a --from file: a class, function or object (NAME), or a call (\"VGG('VGG11')\").",
+    ),
+]

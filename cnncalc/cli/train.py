@@ -1,6 +1,7 @@
 """`cnncalc train`, `predict`, `show` and `gradcheck`: the tiny NumPy trainer and a look inside it.
 
-Each command parses its options, calls `cnncalc.nn` and hands the results to
+Each command parses its options and calls the core: `train` calls `cnncalc.api.train` (the one
+home of training, which `cnncalc.train()` runs too), the others `cnncalc.nn`; the results go to
 `cnncalc.render.training`, which draws them. numpy, rich and the rest of `cnncalc.nn` and the
 renderers are imported inside the commands, so the calculator starts fast (`cnncalc.nn.settings`,
 the defaults the options show, is standard library only).
@@ -25,14 +26,15 @@ from cnncalc.cli.errors import fail, reported
 from cnncalc.cli.options import FileOpt, JsonOpt
 from cnncalc.cli.output import emit_json
 from cnncalc.nn.settings import DIGITS_DEFAULTS, IDX_DEFAULTS
+from cnncalc.safety.limits import MAX_EPOCHS, MAX_STEPS
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from cnncalc.arith.spec import NetworkSpec
     from cnncalc.nn.data import Dataset
+    from cnncalc.nn.inspection import ConvFilters, FeatureMaps
     from cnncalc.nn.model import Model
-    from cnncalc.nn.training import Trainer, TrainResult
 
 TOUR: list[tuple[str, list[str]]] = [
     (
@@ -60,12 +62,8 @@ ModelOpt = Annotated[
 IndexOpt = Annotated[int, typer.Option("--index", "-i", help="Which test image (0-based).", min=0)]
 SvgOpt = Annotated[Path | None, typer.Option("--svg", help="Also write the picture to an SVG file.")]
 
-
-# A relative error below this means the backward pass is right (float64, central differences).
-GRADCHECK_TOLERANCE = 1e-5
-
-# The options of the trainer's fields that are not `--field-name` (see `cli.errors.reported`).
-NN_FLAGS = {"max_steps": "--steps", "source": "--data"}
+# The options of the core's fields that are not `--field-name` (see `cli.errors.reported`).
+NN_FLAGS = {"spec": "SPEC", "max_steps": "--steps", "source": "--data"}
 
 
 class OptimizerName(str, Enum):
@@ -85,54 +83,49 @@ def register(app: typer.Typer) -> None:
     app.command()(gradcheck)
 
 
-# -- spec and data -------------------------------------------------------------------------------
+# -- spec ----------------------------------------------------------------------------------------
 
 
 def _resolve_spec(spec: str | None, file: Path | None, preset: str | None) -> NetworkSpec | None:
     """The NetworkSpec given as text, file or preset (at most one), or None for the default."""
-    from cnncalc.cli.sources import optional_network
+    from cnncalc.api.sources import optional_network
 
     source = optional_network(spec, file, preset)
     return source.spec if source else None
-
-
-def _default_spec(data_name: str) -> NetworkSpec:
-    """digits: the small default CNN; anything else: note 000's Keras model, sized by the data."""
-    from dataclasses import replace
-
-    from cnncalc.arith.spec import parse_spec
-    from cnncalc.nn.defaults import DIGITS_SPEC, KERAS_MNIST_SPEC
-
-    if data_name == "digits":
-        return parse_spec(DIGITS_SPEC)
-    return replace(parse_spec(KERAS_MNIST_SPEC), input_shape=None)
 
 
 # -- train ---------------------------------------------------------------------------------------
 
 
 class _StopFlag:
-    """Ctrl-C sets a flag; the loop stops between two steps so that a checkpoint is consistent."""
+    """Ctrl-C, SIGTERM or SIGHUP sets a flag; the loop stops between two steps so that the
+    checkpoint saved is consistent and no temporary file is left. A second signal stops at once."""
+
+    SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 
     def __init__(self) -> None:
-        self.requested = False
-        self.previous: Any = None
+        self.requested = ""  # the name of the signal that asked to stop
+        self.previous: dict[int, Any] = {}
 
     def __enter__(self) -> _StopFlag:
-        try:
-            self.previous = signal.signal(signal.SIGINT, self._handle)
-        except ValueError:  # not the main thread: keep the default KeyboardInterrupt
-            self.previous = None
+        for name in self.SIGNALS:
+            sig = getattr(signal, name, None)
+            if sig is None or signal.getsignal(sig) == signal.SIG_IGN:  # nohup's choice stays
+                continue
+            try:
+                self.previous[sig] = signal.signal(sig, self._handle)
+            except ValueError:  # not the main thread: keep the default KeyboardInterrupt
+                return self
         return self
 
     def _handle(self, signum: int, frame: object) -> None:
-        if self.requested:  # a second Ctrl-C: stop at once
+        if self.requested:  # a second signal: stop at once
             raise KeyboardInterrupt
-        self.requested = True
+        self.requested = signal.Signals(signum).name
 
     def __exit__(self, *exc: object) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
+        for sig, previous in self.previous.items():
+            signal.signal(sig, previous)
 
 
 def train(
@@ -147,6 +140,7 @@ def train(
             "-e",
             help=f"Epochs to train (digits: {DIGITS_DEFAULTS.epochs}, others: {IDX_DEFAULTS.epochs}).",
             min=1,
+            max=MAX_EPOCHS,
         ),
     ] = None,
     batch_size: Annotated[
@@ -176,7 +170,8 @@ def train(
         int, typer.Option("--seed", help="Seed for the weights, the shuffle and dropout.", min=0)
     ] = IDX_DEFAULTS.seed,
     steps: Annotated[
-        int | None, typer.Option("--steps", help="Stop after this many optimizer steps.", min=1)
+        int | None,
+        typer.Option("--steps", help="Stop after this many optimizer steps.", min=1, max=MAX_STEPS),
     ] = None,
     save: Annotated[
         Path | None, typer.Option("--save", help="Save a checkpoint (.npz) after every epoch and at the end.")
@@ -198,6 +193,7 @@ def train(
       cnncalc train --resume digits.npz --epochs 2    two more epochs, exactly as if never stopped
       cnncalc train "conv 16 k=3 | relu | maxpool k=2 | flatten | fc 10" --optimizer sgd --lr 0.05
       cnncalc train --preset keras-mnist --data mnist note 000's Keras model on MNIST
+      cnncalc train --preset digits-resnet            a small ResNet (residual adds) on the digits
     """
     with reported("train", NN_FLAGS):
         _train(
@@ -228,185 +224,96 @@ def _train(
     batch_size: int | None,
     lr: float | None,
     optimizer: str,
-    momentum: float | None,
+    momentum: float,
     seed: int,
     steps: int | None,
     save: Path | None,
     resume: Path | None,
     json_out: bool,
 ) -> None:
-    """Start a new run or resume a saved one, train it, save it, and report it."""
-    from cnncalc.nn.data import load_dataset
-    from cnncalc.nn.settings import Settings, training_defaults
-    from cnncalc.nn.training import Trainer
+    """Set the run up and train it as `cnncalc.train()` does, with a live view unless --json."""
+    from cnncalc.api.train import start_training
 
-    if resume is not None:
-        _refuse_changes_on_resume(
-            network_given=spec is not None or file is not None or preset is not None,
-            batch_size=batch_size,
-            lr=lr,
-            optimizer=optimizer,
-            momentum=momentum,
-            seed=seed,
-        )
-        trainer, source = _resumed(resume, data)
-        save = save or resume
-    else:
-        source = data or "digits"
-        dataset = load_dataset(source)
-        network = _resolve_spec(spec, file, preset) or _default_spec(dataset.name)
-        settings = Settings.for_data(
-            dataset.name, optimizer=optimizer, lr=lr, momentum=momentum, batch_size=batch_size, seed=seed
-        )
-        trainer = Trainer.create(network, dataset, settings)
-    if epochs is None:
-        epochs = training_defaults(trainer.data.name).epochs
-    result = _run(trainer, epochs=epochs, steps=steps, save=save, source=source, json_out=json_out)
-    if json_out:
-        emit_json(_train_json(trainer, result, source, save))
-    if result.stopped == "interrupted":
-        raise fail(f"interrupted after step {trainer.step}" + (f"; saved to {save}" if save else ""), 130)
-
-
-def _refuse_changes_on_resume(
-    *,
-    network_given: bool,
-    batch_size: int | None,
-    lr: float | None,
-    optimizer: str,
-    momentum: float | None,
-    seed: int,
-) -> None:
-    """A resumed run continues with its own network and settings: refuse any that would be ignored."""
-    if network_given:
-        raise UsageError(
-            "--resume continues the saved network; do not give a SPEC, --file or --preset with it"
-        )
-    changed = [
-        name
-        for name, given, default in (
-            ("--batch-size", batch_size, None),
-            ("--lr", lr, None),
-            ("--optimizer", optimizer, IDX_DEFAULTS.optimizer),
-            ("--momentum", momentum, None),
-            ("--seed", seed, IDX_DEFAULTS.seed),
-        )
-        if given != default
-    ]
-    if changed:
-        raise UsageError(
-            f"--resume continues with the saved run's own settings, so that resuming is exact; "
-            f"drop {', '.join(changed)} (or start a new run without --resume)"
-        )
-
-
-def _resumed(resume: Path, data: str | None) -> tuple[Trainer, str]:
-    """The saved trainer, on `data` or else the data it was trained on, and that data's source."""
-    from cnncalc.nn.checkpoint import read_checkpoint, resume_trainer
-    from cnncalc.nn.data import load_dataset
-
-    checkpoint = read_checkpoint(resume)
-    source = data or checkpoint[1]["data"]
-    trainer, _ = resume_trainer(resume, load_dataset(source), checkpoint)
-    return trainer, source
-
-
-def _run(
-    trainer: Trainer, *, epochs: int, steps: int | None, save: Path | None, source: str, json_out: bool
-) -> TrainResult:
-    """Train, drawing progress unless `json_out`; save after each epoch and when stopped early."""
-    from cnncalc.nn.checkpoint import save_checkpoint
-    from cnncalc.nn.training import TrainingDiverged
-
+    run = start_training(
+        spec,
+        file=file,
+        preset=preset,
+        data=data,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        optimizer=optimizer,  # type: ignore[arg-type]  # the option's choices are the API's
+        momentum=momentum,
+        seed=seed,
+        steps=steps,
+        save=save,
+        resume=resume,
+    )
     view = None
     if not json_out:  # --json prints one object at the end and never needs rich
         from cnncalc.render.training import TrainingView, console_for
 
-        view = TrainingView(console_for(), trainer, _planned_steps(trainer, epochs, steps))
-    saved_epoch: list[int] = []
-
-    def on_epoch(tr: Trainer, stats: Any) -> None:
-        if save is not None:
-            save_checkpoint(save, tr, source)
-            saved_epoch.append(tr.epoch)
-        if view is not None:
-            view.epoch_done(stats)
-
+        view = TrainingView(console_for(), run.trainer, run.planned_steps)
     with _StopFlag() as stop:
         try:
             if view is not None:
                 view.start()
-            result = trainer.run(
-                epochs,
-                steps,
+            report = run.run(
                 on_step=view.step_done if view else None,
-                on_epoch=on_epoch,
-                should_stop=lambda: stop.requested,
+                on_epoch=view.epoch_done if view else None,
+                should_stop=lambda: bool(stop.requested),
             )
-        except TrainingDiverged as e:
-            kept = f"; the last good checkpoint is kept in {save}" if save and Path(save).exists() else ""
-            raise CnnCalcError(e.template + kept, field=e.field) from None
         finally:
             if view is not None:
                 view.stop()
-    if save is not None and (result.stopped or saved_epoch[-1:] != [trainer.epoch]):
-        save_checkpoint(save, trainer, source)
-    if view is not None:
-        accuracy, predicted = trainer.evaluate()
-        view.summary(result, accuracy, predicted, save)
-    return result
-
-
-def _planned_steps(trainer: Trainer, epochs: int, steps: int | None) -> int:
-    """Optimizer steps this run will take: to the end of `epochs` more epochs, at most `steps`."""
-    total = (trainer.epoch + epochs) * trainer.batches_per_epoch - trainer.step
-    return min(total, steps) if steps else total
-
-
-def _train_json(trainer: Trainer, result: TrainResult, source: str, save: Path | None) -> dict:
-    history = [h.to_dict() for h in result.history]
-    seconds = [h["seconds"] for h in history]
-    return {
-        "data": source,
-        "spec": trainer.model.spec_text.strip().replace("\n", " | "),
-        "parameters": trainer.model.parameter_count,
-        "settings": {
-            "optimizer": trainer.settings.optimizer,
-            "lr": trainer.settings.lr,
-            "momentum": trainer.settings.momentum,
-            "batch_size": trainer.settings.batch_size,
-            "seed": trainer.settings.seed,
-        },
-        "epochs": trainer.epoch,
-        "steps": trainer.step,
-        "stopped": result.stopped or None,
-        "test_accuracy": result.test_accuracy,
-        "history": history,
-        "seconds_per_epoch": sum(seconds) / len(seconds) if seconds else None,
-        "seconds_per_step": result.seconds_per_step,
-        "saved": str(save) if save else None,
-    }
+        # a signal while summarising sets the flag too: this run still ends as asked
+        if json_out or view is None:
+            emit_json(report.to_dict())
+        else:
+            view.console.print(report.renderable())
+    if report.stopped == "interrupted":
+        saved = f"; saved to {report.saved}" if report.saved else ""
+        by = "" if stop.requested == "SIGINT" else f" by {stop.requested}"
+        raise fail(f"interrupted{by} after step {report.steps}{saved}", 130)
 
 
 # -- predict and show -------------------------------------------------------------------------------
 
 
 def _load_for_inspection(model_path: Path, data: str | None) -> tuple[Model, dict, Callable[[], Dataset]]:
-    """The saved model, its metadata, and a loader of its data (only `predict --index`/`show maps`
-    need the data, so it is loaded only when asked for)."""
+    """The saved model, its metadata (class names made printable: they come from a file) and a
+    loader of its test data, which must hold images of the model's input shape (only `predict
+    --index` and `show maps` need the data, so it is loaded only when asked for)."""
+    from cnncalc.arith.parsing import fmt_shape
     from cnncalc.nn.checkpoint import load_model
     from cnncalc.nn.data import load_dataset
+    from cnncalc.safety.text import printable
 
     model, meta = load_model(model_path)
-    return model, meta, (lambda: load_dataset(data or meta["data"]))
+    meta["class_names"] = [printable(name) for name in meta["class_names"]]
+
+    def dataset() -> Dataset:
+        ds = load_dataset(data or meta["data"])
+        if tuple(ds.input_shape) != tuple(model.input_shape):
+            raise CnnCalcError(
+                f"{model_path} takes {fmt_shape(model.input_shape)} images but the data "
+                f"{data or meta['data']} has {fmt_shape(ds.input_shape)}; use --data with the images it "
+                f"was trained on ({meta['data']})"
+            )
+        return ds
+
+    return model, meta, dataset
 
 
 def _test_image(dataset: Dataset, index: int) -> tuple[Any, int, str]:
-    """Test image `index` as a batch of one, its label, and where it comes from."""
+    """Test image `index` as a batch of one, its label, and where it comes from (made printable:
+    the data's name may come from a file)."""
+    from cnncalc.safety.text import printable
+
     if index >= len(dataset.y_test):
         raise CnnCalcError(f"--index {index} is past the last test image ({len(dataset.y_test) - 1})")
     x = dataset.x_test[index : index + 1]
-    return x, int(dataset.y_test[index]), f"{dataset.name} test image {index}"
+    return x, int(dataset.y_test[index]), printable(f"{dataset.name} test image {index}")
 
 
 def predict(
@@ -429,6 +336,7 @@ def predict(
     with reported("predict", NN_FLAGS):
         import numpy as np
 
+        _check_svg(svg)
         net, meta, dataset = _load_for_inspection(model, data)
         names = meta["class_names"]
         label: int | None
@@ -438,7 +346,13 @@ def predict(
             x, label, where = read_image(image, net.input_shape), None, str(image)
         else:
             x, label, where = _test_image(dataset(), index)
-        probs = net.predict_proba(x)[0].astype(np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            probs = net.predict_proba(x)[0].astype(np.float64)
+        if not np.isfinite(probs).all():
+            raise CnnCalcError(
+                f"{model}: the model's outputs for {where} are not finite numbers (its weights overflow "
+                "float32), so it cannot classify it"
+            )
         best = int(probs.argmax())
         if json_out:
             emit_json(
@@ -457,6 +371,14 @@ def predict(
         console = console_for(svg)
         print_prediction(console, where, x[0, 0], probs, names, label)
         _export(console, svg)
+
+
+def _check_svg(svg: Path | None) -> None:
+    """A path given with --svg is checked before the model is loaded."""
+    if svg is not None:
+        from cnncalc.safety.atomic import check_writable
+
+        check_writable(svg, field="svg")
 
 
 def _export(console: Console, svg: Path | None) -> None:
@@ -480,9 +402,7 @@ def show(
     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="At most this many channels per layer.", min=1)] = 8,
     svg: SvgOpt = None,
-    json_out: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object: the kernels or maps as numbers.")
-    ] = False,
+    json_out: JsonOpt = False,
 ) -> None:
     """Look inside a trained model: its conv filters, or the feature maps one image produces.
 
@@ -495,6 +415,7 @@ def show(
     with reported("show", NN_FLAGS):
         from cnncalc.nn.inspection import conv_filters, feature_maps
 
+        _check_svg(svg)
         net, meta, dataset = _load_for_inspection(model, data)
         if what is ShowWhat.filters:
             filters = conv_filters(net, layer, limit)
@@ -521,7 +442,7 @@ def show(
         _show_maps(found, where, label_name, x[0, 0], svg)
 
 
-def _show_filters(filters: list, svg: Path | None) -> None:
+def _show_filters(filters: list[ConvFilters], svg: Path | None) -> None:
     from cnncalc.render.training import console_for, print_filters
 
     console = console_for(svg)
@@ -530,7 +451,7 @@ def _show_filters(filters: list, svg: Path | None) -> None:
     _export(console, svg)
 
 
-def _show_maps(found: list, where: str, label_name: str, image: Any, svg: Path | None) -> None:
+def _show_maps(found: list[FeatureMaps], where: str, label_name: str, image: Any, svg: Path | None) -> None:
     from cnncalc.render.training import console_for, print_feature_maps, print_input_image
 
     console = console_for(svg)
@@ -554,12 +475,16 @@ def gradcheck(
 ) -> None:
     """Check each layer's backward pass: analytic gradient vs central differences, in float64.
 
-    With no SPEC, a small network that uses every layer type is checked.
+    Each layer is checked on its own, with a tolerance that grows with the rounding noise of its
+    size; a layer too large to check quickly is checked as a smaller copy, and the row says so.
+    With no SPEC, a small network that uses every layer type, an add and a concat is checked. A
+    merge's rows check the gradient it sends to each branch.
 
     Examples:
 
       cnncalc gradcheck
       cnncalc gradcheck "input 3x16x16 | conv 8 k=3 s=2 p=1 | bn | relu | gap | fc 10"
+      cnncalc gradcheck --preset digits-inception
     """
     with reported("gradcheck", NN_FLAGS):
         from cnncalc.arith.spec import parse_input_shape, parse_spec
@@ -571,7 +496,7 @@ def gradcheck(
             raise UsageError("the spec has no input line; add 'input CxHxW' or give --input 1x28x28")
         rows = gradient_check(network, shape)
         worst = max(r.max_relative_error for r in rows)
-        ok = worst < GRADCHECK_TOLERANCE
+        ok = all(r.passed for r in rows)
         if json_out:
             emit_json(
                 {
@@ -584,6 +509,6 @@ def gradcheck(
         else:
             from cnncalc.render.training import console_for, print_gradcheck
 
-            print_gradcheck(console_for(), rows, GRADCHECK_TOLERANCE, ok)
+            print_gradcheck(console_for(), rows, ok)
         if not ok:
             raise typer.Exit(1)

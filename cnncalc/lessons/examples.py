@@ -150,17 +150,37 @@ EXAMPLES: dict[str, Example] = {
             "1 2 3 4; 5 6 7 8; 9 1 2 3; 4 5 6 7",
             pool_kernel="2",
         ),
+        Example(
+            "minpool",
+            "min",
+            "2×2 min pooling, stride 2 (note 002)",
+            "Note 002 pools with the average, minimum or maximum of four neighbouring pixels. Min pooling "
+            "keeps the smallest value of each block; PyTorch has no MinPool2d, -max_pool2d(-x) is one.",
+            "1 2 3 4; 5 6 7 8; 9 1 2 3; 4 5 6 7",
+            pool_kernel="2",
+        ),
     )
 }
 
 DEFAULT = {"conv": "d2l", "pool": "maxpool"}
 
 
+def example_names(command: str) -> tuple[str, ...]:
+    """The examples `step conv` or `step pool` runs.
+
+    >>> example_names("pool")
+    ('maxpool', 'minpool')
+    """
+    return tuple(name for name, ex in EXAMPLES.items() if (ex.op == "conv") == (command == "conv"))
+
+
 def get_example(name: str, command: str) -> Example:
     """The example called `name`, checked against the command (`conv` or `pool`) it is run with."""
     ex = EXAMPLES.get(name.strip().lower())
     if ex is None:
-        raise UsageError(f"{{field}} {name!r} is not one of {', '.join(EXAMPLES)}", field="example")
+        raise UsageError(
+            f"{{field}} {name!r} is not one of {', '.join(example_names(command))}", field="example"
+        )
     kind = "conv" if ex.op == "conv" else "pool"
     if kind != command:
         raise UsageError(

@@ -14,28 +14,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from math import prod
 
+import numpy as np
+
 from cnncalc.arith.errors import UsageError
 from cnncalc.arith.network import walk
 from cnncalc.arith.params import conv_macs, conv_params, fc_params
 from cnncalc.arith.receptive_field import back_recursion
 from cnncalc.arith.sizes import layer_output, same_padding, tconv_output_size
 from cnncalc.arith.steps import Step, group_digits
+from cnncalc.lessons.beyond_arithmetic import (
+    build_activations,
+    build_batchnorm,
+    build_dropout,
+    build_overfitting,
+    build_softmax,
+)
+from cnncalc.lessons.blocks import Lesson, Para, Question, Table, Worked
 from cnncalc.lessons.examples import EXAMPLES
 from cnncalc.lessons.matrix import parse_matrix
+from cnncalc.lessons.problems import matches, rf_working
 from cnncalc.lessons.quiz import parse_answer
 from cnncalc.lessons.step import ConvTrace, PoolTrace, step_conv, step_pool
-
-
-@dataclass(frozen=True)
-class Para:
-    text: str
-
-
-@dataclass(frozen=True)
-class Worked:
-    title: str
-    steps: tuple[Step, ...]
-    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,64 +42,25 @@ class ConvShow:
     trace: ConvTrace
     full: tuple[tuple[int, int, int], ...]  # (kernel, row, col) cells drawn in full; the rest one line each
 
+    def to_dict(self) -> dict:
+        return {"type": "conv", **self.trace.to_dict()}
+
 
 @dataclass(frozen=True)
 class PoolShow:
     trace: PoolTrace
     full: tuple[tuple[int, int, int], ...]
 
-
-Block = Para | Worked | ConvShow | PoolShow
-
-
-@dataclass(frozen=True)
-class Question:
-    prompt: str
-    answer: int | float
-    steps: tuple[Step, ...] = ()
-    explain: str = ""
-
     def to_dict(self) -> dict:
-        return {
-            "prompt": self.prompt,
-            "answer": self.answer,
-            "steps": [s.to_dict() for s in self.steps],
-            "explain": self.explain,
-        }
-
-
-@dataclass(frozen=True)
-class Lesson:
-    name: str
-    title: str
-    blocks: tuple[Block, ...]
-    question: Question
-
-    def to_dict(self) -> dict:
-        blocks = []
-        for b in self.blocks:
-            if isinstance(b, Para):
-                blocks.append({"type": "text", "text": b.text})
-            elif isinstance(b, Worked):
-                blocks.append(
-                    {
-                        "type": "worked",
-                        "title": b.title,
-                        "steps": [s.to_dict() for s in b.steps],
-                        "notes": list(b.notes),
-                    }
-                )
-            else:
-                blocks.append({"type": "conv" if isinstance(b, ConvShow) else "pool", **b.trace.to_dict()})
-        return {"name": self.name, "title": self.title, "blocks": blocks, "question": self.question.to_dict()}
+        return {"type": "pool", **self.trace.to_dict()}
 
 
 def check_answer(question: Question, given: str | None) -> bool | None:
-    """True/False for an answer, None when there was none."""
+    """True/False for an answer, None when there was none; within `question.tolerance` counts."""
     if given is None or not given.strip():
         return None
     value = parse_answer(given)
-    return value is not None and abs(value - question.answer) <= 1e-9 * max(1.0, abs(question.answer))
+    return value is not None and matches(value, question.answer, question.tolerance)
 
 
 def _conv_example(name: str, **over) -> ConvTrace:
@@ -227,7 +187,7 @@ def lesson_stride() -> Lesson:
             Worked(f"{n}×{n} input, {k}×{k} kernel, stride 1 and stride 2", s1.steps[:1] + s2.steps[:1]),
             Para(
                 f"Stride 1 gives {s1.output[0]}, stride 2 gives {s2.output[0]}: a smaller stride gives a LARGER "
-                "output, not a smaller one as some course notes say; the window stops at more places."
+                "output, not a smaller one as note 000 (§2) says; the window stops at more places."
             ),
             Worked(
                 "cs231n's puzzle: a stride that does not fit",
@@ -395,9 +355,7 @@ def lesson_rf() -> Lesson:
                 "backward from one output unit: each layer widens it by d(k − 1), times the product of the strides "
                 "before it."
             ),
-            Worked(
-                "two 3×3 convolutions", tuple(s for r in rows2 for s in r.steps if s.label.endswith("_H"))
-            ),
+            Worked("two 3×3 convolutions", rf_working(rows2)),
             Para(
                 f"Two 3×3 layers see {rf2[0]}×{rf2[1]}, three see {three.receptive_field[0]}×"
                 f"{three.receptive_field[1]}, like one {wide[0]}×{wide[1]} layer, but with {group_digits(stacked)} weights instead "
@@ -407,7 +365,7 @@ def lesson_rf() -> Lesson:
         Question(
             f"What is the receptive field (height) of one output unit of: {spec}?",
             rf_q[0],
-            tuple(s for r in rows_q for s in r.steps if s.label.endswith("_H")),
+            rf_working(rows_q),
             "The 2×2 pool has stride 2, so every layer after it moves twice as far in input pixels.",
         ),
     )
@@ -445,6 +403,12 @@ def lesson_fc() -> Lesson:
             Para(
                 f"That one fc layer holds {group_digits(fc.total_params)} of the network's "
                 f"{group_digits(net.total_params)} parameters: fully connected layers are where parameters pile up."
+            ),
+            Para(
+                f"Note 001 calls it '一个100参数的全连接层', a fully connected layer of 100 parameters; the 100 is its "
+                f"number of outputs. With {group_digits(prod(before))} inputs it has "
+                f"{group_digits(fc.total_params)} parameters (the notes' Ci·Co counts "
+                f"{group_digits(fc.params.weights if fc.params else 0)} weights; add the 100 biases)."
             ),
         ),
         Question(
@@ -486,6 +450,100 @@ def lesson_tconv() -> Lesson:
     )
 
 
+def _shifted_feature(col: int, size: int = 4) -> np.ndarray:
+    """A 1×size×size feature map, 0 but for a 9 at row 1, column `col` (an edge a filter found)."""
+    x = np.zeros((1, size, size), dtype=np.int64)
+    x[0, 1, col] = 9
+    return x
+
+
+def lesson_pool_why() -> Lesson:
+    cases = [(col, step_pool(_shifted_feature(col), "max", 2)) for col in (0, 1, 2)]
+    rows = tuple(
+        (
+            f"row 1, column {col}",
+            "; ".join(" ".join(str(v) for v in r) for r in t.output[0].tolist()),
+            "same as column 0" if t.output_list() == cases[0][1].output_list() else "changed",
+        )
+        for col, t in cases
+    )
+    minpool = step_pool(parse_matrix(EXAMPLES["minpool"].input), "min", 2)
+    plain_spec = "input 1x28x28 | conv 16 k=5 p=2 | relu | flatten | fc 10"
+    pooled_spec = "input 1x28x28 | conv 16 k=5 p=2 | relu | maxpool k=2 | flatten | fc 10"
+    plain, pooled = walk(plain_spec), walk(pooled_spec)
+    param_rows = tuple(
+        (
+            net_name,
+            " | ".join(lr.layer.describe() for lr in net.layers),
+            " + ".join(group_digits(lr.total_params) for lr in net.layers if lr.total_params),
+            group_digits(net.total_params),
+        )
+        for net_name, net in (("without the pool", plain), ("with a 2×2 max pool", pooled))
+    )
+    fc_plain, fc_pooled = plain.layers[-1].total_params, pooled.layers[-1].total_params
+    q_channels, q_side = 32, 14
+    q_out = layer_output("maxpool", (q_side, q_side), 2).output[0]
+    q = fc_params(q_channels * q_out * q_out, 10)
+    return Lesson(
+        "pool-why",
+        "Why pool: small shifts, min pooling, and the parameters after it",
+        (
+            Para(
+                "Note 001: pooling makes the network robust to small translations 'to a degree'. A feature a "
+                "filter found (9) moves by one column at a time; after a 2×2 max pool:"
+            ),
+            Table(
+                "the same 4×4 feature map, the 9 moved along row 1",
+                ("the 9 at", "pooled 2×2 map", ""),
+                rows,
+                "lll",
+            ),
+            Para(
+                "A shift inside one pooling window changes nothing after the pool; a shift across a window's "
+                "border does. That is the 'to a degree': pooling forgives small shifts, not all of them, and it "
+                "gives up where exactly the feature was (note 001: a trade between computation and precision)."
+            ),
+            Para(
+                "Note 002 pools with the average, the minimum or the maximum of four neighbours. Min pooling keeps "
+                "the smallest value of each window (PyTorch has no MinPool2d; -max_pool2d(-x) is one; "
+                "`cnncalc step pool --op min` works it):"
+            ),
+            PoolShow(minpool, ((1, 0, 0),)),
+            Para(
+                "Note 003 says pooling reduces the number of parameters. It has none itself; it makes the map "
+                "smaller, and only the layers after it that depend on the map's size get fewer. Note 003's first "
+                "block, with and without its pool:"
+            ),
+            Table(
+                "parameters, layer by layer", ("network", "layers", "parameters", "total"), param_rows, "lllr"
+            ),
+            Para(
+                f"The conv keeps its {group_digits(plain.layers[0].total_params)} parameters either way; the fully "
+                f"connected layer after the pool sees a 4× smaller map and drops from {group_digits(fc_plain)} to "
+                f"{group_digits(fc_pooled)}. A pool right before a global average pool, or after the last layer "
+                "with weights, saves no parameters at all, only computation."
+            ),
+        ),
+        Question(
+            f"A {q_channels}×{q_side}×{q_side} map goes through a 2×2 max pool, is flattened, and feeds a fully "
+            "connected layer with 10 outputs (with biases). How many parameters does that layer have?",
+            q.total,
+            (
+                Step("features", "C·H·W", f"{q_channels}·{q_out}·{q_out}", q_channels * q_out * q_out),
+                *q.steps,
+            ),
+            f"Without the pool it would be {group_digits(fc_params(q_channels * q_side * q_side, 10).total)}; the "
+            "pool itself has 0.",
+        ),
+    )
+
+
+def lesson_residual() -> Lesson:
+    from cnncalc.lessons.residual import build_residual  # runs the trainer: numpy only when asked for
+
+    return build_residual()
+
+
 LESSONS: dict[str, tuple[str, Callable[[], Lesson]]] = {
     "conv": ("What a convolution computes", lesson_conv),
     "padding": ("Padding: keeping the size", lesson_padding),
@@ -496,6 +554,22 @@ LESSONS: dict[str, tuple[str, Callable[[], Lesson]]] = {
     "rf": ("Receptive field: how much of the image one unit sees", lesson_rf),
     "fc": ("Flatten and fully connected layers", lesson_fc),
     "tconv": ("Transposed convolution: growing a map", lesson_tconv),
+    "pool-why": ("Why pool: small shifts, min pooling, and the parameters after it", lesson_pool_why),
+    "activations": ("Activation functions: why a network needs a non-linearity", build_activations),
+    "softmax": ("Softmax and cross-entropy: from scores to probabilities to a loss", build_softmax),
+    "batchnorm": (
+        "Batch normalisation: normalise over the batch, then scale and shift",
+        build_batchnorm,
+    ),
+    "dropout": ("Dropout: switching units off at random while training", build_dropout),
+    "overfitting": (
+        "Overfitting: dropout, weight decay and early stopping, trained for real",
+        build_overfitting,
+    ),
+    "residual": (
+        "Skip connections: the gradient path, matching shapes, projection shortcuts",
+        lesson_residual,
+    ),
 }
 
 

@@ -12,11 +12,14 @@ lengths or channels of different sizes are usage errors that name the offending 
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
 
 from cnncalc.arith.errors import UsageError
+from cnncalc.arith.parsing import typed
+from cnncalc.safety.limits import STEP_MAX_SIDE
 
 # Step-throughs are worked by hand-sized numbers; this bound keeps every sum of products exact in
 # int64 and finite in float64, whatever the kernel size.
@@ -28,7 +31,7 @@ _INT = re.compile(r"[+-]?\d+")
 
 def parse_matrix(text: str, what: str = "--input") -> np.ndarray:
     """Parse C×H×W numbers; int64 when every value is a whole number written without a point, else float64."""
-    t = str(text).strip()
+    t = typed(text).strip()
     if not t:
         raise UsageError(f"{what} is empty; write rows separated by ';', e.g. {what} \"0 1; 2 3\"")
     channels = []
@@ -39,8 +42,17 @@ def parse_matrix(text: str, what: str = "--input") -> np.ndarray:
             rows = rows[:-1]  # a trailing ';' is harmless
         grid: list[list[float | int]] = []
         where_c = f" channel {ci}" if "|" in t else ""
+        if len(rows) > STEP_MAX_SIDE:
+            raise UsageError(
+                f"{what}{where_c} has {len(rows):,} rows; a step-through shows at most {STEP_MAX_SIDE}"
+            )
         for ri, row in enumerate(rows, 1):
             tokens = [tok for tok in re.split(r"[\s,]+", row.strip()) if tok]
+            if len(tokens) > STEP_MAX_SIDE:
+                raise UsageError(
+                    f"{what}{where_c} row {ri} has {len(tokens):,} numbers; a step-through shows at most "
+                    f"{STEP_MAX_SIDE} a row"
+                )
             if not tokens:
                 raise UsageError(
                     f"{what}{where_c} row {ri} is empty; every row needs numbers (rows are separated by ';')"
@@ -75,11 +87,25 @@ def parse_matrix(text: str, what: str = "--input") -> np.ndarray:
     return np.array(channels, dtype=np.int64 if all_int else np.float64)
 
 
+def parse_vector(text: str, what: str, most: int = 100) -> np.ndarray:
+    """One row of numbers (`"2 1 0.1"`) as a 1-D array, at most `most` of them.
+
+    >>> parse_vector("2 1 0.1", "--logits").tolist()
+    [2.0, 1.0, 0.1]
+    """
+    a = parse_matrix(text, what)
+    if a.shape[0] != 1 or a.shape[1] != 1:
+        raise UsageError(f'{what} takes one row of numbers separated by spaces, e.g. {what} "2 1 0.1"')
+    if a.shape[2] > most:
+        raise UsageError(f"{what} has {a.shape[2]} numbers; a step-through takes at most {most}")
+    return a[0, 0]
+
+
 def parse_numbers(values: list[str] | None, what: str) -> list[int | float]:
     """`--bias 1 --bias 0` or `--bias 1,0` → [1, 0]."""
     out: list[int | float] = []
     for v in values or []:
-        for tok in re.split(r"[\s,;]+", v.strip()):
+        for tok in re.split(r"[\s,;]+", typed(v).strip()):
             if not tok:
                 continue
             tok_n = tok.replace("−", "-")
@@ -113,6 +139,8 @@ def fmt_number(v: int | float) -> str:
     if isinstance(v, int | np.integer):
         return str(int(v))
     v = float(v)
+    if not math.isfinite(v):
+        return str(v)
     if v == int(v) and abs(v) < 1e15:
         return str(int(v))
     return f"{v:.6g}"

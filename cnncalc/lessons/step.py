@@ -16,6 +16,7 @@ Pooling takes the max, mean or sum of each window, channel by channel. The outpu
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,9 +24,12 @@ import numpy as np
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.parsing import fmt_shape
 from cnncalc.arith.sizes import ShapeResult, layer_output
+from cnncalc.arith.steps import plural
 from cnncalc.lessons.matrix import fmt_number, pyvalue
+from cnncalc.safety.limits import STEP_MAX_CELLS, STEP_MAX_PRODUCTS, STEP_MAX_SIDE
 
-POOL_OPS = ("max", "avg", "sum")
+POOL_OPS = ("max", "min", "avg", "sum")
+WINNER_OPS = ("max", "min")  # a window's value comes from one cell, which gets all the gradient
 Pad = tuple[int, int]
 
 
@@ -185,6 +189,7 @@ def step_conv(
     """
     _check_conv_operands(x, kernels, bias)
     shape = layer_output("conv", tuple(x.shape[1:]), tuple(kernels[0].shape[1:]), stride, padding, dilation)
+    check_lesson_size(shape, len(kernels) * math.prod(shape.output), math.prod(kernels[0].shape))
     (pt, pb), (pl, pr) = shape.padding
     integral = (
         x.dtype.kind == "i"
@@ -207,13 +212,36 @@ def step_conv(
     notes: tuple[str, ...] = ()
     if (pt, pb, pl, pr) != (0, 0, 0, 0):
         notes = (
-            f"Zero padding: {pt} row(s) on top, {pb} at the bottom, {pl} column(s) left, {pr} right; "
+            f"Zero padding: {plural(pt, 'row')} on top, {pb} at the bottom, {plural(pl, 'column')} left, "
+            f"{pr} right; "
             "padding cells count as 0 in the products.",
         )
     trace_bias = tuple(bias) if bias is not None else None
     return ConvTrace(
         x, tuple(kernels), trace_bias, shape, out, tuple(cells), integral, threshold, relu, notes
     )
+
+
+def check_lesson_size(shape: ShapeResult, cells: int, taps: int) -> None:
+    """Refuse, before anything is allocated, a step-through larger than a terminal lesson shows:
+    a padded input over STEP_MAX_SIDE a side, over STEP_MAX_CELLS output cells, or over
+    STEP_MAX_PRODUCTS products (`taps` per cell) written out."""
+    padded = tuple(n + before + after for n, (before, after) in zip(shape.input, shape.padding, strict=True))
+    fix = "use a smaller input, kernel or padding (`cnncalc shape` works out the size of any layer)"
+    if max(padded) > STEP_MAX_SIDE:
+        raise CnnCalcError(
+            f"the padded input is {fmt_shape(padded)}: a step-through shows at most {STEP_MAX_SIDE} rows and "
+            f"columns; {fix}"
+        )
+    if cells > STEP_MAX_CELLS:
+        raise CnnCalcError(
+            f"{cells:,} output cells: a step-through shows at most {STEP_MAX_CELLS:,}, each written out; {fix}"
+        )
+    if cells * taps > STEP_MAX_PRODUCTS:
+        raise CnnCalcError(
+            f"{cells:,} cells of {taps:,} products each: a step-through writes out at most "
+            f"{STEP_MAX_PRODUCTS:,} products; {fix}"
+        )
 
 
 def _check_conv_operands(x: np.ndarray, kernels: list[np.ndarray], bias: list[int | float] | None) -> None:
@@ -301,9 +329,9 @@ class PoolCell:
     @property
     def text(self) -> str:
         vals = ", ".join(fmt_number(v) for v in self.values)
-        if self.op == "max":
+        if self.op in WINNER_OPS:
             r, c = self.winner or (0, 0)
-            return f"max({vals}) = {fmt_number(self.value)}, from input row {r}, column {c}"
+            return f"{self.op}({vals}) = {fmt_number(self.value)}, from input row {r}, column {c}"
         total = join_sum([fmt_number(v) for v in self.values])
         if self.op == "sum":
             return f"{total} = {fmt_number(self.value)}"
@@ -414,8 +442,9 @@ def step_pool(
 ) -> PoolTrace:
     """Pool each channel of a C×H×W input; with `backward`, route an upstream gradient back.
 
-    Padding follows PyTorch: for max it never wins (as if −∞); for avg it counts in the divisor
-    (count_include_pad=True) while cells past the padded input (a ceil-mode overhang) do not.
+    Padding follows PyTorch: for max it never wins (as if −∞), nor for min (PyTorch has no min
+    pool; −max_pool2d(−x) is one, note 002's "minimum of four neighbours"); for avg it counts in the
+    divisor (count_include_pad=True) while cells past the padded input (a ceil-mode overhang) do not.
 
     >>> step_pool(np.array([[[1, 2], [3, 4]]]), "max", 2).output.tolist()
     [[[4]]]
@@ -426,8 +455,9 @@ def step_pool(
         raise UsageError(f"the input must be C×H×W, got {x.ndim} axes")
     # sum pooling has the size rule of avg pooling (no dilation, same ceil rule).
     shape = layer_output(
-        "maxpool" if op == "max" else "avgpool", tuple(x.shape[1:]), kernel, stride, padding, 1, ceil
+        "maxpool" if op in WINNER_OPS else "avgpool", tuple(x.shape[1:]), kernel, stride, padding, 1, ceil
     )
+    check_lesson_size(shape, x.shape[0] * math.prod(shape.output), math.prod(shape.kernel))
     integral = x.dtype.kind == "i"
     ho, wo = shape.output
     out = np.zeros((x.shape[0], ho, wo), dtype=np.float64 if (op == "avg" or not integral) else np.int64)
@@ -451,8 +481,8 @@ def step_pool(
 def _pool_cell(
     x: np.ndarray, op: str, shape: ShapeResult, at: tuple[int, int, int], integral: bool
 ) -> PoolCell:
-    """Output cell `at` = (channel, row, col): the real input cells of its window, and their max
-    (the first one wins, as in PyTorch), sum or mean over the window clipped to the padded input."""
+    """Output cell `at` = (channel, row, col): the real input cells of its window, and their max or
+    min (the first one wins, as in PyTorch), sum or mean over the window clipped to the padded input."""
     c, i, j = at
     (pt, pb), (pl, pr) = shape.padding
     (kh, kw), (sh, sw) = shape.kernel, shape.stride
@@ -464,8 +494,10 @@ def _pool_cell(
     vals = tuple(pyvalue(x[c, r, cc], integral) for r, cc in real)
     divisor = (r_hi - top) * (c_hi - left)
     winner = None
-    if op == "max":
-        best = max(range(len(vals)), key=lambda n: (vals[n], -n))
+    if op in WINNER_OPS:
+        # the first extreme wins, as in PyTorch (min pooling is -max_pool2d(-x) there)
+        sign = 1 if op == "max" else -1
+        best = max(range(len(vals)), key=lambda n: (sign * vals[n], -n))
         value: int | float = vals[best]
         winner = real[best]
     elif op == "sum":
@@ -493,7 +525,7 @@ def _backward(trace: PoolTrace, grad: np.ndarray | None) -> PoolTrace:
     routes = []
     for cell in trace.cells:
         g = pyvalue(grad[cell.channel - 1, cell.row, cell.col], grad.dtype.kind == "i")
-        if trace.op == "max":
+        if trace.op in WINNER_OPS:
             to = ((cell.winner[0], cell.winner[1], g),) if cell.winner else ()
         elif trace.op == "sum":
             to = tuple((r, c, g) for r, c in cell.cells)
@@ -504,8 +536,10 @@ def _backward(trace: PoolTrace, grad: np.ndarray | None) -> PoolTrace:
             gin[cell.channel - 1, r, c] += a
         routes.append(Route(cell.channel, cell.row, cell.col, g, to))
     notes = list(trace.notes)
-    if trace.op == "max":
-        notes.append("Max pooling's gradient flows only to the cell that won; the others get 0.")
+    if trace.op in WINNER_OPS:
+        notes.append(
+            f"{trace.op.capitalize()} pooling's gradient flows only to the cell that won; the others get 0."
+        )
     elif trace.op == "avg":
         notes.append(
             "Average pooling splits each gradient evenly over its window (÷ the divisor); "

@@ -2,29 +2,40 @@
 
 Keys (all plain arrays, so `np.load(..., allow_pickle=False)` reads them):
 
-    format            "cnncalc-checkpoint"        version    1
+    format            "cnncalc-checkpoint"        version    2 (1 is read too)
     spec              the network spec text, with its input line
     meta              JSON: settings, epoch, position, step, data source, classes, history, progress,
                       and with those settings: the schedule's state (the current learning rate
                       with it) and early stopping's (best loss, best epoch, epochs since, stopped)
     rng               JSON: the shuffle generator, its state at the epoch's start, the dropout generator
                       (and the augmentation generator when the run augments)
-    param:<i>.<name>  weights and biases (PyTorch layout)     buffer:<i>.<name>  BN running statistics
+    param:<id>.<name> weights and biases (PyTorch layout)     buffer:<id>.<name> BN running statistics
     opt:<key>         the optimizer's state (Adam's m, v and t; SGD's momentum buffers; RMSprop's
                       square averages)
     best:param:…, best:buffer:…    early stopping: the weights of the best epoch so far
 
 A validation split is not stored: the settings' seed and fraction carve the same one again.
 
-Files are written to a temporary name in the same folder and renamed into place, so a crash or
-Ctrl-C never leaves half a checkpoint behind.
+Parameters are named by the node id of their layer (`param:3.weight`, `param:5.1.2.weight`), which
+depends only on the spec. Version 1 named them by the layer's index in the model (`param:2.weight`
+for the third layer, counting an implicit flatten); version 1 checkpoints (chains: nothing else
+trained then) still load, their names translated.
+
+Files are saved with `cnncalc.safety.atomic` (a temporary name in the same folder, renamed into
+place), so a crash, Ctrl-C or SIGTERM never leaves half a checkpoint behind. A run saves through a
+`CheckpointFile`, which checks the path before training starts and notices when another run has
+saved to the same file since: it then leaves that file alone and saves beside it.
+
+Reading checks every entry from its zip and `.npy` headers (size, dtype, shape) before anything
+is decompressed or allocated, refuses pickled objects and non-finite weights, and bounds the whole
+file (`cnncalc.safety.limits`).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
+import math
+import stat
 import zipfile
 from collections.abc import Callable
 from dataclasses import asdict
@@ -33,17 +44,30 @@ from pathlib import Path
 import numpy as np
 
 from cnncalc.arith.errors import CnnCalcError
+from cnncalc.arith.network import walk
+from cnncalc.arith.spec import parse_spec
 from cnncalc.nn.data import Dataset
 from cnncalc.nn.model import Model, build_model
-from cnncalc.nn.training import EpochStats, Progress, Settings, Trainer, optimizer_for
+from cnncalc.nn.settings import Settings
+from cnncalc.nn.training import EpochStats, Progress, Trainer, optimizer_for
+from cnncalc.safety.atomic import ANY, ChangedOnDisk, Snapshot, atomic_write, check_writable
+from cnncalc.safety.bounded import size_text
+from cnncalc.safety.limits import MAX_CHECKPOINT_BYTES, MAX_CHECKPOINT_ENTRIES
 
 FORMAT = "cnncalc-checkpoint"
-VERSION = 1
+VERSION = 2
+# Version 1 named parameters by layer index; it is read by translating the names (`_index_names`).
+READABLE_VERSIONS = (1, 2)
 
 
-def save_checkpoint(path: Path | str, trainer: Trainer, data_source: str) -> None:
-    """Write the trainer's complete state to `path` atomically."""
-    path = Path(path)
+def save_checkpoint(
+    path: Path | str, trainer: Trainer, data_source: str, expect: Snapshot | None | object = ANY
+) -> Snapshot | None:
+    """Write the trainer's complete state to `path` atomically; returns the saved file's snapshot.
+
+    `expect`: what the caller last saw at `path` (see `cnncalc.safety.atomic`); a file changed
+    since is not overwritten (`ChangedOnDisk`).
+    """
     model = trainer.model
     meta = {
         "settings": asdict(trainer.settings),
@@ -78,15 +102,44 @@ def save_checkpoint(path: Path | str, trainer: Trainer, data_source: str) -> Non
     arrays.update({f"buffer:{k}": v for k, v in model.named_buffers().items()})
     arrays.update({f"opt:{k}": v for k, v in trainer.optimizer.state().items()})
     arrays.update({f"best:{k}": v for k, v in best.items()})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, field="save", expect=expect, make_parents=True) as saving:  # type: ignore[arg-type]
+        np.savez(saving.file, **arrays)
+    return saving.snapshot
+
+
+class CheckpointFile:
+    """Where a run saves its checkpoints, and what it last saw there.
+
+    The path is checked when this is made, before any training. Each save expects the file as
+    this run last read or wrote it: if another run has saved to it since, that file is left as it
+    is, this run's state is saved beside it (`digits.1.npz`) and a CnnCalcError says so.
+    """
+
+    def __init__(self, path: Path | str, seen: Snapshot | None | object = ANY) -> None:
+        self.path = Path(path)
+        check_writable(self.path, field="save", make_parents=True)
+        self.seen = Snapshot.of(self.path) if seen is ANY else seen
+
+    def save(self, trainer: Trainer, data_source: str) -> None:
+        try:
+            self.seen = save_checkpoint(self.path, trainer, data_source, expect=self.seen)
+        except ChangedOnDisk:
+            kept = self._save_beside(trainer, data_source)
+            raise CnnCalcError(
+                f"{self.path} changed since this run last read or wrote it: another run saved to it. "
+                f"It was left as it is, and this run (epoch {trainer.epoch}, step {trainer.step}) is "
+                f"saved to {kept}; resume whichever run should go on"
+            ) from None
+
+    def _save_beside(self, trainer: Trainer, data_source: str) -> Path:
+        for n in range(1, 1000):
+            beside = self.path.with_name(f"{self.path.stem}.{n}{self.path.suffix}")
+            try:
+                save_checkpoint(beside, trainer, data_source, expect=None)
+                return beside
+            except ChangedOnDisk:
+                continue
+        raise CnnCalcError(f"{self.path}: no free name beside it to save this run to")
 
 
 def _damaged(path: Path | str, detail: str) -> CnnCalcError:
@@ -199,18 +252,7 @@ def read_checkpoint(path: Path | str) -> tuple[dict[str, np.ndarray], dict, dict
     Meta and RNG entries are checked for presence and type, so later code can trust them.
     """
     path = Path(path)
-    if not path.is_file():
-        raise CnnCalcError(
-            f"checkpoint {path} does not exist; create one by training with {{field}} {path}", field="save"
-        )
-    try:
-        # Open the file ourselves: np.load(path) leaks its handle when the zip is damaged.
-        with path.open("rb") as f, np.load(f, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as e:
-        raise CnnCalcError(
-            f"{path} is not a readable cnncalc checkpoint (truncated or another kind of file: {e})"
-        ) from None
+    arrays = _read_arrays(path)
     if str(arrays.get("format", "")) != FORMAT:
         raise CnnCalcError(
             f"{path} is not a cnncalc checkpoint (no 'format: {FORMAT}' entry); was it saved by the trainer?"
@@ -218,44 +260,143 @@ def read_checkpoint(path: Path | str) -> tuple[dict[str, np.ndarray], dict, dict
     version = arrays.get("version")
     if version is None or version.shape != () or version.dtype.kind not in "iu":
         raise _damaged(path, f"its version entry is {version!r}, not a whole number")
-    if int(version) != VERSION:
+    if int(version) not in READABLE_VERSIONS:
         raise CnnCalcError(
-            f"{path} is checkpoint version {int(version)}; this cnncalc reads version {VERSION}"
+            f"{path} is checkpoint version {int(version)}; this cnncalc reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}"
         )
     try:
         meta = json.loads(str(arrays["meta"]))
         rng = json.loads(str(arrays["rng"]))
-    except (KeyError, ValueError) as e:
-        raise _damaged(path, f"unreadable metadata ({e})") from None
+    except (KeyError, ValueError, RecursionError) as e:
+        raise _damaged(path, f"unreadable metadata ({type(e).__name__})") from None
     _check_meta(path, meta, rng)
     return arrays, meta, rng
+
+
+# What a checkpoint entry may hold: numbers, or text (the format, spec, meta and rng entries).
+_ENTRY_KINDS = "biuf" + "U"
+
+
+def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    """Every entry of a checkpoint's .npz, each checked from its zip and `.npy` headers (size,
+    dtype, shape) before it is decompressed or allocated."""
+    try:
+        st = path.stat()
+    except OSError:
+        raise CnnCalcError(
+            f"checkpoint {path} does not exist; create one by training with {{field}} {path}", field="save"
+        ) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise CnnCalcError(f"{path} is a folder, not a checkpoint; give the .npz file the trainer saved")
+    if not stat.S_ISREG(st.st_mode):
+        raise CnnCalcError(f"{path} is not a regular file; a checkpoint is the .npz file the trainer saved")
+    if st.st_size > MAX_CHECKPOINT_BYTES + (1 << 20):
+        raise CnnCalcError(f"{path} is larger than a checkpoint can be ({size_text(MAX_CHECKPOINT_BYTES)})")
+    try:
+        with path.open("rb") as f, zipfile.ZipFile(f) as z:
+            infos = z.infolist()
+            if len(infos) > MAX_CHECKPOINT_ENTRIES:
+                raise _damaged(path, f"it has {len(infos):,} entries, more than {MAX_CHECKPOINT_ENTRIES:,}")
+            claimed = sum(info.file_size for info in infos)
+            if claimed > MAX_CHECKPOINT_BYTES:
+                raise _damaged(
+                    path,
+                    f"its entries hold {size_text(claimed)} unpacked, more than {size_text(MAX_CHECKPOINT_BYTES)}",
+                )
+            return {info.filename.removesuffix(".npy"): _read_entry(path, z, info) for info in infos}
+    except (OSError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError) as e:
+        raise CnnCalcError(
+            f"{path} is not a readable cnncalc checkpoint (truncated or another kind of file: {e})"
+        ) from None
+
+
+def _read_entry(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+    name = info.filename
+    if not name.endswith(".npy"):
+        raise _damaged(path, f"entry {name!r} is not an array (.npy)")
+    with z.open(info) as member:
+        try:
+            version = np.lib.format.read_magic(member)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
+            else:
+                raise ValueError(f".npy format version {version}")
+        except ValueError as e:
+            raise _damaged(path, f"entry {name!r} has no readable array header ({e})") from None
+        if dtype.hasobject or dtype.kind not in _ENTRY_KINDS or dtype.fields is not None:
+            raise _damaged(path, f"entry {name!r} holds {dtype} values, not numbers or text (never loaded)")
+        claimed = math.prod(shape) * dtype.itemsize
+        held = info.file_size - member.tell()
+        if claimed != held:
+            raise _damaged(
+                path,
+                f"entry {name!r} claims {'×'.join(map(str, shape)) or 'one'} {dtype} values "
+                f"({claimed:,} bytes) but holds {held:,} bytes",
+            )
+        data = member.read(claimed)
+    if len(data) != claimed:
+        raise _damaged(path, f"entry {name!r} is truncated")
+    array = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")
+    return array.copy()
 
 
 def load_model(path: Path | str) -> tuple[Model, dict]:
     """The trained model of a checkpoint (for predict and show) and its metadata."""
     arrays, meta, _ = read_checkpoint(path)
-    model = _restore_model(path, arrays, meta)
+    model, _ = _restore_model(path, arrays, meta)
     return model, meta
 
 
-def _restore_model(path, arrays: dict[str, np.ndarray], meta: dict) -> Model:
+def _restore_model(path, arrays: dict[str, np.ndarray], meta: dict) -> tuple[Model, dict[str, np.ndarray]]:
+    """The model, with its saved weights and buffers, and the arrays with today's names."""
     if "spec" not in arrays:
         raise _damaged(path, "it has no spec entry")
+    # The spec's parameters must all be stored: checked before building them, so that a spec
+    # naming huge layers cannot make the model allocate what the file does not hold.
+    try:
+        network = walk(parse_spec(str(arrays["spec"])).with_input(tuple(meta["input_shape"])))
+    except CnnCalcError as e:
+        raise _damaged(path, f"its spec does not read ({e})") from None
+    stored = sum(a.size for k, a in arrays.items() if k.startswith("param:"))
+    if network.total_params > stored:
+        raise _damaged(path, f"its spec has {network.total_params:,} parameters but it stores {stored:,}")
     model = build_model(
         str(arrays["spec"]),
         tuple(meta["input_shape"]),
         len(meta["class_names"]),
         seed=meta["settings"].get("seed", 0),
     )
+    if int(arrays["version"]) == 1:
+        arrays = _index_names(arrays, model)
     for kind, named in (("param", model.named_params()), ("buffer", model.named_buffers())):
         for name, target in named.items():
             stored = arrays.get(f"{kind}:{name}")
             if stored is None or stored.shape != target.shape or stored.dtype.kind not in "iuf":
                 raise _damaged(path, f"{kind} {name} is missing or has the wrong shape or type for its spec")
+            if not np.isfinite(stored).all():
+                raise _damaged(path, f"{kind} {name} holds NaN or infinite values")
             if kind == "param":
                 target[...] = stored
     model.load_buffers({k.split(":", 1)[1]: v for k, v in arrays.items() if k.startswith("buffer:")})
-    return model
+    return model, arrays
+
+
+def _index_names(arrays: dict[str, np.ndarray], model: Model) -> dict[str, np.ndarray]:
+    """A version 1 checkpoint's arrays under today's names: `param:2.weight` (the layer at index 2
+    of the model) → `param:3.weight` (its node id), and the same for buffers and optimizer state."""
+    ids = {str(i): layer.node_id for i, layer in enumerate(model.layers)}
+
+    def renamed(key: str) -> str:
+        head, _, name = key.rpartition(":")
+        index, dot, param = name.partition(".")
+        if not head or not dot or index not in ids:
+            return key
+        return f"{head}:{ids[index]}.{param}"
+
+    return {renamed(k): v for k, v in arrays.items()}
 
 
 def resume_trainer(
@@ -272,7 +413,7 @@ def resume_trainer(
             f"{'×'.join(map(str, data.input_shape))}; use the same {{field}} as the saved run ({meta.get('data')})",
             field="data",
         )
-    model = _restore_model(path, arrays, meta)
+    model, arrays = _restore_model(path, arrays, meta)
     settings = Settings(**meta["settings"])
     try:
         settings.check()

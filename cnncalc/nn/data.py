@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import math
 import os
 import struct
+import time
 import urllib.error
 import urllib.request
+import zlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -30,6 +33,13 @@ from typing import BinaryIO
 import numpy as np
 
 from cnncalc.arith.errors import CnnCalcError
+from cnncalc.safety.atomic import atomic_write
+from cnncalc.safety.limits import (
+    DOWNLOAD_DEADLINE_SECONDS,
+    DOWNLOAD_STALL_SECONDS,
+    GZIP_MAX_RATIO,
+    MAX_IDX_VALUES,
+)
 
 # Bytes read (and decompressed) at a time.
 READ_BLOCK = 1 << 20
@@ -182,13 +192,18 @@ def load_digits() -> Dataset:
 def read_idx(path: Path, expect_magic: int) -> np.ndarray:
     """Read one IDX file (gzipped or raw) of unsigned bytes, checking its magic number and size.
 
-    The values are decompressed straight into the array returned: no second copy of the file.
+    The header's count is checked against the file before anything is decompressed or allocated:
+    a raw file must hold exactly that many bytes, a gzip file cannot hold more than GZIP_MAX_RATIO
+    times its own size, and no file more than MAX_IDX_VALUES. The values are then read straight
+    into the array returned, and a file with more bytes than its header promises is refused.
     """
     ndim = expect_magic & 0xFF
     kind = "images (magic 2051)" if expect_magic == IMAGES_MAGIC else "labels (magic 2049)"
     try:
         with path.open("rb") as file:
-            gzipped = file.peek(2)[:2] == b"\x1f\x8b"
+            size = os.fstat(file.fileno()).st_size
+            gzipped = file.read(2) == b"\x1f\x8b"
+            file.seek(0)
             stream = gzip.GzipFile(fileobj=file) if gzipped else file
             header = stream.read(4 + 4 * ndim)
             if len(header) < 4 + 4 * ndim:
@@ -201,36 +216,48 @@ def read_idx(path: Path, expect_magic: int) -> np.ndarray:
                     f"{path}: magic number {magic} (0x{magic:08x}) is not IDX {kind}; is this the right file?"
                 )
             dims = struct.unpack(f">{ndim}I", header[4:])
-            values, filled = _read_values(stream, math.prod(dims))
+            count = math.prod(dims)
+            _check_idx_count(path, dims, count, size - len(header), gzipped)
+            values = np.empty(count, np.uint8)
+            filled = _read_into(stream, memoryview(values))
             extra = len(stream.read(1))
-    except (OSError, EOFError, gzip.BadGzipFile) as e:
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as e:
         raise CnnCalcError(f"{path}: cannot read ({e})") from None
-    if values is None or filled < values.size or extra:
-        expected = 4 + 4 * ndim + math.prod(dims)
-        found = f"{4 + 4 * ndim + filled} bytes" if not extra else "more bytes than that"
+    if filled != count or extra:
+        found = "more bytes than that" if extra else f"{4 + 4 * ndim + filled} bytes"
         raise CnnCalcError(
-            f"{path}: the header promises {'×'.join(map(str, dims))} values ({expected} bytes) "
+            f"{path}: the header promises {'×'.join(map(str, dims))} values ({4 + 4 * ndim + count} bytes) "
             f"but the file has {found}; it is truncated or damaged"
         )
     return values.reshape(dims)
 
 
-def _read_values(stream: BinaryIO, count: int) -> tuple[np.ndarray | None, int]:
-    """Up to `count` bytes of `stream` in a new uint8 array, and how many there were; no array if
-    `count` is more than this machine can hold (a damaged header)."""
-    try:
-        values = np.empty(count, np.uint8)  # reserved, not yet touched: costs nothing until filled
-    except (MemoryError, ValueError):
-        return None, 0
-    view = memoryview(values)
+def _read_into(stream: BinaryIO, view: memoryview) -> int:
+    """Fill `view` from `stream` in 1 MiB pieces (gzip decompresses a read into a new buffer first,
+    so one big read would double the memory); how many bytes there were."""
     filled = 0
-    while filled < count:
-        # In blocks: gzip decompresses a read into a new buffer first, which would double the peak.
+    while filled < len(view):
         got = stream.readinto(view[filled : filled + READ_BLOCK])
         if not got:
             break
         filled += got
-    return values, filled
+    return filled
+
+
+def _check_idx_count(path: Path, dims: tuple[int, ...], count: int, body: int, gzipped: bool) -> None:
+    """Refuse a header whose count the file cannot hold (or cnncalc should not), before allocating."""
+    shape = "×".join(map(str, dims))
+    if count > MAX_IDX_VALUES:
+        raise CnnCalcError(
+            f"{path}: the header promises {shape} values ({count:,}), more than the {MAX_IDX_VALUES:,} "
+            "cnncalc trains on; is the header damaged?"
+        )
+    possible = body * GZIP_MAX_RATIO if gzipped else body
+    if count > possible:
+        raise CnnCalcError(
+            f"{path}: the header promises {shape} values ({count:,}) but the file holds at most "
+            f"{possible:,}; it is truncated or damaged"
+        )
 
 
 def _find(folder: Path, stem: str) -> Path:
@@ -286,38 +313,59 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def download(name: str, root: Path | None = None, remote: Remote | None = None, timeout: float = 30) -> Path:
+def download(
+    name: str,
+    root: Path | None = None,
+    remote: Remote | None = None,
+    timeout: float = DOWNLOAD_STALL_SECONDS,
+    deadline: float = DOWNLOAD_DEADLINE_SECONDS,
+) -> Path:
     """Fetch a dataset's files into `root/name` unless already there and verified; return the folder.
 
-    Each file is written to a temporary name, checked against its SHA-256 and only then renamed,
-    so an interrupted or corrupted download never looks complete.
+    Each file is saved atomically and only after its SHA-256 matches, so an interrupted or
+    corrupted download never looks complete and leaves nothing behind. A server silent for
+    `timeout` seconds, or a download not finished within `deadline` seconds in all, is given up.
     """
     remote = remote or REMOTES.get(name)
     if remote is None:
         raise CnnCalcError(f"unknown dataset {name!r}; downloadable: {', '.join(REMOTES)}")
     folder = (root or cache_dir()) / name
     folder.mkdir(parents=True, exist_ok=True)
+    give_up = time.monotonic() + deadline
     for filename, expected in remote.sha256.items():
         target = folder / filename
         if target.is_file() and sha256_of(target) == expected:
             continue
         url = remote.url + filename
-        partial = target.with_name(target.name + ".part")
-        try:
-            with urllib.request.urlopen(url, timeout=timeout) as response, partial.open("wb") as out:
-                for block in iter(lambda r=response: r.read(1 << 20), b""):
-                    out.write(block)
-        except (urllib.error.URLError, OSError) as e:
-            partial.unlink(missing_ok=True)
-            reason = getattr(e, "reason", e)
-            raise CnnCalcError(
-                f"cannot download {url} ({reason}); check the connection, or put the four IDX files in a "
-                f"folder and use {{field}} FOLDER",
-                field="source",
-            ) from None
-        got = sha256_of(partial)
-        if got != expected:
-            partial.unlink(missing_ok=True)
-            raise CnnCalcError(f"{url}: SHA-256 {got} does not match the expected {expected}; not using it")
-        os.replace(partial, target)
+        with atomic_write(target) as saving:
+            got = _fetch(url, saving.file, timeout, give_up, deadline)
+            if got != expected:
+                raise CnnCalcError(
+                    f"{url}: SHA-256 {got} does not match the expected {expected}; not using it"
+                )
     return folder
+
+
+def _fetch(url: str, out: BinaryIO, timeout: float, give_up: float, deadline: float) -> str:
+    """Copy `url` into `out` in pieces, checking the overall deadline between them; the SHA-256."""
+    digest = hashlib.sha256()
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            while time.monotonic() <= give_up:
+                block = response.read1(1 << 16)  # what has arrived: a trickle cannot hold us in read()
+                if not block:
+                    return digest.hexdigest()
+                digest.update(block)
+                out.write(block)
+    except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError) as e:
+        reason = getattr(e, "reason", None) or e or type(e).__name__
+        raise CnnCalcError(
+            f"cannot download {url} ({reason}); check the connection, or put the four IDX files in a "
+            "folder and use {field} FOLDER",
+            field="source",
+        ) from None
+    raise CnnCalcError(
+        f"downloading {url} did not finish within {deadline:g} s; the server is too slow. Try again "
+        "later, or put the four IDX files in a folder and use {field} FOLDER",
+        field="source",
+    )

@@ -1,8 +1,9 @@
 """One image from a file, for a model to classify: a `.npy` array or a grey PGM (P5 binary, P2 ASCII).
 
 The image comes back as a batch of one in the model's input shape, float32 in [0, 1]. Anything
-else — another shape, NaN or infinite values, a PGM whose header or body is wrong — is a
-`CnnCalcError` that names the file and says what is wrong (its field is `image`).
+else — another shape, NaN or infinite values, a PGM whose header or body is wrong, a file larger
+than `MAX_IMAGE_BYTES` (at most that much is read) — is a `CnnCalcError` that names the file and
+says what is wrong (its field is `image`).
 
 >>> import tempfile, pathlib
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "one.pgm"
@@ -13,12 +14,15 @@ else — another shape, NaN or infinite values, a PGM whose header or body is wr
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 
 from cnncalc.arith.errors import CnnCalcError
 from cnncalc.arith.parsing import fmt_shape
+from cnncalc.safety.bounded import read_bytes
+from cnncalc.safety.limits import MAX_IMAGE_BYTES
 
 # The largest value an 8-bit binary PGM and an ASCII PGM may declare.
 P5_MAXVAL, P2_MAXVAL = 255, 65535
@@ -30,9 +34,10 @@ def read_image(image: Path, shape: tuple[int, ...]) -> np.ndarray:
     The array is the model's input shape (C×H×W), or H×W for a one-channel model. A .npy whose
     largest value is above 1 is taken as 0..16 (the digits' scale) or 0..255 and divided.
     """
+    raw = read_bytes(image, MAX_IMAGE_BYTES, field="image")  # a bound: an image of /dev/zero ends here
     try:
-        img = np.load(image, allow_pickle=False) if _is_npy(image) else read_pgm(image)
-    except (OSError, ValueError, EOFError) as e:
+        img = np.load(io.BytesIO(raw), allow_pickle=False) if _is_npy(image) else read_pgm(raw)
+    except (ValueError, EOFError) as e:
         raise CnnCalcError(f"cannot read {{field}} {image}: {e}", field="image") from None
     if img.dtype.kind not in "biuf":
         raise CnnCalcError(
@@ -60,12 +65,14 @@ def _is_npy(path: Path) -> bool:
     return path.suffix.lower() == ".npy"
 
 
-def read_pgm(path: Path) -> np.ndarray:
-    """A P5 (binary, maxval ≤ 255) or P2 (ASCII) PGM as an H×W array of values / maxval.
+def read_pgm(raw: bytes) -> np.ndarray:
+    """A P5 (binary, maxval ≤ 255) or P2 (ASCII) PGM's bytes as an H×W array of values / maxval.
 
     Malformed files raise ValueError with a message saying what is wrong.
+
+    >>> read_pgm(b"P5 2 1 255\\n" + bytes([0, 255])).tolist()
+    [[0.0, 1.0]]
     """
-    raw = path.read_bytes()
     (magic, *sizes), pos = _pgm_header(raw)
     if magic not in (b"P5", b"P2"):
         raise ValueError("only .npy and 8-bit PGM (P5 or P2) images are supported")

@@ -34,7 +34,11 @@ class Layer:
         self.buffers: dict[str, np.ndarray] = {}
         # The first layer's input is the data: its gradient is never needed, so skip computing it.
         self.need_input_grad = True
-        self.number = 0  # the spec layer it implements (set by build_model)
+        # Where it sits in the graph (set by build_model): the spec's layer number, its node id and
+        # the ids of the values it reads.
+        self.number = 0
+        self.node_id = ""
+        self.reads: tuple[str, ...] = ()
 
     def forward(self, x: np.ndarray, train: bool) -> np.ndarray:
         raise NotImplementedError

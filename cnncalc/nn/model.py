@@ -1,39 +1,78 @@
-"""A sequential model built from a network spec, interpreted by the same walk that `net` tables.
+"""A model built from a network spec, chain or graph, interpreted by the same walk that `net` tables.
 
 `build_model(spec, input_shape, classes)` walks the spec (`cnncalc.arith.network.walk`), so every
-layer gets exactly the padding, stride and output size the calculator prints, then creates the
-matching layer. 1-D specs (input C×L) run as 2-D with height 1. A final softmax is fused into the
-cross-entropy loss: the model returns logits and `predict_proba` applies the softmax.
+layer gets exactly the padding, stride and output size the calculator prints, then creates one
+layer per computing node of the graph (`cnncalc.arith.graph`): a layer, or a merge — `add`,
+`concat` (`cnncalc.nn.merge`). Block rows compute nothing. 1-D specs (input C×L) run as 2-D with
+height 1. A final softmax is fused into the cross-entropy loss: the model returns logits and
+`predict_proba` applies the softmax.
+
+Running the graph (`Model.run`): the steps go in the graph's order, each reading the values of its
+inputs by node id (`INPUT` is the batch) and storing its own; a value is dropped as soon as the
+last step that reads it has run. `backward` goes through the steps in reverse, and the gradient
+of a value read by several steps — the input of a residual block, read by its branch and by the
+shortcut — is the sum of what each of them sends back:
+
+    ∂L/∂v = Σ over the readers r of v of ∂L/∂v|_r
+
+A chain is the graph whose every node reads the one before it. Runs of layers that read only each
+other are planned as a chain is (`cnncalc.nn.conv_pool.plan_stages`: conv → ReLU → max pool as one
+stage).
+
+Parameters are named by node id and parameter: '3.weight' is the weight of a chain's layer 3,
+'5.1.2.weight' that of a layer inside a block.
 
 >>> model = build_model("input 1x8x8 | conv 4 k=3 | relu | flatten | fc 10", classes=10)
 >>> [layer.kind for layer in model.layers]
 ['conv', 'relu', 'flatten', 'fc']
+>>> model = build_model("input 4x8x8 | add( conv 4 k=3 p=1 | relu ) | gap | fc 10", classes=10)
+>>> [(layer.node_id, layer.kind, layer.reads) for layer in model.layers][:3]
+[('1.1', 'conv', ('input',)), ('1.2', 'relu', ('1.1',)), ('1', 'add', ('1.2', 'input'))]
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from cnncalc.arith.errors import CnnCalcError
+from cnncalc.arith.graph import INPUT
 from cnncalc.arith.network import LayerResult, NetworkResult, walk
 from cnncalc.arith.parsing import fmt_shape
 from cnncalc.arith.spec import NetworkSpec, parse_spec
 from cnncalc.nn import layers as L
 from cnncalc.nn.conv_pool import plan_stages
+from cnncalc.nn.merge import Add, Concat, Merge
 
 # Images per forward pass when evaluating or predicting: bounds the memory the activations take.
 EVAL_BATCH = 128
 
 
+@dataclass(frozen=True)
+class Step:
+    """One stage of a run: it reads the values `reads` (node ids), writes the value `writes`, and
+    after it the values in `drops` are needed no more."""
+
+    stage: L.Layer
+    reads: tuple[str, ...]
+    writes: str
+    drops: tuple[str, ...] = ()
+
+    @property
+    def is_merge(self) -> bool:
+        return isinstance(self.stage, Merge)
+
+
 @dataclass
 class Model:
-    """Layers in order, the network they came from, and the input shape (C, H, W) they expect.
+    """Layers in the graph's order, the network they came from, the input shape (C, H, W) they
+    expect, and the id of the value that is the network's output (the logits).
 
-    `stages` is how the layers run: the same layers, except that each conv → (ReLU →) max pool
-    that can be runs as one `ConvPool` (`cnncalc.nn.conv_pool`).
+    `steps` is how the layers run: the same layers, except that each conv → (ReLU →) max pool
+    that can be runs as one `ConvPool` (`cnncalc.nn.conv_pool`); `stages` is the same, unwired.
     """
 
     layers: list[L.Layer]
@@ -41,29 +80,49 @@ class Model:
     input_shape: tuple[int, ...]
     rng: np.random.Generator
     dtype: type = np.float32
-    stages: list[L.Layer] = field(init=False, repr=False)
+    output: str = INPUT
+    steps: list[Step] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.stages = plan_stages(self.layers)
+        self.steps = plan_steps(self.layers, fuse=True)
+        self.by_id = {layer.node_id: layer for layer in self.layers}
+        # The first layers read the data: its gradient is never needed unless asked for.
+        self.input_grad = False
+
+    @property
+    def stages(self) -> list[L.Layer]:
+        return [step.stage for step in self.steps]
+
+    @property
+    def input_grad(self) -> bool:
+        """Whether `backward` computes ∂L/∂input (the gradient check asks for it; training never does)."""
+        return self._input_grad
+
+    @input_grad.setter
+    def input_grad(self, wanted: bool) -> None:
+        self._input_grad = wanted
+        for layer in self.layers:
+            if INPUT in layer.reads:
+                layer.need_input_grad = wanted
 
     @property
     def spec_text(self) -> str:
         return self.network.spec.to_text()
 
     def named_params(self) -> dict[str, np.ndarray]:
-        """`'3.weight'` → the array (layer index in `layers`, then the parameter's name)."""
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params.items()}
+        """`'3.weight'` → the array (the layer's node id, then the parameter's name)."""
+        return {f"{layer.node_id}.{k}": v for layer in self.layers for k, v in layer.params.items()}
 
     def named_grads(self) -> dict[str, np.ndarray]:
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads.items()}
+        return {f"{layer.node_id}.{k}": v for layer in self.layers for k, v in layer.grads.items()}
 
     def named_buffers(self) -> dict[str, np.ndarray]:
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.buffers.items()}
+        return {f"{layer.node_id}.{k}": v for layer in self.layers for k, v in layer.buffers.items()}
 
     def load_buffers(self, buffers: dict[str, np.ndarray]) -> None:
         for name, value in buffers.items():
-            index, key = name.split(".", 1)
-            self.layers[int(index)].buffers[key] = value.astype(self.dtype)
+            node_id, key = name.rsplit(".", 1)
+            self.by_id[node_id].buffers[key] = value.astype(self.dtype)
 
     @property
     def parameter_count(self) -> int:
@@ -76,17 +135,46 @@ class Model:
         return np.ascontiguousarray(x.transpose(0, 2, 3, 1), dtype=self.dtype)
 
     def forward(self, x: np.ndarray, train: bool = False, upto: int | None = None) -> np.ndarray:
-        """Logits for a batch of (N, C, H, W) images; `upto` stops after that many layers (feature maps)."""
-        out = self.to_internal(x)
-        for stage in self.stages if upto is None else self.layers[:upto]:
-            out = stage.forward(out, train)
-        return out
+        """Logits for a batch of (N, C, H, W) images; with `upto`, the output of `layers[upto − 1]`
+        instead (a feature map), running the layers one by one."""
+        if upto is None:
+            return self.run(self.to_internal(x), train)
+        steps = plan_steps(self.layers[:upto], fuse=False)
+        return self.run(self.to_internal(x), train, steps, self.layers[upto - 1].node_id)
+
+    def run(
+        self, x: np.ndarray, train: bool, steps: list[Step] | None = None, result: str | None = None
+    ) -> np.ndarray:
+        """Run `steps` (the model's own by default) on NHWC input `x`; the value `result` (the
+        output by default)."""
+        values = {INPUT: x}
+        for step in self.steps if steps is None else steps:
+            if step.is_merge:
+                out = step.stage.forward([values[i] for i in step.reads], train)
+            else:
+                out = step.stage.forward(values[step.reads[0]], train)
+            for name in step.drops:
+                del values[name]
+            values[step.writes] = out
+        return values[self.output if result is None else result]
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        """Back-propagate ∂L/∂logits; returns ∂L/∂input (NHWC; empty unless the first layer asks for it)."""
-        for stage in reversed(self.stages):
-            grad = stage.backward(grad)
-        return grad
+        """Back-propagate ∂L/∂logits; returns ∂L/∂input (NHWC; empty unless `input_grad`)."""
+        grads = {self.output: grad}
+        owned: set[str] = set()  # values whose gradient array was made here, so may be added into
+        for step in reversed(self.steps):
+            back = step.stage.backward(grads.pop(step.writes))
+            for source, part in zip(step.reads, back if step.is_merge else (back,), strict=True):
+                if source == INPUT and not self._input_grad:
+                    continue
+                if source not in grads:
+                    grads[source] = part  # may be another value's gradient too: never add into it
+                elif source in owned:
+                    grads[source] += part
+                else:
+                    grads[source] = grads[source] + part
+                    owned.add(source)
+        return grads.get(INPUT, np.empty(0, grad.dtype))
 
     def predict_proba(self, x: np.ndarray, batch_size: int = EVAL_BATCH) -> np.ndarray:
         """Class probabilities, evaluated in batches (evaluation mode: no dropout, running BN stats)."""
@@ -97,6 +185,40 @@ class Model:
     def classes(self) -> int:
         shape = self.network.output_shape
         return shape[0] if shape else 0
+
+
+def plan_steps(layers: list[L.Layer], fuse: bool) -> list[Step]:
+    """The steps that run `layers` (in the graph's order): merges alone, and each run of layers
+    that read only each other planned as a chain (`plan_stages`, when `fuse`); then, for every
+    step, the values no later step reads.
+
+    Running a run of layers at the place of its first layer keeps the graph's order: each of its
+    layers reads only the one before it.
+    """
+    readers = Counter(source for layer in layers for source in layer.reads)
+    runs: list[list[L.Layer]] = []
+    growing: dict[str, list[L.Layer]] = {}  # a run, by the id of its last layer
+    for layer in layers:
+        if isinstance(layer, Merge):
+            runs.append([layer])
+            continue
+        source = layer.reads[0]
+        run = growing.pop(source, None)
+        if run is None or readers[source] != 1:
+            run = []
+            runs.append(run)
+        run.append(layer)
+        growing[layer.node_id] = run
+    wired = []
+    for run in runs:
+        for stage in plan_stages(run) if fuse and not isinstance(run[0], Merge) else run:
+            parts = getattr(stage, "layers", [stage])
+            wired.append((stage, parts[0].reads, parts[-1].node_id))
+    last_read = {source: i for i, (_, reads, _) in enumerate(wired) for source in reads}
+    return [
+        Step(stage, reads, writes, tuple(sorted({s for s in reads if last_read[s] == i})))
+        for i, (stage, reads, writes) in enumerate(wired)
+    ]
 
 
 def build_model(
@@ -112,12 +234,6 @@ def build_model(
         spec = parse_spec(spec)
     shape = _input_shape(spec, input_shape)
     net = walk(spec.with_input(shape))
-    merge = next((r for r in net.nodes if r.node is not None and r.node.is_merge), None)
-    if merge is not None:
-        raise CnnCalcError(
-            f"{merge.kind} at {merge.id} ({merge.describe()}): the trainer trains chains of layers; "
-            "it cannot train branches that merge yet"
-        )
     out = net.output_shape
     if classes is not None and tuple(out or ()) != (classes,):
         raise CnnCalcError(
@@ -126,22 +242,47 @@ def build_model(
         )
     rng = np.random.default_rng(seed)
     dropout_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+    layers, output = _make_layers(net, rng, dropout_rng, dtype)
+    return Model(layers, net, shape, dropout_rng, dtype, output)
+
+
+def _make_layers(
+    net: NetworkResult, rng: np.random.Generator, dropout_rng: np.random.Generator, dtype: type
+) -> tuple[list[L.Layer], str]:
+    """One layer per computing node of the walked graph, in its order, wired by node id; and the id
+    of the output value (the logits: a final softmax is left to the loss)."""
+    graph = net.graph
+    readers: dict[str, list[str]] = {}
+    for node in graph.nodes:
+        if node.kind != "block":
+            for source in node.inputs:
+                readers.setdefault(source, []).append(node.kind)
     layers: list[L.Layer] = []
-    results = net.layers
-    for i, res in enumerate(results):
-        following = results[i + 1].layer.kind if i + 1 < len(results) else ""
-        init = "he" if following in ("relu", "leakyrelu") else "glorot"
+    output = graph.output
+    for res in net.nodes:
+        node = res.node
+        if node.kind == "block":
+            continue
+        reads = node.inputs
+        if node.is_merge:
+            layers.append(_wired(Add() if node.kind == "add" else Concat(), 0, node.id, reads))
+            continue
+        if res.layer.kind == "softmax" and node.id == graph.output:
+            output = reads[0]  # fused into the loss
+            continue
+        following = readers.get(node.id, [])
+        init = "he" if following in (["relu"], ["leakyrelu"]) else "glorot"
         if res.implicit_flatten:
-            layers.append(L.Flatten())
-            layers[-1].number = res.layer.number
-        last = i == len(results) - 1
-        if res.layer.kind == "softmax" and last:
-            continue  # fused into the loss
-        layers.append(_make_layer(res, init, rng, dropout_rng, dtype))
-        layers[-1].number = res.layer.number
-    if layers:
-        layers[0].need_input_grad = False
-    return Model(layers, net, shape, dropout_rng, dtype)
+            layers.append(_wired(L.Flatten(), res.layer.number, f"{node.id}:flatten", reads))
+            reads = (layers[-1].node_id,)
+        layer = _make_layer(res, init, rng, dropout_rng, dtype)
+        layers.append(_wired(layer, res.layer.number, node.id, reads))
+    return layers, output
+
+
+def _wired(layer: L.Layer, number: int, node_id: str, reads: tuple[str, ...]) -> L.Layer:
+    layer.number, layer.node_id, layer.reads = number, node_id, reads
+    return layer
 
 
 def _input_shape(spec: NetworkSpec, given: tuple[int, ...] | None) -> tuple[int, ...]:

@@ -8,9 +8,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
+from cnncalc.nn.im2col import sum_in_order
 from cnncalc.nn.layer import Layer
+from cnncalc.nn.parallel import run_split
 
 
 class BatchNorm(Layer):
@@ -19,6 +23,10 @@ class BatchNorm(Layer):
     Training: x̂ = (x − μ_B)/√(σ²_B + ε), out = γ·x̂ + β, with the batch's mean and biased variance;
     running_mean ← (1 − m)·running_mean + m·μ_B, running_var ← (1 − m)·running_var + m·σ²_B·n/(n − 1).
     Evaluation uses the running statistics. ε = 1e-5, m = 0.1 (PyTorch's defaults).
+
+    Backward, with Σ over the rows of a channel: ∂β = Σg, ∂γ = Σ g·x̂ and
+    ∂x = γ/σ·(g − Σg/n − x̂·Σ(g·x̂)/n). The element-wise passes are split over the batch
+    (`cnncalc.nn.parallel`), and sums over slices are added in slice order.
     """
 
     kind = "bn"
@@ -34,31 +42,75 @@ class BatchNorm(Layer):
         self.buffers["running_var"] = np.ones(channels, dtype)
 
     def forward(self, x: np.ndarray, train: bool) -> np.ndarray:
-        axes = tuple(range(x.ndim - 1))
         gamma, beta = self.params["weight"], self.params["bias"]
         if not train:
             inv = 1.0 / np.sqrt(self.buffers["running_var"] + self.eps)
             return (x - self.buffers["running_mean"]) * (inv * gamma) + beta
-        n = x.size // x.shape[-1]
-        mean = x.mean(axis=axes)
-        centred = x - mean
-        var = np.mean(centred * centred, axis=axes)
-        self.inv_std = (1.0 / np.sqrt(var + self.eps)).astype(x.dtype)
-        self.xhat = centred * self.inv_std
+        rows, part_rows = _rows(x)
+        n = rows.shape[0]
+        ones = np.ones(n, x.dtype)
+        # Column sums as matrix-vector products: numpy's sum over a leading axis is ~10× slower.
+        mean = (ones @ rows) / x.dtype.type(n)
+        centred = np.empty_like(rows)
+        out = np.empty_like(rows)
+
+        def centre(a: int, b: int) -> np.ndarray:
+            r = part_rows(a, b)
+            np.subtract(rows[r], mean, out=centred[r])
+            np.multiply(centred[r], centred[r], out=out[r])
+            return ones[r] @ out[r]
+
+        var = sum_in_order(run_split(centre, len(x), rows.size)) / x.dtype.type(n)
+        inv_std = (1.0 / np.sqrt(var + self.eps)).astype(x.dtype)
+        scale = inv_std * gamma
+
+        def normalise(a: int, b: int) -> None:
+            r = part_rows(a, b)
+            np.multiply(centred[r], scale, out=out[r])
+            out[r] += beta
+
+        run_split(normalise, len(x), rows.size)
+        self.centred, self.inv_std = centred, inv_std
         m = self.momentum
         self.buffers["running_mean"] = ((1 - m) * self.buffers["running_mean"] + m * mean).astype(x.dtype)
         unbiased = var * (n / max(n - 1, 1))
         self.buffers["running_var"] = ((1 - m) * self.buffers["running_var"] + m * unbiased).astype(x.dtype)
-        return self.xhat * gamma + beta
+        return out.reshape(x.shape)
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        axes = tuple(range(grad.ndim - 1))
-        self.grads["bias"] = grad.sum(axis=axes)
-        self.grads["weight"] = (grad * self.xhat).sum(axis=axes)
+        rows, part_rows = _rows(grad)
+        n = rows.shape[0]
+        ones = np.ones(n, grad.dtype)
+        centred, inv_std = self.centred, self.inv_std
+        dx = np.empty_like(rows)
+
+        def sums(a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+            r = part_rows(a, b)
+            np.multiply(rows[r], centred[r], out=dx[r])
+            return ones[r] @ rows[r], ones[r] @ dx[r]  # Σ g and Σ g·(x − μ) over these rows
+
+        parts = run_split(sums, len(grad), rows.size)
+        self.grads["bias"] = dbias = sum_in_order([p[0] for p in parts])
+        sum_gc = sum_in_order([p[1] for p in parts])
+        self.grads["weight"] = sum_gc * inv_std  # Σ g·x̂
         if not self.need_input_grad:
             return np.empty(0, grad.dtype)
-        n = grad.size // grad.shape[-1]
-        # dx = γ/(n·σ)·(n·g − Σg − x̂·Σ(g·x̂))
-        return (self.params["weight"] * self.inv_std / n) * (
-            n * grad - self.grads["bias"] - self.xhat * self.grads["weight"]
-        )
+        # dx = γ/σ·(g − Σg/n − x̂·Σ(g·x̂)/n) = a·g + b·(x − μ) + c, per channel
+        a = self.params["weight"] * inv_std
+        b = -a * inv_std * inv_std * sum_gc / grad.dtype.type(n)
+        c = -a * dbias / grad.dtype.type(n)
+
+        def input_gradient(lo: int, hi: int) -> None:
+            r = part_rows(lo, hi)
+            np.multiply(centred[r], b, out=dx[r])
+            dx[r] += c
+            dx[r] += rows[r] * a
+
+        run_split(input_gradient, len(grad), rows.size)
+        return dx.reshape(grad.shape)
+
+
+def _rows(x: np.ndarray) -> tuple[np.ndarray, Callable[[int, int], slice]]:
+    """x as (rows, C) — NHWC maps or (N, features) — and the rows that samples a … b − 1 own."""
+    per_sample = x.size // (len(x) * x.shape[-1]) if len(x) else 0
+    return x.reshape(-1, x.shape[-1]), lambda a, b: slice(a * per_sample, b * per_sample)

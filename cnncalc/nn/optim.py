@@ -29,26 +29,38 @@ import math
 
 import numpy as np
 
-from cnncalc.arith.errors import CnnCalcError
+from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.nn.parallel import run_split
 
 # Element passes of one Adam update, for `run_split`'s estimate of the work.
 ADAM_PASSES = 13
 
 
+def check_hyperparameters(
+    lr: float | None = None, momentum: float | None = None, weight_decay: float | None = None
+) -> None:
+    """A learning rate must be a positive finite number, momentum in [0, 1) and weight decay a
+    finite number ≥ 0: anything else (0, -1, nan, inf) is a malformed value, a `UsageError`.
+    None: not given, nothing to check."""
+    if lr is not None and not (math.isfinite(lr) and lr > 0):
+        raise UsageError(
+            f"{{field}} {lr}: the learning rate must be a positive number, e.g. {{field}} 0.001", field="lr"
+        )
+    if momentum is not None and not 0 <= momentum < 1:
+        raise UsageError(
+            f"{{field}} {momentum}: momentum must be in [0, 1), e.g. {{field}} 0.9", field="momentum"
+        )
+    if weight_decay is not None and not (math.isfinite(weight_decay) and weight_decay >= 0):
+        raise UsageError(
+            f"{{field}} {weight_decay} must be a number ≥ 0, e.g. {{field}} 0.0005", field="weight_decay"
+        )
+
+
 class Optimizer:
     name = "optimizer"
 
     def __init__(self, params: dict[str, np.ndarray], lr: float, weight_decay: float = 0.0) -> None:
-        if not lr > 0 or not math.isfinite(lr):
-            raise CnnCalcError(
-                f"{{field}} {lr}: the learning rate must be a positive number, e.g. {{field}} 0.001",
-                field="lr",
-            )
-        if not (math.isfinite(weight_decay) and weight_decay >= 0):
-            raise CnnCalcError(
-                f"{{field}} {weight_decay} must be a number ≥ 0, e.g. {{field}} 0.0005", field="weight_decay"
-            )
+        check_hyperparameters(lr, weight_decay=weight_decay)
         self.params, self.lr, self.weight_decay = params, lr, weight_decay
         self.t = 0
 
@@ -90,10 +102,7 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr, weight_decay)
-        if not 0 <= momentum < 1:
-            raise CnnCalcError(
-                f"{{field}} {momentum}: momentum must be in [0, 1), e.g. {{field}} 0.9", field="momentum"
-            )
+        check_hyperparameters(momentum=momentum)
         self.momentum = momentum
         self.buffers: dict[str, np.ndarray] = {}
 
@@ -135,10 +144,7 @@ class RMSprop(Optimizer):
         eps: float = 1e-8,
     ) -> None:
         super().__init__(params, lr, weight_decay)
-        if not 0 <= momentum < 1:
-            raise CnnCalcError(
-                f"{{field}} {momentum}: momentum must be in [0, 1), e.g. {{field}} 0.9", field="momentum"
-            )
+        check_hyperparameters(momentum=momentum)
         self.momentum, self.alpha, self.eps = momentum, alpha, eps
         self.square_avg = {k: np.zeros_like(p) for k, p in params.items()}
         self.buffers = {k: np.zeros_like(p) for k, p in params.items()} if momentum else {}

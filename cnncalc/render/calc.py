@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from cnncalc.arith.parsing import fmt_axes, fmt_shape
-from cnncalc.arith.steps import Step, group_digits
+from cnncalc.arith.steps import Step, group_digits, notes_once
+from cnncalc.i18n import N_, _, translated
 from cnncalc.render.text import PLAIN, Styler, box_table, join_blocks, render_notes, render_step
 
 if TYPE_CHECKING:  # the network walk is only needed by `rf`; keep `shape` start-up lean
@@ -19,10 +20,10 @@ if TYPE_CHECKING:  # the network walk is only needed by `rf`; keep `shape` start
     from cnncalc.arith.sizes import ShapeResult
 
 OP_NAMES = {
-    "conv": "convolution",
-    "maxpool": "max pooling",
-    "avgpool": "average pooling",
-    "tconv": "transposed convolution",
+    "conv": N_("convolution"),
+    "maxpool": N_("max pooling"),
+    "avgpool": N_("average pooling"),
+    "tconv": N_("transposed convolution"),
 }
 
 
@@ -35,11 +36,15 @@ def render_shape(cost: ChannelCost, style: Styler = PLAIN, width: int = 100) -> 
     when the layer has channels, and teaching notes."""
     res = cost.shape
     working, axis_notes = _axes_working(res, style, width)
-    blocks = [_shape_title(cost, style), _axes_table(res, style), style("Working", "bold") + "\n" + working]
+    blocks = [
+        _shape_title(cost, style),
+        _axes_table(res, style),
+        style(_("Working"), "bold") + "\n" + working,
+    ]
     if cost.params is not None or cost.cost_steps:
         steps = [*(cost.params.steps if cost.params else ()), *cost.cost_steps]
         blocks.append(
-            style("Parameters", "bold") + "\n" + "\n".join(render_step(s, style, width) for s in steps)
+            style(_("Parameters"), "bold") + "\n" + "\n".join(render_step(s, style, width) for s in steps)
         )
     notes = [*res.notes, *axis_notes, *(cost.params.notes if cost.params else ())]
     blocks.append(render_notes(notes, style, width))
@@ -52,18 +57,24 @@ def _shape_title(cost: ChannelCost, style: Styler) -> str:
     if cost.channels:
         head_in = f"{cost.channels[0]}×{head_in}"
         head_out = f"{cost.channels[1]}×{head_out}"
-    mode = f" (padding '{res.padding_mode}')" if res.padding_mode else ""
-    ceil = " (ceil mode)" if res.ceil else ""
-    return (
-        f"{OP_NAMES[res.op]} ({len(res.input)}-D): {head_in} → {style(head_out, 'bold', 'green')}{mode}{ceil}"
+    title = _("{op} ({dims}-D): {input} → {output}").format(
+        op=translated(OP_NAMES[res.op]),
+        dims=len(res.input),
+        input=head_in,
+        output=style(head_out, "bold", "green"),
     )
+    if res.padding_mode:
+        title += _(" (padding '{mode}')").format(mode=res.padding_mode)
+    if res.ceil:
+        title += _(" (ceil mode)")
+    return title
 
 
 def _axes_table(res: ShapeResult, style: Styler) -> str:
-    headers = ["axis", "input", "kernel", "stride", "padding", "dilation"]
+    headers = [_("axis"), _("input"), _("kernel"), _("stride"), _("padding"), _("dilation")]
     if res.op == "tconv":
-        headers.append("out pad")
-    headers.append("output")
+        headers.append(_("out pad"))
+    headers.append(_("output"))
     rows = []
     for i, ax in enumerate(res.axes):
         row: list[object] = [ax.axis, ax.n, ax.k, ax.s, _pad_text(ax.pad), ax.d]
@@ -77,13 +88,15 @@ def _axes_table(res: ShapeResult, style: Styler) -> str:
 def _axes_working(res: ShapeResult, style: Styler, width: int) -> tuple[str, list[str]]:
     """Every axis' worked formula and its notes; alike axes are worked once and said together."""
     if not res.alike:
-        working = "\n".join(render_step(s, style, width) for a in res.axes for s in a.steps)
+        working = "\n".join(
+            render_step(s, style, width) for s in notes_once(s for a in res.axes for s in a.steps)
+        )
         return working, [str(n) for a in res.axes for n in a.notes]
     first = res.axes[0]
     names = " and ".join(a.axis for a in res.axes)
     working = "\n".join(render_step(s, style, width) for s in first.steps)
-    working += (
-        f"\n  ({', '.join(a.axis + '_out' for a in res.axes[1:])} alike: the same numbers on every axis)"
+    working += "\n  " + _("({axes} alike: the same numbers on every axis)").format(
+        axes=", ".join(a.axis + "_out" for a in res.axes[1:])
     )
     return working, [n.labelled(names) for n in first.notes]
 
@@ -101,7 +114,7 @@ def render_params(result: LayerParams, style: Styler = PLAIN, width: int = 100) 
     return join_blocks(
         f"{_params_title(result)}: {style(group_digits(pc.total), 'bold', 'green')} parameters",
         table,
-        style("Working", "bold") + "\n" + working,
+        style(_("Working"), "bold") + "\n" + working,
         render_notes(result.all_notes, style, width),
     )
 
@@ -173,7 +186,7 @@ def render_rf(
     return join_blocks(
         title,
         back,
-        style("Working", "bold") + "\n" + "\n".join(working),
+        style(_("Working"), "bold") + "\n" + "\n".join(working),
         forward,
         render_notes(notes, style, width),
     )

@@ -7,8 +7,6 @@ printed, atomically, for every command that offers `--svg`/`--html`.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from pathlib import Path
 from typing import TextIO
 
@@ -50,16 +48,9 @@ class Screen:
 
 
 def save_export(console: Console, path: str | Path, kind: str, title: str = "cnncalc") -> Path:
-    """Write what a `Console(record=True)` printed as SVG or HTML, atomically (temp file + rename)."""
-    path = Path(path)
+    """Write what a `Console(record=True)` printed as SVG or HTML (`kind`), atomically; an error
+    names the path as given with `--svg` or `--html`."""
+    from cnncalc.safety.atomic import write_atomic
+
     data = console.export_svg(title=title, clear=False) if kind == "svg" else console.export_html(clear=False)
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, data, field=kind)

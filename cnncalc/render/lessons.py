@@ -16,9 +16,9 @@ from rich.table import Table
 from rich.text import Text
 
 from cnncalc.arith.parsing import fmt_axes
-from cnncalc.arith.steps import Step, fmt_value
+from cnncalc.arith.steps import Step, fmt_value, notes_once
 from cnncalc.lessons.matrix import fmt_number
-from cnncalc.lessons.step import ConvCell, ConvTrace, PoolCell, PoolTrace, join_sum, term
+from cnncalc.lessons.step import WINNER_OPS, ConvCell, ConvTrace, PoolCell, PoolTrace, join_sum, term
 
 PAD_MARK = "·"
 PENDING = "?"
@@ -95,7 +95,7 @@ def side_by_side(*items: RenderableType, gap: int = 4) -> Table:
 def steps_view(steps: Sequence[Step], notes: Sequence[str] = ()) -> Group:
     """Worked Steps, one `label = formula = numbers = value` line each, the why dimmed beneath."""
     parts: list[RenderableType] = []
-    for s in steps:
+    for s in notes_once(steps):
         line = Text(f"{s.label} = {s.formula}")
         if s.substituted and s.substituted not in (s.formula, fmt_value(s.value)):
             line.append(f" = {s.substituted}")
@@ -324,7 +324,7 @@ def pool_cell_view(trace: PoolTrace, cell: PoolCell) -> Group:
     ho, wo = out.shape
     order = cell.row * wo + cell.col
     pending = [(i, j) for i in range(ho) for j in range(wo) if i * wo + j > order]
-    line = Text(f"{cell.op}: " if cell.op != "max" else "")
+    line = Text(f"{cell.op}: " if cell.op not in WINNER_OPS else "")
     line.append(cell.text)
     return Group(
         head,
@@ -407,6 +407,47 @@ def pool_view(
     return Group(*parts)
 
 
+# -- sections: the step-throughs of layers that are not convolutions, and lessons ------------------
+
+
+def table_view(table) -> Group:
+    """A `Table` block: its title, the cells under a rule, its notes dimmed."""
+    from rich import box
+    from rich.table import Table as RichTable
+
+    grid_ = RichTable(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style=STYLE_HEAD)
+    for i, header in enumerate(table.headers):
+        how = table.align[i] if i < len(table.align) else "l"
+        grid_.add_column(header, justify={"r": "right", "c": "center"}.get(how, "left"), no_wrap=how == "r")
+    for row in table.rows:
+        grid_.add_row(*row)
+    parts: list[RenderableType] = [Text(table.title, style=STYLE_HEAD), grid_]
+    parts += [Text(f"• {n}", style="dim") for n in table.notes]
+    return Group(*parts)
+
+
+def section_view(block) -> RenderableType:
+    """A `Para`, `Worked` or `Table` block."""
+    from cnncalc.lessons.blocks import Para, Table, Worked
+
+    if isinstance(block, Para):
+        return Text(block.text)
+    if isinstance(block, Worked):
+        body = Padding(steps_view(block.steps, block.notes), (0, 0, 0, 2), expand=False)
+        return titled(block.title, body) if block.title else body
+    if isinstance(block, Table):
+        return table_view(block)
+    raise TypeError(f"not a section: {type(block).__name__}")
+
+
+def sections_view(head: str, sections: Sequence) -> Group:
+    """A step-through: its one-line summary, then each section with a blank line after it."""
+    parts: list[RenderableType] = [Text(head, style=STYLE_HEAD), Text("")]
+    for block in sections:
+        parts += [section_view(block), Text("")]
+    return Group(*parts[:-1])
+
+
 # -- lessons and quiz -----------------------------------------------------------------------------
 
 
@@ -427,22 +468,18 @@ def _trace_cells(trace, full: Sequence[tuple[int, int, int]]):
 
 def lesson_view(lesson) -> Group:
     """A lesson's explanation, worked examples and question (the answer comes after)."""
-    from cnncalc.lessons.guided import ConvShow, Para, PoolShow, Worked
+    from cnncalc.lessons.guided import ConvShow, PoolShow
 
     parts: list[RenderableType] = [Text(lesson.title, style="bold underline"), Text("")]
     for block in lesson.blocks:
-        if isinstance(block, Para):
-            parts.append(Text(block.text))
-        elif isinstance(block, Worked):
-            parts.append(
-                titled(block.title, Padding(steps_view(block.steps, block.notes), (0, 0, 0, 2), expand=False))
-            )
-        elif isinstance(block, ConvShow):
+        if isinstance(block, ConvShow):
             cells, full = _trace_cells(block.trace, block.full)
             parts.append(Padding(conv_view(block.trace, cells, full), (0, 0, 0, 2), expand=False))
         elif isinstance(block, PoolShow):
             cells, full = _trace_cells(block.trace, block.full)
             parts.append(Padding(pool_view(block.trace, cells, full), (0, 0, 0, 2), expand=False))
+        else:
+            parts.append(section_view(block))
         parts.append(Text(""))
     parts.append(Text(f"Question: {lesson.question.prompt}", style=STYLE_HEAD))
     return Group(*parts)
@@ -483,11 +520,16 @@ def quiz_feedback_view(graded) -> Group:
     problem = graded.problem
     if graded.correct:
         return Group(_verdict(True, graded.given, problem.answer), Text(""))
-    shown = " ".join(a if " " not in a and "|" not in a else f'"{a}"' for a in problem.command)
+    shown = " ".join(
+        a if " " not in a and "|" not in a and ";" not in a else f'"{a}"' for a in problem.command
+    )
     parts: list[RenderableType] = [
-        _verdict(False if graded.given is not None else None, graded.given, problem.answer),
-        Padding(steps_view(problem.steps, problem.notes), (0, 0, 0, 2), expand=False),
+        _verdict(False if graded.given is not None else None, graded.given, problem.answer)
     ]
+    for n, m in enumerate(graded.mistakes):
+        lead = "Your answer is what you get with" if n == 0 else "Or with"
+        parts.append(Padding(Text(f"{lead} {m.name}: {m.explain}.", style="yellow"), (0, 0, 0, 2)))
+    parts.append(Padding(steps_view(problem.steps, problem.notes), (0, 0, 0, 2), expand=False))
     if shown:
         parts.append(Text(f"  see: cnncalc {shown}", style="dim"))
     parts.append(Text(""))

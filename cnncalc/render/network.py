@@ -21,7 +21,8 @@ from cnncalc.arith.errors import UsageError
 from cnncalc.arith.network import BYTES_PER_FLOAT32, LayerResult, NetworkResult
 from cnncalc.arith.params import flops_step
 from cnncalc.arith.parsing import fmt_axes, fmt_shape
-from cnncalc.arith.steps import Step, group_digits
+from cnncalc.arith.receptive_field import field_beyond_input
+from cnncalc.arith.steps import Step, group_digits, notes_once
 from cnncalc.render.text import PLAIN, Styler, box_table, grid, join_blocks, render_notes, render_step
 
 if TYPE_CHECKING:  # `net` needs neither the presets' list nor the solvers
@@ -140,6 +141,9 @@ def network_table(
             f"{folded} more note{'s' * (folded != 1)} about rows folded away: --explain ID shows a row's"
         )
     notes += list(net.notes)
+    beyond = field_beyond_input(net)
+    if beyond:
+        notes.append(beyond)
     if net.graph.is_chain:
         hint = f"Explain a layer: --explain N (1–{len(net.layers)})."
     else:
@@ -181,6 +185,18 @@ def totals(net: NetworkResult, style: Styler = PLAIN, width: int = 100) -> str:
     """
     rows = [
         [style("Parameters (trainable)", "bold"), style(group_digits(net.total_params), "bold", "green"), ""],
+    ]
+    buffers = net.total_buffers
+    if buffers:
+        rows.append(
+            [
+                "Buffers (not trained)",
+                group_digits(buffers),
+                "batch norm's running means and variances; Keras' summary() counts them as "
+                f"non-trainable params ({group_digits(net.total_params + buffers)} in all)",
+            ]
+        )
+    rows += [
         [
             "Parameter memory",
             fmt_bytes(net.param_bytes),
@@ -280,7 +296,9 @@ def explain_layer(net: NetworkResult, row: int | str, style: Styler = PLAIN, wid
     for title, steps in groups.items():
         if steps:
             blocks.append(
-                style(title, "bold") + "\n" + "\n".join(render_step(s, style, width) for s in steps)
+                style(title, "bold")
+                + "\n"
+                + "\n".join(render_step(s, style, width) for s in notes_once(steps))
             )
     if not lr.steps:
         blocks.append("\n".join(_wrap(_passthrough(lr), width)))
@@ -295,12 +313,13 @@ def find_row(net: NetworkResult, row: str) -> LayerResult:
         if lr.id == row:
             return lr
     if net.graph.is_chain:
-        raise UsageError(f"--explain {row}: the network has layers 1 to {len(net.layers)}")
+        raise UsageError(f"{{field}} {row}: the network has layers 1 to {len(net.layers)}", field="explain")
     top = [lr.id for lr in net.rows if lr.depth == 1]
     nested = next(lr.id for lr in net.rows if lr.depth > 1)
     raise UsageError(
-        f"--explain {row}: no row {row}; the rows are {top[0]} to {top[-1]} and those nested in them "
-        f"(their ids are in the table's first column, e.g. {nested})"
+        f"{{field}} {row}: no row {row}; the rows are {top[0]} to {top[-1]} and those nested in them "
+        f"(their ids are in the table's first column, e.g. {nested})",
+        field="explain",
     )
 
 
@@ -469,9 +488,14 @@ def explain_claim(net: NetworkResult, lr: LayerResult, style: Styler = PLAIN, wi
         )
     elif len(actual) == 1 and claim != actual:
         lines.append(f"  features: {actual[0]}, not {claim[0]}")
+    elif len(actual) > 1 and claim == (*actual[1:], actual[0]):
+        lines.append(
+            f"  {fmt_shape(claim)} is the same shape written {'×'.join(('D', 'H', 'W')[-len(claim) + 1 :])}×C "
+            f"(channels last, as Keras writes it); cnncalc writes C first, as PyTorch does: {fmt_shape(actual)}"
+        )
     elif claim and claim[0] != actual[0]:
         lines.append(f"  channels: {actual[0]}, not {claim[0]}; " + _channel_origin(net, lr))
-    for step in lr.steps:
+    for step in notes_once(lr.steps):
         if _SHAPE_LABELS.match(step.label) or step.label == "C_out":
             lines.append(render_step(step, style, width, indent="  "))
     return lines

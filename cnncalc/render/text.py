@@ -15,10 +15,11 @@ here, and so do the network commands (`net`, `check`, `solve`); lessons and the 
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import Sequence
 
 from cnncalc.arith.steps import Step, fmt_value
+from cnncalc.i18n import _
+from cnncalc.render.width import display_width, pad, wrap
 
 _NUMERIC = re.compile(r"^[−\-+]?[\d,.×x/ ]+$")
 _ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
@@ -42,18 +43,12 @@ PLAIN = Styler(False)
 
 
 def visible_len(text: str) -> int:
-    """The width text takes on screen: ANSI style codes take none."""
-    return len(_ESCAPE.sub("", text)) if "\x1b" in text else len(text)
+    """The width text takes on screen: ANSI style codes take none, a CJK character two columns."""
+    return display_width(text)
 
 
 def _fit(text: str, width: int, how: str) -> str:
-    gap = " " * max(width - visible_len(text), 0)
-    if how == "r":
-        return gap + text
-    if how == "c":
-        half = len(gap) // 2
-        return gap[:half] + text + gap[half:]
-    return text + gap
+    return pad(text, width, how)
 
 
 def _narrow(widths: list[int], floors: list[int], wrappable: list[bool], excess: int) -> list[int]:
@@ -92,15 +87,11 @@ def box_table(
     conv 8 k=5     408
     """
     cells = [[str(c) for c in row] for row in rows]
-    widths = [max([len(h)] + [visible_len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    widths = [max([visible_len(h)] + [visible_len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     cols = _Columns(widths, align, borders, style)
     if width is not None and align is not None and cols.total > width:
         cols.narrow_to(width, headers, cells)
-    out = (
-        [style(t, "bold") for t in (textwrap.wrap(title, width) if width is not None else [title])]
-        if title
-        else []
-    )
+    out = [style(t, "bold") for t in (wrap(title, width) if width is not None else [title])] if title else []
     body = [cols.row(line) for r in cells for line in cols.lines_of(r)]
     if borders:
         out += [cols.rule("┌", "┬", "┐"), cols.row(headers, header=True), cols.rule("├", "┼", "┤")]
@@ -132,7 +123,10 @@ class _Columns:
         plain = [all("\x1b" not in r[i] for r in cells) for i in range(len(headers))]
         wrappable = [a == "l" and plain[i] for i, a in enumerate(align)]
         floors = [
-            max([len(h)] + [_indent(r[i]) + max(map(len, r[i].split()), default=0) for r in cells])
+            max(
+                [visible_len(h)]
+                + [_indent(r[i]) + max(map(visible_len, r[i].split()), default=0) for r in cells]
+            )
             if wrappable[i]
             else self.widths[i]
             for i, h in enumerate(headers)
@@ -155,9 +149,9 @@ class _Columns:
             if self.align is not None:
                 pad = _fit(c, self.widths[i], self.align[i])
             elif not header and _NUMERIC.match(c):
-                pad = c.rjust(self.widths[i])
+                pad = _fit(c, self.widths[i], "r")
             else:
-                pad = c.ljust(self.widths[i])
+                pad = _fit(c, self.widths[i], "l")
             parts.append(" " + (self.style(pad, "bold") if header else pad) + " ")
         return "│" + "│".join(parts) + "│"
 
@@ -180,8 +174,8 @@ def _indent(text: str) -> int:
 def _wrap_cell(text: str, width: int) -> list[str]:
     """A cell's text on several lines; an indented cell (a nested row of a network) keeps its indent."""
     indent = " " * _indent(text)
-    lines = textwrap.wrap(
-        text.lstrip(" "), width, break_long_words=False, initial_indent=indent, subsequent_indent=indent
+    lines = wrap(
+        text.lstrip(" "), width, initial_indent=indent, subsequent_indent=indent, break_long_words=False
     )
     return lines or [""]
 
@@ -209,7 +203,7 @@ def grid(
         last = r[-1]
         room = (width or 0) - visible_len(head) - gap
         if width is not None and align[-1] == "l" and visible_len(head + sep + last) > width and room >= 20:
-            wrapped = textwrap.wrap(last, room)
+            wrapped = wrap(last, room)
             out.append(head + sep + wrapped[0])
             out.extend(" " * (visible_len(head) + gap) + w for w in wrapped[1:])
         else:
@@ -224,18 +218,20 @@ def render_step(step: Step, style: Styler = PLAIN, width: int = 100, indent: str
     if step.substituted and step.substituted not in (step.formula, fmt_value(step.value)):
         lines.append(f"{indent}{pad} = {step.substituted}")
     lines.append(f"{indent}{pad} = {style(fmt_value(step.value), 'bold', 'green')}")
-    wrap = max(width - len(indent) - 4, 30)
+    room = max(width - len(indent) - 4, 30)
     for text in ((step.why,) if step.why else ()) + step.notes:
-        lines.extend(textwrap.wrap(text, wrap, initial_indent=indent + "  ", subsequent_indent=indent + "  "))
+        lines.extend(wrap(text, room, initial_indent=indent + "  ", subsequent_indent=indent + "  "))
     return "\n".join(lines)
 
 
-def render_notes(notes: Sequence[str], style: Styler = PLAIN, width: int = 100, title: str = "Notes") -> str:
+def render_notes(
+    notes: Sequence[str], style: Styler = PLAIN, width: int = 100, title: str | None = None
+) -> str:
     if not notes:
         return ""
-    lines = [style(title, "bold")]
+    lines = [style(_("Notes") if title is None else title, "bold")]
     for n in notes:
-        lines.extend(textwrap.wrap(n, max(width - 4, 30), initial_indent="  • ", subsequent_indent="    "))
+        lines.extend(wrap(n, max(width - 4, 30), initial_indent="  • ", subsequent_indent="    "))
     return "\n".join(lines)
 
 

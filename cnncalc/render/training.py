@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from rich.columns import Columns
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -162,15 +162,14 @@ def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, class_names: Seq
 
 
 class TrainingView:
-    """What a person sees while `Trainer.run` works: the header, a live bar when the console is a
-    terminal (with one line per finished epoch above it), then the epoch table, curves, confusion
-    matrix and final accuracy. Pass `step_done` and `epoch_done` as the trainer's callbacks."""
+    """What a person sees while `Trainer.run` works: the header, then a live bar when the console
+    is a terminal, with one line per finished epoch above it. Pass `step_done` and `epoch_done` as
+    the trainer's callbacks; `training_summary` draws the end of the run."""
 
     def __init__(self, console: Console, trainer: Trainer, total_steps: int) -> None:
         self.console = console
         self.trainer = trainer
         self.total_steps = total_steps
-        self.losses: list[float] = []
         self.progress: Progress | None = None
         self.task: TaskID | None = None
 
@@ -193,7 +192,6 @@ class TrainingView:
         self.progress.start()
 
     def step_done(self, trainer: Trainer, loss: float) -> None:
-        self.losses.append(loss)
         if self.progress is not None and self.task is not None:
             p = trainer.progress
             self.progress.update(
@@ -213,21 +211,33 @@ class TrainingView:
         if self.progress is not None:
             self.progress.stop()
 
-    def summary(self, result: TrainResult, accuracy: float, predicted: np.ndarray, save: Path | None) -> None:
-        """The end of a run; `accuracy` and `predicted` are `trainer.evaluate()` after the last step."""
-        tr = self.trainer
-        if result.history:
-            self.console.print(epoch_table(result.history))
-        if self.losses:
-            self.console.print(curves(self.losses, result.history))
-        self.console.print(confusion_matrix(tr.data.y_test, predicted, tr.data.class_names))
-        stop = {"steps": " (stopped by --steps)", "interrupted": " (interrupted)"}.get(result.stopped, "")
-        self.console.print(
-            f"test accuracy {accuracy:.2%} after {tr.epoch} epoch(s), {tr.step} steps{stop}; "
+
+def training_summary(
+    trainer: Trainer,
+    result: TrainResult,
+    losses: Sequence[float],
+    accuracy: float,
+    predicted: np.ndarray,
+    save: Path | None,
+) -> Group:
+    """The end of a run: the epoch table, the curves, the confusion matrix and the final accuracy;
+    `accuracy` and `predicted` are `trainer.evaluate()` after the last step, `losses` every step's."""
+    parts: list[RenderableType] = []
+    if result.history:
+        parts.append(epoch_table(result.history))
+    if losses:
+        parts.append(curves(losses, result.history))
+    parts.append(confusion_matrix(trainer.data.y_test, predicted, trainer.data.class_names))
+    stop = {"steps": " (stopped by --steps)", "interrupted": " (interrupted)"}.get(result.stopped, "")
+    parts.append(
+        Text(
+            f"test accuracy {accuracy:.2%} after {trainer.epoch} epoch(s), {trainer.step} steps{stop}; "
             f"{result.seconds_per_step * 1000:.2f} ms per step"
         )
-        if save:
-            self.console.print(f"saved to {save}: try `cnncalc predict --model {save}`")
+    )
+    if save:
+        parts.append(Text(f"saved to {save}: try `cnncalc predict --model {save}`"))
+    return Group(*parts)
 
 
 # -- pictures -------------------------------------------------------------------------------------
@@ -365,25 +375,28 @@ def print_feature_maps(console: Console, found: FeatureMaps) -> None:
 # -- gradient check -------------------------------------------------------------------------------
 
 
-def gradcheck_table(rows: Sequence[GradCheckRow], tolerance: float) -> Table:
-    """One row per checked tensor; a relative error at or above `tolerance` is marked CHECK."""
+def gradcheck_table(rows: Sequence[GradCheckRow]) -> Table:
+    """One row per checked tensor: its worst relative error, the tolerance it was held to there
+    (which grows with the layer's rounding noise), and ok, or CHECK when it is over."""
     table = Table(title="Gradient check (float64, central differences, ε = 1e-5)", title_justify="left")
-    for name in ("layer", "parameter", "checked", "max |∂L/∂θ|", "max relative error", ""):
+    for name in ("layer", "parameter", "checked", "max |∂L/∂θ|", "max rel. error", "tolerance", ""):
         table.add_column(name, justify="right" if name not in ("layer", "parameter") else "left")
     for r in rows:
-        where = "input" if r.kind == "input" else f"{r.layer} {r.kind}"
-        good = r.max_relative_error < tolerance
         table.add_row(
-            where,
+            f"{r.id} {r.kind}" + (" *" if r.checked_as else ""),
             r.name,
             str(r.checked),
             f"{r.max_abs_gradient:.3g}",
             f"{r.max_relative_error:.2e}",
-            "[green]ok[/]" if good else "[red]CHECK[/]",
+            f"{r.tolerance:.1e}",
+            "[green]ok[/]" if r.passed else "[red]CHECK[/]",
         )
     return table
 
 
-def print_gradcheck(console: Console, rows: Sequence[GradCheckRow], tolerance: float, passed: bool) -> None:
-    console.print(gradcheck_table(rows, tolerance))
+def print_gradcheck(console: Console, rows: Sequence[GradCheckRow], passed: bool) -> None:
+    console.print(gradcheck_table(rows))
+    sampled = {f"{r.id} {r.kind}": r.checked_as for r in rows if r.checked_as}
+    for where, what in sampled.items():
+        console.print(f"* layer {where}: {what}", highlight=False)
     console.print("all gradients agree" if passed else "some gradients disagree: see the rows marked CHECK")

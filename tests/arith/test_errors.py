@@ -51,3 +51,21 @@ def test_a_message_about_two_values_names_both_each_way():
         e.named(lambda f: flag_for(f, {"spec": "SPEC"})) == "give one network source, not SPEC and --preset"
     )
     assert e.prefixed("train").named(flag_for) == "train: give one network source, not --spec and --preset"
+
+
+def test_a_usage_error_is_a_value_error_and_a_domain_error_is_not():
+    with pytest.raises(ValueError, match="stride 0"):
+        raise UsageError("{field} 0 must be at least 1", field="stride")
+    assert not issubclass(CnnCalcError, ValueError)
+
+
+def test_a_translated_sentence_takes_its_values_by_name_and_keeps_the_field_for_the_cli():
+    e = UsageError(
+        "{field} {value} must be at least {minimum}; {field:dims} is {dims!r}",
+        field="stride",
+        value=0,
+        minimum=1,
+        dims=3,
+    )
+    assert str(e) == "stride 0 must be at least 1; dims is 3"
+    assert e.named(lambda n: "--" + n) == "--stride 0 must be at least 1; --dims is 3"

@@ -68,3 +68,10 @@ def test_layer_params_with_input_lists_every_step_and_the_dense_comparison():
         "fully connected equivalent",
     ]
     assert data["notes"][-1].startswith("FLOPs = 2·MACs")
+
+
+def test_weight_sharing_note_with_one_weight_and_one_position() -> None:
+    from cnncalc.arith.layer import layer_params
+
+    note = next(n for n in layer_params(1, 1, (1,), input=(1, 1)).notes if n.startswith("Weight sharing"))
+    assert note.startswith("Weight sharing: the conv reuses its 1 weight at its 1 output position;")

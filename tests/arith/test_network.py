@@ -83,3 +83,28 @@ def test_an_error_inside_a_layer_names_the_layer_and_no_flag() -> None:
         walk("input 1x8x8 | conv 4 k=9")
     assert str(caught.value).startswith("layer 1 (conv 4 k=9), input 1×8×8: kernel 9 is larger")
     assert caught.value.field is None
+
+
+@pytest.mark.parametrize(
+    "first",
+    ["conv 1 k=3", "tconv 1 k=2 s=2", "tconv 1 k=3 s=3 | conv 1 k=2 s=2"],
+    ids=["conv", "tconv", "mixed"],
+)
+def test_the_walk_is_linear_in_the_number_of_layers(first):
+    # With a transposed conv first, every later layer's field was found by walking the whole
+    # prefix again: 4,000 layers took 55 s.
+    from tests.bounded_run import within
+
+    spec = "input 1x8x8 | " + first + " | " + " | ".join(["relu", "conv 1 k=1"] * 4000)
+    with within(5):
+        net = walk(spec)
+    assert len(net.layers) == 8000 + first.count("|") + 1
+
+
+def test_sizes_past_the_bound_are_refused_not_computed():
+    from cnncalc.arith.errors import UsageError
+
+    with pytest.raises(UsageError, match="is more than 10\\^30, too large to be a layer size"):
+        walk("input 1x" + "1" + "0" * 300 + "x8 | conv 1 k=3")
+    with pytest.raises(CnnCalcError, match="layer 3 .* above 10\\^30"):
+        walk("input 1x" + "1" + "0" * 20 + "x8 | " + " | ".join(["tconv 1 k=4 s=10000"] * 3))

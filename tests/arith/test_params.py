@@ -192,3 +192,58 @@ def test_conv_cost_counts_a_transposed_convs_macs_at_its_inputs():
     # tconv 3 → 8, 3×3, 6×6 → 8×8: 3·36 inputs × 8·9 weights = 7,776 as well, weights 3·8·9 = 216
     params, macs = conv_cost(3, 8, (3, 3), transposed=True, input=(6, 6), output=(8, 8))
     assert (params.weights, macs.value) == (216, 7776)
+
+
+@pytest.mark.parametrize(
+    ("transposed", "formula"),
+    [(False, "kw·kh·(Ci/g)·Co = 4608"), (True, "kw·kh·Ci·(Co/g) = 4608")],
+    ids=["grouped", "grouped-transposed"],
+)
+def test_the_notes_weight_formula_divides_by_the_groups(transposed: bool, formula: str) -> None:
+    """3·3·32·64 = 18,432, not 4608: with 4 groups the note's formula must say where the /g goes."""
+    note = conv_params(32, 64, (3, 3), groups=4, transposed=transposed).notes[-1]
+    assert formula in note
+    assert "kw·kh·Ci·Co =" not in note
+
+
+def test_fc_says_the_notes_count_ci_co_only_and_co_counts_outputs() -> None:
+    """Note 001's '100参数的全连接层': 100 is the number of outputs, not of parameters."""
+    (note,) = fc_params(384, 100).notes
+    assert "Ci·Co only (the weights, 38400)" in note
+    assert "add 100 biases by default, 38500 in all" in note
+    assert "C_out = 100 is the number of outputs, not of parameters" in note
+    assert fc_params(384, 100, bias=False).notes == ()
+
+
+def test_one_filter_and_one_bias_are_singular() -> None:
+    pc = conv_params(1, 1, (3, 3))
+    assert pc.steps[0].why.startswith("the one filter has one 3×3 kernel")
+    assert "add 1 bias by default" in pc.notes[-1]
+    assert "dot product of 1 weight" in conv_macs(1, 1, (1, 1), 1, (1, 1)).why
+
+
+def test_the_groups_hint_is_worked_out_without_looping_over_channels():
+    from cnncalc.arith.params import check_groups
+    from tests.bounded_run import within
+
+    # 10^12 + 1 channels in and out, 2 groups: a hint found by trying every channel count hung
+    with (
+        within(2),
+        pytest.raises(CnnCalcError, match=r"use one of .* \(any divisor of gcd = 1000000000001\)"),
+    ):
+        check_groups(10**12 + 1, 10**12 + 1, 2)
+    with pytest.raises(CnnCalcError, match=r"use one of 1, 2, 4, 8, 16, 32 \(any divisor of gcd = 32\)"):
+        check_groups(64, 96, 3)
+
+
+@pytest.mark.parametrize(
+    ("channels", "field"),
+    [({"cin": 0, "cout": 8}, "cin"), ({"cin": 8, "cout": -1}, "cout"), ({"cin": 10**31, "cout": 8}, "cin")],
+    ids=["cin-0", "cout-negative", "cin-huge"],
+)
+def test_channel_counts_out_of_range_are_usage_errors_naming_the_field(channels, field):
+    from cnncalc.arith.errors import UsageError
+
+    with pytest.raises(UsageError) as caught:
+        conv_params(channels["cin"], channels["cout"], (3, 3))
+    assert caught.value.field == field

@@ -16,7 +16,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnncalc.arith.network import walk
-from cnncalc.arith.receptive_field import ReceptiveField, adaptive_largest_window, back_recursion
+from cnncalc.arith.presets import preset_text
+from cnncalc.arith.receptive_field import (
+    ReceptiveField,
+    adaptive_largest_window,
+    back_recursion,
+    field_beyond_input,
+)
 from cnncalc.arith.sizes import adaptive_windows
 
 Layer = tuple  # ("conv" | "avgpool", k, s, p) or ("adaptive", o)
@@ -291,3 +297,33 @@ def test_forward_and_back_recursion_agree_without_transposed_convs(spec: str) ->
     assert rows[-1].rf_in == rf
     fields = [layer.rf for layer in net.layers]
     assert all(a[0] <= b[0] for a, b in zip(fields, fields[1:], strict=False))  # a field never shrinks
+
+
+def test_a_field_wider_than_the_image_says_it_counts_padding_and_covers_the_image() -> None:
+    """note 003's network: 40 > 28, and the classifier's one unit sees every pixel."""
+    note = field_beyond_input(walk(preset_text("torch-mnist")))
+    assert note is not None
+    assert "The receptive field 40 is wider than the 28×28 input" in note
+    assert "zero padding past the border (12 more pixels per axis)" in note
+    assert note.endswith("every unit of the last layer sees the whole image.")
+
+
+def test_a_field_wider_than_the_image_need_not_cover_it_from_every_unit() -> None:
+    note = field_beyond_input(walk("input 1x8x8 | conv 1 k=5 p=2 | conv 1 k=5 p=2"))
+    assert note is not None and "9 is wider than the 8×8 input" in note
+    assert "(1 more pixel per axis)" in note
+    assert note.endswith("units near the border see part image, part padding.")
+
+
+@pytest.mark.parametrize("spec", ["input 1x28x28 | conv 1 k=5", "conv 1 k=3 | conv 1 k=3"])
+def test_no_note_when_the_field_fits_or_there_is_no_input(spec: str) -> None:
+    assert field_beyond_input(walk(spec)) is None
+
+
+def test_rf_of_a_whole_map_layer_without_input_asks_for_the_input():
+    from cnncalc.arith.errors import UsageError
+
+    with pytest.raises(
+        UsageError, match=r"layer 1 \(gap\) sees the whole input map, whose size is not known"
+    ):
+        back_recursion(walk("gap"))

@@ -195,10 +195,32 @@ def test_ceil_note_does_not_promise_a_window_that_pytorch_drops() -> None:
 
 def test_steps_carry_formula_numbers_and_result() -> None:
     step = layer_output("conv", (96, 96), 5).steps[0]
-    assert step.formula == "⌊(H_in + 2p − d(k − 1) − 1)/s⌋ + 1"
-    assert "96" in step.substituted and "5" in step.substituted
+    assert step.formula == "⌊(H_in + 2p − k)/s⌋ + 1"  # the course notes' form when d = 1
+    assert step.substituted == "⌊(96 + 2·0 − 5)/1⌋ + 1 = ⌊91/1⌋ + 1"
     assert step.value == 92
     assert step.line().endswith("= 92")
+    assert step.notes == ("in general, with dilation d (PyTorch's form): ⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1",)
+
+
+@pytest.mark.parametrize(
+    ("op", "ceil", "brackets"), [("conv", False, "⌊⌋"), ("maxpool", False, "⌊⌋"), ("maxpool", True, "⌈⌉")]
+)
+def test_a_dilated_window_is_worked_in_pytorchs_general_form(op: str, ceil: bool, brackets: str) -> None:
+    plain = layer_output(op, (9, 9), 3, 2, 1, 1, ceil).steps[0]
+    dilated = layer_output(op, (9, 9), 3, 2, 1, 2, ceil).steps[0]
+    lo, hi = brackets
+    assert plain.formula == f"{lo}(H_in + 2p − k)/s{hi} + 1"
+    assert plain.substituted.startswith(f"{lo}(9 + 2·1 − 3)/2{hi} + 1")
+    assert dilated.formula == f"{lo}(H_in + 2p − d(k − 1) − 1)/s{hi} + 1" and not dilated.notes
+    assert dilated.substituted.startswith(f"{lo}(9 + 2·1 − 2·(3 − 1) − 1)/2{hi} + 1")
+
+
+def test_ceil_notes_write_the_division_out() -> None:
+    """Not '(5)/4': the numbers that make the 5, as the floor's note writes them."""
+    kept = layer_output("maxpool", (9, 9), 4, 4, 0, ceil=True).all_notes
+    assert any(n.startswith("H: (9 + 2·0 − 4)/4 = 5/4 is not whole; ceil_mode keeps") for n in kept)
+    dropped = layer_output("maxpool", (5, 5), 2, 2, 1, ceil=True).all_notes
+    assert any(n.startswith("H: (5 + 2·1 − 2)/2 = 5/2 is not whole, but") for n in dropped)
 
 
 def test_huge_sizes_are_exact_python_ints() -> None:
@@ -438,3 +460,11 @@ def test_axis_notes_carry_their_axis() -> None:
     assert h.notes[0].text.startswith("(10 + 2·0 − 3)/2 + 1 = 4.5 is not a whole number")
     assert res.all_notes[0] == "H: " + h.notes[0].text
     assert not res.alike and layer_output("conv", (10, 10), 3, 2).alike
+
+
+def test_counts_of_one_are_singular() -> None:
+    assert layer_output("conv", (3, 3), 3).steps[0].why.endswith("fits at 1 position")
+    strided = layer_output("conv", (1, 1), 1, 2).steps[0].why
+    assert strided.startswith("a 1-wide window fits at 1 position, 2 apart, along the 1 padded row")
+    ceil_note = layer_output("maxpool", (18, 18), 4).axes[0].notes[-1].text
+    assert ceil_note.endswith("a last window over the remaining 2 rows.")

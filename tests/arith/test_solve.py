@@ -132,3 +132,27 @@ def test_solvers_answer_huge_sizes_at_once():
     assert solve_stride(n, 3, 2).answer["stride"] == n - 3
     assert solve_kernel(n, 2).answer["kernel"] == n - 1
     assert solve_stride(n, 3, 2).answer["stride_range"] == [(n - 3) // 2 + 1, n - 3]
+
+
+def test_combos_refuse_a_search_past_the_bound_at_once():
+    from tests.bounded_run import within
+
+    with within(2):
+        with pytest.raises(UsageError, match="--max-kernel 100,000 with --max-stride 4 is 400,000"):
+            solve_combos(32, 16, max_kernel=100_000)
+        with pytest.raises(UsageError, match="is 700,000,000"):
+            solve_combos(32, 16, max_stride=100_000_000)
+
+
+def test_combos_stop_at_the_plainest_few_even_when_many_fit():
+    # n = 300 to 2 with kernels and strides up to 256: millions of (k, s, p) fit; the ten plainest
+    # are found stride by stride, not by listing and sorting them all.
+    from tests.bounded_run import within
+
+    with within(2):
+        combos = solve_combos(300, 2, max_kernel=256, max_stride=256)
+    assert len(combos) == 10 and all(
+        conv_output_size(300, c.kernel, c.stride, c.padding) == 2 for c in combos
+    )
+    keys = [(c.kernel % 2 == 0, c.kernel == 1, c.stride, c.padding, not c.exact, c.kernel) for c in combos]
+    assert keys == sorted(keys)

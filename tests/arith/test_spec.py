@@ -100,7 +100,18 @@ def test_names_and_aliases(alias: str, kind: str) -> None:
     ids=lambda v: v,
 )
 def test_every_alias_in_the_table_parses(kind: str, alias: str) -> None:
-    arguments = {"conv": " 4 k=3", "tconv": " 4 k=3", "fc": " 10", "maxpool": " k=2", "avgpool": " k=2"}
+    arguments = {
+        "conv": " 4 k=3",
+        "tconv": " 4 k=3",
+        "fc": " 10",
+        "maxpool": " k=2",
+        "avgpool": " k=2",
+        "pad": " 1",
+        "upsample": " 2",
+        "pixelshuffle": " 2",
+        "groupnorm": " 2",
+        "lrn": " 5",
+    }
     assert only(alias + arguments.get(kind, "")).kind == kind
 
 
@@ -266,3 +277,17 @@ def test_generated_specs_parse_to_what_was_written(units: int, k: list[int], s: 
     assert conv.padding == (p if isinstance(p, str) else (p,))
     assert relu.kind == "relu"
     assert pool.stride == pool.kernel == tuple(k)
+
+
+@pytest.mark.parametrize(
+    ("text", "again"),
+    [("conv 8 k=3 k=5", "'k'"), ("maxpool 2 k=3", "'k'"), ("conv 8 p=1 padding=2", "'padding'")],
+    ids=["k-twice", "positional-and-k", "alias"],
+)
+def test_an_option_given_twice_is_refused(text, again):
+    with pytest.raises(UsageError, match=f"layer 1 .*: {again} gives the .* a second time"):
+        parse_spec(text)
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_word():
+    assert parse_spec("\ufeffinput 1x8x8\nconv 2 k=3").input_shape == (1, 8, 8)

@@ -49,8 +49,8 @@ def test_shape_text_shows_formula_numbers_and_result(cli):
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "96×96 → 92×92" in out
-    assert "⌊(H_in + 2p − d(k − 1) − 1)/s⌋ + 1" in out
-    assert "⌊(96 + 2·0 − 1·(5 − 1) − 1)/1⌋ + 1 = ⌊91/1⌋ + 1" in out
+    assert "⌊(H_in + 2p − k)/s⌋ + 1" in out
+    assert "⌊(96 + 2·0 − 5)/1⌋ + 1 = ⌊91/1⌋ + 1" in out
     assert "= 92" in out
 
 
@@ -93,7 +93,7 @@ BAD = [
     (["shape", "--input", "28x20", "--kernel", "3x3x3"], 2, "3x3x3"),
     (["shape", "--op", "pool", "--input", "9", "--kernel", "3"], 2, "'pool'"),
     (["shape", "--input", "3", "--kernel", "5"], 1, "kernel 5 is larger than the padded input 3"),
-    (["shape", "--input", "96", "--kernel", "3", "--dilation", "0"], 1, "dilation 0"),
+    (["shape", "--input", "96", "--kernel", "3", "--dilation", "0"], 2, "--dilation 0"),
     (["shape", "--input", "5", "--kernel", "3", "--dilation", "3"], 1, "dilated to 7"),
     (
         ["shape", "--op", "tconv", "-i", "4", "-k", "3", "-s", "2", "--output-padding", "2"],
@@ -104,8 +104,10 @@ BAD = [
     (["shape", "--op", "maxpool", "-i", "10", "-k", "2", "-p", "2"], 1, "pool padding 2"),
     (["shape", "--op", "maxpool", "-i", "3", "-k", "5"], 1, "pool window 5"),
     (["params", "--cin", "6", "--cout", "8", "--groups", "4"], 1, "groups 4 does not divide cin 6"),
-    (["params", "--cin", "0", "--cout", "8"], 1, "cin 0"),
-    (["params", "--cin", "-3", "--cout", "8"], 1, "cin -3"),
+    (["params", "--cin", "0", "--cout", "8"], 2, "--cin 0"),
+    (["params", "--cin", "-3", "--cout", "8"], 2, "--cin -3"),
+    (["params", "--cin", "8", "--cout", "8", "-g", "0"], 2, "--groups 0"),
+    (["shape", "-i", "8", "-k", "3", "--cin", "4", "--cout", "0"], 2, "--cout 0"),
     (["params", "--cin", "x", "--cout", "8"], 2, "'x'"),
     (["rf", "conv 1 k=3 | warp 9"], 2, "layer 2"),
     (["rf", "conv 1 k=3 | conv k=3"], 2, "out channels"),
@@ -266,3 +268,48 @@ def test_tour_runs_the_calculator_stops(cli):
     assert result.exit_code == 0, result.output
     assert "$ cnncalc shape --input 96 --kernel 5" in result.stdout
     assert "96×96 → 92×92" in result.stdout
+
+
+BIG = str(10**12 + 1)
+HUGE = "1" + "0" * 200  # 10^200
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "needle"),
+    [
+        (["params", "--cin", BIG, "--cout", BIG, "-g", "2"], 1, f"any divisor of gcd = {BIG}"),
+        (
+            ["shape", "-i", "8", "-k", "3", "--cin", BIG, "--cout", BIG, "-g", "2"],
+            1,
+            "groups 2 does not divide",
+        ),
+        (["net", f"input {BIG}x8x8 | conv {BIG} k=3 g=2"], 1, "groups 2 does not divide"),
+        (["shape", "-i", "9" * 4000, "-k", "3", "--cin", "3", "--cout", "3"], 2, "--input has 4,000 digits"),
+        (["params", "--cin", "3", "--cout", "3", "-i", f"{HUGE}x{HUGE}"], 2, "is more than 10^30"),
+        (["net", f"input 1x{'1' + '0' * 300}x8 | conv 1 k=3"], 2, "is more than 10^30"),
+        (["rf", "gap"], 2, "layer 1 (gap) sees the whole input map, whose size is not known: give --input"),
+    ],
+    ids=["params-hint", "shape-hint", "net-hint", "4000-digits", "params-10^200", "net-10^300", "rf-gap"],
+)
+def test_huge_values_finish_at_once_with_a_message_and_no_internals(cli, args, code, needle):
+    from tests.bounded_run import within
+
+    with within(5):
+        result = cli(*args)
+    assert result.exit_code == code, result.output
+    assert needle in result.stderr
+    for internal in (
+        "Exceeds the limit",
+        "set_int_max_str_digits",
+        "OverflowError",
+        "internal error",
+        "Traceback",
+    ):
+        assert internal not in result.output
+
+
+def test_a_spec_file_starting_with_a_byte_order_mark_reads(cli, tmp_path):
+    spec = tmp_path / "net.txt"
+    spec.write_bytes("input 1x8x8\nconv 2 k=3\n".encode("utf-8-sig"))
+    result = cli("net", "--file", spec, "--json")
+    assert result.exit_code == 0, result.output

@@ -83,10 +83,10 @@ CASES: list[tuple[Callable[[], object], str, list[str], str]] = [
         "Check --input or this layer's arguments",
     ),
     (
-        lambda: step_pool(SQUARE, "min", 2),
-        "op 'min' is not one of max, avg, sum",
-        ["step", "pool", "--op", "min", "-i", "1 2; 3 4", "-k", "2"],
-        "--op 'min' is not one of max, avg, sum",
+        lambda: step_pool(SQUARE, "median", 2),
+        "op 'median' is not one of max, min, avg, sum",
+        ["step", "pool", "--op", "median", "-i", "1 2; 3 4", "-k", "2"],
+        "--op 'median' is not one of max, min, avg, sum",
     ),
     (
         lambda: step_pool(SQUARE, "max", 2, backward=True, grad=np.ones((1, 1, 1))),

@@ -169,9 +169,15 @@ def test_a_batch_shows_in_the_totals(cli) -> None:
     assert any(line.startswith("Activation memory ×8") and "225.3 KiB" in line for line in lines)
 
 
-def test_the_trainer_refuses_merges_clearly(cli) -> None:
-    result = cli(
-        "train", "input 1x8x8 | conv 4 k=3 p=1 | add( conv 4 k=3 p=1 ) | flatten | fc 10", "--epochs", "1"
-    )
-    assert result.exit_code == 1, result.output
-    assert "add at 2" in result.stderr and "cannot train branches that merge" in result.stderr
+def test_the_trainer_trains_merges_and_looks_inside_them(cli, cli_json, tmp_path) -> None:
+    model = tmp_path / "graph.npz"
+    spec = "input 1x8x8 | conv 4 k=3 p=1 | add( conv 4 k=3 p=1 ) | concat( conv 2 k=1 ; ) | flatten | fc 10"
+    trained = cli_json("train", spec, "--steps", "3", "--save", model)
+    assert trained["steps"] == 3 and trained["parameters"] == 40 + 148 + 10 + 6 * 64 * 10 + 10
+    predicted = cli_json("predict", "--model", model, "--index", "2")
+    assert sum(predicted["probabilities"].values()) == pytest.approx(1.0)
+    # the conv inside the add (spec layer 2, node 2.1) and the one inside the concat (layer 3, node 3.1)
+    maps = cli_json("show", "maps", "--model", model, "--layer", "3")
+    assert [(m["layer"], m["shape"]) for m in maps["maps"]] == [(3, [2, 8, 8])]
+    filters = cli_json("show", "filters", "--model", model)
+    assert [f["layer"] for f in filters["filters"]] == [1, 2, 3]

@@ -18,7 +18,7 @@ CORE_ERRORS = [
     (["solve", "padding", "-i", "28", "-k", "3", "-o", "10"], 1, None),  # impossible: a result, not an error
     (["solve", "combos", "-i", "3", "-o", "16"], 1, None),
     (["step", "conv", "--example", "nope"], 2, "--example 'nope' is not one of"),
-    (["step", "pool", "--op", "min", "-i", "1 2; 3 4", "-k", "2"], 2, "--op 'min' is not one of"),
+    (["step", "pool", "--op", "median", "-i", "1 2; 3 4", "-k", "2"], 2, "--op 'median' is not one of"),
     (["lesson", "nope"], 2, "lesson 'nope' is not one of"),
     (["quiz", "--topic", "maths"], 2, "--topic 'maths' is not one of"),
     (["tour", "--only", "bogus"], 2, "no part of the tour is called or shows 'bogus'"),
@@ -55,7 +55,7 @@ def test_every_command_reports_a_bad_option_as_json(cli):
     import typer
 
     commands = list(_commands(typer.main.get_command(app)))
-    assert len(commands) == 24  # 12 commands, 5 solve problems, step conv and pool, 5 draw pictures
+    assert len(commands) == 31  # 13 commands, 5 solve problems, 8 step-throughs, 5 draw pictures
     for words in commands:
         result = cli(*words, "--no-such-option", "--json")
         assert result.exit_code == 2, (words, result.output)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -115,7 +116,7 @@ def test_edges_example_thresholds_at_2(cli_json) -> None:
         (["step", "conv", *D2L, "--stride", "0"], 2, "--stride 0 must be at least 1"),
         (["step", "conv", "--example", "maxpool"], 2, "maxpool is a pool example"),
         (["step", "conv", "--example", "nope"], 2, "--example 'nope' is not one of"),
-        (["step", "pool", "--op", "min", *POOL[2:]], 2, "--op 'min' is not one of max, avg, sum"),
+        (["step", "pool", "--op", "median", *POOL[2:]], 2, "--op 'median' is not one of max, min, avg, sum"),
         (
             ["step", "pool", "--input", "1 2; 3 4", "--kernel", "2", "--padding", "2"],
             1,
@@ -177,7 +178,7 @@ def test_quiz_json(cli) -> None:
 
 def test_lesson_list_and_run(cli) -> None:
     r = cli("lesson", "--list")
-    assert r.exit_code == 0 and "params     Counting parameters" in r.stdout
+    assert r.exit_code == 0 and re.search(r"\nparams +Counting parameters", r.stdout)
     r = cli("lesson", "params", "--answer", "5184")
     assert r.exit_code == 0 and "✓ correct: 5184" in r.stdout
     r = cli("lesson", "rf", input="7\n")
@@ -197,8 +198,11 @@ def test_svg_and_html_are_written(cli, tmp_path) -> None:
 
 def test_svg_into_a_missing_directory_fails_cleanly(cli, tmp_path) -> None:
     r = cli("step", "pool", "--svg", str(tmp_path / "no" / "such" / "x.svg"))
-    assert r.exit_code == 1
-    assert r.stderr.startswith("error: ") and "Traceback" not in r.output
+    assert r.exit_code == 2
+    assert (
+        r.stderr.startswith(f"error: --svg {tmp_path}/no/such/x.svg: the folder")
+        and "Traceback" not in r.output
+    )
 
 
 @pytest.mark.parametrize("kind", ["conv", "pool"])
@@ -210,3 +214,63 @@ def test_on_a_terminal_enter_shows_the_next_cell_and_q_stops(cli, monkeypatch, k
     assert "[1/4] Enter: next cell · q: quit" in result.stdout
     assert "[2/4] Enter" in result.stdout and "[3/4]" not in result.stdout
     assert "output" in result.stdout.rsplit("[2/4]", 1)[1]  # the summary after stopping
+
+
+@pytest.mark.parametrize(("command", "other"), [("conv", "maxpool"), ("pool", "d2l")])
+def test_example_help_lists_only_the_commands_own_examples(cli, command: str, other: str) -> None:
+    text = " ".join(cli("step", command, "--help").stdout.split())
+    listed = text.split("Built-in example: ", 1)[1].split(".", 1)[0].split(", ")
+    assert listed == [n for n, e in EXAMPLES.items() if (e.op == "conv") == (command == "conv")]
+    assert other not in listed
+
+
+def test_a_blank_answer_is_no_answer(cli) -> None:
+    r = cli("quiz", "--seed", "1", "--count", "1", input="\n")
+    assert r.exit_code == 0, r.output
+    assert "(no answer) the answer is" in r.stdout
+    assert "you said ," not in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["step", "conv", "-i", "1", "-k", "1", "-p", "300", "--json"], "the padded input is 601×601"),
+        (["step", "conv", "-i", "1", "-k", "1", "-p", "1000"], "the padded input is 2001×2001"),
+        (["step", "pool", "-i", "1", "-k", "2001", "-p", "1000"], "the padded input is 2001×2001"),
+        (["step", "conv", "-i", "1", "-k", "1", "-p", "24", "--all"], "--all would draw the 2,401-cell"),
+    ],
+    ids=["conv-p300-json", "conv-p1000", "pool-k2001", "conv-all"],
+)
+def test_a_step_through_past_what_a_lesson_shows_is_refused_within_bounded_memory(args, message):
+    import json
+
+    from tests.bounded_run import run
+
+    result = run(*args, timeout=30)  # 1 GB of address space: the padding alone used to take 2.8 GB
+    assert result.returncode == 1, result.stderr
+    assert message in (json.loads(result.stderr)["error"] if "--json" in args else result.stderr)
+    assert "Traceback" not in result.stderr and "MemoryError" not in result.stderr
+
+
+def test_all_draws_every_cell_only_within_the_bound(cli):
+    grid = "; ".join(" ".join("1" for _ in range(32)) for _ in range(32))
+    result = cli("step", "conv", "-i", grid, "-k", "1 1 1; 1 1 1; 1 1 1", "--all")
+    assert result.exit_code == 1 and "--all would draw the 1,024-cell padded input 900 times" in result.stderr
+    assert cli("step", "conv", "-i", grid, "-k", "1 1 1; 1 1 1; 1 1 1", "--cell", "5,5").exit_code == 0
+
+
+def test_an_endless_answer_line_is_read_in_bounded_memory():
+    from tests.bounded_run import run
+
+    # 200 MB on one line, no newline: read in 1,000-character pieces and graded wrong
+    result = run("quiz", "--seed", "1", "-n", "1", stdin=b"9" * (200 << 20), timeout=60, memory=1 << 30)
+    assert result.returncode == 0, result.stderr
+    assert "your answer: 99999999999999999999…(209715200 chars)…" in result.stdout
+    assert "Score: 0/1" in result.stdout
+
+
+def test_binary_stdin_is_echoed_escaped(cli):
+    result = cli("quiz", "--seed", "1", "-n", "1", input="\x1b[31m\x07red\x1b]0;title\x07\n")
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "your answer: \\x1b[31m\\x07red\\x1b]0;title\\x07" in result.stdout

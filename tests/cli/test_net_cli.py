@@ -76,7 +76,7 @@ def test_net_explain(cli):
     result = cli("net", "--preset", "seed-001", "--explain", "4")
     assert result.exit_code == 0, result.output
     assert "Layer 4: maxpool k=4   24×18×18 → 24×4×4" in result.stdout
-    assert "= ⌊(18 + 2·0 − 1·(4 − 1) − 1)/4⌋ + 1 = ⌊14/4⌋ + 1" in result.stdout
+    assert "= ⌊(18 + 2·0 − 4)/4⌋ + 1 = ⌊14/4⌋ + 1" in result.stdout
 
 
 def test_list_presets(cli, cli_json):
@@ -89,6 +89,8 @@ def test_list_presets(cli, cli_json):
         "alexnet",
         "vgg-16",
         "digits",
+        "digits-resnet",
+        "digits-inception",
         "resnet-18",
         "resnet-34",
         "resnet-50",
@@ -145,7 +147,7 @@ def test_net_from_model_with_wrong_input_names_the_line(cli):
 def test_net_from_unknown_layer_names_the_line(cli):
     result = cli("net", "--from", str(MODELS / "bad_unknown_layer.py"), "--input", "1x28x28")
     assert result.exit_code == 1
-    assert "bad_unknown_layer.py, line 5: nn.GELU() is not a layer cnncalc knows" in result.stderr
+    assert "bad_unknown_layer.py, line 5: nn.LSTM(8, 8): LSTM is not a layer cnncalc knows" in result.stderr
     assert "Traceback" not in result.output
 
 

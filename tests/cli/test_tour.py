@@ -96,3 +96,19 @@ def test_tour_json_records_the_error_of_a_stop_that_stops_on_purpose(cli_json):
     assert stop["exit_code"] == 1 and "output" not in stop
     assert stop["error"]["exit_code"] == 1
     assert "64×60×60" in stop["error"]["error"] and "3×64×64" in stop["error"]["error"]
+
+
+def test_tour_shows_the_rest_of_the_notes():
+    """Issue 12: every new topic is in the tour."""
+    stops = {tuple(argv[:2]) for _, argv, _ in tour_entries("lessons")}
+    for stop in (
+        ("step", "softmax"),
+        ("step", "gradient"),
+        ("step", "linear"),
+        ("step", "batchnorm"),
+        ("step", "dropout"),
+        ("lesson", "pool-why"),
+        ("lesson", "overfitting"),
+    ):
+        assert stop in stops, stop
+    assert any(argv[:2] == ["step", "pool"] and "minpool" in argv for _, argv, _ in tour_entries("lessons"))

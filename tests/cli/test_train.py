@@ -147,6 +147,13 @@ def test_gradcheck_passes_and_reports_every_layer(cli, cli_json):
     assert json.dumps(data)
 
 
+@pytest.mark.parametrize("preset", ["digits-resnet", "digits-inception"])
+def test_gradcheck_passes_for_the_branching_presets(cli_json, preset):
+    data = cli_json("gradcheck", "--preset", preset)
+    merge = "add" if preset == "digits-resnet" else "concat"
+    assert data["passed"] and any(r["kind"] == merge and r["parameter"] == "branch 2" for r in data["rows"])
+
+
 def test_gradcheck_needs_an_input_shape(cli):
     result = cli("gradcheck", "conv 2 k=3 | fc 3")
     assert result.exit_code == 2 and "--input" in result.stderr
@@ -271,7 +278,7 @@ DAMAGED = {
     "history-record-fields": (lambda a: _rewrite(a, meta=lambda m: {**m, "history": [{"epoch": 1}]}), False),
     "position-past-epoch": (lambda a: _rewrite(a, meta=lambda m: {**m, "position": 10**6}), False),
     "opt-t-missing": (lambda a: _without(a, "opt:t"), False),
-    "opt-m-text": (lambda a: {**a, "opt:m:0.weight": np.full(a["opt:m:0.weight"].shape, "x")}, False),
+    "opt-m-text": (lambda a: {**a, "opt:m:1.weight": np.full(a["opt:m:1.weight"].shape, "x")}, False),
     "rng-shuffle-int": (lambda a: _rewrite(a, rng=lambda r: {"shuffle": 1}), True),
     "rng-foreign-generator": (
         lambda a: _rewrite(a, rng=lambda r: {**r, "shuffle": {"bit_generator": "Nope"}}),
@@ -279,7 +286,7 @@ DAMAGED = {
     ),
     "version-text": (lambda a: {**a, "version": np.array("x")}, True),
     "no-spec": (lambda a: _without(a, "spec"), True),
-    "param-text": (lambda a: {**a, "param:0.weight": np.full(a["param:0.weight"].shape, "w")}, True),
+    "param-text": (lambda a: {**a, "param:1.weight": np.full(a["param:1.weight"].shape, "w")}, True),
 }
 
 
@@ -318,6 +325,24 @@ def test_a_core_error_names_the_flag_on_the_command_line(cli):
     result = cli("train", "--steps", "1", "--lr", "-1")
     assert result.exit_code in (1, 2), result.output
     assert "--lr -1.0: the learning rate must be a positive number, e.g. --lr 0.001" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--lr", "0"],
+        ["--lr", "nan"],
+        ["--lr", "-1"],
+        ["--lr", "inf"],
+        ["--momentum", "nan"],
+        ["--momentum", "1"],
+    ],
+    ids=["lr-0", "lr-nan", "lr-negative", "lr-inf", "momentum-nan", "momentum-1"],
+)
+def test_a_malformed_learning_rate_or_momentum_is_a_usage_error(cli, option):
+    result = cli("train", "--steps", "1", *option)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: {option[0]} ")
 
 
 def test_core_messages_name_the_options_the_user_typed(cli, model_file, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -159,7 +160,8 @@ def test_refusals_exit_cleanly_naming_the_flag(cli, tmp_path, monkeypatch, args,
     monkeypatch.chdir(tmp_path)
     result = cli("draw", *args)
     assert result.exit_code == code, result.output
-    assert needle in result.stderr and "Traceback" not in result.output
+    message = json.loads(result.stderr)["error"] if "--json" in args else result.stderr
+    assert needle in message and "Traceback" not in result.output
     assert not any(tmp_path.iterdir()), "a refused picture must not leave a file"
 
 
@@ -173,8 +175,9 @@ def test_gif_without_pillow_names_the_extra(cli, tmp_path, monkeypatch):
 
 def test_unwritable_out_is_a_clean_error(cli, tmp_path):
     result = cli("draw", "conv", "-i", "4", "-k", "3", "--out", tmp_path / "missing" / "a.svg")
-    assert result.exit_code == 1
-    assert "cannot write it" in result.stderr and "Traceback" not in result.output
+    assert result.exit_code == 2  # checked before drawing: a path whose folder is missing is a bad value
+    assert f"--out {tmp_path}/missing/a.svg: the folder {tmp_path}/missing does not exist" in result.stderr
+    assert "Traceback" not in result.output
 
 
 def test_draw_rf_agrees_with_cnncalc_rf(cli_json):

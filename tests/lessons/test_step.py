@@ -146,8 +146,15 @@ def test_pool_ceil_keeps_the_last_partial_window() -> None:
 
 
 def test_unknown_pool_op() -> None:
-    with pytest.raises(UsageError, match="'min' is not one of max, avg, sum"):
-        step_pool(parse_matrix("1 2; 3 4"), "min", 2)
+    with pytest.raises(UsageError, match="'median' is not one of max, min, avg, sum"):
+        step_pool(parse_matrix("1 2; 3 4"), "median", 2)
+
+
+def test_min_pool_names_the_smallest_cell_and_routes_its_gradient_there() -> None:
+    t = step_pool(parse_matrix("4 2 7 1; 3 2 9 8"), "min", 2, backward=True)
+    assert t.output.tolist() == [[[2, 1]]]
+    assert t.cell(0, 0, 0).text == "min(4, 2, 3, 2) = 2, from input row 0, column 1"  # the first minimum
+    assert t.grad_input.tolist() == [[[0, 1, 0, 1], [0, 0, 0, 0]]]
 
 
 @settings(max_examples=40, deadline=None)

@@ -104,8 +104,10 @@ def pool_cases(draw):
 
 
 @settings(max_examples=80, deadline=None)
-@given(pool_cases(), st.sampled_from(["max", "avg"]))
+@given(pool_cases(), st.sampled_from(["max", "min", "avg"]))
 def test_pool_and_backward_agree_with_torch(case, op) -> None:
+    """Min pooling is -max_pool2d(-x) in PyTorch, which has no MinPool2d; its gradient goes to the
+    first minimum as max's goes to the first maximum."""
     x, k, s, p, ceil = case
     try:
         t = step_pool(x, op, k, s, p, ceil, backward=True)
@@ -115,6 +117,8 @@ def test_pool_and_backward_agree_with_torch(case, op) -> None:
     stride = s if s is not None else k
     if op == "max":
         y = F.max_pool2d(xt, k, stride, p, ceil_mode=ceil)
+    elif op == "min":
+        y = -F.max_pool2d(-xt, k, stride, p, ceil_mode=ceil)
     else:
         y = F.avg_pool2d(xt, k, stride, p, ceil_mode=ceil, count_include_pad=True)
     np.testing.assert_allclose(t.output, y[0].detach().numpy(), atol=1e-12)

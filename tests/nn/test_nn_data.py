@@ -90,7 +90,7 @@ def test_images_stay_bytes_and_read_as_the_floats_of_a_whole_conversion(tmp_path
 @pytest.mark.parametrize(
     ("dims", "tail", "message"),
     [
-        ((3, 2, 2), b"", r"promises 3×2×2 values \(28 bytes\) but the file has 20 bytes"),
+        ((3, 2, 2), b"", r"promises 3×2×2 values \(12\) but the file holds at most 4; it is truncated"),
         ((1, 2, 2), b"\x07", "promises 1×2×2 values .* but the file has more bytes than that"),
         ((2**31, 2**31, 2**31), b"", "promises 2147483648×2147483648×2147483648 values"),
     ],
@@ -191,3 +191,40 @@ def test_download_offline_is_a_clear_error(tmp_path):
     # A Python caller is told about load_dataset's `source`; the CLI names its option instead.
     assert caught.value.field == "source"
     assert "use --data FOLDER" in caught.value.for_flag("--data")
+
+
+def test_a_trickling_server_meets_the_overall_deadline_and_leaves_nothing(tmp_path):
+    # A byte every 0.2 s never trips a per-read timeout; the download's own deadline stops it.
+    import time
+
+    stop = threading.Event()
+
+    class Trickle(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "1000000")
+            self.end_headers()
+            while not stop.is_set():
+                try:
+                    self.wfile.write(b"\0")
+                    self.wfile.flush()
+                except OSError:
+                    return
+                time.sleep(0.2)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    remote = Remote(f"http://127.0.0.1:{httpd.server_address[1]}/", {"train-images-idx3-ubyte.gz": "0" * 64})
+    start = time.monotonic()
+    try:
+        with pytest.raises(CnnCalcError, match="did not finish within 1 s"):
+            download("tiny", tmp_path, remote, timeout=5, deadline=1)
+    finally:
+        stop.set()
+        httpd.shutdown()
+        httpd.server_close()
+    assert time.monotonic() - start < 5
+    assert list((tmp_path / "tiny").iterdir()) == []  # no .part, no temporary file

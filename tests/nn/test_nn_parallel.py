@@ -23,7 +23,7 @@ SPECS = {
 
 def _step(spec: str, x: np.ndarray, y: np.ndarray):
     model = build_model(spec, classes=10, seed=3, dtype=np.float64)
-    model.layers[0].need_input_grad = True
+    model.input_grad = True
     logits = model.forward(x, train=True)
     _, dlogits = softmax_cross_entropy(logits, y)
     dx = model.backward(dlogits)

@@ -16,7 +16,7 @@ from cnncalc.nn.optim import SGD  # noqa: E402
 from cnncalc.nn.schedules import CosineAnnealingLR, ReduceLROnPlateau, StepLR  # noqa: E402
 from cnncalc.nn.settings import Settings  # noqa: E402
 from cnncalc.nn.training import Trainer, optimizer_for  # noqa: E402
-from tests.nn.torch_twin import twin  # noqa: E402
+from tests.nn.torch_twin import params_of, twin  # noqa: E402
 
 pytestmark = pytest.mark.oracle
 
@@ -169,9 +169,7 @@ def test_a_training_run_matches_torch_step_for_step(optimizer, options, spec):
 
     trainer.run(4, on_epoch=torch_epoch)
     assert trainer.step >= 16  # at least 4 epochs of several steps
-    theirs = {
-        f"{i}.{name}": p.detach().numpy() for i, mod in enumerate(net) for name, p in mod.named_parameters()
-    }
+    theirs = {name: p.detach().numpy() for name, p in params_of(net).items()}
     for name, value in trainer.model.named_params().items():
         np.testing.assert_allclose(value, theirs[name], rtol=1e-9, atol=1e-12, err_msg=name)
     if settings.lr_schedule:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -11,6 +14,12 @@ from cnncalc.nn.data import Dataset, load_dataset, load_digits
 from cnncalc.nn.training import Settings, Trainer, TrainingDiverged
 
 SMALL = "input 1x8x8 | conv 4 k=3 | relu | maxpool k=2 | flatten | fc 16 | dropout 0.3 | fc 10"
+# A residual block with a projection shortcut, a concatenation, BN and dropout.
+GRAPH = (
+    "input 1x8x8 | conv 4 k=3 p=1 | add( conv 6 k=3 s=2 p=1 | bn | relu ; conv 6 k=1 s=2 ) "
+    "| concat( conv 4 k=1 | relu ; maxpool k=3 s=1 p=1 ) | flatten | dropout 0.3 | fc 10"
+)
+CHECKPOINTS = Path(__file__).parents[1] / "fixtures" / "checkpoints"
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +55,60 @@ def test_one_epoch_plus_resumed_epoch_equals_two_epochs_bit_for_bit(tmp_path, di
             want.test_accuracy,
         )
     assert resumed.step == straight.step == 2 * straight.batches_per_epoch
+
+
+def test_a_graph_resumed_mid_epoch_equals_one_run_bit_for_bit(tmp_path, digits):
+    settings = Settings(optimizer="adam", lr=0.01, batch_size=64, seed=3)
+    straight = Trainer.create(GRAPH, digits, settings)
+    straight.run(2)
+    first = Trainer.create(GRAPH, digits, settings)
+    first.run(1)
+    first.run(1, max_steps=2)
+    save_checkpoint(tmp_path / "graph.npz", first, "digits")
+    arrays, _, _ = read_checkpoint(tmp_path / "graph.npz")
+    assert {"param:2.1.weight", "param:2.2.weight", "buffer:2.2.running_mean", "param:3.1.bias"} <= set(
+        arrays
+    )
+    resumed, _ = resume_trainer(tmp_path / "graph.npz", digits)
+    resumed.run(1)
+    assert resumed.step == straight.step
+    for name, value in _params(straight).items():
+        np.testing.assert_array_equal(resumed.model.named_params()[name], value, err_msg=name)
+    for name, value in straight.model.named_buffers().items():
+        np.testing.assert_array_equal(resumed.model.named_buffers()[name], value, err_msg=name)
+    assert [h.test_accuracy for h in resumed.history] == [h.test_accuracy for h in straight.history]
+
+
+def test_a_version_1_checkpoint_loads_and_continues(tmp_path):
+    # Written by the trainer of commit 9bfbd0b, before parameters were named by node id ('cnncalc
+    # train "input 1x8x8 | conv 4 k=3 | relu | conv 4 k=3 bias=false | bn | relu | fc 10 | softmax"
+    # --steps 3', then '--resume' for 3 more steps): 'param:3.weight' was the layer at index 3 (the
+    # bn: conv, relu, conv, bn, relu, flatten, fc), today's '4.weight'.
+    saved = tmp_path / "v1.npz"
+    shutil.copy(CHECKPOINTS / "chain-v1.npz", saved)
+    arrays, meta, _ = read_checkpoint(saved)
+    assert int(arrays["version"]) == 1 and arrays["param:3.weight"].shape == (4,)
+    model, _ = load_model(saved)
+    by_index = {str(i): layer.node_id for i, layer in enumerate(model.layers)}
+    assert by_index == {"0": "1", "1": "2", "2": "3", "3": "4", "4": "5", "5": "6:flatten", "6": "6"}
+    for key, value in arrays.items():
+        if key.startswith(("param:", "buffer:")):
+            kind, name = key.split(":")
+            index, param = name.split(".")
+            loaded = model.named_params() if kind == "param" else model.named_buffers()
+            np.testing.assert_array_equal(loaded[f"{by_index[index]}.{param}"], value, err_msg=key)
+    # Three more steps continue the run as the trainer of that time continued it.
+    trainer, _ = resume_trainer(saved, load_digits())
+    trainer.run(1, max_steps=3)
+    assert trainer.step == meta["step"] + 3
+    with np.load(CHECKPOINTS / "chain-v1-plus-3-steps.npz") as then:
+        for name in then.files:
+            index, param = name.split(".")
+            got = trainer.model.named_params()[f"{by_index[index]}.{param}"]
+            np.testing.assert_allclose(got, then[name], rtol=1e-5, atol=1e-7, err_msg=name)
+    save_checkpoint(saved, trainer, "digits")  # saved again: version 2, named by node id
+    again, _, _ = read_checkpoint(saved)
+    assert int(again["version"]) == 2 and again["param:4.weight"].shape == (4,)
 
 
 def test_resume_in_the_middle_of_an_epoch_is_exact(tmp_path, digits):
@@ -100,7 +163,7 @@ def test_a_different_seed_gives_different_weights(digits):
     a, b = _trainer(digits, seed=1), _trainer(digits, seed=2)
     a.run(1)
     b.run(1)
-    assert not np.array_equal(a.model.named_params()["0.weight"], b.model.named_params()["0.weight"])
+    assert not np.array_equal(a.model.named_params()["1.weight"], b.model.named_params()["1.weight"])
 
 
 def test_history_and_accuracy_are_real_measurements(digits):
@@ -256,3 +319,12 @@ def test_default_digits_network_reaches_97_percent_quickly():
     trainer = Trainer.create(DIGITS_SPEC, data, Settings.for_data("digits"))
     result = trainer.run(15)
     assert result.test_accuracy >= 0.97
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", ["digits-resnet", "digits-inception"])
+def test_the_branching_presets_reach_98_percent(preset):
+    from cnncalc.arith.presets import preset_text
+
+    trainer = Trainer.create(preset_text(preset), load_digits(), Settings.for_data("digits"))
+    assert trainer.run(15).test_accuracy >= 0.98

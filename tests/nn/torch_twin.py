@@ -1,4 +1,4 @@
-"""A PyTorch twin of a cnncalc model, holding copies of the same weights (for the oracle tests)."""
+"""A PyTorch twin of a cnncalc model, chain or graph, holding copies of the same weights (for the oracle tests)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from cnncalc.arith.graph import INPUT
 from cnncalc.nn import layers as L
+from cnncalc.nn.merge import Add, Concat
 from cnncalc.nn.model import Model
 
 
@@ -114,15 +116,49 @@ def twin_layer(layer: L.Layer) -> torch.nn.Module:
     return simple[type(layer)]()
 
 
-def twin(model: Model) -> torch.nn.Sequential:
-    return torch.nn.Sequential(*[twin_layer(layer) for layer in model.layers])
+class GraphTwin(torch.nn.Module):
+    """Runs the model's graph in torch: each layer's twin on the value it reads (by node id), `add`
+    as a sum and `concat` as torch.cat on channels (NCHW: dim 1), the same wiring as `Model.run`."""
+
+    def __init__(self, model: Model) -> None:
+        super().__init__()
+        self.model = model
+        merges = (Add, Concat)
+        self.nodes = torch.nn.ModuleList(
+            [torch.nn.Identity() if isinstance(lay, merges) else twin_layer(lay) for lay in model.layers]
+        )
+
+    def forward(self, x):
+        values = {INPUT: x}
+        for layer, module in zip(self.model.layers, self.nodes, strict=True):
+            inputs = [values[i] for i in layer.reads]
+            if isinstance(layer, Add):
+                values[layer.node_id] = sum(inputs[1:], inputs[0])
+            elif isinstance(layer, Concat):
+                values[layer.node_id] = torch.cat(inputs, dim=1)
+            else:
+                values[layer.node_id] = module(inputs[0])
+        return values[self.model.output]
 
 
-def grads_of(seq: torch.nn.Sequential) -> dict[str, np.ndarray]:
+def twin(model: Model) -> GraphTwin:
+    return GraphTwin(model)
+
+
+def grads_of(ref: GraphTwin) -> dict[str, np.ndarray]:
     """Gradients keyed like `Model.named_grads()`."""
     return {
-        f"{i}.{name}": param.grad.numpy()
-        for i, mod in enumerate(seq)
+        f"{layer.node_id}.{name}": param.grad.numpy()
+        for layer, mod in zip(ref.model.layers, ref.nodes, strict=True)
+        for name, param in mod.named_parameters(recurse=False)
+    }
+
+
+def params_of(ref: GraphTwin) -> dict[str, torch.nn.Parameter]:
+    """The twin's parameters keyed like `Model.named_params()`."""
+    return {
+        f"{layer.node_id}.{name}": param
+        for layer, mod in zip(ref.model.layers, ref.nodes, strict=True)
         for name, param in mod.named_parameters(recurse=False)
     }
 

@@ -706,10 +706,10 @@ def empty_output_message(shape: list[int]) -> str:
 # -- writing --------------------------------------------------------------------------------------
 
 
-def write_fixture(name: str, cases: list[Case], about: str) -> None:
+def write_fixture(name: str, cases: list[Case], about: str, seed: int = SEED) -> None:
     """One case per line, so a regenerated fixture diffs readably; written atomically."""
     FIXTURES.mkdir(parents=True, exist_ok=True)
-    header = {"about": about, "torch": torch.__version__, "seed": SEED, "count": len(cases)}
+    header = {"about": about, "torch": torch.__version__, "seed": seed, "count": len(cases)}
     head = json.dumps(header, ensure_ascii=False)[:-1]
     body = ",\n".join("  " + json.dumps(c, separators=(",", ":")) for c in cases)
     text = f'{head}, "cases": [\n{body}\n]}}\n'

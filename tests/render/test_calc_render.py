@@ -17,11 +17,13 @@ convolution (2-D): 96×96 → 92×92
 └──────┴───────┴────────┴────────┴─────────┴──────────┴────────┘
 
 Working
-  H_out = ⌊(H_in + 2p − d(k − 1) − 1)/s⌋ + 1
-        = ⌊(96 + 2·0 − 1·(5 − 1) − 1)/1⌋ + 1 = ⌊91/1⌋ + 1
+  H_out = ⌊(H_in + 2p − k)/s⌋ + 1
+        = ⌊(96 + 2·0 − 5)/1⌋ + 1 = ⌊91/1⌋ + 1
         = 92
     a 5-wide window slides over the 96 padded rows and fits at 92
     positions
+    in general, with dilation d (PyTorch's form): ⌊(n + 2p − d(k − 1) −
+    1)/s⌋ + 1
   (W_out alike: the same numbers on every axis)
 """
 
@@ -32,8 +34,8 @@ def test_render_shape_exact_text():
 
 def test_render_shape_per_axis_when_axes_differ():
     text = render_shape(ChannelCost(layer_output("conv", (28, 20), 3, 2, 1)), width=80)
-    assert "H_out = ⌊(H_in + 2p − d(k − 1) − 1)/s⌋ + 1" in text
-    assert "W_out = ⌊(W_in + 2p − d(k − 1) − 1)/s⌋ + 1" in text
+    assert "H_out = ⌊(H_in + 2p − k)/s⌋ + 1" in text
+    assert "W_out = ⌊(W_in + 2p − k)/s⌋ + 1" in text
     assert "alike" not in text
     assert "28×20 → 14×10" in text
 

@@ -99,3 +99,46 @@ def test_lesson_view_and_feedback() -> None:
     assert wrong.startswith("✗ not quite: you said 5376, the answer is 5184")
     assert "weights = kh·kw · C_in · C_out = 3·3 · 3 · 192 = 5184" in wrong
     assert render(lesson_feedback_view(lesson.question, "5184", True)).startswith("✓ correct: 5184")
+
+
+def test_a_table_section_aligns_its_columns_under_a_rule() -> None:
+    from cnncalc.lessons.blocks import Table
+    from cnncalc.render.lessons import table_view
+
+    table = Table("derivatives", ("x", "ReLU'(x)"), (("-3", "0"), ("0.5", "1")), "rr", ("a note",))
+    assert render(table_view(table)) == (
+        "derivatives\n  x   ReLU'(x)\n──────────────\n -3          0\n0.5          1\n• a note"
+    )
+
+
+def test_softmax_sections_render_each_step_once() -> None:
+    from cnncalc.lessons.softmax import step_softmax
+    from cnncalc.render.lessons import sections_view
+
+    text = render(sections_view("Softmax of 2 logits", step_softmax([0, 0], 1).sections))
+    assert text.startswith(
+        "Softmax of 2 logits\n"
+        "\n"
+        "1. Exponentials: e^z makes every score positive, and a larger score a larger share\n"
+        "  e^z_0 = e^0 = 1\n"
+        "  e^z_1 = e^0 = 1\n"
+    )
+    assert "  L = −ln p_1 = −ln 0.5 = 0.693147\n" in text
+
+
+def test_a_wrong_quiz_answer_names_the_mistake_or_both() -> None:
+    from cnncalc.lessons.problems import Problem, shape_mistakes
+    from cnncalc.lessons.quiz import grade
+    from cnncalc.render.lessons import quiz_feedback_view
+
+    # n = 10, k = 7, s = 2, p = 2: the answer is 4; without the padding, or with k and s swapped, 2
+    problem = Problem("shape", "?", 4, (), mistakes=shape_mistakes(10, 7, 2, 2, 4))
+    text = " ".join(render(quiz_feedback_view(grade(problem, "2"))).split())
+    assert text.startswith(
+        "✗ not quite: you said 2, the answer is 4 Your answer is what you get with padding left out: "
+        "⌊(10 − 7)/2⌋ + 1 = 2 is the size without padding"
+    )
+    assert "Or with the stride read as the kernel: ⌊(10 + 2·2 − 2)/7⌋ + 1 = 2 swaps them" in text
+    one_side = " ".join(render(quiz_feedback_view(grade(problem, "3"))).split())
+    assert "with padding on one side only: ⌊(10 + 2 − 7)/2⌋ + 1 = 3; padding goes on both sides" in one_side
+    assert "Or with" not in one_side

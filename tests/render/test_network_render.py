@@ -140,7 +140,7 @@ def test_check_report_names_the_truth_and_the_copied_shape():
     assert "✗ layer 4 (maxpool k=4): claimed 8×23×23, actually 24×4×4 (input 24×18×18)" in text
     assert "8×23×23 is the output of layer 2 (maxpool k=4)" in text
     assert "layer 3 (conv 24 k=6) made 24 channels" in text
-    assert "= ⌊(18 + 2·0 − 1·(4 − 1) − 1)/4⌋ + 1 = ⌊14/4⌋ + 1" in text
+    assert "= ⌊(18 + 2·0 − 4)/4⌋ + 1 = ⌊14/4⌋ + 1" in text
     assert_fits(text, 100)
 
 
@@ -155,6 +155,27 @@ def test_wrong_feature_count_is_not_called_channels():
     lines = explain_claim(net, net.layers[0])
     assert "  features: 16, not 15" in lines
     assert not any("channels" in line for line in lines)
+
+
+def test_a_channels_last_claim_is_called_the_same_shape_written_hwc():
+    net = walk("input 2x96x96 | conv 8 k=5 -> 92x92x8")
+    lines = explain_claim(net, net.layers[0])
+    assert (
+        "  92×92×8 is the same shape written H×W×C (channels last, as Keras writes it); cnncalc writes C"
+        in (" ".join(lines))
+    )
+    assert not any(line.startswith("  channels: 8, not 92") for line in lines)
+
+
+def test_a_wrong_channel_count_still_names_the_filters():
+    net = walk("input 2x96x96 | conv 8 k=5 -> 92x8x92")
+    assert "  channels: 8, not 92; this conv has 8 filters" in explain_claim(net, net.layers[0])
+
+
+def test_net_table_says_a_field_wider_than_the_image_counts_padding():
+    text = network_table(walk(get_preset("torch-mnist")), width=100)
+    assert "The receptive field 40 is wider than the 28×28 input" in " ".join(text.split())
+    assert "every unit of the last layer sees the whole image" in " ".join(text.split())
 
 
 def test_solution_and_combos():
@@ -173,7 +194,7 @@ def test_presets_table_wraps_descriptions_to_the_width():
     presets = list_presets()
     text = presets_table(presets, {p.name: walk(get_preset(p.name)).total_params for p in presets}, width=70)
     assert_fits(text, 70)
-    assert "vgg-16          138,357,544  torchvision's VGG-16 on 3×224×224: 13" in lines_of(text)
+    assert "vgg-16            138,357,544  torchvision's VGG-16 on 3×224×224: 13" in lines_of(text)
 
 
 def test_box_table_explicit_alignment_and_wrapping():

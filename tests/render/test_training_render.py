@@ -120,19 +120,19 @@ def test_print_prediction_names_the_true_label_when_wrong():
     assert lines[-1] == "predicted dog (75.0%)  ✗ the true label is cat"
 
 
-def test_gradcheck_table_flags_rows_at_the_tolerance():
+def test_gradcheck_table_shows_each_rows_tolerance_and_verdict():
     rows = [
+        GradCheckRow("1", 1, "conv", "weight", 8, 0.25, 1e-9, tolerance=1.2e-6, passed=True),
+        GradCheckRow("1", 1, "conv", "input", 8, 2.0, 1e-3, tolerance=3.0e-6, passed=False),
         GradCheckRow(
-            layer=1, kind="conv", name="weight", checked=8, max_abs_gradient=0.25, max_relative_error=1e-9
+            "2", 2, "fc", "bias", 3, 1.0, 2e-5, tolerance=4.0e-5, passed=True, checked_as="fc 16 on 64"
         ),
-        GradCheckRow(
-            layer=0, kind="input", name="input", checked=8, max_abs_gradient=2.0, max_relative_error=1e-3
-        ),
-        GradCheckRow(
-            layer=2, kind="fc", name="bias", checked=3, max_abs_gradient=1.0, max_relative_error=1e-5
-        ),
+        GradCheckRow("3.1", 0, "add", "branch 1", 8, 0.5, 2e-9, tolerance=1.0e-6, passed=True),
     ]
-    lines = render(gradcheck_table(rows, tolerance=1e-5))
-    assert "│ 1 conv │ weight    │       8 │        0.25 │           1.00e-09 │    ok │" in lines
-    assert "│ input  │ input     │       8 │           2 │           1.00e-03 │ CHECK │" in lines
-    assert "│ 2 fc   │ bias      │       3 │           1 │           1.00e-05 │ CHECK │" in lines  # not below
+    lines = render(gradcheck_table(rows))
+    assert "│ 1 conv  │ weight    │       8 │        0.25 │   1.00e-09 │   1.2e-06 │    ok │" in lines
+    assert "│ 1 conv  │ input     │       8 │           2 │   1.00e-03 │   3.0e-06 │ CHECK │" in lines
+    # above 10⁻⁵ yet within this row's own (noise-scaled) tolerance; * marks a smaller copy checked
+    assert "│ 2 fc *  │ bias      │       3 │           1 │   2.00e-05 │   4.0e-05 │    ok │" in lines
+    # a merge's row is named by its node id (a block's add: 3.1) and the branch it sends to
+    assert "│ 3.1 add │ branch 1  │       8 │         0.5 │   2.00e-09 │   1.0e-06 │    ok │" in lines

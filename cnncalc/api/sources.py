@@ -1,0 +1,139 @@
+"""Where a network comes from: a spec, a spec file (`-` is stdin), a preset or model code.
+
+`rf`, `net`, `check`, `solve_input`, the `draw` pictures, `train` and `gradcheck` all read their
+network here, so the same source means the same network and the same mistakes get the same
+message. The arguments are named as the Python API names them (`spec`, `file`, `preset`,
+`source`, `class_name`); the CLI says its own options for them (`SPEC`, `--file`, `--preset`,
+`--from`, `--class`).
+Standard library and `cnncalc.arith` only; the importer and the presets are imported when they
+are asked for.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cnncalc.api.values import PathArg, Shape, input_shape, optional_path, renamed
+from cnncalc.arith.errors import UsageError
+
+if TYPE_CHECKING:
+    from cnncalc.arith.importer import ImportResult
+    from cnncalc.arith.spec import NetworkSpec
+
+# What to say when a command needs a network and was given none.
+MISSING = (
+    'give a network: {field:spec} (e.g. "input 1x28x28 | conv 8 k=3 | fc 10"), {field:file}, '
+    "{field:preset} or {field:source} (a PyTorch or Keras model file)"
+)
+
+
+@dataclass(frozen=True)
+class NetworkSource:
+    """A network as read, a label for a title (the file, preset or model), and the import (source=)."""
+
+    spec: NetworkSpec
+    label: str = ""
+    imported: ImportResult | None = None
+
+
+def read_spec_file(file: Path) -> str:
+    """A spec file's text; `-` reads standard input. Unreadable files are usage errors; more than
+    MAX_SPEC_CHARS is refused without reading further; a UTF-8 byte-order mark is dropped."""
+    from cnncalc.arith.spec import MAX_SPEC_CHARS
+    from cnncalc.safety.bounded import read_bytes
+
+    if str(file) == "-":
+        text = sys.stdin.read(MAX_SPEC_CHARS + 1)  # parse_spec refuses more than MAX_SPEC_CHARS
+        return text.removeprefix("\ufeff")
+    raw = read_bytes(file, 4 * MAX_SPEC_CHARS, field="file", usage=True)  # UTF-8: ≤ 4 bytes a character
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(f"{{field}} {file}: not a UTF-8 text file", field="file") from None
+
+
+def optional_network(
+    spec: str | None = None,
+    file: PathArg | None = None,
+    preset: str | None = None,
+    source: PathArg | None = None,
+    *,
+    class_name: str | None = None,
+    input: Shape | None = None,
+) -> NetworkSource | None:
+    """The network from the one source given, or None when none is (the command has a default).
+
+    Model code (`source`) is read with `class_name`, which of the file's models to read (a class,
+    function or object, or a call with its arguments: `"VGG('VGG11')"`), and `input` (CxHxW),
+    which its forward pass may need (`x.view(…)`)."""
+    from cnncalc.arith.spec import parse_spec
+
+    if class_name is not None and source is None:
+        raise UsageError(
+            "{field} chooses the model of a model file; give {field:source} (a PyTorch or Keras file) too",
+            field="class_name",
+        )
+    if class_name is not None and not isinstance(class_name, str):
+        raise UsageError(f"{{field}} {class_name!r} is not a name (text)", field="class_name")
+
+    given = [
+        name
+        for name, v in (("spec", spec), ("file", file), ("preset", preset), ("source", source))
+        if v is not None
+    ]
+    if len(given) > 1:
+        raise UsageError(f"give one network source, not {' and '.join('{field:' + n + '}' for n in given)}")
+    if spec is not None:
+        if not isinstance(spec, str):
+            raise UsageError(f"{{field}} {spec!r} is not a network spec (text)", field="spec")
+        return NetworkSource(parse_spec(spec))
+    spec_file = optional_path(file, "file")
+    if spec_file is not None:
+        return NetworkSource(parse_spec(read_spec_file(spec_file)), str(spec_file))
+    if preset is not None:
+        from cnncalc.arith.presets import find_preset
+
+        found = find_preset(preset)
+        return NetworkSource(parse_spec(found.text), f"{found.name}: {found.description}")
+    model = optional_path(source, "source")
+    if model is not None:
+        from cnncalc.arith.importer import import_file
+        from cnncalc.arith.spec import resolve_input
+
+        shape = resolve_input(input_shape(input), ())[0] if input is not None else None
+        with renamed("path", "source"):
+            imported = import_file(model, shape, class_name)
+        return NetworkSource(imported.spec, f"{model} ({imported.summary})", imported)
+    return None
+
+
+def required_network(
+    spec: str | None = None,
+    file: PathArg | None = None,
+    preset: str | None = None,
+    source: PathArg | None = None,
+    *,
+    class_name: str | None = None,
+    input: Shape | None = None,
+    missing: str = MISSING,
+) -> NetworkSource:
+    """The network from the one source given; none is a usage error saying `missing`."""
+    found = optional_network(spec, file, preset, source, class_name=class_name, input=input)
+    if found is None:
+        raise UsageError(missing)
+    return found
+
+
+def with_input(source: NetworkSource, input: Shape | None) -> NetworkSpec:
+    """The network with `input` (CxHxW) as its input shape; model code that states none needs it."""
+    if input is not None:
+        return source.spec.with_input(input_shape(input))
+    if source.imported is not None and source.spec.input_shape is None:
+        raise UsageError(
+            f"{source.imported.path} does not say its input size; give {{field:input}} CxHxW "
+            f"(its first layer {source.imported.first_layer_hint})"
+        )
+    return source.spec

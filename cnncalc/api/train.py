@@ -1,0 +1,306 @@
+"""Training from Python: `train()` runs the tiny NumPy trainer exactly as `cnncalc train` does.
+
+`start_training` sets a run up (a new network on its data, or a saved run resumed) and
+`Training.run` trains it, saving a checkpoint after every epoch when asked; `cnncalc train` calls
+the same two, adding its progress bar and Ctrl-C handling through `run`'s callbacks.
+
+>>> report = train("conv 4 k=3 | relu | maxpool k=2 | flatten | fc 10", steps=5)
+>>> report.steps, report.stopped
+(5, 'steps')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from cnncalc.api.result import RichResult
+from cnncalc.api.sources import optional_network
+from cnncalc.api.values import PathArg, choice, optional_number, optional_path, optional_whole, whole
+from cnncalc.arith.errors import CnnCalcError, UsageError
+from cnncalc.nn.settings import IDX_DEFAULTS
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from cnncalc.arith.spec import NetworkSpec
+    from cnncalc.nn.checkpoint import CheckpointFile
+    from cnncalc.nn.training import EpochStats, Trainer, TrainResult
+
+Optimizer = Literal["adam", "sgd"]
+OPTIMIZERS = ("adam", "sgd")
+# What a new run starts with when not told otherwise, from the one record of training defaults
+# (`cnncalc.nn.settings`; the learning rate, batch size and epochs depend on the data)
+DEFAULT_OPTIMIZER = cast(Optimizer, IDX_DEFAULTS.optimizer)
+DEFAULT_SEED = IDX_DEFAULTS.seed
+
+
+class TrainingReport(RichResult):
+    """A finished (or stopped) run: the epochs, the final test accuracy, where it was saved."""
+
+    __slots__ = ("_evaluated", "data", "losses", "result", "saved", "trainer")
+
+    def __init__(
+        self, trainer: Trainer, result: TrainResult, data: str, saved: Path | None, losses: list[float]
+    ) -> None:
+        self.trainer = trainer
+        self.result = result
+        self.data = data
+        self.saved = saved
+        self.losses = losses
+        self._evaluated: Any = None
+
+    @property
+    def test_accuracy(self) -> float:
+        return self.result.test_accuracy
+
+    @property
+    def steps(self) -> int:
+        """Optimizer steps in total (a resumed run counts the saved ones too)."""
+        return self.trainer.step
+
+    @property
+    def epochs(self) -> int:
+        """Completed epochs in total."""
+        return self.trainer.epoch
+
+    @property
+    def stopped(self) -> str | None:
+        """'steps' (stopped by `steps`), 'interrupted', or None when the epochs ran to the end."""
+        return self.result.stopped or None
+
+    def to_dict(self) -> dict[str, Any]:
+        trainer, result = self.trainer, self.result
+        history = [h.to_dict() for h in result.history]
+        seconds = [h["seconds"] for h in history]
+        return {
+            "data": self.data,
+            "spec": trainer.model.spec_text.strip().replace("\n", " | "),
+            "parameters": trainer.model.parameter_count,
+            "settings": {
+                "optimizer": trainer.settings.optimizer,
+                "lr": trainer.settings.lr,
+                "momentum": trainer.settings.momentum,
+                "batch_size": trainer.settings.batch_size,
+                "seed": trainer.settings.seed,
+            },
+            "epochs": trainer.epoch,
+            "steps": trainer.step,
+            "stopped": self.stopped,
+            "test_accuracy": result.test_accuracy,
+            "history": history,
+            "seconds_per_epoch": sum(seconds) / len(seconds) if seconds else None,
+            "seconds_per_step": result.seconds_per_step,
+            "saved": str(self.saved) if self.saved else None,
+        }
+
+    def summary(self) -> str:
+        return (
+            f"test accuracy {self.test_accuracy:.2%} after {self.epochs} epoch(s), {self.steps} steps"
+            f"{f' (stopped: {self.stopped})' if self.stopped else ''}"
+        )
+
+    def renderable(self) -> RenderableType:
+        from cnncalc.render.training import training_summary
+
+        if self._evaluated is None:  # the test set's predictions, once, for the confusion matrix
+            self._evaluated = self.trainer.evaluate()
+        accuracy, predicted = self._evaluated
+        return training_summary(self.trainer, self.result, self.losses, accuracy, predicted, self.saved)
+
+
+class Training:
+    """A run set up and ready to train: its trainer, the data source, how long, where to save."""
+
+    __slots__ = ("data", "epochs", "steps", "target", "trainer")
+
+    def __init__(
+        self, trainer: Trainer, data: str, epochs: int, steps: int | None, target: CheckpointFile | None
+    ) -> None:
+        self.trainer = trainer
+        self.data = data
+        self.epochs = epochs
+        self.steps = steps
+        self.target = target  # where checkpoints go, checked before any training
+
+    @property
+    def save(self) -> Path | None:
+        return self.target.path if self.target is not None else None
+
+    @property
+    def planned_steps(self) -> int:
+        """Optimizer steps this run will take: to the end of `epochs` more epochs, at most `steps`."""
+        total = (self.trainer.epoch + self.epochs) * self.trainer.batches_per_epoch - self.trainer.step
+        return min(total, self.steps) if self.steps else total
+
+    def run(
+        self,
+        on_step: Callable[[Trainer, float], None] | None = None,
+        on_epoch: Callable[[EpochStats], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> TrainingReport:
+        """Train, saving after every epoch and at the end; a diverged loss keeps the last good save."""
+        from cnncalc.nn.training import TrainingDiverged
+
+        trainer, save, target = self.trainer, self.save, self.target
+        losses: list[float] = []
+        saved_epoch: list[int] = []
+
+        def step_done(tr: Trainer, loss: float) -> None:
+            losses.append(loss)
+            if on_step is not None:
+                on_step(tr, loss)
+
+        def epoch_done(tr: Trainer, stats: EpochStats) -> None:
+            if target is not None:
+                target.save(tr, self.data)
+                saved_epoch.append(tr.epoch)
+            if on_epoch is not None:
+                on_epoch(stats)
+
+        try:
+            result = trainer.run(
+                self.epochs, self.steps, on_step=step_done, on_epoch=epoch_done, should_stop=should_stop
+            )
+        except TrainingDiverged as e:
+            kept = (
+                f"; the last good checkpoint is kept in {save}" if save is not None and save.exists() else ""
+            )
+            raise CnnCalcError(e.template + kept, field=e.field) from None
+        if target is not None and (result.stopped or saved_epoch[-1:] != [trainer.epoch]):
+            target.save(trainer, self.data)
+        return TrainingReport(trainer, result, self.data, save, losses)
+
+
+def start_training(
+    spec: str | None = None,
+    *,
+    file: PathArg | None = None,
+    preset: str | None = None,
+    data: str | None = None,
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    lr: float | None = None,
+    optimizer: Optimizer = DEFAULT_OPTIMIZER,
+    momentum: float | None = None,
+    seed: int = DEFAULT_SEED,
+    steps: int | None = None,
+    save: PathArg | None = None,
+    resume: PathArg | None = None,
+) -> Training:
+    """A run set up as `train` takes it, not yet trained (see `train` for the arguments)."""
+    from cnncalc.nn.checkpoint import CheckpointFile, read_checkpoint, resume_trainer
+    from cnncalc.nn.data import load_dataset
+    from cnncalc.nn.optim import check_hyperparameters
+    from cnncalc.nn.settings import Settings, training_defaults
+    from cnncalc.nn.training import Trainer
+    from cnncalc.safety.atomic import ANY, Snapshot
+
+    settings = {
+        "batch_size": optional_whole(batch_size, "batch_size", minimum=1),
+        "lr": optional_number(lr, "lr"),
+        "optimizer": choice(optimizer, "optimizer", OPTIMIZERS),
+        "momentum": optional_number(momentum, "momentum"),
+        "seed": whole(seed, "seed", minimum=0),
+    }
+    count = optional_whole(epochs, "epochs", minimum=1)
+    limit = optional_whole(steps, "steps", minimum=1)
+    save_to = optional_path(save, "save")
+    saved = optional_path(resume, "resume")
+    if saved is not None:
+        _refuse_changes_on_resume(spec is not None or file is not None or preset is not None, settings)
+        seen = Snapshot.of(saved)  # before reading: a save by another run after this is noticed
+        checkpoint = read_checkpoint(saved)
+        # the save path is checked here, before any training: a bad one never costs a run
+        target = CheckpointFile(save_to or saved, seen if save_to is None or save_to == saved else ANY)
+        source = data or checkpoint[1]["data"]
+        trainer, _ = resume_trainer(saved, load_dataset(source), checkpoint)
+    else:
+        check_hyperparameters(settings["lr"], settings["momentum"])
+        target = CheckpointFile(save_to) if save_to is not None else None
+        source = data or "digits"
+        dataset = load_dataset(source)
+        found = optional_network(spec, file, preset)
+        network = found.spec if found is not None else _default_spec(dataset.name)
+        trainer = Trainer.create(network, dataset, Settings.for_data(dataset.name, **settings))
+    if count is None:
+        count = training_defaults(trainer.data.name).epochs
+    return Training(trainer, source, count, limit, target)
+
+
+def _refuse_changes_on_resume(network_given: bool, settings: dict[str, Any]) -> None:
+    """A resumed run continues with its own network and settings: refuse any that would be ignored."""
+    if network_given:
+        raise UsageError(
+            "{field:resume} continues the saved network; do not give {field:spec}, {field:file} or "
+            "{field:preset} with it"
+        )
+    defaults = {
+        "batch_size": None,
+        "lr": None,
+        "optimizer": DEFAULT_OPTIMIZER,
+        "momentum": None,
+        "seed": DEFAULT_SEED,
+    }
+    changed = [name for name, default in defaults.items() if settings[name] != default]
+    if changed:
+        raise UsageError(
+            "{field:resume} continues with the saved run's own settings, so that resuming is exact; drop "
+            + ", ".join("{field:" + name + "}" for name in changed)
+            + " (or start a new run without {field:resume})"
+        )
+
+
+def _default_spec(data_name: str) -> NetworkSpec:
+    """digits: the small default CNN; anything else: note 000's Keras model, sized by the data."""
+    from dataclasses import replace
+
+    from cnncalc.arith.spec import parse_spec
+    from cnncalc.nn.defaults import DIGITS_SPEC, KERAS_MNIST_SPEC
+
+    if data_name == "digits":
+        return parse_spec(DIGITS_SPEC)
+    return replace(parse_spec(KERAS_MNIST_SPEC), input_shape=None)
+
+
+def train(
+    spec: str | None = None,
+    *,
+    file: PathArg | None = None,
+    preset: str | None = None,
+    data: str | None = None,
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    lr: float | None = None,
+    optimizer: Optimizer = DEFAULT_OPTIMIZER,
+    momentum: float | None = None,
+    seed: int = DEFAULT_SEED,
+    steps: int | None = None,
+    save: PathArg | None = None,
+    resume: PathArg | None = None,
+) -> TrainingReport:
+    """Train a CNN with the tiny NumPy trainer: `cnncalc train`.
+
+    The network is a spec, a `file` or a `preset` (default: a small CNN for the built-in 8×8
+    `data="digits"`; `"mnist"`, `"fashion-mnist"` are downloaded once, or a folder of IDX files).
+    `epochs` (digits: 15, others: 5), `batch_size` (32, 64) and `lr` (Adam: 0.002 on digits,
+    0.001 otherwise; SGD 0.01) default by the data; `steps` stops after that many optimizer steps.
+    `save` writes a checkpoint (.npz) after every epoch and at the end; `resume` continues a saved
+    run for `epochs` more, exactly as if it had never stopped.
+    """
+    return start_training(
+        spec,
+        file=file,
+        preset=preset,
+        data=data,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        optimizer=optimizer,
+        momentum=momentum,
+        seed=seed,
+        steps=steps,
+        save=save,
+        resume=resume,
+    ).run()

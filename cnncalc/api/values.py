@@ -1,0 +1,323 @@
+"""Arguments as a Python caller writes them, or as the command line spells them, made into what the
+core takes.
+
+A size is `96`, `(28, 20)`, `[3, 3]` or the CLI's text `"28x20"`; a padding also `"same"`,
+`"valid"` or `"full"`; a matrix `"0 1; 2 3"` (channels split by `|`), nested lists or a NumPy
+array. The CLI passes its option text to the same functions, so a value means the same and a
+mistake reads the same from both: every message names the argument as `{field}` (the Python name
+here, the option in the CLI).
+
+>>> sizes((28, 20), "input"), sizes("28x20", "input"), sizes(96, "input")
+((28, 20), (28, 20), (96,))
+>>> sizes("0", "kernel")
+Traceback (most recent call last):
+  ...
+cnncalc.arith.errors.UsageError: kernel 0 must be at least 1
+
+Standard library at import; NumPy only inside the matrix functions.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, SupportsIndex, TypeAlias, TypeVar
+
+from cnncalc.arith.errors import CnnCalcError, UsageError
+from cnncalc.arith.parsing import parse_bool, parse_padding, parse_sizes
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+# What the public functions accept (see the module docstring). A `str` is the CLI's spelling.
+Size: TypeAlias = int | str | Sequence[int]
+Padding: TypeAlias = int | str | Sequence[int]
+Shape: TypeAlias = str | Sequence[int]
+Matrix: TypeAlias = "str | Sequence[Any] | NDArray[Any]"
+Numbers: TypeAlias = float | str | Sequence[float]
+PathArg: TypeAlias = str | PathLike[str]
+Dims = Literal[1, 2, 3]
+
+_WHOLE = re.compile(r"[+-]?\d{1,30}")
+T = TypeVar("T")
+
+
+@contextmanager
+def named(field: str) -> Iterator[None]:
+    """Give `field` to a usage error whose message was written with `{field}` but without a name
+    (the text parsers take the name to print; the API gives them `{field}`)."""
+    try:
+        yield
+    except UsageError as e:
+        if e.field is None and "{field}" in e.template:
+            raise UsageError(e.template, field=field) from None
+        raise
+
+
+@contextmanager
+def renamed(core: str, field: str) -> Iterator[None]:
+    """The core's name for a value (`path`) said as the argument it came from (`source`)."""
+    try:
+        yield
+    except CnnCalcError as e:
+        if e.field == core:
+            raise type(e)(e.template, field=field) from None
+        raise
+
+
+def _spelled(value: object, field: str) -> str:
+    """A size or padding as the CLI would type it: `(28, 20)` → `'28x20'`."""
+    if isinstance(value, bool):
+        raise UsageError(
+            f"{{field}} {value} is not a size; give a whole number, e.g. {{field}} 3", field=field
+        )
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Sequence):
+        if not value:
+            raise UsageError("{field} is empty; give one size or one per axis, e.g. (3, 5)", field=field)
+        return "x".join(_spelled(v, field) for v in value)
+    if isinstance(value, SupportsIndex):  # an int, or a NumPy integer
+        return str(operator.index(value))
+    return str(value)
+
+
+def sizes(value: Size, field: str, *, minimum: int = 1, max_axes: int = 3) -> tuple[int, ...]:
+    """One size for every axis or one per axis: `96`, `(28, 20)`, `"28x20"`."""
+    with named(field):
+        return parse_sizes(_spelled(value, field), "{field}", minimum=minimum, max_axes=max_axes)
+
+
+def optional_sizes(value: Size | None, field: str, *, minimum: int = 1) -> tuple[int, ...] | None:
+    return None if value is None else sizes(value, field, minimum=minimum)
+
+
+def padding(value: Padding, field: str = "padding") -> str | tuple[int, ...]:
+    """A number, one per axis, or a mode: `"same"`, `"valid"`, `"full"`."""
+    with named(field):
+        return parse_padding(_spelled(value, field), "{field}")
+
+
+def input_shape(value: Shape, field: str = "input") -> tuple[int, ...]:
+    """A network's input, channels first: `"3x224x224"`, `(3, 224, 224)`."""
+    from cnncalc.arith.spec import parse_input_shape
+
+    with named(field):
+        return parse_input_shape(_spelled(value, field), "{field}")
+
+
+def whole(value: int | str, field: str, *, minimum: int | None = None) -> int:
+    """A whole number given as an int or as digits; `minimum` is checked when given."""
+    number: int | None = None
+    if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
+        number = int(value)
+    elif not isinstance(value, (bool, str)):
+        try:
+            number = operator.index(value)
+        except TypeError:
+            number = None
+    if number is None:
+        raise UsageError(f"{{field}} {value!r} is not a whole number; write e.g. {{field}} 3", field=field)
+    if minimum is not None and number < minimum:
+        raise UsageError(f"{{field}} {number} must be at least {minimum}", field=field)
+    return number
+
+
+def optional_whole(value: int | str | None, field: str, *, minimum: int | None = None) -> int | None:
+    return None if value is None else whole(value, field, minimum=minimum)
+
+
+def number(value: float | str, field: str) -> float:
+    """A finite real number given as an int, a float or as text."""
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        x = float(value)
+    except (TypeError, ValueError):
+        raise UsageError(
+            f"{{field}} {value!r} is not a number; write e.g. {{field}} 0.5", field=field
+        ) from None
+    if not math.isfinite(x):
+        raise UsageError(f"{{field}} {x} is not a finite number; write e.g. {{field}} 2", field=field)
+    return x
+
+
+def optional_number(value: float | str | None, field: str) -> float | None:
+    return None if value is None else number(value, field)
+
+
+def flag(value: bool | str, field: str) -> bool:
+    """True or False (or the CLI's words for them: yes/no, on/off, 1/0)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        with named(field):
+            return parse_bool(value, "{field}")
+    raise UsageError(f"{{field}} {value!r} is not True or False", field=field)
+
+
+def choice(value: str, field: str, options: Sequence[T]) -> T:
+    """One of `options` (strings), matched without regard to case or surrounding spaces."""
+    text = value.strip().lower() if isinstance(value, str) else value
+    for option in options:
+        if option == text:
+            return option
+    raise UsageError(f"{{field}} {value!r} is not one of {', '.join(map(str, options))}", field=field)
+
+
+def path(value: PathArg, field: str) -> Path:
+    if not isinstance(value, (str, PathLike)):
+        raise UsageError(f"{{field}} {value!r} is not a file name", field=field)
+    return Path(value)
+
+
+def optional_path(value: PathArg | None, field: str) -> Path | None:
+    return None if value is None else path(value, field)
+
+
+def names(value: str | Sequence[str], field: str) -> str:
+    """Names given as the CLI's comma list or as a sequence: `["relu", "tanh"]` → `'relu,tanh'`."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
+        return ",".join(value)
+    raise UsageError(f"{{field}} {value!r} is not a name or a list of names", field=field)
+
+
+# -- numbers for the step-throughs (NumPy) ----------------------------------------------------------
+
+
+def matrix(value: Matrix, field: str) -> np.ndarray:
+    """C×H×W numbers from `"0 1; 2 3"` (channels split by `|`), nested lists or an array (a 2-D one is
+    one channel). int64 when every value is a whole number given as an int, else float64."""
+    from cnncalc.lessons.matrix import parse_matrix
+
+    if isinstance(value, str):
+        with named(field):
+            return parse_matrix(value, "{field}")
+    a = _array(value, field)
+    if a.ndim == 2:
+        a = a[None]
+    if a.ndim != 3:
+        raise UsageError(
+            f"{{field}} has {a.ndim} axes; give a matrix (rows of numbers) or C×H×W (one per channel)",
+            field=field,
+        )
+    return a
+
+
+def kernels(value: Matrix | Sequence[Matrix], field: str) -> list[np.ndarray]:
+    """One kernel (a matrix, or C×kh×kw) or several: a list of strings or arrays, or an O×C×kh×kw
+    array."""
+    items: list[Any]
+    if isinstance(value, str):
+        items = [value]
+    elif isinstance(value, Sequence) and value and all(isinstance(k, str) or _is_array(k) for k in value):
+        items = list(value)
+    else:
+        a = _array(value, field)
+        items = list(a) if a.ndim == 4 else [a]
+    return [matrix(k, _nth(field, n, len(items))) for n, k in enumerate(items, 1)]
+
+
+def _nth(field: str, n: int, count: int) -> str:
+    return f"{field} {n}" if count > 1 else field
+
+
+def _is_array(value: object) -> bool:
+    return type(value).__module__ == "numpy" and hasattr(value, "ndim")
+
+
+def _array(value: object, field: str) -> np.ndarray:
+    """Numbers as a float64 or int64 array, each within the step-throughs' bound."""
+    import numpy as np
+
+    from cnncalc.lessons.matrix import LARGEST
+
+    try:
+        a = np.asarray(value)
+    except ValueError:  # rows of different lengths
+        raise UsageError(
+            "{field} has rows of different lengths; every row needs the same length", field=field
+        ) from None
+    if a.size == 0:
+        raise UsageError("{field} is empty; give rows of numbers, e.g. [[0, 1], [2, 3]]", field=field)
+    if a.dtype.kind not in "iuf":
+        raise UsageError(f"{{field}} holds {a.dtype} values; it must hold numbers", field=field)
+    if a.dtype.kind == "f" and not np.isfinite(a).all():
+        raise UsageError("{field} holds NaN or infinite values; every value must be a number", field=field)
+    if np.abs(a).max() > LARGEST:
+        raise UsageError(
+            f"{{field}} holds {np.abs(a).max():g}, too large for a step-through; use numbers between "
+            f"-{LARGEST:,} and {LARGEST:,}",
+            field=field,
+        )
+    return a.astype(np.int64 if a.dtype.kind in "iu" else np.float64)
+
+
+def vector(value: Numbers, field: str, most: int = 100) -> list[float]:
+    """One row of numbers: `"2 1 0.1"`, `[2, 1, 0.1]` or an array; at most `most` of them."""
+    from cnncalc.lessons.matrix import parse_vector
+
+    if isinstance(value, str):
+        with named(field):
+            return [float(v) for v in parse_vector(value, "{field}", most)]
+    a = _array([value] if isinstance(value, (int, float)) else value, field)
+    if a.ndim != 1:
+        raise UsageError(f"{{field}} takes one row of numbers, not {a.ndim} axes", field=field)
+    if a.size > most:
+        raise UsageError(f"{{field}} has {a.size} numbers; a step-through takes at most {most}", field=field)
+    return [float(v) for v in a]
+
+
+def grid(value: Matrix, field: str, rows: int, cols: int) -> list[list[int | float]]:
+    """A one-channel matrix of at most rows × cols numbers, as nested lists (whole numbers stay ints)."""
+    a = matrix(value, field)
+    if a.shape[0] != 1:
+        raise UsageError("{field} takes one matrix (rows separated by ';'), without '|'", field=field)
+    if a.shape[1] > rows or a.shape[2] > cols:
+        raise UsageError(
+            f"{{field}} is {a.shape[1]}×{a.shape[2]}; a step-through takes at most {rows}×{cols} numbers",
+            field=field,
+        )
+    result: list[list[int | float]] = a[0].tolist()
+    return result
+
+
+def row(value: Numbers, field: str, cols: int) -> tuple[int | float, ...]:
+    """One row of at most `cols` numbers: `"1 2"`, `[1, 2]` (whole numbers stay ints)."""
+    rows: Any = [value] if not isinstance(value, str) and _flat(value) else value
+    (only,) = grid(rows, field, 1, cols)
+    return tuple(only)
+
+
+def _flat(value: object) -> bool:
+    """A number, or one row of them (not already a list of rows)."""
+    if isinstance(value, (int, float)):
+        return True
+    if _is_array(value):
+        return int(getattr(value, "ndim", 0)) <= 1
+    return isinstance(value, Sequence) and all(isinstance(v, (int, float)) for v in value)
+
+
+def numbers(value: Numbers | Sequence[str], field: str) -> list[int | float]:
+    """Numbers as `1`, `[1, 0]`, the CLI's `"1,0"` or its repeated option `["1", "0"]`."""
+    from cnncalc.lessons.matrix import parse_numbers
+
+    if isinstance(value, str):
+        texts = [value]
+    elif isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
+        texts = list(value)  # type: ignore[arg-type]
+    else:
+        a = _array([value] if isinstance(value, (int, float)) else value, field)
+        if a.ndim != 1:
+            raise UsageError(f"{{field}} takes one number per kernel, not {a.ndim} axes", field=field)
+        return [int(v) if a.dtype.kind == "i" else float(v) for v in a]
+    with named(field):
+        return parse_numbers(texts, "{field}")

@@ -1,0 +1,897 @@
+"""The Keras reader: `Sequential` models (a list or `model.add`) and the functional API.
+
+`keras.Input(shape=(H, W, C))` starts a traced tensor; a layer called on it (`Conv2D(32, 3)(x)`)
+adds its lines to the `Trace`; `layers.add([a, b])` / `Add()` and `concatenate` / `Concatenate()`
+are merges; `keras.Model(inputs, outputs)` is the model. A Sequential used as a layer inside a
+functional model is its layers in order. Keras is channels-last: `input_shape=(28, 28, 1)` is
+the spec's 1×28×28, and `activation='relu'` on a layer is a relu line after it.
+
+What Keras computes differently from the spec language is refused, naming the line: a Dense on a
+map (Keras applies it to the last axis only), padding modes other than 'valid' and 'same',
+reshapes, products of tensors. Preprocessing layers that keep the shape at inference (Rescaling,
+RandomFlip, RandomRotation …) are not rows; a note says so.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from cnncalc.arith.errors import CnnCalcError
+from cnncalc.arith.importer import choice
+from cnncalc.arith.importer.evaluator import (
+    Builtin,
+    Evaluator,
+    Ext,
+    Function,
+    Native,
+    Refusal,
+    Unknown,
+    UserClass,
+    line_of,
+)
+from cnncalc.arith.importer.layers import (
+    Item,
+    Layer,
+    argument_node,
+    check_arguments,
+    number,
+    size_text,
+    sizes,
+    unknown_argument,
+)
+from cnncalc.arith.importer.trace import INPUT_NODE, Tensor, Trace
+from cnncalc.arith.layer_spec import parse_layer
+from cnncalc.arith.parsing import fmt_shape
+from cnncalc.arith.sizes import ceil_div
+
+FRAMEWORK = "Keras"
+
+_COMMON = ("name", "input_shape", "batch_input_shape", "input_dim", "dtype", "trainable", "batch_size")
+_CONV = (
+    "filters",
+    "kernel_size",
+    "strides",
+    "padding",
+    "data_format",
+    "dilation_rate",
+    "groups",
+    "activation",
+    "use_bias",
+    "kernel_initializer",
+    "bias_initializer",
+    "kernel_regularizer",
+    "bias_regularizer",
+    "activity_regularizer",
+    "kernel_constraint",
+    "bias_constraint",
+)
+_SEPARABLE = (
+    "filters",
+    "kernel_size",
+    "strides",
+    "padding",
+    "data_format",
+    "dilation_rate",
+    "depth_multiplier",
+    "activation",
+    "use_bias",
+    "depthwise_initializer",
+    "pointwise_initializer",
+    "bias_initializer",
+    "depthwise_regularizer",
+    "pointwise_regularizer",
+    "bias_regularizer",
+    "activity_regularizer",
+    "depthwise_constraint",
+    "pointwise_constraint",
+    "bias_constraint",
+)
+_DEPTHWISE = (
+    "kernel_size",
+    "strides",
+    "padding",
+    "depth_multiplier",
+    "data_format",
+    "dilation_rate",
+    "activation",
+    "use_bias",
+    "depthwise_initializer",
+    "bias_initializer",
+    "depthwise_regularizer",
+    "bias_regularizer",
+    "activity_regularizer",
+    "depthwise_constraint",
+    "bias_constraint",
+)
+_TCONV = (
+    "filters",
+    "kernel_size",
+    "strides",
+    "padding",
+    "output_padding",
+    "data_format",
+    "dilation_rate",
+    "activation",
+    "use_bias",
+    "kernel_initializer",
+    "bias_initializer",
+    "kernel_regularizer",
+    "bias_regularizer",
+    "activity_regularizer",
+    "kernel_constraint",
+    "bias_constraint",
+)
+_POOL = ("pool_size", "strides", "padding", "data_format")
+_DENSE = (
+    "units",
+    "activation",
+    "use_bias",
+    "kernel_initializer",
+    "bias_initializer",
+    "kernel_regularizer",
+    "bias_regularizer",
+    "activity_regularizer",
+    "kernel_constraint",
+    "bias_constraint",
+)
+_BN = (
+    "axis",
+    "momentum",
+    "epsilon",
+    "center",
+    "scale",
+    "beta_initializer",
+    "gamma_initializer",
+    "moving_mean_initializer",
+    "moving_variance_initializer",
+    "beta_regularizer",
+    "gamma_regularizer",
+    "beta_constraint",
+    "gamma_constraint",
+    "synchronized",
+)
+PARAMS: dict[str, tuple[str, ...]] = {
+    "Conv1D": _CONV,
+    "Conv2D": _CONV,
+    "Conv3D": _CONV,
+    "Convolution1D": _CONV,
+    "Convolution2D": _CONV,
+    "SeparableConv2D": _SEPARABLE,
+    "SeparableConvolution2D": _SEPARABLE,
+    "DepthwiseConv2D": _DEPTHWISE,
+    "Conv2DTranspose": _TCONV,
+    "Convolution2DTranspose": _TCONV,
+    "MaxPooling1D": _POOL,
+    "MaxPooling2D": _POOL,
+    "MaxPool1D": _POOL,
+    "MaxPool2D": _POOL,
+    "AveragePooling1D": _POOL,
+    "AveragePooling2D": _POOL,
+    "AvgPool1D": _POOL,
+    "AvgPool2D": _POOL,
+    "GlobalAveragePooling1D": ("data_format", "keepdims"),
+    "GlobalAveragePooling2D": ("data_format", "keepdims"),
+    "GlobalAvgPool2D": ("data_format", "keepdims"),
+    "GlobalMaxPooling1D": ("data_format", "keepdims"),
+    "GlobalMaxPooling2D": ("data_format", "keepdims"),
+    "GlobalMaxPool2D": ("data_format", "keepdims"),
+    "Dense": _DENSE,
+    "Flatten": ("data_format",),
+    "Dropout": ("rate", "noise_shape", "seed"),
+    "SpatialDropout1D": ("rate", "seed"),
+    "SpatialDropout2D": ("rate", "data_format", "seed"),
+    "BatchNormalization": _BN,
+    "Activation": ("activation",),
+    "ReLU": ("max_value", "negative_slope", "threshold"),
+    "Softmax": ("axis",),
+    "LeakyReLU": ("negative_slope", "alpha"),
+    "ELU": ("alpha",),
+    "ZeroPadding1D": ("padding",),
+    "ZeroPadding2D": ("padding", "data_format"),
+    "UpSampling1D": ("size",),
+    "UpSampling2D": ("size", "data_format", "interpolation"),
+    "Add": (),
+    "Concatenate": ("axis",),
+    "InputLayer": ("input_shape", "batch_size", "dtype", "shape", "sparse"),
+}
+# preprocessing layers that keep the shape at inference: not rows, a note says so
+_INFERENCE_IDENTITY = {
+    "Rescaling",
+    "Normalization",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomZoom",
+    "RandomTranslation",
+    "RandomContrast",
+    "RandomBrightness",
+    "GaussianNoise",
+    "GaussianDropout",
+    "ActivityRegularization",
+    "AlphaDropout",
+}
+_ACTIVATIONS = {
+    "relu": "relu",
+    "sigmoid": "sigmoid",
+    "tanh": "tanh",
+    "softmax": "softmax",
+    "linear": None,
+    None: None,
+    "elu": "elu",
+    "gelu": "gelu",
+    "swish": "silu",
+    "silu": "silu",
+    "hard_sigmoid": "hardsigmoid",
+    "hard_swish": "hardswish",
+    "relu6": "relu6",
+    "leaky_relu": "leakyrelu slope=0.2",
+}
+LAYER_NAMES = set(PARAMS) | _INFERENCE_IDENTITY | {"Sequential", "Model", "Input"}
+# names course notes use as if they were Keras layers, and what Keras has instead
+NOT_KERAS_LAYERS = {
+    "Regularization": (
+        "Keras has no Regularization layer: L2 regularisation (weight decay) is an argument of the layer "
+        "it applies to, e.g. Conv2D(64, (3, 3), kernel_regularizer=regularizers.l2(0.01)), which adds "
+        "0.01·Σw² of that layer's weights to the loss"
+    ),
+}
+# arguments that change the loss, not the network: noted, so that none is dropped unseen
+_REGULARIZERS = {
+    "kernel_regularizer": "adds a penalty on this layer's weights to the loss (L2: weight decay)",
+    "bias_regularizer": "adds a penalty on this layer's biases to the loss",
+    "activity_regularizer": "adds a penalty on this layer's outputs to the loss",
+    "depthwise_regularizer": "adds a penalty on this layer's depthwise weights to the loss",
+    "pointwise_regularizer": "adds a penalty on this layer's pointwise weights to the loss",
+}
+
+
+def is_keras(path: str) -> bool:
+    return path.split(".")[0] in ("keras", "tensorflow", "tf", "tf_keras")
+
+
+def canonical(text: str, node: ast.AST, call_text: str) -> str:
+    try:
+        return parse_layer(text, 1).describe()
+    except CnnCalcError as e:
+        raise Refusal(line_of(node), f"{call_text}: {e}") from None
+
+
+class Keras:
+    """What the evaluator asks the Keras reader: layers, models, functional calls."""
+
+    name = FRAMEWORK
+
+    def __init__(self, ev: Evaluator, given_input: tuple[int, ...] | None) -> None:
+        self.ev = ev
+        self.given_input = given_input
+        self.stated: tuple[tuple[int, ...], str] | None = None
+        ev.resolvers.append(self.resolve)
+        self.snippet_names(ev)
+
+    def snippet_names(self, ev: Evaluator) -> None:
+        """Course notes print snippets, not files: `model.add(Conv2D(...))` with neither `model`
+        nor `Conv2D` defined. A Keras layer name the file never defines is that layer, and a name
+        only ever `add()`-ed to is a Sequential model; a note says each, so none is a silent guess."""
+        bound = _bound_names(ev.tree)
+        known = LAYER_NAMES | NOT_KERAS_LAYERS.keys()
+        for node in ast.walk(ev.tree):
+            if isinstance(node, ast.Name) and node.id in known and node.id not in bound:
+                bound.add(node.id)
+                home = {"Sequential": "keras.models", "Model": "keras.models", "Input": "keras"}
+                path = f"{home.get(node.id, 'keras.layers')}.{node.id}"
+                ev.globals[node.id] = Ext(path)
+                if node.id not in NOT_KERAS_LAYERS:
+                    ev.note(f"line {node.lineno}: {node.id} is never imported in this file; read as {path}")
+        adds = [
+            node
+            for node in ast.walk(ev.tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "add"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id not in bound
+            and len(node.args) == 1
+            and isinstance(node.args[0], ast.Call)
+            and _leaf(node.args[0].func) in known
+        ]
+        for node in sorted(adds, key=lambda n: n.lineno):
+            name = node.func.value.id  # type: ignore[attr-defined]
+            if name in bound:
+                continue
+            bound.add(name)
+            ev.globals[name] = KerasSequential(self, [], node.lineno)
+            ev.note(
+                f"line {node.lineno}: {name} is never created in this file (no {name} = Sequential()); "
+                "its add() calls are read as a Sequential model"
+            )
+
+    # library calls -------------------------------------------------------------------------------------
+
+    def resolve(self, ev: Evaluator, ext: Ext, args: list, kwargs: dict, node: ast.AST) -> Any:
+        if not is_keras(ext.path):
+            return NotImplemented
+        leaf = ext.leaf
+        if leaf == "Sequential":
+            return KerasSequential.build(ev, self, args, kwargs, node)
+        if leaf == "Input":
+            return self.input(ev, args, kwargs, node)
+        if leaf in ("Model", "Functional"):
+            return self.model(ev, args, kwargs, node)
+        if leaf in ("add", "concatenate", "Add", "Concatenate") and not leaf[0].isupper():
+            return self.merge_function(ev, leaf, args, kwargs, node)
+        if leaf in NOT_KERAS_LAYERS:
+            raise Refusal(line_of(node), f"{ev.text(node)}: {NOT_KERAS_LAYERS[leaf]}")
+        if leaf in PARAMS or leaf in _INFERENCE_IDENTITY:
+            return build_layer(ev, self, leaf, args, kwargs, node)
+        if leaf[:1].isupper() and ".layers." in f"{ext.path}." or ext.path.startswith("keras.layers"):
+            raise Refusal(
+                line_of(node),
+                f"{ev.text(node)}: {leaf} is not a Keras layer cnncalc knows (it reads convolutions, pooling, "
+                "Dense, Flatten, Dropout, BatchNormalization, activations, padding, upsampling, add and concatenate)",
+            )
+        return NotImplemented
+
+    def input(self, ev: Evaluator, args: list, kwargs: dict, node: ast.AST) -> Tensor:
+        shape = args[0] if args else kwargs.get("shape")
+        stated = self.channels_first(shape, node, "shape", kwargs)
+        trace = Trace(self.given_input or stated)
+        return Tensor(trace, INPUT_NODE, self)
+
+    def channels_first(self, value: Any, node: ast.AST, key: str, kwargs: dict) -> tuple[int, ...] | None:
+        """Keras' (H, W, C) as the spec's C×H×W; None when a size is not known."""
+        if key == "input_dim" and isinstance(value, int):
+            value = (value,)
+        if key == "batch_input_shape" and isinstance(value, tuple | list):
+            value = tuple(value)[1:]
+        if (
+            not isinstance(value, tuple | list)
+            or not value
+            or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in value)
+        ):
+            if value is not None:
+                self.ev.note(
+                    f"line {line_of(node)}: the input shape {self.ev.text(node)} is not known from the code; give it (CxHxW)"
+                )
+            return None
+        value = tuple(value)
+        first = kwargs.get("data_format") == "channels_first"
+        shape = value if first or len(value) == 1 else (value[-1], *value[:-1])
+        if self.stated is None:
+            note = ""
+            if len(value) > 1 and not first:
+                note = f"line {line_of(node)}: Keras {key}=({fmt_shape(value, ', ')}) is channels-last (H, W, C); as C×H×W that is {fmt_shape(shape)}"
+            self.stated = (shape, note)
+        return shape
+
+    def model(self, ev: Evaluator, args: list, kwargs: dict, node: ast.AST) -> Any:
+        inputs = args[0] if args else kwargs.get("inputs")
+        outputs = args[1] if len(args) > 1 else kwargs.get("outputs")
+        if isinstance(inputs, list | tuple):
+            if len(inputs) != 1:
+                raise Refusal(
+                    line_of(node), f"{ev.text(node)}: a model of {len(inputs)} inputs; cnncalc reads one"
+                )
+            inputs = inputs[0]
+        if isinstance(outputs, list | tuple):
+            if len(outputs) != 1:
+                raise Refusal(
+                    line_of(node), f"{ev.text(node)}: a model of {len(outputs)} outputs; cnncalc reads one"
+                )
+            outputs = outputs[0]
+        for v in (inputs, outputs):
+            if isinstance(v, Unknown):
+                raise Refusal(line_of(node), f"{ev.text(node)}: the model's tensors are not known ({v.why})")
+        if (
+            not isinstance(inputs, Tensor)
+            or not isinstance(outputs, Tensor)
+            or inputs.trace is not outputs.trace
+        ):
+            raise Refusal(
+                line_of(node), f"{ev.text(node)}: inputs and outputs are not tensors of one keras.Input"
+            )
+        return KerasModel(inputs.trace, outputs, line_of(node))
+
+    def merge_function(self, ev: Evaluator, leaf: str, args: list, kwargs: dict, node: ast.AST) -> Tensor:
+        tensors = args[0] if args else kwargs.get("inputs")
+        kind = "add" if leaf.lower() == "add" else "concat"
+        axis = kwargs.get("axis", args[1] if len(args) > 1 else -1)
+        return merge(ev, kind, tensors, axis, node)
+
+    # layers -----------------------------------------------------------------------------------------------
+
+    def layer_attr(self, ev: Evaluator, layer: Layer, name: str, node: ast.AST) -> Any:
+        return Unknown(f"{layer.call_text}.{name}", line_of(node))
+
+    def call_layer(self, ev: Evaluator, layer: Layer, args: list, kwargs: dict, node: ast.AST) -> Any:
+        x = args[0] if args else kwargs.get("inputs")
+        if layer.name in ("Add", "Concatenate"):
+            return merge(ev, "add" if layer.name == "Add" else "concat", x, layer.args.get("axis", -1), node)
+        if isinstance(x, Unknown):
+            return x
+        if not isinstance(x, Tensor):
+            raise Refusal(
+                line_of(node),
+                f"{ev.text(node)}: {layer.call_text} is called on something that is not a keras.Input's tensor",
+            )
+        layer.calls += 1
+        if layer.calls > 1 and layer.params != 0:
+            raise Refusal(
+                line_of(node),
+                f"{ev.text(node)}: {layer.call_text} (line {layer.line}) is called a second time, sharing its weights; the table would count them twice",
+            )
+        for item in layer_items(ev, layer, x, node):
+            x = x.trace.layer(x, item.text, _Where(layer.line), ev, item.expect, layer)
+            x.trace.nodes[x.node].call = layer.call_text
+        return x
+
+    # tensors -------------------------------------------------------------------------------------------------
+
+    def tensor_attr(self, ev: Evaluator, t: Tensor, name: str, node: ast.AST) -> Any:
+        if name == "shape":
+            c, *spatial = t.shape(ev, node, ev.text(node))
+            return (None, *spatial, c)
+        raise Refusal(
+            line_of(node), f"{ev.text(node)}: the tensor attribute {name} is not something cnncalc follows"
+        )
+
+    def tensor_binop(
+        self, ev: Evaluator, t: Tensor, op: ast.operator, other: Any, node: ast.AST, reflected: bool
+    ) -> Any:
+        if isinstance(other, Tensor) and isinstance(op, ast.Add):
+            return t.trace.merge("add", [other, t] if reflected else [t, other], node, ev)
+        raise Refusal(
+            line_of(node),
+            f"{ev.text(node)}: cnncalc follows tensors through layers, add and concatenate only",
+        )
+
+    # the model ---------------------------------------------------------------------------------------------
+
+    def is_model(self, name: str, value: Any) -> bool:
+        if isinstance(value, KerasSequential):
+            # data augmentation (RandomFlip, RandomRotation …) is a pipeline step, not a model
+            return not all(isinstance(v, Layer) and v.name in _INFERENCE_IDENTITY for v in value.layers)
+        if isinstance(value, KerasModel):
+            return True
+        if isinstance(value, Function):
+            tree = self.ev.tree
+            return choice.returns_value(tree, name) and choice.mentions_layers(
+                tree, name, {"Model", "Sequential"}
+            )
+        return False
+
+    def parts(self, value: Any) -> list:
+        if isinstance(value, KerasSequential):
+            return list(value.layers)
+        return []
+
+    def kind_of(self, value: Any) -> str:
+        return "Sequential" if isinstance(value, KerasSequential) else "functional"
+
+    def implicit_model(self) -> tuple[str, Any] | None:
+        """A functional snippet without `keras.Model(inputs, outputs)`: the one tensor keras.Input
+        leads to that nothing else in the file uses is the output (a note says so); None if there
+        is not exactly one."""
+        ev = self.ev
+        deps = choice.dependencies(ev.tree)
+        tensors = [n for n, v in ev.globals.items() if isinstance(v, Tensor) and v.node != INPUT_NODE]
+        ends = [n for n in tensors if not any(n in choice.uses(deps, m) for m in tensors if m != n)]
+        if len(ends) != 1:
+            return None
+        output = ev.globals[ends[0]]
+        ev.note(
+            f"no keras.Model(inputs, outputs) in the file: the layers from keras.Input to {ends[0]} are read "
+            "as the model"
+        )
+        return "functional", KerasModel(output.trace, output, 0)
+
+    def no_model_message(self) -> str:
+        return "found no Keras model: cnncalc reads Sequential models and functional keras.Model(inputs, outputs)"
+
+    def trace_model(
+        self, reader: Any, label: str, value: Any
+    ) -> tuple[Trace, Tensor, tuple[int, ...] | None, list[str]]:
+        notes: list[str] = []
+        if isinstance(value, UserClass) or (hasattr(value, "cls") and isinstance(value.cls, UserClass)):
+            raise Refusal(
+                0, f"{label} subclasses keras.Model; cnncalc reads Sequential and functional models"
+            )
+        if isinstance(value, KerasModel):
+            trace, out = value.trace, value.output
+        elif isinstance(value, KerasSequential):
+            stated = value.stated_input(self)
+            trace = Trace(self.given_input or stated)
+            out = value.call(self.ev, [Tensor(trace, INPUT_NODE, self)], {}, _Where(value.line))
+        else:
+            raise Refusal(0, f"{label} is not a Keras model ({type(value).__name__})")
+        if not isinstance(out, Tensor):
+            raise Refusal(0, f"{label} does not compute a tensor cnncalc can follow")
+        if out.node == INPUT_NODE:
+            raise Refusal(0, f"{label} has no layers")
+        if self.stated is not None and self.stated[1] and self.given_input is None:
+            notes.append(self.stated[1])
+        if trace.input_shape is None:
+            notes.append(
+                "no input_shape= or keras.Input(shape=...) the code fixes: the input shape has to be given (CxHxW)."
+            )
+        return trace, out, trace.input_shape, notes
+
+
+def _bound_names(tree: ast.Module) -> set[str]:
+    """Every name the file defines anywhere: assigned, imported, a def, a class or a parameter."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+    return names
+
+
+def _leaf(func: ast.expr) -> str:
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+class _Where:
+    def __init__(self, line: int) -> None:
+        self.lineno = line
+
+
+def merge(ev: Evaluator, kind: str, tensors: Any, axis: Any, node: ast.AST) -> Tensor:
+    items = ev.items_of(tensors, node)
+    if len(items) < 2 or not all(isinstance(t, Tensor) for t in items):
+        raise Refusal(line_of(node), f"{ev.text(node)}: a merge needs a list of two or more tensors")
+    if kind == "concat" and axis not in (-1, 3):
+        raise Refusal(
+            line_of(node),
+            f"{ev.text(node)}: concatenation on axis {axis}; the spec concatenates channels (the last axis in Keras)",
+        )
+    return items[0].trace.merge(kind, list(items), node, ev)
+
+
+class KerasSequential(Native):
+    """keras.Sequential([...]) or Sequential() with model.add(layer)."""
+
+    label = "a keras.Sequential"
+
+    def __init__(self, framework: Keras, layers: list, line: int) -> None:
+        self.framework = framework
+        self.layers = layers
+        self.line = line
+        self.input: tuple[int, ...] | None = None
+
+    @classmethod
+    def build(cls, ev: Evaluator, fw: Keras, args: list, kwargs: dict, node: ast.AST) -> KerasSequential:
+        items = args[0] if args else kwargs.get("layers", [])
+        model = cls(fw, [], line_of(node))
+        for item in ev.items_of(items, node) if items is not None else []:
+            model.add(ev, item, node)
+        return model
+
+    def add(self, ev: Evaluator, item: Any, node: ast.AST) -> None:
+        if isinstance(item, Tensor) and item.node == INPUT_NODE:
+            self.input = item.trace.input_shape  # keras.Input(shape=...) as the first item
+            return
+        if isinstance(item, Unknown):
+            raise Refusal(
+                line_of(node), f"{ev.text(node)}: a layer of this Sequential is not known ({item.why})"
+            )
+        if not isinstance(item, Layer | KerasSequential):
+            raise Refusal(line_of(node), f"{ev.text(node)}: {type(item).__name__} is not a Keras layer")
+        self.layers.append(item)
+
+    def stated_input(self, fw: Keras) -> tuple[int, ...] | None:
+        if self.input is not None:
+            return self.input
+        first = self.layers[0] if self.layers else None
+        if isinstance(first, Layer):
+            for key in ("input_shape", "batch_input_shape", "input_dim", "shape"):
+                if key in first.args:
+                    return fw.channels_first(first.args[key], _Where(first.line), key, first.args)
+        return None
+
+    def attr(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
+        if name == "add":
+            return Builtin("add", lambda ev, a, k, n: self.add(ev, a[0] if a else None, n))
+        if name == "layers":
+            return list(self.layers)
+        return Builtin(name, lambda ev, a, k, n: Unknown(f"Sequential.{name}() runs the model", line_of(n)))
+
+    def call(self, ev: Evaluator, args: list, kwargs: dict, node: ast.AST) -> Any:
+        x = args[0] if args else None
+        for layer in self.layers:
+            x = ev.call(layer, [x], {}, node)
+        return x
+
+    def iterate(self, ev: Evaluator, node: ast.AST) -> list:
+        return list(self.layers)
+
+
+class KerasModel(Native):
+    """keras.Model(inputs, outputs): the traced graph from one Input to one output."""
+
+    label = "a keras.Model"
+
+    def __init__(self, trace: Trace, output: Tensor, line: int) -> None:
+        self.trace = trace
+        self.output = output
+        self.line = line
+
+    def attr(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
+        return Builtin(name, lambda ev, a, k, n: Unknown(f"Model.{name}() runs the model", line_of(n)))
+
+    def call(self, ev: Evaluator, args: list, kwargs: dict, node: ast.AST) -> Any:
+        raise Refusal(
+            line_of(node), f"{ev.text(node)}: a functional model used as a layer; cnncalc reads it on its own"
+        )
+
+
+# -- layers -----------------------------------------------------------------------------------------------------
+
+
+def build_layer(ev: Evaluator, fw: Keras, name: str, args: list, kwargs: dict, node: ast.AST) -> Layer:
+    call_text = ev.text(node)
+    if name in _INFERENCE_IDENTITY:
+        return Layer(name, dict(kwargs), [], line_of(node), call_text, 0, fw)
+    params = PARAMS[name]
+    if len(args) > len(params):
+        raise Refusal(line_of(node), f"{call_text}: too many positional arguments")
+    a = dict(zip(params, args, strict=False))
+    for key, value in kwargs.items():
+        if key in a:
+            raise Refusal(line_of(node), f"{call_text}: {key!r} is given twice")
+        a[key] = value
+    for key, value in a.items():
+        if isinstance(value, Unknown) and value.too_large:
+            given = argument_node(node, key, params, args)
+            raise Refusal(line_of(node), unknown_argument(ev, call_text, key, value, given))
+    check_arguments(call_text, a, node)
+    for key in _REGULARIZERS:
+        given = next((k.value for k in getattr(node, "keywords", ()) if k.arg == key), None)
+        if given is not None:
+            ev.note(
+                f"line {line_of(node)}: {key}={ev.text(given)} {_REGULARIZERS[key]}; "
+                "it changes no shape and no parameter count"
+            )
+    for key in ("input_shape", "batch_input_shape", "input_dim", "shape"):
+        if key in a:
+            fw.channels_first(a[key], node, key, a)
+    layer = Layer(name, a, [], line_of(node), call_text, None, fw)
+    layer.items = fixed_items(ev, layer, node)  # checked now; depthwise convs finish at the call
+    if name in ("InputLayer",):
+        layer.items = []
+    return layer
+
+
+def _known(ev: Evaluator, layer: Layer, key: str, default: Any, node: ast.AST) -> Any:
+    value = layer.args.get(key, default)
+    if isinstance(value, Unknown):
+        raise Refusal(line_of(node), unknown_argument(ev, layer.call_text, key, value, None))
+    return value
+
+
+def _padding(ev: Evaluator, layer: Layer, node: ast.AST) -> str:
+    padding = _known(ev, layer, "padding", "valid", node)
+    if padding not in ("valid", "same"):
+        raise Refusal(line_of(node), f"{layer.call_text}: padding {padding!r} is not 'valid' or 'same'")
+    return padding
+
+
+def _activation(ev: Evaluator, layer: Layer, node: ast.AST) -> list[Item]:
+    act = layer.args.get("activation")
+    if isinstance(act, Unknown):
+        raise Refusal(line_of(node), f"{layer.call_text}: cannot work out the activation ({act.why})")
+    if isinstance(act, Ext):
+        act = act.leaf
+    if act not in _ACTIVATIONS:
+        raise Refusal(
+            line_of(node),
+            f"{layer.call_text}: activation {act!r} is not one of " + ", ".join(k for k in _ACTIVATIONS if k),
+        )
+    return [Item(_ACTIVATIONS[act])] if _ACTIVATIONS[act] else []
+
+
+def fixed_items(ev: Evaluator, layer: Layer, node: ast.AST) -> list[Item]:
+    """The spec lines a layer stands for, as far as its arguments fix them."""
+    name, a, text = layer.name, layer.args, layer.call_text
+    dims = int(name[-2]) if name[-1] == "D" and name[-2] in "123" else 2
+    if a.get("data_format") == "channels_first":
+        ev.note(f"line {layer.line}: data_format='channels_first' read as C×H×W")
+    if name in (
+        "Conv1D",
+        "Conv2D",
+        "Conv3D",
+        "Convolution1D",
+        "Convolution2D",
+        "Conv2DTranspose",
+        "Convolution2DTranspose",
+    ):
+        for key in ("filters", "kernel_size"):
+            if key not in a:
+                raise Refusal(layer.line, f"{text}: needs {key}")
+        f = number(_known(ev, layer, "filters", 0, node), "filters", text, node, 1)
+        k = sizes(_known(ev, layer, "kernel_size", 1, node), "kernel_size", text, node, dims, 1)
+        s = sizes(_known(ev, layer, "strides", 1, node), "strides", text, node, dims, 1)
+        d = sizes(_known(ev, layer, "dilation_rate", 1, node), "dilation_rate", text, node, dims, 1)
+        padding = _padding(ev, layer, node)
+        bias = _known(ev, layer, "use_bias", True, node) is not False
+        if name.startswith(("Conv2DTranspose", "Convolution2DTranspose")):
+            spec = f"tconv {f} k={size_text(k)} s={size_text(s)} d={size_text(d)} " + _tconv_padding(
+                layer, k, s, padding, node
+            )
+        else:
+            g = number(_known(ev, layer, "groups", 1, node), "groups", text, node, 1)
+            spec = f"conv {f} k={size_text(k)} s={size_text(s)} d={size_text(d)} g={g} p={padding}"
+        layer.params = None
+        return [
+            Item(canonical(spec + ("" if bias else " bias=false"), node, text)),
+            *_activation(ev, layer, node),
+        ]
+    if name in ("SeparableConv2D", "SeparableConvolution2D", "DepthwiseConv2D"):
+        _padding(ev, layer, node)
+        _activation(ev, layer, node)
+        return []  # the depthwise part's groups are the input channels: built at the call
+    if name.startswith(("MaxPool", "AveragePooling", "AvgPool")):
+        kind = "maxpool" if name.startswith("Max") else "avgpool"
+        k = sizes(_known(ev, layer, "pool_size", 2, node), "pool_size", text, node, dims, 1)
+        stride = _known(ev, layer, "strides", None, node)
+        s = sizes(stride if stride is not None else k, "strides", text, node, dims, 1)
+        return [
+            Item(
+                canonical(
+                    f"{kind} k={size_text(k)} s={size_text(s)} p={_padding(ev, layer, node)}", node, text
+                )
+            )
+        ]
+    if name.startswith(("GlobalAverage", "GlobalAvg", "GlobalMax")):
+        keep = _known(ev, layer, "keepdims", False, node)
+        pooled = Item("gap" if "Av" in name else "gmp")
+        return [pooled] if keep else [pooled, Item("flatten")]
+    if name == "Dense":
+        units = number(_known(ev, layer, "units", 0, node), "units", text, node, 1)
+        bias = _known(ev, layer, "use_bias", True, node) is not False
+        layer.params = None
+        return [Item(f"fc {units}" + ("" if bias else " bias=false")), *_activation(ev, layer, node)]
+    if name == "Flatten":
+        return [Item("flatten")]
+    if name in ("Dropout", "SpatialDropout1D", "SpatialDropout2D"):
+        rate = a.get("rate", 0.5)
+        return [
+            Item(
+                f"dropout {rate:g}"
+                if isinstance(rate, int | float) and not isinstance(rate, bool)
+                else "dropout"
+            )
+        ]
+    if name == "BatchNormalization":
+        if a.get("center", True) is False or a.get("scale", True) is False:
+            raise Refusal(
+                layer.line,
+                f"{text}: center=False or scale=False changes the parameters (the spec's bn has γ and β)",
+            )
+        ev.note(
+            f"line {layer.line}: BatchNormalization has 2·C trainable parameters (γ, β); Keras' summary() also lists its 2·C moving mean/variance as non-trainable"
+        )
+        layer.params = None
+        return [Item("bn")]
+    if name == "Activation":
+        return _activation(ev, layer, node)
+    if name == "ReLU":
+        if a.get("max_value") == 6:
+            return [Item("relu6")]
+        if a.get("max_value") is not None or a.get("negative_slope", 0) or a.get("threshold", 0):
+            raise Refusal(
+                layer.line,
+                f"{text}: a ReLU with a cap, slope or threshold other than relu/relu6 is not a spec layer",
+            )
+        return [Item("relu")]
+    if name == "Softmax":
+        return [Item("softmax")]
+    if name == "LeakyReLU":
+        slope = a.get("negative_slope", a.get("alpha", 0.3))
+        return [Item(f"leakyrelu slope={slope:g}" if isinstance(slope, int | float) else "leakyrelu")]
+    if name == "ELU":
+        return [Item("elu")]
+    if name in ("ZeroPadding1D", "ZeroPadding2D"):
+        return [Item(canonical(_zero_padding(ev, layer, node), node, text))]
+    if name in ("UpSampling1D", "UpSampling2D"):
+        size = sizes(_known(ev, layer, "size", 2, node), "size", text, node, dims, 1)
+        mode = _known(ev, layer, "interpolation", "nearest", node)
+        if mode not in ("nearest", "bilinear"):
+            raise Refusal(layer.line, f"{text}: interpolation {mode!r}: cnncalc reads nearest and bilinear")
+        return [
+            Item(
+                canonical(
+                    f"upsample {size_text(size)}" + (" mode=bilinear" if mode == "bilinear" else ""),
+                    node,
+                    text,
+                )
+            )
+        ]
+    if name in ("Add", "Concatenate", "InputLayer"):
+        return []
+    raise Refusal(layer.line, f"{text}: {name} is not a Keras layer cnncalc knows")
+
+
+def _zero_padding(ev: Evaluator, layer: Layer, node: ast.AST) -> str:
+    value = _known(ev, layer, "padding", 1, node)
+    values = value if isinstance(value, tuple | list) else (value,)
+    per_axis = []
+    for v in values:
+        if isinstance(v, tuple | list):
+            if len(v) != 2 or v[0] != v[1]:
+                raise Refusal(
+                    layer.line,
+                    f"{layer.call_text}: padding {v} differs between the two sides; the spec pads both sides alike",
+                )
+            v = v[0]
+        per_axis.append(number(v, "padding", layer.call_text, node, 0))
+    return f"pad {size_text(tuple(per_axis))}"
+
+
+def _tconv_padding(layer: Layer, k: tuple[int, ...], s: tuple[int, ...], padding: str, node: ast.AST) -> str:
+    """Keras' 'same' transposed conv outputs n·s: PyTorch's p and output_padding that do the same."""
+    if layer.args.get("output_padding") is not None:
+        raise Refusal(layer.line, f"{layer.call_text}: output_padding= on Conv2DTranspose is not supported")
+    kk, ss = k[0], s[0]
+    if len(set(k)) > 1 or len(set(s)) > 1:
+        raise Refusal(
+            layer.line, f"{layer.call_text}: a transposed conv with different sizes per axis is not supported"
+        )
+    if kk < ss:
+        raise Refusal(layer.line, f"{layer.call_text}: kernel smaller than the stride is not supported")
+    if padding == "valid":
+        return "p=0"
+    extra = kk - ss  # 'same': out = n·s = (n − 1)·s − 2p + k + op  ⇒  2p − op = k − s
+    p = ceil_div(extra, 2)
+    return f"p={p} op={2 * p - extra}"
+
+
+def layer_items(ev: Evaluator, layer: Layer, x: Tensor, node: ast.AST) -> list[Item]:
+    """The spec lines of a layer called on `x`: a depthwise conv's groups are x's channels; a Dense
+    on a map is refused (Keras applies it to the last axis only)."""
+    name = layer.name
+    if name in _INFERENCE_IDENTITY:
+        ev.note(
+            f"line {layer.line}: {layer.call_text} keeps the shape at inference and has no trainable parameters; not a row"
+        )
+        return []
+    if name == "Dense" and x.trace.input_shape is not None:
+        shape = x.shape(ev, node, layer.call_text)
+        if len(shape) > 1:
+            raise Refusal(
+                layer.line,
+                f"{layer.call_text} on a {fmt_shape(shape)} map: Keras applies Dense to the last axis only; "
+                "add Flatten() before it (the spec's fc flattens the whole map)",
+            )
+    if name not in ("SeparableConv2D", "SeparableConvolution2D", "DepthwiseConv2D"):
+        return layer.items
+    c = x.shape(ev, node, layer.call_text)[0]
+    text = layer.call_text
+    k = sizes(_known(ev, layer, "kernel_size", 1, node), "kernel_size", text, node, 2, 1)
+    s = sizes(_known(ev, layer, "strides", 1, node), "strides", text, node, 2, 1)
+    d = sizes(_known(ev, layer, "dilation_rate", 1, node), "dilation_rate", text, node, 2, 1)
+    m = number(_known(ev, layer, "depth_multiplier", 1, node), "depth_multiplier", text, node, 1)
+    padding = _padding(ev, layer, node)
+    bias = _known(ev, layer, "use_bias", True, node) is not False
+    depthwise = f"conv {c * m} k={size_text(k)} s={size_text(s)} d={size_text(d)} g={c} p={padding}"
+    if name == "DepthwiseConv2D":
+        return [
+            Item(canonical(depthwise + ("" if bias else " bias=false"), node, text)),
+            *_activation(ev, layer, node),
+        ]
+    f = number(_known(ev, layer, "filters", 0, node), "filters", text, node, 1)
+    ev.note(
+        f"line {layer.line}: {text} is a depthwise conv (no bias) and a 1×1 pointwise conv: two rows, the same parameters"
+    )
+    return [
+        Item(canonical(depthwise + " bias=false", node, text)),
+        Item(canonical(f"conv {f} k=1" + ("" if bias else " bias=false"), node, text)),
+        *_activation(ev, layer, node),
+    ]
+
+
+__all__ = ["Keras", "KerasModel", "KerasSequential", "LAYER_NAMES", "is_keras"]

@@ -1,0 +1,255 @@
+"""Framework layers as lines of the spec language, shared by the PyTorch and Keras readers.
+
+A layer object remembers the spec text it stands for (`conv 64 k=3 p=1`, perhaps several lines:
+Keras' `Conv2D(…, activation='relu')` is a conv and a relu), what the code states about its input
+(`in_channels=3`, checked once the network is walked) and its parameter count where the
+constructor alone fixes it (for a layer that is built but never used: PyTorch still counts it).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+from cnncalc.arith.importer.evaluator import Evaluator, Native, Refusal, Unknown, line_of
+from cnncalc.arith.parsing import fmt_axes
+from cnncalc.safety.limits import MAX_SIZE_TEXT
+
+# the arguments a layer's shape depends on: an unknown value here is refused, naming the argument
+SHAPE_ARGS = {
+    "in_channels",
+    "out_channels",
+    "kernel_size",
+    "stride",
+    "padding",
+    "dilation",
+    "groups",
+    "output_padding",
+    "in_features",
+    "out_features",
+    "num_features",
+    "num_channels",
+    "num_groups",
+    "output_size",
+    "filters",
+    "units",
+    "pool_size",
+    "strides",
+    "dilation_rate",
+    "ceil_mode",
+    "start_dim",
+    "end_dim",
+    "bias",
+    "use_bias",
+    "affine",
+    "scale_factor",
+    "size",
+    "upscale_factor",
+    "mode",
+    "depth_multiplier",
+    "cropping",
+    "keepdims",
+}
+
+# The arguments a spec line is written from, checked for their type before any is used, so that
+# nothing but a number the code states (or a constant worked out from them) reaches the spec: sizes
+# with the least value each may take, counts of channels or features, and plain numbers.
+SIZE_ARGS = {
+    "kernel_size": 1,
+    "stride": 1,
+    "dilation": 1,
+    "pool_size": 1,
+    "strides": 1,
+    "dilation_rate": 1,
+    "output_size": 1,
+    "padding": 0,
+    "output_padding": 0,
+}
+COUNT_ARGS = {
+    "in_channels",
+    "out_channels",
+    "groups",
+    "in_features",
+    "out_features",
+    "num_features",
+    "num_channels",
+    "num_groups",
+    "filters",
+    "units",
+    "depth_multiplier",
+    "upscale_factor",
+}
+NUMBER_ARGS = {"p", "negative_slope", "alpha", "rate"}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One spec line a layer stands for, and what the code says about that line's input."""
+
+    text: str
+    expect: tuple[str, int] | None = None
+
+
+@dataclass(eq=False)
+class Layer(Native):
+    """A leaf layer built by a constructor call (`nn.Conv2d(3, 64, 3)`, `layers.Dense(10)`)."""
+
+    name: str
+    args: dict[str, Any]
+    items: list[Item]
+    line: int
+    call_text: str
+    params: int | None = 0  # None: only known from the input (a Lazy* layer)
+    framework: Any = None
+    calls: int = field(default=0)
+
+    @property
+    def label(self) -> str:  # type: ignore[override]
+        return self.call_text
+
+    def attr(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
+        if name in self.args:
+            return self.args[name]
+        return self.framework.layer_attr(ev, self, name, node)
+
+    def set_attr(self, ev: Evaluator, name: str, value: Any, node: ast.AST) -> None:
+        return  # weights, init flags: nothing the shapes depend on
+
+    def call(self, ev: Evaluator, args: list, kwargs: dict, node: ast.AST) -> Any:
+        return self.framework.call_layer(ev, self, args, kwargs, node)
+
+    def isinstance_of(self, kind: Any) -> bool | None:
+        leaf = getattr(kind, "leaf", "")
+        return leaf in (self.name, self.name.removeprefix("Lazy"), "Module", "Layer")
+
+
+def bind(
+    ev: Evaluator,
+    call_text: str,
+    params: tuple[str, ...],
+    args: list,
+    kwargs: dict,
+    node: ast.AST,
+    strict: bool = True,
+) -> dict[str, Any]:
+    """Positional and keyword arguments of a library call → {name: value}, as Python binds them."""
+    if len(args) > len(params):
+        raise Refusal(line_of(node), f"{call_text}: too many positional arguments ({len(args)})")
+    out = dict(zip(params, args, strict=False))
+    for key, value in kwargs.items():
+        if key in out:
+            raise Refusal(line_of(node), f"{call_text}: {key!r} is given twice")
+        if key not in params and strict:
+            raise Refusal(line_of(node), f"{call_text}: unexpected argument {key!r}")
+        out[key] = value
+    for key, value in out.items():
+        if isinstance(value, Unknown) and (key in SHAPE_ARGS or value.too_large):
+            given = argument_node(node, key, params, args)
+            raise Refusal(line_of(node), unknown_argument(ev, call_text, key, value, given))
+    check_arguments(call_text, out, node)
+    return out
+
+
+def unknown_argument(ev: Evaluator, call_text: str, key: str, value: Unknown, given: ast.AST | None) -> str:
+    """Why a layer argument cannot be used: a number past MAX_SIZE is named with the code that
+    gives it (`out_channels = x is larger than 10^30`), anything else with the reason it is not
+    known. `given` is the argument's expression in the call, when known."""
+    if not value.too_large:
+        return f"{call_text}: cannot work out {key} ({value.why})"
+    what = f"{key} = {ev.text(given)}" if given is not None else key
+    return f"{call_text}: {what} is larger than {MAX_SIZE_TEXT}, too large to be a layer size"
+
+
+def argument_node(node: ast.AST, key: str, params: tuple, args: list) -> ast.expr | None:
+    """The expression the call passes as `key`: a keyword, or the positional argument in its place
+    (only when the call's positional arguments are the values bound, none unpacked with *)."""
+    if not isinstance(node, ast.Call):
+        return None
+    for k in node.keywords:
+        if k.arg == key:
+            return k.value
+    if (
+        key in params
+        and len(node.args) == len(args)
+        and not any(isinstance(a, ast.Starred) for a in node.args)
+    ):
+        index = params.index(key)
+        if index < len(node.args):
+            return node.args[index]
+    return None
+
+
+def check_arguments(call_text: str, a: dict[str, Any], node: ast.AST) -> None:
+    """Every argument a spec line is written from must be a number (or a tuple of them) of the
+    right kind: anything else (a string of code, a float kernel, True as a stride) is refused with
+    the line, never pasted into the spec. Unknown values and defaults (None) are checked where
+    they are used; string paddings ('same', 'valid') by each layer kind."""
+    for key, value in a.items():
+        if value is None or isinstance(value, Unknown) or (key == "padding" and isinstance(value, str)):
+            continue
+        if key in SIZE_ARGS:
+            least = SIZE_ARGS[key]
+            items = value if isinstance(value, tuple | list) else (value,)
+            ok = bool(items) and all(_size_item(key, v, least) for v in items)
+            what = f"a whole number ≥ {least} or a tuple of them"
+        elif key in COUNT_ARGS:
+            ok, what = _is_int(value) and value >= 1, "a whole number ≥ 1"
+        elif key in NUMBER_ARGS:
+            ok, what = isinstance(value, int | float) and not isinstance(value, bool), "a number"
+        else:
+            continue
+        if not ok:
+            shown = repr(value) if isinstance(value, str | int | float | tuple | list) else _label(value)
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."
+            raise Refusal(
+                line_of(node),
+                f"{call_text}: {key}={shown} is not {what}; cnncalc reads numbers written in the code, "
+                "or constants it can work out",
+            )
+
+
+def _size_item(key: str, v: Any, least: int) -> bool:
+    if _is_int(v):
+        return v >= least
+    if v is None:
+        return key == "output_size"  # an adaptive pool's None keeps that input size: refused later
+    if key == "padding" and isinstance(v, tuple | list):  # Keras' ((top, bottom), (left, right))
+        return len(v) == 2 and all(_is_int(x) and x >= 0 for x in v)
+    return False
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _label(value: Any) -> str:
+    return str(getattr(value, "label", type(value).__name__))
+
+
+def size_text(value: Any) -> str:
+    """A size argument in the spec language: (3, 3) → '3', (3, 5) → '3x5', 2 → '2'."""
+    values = tuple(value) if isinstance(value, tuple | list) else (value,)
+    return fmt_axes(values, "x")
+
+
+def number(value: Any, what: str, call_text: str, node: ast.AST, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Refusal(line_of(node), f"{call_text}: {what} is {value!r}, not a whole number")
+    if value < minimum:
+        raise Refusal(line_of(node), f"{call_text}: {what} {value} must be at least {minimum}")
+    return value
+
+
+def sizes(
+    value: Any, what: str, call_text: str, node: ast.AST, dims: int | None, minimum: int = 0
+) -> tuple[int, ...]:
+    values = tuple(value) if isinstance(value, tuple | list) else (value,)
+    for v in values:
+        number(v, what, call_text, node, minimum)
+    if dims is not None and len(values) not in (1, dims):
+        layer = call_text.split("(")[0].rsplit(".", 1)[-1]
+        raise Refusal(
+            line_of(node), f"{call_text}: {what}={value} has {len(values)} values, but {layer} takes {dims}"
+        )
+    return values

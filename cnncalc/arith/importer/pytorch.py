@@ -1,0 +1,1418 @@
+"""The PyTorch reader: `torch.nn` layers and containers, `nn.Module` classes and their `forward()`.
+
+Constructors (`nn.Conv2d`, `nn.Sequential(*layers)`, `nn.ModuleList`, `nn.ModuleDict`,
+`OrderedDict`, `add_module`) build layer objects as the evaluator runs `__init__`; calling a
+model on a traced tensor runs its `forward()` (or `self.net(X)` for d2l's models) and every
+layer it calls, every `F.*` / `torch.*` function and every tensor method becomes a node of the
+`Trace`: `+`, `+=`, `torch.add` an add merge, `torch.cat(…, 1)` a concat merge. The model is read
+as in eval mode (`self.training` is False): dropout is a layer that changes nothing, training-only
+branches are not taken.
+
+What changes a tensor in ways the spec cannot show is refused, naming the line: slicing and
+indexing, transposes, products of two tensors, a view to another shape. A layer with parameters
+that is built but never used, or used twice (shared weights), is refused too: PyTorch's
+`model.parameters()` counts it once, so no table of layers can show it right.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from cnncalc.arith.errors import CnnCalcError
+from cnncalc.arith.importer.evaluator import (
+    Builtin,
+    Evaluator,
+    Ext,
+    Function,
+    Instance,
+    Native,
+    Refusal,
+    Unknown,
+    UserClass,
+    line_of,
+)
+from cnncalc.arith.importer.layers import Item, Layer, bind, number, size_text, sizes
+from cnncalc.arith.importer.trace import BATCH, INPUT_NODE, BatchSize, Region, Tensor, Trace
+from cnncalc.arith.layer_spec import parse_layer
+from cnncalc.arith.params import bn_params, conv_params, fc_params
+
+FRAMEWORK = "PyTorch"
+
+_CONV = (
+    "in_channels",
+    "out_channels",
+    "kernel_size",
+    "stride",
+    "padding",
+    "dilation",
+    "groups",
+    "bias",
+    "padding_mode",
+    "device",
+    "dtype",
+)
+_TCONV = (
+    "in_channels",
+    "out_channels",
+    "kernel_size",
+    "stride",
+    "padding",
+    "output_padding",
+    "groups",
+    "bias",
+    "dilation",
+    "padding_mode",
+    "device",
+    "dtype",
+)
+_MAXPOOL = ("kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode")
+_AVGPOOL = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")
+_BN = ("num_features", "eps", "momentum", "affine", "track_running_stats", "device", "dtype")
+_ACTIVATIONS = {
+    "ReLU": "relu",
+    "ReLU6": "relu6",
+    "Sigmoid": "sigmoid",
+    "Tanh": "tanh",
+    "Hardswish": "hardswish",
+    "Hardsigmoid": "hardsigmoid",
+    "SiLU": "silu",
+    "GELU": "gelu",
+    "ELU": "elu",
+    "Softmax": "softmax",
+    "Softmax2d": "softmax",
+    "LogSoftmax": "softmax",
+}
+# classes of torch.nn the reader knows beyond those built above
+KNOWN_LAYERS = (
+    "Conv1d Conv2d Conv3d ConvTranspose1d ConvTranspose2d ConvTranspose3d LazyConv1d LazyConv2d LazyConv3d "
+    "LazyConvTranspose2d MaxPool1d MaxPool2d MaxPool3d AvgPool1d AvgPool2d AvgPool3d AdaptiveAvgPool1d "
+    "AdaptiveAvgPool2d AdaptiveAvgPool3d AdaptiveMaxPool1d AdaptiveMaxPool2d BatchNorm1d BatchNorm2d BatchNorm3d "
+    "LazyBatchNorm1d LazyBatchNorm2d InstanceNorm1d InstanceNorm2d GroupNorm LocalResponseNorm Linear LazyLinear "
+    "Flatten Dropout Dropout1d Dropout2d Dropout3d AlphaDropout Identity ZeroPad2d ConstantPad2d ReflectionPad2d "
+    "ReplicationPad2d Upsample UpsamplingNearest2d UpsamplingBilinear2d PixelShuffle LeakyReLU "
+    + " ".join(_ACTIVATIONS)
+).split()
+
+
+def is_torch(path: str) -> bool:
+    return path == "torch" or path.startswith("torch.")
+
+
+def is_d2l_model(ext: Ext) -> bool:
+    """d2l's Module/Classifier bases: an nn.Module whose forward() is `self.net(X)`."""
+    return "d2l" in ext.path and ext.leaf in ("Module", "Classifier", "Classification", "LinearRegression")
+
+
+_CONTAINERS = ("Module", "Sequential", "ModuleList", "ModuleDict")
+
+
+def is_module_class(cls: UserClass) -> bool:
+    return any(
+        (is_torch(b.path) and b.leaf in _CONTAINERS) or is_d2l_model(b) or b.path.endswith("nn.Module")
+        for b in cls.external_bases()
+    )
+
+
+def container_base(cls: UserClass) -> str:
+    """'Sequential', 'ModuleDict' or 'ModuleList' for a class that derives from one, else ''."""
+    for b in cls.external_bases():
+        if is_torch(b.path) and b.leaf in _CONTAINERS[1:]:
+            return b.leaf
+    return ""
+
+
+def canonical(text: str, node: ast.AST, call_text: str) -> str:
+    """The layer's text as the spec language writes it (defaults left out); a refusal if it is
+    not a layer (a kernel of 0, say)."""
+    try:
+        return parse_layer(text, 1).describe()
+    except CnnCalcError as e:
+        raise Refusal(line_of(node), f"{call_text}: {e}") from None
+
+
+# -- the framework hooks --------------------------------------------------------------------------------
+
+
+class Torch:
+    """What the evaluator asks the PyTorch reader: library calls, module objects, tensor operations."""
+
+    name = FRAMEWORK
+
+    def __init__(self, ev: Evaluator) -> None:
+        self.ev = ev
+        self.sample_inputs: list[tuple[tuple[int, ...], int, str]] = []
+        ev.resolvers.append(self.resolve)
+        ev.instance_attr_hook = self.instance_attr
+        ev.instance_call_hook = self.call_module
+        ev.class_attr_hook = self.class_attr
+
+    # the model (the functions are below, after the containers they read) ---------------------------
+
+    def is_model(self, name: str, value: Any) -> bool:
+        return _is_model(self, name, value)
+
+    def parts(self, value: Any) -> list:
+        return _parts(self, value)
+
+    def trace_model(
+        self, reader: Any, label: str, value: Any
+    ) -> tuple[Trace, Tensor, tuple[int, ...] | None, list[str]]:
+        return _trace_model(self, reader, label, value)
+
+    def kind_of(self, value: Any) -> str:
+        """PyTorch models have no kinds to tell apart: an nn.Module is one."""
+        return ""
+
+    def implicit_model(self) -> tuple[str, Any] | None:
+        """A PyTorch file names its model; none is read without one."""
+        return None
+
+    def no_model_message(self) -> str:
+        return (
+            "found no model: cnncalc reads nn.Module classes, functions that return one, and module-level "
+            "nn.Sequential objects"
+        )
+
+    # library calls ------------------------------------------------------------------------------------
+
+    def resolve(self, ev: Evaluator, ext: Ext, args: list, kwargs: dict, node: ast.AST) -> Any:
+        path, leaf = ext.path, ext.leaf
+        if is_torch(path):
+            if (
+                ".functional." in path
+                or path.startswith("torch.")
+                and leaf in _TORCH_FUNCTIONS
+                and path.count(".") == 1
+            ):
+                if leaf in _FUNCTIONAL:
+                    return self.functional(ev, leaf, args, kwargs, node)
+                if args and isinstance(args[0], Tensor):
+                    raise Refusal(
+                        line_of(node), f"{ev.text(node)}: {path} is not an operation cnncalc follows"
+                    )
+                return NotImplemented
+            if leaf in ("Sequential",):
+                return Sequential.build(ev, self, args, kwargs, node)
+            if leaf == "ModuleList":
+                return ModuleList(self, list(ev.items_of(args[0], node)) if args else [])
+            if leaf == "ModuleDict":
+                return ModuleDict(self, dict(args[0]) if args and isinstance(args[0], dict) else {})
+            if leaf in KNOWN_LAYERS and path.startswith("torch.nn."):
+                return build_layer(ev, self, leaf, args, kwargs, node)
+            if path.startswith("torch.nn.") and leaf[:1].isupper() and leaf not in ("Module", "Parameter"):
+                return _unknown_layer(ev, path, node)
+            if (
+                leaf in ("randn", "rand", "zeros", "ones", "empty", "FloatTensor", "randint")
+                and path.count(".") == 1
+            ):
+                self._sample(ev, args, kwargs, node)
+                return NotImplemented
+            if leaf in ("is_scripting", "is_tracing"):
+                return False
+            if leaf == "_assert":
+                return None
+        if path.endswith("parallel.data_parallel") and len(args) >= 2:
+            ev.note(f"line {line_of(node)}: {ev.text(node)} runs the module on one device as module(input)")
+            return ev.call(args[0], [args[1]], {}, node)
+        if "d2l" in path and leaf == "add_to_class" and args:
+            return AddToClass(args[0])
+        if path.endswith("WeightsEnum.verify") or (leaf == "verify" and "Weights" in path):
+            return args[0] if args else None  # torchvision: verify(None) is None
+        return NotImplemented
+
+    def _sample(self, ev: Evaluator, args: list, kwargs: dict, node: ast.AST) -> None:
+        dims = args[0] if len(args) == 1 and isinstance(args[0], tuple | list) else kwargs.get("size", args)
+        if (
+            isinstance(dims, tuple | list)
+            and 3 <= len(dims) <= 5
+            and all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in dims)
+        ):
+            self.sample_inputs.append((tuple(dims), line_of(node), ev.text(node)))
+
+    def class_attr(self, cls: UserClass, name: str, node: ast.AST) -> Any:
+        if name == "verify" and any(b.leaf == "WeightsEnum" for b in cls.external_bases()):
+            return Builtin(
+                "verify", lambda ev, a, k, n: a[0] if a else None
+            )  # torchvision: verify(None) is None
+        return NotImplemented
+
+    # modules ------------------------------------------------------------------------------------------
+
+    def instance_attr(self, obj: Instance, name: str, node: ast.AST) -> Any:
+        if not is_module_class(obj.cls):
+            return NotImplemented
+        ev = self.ev
+        if name == "training":
+            return ev.training
+        if name in ("add_module", "register_module"):
+            return Builtin(
+                name,
+                lambda ev, a, k, n: (
+                    obj.attrs.__setitem__(a[0], a[1]) if a and isinstance(a[0], str) else None
+                ),
+            )
+        if name in ("modules", "children", "named_modules", "named_children"):
+            return Builtin(name, lambda ev, a, k, n: module_list(obj, name))
+        if name == "save_hyperparameters":
+            return Builtin(name, lambda ev, a, k, n: self._save_hyperparameters(obj))
+        if name == "forward" and any(is_d2l_model(b) for b in obj.cls.external_bases()):
+            return Builtin("forward", lambda ev, a, k, n: ev.call(ev.get_attr(obj, "net", n), list(a), k, n))
+        base = container_base(obj.cls)
+        if base == "Sequential" and name == "forward":
+            return Builtin(
+                "forward", lambda ev, a, k, n: Sequential(self, _named_modules(obj)).call(ev, list(a), k, n)
+            )
+        if base and name in ("items", "values", "keys"):
+            pairs = _named_modules(obj)
+            return Builtin(
+                name,
+                lambda ev, a, k, n: (
+                    pairs if name == "items" else [p[1 if name == "values" else 0] for p in pairs]
+                ),
+            )
+        if base == "ModuleList" and name == "append":
+            return Builtin(
+                name, lambda ev, a, k, n: obj.attrs.__setitem__(str(len(_named_modules(obj))), a[0])
+            )
+        if name in _MODULE_METHODS:
+            return Builtin(
+                name, lambda ev, a, k, n: Unknown(f"{obj.cls.name}.{name}() is a library method", line_of(n))
+            )
+        return NotImplemented
+
+    def _save_hyperparameters(self, obj: Instance) -> None:
+        """d2l: the arguments of the __init__ that calls it become attributes."""
+        for frame in reversed(self.ev.frames):
+            if frame.names.get("self") is obj:
+                for key, value in frame.names.items():
+                    if key not in ("self", "__function__") and not key.startswith("_"):
+                        obj.attrs.setdefault(key, value)
+                return
+
+    def call_module(self, obj: Instance, args: list, kwargs: dict, node: ast.AST) -> Any:
+        ev = self.ev
+        if not is_module_class(obj.cls):
+            raise Refusal(line_of(node), f"{ev.text(node)}: a {obj.cls.name} object is not callable")
+        forward = ev.get_attr(obj, "forward", node)
+        x = args[0] if len(args) == 1 and not kwargs else None
+        if not isinstance(x, Tensor):
+            return ev.call(forward, args, kwargs, node)
+        region = Region(obj.cls.name, x.node, len(x.trace.nodes))
+        out = ev.call(forward, args, kwargs, node)
+        if isinstance(out, Tensor) and out.trace is x.trace:
+            region.output, region.last = out.node, len(x.trace.nodes) - 1
+            x.trace.regions.append(region)
+        return out
+
+    def layer_attr(self, ev: Evaluator, layer: Layer, name: str, node: ast.AST) -> Any:
+        if name in ("weight", "bias", "running_mean", "running_var"):
+            has = not (
+                name == "bias" and (layer.args.get("bias") is False or layer.args.get("affine") is False)
+            )
+            return WEIGHTS if has else None
+        if name in ("apply", "to", "cuda", "cpu", "train", "eval", "requires_grad_", "reset_parameters"):
+            return Builtin(name, lambda ev, a, k, n: layer)
+        if name == "forward":
+            return Builtin(name, lambda ev, a, k, n: self.call_layer(ev, layer, list(a), k, n))
+        if name in ("modules", "children"):
+            return Builtin(name, lambda ev, a, k, n: [layer] if name == "modules" else [])
+        return Unknown(f"{layer.call_text}.{name}", line_of(node))
+
+    def call_layer(self, ev: Evaluator, layer: Layer, args: list, kwargs: dict, node: ast.AST) -> Any:
+        x = args[0] if args else None
+        if not isinstance(x, Tensor):
+            if isinstance(x, Unknown):
+                return x
+            raise Refusal(
+                line_of(node),
+                f"{ev.text(node)}: {layer.call_text} is called on something that is not the model's tensor",
+            )
+        dims = _dims(layer.name)
+        if dims is not None and layer.name.removeprefix("Lazy").startswith(("Conv", "MaxPool", "AvgPool")):
+            stated = x.trace.dims
+            if stated is not None and stated[0] != dims:
+                raise Refusal(
+                    layer.line,
+                    f"{layer.call_text}: a {dims}-D layer after the {stated[0]}-D {stated[1]}; every spatial "
+                    "layer of a network works on the same number of axes",
+                )
+            x.trace.dims = stated or (dims, layer.call_text)
+        layer.calls += 1
+        if layer.calls > 1 and layer.params:
+            raise Refusal(
+                line_of(node),
+                f"{ev.text(node)}: {layer.call_text} (line {layer.line}) is called a second time, sharing its "
+                f"{layer.params:,} parameters; the table would count them twice",
+            )
+        for item in layer.items:
+            x = x.trace.layer(x, item.text, _Where(layer.line), ev, item.expect, layer)
+            x.trace.nodes[x.node].call = layer.call_text
+        return x
+
+    # tensors ------------------------------------------------------------------------------------------
+
+    def tensor_attr(self, ev: Evaluator, t: Tensor, name: str, node: ast.AST) -> Any:
+        if name == "shape":
+            return (BATCH, *t.shape(ev, node, ev.text(node)))
+        if name == "data":
+            return t
+        if name in _TENSOR_IDENTITY:
+            return Builtin(name, lambda ev, a, k, n: t)
+        if name in _TENSOR_METHODS:
+            return Builtin(name, lambda ev, a, k, n: _TENSOR_METHODS[name](ev, self, t, a, k, n))
+        if name in _FUNCTIONAL:
+            return Builtin(name, lambda ev, a, k, n: self.functional(ev, name.rstrip("_"), [t, *a], k, n))
+        raise Refusal(
+            line_of(node), f"{ev.text(node)}: the tensor method {name} is not something cnncalc follows"
+        )
+
+    def tensor_binop(
+        self, ev: Evaluator, t: Tensor, op: ast.operator, other: Any, node: ast.AST, reflected: bool
+    ) -> Any:
+        if isinstance(other, Tensor):
+            if isinstance(op, ast.Add):
+                return t.trace.merge("add", [other, t] if reflected else [t, other], node, ev)
+            what = {ast.Mult: "multiplies", ast.Sub: "subtracts", ast.Div: "divides"}.get(
+                type(op), "combines"
+            )
+            raise Refusal(
+                line_of(node),
+                f"{ev.text(node)} {what} two tensors; the spec language joins branches by add or concat only",
+            )
+        if other is None and isinstance(op, ast.USub | ast.UAdd):
+            ev.note(
+                f"line {line_of(node)}: {ev.text(node)} changes the sign only: no shape, no parameters; not a row"
+            )
+            return t
+        if (
+            isinstance(other, int | float)
+            and not isinstance(other, bool)
+            and isinstance(op, ast.Add | ast.Sub | ast.Mult | ast.Div)
+        ):
+            ev.note(
+                f"line {line_of(node)}: {ev.text(node)} scales or shifts by a constant: no shape, no parameters; not a row"
+            )
+            return t
+        raise Refusal(line_of(node), f"{ev.text(node)}: cnncalc does not follow this operation on a tensor")
+
+    # functional ops --------------------------------------------------------------------------------------
+
+    def functional(self, ev: Evaluator, name: str, args: list, kwargs: dict, node: ast.AST) -> Any:
+        handler = _FUNCTIONAL[name]
+        if name in ("cat", "concat", "add", "stack"):
+            return handler(ev, self, None, args, kwargs, node)
+        x = args[0] if args else kwargs.pop("input", None)
+        if not isinstance(x, Tensor):
+            if isinstance(x, Unknown):
+                return x
+            raise Refusal(line_of(node), f"{ev.text(node)}: the first argument is not the model's tensor")
+        return handler(ev, self, x, args[1:], kwargs, node)
+
+
+# nn.Module's own methods a model's code calls for other ends than its layers (weights, devices)
+_MODULE_METHODS = {
+    "apply",
+    "parameters",
+    "named_parameters",
+    "state_dict",
+    "load_state_dict",
+    "to",
+    "cuda",
+    "cpu",
+    "eval",
+    "train",
+    "zero_grad",
+    "register_buffer",
+    "register_parameter",
+    "requires_grad_",
+    "buffers",
+    "type",
+    "float",
+    "double",
+    "half",
+    "extra_repr",
+    "_get_name",
+    "register_forward_hook",
+}
+
+
+class _Weights(Native):
+    """A layer's weight or bias tensor: initialisers touch it, the shapes do not depend on it."""
+
+    label = "a tensor of weights"
+
+    def attr(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
+        if name in ("data", "weight"):
+            return self
+        if name in ("shape", "size"):
+            return Unknown("the shape of a weight tensor", line_of(node))
+        return Builtin(name, lambda ev, a, k, n: Unknown("a weight tensor's method", line_of(n)))
+
+    def binop(self, ev: Evaluator, op: ast.operator, other: Any, node: ast.AST, reflected: bool) -> Any:
+        return Unknown("arithmetic on weights", line_of(node))
+
+
+WEIGHTS = _Weights()
+
+
+class _Where:
+    """A stand-in node for messages: the line of the constructor that built a layer."""
+
+    def __init__(self, line: int) -> None:
+        self.lineno = line
+
+
+def _unknown_layer(ev: Evaluator, path: str, node: ast.AST) -> Any:
+    leaf = path.rsplit(".", 1)[-1]
+    raise Refusal(
+        line_of(node),
+        f"{ev.text(node)}: {leaf} is not a layer cnncalc knows (it reads torch.nn's convolutions, "
+        "pools, norms, activations, padding, upsampling, Linear, Flatten, Dropout and containers)",
+    )
+
+
+class AddToClass(Native):
+    """d2l.add_to_class(C): the decorated function becomes a method of C."""
+
+    label = "d2l.add_to_class"
+
+    def __init__(self, cls: Any) -> None:
+        self.cls = cls
+
+    def call(self, ev: Evaluator, args: list, kwargs: dict, node: ast.AST) -> Any:
+        if isinstance(self.cls, UserClass) and args:
+            fn = args[0]
+            fn.owner = getattr(fn, "owner", None) or self.cls
+            self.cls.ns[fn.name] = fn
+        return None
+
+
+def _named_modules(obj: Instance) -> list[tuple[str, Any]]:
+    return [(k, v) for k, v in obj.attrs.items() if is_module(v)]
+
+
+def module_list(obj: Any, how: str) -> list:
+    """modules() / children() of a module object, as PyTorch orders them."""
+    children = list(children_of(obj))
+    if how in ("children", "named_children"):
+        return children if how == "children" else [(str(i), c) for i, c in enumerate(children)]
+    out: list = [obj]
+    for c in children:
+        out.extend(module_list(c, "modules"))
+    return out if how == "modules" else [(str(i), c) for i, c in enumerate(out)]
+
+
+def children_of(obj: Any) -> list:
+    if isinstance(obj, Instance):
+        return [v for v in obj.attrs.values() if is_module(v)]
+    if isinstance(obj, Sequential):
+        return [m for _, m in obj.children]
+    if isinstance(obj, ModuleList):
+        return list(obj.items)
+    if isinstance(obj, ModuleDict):
+        return list(obj.items.values())
+    return []
+
+
+def is_module(value: Any) -> bool:
+    return isinstance(value, Layer | Sequential | ModuleList | ModuleDict) or (
+        isinstance(value, Instance) and is_module_class(value.cls)
+    )
+
+
+def leaf_layers(obj: Any, seen: set[int] | None = None) -> list[tuple[Layer, str]]:
+    """Every leaf layer a module holds, with its path (`layer1.0.conv1`)."""
+    seen = seen if seen is not None else set()
+    out: list[tuple[Layer, str]] = []
+
+    def visit(value: Any, path: str) -> None:
+        if id(value) in seen:
+            return
+        seen.add(id(value))
+        if isinstance(value, Layer):
+            out.append((value, path))
+        elif isinstance(value, Instance) and is_module_class(value.cls):
+            for k, v in value.attrs.items():
+                if is_module(v):
+                    visit(v, f"{path}.{k}" if path else k)
+        elif isinstance(value, Sequential):
+            for k, v in value.children:
+                visit(v, f"{path}.{k}" if path else k)
+        elif isinstance(value, ModuleList):
+            for i, v in enumerate(value.items):
+                visit(v, f"{path}.{i}" if path else str(i))
+        elif isinstance(value, ModuleDict):
+            for k, v in value.items.items():
+                visit(v, f"{path}.{k}" if path else str(k))
+
+    visit(obj, "")
+    return out
+
+
+# -- containers ---------------------------------------------------------------------------------------
+
+
+class Sequential(Native):
+    """nn.Sequential: its modules in order; calling it calls each on the result of the last."""
+
+    label = "nn.Sequential"
+
+    def __init__(self, framework: Torch, children: list[tuple[str, Any]]) -> None:
+        self.framework = framework
+        self.children = children
+
+    @classmethod
+    def build(cls, ev: Evaluator, framework: Torch, args: list, kwargs: dict, node: ast.AST) -> Sequential:
+        if len(args) == 1 and isinstance(args[0], dict):
+            children = [(str(k), v) for k, v in args[0].items()]
+        else:
+            children = [(str(i), v) for i, v in enumerate(args)]
+        for _, value in children:
+            _check_module(ev, value, node, "nn.Sequential")
+        return cls(framework, children)
+
+    def call(self, ev: Evaluator, args: list, kwargs: dict, node: ast.AST) -> Any:
+        x = args[0] if args else None
+        for _, module in self.children:
+            x = ev.call(module, [x], {}, node)
+        return x
+
+    def attr(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
+        if name in ("add_module", "register_module"):
+            return Builtin(name, lambda ev, a, k, n: self._add(ev, a[0], a[1], n))
+        if name == "append":
+            return Builtin(name, lambda ev, a, k, n: self._add(ev, str(len(self.children)), a[0], n))
+        if name in ("modules", "children", "named_modules", "named_children"):
+            return Builtin(name, lambda ev, a, k, n: module_list(self, name))
+        if name in ("apply", "to", "cuda", "cpu", "train", "eval", "requires_grad_"):
+            return Builtin(name, lambda ev, a, k, n: self)
+        if name == "forward":
+            return Builtin(name, lambda ev, a, k, n: self.call(ev, list(a), k, n))
+        by_name = dict(self.children)
+        if name in by_name:
+            return by_name[name]
+        return Unknown(f"nn.Sequential.{name}", line_of(node))
+
+    def set_attr(self, ev: Evaluator, name: str, value: Any, node: ast.AST) -> None:
+        if is_module(value):
+            self._add(ev, name, value, node)
+
+    def _add(self, ev: Evaluator, name: Any, module: Any, node: ast.AST) -> None:
+        _check_module(ev, module, node, "add_module")
+        self.children = [(k, v) for k, v in self.children if k != str(name)] + [(str(name), module)]
+
+    def getitem(self, ev: Evaluator, key: Any, node: ast.AST) -> Any:
+        if isinstance(key, slice):
+            return Sequential(self.framework, self.children[key])
+        if isinstance(key, int):
+            return self.children[key][1]
+        raise Refusal(line_of(node), f"{ev.text(node)}: index an nn.Sequential with a number or a slice")
+
+    def iterate(self, ev: Evaluator, node: ast.AST) -> list:
+        return [m for _, m in self.children]
+
+    def length(self, ev: Evaluator, node: ast.AST) -> int:
+        return len(self.children)
+
+    def isinstance_of(self, kind: Any) -> bool | None:
+        return getattr(kind, "leaf", "") in ("Sequential", "Module")
+
+
+class ModuleList(Native):
+    label = "nn.ModuleList"
+
+    def __init__(self, framework: Torch, items: list) -> None:
+        self.framework = framework
+        self.items = items
+
+    def attr(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
+        if name == "append":
+            return Builtin(name, lambda ev, a, k, n: self.items.append(a[0]))
+        if name == "extend":
+            return Builtin(name, lambda ev, a, k, n: self.items.extend(ev.items_of(a[0], n)))
+        if name == "insert":
+            return Builtin(name, lambda ev, a, k, n: self.items.insert(a[0], a[1]))
+        if name in ("modules", "children"):
+            return Builtin(name, lambda ev, a, k, n: module_list(self, name))
+        return Unknown(f"nn.ModuleList.{name}", line_of(node))
+
+    def getitem(self, ev: Evaluator, key: Any, node: ast.AST) -> Any:
+        if isinstance(key, slice):
+            return ModuleList(self.framework, self.items[key])
+        if isinstance(key, int) and -len(self.items) <= key < len(self.items):
+            return self.items[key]
+        raise Refusal(
+            line_of(node), f"{ev.text(node)}: index {key!r} of an nn.ModuleList of {len(self.items)}"
+        )
+
+    def iterate(self, ev: Evaluator, node: ast.AST) -> list:
+        return list(self.items)
+
+    def length(self, ev: Evaluator, node: ast.AST) -> int:
+        return len(self.items)
+
+    def isinstance_of(self, kind: Any) -> bool | None:
+        return getattr(kind, "leaf", "") in ("ModuleList", "Module")
+
+
+class ModuleDict(Native):
+    label = "nn.ModuleDict"
+
+    def __init__(self, framework: Torch, items: dict) -> None:
+        self.framework = framework
+        self.items = items
+
+    def attr(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
+        if name in ("items", "keys", "values"):
+            return Builtin(name, lambda ev, a, k, n: list(getattr(self.items, name)()))
+        if name == "update":
+            return Builtin(name, lambda ev, a, k, n: self.items.update(a[0]))
+        return Unknown(f"nn.ModuleDict.{name}", line_of(node))
+
+    def getitem(self, ev: Evaluator, key: Any, node: ast.AST) -> Any:
+        if key in self.items:
+            return self.items[key]
+        raise Refusal(line_of(node), f"{ev.text(node)}: no module {key!r} in this nn.ModuleDict")
+
+    def setitem(self, ev: Evaluator, key: Any, value: Any, node: ast.AST) -> None:
+        self.items[key] = value
+
+    def iterate(self, ev: Evaluator, node: ast.AST) -> list:
+        return list(self.items)
+
+    def length(self, ev: Evaluator, node: ast.AST) -> int:
+        return len(self.items)
+
+
+def _check_module(ev: Evaluator, value: Any, node: ast.AST, where: str) -> None:
+    if isinstance(value, Unknown):
+        raise Refusal(line_of(node), f"{ev.text(node)}: a module in {where} is not known ({value.why})")
+    if not is_module(value):
+        raise Refusal(
+            line_of(node), f"{ev.text(node)}: {where} is given a {type(value).__name__}, not a layer"
+        )
+
+
+# -- layers ---------------------------------------------------------------------------------------------
+
+
+def _dims(name: str) -> int | None:
+    return int(name[-2]) if name[-1] == "d" and name[-2] in "123" else None
+
+
+def build_layer(ev: Evaluator, fw: Torch, name: str, args: list, kwargs: dict, node: ast.AST) -> Layer:
+    call_text = ev.text(node)
+    line = line_of(node)
+    dims = _dims(name)
+    lazy = name.startswith("Lazy")
+    base = name[4:] if lazy else name
+
+    def layer(items: list[Item], a: dict, params: int | None = 0) -> Layer:
+        return Layer(
+            name,
+            a,
+            [Item(canonical(i.text, node, call_text), i.expect) for i in items],
+            line,
+            call_text,
+            params,
+            fw,
+        )
+
+    if base.startswith(("Conv", "ConvTranspose")):
+        transposed = base.startswith("ConvTranspose")
+        params = (_TCONV if transposed else _CONV)[1:] if lazy else (_TCONV if transposed else _CONV)
+        a = bind(ev, call_text, params, args, kwargs, node)
+        for key in (
+            ("out_channels", "kernel_size") if lazy else ("in_channels", "out_channels", "kernel_size")
+        ):
+            if key not in a:
+                raise Refusal(line, f"{call_text}: missing {key}")
+        cout = number(a["out_channels"], "out_channels", call_text, node, 1)
+        k = sizes(a["kernel_size"], "kernel_size", call_text, node, dims, 1)
+        s = sizes(a.get("stride", 1), "stride", call_text, node, dims, 1)
+        d = sizes(a.get("dilation", 1), "dilation", call_text, node, dims, 1)
+        g = number(a.get("groups", 1), "groups", call_text, node, 1)
+        pad = a.get("padding", 0)
+        if isinstance(pad, str):
+            _check_string_padding(call_text, line, pad, transposed, s)
+        p = pad if isinstance(pad, str) else size_text(sizes(pad, "padding", call_text, node, dims))
+        bias = a.get("bias", True) is not False
+        text = f"{'tconv' if transposed else 'conv'} {cout} k={size_text(k)} s={size_text(s)} p={p} d={size_text(d)} g={g}"
+        if transposed:
+            text += (
+                f" op={size_text(sizes(a.get('output_padding', 0), 'output_padding', call_text, node, dims))}"
+            )
+        if not bias:
+            text += " bias=false"
+        if a.get("padding_mode", "zeros") != "zeros":
+            ev.note(
+                f"line {line}: {call_text}: padding_mode={a['padding_mode']!r} pads with other values, same sizes"
+            )
+        if lazy:
+            return layer([Item(text)], a, None)
+        cin = number(a["in_channels"], "in_channels", call_text, node, 1)
+        kernel = k * (dims or 2) if len(k) == 1 else k
+        try:
+            count = conv_params(cin, cout, tuple(kernel), g, bias, transposed).total
+        except CnnCalcError as e:
+            raise Refusal(line, f"{call_text}: {e}") from None
+        a["kernel_size"], a["stride"] = tuple(kernel), s * (dims or 2) if len(s) == 1 else s
+        return layer([Item(text, ("in_channels", cin))], a, count)
+    if base.startswith(("MaxPool", "AvgPool")):
+        a = bind(ev, call_text, _MAXPOOL if base.startswith("Max") else _AVGPOOL, args, kwargs, node)
+        if "kernel_size" not in a:
+            raise Refusal(line, f"{call_text}: missing kernel_size")
+        if a.get("return_indices"):
+            raise Refusal(
+                line, f"{call_text}: return_indices=True gives a pair of tensors, which the spec cannot show"
+            )
+        k = sizes(a["kernel_size"], "kernel_size", call_text, node, dims, 1)
+        s = sizes(a["stride"] if a.get("stride") is not None else k, "stride", call_text, node, dims, 1)
+        p = sizes(a.get("padding", 0), "padding", call_text, node, dims)
+        text = f"{'maxpool' if base.startswith('Max') else 'avgpool'} k={size_text(k)} s={size_text(s)} p={size_text(p)}"
+        if base.startswith("Max"):
+            text += f" d={size_text(sizes(a.get('dilation', 1), 'dilation', call_text, node, dims, 1))}"
+        if a.get("ceil_mode"):
+            text += " ceil=true"
+        return layer([Item(text)], a)
+    if base.startswith(("AdaptiveAvgPool", "AdaptiveMaxPool")):
+        a = bind(ev, call_text, ("output_size", "return_indices"), args, kwargs, node)
+        if "output_size" not in a:
+            raise Refusal(line, f"{call_text}: missing output_size")
+        out = a["output_size"]
+        values = out if isinstance(out, tuple | list) else (out,)
+        if any(v is None for v in values):
+            raise Refusal(line, f"{call_text}: an output size of None keeps that input size; give numbers")
+        values = sizes(out, "output_size", call_text, node, dims, 1)
+        maximum = base.startswith("AdaptiveMax")
+        if set(values) == {1}:
+            return layer([Item("gmp" if maximum else "gap")], a)
+        return layer([Item(f"{'adaptivemaxpool' if maximum else 'adaptiveavgpool'} {size_text(values)}")], a)
+    if base.startswith("BatchNorm"):
+        a = bind(ev, call_text, _BN[1:] if lazy else _BN, args, kwargs, node)
+        if a.get("affine", True) is False:
+            raise Refusal(
+                line, f"{call_text}: affine=False batch norm has no parameters, which the spec cannot say"
+            )
+        if lazy:
+            return layer([Item("bn")], a, None)
+        c = number(a.get("num_features"), "num_features", call_text, node, 1)
+        return layer([Item("bn", ("num_features", c))], a, bn_params(c).total)
+    if base.startswith("InstanceNorm"):
+        a = bind(ev, call_text, _BN, args, kwargs, node)
+        c = number(a.get("num_features"), "num_features", call_text, node, 1)
+        affine = a.get("affine", False) is True
+        return layer(
+            [Item("instancenorm affine=true" if affine else "instancenorm", ("num_features", c))],
+            a,
+            bn_params(c).total if affine else 0,
+        )
+    if base == "GroupNorm":
+        a = bind(
+            ev,
+            call_text,
+            ("num_groups", "num_channels", "eps", "affine", "device", "dtype"),
+            args,
+            kwargs,
+            node,
+        )
+        g = number(a.get("num_groups"), "num_groups", call_text, node, 1)
+        c = number(a.get("num_channels"), "num_channels", call_text, node, 1)
+        if a.get("affine", True) is False:
+            raise Refusal(
+                line, f"{call_text}: affine=False group norm has no parameters, which the spec cannot say"
+            )
+        return layer([Item(f"groupnorm {g}", ("num_channels", c))], a, bn_params(c).total)
+    if base == "LocalResponseNorm":
+        a = bind(ev, call_text, ("size", "alpha", "beta", "k"), args, kwargs, node)
+        return layer([Item(f"lrn {number(a.get('size'), 'size', call_text, node, 1)}")], a)
+    if base == "Linear":
+        a = bind(
+            ev,
+            call_text,
+            ("out_features", "bias", "device", "dtype")
+            if lazy
+            else ("in_features", "out_features", "bias", "device", "dtype"),
+            args,
+            kwargs,
+            node,
+        )
+        fout = number(a.get("out_features"), "out_features", call_text, node, 1)
+        bias = a.get("bias", True) is not False
+        text = f"fc {fout}" + ("" if bias else " bias=false")
+        if lazy:
+            return layer([Item(text)], a, None)
+        fin = number(a.get("in_features"), "in_features", call_text, node, 1)
+        return layer([Item(text, ("in_features", fin))], a, fc_params(fin, fout, bias).total)
+    if base == "Flatten":
+        a = bind(ev, call_text, ("start_dim", "end_dim"), args, kwargs, node)
+        if a.get("start_dim", 1) != 1 or a.get("end_dim", -1) != -1:
+            raise Refusal(line, f"{call_text}: only nn.Flatten() from axis 1 to the end is supported")
+        return layer([Item("flatten")], a)
+    if base.startswith(("Dropout", "AlphaDropout")):
+        a = bind(ev, call_text, ("p", "inplace"), args, kwargs, node)
+        rate = a.get("p", 0.5)
+        if isinstance(rate, Unknown) or not isinstance(rate, int | float):
+            rate = 0.5
+        return layer([Item(f"dropout {rate:g}")], a)
+    if base == "LeakyReLU":
+        a = bind(ev, call_text, ("negative_slope", "inplace"), args, kwargs, node)
+        slope = a.get("negative_slope", 0.01)
+        return layer(
+            [Item(f"leakyrelu slope={slope:g}" if isinstance(slope, int | float) else "leakyrelu")], a
+        )
+    if base in _ACTIVATIONS:
+        a = bind(ev, call_text, ("dim", "inplace", "approximate", "alpha"), args, kwargs, node, strict=False)
+        if base == "LogSoftmax":
+            ev.note(f"line {line}: LogSoftmax shown as softmax (same shape, no parameters)")
+        return layer([Item(_ACTIVATIONS[base])], a)
+    if base == "Identity":
+        return layer([], {})
+    if base.endswith(("Pad2d", "Pad1d")):
+        params = ("padding", "value") if base.startswith("Constant") else ("padding",)
+        a = bind(ev, call_text, params, args, kwargs, node)
+        text = _pad_text(ev, a.get("padding"), base, call_text, node)
+        return layer([Item(text)], a)
+    if base in ("Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"):
+        a = bind(
+            ev,
+            call_text,
+            ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor"),
+            args,
+            kwargs,
+            node,
+        )
+        mode = {"UpsamplingNearest2d": "nearest", "UpsamplingBilinear2d": "bilinear"}.get(
+            base, a.get("mode", "nearest")
+        )
+        return layer(
+            [Item(_upsample_text(ev, a.get("size"), a.get("scale_factor"), mode, call_text, node))], a
+        )
+    if base == "PixelShuffle":
+        a = bind(ev, call_text, ("upscale_factor",), args, kwargs, node)
+        return layer(
+            [Item(f"pixelshuffle {number(a.get('upscale_factor'), 'upscale_factor', call_text, node, 1)}")], a
+        )
+    return _unknown_layer(ev, f"torch.nn.{name}", node)
+
+
+def _check_string_padding(call_text: str, line: int, padding: str, transposed: bool, stride: tuple) -> None:
+    """PyTorch's padding='same' or 'valid', refused where PyTorch refuses it."""
+    if transposed:
+        raise Refusal(
+            line, f"{call_text}: a transposed convolution takes a number as padding, not {padding!r}"
+        )
+    if padding not in ("same", "valid"):
+        raise Refusal(line, f"{call_text}: padding={padding!r} is not 'same', 'valid' or a number")
+    if padding == "same" and any(v != 1 for v in stride):
+        raise Refusal(
+            line,
+            f"{call_text}: padding='same' with stride {size_text(stride)}: PyTorch refuses 'same' padding "
+            "for strided convolutions; give the padding as a number",
+        )
+
+
+def _pad_text(ev: Evaluator, padding: Any, base: str, call_text: str, node: ast.AST) -> str:
+    """nn.ZeroPad2d(1) → 'pad 1'; (left, right, top, bottom) with equal sides → 'pad TxL'."""
+    mode = (
+        "zero"
+        if base.startswith(("Zero", "Constant"))
+        else "reflect"
+        if base.startswith("Reflection")
+        else "replicate"
+    )
+    values = sizes(padding, "padding", call_text, node, None)
+    if len(values) == 1:
+        amount = size_text(values)
+    elif len(values) == 2 and base.endswith("1d"):
+        if values[0] != values[1]:
+            raise Refusal(
+                line_of(node),
+                f"{call_text}: padding {values[0]} before and {values[1]} after; the spec pads both sides alike",
+            )
+        amount = str(values[0])
+    elif len(values) == 4:
+        left, right, top, bottom = values
+        if left != right or top != bottom:
+            raise Refusal(
+                line_of(node),
+                f"{call_text}: padding (left {left}, right {right}, top {top}, bottom {bottom}) differs "
+                "between sides; the spec pads both sides of an axis alike",
+            )
+        amount = size_text((top, left))
+    else:
+        raise Refusal(line_of(node), f"{call_text}: padding {padding!r} is not one number or one per side")
+    return f"pad {amount}" + ("" if mode == "zero" else f" mode={mode}")
+
+
+def _upsample_text(ev: Evaluator, size: Any, scale: Any, mode: Any, call_text: str, node: ast.AST) -> str:
+    if size is not None:
+        raise Refusal(
+            line_of(node), f"{call_text}: an upsampling to a fixed size; cnncalc reads scale_factor"
+        )
+    if scale is None:
+        raise Refusal(line_of(node), f"{call_text}: missing scale_factor")
+    values = tuple(scale) if isinstance(scale, tuple | list) else (scale,)
+    ints = []
+    for v in values:
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise Refusal(line_of(node), f"{call_text}: scale_factor {scale!r}: cnncalc reads whole factors")
+        ints.append(v)
+    if mode not in ("nearest", "bilinear"):
+        raise Refusal(
+            line_of(node), f"{call_text}: mode {mode!r}: cnncalc reads nearest and bilinear upsampling"
+        )
+    return f"upsample {size_text(tuple(ints))}" + (" mode=bilinear" if mode == "bilinear" else "")
+
+
+# -- forward(): functional calls and tensor methods -----------------------------------------------------
+
+
+def _f_module(name: str) -> Any:
+    """F.max_pool2d(x, 2) is nn.MaxPool2d(2)(x): the same layer, built where it is called."""
+
+    def run(ev: Evaluator, fw: Torch, x: Tensor, args: list, kwargs: dict, node: ast.AST) -> Tensor:
+        return _apply_items(ev, x, build_layer(ev, fw, name, args, kwargs, node), node)
+
+    return run
+
+
+def _apply_items(ev: Evaluator, x: Tensor, layer: Layer, node: ast.AST) -> Tensor:
+    for item in layer.items:
+        x = x.trace.layer(x, item.text, node, ev, item.expect)
+    return x
+
+
+def _f_activation(kind: str) -> Any:
+    def run(ev: Evaluator, fw: Torch, x: Tensor, args: list, kwargs: dict, node: ast.AST) -> Tensor:
+        if kind == "leakyrelu":
+            slope = args[0] if args else kwargs.get("negative_slope", 0.01)
+            text = f"leakyrelu slope={slope:g}" if isinstance(slope, int | float) else "leakyrelu"
+        elif kind == "softmax" and ev.text(node).split("(")[0].endswith("log_softmax"):
+            ev.note(f"line {line_of(node)}: log_softmax shown as softmax (same shape, no parameters)")
+            text = kind
+        else:
+            text = kind
+        return x.trace.layer(x, canonical(text, node, ev.text(node)), node, ev)
+
+    return run
+
+
+def _f_dropout(ev: Evaluator, fw: Torch, x: Tensor, args: list, kwargs: dict, node: ast.AST) -> Tensor:
+    rate = args[0] if args else kwargs.get("p", 0.5)
+    rate = rate if isinstance(rate, int | float) and not isinstance(rate, bool) else 0.5
+    return x.trace.layer(x, f"dropout {rate:g}", node, ev)
+
+
+def _f_flatten(ev: Evaluator, fw: Torch, x: Tensor, args: list, kwargs: dict, node: ast.AST) -> Tensor:
+    start = args[0] if args else kwargs.get("start_dim", 0)
+    end = args[1] if len(args) > 1 else kwargs.get("end_dim", -1)
+    if end != -1:
+        raise Refusal(line_of(node), f"{ev.text(node)}: only flattening to the last axis is supported")
+    if start == 0:
+        ev.note(
+            f"line {line_of(node)}: {ev.text(node)} without start_dim also flattens the batch axis; read as a flatten from axis 1 (one sample)"
+        )
+    elif start != 1:
+        raise Refusal(line_of(node), f"{ev.text(node)}: only flattening from axis 1 is supported")
+    return x.trace.layer(x, "flatten", node, ev)
+
+
+def _f_cat(ev: Evaluator, fw: Torch, _: Any, args: list, kwargs: dict, node: ast.AST) -> Tensor:
+    tensors = args[0] if args else kwargs.get("tensors")
+    dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
+    items = ev.items_of(tensors, node)
+    if not items or not all(isinstance(t, Tensor) for t in items):
+        raise Refusal(line_of(node), f"{ev.text(node)}: torch.cat of values that are not the model's tensors")
+    if dim not in (1, -3):
+        if dim == -1 and all(_rank(ev, t, node) == 1 for t in items):
+            dim = 1
+        else:
+            raise Refusal(
+                line_of(node),
+                f"{ev.text(node)}: concatenation on axis {dim}; the spec concatenates channels (axis 1)",
+            )
+    return items[0].trace.merge("concat", list(items), node, ev)
+
+
+def _rank(ev: Evaluator, t: Tensor, node: ast.AST) -> int:
+    return len(t.shape(ev, node, ev.text(node)))
+
+
+def _f_add(ev: Evaluator, fw: Torch, _: Any, args: list, kwargs: dict, node: ast.AST) -> Any:
+    a = args[0] if args else kwargs.get("input")
+    b = args[1] if len(args) > 1 else kwargs.get("other")
+    if isinstance(a, Tensor):
+        return fw.tensor_binop(ev, a, ast.Add(), b, node, False)
+    if isinstance(b, Tensor):
+        return fw.tensor_binop(ev, b, ast.Add(), a, node, True)
+    return Unknown(f"{ev.text(node)}", line_of(node))
+
+
+def _f_stack(ev: Evaluator, fw: Torch, _: Any, args: list, kwargs: dict, node: ast.AST) -> Any:
+    raise Refusal(
+        line_of(node), f"{ev.text(node)}: stacking adds an axis, which the spec language does not show"
+    )
+
+
+def _f_mean(ev: Evaluator, fw: Torch, x: Tensor, args: list, kwargs: dict, node: ast.AST) -> Tensor:
+    """x.mean([2, 3]) (or (-2, -1)): global average pooling, then flattened unless keepdim."""
+    dims = args[0] if args else kwargs.get("dim")
+    keep = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
+    rank = _rank(ev, x, node) + 1
+    axes = dims if isinstance(dims, tuple | list) else (dims,)
+    if dims is None or any(not isinstance(a, int) for a in axes):
+        raise Refusal(
+            line_of(node), f"{ev.text(node)}: a mean over every axis mixes the batch; give the spatial axes"
+        )
+    axes = sorted(a % rank for a in axes)
+    if axes != list(range(2, rank)):
+        raise Refusal(
+            line_of(node),
+            f"{ev.text(node)}: a mean over axes {axes}; the spec pools over all spatial axes (global pooling)",
+        )
+    y = x.trace.layer(x, "gap", node, ev)
+    return y if keep else y.trace.layer(y, "flatten", node, ev)
+
+
+def _f_interpolate(ev: Evaluator, fw: Torch, x: Tensor, args: list, kwargs: dict, node: ast.AST) -> Tensor:
+    names = ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor", "antialias")
+    a = bind(ev, ev.text(node), names, args, kwargs, node)
+    text = _upsample_text(
+        ev, a.get("size"), a.get("scale_factor"), a.get("mode", "nearest"), ev.text(node), node
+    )
+    return x.trace.layer(x, canonical(text, node, ev.text(node)), node, ev)
+
+
+def _f_pad(ev: Evaluator, fw: Torch, x: Tensor, args: list, kwargs: dict, node: ast.AST) -> Tensor:
+    a = bind(ev, ev.text(node), ("pad", "mode", "value"), args, kwargs, node)
+    mode = a.get("mode", "constant")
+    base = {"constant": "ConstantPad2d", "reflect": "ReflectionPad2d", "replicate": "ReplicationPad2d"}.get(
+        mode
+    )
+    if base is None:
+        raise Refusal(line_of(node), f"{ev.text(node)}: padding mode {mode!r} is not one cnncalc reads")
+    pad = a.get("pad")
+    if isinstance(pad, tuple | list) and len(pad) == 2:
+        base = base.replace("2d", "1d")
+    return x.trace.layer(
+        x, canonical(_pad_text(ev, pad, base, ev.text(node), node), node, ev.text(node)), node, ev
+    )
+
+
+def _f_pixel_shuffle(ev: Evaluator, fw: Torch, x: Tensor, args: list, kwargs: dict, node: ast.AST) -> Tensor:
+    r = args[0] if args else kwargs.get("upscale_factor")
+    return x.trace.layer(x, f"pixelshuffle {number(r, 'upscale_factor', ev.text(node), node, 1)}", node, ev)
+
+
+def _f_lrn(ev: Evaluator, fw: Torch, x: Tensor, args: list, kwargs: dict, node: ast.AST) -> Tensor:
+    size = args[0] if args else kwargs.get("size")
+    return x.trace.layer(x, f"lrn {number(size, 'size', ev.text(node), node, 1)}", node, ev)
+
+
+def _f_with_weights(ev: Evaluator, fw: Torch, x: Tensor, args: list, kwargs: dict, node: ast.AST) -> Tensor:
+    raise Refusal(
+        line_of(node), f"{ev.text(node)}: a functional layer with weights passed in; build it as an nn module"
+    )
+
+
+_FUNCTIONAL: dict[str, Any] = {
+    "relu": _f_activation("relu"),
+    "relu_": _f_activation("relu"),
+    "relu6": _f_activation("relu6"),
+    "hardtanh": None,
+    "leaky_relu": _f_activation("leakyrelu"),
+    "sigmoid": _f_activation("sigmoid"),
+    "tanh": _f_activation("tanh"),
+    "hardswish": _f_activation("hardswish"),
+    "hardsigmoid": _f_activation("hardsigmoid"),
+    "silu": _f_activation("silu"),
+    "gelu": _f_activation("gelu"),
+    "elu": _f_activation("elu"),
+    "softmax": _f_activation("softmax"),
+    "log_softmax": _f_activation("softmax"),
+    "dropout": _f_dropout,
+    "dropout2d": _f_dropout,
+    "dropout1d": _f_dropout,
+    "alpha_dropout": _f_dropout,
+    "max_pool1d": _f_module("MaxPool1d"),
+    "max_pool2d": _f_module("MaxPool2d"),
+    "max_pool3d": _f_module("MaxPool3d"),
+    "avg_pool1d": _f_module("AvgPool1d"),
+    "avg_pool2d": _f_module("AvgPool2d"),
+    "avg_pool3d": _f_module("AvgPool3d"),
+    "adaptive_avg_pool1d": _f_module("AdaptiveAvgPool1d"),
+    "adaptive_avg_pool2d": _f_module("AdaptiveAvgPool2d"),
+    "adaptive_max_pool2d": _f_module("AdaptiveMaxPool2d"),
+    "flatten": _f_flatten,
+    "cat": _f_cat,
+    "concat": _f_cat,
+    "add": _f_add,
+    "stack": _f_stack,
+    "mean": _f_mean,
+    "interpolate": _f_interpolate,
+    "upsample": _f_interpolate,
+    "pad": _f_pad,
+    "pixel_shuffle": _f_pixel_shuffle,
+    "local_response_norm": _f_lrn,
+    "conv2d": _f_with_weights,
+    "linear": _f_with_weights,
+    "batch_norm": _f_with_weights,
+}
+_FUNCTIONAL = {k: v for k, v in _FUNCTIONAL.items() if v is not None}
+_TORCH_FUNCTIONS = {
+    "relu",
+    "relu_",
+    "sigmoid",
+    "tanh",
+    "flatten",
+    "cat",
+    "concat",
+    "add",
+    "stack",
+    "mean",
+    "softmax",
+    "log_softmax",
+    "dropout",
+    "max_pool2d",
+    "avg_pool2d",
+    "adaptive_avg_pool2d",
+    "pixel_shuffle",
+}
+
+_TENSOR_IDENTITY = {
+    "data",
+    "contiguous",
+    "clone",
+    "detach",
+    "float",
+    "to",
+    "cpu",
+    "cuda",
+    "type_as",
+    "requires_grad_",
+    "half",
+    "double",
+}
+
+
+def _m_size(ev: Evaluator, fw: Torch, t: Tensor, args: list, kwargs: dict, node: ast.AST) -> Any:
+    dim = args[0] if args else kwargs.get("dim")
+    if dim == 0:
+        return BATCH
+    shape = (BATCH, *t.shape(ev, node, ev.text(node)))
+    if dim is None:
+        return shape
+    if not isinstance(dim, int) or not -len(shape) <= dim < len(shape):
+        raise Refusal(line_of(node), f"{ev.text(node)}: no axis {dim!r} in a tensor of {len(shape)} axes")
+    return shape[dim]
+
+
+def _m_dim(ev: Evaluator, fw: Torch, t: Tensor, args: list, kwargs: dict, node: ast.AST) -> Any:
+    return _rank(ev, t, node) + 1
+
+
+def _m_view(ev: Evaluator, fw: Torch, t: Tensor, args: list, kwargs: dict, node: ast.AST) -> Tensor:
+    """x.view(x.size(0), -1) and x.view(-1, K) flatten; a view to the tensor's own shape changes
+    nothing; any other shape is refused."""
+    target = list(args[0]) if len(args) == 1 and isinstance(args[0], tuple | list) else list(args)
+    if "shape" in kwargs:
+        target = list(kwargs["shape"])
+    text = ev.text(node)
+    for v in target:
+        if isinstance(v, Unknown):
+            raise Refusal(line_of(node), f"{text}: the new shape is not known ({v.why})")
+    batch_first = bool(target) and (isinstance(target[0], BatchSize) or target[0] == -1)
+    if len(target) == 2 and batch_first and target[1] == -1 and isinstance(target[0], BatchSize):
+        return t.trace.layer(t, "flatten", node, ev)
+    if len(target) == 2 and batch_first and isinstance(target[1], int) and target[1] > 0:
+        y = t.trace.layer(t, "flatten", node, ev, ("view", target[1]))
+        return y
+    if len(target) == 2 and target[0] == -1 and target[1] == -1:
+        raise Refusal(line_of(node), f"{text}: two -1 sizes")
+    shape = t.shape(ev, node, text)
+    sample = tuple(v for v in target[1:])
+    if batch_first and all(isinstance(v, int) and v > 0 for v in sample) and tuple(sample) == shape:
+        ev.note(f"line {line_of(node)}: {text} keeps the shape {'×'.join(map(str, shape))}; not a row")
+        return t
+    if len(target) == 1 and target[0] == -1:
+        raise Refusal(
+            line_of(node), f"{text} flattens the batch into one vector; write x.view(x.size(0), -1)"
+        )
+    raise Refusal(
+        line_of(node),
+        f"{text}: reshapes {'×'.join(map(str, shape))} to another shape, which the spec language does not show",
+    )
+
+
+def _m_flatten(ev: Evaluator, fw: Torch, t: Tensor, args: list, kwargs: dict, node: ast.AST) -> Tensor:
+    return _f_flatten(ev, fw, t, args, kwargs, node)
+
+
+def _m_squeeze(ev: Evaluator, fw: Torch, t: Tensor, args: list, kwargs: dict, node: ast.AST) -> Tensor:
+    shape = t.shape(ev, node, ev.text(node))
+    if len(shape) > 1 and all(v == 1 for v in shape[1:]):
+        return t.trace.layer(t, "flatten", node, ev)
+    if len(shape) == 1 or (args and args[0] == 0):
+        ev.note(f"line {line_of(node)}: {ev.text(node)} changes nothing for one sample; not a row")
+        return t
+    raise Refusal(
+        line_of(node),
+        f"{ev.text(node)}: squeezing a {'×'.join(map(str, shape))} tensor changes its shape in a way the spec cannot show",
+    )
+
+
+def _m_add(ev: Evaluator, fw: Torch, t: Tensor, args: list, kwargs: dict, node: ast.AST) -> Any:
+    return fw.tensor_binop(ev, t, ast.Add(), args[0] if args else kwargs.get("other"), node, False)
+
+
+def _m_refuse(what: str) -> Any:
+    def run(ev: Evaluator, fw: Torch, t: Tensor, args: list, kwargs: dict, node: ast.AST) -> Any:
+        raise Refusal(line_of(node), f"{ev.text(node)}: {what}, which the spec language does not show")
+
+    return run
+
+
+_TENSOR_METHODS: dict[str, Any] = {
+    "size": _m_size,
+    "dim": _m_dim,
+    "view": _m_view,
+    "reshape": _m_view,
+    "flatten": _m_flatten,
+    "squeeze": _m_squeeze,
+    "add": _m_add,
+    "add_": _m_add,
+    "mean": lambda ev, fw, t, a, k, n: _f_mean(ev, fw, t, a, k, n),
+    "permute": _m_refuse("a permutation of the axes"),
+    "transpose": _m_refuse("a transpose"),
+    "chunk": _m_refuse("splitting a tensor"),
+    "split": _m_refuse("splitting a tensor"),
+    "narrow": _m_refuse("slicing a tensor"),
+    "unsqueeze": _m_refuse("a new axis"),
+    "mul": _m_refuse("a product"),
+    "mul_": _m_refuse("a product"),
+    "sum": _m_refuse("a sum over axes"),
+    "max": _m_refuse("a maximum over axes"),
+    "numel": lambda ev, fw, t, a, k, n: Unknown("numel() counts the batch too", line_of(n)),
+}
+
+
+# -- the model --------------------------------------------------------------------------------------------
+
+_LAYER_CALLS = {*KNOWN_LAYERS, "Sequential", "ModuleList"}
+
+
+def _is_model(fw: Torch, name: str, value: Any) -> bool:
+    from cnncalc.arith.importer import choice
+
+    tree = fw.ev.tree
+    if isinstance(value, UserClass):
+        return is_module_class(value)
+    if isinstance(value, Function):
+        if not choice.returns_value(tree, name):
+            return False
+        if choice.mentions_layers(tree, name, _LAYER_CALLS):
+            return True
+        deps = choice.uses(choice.dependencies(tree), name)
+        return any(
+            isinstance(fw.ev.globals.get(d), UserClass) and is_module_class(fw.ev.globals[d]) for d in deps
+        )
+    return isinstance(value, Layer | Sequential) or (
+        isinstance(value, Instance) and is_module_class(value.cls)
+    )
+
+
+def _trace_model(
+    fw: Torch, reader: Any, label: str, value: Any
+) -> tuple[Trace, Tensor, tuple[int, ...] | None, list[str]]:
+    from cnncalc.arith.importer import stated_input
+
+    ev = fw.ev
+    if not is_module(value):
+        raise Refusal(
+            0, f"{label} is not an nn.Module (it is {_what(value)}); name the model class or object"
+        )
+    notes: list[str] = []
+    shape = reader.given_input
+    if shape is None:
+        shape, note = stated_input(reader.source, fw.sample_inputs)
+        if note:
+            notes.append(note)
+        else:
+            notes.append("PyTorch code does not fix the input size: it has to be given (CxHxW).")
+    trace = Trace(shape)
+    start = _Where(_definition_line(ev, label))
+    out = ev.call(value, [Tensor(trace, INPUT_NODE, fw)], {}, start)
+    if isinstance(out, tuple | list):
+        raise Refusal(
+            start.lineno,
+            f"{label}'s forward() returns {len(out)} values; cnncalc reads a model with one output",
+        )
+    if not isinstance(out, Tensor):
+        line = out.line if isinstance(out, Unknown) and out.line else start.lineno
+        raise Refusal(line, f"{label}'s forward() does not return the tensor it computes ({_what(out)})")
+    if out.node == INPUT_NODE:
+        raise Refusal(start.lineno, f"{label}'s forward() returns its input unchanged: no layers to show")
+    used = {id(n.owner) for n in trace.nodes if n.owner is not None and _reaches(trace, n.id, out.node)}
+    for layer, path in leaf_layers(value):
+        if id(layer) in used or layer.params == 0:
+            continue
+        count = "its parameters" if layer.params is None else f"its {layer.params:,} parameters"
+        raise Refusal(
+            layer.line,
+            f"{layer.call_text} (self.{path}) is built, but forward() does not use it for the output (as in eval "
+            f"mode); PyTorch's model.parameters() still counts {count}, which the table of the layers it "
+            "uses cannot show",
+        )
+    return trace, out, shape, notes
+
+
+def _reaches(trace: Trace, start: int, target: int) -> bool:
+    """Whether node `start` is on a path to `target`."""
+    if start == target:
+        return True
+    seen = {target}
+    stack = [target]
+    while stack:
+        n = stack.pop()
+        for i in trace.nodes[n].inputs:
+            if i == start:
+                return True
+            if i not in seen and i > start:
+                seen.add(i)
+                stack.append(i)
+    return False
+
+
+def _definition_line(ev: Evaluator, label: str) -> int:
+    name = label.split("(")[0]
+    for stmt in ev.tree.body:
+        if getattr(stmt, "name", None) == name or name in {
+            getattr(t, "id", None) for t in getattr(stmt, "targets", [])
+        }:
+            return stmt.lineno
+    return 0
+
+
+def _what(value: Any) -> str:
+    if isinstance(value, Unknown):
+        return f"unknown: {value.why}"
+    return f"a {type(value).__name__}"
+
+
+def _parts(fw: Torch, value: Any) -> list:
+    """Every module an object holds, all the way down (not the object itself)."""
+    out: list = []
+    stack = list(children_of(value))
+    seen: set[int] = set()
+    while stack:
+        v = stack.pop()
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        out.append(v)
+        stack.extend(children_of(v))
+    return out

@@ -1,0 +1,240 @@
+"""Softmax and cross-entropy, step by step: the classifier's last layer and its loss (notes 000, 002, 004).
+
+    p_i = e^(z_i) / Σ_j e^(z_j)          L = −ln p_y          ∂L/∂z_i = p_i − y_i
+
+computed in the numerically stable form the trainer and PyTorch use (subtract m = max z first:
+the factor e^(−m) cancels, and no exponential can overflow):
+
+    p_i = e^(z_i − m) / Σ_j e^(z_j − m)   L = ln Σ_j e^(z_j − m) + m − z_y
+
+The probabilities, the loss and its gradient come from `cnncalc.nn.losses`, the trainer's own
+loss; this module words them.
+
+>>> t = step_softmax([2, 1, 0.1], label=0)
+>>> [round(p, 4) for p in t.probabilities], round(t.loss, 4)
+([0.659, 0.2424, 0.0986], 0.417)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from cnncalc.arith.errors import UsageError
+from cnncalc.arith.steps import Step
+from cnncalc.lessons.blocks import Section, Worked
+from cnncalc.lessons.matrix import fmt_number
+from cnncalc.nn.losses import log_softmax, softmax_cross_entropy
+
+# e^z overflows float64 above ln(1.8·10^308) ≈ 709.78
+OVERFLOW = math.log(np.finfo(np.float64).max)
+
+
+@dataclass(frozen=True)
+class SoftmaxTrace:
+    logits: tuple[float, ...]
+    label: int | None
+    exps: tuple[float, ...] | None  # e^z as written; None when one of them overflows float64
+    shift: float  # m = max z
+    shifted_exps: tuple[float, ...]  # e^(z − m)
+    probabilities: tuple[float, ...]
+    loss: float | None
+    gradient: tuple[float, ...] | None
+    sections: tuple[Section, ...]
+
+    def loss_working(self) -> tuple[Step, ...]:
+        """The sum of the exponentials, the true class's probability and the loss, as worked steps."""
+        wanted = ("Σ e^z", f"p_{self.label}", "L")
+        steps = [s for sec in self.sections if isinstance(sec, Worked) for s in sec.steps]
+        return tuple(
+            next(s for s in steps if s.label == w) for w in wanted if any(s.label == w for s in steps)
+        )
+
+    @property
+    def predicted(self) -> int:
+        """The class with the largest probability (the first, on a tie)."""
+        return int(np.argmax(self.probabilities))
+
+    def to_dict(self) -> dict:
+        return {
+            "logits": list(self.logits),
+            "label": self.label,
+            "exps": list(self.exps) if self.exps is not None else None,
+            "sum": sum(self.exps) if self.exps is not None else None,
+            "max": self.shift,
+            "shifted_exps": list(self.shifted_exps),
+            "shifted_sum": sum(self.shifted_exps),
+            "probabilities": list(self.probabilities),
+            "predicted": self.predicted,
+            "loss": self.loss,
+            "gradient": list(self.gradient) if self.gradient is not None else None,
+            "sections": [s.to_dict() for s in self.sections],
+        }
+
+
+def step_softmax(logits: Sequence[float], label: int | None = None) -> SoftmaxTrace:
+    """Every number of softmax, the cross-entropy loss for `label` and its gradient p − y.
+
+    >>> step_softmax([0, 0]).probabilities
+    (0.5, 0.5)
+    """
+    z = np.asarray(logits, dtype=np.float64)
+    if z.ndim != 1 or len(z) < 2:
+        raise UsageError("{field} needs at least two numbers, one score per class", field="logits")
+    if not np.isfinite(z).all():
+        raise UsageError("{field} must be finite numbers", field="logits")
+    if label is not None and not 0 <= label < len(z):
+        raise UsageError(
+            f"{{field}} {label} is not a class: the {len(z)} logits are classes 0 to {len(z) - 1}",
+            field="label",
+        )
+    shift = float(z.max())
+    shifted = np.exp(z - shift)
+    probabilities = tuple(float(v) for v in np.exp(log_softmax(z)))
+    exps = tuple(float(v) for v in np.exp(z)) if z.max() <= OVERFLOW else None
+    loss = gradient = None
+    if label is not None:
+        value, grad = softmax_cross_entropy(z[None], np.array([label]))
+        loss, gradient = value, tuple(float(g) for g in grad[0])
+    zs, shifted_exps = tuple(float(v) for v in z), tuple(float(v) for v in shifted)
+    sections = _sections(zs, exps, shift, shifted_exps, probabilities, label, loss, gradient)
+    return SoftmaxTrace(
+        logits=zs,
+        label=label,
+        exps=exps,
+        shift=shift,
+        shifted_exps=shifted_exps,
+        probabilities=probabilities,
+        loss=loss,
+        gradient=gradient,
+        sections=sections,
+    )
+
+
+def _n(v: float) -> str:
+    """A number inside a formula: negative ones in parentheses, e^(-1)."""
+    text = fmt_number(v)
+    return f"({text})" if text.startswith("-") else text
+
+
+def _sections(
+    z: tuple[float, ...],
+    exps: tuple[float, ...] | None,
+    shift: float,
+    shifted: tuple[float, ...],
+    p: tuple[float, ...],
+    label: int | None,
+    loss: float | None,
+    gradient: tuple[float, ...] | None,
+) -> tuple[Section, ...]:
+    sections: list[Section] = []
+    n = len(z)
+    if exps is not None:
+        sections.append(
+            Worked(
+                "1. Exponentials: e^z makes every score positive, and a larger score a larger share",
+                tuple(Step(f"e^z_{i}", f"e^{_n(z[i])}", "", exps[i]) for i in range(n)),
+            )
+        )
+        total = sum(exps)
+        sums = Step(
+            "Σ e^z", " + ".join(f"e^z_{i}" for i in range(n)), " + ".join(fmt_number(e) for e in exps), total
+        )
+        shares = tuple(
+            Step(f"p_{i}", f"e^z_{i} / Σ e^z", f"{fmt_number(exps[i])} / {fmt_number(total)}", p[i])
+            for i in range(n)
+        )
+        sections.append(
+            Worked(
+                "2. Normalise: divide each by the sum, so the probabilities add up to 1",
+                (sums, *shares),
+                (f"prediction: class {int(np.argmax(p))} (p = {fmt_number(max(p))})",),
+            )
+        )
+    else:
+        sections.append(
+            Worked(
+                "1–2. e^z would overflow",
+                (),
+                (
+                    f"the largest logit {fmt_number(shift)} is above {OVERFLOW:.2f}: e^{fmt_number(shift)} is "
+                    "larger than float64 can hold (inf), so only the stable form below can be computed",
+                    f"prediction: class {int(np.argmax(p))} (p = {fmt_number(max(p))})",
+                ),
+            )
+        )
+    if label is not None and loss is not None and gradient is not None:
+        sections.append(_loss_section(p, label, loss))
+        sections.append(
+            Worked(
+                "4. Gradient: ∂L/∂z_i = p_i − y_i (y is 1 for the true class, 0 for the others)",
+                tuple(
+                    Step(
+                        f"∂L/∂z_{i}",
+                        f"p_{i} − y_{i}",
+                        f"{fmt_number(p[i])} − {int(i == label)}",
+                        gradient[i],
+                    )
+                    for i in range(n)
+                ),
+                (
+                    "The true class's logit is pushed up (negative gradient), every other one down, each by "
+                    "its probability: the gradients add up to 0.",
+                ),
+            )
+        )
+    sections.append(_stable_section(z, shift, shifted, p, label, loss))
+    return tuple(sections)
+
+
+def _loss_section(p: tuple[float, ...], label: int, loss: float) -> Worked:
+    if p[label] > 0:
+        step = Step("L", f"−ln p_{label}", f"−ln {fmt_number(p[label])}", loss)
+        notes: tuple[str, ...] = (
+            "A confident right answer (p near 1) costs almost nothing; a confident wrong one costs a lot.",
+        )
+    else:
+        step = Step("L", f"−ln p_{label}", "−ln 0", loss, why="p underflows to 0 in float64")
+        notes = ("−ln 0 would be infinite; the stable form below gives the loss PyTorch reports.",)
+    return Worked(f"3. Cross-entropy loss for the true class {label}: L = −ln p_y", (step,), notes)
+
+
+def _stable_section(
+    z: tuple[float, ...],
+    shift: float,
+    shifted: tuple[float, ...],
+    p: tuple[float, ...],
+    label: int | None,
+    loss: float | None,
+) -> Worked:
+    n = len(z)
+    total = sum(shifted)
+    steps = [Step("m", "max z", f"max({', '.join(fmt_number(v) for v in z)})", shift)]
+    steps += [
+        Step(f"e^(z_{i} − m)", f"e^({fmt_number(z[i])} − {_n(shift)})", "", shifted[i]) for i in range(n)
+    ]
+    steps.append(Step("Σ e^(z − m)", "sum of the above", " + ".join(fmt_number(e) for e in shifted), total))
+    top = int(np.argmax(p))
+    steps.append(Step(f"p_{top}", f"e^(z_{top} − m) / Σ e^(z − m)", f"1 / {fmt_number(total)}", p[top]))
+    if label is not None and loss is not None:
+        steps.append(
+            Step(
+                "L",
+                "ln Σ e^(z − m) + m − z_y",
+                f"ln {fmt_number(total)} + {_n(shift)} − {_n(z[label])}",
+                loss,
+                why="the log-sum-exp form: −ln p_y without computing p_y",
+            )
+        )
+    return Worked(
+        "The numerically stable form (what the trainer and PyTorch's cross_entropy compute)",
+        tuple(steps),
+        (
+            "Subtracting the largest logit m multiplies every e^z by the same e^(−m), which the division "
+            "cancels: the probabilities do not change, and no exponent is above 0, so nothing overflows "
+            "(e^1000 is inf in float64).",
+        ),
+    )

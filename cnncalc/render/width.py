@@ -1,0 +1,133 @@
+"""Display width: what a terminal shows, not `len()`. Standard library only (the calculator's start).
+
+A CJK character (East Asian Wide or Fullwidth) takes two columns, a combining mark none, and ANSI
+colour codes none; Chinese text wraps at any character (it has no spaces), English at spaces, and
+a line never runs past the width.
+
+>>> display_width("卷积核 5")
+8
+>>> wrap("每个过滤器在输入上滑动，计算点积", 10)
+['每个过滤器', '在输入上滑', '动，计算点', '积']
+>>> wrap("a 5-wide window fits at 92 positions", 16)
+['a 5-wide window', 'fits at 92', 'positions']
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+# a line may not start with closing punctuation nor end with opening punctuation (Chinese rules)
+_NO_START = set("，。、；：？！）》」』】〕〉”’…%,.;:?!)]}")
+_NO_END = set("（《「『【〔〈“‘([{")
+
+
+def char_width(ch: str) -> int:
+    if ch.isascii():
+        return 1 if ch.isprintable() else 0
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    """Columns `text` takes on a terminal (ANSI colour codes take none)."""
+    if "\x1b" in text:
+        text = _ESCAPE.sub("", text)
+    if text.isascii():
+        return len(text)
+    return sum(char_width(c) for c in text)
+
+
+def is_wide(ch: str) -> bool:
+    return not ch.isascii() and unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def pad(text: str, width: int, align: str = "l") -> str:
+    """`text` padded with spaces to `width` columns: align 'l', 'r' or 'c'."""
+    gap = max(width - display_width(text), 0)
+    if align == "r":
+        return " " * gap + text
+    if align == "c":
+        return " " * (gap // 2) + text + " " * (gap - gap // 2)
+    return text + " " * gap
+
+
+def _tokens(text: str) -> list[str]:
+    """Words and spaces; every wide character is a token of its own (a place a line may break)."""
+    out: list[str] = []
+    word = ""
+    for ch in text:
+        if ch == " " or is_wide(ch):
+            if word:
+                out.append(word)
+                word = ""
+            out.append(ch)
+        else:
+            word += ch
+    if word:
+        out.append(word)
+    return out
+
+
+def wrap(
+    text: str,
+    width: int,
+    initial_indent: str = "",
+    subsequent_indent: str = "",
+    break_long_words: bool = True,
+) -> list[str]:
+    """Lines of at most `width` columns: English breaks at spaces, Chinese between any two
+    characters — a closing mark never starts a line and an opening one never ends one when the
+    width leaves room to move them — with indents as textwrap's."""
+    words = _tokens(" ".join(text.split()))
+    lines: list[str] = []
+    indent = initial_indent
+    line: list[str] = []  # tokens of the line being filled, spaces included
+
+    def used() -> int:
+        return display_width(indent) + sum(display_width(t) for t in line)
+
+    def flush() -> None:
+        nonlocal line, indent
+        while line and line[-1] == " ":
+            line.pop()
+        lines.append(indent + "".join(line))
+        line, indent = [], subsequent_indent
+
+    for tok in words:
+        if tok == " ":
+            if line:
+                line.append(tok)
+            continue
+        w = display_width(tok)
+        if line and used() + w > width:
+            carried: list[str] = []
+            if tok in _NO_START and len(line) > 1 and len(line[-1]) == 1 and is_wide(line[-1]):
+                carried = [line.pop()]  # take a character along rather than start with the mark
+            elif line[-1] in _NO_END and len(line) > 1:
+                carried = [line.pop()]
+            flush()
+            if display_width(indent) + sum(map(display_width, carried)) + w <= width:
+                line = carried
+            elif carried:
+                lines[-1] += "".join(carried)
+                if display_width(lines[-1]) > width:  # no room either way: keep the width
+                    lines[-1] = lines[-1][: -len(carried[0])]
+                    line = carried
+        while break_long_words and not line and display_width(indent) + w > width and len(tok) > 1:
+            room = max(width - display_width(indent), 1)
+            cut, taken = 0, 0
+            while cut < len(tok) and taken + char_width(tok[cut]) <= room:
+                taken += char_width(tok[cut])
+                cut += 1
+            cut = max(cut, 1)
+            line = [tok[:cut]]
+            flush()
+            tok = tok[cut:]
+            w = display_width(tok)
+        line.append(tok)
+    if any(t != " " for t in line):
+        flush()
+    return lines

@@ -1,0 +1,99 @@
+"""Arguments mean the same in every form: Python ints, tuples, lists and NumPy arrays, or the CLI's
+text for them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import cnncalc
+from cnncalc.api import values
+from cnncalc.arith.errors import UsageError
+
+AXES = st.lists(st.integers(1, 10_000), min_size=1, max_size=3)
+
+
+@given(AXES)
+def test_a_size_is_the_same_as_int_tuple_list_or_text(axes):
+    text = "x".join(map(str, axes))
+    assert values.sizes(tuple(axes), "input") == values.sizes(axes, "input") == values.sizes(text, "input")
+    if len(axes) == 1:
+        assert values.sizes(axes[0], "input") == values.sizes(np.int64(axes[0]), "input") == tuple(axes)
+
+
+@given(st.lists(st.integers(3, 64), min_size=2, max_size=2), st.integers(1, 3), st.integers(0, 1))
+def test_a_layer_from_python_values_is_the_layer_from_text(hw, k, p):
+    from_python = cnncalc.shape(input=tuple(hw), kernel=(k, k), padding=(p, p))
+    from_text = cnncalc.shape(input=f"{hw[0]}x{hw[1]}", kernel=str(k), padding=f"{p}x{p}")
+    assert from_python.to_dict() == from_text.to_dict()
+
+
+@pytest.mark.parametrize("bad", [True, (), [3, None], 2.5, "3.5", "x", {"h": 3}])
+def test_what_is_not_a_size_is_refused_naming_the_argument(bad):
+    with pytest.raises(UsageError, match="^kernel "):
+        values.sizes(bad, "kernel")
+
+
+def test_a_matrix_is_the_same_as_text_nested_lists_or_an_array():
+    text = values.matrix("0 1 2; 3 4 5", "input")
+    lists = values.matrix([[0, 1, 2], [3, 4, 5]], "input")
+    array = values.matrix(np.arange(6).reshape(2, 3), "input")
+    assert text.dtype == lists.dtype == array.dtype == np.int64
+    assert text.tolist() == lists.tolist() == array.tolist() == [[[0, 1, 2], [3, 4, 5]]]
+    channels = values.matrix("1 2; 3 4 | 5 6; 7 8", "input")
+    assert channels.tolist() == values.matrix([[[1, 2], [3, 4]], [[5, 6], [7, 8]]], "input").tolist()
+    assert values.matrix([[0.5, 1]], "input").dtype == np.float64
+
+
+def test_kernels_one_or_several():
+    one = values.kernels([[0, 1], [2, 3]], "kernel")
+    assert [k.shape for k in one] == [(1, 2, 2)]
+    two_text = values.kernels(["0 1; 2 3", "1 1; 1 1"], "kernel")
+    two_arrays = values.kernels([np.array([[0, 1], [2, 3]]), np.ones((2, 2), int)], "kernel")
+    four_d = values.kernels(np.array([[[[0, 1], [2, 3]]], [[[1, 1], [1, 1]]]]), "kernel")
+    assert [k.tolist() for k in two_text] == [k.tolist() for k in two_arrays] == [k.tolist() for k in four_d]
+    multichannel = values.kernels([[[1, 0], [0, 1]], [[0, 1], [1, 0]]], "kernel")
+    assert [k.shape for k in multichannel] == [(2, 2, 2)]  # a 3-D list is one kernel of two channels
+
+
+def test_numbers_and_rows_take_every_form():
+    assert values.numbers(1, "bias") == values.numbers("1", "bias") == [1]
+    assert (
+        values.numbers([1, 0], "bias") == values.numbers("1,0", "bias") == values.numbers(["1", "0"], "bias")
+    )
+    assert values.row([1, -2], "x", 8) == values.row("1 -2", "x", 8) == values.row(np.array([1, -2]), "x", 8)
+    assert values.vector([2, 1, 0.1], "logits") == values.vector("2 1 0.1", "logits") == [2.0, 1.0, 0.1]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ([["a"]], "holds <U1 values; it must hold numbers"),
+        ([[True, False]], "holds bool values"),
+        ([[1e7]], "too large for a step-through"),
+        ([[1, 2], [3]], "rows of different lengths"),
+        ([], "is empty"),
+        (np.zeros((1, 1, 1, 1)), "has 4 axes"),
+    ],
+    ids=["text", "bool", "large", "ragged", "empty", "4-D"],
+)
+def test_a_bad_matrix_is_refused_naming_the_argument(value, message):
+    with pytest.raises(UsageError, match=f"^grad .*{message}|^grad {message}"):
+        values.matrix(value, "grad")
+
+
+def test_whole_numbers_numbers_and_flags():
+    assert values.whole(3, "cin") == values.whole("3", "cin") == values.whole(np.int32(3), "cin") == 3
+    for bad in (3.0, True, "3.5", None):
+        with pytest.raises(UsageError, match="^cin .* is not a whole number"):
+            values.whole(bad, "cin")
+    with pytest.raises(UsageError, match="^cin 0 must be at least 1"):
+        values.whole(0, "cin", minimum=1)
+    assert values.number("0.5", "p") == values.number(0.5, "p") == 0.5
+    with pytest.raises(UsageError, match="^p nan is not a finite number"):
+        values.number(float("nan"), "p")
+    assert values.flag("yes", "ceil") is True and values.flag(False, "ceil") is False
+    with pytest.raises(UsageError, match="^ceil 1 is not True or False"):
+        values.flag(1, "ceil")

@@ -1,0 +1,52 @@
+"""The exported PyTorch code of every preset, run by PyTorch: the same parameter total, output
+shape and per-layer output shapes as `cnncalc net` (the table's layer rows, in order)."""
+
+from __future__ import annotations
+
+import runpy
+
+import pytest
+
+from cnncalc.arith.network import walk
+from cnncalc.arith.presets import get_preset, list_presets
+from cnncalc.render.export import to_pytorch
+
+torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.oracle
+
+# the large ImageNet networks take seconds each on two cores: slow
+HEAVY = {
+    "vgg-16",
+    "vgg-16-bn",
+    "resnet-34",
+    "resnet-50",
+    "densenet-121",
+    "inception-v3",
+    "googlenet",
+    "alexnet",
+}
+
+
+@pytest.mark.parametrize(
+    "preset",
+    [pytest.param(p.name, marks=pytest.mark.slow) if p.name in HEAVY else p.name for p in list_presets()],
+)
+def test_exported_pytorch_code_runs_with_the_tables_numbers(preset, tmp_path):
+    net = walk(get_preset(preset))
+    path = tmp_path / "exported.py"
+    path.write_text(to_pytorch(net, "Net", preset), encoding="utf-8")
+    namespace = runpy.run_path(str(path))  # the code cnncalc wrote, never a user's file
+    model = namespace["Net"]().eval()
+    shapes: list[tuple[int, ...]] = []
+    hooks = [
+        m.register_forward_hook(lambda _m, _i, out: shapes.append(tuple(out.shape[1:])))
+        for m in model.modules()
+        if not list(m.children())
+    ]
+    with torch.no_grad():
+        out = model(namespace["example_input"])
+    for h in hooks:
+        h.remove()
+    assert sum(p.numel() for p in model.parameters()) == net.total_params
+    assert tuple(out.shape[1:]) == net.output_shape
+    assert shapes == [lr.output_shape for lr in net.layers]

@@ -1,0 +1,179 @@
+"""cnncalc export: the code it writes reads back (net --from) as the same network, for every preset
+and for generated graphs; what a framework cannot say is refused with the row."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cnncalc.arith.errors import CnnCalcError
+from cnncalc.arith.importer import import_source
+from cnncalc.arith.network import NetworkResult, walk
+from cnncalc.arith.presets import get_preset, list_presets
+from cnncalc.render.export import to_keras, to_pytorch
+
+PRESETS = [p.name for p in list_presets()]
+
+
+def rows(net: NetworkResult, keep_kind: bool = True, skip: tuple[str, ...] = ()) -> list[tuple]:
+    """Every computing row (layers and merges, not block containers): kind, shape, parameters."""
+    return [
+        (r.kind if keep_kind else "", r.output_shape, r.total_params)
+        for r in net.nodes
+        if r.kind != "block" and r.kind not in skip
+    ]
+
+
+def read_back(code: str, name: str) -> NetworkResult:
+    imported = import_source(code, name)
+    net = walk(imported.spec)
+    imported.verify(net)
+    return net
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_pytorch_export_reads_back_row_for_row(preset):
+    net = walk(get_preset(preset))
+    back = read_back(to_pytorch(net, "Net", preset), f"{preset}.py")
+    assert rows(back) == rows(net)
+    assert (back.total_params, back.output_shape, back.input_shape) == (
+        net.total_params,
+        net.output_shape,
+        net.input_shape,
+    )
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_keras_export_reads_back_with_the_same_shapes_and_parameters(preset):
+    net = walk(get_preset(preset))
+    back = read_back(to_keras(net, "net", preset), f"{preset}.py")
+    # Keras pads numerically with a ZeroPadding row, flattens before Dense, pools adaptively with
+    # fixed windows: the same shapes and parameters, rows of other kinds
+    assert rows(back, False, ("pad", "flatten")) == rows(net, False, ("pad", "flatten"))
+    assert (back.total_params, back.output_shape) == (net.total_params, net.output_shape)
+
+
+def random_graph(rng: random.Random) -> str:
+    c = rng.choice((2, 4))
+    lines = [f"input {c}x{rng.choice((9, 12, 16))}x{rng.choice((9, 12, 16))}"]
+    for _ in range(rng.randint(1, 5)):
+        choice = rng.choice(("conv", "residual", "projection", "concat", "dense", "pool", "act"))
+        if choice == "conv":
+            k = rng.choice((1, 3))
+            c = rng.choice((c, 2 * c))
+            lines.append(f"conv {c} k={k} p={k // 2} g={rng.choice((1, 2)) if c % 2 == 0 else 1}")
+        elif choice == "residual":
+            lines.append(f"add( conv {c} k=3 p=1 | bn | relu | conv {c} k=3 p=1 )")
+        elif choice == "projection":
+            lines.append(f"add( conv {2 * c} k=3 p=1 ; conv {2 * c} k=1 | bn )")
+            c *= 2
+        elif choice == "concat":
+            lines.append(f"concat( conv {c} k=1 ; conv {c} k=3 p=1 | relu ; maxpool k=3 s=1 p=1 )")
+            c *= 3
+        elif choice == "dense":
+            lines.append(f"concat( ; bn | relu | conv {c} k=3 p=1 )")
+            c *= 2
+        elif choice == "pool":
+            lines.append("maxpool k=2 ceil=true")
+        else:
+            lines.append(rng.choice(("relu", "relu6", "sigmoid", "hardswish", "dropout 0.2", "bn")))
+    lines += ["gap", "flatten", "fc 3"]
+    return "\n".join(lines)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10**6))
+def test_generated_graphs_read_back_from_pytorch_and_keras(seed):
+    net = walk(random_graph(random.Random(seed)))
+    assert rows(read_back(to_pytorch(net), "g.py")) == rows(net)
+    assert rows(read_back(to_keras(net), "g.py"), False, ("pad", "flatten")) == rows(
+        net, False, ("pad", "flatten")
+    )
+
+
+def test_new_layer_kinds_read_back_from_pytorch():
+    net = walk(
+        "input 16x12x12 | pad 1 mode=reflect | conv 16 k=3 | instancenorm affine=true | groupnorm 4 | lrn 3 "
+        "| upsample 2 | pixelshuffle 2 | silu | gelu | elu | hardsigmoid | gmp | flatten | fc 2"
+    )
+    assert rows(read_back(to_pytorch(net), "k.py")) == rows(net)
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ("input 4x8x8 | pixelshuffle 2", "Keras has no pixelshuffle"),
+        ("input 4x8x8 | pad 1 mode=reflect", "Keras pads with zeros only"),
+        ("input 4x9x9 | adaptiveavgpool 2", "does not split evenly"),
+    ],
+)
+def test_what_keras_cannot_say_is_refused_with_the_row(spec, words):
+    with pytest.raises(CnnCalcError, match=words):
+        to_keras(walk(spec))
+
+
+def test_export_needs_the_input_size():
+    with pytest.raises(CnnCalcError, match="input size"):
+        to_pytorch(walk("conv 4 k=3 | relu"))
+
+
+def test_cli_writes_the_file_atomically_and_says_what(cli, tmp_path):
+    out = tmp_path / "lenet.py"
+    result = cli("export", "--preset", "lenet-5", "--to", "pytorch", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "wrote" in result.stdout and "61,706 parameters" in result.stdout
+    code = out.read_text(encoding="utf-8")
+    assert "class Lenet5(nn.Module)" in code
+    assert [p.name for p in tmp_path.iterdir()] == ["lenet.py"]  # no temporary file left
+    assert rows(read_back(code, "lenet.py")) == rows(walk(get_preset("lenet-5")))
+
+
+def test_cli_prints_keras_code_for_a_spec(cli):
+    result = cli("export", "input 1x28x28 | conv 8 k=3 | relu | flatten | fc 10", "--to", "keras")
+    assert result.exit_code == 0, result.output
+    assert "inputs = keras.Input(shape=(28, 28, 1))" in result.stdout
+    assert 'layers.Conv2D(8, 3, padding="valid")' in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (["--preset", "lenet-5"], 2, "give --to pytorch or --to keras"),
+        (["--preset", "lenet-5", "--to", "tensorflow"], 2, "--to 'tensorflow' is not one of pytorch, keras"),
+        (["conv 4 k=3", "--to", "pytorch"], 1, "--input"),
+        (["--to", "keras"], 2, "give a network"),
+    ],
+)
+def test_cli_refusals_name_the_flag(cli, args, code, words):
+    result = cli("export", *args)
+    assert result.exit_code == code, result.output
+    assert words in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_cli_exports_an_imported_model_with_its_class(cli, tmp_path):
+    model = tmp_path / "two.py"
+    model.write_text(
+        "import torch.nn as nn\n"
+        "class A(nn.Module):\n"
+        "    def __init__(self, c=4):\n"
+        "        super().__init__()\n"
+        "        self.conv = nn.Conv2d(1, c, 3)\n"
+        "    def forward(self, x):\n"
+        "        return self.conv(x)\n"
+        "class B(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.fc = nn.Linear(64, 2)\n"
+        "    def forward(self, x):\n"
+        "        return self.fc(x.flatten(1))\n",
+        encoding="utf-8",
+    )
+    refused = cli("export", "--from", str(model), "--to", "pytorch", "--input", "1x8x8")
+    assert refused.exit_code == 2 and "--class" in refused.stderr
+    result = cli("export", "--from", str(model), "--class", "A(c=6)", "--to", "pytorch", "--input", "1x8x8")
+    assert result.exit_code == 0, result.output
+    assert "nn.Conv2d(1, 6, kernel_size=3)" in result.stdout
