@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from cnncalc.arith.errors import CnnCalcError
+from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.spec import NetworkSpec
 from cnncalc.nn.augment import Augmenter, augment_rng, check_flip, shift_for
 from cnncalc.nn.blas import blas_threads
@@ -108,7 +108,7 @@ class Trainer:
         if settings.val_split:
             data = split_validation(data, settings.val_split, settings.seed)
         if settings.early_stop is not None and data.y_val is None:
-            raise CnnCalcError(
+            raise UsageError(
                 f"{{field}} {settings.early_stop} watches the validation loss, and this run has no validation "
                 "set; set some training images aside with {field:val_split}, e.g. {field:val_split} 0.2",
                 field="early_stop",
