@@ -32,7 +32,8 @@ AUGMENT_STREAM = 2  # the seed's child stream for augmentation (see cnncalc.nn.v
 
 
 def shift_for(height: int) -> int:
-    """The largest shift m in pixels for images `height` high: a tenth of it, at least 1."""
+    """The largest shift m in pixels for images `height` high (1-D data: its length): a tenth of
+    it, at least 1."""
     return max(1, math.floor(height / 10 + 0.5))
 
 

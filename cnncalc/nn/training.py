@@ -118,7 +118,7 @@ class Trainer:
         self.model, self.optimizer, self.data, self.settings = model, optimizer, data, settings
         self.augmenter = (
             Augmenter(
-                shift_for(data.input_shape[-2]) if settings.augment else 0,
+                shift_for(data.input_shape[1]) if settings.augment else 0,
                 settings.flip,
                 augment_rng(settings.seed),
             )

@@ -316,6 +316,30 @@ def test_flips_are_refused_for_digits_with_the_reason(digits):
     check_flip(FASHION_NAMES)  # clothes look the same mirrored
 
 
+def test_one_dimensional_data_is_shifted_by_a_tenth_of_its_length():
+    rng = np.random.default_rng(0)
+    x = rng.random((40, 2, 30)).astype(np.float32)
+    data = Dataset("signals", x, rng.integers(0, 3, 40), x[:10], rng.integers(0, 3, 10), ("a", "b", "c"))
+    trainer = Trainer.create(
+        "input 2x30 | conv 4 k=3 | relu | flatten | fc 3", data, Settings(lr=0.01, batch_size=8, augment=True)
+    )
+    assert trainer.augmenter.shift == 3
+    trainer.run(1)
+
+
+def test_flips_train_and_resume_exactly_for_classes_that_look_the_same_mirrored(digits, tmp_path):
+    clothes = Dataset("clothes", digits.x_train, digits.y_train, digits.x_test, digits.y_test, FASHION_NAMES)
+    options = Settings(lr=0.01, batch_size=64, augment=True, flip=True)
+    straight = Trainer.create(SMALL, clothes, options)
+    straight.run(2)
+    first = Trainer.create(SMALL, clothes, options)
+    first.run(1)
+    save_checkpoint(tmp_path / "one.npz", first, "clothes")
+    resumed, _ = resume_trainer(tmp_path / "one.npz", clothes)
+    resumed.run(1)
+    _same_runs(straight, resumed)
+
+
 def test_augmentation_changes_training_batches_only(digits):
     trainer = Trainer.create(SMALL, digits, Settings(lr=0.01, batch_size=64, augment=True))
     seen = []
