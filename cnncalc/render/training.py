@@ -1,8 +1,10 @@
-"""Rich renderables for the tiny trainer: progress, epoch table, curves, confusion matrix, pictures.
+"""Rich renderables for the tiny trainer: progress, epoch table, curves, confusion matrix, per-class
+precision, recall and F1, pictures.
 
 Everything here draws data that `cnncalc.nn` computed — the epoch history, per-step losses, the
-test predictions, class probabilities, filters, feature maps, gradient-check rows — and computes
-nothing a learner would read as a result (the confusion matrix only counts the given predictions).
+test predictions and their per-class metrics, class probabilities, filters, feature maps,
+gradient-check rows — and computes nothing a learner would read as a result (the confusion matrix
+only counts the given predictions).
 
 Pictures (`heatmap`) read the same without colour: an ASCII ramp of two characters per pixel
 instead of coloured half blocks, so that `NO_COLOR=1` output and pasted text still show the digit.
@@ -30,6 +32,7 @@ from cnncalc.render.console import save_export
 if TYPE_CHECKING:
     from cnncalc.nn.gradcheck import GradCheckRow
     from cnncalc.nn.inspection import ConvFilters, FeatureMaps
+    from cnncalc.nn.metrics import ClassMetrics
     from cnncalc.nn.training import EpochStats, Trainer, TrainResult
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -62,36 +65,99 @@ def _is_color(console: Console) -> bool:
 
 
 def training_header(trainer: Trainer) -> str:
-    """'Training 43,050 parameters on digits (1438 train / 359 test images, adam lr=0.002, batch 32)'."""
-    s = trainer.settings
+    """'Training 43,050 parameters on digits (1438 train / 359 test images, adam lr=0.002, batch 32)',
+    with the validation images and each option the run uses."""
+    s, data = trainer.settings, trainer.data
+    images = f"{len(data.y_train)} train / "
+    if data.y_val is not None:
+        images += f"{len(data.y_val)} validation / "
+    extras = [f"{s.optimizer} lr={s.lr:g}"]
+    if s.momentum:
+        extras.append(f"momentum {s.momentum:g}")
+    if s.weight_decay:
+        extras.append(f"weight decay {s.weight_decay:g}")
+    extras.append(f"batch {s.batch_size}")
+    if s.lr_schedule:
+        extras.append(f"{s.lr_schedule} schedule")
+    if s.early_stop:
+        extras.append(f"early stop after {s.early_stop} epochs without improvement")
+    if s.augment or s.flip:
+        extras.append(
+            "augmented: " + " and ".join(w for w, on in (("shifts", s.augment), ("flips", s.flip)) if on)
+        )
     return (
-        f"Training {trainer.model.parameter_count:,} parameters on {trainer.data.name} "
-        f"({len(trainer.data.y_train)} train / {len(trainer.data.y_test)} test images, "
-        f"{s.optimizer} lr={s.lr:g}, batch {s.batch_size})"
+        f"Training {trainer.model.parameter_count:,} parameters on {data.name} "
+        f"({images}{len(data.y_test)} test images, {', '.join(extras)})"
     )
 
 
 def epoch_line(stats: EpochStats) -> str:
-    """One finished epoch on one line, printed above the live bar."""
+    """One finished epoch on one line, printed above the live bar: its validation loss and accuracy
+    with a validation set, else its test accuracy."""
+    measured = (
+        f"val loss {stats.val_loss:.4f}  val {stats.val_accuracy:6.1%}"
+        if stats.val_loss is not None and stats.val_accuracy is not None
+        else f"test {stats.test_accuracy:6.1%}"
+        if stats.test_accuracy is not None
+        else ""
+    )
+    rate = f"  lr {stats.lr:.3g}" if stats.lr is not None else ""
     return (
         f"epoch {stats.epoch:>3}  loss {stats.loss:.4f}  train {stats.train_accuracy:6.1%}  "
-        f"test {stats.test_accuracy:6.1%}  {stats.seconds:.2f} s"
+        f"{measured}  {stats.seconds:.2f} s{rate}"
     )
 
 
+def _validated(history: Sequence[EpochStats]) -> bool:
+    return bool(history) and all(h.val_loss is not None for h in history)
+
+
 def epoch_table(history: Sequence[EpochStats]) -> Table:
-    """One row per epoch: mean training loss, train and test accuracy, seconds."""
+    """One row per epoch: mean training loss, train accuracy, then the validation loss and accuracy
+    (with a validation set) or the test accuracy, seconds, and the learning rate when it changed."""
+    validated = _validated(history)
+    rates = {h.lr for h in history}
+    show_lr = len(rates) > 1
     table = Table(title="Training", title_justify="left")
-    for name in ("epoch", "loss", "train acc", "test acc", "seconds"):
+    names = ["epoch", "loss", "train acc"]
+    names += ["val loss", "val acc"] if validated else ["test acc"]
+    names += ["seconds"] + (["lr"] if show_lr else [])
+    for name in names:
         table.add_column(name, justify="right")
     for h in history:
-        table.add_row(
-            str(h.epoch),
-            f"{h.loss:.4f}",
-            f"{h.train_accuracy:.2%}",
-            f"{h.test_accuracy:.2%}",
-            f"{h.seconds:.2f}",
-        )
+        cells = [str(h.epoch), f"{h.loss:.4f}", f"{h.train_accuracy:.2%}"]
+        if validated:
+            cells += [f"{h.val_loss:.4f}", f"{h.val_accuracy:.2%}"]
+        else:
+            cells.append(f"{h.test_accuracy:.2%}" if h.test_accuracy is not None else "—")
+        cells.append(f"{h.seconds:.2f}")
+        if show_lr:
+            cells.append(f"{h.lr:.3g}" if h.lr is not None else "—")
+        table.add_row(*cells)
+    return table
+
+
+def class_metrics_table(metrics: ClassMetrics) -> Table:
+    """Per class: images, precision, recall and F1 (— where a share of nothing would be needed),
+    and their macro averages (every class counting the same)."""
+    table = Table(title="Per class on the test set", title_justify="left")
+    table.add_column("class")
+    for name in ("images", "precision", "recall", "F1"):
+        table.add_column(name, justify="right")
+
+    def pct(v: float | None) -> str:
+        return f"{v:.1%}" if v is not None else "—"
+
+    for r in metrics.rows:
+        table.add_row(r.name, str(r.support), pct(r.precision), pct(r.recall), pct(r.f1))
+    table.add_section()
+    table.add_row(
+        "macro avg",
+        str(sum(r.support for r in metrics.rows)),
+        pct(metrics.macro_precision),
+        pct(metrics.macro_recall),
+        pct(metrics.macro_f1),
+    )
     return table
 
 
@@ -132,12 +198,18 @@ def curves(losses: Sequence[float], history: Sequence[EpochStats]) -> Table:
     table.add_row("loss (per step)", f"{max(losses):.3f}", sparkline(losses), f"{losses[-1]:.3f}")
     if history:
         train = [h.train_accuracy for h in history]
-        test = [h.test_accuracy for h in history]
-        lo = min(train + test)
+        validated = _validated(history)
+        other = [h.val_accuracy if validated else h.test_accuracy for h in history]
+        measured = [v for v in other if v is not None]
+        lo = min(train + measured)
         table.add_row(
             "train accuracy", f"{train[0]:.1%}", sparkline(train, low=lo, high=1.0), f"{train[-1]:.1%}"
         )
-        table.add_row("test accuracy", f"{test[0]:.1%}", sparkline(test, low=lo, high=1.0), f"{test[-1]:.1%}")
+        if measured:
+            label = "val accuracy" if validated else "test accuracy"
+            table.add_row(
+                label, f"{measured[0]:.1%}", sparkline(measured, low=lo, high=1.0), f"{measured[-1]:.1%}"
+            )
     return table
 
 
@@ -223,25 +295,33 @@ class TrainingView:
 
 
 def training_summary(
-    trainer: Trainer,
-    result: TrainResult,
-    losses: Sequence[float],
-    accuracy: float,
-    predicted: np.ndarray,
-    save: Path | None,
+    trainer: Trainer, result: TrainResult, losses: Sequence[float], save: Path | None
 ) -> Group:
-    """The end of a run: the epoch table, the curves, the confusion matrix and the final accuracy;
-    `accuracy` and `predicted` are `trainer.evaluate()` after the last step, `losses` every step's."""
+    """The end of a run: the epoch table, the curves, the test set's confusion matrix and per-class
+    metrics, and the final accuracy (all measured by `Trainer.run`; `losses` every step's)."""
     parts: list[RenderableType] = []
     if result.history:
         parts.append(epoch_table(result.history))
     if losses:
         parts.append(curves(losses, result.history))
-    parts.append(confusion_matrix(trainer.data.y_test, predicted, trainer.data.class_names))
+    if result.predicted is not None:
+        parts.append(confusion_matrix(trainer.data.y_test, result.predicted, trainer.data.class_names))
+    if result.metrics is not None:
+        parts.append(class_metrics_table(result.metrics))
     stop = {"steps": " (stopped by --steps)", "interrupted": " (interrupted)"}.get(result.stopped, "")
+    stopper = trainer.early_stopping
+    if result.stopped == "early_stop" and stopper is not None:
+        stop = f" (stopped early, with the weights of epoch {stopper.best_epoch})"
+        parts.append(
+            Text(
+                f"early stop: the validation loss had not fallen below {stopper.best_loss:.4f} (epoch "
+                f"{stopper.best_epoch}) for {stopper.patience} epochs; epoch {stopper.best_epoch}'s weights "
+                "were put back"
+            )
+        )
     parts.append(
         Text(
-            f"test accuracy {accuracy:.2%} after {trainer.epoch} epoch(s), {trainer.step} steps{stop}; "
+            f"test accuracy {result.test_accuracy:.2%} after {trainer.epoch} epoch(s), {trainer.step} steps{stop}; "
             f"{result.seconds_per_step * 1000:.2f} ms per step"
         )
     )
