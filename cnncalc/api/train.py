@@ -7,6 +7,13 @@ the same two, adding its progress bar and Ctrl-C handling through `run`'s callba
 >>> report = train("conv 4 k=3 | relu | maxpool k=2 | flatten | fc 10", steps=5)
 >>> report.steps, report.stopped
 (5, 'steps')
+
+Note 004's options are keywords too — a validation split, weight decay, early stopping, a
+learning-rate schedule, augmentation (see `train`; `docs/trainer.md` has the rules):
+
+>>> report = train(epochs=2, optimizer="adamw", val_split=0.2, early_stop=3, lr_schedule="cosine")
+>>> [round(e.lr, 6) for e in report.result.history], report.trainer.settings.lr_epochs
+([0.002, 0.001], 2)
 """
 
 from __future__ import annotations
@@ -18,7 +25,15 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from cnncalc.api.draw import Picture
 from cnncalc.api.result import RichResult
 from cnncalc.api.sources import optional_network
-from cnncalc.api.values import PathArg, choice, number, optional_number, optional_path, optional_whole, whole
+from cnncalc.api.values import (
+    PathArg,
+    choice,
+    flag,
+    optional_number,
+    optional_path,
+    optional_whole,
+    whole,
+)
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.nn.settings import IDX_DEFAULTS
 
@@ -27,21 +42,24 @@ if TYPE_CHECKING:
 
     from cnncalc.arith.spec import NetworkSpec
     from cnncalc.nn.checkpoint import CheckpointFile
+    from cnncalc.nn.metrics import ClassMetrics
     from cnncalc.nn.training import EpochStats, Trainer, TrainResult
     from cnncalc.render.text import Styler
 
-Optimizer = Literal["adam", "sgd"]
-OPTIMIZERS = ("adam", "sgd")
+Optimizer = Literal["sgd", "momentum", "rmsprop", "adam", "adamw"]
+OPTIMIZERS: tuple[Optimizer, ...] = ("sgd", "momentum", "rmsprop", "adam", "adamw")
+Schedule = Literal["step", "cosine", "plateau"]
+SCHEDULES: tuple[Schedule, ...] = ("step", "cosine", "plateau")
 # What a new run starts with when not told otherwise, from the one record of training defaults
 # (`cnncalc.nn.settings`; the learning rate, batch size and epochs depend on the data)
 DEFAULT_OPTIMIZER = cast(Optimizer, IDX_DEFAULTS.optimizer)
-DEFAULT_MOMENTUM, DEFAULT_SEED = IDX_DEFAULTS.momentum, IDX_DEFAULTS.seed
+DEFAULT_SEED = IDX_DEFAULTS.seed
 
 
 class TrainingReport(RichResult):
     """A finished (or stopped) run: the epochs, the final test accuracy, where it was saved."""
 
-    __slots__ = ("_evaluated", "data", "losses", "result", "saved", "trainer")
+    __slots__ = ("data", "losses", "result", "saved", "trainer")
 
     def __init__(
         self, trainer: Trainer, result: TrainResult, data: str, saved: Path | None, losses: list[float]
@@ -51,7 +69,6 @@ class TrainingReport(RichResult):
         self.data = data
         self.saved = saved
         self.losses = losses
-        self._evaluated: Any = None
 
     @property
     def test_accuracy(self) -> float:
@@ -69,28 +86,45 @@ class TrainingReport(RichResult):
 
     @property
     def stopped(self) -> str | None:
-        """'steps' (stopped by `steps`), 'interrupted', or None when the epochs ran to the end."""
+        """'steps' (stopped by `steps`), 'interrupted', 'early_stop' (the validation loss stopped
+        improving), or None when the epochs ran to the end."""
         return self.result.stopped or None
+
+    @property
+    def metrics(self) -> ClassMetrics | None:
+        """The test set's accuracy and per-class precision, recall and F1 at the end of the run
+        (`Trainer.run` always measures them)."""
+        return self.result.metrics
 
     def to_dict(self) -> dict[str, Any]:
         trainer, result = self.trainer, self.result
         history = [h.to_dict() for h in result.history]
         seconds = [h["seconds"] for h in history]
+        stopper = trainer.early_stopping
         return {
             "data": self.data,
             "spec": trainer.model.spec_text.strip().replace("\n", " | "),
             "parameters": trainer.model.parameter_count,
-            "settings": {
-                "optimizer": trainer.settings.optimizer,
-                "lr": trainer.settings.lr,
-                "momentum": trainer.settings.momentum,
-                "batch_size": trainer.settings.batch_size,
-                "seed": trainer.settings.seed,
+            "settings": trainer.settings.to_dict(),
+            "images": {
+                "train": len(trainer.data.y_train),
+                "validation": len(trainer.data.y_val) if trainer.data.y_val is not None else 0,
+                "test": len(trainer.data.y_test),
             },
             "epochs": trainer.epoch,
             "steps": trainer.step,
             "stopped": self.stopped,
+            "lr": trainer.optimizer.lr,
+            "early_stop": None
+            if stopper is None
+            else {
+                "patience": stopper.patience,
+                "best_epoch": stopper.best_epoch or None,
+                "best_val_loss": stopper.best_loss,
+                "stopped_epoch": stopper.stopped_epoch,
+            },
             "test_accuracy": result.test_accuracy,
+            "test_metrics": self.metrics.to_dict() if self.metrics is not None else None,
             "history": history,
             "seconds_per_epoch": sum(seconds) / len(seconds) if seconds else None,
             "seconds_per_step": result.seconds_per_step,
@@ -98,27 +132,26 @@ class TrainingReport(RichResult):
         }
 
     def summary(self) -> str:
+        f1 = self.metrics.macro_f1 if self.metrics is not None else None
         return (
-            f"test accuracy {self.test_accuracy:.2%} after {self.epochs} epoch(s), {self.steps} steps"
-            f"{f' (stopped: {self.stopped})' if self.stopped else ''}"
+            f"test accuracy {self.test_accuracy:.2%}"
+            + (f", macro F1 {f1:.3f}" if f1 is not None else "")
+            + f" after {self.epochs} epoch(s), {self.steps} steps"
+            + (f" (stopped: {self.stopped})" if self.stopped else "")
         )
-
-    def _predictions(self) -> tuple[float, Any]:
-        if self._evaluated is None:  # the test set's predictions, once, for the confusion matrix
-            self._evaluated = self.trainer.evaluate()
-        return self._evaluated
 
     def renderable(self) -> RenderableType:
         from cnncalc.render.training import training_summary
 
-        accuracy, predicted = self._predictions()
-        return training_summary(self.trainer, self.result, self.losses, accuracy, predicted, self.saved)
+        return training_summary(self.trainer, self.result, self.losses, self.saved)
 
     def plot(self) -> TrainingPlot:
         """The run as a picture: loss per step, accuracy per epoch, the confusion matrix."""
         from cnncalc.render.training import confusion_counts
 
-        _, predicted = self._predictions()
+        predicted = self.result.predicted
+        if predicted is None:  # measured at the end of every run; a report built by hand may lack it
+            _, predicted = self.trainer.evaluate()
         data = self.trainer.data
         counts = confusion_counts(data.y_test, predicted, len(data.class_names))
         title = f"{self.data}: {self.trainer.model.parameter_count:,} parameters, " + self.summary()
@@ -246,7 +279,18 @@ def start_training(
     batch_size: int | None = None,
     lr: float | None = None,
     optimizer: Optimizer = DEFAULT_OPTIMIZER,
-    momentum: float = DEFAULT_MOMENTUM,
+    momentum: float | None = None,
+    weight_decay: float | None = None,
+    val_split: float | None = None,
+    early_stop: int | None = None,
+    lr_schedule: Schedule | None = None,
+    lr_step: int | None = None,
+    lr_factor: float | None = None,
+    lr_patience: int | None = None,
+    lr_epochs: int | None = None,
+    min_lr: float | None = None,
+    augment: bool = False,
+    flip: bool = False,
     seed: int = DEFAULT_SEED,
     steps: int | None = None,
     save: PathArg | None = None,
@@ -264,7 +308,18 @@ def start_training(
         "batch_size": optional_whole(batch_size, "batch_size", minimum=1),
         "lr": optional_number(lr, "lr"),
         "optimizer": choice(optimizer, "optimizer", OPTIMIZERS),
-        "momentum": number(momentum, "momentum"),
+        "momentum": optional_number(momentum, "momentum"),
+        "weight_decay": optional_number(weight_decay, "weight_decay"),
+        "val_split": optional_number(val_split, "val_split"),
+        "early_stop": optional_whole(early_stop, "early_stop", minimum=1),
+        "lr_schedule": None if lr_schedule is None else choice(lr_schedule, "lr_schedule", SCHEDULES),
+        "lr_step": optional_whole(lr_step, "lr_step", minimum=1),
+        "lr_factor": optional_number(lr_factor, "lr_factor"),
+        "lr_patience": optional_whole(lr_patience, "lr_patience", minimum=0),
+        "lr_epochs": optional_whole(lr_epochs, "lr_epochs", minimum=1),
+        "min_lr": optional_number(min_lr, "min_lr"),
+        "augment": flag(augment, "augment"),
+        "flip": flag(flip, "flip"),
         "seed": whole(seed, "seed", minimum=0),
     }
     count = optional_whole(epochs, "epochs", minimum=1)
@@ -280,13 +335,15 @@ def start_training(
         source = data or checkpoint[1]["data"]
         trainer, _ = resume_trainer(saved, load_dataset(source), checkpoint)
     else:
-        check_hyperparameters(settings["lr"], settings["momentum"])
-        target = CheckpointFile(save_to) if save_to is not None else None
+        check_hyperparameters(settings["lr"], settings["momentum"], settings["weight_decay"])
         source = data or "digits"
+        # checked before the data is loaded: the defaults depend only on whether it is the digits
+        chosen = Settings.for_data(source, **settings)
+        target = CheckpointFile(save_to) if save_to is not None else None
         dataset = load_dataset(source)
         found = optional_network(spec, file, preset)
         network = found.spec if found is not None else _default_spec(dataset.name)
-        trainer = Trainer.create(network, dataset, Settings.for_data(dataset.name, **settings))
+        trainer = Trainer.create(network, dataset, chosen)
     if count is None:
         count = training_defaults(trainer.data.name).epochs
     return Training(trainer, source, count, limit, target)
@@ -299,14 +356,9 @@ def _refuse_changes_on_resume(network_given: bool, settings: dict[str, Any]) -> 
             "{field:resume} continues the saved network; do not give {field:spec}, {field:file} or "
             "{field:preset} with it"
         )
-    defaults = {
-        "batch_size": None,
-        "lr": None,
-        "optimizer": DEFAULT_OPTIMIZER,
-        "momentum": DEFAULT_MOMENTUM,
-        "seed": DEFAULT_SEED,
-    }
-    changed = [name for name, default in defaults.items() if settings[name] != default]
+    # every setting but these is None when not given
+    defaults = {"optimizer": DEFAULT_OPTIMIZER, "seed": DEFAULT_SEED, "augment": False, "flip": False}
+    changed = [name for name, value in settings.items() if value != defaults.get(name)]
     if changed:
         raise UsageError(
             "{field:resume} continues with the saved run's own settings, so that resuming is exact; drop "
@@ -337,7 +389,18 @@ def train(
     batch_size: int | None = None,
     lr: float | None = None,
     optimizer: Optimizer = DEFAULT_OPTIMIZER,
-    momentum: float = DEFAULT_MOMENTUM,
+    momentum: float | None = None,
+    weight_decay: float | None = None,
+    val_split: float | None = None,
+    early_stop: int | None = None,
+    lr_schedule: Schedule | None = None,
+    lr_step: int | None = None,
+    lr_factor: float | None = None,
+    lr_patience: int | None = None,
+    lr_epochs: int | None = None,
+    min_lr: float | None = None,
+    augment: bool = False,
+    flip: bool = False,
     seed: int = DEFAULT_SEED,
     steps: int | None = None,
     save: PathArg | None = None,
@@ -347,10 +410,25 @@ def train(
 
     The network is a spec, a `file` or a `preset` (default: a small CNN for the built-in 8×8
     `data="digits"`; `"mnist"`, `"fashion-mnist"` are downloaded once, or a folder of IDX files).
-    `epochs` (digits: 15, others: 5), `batch_size` (32, 64) and `lr` (Adam: 0.002 on digits,
-    0.001 otherwise; SGD 0.01) default by the data; `steps` stops after that many optimizer steps.
-    `save` writes a checkpoint (.npz) after every epoch and at the end; `resume` continues a saved
-    run for `epochs` more, exactly as if it had never stopped.
+    `epochs` (digits: 15, others: 5), `batch_size` (32, 64) and `lr` (Adam, AdamW: 0.002 on digits,
+    0.001 otherwise; SGD 0.01; RMSprop 0.001) default by the data; `steps` stops after that many
+    optimizer steps. `save` writes a checkpoint (.npz) after every epoch and at the end; `resume`
+    continues a saved run for `epochs` more, exactly as if it had never stopped (with every option).
+
+    Note 004's options (each off unless given; `cnncalc.nn.settings.Settings` has them all):
+
+    - `optimizer`: "sgd" (plain), "momentum" (`momentum` 0.9), "rmsprop", "adam", "adamw";
+      `weight_decay` λ adds λ·w to the gradient (L2), or for "adamw" (default 0.01) shrinks the
+      weights by lr·λ each step.
+    - `val_split`: the fraction of each class's training images set aside for validation; each
+      epoch is then reported on them, and the test set only at the end. `early_stop` N: stop once
+      the validation loss has not improved for N epochs, keeping the best epoch's weights.
+    - `lr_schedule`: "step" (×`lr_factor` every `lr_step` epochs), "cosine" (to `min_lr` over
+      `lr_epochs`, default this run's epochs), "plateau" (×`lr_factor` once the validation loss has
+      not improved for more than `lr_patience` epochs), as PyTorch's schedulers.
+    - `augment`: random shifts of a tenth of the image; `flip`: mirrored images (not for digits).
+
+    The report has the test set's per-class precision, recall and F1 (`report.metrics`).
     """
     return start_training(
         spec,
@@ -362,6 +440,17 @@ def train(
         lr=lr,
         optimizer=optimizer,
         momentum=momentum,
+        weight_decay=weight_decay,
+        val_split=val_split,
+        early_stop=early_stop,
+        lr_schedule=lr_schedule,
+        lr_step=lr_step,
+        lr_factor=lr_factor,
+        lr_patience=lr_patience,
+        lr_epochs=lr_epochs,
+        min_lr=min_lr,
+        augment=augment,
+        flip=flip,
         seed=seed,
         steps=steps,
         save=save,

@@ -7,11 +7,8 @@ validation set (images it never trains on) falls. The same run is repeated with 
 note 004 §4.4: dropout, weight decay (L2), and early stopping on the validation loss. The test set
 is looked at once, at the end, as note 004 §3.4 says.
 
-Everything is computed by the trainer (`cnncalc.nn`), seeded, in a second or two.
-
-The trainer options of issue 12 (validation split, weight decay, early stopping) are not in
-`cnncalc.nn` yet; `_train` is the one place that stands in for them (see its docstring), so the
-lesson switches to them by changing that function only.
+Everything is computed by the trainer (`cnncalc.nn`) with its own options (a validation set,
+weight decay, early stopping), seeded, in a second or two.
 """
 
 from __future__ import annotations
@@ -25,8 +22,6 @@ from cnncalc.arith.network import walk
 from cnncalc.i18n import N_, _, ngettext, translated
 from cnncalc.lessons.blocks import Para, Section, Table
 from cnncalc.nn.data import Dataset, load_digits
-from cnncalc.nn.losses import softmax_cross_entropy
-from cnncalc.nn.optim import Optimizer
 from cnncalc.nn.settings import Settings
 from cnncalc.nn.training import Trainer
 
@@ -168,19 +163,6 @@ def experiment_data(setup: Setup) -> tuple[Dataset, Dataset, int]:
     return data, test, int(wrong.sum())
 
 
-class _L2Penalty:
-    """The gradient of (λ/2)·Σw² added to every parameter's gradient before the optimizer's step:
-    torch.optim.Adam(weight_decay=λ)'s rule."""
-
-    def __init__(self, optimizer: Optimizer, params: dict[str, np.ndarray], lam: float) -> None:
-        self.optimizer, self.params, self.lam = optimizer, params, lam
-
-    def step(self, grads: dict[str, np.ndarray]) -> None:
-        self.optimizer.step(
-            {k: g + self.params[k].dtype.type(self.lam) * self.params[k] for k, g in grads.items()}
-        )
-
-
 def _train(
     name: str,
     spec: str,
@@ -192,40 +174,31 @@ def _train(
 ) -> Run:
     """One seeded training run, its validation curve, and the test accuracy at the end.
 
-    This is the seam for issue 12's trainer options: until `cnncalc.nn` has them, weight decay is
-    added to the gradients here (`_L2Penalty`), the validation set is passed as the trainer's
-    evaluation set, and early stopping watches the validation loss from the epoch callback and
-    restores the best weights itself.
+    The trainer's own options do the work (`cnncalc.nn.settings.Settings`): `weight_decay` (Adam
+    on g + λ·w, torch.optim.Adam's weight_decay), the validation images given with the data, and
+    `early_stop` (patience on the validation loss, the best epoch's weights put back); the test
+    set is evaluated once, after training.
     """
-    trainer = Trainer.create(
-        spec, data, Settings("adam", setup.lr, batch_size=setup.batch_size, seed=setup.seed)
+    images = Dataset(
+        data.name, data.x_train, data.y_train, test.x_test, test.y_test, x_val=data.x_test, y_val=data.y_test
     )
-    if weight_decay:
-        trainer.optimizer = _L2Penalty(trainer.optimizer, trainer.model.named_params(), weight_decay)  # type: ignore[assignment]
-    history: list[Epoch] = []
-    best: dict[str, np.ndarray] = {}
-    stop = False
-
-    def on_epoch(t: Trainer, stats) -> None:
-        nonlocal stop
-        logits = t.model.forward(data.x_test).astype(np.float64)
-        val_loss = softmax_cross_entropy(logits, data.y_test)[0]
-        history.append(Epoch(stats.epoch, stats.loss, stats.train_accuracy, val_loss, stats.test_accuracy))
-        if patience is None:
-            return
-        if val_loss == min(e.val_loss for e in history):
-            best.clear()
-            best.update({k: v.copy() for k, v in t.model.named_params().items()})
-        stop = early_stop_epoch([e.val_loss for e in history], patience)[0] is not None
-
-    trainer.run(setup.epochs, on_epoch=on_epoch, should_stop=lambda: stop)
-    restored = None
-    if patience is not None:
-        restored = early_stop_epoch([e.val_loss for e in history], patience)[1]
-        for k, v in trainer.model.named_params().items():
-            v[...] = best[k]
-    test_accuracy = trainer.evaluate(test.x_test, test.y_test)[0]
-    return Run(name, spec, weight_decay, patience, tuple(history), restored, test_accuracy)
+    settings = Settings(
+        "adam",
+        setup.lr,
+        batch_size=setup.batch_size,
+        seed=setup.seed,
+        weight_decay=weight_decay,
+        early_stop=patience,
+    )
+    trainer = Trainer.create(spec, images, settings)
+    result = trainer.run(setup.epochs)
+    history = tuple(
+        Epoch(h.epoch, h.loss, h.train_accuracy, h.val_loss, h.val_accuracy)  # type: ignore[arg-type]
+        for h in result.history
+    )
+    stopper = trainer.early_stopping
+    restored = stopper.best_epoch if stopper is not None and stopper.stopped_epoch is not None else None
+    return Run(name, spec, weight_decay, patience, history, restored, result.test_accuracy)
 
 
 def overfitting_experiment(setup: Setup | None = None) -> OverfitReport:

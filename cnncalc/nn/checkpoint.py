@@ -4,10 +4,17 @@ Keys (all plain arrays, so `np.load(..., allow_pickle=False)` reads them):
 
     format            "cnncalc-checkpoint"        version    2 (1 is read too)
     spec              the network spec text, with its input line
-    meta              JSON: settings, epoch, position, step, data source, classes, history, progress
+    meta              JSON: settings, epoch, position, step, data source, classes, history, progress,
+                      and with those settings: the schedule's state (the current learning rate
+                      with it) and early stopping's (best loss, best epoch, epochs since, stopped)
     rng               JSON: the shuffle generator, its state at the epoch's start, the dropout generator
+                      (and the augmentation generator when the run augments)
     param:<id>.<name> weights and biases (PyTorch layout)     buffer:<id>.<name> BN running statistics
-    opt:<key>         the optimizer's state (Adam's m, v and t; SGD's momentum buffers)
+    opt:<key>         the optimizer's state (Adam's m, v and t; SGD's momentum buffers; RMSprop's
+                      square averages)
+    best:param:…, best:buffer:…    early stopping: the weights of the best epoch so far
+
+A validation split is not stored: the settings' seed and fraction carve the same one again.
 
 Parameters are named by the node id of their layer (`param:3.weight`, `param:5.1.2.weight`), which
 depends only on the spec. Version 1 named them by the layer's index in the model (`param:2.weight`
@@ -42,9 +49,8 @@ from cnncalc.arith.spec import parse_spec
 from cnncalc.i18n import N_, _, translated
 from cnncalc.nn.data import Dataset
 from cnncalc.nn.model import Model, build_model
-from cnncalc.nn.optim import make_optimizer
 from cnncalc.nn.settings import Settings
-from cnncalc.nn.training import EpochStats, Progress, Trainer
+from cnncalc.nn.training import EpochStats, Progress, Trainer, optimizer_for
 from cnncalc.safety.atomic import ANY, ChangedOnDisk, Snapshot, atomic_write, check_writable
 from cnncalc.safety.bounded import size_text
 from cnncalc.safety.limits import MAX_CHECKPOINT_BYTES, MAX_CHECKPOINT_ENTRIES
@@ -74,12 +80,18 @@ def save_checkpoint(
         "class_names": list(trainer.data.class_names),
         "history": [h.to_dict() for h in trainer.history],
         "progress": asdict(trainer.progress),
+        "schedule": trainer.schedule.state() if trainer.schedule is not None else None,
     }
     rng = {
         "shuffle": trainer.shuffle_rng.bit_generator.state,
         "epoch_start": trainer.epoch_start_state,
         "dropout": model.rng.bit_generator.state,
     }
+    if trainer.augmenter is not None:
+        rng["augment"] = trainer.augmenter.rng.bit_generator.state
+    best: dict[str, np.ndarray] = {}
+    if trainer.early_stopping is not None:
+        meta["early_stop"], best = trainer.early_stopping.state()
     arrays: dict[str, np.ndarray] = {
         "format": np.array(FORMAT),
         "version": np.array(VERSION),
@@ -90,6 +102,7 @@ def save_checkpoint(
     arrays.update({f"param:{k}": v for k, v in model.named_params().items()})
     arrays.update({f"buffer:{k}": v for k, v in model.named_buffers().items()})
     arrays.update({f"opt:{k}": v for k, v in trainer.optimizer.state().items()})
+    arrays.update({f"best:{k}": v for k, v in best.items()})
     with atomic_write(path, field="save", expect=expect, make_parents=True) as saving:  # type: ignore[arg-type]
         np.savez(saving.file, **arrays)
     return saving.snapshot
@@ -154,8 +167,18 @@ def _is_number(value: object) -> bool:
 
 
 def _is_record(value: object) -> bool:
-    """An object of numbers, as EpochStats and Progress are saved."""
+    """An object of numbers, as Progress is saved."""
     return isinstance(value, dict) and all(_is_number(v) for v in value.values())
+
+
+def _is_epoch(value: object) -> bool:
+    """An object of numbers or nulls, as EpochStats are saved (a run with a validation set has
+    no test accuracy per epoch, one without has no validation loss)."""
+    return isinstance(value, dict) and all(v is None or _is_number(v) for v in value.values())
+
+
+def _is_optional(check: Callable[[object], bool]) -> Callable[[object], bool]:
+    return lambda v: v is None or check(v)
 
 
 # The meta entries every checkpoint has, and what each must be.
@@ -174,7 +197,7 @@ _META_CHECKS: dict[str, tuple[Callable[[object], bool], str]] = {
         N_("a list of class names"),
     ),
     "history": (
-        lambda v: isinstance(v, list) and all(_is_record(h) for h in v),
+        lambda v: isinstance(v, list) and all(_is_epoch(h) for h in v),
         N_("a list of records of numbers"),
     ),
     "progress": (_is_record, N_("a record of numbers")),
@@ -185,6 +208,22 @@ _SETTINGS_TYPES: dict[str, Callable[[object], bool]] = {
     "momentum": _is_number,
     "batch_size": lambda v: _is_int(v) and v >= 1,
     "seed": lambda v: _is_int(v) and v >= 0,
+    "weight_decay": _is_number,
+    "val_split": _is_number,
+    "early_stop": _is_optional(_is_int),
+    "lr_schedule": _is_optional(lambda v: isinstance(v, str)),
+    "lr_step": _is_optional(_is_int),
+    "lr_factor": _is_optional(_is_number),
+    "lr_patience": _is_optional(_is_int),
+    "lr_epochs": _is_optional(_is_int),
+    "min_lr": _is_optional(_is_number),
+    "augment": lambda v: isinstance(v, bool),
+    "flip": lambda v: isinstance(v, bool),
+}
+# Entries of meta that only runs with some settings have (older checkpoints have none of them).
+_OPTIONAL_META: dict[str, Callable[[object], bool]] = {
+    "schedule": _is_optional(lambda v: isinstance(v, dict) and _is_epoch(v)),
+    "early_stop": lambda v: isinstance(v, dict) and _is_epoch(v),
 }
 _RNG_KEYS = ("shuffle", "epoch_start", "dropout")
 
@@ -203,6 +242,14 @@ def _check_meta(path: Path | str, meta: object, rng: object) -> None:
                     key=key, value=meta[key], what=translated(what)
                 ),
             )
+    for key, ok in _OPTIONAL_META.items():
+        if key in meta and not ok(meta[key]):
+            raise _damaged(
+                path,
+                _("meta {key!r} is {value!r}, not {what}").format(
+                    key=key, value=meta[key], what=translated(N_("a record of numbers"))
+                ),
+            )
     settings = meta["settings"]
     unknown = sorted(set(settings) - set(_SETTINGS_TYPES))
     if unknown:
@@ -215,6 +262,8 @@ def _check_meta(path: Path | str, meta: object, rng: object) -> None:
     for key in _RNG_KEYS:
         if not isinstance(rng.get(key), dict):
             raise _damaged(path, _("rng {key!r} is missing or not a generator state").format(key=key))
+    if "augment" in rng and not isinstance(rng["augment"], dict):
+        raise _damaged(path, _("rng 'augment' is not a generator state"))
 
 
 def read_checkpoint(path: Path | str) -> tuple[dict[str, np.ndarray], dict, dict]:
@@ -445,18 +494,31 @@ def resume_trainer(
         )
     model, arrays = _restore_model(path, arrays, meta)
     settings = Settings(**meta["settings"])
-    optimizer = make_optimizer(settings.optimizer, model.named_params(), settings.lr, settings.momentum)
-    trainer = Trainer(model, optimizer, data, settings)
-    # Every value below was type-checked by read_checkpoint; what can still be wrong is a missing
-    # optimizer entry, a history or progress record with other fields, or a foreign generator state.
     try:
-        optimizer.load_state({k.split(":", 1)[1]: v for k, v in arrays.items() if k.startswith("opt:")})
+        settings.check()
+    except CnnCalcError as e:
+        raise _damaged(path, _("its settings do not hold ({reason})").format(reason=e)) from None
+    trainer = Trainer(model, optimizer_for(settings, model), data, settings)
+    # Every value below was type-checked by read_checkpoint; what can still be wrong is a missing
+    # optimizer entry, a history or progress record with other fields, a foreign generator state,
+    # or a schedule, early-stopping or augmentation state that the settings call for but is not there.
+    try:
+        trainer.optimizer.load_state(
+            {k.split(":", 1)[1]: v for k, v in arrays.items() if k.startswith("opt:")}
+        )
         trainer.history = [EpochStats(**h) for h in meta["history"]]
         trainer.progress = Progress(**meta["progress"])
         trainer.shuffle_rng.bit_generator.state = rng["shuffle"]
         # Checked now on a scratch generator: the trainer applies it only when it replays the epoch.
         type(trainer.shuffle_rng.bit_generator)().state = rng["epoch_start"]
         model.rng.bit_generator.state = rng["dropout"]
+        if trainer.schedule is not None:
+            trainer.schedule.load_state(meta["schedule"])
+        if trainer.early_stopping is not None:
+            best = {k.split(":", 1)[1]: v for k, v in arrays.items() if k.startswith("best:")}
+            trainer.early_stopping.load_state(meta["early_stop"], best, model)
+        if trainer.augmenter is not None:
+            trainer.augmenter.rng.bit_generator.state = rng["augment"]
     except (KeyError, TypeError, ValueError) as e:
         raise _damaged(
             path,

@@ -138,7 +138,8 @@ class Images:
 
 @dataclass(frozen=True)
 class Dataset:
-    """Training and test images (float32 arrays or `Images`) with their labels (int64)."""
+    """Training and test images (float32 arrays or `Images`) with their labels (int64), and
+    validation images if some were set aside (`cnncalc.nn.validation`) or given."""
 
     name: str
     x_train: np.ndarray | Images
@@ -146,6 +147,8 @@ class Dataset:
     x_test: np.ndarray | Images
     y_test: np.ndarray
     class_names: tuple[str, ...] = DIGIT_NAMES
+    x_val: np.ndarray | Images | None = None
+    y_val: np.ndarray | None = None
 
     @property
     def input_shape(self) -> tuple[int, ...]:

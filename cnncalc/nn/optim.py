@@ -1,12 +1,26 @@
-"""Optimizers with PyTorch's exact update rules (torch.optim.SGD and Adam, no weight decay).
+"""Optimizers with PyTorch's exact update rules (torch.optim.SGD, RMSprop, Adam and AdamW).
 
-SGD with momentum μ (the first step sets the buffer to the gradient):
-    b ← μ·b + g          p ← p − lr·b
-Adam (β₁, β₂, ε), step t = 1, 2, …:
+With weight decay λ, every rule but AdamW's first adds the L2 term to the gradient (the gradient
+of (λ/2)·Σw², as torch.optim's `weight_decay` does): g ← g + λ·w. It applies to every parameter
+(biases and BN's γ, β too), as torch.optim does when given `model.parameters()`.
+
+SGD with momentum μ (μ = 0: plain SGD; the first step sets the buffer to the gradient):
+    b ← μ·b + g          w ← w − lr·b
+RMSprop (α = 0.99, ε = 1e-8; with momentum μ > 0, a buffer b that starts at 0):
+    s ← α·s + (1 − α)·g²      w ← w − lr·g/(√s + ε)     or   b ← μ·b + g/(√s + ε),  w ← w − lr·b
+Adam (β₁ = 0.9, β₂ = 0.999, ε = 1e-8), step t = 1, 2, …:
     m ← β₁·m + (1 − β₁)·g      v ← β₂·v + (1 − β₂)·g²
-    p ← p − (lr/(1 − β₁ᵗ)) · m / (√v/√(1 − β₂ᵗ) + ε)
+    w ← w − (lr/(1 − β₁ᵗ)) · m / (√v/√(1 − β₂ᵗ) + ε)
+AdamW: Adam on the gradient alone, after the decoupled decay w ← w·(1 − lr·λ).
 
-Each optimizer updates the arrays in place and keeps its state as named arrays (for checkpoints).
+Each optimizer updates the arrays in place and keeps its state as named arrays (for checkpoints);
+`lr` may be changed between steps (a schedule does).
+
+>>> import numpy as np
+>>> w = {"w": np.array([1.0, -2.0])}
+>>> SGD(w, lr=0.1, weight_decay=0.5).step({"w": np.array([0.0, 1.0])})
+>>> w["w"].tolist()  # w − 0.1·(g + 0.5·w)
+[0.95, -2.0]
 """
 
 from __future__ import annotations
@@ -22,9 +36,12 @@ from cnncalc.nn.parallel import run_split
 ADAM_PASSES = 13
 
 
-def check_hyperparameters(lr: float | None = None, momentum: float | None = None) -> None:
-    """A learning rate must be a positive finite number and momentum in [0, 1): anything else
-    (0, -1, nan, inf) is a malformed value, a `UsageError`. None: not given, nothing to check."""
+def check_hyperparameters(
+    lr: float | None = None, momentum: float | None = None, weight_decay: float | None = None
+) -> None:
+    """A learning rate must be a positive finite number, momentum in [0, 1) and weight decay a
+    finite number ≥ 0: anything else (0, -1, nan, inf) is a malformed value, a `UsageError`.
+    None: not given, nothing to check."""
     if lr is not None and not (math.isfinite(lr) and lr > 0):
         raise UsageError(
             f"{{field}} {lr}: the learning rate must be a positive number, e.g. {{field}} 0.001", field="lr"
@@ -33,14 +50,18 @@ def check_hyperparameters(lr: float | None = None, momentum: float | None = None
         raise UsageError(
             f"{{field}} {momentum}: momentum must be in [0, 1), e.g. {{field}} 0.9", field="momentum"
         )
+    if weight_decay is not None and not (math.isfinite(weight_decay) and weight_decay >= 0):
+        raise UsageError(
+            f"{{field}} {weight_decay} must be a number ≥ 0, e.g. {{field}} 0.0005", field="weight_decay"
+        )
 
 
 class Optimizer:
     name = "optimizer"
 
-    def __init__(self, params: dict[str, np.ndarray], lr: float) -> None:
-        check_hyperparameters(lr)
-        self.params, self.lr = params, lr
+    def __init__(self, params: dict[str, np.ndarray], lr: float, weight_decay: float = 0.0) -> None:
+        check_hyperparameters(lr, weight_decay=weight_decay)
+        self.params, self.lr, self.weight_decay = params, lr, weight_decay
         self.t = 0
 
     def step(self, grads: dict[str, np.ndarray]) -> None:
@@ -52,6 +73,13 @@ class Optimizer:
 
     def load_state(self, state: dict[str, np.ndarray]) -> None:
         raise NotImplementedError
+
+    def _decayed(self, name: str, g: np.ndarray) -> np.ndarray:
+        """g + λ·w (L2 weight decay), or g itself without decay."""
+        if not self.weight_decay:
+            return g
+        p = self.params[name]
+        return g + p.dtype.type(self.weight_decay) * p
 
     def _load(self, state: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
         out = {}
@@ -66,8 +94,14 @@ class Optimizer:
 class SGD(Optimizer):
     name = "sgd"
 
-    def __init__(self, params: dict[str, np.ndarray], lr: float = 0.01, momentum: float = 0.0) -> None:
-        super().__init__(params, lr)
+    def __init__(
+        self,
+        params: dict[str, np.ndarray],
+        lr: float = 0.01,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, lr, weight_decay)
         check_hyperparameters(momentum=momentum)
         self.momentum = momentum
         self.buffers: dict[str, np.ndarray] = {}
@@ -75,7 +109,7 @@ class SGD(Optimizer):
     def step(self, grads: dict[str, np.ndarray]) -> None:
         self.t += 1
         for name, p in self.params.items():
-            g = grads[name]
+            g = self._decayed(name, grads[name])
             if self.momentum:
                 buf = self.buffers.get(name)
                 if buf is None:
@@ -97,8 +131,58 @@ class SGD(Optimizer):
             self.buffers = self._load(state, "momentum")
 
 
+class RMSprop(Optimizer):
+    name = "rmsprop"
+
+    def __init__(
+        self,
+        params: dict[str, np.ndarray],
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+    ) -> None:
+        super().__init__(params, lr, weight_decay)
+        check_hyperparameters(momentum=momentum)
+        self.momentum, self.alpha, self.eps = momentum, alpha, eps
+        self.square_avg = {k: np.zeros_like(p) for k, p in params.items()}
+        self.buffers = {k: np.zeros_like(p) for k, p in params.items()} if momentum else {}
+
+    def step(self, grads: dict[str, np.ndarray]) -> None:
+        self.t += 1
+        for name, p in self.params.items():
+            dt = p.dtype.type
+            g = self._decayed(name, grads[name])
+            s = self.square_avg[name]
+            s *= dt(self.alpha)
+            s += dt(1 - self.alpha) * (g * g)
+            avg = np.sqrt(s)
+            avg += dt(self.eps)
+            if self.momentum:
+                buf = self.buffers[name]
+                buf *= dt(self.momentum)
+                buf += g / avg
+                p -= dt(self.lr) * buf
+            else:
+                p -= dt(self.lr) * (g / avg)
+
+    def state(self) -> dict[str, np.ndarray]:
+        out = {"t": np.array(self.t)}
+        out.update({f"square_avg:{k}": v for k, v in self.square_avg.items()})
+        out.update({f"momentum:{k}": v for k, v in self.buffers.items()})
+        return out
+
+    def load_state(self, state: dict[str, np.ndarray]) -> None:
+        self.t = int(state["t"])
+        self.square_avg = self._load(state, "square_avg")
+        if self.momentum:
+            self.buffers = self._load(state, "momentum")
+
+
 class Adam(Optimizer):
     name = "adam"
+    decoupled = False  # AdamW: weight decay shrinks the weights directly instead of joining the gradient
 
     def __init__(
         self,
@@ -106,8 +190,9 @@ class Adam(Optimizer):
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
+        weight_decay: float = 0.0,
     ) -> None:
-        super().__init__(params, lr)
+        super().__init__(params, lr, weight_decay)
         loose = [name for name, p in params.items() if not p.flags.c_contiguous]
         if loose:  # updated through flat views, which a strided array would not give
             raise CnnCalcError(f"Adam updates contiguous arrays; {', '.join(loose)} is not one")
@@ -141,6 +226,10 @@ class Adam(Optimizer):
     ) -> None:
         dt = p.dtype.type
         b1, b2 = self.beta1, self.beta2
+        if self.weight_decay and self.decoupled:
+            p *= dt(1 - self.lr * self.weight_decay)
+        elif self.weight_decay:
+            g = g + dt(self.weight_decay) * p
         m *= dt(b1)
         m += dt(1 - b1) * g
         v *= dt(b2)
@@ -162,10 +251,35 @@ class Adam(Optimizer):
         self.v = self._load(state, "v")
 
 
-def make_optimizer(name: str, params: dict[str, np.ndarray], lr: float, momentum: float) -> Optimizer:
-    """Adam(params, lr), or SGD(params, lr, momentum) for "sgd"."""
+class AdamW(Adam):
+    """Adam with decoupled weight decay (torch.optim.AdamW): w ← w·(1 − lr·λ), then Adam's step
+    on the gradient alone, so the decay is not scaled down by Adam's √v as an L2 term would be."""
+
+    name = "adamw"
+    decoupled = True
+
+    def __init__(
+        self,
+        params: dict[str, np.ndarray],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.01,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay)
+
+
+def make_optimizer(
+    name: str, params: dict[str, np.ndarray], lr: float, momentum: float = 0.0, weight_decay: float = 0.0
+) -> Optimizer:
+    """The optimizer called `name` (a `Settings.optimizer`): "sgd" and "momentum" are both SGD
+    with the given momentum (0 for plain SGD); Adam and AdamW have no momentum setting."""
+    if name in ("sgd", "momentum"):
+        return SGD(params, lr, momentum, weight_decay)
+    if name == "rmsprop":
+        return RMSprop(params, lr, momentum, weight_decay)
     if name == "adam":
-        return Adam(params, lr)
-    if name == "sgd":
-        return SGD(params, lr, momentum)
-    raise CnnCalcError(f"unknown optimizer {name!r}; use adam or sgd")
+        return Adam(params, lr, weight_decay=weight_decay)
+    if name == "adamw":
+        return AdamW(params, lr, weight_decay=weight_decay)
+    raise CnnCalcError(f"unknown optimizer {name!r}; use sgd, momentum, rmsprop, adam or adamw")

@@ -1,8 +1,10 @@
-"""Rich renderables for the tiny trainer: progress, epoch table, curves, confusion matrix, pictures.
+"""Rich renderables for the tiny trainer: progress, epoch table, curves, confusion matrix, per-class
+precision, recall and F1, pictures.
 
 Everything here draws data that `cnncalc.nn` computed — the epoch history, per-step losses, the
-test predictions, class probabilities, filters, feature maps, gradient-check rows — and computes
-nothing a learner would read as a result (the confusion matrix only counts the given predictions).
+test predictions and their per-class metrics, class probabilities, filters, feature maps,
+gradient-check rows — and computes nothing a learner would read as a result (the confusion matrix
+only counts the given predictions).
 
 Pictures (`heatmap`) read the same without colour: an ASCII ramp of two characters per pixel
 instead of coloured half blocks, so that `NO_COLOR=1` output and pasted text still show the digit.
@@ -31,6 +33,7 @@ from cnncalc.render.console import prose, save_export
 if TYPE_CHECKING:
     from cnncalc.nn.gradcheck import GradCheckRow
     from cnncalc.nn.inspection import ConvFilters, FeatureMaps
+    from cnncalc.nn.metrics import ClassMetrics
     from cnncalc.nn.training import EpochStats, Trainer, TrainResult
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -63,46 +66,116 @@ def _is_color(console: Console) -> bool:
 
 
 def training_header(trainer: Trainer) -> str:
-    """'Training 43,050 parameters on digits (1438 train / 359 test images, adam lr=0.002, batch 32)'."""
-    s = trainer.settings
-    return _(
-        "Training {parameters} parameters on {data} ({train} train / {test} test images, {optimizer} "
-        "lr={lr}, batch {batch})"
-    ).format(
+    """'Training 43,050 parameters on digits (1438 train / 359 test images, adam lr=0.002, batch 32)',
+    with the validation images and each option the run uses."""
+    s, data = trainer.settings, trainer.data
+    counts = {"train": len(data.y_train), "test": len(data.y_test)}
+    if data.y_val is not None:
+        images = _("{train} train / {validation} validation / {test} test images").format(
+            validation=len(data.y_val), **counts
+        )
+    else:
+        images = _("{train} train / {test} test images").format(**counts)
+    # each setting the run uses, a phrase of its own in a list
+    extras = [f"{s.optimizer} lr={s.lr:g}"]
+    if s.momentum:
+        extras.append(_("momentum {momentum}").format(momentum=f"{s.momentum:g}"))
+    if s.weight_decay:
+        extras.append(_("weight decay {decay}").format(decay=f"{s.weight_decay:g}"))
+    extras.append(_("batch {size}").format(size=s.batch_size))
+    if s.lr_schedule:
+        extras.append(_("{schedule} schedule").format(schedule=s.lr_schedule))
+    if s.early_stop:
+        extras.append(_("early stop after {epochs} epochs without improvement").format(epochs=s.early_stop))
+    if s.augment and s.flip:
+        extras.append(_("augmented: shifts and flips"))
+    elif s.augment:
+        extras.append(_("augmented: shifts"))
+    elif s.flip:
+        extras.append(_("augmented: flips"))
+    return _("Training {parameters} parameters on {data} ({images}, {settings})").format(
         parameters=f"{trainer.model.parameter_count:,}",
-        data=trainer.data.name,
-        train=len(trainer.data.y_train),
-        test=len(trainer.data.y_test),
-        optimizer=s.optimizer,
-        lr=f"{s.lr:g}",
-        batch=s.batch_size,
+        data=data.name,
+        images=images,
+        settings=_(", ").join(extras),
     )
 
 
 def epoch_line(stats: EpochStats) -> str:
-    """One finished epoch on one line, printed above the live bar."""
-    return _("epoch {epoch}  loss {loss}  train {train}  test {test}  {seconds} s").format(
-        epoch=f"{stats.epoch:>3}",
-        loss=f"{stats.loss:.4f}",
-        train=f"{stats.train_accuracy:6.1%}",
-        test=f"{stats.test_accuracy:6.1%}",
-        seconds=f"{stats.seconds:.2f}",
+    """One finished epoch on one line, printed above the live bar: its validation loss and accuracy
+    with a validation set, else its test accuracy."""
+    measured = (
+        _("val loss {loss}  val {accuracy}").format(
+            loss=f"{stats.val_loss:.4f}", accuracy=f"{stats.val_accuracy:6.1%}"
+        )
+        if stats.val_loss is not None and stats.val_accuracy is not None
+        else _("test {accuracy}").format(accuracy=f"{stats.test_accuracy:6.1%}")
+        if stats.test_accuracy is not None
+        else ""
+    )
+    rate = _("  lr {lr}").format(lr=f"{stats.lr:.3g}") if stats.lr is not None else ""
+    return (
+        _("epoch {epoch}  loss {loss}  train {train}  {measured}  {seconds} s").format(
+            epoch=f"{stats.epoch:>3}",
+            loss=f"{stats.loss:.4f}",
+            train=f"{stats.train_accuracy:6.1%}",
+            measured=measured,
+            seconds=f"{stats.seconds:.2f}",
+        )
+        + rate
     )
 
 
+def _validated(history: Sequence[EpochStats]) -> bool:
+    return bool(history) and all(h.val_loss is not None for h in history)
+
+
 def epoch_table(history: Sequence[EpochStats]) -> Table:
-    """One row per epoch: mean training loss, train and test accuracy, seconds."""
+    """One row per epoch: mean training loss, train accuracy, then the validation loss and accuracy
+    (with a validation set) or the test accuracy, seconds, and the learning rate when it changed."""
+    validated = _validated(history)
+    rates = {h.lr for h in history}
+    show_lr = len(rates) > 1
     table = Table(title=_("Training"), title_justify="left")
-    for name in (_("epoch"), _("loss"), _("train acc"), _("test acc"), _("seconds")):
+    names = [_("epoch"), _("loss"), _("train acc")]
+    names += [_("val loss"), _("val acc")] if validated else [_("test acc")]
+    names += [_("seconds")] + ([_("lr")] if show_lr else [])
+    for name in names:
         table.add_column(name, justify="right")
     for h in history:
-        table.add_row(
-            str(h.epoch),
-            f"{h.loss:.4f}",
-            f"{h.train_accuracy:.2%}",
-            f"{h.test_accuracy:.2%}",
-            f"{h.seconds:.2f}",
-        )
+        cells = [str(h.epoch), f"{h.loss:.4f}", f"{h.train_accuracy:.2%}"]
+        if validated:
+            cells += [f"{h.val_loss:.4f}", f"{h.val_accuracy:.2%}"]
+        else:
+            cells.append(f"{h.test_accuracy:.2%}" if h.test_accuracy is not None else "—")
+        cells.append(f"{h.seconds:.2f}")
+        if show_lr:
+            cells.append(f"{h.lr:.3g}" if h.lr is not None else "—")
+        table.add_row(*cells)
+    return table
+
+
+def class_metrics_table(metrics: ClassMetrics) -> Table:
+    """Per class: images, precision, recall and F1 (— where a share of nothing would be needed),
+    and their macro averages (every class counting the same)."""
+    table = Table(title=_("Per class on the test set"), title_justify="left")
+    table.add_column(_("class"))
+    for name in (_("images"), _("precision"), _("recall"), "F1"):
+        table.add_column(name, justify="right")
+
+    def pct(v: float | None) -> str:
+        return f"{v:.1%}" if v is not None else "—"
+
+    for r in metrics.rows:
+        table.add_row(r.name, str(r.support), pct(r.precision), pct(r.recall), pct(r.f1))
+    table.add_section()
+    table.add_row(
+        _("macro avg"),
+        str(sum(r.support for r in metrics.rows)),
+        pct(metrics.macro_precision),
+        pct(metrics.macro_recall),
+        pct(metrics.macro_f1),
+    )
     return table
 
 
@@ -143,14 +216,18 @@ def curves(losses: Sequence[float], history: Sequence[EpochStats]) -> Table:
     table.add_row(_("loss (per step)"), f"{max(losses):.3f}", sparkline(losses), f"{losses[-1]:.3f}")
     if history:
         train = [h.train_accuracy for h in history]
-        test = [h.test_accuracy for h in history]
-        lo = min(train + test)
+        validated = _validated(history)
+        other = [h.val_accuracy if validated else h.test_accuracy for h in history]
+        measured = [v for v in other if v is not None]
+        lo = min(train + measured)
         table.add_row(
             _("train accuracy"), f"{train[0]:.1%}", sparkline(train, low=lo, high=1.0), f"{train[-1]:.1%}"
         )
-        table.add_row(
-            _("test accuracy"), f"{test[0]:.1%}", sparkline(test, low=lo, high=1.0), f"{test[-1]:.1%}"
-        )
+        if measured:
+            label = _("val accuracy") if validated else _("test accuracy")
+            table.add_row(
+                label, f"{measured[0]:.1%}", sparkline(measured, low=lo, high=1.0), f"{measured[-1]:.1%}"
+            )
     return table
 
 
@@ -236,35 +313,49 @@ class TrainingView:
 
 
 def training_summary(
-    trainer: Trainer,
-    result: TrainResult,
-    losses: Sequence[float],
-    accuracy: float,
-    predicted: np.ndarray,
-    save: Path | None,
+    trainer: Trainer, result: TrainResult, losses: Sequence[float], save: Path | None
 ) -> Group:
-    """The end of a run: the epoch table, the curves, the confusion matrix and the final accuracy;
-    `accuracy` and `predicted` are `trainer.evaluate()` after the last step, `losses` every step's."""
+    """The end of a run: the epoch table, the curves, the test set's confusion matrix and per-class
+    metrics, and the final accuracy (all measured by `Trainer.run`; `losses` every step's)."""
     parts: list[RenderableType] = []
     if result.history:
         parts.append(epoch_table(result.history))
     if losses:
         parts.append(curves(losses, result.history))
-    parts.append(confusion_matrix(trainer.data.y_test, predicted, trainer.data.class_names))
+    if result.predicted is not None:
+        parts.append(confusion_matrix(trainer.data.y_test, result.predicted, trainer.data.class_names))
+    if result.metrics is not None:
+        parts.append(class_metrics_table(result.metrics))
+    stopper = trainer.early_stopping
     if result.stopped == "steps":
         final = _(
-            "test accuracy {accuracy} after {epochs} epoch(s), {steps} steps (stopped by --steps); {ms} ms per step"
+            "test accuracy {accuracy} after {epochs} epoch(s), {steps} steps (stopped by --steps); "
+            "{ms} ms per step"
         )
     elif result.stopped == "interrupted":
         final = _(
             "test accuracy {accuracy} after {epochs} epoch(s), {steps} steps (interrupted); {ms} ms per step"
         )
+    elif result.stopped == "early_stop" and stopper is not None:
+        final = _(
+            "test accuracy {accuracy} after {epochs} epoch(s), {steps} steps (stopped early, with the weights of "
+            "epoch {best}); {ms} ms per step"
+        )
+        parts.append(
+            prose(
+                _(
+                    "early stop: the validation loss had not fallen below {loss} (epoch {best}) for {patience} "
+                    "epochs; epoch {best}'s weights were put back"
+                ).format(loss=f"{stopper.best_loss:.4f}", best=stopper.best_epoch, patience=stopper.patience)
+            )
+        )
     else:
         final = _("test accuracy {accuracy} after {epochs} epoch(s), {steps} steps; {ms} ms per step")
     numbers = {
-        "accuracy": f"{accuracy:.2%}",
+        "accuracy": f"{result.test_accuracy:.2%}",
         "epochs": trainer.epoch,
         "steps": trainer.step,
+        "best": stopper.best_epoch if stopper is not None else "",
         "ms": f"{result.seconds_per_step * 1000:.2f}",
     }
     parts.append(prose(final.format(**numbers)))

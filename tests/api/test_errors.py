@@ -352,9 +352,9 @@ BAD: list[tuple[str, Callable[[], object], type[CnnCalcError], str]] = [
     ),
     (
         "train-optimizer",
-        lambda: cnncalc.train(optimizer="rmsprop"),
+        lambda: cnncalc.train(optimizer="lion"),
         UsageError,
-        "optimizer 'rmsprop' is not one of adam, sgd",
+        "optimizer 'lion' is not one of sgd, momentum, rmsprop, adam, adamw",
     ),
     ("train-epochs", lambda: cnncalc.train(epochs=0), UsageError, "epochs 0 must be at least 1"),
     (

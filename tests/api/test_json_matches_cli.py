@@ -360,10 +360,26 @@ TRAIN_CASES = [
         {"spec": SMALL, "epochs": 1, "optimizer": "sgd", "lr": 0.05, "batch_size": 256},
     ),
     (["--preset", "digits-resnet", "--steps", "3"], {"preset": "digits-resnet", "steps": 3}),
+    (
+        [SMALL, "--epochs", "2", "--optimizer", "adamw", "--val-split", "0.2", "--early-stop", "3"]
+        + ["--lr-schedule", "plateau", "--lr-patience", "0", "--augment"],
+        {
+            "spec": SMALL,
+            "epochs": 2,
+            "optimizer": "adamw",
+            "val_split": 0.2,
+            "early_stop": 3,
+            "lr_schedule": "plateau",
+            "lr_patience": 0,
+            "augment": True,
+        },
+    ),
 ]
 
 
-@pytest.mark.parametrize(("args", "kwargs"), TRAIN_CASES, ids=["steps", "epoch-sgd", "graph"])
+@pytest.mark.parametrize(
+    ("args", "kwargs"), TRAIN_CASES, ids=["steps", "epoch-sgd", "graph", "note-004-options"]
+)
 def test_train_to_dict_is_the_json_of_the_same_run(cli, tmp_path, args, kwargs):
     """Two runs with the same seed train alike; only their wall-clock times differ."""
     path = tmp_path / "run.npz"

@@ -124,7 +124,8 @@ def test_enumerations_are_literal_types():
     assert _choices(cnncalc.shape, "op") == {"conv", "maxpool", "avgpool", "tconv"}
     assert _choices(cnncalc.step_pool, "op") == {"max", "min", "avg", "sum"}
     assert _choices(cnncalc.draw_pool, "op") == {"max", "avg"}
-    assert _choices(cnncalc.train, "optimizer") == {"adam", "sgd"}
+    assert _choices(cnncalc.train, "optimizer") == {"sgd", "momentum", "rmsprop", "adam", "adamw"}
+    assert _choices(cnncalc.train, "lr_schedule") == {"step", "cosine", "plateau"}
     assert _choices(cnncalc.shape, "dims") == {1, 2, 3}
     assert _choices(cnncalc.step_conv, "example") == set(example_names("conv"))
     assert _choices(cnncalc.step_pool, "example") == set(example_names("pool"))

@@ -56,7 +56,7 @@ def test_resume_continues_and_counts_epochs(cli_json, model_file, tmp_path):
             "1×28×28 but the data's images are 1×8×8",
         ),
         (["train", "conv 4 k=3 | flatten | fc 3", "--steps", "1"], 1, "data has 10 classes"),
-        (["train", "--optimizer", "rmsprop"], 2, "rmsprop"),
+        (["train", "--optimizer", "lion"], 2, "lion"),
         (["train", "--data", "nowhere-dir", "--steps", "1"], 1, "neither a built-in dataset"),
         (["train", "conv 4 k=3", "--preset", "digits"], 2, "give one network source, not SPEC and --preset"),
     ],
@@ -386,3 +386,148 @@ def test_show_maps_json_holds_the_layer_outputs(cli_json, model_file):
     model = load_model(model_file)[0]
     conv_out = model.forward(digits.x_test[5:6], upto=1)[0]  # (H, W, C)
     np.testing.assert_allclose(maps["maps"], conv_out[:, :, :2].transpose(2, 0, 1), rtol=1e-6)
+
+
+# -- note 004's options -------------------------------------------------------------------------------
+
+
+def test_a_validation_split_reports_each_epoch_on_it_and_the_test_set_at_the_end(cli):
+    result = cli(
+        "train", SMALL, "--epochs", "2", "--val-split", "0.2", "--lr-schedule", "step", "--lr-step", "1"
+    )
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    words = " ".join(out.split())  # the header wraps at the console's width
+    assert "(1151 train / 287 validation / 359 test images, adam lr=0.002, batch 32, step schedule)" in words
+    assert "┃ epoch ┃   loss ┃ train acc ┃ val loss ┃ val acc ┃ seconds ┃     lr ┃" in out
+    assert " 0.002 │" in out and " 0.0002 │" in out
+    assert "val accuracy" in out and "test acc " not in out  # each epoch reports the validation set
+    assert out.count("test accuracy") == 1  # the test set: once, at the end
+    assert "Per class on the test set" in out and "│ macro avg │    359 │" in out
+    assert "test accuracy" in out
+
+
+def test_the_json_has_every_setting_the_images_and_the_per_class_metrics(cli_json):
+    data = cli_json(
+        "train", SMALL, "--epochs", "2", "--val-split", "0.25", "--early-stop", "5", "--optimizer", "adamw",
+        "--lr-schedule", "cosine", "--augment",
+    )  # fmt: skip
+    s = data["settings"]
+    assert (s["optimizer"], s["weight_decay"], s["val_split"], s["early_stop"]) == ("adamw", 0.01, 0.25, 5)
+    assert (s["lr_schedule"], s["lr_epochs"], s["min_lr"], s["augment"], s["flip"]) == (
+        "cosine",
+        2,
+        0.0,
+        True,
+        False,
+    )
+    assert data["images"]["validation"] + data["images"]["train"] == 1438 and data["images"]["test"] == 359
+    assert [h["lr"] for h in data["history"]] == [0.002, 0.001]
+    assert all(h["test_accuracy"] is None and h["val_loss"] > 0 for h in data["history"])
+    assert data["early_stop"]["patience"] == 5 and data["early_stop"]["stopped_epoch"] is None
+    metrics = data["test_metrics"]
+    assert metrics["accuracy"] == data["test_accuracy"]
+    assert [c["class"] for c in metrics["classes"]] == [str(d) for d in range(10)]
+    assert sum(c["support"] for c in metrics["classes"]) == 359
+    assert sum(c["true_positives"] for c in metrics["classes"]) == round(359 * data["test_accuracy"])
+
+
+def test_early_stopping_through_the_cli_saves_the_best_weights(cli_json, tmp_path):
+    path = tmp_path / "m.npz"
+    data = cli_json(
+        "train", SMALL, "--epochs", "60", "--val-split", "0.2", "--early-stop", "1", "--lr", "0.05", "--save", path
+    )  # fmt: skip
+    assert data["stopped"] == "early_stop" and data["epochs"] < 60
+    stop = data["early_stop"]
+    losses = [h["val_loss"] for h in data["history"]]
+    assert stop["stopped_epoch"] == len(losses) == stop["best_epoch"] + 1
+    assert stop["best_val_loss"] == min(losses) == losses[stop["best_epoch"] - 1]
+    again = cli_json("predict", "--model", path)  # the saved model is the best epoch's
+    assert again["predicted"] in range(10)
+
+
+def test_a_stopped_run_cannot_be_resumed(cli, cli_json, tmp_path):
+    path = tmp_path / "m.npz"
+    cli_json(
+        "train",
+        SMALL,
+        "--epochs",
+        "60",
+        "--val-split",
+        "0.2",
+        "--early-stop",
+        "1",
+        "--lr",
+        "0.05",
+        "--save",
+        path,
+    )
+    result = cli("train", "--resume", path, "--epochs", "1")
+    assert result.exit_code == 1 and "stopped early after epoch" in result.stderr
+    assert "a larger --early-stop trains longer" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--val-split", "0.2", "--early-stop", "4", "--lr-schedule", "plateau", "--lr-patience", "0"],
+        ["--optimizer", "rmsprop", "--momentum", "0.5", "--weight-decay", "0.001", "--augment"],
+        ["--optimizer", "momentum", "--lr-schedule", "cosine", "--lr-epochs", "3"],
+    ],
+    ids=["validation-plateau-early-stop", "rmsprop-decay-augment", "momentum-cosine"],
+)
+def test_one_epoch_resumed_for_one_more_equals_two_epochs_through_the_cli(cli_json, tmp_path, options):
+    straight, half = tmp_path / "two.npz", tmp_path / "one.npz"
+    two = cli_json("train", SMALL, "--epochs", "2", "--save", straight, *options)
+    cli_json("train", SMALL, "--epochs", "1", "--save", half, *options)
+    resumed = cli_json("train", "--resume", half, "--epochs", "1")
+    for data in (two, resumed):
+        for h in data["history"]:
+            h.pop("seconds")
+    assert resumed["history"] == two["history"] and resumed["settings"] == two["settings"]
+    assert resumed["test_metrics"] == two["test_metrics"] and resumed["lr"] == two["lr"]
+    with np.load(straight) as a, np.load(half) as b:
+        params = [k for k in a.files if k.startswith("param:")]
+        assert params and all(np.array_equal(a[k], b[k]) for k in params)
+
+
+# (options, exit code, what the message says)
+OPTION_ERRORS = {
+    "flip-digits": (["--flip"], 1, "--flip: a mirrored digit is not the same digit (a flipped 2 is not a 2"),
+    "early-stop-alone": (["--early-stop", "3"], 2, "--early-stop 3 watches the validation loss"),
+    "step-param-alone": (
+        ["--lr-step", "3"],
+        2,
+        "--lr-step 3 is a parameter of the step schedule; add --lr-schedule step",
+    ),
+    "adam-momentum": (["--momentum", "0.9"], 2, "--momentum 0.9: adam has no momentum setting"),
+    "val-split-one": (["--val-split", "1"], 2, "--val-split 1.0 is the fraction of the training images"),
+    "negative-decay": (["--weight-decay", "-0.1"], 2, "--weight-decay -0.1 must be a number ≥ 0"),
+    "unknown-schedule": (["--lr-schedule", "exp"], 2, "exp"),
+    "factor-above-one": (["--lr-schedule", "plateau", "--lr-factor", "2"], 2, "--lr-factor 2.0 multiplies"),
+}
+
+
+@pytest.mark.parametrize(("options", "code", "said"), OPTION_ERRORS.values(), ids=OPTION_ERRORS.keys())
+def test_options_that_make_no_sense_are_refused_naming_the_flags(cli, options, code, said):
+    result = cli("train", SMALL, "--steps", "1", *options)
+    assert result.exit_code == code, result.output
+    assert said in result.stderr and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--val-split", "0.2"],
+        ["--weight-decay", "0.1"],
+        ["--early-stop", "2"],
+        ["--lr-schedule", "step"],
+        ["--augment"],
+    ],
+)
+def test_resume_refuses_new_options_it_would_ignore(cli, tmp_path, option):
+    ckpt = tmp_path / "run.npz"
+    assert cli("train", "--steps", "2", "--save", str(ckpt), "--json").exit_code == 0
+    result = cli("train", "--resume", str(ckpt), *option, "--steps", "1")
+    assert result.exit_code == 2
+    assert option[0] in result.stderr and "saved run's own settings" in result.stderr

@@ -67,7 +67,7 @@ def test_a_run_stopped_by_steps_reads_in_chinese(runs, tmp_path) -> None:
     _same_numbers_and_no_english(english, chinese)
     out = chinese.stdout
     assert out.startswith(
-        "在 digits 上训练 43,050 个参数（1438 张训练图像 / 359 张测试图像，adam lr=0.002，批大小 32）"
+        "在 digits 上训练 43,050 个参数（1438 张训练 / 359 张测试图像，adam lr=0.002，批大小 32）"
     )
     assert "曲线" in out and "损失（每步）" in out
     assert "（被 --steps 停止）" in out and "；每步 " in out and " 毫秒" in out
@@ -91,6 +91,15 @@ def test_an_epoch_reads_in_chinese_with_its_table_lined_up(runs) -> None:
     ]
     assert len({display_width(line) for line in epochs}) == 1, "\n".join(epochs)
     assert "训练准确率" in out and "测试准确率" in out
+    metrics = _table(out, "测试集上每个类别的指标")
+    assert [c.strip() for c in metrics[1].strip("┃").split("┃")] == [
+        "类别",
+        "图像数",
+        "精确率",
+        "召回率",
+        "F1",
+    ]
+    assert "宏平均" in metrics[-2] and len({display_width(line) for line in metrics}) == 1, "\n".join(metrics)
     assert re.search(r"测试准确率 \d+\.\d\d%，共训练 1 轮、45 步；每步 \d+\.\d\d 毫秒", out), out
 
 

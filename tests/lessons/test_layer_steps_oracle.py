@@ -274,14 +274,13 @@ def test_weight_decay_quiz_answers_agree_with_torch_sgd() -> None:
 
 
 def test_the_lessons_weight_decay_is_torchs_adam_weight_decay() -> None:
-    """The overfitting lesson's stand-in for the trainer's weight decay: Adam on g + λ·w."""
-    from cnncalc.lessons.overfitting import _L2Penalty
-    from cnncalc.nn.optim import Adam
+    """The overfitting lesson trains with Settings("adam", weight_decay=λ): Adam on g + λ·w."""
+    from cnncalc.nn.optim import make_optimizer
 
     rng = np.random.default_rng(0)
     w0 = rng.normal(size=(3, 4))
     ours = {"w": w0.copy()}
-    opt = _L2Penalty(Adam(ours, 0.01), ours, 0.1)
+    opt = make_optimizer("adam", ours, 0.01, weight_decay=0.1)
     weight = torch.nn.Parameter(torch.tensor(w0))
     theirs = torch.optim.Adam([weight], lr=0.01, weight_decay=0.1)
     for _ in range(12):

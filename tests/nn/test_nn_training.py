@@ -125,6 +125,19 @@ def test_resume_in_the_middle_of_an_epoch_is_exact(tmp_path, digits):
     assert resumed.history[0].train_accuracy == straight.history[0].train_accuracy
 
 
+def test_resume_after_steps_that_end_exactly_at_an_epochs_end_is_exact(tmp_path, digits):
+    straight = _trainer(digits)
+    straight.run(2)
+    part = _trainer(digits)
+    part.run(2, max_steps=part.batches_per_epoch)  # stops before the second epoch's first batch
+    assert (part.epoch, part.position) == (1, 0)
+    save_checkpoint(tmp_path / "part.npz", part, "digits")
+    resumed, _ = resume_trainer(tmp_path / "part.npz", digits)
+    resumed.run(1)
+    for name, value in _params(straight).items():
+        np.testing.assert_array_equal(resumed.model.named_params()[name], value, err_msg=name)
+
+
 def test_resume_on_a_machine_with_other_cores_is_exact(tmp_path, digits, monkeypatch):
     # Saved where the trainer used 1 thread, resumed where it uses 3: the same bits as 3 throughout.
     from cnncalc.nn import parallel

@@ -7,8 +7,10 @@ import pytest
 from rich.console import Console
 
 from cnncalc.nn.gradcheck import GradCheckRow
+from cnncalc.nn.metrics import class_metrics
 from cnncalc.nn.training import EpochStats
 from cnncalc.render.training import (
+    class_metrics_table,
     confusion_matrix,
     curves,
     epoch_line,
@@ -136,3 +138,46 @@ def test_gradcheck_table_shows_each_rows_tolerance_and_verdict():
     assert "│ 2 fc *  │ bias      │       3 │           1 │   2.00e-05 │   4.0e-05 │    ok │" in lines
     # a merge's row is named by its node id (a block's add: 3.1) and the branch it sends to
     assert "│ 3.1 add │ branch 1  │       8 │         0.5 │   2.00e-09 │   1.0e-06 │    ok │" in lines
+
+
+VALIDATED = [
+    EpochStats(1, 1.0, 0.5, None, 0.5, val_loss=0.75, val_accuracy=0.625, lr=0.01),
+    EpochStats(2, 0.5, 0.75, None, 1.25, val_loss=0.25, val_accuracy=0.875, lr=0.001),
+]
+
+
+def test_a_validated_history_shows_validation_columns_and_the_changing_rate():
+    lines = render(epoch_table(VALIDATED))
+    assert "┃ epoch ┃   loss ┃ train acc ┃ val loss ┃ val acc ┃ seconds ┃    lr ┃" in lines
+    assert "│     1 │ 1.0000 │    50.00% │   0.7500 │  62.50% │    0.50 │  0.01 │" in lines
+    assert "│     2 │ 0.5000 │    75.00% │   0.2500 │  87.50% │    1.25 │ 0.001 │" in lines
+
+
+def test_a_constant_rate_is_not_a_column():
+    same = [EpochStats(1, 1.0, 0.5, 0.5, 0.5, lr=0.01), EpochStats(2, 0.5, 0.75, 0.75, 0.5, lr=0.01)]
+    assert "lr" not in render(epoch_table(same))[1]
+
+
+def test_epoch_line_with_a_validation_set():
+    assert epoch_line(VALIDATED[1]) == (
+        "epoch   2  loss 0.5000  train  75.0%  val loss 0.2500  val  87.5%  1.25 s  lr 0.001"
+    )
+
+
+def test_curves_draw_the_validation_accuracy_beside_the_training_accuracy():
+    lines = render(curves([1.0, 0.5], VALIDATED))
+    assert lines[2] == " train accuracy   50.0%  ▁▄  75.0%"
+    assert lines[3] == " val accuracy     62.5%  ▂▆  87.5%"
+
+
+def test_class_metrics_table_with_an_undefined_precision():
+    # class c has one image and is never predicted: its precision is a share of nothing
+    lines = render(
+        class_metrics_table(class_metrics([0, 0, 0, 1, 1, 2], [0, 1, 0, 1, 1, 1], ("a", "b", "c")))
+    )
+    assert lines[0] == "Per class on the test set"
+    assert "┃ class     ┃ images ┃ precision ┃ recall ┃    F1 ┃" in lines
+    assert "│ a         │      3 │    100.0% │  66.7% │ 80.0% │" in lines  # TP 2, FP 0, FN 1
+    assert "│ b         │      2 │     50.0% │ 100.0% │ 66.7% │" in lines  # TP 2, FP 2, FN 0
+    assert "│ c         │      1 │         — │   0.0% │  0.0% │" in lines
+    assert "│ macro avg │      6 │     75.0% │  55.6% │ 48.9% │" in lines  # (1 + ½)/2, (⅔ + 1 + 0)/3
