@@ -406,8 +406,8 @@ def _read_entry(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.nda
 
 def load_model(path: Path | str) -> tuple[Model, dict]:
     """The trained model of a checkpoint (for predict and show) and its metadata."""
-    arrays, meta, _ = read_checkpoint(path)
-    model, _ = _restore_model(path, arrays, meta)
+    arrays, meta, _rng = read_checkpoint(path)
+    model, _arrays = _restore_model(path, arrays, meta)
     return model, meta
 
 
@@ -463,7 +463,7 @@ def _index_names(arrays: dict[str, np.ndarray], model: Model) -> dict[str, np.nd
     ids = {str(i): layer.node_id for i, layer in enumerate(model.layers)}
 
     def renamed(key: str) -> str:
-        head, _, name = key.rpartition(":")
+        head, _colon, name = key.rpartition(":")
         index, dot, param = name.partition(".")
         if not head or not dot or index not in ids:
             return key

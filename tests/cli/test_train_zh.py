@@ -154,8 +154,17 @@ def test_gradcheck_reads_in_chinese_with_its_table_lined_up(runs) -> None:
             "网络描述的输入是 1×28×28，但数据的图像是 1×8×8",
         ),
         (["gradcheck", "conv 2 k=3 | flatten | fc 3"], 2, "网络描述中没有 input 行"),
+        (["train", "--lr", "0", "--steps", "1"], 2, "--lr 0.0：学习率必须是正数，例如 --lr 0.001"),
+        (["train", "--optimizer", "adam", "--momentum", "0.5"], 2, "adam 没有动量这个设置"),
+        (["train", "--early-stop", "2", "--steps", "1"], 2, "而这次训练没有验证集；请用 --val-split 留出"),
+        (["train", "--flip", "--steps", "1"], 1, "翻转的 2 不是 2"),
+        (
+            ["train", "--lr-step", "3", "--steps", "1"],
+            2,
+            "--lr-step 3 是 step 调度的参数；请加上 --lr-schedule step",
+        ),
     ],
-    ids=["classes", "input", "gradcheck-input"],
+    ids=["classes", "input", "gradcheck-input", "lr", "momentum", "early-stop", "flip", "lr-step"],
 )
 def test_errors_are_chinese(cli, args, code, fragment) -> None:
     try:
@@ -195,3 +204,21 @@ def test_the_trainer_s_option_help_is_chinese() -> None:
         "\n    cnncalc train --epochs 3 --save digits.npz      保存模型，供 predict / show 使用\n"
         in out.stdout
     )
+
+
+def test_a_diverged_run_says_so_in_chinese_and_keeps_the_last_good_checkpoint(cli, tmp_path) -> None:
+    path = tmp_path / "m.npz"
+    assert cli("train", SMALL, "--steps", "3", "--save", path).exit_code == 0
+    args = ("train", "flatten | fc 32 | fc 32 | fc 10", "--optimizer", "sgd", "--lr", "1e6", "--save", path)
+    try:
+        result = cli("--lang", "zh", *args)
+    finally:
+        i18n.set_language("en")
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.stderr.split())
+    assert (
+        "损失在第 1 轮第" in said
+        and "训练已停止。请试试更小的学习率（现在是 1e+06），例如 --lr 100000" in said
+    )
+    assert f"；最后一个完好的检查点保存在 {path}" in said
+    assert english_runs(result.stderr) == [], result.stderr
