@@ -274,7 +274,9 @@ class TrainingView:
         self.task: TaskID | None = None
 
     def start(self) -> None:
-        self.console.print(training_header(self.trainer))
+        header = training_header(self.trainer)
+        # Chinese wraps between characters (prose); English keeps rich's own wrapping and highlighting
+        self.console.print(header if header.isascii() else prose(header))
         if not self.console.is_terminal:
             return
         self.progress = Progress(
