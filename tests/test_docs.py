@@ -26,7 +26,12 @@ def console_blocks(path: Path) -> list[tuple[list[str], list[str]]]:
     return found
 
 
-README_BLOCKS = [b for b in console_blocks(ROOT / "README.md") if b[0][0] not in UNSTABLE]
+README_BLOCKS = [
+    b
+    for readme in ("README.md", "README.zh.md")
+    for b in console_blocks(ROOT / readme)
+    if [w for w in b[0] if not w.startswith("-") and w != "zh"][0] not in UNSTABLE
+]
 DOC_BLOCKS = [
     (p.name, b)
     for p in sorted((ROOT / "docs").glob("*.md"))

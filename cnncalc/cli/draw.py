@@ -19,9 +19,8 @@ from cnncalc.cli.calc import DilationOpt, InputOpt, JsonOpt, KernelOpt, PaddingO
 from cnncalc.cli.errors import reported
 from cnncalc.cli.options import ClassOpt
 from cnncalc.cli.output import emit_json, emit_text, styler, terminal_width
+from cnncalc.cli.pictures import picture_format, save_picture
 from cnncalc.i18n import N_, _
-
-FORMATS = {".svg": "svg", ".html": "html", ".htm": "html", ".gif": "gif"}
 
 TOUR = [
     (
@@ -72,29 +71,6 @@ DimsOpt = Annotated[
 FLAGS = {"spec": "SPEC", "source": "--from", "class_name": "--class"}
 
 
-def _out_format(out: Path, allowed: tuple[str, ...]) -> str:
-    """The picture format `--out` names; the path is checked now, before the picture is drawn."""
-    from cnncalc.safety.atomic import check_writable
-
-    kind = FORMATS.get(out.suffix.lower())
-    if kind is None or kind not in allowed:
-        names = ", ".join("." + k for k in allowed)
-        raise UsageError(_("--out {path}: write a picture ending in {suffixes}"), path=out, suffixes=names)
-    check_writable(out, field="out")
-    return kind
-
-
-def _save(out: Path, data: str | bytes, what: str) -> None:
-    from cnncalc.safety.atomic import write_atomic
-
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    written = write_atomic(out, raw, field="out")
-    size = len(raw)
-    shown = f"{size / 1024:.1f} KiB" if size >= 1024 else f"{size} B"
-    path = written if written == out else f"{out} (→ {written})"
-    emit_text(_("wrote {path}: {what}, {size}").format(path=path, what=what, size=shown))
-
-
 def _sliding(
     command: str,
     out: Path | None,
@@ -105,7 +81,7 @@ def _sliding(
     """`draw conv`, `pool` or `tconv`: `draw(frame)` is the picture, shown as text (one frame),
     JSON (every frame, or the one asked for) or written to `--out`."""
     with reported(f"draw {command}", flags=FLAGS):
-        kind = _out_format(out, ("svg", "html", "gif")) if out is not None else None
+        kind = picture_format(out, ("svg", "html", "gif")) if out is not None else None
         if json and out is not None:
             raise UsageError(_("give --json or --out, not both"))
         if kind is None and not json and frame is None:
@@ -122,7 +98,7 @@ def _sliding(
             return
         data = pic.gif() if kind == "gif" else pic.html() if kind == "html" else pic.svg()
         still = pic.result.is_still()
-        _save(
+        save_picture(
             out,
             data,
             _("frame {index} of {n}").format(index=pic.result.frames[0].index, n=pic.frame_count)
@@ -313,7 +289,7 @@ def rf(
       cnncalc draw rf --preset lenet-5 --unit 2,2 --out lenet-rf.html
     """
     with reported("draw rf", flags=FLAGS):
-        kind = _out_format(out, ("svg", "html")) if out is not None else None
+        kind = picture_format(out, ("svg", "html")) if out is not None else None
         if json and out is not None:
             raise UsageError(_("give --json or --out, not both"))
         pic = api.draw_rf(
@@ -342,9 +318,9 @@ def _show_picture(
         if isinstance(pic, api.FieldPicture):
             from cnncalc.render.rf_picture import rf_caption
 
-            _save(out, data, rf_caption(pic.result))
+            save_picture(out, data, rf_caption(pic.result))
         else:
-            _save(out, data, _("{n} boxes").format(n=len(pic.result.boxes)))
+            save_picture(out, data, _("{n} boxes").format(n=len(pic.result.boxes)))
 
 
 @draw_app.command("net")
@@ -371,7 +347,7 @@ def net(
       cnncalc draw net --from model.py --input 1x28x28 --out model.svg
     """
     with reported("draw net", flags=FLAGS):
-        kind = _out_format(out, ("svg", "html")) if out is not None else None
+        kind = picture_format(out, ("svg", "html")) if out is not None else None
         if json and out is not None:
             raise UsageError(_("give --json or --out, not both"))
         pic = api.draw_net(spec, file=file, preset=preset, source=model, class_name=class_name, input=input)

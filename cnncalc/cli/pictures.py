@@ -1,8 +1,9 @@
-"""Where a command writes a picture: the format its file name asks for, checked before any work,
-and the atomic write with a one-line receipt on stdout."""
+"""Where a command writes a picture (`draw --out`, `train --plot`, `show --out`): the format its
+file name asks for, checked before any work, and the atomic write with a one-line receipt."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from cnncalc.arith.errors import UsageError
@@ -20,7 +21,7 @@ def picture_format(out: Path, allowed: tuple[str, ...], flag: str = "--out") -> 
     if kind is None or kind not in allowed:
         names = ", ".join("." + k for k in allowed)
         raise UsageError(
-            _("{flag} {path}: write a picture ending in {names}"), flag=flag, path=out, names=names
+            _("{flag} {path}: write a picture ending in {suffixes}"), flag=flag, path=out, suffixes=names
         )
     check_writable(out, field=flag.lstrip("-"))
     return kind
@@ -29,20 +30,14 @@ def picture_format(out: Path, allowed: tuple[str, ...], flag: str = "--out") -> 
 def save_picture(out: Path, data: str | bytes, what: str, flag: str = "--out", json: bool = False) -> None:
     """Write the picture atomically; the receipt goes to stdout, or to stderr under --json (whose
     stdout is one JSON object)."""
-    import sys
-
     from cnncalc.safety.atomic import write_atomic
 
     raw = data.encode("utf-8") if isinstance(data, str) else data
     written = write_atomic(out, raw, field=flag.lstrip("-"))
     size = len(raw)
     shown = f"{size / 1024:.1f} KiB" if size >= 1024 else f"{size} B"
-    if written == out:
-        receipt = _("wrote {path}: {what}, {size}").format(path=out, what=what, size=shown)
-    else:
-        receipt = _("wrote {path} (→ {written}): {what}, {size}").format(
-            path=out, written=written, what=what, size=shown
-        )
+    path = written if written == out else f"{out} (→ {written})"
+    receipt = _("wrote {path}: {what}, {size}").format(path=path, what=what, size=shown)
     if json:
         sys.stderr.write(receipt + "\n")
     else:
