@@ -370,7 +370,7 @@ def _read_entry(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.nda
             elif version == (2, 0):
                 shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
             else:
-                raise ValueError(f".npy format version {version}")
+                raise ValueError(_(".npy format version {version}").format(version=version))
         except ValueError as e:
             raise _damaged(
                 path, _("entry {name!r} has no readable array header ({reason})").format(name=name, reason=e)
