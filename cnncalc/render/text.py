@@ -22,7 +22,6 @@ from cnncalc.i18n import _
 from cnncalc.render.width import display_width, pad, wrap
 
 _NUMERIC = re.compile(r"^[−\-+]?[\d,.×x/ ]+$")
-_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 _ANSI = {"bold": "1", "dim": "2", "green": "32", "red": "31", "cyan": "36", "yellow": "33"}
 
 
