@@ -124,9 +124,13 @@ def _root_command() -> Callable[..., None]:
     return root
 
 
-def _register(target: typer.Typer, modules: tuple[str, ...]) -> typer.Typer:
+def _register(target: typer.Typer, modules: tuple[str, ...], only: str | None = None) -> typer.Typer:
+    """`target` with the commands of `modules`; with `only`, just the command or group of that name
+    (the others' help is then never prepared)."""
     for name in modules:
         importlib.import_module(name).register(target)
+    if only is not None:
+        _only(target, only)
     _keep_examples_verbatim(target)
     return target
 
@@ -191,7 +195,7 @@ def _lean_app(argv: list[str]) -> typer.Typer:
     )
     if word is not None:
         for module in COMMAND_MODULES:
-            lean = _only(_register(_new_app(), (module,)), word)
+            lean = _register(_new_app(), (module,), only=word)
             if lean.registered_commands or lean.registered_groups:
                 return lean
     return __getattr__("app")
