@@ -230,6 +230,7 @@ def _language(argv: list[str]) -> str:
 
 
 def main() -> None:
+    import gc
     import sys
 
     from cnncalc.cli.errors import stop_like_ctrl_c
@@ -238,4 +239,11 @@ def main() -> None:
     prepare_streams()
     stop_like_ctrl_c()
     set_language(_language(sys.argv[1:]))
-    _lean_app(sys.argv[1:])(prog_name="cnncalc")
+    app = _lean_app(sys.argv[1:])
+    # What the start built (modules, classes, the app) lives as long as the process: set it aside
+    # from the cyclic collector, which would otherwise walk it in every full collection, the one
+    # at exit included (about 7 ms of a 55 ms `cnncalc shape`), and collect from here on as usual
+    # (`cnncalc.__main__` paused the collector for the start).
+    gc.freeze()
+    gc.enable()
+    app(prog_name="cnncalc")

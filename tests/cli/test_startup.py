@@ -76,3 +76,13 @@ def test_shape_and_params_do_not_import_dataclasses(args, lang):
     probe = PROBE.format(args=["--lang", lang, *args], modules=("dataclasses", *HEAVY))
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout
+
+
+def test_the_collector_is_paused_for_the_start_only():
+    """`python -m cnncalc` (and the console script) pause the cyclic collector while the program
+    starts and set what the start built aside (`gc.freeze`): the command itself runs with the
+    collector on, as any Python program."""
+    probe = PROBE.format(args=["shape", "--input", "96", "--kernel", "5"], modules=HEAVY)
+    probe += "import gc; print(gc.isenabled(), gc.get_freeze_count() > 0)\n"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "True True", result.stdout
