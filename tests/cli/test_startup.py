@@ -86,3 +86,17 @@ def test_the_collector_is_paused_for_the_start_only():
     probe += "import gc; print(gc.isenabled(), gc.get_freeze_count() > 0)\n"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "True True", result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["rf", "conv 1 k=3 | conv 1 k=3"], ["solve", "padding", "--input", "28", "--kernel", "4"]],
+    ids=["rf", "solve-padding"],
+)
+def test_whole_number_fields_do_not_import_fractions(args):
+    """`fractions` (and `decimal` with it, about 1.5 ms) is imported where a field's arithmetic
+    needs it (a half-pixel centre, a transposed layer), not by every command that reaches
+    `cnncalc.arith.receptive_field`."""
+    probe = PROBE.format(args=args, modules=("fractions", "decimal", *HEAVY))
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout
