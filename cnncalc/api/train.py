@@ -35,6 +35,7 @@ from cnncalc.api.values import (
     whole,
 )
 from cnncalc.arith.errors import CnnCalcError, UsageError
+from cnncalc.i18n import _
 from cnncalc.nn.settings import IDX_DEFAULTS
 
 if TYPE_CHECKING:
@@ -133,11 +134,26 @@ class TrainingReport(RichResult):
 
     def summary(self) -> str:
         f1 = self.metrics.macro_f1 if self.metrics is not None else None
-        return (
-            f"test accuracy {self.test_accuracy:.2%}"
-            + (f", macro F1 {f1:.3f}" if f1 is not None else "")
-            + f" after {self.epochs} epoch(s), {self.steps} steps"
-            + (f" (stopped: {self.stopped})" if self.stopped else "")
+        if f1 is not None:
+            said = (
+                _(
+                    "test accuracy {accuracy}, macro F1 {f1} after {epochs} epoch(s), {steps} steps (stopped: {stopped})"
+                )
+                if self.stopped
+                else _("test accuracy {accuracy}, macro F1 {f1} after {epochs} epoch(s), {steps} steps")
+            )
+        else:
+            said = (
+                _("test accuracy {accuracy} after {epochs} epoch(s), {steps} steps (stopped: {stopped})")
+                if self.stopped
+                else _("test accuracy {accuracy} after {epochs} epoch(s), {steps} steps")
+            )
+        return said.format(
+            accuracy=f"{self.test_accuracy:.2%}",
+            f1=f"{f1:.3f}" if f1 is not None else "",
+            epochs=self.epochs,
+            steps=self.steps,
+            stopped=self.stopped,
         )
 
     def renderable(self) -> RenderableType:
@@ -151,10 +167,12 @@ class TrainingReport(RichResult):
 
         predicted = self.result.predicted
         if predicted is None:  # measured at the end of every run; a report built by hand may lack it
-            _, predicted = self.trainer.evaluate()
+            _accuracy, predicted = self.trainer.evaluate()
         data = self.trainer.data
         counts = confusion_counts(data.y_test, predicted, len(data.class_names))
-        title = f"{self.data}: {self.trainer.model.parameter_count:,} parameters, " + self.summary()
+        title = _("{data}: {parameters} parameters, {summary}").format(
+            data=self.data, parameters=f"{self.trainer.model.parameter_count:,}", summary=self.summary()
+        )
         return TrainingPlot(
             title,
             [h.to_dict() for h in self.result.history],
@@ -260,10 +278,14 @@ class Training:
                 self.epochs, self.steps, on_step=step_done, on_epoch=epoch_done, should_stop=should_stop
             )
         except TrainingDiverged as e:
-            kept = (
-                f"; the last good checkpoint is kept in {save}" if save is not None and save.exists() else ""
-            )
-            raise CnnCalcError(e.template + kept, field=e.field) from None
+            if save is not None and save.exists():
+                raise CnnCalcError(
+                    _("{error}; the last good checkpoint is kept in {path}"),
+                    field=e.field,
+                    error=e.template,
+                    path=save,
+                ) from None
+            raise CnnCalcError(e.template, field=e.field) from None
         if target is not None and (result.stopped or saved_epoch[-1:] != [trainer.epoch]):
             target.save(trainer, self.data)
         return TrainingReport(trainer, result, self.data, save, losses)
@@ -333,7 +355,7 @@ def start_training(
         # the save path is checked here, before any training: a bad one never costs a run
         target = CheckpointFile(save_to or saved, seen if save_to is None or save_to == saved else ANY)
         source = data or checkpoint[1]["data"]
-        trainer, _ = resume_trainer(saved, load_dataset(source), checkpoint)
+        trainer, _meta = resume_trainer(saved, load_dataset(source), checkpoint)
     else:
         check_hyperparameters(settings["lr"], settings["momentum"], settings["weight_decay"])
         source = data or "digits"
@@ -353,17 +375,21 @@ def _refuse_changes_on_resume(network_given: bool, settings: dict[str, Any]) -> 
     """A resumed run continues with its own network and settings: refuse any that would be ignored."""
     if network_given:
         raise UsageError(
-            "{field:resume} continues the saved network; do not give {field:spec}, {field:file} or "
-            "{field:preset} with it"
+            _(
+                "{field:resume} continues the saved network; do not give {field:spec}, {field:file} or "
+                "{field:preset} with it"
+            )
         )
     # every setting but these is None when not given
     defaults = {"optimizer": DEFAULT_OPTIMIZER, "seed": DEFAULT_SEED, "augment": False, "flip": False}
     changed = [name for name, value in settings.items() if value != defaults.get(name)]
     if changed:
         raise UsageError(
-            "{field:resume} continues with the saved run's own settings, so that resuming is exact; drop "
-            + ", ".join("{field:" + name + "}" for name in changed)
-            + " (or start a new run without {field:resume})"
+            _(
+                "{field:resume} continues with the saved run's own settings, so that resuming is exact; drop "
+                "{names} (or start a new run without {field:resume})"
+            ),
+            names=", ".join("{field:" + name + "}" for name in changed),
         )
 
 

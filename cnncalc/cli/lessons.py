@@ -60,7 +60,7 @@ TOUR = [
         ["lesson", "overfitting", "--answer", "4"],
     ),
     (
-        "Why skip connections help: the gradient through 20 blocks, with and without shortcuts",
+        N_("Why skip connections help: the gradient through 20 blocks, with and without shortcuts"),
         ["lesson", "residual", "--answer", "8448"],
     ),
 ]

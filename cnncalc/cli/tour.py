@@ -21,10 +21,13 @@ from cnncalc.arith.errors import CnnCalcError
 from cnncalc.cli.errors import reported
 from cnncalc.cli.options import JsonOpt
 from cnncalc.cli.output import emit_json
+from cnncalc.i18n import _, current_language, translated
 
 
 def tour_entries(only: str | None = None) -> list[tuple[str, list[str], int]]:
     """(heading, argv, expected exit code): a stop may show a failure on purpose (a wrong claim).
+    The headings are in English, marked `N_()` where the modules define them: `translated()` shows
+    them in the current language.
 
     `only` picks one module's part of the tour, named by the module (calc, net, lessons, train)
     or by any command it shows, so stops that build on each other (train, then predict) stay
@@ -42,7 +45,7 @@ def tour_entries(only: str | None = None) -> list[tuple[str, list[str], int]]:
     if only is None:
         return [e for part in sections.values() for e in part]
     for section, part in sections.items():
-        if only == section or any(argv[0] == only for _, argv, _ in part):
+        if only == section or any(argv[0] == only for _heading, argv, _code in part):
             return part
     return []
 
@@ -51,10 +54,10 @@ def tour(
     only: Annotated[
         str | None,
         typer.Option(
-            "--only", help="Run one part: calc, net, lessons or train (or a command it shows, e.g. rf)."
+            "--only", help=_("Run one part: calc, net, lessons or train (or a command it shows, e.g. rf).")
         ),
     ] = None,
-    list_: Annotated[bool, typer.Option("--list", help="List the stops without running them.")] = False,
+    list_: Annotated[bool, typer.Option("--list", help=_("List the stops without running them."))] = False,
     json: JsonOpt = False,
 ) -> None:
     """A guided walk through cnncalc's features on built-in examples (non-interactive).
@@ -76,12 +79,17 @@ def tour(
         entries = tour_entries(only)
         if not entries:
             raise typer.BadParameter(
-                f"no part of the tour is called or shows {only!r}; try calc, net, lessons or train",
+                _("no part of the tour is called or shows {only!r}; try calc, net, lessons or train").format(
+                    only=only
+                ),
                 param_hint="--only",
             )
         command = typer.main.get_command(app)
         with tempfile.TemporaryDirectory(prefix="cnncalc-tour-") as scratch:
-            stops = [(h, [a.replace("{tmp}", scratch) for a in argv], code) for h, argv, code in entries]
+            stops = [
+                (translated(h), [a.replace("{tmp}", scratch) for a in argv], code)
+                for h, argv, code in entries
+            ]
             if list_:
                 _list(stops, json)
             elif json:
@@ -90,7 +98,11 @@ def tour(
                 for i, stop in enumerate(stops, 1):
                     _text_stop(command, i, len(stops), *stop)
                 sys.stdout.write(
-                    "\nThat was the tour. `cnncalc COMMAND --help` shows each command's options and examples.\n"
+                    "\n"
+                    + _(
+                        "That was the tour. `cnncalc COMMAND --help` shows each command's options and examples."
+                    )
+                    + "\n"
                 )
 
 
@@ -109,7 +121,7 @@ def _list(stops: list[Stop], json: bool) -> None:
         ]
         emit_json({"stops": records})
         return
-    for i, (heading, argv, _) in enumerate(stops, 1):
+    for i, (heading, argv, _code) in enumerate(stops, 1):
         sys.stdout.write(f"{i:2}. {heading}\n    cnncalc {_shown(argv)}\n")
 
 
@@ -120,13 +132,20 @@ def _stop_record(number: int, heading: str, argv: list[str]) -> dict:
 def _run(command: TyperGroup, number: int, argv: list[str], expected: int) -> int:
     """Run one stop in-process; an exit code other than the one it should have stops the tour."""
     try:
-        # without standalone mode, click returns a command's exit code instead of exiting
-        code = command.main(argv, prog_name="cnncalc", standalone_mode=False)
+        # without standalone mode, click returns a command's exit code instead of exiting; the stop
+        # speaks the tour's language (`cnncalc --lang zh tour` too, whatever the environment says)
+        code = command.main(["--lang", current_language(), *argv], prog_name="cnncalc", standalone_mode=False)
     except typer.Exit as e:
         code = e.exit_code
     code = code if isinstance(code, int) else 0
     if code != expected:
-        raise CnnCalcError(f"tour stop {number} ({' '.join(argv[:2])}) exited {code}, expected {expected}")
+        raise CnnCalcError(
+            _("tour stop {number} ({command}) exited {code}, expected {expected}"),
+            number=number,
+            command=" ".join(argv[:2]),
+            code=code,
+            expected=expected,
+        )
     return code
 
 
@@ -136,7 +155,7 @@ def _text_stop(
     sys.stdout.write(f"\n━━ {number}/{total} {heading}\n$ cnncalc {_shown(argv)}\n\n")
     sys.stdout.flush()
     if _run(command, number, argv, expected):
-        sys.stdout.write(f"(exit {expected}, as expected)\n")
+        sys.stdout.write(_("(exit {code}, as expected)").format(code=expected) + "\n")
 
 
 def _json_stop(command: TyperGroup, number: int, heading: str, argv: list[str], expected: int) -> dict:

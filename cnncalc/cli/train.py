@@ -25,6 +25,7 @@ from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.cli.errors import fail, reported
 from cnncalc.cli.options import FileOpt, JsonOpt
 from cnncalc.cli.output import emit_json
+from cnncalc.i18n import N_, _
 from cnncalc.nn.settings import DIGITS_DEFAULTS, IDX_DEFAULTS, SCHEDULE_DEFAULTS
 from cnncalc.safety.limits import MAX_EPOCHS, MAX_STEPS
 
@@ -38,34 +39,42 @@ if TYPE_CHECKING:
 
 TOUR: list[tuple[str, list[str]]] = [
     (
-        "Train a small CNN on the 8×8 handwritten digits (2 epochs) and save it",
+        N_("Train a small CNN on the 8×8 handwritten digits (2 epochs) and save it"),
         ["train", "--epochs", "2", "--save", "{tmp}/digits.npz"],
     ),
     (
-        "Note 004's way: a validation set every epoch, early stopping, the test set once at the end "
-        "with precision, recall and F1 per class",
+        N_(
+            "Note 004's way: a validation set every epoch, early stopping, the test set once at the end "
+            "with precision, recall and F1 per class"
+        ),
         ["train", "--epochs", "4", "--val-split", "0.2", "--early-stop", "2", "--lr-schedule", "cosine"],
     ),
-    ("Look inside: one test image and the class probabilities", ["predict", "--model", "{tmp}/digits.npz"]),
-    ("What the first layer's filters learned", ["show", "filters", "--model", "{tmp}/digits.npz"]),
-    ("Check every layer's backward pass against finite differences", ["gradcheck"]),
+    (
+        N_("Look inside: one test image and the class probabilities"),
+        ["predict", "--model", "{tmp}/digits.npz"],
+    ),
+    (N_("What the first layer's filters learned"), ["show", "filters", "--model", "{tmp}/digits.npz"]),
+    (N_("Check every layer's backward pass against finite differences"), ["gradcheck"]),
 ]
 
 SpecArg = Annotated[
-    str | None, typer.Argument(help="The network, e.g. 'conv 8 k=3 | relu | flatten | fc 10'.")
+    str | None, typer.Argument(help=_("The network, e.g. 'conv 8 k=3 | relu | flatten | fc 10'."))
 ]
-PresetOpt = Annotated[str | None, typer.Option("--preset", help="A named network: digits, keras-mnist, ...")]
+PresetOpt = Annotated[
+    str | None, typer.Option("--preset", help=_("A named network: digits, keras-mnist, ..."))
+]
 DataOpt = Annotated[
     str | None,
     typer.Option(
-        "--data", help="digits (built in), mnist, fashion-mnist (downloaded once), or a folder of IDX files."
+        "--data",
+        help=_("digits (built in), mnist, fashion-mnist (downloaded once), or a folder of IDX files."),
     ),
 ]
 ModelOpt = Annotated[
-    Path, typer.Option("--model", "-m", help="A checkpoint saved by `cnncalc train --save`.")
+    Path, typer.Option("--model", "-m", help=_("A checkpoint saved by `cnncalc train --save`."))
 ]
-IndexOpt = Annotated[int, typer.Option("--index", "-i", help="Which test image (0-based).", min=0)]
-SvgOpt = Annotated[Path | None, typer.Option("--svg", help="Also write the picture to an SVG file.")]
+IndexOpt = Annotated[int, typer.Option("--index", "-i", help=_("Which test image (0-based)."), min=0)]
+SvgOpt = Annotated[Path | None, typer.Option("--svg", help=_("Also write the picture to an SVG file."))]
 
 # The options of the core's fields that are not `--field-name` (see `cli.errors.reported`).
 NN_FLAGS = {"spec": "SPEC", "max_steps": "--steps", "source": "--data"}
@@ -152,7 +161,9 @@ def train(
         typer.Option(
             "--epochs",
             "-e",
-            help=f"Epochs to train (digits: {DIGITS_DEFAULTS.epochs}, others: {IDX_DEFAULTS.epochs}).",
+            help=_("Epochs to train (digits: {digits}, others: {others}).").format(
+                digits=DIGITS_DEFAULTS.epochs, others=IDX_DEFAULTS.epochs
+            ),
             min=1,
             max=MAX_EPOCHS,
         ),
@@ -162,7 +173,9 @@ def train(
         typer.Option(
             "--batch-size",
             "-b",
-            help=f"Mini-batch size (digits: {DIGITS_DEFAULTS.batch_size}, others: {IDX_DEFAULTS.batch_size}).",
+            help=_("Mini-batch size (digits: {digits}, others: {others}).").format(
+                digits=DIGITS_DEFAULTS.batch_size, others=IDX_DEFAULTS.batch_size
+            ),
             min=1,
         ),
     ] = None,
@@ -170,47 +183,64 @@ def train(
         float | None,
         typer.Option(
             "--lr",
-            help=f"Learning rate (adam, adamw: {DIGITS_DEFAULTS.adam_lr:g} on digits, {IDX_DEFAULTS.adam_lr:g} "
-            f"otherwise; sgd, momentum: {IDX_DEFAULTS.sgd_lr:g}; rmsprop: {IDX_DEFAULTS.rmsprop_lr:g}).",
+            help=_(
+                "Learning rate (adam, adamw: {digits} on digits, {others} otherwise; sgd, momentum: {sgd}; "
+                "rmsprop: {rmsprop})."
+            ).format(
+                digits=f"{DIGITS_DEFAULTS.adam_lr:g}",
+                others=f"{IDX_DEFAULTS.adam_lr:g}",
+                sgd=f"{IDX_DEFAULTS.sgd_lr:g}",
+                rmsprop=f"{IDX_DEFAULTS.rmsprop_lr:g}",
+            ),
         ),
     ] = None,
     optimizer: Annotated[
         OptimizerName,
         typer.Option(
             "--optimizer",
-            help="sgd (plain), momentum (SGD with momentum), rmsprop, adam, or adamw (Adam with decoupled "
-            "weight decay): PyTorch's update rules.",
+            help=_(
+                "sgd (plain), momentum (SGD with momentum), rmsprop, adam, or adamw (Adam with decoupled "
+                "weight decay): PyTorch's update rules."
+            ),
         ),
     ] = OptimizerName(IDX_DEFAULTS.optimizer),
     momentum: Annotated[
         float | None,
         typer.Option(
             "--momentum",
-            help=f"Momentum of sgd, momentum and rmsprop (momentum: {IDX_DEFAULTS.momentum:g}, the others 0).",
+            help=_("Momentum of sgd, momentum and rmsprop (momentum: {momentum}, the others 0).").format(
+                momentum=f"{IDX_DEFAULTS.momentum:g}"
+            ),
         ),
     ] = None,
     weight_decay: Annotated[
         float | None,
         typer.Option(
             "--weight-decay",
-            help=f"Weight decay λ: λ·w added to the gradient (L2); with adamw the weights shrink by lr·λ "
-            f"each step (adamw: {IDX_DEFAULTS.adamw_weight_decay:g}, the others 0).",
+            help=_(
+                "Weight decay λ: λ·w added to the gradient (L2); with adamw the weights shrink by lr·λ each step "
+                "(adamw: {adamw}, the others 0)."
+            ).format(adamw=f"{IDX_DEFAULTS.adamw_weight_decay:g}"),
         ),
     ] = None,
     val_split: Annotated[
         float | None,
         typer.Option(
             "--val-split",
-            help="Set this fraction of each class's training images aside for validation (e.g. 0.2): "
-            "every epoch is reported on them, the test set only at the end.",
+            help=_(
+                "Set this fraction of each class's training images aside for validation (e.g. 0.2): "
+                "every epoch is reported on them, the test set only at the end."
+            ),
         ),
     ] = None,
     early_stop: Annotated[
         int | None,
         typer.Option(
             "--early-stop",
-            help="Stop once the validation loss has not improved for this many epochs, and keep the "
-            "best epoch's weights (needs --val-split).",
+            help=_(
+                "Stop once the validation loss has not improved for this many epochs, and keep the "
+                "best epoch's weights (needs --val-split)."
+            ),
             min=1,
         ),
     ] = None,
@@ -218,80 +248,90 @@ def train(
         ScheduleName | None,
         typer.Option(
             "--lr-schedule",
-            help="Change the learning rate after every epoch: step, cosine or plateau (PyTorch's StepLR, "
-            "CosineAnnealingLR, ReduceLROnPlateau).",
+            help=_(
+                "Change the learning rate after every epoch: step, cosine or plateau (PyTorch's StepLR, "
+                "CosineAnnealingLR, ReduceLROnPlateau)."
+            ),
         ),
     ] = None,
     lr_step: Annotated[
         int | None,
         typer.Option(
             "--lr-step",
-            help=f"step: multiply by --lr-factor every this many epochs ({SCHEDULE_DEFAULTS['step']['lr_step']}).",
+            help=_("step: multiply by --lr-factor every this many epochs ({epochs}).").format(
+                epochs=SCHEDULE_DEFAULTS["step"]["lr_step"]
+            ),
             min=1,
         ),
     ] = None,
     lr_factor: Annotated[
         float | None,
-        typer.Option("--lr-factor", help="step, plateau: what the rate is multiplied by (0.1)."),
+        typer.Option("--lr-factor", help=_("step, plateau: what the rate is multiplied by (0.1).")),
     ] = None,
     lr_patience: Annotated[
         int | None,
         typer.Option(
             "--lr-patience",
-            help="plateau: how many epochs without improvement of the validation loss (the training loss "
-            f"without --val-split) it waits out before the rate falls ({SCHEDULE_DEFAULTS['plateau']['lr_patience']}).",
+            help=_(
+                "plateau: how many epochs without improvement of the validation loss (the training loss without "
+                "--val-split) it waits out before the rate falls ({epochs})."
+            ).format(epochs=SCHEDULE_DEFAULTS["plateau"]["lr_patience"]),
             min=0,
         ),
     ] = None,
     lr_epochs: Annotated[
         int | None,
-        typer.Option("--lr-epochs", help="cosine: epochs to anneal over (default: --epochs).", min=1),
+        typer.Option("--lr-epochs", help=_("cosine: epochs to anneal over (default: --epochs)."), min=1),
     ] = None,
     min_lr: Annotated[
         float | None,
-        typer.Option("--min-lr", help="cosine, plateau: the lowest learning rate (0)."),
+        typer.Option("--min-lr", help=_("cosine, plateau: the lowest learning rate (0).")),
     ] = None,
     augment: Annotated[
         bool,
         typer.Option(
             "--augment",
-            help="Shift each training image at random by up to a tenth of its size (pad and crop).",
+            help=_("Shift each training image at random by up to a tenth of its size (pad and crop)."),
         ),
     ] = False,
     flip: Annotated[
         bool,
         typer.Option(
             "--flip",
-            help="Mirror half the training images at random (refused for digits: a flipped 2 is no 2).",
+            help=_("Mirror half the training images at random (refused for digits: a flipped 2 is no 2)."),
         ),
     ] = False,
     seed: Annotated[
         int,
         typer.Option(
             "--seed",
-            help="Seed for the weights, the shuffle, dropout, the validation split and augmentation.",
+            help=_("Seed for the weights, the shuffle, dropout, the validation split and augmentation."),
             min=0,
         ),
     ] = IDX_DEFAULTS.seed,
     steps: Annotated[
         int | None,
-        typer.Option("--steps", help="Stop after this many optimizer steps.", min=1, max=MAX_STEPS),
+        typer.Option("--steps", help=_("Stop after this many optimizer steps."), min=1, max=MAX_STEPS),
     ] = None,
     save: Annotated[
-        Path | None, typer.Option("--save", help="Save a checkpoint (.npz) after every epoch and at the end.")
+        Path | None,
+        typer.Option("--save", help=_("Save a checkpoint (.npz) after every epoch and at the end.")),
     ] = None,
     resume: Annotated[
         Path | None,
         typer.Option(
-            "--resume", help="Continue a saved run for --epochs more epochs (saves back to it unless --save)."
+            "--resume",
+            help=_("Continue a saved run for --epochs more epochs (saves back to it unless --save)."),
         ),
     ] = None,
     plot: Annotated[
         Path | None,
         typer.Option(
             "--plot",
-            help="Also draw the run: loss per step, accuracy per epoch and the confusion matrix, "
-            "to FILE.svg or FILE.html.",
+            help=_(
+                "Also draw the run: loss per step, accuracy per epoch and the confusion matrix, "
+                "to FILE.svg or FILE.html."
+            ),
         ),
     ] = None,
     json_out: JsonOpt = False,
@@ -437,12 +477,24 @@ def _train(
         if plot is not None:
             picture = report.plot()
             data = picture.svg() if plot_kind == "svg" else picture.html()
-            what = f"{len(report.result.history)} epoch(s), {report.steps} steps"
+            what = _("{epochs} epoch(s), {steps} steps").format(
+                epochs=len(report.result.history), steps=report.steps
+            )
             save_picture(plot, data, what, "--plot", json=json_out)
     if report.stopped == "interrupted":
-        saved = f"; saved to {report.saved}" if report.saved else ""
-        by = "" if stop.requested == "SIGINT" else f" by {stop.requested}"
-        raise fail(f"interrupted{by} after step {report.steps}{saved}", 130)
+        if stop.requested == "SIGINT":
+            said = (
+                _("interrupted after step {step}; saved to {path}")
+                if report.saved
+                else _("interrupted after step {step}")
+            )
+        else:
+            said = (
+                _("interrupted by {signal} after step {step}; saved to {path}")
+                if report.saved
+                else _("interrupted by {signal} after step {step}")
+            )
+        raise fail(said.format(signal=stop.requested, step=report.steps, path=report.saved), 130)
 
 
 # -- predict and show -------------------------------------------------------------------------------
@@ -464,9 +516,15 @@ def _load_for_inspection(model_path: Path, data: str | None) -> tuple[Model, dic
         ds = load_dataset(data or meta["data"])
         if tuple(ds.input_shape) != tuple(model.input_shape):
             raise CnnCalcError(
-                f"{model_path} takes {fmt_shape(model.input_shape)} images but the data "
-                f"{data or meta['data']} has {fmt_shape(ds.input_shape)}; use --data with the images it "
-                f"was trained on ({meta['data']})"
+                _(
+                    "{model} takes {shape} images but the data {data} has {data_shape}; use --data with the "
+                    "images it was trained on ({trained_on})"
+                ),
+                model=model_path,
+                shape=fmt_shape(model.input_shape),
+                data=data or meta["data"],
+                data_shape=fmt_shape(ds.input_shape),
+                trained_on=meta["data"],
             )
         return ds
 
@@ -479,9 +537,14 @@ def _test_image(dataset: Dataset, index: int) -> tuple[Any, int, str]:
     from cnncalc.safety.text import printable
 
     if index >= len(dataset.y_test):
-        raise CnnCalcError(f"--index {index} is past the last test image ({len(dataset.y_test) - 1})")
+        raise CnnCalcError(
+            _("--index {index} is past the last test image ({last})"),
+            index=index,
+            last=len(dataset.y_test) - 1,
+        )
     x = dataset.x_test[index : index + 1]
-    return x, int(dataset.y_test[index]), printable(f"{dataset.name} test image {index}")
+    where = _("{data} test image {index}").format(data=dataset.name, index=index)
+    return x, int(dataset.y_test[index]), printable(where)
 
 
 def predict(
@@ -489,7 +552,7 @@ def predict(
     data: DataOpt = None,
     index: IndexOpt = 0,
     image: Annotated[
-        Path | None, typer.Option("--image", help="Classify this image instead (.npy or .pgm).")
+        Path | None, typer.Option("--image", help=_("Classify this image instead (.npy or .pgm)."))
     ] = None,
     svg: SvgOpt = None,
     json_out: JsonOpt = False,
@@ -518,8 +581,12 @@ def predict(
             probs = net.predict_proba(x)[0].astype(np.float64)
         if not np.isfinite(probs).all():
             raise CnnCalcError(
-                f"{model}: the model's outputs for {where} are not finite numbers (its weights overflow "
-                "float32), so it cannot classify it"
+                _(
+                    "{model}: the model's outputs for {image} are not finite numbers (its weights overflow "
+                    "float32), so it cannot classify it"
+                ),
+                model=model,
+                image=where,
             )
         best = int(probs.argmax())
         if json_out:
@@ -555,27 +622,29 @@ def _export(console: Console, svg: Path | None) -> None:
     from cnncalc.render.training import export_svg
 
     export_svg(console, svg)
-    sys.stderr.write(f"wrote {svg}\n")
+    sys.stderr.write(_("wrote {path}").format(path=svg) + "\n")
 
 
 def show(
     what: Annotated[
-        ShowWhat, typer.Argument(help="filters: learned kernels; maps: feature maps of one image.")
+        ShowWhat, typer.Argument(help=_("filters: learned kernels; maps: feature maps of one image."))
     ],
     model: ModelOpt,
     data: DataOpt = None,
     index: IndexOpt = 0,
     layer: Annotated[
-        int | None, typer.Option("--layer", help="Spec layer number (default: every conv layer).", min=1)
+        int | None, typer.Option("--layer", help=_("Spec layer number (default: every conv layer)."), min=1)
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="At most this many channels per layer.", min=1)] = 8,
+    limit: Annotated[
+        int, typer.Option("--limit", help=_("At most this many channels per layer."), min=1)
+    ] = 8,
     svg: SvgOpt = None,
     out: Annotated[
         Path | None,
         typer.Option(
             "--out",
             "-o",
-            help="Draw the filters or maps as images (not as terminal text) to FILE.svg or FILE.html.",
+            help=_("Draw the filters or maps as images (not as terminal text) to FILE.svg or FILE.html."),
         ),
     ] = None,
     json_out: JsonOpt = False,
@@ -604,13 +673,17 @@ def show(
                 return
             if out is not None:
                 panels = [(_caption(f, "filters"), f.kernels.astype(float).tolist()) for f in filters]
-                title = f"{model.name}: the first filters of each conv layer"
-                note = "negative blue, 0 white, positive red, each filter on its own scale"
-                if any(f.averaged for f in filters):
-                    note += "; a filter over several input channels is shown as their mean"
-                _save_images(
-                    out, kind, (title, note), panels, diverging=True, what=f"{len(panels)} conv layer(s)"
+                title = _("{model}: the first filters of each conv layer").format(model=model.name)
+                note = (
+                    _(
+                        "negative blue, 0 white, positive red, each filter on its own scale; a filter over "
+                        "several input channels is shown as their mean"
+                    )
+                    if any(f.averaged for f in filters)
+                    else _("negative blue, 0 white, positive red, each filter on its own scale")
                 )
+                what = _("{n} conv layer(s)").format(n=len(panels))
+                _save_images(out, kind, (title, note), panels, diverging=True, what=what)
                 return
             _show_filters(filters, svg)
             return
@@ -618,13 +691,13 @@ def show(
         found = feature_maps(net, x, layer, limit)
         label_name = meta["class_names"][label]
         if out is not None and not json_out:
-            panels = [(f"{where}: the input, a {label_name}", [x[0, 0].astype(float).tolist()])]
+            caption = _("{image}: the input, a {label}").format(image=where, label=label_name)
+            panels = [(caption, [x[0, 0].astype(float).tolist()])]
             panels += [(_caption(m, "maps"), m.maps.astype(float).tolist()) for m in found]
-            title = f"{model.name}: feature maps of {where}"
-            note = "each image from its minimum (black) to its maximum (white)"
-            _save_images(
-                out, kind, (title, note), panels, diverging=False, what=f"{len(found)} conv layer(s)"
-            )
+            title = _("{model}: feature maps of {image}").format(model=model.name, image=where)
+            note = _("each image from its minimum (black) to its maximum (white)")
+            what = _("{n} conv layer(s)").format(n=len(found))
+            _save_images(out, kind, (title, note), panels, diverging=False, what=what)
             return
         if json_out:
             emit_json(
@@ -648,7 +721,12 @@ def _caption(found: ConvFilters | FeatureMaps, what: str) -> str:
         if what == "filters"
         else (len(found.maps), found.shape[0])
     )
-    return f"layer {found.layer}: {found.description} — {what} 1–{shown} of {total}"
+    caption = (
+        _("layer {layer}: {description} — filters 1–{shown} of {total}")
+        if what == "filters"
+        else _("layer {layer}: {description} — maps 1–{shown} of {total}")
+    )
+    return caption.format(layer=found.layer, description=found.description, shown=shown, total=total)
 
 
 def _save_images(
@@ -689,7 +767,7 @@ def gradcheck(
     file: FileOpt = None,
     preset: PresetOpt = None,
     input_shape: Annotated[
-        str | None, typer.Option("--input", help="Input shape CxHxW if the spec has none.")
+        str | None, typer.Option("--input", help=_("Input shape CxHxW if the spec has none."))
     ] = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -713,7 +791,7 @@ def gradcheck(
         network = _resolve_spec(spec, file, preset) or parse_spec(ALL_LAYERS_SPEC)
         shape = parse_input_shape(input_shape) if input_shape else None
         if shape is None and network.input_shape is None:
-            raise UsageError("the spec has no input line; add 'input CxHxW' or give --input 1x28x28")
+            raise UsageError(_("the spec has no input line; add 'input CxHxW' or give --input 1x28x28"))
         rows = gradient_check(network, shape)
         worst = max(r.max_relative_error for r in rows)
         ok = all(r.passed for r in rows)

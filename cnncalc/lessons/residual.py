@@ -20,6 +20,7 @@ from cnncalc.arith.params import bn_params, conv_params
 from cnncalc.arith.presets import get_preset
 from cnncalc.arith.sizes import layer_output
 from cnncalc.arith.steps import Step, group_digits
+from cnncalc.i18n import _
 from cnncalc.lessons.guided import Lesson, Para, Question, Worked
 
 BLOCKS = 20
@@ -60,10 +61,13 @@ def _sig(value: float) -> float:
     return float(f"{value:.3g}")
 
 
-def _gradient_steps(name: str, first: float, last: float, why_first: str) -> tuple[Step, ...]:
+def _gradient_steps(label: str, first: float, last: float, why_first: str) -> tuple[Step, ...]:
+    """The last block's gradient, then the first's; `label` names a block of the stack ({block})."""
     return (
-        Step(f"{name}, block {BLOCKS}", "‖∂L/∂W‖", "", _sig(last), why="the block next to the classifier"),
-        Step(f"{name}, block 1", "‖∂L/∂W‖", "", _sig(first), why=why_first),
+        Step(
+            label.format(block=BLOCKS), "‖∂L/∂W‖", "", _sig(last), why=_("the block next to the classifier")
+        ),
+        Step(label.format(block=1), "‖∂L/∂W‖", "", _sig(first), why=why_first),
     )
 
 
@@ -77,30 +81,38 @@ def _gradient_path() -> tuple:
     r_first, r_last = block_gradients(residual_sig, x, y)
     relu_first, relu_last = block_gradients(stacks("relu")[0], x, y)
     steps = _gradient_steps(
-        "plain",
+        _("plain, block {block}"),
         p_first,
         p_last,
-        f"{p_first / p_last:.1e} of block {BLOCKS}'s: every sigmoid passes back at most 1/4 of its "
-        f"gradient (σ′ ≤ 1/4), {BLOCKS - 1} times over",
+        _(
+            "{ratio} of block {last}'s: every sigmoid passes back at most 1/4 of its gradient (σ′ ≤ 1/4), "
+            "{times} times over"
+        ).format(ratio=f"{p_first / p_last:.1e}", last=BLOCKS, times=BLOCKS - 1),
     ) + _gradient_steps(
-        "residual",
+        _("residual, block {block}"),
         r_first,
         r_last,
-        f"{r_first / r_last:.2g} of block {BLOCKS}'s: the shortcuts carry the gradient past the blocks",
+        _("{ratio} of block {last}'s: the shortcuts carry the gradient past the blocks").format(
+            ratio=f"{r_first / r_last:.2g}", last=BLOCKS
+        ),
     )
     return (
         Worked(
-            f"{BLOCKS} blocks of '{BLOCK.format(act='sigmoid')}', without and with shortcuts: the gradient of "
-            "the first and the last block's weights, one backward pass on 32 digits (cnncalc's trainer)",
+            _(
+                "{blocks} blocks of '{block}', without and with shortcuts: the gradient of the first and the "
+                "last block's weights, one backward pass on 32 digits (cnncalc's trainer)"
+            ).format(blocks=BLOCKS, block=BLOCK.format(act="sigmoid")),
             steps,
         ),
         Para(
-            f"Note 004 says residual connections solve vanishing gradients. With sigmoids that is what the "
-            f"numbers show. With ReLU and He initialisation (what the trainer uses) the plain stack's first "
-            f"block gets {relu_first / relu_last:.2g} of the last block's gradient: nothing vanishes at the "
-            "start. What shortcuts fix there is that a deeper plain network trains worse than a shallower one "
-            "(He et al., 2015); the usual explanation is that a residual block only has to learn the change "
-            "F(x) = y − x, and starts near the identity."
+            _(
+                "Note 004 says residual connections solve vanishing gradients. With sigmoids that is what the "
+                "numbers show. With ReLU and He initialisation (what the trainer uses) the plain stack's first "
+                "block gets {ratio} of the last block's gradient: nothing vanishes at the start. What "
+                "shortcuts fix there is that a deeper plain network trains worse than a shallower one (He et "
+                "al., 2015); the usual explanation is that a residual block only has to learn the change "
+                "F(x) = y − x, and starts near the identity."
+            ).format(ratio=f"{relu_first / relu_last:.2g}")
         ),
     )
 
@@ -120,14 +132,20 @@ def _shapes() -> tuple:
     add = next(r for r in fixed.nodes if r.kind == "add")
     return (
         Para(
-            "An add needs the same C×H×W from both of its inputs. Note 004's Keras block takes a 64×64 image "
-            "with 3 channels (3×64×64, channels first) through two 3×3 convolutions of 64 filters without "
-            "padding, then adds the image:"
+            _(
+                "An add needs the same C×H×W from both of its inputs. Note 004's Keras block takes a 64×64 "
+                "image with 3 channels (3×64×64, channels first) through two 3×3 convolutions of 64 filters "
+                "without padding, then adds the image:"
+            )
         ),
-        Worked("the branch, conv after conv", valid.steps[:1] + twice.steps[:1]),
-        Para(f"64×{twice.output[0]}×{twice.output[1]} against 3×64×64; the walk says: {mismatch}"),
+        Worked(_("the branch, conv after conv"), valid.steps[:1] + twice.steps[:1]),
+        Para(
+            _("{branch} against 3×64×64; the walk says: {mismatch}").format(
+                branch=f"64×{twice.output[0]}×{twice.output[1]}", mismatch=mismatch
+            )
+        ),
         Worked(
-            "the two fixes, both needed here",
+            _("the two fixes, both needed here"),
             (
                 *padded.steps[:1],
                 *projection.steps,
@@ -136,13 +154,15 @@ def _shapes() -> tuple:
                     "2·C",
                     "2·64",
                     bn_params(64).total,
-                    why="the projection is batch-normalised like the branch",
+                    why=_("the projection is batch-normalised like the branch"),
                 ),
             ),
             (
-                "padding 1 ('same') keeps 64×64 through each 3×3 conv",
-                "a 1×1 convolution on the shortcut (a projection) turns 3 channels into 64",
-                f"then both inputs of the add are {'×'.join(map(str, add.output_shape))}",
+                _("padding 1 ('same') keeps 64×64 through each 3×3 conv"),
+                _("a 1×1 convolution on the shortcut (a projection) turns 3 channels into 64"),
+                _("then both inputs of the add are {shape}").format(
+                    shape="×".join(map(str, add.output_shape))
+                ),
             ),
         ),
     )
@@ -158,7 +178,7 @@ def _projection_cost() -> tuple:
     total = sum(p for _, _, p in projections)
     steps = tuple(
         Step(
-            f"shortcut of {node_id}",
+            _("shortcut of {node}").format(node=node_id),
             " + ".join(r.describe() for r in shortcut),
             " + ".join(group_digits(r.total_params) for r in shortcut),
             params,
@@ -167,17 +187,19 @@ def _projection_cost() -> tuple:
     )
     return (
         Para(
-            "An identity shortcut costs nothing: no weights, one addition per value. A projection costs a "
-            "1×1 convolution: C_in·C_out weights, and a BN's 2·C_out. ResNet-18 has three, where a stage "
-            "halves the map and doubles the channels:"
+            _(
+                "An identity shortcut costs nothing: no weights, one addition per value. A projection costs a "
+                "1×1 convolution: C_in·C_out weights, and a BN's 2·C_out. ResNet-18 has three, where a stage "
+                "halves the map and doubles the channels:"
+            )
         ),
         Worked(
-            "ResNet-18's projection shortcuts (cnncalc net --preset resnet-18)",
+            _("ResNet-18's projection shortcuts (cnncalc net --preset resnet-18)"),
             (
                 *steps,
                 Step(
-                    "share",
-                    "projections / all parameters",
+                    _("share"),
+                    _("projections / all parameters"),
                     f"{group_digits(total)} / {group_digits(net.total_params)}",
                     f"{total / net.total_params:.1%}",
                 ),
@@ -192,29 +214,35 @@ def build_residual() -> Lesson:
     bn = bn_params(cout)
     return Lesson(
         "residual",
-        "Skip connections: the gradient path, matching shapes, projection shortcuts",
+        _("Skip connections: the gradient path, matching shapes, projection shortcuts"),
         (
             Para(
-                "A residual block adds its input back to what its layers compute: y = x + F(x) (ResNet's "
-                "shortcut; Keras' Add()([x, input]) in note 004). Backward, the add hands its gradient to "
-                "both: ∂L/∂x = ∂L/∂y · (1 + ∂F/∂x). The 1 is a path on which the gradient reaches the earlier "
-                "layers whatever the layers in between do to it."
+                _(
+                    "A residual block adds its input back to what its layers compute: y = x + F(x) (ResNet's "
+                    "shortcut; Keras' Add()([x, input]) in note 004). Backward, the add hands its gradient to "
+                    "both: ∂L/∂x = ∂L/∂y · (1 + ∂F/∂x). The 1 is a path on which the gradient reaches the "
+                    "earlier layers whatever the layers in between do to it."
+                )
             ),
             *_gradient_path(),
             *_shapes(),
             *_projection_cost(),
         ),
         Question(
-            f"A ResNet stage halves a 56×56 map and doubles its channels from {cin} to {cout}, so the first "
-            "block's shortcut is a projection: a 1×1 convolution with stride 2 and no bias, then batch norm. "
-            "How many parameters does the shortcut have?",
+            _(
+                "A ResNet stage halves a 56×56 map and doubles its channels from {cin} to {cout}, so the first "
+                "block's shortcut is a projection: a 1×1 convolution with stride 2 and no bias, then batch "
+                "norm. How many parameters does the shortcut have?"
+            ).format(cin=cin, cout=cout),
             conv.total + bn.total,
             (
                 *conv.steps,
                 *bn.steps,
-                Step("shortcut", "weights + BN", f"{conv.total} + {bn.total}", conv.total + bn.total),
+                Step(_("shortcut"), _("weights + BN"), f"{conv.total} + {bn.total}", conv.total + bn.total),
             ),
-            "The stride changes the map, not the weights: a 1×1 kernel has one weight per input and output "
-            "channel wherever it sits.",
+            _(
+                "The stride changes the map, not the weights: a 1×1 kernel has one weight per input and output "
+                "channel wherever it sits."
+            ),
         ),
     )

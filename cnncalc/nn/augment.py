@@ -26,6 +26,7 @@ import math
 import numpy as np
 
 from cnncalc.arith.errors import CnnCalcError
+from cnncalc.i18n import _
 from cnncalc.nn.data import DIGIT_NAMES
 
 AUGMENT_STREAM = 2  # the seed's child stream for augmentation (see cnncalc.nn.validation)
@@ -45,10 +46,12 @@ def check_flip(class_names: tuple[str, ...]) -> None:
     """Refuse flips for digits, with the reason."""
     if tuple(class_names) == DIGIT_NAMES:
         raise CnnCalcError(
-            "{field}: a mirrored digit is not the same digit (a flipped 2 is not a 2, a 3 becomes an ε), "
-            "so flipping digit images would teach the network wrong labels; drop {field} and use "
-            "{field:augment} (small shifts) alone. Flips suit classes that look the same mirrored, "
-            "such as fashion-mnist's clothes and shoes",
+            _(
+                "{field}: a mirrored digit is not the same digit (a flipped 2 is not a 2, a 3 becomes an ε), so "
+                "flipping digit images would teach the network wrong labels; drop {field} and use {field:augment} "
+                "(small shifts) alone. Flips suit classes that look the same mirrored, such as fashion-mnist's "
+                "clothes and shoes"
+            ),
             field="flip",
         )
 

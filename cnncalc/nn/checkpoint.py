@@ -46,6 +46,7 @@ import numpy as np
 from cnncalc.arith.errors import CnnCalcError
 from cnncalc.arith.network import walk
 from cnncalc.arith.spec import parse_spec
+from cnncalc.i18n import N_, _, translated
 from cnncalc.nn.data import Dataset
 from cnncalc.nn.model import Model, build_model
 from cnncalc.nn.settings import Settings
@@ -126,9 +127,15 @@ class CheckpointFile:
         except ChangedOnDisk:
             kept = self._save_beside(trainer, data_source)
             raise CnnCalcError(
-                f"{self.path} changed since this run last read or wrote it: another run saved to it. "
-                f"It was left as it is, and this run (epoch {trainer.epoch}, step {trainer.step}) is "
-                f"saved to {kept}; resume whichever run should go on"
+                _(
+                    "{path} changed since this run last read or wrote it: another run saved to it. It was left "
+                    "as it is, and this run (epoch {epoch}, step {step}) is saved to {kept}; resume whichever "
+                    "run should go on"
+                ),
+                path=self.path,
+                epoch=trainer.epoch,
+                step=trainer.step,
+                kept=kept,
             ) from None
 
     def _save_beside(self, trainer: Trainer, data_source: str) -> Path:
@@ -139,12 +146,15 @@ class CheckpointFile:
                 return beside
             except ChangedOnDisk:
                 continue
-        raise CnnCalcError(f"{self.path}: no free name beside it to save this run to")
+        raise CnnCalcError(_("{path}: no free name beside it to save this run to"), path=self.path)
 
 
 def _damaged(path: Path | str, detail: str) -> CnnCalcError:
     return CnnCalcError(
-        f"{path} is a damaged checkpoint: {detail}; train again with {{field}} {path}", field="save"
+        _("{path} is a damaged checkpoint: {detail}; train again with {field} {path}"),
+        field="save",
+        path=path,
+        detail=detail,
     )
 
 
@@ -173,24 +183,24 @@ def _is_optional(check: Callable[[object], bool]) -> Callable[[object], bool]:
 
 # The meta entries every checkpoint has, and what each must be.
 _META_CHECKS: dict[str, tuple[Callable[[object], bool], str]] = {
-    "settings": (lambda v: isinstance(v, dict), "an object"),
-    "epoch": (lambda v: _is_int(v) and v >= 0, "a whole number ≥ 0"),
-    "position": (lambda v: _is_int(v) and v >= 0, "a whole number ≥ 0"),
-    "step": (lambda v: _is_int(v) and v >= 0, "a whole number ≥ 0"),
-    "data": (lambda v: isinstance(v, str) and v != "", "a data source name"),
+    "settings": (lambda v: isinstance(v, dict), N_("an object")),
+    "epoch": (lambda v: _is_int(v) and v >= 0, N_("a whole number ≥ 0")),
+    "position": (lambda v: _is_int(v) and v >= 0, N_("a whole number ≥ 0")),
+    "step": (lambda v: _is_int(v) and v >= 0, N_("a whole number ≥ 0")),
+    "data": (lambda v: isinstance(v, str) and v != "", N_("a data source name")),
     "input_shape": (
         lambda v: isinstance(v, list) and len(v) in (2, 3) and all(_is_int(d) and d >= 1 for d in v),
-        "a list of 2 or 3 sizes ≥ 1",
+        N_("a list of 2 or 3 sizes ≥ 1"),
     ),
     "class_names": (
         lambda v: isinstance(v, list) and len(v) >= 1 and all(isinstance(n, str) for n in v),
-        "a list of class names",
+        N_("a list of class names"),
     ),
     "history": (
         lambda v: isinstance(v, list) and all(_is_epoch(h) for h in v),
-        "a list of records of numbers",
+        N_("a list of records of numbers"),
     ),
-    "progress": (_is_record, "a record of numbers"),
+    "progress": (_is_record, N_("a record of numbers")),
 }
 _SETTINGS_TYPES: dict[str, Callable[[object], bool]] = {
     "optimizer": lambda v: isinstance(v, str),
@@ -221,29 +231,39 @@ _RNG_KEYS = ("shuffle", "epoch_start", "dropout")
 def _check_meta(path: Path | str, meta: object, rng: object) -> None:
     """Raise a 'damaged checkpoint' error unless meta and rng have every entry, of the right type."""
     if not isinstance(meta, dict):
-        raise _damaged(path, f"its meta entry is {type(meta).__name__}, not an object")
+        raise _damaged(path, _("its meta entry is {kind}, not an object").format(kind=type(meta).__name__))
     for key, (ok, what) in _META_CHECKS.items():
         if key not in meta:
-            raise _damaged(path, f"meta has no {key!r} entry")
+            raise _damaged(path, _("meta has no {key!r} entry").format(key=key))
         if not ok(meta[key]):
-            raise _damaged(path, f"meta {key!r} is {meta[key]!r}, not {what}")
+            raise _damaged(
+                path,
+                _("meta {key!r} is {value!r}, not {what}").format(
+                    key=key, value=meta[key], what=translated(what)
+                ),
+            )
     for key, ok in _OPTIONAL_META.items():
         if key in meta and not ok(meta[key]):
-            raise _damaged(path, f"meta {key!r} is {meta[key]!r}, not a record of numbers")
+            raise _damaged(
+                path,
+                _("meta {key!r} is {value!r}, not {what}").format(
+                    key=key, value=meta[key], what=translated(N_("a record of numbers"))
+                ),
+            )
     settings = meta["settings"]
     unknown = sorted(set(settings) - set(_SETTINGS_TYPES))
     if unknown:
-        raise _damaged(path, f"unknown settings {', '.join(map(repr, unknown))}")
+        raise _damaged(path, _("unknown settings {names}").format(names=", ".join(map(repr, unknown))))
     for key, ok in _SETTINGS_TYPES.items():
         if key in settings and not ok(settings[key]):
-            raise _damaged(path, f"setting {key!r} is {settings[key]!r}")
+            raise _damaged(path, _("setting {key!r} is {value!r}").format(key=key, value=settings[key]))
     if not isinstance(rng, dict):
-        raise _damaged(path, f"its rng entry is {type(rng).__name__}, not an object")
+        raise _damaged(path, _("its rng entry is {kind}, not an object").format(kind=type(rng).__name__))
     for key in _RNG_KEYS:
         if not isinstance(rng.get(key), dict):
-            raise _damaged(path, f"rng {key!r} is missing or not a generator state")
+            raise _damaged(path, _("rng {key!r} is missing or not a generator state").format(key=key))
     if "augment" in rng and not isinstance(rng["augment"], dict):
-        raise _damaged(path, "rng 'augment' is not a generator state")
+        raise _damaged(path, _("rng 'augment' is not a generator state"))
 
 
 def read_checkpoint(path: Path | str) -> tuple[dict[str, np.ndarray], dict, dict]:
@@ -255,21 +275,29 @@ def read_checkpoint(path: Path | str) -> tuple[dict[str, np.ndarray], dict, dict
     arrays = _read_arrays(path)
     if str(arrays.get("format", "")) != FORMAT:
         raise CnnCalcError(
-            f"{path} is not a cnncalc checkpoint (no 'format: {FORMAT}' entry); was it saved by the trainer?"
+            _(
+                "{path} is not a cnncalc checkpoint (no 'format: {format}' entry); was it saved by the trainer?"
+            ),
+            path=path,
+            format=FORMAT,
         )
     version = arrays.get("version")
     if version is None or version.shape != () or version.dtype.kind not in "iu":
-        raise _damaged(path, f"its version entry is {version!r}, not a whole number")
+        raise _damaged(
+            path, _("its version entry is {version!r}, not a whole number").format(version=version)
+        )
     if int(version) not in READABLE_VERSIONS:
         raise CnnCalcError(
-            f"{path} is checkpoint version {int(version)}; this cnncalc reads versions "
-            f"{', '.join(map(str, READABLE_VERSIONS))}"
+            _("{path} is checkpoint version {version}; this cnncalc reads versions {versions}"),
+            path=path,
+            version=int(version),
+            versions=", ".join(map(str, READABLE_VERSIONS)),
         )
     try:
         meta = json.loads(str(arrays["meta"]))
         rng = json.loads(str(arrays["rng"]))
     except (KeyError, ValueError, RecursionError) as e:
-        raise _damaged(path, f"unreadable metadata ({type(e).__name__})") from None
+        raise _damaged(path, _("unreadable metadata ({reason})").format(reason=type(e).__name__)) from None
     _check_meta(path, meta, rng)
     return arrays, meta, rng
 
@@ -285,36 +313,55 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
         st = path.stat()
     except OSError:
         raise CnnCalcError(
-            f"checkpoint {path} does not exist; create one by training with {{field}} {path}", field="save"
+            _("checkpoint {path} does not exist; create one by training with {field} {path}"),
+            field="save",
+            path=path,
         ) from None
     if stat.S_ISDIR(st.st_mode):
-        raise CnnCalcError(f"{path} is a folder, not a checkpoint; give the .npz file the trainer saved")
+        raise CnnCalcError(
+            _("{path} is a folder, not a checkpoint; give the .npz file the trainer saved"), path=path
+        )
     if not stat.S_ISREG(st.st_mode):
-        raise CnnCalcError(f"{path} is not a regular file; a checkpoint is the .npz file the trainer saved")
+        raise CnnCalcError(
+            _("{path} is not a regular file; a checkpoint is the .npz file the trainer saved"), path=path
+        )
     if st.st_size > MAX_CHECKPOINT_BYTES + (1 << 20):
-        raise CnnCalcError(f"{path} is larger than a checkpoint can be ({size_text(MAX_CHECKPOINT_BYTES)})")
+        raise CnnCalcError(
+            _("{path} is larger than a checkpoint can be ({size})"),
+            path=path,
+            size=size_text(MAX_CHECKPOINT_BYTES),
+        )
     try:
         with path.open("rb") as f, zipfile.ZipFile(f) as z:
             infos = z.infolist()
             if len(infos) > MAX_CHECKPOINT_ENTRIES:
-                raise _damaged(path, f"it has {len(infos):,} entries, more than {MAX_CHECKPOINT_ENTRIES:,}")
+                raise _damaged(
+                    path,
+                    _("it has {n} entries, more than {most}").format(
+                        n=f"{len(infos):,}", most=f"{MAX_CHECKPOINT_ENTRIES:,}"
+                    ),
+                )
             claimed = sum(info.file_size for info in infos)
             if claimed > MAX_CHECKPOINT_BYTES:
                 raise _damaged(
                     path,
-                    f"its entries hold {size_text(claimed)} unpacked, more than {size_text(MAX_CHECKPOINT_BYTES)}",
+                    _("its entries hold {size} unpacked, more than {most}").format(
+                        size=size_text(claimed), most=size_text(MAX_CHECKPOINT_BYTES)
+                    ),
                 )
             return {info.filename.removesuffix(".npy"): _read_entry(path, z, info) for info in infos}
     except (OSError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError) as e:
         raise CnnCalcError(
-            f"{path} is not a readable cnncalc checkpoint (truncated or another kind of file: {e})"
+            _("{path} is not a readable cnncalc checkpoint (truncated or another kind of file: {reason})"),
+            path=path,
+            reason=e,
         ) from None
 
 
 def _read_entry(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
     name = info.filename
     if not name.endswith(".npy"):
-        raise _damaged(path, f"entry {name!r} is not an array (.npy)")
+        raise _damaged(path, _("entry {name!r} is not an array (.npy)").format(name=name))
     with z.open(info) as member:
         try:
             version = np.lib.format.read_magic(member)
@@ -325,44 +372,63 @@ def _read_entry(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.nda
             else:
                 raise ValueError(f".npy format version {version}")
         except ValueError as e:
-            raise _damaged(path, f"entry {name!r} has no readable array header ({e})") from None
+            raise _damaged(
+                path, _("entry {name!r} has no readable array header ({reason})").format(name=name, reason=e)
+            ) from None
         if dtype.hasobject or dtype.kind not in _ENTRY_KINDS or dtype.fields is not None:
-            raise _damaged(path, f"entry {name!r} holds {dtype} values, not numbers or text (never loaded)")
+            raise _damaged(
+                path,
+                _("entry {name!r} holds {dtype} values, not numbers or text (never loaded)").format(
+                    name=name, dtype=dtype
+                ),
+            )
         claimed = math.prod(shape) * dtype.itemsize
         held = info.file_size - member.tell()
         if claimed != held:
             raise _damaged(
                 path,
-                f"entry {name!r} claims {'×'.join(map(str, shape)) or 'one'} {dtype} values "
-                f"({claimed:,} bytes) but holds {held:,} bytes",
+                _(
+                    "entry {name!r} claims {shape} {dtype} values ({claimed} bytes) but holds {held} bytes"
+                ).format(
+                    name=name,
+                    shape="×".join(map(str, shape)) or _("one"),
+                    dtype=dtype,
+                    claimed=f"{claimed:,}",
+                    held=f"{held:,}",
+                ),
             )
         data = member.read(claimed)
     if len(data) != claimed:
-        raise _damaged(path, f"entry {name!r} is truncated")
+        raise _damaged(path, _("entry {name!r} is truncated").format(name=name))
     array = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")
     return array.copy()
 
 
 def load_model(path: Path | str) -> tuple[Model, dict]:
     """The trained model of a checkpoint (for predict and show) and its metadata."""
-    arrays, meta, _ = read_checkpoint(path)
-    model, _ = _restore_model(path, arrays, meta)
+    arrays, meta, _rng = read_checkpoint(path)
+    model, _arrays = _restore_model(path, arrays, meta)
     return model, meta
 
 
 def _restore_model(path, arrays: dict[str, np.ndarray], meta: dict) -> tuple[Model, dict[str, np.ndarray]]:
     """The model, with its saved weights and buffers, and the arrays with today's names."""
     if "spec" not in arrays:
-        raise _damaged(path, "it has no spec entry")
+        raise _damaged(path, _("it has no spec entry"))
     # The spec's parameters must all be stored: checked before building them, so that a spec
     # naming huge layers cannot make the model allocate what the file does not hold.
     try:
         network = walk(parse_spec(str(arrays["spec"])).with_input(tuple(meta["input_shape"])))
     except CnnCalcError as e:
-        raise _damaged(path, f"its spec does not read ({e})") from None
+        raise _damaged(path, _("its spec does not read ({reason})").format(reason=e)) from None
     stored = sum(a.size for k, a in arrays.items() if k.startswith("param:"))
     if network.total_params > stored:
-        raise _damaged(path, f"its spec has {network.total_params:,} parameters but it stores {stored:,}")
+        raise _damaged(
+            path,
+            _("its spec has {params} parameters but it stores {stored}").format(
+                params=f"{network.total_params:,}", stored=f"{stored:,}"
+            ),
+        )
     model = build_model(
         str(arrays["spec"]),
         tuple(meta["input_shape"]),
@@ -375,9 +441,16 @@ def _restore_model(path, arrays: dict[str, np.ndarray], meta: dict) -> tuple[Mod
         for name, target in named.items():
             stored = arrays.get(f"{kind}:{name}")
             if stored is None or stored.shape != target.shape or stored.dtype.kind not in "iuf":
-                raise _damaged(path, f"{kind} {name} is missing or has the wrong shape or type for its spec")
+                raise _damaged(
+                    path,
+                    _("{kind} {name} is missing or has the wrong shape or type for its spec").format(
+                        kind=kind, name=name
+                    ),
+                )
             if not np.isfinite(stored).all():
-                raise _damaged(path, f"{kind} {name} holds NaN or infinite values")
+                raise _damaged(
+                    path, _("{kind} {name} holds NaN or infinite values").format(kind=kind, name=name)
+                )
             if kind == "param":
                 target[...] = stored
     model.load_buffers({k.split(":", 1)[1]: v for k, v in arrays.items() if k.startswith("buffer:")})
@@ -390,7 +463,7 @@ def _index_names(arrays: dict[str, np.ndarray], model: Model) -> dict[str, np.nd
     ids = {str(i): layer.node_id for i, layer in enumerate(model.layers)}
 
     def renamed(key: str) -> str:
-        head, _, name = key.rpartition(":")
+        head, _colon, name = key.rpartition(":")
         index, dot, param = name.partition(".")
         if not head or not dot or index not in ids:
             return key
@@ -409,16 +482,22 @@ def resume_trainer(
     arrays, meta, rng = checkpoint or read_checkpoint(path)
     if tuple(meta["input_shape"]) != data.input_shape:
         raise CnnCalcError(
-            f"{path} was trained on {'×'.join(map(str, meta['input_shape']))} images but the data has "
-            f"{'×'.join(map(str, data.input_shape))}; use the same {{field}} as the saved run ({meta.get('data')})",
+            _(
+                "{path} was trained on {shape} images but the data has {data_shape}; use the same {field} as the "
+                "saved run ({saved})"
+            ),
             field="data",
+            path=path,
+            shape="×".join(map(str, meta["input_shape"])),
+            data_shape="×".join(map(str, data.input_shape)),
+            saved=meta.get("data"),
         )
     model, arrays = _restore_model(path, arrays, meta)
     settings = Settings(**meta["settings"])
     try:
         settings.check()
     except CnnCalcError as e:
-        raise _damaged(path, f"its settings do not hold ({e})") from None
+        raise _damaged(path, _("its settings do not hold ({reason})").format(reason=e)) from None
     trainer = Trainer(model, optimizer_for(settings, model), data, settings)
     # Every value below was type-checked by read_checkpoint; what can still be wrong is a missing
     # optimizer entry, a history or progress record with other fields, a foreign generator state,
@@ -441,11 +520,17 @@ def resume_trainer(
         if trainer.augmenter is not None:
             trainer.augmenter.rng.bit_generator.state = rng["augment"]
     except (KeyError, TypeError, ValueError) as e:
-        raise _damaged(path, f"its training state does not load ({type(e).__name__}: {e})") from None
+        raise _damaged(
+            path,
+            _("its training state does not load ({kind}: {reason})").format(kind=type(e).__name__, reason=e),
+        ) from None
     trainer.epoch_start_state = rng["epoch_start"]
     trainer.epoch, trainer.position, trainer.step = meta["epoch"], meta["position"], meta["step"]
     if trainer.position >= trainer.batches_per_epoch or (trainer.position and trainer.progress.seen < 1):
         raise _damaged(
-            path, f"it stopped at batch {trainer.position} of an epoch of {trainer.batches_per_epoch}"
+            path,
+            _("it stopped at batch {position} of an epoch of {batches}").format(
+                position=trainer.position, batches=trainer.batches_per_epoch
+            ),
         )
     return trainer, meta

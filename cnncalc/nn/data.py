@@ -33,6 +33,7 @@ from typing import BinaryIO
 import numpy as np
 
 from cnncalc.arith.errors import CnnCalcError
+from cnncalc.i18n import _
 from cnncalc.safety.atomic import atomic_write
 from cnncalc.safety.limits import (
     DOWNLOAD_DEADLINE_SECONDS,
@@ -168,8 +169,11 @@ def load_dataset(source: str = "digits", cache_dir: Path | None = None) -> Datas
     if path.is_dir():
         return load_idx_dir(path)
     raise CnnCalcError(
-        f"{{field}} {source!r} is neither a built-in dataset (digits, mnist, fashion-mnist) nor a folder of IDX files",
+        _(
+            "{field} {source!r} is neither a built-in dataset (digits, mnist, fashion-mnist) nor a folder of IDX files"
+        ),
         field="source",
+        source=source,
     )
 
 
@@ -198,7 +202,7 @@ def read_idx(path: Path, expect_magic: int) -> np.ndarray:
     into the array returned, and a file with more bytes than its header promises is refused.
     """
     ndim = expect_magic & 0xFF
-    kind = "images (magic 2051)" if expect_magic == IMAGES_MAGIC else "labels (magic 2049)"
+    kind = _("images (magic 2051)") if expect_magic == IMAGES_MAGIC else _("labels (magic 2049)")
     try:
         with path.open("rb") as file:
             size = os.fstat(file.fileno()).st_size
@@ -208,12 +212,19 @@ def read_idx(path: Path, expect_magic: int) -> np.ndarray:
             header = stream.read(4 + 4 * ndim)
             if len(header) < 4 + 4 * ndim:
                 raise CnnCalcError(
-                    f"{path}: {len(header)} bytes is too short for an IDX header; expected {kind}"
+                    _("{path}: {size} bytes is too short for an IDX header; expected {kind}"),
+                    path=path,
+                    size=len(header),
+                    kind=kind,
                 )
             (magic,) = struct.unpack(">I", header[:4])
             if magic != expect_magic:
                 raise CnnCalcError(
-                    f"{path}: magic number {magic} (0x{magic:08x}) is not IDX {kind}; is this the right file?"
+                    _("{path}: magic number {magic} ({hex}) is not IDX {kind}; is this the right file?"),
+                    path=path,
+                    magic=magic,
+                    hex=f"0x{magic:08x}",
+                    kind=kind,
                 )
             dims = struct.unpack(f">{ndim}I", header[4:])
             count = math.prod(dims)
@@ -222,12 +233,25 @@ def read_idx(path: Path, expect_magic: int) -> np.ndarray:
             filled = _read_into(stream, memoryview(values))
             extra = len(stream.read(1))
     except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as e:
-        raise CnnCalcError(f"{path}: cannot read ({e})") from None
+        raise CnnCalcError(_("{path}: cannot read ({reason})"), path=path, reason=e) from None
     if filled != count or extra:
-        found = "more bytes than that" if extra else f"{4 + 4 * ndim + filled} bytes"
+        said = (
+            _(
+                "{path}: the header promises {shape} values ({size} bytes) but the file has more bytes than that; it "
+                "is truncated or damaged"
+            )
+            if extra
+            else _(
+                "{path}: the header promises {shape} values ({size} bytes) but the file has {found} bytes; it is "
+                "truncated or damaged"
+            )
+        )
         raise CnnCalcError(
-            f"{path}: the header promises {'×'.join(map(str, dims))} values ({4 + 4 * ndim + count} bytes) "
-            f"but the file has {found}; it is truncated or damaged"
+            said,
+            path=path,
+            shape="×".join(map(str, dims)),
+            size=4 + 4 * ndim + count,
+            found=4 + 4 * ndim + filled,
         )
     return values.reshape(dims)
 
@@ -249,14 +273,26 @@ def _check_idx_count(path: Path, dims: tuple[int, ...], count: int, body: int, g
     shape = "×".join(map(str, dims))
     if count > MAX_IDX_VALUES:
         raise CnnCalcError(
-            f"{path}: the header promises {shape} values ({count:,}), more than the {MAX_IDX_VALUES:,} "
-            "cnncalc trains on; is the header damaged?"
+            _(
+                "{path}: the header promises {shape} values ({count}), more than the {most} cnncalc trains on; is the "
+                "header damaged?"
+            ),
+            path=path,
+            shape=shape,
+            count=f"{count:,}",
+            most=f"{MAX_IDX_VALUES:,}",
         )
     possible = body * GZIP_MAX_RATIO if gzipped else body
     if count > possible:
         raise CnnCalcError(
-            f"{path}: the header promises {shape} values ({count:,}) but the file holds at most "
-            f"{possible:,}; it is truncated or damaged"
+            _(
+                "{path}: the header promises {shape} values ({count}) but the file holds at most {possible}; it is "
+                "truncated or damaged"
+            ),
+            path=path,
+            shape=shape,
+            count=f"{count:,}",
+            possible=f"{possible:,}",
         )
 
 
@@ -264,7 +300,11 @@ def _find(folder: Path, stem: str) -> Path:
     for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
         if (folder / name).is_file():
             return folder / name
-    raise CnnCalcError(f"{folder}: no {stem} or {stem}.gz; an IDX folder needs the four MNIST-format files")
+    raise CnnCalcError(
+        _("{folder}: no {stem} or {stem}.gz; an IDX folder needs the four MNIST-format files"),
+        folder=folder,
+        stem=stem,
+    )
 
 
 def load_idx_dir(
@@ -279,11 +319,17 @@ def load_idx_dir(
     for split in ("train", "test"):
         images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
         if len(images) != len(labels):
-            raise CnnCalcError(f"{folder}: {len(images)} {split} images but {len(labels)} {split} labels")
+            raise CnnCalcError(
+                _("{folder}: {images} {split} images but {labels} {split} labels"),
+                folder=folder,
+                images=len(images),
+                labels=len(labels),
+                split=split,
+            )
         if len(images) == 0:
-            raise CnnCalcError(f"{folder}: the {split} set is empty")
+            raise CnnCalcError(_("{folder}: the {split} set is empty"), folder=folder, split=split)
     if arrays["train_images"].shape[1:] != arrays["test_images"].shape[1:]:
-        raise CnnCalcError(f"{folder}: train and test images differ in size")
+        raise CnnCalcError(_("{folder}: train and test images differ in size"), folder=folder)
     classes = int(max(arrays["train_labels"].max(), arrays["test_labels"].max())) + 1
     if class_names is None:
         class_names = DIGIT_NAMES if classes <= 10 else tuple(str(c) for c in range(classes))
@@ -328,7 +374,9 @@ def download(
     """
     remote = remote or REMOTES.get(name)
     if remote is None:
-        raise CnnCalcError(f"unknown dataset {name!r}; downloadable: {', '.join(REMOTES)}")
+        raise CnnCalcError(
+            _("unknown dataset {name!r}; downloadable: {names}"), name=name, names=", ".join(REMOTES)
+        )
     folder = (root or cache_dir()) / name
     folder.mkdir(parents=True, exist_ok=True)
     give_up = time.monotonic() + deadline
@@ -341,7 +389,10 @@ def download(
             got = _fetch(url, saving.file, timeout, give_up, deadline)
             if got != expected:
                 raise CnnCalcError(
-                    f"{url}: SHA-256 {got} does not match the expected {expected}; not using it"
+                    _("{url}: SHA-256 {got} does not match the expected {expected}; not using it"),
+                    url=url,
+                    got=got,
+                    expected=expected,
                 )
     return folder
 
@@ -360,12 +411,20 @@ def _fetch(url: str, out: BinaryIO, timeout: float, give_up: float, deadline: fl
     except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError) as e:
         reason = getattr(e, "reason", None) or e or type(e).__name__
         raise CnnCalcError(
-            f"cannot download {url} ({reason}); check the connection, or put the four IDX files in a "
-            "folder and use {field} FOLDER",
+            _(
+                "cannot download {url} ({reason}); check the connection, or put the four IDX files in a folder and use "
+                "{field} FOLDER"
+            ),
             field="source",
+            url=url,
+            reason=reason,
         ) from None
     raise CnnCalcError(
-        f"downloading {url} did not finish within {deadline:g} s; the server is too slow. Try again "
-        "later, or put the four IDX files in a folder and use {field} FOLDER",
+        _(
+            "downloading {url} did not finish within {seconds} s; the server is too slow. Try again later, or put the "
+            "four IDX files in a folder and use {field} FOLDER"
+        ),
         field="source",
+        url=url,
+        seconds=f"{deadline:g}",
     )

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from cnncalc.arith.errors import CnnCalcError
+from cnncalc.i18n import _
 from cnncalc.nn.model import Model
 
 
@@ -33,7 +34,9 @@ class EarlyStopping:
     def __init__(self, patience: int) -> None:
         if patience < 1:
             raise CnnCalcError(
-                f"{{field}} {patience}: the patience must be at least 1 epoch", field="early_stop"
+                _("{field} {value}: the patience must be at least 1 epoch"),
+                field="early_stop",
+                value=patience,
             )
         self.patience = patience
         self.best_loss: float | None = None
@@ -106,6 +109,10 @@ def _matching(arrays: dict[str, np.ndarray], kind: str, like: dict[str, np.ndarr
     for name, target in like.items():
         stored = arrays[f"{kind}:{name}"]
         if stored.shape != target.shape:
-            raise ValueError(f"best {kind} {name} has shape {stored.shape}, not {target.shape}")
+            raise ValueError(
+                _("best {kind} {name} has shape {shape}, not {expected}").format(
+                    kind=kind, name=name, shape=stored.shape, expected=target.shape
+                )
+            )
         out[name] = stored.astype(target.dtype)
     return out

@@ -39,6 +39,7 @@ from cnncalc.arith.graph import INPUT
 from cnncalc.arith.network import LayerResult, NetworkResult, walk
 from cnncalc.arith.parsing import fmt_shape
 from cnncalc.arith.spec import NetworkSpec, parse_spec
+from cnncalc.i18n import _
 from cnncalc.nn.merge import Add, Concat, Merge
 from cnncalc.nn.model import Model, build_model
 
@@ -101,7 +102,7 @@ def gradient_check(
     network = parse_spec(spec) if isinstance(spec, str) else spec
     shape = input_shape or network.input_shape
     if shape is None:
-        raise CnnCalcError("the network needs an input shape: start the spec with e.g. 'input 1x28x28'")
+        raise CnnCalcError(_("the network needs an input shape: start the spec with e.g. 'input 1x28x28'"))
     walked = walk(network.with_input(tuple(shape)))
     rng = np.random.default_rng(seed + 1)
     rows: list[GradCheckRow] = []
@@ -283,9 +284,14 @@ def _checked_layer(res: LayerResult) -> tuple[str, tuple[int, ...], str]:
         except CnnCalcError:
             continue
         if _cheap(trial.layers[-1]):
-            note = (
-                f"checked as {small.describe()} on {fmt_shape(small_shape)} (the layer: "
-                f"{fmt_shape(in_shape)} → {fmt_shape(res.output_shape)}; its arithmetic is the same at any size)"
+            note = _(
+                "checked as {small} on {small_shape} (the layer: {shape} → {output}; its arithmetic is the same "
+                "at any size)"
+            ).format(
+                small=small.describe(),
+                small_shape=fmt_shape(small_shape),
+                shape=fmt_shape(in_shape),
+                output=fmt_shape(res.output_shape),
             )
             return small.describe(), small_shape, note
     return layer.describe(), in_shape, ""

@@ -21,6 +21,7 @@ import numpy as np
 
 from cnncalc.arith.errors import CnnCalcError
 from cnncalc.arith.parsing import fmt_shape
+from cnncalc.i18n import _
 from cnncalc.safety.bounded import read_bytes
 from cnncalc.safety.limits import MAX_IMAGE_BYTES
 
@@ -38,23 +39,36 @@ def read_image(image: Path, shape: tuple[int, ...]) -> np.ndarray:
     try:
         img = np.load(io.BytesIO(raw), allow_pickle=False) if _is_npy(image) else read_pgm(raw)
     except (ValueError, EOFError) as e:
-        raise CnnCalcError(f"cannot read {{field}} {image}: {e}", field="image") from None
+        raise CnnCalcError(
+            _("cannot read {field} {path}: {reason}"), field="image", path=image, reason=e
+        ) from None
     if img.dtype.kind not in "biuf":
         raise CnnCalcError(
-            f"{{field}} {image} holds {img.dtype} values; it must hold numbers (a grey image)", field="image"
+            _("{field} {path} holds {dtype} values; it must hold numbers (a grey image)"),
+            field="image",
+            path=image,
+            dtype=img.dtype,
         )
     img = img.astype(np.float64)
     accepted = ([tuple(shape[1:])] if shape[0] == 1 else []) + [tuple(shape)]
     if img.shape not in accepted:
-        shown = fmt_shape(img.shape) if img.ndim else "() (a single number)"
+        shown = fmt_shape(img.shape) if img.ndim else _("() (a single number)")
+        expected = [fmt_shape(s) for s in accepted]
         raise CnnCalcError(
-            f"{{field}} {image} has shape {shown} but the model expects "
-            f"{' or '.join(fmt_shape(s) for s in accepted)} images",
+            _("{field} {path} has shape {shape} but the model expects {expected} images")
+            if len(expected) == 1
+            else _("{field} {path} has shape {shape} but the model expects {expected} or {other} images"),
             field="image",
+            path=image,
+            shape=shown,
+            expected=expected[0],
+            other=expected[-1],
         )
     if not np.isfinite(img).all():
         raise CnnCalcError(
-            f"{{field}} {image} contains NaN or infinite values; every pixel must be a number", field="image"
+            _("{field} {path} contains NaN or infinite values; every pixel must be a number"),
+            field="image",
+            path=image,
         )
     if _is_npy(image) and img.max() > 1:
         img = img / (16 if img.max() <= 16 else 255)
@@ -75,28 +89,42 @@ def read_pgm(raw: bytes) -> np.ndarray:
     """
     (magic, *sizes), pos = _pgm_header(raw)
     if magic not in (b"P5", b"P2"):
-        raise ValueError("only .npy and 8-bit PGM (P5 or P2) images are supported")
+        raise ValueError(_("only .npy and 8-bit PGM (P5 or P2) images are supported"))
     if not all(t.isdigit() for t in sizes):
-        raise ValueError("the PGM header's width, height and maxval must be whole numbers")
+        raise ValueError(_("the PGM header's width, height and maxval must be whole numbers"))
     w, h, maxval = (int(t) for t in sizes)
     if w < 1 or h < 1:
-        raise ValueError(f"the PGM is {w}×{h}; width and height must be at least 1")
+        raise ValueError(_("the PGM is {w}×{h}; width and height must be at least 1").format(w=w, h=h))
     if not 1 <= maxval <= (P5_MAXVAL if magic == b"P5" else P2_MAXVAL):
         raise ValueError(
-            f"the PGM's maxval is {maxval}; it must be 1..{P5_MAXVAL} for P5 (8-bit) or 1..{P2_MAXVAL} for P2"
+            _("the PGM's maxval is {maxval}; it must be 1..{p5} for P5 (8-bit) or 1..{p2} for P2").format(
+                maxval=maxval, p5=P5_MAXVAL, p2=P2_MAXVAL
+            )
         )
     if magic == b"P5":
         body = raw[pos + 1 : pos + 1 + w * h]
         if len(body) < w * h:
-            raise ValueError(f"the PGM is truncated: {len(body)} of {w}×{h} = {w * h} pixels")
+            raise ValueError(
+                _("the PGM is truncated: {n} of {w}×{h} = {total} pixels").format(
+                    n=len(body), w=w, h=h, total=w * h
+                )
+            )
         data = np.frombuffer(body, np.uint8).astype(np.float64)
     else:
         words = raw[pos:].split()[: w * h]
         if len(words) < w * h or not all(t.isdigit() for t in words):
-            raise ValueError(f"the PGM must hold {w}×{h} = {w * h} whole-number pixel values")
+            raise ValueError(
+                _("the PGM must hold {w}×{h} = {total} whole-number pixel values").format(
+                    w=w, h=h, total=w * h
+                )
+            )
         data = np.array([int(t) for t in words], dtype=np.float64)
     if data.max() > maxval:
-        raise ValueError(f"a PGM pixel is {int(data.max())}, above the header's maxval {maxval}")
+        raise ValueError(
+            _("a PGM pixel is {value}, above the header's maxval {maxval}").format(
+                value=int(data.max()), maxval=maxval
+            )
+        )
     return data.reshape(h, w) / maxval
 
 
@@ -111,7 +139,7 @@ def _pgm_header(raw: bytes) -> tuple[list[bytes], int]:
         while pos < len(raw) and raw[pos : pos + 1].isspace():
             pos += 1
         if pos >= len(raw):
-            raise ValueError("the PGM header (magic, width, height, maxval) is incomplete")
+            raise ValueError(_("the PGM header (magic, width, height, maxval) is incomplete"))
         if raw[pos : pos + 1] == b"#":
             newline = raw.find(b"\n", pos)
             pos = len(raw) if newline < 0 else newline + 1

@@ -20,6 +20,7 @@ import numpy as np
 
 from cnncalc.arith.errors import CnnCalcError
 from cnncalc.arith.network import LayerResult
+from cnncalc.i18n import _
 from cnncalc.nn.model import Model
 
 
@@ -70,14 +71,17 @@ def conv_layers(model: Model, number: int | None = None) -> list[tuple[int, Laye
     by_number = {res.layer.number: res for res in model.network.layers}
     convs = [(i, by_number[lay.number]) for i, lay in enumerate(model.layers) if lay.kind == "conv"]
     if not convs:
-        raise CnnCalcError("this model has no conv layers to show")
+        raise CnnCalcError(_("this model has no conv layers to show"))
     if number is None:
         return convs
     chosen = [c for c in convs if c[1].layer.number == number]
     if not chosen:
         numbers = ", ".join(str(c[1].layer.number) for c in convs)
         raise CnnCalcError(
-            f"{{field}} {number} is not a conv layer of this model; conv layers: {numbers}", field="layer"
+            _("{field} {number} is not a conv layer of this model; conv layers: {numbers}"),
+            field="layer",
+            number=number,
+            numbers=numbers,
         )
     return chosen
 

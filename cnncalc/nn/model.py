@@ -43,6 +43,7 @@ from cnncalc.arith.graph import INPUT
 from cnncalc.arith.network import LayerResult, NetworkResult, walk
 from cnncalc.arith.parsing import fmt_shape
 from cnncalc.arith.spec import NetworkSpec, parse_spec
+from cnncalc.i18n import _
 from cnncalc.nn import layers as L
 from cnncalc.nn.conv_pool import plan_stages
 from cnncalc.nn.merge import Add, Concat, Merge
@@ -236,10 +237,18 @@ def build_model(
     net = walk(spec.with_input(shape))
     out = net.output_shape
     if classes is not None and tuple(out or ()) != (classes,):
-        raise CnnCalcError(
-            f"the network ends in {fmt_shape(out) if out else 'nothing'} but the data has {classes} classes; "
-            f"end the spec with 'flatten | fc {classes}' (or 'gap | fc {classes}')"
+        ends = (
+            _(
+                "the network ends in {shape} but the data has {classes} classes; end the spec with 'flatten | fc "
+                "{classes}' (or 'gap | fc {classes}')"
+            )
+            if out
+            else _(
+                "the network ends in nothing but the data has {classes} classes; end the spec with 'flatten | "
+                "fc {classes}' (or 'gap | fc {classes}')"
+            )
         )
+        raise CnnCalcError(ends, shape=fmt_shape(out) if out else "", classes=classes)
     rng = np.random.default_rng(seed)
     dropout_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
     layers, output = _make_layers(net, rng, dropout_rng, dtype)
@@ -289,15 +298,21 @@ def _input_shape(spec: NetworkSpec, given: tuple[int, ...] | None) -> tuple[int,
     """The input shape: the data's (`given`), which the spec's input line must agree with, or the spec's."""
     if given is not None and spec.input_shape is not None and tuple(spec.input_shape) != tuple(given):
         raise CnnCalcError(
-            f"the spec's input is {fmt_shape(spec.input_shape)} but the data's images are {fmt_shape(given)}; "
-            f"change the spec's first line to 'input {fmt_shape(given).replace('×', 'x')}' or leave it out"
+            _(
+                "the spec's input is {spec_shape} but the data's images are {shape}; change the spec's first line "
+                "to 'input {typed}' or leave it out"
+            ),
+            spec_shape=fmt_shape(spec.input_shape),
+            shape=fmt_shape(given),
+            typed=fmt_shape(given).replace("×", "x"),
         )
     shape = tuple(given or spec.input_shape or ())
     if not shape:
-        raise CnnCalcError("the network needs an input shape: start the spec with e.g. 'input 1x28x28'")
+        raise CnnCalcError(_("the network needs an input shape: start the spec with e.g. 'input 1x28x28'"))
     if len(shape) not in (2, 3):
         raise CnnCalcError(
-            f"input {fmt_shape(shape)}: the trainer handles 1-D (C×L) and 2-D (C×H×W) inputs only"
+            _("input {shape}: the trainer handles 1-D (C×L) and 2-D (C×H×W) inputs only"),
+            shape=fmt_shape(shape),
         )
     return shape
 
@@ -336,7 +351,12 @@ def _make_layer(
     }
     if kind in simple:
         return simple[kind]()
-    raise CnnCalcError(f"layer {spec.number} ({spec.describe()}): the trainer has no {kind!r} layer")
+    raise CnnCalcError(
+        _("layer {number} ({layer}): the trainer has no {kind!r} layer"),
+        number=spec.number,
+        layer=spec.describe(),
+        kind=kind,
+    )
 
 
 def _make_windowed_layer(res: LayerResult, init: str, rng: np.random.Generator, dtype: type) -> L.Layer:
@@ -353,8 +373,9 @@ def _make_windowed_layer(res: LayerResult, init: str, rng: np.random.Generator, 
     if spec.kind == "tconv":
         if spec.groups != 1:
             raise CnnCalcError(
-                f"layer {spec.number} ({spec.describe()}): grouped transposed convolutions are not "
-                "trainable yet; use g=1"
+                _("layer {number} ({layer}): grouped transposed convolutions are not trainable yet; use g=1"),
+                number=spec.number,
+                layer=spec.describe(),
             )
         pads = tuple(p[0] for p in padding)
         return L.ConvTranspose2D(

@@ -30,6 +30,7 @@ import math
 import numpy as np
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
+from cnncalc.i18n import _
 from cnncalc.nn.parallel import run_split
 
 # Element passes of one Adam update, for `run_split`'s estimate of the work.
@@ -44,15 +45,21 @@ def check_hyperparameters(
     None: not given, nothing to check."""
     if lr is not None and not (math.isfinite(lr) and lr > 0):
         raise UsageError(
-            f"{{field}} {lr}: the learning rate must be a positive number, e.g. {{field}} 0.001", field="lr"
+            _("{field} {value}: the learning rate must be a positive number, e.g. {field} 0.001"),
+            field="lr",
+            value=lr,
         )
     if momentum is not None and not 0 <= momentum < 1:
         raise UsageError(
-            f"{{field}} {momentum}: momentum must be in [0, 1), e.g. {{field}} 0.9", field="momentum"
+            _("{field} {value}: momentum must be in [0, 1), e.g. {field} 0.9"),
+            field="momentum",
+            value=momentum,
         )
     if weight_decay is not None and not (math.isfinite(weight_decay) and weight_decay >= 0):
         raise UsageError(
-            f"{{field}} {weight_decay} must be a number ≥ 0, e.g. {{field}} 0.0005", field="weight_decay"
+            _("{field} {value} must be a number ≥ 0, e.g. {field} 0.0005"),
+            field="weight_decay",
+            value=weight_decay,
         )
 
 
@@ -86,7 +93,7 @@ class Optimizer:
         for name, p in self.params.items():
             key = f"{prefix}:{name}"
             if key not in state or state[key].shape != p.shape:
-                raise CnnCalcError(f"optimizer state {key!r} is missing or has the wrong shape")
+                raise CnnCalcError(_("optimizer state {key!r} is missing or has the wrong shape"), key=key)
             out[name] = state[key].astype(p.dtype)
         return out
 
@@ -195,7 +202,9 @@ class Adam(Optimizer):
         super().__init__(params, lr, weight_decay)
         loose = [name for name, p in params.items() if not p.flags.c_contiguous]
         if loose:  # updated through flat views, which a strided array would not give
-            raise CnnCalcError(f"Adam updates contiguous arrays; {', '.join(loose)} is not one")
+            raise CnnCalcError(
+                _("Adam updates contiguous arrays; {names} is not one"), names=", ".join(loose)
+            )
         self.beta1, self.beta2, self.eps = betas[0], betas[1], eps
         self.m = {k: np.zeros_like(p) for k, p in params.items()}
         self.v = {k: np.zeros_like(p) for k, p in params.items()}
@@ -282,4 +291,4 @@ def make_optimizer(
         return Adam(params, lr, weight_decay=weight_decay)
     if name == "adamw":
         return AdamW(params, lr, weight_decay=weight_decay)
-    raise CnnCalcError(f"unknown optimizer {name!r}; use sgd, momentum, rmsprop, adam or adamw")
+    raise CnnCalcError(_("unknown optimizer {name!r}; use sgd, momentum, rmsprop, adam or adamw"), name=name)

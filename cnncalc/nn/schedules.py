@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 
 from cnncalc.arith.errors import CnnCalcError
+from cnncalc.i18n import _
 from cnncalc.nn.optim import Optimizer
 from cnncalc.nn.settings import SCHEDULE_DEFAULTS, Settings
 
@@ -154,7 +155,7 @@ def make_schedule(settings: Settings, optimizer: Optimizer) -> Schedule | None:
     if kind == "cosine":
         if settings.lr_epochs is None:
             raise CnnCalcError(
-                "the cosine schedule needs {field}, the epochs to anneal over, e.g. {field} 15",
+                _("the cosine schedule needs {field}, the epochs to anneal over, e.g. {field} 15"),
                 field="lr_epochs",
             )
         return CosineAnnealingLR(optimizer, settings.lr_epochs, float(value("min_lr")))

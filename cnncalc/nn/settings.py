@@ -28,6 +28,7 @@ import math
 from dataclasses import dataclass, fields
 
 from cnncalc.arith.errors import UsageError
+from cnncalc.i18n import _
 
 # The update rules (`cnncalc.nn.optim`): plain SGD, SGD with momentum, RMSprop, Adam, and Adam
 # with decoupled weight decay (AdamW).
@@ -121,9 +122,13 @@ class Settings:
         optimizer = str(given.get("optimizer") or defaults.optimizer)
         if optimizer in ("adam", "adamw") and given.get("momentum") is not None:
             raise UsageError(
-                f"{{field}} {given['momentum']}: {optimizer} has no momentum setting (its β₁ = 0.9 "
-                "plays that part); drop {field}, or use {field:optimizer} momentum or rmsprop",
+                _(
+                    "{field} {value}: {optimizer} has no momentum setting (its β₁ = 0.9 plays that part); drop "
+                    "{field}, or use {field:optimizer} momentum or rmsprop"
+                ),
                 field="momentum",
+                value=given["momentum"],
+                optimizer=optimizer,
             )
         base: dict = {
             "optimizer": optimizer,
@@ -145,42 +150,55 @@ class Settings:
         """Raise a UsageError naming the field of the first value that makes no sense."""
         if self.optimizer not in OPTIMIZERS:
             raise UsageError(
-                f"{{field}} {self.optimizer!r} is not an optimizer; use {', '.join(OPTIMIZERS)}",
+                _("{field} {value!r} is not an optimizer; use {names}"),
                 field="optimizer",
+                value=self.optimizer,
+                names=", ".join(OPTIMIZERS),
             )
         if not 0 <= self.momentum < 1:
             raise UsageError(
-                f"{{field}} {self.momentum}: momentum must be in [0, 1), e.g. {{field}} 0.9", field="momentum"
+                _("{field} {value}: momentum must be in [0, 1), e.g. {field} 0.9"),
+                field="momentum",
+                value=self.momentum,
             )
         if self.optimizer == "momentum" and self.momentum == 0:
             raise UsageError(
-                "{field} 0 makes {field:optimizer} momentum plain SGD; use a momentum in (0, 1), "
-                "e.g. {field} 0.9, or {field:optimizer} sgd",
+                _(
+                    "{field} 0 makes {field:optimizer} momentum plain SGD; use a momentum in (0, 1), e.g. {field} "
+                    "0.9, or {field:optimizer} sgd"
+                ),
                 field="momentum",
             )
         if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
             raise UsageError(
-                f"{{field}} {self.weight_decay} must be a number ≥ 0, e.g. {{field}} 0.0005",
+                _("{field} {value} must be a number ≥ 0, e.g. {field} 0.0005"),
                 field="weight_decay",
+                value=self.weight_decay,
             )
         if not 0 <= self.val_split < 1:
             raise UsageError(
-                f"{{field}} {self.val_split} is the fraction of the training images kept for validation; "
-                "it must be in [0, 1), e.g. {field} 0.2",
+                _(
+                    "{field} {value} is the fraction of the training images kept for validation; it must be in "
+                    "[0, 1), e.g. {field} 0.2"
+                ),
                 field="val_split",
+                value=self.val_split,
             )
         if self.early_stop is not None and self.early_stop < 1:
             raise UsageError(
-                f"{{field}} {self.early_stop}: the patience must be at least 1 epoch, e.g. {{field}} 3",
+                _("{field} {value}: the patience must be at least 1 epoch, e.g. {field} 3"),
                 field="early_stop",
+                value=self.early_stop,
             )
         self._check_schedule()
 
     def _check_schedule(self) -> None:
         if self.lr_schedule is not None and self.lr_schedule not in SCHEDULES:
             raise UsageError(
-                f"{{field}} {self.lr_schedule!r} is not a schedule; use {', '.join(SCHEDULES)}",
+                _("{field} {value!r} is not a schedule; use {names}"),
                 field="lr_schedule",
+                value=self.lr_schedule,
+                names=", ".join(SCHEDULES),
             )
         reads = SCHEDULE_DEFAULTS.get(self.lr_schedule or "", {})
         for name in SCHEDULE_FIELDS:
@@ -188,11 +206,21 @@ class Settings:
             if value is None:
                 continue
             if name not in reads:
-                users = " or ".join(s for s, d in SCHEDULE_DEFAULTS.items() if name in d)
+                users = [s for s, d in SCHEDULE_DEFAULTS.items() if name in d]
                 raise UsageError(
-                    f"{{field}} {value} is a parameter of the {users} schedule; add {{field:lr_schedule}} "
-                    f"{users.split(' ')[0]}, or drop {{field}}",
+                    _(
+                        "{field} {value} is a parameter of the {first} schedule; add {field:lr_schedule} {first}, "
+                        "or drop {field}"
+                    )
+                    if len(users) == 1
+                    else _(
+                        "{field} {value} is a parameter of the {first} or {second} schedule; add "
+                        "{field:lr_schedule} {first}, or drop {field}"
+                    ),
                     field=name,
+                    value=value,
+                    first=users[0],
+                    second=users[-1],
                 )
         ok = {
             "lr_step": self.lr_step is None or self.lr_step >= 1,
@@ -202,12 +230,14 @@ class Settings:
             "min_lr": self.min_lr is None or (math.isfinite(self.min_lr) and 0 <= self.min_lr < self.lr),
         }
         rule = {
-            "lr_step": "must be at least 1 epoch, e.g. {field} 5",
-            "lr_factor": "multiplies the learning rate and must be in (0, 1), e.g. {field} 0.1",
-            "lr_patience": "must be 0 or more epochs, e.g. {field} 3",
-            "lr_epochs": "must be at least 1 epoch, e.g. {field} 10",
-            "min_lr": f"must be ≥ 0 and below the learning rate {self.lr:g}, e.g. {{field}} 0",
+            "lr_step": _("{field} {value} must be at least 1 epoch, e.g. {field} 5"),
+            "lr_factor": _(
+                "{field} {value} multiplies the learning rate and must be in (0, 1), e.g. {field} 0.1"
+            ),
+            "lr_patience": _("{field} {value} must be 0 or more epochs, e.g. {field} 3"),
+            "lr_epochs": _("{field} {value} must be at least 1 epoch, e.g. {field} 10"),
+            "min_lr": _("{field} {value} must be ≥ 0 and below the learning rate {lr}, e.g. {field} 0"),
         }
         for name, good in ok.items():
             if not good:
-                raise UsageError(f"{{field}} {getattr(self, name)} {rule[name]}", field=name)
+                raise UsageError(rule[name], field=name, value=getattr(self, name), lr=f"{self.lr:g}")

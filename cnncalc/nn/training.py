@@ -34,6 +34,7 @@ import numpy as np
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.spec import NetworkSpec
+from cnncalc.i18n import _
 from cnncalc.nn.augment import Augmenter, augment_rng, check_flip, shift_for
 from cnncalc.nn.blas import blas_threads
 from cnncalc.nn.data import Dataset
@@ -103,15 +104,20 @@ class TrainResult:
 class Trainer:
     def __init__(self, model: Model, optimizer: Optimizer, data: Dataset, settings: Settings) -> None:
         if settings.batch_size < 1:
-            raise CnnCalcError(f"{{field}} {settings.batch_size} must be at least 1", field="batch_size")
+            raise CnnCalcError(
+                _("{field} {value} must be at least 1"), field="batch_size", value=settings.batch_size
+            )
         settings.check()
         if settings.val_split:
             data = split_validation(data, settings.val_split, settings.seed)
         if settings.early_stop is not None and data.y_val is None:
             raise UsageError(
-                f"{{field}} {settings.early_stop} watches the validation loss, and this run has no validation "
-                "set; set some training images aside with {field:val_split}, e.g. {field:val_split} 0.2",
+                _(
+                    "{field} {value} watches the validation loss, and this run has no validation set; set some "
+                    "training images aside with {field:val_split}, e.g. {field:val_split} 0.2"
+                ),
                 field="early_stop",
+                value=settings.early_stop,
             )
         if settings.flip:
             check_flip(data.class_names)
@@ -174,7 +180,7 @@ class Trainer:
         """(mean cross-entropy, accuracy) on the validation set."""
         if self.data.x_val is None or self.data.y_val is None:
             raise CnnCalcError(
-                "this run has no validation set; give {field} a fraction, e.g. 0.2", field="val_split"
+                _("this run has no validation set; give {field} a fraction, e.g. 0.2"), field="val_split"
             )
         return evaluate_loss(self.model, self.data.x_val, self.data.y_val)
 
@@ -186,9 +192,16 @@ class Trainer:
             loss, grad = softmax_cross_entropy(logits, yb)
         if not math.isfinite(loss):
             raise TrainingDiverged(
-                f"the loss became {loss} at epoch {self.epoch + 1}, step {self.step + 1}; training stopped. "
-                f"Try a smaller learning rate (now {self.settings.lr:g}), e.g. {{field}} {self.settings.lr / 10:g}",
+                _(
+                    "the loss became {loss} at epoch {epoch}, step {step}; training stopped. Try a smaller learning "
+                    "rate (now {lr}), e.g. {field} {smaller}"
+                ),
                 field="lr",
+                loss=loss,
+                epoch=self.epoch + 1,
+                step=self.step + 1,
+                lr=f"{self.settings.lr:g}",
+                smaller=f"{self.settings.lr / 10:g}",
             )
         self.model.backward(grad)
         self.optimizer.step(self.model.named_grads())
@@ -205,16 +218,21 @@ class Trainer:
         """Train `epochs` more epochs (finishing a started one counts as one), or stop after
         `max_steps` steps, or when `should_stop()` says so between two steps."""
         if epochs < 1:
-            raise CnnCalcError(f"{{field}} {epochs} must be at least 1", field="epochs")
+            raise CnnCalcError(_("{field} {value} must be at least 1"), field="epochs", value=epochs)
         if max_steps is not None and max_steps < 1:
-            raise CnnCalcError(f"{{field}} {max_steps} must be at least 1", field="max_steps")
+            raise CnnCalcError(_("{field} {value} must be at least 1"), field="max_steps", value=max_steps)
         stopper = self.early_stopping
         if stopper is not None and stopper.stopped_epoch is not None:
             raise CnnCalcError(
-                f"this run stopped early after epoch {stopper.stopped_epoch}: its validation loss had not "
-                f"improved for {stopper.patience} epochs, and it kept the weights of epoch {stopper.best_epoch}. "
-                "There is nothing to continue; start a new run (a larger {field} trains longer)",
+                _(
+                    "this run stopped early after epoch {stopped}: its validation loss had not improved for "
+                    "{patience} epochs, and it kept the weights of epoch {best}. There is nothing to continue; "
+                    "start a new run (a larger {field} trains longer)"
+                ),
                 field="early_stop",
+                stopped=stopper.stopped_epoch,
+                patience=stopper.patience,
+                best=stopper.best_epoch,
             )
         if self.settings.lr_schedule and self.schedule is None:  # cosine over this run's epochs
             self.settings = replace(self.settings, lr_epochs=self.epoch + epochs)

@@ -20,6 +20,7 @@ from dataclasses import replace
 import numpy as np
 
 from cnncalc.arith.errors import CnnCalcError
+from cnncalc.i18n import _
 from cnncalc.nn.data import Dataset, Images
 from cnncalc.nn.losses import log_softmax
 from cnncalc.nn.model import EVAL_BATCH, Model
@@ -32,7 +33,9 @@ SPLIT_STREAM = 1
 def split_validation(data: Dataset, fraction: float, seed: int) -> Dataset:
     """`data` with ⌊fraction·n_c + ½⌋ of each class's training images moved to `x_val`, `y_val`."""
     if not 0 < fraction < 1:
-        raise CnnCalcError(f"{{field}} {fraction} must be in (0, 1), e.g. {{field}} 0.2", field="val_split")
+        raise CnnCalcError(
+            _("{field} {value} must be in (0, 1), e.g. {field} 0.2"), field="val_split", value=fraction
+        )
     labels = np.asarray(data.y_train)
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(SPLIT_STREAM,)))
     held = [
@@ -43,9 +46,16 @@ def split_validation(data: Dataset, fraction: float, seed: int) -> Dataset:
     train = np.setdiff1d(np.arange(len(labels)), val, assume_unique=True)
     if len(val) == 0 or len(train) == 0:
         raise CnnCalcError(
-            f"{{field}} {fraction} of {len(labels)} training images leaves "
-            f"{'no validation' if len(val) == 0 else 'no training'} images; choose a fraction such as 0.2",
+            _(
+                "{field} {value} of {n} training images leaves no validation images; choose a fraction such as 0.2"
+            )
+            if len(val) == 0
+            else _(
+                "{field} {value} of {n} training images leaves no training images; choose a fraction such as 0.2"
+            ),
             field="val_split",
+            value=fraction,
+            n=len(labels),
         )
     return replace(
         data,
@@ -67,7 +77,7 @@ def evaluate_loss(model: Model, x: np.ndarray | Images, y: np.ndarray) -> tuple[
     """(mean cross-entropy, accuracy) of `model` on the images `x` with labels `y`, in evaluation
     mode (no dropout, BN's running statistics), a batch of EVAL_BATCH at a time."""
     if len(y) == 0:
-        raise CnnCalcError("there are no images to evaluate")
+        raise CnnCalcError(_("there are no images to evaluate"))
     total, correct = 0.0, 0
     for i in range(0, len(y), EVAL_BATCH):
         labels = y[i : i + EVAL_BATCH]

@@ -27,7 +27,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 from rich.text import Text
 
-from cnncalc.render.console import save_export
+from cnncalc.i18n import _
+from cnncalc.render.console import prose, save_export
 
 if TYPE_CHECKING:
     from cnncalc.nn.gradcheck import GradCheckRow
@@ -68,26 +69,35 @@ def training_header(trainer: Trainer) -> str:
     """'Training 43,050 parameters on digits (1438 train / 359 test images, adam lr=0.002, batch 32)',
     with the validation images and each option the run uses."""
     s, data = trainer.settings, trainer.data
-    images = f"{len(data.y_train)} train / "
+    counts = {"train": len(data.y_train), "test": len(data.y_test)}
     if data.y_val is not None:
-        images += f"{len(data.y_val)} validation / "
+        images = _("{train} train / {validation} validation / {test} test images").format(
+            validation=len(data.y_val), **counts
+        )
+    else:
+        images = _("{train} train / {test} test images").format(**counts)
+    # each setting the run uses, a phrase of its own in a list
     extras = [f"{s.optimizer} lr={s.lr:g}"]
     if s.momentum:
-        extras.append(f"momentum {s.momentum:g}")
+        extras.append(_("momentum {momentum}").format(momentum=f"{s.momentum:g}"))
     if s.weight_decay:
-        extras.append(f"weight decay {s.weight_decay:g}")
-    extras.append(f"batch {s.batch_size}")
+        extras.append(_("weight decay {decay}").format(decay=f"{s.weight_decay:g}"))
+    extras.append(_("batch {size}").format(size=s.batch_size))
     if s.lr_schedule:
-        extras.append(f"{s.lr_schedule} schedule")
+        extras.append(_("{schedule} schedule").format(schedule=s.lr_schedule))
     if s.early_stop:
-        extras.append(f"early stop after {s.early_stop} epochs without improvement")
-    if s.augment or s.flip:
-        extras.append(
-            "augmented: " + " and ".join(w for w, on in (("shifts", s.augment), ("flips", s.flip)) if on)
-        )
-    return (
-        f"Training {trainer.model.parameter_count:,} parameters on {data.name} "
-        f"({images}{len(data.y_test)} test images, {', '.join(extras)})"
+        extras.append(_("early stop after {epochs} epochs without improvement").format(epochs=s.early_stop))
+    if s.augment and s.flip:
+        extras.append(_("augmented: shifts and flips"))
+    elif s.augment:
+        extras.append(_("augmented: shifts"))
+    elif s.flip:
+        extras.append(_("augmented: flips"))
+    return _("Training {parameters} parameters on {data} ({images}, {settings})").format(
+        parameters=f"{trainer.model.parameter_count:,}",
+        data=data.name,
+        images=images,
+        settings=_(", ").join(extras),
     )
 
 
@@ -95,16 +105,24 @@ def epoch_line(stats: EpochStats) -> str:
     """One finished epoch on one line, printed above the live bar: its validation loss and accuracy
     with a validation set, else its test accuracy."""
     measured = (
-        f"val loss {stats.val_loss:.4f}  val {stats.val_accuracy:6.1%}"
+        _("val loss {loss}  val {accuracy}").format(
+            loss=f"{stats.val_loss:.4f}", accuracy=f"{stats.val_accuracy:6.1%}"
+        )
         if stats.val_loss is not None and stats.val_accuracy is not None
-        else f"test {stats.test_accuracy:6.1%}"
+        else _("test {accuracy}").format(accuracy=f"{stats.test_accuracy:6.1%}")
         if stats.test_accuracy is not None
         else ""
     )
-    rate = f"  lr {stats.lr:.3g}" if stats.lr is not None else ""
+    rate = _("  lr {lr}").format(lr=f"{stats.lr:.3g}") if stats.lr is not None else ""
     return (
-        f"epoch {stats.epoch:>3}  loss {stats.loss:.4f}  train {stats.train_accuracy:6.1%}  "
-        f"{measured}  {stats.seconds:.2f} s{rate}"
+        _("epoch {epoch}  loss {loss}  train {train}  {measured}  {seconds} s").format(
+            epoch=f"{stats.epoch:>3}",
+            loss=f"{stats.loss:.4f}",
+            train=f"{stats.train_accuracy:6.1%}",
+            measured=measured,
+            seconds=f"{stats.seconds:.2f}",
+        )
+        + rate
     )
 
 
@@ -118,10 +136,10 @@ def epoch_table(history: Sequence[EpochStats]) -> Table:
     validated = _validated(history)
     rates = {h.lr for h in history}
     show_lr = len(rates) > 1
-    table = Table(title="Training", title_justify="left")
-    names = ["epoch", "loss", "train acc"]
-    names += ["val loss", "val acc"] if validated else ["test acc"]
-    names += ["seconds"] + (["lr"] if show_lr else [])
+    table = Table(title=_("Training"), title_justify="left")
+    names = [_("epoch"), _("loss"), _("train acc")]
+    names += [_("val loss"), _("val acc")] if validated else [_("test acc")]
+    names += [_("seconds")] + ([_("lr")] if show_lr else [])
     for name in names:
         table.add_column(name, justify="right")
     for h in history:
@@ -140,9 +158,9 @@ def epoch_table(history: Sequence[EpochStats]) -> Table:
 def class_metrics_table(metrics: ClassMetrics) -> Table:
     """Per class: images, precision, recall and F1 (— where a share of nothing would be needed),
     and their macro averages (every class counting the same)."""
-    table = Table(title="Per class on the test set", title_justify="left")
-    table.add_column("class")
-    for name in ("images", "precision", "recall", "F1"):
+    table = Table(title=_("Per class on the test set"), title_justify="left")
+    table.add_column(_("class"))
+    for name in (_("images"), _("precision"), _("recall"), "F1"):
         table.add_column(name, justify="right")
 
     def pct(v: float | None) -> str:
@@ -152,7 +170,7 @@ def class_metrics_table(metrics: ClassMetrics) -> Table:
         table.add_row(r.name, str(r.support), pct(r.precision), pct(r.recall), pct(r.f1))
     table.add_section()
     table.add_row(
-        "macro avg",
+        _("macro avg"),
         str(sum(r.support for r in metrics.rows)),
         pct(metrics.macro_precision),
         pct(metrics.macro_recall),
@@ -190,12 +208,12 @@ def curves(losses: Sequence[float], history: Sequence[EpochStats]) -> Table:
 
     Both accuracy lines share one scale (from the lowest accuracy to 100 %) so they can be compared.
     """
-    table = Table(title="Curves", title_justify="left", show_header=False, box=None, padding=(0, 1))
+    table = Table(title=_("Curves"), title_justify="left", show_header=False, box=None, padding=(0, 1))
     table.add_column(justify="left")
     table.add_column(justify="right")
     table.add_column()
     table.add_column(justify="left")
-    table.add_row("loss (per step)", f"{max(losses):.3f}", sparkline(losses), f"{losses[-1]:.3f}")
+    table.add_row(_("loss (per step)"), f"{max(losses):.3f}", sparkline(losses), f"{losses[-1]:.3f}")
     if history:
         train = [h.train_accuracy for h in history]
         validated = _validated(history)
@@ -203,10 +221,10 @@ def curves(losses: Sequence[float], history: Sequence[EpochStats]) -> Table:
         measured = [v for v in other if v is not None]
         lo = min(train + measured)
         table.add_row(
-            "train accuracy", f"{train[0]:.1%}", sparkline(train, low=lo, high=1.0), f"{train[-1]:.1%}"
+            _("train accuracy"), f"{train[0]:.1%}", sparkline(train, low=lo, high=1.0), f"{train[-1]:.1%}"
         )
         if measured:
-            label = "val accuracy" if validated else "test accuracy"
+            label = _("val accuracy") if validated else _("test accuracy")
             table.add_row(
                 label, f"{measured[0]:.1%}", sparkline(measured, low=lo, high=1.0), f"{measured[-1]:.1%}"
             )
@@ -228,8 +246,8 @@ def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, class_names: Seq
     """Counts of (true class, predicted class); the diagonal is right, a zero shows as '·'."""
     k = len(class_names)
     counts = np.asarray(confusion_counts(labels, predicted, k))
-    table = Table(title="Confusion matrix (rows: true class, columns: predicted)", title_justify="left")
-    table.add_column("true", justify="right")
+    table = Table(title=_("Confusion matrix (rows: true class, columns: predicted)"), title_justify="left")
+    table.add_column(_("true"), justify="right")
     short = [name[:5] for name in class_names]
     for name in short:
         table.add_column(name, justify="right")
@@ -256,14 +274,16 @@ class TrainingView:
         self.task: TaskID | None = None
 
     def start(self) -> None:
-        self.console.print(training_header(self.trainer))
+        header = training_header(self.trainer)
+        # Chinese wraps between characters (prose); English keeps rich's own wrapping and highlighting
+        self.console.print(header if header.isascii() else prose(header))
         if not self.console.is_terminal:
             return
         self.progress = Progress(
-            TextColumn("epoch {task.fields[epoch]}"),
+            TextColumn(_("epoch {task.fields[epoch]}")),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("loss {task.fields[loss]:.4f}  acc {task.fields[acc]:.1%}"),
+            TextColumn(_("loss {task.fields[loss]:.4f}  acc {task.fields[acc]:.1%}")),
             TimeElapsedColumn(),
             console=self.console,
             transient=True,
@@ -308,25 +328,41 @@ def training_summary(
         parts.append(confusion_matrix(trainer.data.y_test, result.predicted, trainer.data.class_names))
     if result.metrics is not None:
         parts.append(class_metrics_table(result.metrics))
-    stop = {"steps": " (stopped by --steps)", "interrupted": " (interrupted)"}.get(result.stopped, "")
     stopper = trainer.early_stopping
-    if result.stopped == "early_stop" and stopper is not None:
-        stop = f" (stopped early, with the weights of epoch {stopper.best_epoch})"
+    if result.stopped == "steps":
+        final = _(
+            "test accuracy {accuracy} after {epochs} epoch(s), {steps} steps (stopped by --steps); "
+            "{ms} ms per step"
+        )
+    elif result.stopped == "interrupted":
+        final = _(
+            "test accuracy {accuracy} after {epochs} epoch(s), {steps} steps (interrupted); {ms} ms per step"
+        )
+    elif result.stopped == "early_stop" and stopper is not None:
+        final = _(
+            "test accuracy {accuracy} after {epochs} epoch(s), {steps} steps (stopped early, with the weights of "
+            "epoch {best}); {ms} ms per step"
+        )
         parts.append(
-            Text(
-                f"early stop: the validation loss had not fallen below {stopper.best_loss:.4f} (epoch "
-                f"{stopper.best_epoch}) for {stopper.patience} epochs; epoch {stopper.best_epoch}'s weights "
-                "were put back"
+            prose(
+                _(
+                    "early stop: the validation loss had not fallen below {loss} (epoch {best}) for {patience} "
+                    "epochs; epoch {best}'s weights were put back"
+                ).format(loss=f"{stopper.best_loss:.4f}", best=stopper.best_epoch, patience=stopper.patience)
             )
         )
-    parts.append(
-        Text(
-            f"test accuracy {result.test_accuracy:.2%} after {trainer.epoch} epoch(s), {trainer.step} steps{stop}; "
-            f"{result.seconds_per_step * 1000:.2f} ms per step"
-        )
-    )
+    else:
+        final = _("test accuracy {accuracy} after {epochs} epoch(s), {steps} steps; {ms} ms per step")
+    numbers = {
+        "accuracy": f"{result.test_accuracy:.2%}",
+        "epochs": trainer.epoch,
+        "steps": trainer.step,
+        "best": stopper.best_epoch if stopper is not None else "",
+        "ms": f"{result.seconds_per_step * 1000:.2f}",
+    }
+    parts.append(prose(final.format(**numbers)))
     if save:
-        parts.append(Text(f"saved to {save}: try `cnncalc predict --model {save}`"))
+        parts.append(prose(_("saved to {path}: try `cnncalc predict --model {path}`").format(path=save)))
     return Group(*parts)
 
 
@@ -398,7 +434,7 @@ def probability_bars(
     best = int(probs.argmax())
     for i, p in enumerate(probs):
         bar = "█" * round(float(p) * width)
-        mark = ("  ← predicted" if i == best else "") + ("  ← true" if i == label else "")
+        mark = (_("  ← predicted") if i == best else "") + (_("  ← true") if i == label else "")
         style = "bold green" if i == best else ""
         table.add_row(class_names[i], f"[{style}]{bar}[/]" if style else bar, f"{float(p):6.1%}{mark}")
     return table
@@ -413,26 +449,40 @@ def print_prediction(
     label: int | None,
 ) -> None:
     """`predict`: where the image comes from, the image, the class probabilities and the verdict."""
-    console.print(f"[bold]{where}[/]" + (f" — true label {class_names[label]}" if label is not None else ""))
+    bold = f"[bold]{where}[/]"
+    console.print(
+        bold
+        if label is None
+        else _("{where} — true label {label}").format(where=bold, label=class_names[label])
+    )
     console.print(heatmap(image, _is_color(console), scale=_image_scale(image)))
     console.print(probability_bars(probs, class_names, label))
     best = int(probs.argmax())
-    verdict = (
-        ""
-        if label is None
-        else ("  ✓ correct" if best == label else f"  ✗ the true label is {class_names[label]}")
+    if label is None:
+        verdict = _("predicted {name} ({probability})")
+    elif best == label:
+        verdict = _("predicted {name} ({probability})  ✓ correct")
+    else:
+        verdict = _("predicted {name} ({probability})  ✗ the true label is {label}")
+    console.print(
+        verdict.format(
+            name=class_names[best],
+            probability=f"{probs[best]:.1%}",
+            label=class_names[label] if label is not None else "",
+        )
     )
-    console.print(f"predicted {class_names[best]} ({probs[best]:.1%}){verdict}")
 
 
 def print_input_image(console: Console, where: str, label_name: str, image: np.ndarray) -> None:
     """`show maps`: the image whose feature maps follow."""
-    console.print(f"[bold]{where}[/] (label {label_name})")
+    console.print(_("{where} (label {label})").format(where=f"[bold]{where}[/]", label=label_name))
     console.print(heatmap(image, _is_color(console), scale=_image_scale(image)))
 
 
 def _layer_title(number: int, description: str) -> str:
-    return f"[bold]layer {number}: {description}[/]"
+    return (
+        "[bold]" + _("layer {number}: {description}").format(number=number, description=description) + "[/]"
+    )
 
 
 def print_filters(console: Console, filters: ConvFilters) -> None:
@@ -445,7 +495,8 @@ def print_filters(console: Console, filters: ConvFilters) -> None:
         Panel(heatmap(kernel, color, diverging=True, scale=scale), title=f"#{o}", expand=False)
         for o, kernel in enumerate(kernels)
     ]
-    note = " (mean over input channels; red +, blue −)" if filters.averaged else " (red +, blue −)"
+    # the note follows the title as a parenthesis, in the language's own punctuation and spacing
+    note = _(" (mean over input channels; red +, blue −)") if filters.averaged else _(" (red +, blue −)")
     console.print(_layer_title(filters.layer, filters.description) + note)
     console.print(Columns(panels))
 
@@ -468,9 +519,11 @@ def print_feature_maps(console: Console, found: FeatureMaps) -> None:
 def gradcheck_table(rows: Sequence[GradCheckRow]) -> Table:
     """One row per checked tensor: its worst relative error, the tolerance it was held to there
     (which grows with the layer's rounding noise), and ok, or CHECK when it is over."""
-    table = Table(title="Gradient check (float64, central differences, ε = 1e-5)", title_justify="left")
-    for name in ("layer", "parameter", "checked", "max |∂L/∂θ|", "max rel. error", "tolerance", ""):
-        table.add_column(name, justify="right" if name not in ("layer", "parameter") else "left")
+    table = Table(title=_("Gradient check (float64, central differences, ε = 1e-5)"), title_justify="left")
+    for i, name in enumerate(
+        (_("layer"), _("parameter"), _("checked"), "max |∂L/∂θ|", _("max rel. error"), _("tolerance"), "")
+    ):
+        table.add_column(name, justify="left" if i < 2 else "right")
     for r in rows:
         table.add_row(
             f"{r.id} {r.kind}" + (" *" if r.checked_as else ""),
@@ -479,7 +532,7 @@ def gradcheck_table(rows: Sequence[GradCheckRow]) -> Table:
             f"{r.max_abs_gradient:.3g}",
             f"{r.max_relative_error:.2e}",
             f"{r.tolerance:.1e}",
-            "[green]ok[/]" if r.passed else "[red]CHECK[/]",
+            "[green]" + _("ok") + "[/]" if r.passed else "[red]" + _("CHECK") + "[/]",
         )
     return table
 
@@ -488,5 +541,7 @@ def print_gradcheck(console: Console, rows: Sequence[GradCheckRow], passed: bool
     console.print(gradcheck_table(rows))
     sampled = {f"{r.id} {r.kind}": r.checked_as for r in rows if r.checked_as}
     for where, what in sampled.items():
-        console.print(f"* layer {where}: {what}", highlight=False)
-    console.print("all gradients agree" if passed else "some gradients disagree: see the rows marked CHECK")
+        console.print(_("* layer {layer}: {what}").format(layer=where, what=what), highlight=False)
+    console.print(
+        _("all gradients agree") if passed else _("some gradients disagree: see the rows marked CHECK")
+    )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from cnncalc.i18n import _
 from cnncalc.render.svg import COLOURS, Element, Series, document, el, heatmap, line_plot, mix, text
 
 # a polyline of more points than this is drawn as means of equal runs of steps
@@ -55,17 +56,17 @@ def training_plot_svg(
     top = 60.0
     if losses:
         xs, ys, k = step_means(losses)
-        name = "loss per step" if k == 1 else f"loss (mean of {k} steps)"
-        parts.append(line_plot([Series(name, xs, ys)], 70, top, PLOT_W, PLOT_H, "step", "loss"))
+        name = _("loss per step") if k == 1 else _("loss (mean of {k} steps)").format(k=k)
+        parts.append(line_plot([Series(name, xs, ys)], 70, top, PLOT_W, PLOT_H, _("step"), _("loss")))
     epochs = [float(i + 1) for i in range(len(history))]
     if epochs:
         curves = [
-            Series("train accuracy", epochs, [100 * h["train_accuracy"] for h in history]),
-            Series("test accuracy", epochs, [100 * h["test_accuracy"] for h in history]),
+            Series(_("train accuracy"), epochs, [100 * h["train_accuracy"] for h in history]),
+            Series(_("test accuracy"), epochs, [100 * h["test_accuracy"] for h in history]),
         ]
         if len(epochs) == 1:  # one epoch is a point: draw it as a short level line
             curves = [Series(s.name, [0.0, 1.0], [s.ys[0]] * 2) for s in curves]
-        parts.append(line_plot(curves, 580, top, PLOT_W, PLOT_H, "epoch", "accuracy (%)", whole_x=True))
+        parts.append(line_plot(curves, 580, top, PLOT_W, PLOT_H, _("epoch"), _("accuracy (%)"), whole_x=True))
     matrix_top = top + PLOT_H + 80
     block, height = _confusion(confusion, class_names, 24, matrix_top)
     parts.append(block)
@@ -74,7 +75,7 @@ def training_plot_svg(
         matrix_top + height + 24,
         parts,
         title=title,
-        description="Training curves and the test set's confusion matrix, drawn by cnncalc",
+        description=_("Training curves and the test set's confusion matrix, drawn by cnncalc"),
     )
 
 
@@ -85,7 +86,9 @@ def _confusion(
     cell = max(18.0, min(40.0, 440.0 / max(n, 1)))
     label_w = 8.0 * max((len(c) for c in class_names), default=1) + 16
     group = el("g", class_="confusion")
-    group.add(text(x, y, "confusion matrix (test set): rows are the true class, columns the prediction", 13))
+    group.add(
+        text(x, y, _("confusion matrix (test set): rows are the true class, columns the prediction"), 13)
+    )
     left, top = x + label_w, y + 24 + label_w
     for i, name in enumerate(class_names):
         group.add(text(left - 8, top + (i + 0.62) * cell, name, 11, "end"))
@@ -129,7 +132,7 @@ def images_svg(
         width = max(width, x + 12)
         y += tallest + 24
     return document(
-        width, y, parts, title=title, description="Images drawn by cnncalc from the model's numbers"
+        width, y, parts, title=title, description=_("Images drawn by cnncalc from the model's numbers")
     )
 
 

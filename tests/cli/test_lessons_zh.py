@@ -41,6 +41,7 @@ AREA = tuple(
         "lessons/problems.py",
         "lessons/problems_layers.py",
         "lessons/matrix.py",
+        "lessons/residual.py",
         "cli/lessons.py",
     )
 )
@@ -91,8 +92,21 @@ def english_left(text: str) -> list[str]:
     return [run for run in _RUN.findall(text) if _triples(run) & WRITTEN_HERE]
 
 
+def _unwrapped(text: str) -> str:
+    """`text` with the line breaks rich puts between two Chinese characters taken out (参\n数 → 参数)."""
+    return re.sub(r"(?<=[\u4e00-\u9fff])\n *(?=[\u4e00-\u9fff])", "", text)
+
+
 def numbers(text: str) -> Counter[str]:
     return Counter(_NUMBER.findall(text))
+
+
+def says_the_same_numbers(chinese: str, english: str) -> bool:
+    """Every number of the English text and no other; Chinese may repeat one where its grammar
+    counts again what English says once ('loses 4 rows and columns' → 损失了 4 行和 4 列, 'the one
+    filter' → 共 1 个过滤器). What a whole lesson prints comes from several modules' sentences."""
+    zh, en = numbers(chinese), numbers(english)
+    return zh.keys() == en.keys() and all(zh[n] >= en[n] for n in en)
 
 
 @contextlib.contextmanager
@@ -143,6 +157,7 @@ TERMS = {
     "batchnorm": ("批归一化", "均值"),
     "dropout": ("随机失活",),
     "overfitting": ("过拟合", "验证集", "早停", "权重衰减", "验证准确率"),
+    "residual": ("残差", "跳跃连接", "捷径", "投影", "梯度", "批归一化"),
 }
 
 
@@ -160,9 +175,11 @@ def test_every_lesson_speaks_chinese_with_the_same_numbers(cli, zh, name: str) -
         title = lesson_title(name)
     assert _CJK.search(title) and title in result.stdout
     for term in TERMS[name]:
-        assert term in result.stdout, term
+        assert term in _unwrapped(result.stdout), term
     assert english_left(result.stdout) == []
-    assert numbers(result.stdout) == numbers(english.stdout)
+    assert says_the_same_numbers(result.stdout, english.stdout), numbers(result.stdout) - numbers(
+        english.stdout
+    )
 
 
 def test_a_lesson_s_text_is_chinese_and_its_json_keeps_its_keys(cli_json, zh) -> None:
@@ -254,7 +271,7 @@ def test_every_quiz_topic_speaks_chinese_with_the_same_numbers(cli, zh, topic: s
     assert english.exit_code == result.exit_code == 0, result.output
     out = result.stdout
     assert "得分：1/3" in out and out.count("你的答案：") == 3
-    assert all(term in out for term in QUIZ_TERMS[topic]), out
+    assert all(term in _unwrapped(out) for term in QUIZ_TERMS[topic]), out
     assert english_left(out) == []
     assert numbers(out) == numbers(english.stdout)
 
