@@ -5,6 +5,7 @@ from __future__ import annotations
 import gettext
 import importlib.util
 import io
+import struct
 import sys
 from pathlib import Path
 
@@ -78,6 +79,61 @@ def test_po_files_round_trip_and_compile_to_what_gettext_reads(tmp_path, monkeyp
     assert translations.ngettext("{n} position", "{n} positions", 5) == "{n} 个位置"
     assert translations.gettext("not yet") == "not yet"  # untranslated: English
     assert translations.gettext("unsure") == "unsure"  # fuzzy: not compiled
+
+
+def test_the_catalog_reader_answers_as_gettext_does_for_every_entry(tmp_path, monkeypatch):
+    """`i18n.Catalog` looks messages up in the .mo without parsing it whole; what it answers must
+    be what gettext's own parser answers, for the shipped catalog and for plural, missing,
+    untranslated and fuzzy entries."""
+    entries = [
+        catalog.Entry("Working", msgstr=["计算过程"]),
+        catalog.Entry("{n} position", "{n} positions", ["{n} 个位置"]),
+        catalog.Entry("not yet", msgstr=[""]),
+        catalog.Entry("unsure", msgstr=["不确定"], fuzzy=True),
+    ]
+    (tmp_path / "zh").mkdir()
+    catalog.write_po(tmp_path / "zh" / "x.po", entries, "zh")
+    monkeypatch.setattr(catalog, "PO_DIR", tmp_path)
+    shipped = (i18n.LOCALE_DIR / "zh" / "LC_MESSAGES" / "cnncalc.mo").read_bytes()
+    for data in (catalog.build_mo("zh"), shipped):
+        ours, theirs = i18n.Catalog(data), gettext.GNUTranslations(io.BytesIO(data))
+        keys = [k for k in theirs._catalog if k != ""]
+        for key in keys:
+            if isinstance(key, tuple):
+                singular, _index = key
+                plural = next(m for m in _plural_ids(data) if m.startswith(singular + "\0"))
+                plural = plural.split("\0")[1]
+                for n in (0, 1, 2, 7):
+                    assert ours.ngettext(singular, plural, n) == theirs.ngettext(singular, plural, n)
+            else:
+                assert ours.gettext(key) == theirs.gettext(key)
+        for missing in ("not yet", "unsure", "no such message", "Workin", "Working "):
+            assert ours.gettext(missing) == theirs.gettext(missing) == missing
+        assert ours.ngettext("{n} zebra", "{n} zebras", 1) == "{n} zebra"
+        assert ours.ngettext("{n} zebra", "{n} zebras", 2) == "{n} zebras"
+    assert len(keys) > 900  # the shipped catalog was checked, not just the small one
+
+
+def _plural_ids(data: bytes) -> list[str]:
+    """Every msgid of a .mo that carries a plural (`singular\\0plural`)."""
+    n, ids = struct.unpack_from("<I", data, 8)[0], struct.unpack_from("<I", data, 12)[0]
+    out = []
+    for i in range(n):
+        length, offset = struct.unpack_from("<2I", data, ids + 8 * i)
+        msgid = data[offset : offset + length].decode()
+        if "\0" in msgid:
+            out.append(msgid)
+    return out
+
+
+def test_choosing_the_language_spoken_again_reads_no_catalog(monkeypatch):
+    try:
+        i18n.set_language("zh")
+        monkeypatch.setattr(i18n, "Catalog", None)  # reading a catalog now would fail
+        i18n.set_language("zh")
+        assert i18n._("Working") == "计算过程"
+    finally:
+        i18n.set_language("en")
 
 
 def test_every_message_has_a_chinese_translation_and_the_catalog_is_compiled():

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 import operator
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from os import PathLike
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, SupportsIndex, TypeAlias, TypeVar
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
-from cnncalc.arith.parsing import parse_bool, parse_padding, parse_sizes
+from cnncalc.arith.parsing import is_digits, parse_bool, parse_padding, parse_sizes
 from cnncalc.i18n import _
 
 if TYPE_CHECKING:
@@ -45,7 +44,6 @@ Numbers: TypeAlias = float | str | Sequence[float]
 PathArg: TypeAlias = str | PathLike[str]
 Dims = Literal[1, 2, 3]
 
-_WHOLE = re.compile(r"[+-]?\d{1,30}")
 T = TypeVar("T")
 
 
@@ -116,7 +114,7 @@ def input_shape(value: Shape, field: str = "input") -> tuple[int, ...]:
 def whole(value: int | str, field: str, *, minimum: int | None = None) -> int:
     """A whole number given as an int or as digits; `minimum` is checked when given."""
     number: int | None = None
-    if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
+    if isinstance(value, str) and is_digits(value.strip()) and len(value.strip().lstrip("+-")) <= 30:
         number = int(value)
     elif not isinstance(value, (bool, str)):
         try:

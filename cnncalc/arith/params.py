@@ -16,8 +16,8 @@ as in torchinfo and most papers).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from math import gcd, prod
+from typing import NamedTuple
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.parsing import fmt_count
@@ -26,8 +26,10 @@ from cnncalc.i18n import _, ngettext
 from cnncalc.safety.limits import MAX_SIZE, MAX_SIZE_TEXT
 
 
-@dataclass(frozen=True)
-class ParamCount:
+class ParamCount(NamedTuple):
+    """A layer's weights, biases and buffers, with the working. (A NamedTuple, as `Step`: `cnncalc
+    params` would otherwise import `dataclasses` for this class alone.)"""
+
     kind: str
     weights: int
     biases: int

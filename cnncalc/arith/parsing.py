@@ -14,7 +14,9 @@ from cnncalc.arith.errors import UsageError
 from cnncalc.i18n import _
 from cnncalc.safety.limits import MAX_SIZE, MAX_SIZE_TEXT
 
-_SEP = re.compile(r"\s*[x×*,]\s*", re.IGNORECASE)
+# what separates per-axis values (`28x20`, `28×20`, `28*20`, `28,20`); read with str methods, not a
+# regex, to spare the calculator's start compiling one
+_SEPARATORS = ("X", "×", "*", ",")
 PADDING_MODES = ("same", "valid", "full")
 
 
@@ -35,10 +37,32 @@ def typed(text: object) -> str:
     return t if t.isascii() else unicodedata.normalize("NFKC", t)
 
 
+def is_digits(text: str) -> bool:
+    """Digits with an optional sign (the regex `[+-]?\\d+`, decimal digits of any script).
+
+    >>> is_digits("42"), is_digits("-7"), is_digits("+"), is_digits("3.5"), is_digits("٣")
+    (True, True, False, False, True)
+    """
+    return (text[1:] if text[:1] in ("+", "-") else text).isdecimal()
+
+
+def split_axes(text: str) -> list[str]:
+    """`'28 x 20'` → ['28', '20']: per-axis values split at x, X, ×, * or a comma, the spaces around
+    each separator dropped (the text itself already stripped).
+
+    >>> split_axes("28x20"), split_axes("3 × 5 , 7"), split_axes("96")
+    (['28', '20'], ['3', '5', '7'], ['96'])
+    """
+    t = text
+    for sep in _SEPARATORS:
+        t = t.replace(sep, "x")
+    return [p.strip() for p in t.split("x")] if "x" in t else [text]
+
+
 def parse_int(text: str, what: str, *, minimum: int = 1) -> int:
     """`'5'` → 5; anything else (`'3.5'`, `'abc'`, `'0'` when minimum is 1) is a usage error."""
     t = typed(text).strip()
-    if not re.fullmatch(r"[+-]?\d+", t):
+    if not is_digits(t):
         values = {"what": what, "value": _shown(text), "example": max(minimum, 3)}
         if re.fullmatch(r"[+-]?\d*\.\d+", t):
             raise UsageError(
@@ -76,7 +100,7 @@ def parse_sizes(text: str | int, what: str, *, minimum: int = 1, max_axes: int =
     t = typed(text).strip()
     if not t:
         raise UsageError(_("{what} is empty; write N or AxB, e.g. {what} 3 or 3x5"), what=what)
-    parts = _SEP.split(t)
+    parts = split_axes(t)
     if len(parts) > max_axes:
         raise UsageError(
             _("{what} {value} has {axes} axes; at most {most} (N, HxW or DxHxW)"),
@@ -107,7 +131,7 @@ def parse_sizes(text: str | int, what: str, *, minimum: int = 1, max_axes: int =
 
 def _problem(part: str, minimum: int) -> str:
     """What is wrong with one per-axis value: '' (nothing), 'large', or 'form' (not a size)."""
-    if not re.fullmatch(r"[+-]?\d+", part):
+    if not is_digits(part):
         return "form"
     if len(part.lstrip("+-").lstrip("0")) > len(str(MAX_SIZE)) or int(part) > MAX_SIZE:
         return "large"

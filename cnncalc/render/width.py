@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+# ANSI colour codes; compiled on first use (re caches it): plain output never has one
+_ESCAPE = r"\x1b\[[0-9;]*m"
 # a line may not start with closing punctuation nor end with opening punctuation (Chinese rules)
 _NO_START = set("，。、；：？！）》」』】〕〉”’…%,.;:?!)]}")
 _NO_END = set("（《「『【〔〈“‘([{")
@@ -34,7 +35,7 @@ def char_width(ch: str) -> int:
 def display_width(text: str) -> int:
     """Columns `text` takes on a terminal (ANSI colour codes take none)."""
     if "\x1b" in text:
-        text = _ESCAPE.sub("", text)
+        text = re.sub(_ESCAPE, "", text)
     if text.isascii():
         return len(text)
     return sum(char_width(c) for c in text)
@@ -85,21 +86,23 @@ def wrap(
     lines: list[str] = []
     indent = initial_indent
     line: list[str] = []  # tokens of the line being filled, spaces included
+    filled = 0  # their display width, kept as they come and go (summing anew is quadratic)
 
     def used() -> int:
-        return display_width(indent) + sum(display_width(t) for t in line)
+        return display_width(indent) + filled
 
     def flush() -> None:
-        nonlocal line, indent
+        nonlocal line, indent, filled
         while line and line[-1] == " ":
             line.pop()
         lines.append(indent + "".join(line))
-        line, indent = [], subsequent_indent
+        line, indent, filled = [], subsequent_indent, 0
 
     for tok in words:
         if tok == " ":
             if line:
                 line.append(tok)
+                filled += 1
             continue
         w = display_width(tok)
         if line and used() + w > width:
@@ -120,6 +123,7 @@ def wrap(
                 if display_width(lines[-1]) > width:  # no room either way: keep the width
                     lines[-1] = lines[-1][: -len(carried[0])]
                     line = carried
+            filled = sum(map(display_width, line))
         while break_long_words and not line and display_width(indent) + w > width and len(tok) > 1:
             room = max(width - display_width(indent), 1)
             cut, taken = 0, 0
@@ -132,6 +136,7 @@ def wrap(
             tok = tok[cut:]
             w = display_width(tok)
         line.append(tok)
+        filled += w
     if any(t != " " for t in line):
         flush()
     return lines

@@ -1,4 +1,5 @@
-"""The calculator and the network commands must start fast: no numpy and no rich on their path."""
+"""The calculator and the network commands must start fast: no numpy and no rich on their path, and
+none of the standard library's heavier modules that typer does not import itself."""
 
 import subprocess
 import sys
@@ -15,8 +16,9 @@ try:
 except SystemExit as e:
     assert e.code in (0, 1, None), e.code  # check exits 1 when a claim is wrong
 assert out.getvalue(), "the command printed nothing"
-print(sorted(m for m in sys.modules if m.split(".")[0] in ("numpy", "rich", "torch")))
+print(sorted(m for m in sys.modules if m.split(".")[0] in {modules!r}))
 """
+HEAVY = ("numpy", "rich", "torch")
 
 
 @pytest.mark.parametrize(
@@ -50,6 +52,51 @@ print(sorted(m for m in sys.modules if m.split(".")[0] in ("numpy", "rich", "tor
 )
 def test_command_does_not_import_numpy_or_rich(args):
     result = subprocess.run(
-        [sys.executable, "-c", PROBE.format(args=args)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", PROBE.format(args=args, modules=HEAVY)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["shape", "--input", "96", "--kernel", "5"],
+        ["shape", "--input", "96", "--kernel", "5", "--json"],
+        ["params", "--cin", "3", "--cout", "192", "--k", "3"],
+    ],
+    ids=["shape", "shape-json", "params"],
+)
+def test_shape_and_params_do_not_import_dataclasses(args, lang):
+    """`Step` and `ParamCount` are NamedTuples so that `dataclasses` (about 0.4 ms to import, and
+    more to define a class with) stays off these two commands' start, in either language."""
+    probe = PROBE.format(args=["--lang", lang, *args], modules=("dataclasses", *HEAVY))
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout
+
+
+def test_the_collector_is_paused_for_the_start_only():
+    """`python -m cnncalc` (and the console script) pause the cyclic collector while the program
+    starts and set what the start built aside (`gc.freeze`): the command itself runs with the
+    collector on, as any Python program."""
+    probe = PROBE.format(args=["shape", "--input", "96", "--kernel", "5"], modules=HEAVY)
+    probe += "import gc; print(gc.isenabled(), gc.get_freeze_count() > 0)\n"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "True True", result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["rf", "conv 1 k=3 | conv 1 k=3"], ["solve", "padding", "--input", "28", "--kernel", "4"]],
+    ids=["rf", "solve-padding"],
+)
+def test_whole_number_fields_do_not_import_fractions(args):
+    """`fractions` (and `decimal` with it, about 1.5 ms) is imported where a field's arithmetic
+    needs it (a half-pixel centre, a transposed layer), not by every command that reaches
+    `cnncalc.arith.receptive_field`."""
+    probe = PROBE.format(args=args, modules=("fractions", "decimal", *HEAVY))
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout
