@@ -38,7 +38,23 @@ def display_width(text: str) -> int:
         text = re.sub(_ESCAPE, "", text)
     if text.isascii():
         return len(text)
-    return sum(char_width(c) for c in text)
+    known = _MEASURED.get(text)  # a table measures the same cells (2×56×56, —) again and again
+    if known is not None:
+        return known
+    total = 0
+    for ch in text:
+        width = _WIDTHS.get(ch)
+        if width is None:
+            width = _WIDTHS[ch] = char_width(ch)
+        total += width
+    if len(_MEASURED) >= 4096:  # bounded: a long notebook session measures many different texts
+        _MEASURED.clear()
+    _MEASURED[text] = total
+    return total
+
+
+_WIDTHS: dict[str, int] = {}
+_MEASURED: dict[str, int] = {}
 
 
 def is_wide(ch: str) -> bool:
