@@ -32,6 +32,7 @@ from cnncalc.safety.limits import MAX_EPOCHS, MAX_STEPS
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from cnncalc.api.train import Training
     from cnncalc.arith.spec import NetworkSpec
     from cnncalc.nn.data import Dataset
     from cnncalc.nn.inspection import ConvFilters, FeatureMaps
@@ -360,20 +361,24 @@ def train(
       cnncalc train --augment --epochs 30             shifted digits: slower to learn, harder to overfit
     """
     with reported("train", NN_FLAGS):
-        _train(
-            spec=spec,
+        from cnncalc.api.train import start_training
+        from cnncalc.cli.pictures import picture_format
+
+        plot_kind = picture_format(plot, ("svg", "html"), "--plot") if plot is not None else None
+        run = start_training(
+            spec,
             file=file,
             preset=preset,
             data=data,
             epochs=epochs,
             batch_size=batch_size,
             lr=lr,
-            optimizer=optimizer.value,
+            optimizer=optimizer.value,  # type: ignore[arg-type]  # the option's choices are the API's
             momentum=momentum,
             weight_decay=weight_decay,
             val_split=val_split,
             early_stop=early_stop,
-            lr_schedule=lr_schedule.value if lr_schedule is not None else None,
+            lr_schedule=lr_schedule.value if lr_schedule is not None else None,  # type: ignore[arg-type]
             lr_step=lr_step,
             lr_factor=lr_factor,
             lr_patience=lr_patience,
@@ -385,73 +390,15 @@ def train(
             steps=steps,
             save=save,
             resume=resume,
-            json_out=json_out,
-            plot=plot,
         )
+        _run(run, json_out, plot, plot_kind)
 
 
-def _train(
-    *,
-    spec: str | None,
-    file: Path | None,
-    preset: str | None,
-    data: str | None,
-    epochs: int | None,
-    batch_size: int | None,
-    lr: float | None,
-    optimizer: str,
-    momentum: float | None,
-    weight_decay: float | None,
-    val_split: float | None,
-    early_stop: int | None,
-    lr_schedule: str | None,
-    lr_step: int | None,
-    lr_factor: float | None,
-    lr_patience: int | None,
-    lr_epochs: int | None,
-    min_lr: float | None,
-    augment: bool,
-    flip: bool,
-    seed: int,
-    steps: int | None,
-    save: Path | None,
-    resume: Path | None,
-    json_out: bool,
-    plot: Path | None = None,
-) -> None:
-    """Set the run up and train it as `cnncalc.train()` does, with a live view unless --json;
-    `--plot` is checked before the first step and drawn at the end (an interrupted run too)."""
-    from cnncalc.api.train import start_training
-    from cnncalc.cli.pictures import picture_format, save_picture
+def _run(run: Training, json_out: bool, plot: Path | None, plot_kind: str | None) -> None:
+    """Train a run set up by `cnncalc.api.train.start_training`, with a live view unless --json;
+    `--plot` (checked before the first step) is drawn at the end, an interrupted run's too."""
+    from cnncalc.cli.pictures import save_picture
 
-    plot_kind = picture_format(plot, ("svg", "html"), "--plot") if plot is not None else None
-
-    run = start_training(
-        spec,
-        file=file,
-        preset=preset,
-        data=data,
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        optimizer=optimizer,  # type: ignore[arg-type]  # the option's choices are the API's
-        momentum=momentum,
-        weight_decay=weight_decay,
-        val_split=val_split,
-        early_stop=early_stop,
-        lr_schedule=lr_schedule,  # type: ignore[arg-type]
-        lr_step=lr_step,
-        lr_factor=lr_factor,
-        lr_patience=lr_patience,
-        lr_epochs=lr_epochs,
-        min_lr=min_lr,
-        augment=augment,
-        flip=flip,
-        seed=seed,
-        steps=steps,
-        save=save,
-        resume=resume,
-    )
     view = None
     if not json_out:  # --json prints one object at the end and never needs rich
         from cnncalc.render.training import TrainingView, console_for

@@ -10,18 +10,6 @@ import pytest
 SMALL = "conv 4 k=3 | relu | maxpool k=2 | flatten | fc 10"
 
 
-@pytest.fixture(scope="module")
-def model_file(tmp_path_factory):
-    from typer.testing import CliRunner
-
-    from cnncalc.cli.app import app
-
-    path = tmp_path_factory.mktemp("models") / "m.npz"
-    result = CliRunner().invoke(app, ["train", SMALL, "--epochs", "2", "--save", str(path), "--json"])
-    assert result.exit_code == 0, result.output
-    return path
-
-
 def test_train_steps_save_json(cli_json, tmp_path):
     path = tmp_path / "m.npz"
     data = cli_json("train", "--steps", "20", "--save", path)

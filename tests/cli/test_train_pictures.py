@@ -33,18 +33,6 @@ def _cells(group: ET.Element) -> list[float]:
     ]
 
 
-@pytest.fixture(scope="module")
-def model_file(tmp_path_factory):
-    from typer.testing import CliRunner
-
-    from cnncalc.cli.app import app
-
-    path = tmp_path_factory.mktemp("models") / "m.npz"
-    result = CliRunner().invoke(app, ["train", SMALL, "--epochs", "2", "--save", str(path), "--json"])
-    assert result.exit_code == 0, result.output
-    return path
-
-
 def test_plot_draws_every_step_every_epoch_and_the_whole_test_set(cli, tmp_path):
     out = tmp_path / "run.svg"
     result = cli("train", SMALL, "--epochs", "2", "--seed", "3", "--plot", out, "--json")

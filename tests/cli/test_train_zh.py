@@ -103,18 +103,6 @@ def test_an_epoch_reads_in_chinese_with_its_table_lined_up(runs) -> None:
     assert re.search(r"测试准确率 \d+\.\d\d%，共训练 1 轮、45 步；每步 \d+\.\d\d 毫秒", out), out
 
 
-@pytest.fixture(scope="module")
-def model_file(tmp_path_factory):
-    from typer.testing import CliRunner
-
-    from cnncalc.cli.app import app
-
-    path = tmp_path_factory.mktemp("models") / "m.npz"
-    result = CliRunner().invoke(app, ["train", SMALL, "--epochs", "1", "--save", str(path), "--json"])
-    assert result.exit_code == 0, result.output
-    return path
-
-
 def test_predict_says_what_it_sees_in_chinese(runs, model_file) -> None:
     english, chinese = runs("predict", "--model", str(model_file), "--index", "3")
     _same_numbers_and_no_english(english, chinese)

@@ -27,18 +27,6 @@ INTERNALS = (
 )
 
 
-@pytest.fixture(scope="module")
-def model_file(tmp_path_factory):
-    from typer.testing import CliRunner
-
-    from cnncalc.cli.app import app
-
-    path = tmp_path_factory.mktemp("models") / "m.npz"
-    result = CliRunner().invoke(app, ["train", SMALL, "--epochs", "1", "--save", str(path), "--json"])
-    assert result.exit_code == 0, result.output
-    return path
-
-
 def _arrays(path) -> dict[str, np.ndarray]:
     with np.load(path, allow_pickle=False) as z:
         return {k: z[k] for k in z.files}
