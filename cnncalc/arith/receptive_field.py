@@ -186,7 +186,7 @@ def back_recursion(
     Through a graph the field is the largest over the paths from the input (see `field_path`).
     Returns the receptive field per axis and the rows of the path that sets it, last layer first.
     """
-    size, rows, _ = field_path(net, target)
+    size, rows, _path = field_path(net, target)
     return size, rows
 
 
@@ -361,7 +361,7 @@ def window_geometry(res: LayerResult, dims: int) -> Geometry | None:
     if layer.kind in ("upsample", "pixelshuffle"):
         from cnncalc.arith.network import resize_geometry
 
-        k, s, _ = resize_geometry(layer, dims)
+        k, s, _padding = resize_geometry(layer, dims)
         return k, s, (1,) * dims
     if layer.kind in SPATIAL:
         if res.shape is not None:

@@ -321,7 +321,7 @@ def _conv_cell(
     """Output cell `at` = (kernel, row, col): its window on the padded input, each channel's
     products and partial sum, the bias and the value."""
     o, i, j = at
-    (pt, _), (pl, _) = shape.padding
+    (pt, _bottom), (pl, _right) = shape.padding
     (sh, sw), (dh, dw) = shape.stride, shape.dilation
     kh, kw = k.shape[1:]
     r0, c0 = i * sh, j * sw
