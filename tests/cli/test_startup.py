@@ -90,13 +90,21 @@ def test_the_collector_is_paused_for_the_start_only():
 
 @pytest.mark.parametrize(
     "args",
-    [["rf", "conv 1 k=3 | conv 1 k=3"], ["solve", "padding", "--input", "28", "--kernel", "4"]],
-    ids=["rf", "solve-padding"],
+    [
+        ["rf", "conv 1 k=3 | conv 1 k=3"],
+        ["solve", "padding", "--input", "28", "--kernel", "4"],
+        ["shape", "--input", "224", "--kernel", "3", "--stride", "2"],
+        ["net", "--preset", "resnet-50"],
+        ["--lang", "zh", "net", "--preset", "resnet-50"],
+    ],
+    ids=["rf", "solve-padding", "shape-remainder", "net-resnet-50", "net-resnet-50-zh"],
 )
 def test_whole_number_fields_do_not_import_fractions(args):
     """`fractions` (and `decimal` with it, about 1.5 ms) is imported where a field's arithmetic
-    needs it (a half-pixel centre, a transposed layer), not by every command that reaches
-    `cnncalc.arith.receptive_field`."""
+    needs it (a half-pixel centre, a transposed layer, an adaptive pool whose output does not
+    divide its input), not by every command that reaches `cnncalc.arith.receptive_field`: a
+    floored size's exact quotient, a global pool and a field wider than the input are whole-number
+    arithmetic (ResNet-50 has all three)."""
     probe = PROBE.format(args=args, modules=("fractions", "decimal", *HEAVY))
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout
