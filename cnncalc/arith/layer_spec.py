@@ -169,6 +169,22 @@ class LayerSpec:
     affine: bool = False
     size: int | None = None
 
+    def renumbered(self, number: int, line: int) -> LayerSpec:
+        """This layer as the `number`th of a network, written on `line`: what
+        `dataclasses.replace(self, number=number, line=line)` gives, in an eighth of the time (a
+        block's lines are parsed once and placed many times: ResNet-50 places 159 layers).
+
+        >>> from dataclasses import replace
+        >>> conv = parse_layer("conv 8 k=3 s=2", 1)
+        >>> conv.renumbered(4, 2) == replace(conv, number=4, line=2)
+        True
+        """
+        # every field is copied as it is (no field is derived from another, there is no
+        # __post_init__): the generated __init__ would only set them one by one again
+        layer = object.__new__(type(self))
+        layer.__dict__.update(self.__dict__, number=number, line=line)
+        return layer
+
     @property
     def stated_dims(self) -> int | None:
         """The spatial axes the layer says it has: from its spelling (`conv3d`) or from a size with

@@ -763,9 +763,12 @@ def _adaptive_pool(
             ),
         )
     kernels = tuple(adaptive_largest_window(n, o) for n, o in zip(sp, out, strict=True))
-    from fractions import Fraction
+    # the mean step n/o; fractions (and decimal, which it loads) only when o does not divide n
+    strides: tuple[int | Fraction, ...] = tuple(n // o for n, o in zip(sp, out, strict=True))
+    if any(n % o for n, o in zip(sp, out, strict=True)):
+        from fractions import Fraction
 
-    strides = tuple(Fraction(n, o) for n, o in zip(sp, out, strict=True))
+        strides = tuple(Fraction(n, o) for n, o in zip(sp, out, strict=True))
     ones = (1,) * len(sp)
     new_view, rf_steps = _through(view, "avgpool", kernels, strides, ones, tuple((0, 0) for _ in sp))
     return LayerResult(

@@ -20,7 +20,7 @@ and the worked notes say so instead of hiding it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.parsing import PADDING_MODES, broadcast, fmt_axes, fmt_shape
@@ -39,9 +39,6 @@ _SIDES = {
 }
 # What one cell of an axis is called: a row of H, a column of W, a slice of D, an element of L
 _ROWS = {"L": N_("element"), "D": N_("slice"), "H": N_("row"), "W": N_("column")}
-
-if TYPE_CHECKING:
-    from fractions import Fraction
 
 Pad = tuple[int, int]
 
@@ -734,12 +731,16 @@ def _conv_why(n: int, keff: int, pad: Pad, s: int, out: int, axis: str) -> str:
     return _("a {keff}-wide window slides over the {cells} and fits at {positions}").format(**values)
 
 
-def _decimal(x: Fraction, places: int = 3) -> str:
-    """An exact-looking decimal of a fraction, with integer arithmetic (sizes may be 10**30)."""
-    whole, rest = divmod(x.numerator, x.denominator)
+def _decimal(numerator: int, denominator: int, places: int = 3) -> str:
+    """An exact-looking decimal of numerator/denominator, with integer arithmetic (sizes may be 10**30).
+
+    >>> _decimal(11, 2), _decimal(10, 3), _decimal(4, 1)
+    ('5.5', '3.333…', '4')
+    """
+    whole, rest = divmod(numerator, denominator)
     scaled = rest * 10**places
-    digits = str(scaled // x.denominator).rjust(places, "0").rstrip("0")
-    approx = "…" if scaled % x.denominator else ""
+    digits = str(scaled // denominator).rjust(places, "0").rstrip("0")
+    approx = "…" if scaled % denominator else ""
     return f"{whole}.{digits}{approx}" if digits else f"{whole}{'.0…' if approx else ''}"
 
 
@@ -758,9 +759,6 @@ def _remainder_notes(
     r = num % s
     if r == 0:
         return []
-    from fractions import Fraction  # only on this teaching path: keeps `shape` start-up lean
-
-    exact = Fraction(num, s) + 1
     pb, pa = pad
     keff = effective_kernel(k, d)
     values = {
@@ -768,7 +766,7 @@ def _remainder_notes(
         "pad": _pad_num(pad),
         "keff": keff,
         "s": s,
-        "exact": _decimal(exact),
+        "exact": _decimal(num + s, s),  # num/s + 1, unreduced: the same digits
         "kept": num // s + 1,
         "cells": _cells(axis, r, str(r)),
     }

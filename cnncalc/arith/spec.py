@@ -823,7 +823,7 @@ class _Expander:
         if known is None:
             where = place(text)
             known = self.parsed[text] = parse_layer(text, len(self.layers) + 1, item.line, where=where)
-        layer = replace(known, number=len(self.layers) + 1, line=item.line)
+        layer = known.renumbered(len(self.layers) + 1, item.line)
         self.layers.append(layer)
         self.add(Node(node_id, layer.kind, (source,), path, layer=layer, line=item.line))
         return node_id

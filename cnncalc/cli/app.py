@@ -33,6 +33,18 @@ COMMAND_MODULES = (
     "cnncalc.cli.draw",
     "cnncalc.cli.export",
 )
+# The module that registers each command word, so that a start imports only that module (`net`
+# would otherwise import and register the calculator's module first, about 1 ms).
+# tests/cli/test_startup.py checks it against what the modules register.
+OWNERS = {
+    **dict.fromkeys(("shape", "params", "rf"), "cnncalc.cli.calc"),
+    **dict.fromkeys(("net", "check", "solve"), "cnncalc.cli.net"),
+    **dict.fromkeys(("lesson", "quiz", "step"), "cnncalc.cli.lessons"),
+    "tour": "cnncalc.cli.tour",
+    **dict.fromkeys(("train", "predict", "show", "gradcheck"), "cnncalc.cli.train"),
+    "draw": "cnncalc.cli.draw",
+    "export": "cnncalc.cli.export",
+}
 
 WELCOME = N_("""\
 cnncalc {version} — the arithmetic of convolutional networks, with the working shown.
@@ -194,7 +206,8 @@ def _lean_app(argv: list[str]) -> typer.Typer:
         (a for i, a in enumerate(argv) if not a.startswith("-") and argv[i - 1 : i] != ["--lang"]), None
     )
     if word is not None:
-        for module in COMMAND_MODULES:
+        owner = OWNERS.get(word)
+        for module in (owner,) if owner is not None else COMMAND_MODULES:
             lean = _register(_new_app(), (module,), only=word)
             if lean.registered_commands or lean.registered_groups:
                 return lean

@@ -72,8 +72,19 @@ def pad(text: str, width: int, align: str = "l") -> str:
 
 
 def _tokens(text: str) -> list[str]:
-    """Words and spaces; every wide character is a token of its own (a place a line may break)."""
+    """Words and spaces; every wide character is a token of its own (a place a line may break).
+
+    >>> _tokens("a  5-wide 窗口")
+    ['a', ' ', ' ', '5-wide', ' ', '窗', '口']
+    """
     out: list[str] = []
+    if text.isascii():  # no wide character: split at the spaces (English notes: most of a table's text)
+        for i, word in enumerate(text.split(" ")):
+            if i:
+                out.append(" ")
+            if word:
+                out.append(word)
+        return out
     word = ""
     for ch in text:
         if ch == " " or is_wide(ch):

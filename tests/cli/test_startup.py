@@ -90,13 +90,47 @@ def test_the_collector_is_paused_for_the_start_only():
 
 @pytest.mark.parametrize(
     "args",
-    [["rf", "conv 1 k=3 | conv 1 k=3"], ["solve", "padding", "--input", "28", "--kernel", "4"]],
-    ids=["rf", "solve-padding"],
+    [
+        ["rf", "conv 1 k=3 | conv 1 k=3"],
+        ["solve", "padding", "--input", "28", "--kernel", "4"],
+        ["shape", "--input", "224", "--kernel", "3", "--stride", "2"],
+        ["net", "--preset", "resnet-50"],
+        ["--lang", "zh", "net", "--preset", "resnet-50"],
+    ],
+    ids=["rf", "solve-padding", "shape-remainder", "net-resnet-50", "net-resnet-50-zh"],
 )
 def test_whole_number_fields_do_not_import_fractions(args):
     """`fractions` (and `decimal` with it, about 1.5 ms) is imported where a field's arithmetic
-    needs it (a half-pixel centre, a transposed layer), not by every command that reaches
-    `cnncalc.arith.receptive_field`."""
+    needs it (a half-pixel centre, a transposed layer, an adaptive pool whose output does not
+    divide its input), not by every command that reaches `cnncalc.arith.receptive_field`: a
+    floored size's exact quotient, a global pool and a field wider than the input are whole-number
+    arithmetic (ResNet-50 has all three)."""
     probe = PROBE.format(args=args, modules=("fractions", "decimal", *HEAVY))
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout
+
+
+def test_each_command_word_names_the_module_that_registers_it():
+    """A start imports only the module that owns the command word (`OWNERS`): the map must name,
+    for every command and group of the CLI, the module whose `register` adds it."""
+    import importlib
+
+    from cnncalc.cli.app import COMMAND_MODULES, OWNERS, _new_app
+
+    registered = {}
+    for name in COMMAND_MODULES:
+        target = _new_app()
+        importlib.import_module(name).register(target)
+        words = [info.name or info.callback.__name__ for info in target.registered_commands]
+        words += [info.name for info in target.registered_groups]
+        registered |= dict.fromkeys(words, name)
+    assert OWNERS == registered
+
+
+@pytest.mark.parametrize("args", [["net", "--preset", "resnet-50"], ["check", "input 1x8x8 | conv 2 k=3"]])
+def test_network_commands_do_not_build_the_calculator(args):
+    """`net` and `check` import and register their own module only, not `shape`'s before it."""
+    probe = PROBE.format(args=args, modules=HEAVY)
+    probe += "print('cnncalc.cli.calc' in sys.modules, 'cnncalc.api.calc' in sys.modules)\n"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "False False", result.stdout
