@@ -89,21 +89,19 @@ class Conv2D(Layer):
         g2 = grad.reshape(n * oh * ow, cout)
         if self.groups > 1:
             return self._grouped_backward(g2)
-        dxp = np.zeros(self.padded_shape, grad.dtype) if self.need_input_grad else None
-        dwm, dbias = conv_backward(
+        dwm, dbias, dx = conv_backward(
             self.cols,
             g2,
             self.params["weight"],
-            dxp,
+            self.in_shape if self.need_input_grad else None,
+            self.padding,
             self.out_hw,
             self.stride,
             self.dilation,
             "bias" in self.params,
         )
         self.store_grads(dwm, dbias)
-        if dxp is None:
-            return np.empty(0, grad.dtype)
-        return unpad_hw(dxp, self.padding, self.in_shape[1:3])
+        return np.empty(0, grad.dtype) if dx is None else dx
 
     def store_grads(self, dwm: np.ndarray, dbias: np.ndarray | None) -> None:
         """Keep ∂W (given as ∂W_m, the (k_h·k_w·C_in, C_out) matrix of a convolution without groups)

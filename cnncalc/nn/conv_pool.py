@@ -37,7 +37,14 @@ import numpy as np
 
 from cnncalc.nn.activations import ReLU, shared_zeros
 from cnncalc.nn.conv import Conv2D
-from cnncalc.nn.im2col import Im2col, add_input_gradient, product_work, sum_in_order, tap_weights
+from cnncalc.nn.im2col import (
+    Im2col,
+    SlicedIm2col,
+    add_input_gradient,
+    product_work,
+    sum_in_order,
+    tap_weights,
+)
 from cnncalc.nn.layer import Layer
 from cnncalc.nn.parallel import matmul_work, run_split
 from cnncalc.nn.pool import MaxPool2D
@@ -103,20 +110,15 @@ class ConvPool(Layer):
         wm, bias = conv.weight_matrix()[0], conv.params.get("bias")
         cout = wm.shape[1]
         pooled = np.empty((n, oh, ow, cout), x.dtype)
-        # Training keeps the im2col matrix (for ∂W) and which tap won each window; the convolution's
-        # output itself is only ever a slice's scratch block.
-        cols = Im2col(win, bias is not None) if train else None
+        # Training keeps which tap won each window (the im2col blocks are built again for ∂W, see
+        # `cnncalc.nn.im2col`); the convolution's output itself is only ever a slice's scratch block.
+        cols = SlicedIm2col(win, bias is not None)
         hits = np.empty((n, ph * pw, oh, ow, cout), bool) if train else None
         weights = Im2col.weights_for(win, wm, bias)
 
         def part(a: int, b: int) -> None:
-            if cols is not None:
-                own, lo, hi, own_win = cols, a, b, win
-            else:  # evaluation: a slice's own matrix, dropped when it is done
-                own, lo, hi, own_win = Im2col(win[a:b], bias is not None), 0, b - a, win[a:b]
-            own.fill(own_win, lo, hi)
             out = np.empty(((b - a) * ph * pw * oh * ow, cout), x.dtype)
-            own.product(weights, bias, lo, hi, out)
+            cols.product(weights, bias, a, b, out)
             taps = out.reshape(b - a, ph * pw, oh, ow, cout)
             self._pool(taps, pooled[a:b], None if hits is None else hits[a:b])
 
@@ -170,7 +172,7 @@ class ConvPool(Layer):
             return cols.weight_gradient(rows, a, b), dbias
 
         m = cols.m
-        work = matmul_work(m, cols.k, cout) + m * cout
+        work = matmul_work(m, cols.k, cout) + m * cout + m * cols.k  # the block is built again
         if dxp is not None:
             work += m * kh * kw * cin + matmul_work(m, cout, kh * kw * cin)
         parts = run_split(part, n, work)

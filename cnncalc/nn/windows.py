@@ -18,6 +18,8 @@ windows by the max pool that follows (see `cnncalc.nn.conv_pool`).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -27,10 +29,22 @@ Pairs = tuple[tuple[int, int], tuple[int, int]]
 
 
 def pad_hw(x: np.ndarray, pads: Pairs, value: float = 0.0) -> np.ndarray:
-    """Pad the two spatial axes of an NHWC array by (before, after) pairs; no copy when all are 0."""
-    if not any(pads[0]) and not any(pads[1]):
+    """Pad the two spatial axes of an NHWC array by (before, after) pairs; no copy when all are 0.
+
+    The border is filled and the map copied in by hand: np.pad does the same in ~20 µs more of
+    Python per call, which a convolution on a small map pays in each slice of its batch.
+    """
+    (top, bottom), (left, right) = pads
+    if not (top or bottom or left or right):
         return x
-    return np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)), constant_values=value)
+    n, h, w, c = x.shape
+    out = np.empty((n, top + h + bottom, left + w + right, c), x.dtype)
+    out[:, :top] = value
+    out[:, top + h :] = value
+    out[:, top : top + h, :left] = value
+    out[:, top : top + h, left + w :] = value
+    out[:, top : top + h, left : left + w] = x
+    return out
 
 
 def unpad_hw(x: np.ndarray, pads: Pairs, size: tuple[int, int]) -> np.ndarray:
@@ -54,14 +68,31 @@ def windows(
     n, h, w, c = x.shape
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     if out is None:
-        out = (conv_output_size(h, kh, sh, 0, dh), conv_output_size(w, kw, sw, 0, dw))
+        out = window_counts(h, w, kernel, stride, dilation)
     bn, bh, bw, bc = x.strides
-    return as_strided(
-        x,
-        shape=(n, out[0], out[1], kh, kw, c),
-        strides=(bn, bh * sh, bw * sw, bh * dh, bw * dw, bc),
-        writeable=False,
+    return strided_view(x, (n, out[0], out[1], kh, kw, c), (bn, bh * sh, bw * sw, bh * dh, bw * dw, bc))
+
+
+@lru_cache(maxsize=1024)
+def window_counts(
+    h: int, w: int, kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int]
+) -> tuple[int, int]:
+    """How many windows fit down and across an (already padded) h×w map (`conv_output_size`,
+    remembered: a training step asks for the same few sizes hundreds of times)."""
+    return (
+        conv_output_size(h, kernel[0], stride[0], 0, dilation[0]),
+        conv_output_size(w, kernel[1], stride[1], 0, dilation[1]),
     )
+
+
+def strided_view(x: np.ndarray, shape: tuple[int, ...], strides: tuple[int, ...]) -> np.ndarray:
+    """A read-only view of x's memory with the given shape and strides (in bytes). For a
+    contiguous x it is made directly on x's buffer, ~10× faster than numpy's `as_strided`."""
+    if not x.flags.c_contiguous:
+        return as_strided(x, shape=shape, strides=strides, writeable=False)
+    view = np.ndarray(shape, x.dtype, x, 0, strides)
+    view.flags.writeable = False
+    return view
 
 
 def pooled_windows(
@@ -84,11 +115,10 @@ def pooled_windows(
     n, _, _, c = x.shape
     (kh, kw), (sh, sw), (dh, dw), (ph, pw) = kernel, stride, dilation, pool
     bn, bh, bw, bc = x.strides
-    return as_strided(
+    return strided_view(
         x,
-        shape=(n, ph, pw, out[0], out[1], kh, kw, c),
-        strides=(bn, bh * sh, bw * sw, bh * sh * ph, bw * sw * pw, bh * dh, bw * dw, bc),
-        writeable=False,
+        (n, ph, pw, out[0], out[1], kh, kw, c),
+        (bn, bh * sh, bw * sw, bh * sh * ph, bw * sw * pw, bh * dh, bw * dw, bc),
     )
 
 

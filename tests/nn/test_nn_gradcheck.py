@@ -19,6 +19,12 @@ SPECS = {
     "adaptive-pool": "input 2x7x6 | conv 3 k=2 | adaptiveavgpool 4x3 | flatten | fc 3",
     "residual-projection": "input 2x6x6 | add( conv 3 k=3 s=2 p=1 | bn | relu ; conv 3 k=1 s=2 ) | fc 3",
     "dense-concat": "input 2x5x5 | concat( ; conv 2 k=3 p=1 | tanh ) x2 | concat( maxpool k=3 s=1 p=1 ; ) | fc 3",
+    # Stride-1 input gradients as correlations: uneven "same" padding (1 before, 2 after), a
+    # dilation, fewer than 4 output channels (the gradient's im2col built transposed), and a
+    # padding wider than d·(k − 1), which takes the tap-by-tap path instead.
+    "stride-1-paddings": (
+        "input 3x7x6 | conv 2 k=4 p=same | tanh | conv 5 k=3 d=2 p=2 | sigmoid | conv 3 k=1 p=1 | flatten | fc 3"
+    ),
     "digits-resnet": preset_text("digits-resnet"),
     "digits-inception": preset_text("digits-inception"),
 }
