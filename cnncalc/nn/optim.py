@@ -206,29 +206,50 @@ class Adam(Optimizer):
                 _("Adam updates contiguous arrays; {names} is not one"), names=", ".join(loose)
             )
         self.beta1, self.beta2, self.eps = betas[0], betas[1], eps
-        self.m = {k: np.zeros_like(p) for k, p in params.items()}
-        self.v = {k: np.zeros_like(p) for k, p in params.items()}
+        # The parameters as one long run of elements: the update is element-wise, so it runs as a
+        # dozen passes over that run (cut into slices that can go to other threads; any cut gives
+        # the same bits) instead of a dozen small passes per parameter. m and v live in that
+        # layout; self.m and self.v are views of them, one per parameter.
+        # Parameters of several dtypes (never in a model cnncalc builds) keep one state each.
+        self.starts = np.cumsum([0] + [p.size for p in params.values()]).tolist()
+        dtypes = {p.dtype for p in params.values()}
+        self.flat = len(dtypes) == 1
+        if self.flat:
+            dtype = dtypes.pop()
+            self.flat_m, self.flat_v = np.zeros(self.starts[-1], dtype), np.zeros(self.starts[-1], dtype)
+            self.m, self.v = self._views(self.flat_m), self._views(self.flat_v)
+        else:
+            self.m = {k: np.zeros_like(p) for k, p in params.items()}
+            self.v = {k: np.zeros_like(p) for k, p in params.items()}
+
+    def _views(self, flat: np.ndarray) -> dict[str, np.ndarray]:
+        """Each parameter's piece of a flat array, shaped like the parameter."""
+        return {
+            name: flat[a:b].reshape(p.shape)
+            for (name, p), a, b in zip(self.params.items(), self.starts[:-1], self.starts[1:], strict=True)
+        }
 
     def step(self, grads: dict[str, np.ndarray]) -> None:
         self.t += 1
         b1, b2 = self.beta1, self.beta2
         step_size = self.lr / (1 - b1**self.t)
         root_bc2 = math.sqrt(1 - b2**self.t)
-        # Every parameter, flattened, as one long run of elements cut into slices (the update is
-        # element-wise: any cut gives the same bits), so that the slices can run in parallel.
-        flat = [
-            (p.reshape(-1), grads[name].reshape(-1), self.m[name].reshape(-1), self.v[name].reshape(-1))
-            for name, p in self.params.items()
-        ]
-        starts = np.cumsum([0] + [len(f[0]) for f in flat]).tolist()
+        params = list(self.params.values())
+        if not self.flat:  # parameters of several dtypes: one update per parameter, in its own
+            for p, m, v, name in zip(params, self.m.values(), self.v.values(), self.params, strict=True):
+                self._update(p, grads[name], m, v, step_size, root_bc2)
+            return
+        p_flat = np.concatenate([p.reshape(-1) for p in params])
+        g_flat = np.concatenate([grads[name].reshape(-1) for name in self.params]).astype(
+            p_flat.dtype, copy=False
+        )
 
         def part(a: int, b: int) -> None:
-            for (p, g, m, v), start in zip(flat, starts, strict=False):
-                lo, hi = max(a - start, 0), min(b - start, len(p))
-                if lo < hi:
-                    self._update(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], step_size, root_bc2)
+            self._update(p_flat[a:b], g_flat[a:b], self.flat_m[a:b], self.flat_v[a:b], step_size, root_bc2)
 
-        run_split(part, starts[-1], starts[-1] * ADAM_PASSES)
+        run_split(part, len(p_flat), len(p_flat) * ADAM_PASSES)
+        for p, a, b in zip(params, self.starts[:-1], self.starts[1:], strict=True):
+            np.copyto(p.reshape(-1), p_flat[a:b])
 
     def _update(
         self, p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, step_size: float, root_bc2: float
@@ -256,8 +277,9 @@ class Adam(Optimizer):
 
     def load_state(self, state: dict[str, np.ndarray]) -> None:
         self.t = int(state["t"])
-        self.m = self._load(state, "m")
-        self.v = self._load(state, "v")
+        for mine, theirs in ((self.m, self._load(state, "m")), (self.v, self._load(state, "v"))):
+            for name, value in theirs.items():
+                np.copyto(mine[name], value)
 
 
 class AdamW(Adam):
