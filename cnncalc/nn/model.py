@@ -15,6 +15,12 @@ shortcut — is the sum of what each of them sends back:
 
     ∂L/∂v = Σ over the readers r of v of ∂L/∂v|_r
 
+Branches that depend on nothing but the value they fork from — an Inception module's, a projection
+shortcut beside its block — form a `Section` (`plan_sections`). With threads to spare
+(`cnncalc.nn.parallel.branch_threads`), a section's branches run side by side, forward and
+backward, one thread per branch; the gradients they send back to the fork are then added in the
+same order as above, so the result has the same bits as running them one after another.
+
 A chain is the graph whose every node reads the one before it. Runs of layers that read only each
 other are planned as a chain is (`cnncalc.nn.conv_pool.plan_stages`: conv → ReLU → max pool as one
 stage).
@@ -34,7 +40,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -47,6 +55,7 @@ from cnncalc.i18n import _
 from cnncalc.nn import layers as L
 from cnncalc.nn.conv_pool import plan_stages
 from cnncalc.nn.merge import Add, Concat, Merge
+from cnncalc.nn.parallel import branch_threads, run_concurrently
 
 # Images per forward pass when evaluating or predicting: bounds the memory the activations take.
 EVAL_BATCH = 128
@@ -65,6 +74,48 @@ class Step:
     @property
     def is_merge(self) -> bool:
         return isinstance(self.stage, Merge)
+
+
+@dataclass(frozen=True)
+class Section:
+    """Steps `start` … `merge` − 1 of a run: branches that each read the value `fork` and lead,
+    through steps that read only each other, to one input of the merge step `merge`. A branch is
+    its step indices in order; `costs` estimates each branch's work (for handing them out)."""
+
+    start: int
+    merge: int
+    fork: str
+    branches: tuple[tuple[int, ...], ...]
+    costs: tuple[int, ...]
+
+
+def plan_sections(steps: list[Step], cost: Callable[[Step], int]) -> list[Section]:
+    """The sections of `steps`: every merge at least two of whose inputs are chains of steps from
+    one common value, with nothing else between the first of those steps and the merge. (An
+    identity shortcut is an input that is the fork itself.)"""
+    writer = {step.writes: i for i, step in enumerate(steps)}
+    readers = Counter(source for step in steps for source in step.reads)
+    sections = []
+    for m, step in enumerate(steps):
+        if not step.is_merge:
+            continue
+        branches, forks = [], set()
+        for value in step.reads:
+            chain = []
+            while value in writer and readers[value] == 1:
+                producer = steps[writer[value]]
+                if producer.is_merge or len(producer.reads) != 1:
+                    break
+                chain.append(writer[value])
+                value = producer.reads[0]
+            forks.add(value)
+            if chain:
+                branches.append(tuple(reversed(chain)))
+        members = sorted(i for branch in branches for i in branch)
+        if len(forks) == 1 and len(branches) >= 2 and members == list(range(members[0], m)):
+            costs = tuple(sum(cost(steps[i]) for i in branch) for branch in branches)
+            sections.append(Section(members[0], m, forks.pop(), tuple(branches), costs))
+    return sections
 
 
 @dataclass
@@ -87,12 +138,36 @@ class Model:
     def __post_init__(self) -> None:
         self.steps = plan_steps(self.layers, fuse=True)
         self.by_id = {layer.node_id: layer for layer in self.layers}
+        # Branches that draw random numbers (dropout) run one after another, in order, so that
+        # they draw them in the same order whatever the threads.
+        self.sections = {
+            section.start: section
+            for section in plan_sections(self.steps, self._step_cost)
+            if sum(any(_draws(self.steps[i]) for i in branch) for branch in section.branches) <= 1
+        }
         # The first layers read the data: its gradient is never needed unless asked for.
         self.input_grad = False
 
     @property
     def stages(self) -> list[L.Layer]:
         return [step.stage for step in self.steps]
+
+    def _step_cost(self, step: Step) -> int:
+        """A step's work per sample in element passes, roughly (forward and backward, as timed on
+        the digits presets): a multiply-add is a quarter of a pass, a batch norm 8 passes over its
+        output, a pool 5 per tap of its window (copies, comparisons, the gradient's share), any
+        other layer 3."""
+        total = 0
+        for layer in getattr(step.stage, "layers", [step.stage]):
+            res = self.network.by_id.get(layer.node_id)
+            if res is None:
+                continue
+            if layer.kind in ("maxpool", "minpool", "avgpool"):
+                passes = 5 * math.prod(layer.kernel)
+            else:
+                passes = 8 if layer.kind == "bn" else 3
+            total += res.macs // 4 + passes * math.prod(res.output_shape or ())
+        return total
 
     @property
     def input_grad(self) -> bool:
@@ -148,33 +223,84 @@ class Model:
     ) -> np.ndarray:
         """Run `steps` (the model's own by default) on NHWC input `x`; the value `result` (the
         output by default)."""
+        own = steps is None
+        steps = self.steps if own else steps
+        sections = self.sections if own and branch_threads() > 1 else {}
         values = {INPUT: x}
-        for step in self.steps if steps is None else steps:
+        i = 0
+        while i < len(steps):
+            section = sections.get(i)
+            if section is not None:
+                outs = run_concurrently(
+                    [partial(self._branch_forward, b, values[section.fork], train) for b in section.branches],
+                    list(section.costs),
+                )
+                for branch, out in zip(section.branches, outs, strict=True):
+                    values[steps[branch[-1]].writes] = out
+                for name in {name for j in range(section.start, section.merge) for name in steps[j].drops}:
+                    values.pop(name, None)  # the fork, if no later step reads it
+                i = section.merge
+                continue
+            step = steps[i]
             if step.is_merge:
-                out = step.stage.forward([values[i] for i in step.reads], train)
+                out = step.stage.forward([values[r] for r in step.reads], train)
             else:
                 out = step.stage.forward(values[step.reads[0]], train)
             for name in step.drops:
                 del values[name]
             values[step.writes] = out
+            i += 1
         return values[self.output if result is None else result]
+
+    def _branch_forward(self, branch: tuple[int, ...], x: np.ndarray, train: bool) -> np.ndarray:
+        for i in branch:
+            x = self.steps[i].stage.forward(x, train)
+        return x
+
+    def _branch_backward(self, branch: tuple[int, ...], grad: np.ndarray) -> np.ndarray:
+        for i in reversed(branch):
+            grad = self.steps[i].stage.backward(grad)
+        return grad
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         """Back-propagate ∂L/∂logits; returns ∂L/∂input (NHWC; empty unless `input_grad`)."""
         grads = {self.output: grad}
         owned: set[str] = set()  # values whose gradient array was made here, so may be added into
-        for step in reversed(self.steps):
+
+        def send(source: str, part: np.ndarray) -> None:
+            if source == INPUT and not self._input_grad:
+                return
+            if source not in grads:
+                grads[source] = part  # may be another value's gradient too: never add into it
+            elif source in owned:
+                grads[source] += part
+            else:
+                grads[source] = grads[source] + part
+                owned.add(source)
+
+        sections = {s.merge - 1: s for s in self.sections.values()} if branch_threads() > 1 else {}
+        i = len(self.steps) - 1
+        while i >= 0:
+            section = sections.get(i)
+            if section is not None:
+                parts = run_concurrently(
+                    [
+                        partial(self._branch_backward, b, grads.pop(self.steps[b[-1]].writes))
+                        for b in section.branches
+                    ],
+                    list(section.costs),
+                )
+                # What the branches send back to the fork, added as one after another would have:
+                # the branch that comes last in the steps first.
+                for _, part in sorted(zip(section.branches, parts, strict=True), key=lambda bp: -bp[0][0]):
+                    send(section.fork, part)
+                i = section.start - 1
+                continue
+            step = self.steps[i]
             back = step.stage.backward(grads.pop(step.writes))
             for source, part in zip(step.reads, back if step.is_merge else (back,), strict=True):
-                if source == INPUT and not self._input_grad:
-                    continue
-                if source not in grads:
-                    grads[source] = part  # may be another value's gradient too: never add into it
-                elif source in owned:
-                    grads[source] += part
-                else:
-                    grads[source] = grads[source] + part
-                    owned.add(source)
+                send(source, part)
+            i -= 1
         return grads.get(INPUT, np.empty(0, grad.dtype))
 
     def predict_proba(self, x: np.ndarray, batch_size: int = EVAL_BATCH) -> np.ndarray:
@@ -186,6 +312,11 @@ class Model:
     def classes(self) -> int:
         shape = self.network.output_shape
         return shape[0] if shape else 0
+
+
+def _draws(step: Step) -> bool:
+    """Whether a step draws random numbers when training (a dropout layer)."""
+    return any(isinstance(layer, L.Dropout) for layer in getattr(step.stage, "layers", [step.stage]))
 
 
 def plan_steps(layers: list[L.Layer], fuse: bool) -> list[Step]:

@@ -12,17 +12,21 @@ sums over the slices (the conv weight gradient) then have the same bits on 1, 2 
 checkpoint resumed on another machine continues exactly. Outside `split_work(n)` (the default) the
 same slices run one after another in the calling thread.
 
-A small network (`plan_for`: below SMALL_BATCH_MACS multiply-accumulates per batch) runs on one
-thread in one slice: its products are too small to be worth splitting, and each slice costs a
-round of numpy calls.
+A small network (`plan_for`: below SMALL_BATCH_MACS multiply-accumulates per batch) runs each
+layer in one slice: its products are too small to be worth splitting, and each slice costs a
+round of numpy calls. Its threads are used another way: the branches of an Inception module or a
+projection shortcut, which depend on nothing but the value they fork from, run side by side, one
+branch per thread, each unsplit (`run_concurrently`, used by `cnncalc.nn.model`). A branch is a
+whole run of layers, so it pays one hand-off where splitting pays one per layer.
 
 >>> with split_work(2):
-...     run_split(lambda a, b: (a, b), 10, size=10**6)
+...     run_split(lambda a, b: (a, b), 10, size=10**7)
 [(0, 2), (2, 5), (5, 7), (7, 10)]
 """
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import os
 import sys
@@ -34,12 +38,17 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-# A slice with less work than a pass over this many elements is not worth a thread hand-off (~20 µs).
-MIN_PART = 1 << 16
+# A slice with less work than a pass over this many elements (~60 µs) is not worth a thread
+# hand-off: waking a helper and passing the GIL back and forth cost 60–100 µs on the 2-core
+# machine the benchmarks run on, so a ReLU or a batch norm of a 64×32×8×8 batch (~30 µs a pass)
+# runs faster in one slice than in two threads.
+MIN_PART = 1 << 18
 # More threads than this only add hand-offs for a batch of 32–64 samples; also the most slices.
 MAX_WORKERS = 4
-# Below this many multiply-accumulates per forward pass of a batch, one thread and one slice are faster.
+# Below this many multiply-accumulates per forward pass of a batch, layers run in one slice (unsplit).
 SMALL_BATCH_MACS = 50_000_000
+# Below this many (and above SMALL_BATCH_MACS), layers are cut into two slices rather than MAX_WORKERS.
+LARGE_BATCH_MACS = 1_000_000_000
 
 # How long (s) a caller waits for a helper thread to start before taking the slices alone.
 STARTUP_WAIT = 0.002
@@ -48,6 +57,8 @@ SWITCH_INTERVAL = 0.00005
 
 _workers = 1
 _max_slices = MAX_WORKERS
+# Per thread: whether it is running a task of `run_concurrently` (its run_split calls then run serially).
+_local = threading.local()
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
 # Two callers entering split_work at once must not both replace the pool.
@@ -64,11 +75,23 @@ def available_cores() -> int:
 
 
 def plan_for(macs_per_batch: int) -> tuple[int, int]:
-    """(threads, slices) for a training step: (1, 1) for a small network; otherwise the cores
-    available (at most MAX_WORKERS) and MAX_WORKERS slices, whatever the cores."""
+    """(threads, slices) for a training step: the cores available (at most MAX_WORKERS), and a
+    number of slices that depends on the network alone, never on the cores: one for a small
+    network (its threads then run branches side by side), two up to LARGE_BATCH_MACS, else
+    MAX_WORKERS. Two slices of keras-mnist's layers (~180 M multiply-adds a batch) gave 2 threads a
+    7 % faster step than four: each slice pays its round of numpy calls and its share of the GIL."""
     if macs_per_batch < SMALL_BATCH_MACS:
-        return 1, 1
-    return available_cores(), MAX_WORKERS
+        return available_cores(), 1
+    return available_cores(), (2 if macs_per_batch < LARGE_BATCH_MACS else MAX_WORKERS)
+
+
+def branch_threads() -> int:
+    """How many threads `run_concurrently` may use here: the workers of `split_work` when layers
+    are not split (one slice), else 1 — splitting already keeps the threads busy, and a branch run
+    in a thread of its own runs its layers unsplit. 1 inside a task of `run_concurrently`."""
+    if _max_slices > 1 or getattr(_local, "in_task", False):
+        return 1
+    return _workers
 
 
 @contextmanager
@@ -125,7 +148,7 @@ def run_split(fn: Callable[[int, int], T], n: int, size: int) -> list[T]:
     parts = slice_count(n, size)
     bounds = [(n * i // parts, n * (i + 1) // parts) for i in range(parts)]
     pool, threads = _pool, min(_workers, parts)
-    if threads == 1 or pool is None:
+    if threads == 1 or pool is None or getattr(_local, "in_task", False):
         return [fn(a, b) for a, b in bounds]
     results: list[T | None] = [None] * parts
     tickets = itertools.count()  # next() on a count is atomic under the GIL: each slice runs once
@@ -152,5 +175,43 @@ def run_split(fn: Callable[[int, int], T], n: int, size: int) -> list[T]:
         take_slices()
     finally:
         for f in helpers:  # wait for all, even if a slice failed, then raise the first error
+            f.result()
+    return results  # type: ignore[return-value]
+
+
+def run_concurrently(tasks: list[Callable[[], T]], costs: list[int]) -> list[T]:
+    """Run the tasks, each whole in one thread, on up to `branch_threads()` threads (the caller's
+    included); their results in the tasks' order.
+
+    The costliest tasks are handed out first (each free thread takes the next), which balances
+    branches of unequal size. Inside a task `run_split` runs its slices in order in that thread,
+    so a task computes the same bits on any thread. numpy's error state (`np.errstate`) and other
+    context variables of the caller hold in every task.
+    """
+    order = sorted(range(len(tasks)), key=lambda i: -costs[i])
+    threads = min(branch_threads(), len(tasks))
+    results: list[T | None] = [None] * len(tasks)
+    tickets = itertools.count()
+    context = contextvars.copy_context()
+
+    def take_tasks() -> None:
+        before, _local.in_task = getattr(_local, "in_task", False), True
+        try:
+            for k in iter(tickets.__next__, None):
+                if k >= len(order):
+                    return
+                results[order[k]] = tasks[order[k]]()
+        finally:
+            _local.in_task = before
+
+    pool = _pool
+    if threads == 1 or pool is None:
+        take_tasks()
+        return results  # type: ignore[return-value]
+    helpers = [pool.submit(context.copy().run, take_tasks) for _ in range(threads - 1)]
+    try:
+        take_tasks()
+    finally:
+        for f in helpers:  # wait for all, even if a task failed, then raise the first error
             f.result()
     return results  # type: ignore[return-value]

@@ -69,8 +69,10 @@ def test_slices_do_not_depend_on_the_thread_count(workers, monkeypatch):
 @pytest.mark.parametrize("cores", [1, 2, 4])
 def test_the_plan_cuts_the_same_slices_on_any_number_of_cores(cores, monkeypatch):
     monkeypatch.setattr(parallel, "available_cores", lambda: cores)
-    assert parallel.plan_for(parallel.SMALL_BATCH_MACS - 1) == (1, 1)  # a small network: no split
-    assert parallel.plan_for(parallel.SMALL_BATCH_MACS) == (cores, parallel.MAX_WORKERS)
+    # A small network: its layers unsplit, its threads left to run branches side by side.
+    assert parallel.plan_for(parallel.SMALL_BATCH_MACS - 1) == (cores, 1)
+    assert parallel.plan_for(parallel.SMALL_BATCH_MACS) == (cores, 2)
+    assert parallel.plan_for(parallel.LARGE_BATCH_MACS) == (cores, parallel.MAX_WORKERS)
 
 
 def test_a_plan_of_one_slice_runs_the_whole_batch_at_once(monkeypatch):

@@ -144,6 +144,7 @@ def test_resume_on_a_machine_with_other_cores_is_exact(tmp_path, digits, monkeyp
 
     monkeypatch.setattr(parallel, "MIN_PART", 1)  # split even these small batches
     monkeypatch.setattr(parallel, "SMALL_BATCH_MACS", 0)  # and plan this small network as a big one
+    monkeypatch.setattr(parallel, "LARGE_BATCH_MACS", 0)
     straight = _trainer(digits)
     assert straight.slices == parallel.MAX_WORKERS
     straight.threads = 3
