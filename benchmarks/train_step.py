@@ -16,8 +16,8 @@ Debian/Ubuntu: `apt-get install dataset-fashion-mnist`, `--data /usr/share/datas
 Fairness: each (framework, thread count) runs in a fresh process; the rounds alternate cnncalc,
 PyTorch, cnncalc, PyTorch … so that a busy spell of a shared machine hits both, and the report
 gives the median of each side's per-run medians and the median of the per-round ratios. Both use
-the same number of threads (cnncalc: its batch split, BLAS single-threaded; PyTorch:
-`torch.set_num_threads`). Both processes get the same malloc settings (`keep_freed_memory`): with
+the same number of threads (cnncalc: its batch split, or for a network too small to split its
+branches side by side, BLAS single-threaded; PyTorch: `torch.set_num_threads`). Both processes get the same malloc settings (`keep_freed_memory`): with
 glibc's defaults a process's speed depends on whether it happened to free a large block before
 training (loading a data set does), which moved PyTorch by a third between random and real data.
 Peak memory is each process's peak resident set size (data included). The report also gives the
