@@ -2,7 +2,7 @@
 
 Keys (all plain arrays, so `np.load(..., allow_pickle=False)` reads them):
 
-    format            "cnncalc-checkpoint"        version    2 (1 is read too)
+    format            "cnncalc-checkpoint"        version    3 (1 and 2 are read too)
     spec              the network spec text, with its input line
     meta              JSON: settings, epoch, position, step, data source, classes, history, progress,
                       and with those settings: the schedule's state (the current learning rate
@@ -19,7 +19,11 @@ A validation split is not stored: the settings' seed and fraction carve the same
 Parameters are named by the node id of their layer (`param:3.weight`, `param:5.1.2.weight`), which
 depends only on the spec. Version 1 named them by the layer's index in the model (`param:2.weight`
 for the third layer, counting an implicit flatten); version 1 checkpoints (chains: nothing else
-trained then) still load, their names translated.
+trained then) still load, their names translated. Version 3 is version 2 with the training
+options' state (validation split, schedule, early stopping, augmentation, the optimizers beyond
+Adam and SGD): a cnncalc that reads only versions 1 and 2 refuses such a file as too new, naming
+the versions it reads, instead of calling settings it has never heard of damaged. Version 2 files,
+with or without that state, load as they are.
 
 Files are saved with `cnncalc.safety.atomic` (a temporary name in the same folder, renamed into
 place), so a crash, Ctrl-C or SIGTERM never leaves half a checkpoint behind. A run saves through a
@@ -56,9 +60,10 @@ from cnncalc.safety.bounded import size_text
 from cnncalc.safety.limits import MAX_CHECKPOINT_BYTES, MAX_CHECKPOINT_ENTRIES
 
 FORMAT = "cnncalc-checkpoint"
-VERSION = 2
+VERSION = 3
 # Version 1 named parameters by layer index; it is read by translating the names (`_index_names`).
-READABLE_VERSIONS = (1, 2)
+# Version 2 is version 3 without the guarantee that a reader knows every training option.
+READABLE_VERSIONS = (1, 2, 3)
 
 
 def save_checkpoint(

@@ -297,6 +297,31 @@ def test_damaged_checkpoint_exits_1_with_a_clear_message(cli, model_file, tmp_pa
         assert "Traceback" not in result.output
 
 
+def test_a_checkpoint_from_a_newer_cnncalc_is_refused_as_too_new(cli, model_file, tmp_path):
+    with np.load(model_file, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    assert int(arrays["version"]) == 3
+    newer = tmp_path / "newer.npz"
+    np.savez(newer, **{**arrays, "version": np.array(4)})
+    for args in (["train", "--resume", newer, "--epochs", "1"], ["predict", "--model", newer]):
+        result = cli(*args)
+        assert result.exit_code == 1 and _clean_exit(result), (args, result.output)
+        assert f"{newer} is checkpoint version 4; this cnncalc reads versions 1, 2, 3" in result.stderr
+
+
+def test_a_version_2_checkpoint_with_training_options_still_resumes(cli, tmp_path):
+    ckpt = tmp_path / "run.npz"
+    assert (
+        cli("train", "--steps", "2", "--lr-schedule", "cosine", "--save", str(ckpt), "--json").exit_code == 0
+    )
+    with np.load(ckpt, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    older = tmp_path / "v2.npz"
+    np.savez(older, **{**arrays, "version": np.array(2)})  # what the previous release wrote
+    result = cli("train", "--resume", str(older), "--steps", "1", "--json")
+    assert result.exit_code == 0, result.output
+
+
 @pytest.mark.parametrize(
     "option",
     [["--lr", "0.1"], ["--optimizer", "sgd"], ["--batch-size", "8"], ["--seed", "3"], ["--momentum", "0.5"]],

@@ -106,9 +106,9 @@ def test_a_version_1_checkpoint_loads_and_continues(tmp_path):
             index, param = name.split(".")
             got = trainer.model.named_params()[f"{by_index[index]}.{param}"]
             np.testing.assert_allclose(got, then[name], rtol=1e-5, atol=1e-7, err_msg=name)
-    save_checkpoint(saved, trainer, "digits")  # saved again: version 2, named by node id
+    save_checkpoint(saved, trainer, "digits")  # saved again: today's version, named by node id
     again, _, _ = read_checkpoint(saved)
-    assert int(again["version"]) == 2 and again["param:4.weight"].shape == (4,)
+    assert int(again["version"]) == 3 and again["param:4.weight"].shape == (4,)
 
 
 def test_resume_in_the_middle_of_an_epoch_is_exact(tmp_path, digits):
