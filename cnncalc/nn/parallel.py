@@ -34,6 +34,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -147,36 +148,10 @@ def run_split(fn: Callable[[int, int], T], n: int, size: int) -> list[T]:
     """
     parts = slice_count(n, size)
     bounds = [(n * i // parts, n * (i + 1) // parts) for i in range(parts)]
-    pool, threads = _pool, min(_workers, parts)
-    if threads == 1 or pool is None or getattr(_local, "in_task", False):
+    threads = min(_workers, parts)
+    if threads == 1 or _pool is None or getattr(_local, "in_task", False):
         return [fn(a, b) for a, b in bounds]
-    results: list[T | None] = [None] * parts
-    tickets = itertools.count()  # next() on a count is atomic under the GIL: each slice runs once
-
-    def take_slices(started: threading.Lock | None = None) -> None:
-        if started is not None:
-            started.release()
-        for i in iter(tickets.__next__, None):
-            if i >= parts:
-                return
-            results[i] = fn(*bounds[i])
-
-    # Each helper signals that it runs before the caller starts on the slices. Otherwise a caller
-    # whose numpy calls release and retake the GIL every few microseconds can keep a helper that
-    # was just woken from ever getting it (CPython only forces a hand-over after 5 ms without one),
-    # and does every slice itself. A helper that has no CPU within STARTUP_WAIT is not waited for.
-    signals = [threading.Lock() for _ in range(threads - 1)]
-    for lock in signals:
-        lock.acquire()
-    helpers: list[Future[None]] = [pool.submit(take_slices, lock) for lock in signals]
-    for lock in signals:
-        lock.acquire(timeout=STARTUP_WAIT)
-    try:
-        take_slices()
-    finally:
-        for f in helpers:  # wait for all, even if a slice failed, then raise the first error
-            f.result()
-    return results  # type: ignore[return-value]
+    return _share([partial(fn, a, b) for a, b in bounds], threads)
 
 
 def run_concurrently(tasks: list[Callable[[], T]], costs: list[int]) -> list[T]:
@@ -185,33 +160,59 @@ def run_concurrently(tasks: list[Callable[[], T]], costs: list[int]) -> list[T]:
 
     The costliest tasks are handed out first (each free thread takes the next), which balances
     branches of unequal size. Inside a task `run_split` runs its slices in order in that thread,
-    so a task computes the same bits on any thread. numpy's error state (`np.errstate`) and other
-    context variables of the caller hold in every task.
+    so a task computes the same bits on any thread.
     """
     order = sorted(range(len(tasks)), key=lambda i: -costs[i])
-    threads = min(branch_threads(), len(tasks))
+    done = _share([partial(_as_task, tasks[i]) for i in order], min(branch_threads(), len(tasks)))
     results: list[T | None] = [None] * len(tasks)
-    tickets = itertools.count()
-    context = contextvars.copy_context()
+    for i, result in zip(order, done, strict=True):
+        results[i] = result
+    return results  # type: ignore[return-value]
 
-    def take_tasks() -> None:
-        before, _local.in_task = getattr(_local, "in_task", False), True
-        try:
-            for k in iter(tickets.__next__, None):
-                if k >= len(order):
-                    return
-                results[order[k]] = tasks[order[k]]()
-        finally:
-            _local.in_task = before
+
+def _as_task(task: Callable[[], T]) -> T:
+    """task(), marked as a task of `run_concurrently` in this thread while it runs."""
+    before, _local.in_task = getattr(_local, "in_task", False), True
+    try:
+        return task()
+    finally:
+        _local.in_task = before
+
+
+def _share(jobs: list[Callable[[], T]], threads: int) -> list[T]:
+    """Run each job once on up to `threads` threads (the caller's included), handed out in list
+    order as threads come free; the results in list order. numpy's error state (`np.errstate`)
+    and the caller's other context variables hold in every job.
+    """
+    results: list[T | None] = [None] * len(jobs)
+    tickets = itertools.count()  # next() on a count is atomic under the GIL: each job runs once
+
+    def take_jobs(started: threading.Lock | None = None) -> None:
+        if started is not None:
+            started.release()
+        for i in iter(tickets.__next__, None):
+            if i >= len(jobs):
+                return
+            results[i] = jobs[i]()
 
     pool = _pool
-    if threads == 1 or pool is None:
-        take_tasks()
+    if threads <= 1 or pool is None:
+        take_jobs()
         return results  # type: ignore[return-value]
-    helpers = [pool.submit(context.copy().run, take_tasks) for _ in range(threads - 1)]
+    # Each helper signals that it runs before the caller starts on the jobs. Otherwise a caller
+    # whose numpy calls release and retake the GIL every few microseconds can keep a helper that
+    # was just woken from ever getting it (CPython only forces a hand-over after 5 ms without one),
+    # and does every job itself. A helper that has no CPU within STARTUP_WAIT is not waited for.
+    context = contextvars.copy_context()
+    signals = [threading.Lock() for _ in range(threads - 1)]
+    for lock in signals:
+        lock.acquire()
+    helpers: list[Future[None]] = [pool.submit(context.copy().run, take_jobs, lock) for lock in signals]
+    for lock in signals:
+        lock.acquire(timeout=STARTUP_WAIT)
     try:
-        take_tasks()
+        take_jobs()
     finally:
-        for f in helpers:  # wait for all, even if a task failed, then raise the first error
+        for f in helpers:  # wait for all, even if a job failed, then raise the first error
             f.result()
     return results  # type: ignore[return-value]

@@ -125,3 +125,21 @@ def test_concurrent_callers_share_the_pool_safely(monkeypatch):
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_numpy_error_settings_hold_in_every_thread(monkeypatch):
+    # The trainer silences overflow while it checks the loss itself: its helpers must too.
+    import time
+
+    monkeypatch.setattr(parallel, "MIN_PART", 1)
+    seen: dict[int, dict] = {}
+
+    def slice_(a: int, b: int) -> None:
+        time.sleep(0.005)  # long enough for the helper to take a slice
+        seen[threading.get_ident()] = np.geterr()
+
+    with parallel.split_work(2), np.errstate(over="ignore", invalid="raise"):
+        parallel.run_split(slice_, 4, size=10**9)
+        parallel.run_concurrently([lambda: slice_(0, 1)] * 3, [1, 1, 1])
+    assert len(seen) == 2
+    assert all(err["over"] == "ignore" and err["invalid"] == "raise" for err in seen.values())
