@@ -11,8 +11,8 @@ import pytest
 
 from cnncalc.arith.presets import preset_text
 from cnncalc.nn import parallel
-from cnncalc.nn.losses import softmax_cross_entropy
 from cnncalc.nn.model import build_model
+from tests.nn.one_step import one_step
 
 SPECS = {
     # four branches from one fork, one of them a fused conv → ReLU → max pool, one a lone pool
@@ -26,15 +26,6 @@ SPECS = {
     "dropout-branch": "input 2x6x6 | concat( conv 3 k=3 p=1 | dropout 0.5 ; conv 1 k=1 | sigmoid ) | gap | fc 10",
     "digits-resnet": preset_text("digits-resnet"),
 }
-
-
-def _step(spec: str, x: np.ndarray, y: np.ndarray):
-    model = build_model(spec, classes=10, seed=3, dtype=np.float64)
-    model.input_grad = True
-    logits = model.forward(x, train=True)
-    _, dlogits = softmax_cross_entropy(logits, y)
-    dx = model.backward(dlogits)
-    return logits, dx, model.named_grads(), model.rng.bit_generator.state
 
 
 def test_sections_are_the_branches_between_a_fork_and_its_merge():
@@ -64,10 +55,10 @@ def test_branches_side_by_side_give_the_serial_results(spec, workers):
     shape = build_model(spec, classes=10, seed=3, dtype=np.float64).input_shape
     x = rng.normal(size=(5, *shape))
     y = rng.integers(0, 10, size=5)
-    serial = _step(spec, x, y)
+    serial = one_step(spec, x, y)
     with parallel.split_work(workers, slices=1):
         assert parallel.branch_threads() == workers
-        concurrent = _step(spec, x, y)
+        concurrent = one_step(spec, x, y)
     np.testing.assert_array_equal(concurrent[0], serial[0])
     np.testing.assert_array_equal(concurrent[1], serial[1])
     assert concurrent[3] == serial[3]

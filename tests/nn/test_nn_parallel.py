@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from cnncalc.nn import parallel
-from cnncalc.nn.losses import softmax_cross_entropy
 from cnncalc.nn.model import build_model
+from tests.nn.one_step import one_step
 
 SPECS = {
     "keras-mnist-like": "input 1x12x12 | conv 8 k=3 | relu | maxpool k=2 | conv 8 k=3 | relu | flatten | fc 10",
@@ -21,20 +21,11 @@ SPECS = {
 }
 
 
-def _step(spec: str, x: np.ndarray, y: np.ndarray):
-    model = build_model(spec, classes=10, seed=3, dtype=np.float64)
-    model.input_grad = True
-    logits = model.forward(x, train=True)
-    _, dlogits = softmax_cross_entropy(logits, y)
-    dx = model.backward(dlogits)
-    return logits, dx, model.named_grads()
-
-
 def _run(spec: str, x: np.ndarray, y: np.ndarray, workers: int | None):
     if workers is None:
-        return _step(spec, x, y)
+        return one_step(spec, x, y)
     with parallel.split_work(workers):
-        return _step(spec, x, y)
+        return one_step(spec, x, y)
 
 
 @pytest.mark.parametrize("workers", [1, 2, 3], ids=lambda w: f"{w}-threads")
