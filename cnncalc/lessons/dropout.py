@@ -89,6 +89,10 @@ def step_dropout(
             field="p",
             p=p,
         )
+    if seed < 0:
+        raise UsageError(
+            _("{field} {seed}: the seed must be a whole number ≥ 0, e.g. {field} 0"), field="seed", seed=seed
+        )
     if mask is None:
         layer = Dropout(p, np.random.default_rng(seed))
         layer.forward(values, train=True)  # draws the mask as the trainer does

@@ -54,6 +54,14 @@ def test_activation_gradient_linear_batchnorm_dropout_run(cli, cli_json) -> None
     assert drop["train_output"] == [[2, 0], [0, 8]] and drop["eval_output"] == [[1, 2], [3, 4]]
 
 
+def test_a_negative_dropout_seed_is_a_usage_error(cli) -> None:
+    # Found by the long fuzz run: numpy's generator refused it as an internal error.
+    r = cli("step", "dropout", "--seed", "-1")
+    assert r.exit_code == 2, r.output
+    assert "--seed -1: the seed must be a whole number ≥ 0, e.g. --seed 0" in r.stderr
+    assert "internal error" not in r.output
+
+
 def test_the_net_table_says_which_batch_norm_values_are_trained(cli, cli_json) -> None:
     r = cli("net", "input 3x8x8 | conv 4 k=3 | bn | relu | flatten | fc 2")
     assert r.exit_code == 0, r.output

@@ -234,8 +234,9 @@ def test_dropout_draws_the_trainers_mask() -> None:
         ({"x": [[1, 2]], "p": 1.0}, UsageError, "p 1.0 must be at least 0 and below 1"),
         ({"x": [[1, 2]], "p": 0.5, "mask": [[1, 2]]}, CnnCalcError, "mask must be a 1×2 matrix of 0s and 1s"),
         ({"x": [[1] * 65], "p": 0.5}, UsageError, "at most 64"),
+        ({"x": [[1, 2]], "p": 0.5, "seed": -1}, UsageError, "seed -1: the seed must be a whole number ≥ 0"),
     ],
-    ids=["p-one", "mask", "too-many"],
+    ids=["p-one", "mask", "too-many", "negative-seed"],
 )
 def test_dropout_refuses(kwargs, error, fragment) -> None:
     with pytest.raises(error, match=fragment):
