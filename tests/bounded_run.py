@@ -2,7 +2,9 @@
 
 `run(...)` starts `python -m cnncalc` in a child process with an address-space limit and a
 timeout, so a regression fails the test instead of taking the machine; `within(seconds)` bounds
-code run in the test's own process (a SIGALRM interrupts a Python loop that runs too long).
+code run in the test's own process (a SIGALRM interrupts a Python loop that runs too long), and
+`within_memory(extra)` its address space: an allocation beyond it raises MemoryError there, which
+the test reports with its input, where the kernel would otherwise kill the whole test run.
 """
 
 from __future__ import annotations
@@ -70,3 +72,24 @@ def within(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def within_memory(extra: int = MEMORY) -> Iterator[None]:
+    """Let the block grow this process's address space by at most `extra` bytes (Linux; elsewhere
+    the block runs unbounded)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            now = int(statm.read().split()[0]) * resource.getpagesize()
+    except OSError:
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    bound = now + extra
+    if hard != resource.RLIM_INFINITY:
+        bound = min(bound, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (bound, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))

@@ -12,11 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.bounded_run import within
+from tests.bounded_run import within, within_memory
 
 QUICK = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 LONG = settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SECONDS = 10  # per command, on a loaded machine; each finishes well under a second
+MEMORY = 2 << 30  # more address space per command than this is a runaway (MemoryError, reported)
 INTERNALS = (
     "Traceback",
     "internal error",
@@ -217,7 +218,7 @@ MODELS = st.builds(
 
 
 def _bounded(cli, *args: str, input: str | None = None):
-    with within(SECONDS):
+    with within(SECONDS), within_memory(MEMORY):
         result = cli(*args, input=input)
     text = result.output
     assert result.exit_code in (0, 1, 2), (args, text)
