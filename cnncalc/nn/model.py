@@ -162,7 +162,7 @@ class Model:
             res = self.network.by_id.get(layer.node_id)
             if res is None:
                 continue
-            if layer.kind in ("maxpool", "minpool", "avgpool"):
+            if layer.kind in ("maxpool", "avgpool"):
                 passes = 5 * math.prod(layer.kernel)
             else:
                 passes = 8 if layer.kind == "bn" else 3
