@@ -154,8 +154,8 @@ def network_table(
     if folded:
         notes.append(
             ngettext(
-                "{n} more note about rows folded away: --explain ID shows a row's",
-                "{n} more notes about rows folded away: --explain ID shows a row's",
+                "{n} more note about rows folded away: --explain ID shows a row's notes",
+                "{n} more notes about rows folded away: --explain ID shows a row's notes",
                 folded,
             ).format(n=folded)
         )

@@ -1,5 +1,6 @@
 """`cnncalc net`, `check` and `solve` through the CLI: exit codes, JSON keys and text."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,19 @@ def test_net_text_table(cli):
     assert "seed-001: note 001's 2×96×96 network" in result.stdout
     assert "24×4×4" in result.stdout
     assert "Parameters (trainable)      45,844" in result.stdout
+
+
+def test_folded_rows_keep_a_count_of_their_notes(cli):
+    full = cli("net", "--preset", "digits-resnet").stdout
+    nested = re.findall(r"^  • layer \d+\.\d+: ", full, flags=re.M)  # notes of rows one level down
+    assert nested, full
+    folded = cli("net", "--preset", "digits-resnet", "--depth", "1")
+    assert folded.exit_code == 0, folded.output
+    assert not re.search(r"^  • layer \d+\.\d+: ", folded.stdout, flags=re.M)
+    assert f"  • {len(nested)} more notes about rows folded away: --explain ID shows a row's notes\n" in (
+        folded.stdout
+    )
+    assert "layer 8: PyTorch's AdaptiveAvgPool2d(1)" in folded.stdout  # a top-level row's note stays
 
 
 @pytest.mark.parametrize("columns", [80, 100], ids=["80-columns", "100-columns"])
