@@ -180,4 +180,6 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOMES})
+    """The public names and the module's dunders: what a notebook's tab completion offers (not
+    the `annotations` and `TYPE_CHECKING` this file imports for itself)."""
+    return sorted({*__all__, *(name for name in globals() if name.startswith("__"))})

@@ -90,6 +90,13 @@ def test_all_lists_every_public_name_and_each_resolves():
         cnncalc.shapes  # noqa: B018
 
 
+def test_tab_completion_offers_the_public_names_only():
+    cnncalc.shape  # noqa: B018  (a name used once becomes an ordinary attribute: still listed once)
+    names = dir(cnncalc)
+    assert [n for n in names if not n.startswith("__")] == sorted(cnncalc.__all__[1:])
+    assert "__version__" in names and "__doc__" in names
+
+
 @pytest.mark.parametrize("name", [n for n in cnncalc.__all__ if callable(getattr(cnncalc, n))])
 def test_every_public_function_and_method_is_annotated(name):
     value = getattr(cnncalc, name)
