@@ -16,7 +16,7 @@ import typer
 from cnncalc.api import draw as api
 from cnncalc.arith.errors import UsageError
 from cnncalc.cli.calc import DilationOpt, InputOpt, JsonOpt, KernelOpt, PaddingOpt, StrideOpt
-from cnncalc.cli.errors import reported
+from cnncalc.cli.errors import LocalGroup, reported
 from cnncalc.cli.options import ClassOpt
 from cnncalc.cli.output import emit_json, emit_text, styler, terminal_width
 from cnncalc.cli.pictures import picture_format, save_picture
@@ -36,6 +36,7 @@ TOUR = [
 ]
 
 draw_app = typer.Typer(
+    cls=LocalGroup,
     help=_(
         "Pictures of the arithmetic: sliding windows, receptive fields, network diagrams (SVG, HTML, GIF)."
     ),

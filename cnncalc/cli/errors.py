@@ -125,7 +125,87 @@ def wants_json(argv: Sequence[str]) -> bool:
     return "--json" in (argv[: list(argv).index("--")] if "--" in argv else argv)
 
 
-class ReportingGroup(TyperGroup):
+class LocalGroup(TyperGroup):
+    """A group whose list of commands sums each one up in a language other than English as
+    `local_summary` does: click cuts a help text after as many space-separated words as fit one
+    line, and Chinese has no spaces between words, so a long first sentence came out as "..."
+    alone. English keeps click's one-line summaries."""
+
+    def format_commands(self, ctx: typer.Context, formatter: Any) -> None:
+        if current_language() == "en":
+            super().format_commands(ctx, formatter)
+            return
+        from cnncalc.render.width import display_width
+
+        listed = [(name, self.get_command(ctx, name)) for name in self.list_commands(ctx)]
+        shown = [cmd for name, cmd in listed if cmd is not None and not cmd.hidden]
+        # the second column's width as LocalFormatter.write_dl lays it out
+        names = max((display_width(name) for name, cmd in listed if cmd in shown), default=0)
+        width = formatter.width - formatter.current_indent - min(names, 30) - 4
+        kept = {cmd: cmd.short_help for cmd in shown}
+        try:
+            for cmd in shown:
+                if not cmd.short_help and cmd.help:
+                    cmd.short_help = local_summary(cmd.help, width)
+            super().format_commands(ctx, formatter)
+        finally:
+            for cmd, short in kept.items():
+                cmd.short_help = short
+
+
+# Where a summary that does not fit may be cut: after a clause.
+_CLAUSE_ENDS = "，；：、,;:"
+
+
+def local_summary(help: str, width: int) -> str:
+    r"""A command's help summed up for a list of commands whose second column is `width` wide: its
+    first paragraph if that fits in two lines, else one line cut after the last clause that fits
+    (or else the last word, or at the width) and followed by an ellipsis — Chinese "……", else "…".
+
+    >>> local_summary("测验，精确评分；答错时给出完整解答。\n\n示例：", 20)
+    '测验，精确评分；答错时给出完整解答。'
+    >>> local_summary("测验，精确评分；答错时给出完整解答，还会指出是哪一种常见错误。", 20)
+    '测验，精确评分……'
+    >>> local_summary("A quiz on the notes, graded exactly; a wrong answer shows the worked solution.", 40)
+    'A quiz on the notes, graded exactly; a wrong answer shows the worked solution.'
+    >>> local_summary("A quiz on the notes, graded exactly; a wrong answer shows the worked solution.", 30)
+    'A quiz on the notes…'
+    """
+    from cnncalc.render.width import display_width, is_wide
+
+    paragraph = _joined_lines(help.expandtabs().split("\n\n")[0].replace("\b", "").split("\n"))
+    if display_width(paragraph) <= 2 * width:
+        return paragraph
+    ellipsis = "……" if any(is_wide(ch) for ch in paragraph) else "…"
+    room = width - display_width(ellipsis)
+    fits = [i for i in range(len(paragraph) + 1) if display_width(paragraph[:i]) <= room]
+    cut = max(fits, default=0)
+    clauses = [i for i in fits if i > 1 and paragraph[i - 1] == " " and paragraph[i - 2] in _CLAUSE_ENDS]
+    clauses += [i for i in fits if i > 0 and paragraph[i - 1] in _CLAUSE_ENDS and is_wide(paragraph[i - 1])]
+    words = [i for i in fits if i > 0 and paragraph[i] == " "] if cut < len(paragraph) else []
+    if clauses:
+        cut = max(clauses)
+    elif words:
+        cut = max(words)
+    return paragraph[:cut].rstrip().rstrip(_CLAUSE_ENDS) + ellipsis
+
+
+def _joined_lines(lines: Sequence[str]) -> str:
+    """Lines of one paragraph as one line: Chinese lines join without a space between them."""
+    from cnncalc.render.width import is_wide
+
+    joined = ""
+    for line in (line.strip() for line in lines):
+        if not line:
+            continue
+        if not joined:
+            joined = line
+        else:
+            joined += line if is_wide(joined[-1]) and is_wide(line[0]) else " " + line
+    return joined
+
+
+class ReportingGroup(LocalGroup):
     """The root command. It notes whether the run asked for --json (so `fail` speaks JSON), and
     shows click's own usage errors (an unknown option, a missing value) the same way."""
 
@@ -364,7 +444,7 @@ class LocalFormatter(typer.Context.formatter_class):  # type: ignore[misc,name-d
 def _wrap_paragraphs(text: str, width: int, indent: str) -> str:
     """click's paragraphs (a blank line between them; a paragraph whose first line is `\\b` is kept
     as it is) wrapped to `width` columns by display width, each line after `indent`."""
-    from cnncalc.render.width import is_wide, wrap
+    from cnncalc.render.width import wrap
 
     out = []
     for paragraph in text.expandtabs().split("\n\n"):
@@ -375,11 +455,7 @@ def _wrap_paragraphs(text: str, width: int, indent: str) -> str:
             out.append("\n".join(indent + line for line in lines[1:]))
             continue
         inner = " " * (len(lines[0]) - len(lines[0].lstrip()))
-        joined = lines[0].strip()
-        for line in lines[1:]:
-            line = line.strip()
-            # Chinese lines join without a space between them
-            joined += line if is_wide(joined[-1]) and is_wide(line[0]) else " " + line
+        joined = _joined_lines(lines)
         out.append("\n".join(wrap(joined, width, indent + inner, indent + inner)))
     return "\n\n".join(out)
 

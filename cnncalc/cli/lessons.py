@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cnncalc.arith.errors import CnnCalcError
-from cnncalc.cli.errors import reported
+from cnncalc.cli.errors import LocalGroup, reported
 from cnncalc.cli.options import JsonOpt
 from cnncalc.cli.output import emit_json
 from cnncalc.cli.step_layers import TOUR as LAYER_TOUR
@@ -66,6 +66,7 @@ TOUR = [
 ]
 
 step_app = typer.Typer(
+    cls=LocalGroup,
     help=_(
         "Step through a layer with the arithmetic written out: a convolution or a pooling cell by cell, "
         "softmax and cross-entropy, activations, the gradient through depth, two linear layers, batch norm, "

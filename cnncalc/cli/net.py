@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from cnncalc.api import net as api
-from cnncalc.cli.errors import reported
+from cnncalc.cli.errors import LocalGroup, reported
 from cnncalc.cli.options import ClassOpt, FileOpt, JsonOpt
 from cnncalc.cli.output import emit_result, emit_text
 from cnncalc.i18n import N_, _
@@ -179,6 +179,7 @@ def check(
 # -- solve ----------------------------------------------------------------------------------------
 
 solve_app = typer.Typer(
+    cls=LocalGroup,
     name="solve",
     help=_(
         "Inverse problems: the padding, stride or kernel that gives the output size you want, and the "

@@ -140,15 +140,17 @@ def wrap(
                 single = len(before) == 1 and is_wide(before)
                 if single or display_width(subsequent_indent) + display_width(before) + w <= width:
                     carried = [line.pop()]
-            elif line[-1] in _NO_END and len(line) > 1:
-                carried = [line.pop()]
+            # nor leave opening marks behind (图（ / SVG、 or 图（（ / 网)
+            while len(line) > 1 and line[-1] in _NO_END:
+                carried.insert(0, line.pop())
             flush()
             if display_width(indent) + sum(map(display_width, carried)) + w <= width:
                 line = carried
-            elif carried:
-                lines[-1] += "".join(carried)
-                if display_width(lines[-1]) > width:  # no room either way: keep the width
-                    lines[-1] = lines[-1][: -len(carried[0])]
+            elif carried:  # no room on a line of their own with the token: back where they were, if they fit
+                back = lines[-1] + "".join(carried)
+                if display_width(back) <= width:
+                    lines[-1] = back
+                else:  # no room either way: keep the width
                     line = carried
             filled = sum(map(display_width, line))
         while break_long_words and not line and display_width(indent) + w > width and len(tok) > 1:

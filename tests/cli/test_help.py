@@ -3,7 +3,10 @@ to keep), as docs/cli.md, which is generated from it, does too."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 import typer
@@ -47,3 +50,60 @@ def test_the_trainer_commands_examples_are_kept_apart(cli):
     for command in ("train", "predict", "show", "gradcheck"):
         lines = _examples(cli(command, "--help").stdout)
         assert sum(line.strip().startswith(f"cnncalc {command}") for line in lines) >= 2, command
+
+
+def _zh_help(columns: int, *args: str) -> str:
+    """`cnncalc --lang zh ARGS --help` in a fresh process (the help is built in the chosen language)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "cnncalc", "--lang", "zh", *args, "--help"],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": str(columns)},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _command_rows(help_text: str) -> dict[str, list[str]]:
+    """The list of commands of a Chinese --help: each command's summary, line by line."""
+    section = help_text.split("\n命令：\n", 1)[1].split("\n\n", 1)[0]
+    rows: dict[str, list[str]] = {}
+    for line in section.splitlines():
+        if re.match(r"  \S", line):
+            name, _, text = line.strip().partition(" ")
+            rows[name] = [text.strip()]
+        else:
+            rows[name].append(line.strip())
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("group", "columns"), [((), 60), ((), 80), (("step",), 60), (("draw",), 60), (("solve",), 60)]
+)
+def test_chinese_command_lists_sum_each_command_up_in_whole_words(group, columns):
+    # click shortens a summary by space-separated words; a Chinese sentence is one such word, so a
+    # long one came out as "..." alone. A summary is the description's first paragraph if it fits in
+    # two lines, else one line cut after a clause, with a Chinese ellipsis.
+    from cnncalc.render.width import display_width
+
+    listing = _zh_help(columns, *group)
+    commands = listing.split("\n命令：\n", 1)[1].split("\n\n", 1)[0]
+    assert max(display_width(line) for line in commands.splitlines()) <= columns
+    rows = _command_rows(listing)
+    assert len(rows) >= 3
+    cut = []
+    for name, lines in rows.items():
+        summary = "".join(lines)
+        assert summary and not summary.endswith("..."), (name, lines)
+        if not summary.endswith("……"):
+            assert summary.endswith("。") and len(lines) <= 2, (name, lines)  # a whole first paragraph
+            continue
+        cut.append(name)
+        description = _zh_help(columns, *group, name).split("\n\n", 2)[1]
+        whole = "".join(line.strip() for line in description.splitlines())
+        assert len(lines) == 1 and whole.startswith(summary[: -len("……")]), (name, summary, whole)
+        assert summary[-3] not in "，；：、", summary  # the clause mark gives way to the ellipsis
+    if group == ():
+        assert ("quiz" in cut) == (columns == 60) and "step" in cut  # their first paragraphs are long

@@ -57,3 +57,25 @@ def test_no_line_is_wider_than_the_width_and_no_character_is_lost(text, width):
     lines = wrap(text, width, initial_indent="  ", subsequent_indent="  ")
     assert all(display_width(line) <= width for line in lines)
     assert "".join(line.strip().replace(" ", "") for line in lines) == "".join(text.split())
+
+
+# Chinese with short Latin words and brackets, as the translated help has them: 网络结构图（SVG、HTML、GIF）。
+BRACKETED = st.lists(
+    st.one_of(
+        st.sampled_from(list("网络结构图滑动窗口感受野")),
+        st.sampled_from(["SVG", "HTML", "GIF", "p", "k=3", "MACs"]),
+        st.sampled_from(list("（）、，。")),
+    ),
+    min_size=1,
+    max_size=60,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=BRACKETED, width=st.integers(16, 60))
+def test_an_opening_bracket_does_not_end_a_line_before_a_word_moved_for_a_closing_mark(text, width):
+    # a mark that may not start a line (、) takes the word before it along to the next line; the
+    # bracket before that word went with it, rather than end the line: "图（" / "SVG、" was wrong
+    lines = wrap(text, width)
+    assert not any(line.endswith(tuple("（")) and len(line) > 1 for line in lines[:-1]), lines
+    assert "".join(lines) == text.replace(" ", "")
