@@ -134,12 +134,19 @@ def wrap(
         w = display_width(tok)
         if line and used() + w > width:
             carried: list[str] = []
-            if tok in _NO_START and len(line) > 1 and line[-1] != " ":
-                # take a character along rather than start with the mark, or a word (320。) that fits
-                before = line[-1]
-                single = len(before) == 1 and is_wide(before)
-                if single or display_width(subsequent_indent) + display_width(before) + w <= width:
-                    carried = [line.pop()]
+            if tok in _NO_START:
+                # take a character along rather than start with the mark, or a word (320。) that fits;
+                # and another while the first one taken is a mark too (区）。, not ）。)
+                while len(line) > 1 and line[-1] != " " and (not carried or carried[0] in _NO_START):
+                    before = line[-1]
+                    single = len(before) == 1 and is_wide(before)
+                    taken = sum(map(display_width, carried))
+                    if (
+                        not single
+                        and display_width(subsequent_indent) + display_width(before) + taken + w > width
+                    ):
+                        break
+                    carried.insert(0, line.pop())
             # nor leave opening marks behind (图（ / SVG、 or 图（（ / 网)
             while len(line) > 1 and line[-1] in _NO_END:
                 carried.insert(0, line.pop())

@@ -60,22 +60,22 @@ def test_no_line_is_wider_than_the_width_and_no_character_is_lost(text, width):
 
 
 # Chinese with short Latin words and brackets, as the translated help has them: 网络结构图（SVG、HTML、GIF）。
-BRACKETED = st.lists(
-    st.one_of(
-        st.sampled_from(list("网络结构图滑动窗口感受野")),
-        st.sampled_from(["SVG", "HTML", "GIF", "p", "k=3", "MACs"]),
-        st.sampled_from(list("（）、，。")),
-    ),
-    min_size=1,
-    max_size=60,
+UNITS = st.tuples(
+    st.sampled_from(["", "", "", "（"]),
+    st.sampled_from([*"网络结构图滑动窗口感受野", "SVG", "HTML", "GIF", "p", "k=3", "MACs"]),
+    st.sampled_from(["", "", "", "）", "、", "，", "。", "）。", "）："]),
 ).map("".join)
+BRACKETED = st.lists(UNITS, min_size=1, max_size=40).map("".join)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(text=BRACKETED, width=st.integers(16, 60))
-def test_an_opening_bracket_does_not_end_a_line_before_a_word_moved_for_a_closing_mark(text, width):
-    # a mark that may not start a line (、) takes the word before it along to the next line; the
-    # bracket before that word went with it, rather than end the line: "图（" / "SVG、" was wrong
+def test_marks_stay_with_their_words_where_the_width_leaves_room(text, width):
+    # a mark that may not start a line (、 ）) takes the word before it along to the next line; the
+    # bracket before that word goes with it rather than end the line ("图（" / "SVG、" was wrong),
+    # and a closing mark taken along takes the character before it too ("区" / "）。" was wrong)
     lines = wrap(text, width)
-    assert not any(line.endswith(tuple("（")) and len(line) > 1 for line in lines[:-1]), lines
-    assert "".join(lines) == text.replace(" ", "")
+    assert all(display_width(line) <= width for line in lines)
+    assert not any(line.endswith("（") for line in lines[:-1]), lines
+    assert not any(line[0] in "）、，。：" for line in lines[1:]), lines
+    assert "".join(lines) == text
