@@ -231,8 +231,35 @@ def render_step(step: Step, style: Styler = PLAIN, width: int = 100, indent: str
     lines.append(f"{indent}{pad} = {style(fmt_value(step.value), 'bold', 'green')}")
     room = max(width - display_width(indent) - 4, 30)
     for text in ((step.why,) if step.why else ()) + step.notes:
-        lines.extend(wrap(text, room, initial_indent=indent + "  ", subsequent_indent=indent + "  "))
+        lines.extend(wrap_keeping_formula(text, room, indent + "  "))
     return "\n".join(lines)
+
+
+# What makes the text after a note's last colon a formula, to be kept on one line.
+_FORMULA_MARKS = "⌊⌈="
+
+
+def wrap_keeping_formula(text: str, width: int, indent: str) -> list[str]:
+    """`text` wrapped to `width` columns after `indent`; a note that ends in a formula after a colon
+    ("in general …: ⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1") and does not fit on one line puts the formula
+    on a line of its own instead of breaking it, when it fits there.
+
+    >>> wrap_keeping_formula("in general: ⌊(n + 2p − k)/s⌋ + 1", 24, "")
+    ['in general:', '  ⌊(n + 2p − k)/s⌋ + 1']
+    >>> wrap_keeping_formula("in general: ⌊(n + 2p − k)/s⌋ + 1", 40, "")
+    ['in general: ⌊(n + 2p − k)/s⌋ + 1']
+    """
+    lines = wrap(text, width, initial_indent=indent, subsequent_indent=indent)
+    if len(lines) == 1:
+        return lines
+    cut = max(text.rfind(": "), text.rfind("："))
+    head, formula = text[: cut + 1].rstrip(), text[cut + 1 :].strip()
+    if cut < 0 or not any(mark in formula for mark in _FORMULA_MARKS):
+        return lines
+    inner = indent + "  "
+    if display_width(inner + formula) > width:
+        return lines
+    return [*wrap(head, width, initial_indent=indent, subsequent_indent=indent), inner + formula]
 
 
 def render_notes(

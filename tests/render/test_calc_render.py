@@ -22,8 +22,8 @@ Working
         = 92
     a 5-wide window slides over the 96 padded rows and fits at 92
     positions
-    in general, with dilation d (PyTorch's form): ⌊(n + 2p − d(k − 1) −
-    1)/s⌋ + 1
+    in general, with dilation d (PyTorch's form):
+      ⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1
   (W_out alike: the same numbers on every axis)
 """
 
