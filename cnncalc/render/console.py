@@ -17,10 +17,11 @@ from typing import TextIO
 
 from rich.console import Console, ConsoleOptions, RenderableType
 from rich.measure import Measurement
+from rich.padding import Padding
 from rich.text import Text
 
 from cnncalc.i18n import _
-from cnncalc.render.width import display_width, is_wide, wrap
+from cnncalc.render.width import closing_formula, display_width, is_wide, wrap
 
 
 class Screen:
@@ -141,3 +142,71 @@ class WideText:
         widest = max((display_width(r) for r in runs), default=0)
         longest = max((display_width(line) for line in plain.split("\n")), default=0)
         return Measurement(widest, longest).clamp(max_width=options.max_width)
+
+
+class WorkedLine:
+    """A worked step for rich: `label = formula = numbers = value` on one line when the width allows,
+    else each `= …` on a line of its own under the first `=`, as the calculator lays out its
+    working — rather than a line that ends in "= ⌊(28 + 2·0 − 5)/1⌋ + 1 =".
+
+    >>> console = Console(width=30, file=io.StringIO())
+    >>> console.print(WorkedLine("H_out", "⌊(n − k)/s⌋ + 1", ["⌊(28 − 5)/1⌋ + 1", Text("24")]))
+    >>> console.file.getvalue().splitlines()
+    ['H_out = ⌊(n − k)/s⌋ + 1', '      = ⌊(28 − 5)/1⌋ + 1', '      = 24']
+    """
+
+    def __init__(self, label: str, formula: str, rest: list[str | Text]) -> None:
+        self.head = Text(f"{label} = {formula}")
+        self.pad = " " * display_width(label)
+        self.rest = [Text(r) if isinstance(r, str) else r for r in rest]
+
+    def one_line(self) -> Text:
+        line = self.head.copy()
+        for r in self.rest:
+            line.append(" = ")
+            line.append_text(r)
+        return line
+
+    def aligned(self) -> list[Text]:
+        lines = [self.head.copy()]
+        for r in self.rest:
+            line = Text(f"{self.pad} = ")
+            line.append_text(r)
+            lines.append(line)
+        return lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[RenderableType]:
+        line = self.one_line()
+        if options.no_wrap or line.cell_len <= options.max_width:
+            yield line
+            return
+        yield from (prose(part) for part in self.aligned())
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        widest = max(line.cell_len for line in self.aligned())
+        return Measurement(min(widest, self.one_line().cell_len), self.one_line().cell_len).clamp(
+            max_width=options.max_width
+        )
+
+
+class FormulaNote:
+    """A note for rich that, when it does not fit one line and ends in a formula after a colon,
+    puts the formula on a line of its own (indented two) instead of breaking it."""
+
+    def __init__(self, text: str, style: str = "") -> None:
+        self.text, self.style = text, style
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[RenderableType]:
+        split = closing_formula(self.text)
+        if options.no_wrap or display_width(self.text) <= options.max_width or split is None:
+            yield prose(self.text, self.style)
+            return
+        head, formula = split
+        if display_width(formula) + 2 > options.max_width:
+            yield prose(self.text, self.style)
+            return
+        yield prose(head, self.style)
+        yield Padding(Text(formula, style=self.style), (0, 0, 0, 2), expand=False)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, prose(self.text, self.style))

@@ -20,7 +20,7 @@ from cnncalc.arith.steps import Step, fmt_value, notes_once
 from cnncalc.i18n import N_, _, ngettext, translated
 from cnncalc.lessons.matrix import fmt_number
 from cnncalc.lessons.step import WINNER_OPS, ConvCell, ConvTrace, PoolCell, PoolTrace, join_sum, term
-from cnncalc.render.console import prose
+from cnncalc.render.console import FormulaNote, WorkedLine, prose
 
 PAD_MARK = "·"
 PENDING = "?"
@@ -106,14 +106,13 @@ def steps_view(steps: Sequence[Step], notes: Sequence[str] = ()) -> Group:
     """Worked Steps, one `label = formula = numbers = value` line each, the why dimmed beneath."""
     parts: list[RenderableType] = []
     for s in notes_once(steps):
-        line = Text(f"{s.label} = {s.formula}")
+        rest: list[str | Text] = []
         if s.substituted and s.substituted not in (s.formula, fmt_value(s.value)):
-            line.append(f" = {s.substituted}")
-        line.append(" = ")
-        line.append(fmt_value(s.value), style="bold green")
-        parts.append(line)
+            rest.append(s.substituted)
+        rest.append(Text(fmt_value(s.value), style="bold green"))
+        parts.append(WorkedLine(s.label, s.formula, rest))
         for t in ((s.why,) if s.why else ()) + s.notes:
-            parts.append(Padding(prose(t, "dim"), (0, 0, 0, 2), expand=False))
+            parts.append(Padding(FormulaNote(t, "dim"), (0, 0, 0, 2), expand=False))
     for n in notes:
         parts.append(prose(f"• {n}", "dim"))
     return Group(*parts)

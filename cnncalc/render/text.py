@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from cnncalc.arith.steps import Step, fmt_value
 from cnncalc.i18n import _
-from cnncalc.render.width import display_width, pad, wrap
+from cnncalc.render.width import closing_formula, display_width, pad, wrap
 
 _ANSI = {"bold": "1", "dim": "2", "green": "32", "red": "31", "cyan": "36", "yellow": "33"}
 
@@ -235,10 +235,6 @@ def render_step(step: Step, style: Styler = PLAIN, width: int = 100, indent: str
     return "\n".join(lines)
 
 
-# What makes the text after a note's last colon a formula, to be kept on one line.
-_FORMULA_MARKS = "⌊⌈="
-
-
 def wrap_keeping_formula(text: str, width: int, indent: str) -> list[str]:
     """`text` wrapped to `width` columns after `indent`; a note that ends in a formula after a colon
     ("in general …: ⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1") and does not fit on one line puts the formula
@@ -250,12 +246,10 @@ def wrap_keeping_formula(text: str, width: int, indent: str) -> list[str]:
     ['in general: ⌊(n + 2p − k)/s⌋ + 1']
     """
     lines = wrap(text, width, initial_indent=indent, subsequent_indent=indent)
-    if len(lines) == 1:
+    split = closing_formula(text) if len(lines) > 1 else None
+    if split is None:
         return lines
-    cut = max(text.rfind(": "), text.rfind("："))
-    head, formula = text[: cut + 1].rstrip(), text[cut + 1 :].strip()
-    if cut < 0 or not any(mark in formula for mark in _FORMULA_MARKS):
-        return lines
+    head, formula = split
     inner = indent + "  "
     if display_width(inner + formula) > width:
         return lines

@@ -176,3 +176,28 @@ def wrap(
     if any(t != " " for t in line):
         flush()
     return lines
+
+
+# What makes the text after a note's last colon a formula, to be kept on one line.
+_FORMULA_MARKS = "⌊⌈="
+
+
+def closing_formula(text: str) -> tuple[str, str] | None:
+    """(the words up to and including a note's last colon, the formula after it) when the note ends
+    in a formula — "in general …: ⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1" — else None. A renderer that
+    cannot fit the note on one line puts the formula on a line of its own rather than break it.
+
+    >>> closing_formula("in general: ⌊(n + 2p − k)/s⌋ + 1")
+    ('in general:', '⌊(n + 2p − k)/s⌋ + 1')
+    >>> closing_formula("一般形式：⌊(n + 2p − k)/s⌋ + 1")
+    ('一般形式：', '⌊(n + 2p − k)/s⌋ + 1')
+    >>> closing_formula("stride 2: every other position is skipped") is None
+    True
+    """
+    cut = max(text.rfind(": "), text.rfind("："))
+    if cut < 0:
+        return None
+    formula = text[cut + 1 :].strip()
+    if not any(mark in formula for mark in _FORMULA_MARKS):
+        return None
+    return text[: cut + 1].rstrip(), formula

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from cnncalc.cli.app import app
 from cnncalc.lessons.examples import EXAMPLES
 from cnncalc.lessons.quiz import make_quiz
 
@@ -274,3 +275,23 @@ def test_binary_stdin_is_echoed_escaped(cli):
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert "your answer: \\x1b[31m\\x07red\\x1b]0;title\\x07" in result.stdout
+
+
+@pytest.mark.parametrize("lesson", ["padding", "stride", "pooling", "rf"])
+def test_a_lesson_on_a_narrow_terminal_keeps_its_formulas_whole(runner, lesson):
+    # a worked step too long for the line puts each "= …" under the first "=", and the general
+    # formula goes to a line of its own, instead of lines ending in "=" or "(n + 2p −"
+    result = runner.invoke(
+        app, ["lesson", lesson, "--answer", "1"], env={"NO_COLOR": "1", "COLUMNS": "60", "CNNCALC_LANG": "en"}
+    )
+    assert result.exit_code in (0, 1), result.output
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= 60 for line in lines)
+    worked = [
+        line
+        for line in lines
+        if re.match(r"\s+(H_out|W_out|layer \d|RF)", line) or line.lstrip().startswith("= ")
+    ]
+    assert worked and not any(re.search(r" [=−+·(]$", line) for line in worked), worked
+    if lesson != "rf":
+        assert "      ⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1" in lines

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import io
 
+import pytest
+from rich.console import Console
+from rich.text import Text
+
 from cnncalc.lessons.matrix import parse_matrix
 from cnncalc.lessons.step import step_conv
-from cnncalc.render.console import Screen
+from cnncalc.render.console import FormulaNote, Screen, WorkedLine
 from cnncalc.render.lessons import conv_summary
+from cnncalc.render.width import display_width
 
 
 def test_screen_trims_trailing_blanks_and_records() -> None:
@@ -119,3 +124,43 @@ def test_exports_refer_to_nothing_outside_themselves(tmp_path) -> None:
     assert _outside_references(svg) == [] and _outside_references(html) == []
     assert ET.fromstring(svg).tag.endswith("svg")
     assert "font-family" in svg and "43" in svg
+
+
+def _printed(renderable, width: int) -> list[str]:
+    console = Console(width=width, file=io.StringIO(), color_system=None)
+    console.print(renderable)
+    return console.file.getvalue().splitlines()
+
+
+GENERAL = "⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1"
+
+
+@pytest.mark.parametrize("width", [50, 60, 80, 100])
+def test_a_worked_line_is_one_line_or_one_equals_sign_a_line(width) -> None:
+    step = WorkedLine("H_out", "⌊(H_in + 2p − k)/s⌋ + 1", ["⌊(28 + 2·0 − 5)/1⌋ + 1 = ⌊23/1⌋ + 1", Text("24")])
+    one = "H_out = ⌊(H_in + 2p − k)/s⌋ + 1 = ⌊(28 + 2·0 − 5)/1⌋ + 1 = ⌊23/1⌋ + 1 = 24"
+    # not a line that ends in "=" with its numbers on the next: each "= …" under the first
+    aligned = [
+        "H_out = ⌊(H_in + 2p − k)/s⌋ + 1",
+        "      = ⌊(28 + 2·0 − 5)/1⌋ + 1 = ⌊23/1⌋ + 1",
+        "      = 24",
+    ]
+    assert _printed(step, width) == ([one] if len(one) <= width else aligned)
+
+
+@pytest.mark.parametrize("width", [30, 50, 80])
+@pytest.mark.parametrize(
+    "note",
+    [
+        f"in general, with dilation d (PyTorch's form): {GENERAL}",
+        f"一般形式，含膨胀 d（PyTorch 的写法）：{GENERAL}",
+    ],
+)
+def test_a_note_ending_in_a_formula_keeps_the_formula_whole(note, width) -> None:
+    lines = _printed(FormulaNote(note), width)
+    assert all(display_width(line) <= width for line in lines)
+    assert "".join(lines).replace(" ", "") == note.replace(" ", "")  # every character, in order
+    if display_width(note) <= width:
+        assert lines == [note]
+    elif len(GENERAL) + 2 <= width:  # the formula fits on a line of its own: it gets one
+        assert lines[-1] == "  " + GENERAL
