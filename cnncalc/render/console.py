@@ -210,3 +210,20 @@ class FormulaNote:
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         return Measurement.get(console, options, prose(self.text, self.style))
+
+
+def bullet(text: str, style: str = "") -> RenderableType:
+    """`• text`, its later lines indented under the text rather than under the bullet.
+
+    >>> console = Console(width=24, file=io.StringIO())
+    >>> console.print(bullet("padding cells count as 0 in the products"))
+    >>> [line.rstrip() for line in console.file.getvalue().splitlines()]  # a Screen trims the blanks
+    ['• padding cells count as', '  0 in the products']
+    """
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    grid.add_row(Text("•", style=style), prose(text, style))
+    return grid

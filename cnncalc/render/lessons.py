@@ -20,7 +20,7 @@ from cnncalc.arith.steps import Step, fmt_value, notes_once
 from cnncalc.i18n import N_, _, ngettext, translated
 from cnncalc.lessons.matrix import fmt_number
 from cnncalc.lessons.step import WINNER_OPS, ConvCell, ConvTrace, PoolCell, PoolTrace, join_sum, term
-from cnncalc.render.console import FormulaNote, WorkedLine, prose
+from cnncalc.render.console import FormulaNote, WorkedLine, bullet, prose
 
 PAD_MARK = "·"
 PENDING = "?"
@@ -114,7 +114,7 @@ def steps_view(steps: Sequence[Step], notes: Sequence[str] = ()) -> Group:
         for t in ((s.why,) if s.why else ()) + s.notes:
             parts.append(Padding(FormulaNote(t, "dim"), (0, 0, 0, 2), expand=False))
     for n in notes:
-        parts.append(prose(f"• {n}", "dim"))
+        parts.append(bullet(n, "dim"))
     return Group(*parts)
 
 
@@ -474,7 +474,7 @@ def pool_backward_view(trace: PoolTrace) -> Group:
             items.append(titled(out_title, grid(trace.grad_output[c])))
             items.append(titled(in_title, grid(trace.grad_input[c])))
         parts.append(side_by_side(*items))
-    parts += [prose(f"• {n}", "dim") for n in trace.notes]
+    parts += [bullet(n, "dim") for n in trace.notes]
     return Group(*parts)
 
 
@@ -520,7 +520,7 @@ def table_view(table) -> Group:
     for row in table.rows:
         grid_.add_row(*(_cell_text(cell) for cell in row))
     parts: list[RenderableType] = [prose(table.title, STYLE_HEAD), grid_]
-    parts += [prose(f"• {n}", "dim") for n in table.notes]
+    parts += [bullet(n, "dim") for n in table.notes]
     return Group(*parts)
 
 
