@@ -399,7 +399,7 @@ def step_activation(
     from cnncalc.lessons.activations import parse_functions, step_activations
 
     chosen = parse_functions(names(fn, "fn"))
-    trace = step_activations(vector(x, "x"), chosen, number(slope, "slope"))
+    trace = step_activations(vector(x, "x"), chosen, number(slope, "slope", "0.01"))
     head = _("{functions} at x = {xs}").format(
         functions=", ".join(chosen), xs=", ".join(f"{v:g}" for v in trace.xs)
     )
@@ -427,8 +427,10 @@ def step_gradient(
     from cnncalc.lessons.activations import gradient_through_depth, parse_functions
 
     layers = whole(depth, "depth")
-    a0, w, b = number(x, "x"), number(weight, "weight"), number(bias, "bias")
-    trace = gradient_through_depth(parse_functions(names(fn, "fn")), layers, a0, w, b, number(slope, "slope"))
+    a0, w, b = number(x, "x"), number(weight, "weight", "1.5"), number(bias, "bias", "0")
+    trace = gradient_through_depth(
+        parse_functions(names(fn, "fn")), layers, a0, w, b, number(slope, "slope", "0.01")
+    )
     head = _("The gradient through {n} layers a_i = f({w}·a_(i−1) + {b}), from x = {x}").format(
         n=layers, w=f"{w:g}", b=f"{b:g}", x=f"{a0:g}"
     )
@@ -509,7 +511,7 @@ def step_batchnorm(
             ("running_var", running_var),
         )
     }
-    trace = steps(rows, eps=number(eps, "eps"), momentum=number(momentum, "momentum"), **per)
+    trace = steps(rows, eps=number(eps, "eps", "1e-5"), momentum=number(momentum, "momentum", "0.1"), **per)
     n, c = trace.batch.shape
     head = ngettext(
         "Batch normalisation of {n} samples × {c} channel: a training step, then evaluation",

@@ -328,11 +328,11 @@ def start_training(
 
     settings = {
         "batch_size": optional_whole(batch_size, "batch_size", minimum=1),
-        "lr": optional_number(lr, "lr"),
+        "lr": optional_number(lr, "lr", "0.001"),
         "optimizer": choice(optimizer, "optimizer", OPTIMIZERS),
-        "momentum": optional_number(momentum, "momentum"),
-        "weight_decay": optional_number(weight_decay, "weight_decay"),
-        "val_split": optional_number(val_split, "val_split"),
+        "momentum": optional_number(momentum, "momentum", "0.9"),
+        "weight_decay": optional_number(weight_decay, "weight_decay", "0.0005"),
+        "val_split": optional_number(val_split, "val_split", "0.2"),
         "early_stop": optional_whole(early_stop, "early_stop", minimum=1),
         "lr_schedule": None if lr_schedule is None else choice(lr_schedule, "lr_schedule", SCHEDULES),
         "lr_step": optional_whole(lr_step, "lr_step", minimum=1),

@@ -136,25 +136,32 @@ def optional_whole(value: int | str | None, field: str, *, minimum: int | None =
     return None if value is None else whole(value, field, minimum=minimum)
 
 
-def number(value: float | str, field: str) -> float:
-    """A finite real number given as an int, a float or as text."""
+def number(value: float | str, field: str, example: str = "0.5") -> float:
+    """A finite real number given as an int, a float or as text; `example` is the value the message
+    for a bad one suggests (one that makes sense for the field: a learning rate of 0.001, not 2)."""
     try:
         if isinstance(value, bool):
             raise TypeError
         x = float(value)
     except (TypeError, ValueError):
         raise UsageError(
-            _("{field} {value!r} is not a number; write e.g. {field} 0.5"), field=field, value=value
+            _("{field} {value!r} is not a number; write e.g. {field} {example}"),
+            field=field,
+            value=value,
+            example=example,
         ) from None
     if not math.isfinite(x):
         raise UsageError(
-            _("{field} {value} is not a finite number; write e.g. {field} 2"), field=field, value=x
+            _("{field} {value} is not a finite number; write e.g. {field} {example}"),
+            field=field,
+            value=x,
+            example=example,
         )
     return x
 
 
-def optional_number(value: float | str | None, field: str) -> float | None:
-    return None if value is None else number(value, field)
+def optional_number(value: float | str | None, field: str, example: str = "0.5") -> float | None:
+    return None if value is None else number(value, field, example)
 
 
 def flag(value: bool | str, field: str) -> bool:

@@ -3,6 +3,8 @@ text for them."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -97,3 +99,14 @@ def test_whole_numbers_numbers_and_flags():
     assert values.flag("yes", "ceil") is True and values.flag(False, "ceil") is False
     with pytest.raises(UsageError, match="^ceil 1 is not True or False"):
         values.flag(1, "ceil")
+
+
+@pytest.mark.parametrize(
+    ("field", "example"),
+    [("lr", "0.001"), ("momentum", "0.9"), ("weight_decay", "0.0005"), ("val_split", "0.2")],
+)
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), "fast"])
+def test_a_bad_training_number_is_answered_with_an_example_that_fits_the_field(field, example, bad):
+    # not "write e.g. lr 2": an example a user could keep
+    with pytest.raises(UsageError, match=rf"^{field} .* write e\.g\. {field} {re.escape(example)}$"):
+        cnncalc.train(**{field: bad})
