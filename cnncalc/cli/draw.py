@@ -95,7 +95,10 @@ def _sliding(
             hint = _(
                 "Write the animation with --out FILE.svg, FILE.html or FILE.gif; --json lists every frame."
             )
-            emit_text(pic.render(styler(), terminal_width()) + "\n" + hint)
+            from cnncalc.render.width import wrap
+
+            width = terminal_width()
+            emit_text(pic.render(styler(), width) + "\n" + "\n".join(wrap(hint, width)))
             return
         data = pic.gif() if kind == "gif" else pic.html() if kind == "html" else pic.svg()
         still = pic.result.is_still()

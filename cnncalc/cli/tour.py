@@ -20,8 +20,9 @@ from typer.core import TyperGroup
 from cnncalc.arith.errors import CnnCalcError
 from cnncalc.cli.errors import reported
 from cnncalc.cli.options import JsonOpt
-from cnncalc.cli.output import emit_json
+from cnncalc.cli.output import emit_json, terminal_width
 from cnncalc.i18n import _, current_language, translated
+from cnncalc.render.width import display_width, wrap
 
 
 def tour_entries(only: str | None = None) -> list[tuple[str, list[str], int]]:
@@ -97,13 +98,10 @@ def tour(
             else:
                 for i, stop in enumerate(stops, 1):
                     _text_stop(command, i, len(stops), *stop)
-                sys.stdout.write(
-                    "\n"
-                    + _(
-                        "That was the tour. `cnncalc COMMAND --help` shows each command's options and examples."
-                    )
-                    + "\n"
+                closing = _(
+                    "That was the tour. `cnncalc COMMAND --help` shows each command's options and examples."
                 )
+                sys.stdout.write("\n" + "\n".join(wrap(closing, terminal_width())) + "\n")
 
 
 Stop = tuple[str, list[str], int]  # heading, argv, expected exit code
@@ -152,7 +150,10 @@ def _run(command: TyperGroup, number: int, argv: list[str], expected: int) -> in
 def _text_stop(
     command: TyperGroup, number: int, total: int, heading: str, argv: list[str], expected: int
 ) -> None:
-    sys.stdout.write(f"\n━━ {number}/{total} {heading}\n$ cnncalc {_shown(argv)}\n\n")
+    # the heading wraps under itself; the command stays on one line, to copy
+    mark = f"━━ {number}/{total} "
+    lines = wrap(heading, terminal_width(), initial_indent=mark, subsequent_indent=" " * display_width(mark))
+    sys.stdout.write("\n" + "\n".join(lines) + f"\n$ cnncalc {_shown(argv)}\n\n")
     sys.stdout.flush()
     if _run(command, number, argv, expected):
         sys.stdout.write(_("(exit {code}, as expected)").format(code=expected) + "\n")

@@ -189,6 +189,7 @@ def render_rf(
         ],
         title=_("Forward view: jump = distance between neighbouring units, start = centre of the first unit"),
         style=style,
+        width=width,
     )
     notes = [
         _(

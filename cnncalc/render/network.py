@@ -282,7 +282,12 @@ def import_header(imported: ImportResult, spec_text: str, style: Styler = PLAIN,
     spec = "\n".join(style(line, "cyan") for line in spec_text.splitlines())
     return join_blocks(
         notes,
-        _("The same network in the spec language (save it, edit it, run `cnncalc net --file`):")
+        "\n".join(
+            wrap(
+                _("The same network in the spec language (save it, edit it, run `cnncalc net --file`):"),
+                width,
+            )
+        )
         + "\n"
         + spec,
     )

@@ -2,7 +2,9 @@
 
 import pytest
 
+from cnncalc.cli.app import app
 from cnncalc.cli.tour import tour_entries
+from cnncalc.render.width import display_width
 
 
 def test_tour_covers_every_capability():
@@ -30,11 +32,21 @@ def test_tour_list_shows_every_stop_without_running_it(cli):
 
 
 @pytest.mark.parametrize("part", ["calc", "net", "lessons"])
-def test_tour_parts_run(cli, part):
-    result = cli("tour", "--only", part)
+def test_tour_parts_run(runner, part):
+    result = runner.invoke(
+        app, ["tour", "--only", part], env={"NO_COLOR": "1", "COLUMNS": "80", "CNNCALC_LANG": "en"}
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout.count("━━ ") == len(tour_entries(part))
     assert "That was the tour." in result.stdout
+    # an 80-column terminal: headings, tables and hints wrap to it; a command stays whole on its
+    # line, to copy, and an error message is one line, as it is printed
+    wide = [
+        line
+        for line in result.stdout.splitlines()
+        if display_width(line) > 80 and not line.startswith(("$ cnncalc ", "error: "))
+    ]
+    assert wide == []
 
 
 def test_tour_trains_then_looks_inside_the_saved_model(cli):

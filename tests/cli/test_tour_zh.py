@@ -14,7 +14,7 @@ import pytest
 
 from cnncalc import i18n
 from cnncalc.cli.tour import tour_entries
-from cnncalc.render.width import display_width
+from cnncalc.render.width import display_width, is_wide
 from tests.zh_helpers import english_runs, numbers
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -32,6 +32,25 @@ def zh(cli):
             i18n.set_language("en")
 
     return invoke
+
+
+def _shown_headings(out: str) -> list[tuple[str, str, str]]:
+    """(number, total, heading) of each stop the tour printed; a heading that wrapped under itself
+    is joined again (Chinese lines without a space between them)."""
+    lines = out.splitlines()
+    found = []
+    for i, line in enumerate(lines):
+        m = re.match(r"━━ (\d+)/(\d+) (.*)$", line)
+        if not m:
+            continue
+        text, pad = m.group(3), " " * display_width(line[: m.start(3)])
+        for more in lines[i + 1 :]:
+            if not more.startswith(pad) or not more.strip():
+                break
+            more = more.strip()
+            text += more if is_wide(text[-1]) and is_wide(more[0]) else " " + more
+        found.append((m.group(1), m.group(2), text))
+    return found
 
 
 def _chinese_headings(part: str) -> list[str]:
@@ -65,7 +84,7 @@ def test_the_lessons_part_runs_in_chinese_from_the_first_stop_to_the_last(zh) ->
     result = zh("tour", "--only", "lessons")
     assert result.exit_code == 0, result.output
     headings = _chinese_headings("lessons")
-    shown = re.findall(r"^━━ (\d+)/(\d+) (.*)$", result.stdout, re.M)
+    shown = _shown_headings(result.stdout)
     assert [h for _n, _total, h in shown] == headings
     assert {total for _n, total, _h in shown} == {str(len(headings))}
     assert "跳跃连接（残差）" in result.stdout and "投影捷径" in result.stdout
@@ -161,7 +180,7 @@ def test_the_tour_runs_in_chinese_with_no_english_sentence_left(cli, monkeypatch
     # Chinese may count again what English says once (损失了 4 行和 4 列 for 'loses 4 rows and columns')
     zh, en = Counter(numbers(out)), Counter(numbers(_SCRATCH.sub("{tmp}", english.stdout)))
     assert zh.keys() == en.keys() and all(zh[n] >= en[n] for n in en), (zh - en, en - zh)
-    assert [h for _n, _total, h in re.findall(r"^━━ (\d+)/(\d+) (.*)$", out, re.M)] == _chinese_headings(part)
+    assert [h for _n, _total, h in _shown_headings(out)] == _chinese_headings(part)
     lines = out.splitlines()
     for top in (i for i, line in enumerate(lines) if line.startswith("┏")):
         bottom = next(i for i in range(top, len(lines)) if lines[i].startswith("└"))
