@@ -324,7 +324,7 @@ class NetPicture(Picture):
     def render(self, style: Styler, width: int) -> str:
         from cnncalc.render.net_diagram import net_text
 
-        return net_text(self.result) + "\n"
+        return net_text(self.result, width) + "\n"
 
     def svg(self) -> str:
         from cnncalc.render.net_diagram import net_svg

@@ -18,6 +18,7 @@ from cnncalc.arith.parsing import fmt_shape
 from cnncalc.i18n import _
 from cnncalc.render.page import html_page
 from cnncalc.render.svg import COLOURS, Element, document, el, text
+from cnncalc.render.width import wrap
 
 _FOLDED = ("relu", "leakyrelu", "sigmoid", "tanh", "bn", "dropout", "softmax")
 _FILL = {
@@ -276,14 +277,15 @@ def net_html(diagram: Diagram) -> str:
     return html_page(title, svg, working=box_lines(diagram))
 
 
-def net_text(diagram: Diagram) -> str:
-    lines = [
+def net_text(diagram: Diagram, width: int = 100) -> str:
+    """The diagram's boxes as text lines, and how to write the picture; prose wrapped to `width`."""
+    lines = wrap(
         _("{n} boxes (layers that keep the shape join the box before them):").format(n=len(diagram.boxes)),
-        "",
-    ]
-    lines += ["  " + line for line in box_lines(diagram)]
-    lines += [
-        "",
+        width,
+    )
+    lines += ["", *("  " + line for line in box_lines(diagram)), ""]
+    lines += wrap(
         _("Write the diagram with --out FILE.svg or FILE.html; --json lists the boxes and what each reads."),
-    ]
+        width,
+    )
     return "\n".join(lines)
