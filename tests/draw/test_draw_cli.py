@@ -275,3 +275,17 @@ def test_three_d_geometry_is_still_available_as_json_and_text(cli, cli_json):
     assert data["frame_count"] == 27 and data["frames"][26]["input_cells"][-1] == [3, 3, 3]
     result = cli("draw", "rf", "input 1x6x6x6 | conv 1 k=3x3x3")
     assert result.exit_code == 0 and "sees 3×3×3 input pixels" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["draw", "net", "--preset", "lenet-5"], ["draw", "conv", "-i", "5", "-k", "3", "-s", "2", "-p", "1"]],
+)
+def test_a_picture_as_text_fits_an_80_column_terminal(runner, args):
+    from cnncalc.cli.app import app
+    from cnncalc.render.width import display_width
+
+    result = runner.invoke(app, args, env={"NO_COLOR": "1", "COLUMNS": "80", "CNNCALC_LANG": "en"})
+    assert result.exit_code == 0, result.output
+    assert max(display_width(line) for line in result.stdout.splitlines()) <= 80, result.stdout
+    assert "--json" in result.stdout  # the hint is there, wrapped
