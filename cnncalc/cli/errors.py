@@ -137,14 +137,17 @@ class LocalGroup(TyperGroup):
             return
         from cnncalc.render.width import display_width
 
-        listed = [(name, self.get_command(ctx, name)) for name in self.list_commands(ctx)]
-        shown = [cmd for name, cmd in listed if cmd is not None and not cmd.hidden]
+        shown = {
+            name: cmd
+            for name in self.list_commands(ctx)
+            if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden
+        }
         # the second column's width as LocalFormatter.write_dl lays it out
-        names = max((display_width(name) for name, cmd in listed if cmd in shown), default=0)
+        names = max((display_width(name) for name in shown), default=0)
         width = formatter.width - formatter.current_indent - min(names, 30) - 4
-        kept = {cmd: cmd.short_help for cmd in shown}
+        kept = {cmd: cmd.short_help for cmd in shown.values()}
         try:
-            for cmd in shown:
+            for cmd in kept:
                 if not cmd.short_help and cmd.help:
                     cmd.short_help = local_summary(cmd.help, width)
             super().format_commands(ctx, formatter)
