@@ -17,8 +17,11 @@ Fairness: each (framework, thread count) runs in a fresh process; the rounds alt
 PyTorch, cnncalc, PyTorch … so that a busy spell of a shared machine hits both, and the report
 gives the median of each side's per-run medians and the median of the per-round ratios. Both use
 the same number of threads (cnncalc: its batch split, or for a network too small to split its
-branches side by side, BLAS single-threaded; PyTorch: `torch.set_num_threads`). Both processes get the same malloc settings (`keep_freed_memory`): with
-glibc's defaults a process's speed depends on whether it happened to free a large block before
+branches side by side, BLAS single-threaded; PyTorch: `torch.set_num_threads`). Both spin while
+they wait for work between the pieces of a step (PyTorch's OpenMP threads, cnncalc's helpers
+while the machine has a core to spare; `--no-spin` lets cnncalc's sleep instead), so the CPU
+time can exceed the wall time. Both processes get the same malloc settings (`keep_freed_memory`):
+with glibc's defaults a process's speed depends on whether it happened to free a large block before
 training (loading a data set does), which moved PyTorch by a third between random and real data.
 Peak memory is each process's peak resident set size (data included). The report also gives the
 CPU time per step (all of a process's threads): on a busy machine, where the other processes
@@ -298,6 +301,10 @@ def child(framework: str, args: argparse.Namespace, threads: int) -> dict:
 
     if not args.system_malloc:
         keep_freed_memory()  # the same malloc settings for both (see the module docstring)
+    if args.no_spin:
+        from cnncalc.nn import spin
+
+        spin.ENABLED = False
     x, y = images(args.data, args.random, input_shape(args.preset))
     clock = LayerClock() if args.profile else None
     make = cnncalc_step if framework == "cnncalc" else torch_step
@@ -365,6 +372,8 @@ def run_child(framework: str, threads: int, args: argparse.Namespace) -> dict:
         cmd.append("--profile")
     if args.system_malloc:
         cmd.append("--system-malloc")
+    if args.no_spin:
+        cmd.append("--no-spin")
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         return {"error": (proc.stderr.strip().splitlines()[-1:] or ["failed"])[0]}
@@ -476,6 +485,11 @@ def main() -> None:
         help="leave glibc's malloc settings alone in both processes (see docs/trainer.md, Speed)",
     )
     parser.add_argument(
+        "--no-spin",
+        action="store_true",
+        help="cnncalc's helper threads sleep between hand-offs instead of spinning (see docs/trainer.md)",
+    )
+    parser.add_argument(
         "--idle",
         type=float,
         metavar="SECONDS",
@@ -496,8 +510,10 @@ def main() -> None:
         args.idle,
     )
     results = {t: summarize(r) for t, r in runs.items()}
-    data_text = images_text(args.data, args.random, input_shape(args.preset)) + (
-        "; glibc's default malloc" if args.system_malloc else ""
+    data_text = (
+        images_text(args.data, args.random, input_shape(args.preset))
+        + ("; glibc's default malloc" if args.system_malloc else "")
+        + ("; cnncalc's helpers sleep between hand-offs" if args.no_spin else "")
     )
     if args.json:
         print(

@@ -37,6 +37,8 @@ from contextlib import contextmanager
 from functools import partial
 from typing import TypeVar
 
+from cnncalc.nn import spin
+
 T = TypeVar("T")
 
 # A slice with less work than a pass over this many elements (~60 µs) is not worth a thread
@@ -62,6 +64,8 @@ _max_slices = MAX_WORKERS
 _local = threading.local()
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
+# How many split_work blocks are open, in any thread: the spinning helpers are parked when none is.
+_open_blocks = 0
 # Two callers entering split_work at once must not both replace the pool.
 _pool_lock = threading.Lock()
 
@@ -100,9 +104,10 @@ def branch_threads() -> int:
 def split_work(workers: int, slices: int = MAX_WORKERS) -> Iterator[None]:
     """Let `run_split` use up to `workers` threads (the caller's included) and cut at most `slices`
     slices inside the block."""
-    global _workers, _max_slices, _pool, _pool_size
+    global _workers, _max_slices, _pool, _pool_size, _open_blocks
     before = _workers, _max_slices, sys.getswitchinterval()
     with _pool_lock:
+        _open_blocks += 1
         _workers = max(1, min(workers, MAX_WORKERS))
         _max_slices = max(1, min(slices, MAX_WORKERS))
         if _workers - 1 > _pool_size:
@@ -119,6 +124,11 @@ def split_work(workers: int, slices: int = MAX_WORKERS) -> Iterator[None]:
     finally:
         _workers, _max_slices, interval = before
         sys.setswitchinterval(interval)
+        with _pool_lock:
+            _open_blocks -= 1
+            last = _open_blocks == 0
+        if last:  # nothing spins outside training
+            spin.SPINNERS.park()
 
 
 def matmul_work(m: int, k: int, n: int) -> int:
@@ -200,11 +210,19 @@ def _share(jobs: list[Callable[[], T]], threads: int) -> list[T]:
     if threads <= 1 or pool is None:
         take_jobs()
         return results  # type: ignore[return-value]
+    context = contextvars.copy_context()
+    spinning = spin.SPINNERS.take(threads - 1)
+    if spinning is not None:
+        try:
+            work = [partial(context.copy().run, take_jobs) for _ in spinning]
+            _with_spinning_helpers(spinning, work, take_jobs)
+        finally:
+            spin.SPINNERS.give_back()
+        return results  # type: ignore[return-value]
     # Each helper signals that it runs before the caller starts on the jobs. Otherwise a caller
     # whose numpy calls release and retake the GIL every few microseconds can keep a helper that
     # was just woken from ever getting it (CPython only forces a hand-over after 5 ms without one),
     # and does every job itself. A helper that has no CPU within STARTUP_WAIT is not waited for.
-    context = contextvars.copy_context()
     signals = [threading.Lock() for _ in range(threads - 1)]
     for lock in signals:
         lock.acquire()
@@ -217,3 +235,21 @@ def _share(jobs: list[Callable[[], T]], threads: int) -> list[T]:
         for f in helpers:  # wait for all, even if a job failed, then raise the first error
             f.result()
     return results  # type: ignore[return-value]
+
+
+def _with_spinning_helpers(
+    helpers: list[spin.SpinningHelper], their_work: list[Callable[[], None]], own_work: Callable[[], None]
+) -> None:
+    """Start each helper on its work, do our own, wait for all, then raise the first error (ours
+    first). A spinning helper starts within microseconds, so there is no start-up wait."""
+    started = []
+    try:
+        for helper, work in zip(helpers, their_work, strict=True):
+            helper.start(work)
+            started.append(helper)
+        own_work()
+    finally:
+        errors = [helper.finish() for helper in started]
+    for error in errors:
+        if error is not None:
+            raise error
