@@ -3,8 +3,9 @@
 numpy releases the GIL inside its loops and inside BLAS, so threads that each take a slice of the
 batch (copy its im2col rows, multiply them, pool them) run truly in parallel. The trainer does this
 instead of letting OpenBLAS thread each matrix product: OpenBLAS' idle workers spin between products
-and, on a 2-core machine with anything else running, a step then took up to 50× longer; threads
-that wait on a lock just sleep. It also parallelises the copies and element-wise passes, which
+whatever else runs and, on a 2-core machine with anything else running, a step then took up to
+50× longer. Our helpers spin only while the machine has a core to spare (`cnncalc.nn.spin`) and
+otherwise sleep on a lock. It also parallelises the copies and element-wise passes, which
 OpenBLAS cannot.
 
 The slices depend only on the batch, the work and the network, never on the number of threads:
