@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from cnncalc.arith.sizes import adaptive_windows
@@ -34,6 +36,9 @@ class MaxPool2D(Layer):
     """
 
     kind = "maxpool"
+    # Windows one column apart are pooled by rows (`_forward_by_rows`); the tests compare that with
+    # the copied taps by switching it off.
+    by_rows = True
 
     def __init__(
         self, kernel: Size2, stride: Size2, padding: Pairs, dilation: Size2, out_hw: Size2, ceil: bool = False
@@ -49,31 +54,90 @@ class MaxPool2D(Layer):
         )
         xp = pad_hw(x, self.pads, -np.inf)
         self.padded_shape = xp.shape
+        self.separable = self.by_rows and self.stride[1] == 1
+        return self._forward_by_rows(xp) if self.separable else self._forward_by_taps(xp)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        if not self.need_input_grad:
+            return np.empty(0, grad.dtype)
+        dxp = self._backward_by_rows(grad) if self.separable else self._backward_by_taps(grad)
+        return unpad_hw(dxp, self.pads, self.in_shape[1:3])
+
+    # Windows that move one column at a time (stride 1 across): a window's maximum is the maximum
+    # of its rows' maxima, each taken once for all the windows that share it. The taps of both
+    # stages are views whose rows are runs of W_out·C contiguous values, so nothing is copied out
+    # (copying k_h·k_w taps out, as below, writes k_h·k_w times the output first).
+
+    def _column_tap(self, a: np.ndarray, j: int) -> np.ndarray:
+        """Of a (N, H_pad, W_pad, C) map, the (N, H_pad, W_out, C) values that column tap j reads."""
+        start = j * self.dilation[1]
+        return a[:, :, start : start + self.out_hw[1]]
+
+    def _row_tap(self, a: np.ndarray, i: int) -> np.ndarray:
+        """Of a (N, H_pad, W_out, C) map of row maxima, the (N, H_out, W_out, C) that row tap i reads."""
+        start, step = i * self.dilation[0], self.stride[0]
+        return a[:, start : start + step * (self.out_hw[0] - 1) + 1 : step]
+
+    def _forward_by_rows(self, xp: np.ndarray) -> np.ndarray:
+        kh, kw = self.kernel
+        n, hp, _, c = xp.shape
+        self.xp = xp
+        # row_max[n, r, w]: the maximum of the k_w pixels of padded row r that window column w reads
+        self.row_max = row_max = np.empty((n, hp, self.out_hw[1], c), xp.dtype)
+        self.out = out = np.empty((n, *self.out_hw, c), xp.dtype)
+
+        def part(a: int, b: int) -> None:
+            _max_of(row_max[a:b], [self._column_tap(xp[a:b], j) for j in range(kw)])
+            _max_of(out[a:b], [self._row_tap(row_max[a:b], i) for i in range(kh)])
+
+        run_split(part, n, row_max.size * kw + out.size * kh)
+        return out
+
+    def _backward_by_rows(self, grad: np.ndarray) -> np.ndarray:
+        """The gradient goes to the first row (top to bottom) whose maximum is the window's, then to
+        the first pixel (left to right) of that row that holds it: the window's first maximum in
+        row-major order, as with `_backward_by_taps`."""
+        kh, kw = self.kernel
+        dxp = np.zeros(self.padded_shape, grad.dtype)
+
+        def part(a: int, b: int) -> None:
+            row_max, xp, g = self.row_max[a:b], self.xp[a:b], grad[a:b]
+            to_rows = np.zeros(row_max.shape, grad.dtype)  # the gradient each row maximum receives
+            share = np.empty(g.shape, grad.dtype)
+            for i, hit in enumerate(
+                _first_hits([self._row_tap(row_max, i) for i in range(kh)], self.out[a:b])
+            ):
+                np.multiply(g, hit, out=share)
+                self._row_tap(to_rows, i)[...] += share
+            share = np.empty(row_max.shape, grad.dtype)
+            for j, hit in enumerate(_first_hits([self._column_tap(xp, j) for j in range(kw)], row_max)):
+                np.multiply(to_rows, hit, out=share)
+                self._column_tap(dxp[a:b], j)[...] += share
+
+        run_split(part, len(grad), self.row_max.size * 4 * kw + self.out.size * 4 * kh)
+        return dxp
+
+    # Any other stride: the taps are copied out, one contiguous block each.
+
+    def _forward_by_taps(self, xp: np.ndarray) -> np.ndarray:
         kh, kw = self.kernel
         # The taps copied out into one contiguous block each: numpy compares and multiplies strided
         # views only C values at a time, so the comparisons below (and in backward) run 2–3× faster
         # on copies, and one strided copy costs far less than one strided arithmetic pass.
         win = windows(xp, self.kernel, self.stride, self.dilation, self.out_hw)
         n, oh, ow, _, _, c = win.shape
-        stack = np.empty((kh, kw, n, oh, ow, c), x.dtype)
+        stack = np.empty((kh, kw, n, oh, ow, c), xp.dtype)
         self.taps = taps = stack.reshape(kh * kw, n, oh, ow, c)
-        self.out = out = np.empty((n, oh, ow, c), x.dtype)
+        self.out = out = np.empty((n, oh, ow, c), xp.dtype)
 
         def part(a: int, b: int) -> None:
             np.copyto(stack[:, :, a:b], win[a:b].transpose(3, 4, 0, 1, 2, 5))
-            if kh * kw == 1:
-                out[a:b] = taps[0, a:b]
-                return
-            np.maximum(taps[0, a:b], taps[1, a:b], out=out[a:b])
-            for t in range(2, kh * kw):
-                np.maximum(out[a:b], taps[t, a:b], out=out[a:b])
+            _max_of(out[a:b], [taps[t, a:b] for t in range(kh * kw)])
 
         run_split(part, n, stack.size)
         return out
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        if not self.need_input_grad:
-            return np.empty(0, grad.dtype)
+    def _backward_by_taps(self, grad: np.ndarray) -> np.ndarray:
         kh, kw = self.kernel
         size = self.padded_shape[1:3]
         disjoint = all(
@@ -85,21 +149,11 @@ class MaxPool2D(Layer):
             for s, d, k, o, n in zip(self.stride, self.dilation, self.kernel, self.out_hw, size, strict=True)
         )
         dxp = np.empty(self.padded_shape, grad.dtype) if tiled else np.zeros(self.padded_shape, grad.dtype)
-        last = kh * kw - 1
 
         def part(a: int, b: int) -> None:
-            out, g = self.out[a:b], grad[a:b]
-            hit = np.empty(out.shape, bool)
-            unclaimed = np.empty(out.shape, bool)  # windows whose maximum no earlier tap has taken
+            g = grad[a:b]
             share = np.empty_like(g)
-            for t in range(kh * kw):
-                np.equal(self.taps[t, a:b], out, out=hit)
-                if t == 0:
-                    np.logical_not(hit, out=unclaimed)
-                else:
-                    hit &= unclaimed  # ties: only the first maximum in scan order gets the gradient
-                    if t < last:
-                        unclaimed ^= hit  # hit ⊆ unclaimed, so this removes the windows just taken
+            for t, hit in enumerate(_first_hits([self.taps[t, a:b] for t in range(kh * kw)], self.out[a:b])):
                 np.multiply(g, hit, out=share)
                 target = tap(dxp[a:b], t // kw, t % kw, self.stride, self.dilation, self.out_hw)
                 if disjoint:  # windows do not overlap: each pixel gets one share at most
@@ -108,7 +162,33 @@ class MaxPool2D(Layer):
                     target += share
 
         run_split(part, len(grad), self.taps.size)
-        return unpad_hw(dxp, self.pads, self.in_shape[1:3])
+        return dxp
+
+
+def _max_of(out: np.ndarray, taps: list[np.ndarray]) -> None:
+    """out = the element-wise maximum of the taps (one or more arrays of out's shape)."""
+    if len(taps) == 1:
+        out[...] = taps[0]
+        return
+    np.maximum(taps[0], taps[1], out=out)
+    for more in taps[2:]:
+        np.maximum(out, more, out=out)
+
+
+def _first_hits(taps: list[np.ndarray], best: np.ndarray) -> Iterator[np.ndarray]:
+    """For each tap in order, where it holds `best` and no earlier tap did (a boolean mask; each
+    mask is valid until the next is asked for): ties go to the first maximum in tap order."""
+    hit = np.empty(best.shape, bool)
+    unclaimed = np.empty(best.shape, bool)  # where no earlier tap has taken the maximum
+    for t, values in enumerate(taps):
+        np.equal(values, best, out=hit)
+        if t == 0:
+            np.logical_not(hit, out=unclaimed)
+        else:
+            hit &= unclaimed
+            if t < len(taps) - 1:
+                unclaimed ^= hit  # hit ⊆ unclaimed, so this removes the windows just taken
+        yield hit
 
 
 class AvgPool2D(Layer):

@@ -134,11 +134,22 @@ def test_batchnorm_running_stats_and_eval_match_torch():
     np.testing.assert_allclose(model.forward(x, train=False), want, rtol=1e-10)
 
 
-def test_maxpool_ties_send_the_gradient_to_the_first_maximum_like_torch():
-    model = build_model("input 1x4x4 | maxpool k=2 | flatten | fc 5", classes=5, dtype=np.float64)
+@pytest.mark.parametrize(
+    "pool",
+    ["k=2", "k=3 s=1 p=1", "k=2 s=1 d=2", "k=3 s=2x1 p=1 ceil=true", "k=2x3 s=1 p=1x0"],
+    ids=["tiled", "stride-1", "stride-1-dilated", "stride-1-across", "stride-1-rect"],
+)
+@pytest.mark.parametrize("ties", ["all", "some"])
+def test_maxpool_ties_send_the_gradient_to_the_first_maximum_like_torch(pool, ties):
+    model = build_model(f"input 2x5x5 | maxpool {pool} | flatten | fc 5", classes=5, dtype=np.float64)
     model.input_grad = True
     ref = twin(model).double()
-    x = np.ones((2, 1, 4, 4))  # every window is a tie
+    # every window a tie, or 0s and 1s: windows with the maximum in one, two or more places
+    x = (
+        np.ones((2, 2, 5, 5))
+        if ties == "all"
+        else np.random.default_rng(7).integers(0, 2, (2, 2, 5, 5)) * 1.0
+    )
     logits = model.forward(x, train=True)
     _, d = softmax_cross_entropy(logits, np.array([1, 3]))
     dx = to_nchw(model.backward(d))
