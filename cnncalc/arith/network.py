@@ -264,7 +264,19 @@ class NetworkResult:
         return sum(r.activation_bytes for r in self.nodes if r.kind != "block")
 
     @property
+    def sized(self) -> bool:
+        """Whether the input's shape is known: without it, shapes, parameters, MACs and memory are
+        unknown (None in `to_dict`), and only receptive fields are worked out."""
+        return self.input_shape is not None
+
+    @property
     def receptive_field(self) -> tuple[int, ...] | None:
+        """One output unit's field per axis; None when unknown (a global layer on a map of unknown
+        size: see `cnncalc.arith.receptive_field.size_needed`) or when there is none."""
+        from cnncalc.arith.receptive_field import size_needed
+
+        if size_needed(self) is not None:
+            return None
         for layer in reversed(self.nodes):
             if layer.rf is not None and layer.kind != "block":
                 return layer.rf
@@ -274,18 +286,37 @@ class NetworkResult:
     def wrong_claims(self) -> tuple[LayerResult, ...]:
         return tuple(r for r in self.rows if r.claim_holds is False)
 
+    def counts_unknown(self, row: LayerResult) -> bool:
+        """Whether a row's parameters and MACs are unknown: without the input's shape, those of a
+        layer that has parameters (conv, tconv, fc, a norm) and of a merge or block that holds one."""
+        if self.sized:
+            return False
+        if row.layer is not None:
+            return row.layer.kind in PARAMETRIC and not (
+                row.layer.kind == "instancenorm" and not row.layer.affine
+            )
+        inside = row.id + "."  # a merge's or a block's rows: what it holds
+        return any(self.counts_unknown(r) for r in self.layers if r.id.startswith(inside))
+
     def to_dict(self) -> dict:
+        layers = [row.to_dict() for row in self.rows]
+        for row, row_data in zip(self.rows, layers, strict=True):
+            if not self.sized:
+                row_data["activation_bytes"] = None
+            if self.counts_unknown(row):
+                row_data.update(params=None, weights=None, biases=None, buffers=None, macs=None)
+        sized = self.sized
         data = {
             "input_shape": list(self.input_shape) if self.input_shape else None,
             "output_shape": list(self.output_shape) if self.output_shape else None,
-            "layers": [row.to_dict() for row in self.rows],
-            "total_params": self.total_params,
-            "trainable_params": self.total_params,
-            "buffers": self.total_buffers,
-            "total_macs": self.total_macs,
-            "total_flops": self.total_flops,
-            "param_bytes": self.param_bytes,
-            "activation_bytes": self.activation_bytes,
+            "layers": layers,
+            "total_params": self.total_params if sized else None,
+            "trainable_params": self.total_params if sized else None,
+            "buffers": self.total_buffers if sized else None,
+            "total_macs": self.total_macs if sized else None,
+            "total_flops": self.total_flops if sized else None,
+            "param_bytes": self.param_bytes if sized else None,
+            "activation_bytes": self.activation_bytes if sized else None,
             "receptive_field": list(self.receptive_field) if self.receptive_field else None,
             "spec": self.spec.to_text(" | "),
             "notes": list(self.notes),
@@ -448,7 +479,7 @@ class _Walker:
         self.back.merge(node.id, node.inputs)
         res = LayerResult(
             None,
-            shapes[0],
+            self.source(self.fork(node))[0],
             out,
             params=self.container_params(node),
             macs=self.held.get(node.id, [0, 0, 0, 0])[3],
@@ -460,6 +491,14 @@ class _Walker:
         if self.inexact[node.id] and res.rf is not None:
             res = self.by_back_recursion(res, self.inexact[node.id])
         return res
+
+    def fork(self, node: Node) -> str:
+        """The id of the value a merge's branches start from (its input, as a block's is)."""
+        first = node.branches[0] if node.branches else ()
+        if not first:  # the identity: the fork's value is the merge's first input itself
+            return node.inputs[0]
+        head = self.graph.by_id[first[0]]
+        return self.fork(head) if head.is_merge else head.inputs[0]
 
     def block(self, node: Node) -> LayerResult:
         shape_in, _view = self.source(node.inputs[0])
@@ -576,6 +615,10 @@ def _spatial_dims(spec: NetworkSpec, shape: Shape | None) -> int:
             _("input {shape}: give C×L, C×H×W or C×D×H×W (channels first)"), shape=fmt_shape(shape)
         )
     return dims
+
+
+# kinds that have parameters (instance norm only with affine=true)
+PARAMETRIC = ("conv", "tconv", "fc", "bn", "groupnorm", "instancenorm")
 
 
 # a kind's handler: (layer, input shape or None, spatial axes, receptive field so far or None, node)

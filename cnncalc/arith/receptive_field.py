@@ -204,20 +204,10 @@ def field_path(
     dims = len(net.layers[0].rf) if net.layers and net.layers[0].rf else 2
     nodes = [r for r in net.nodes if r.kind != "block"]
     target = target or net.graph.output
+    whole = size_needed(net)
+    if whole is not None:
+        raise UsageError(size_needed_text(whole), field="input")
     if not any(window_geometry(r, dims) for r in nodes if r.layer is not None):
-        whole = next(
-            (r.layer for r in nodes if r.layer is not None and r.layer.kind in ("gap", "flatten", "fc")), None
-        )
-        if whole is not None and net.input_shape is None:
-            raise UsageError(
-                _(
-                    "layer {number} ({layer}) sees the whole input map, whose size is not "
-                    "known: give {field} CxHxW (or start the spec with 'input CxHxW')"
-                ),
-                field="input",
-                number=whole.number,
-                layer=whole.describe(),
-            )
         raise CnnCalcError(_("the network has no layer with a kernel (conv, tconv, maxpool, avgpool, gap)"))
     need, setter = _needs(nodes, target, dims)
     path = []
@@ -244,6 +234,35 @@ def field_path(
         # branches centred apart: the union of their fields (the forward view) is wider than any path
         size = tuple(max(a, b) for a, b in zip(size, forward, strict=True))
     return size, tuple(rows), tuple(path)
+
+
+# Layers whose windows are as large as the map they read (global pooling, flatten, fc after a map)
+# or set by its size (adaptive pooling): their field needs the input's size.
+SIZE_DEPENDENT = ("gap", "gmp", "flatten", "fc")
+
+
+def size_needed(net: NetworkResult) -> LayerResult | None:
+    """The first layer whose receptive field needs the input's size, when that size is not known
+    (no input shape): the field after it is unknown, not the field before it."""
+    if net.input_shape is not None:
+        return None
+    return next((r for r in net.nodes if r.layer is not None and r.layer.kind in SIZE_DEPENDENT), None)
+
+
+def size_needed_text(res: LayerResult, field: str = "{field}") -> str:
+    """Why a field needs the input's size: the layer that needs it, and what to give (`field`
+    names the input option; left as a placeholder, the CLI names its own)."""
+    if res.layer.adaptive:
+        text = _(
+            "layer {number} ({layer}) sets its windows from the size of its input map, which is not "
+            "known: give {field} CxHxW (or start the spec with 'input CxHxW')"
+        )
+    else:
+        text = _(
+            "layer {number} ({layer}) sees the whole input map, whose size is not "
+            "known: give {field} CxHxW (or start the spec with 'input CxHxW')"
+        )
+    return text.format(number=res.id, layer=res.describe(), field=field)
 
 
 class BackMap(NamedTuple):

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from cnncalc.arith.errors import UsageError
+from cnncalc.arith.layer_spec import SPATIAL
 from cnncalc.arith.network import BYTES_PER_FLOAT32, LayerResult, NetworkResult
 from cnncalc.arith.params import flops_step
 from cnncalc.arith.parsing import fmt_axes, fmt_shape
@@ -98,6 +99,8 @@ def _wrap(text: str, width: int, indent: str = "", hang: str = "  ") -> list[str
 
 NET_HEADERS = ("#", N_("layer"), N_("output"), N_("params"), "MACs", N_("RF / jump"), N_("memory"))
 NET_ALIGN = "rlrrrrr"
+# rows whose MACs are unknown along with their parameters when the input's shape is not given
+MAC_KINDS = ("conv", "tconv", "fc", "block", "add", "concat")
 
 
 def network_table(
@@ -131,11 +134,17 @@ def network_table(
             [
                 lr.id,
                 text,
-                _shape(lr.output_shape),
-                group_digits(lr.total_params)
+                _shape(lr.output_shape) + (" ✗" if lr.claim_holds is False else ""),
+                "?"
+                if net.counts_unknown(lr)
+                else group_digits(lr.total_params)
                 if lr.params and (lr.total_params or not lr.is_container)
                 else "—",
-                fmt_count(lr.macs) if lr.macs else "—",
+                "?"
+                if net.counts_unknown(lr) and lr.kind in MAC_KINDS
+                else fmt_count(lr.macs)
+                if lr.macs
+                else "—",
                 f"{fmt_axes(lr.rf)} / {fmt_axes(lr.jump)}" if lr.rf else "—",
                 fmt_bytes(lr.activation_bytes) if lr.output_shape else "?",
             ]
@@ -160,6 +169,14 @@ def network_table(
             ).format(n=folded)
         )
     notes += list(net.notes)
+    notes += [
+        _(
+            "✗ row {id} ({layer}): the spec claims {claimed}, but it gives {actual}; `cnncalc check` works it through"
+        ).format(
+            id=lr.id, layer=lr.describe(), claimed=fmt_shape(lr.claim), actual=fmt_shape(lr.output_shape)
+        )
+        for lr in net.wrong_claims
+    ]
     beyond = field_beyond_input(net)
     if beyond:
         notes.append(beyond)
@@ -204,6 +221,8 @@ def totals(net: NetworkResult, style: Styler = PLAIN, width: int = 100) -> str:
     FLOPs                      64  2 · MACs
     Receptive field             4  input pixels one output unit sees
     """
+    if not net.sized:
+        return _unsized_totals(net, style, width)
     rows = [
         [
             style(_("Parameters (trainable)"), "bold"),
@@ -260,6 +279,35 @@ def totals(net: NetworkResult, style: Styler = PLAIN, width: int = 100) -> str:
             )
             rows.append([f"MACs ×{n}", group_digits(n * net.total_macs), _("the batch of {n}").format(n=n)])
     if net.receptive_field:
+        rows.append(
+            [_("Receptive field"), fmt_axes(net.receptive_field), _("input pixels one output unit sees")]
+        )
+    return grid(rows, "lrl", width=width)
+
+
+def _unsized_totals(net: NetworkResult, style: Styler, width: int) -> str:
+    """The totals of a network whose input shape is not given: what is known, and why the rest is not.
+
+    >>> from cnncalc.arith.network import walk
+    >>> print(totals(walk("conv 8 k=3 | gap | fc 10")))
+    Parameters (trainable)  ?  the layers' input channels and sizes need 'input CxHxW'
+    Receptive field         ?  layer 2 (gap) sees the whole input map, whose size is not known: give
+                               --input CxHxW (or start the spec with 'input CxHxW')
+    """
+    from cnncalc.arith.receptive_field import size_needed, size_needed_text
+
+    has_params = any(net.counts_unknown(lr) for lr in net.layers)
+    rows = [
+        [
+            style(_("Parameters (trainable)"), "bold"),
+            style("?" if has_params else "0", "bold", "green"),
+            _("the layers' input channels and sizes need 'input CxHxW'") if has_params else "",
+        ]
+    ]
+    whole = size_needed(net)
+    if whole is not None and any(lr.layer.kind in SPATIAL for lr in net.layers):
+        rows.append([_("Receptive field"), "?", size_needed_text(whole, "--input")])
+    elif net.receptive_field:
         rows.append(
             [_("Receptive field"), fmt_axes(net.receptive_field), _("input pixels one output unit sees")]
         )

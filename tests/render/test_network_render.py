@@ -63,8 +63,55 @@ def test_totals_memory_and_flops():
 
 def test_totals_without_input_shape_leave_out_memory_and_macs():
     text = totals(walk("fc 16 | fc 4"))
-    assert "Parameter memory" in text
-    assert "MACs" not in text and "Activation memory" not in text
+    assert lines_of(text)[0].split() == [
+        "Parameters",
+        "(trainable)",
+        "?",
+        "the",
+        "layers'",
+        "input",
+        "channels",
+        "and",
+        "sizes",
+        "need",
+        "'input",
+        "CxHxW'",
+    ]
+    assert "memory" not in text and "MACs" not in text and "Receptive field" not in text  # no map, no field
+
+
+def test_without_input_shape_nothing_unknown_is_given_a_number():
+    # An fc's inputs, a conv's channels and the size a global pool averages are all unknown.
+    net = walk("conv 8 k=3 | relu | gap | fc 10")
+    text = network_table(net, width=80)
+    assert lines_of(text)[:6] == [
+        "#  layer       output  params  MACs  RF / jump  memory",
+        "──────────────────────────────────────────────────────",
+        "1  conv 8 k=3       ?       ?     ?      3 / 1       ?",
+        "2  relu             ?       —     —      3 / 1       ?",
+        "3  gap              ?       —     —          —       ?",
+        "4  fc 10            ?       ?     ?          —       ?",
+    ]
+    assert "Parameters (trainable)  ?" in text and "Parameter memory" not in text
+    assert "Receptive field         ?  layer 3 (gap) sees the whole input map" in text
+    data = net.to_dict()
+    assert [row["params"] for row in data["layers"]] == [None, 0, 0, None]
+    assert [row["macs"] for row in data["layers"]] == [None, 0, 0, None]
+    assert data["total_params"] is None and data["total_macs"] is None and data["param_bytes"] is None
+    assert data["receptive_field"] is None
+    # the field before the global pool is known, and stays so
+    assert data["layers"][1]["receptive_field"] == [3, 3]
+    # with an input, all of it is known
+    sized = walk("input 1x8x8 | conv 8 k=3 | relu | gap | fc 10").to_dict()
+    assert sized["total_params"] == 80 + 90 and sized["receptive_field"] == [8, 8]
+
+
+def test_without_input_shape_a_block_with_parameters_has_unknown_counts():
+    net = walk("conv 4 k=3 p=1 | add( conv 4 k=3 p=1 | relu ; ) | maxpool k=2")
+    rows = {row["id"]: row for row in net.to_dict()["layers"]}
+    assert rows["2"]["type"] == "add" and rows["2"]["params"] is None
+    assert rows["3"]["params"] == 0 and rows["3"]["macs"] == 0  # the pool has none
+    assert net.receptive_field == (6, 6)  # no global layer: the field is known
 
 
 def test_totals_wrap_their_comments_under_themselves():
@@ -237,3 +284,19 @@ def test_layer_notes_say_a_square_layer_once_and_each_different_axis():
     uneven = walk("input 1x10x12 | conv 1 k=2 s=3").layers[0]
     axes = [n.split(":")[0] for n in layer_notes(uneven)]
     assert "H" in axes and "W" in axes
+
+
+def test_a_wrong_claim_is_marked_in_the_table_and_noted():
+    text = network_table(walk("input 3x8x8 | conv 8 k=3 -> 9x9x9 | relu -> 8x6x6"), width=80)
+    assert "1  conv 8 k=3  8×6×6 ✗" in text
+    assert "2  relu          8×6×6  " in text  # a claim that holds is not marked
+    assert "✗ row 1 (conv 8 k=3): the spec claims 9×9×9, but it gives 8×6×6" in " ".join(text.split())
+    assert "✗" not in network_table(walk("input 3x8x8 | conv 8 k=3 -> 8x6x6"), width=80)
+
+
+def test_a_merge_row_reads_the_value_its_branches_start_from():
+    net = walk("input 3x32x32 | concat( conv 4 k=1 ; conv 6 k=3 p=1 ) | add( conv 10 k=1 ; ) | relu")
+    assert net.result("1").input_shape == (3, 32, 32)  # not branch 1's 4×32×32
+    assert net.result("2").input_shape == (10, 32, 32)  # an identity branch: the merge's input
+    nested = walk("input 3x8x8 | concat( add( conv 3 k=1 ; ) | relu ; conv 2 k=1 )")
+    assert nested.result("1").input_shape == (3, 8, 8) and nested.result("1.1").input_shape == (3, 8, 8)
