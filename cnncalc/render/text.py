@@ -90,7 +90,8 @@ def box_table(
     from the text. With `width`, a table that would be wider wraps its widest left-aligned columns
     at spaces (cells may carry ANSI styles; such columns are never wrapped, so keep them narrow).
     `borders=False` draws a rule under the headers only and two spaces between columns, which
-    saves a character per column and two at the edges: long network tables fit 80 columns.
+    saves a character per column and two at the edges: long network tables fit 80 columns. Where
+    wrapping is not enough, such a table keeps one space between columns.
 
     >>> print(box_table(["layer", "params"], [["conv 8 k=5", "408"]], align="lr", borders=False))
     layer       params
@@ -102,6 +103,9 @@ def box_table(
     cols = _Columns(widths, align, borders, style)
     if width is not None and align is not None and cols.total > width:
         cols.narrow_to(width, headers, cells)
+        if cols.total > width and not borders:  # still too wide: one space between columns
+            cols.gap = 1
+            cols.narrow_to(width, headers, cells)
     out = [style(t, "bold") for t in (wrap(title, width) if width is not None else [title])] if title else []
     body = [cols.row(line) for r in cells for line in cols.lines_of(r)]
     if borders:
@@ -121,12 +125,13 @@ class _Columns:
         self.borders = borders
         self.style = style
         self.wraps = False
+        self.gap = 2  # spaces between columns without borders
 
     @property
     def total(self) -> int:
-        """The table's width: cells, one space either side and a bar between (or two spaces)."""
+        """The table's width: cells, one space either side and a bar between (or `gap` spaces)."""
         n = len(self.widths)
-        return sum(self.widths) + (3 * n + 1 if self.borders else 2 * (n - 1))
+        return sum(self.widths) + (3 * n + 1 if self.borders else self.gap * (n - 1))
 
     def narrow_to(self, width: int, headers: Sequence[str], cells: list[list[str]]) -> None:
         """Take the excess from the widest plain left-aligned columns, never splitting a word."""
@@ -151,7 +156,7 @@ class _Columns:
     def row(self, row: Sequence[str], header: bool = False) -> str:
         if not self.borders:
             how = self.align or ["l"] * len(row)
-            return "  ".join(
+            return (" " * self.gap).join(
                 _fit(self.style(c, "bold") if header else c, self.widths[i], how[i])
                 for i, c in enumerate(row)
             ).rstrip()

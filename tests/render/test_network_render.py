@@ -300,3 +300,14 @@ def test_a_merge_row_reads_the_value_its_branches_start_from():
     assert net.result("2").input_shape == (10, 32, 32)  # an identity branch: the merge's input
     nested = walk("input 3x8x8 | concat( add( conv 3 k=1 ; ) | relu ; conv 2 k=1 )")
     assert nested.result("1").input_shape == (3, 8, 8) and nested.result("1.1").input_shape == (3, 8, 8)
+
+
+@pytest.mark.parametrize("preset", ["resnet-50", "mobilenet-v2", "densenet-121"])
+def test_deep_tables_keep_one_space_between_columns_to_fit_80(preset):
+    net = walk(get_preset(preset))
+    text = network_table(net, width=80)
+    assert_fits(text, 80)
+    rule = next(line for line in lines_of(text) if line.startswith("───"))
+    # with room to spare the same table keeps two spaces between its 7 columns: 6 more
+    wide = next(line for line in lines_of(network_table(net, width=120)) if line.startswith("───"))
+    assert len(wide) >= len(rule) + 6
