@@ -119,8 +119,12 @@ def _list(stops: list[Stop], json: bool) -> None:
         ]
         emit_json({"stops": records})
         return
+    width = terminal_width()
     for i, (heading, argv, _code) in enumerate(stops, 1):
-        sys.stdout.write(f"{i:2}. {heading}\n    cnncalc {_shown(argv)}\n")
+        # the heading wraps under itself, as the tour prints it; the command stays whole, to copy
+        for line in wrap(heading, width, initial_indent=f"{i:2}. ", subsequent_indent="    "):
+            sys.stdout.write(line + "\n")
+        sys.stdout.write(f"    cnncalc {_shown(argv)}\n")
 
 
 def _stop_record(number: int, heading: str, argv: list[str]) -> dict:

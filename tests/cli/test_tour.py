@@ -31,6 +31,18 @@ def test_tour_list_shows_every_stop_without_running_it(cli):
     assert "Training" not in result.stdout
 
 
+def test_tour_list_wraps_headings_to_the_terminal_and_keeps_commands_whole(runner):
+    result = runner.invoke(
+        app, ["tour", "--list"], env={"NO_COLOR": "1", "COLUMNS": "80", "CNNCALC_LANG": "en"}
+    )
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines if not line.startswith("    cnncalc ")) <= 80
+    # a long heading goes on under itself, and its command follows whole
+    at = lines.index("31. Note 004's way: a validation set every epoch, early stopping, the test set")
+    assert lines[at + 1] == "    once at the end with precision, recall and F1 per class"
+    assert lines[at + 2].startswith("    cnncalc train --epochs 4 --val-split 0.2")
+
+
 @pytest.mark.parametrize("part", ["calc", "net", "lessons"])
 def test_tour_parts_run(runner, part):
     result = runner.invoke(
