@@ -156,10 +156,14 @@ class _Columns:
     def row(self, row: Sequence[str], header: bool = False) -> str:
         if not self.borders:
             how = self.align or ["l"] * len(row)
-            return (" " * self.gap).join(
-                _fit(self.style(c, "bold") if header else c, self.widths[i], how[i])
-                for i, c in enumerate(row)
-            ).rstrip()
+            return (
+                (" " * self.gap)
+                .join(
+                    _fit(self.style(c, "bold") if header else c, self.widths[i], how[i])
+                    for i, c in enumerate(row)
+                )
+                .rstrip()
+            )
         parts = []
         for i, c in enumerate(row):
             if self.align is not None:
