@@ -247,10 +247,10 @@ def _with_spinning_helpers(
     try:
         for helper, work in zip(helpers, their_work, strict=True):
             helper.start(work)
-            started.append(helper)
+            started.append((helper, work))
         own_work()
     finally:
-        errors = [helper.finish() for helper in started]
+        errors = [helper.finish(work) for helper, work in started]
     for error in errors:
         if error is not None:
             raise error

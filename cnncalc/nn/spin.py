@@ -58,9 +58,20 @@ def spin_locks() -> tuple[Callable, Callable, Callable] | None:
     return init, lock, unlock
 
 
+class _Park:
+    """A request to park, one object per request (`SpinningHelper.park`)."""
+
+
 class SpinningHelper:
-    """One helper thread: `start(job)` hands it a job, `finish()` waits for it, `park()` puts it to
-    sleep until the next `start`."""
+    """One helper thread: `start(job)` hands it a job, `finish(job)` waits for it, `park()` puts
+    it to sleep until the next `start`.
+
+    The spin locks are binary: if a caller is interrupted (KeyboardInterrupt) between handing a
+    job out and waiting for it, a signal can be left over or two can merge into one. So the helper
+    records which job (or park request) it finished last, and a caller waits until that is its
+    own: a stale signal only makes it wait once more. A job handed out twice runs twice, which the
+    jobs of `cnncalc.nn.parallel` allow (they take numbered tickets, each slice once).
+    """
 
     def __init__(self) -> None:
         init, self._lock, self._unlock = spin_locks()  # type: ignore[misc]
@@ -71,49 +82,56 @@ class SpinningHelper:
         for word in (self._go, self._done):
             init(word, 0)
             self._lock(word)
-        self._job: Callable[[], None] | None = None
-        self._error: BaseException | None = None
-        self._wake = threading.Lock()
-        self._wake.acquire()
+        self._job: Callable[[], None] | _Park | None = None
+        # the job (or park request) finished last, and the exception it raised
+        self._finished: tuple[object, BaseException | None] = (None, None)
+        self._wake = threading.Event()
         self.parked = True
         threading.Thread(target=self._loop, name="cnncalc-nn-spin", daemon=True).start()
 
     def _loop(self) -> None:
         while True:
-            self._wake.acquire()  # parked: asleep until `start`
+            self._wake.wait()  # parked: asleep until `start`
+            self._wake.clear()
             while True:
                 self._lock(self._go)  # spinning, without the GIL
                 job = self._job
-                if job is None:  # `park`
+                if job is None or isinstance(job, _Park):
+                    self._finished = (job, None)
+                    self._unlock(self._done)  # the park is acknowledged
                     break
+                error = None
                 try:
                     job()
-                except BaseException as error:  # noqa: BLE001 (raised again in the caller's thread)
-                    self._error = error
+                except BaseException as e:  # noqa: BLE001 (raised again in the caller's thread)
+                    error = e
+                self._finished = (job, error)
                 self._unlock(self._done)
-            self._unlock(self._done)  # the park is acknowledged
 
     def start(self, job: Callable[[], None]) -> None:
-        """Hand `job` to the helper (waking it if it is parked); `finish` must follow."""
+        """Hand `job` to the helper (waking it if it is parked); `finish(job)` must follow."""
         if self.parked:
             self.parked = False
-            self._wake.release()
-        self._error, self._job = None, job
+            self._wake.set()
+        self._job = job
         self._unlock(self._go)
 
-    def finish(self) -> BaseException | None:
-        """Wait until the job is done; the exception it raised, if any."""
-        self._lock(self._done)
-        error, self._error, self._job = self._error, None, None
-        return error
+    def finish(self, job: object) -> BaseException | None:
+        """Wait until the helper has finished `job`; the exception it raised, if any."""
+        while True:
+            self._lock(self._done)
+            finished, error = self._finished
+            if finished is job:
+                self._job = None
+                return error
 
     def park(self) -> None:
         """Stop spinning: the helper sleeps until the next `start`."""
         if not self.parked:
-            self._job = None
-            self._unlock(self._go)
-            self._lock(self._done)
             self.parked = True
+            request = self._job = _Park()
+            self._unlock(self._go)
+            self.finish(request)
 
 
 class Spinners:
@@ -140,8 +158,12 @@ class Spinners:
         if not self._allowed:
             self._busy.release()
             return None
-        while len(self.helpers) < count:
-            self.helpers.append(SpinningHelper())
+        try:
+            while len(self.helpers) < count:
+                self.helpers.append(SpinningHelper())
+        except RuntimeError:  # no thread could be started: the pool's helpers (or none) will do
+            self._busy.release()
+            return None
         return self.helpers[:count]
 
     def give_back(self) -> None:

@@ -173,3 +173,24 @@ def test_a_forked_child_starts_without_the_parents_helpers(idle_machine):
         time.sleep(0.01)
     os.kill(pid, 9)
     pytest.fail("the forked child hung")
+
+
+@pytest.mark.parametrize("orphan_takes", [0.0, 0.05], ids=["done-before", "still-running"])
+def test_a_hand_off_left_unwaited_for_does_not_break_the_next_ones(idle_machine, orphan_takes):
+    # A caller interrupted (KeyboardInterrupt) between handing a job out and waiting for it leaves
+    # a stale "done" signal behind, or a job still running: later rounds must still wait for
+    # their own slices, and get every one of them.
+    def work(a: int, b: int) -> int:
+        time.sleep(0.002)
+        return b - a
+
+    ran = []
+    with parallel.split_work(2):
+        parallel.run_split(work, 8, size=10**9)
+        (helper,) = spin.SPINNERS.helpers
+        helper.start(lambda: (time.sleep(orphan_takes), ran.append("orphan")))  # never waited for
+        time.sleep(0.02)
+        for _ in range(30):
+            assert parallel.run_split(work, 8, size=10**9) == [2, 2, 2, 2]
+    assert ran == ["orphan"]
+    assert helper.parked
