@@ -176,7 +176,7 @@ def _sections(
             )
         )
     if label is not None and loss is not None and gradient is not None:
-        sections.append(_loss_section(p, label, loss))
+        sections.append(_loss_section(z, shift, sum(shifted), p, label, loss))
         sections.append(
             Worked(
                 _("4. Gradient: ∂L/∂z_i = p_i − y_i (y is 1 for the true class, 0 for the others)"),
@@ -201,15 +201,32 @@ def _sections(
     return tuple(sections)
 
 
-def _loss_section(p: tuple[float, ...], label: int, loss: float) -> Worked:
+def _loss_section(
+    z: tuple[float, ...], shift: float, shifted_total: float, p: tuple[float, ...], label: int, loss: float
+) -> Worked:
     if p[label] > 0:
         step = Step("L", f"−ln p_{label}", f"−ln {fmt_number(p[label])}", loss)
         notes: tuple[str, ...] = (
             _("A confident right answer (p near 1) costs almost nothing; a confident wrong one costs a lot."),
         )
     else:
-        step = Step("L", f"−ln p_{label}", "−ln 0", loss, why=_("p underflows to 0 in float64"))
-        notes = (_("−ln 0 would be infinite; the stable form below gives the loss PyTorch reports."),)
+        # p_y underflowed to 0: "−ln 0 = L" would be false as written, so the working is the
+        # log-sum-exp form, which needs no p_y (−ln p_y = −(z_y − m) + ln Σ e^(z_j − m))
+        step = Step(
+            "L",
+            f"−(z_{label} − max z) + ln Σ e^(z_j − max z)",
+            f"−({fmt_number(z[label])} − {_n(shift)}) + ln {fmt_number(shifted_total)}",
+            loss,
+            why=_("p_{label} ≈ e^{power} is too small to write in float64 (it underflows to 0)").format(
+                label=label, power=_n(-loss)
+            ),
+        )
+        notes = (
+            _(
+                "−ln p_{label} cannot be worked from p_{label} = 0 (−ln 0 is infinite), so the loss is worked "
+                "from the logits, in the stable form below: the loss PyTorch reports."
+            ).format(label=label),
+        )
     return Worked(
         _("3. Cross-entropy loss for the true class {label}: L = −ln p_y").format(label=label), (step,), notes
     )

@@ -26,6 +26,14 @@ def test_softmax_as_the_issue_writes_it(cli, cli_json) -> None:
     assert [s["type"] for s in d["sections"]][:2] == ["worked", "worked"]
 
 
+def test_softmax_loss_when_the_true_class_probability_underflows(cli) -> None:
+    r = cli("step", "softmax", "--logits", "1000 0 -5", "--label", "2")
+    assert r.exit_code == 0, r.output
+    assert "−ln 0" not in r.stdout.replace("(−ln 0 is infinite)", "")
+    assert "  L = −(z_2 − max z) + ln Σ e^(z_j − max z) = −(-5 − 1000) + ln 1 = 1005\n" in r.stdout
+    assert "p_2 ≈ e^(-1005) is too small to write in float64" in r.stdout
+
+
 def test_softmax_logits_may_be_negative(cli_json) -> None:
     d = cli_json("step", "softmax", "--logits", "-1 -2", "--label", "1")
     assert d["gradient"][1] < 0

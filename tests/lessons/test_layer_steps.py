@@ -73,6 +73,22 @@ def test_softmax_overflow_is_explained() -> None:
     assert t.loss == pytest.approx(1000)
 
 
+def test_softmax_loss_with_an_underflowed_probability_is_worked_in_the_stable_form() -> None:
+    # p_2 = e^−1005 underflows to 0: no line may claim −ln 0 = 1005
+    t = step_softmax([1000, 0, -5], 2)
+    assert t.probabilities[2] == 0
+    lines = _lines(t)
+    assert "L = −(z_2 − max z) + ln Σ e^(z_j − max z) = −(-5 − 1000) + ln 1 = 1005" in lines
+    assert not any("−ln 0" in line for line in lines)
+    (loss,) = (s for s in t.loss_working() if s.label == "L")
+    assert "e^(-1005) is too small to write" in loss.why
+
+
+def test_softmax_loss_keeps_minus_ln_p_when_p_is_tiny_but_representable() -> None:
+    lines = _lines(step_softmax([700, 0], 1))
+    assert "L = −ln p_1 = −ln 9.85968e-305 = 700" in lines
+
+
 @pytest.mark.parametrize(
     ("logits", "label", "error", "fragment"),
     [
