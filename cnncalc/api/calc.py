@@ -181,7 +181,7 @@ def params(
     *,
     cin: int,
     cout: int,
-    kernel: Size = 3,
+    kernel: Size | None = None,
     groups: int = 1,
     no_bias: bool = False,
     fc: bool = False,
@@ -193,9 +193,11 @@ def params(
 ) -> ParamsReport:
     """Parameters of a conv or fully connected layer: `cnncalc params`.
 
-    conv: weights = k_h·k_w · C_in/g · C_out, plus C_out biases; fc: C_in · C_out + C_out. With
-    `input` (HxW) also the output size, MACs, FLOPs and the fully connected layer that would map
-    the same input to the same output.
+    conv: weights = k_h·k_w · C_in/g · C_out, plus C_out biases (the kernel is 3 unless given);
+    fc: C_in · C_out + C_out. With `input` (HxW) also the output size, MACs, FLOPs and the fully
+    connected layer that would map the same input to the same output. A setting that would change
+    nothing is refused: a kernel, groups, stride, padding or dilation with `fc`, and stride,
+    padding or dilation for a conv without `input`.
 
     >>> params(cin=576, cout=64, fc=True).total
     36928
@@ -205,7 +207,7 @@ def params(
     result = layer_params(
         whole(cin, "cin"),
         whole(cout, "cout"),
-        sizes(kernel, "kernel"),
+        optional_sizes(kernel, "kernel"),
         whole(groups, "groups"),
         not flag(no_bias, "no_bias"),
         fc=flag(fc, "fc"),

@@ -140,7 +140,7 @@ class LayerParams(NamedTuple):
 def layer_params(
     cin: int,
     cout: int,
-    kernel: tuple[int, ...] = (3,),
+    kernel: tuple[int, ...] | None = None,
     groups: int = 1,
     bias: bool = True,
     *,
@@ -153,20 +153,22 @@ def layer_params(
 ) -> LayerParams:
     """Parameters of a conv (weights = k_h·k_w · C_in/g · C_out) or fc layer (C_in · C_out), plus biases.
 
-    A single kernel size is a square (cube) kernel, as the course notes' kw·kh·Ci·Co means. With
-    the input's spatial size also the output, MACs, FLOPs (2 per MAC) and the fully connected
-    layer mapping the same input to the same output, whose size shows what weight sharing saves.
+    A single kernel size is a square (cube) kernel, as the course notes' kw·kh·Ci·Co means; no
+    kernel is a 3×3 one. With the input's spatial size also the output, MACs, FLOPs (2 per MAC)
+    and the fully connected layer mapping the same input to the same output, whose size shows what
+    weight sharing saves. A setting that would not change the answer is refused, not ignored: a
+    kernel, groups, stride, padding or dilation for a fully connected layer, and stride, padding or
+    dilation for a conv without an input (they change its output size, not its parameters).
     """
     from cnncalc.arith.params import conv_cost, conv_params, fc_macs, fc_params, flops_step
 
+    _check_applies(fc, transposed, input, kernel, groups, stride, padding, dilation)
     if fc:
-        if input is not None:
-            raise UsageError(
-                _("{field} describes a conv layer's map; a fully connected layer has none"), field="input"
-            )
         mac = fc_macs(cin, cout)
         params = fc_params(cin, cout, bias)
         return LayerParams("fc", cin, cout, None, groups, params, macs=mac, flops=flops_step(mac.value))
+    if kernel is None:
+        kernel = (3,)
     dims = len(input) if input else (len(kernel) if len(kernel) > 1 else 2)
     ks = kernel * dims if len(kernel) == 1 else kernel
     kind = "tconv" if transposed else "conv"
@@ -200,6 +202,77 @@ def layer_params(
     return LayerParams(
         kind, cin, cout, ks, groups, params, res, mac, flops_step(mac.value), dense_step, notes
     )
+
+
+def _check_applies(
+    fc: bool,
+    transposed: bool,
+    input: tuple[int, ...] | None,
+    kernel: tuple[int, ...] | None,
+    groups: int,
+    stride: tuple[int, ...] | None,
+    padding: str | tuple[int, ...] | tuple[Pad, ...],
+    dilation: tuple[int, ...],
+) -> None:
+    """Refuse a setting that would change nothing in the answer, as `layer_output` refuses ceil
+    mode for a conv: whoever gave it expected it to count. A value that changes nothing anyway
+    (groups 1, stride 1, padding 0 or 'valid', dilation 1) is let through."""
+    # the settings of a window sliding over a map, by field, and whether each was given
+    sliding = {
+        "stride": stride is not None and any(v != 1 for v in stride),
+        "padding": padding != "valid" and (isinstance(padding, str) or any(_padded(p) for p in padding)),
+        "dilation": any(v != 1 for v in dilation),
+    }
+    if fc:
+        if transposed:
+            raise UsageError(
+                _("{field} and {field:fc} describe different layers; give one of them"), field="transposed"
+            )
+        if input is not None:
+            raise UsageError(
+                _("{field} describes a conv layer's map; a fully connected layer has none"), field="input"
+            )
+        if kernel is not None:
+            raise UsageError(
+                _(
+                    "{field} does not apply to a fully connected layer ({field:fc}): it has no kernel, every "
+                    "input feature connects to every output; drop {field}"
+                ),
+                field="kernel",
+            )
+        if groups != 1:
+            raise UsageError(
+                _(
+                    "{field} {value} does not apply to a fully connected layer ({field:fc}): it has no "
+                    "channel groups; drop {field}"
+                ),
+                field="groups",
+                value=groups,
+            )
+        for name, given in sliding.items():
+            if given:
+                raise UsageError(
+                    _(
+                        "{field} does not apply to a fully connected layer ({field:fc}): it does not slide "
+                        "over a map; drop {field}"
+                    ),
+                    field=name,
+                )
+    elif input is None:
+        for name, given in sliding.items():
+            if given:
+                raise UsageError(
+                    _(
+                        "{field} does not change a conv layer's parameters, only its output size, MACs and "
+                        "FLOPs, which need the input size: give {field:input} HxW too, or drop {field}"
+                    ),
+                    field=name,
+                )
+
+
+def _padded(pad: int | Pad) -> bool:
+    """Whether one axis's padding (a number, or a before/after pair) adds anything."""
+    return any(pad) if isinstance(pad, tuple) else pad != 0
 
 
 def _dense_step(cin: int, cout: int, res: ShapeResult, dense: ParamCount, conv: ParamCount) -> Step:

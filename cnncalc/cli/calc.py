@@ -119,7 +119,10 @@ def shape(
 def params(
     cin: Annotated[int, typer.Option("--cin", help=_("Input channels (or input features with --fc)."))],
     cout: Annotated[int, typer.Option("--cout", help=_("Output channels (or output features with --fc)."))],
-    kernel: Annotated[str, typer.Option("--kernel", "-k", "--k", help=_("Kernel: K or KhxKw."))] = "3",
+    kernel: Annotated[
+        str | None,
+        typer.Option("--kernel", "-k", "--k", help=_("Kernel: K or KhxKw (default 3; not with --fc).")),
+    ] = None,
     groups: Annotated[
         int, typer.Option("--groups", "-g", help=_("Channel groups; = cin for depthwise."))
     ] = 1,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cnncalc.arith.errors import UsageError
 from cnncalc.arith.layer import channel_cost, layer_params
 from cnncalc.arith.sizes import layer_output
 
@@ -75,3 +76,32 @@ def test_weight_sharing_note_with_one_weight_and_one_position() -> None:
 
     note = next(n for n in layer_params(1, 1, (1,), input=(1, 1)).notes if n.startswith("Weight sharing"))
     assert note.startswith("Weight sharing: the conv reuses its 1 weight at its 1 output position;")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"fc": True, "kernel": (7,)}, "kernel"),
+        ({"fc": True, "groups": 2}, "groups"),
+        ({"fc": True, "stride": (2,)}, "stride"),
+        ({"fc": True, "transposed": True}, "transposed"),
+        ({"stride": (2,)}, "stride"),
+        ({"padding": (1,)}, "padding"),
+        ({"padding": "same"}, "padding"),
+        ({"dilation": (2,)}, "dilation"),
+    ],
+    ids=[
+        "fc-kernel",
+        "fc-groups",
+        "fc-stride",
+        "fc-transposed",
+        "stride",
+        "padding",
+        "padding-same",
+        "dilation",
+    ],
+)
+def test_layer_params_refuses_a_setting_that_changes_nothing(kwargs, field):
+    with pytest.raises(UsageError) as caught:
+        layer_params(4, 4, **kwargs)
+    assert caught.value.field == field

@@ -182,6 +182,52 @@ def test_params_fc_rejects_input(cli):
     assert result.exit_code == 2 and "--input describes a conv layer" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--fc", "-k", "7"], "--kernel does not apply to a fully connected layer (--fc)"),
+        (["--fc", "-k", "1"], "--kernel does not apply to a fully connected layer (--fc)"),
+        (["--fc", "-g", "5"], "--groups 5 does not apply to a fully connected layer (--fc)"),
+        (["--fc", "-s", "2"], "--stride does not apply to a fully connected layer (--fc)"),
+        (["--fc", "-p", "same"], "--padding does not apply to a fully connected layer (--fc)"),
+        (["--fc", "-d", "2"], "--dilation does not apply to a fully connected layer (--fc)"),
+        (["--fc", "--transposed"], "--transposed and --fc describe different layers"),
+        (["-k", "3", "-s", "2"], "--stride does not change a conv layer's parameters"),
+        (["-k", "3", "-p", "1"], "--padding does not change a conv layer's parameters"),
+        (["-k", "3", "-d", "2"], "--dilation does not change a conv layer's parameters"),
+    ],
+    ids=[
+        "fc-kernel",
+        "fc-kernel-1",
+        "fc-groups",
+        "fc-stride",
+        "fc-padding",
+        "fc-dilation",
+        "fc-transposed",
+        "conv-stride-no-input",
+        "conv-padding-no-input",
+        "conv-dilation-no-input",
+    ],
+)
+def test_params_refuses_options_that_do_not_apply(cli, args, message):
+    result = cli("params", "--cin", "10", "--cout", "5", *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "total"),
+    [
+        (["--fc", "-g", "1", "-s", "1", "-p", "0", "-d", "1"], 55),  # values that change nothing
+        (["-k", "3", "-s", "1", "-p", "valid", "-d", "1"], 9 * 50 + 5),
+        (["-k", "3", "-s", "2", "-p", "1", "-d", "2", "--input", "9x9"], 9 * 50 + 5),  # they set the output
+    ],
+    ids=["fc-neutral", "conv-neutral", "conv-with-input"],
+)
+def test_params_accepts_options_that_change_nothing_or_apply(cli_json, args, total):
+    assert cli_json("params", "--cin", "10", "--cout", "5", *args)["total"] == total
+
+
 # -- rf ---------------------------------------------------------------------------------------
 
 
