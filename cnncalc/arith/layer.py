@@ -178,7 +178,10 @@ def layer_params(
     params, mac = conv_cost(
         cin, cout, ks, groups, bias, transposed=transposed, input=res.input, output=res.output
     )
-    dense = fc_params(cin * prod(res.input), cout * prod(res.output), bias)
+    # the dense layer is a comparison, not a layer anyone gave: its sizes are products of the
+    # layer's (C_in·H_in·W_in inputs, possibly past the 10^30 a given size may be), so they are
+    # counted without `fc_params`' check on given sizes; the count stays exact
+    dense = _dense_params(cin * prod(res.input), cout * prod(res.output), bias)
     positions = prod(res.output)
     notes = (
         ngettext(
@@ -275,7 +278,22 @@ def _padded(pad: int | Pad) -> bool:
     return any(pad) if isinstance(pad, tuple) else pad != 0
 
 
-def _dense_step(cin: int, cout: int, res: ShapeResult, dense: ParamCount, conv: ParamCount) -> Step:
+class _DenseCount(NamedTuple):
+    """The fully connected equivalent's weights and biases."""
+
+    weights: int
+    biases: int
+
+    @property
+    def total(self) -> int:
+        return self.weights + self.biases
+
+
+def _dense_params(fin: int, fout: int, bias: bool) -> _DenseCount:
+    return _DenseCount(fin * fout, fout if bias else 0)
+
+
+def _dense_step(cin: int, cout: int, res: ShapeResult, dense: _DenseCount, conv: ParamCount) -> Step:
     """The fully connected layer from the same C_in·H_in·W_in inputs to the same C_out·H_out·W_out
     outputs, and how many times the conv's parameters it needs."""
     biases = f" + {dense.biases}" if dense.biases else ""
@@ -286,5 +304,18 @@ def _dense_step(cin: int, cout: int, res: ShapeResult, dense: ParamCount, conv: 
         dense.total,
         why=_(
             "a dense layer mapping the same input to the same output needs {ratio}× as many parameters"
-        ).format(ratio=f"{dense.total / conv.total:,.0f}"),
+        ).format(ratio=f"{_rounded_ratio(dense.total, conv.total):,}"),
     )
+
+
+def _rounded_ratio(a: int, b: int) -> int:
+    """a/b rounded to a whole number, half to even as float formatting rounds, but exact: the
+    ratio of two 60-digit counts has more digits than a float keeps.
+
+    >>> _rounded_ratio(7, 2), _rounded_ratio(5, 2), _rounded_ratio(10**40 + 1, 3)
+    (4, 2, 3333333333333333333333333333333333333334)
+    """
+    q, r = divmod(a, b)
+    if 2 * r > b or (2 * r == b and q % 2):
+        q += 1
+    return q

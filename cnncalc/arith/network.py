@@ -28,11 +28,11 @@ from functools import cached_property, lru_cache
 from math import prod
 from typing import TYPE_CHECKING
 
-from cnncalc.arith.errors import CnnCalcError
+from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.graph import INPUT, Graph, Node
 from cnncalc.arith.layer_spec import RESIZING, SPATIAL, LayerSpec
 from cnncalc.arith.params import ParamCount, bn_params, conv_cost, fc_macs, fc_params, flops_step
-from cnncalc.arith.parsing import broadcast, fmt_shape
+from cnncalc.arith.parsing import broadcast, fmt_count, fmt_shape
 from cnncalc.arith.receptive_field import BackMaps, ReceptiveField, adaptive_largest_window, window_geometry
 from cnncalc.arith.sizes import (
     AXIS_NAMES,
@@ -874,6 +874,16 @@ def _fc(
         )
         view, rf_steps = _through_whole_map(view, shape[1:])
     fin = prod(shape)
+    if fin > MAX_SIZE:  # a product of the input's sizes, each within the limit: say so, not "cin"
+        raise UsageError(
+            _(
+                "flattening the input gives {product} features ({n}), more than {most}, too large to be a "
+                "layer size; use a smaller input, or pool the map before the fully connected layer"
+            ),
+            product="·".join(map(str, shape)),
+            n=fmt_count(fin),
+            most=MAX_SIZE_TEXT,
+        )
     p = fc_params(fin, layer.units, layer.bias)
     mac = fc_macs(fin, layer.units)
     return LayerResult(

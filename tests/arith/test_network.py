@@ -108,3 +108,17 @@ def test_sizes_past_the_bound_are_refused_not_computed():
         walk("input 1x" + "1" + "0" * 300 + "x8 | conv 1 k=3")
     with pytest.raises(CnnCalcError, match="layer 3 .* above 10\\^30"):
         walk("input 1x" + "1" + "0" * 20 + "x8 | " + " | ".join(["tconv 1 k=4 s=10000"] * 3))
+
+
+def test_an_fc_whose_flattened_input_is_past_the_bound_names_the_flattening_not_cin():
+    from cnncalc.arith.errors import UsageError
+
+    big = 10**12
+    with pytest.raises(UsageError) as caught:
+        walk(f"input {big}x{big}x{big} | fc 10")
+    message = str(caught.value)
+    assert (
+        f"flattening the input gives {big}·{big}·{big} features (a 37-digit number), more than 10^30"
+        in message
+    )
+    assert "cin" not in message

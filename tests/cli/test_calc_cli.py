@@ -177,6 +177,22 @@ def test_params_with_input_adds_macs_flops_and_fc_comparison(cli_json, cli):
     assert "FLOPs = 2 · MACs" in text and "Weight sharing" in text
 
 
+def test_params_dense_comparison_past_the_size_bound_is_counted_not_blamed_on_cin(cli, cli_json):
+    # C_in·H_in·W_in = 10^36 inputs for the dense equivalent: a product, not a size anyone gave
+    big = 10**12
+    args = ("params", "--cin", str(big), "--cout", "10", "-k", "3", "-i", f"{big}x{big}")
+    result = cli(*args)
+    assert result.exit_code == 0, result.output
+    data = cli_json(*args)
+    out = big - 2
+    assert data["total"] == 9 * big * 10 + 10
+    assert data["macs"] == 10 * out * out * 9 * big
+    assert data["fc_equivalent"] == (big**3) * (10 * out * out) + 10 * out * out
+    # the ratio is exact, not a float's 17 digits padded out
+    ratio = (2 * data["fc_equivalent"] + data["total"]) // (2 * data["total"])
+    assert f"needs {ratio:,}× as many parameters" in " ".join(result.stdout.split())
+
+
 def test_params_fc_rejects_input(cli):
     result = cli("params", "--fc", "--cin", "5", "--cout", "3", "--input", "4x4")
     assert result.exit_code == 2 and "--input describes a conv layer" in result.stderr
