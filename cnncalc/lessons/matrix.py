@@ -73,8 +73,8 @@ def parse_matrix(text: str, what: str = "--input") -> np.ndarray:
                 )
             values: list[float | int] = []
             for tok in tokens:
-                tok_n = tok.replace("−", "-")
-                if not _NUMBER.fullmatch(tok_n):
+                value = _token_value(tok, where)
+                if value is None:
                     raise UsageError(
                         _(
                             "{where}: {token!r} is not a number; write numbers separated by spaces, "
@@ -83,13 +83,8 @@ def parse_matrix(text: str, what: str = "--input") -> np.ndarray:
                         where=where,
                         token=tok,
                     )
-                if len(tok_n) > 40:  # before int(): Python refuses to convert 4,300+ digits
-                    _bounded(float("inf"), tok[:20] + "…", where)
-                if _INT.fullmatch(tok_n):
-                    values.append(_bounded(int(tok_n), tok, where))
-                else:
-                    all_int = False
-                    values.append(_bounded(float(tok_n), tok, where))
+                all_int = all_int and isinstance(value, int)
+                values.append(value)
             if grid and len(values) != len(grid[0]):
                 raise UsageError(
                     _(
@@ -120,24 +115,57 @@ def parse_matrix(text: str, what: str = "--input") -> np.ndarray:
 
 
 def parse_vector(text: str, what: str, most: int = 100) -> np.ndarray:
-    """One row of numbers (`"2 1 0.1"`) as a 1-D array, at most `most` of them.
+    """One row of numbers (`"2 1 0.1"`) as a 1-D array, at most `most` of them; its messages
+    speak of one row, never of the matrix syntax's rows and channels.
 
     >>> parse_vector("2 1 0.1", "--logits").tolist()
     [2.0, 1.0, 0.1]
     """
-    a = parse_matrix(text, what)
-    if a.shape[0] != 1 or a.shape[1] != 1:
+    t = typed(text).strip()
+    if t.endswith(";"):  # a trailing ';' is harmless, as in a matrix
+        t = t[:-1].strip()
+    if not t:
+        raise UsageError(
+            _('{what} is empty; write numbers separated by spaces, e.g. {what} "2 1 0.1"'), what=what
+        )
+    if re.search(r"[;|\n]", t):
         raise UsageError(
             _('{what} takes one row of numbers separated by spaces, e.g. {what} "2 1 0.1"'), what=what
         )
-    if a.shape[2] > most:
+    tokens = [tok for tok in re.split(r"[\s,]+", t) if tok]
+    if len(tokens) > most:
         raise UsageError(
             _("{what} has {n} numbers; a step-through takes at most {most}"),
             what=what,
-            n=a.shape[2],
+            n=len(tokens),
             most=most,
         )
-    return a[0, 0]
+    values = []
+    for tok in tokens:
+        value = _token_value(tok, what)
+        if value is None:
+            raise UsageError(
+                _(
+                    '{what}: {token!r} is not a number; write numbers separated by spaces, e.g. {what} "2 1 0.1"'
+                ),
+                what=what,
+                token=tok,
+            )
+        values.append(value)
+    return np.array(values, dtype=np.int64 if all(isinstance(v, int) for v in values) else np.float64)
+
+
+def _token_value(tok: str, where: str) -> int | float | None:
+    """A number as typed (a minus sign may be U+2212), within `LARGEST`; None if it is not a number.
+    A whole number written without a point is an int."""
+    tok_n = tok.replace("−", "-")
+    if not _NUMBER.fullmatch(tok_n):
+        return None
+    if len(tok_n) > 40:  # before int(): Python refuses to convert 4,300+ digits
+        _bounded(float("inf"), tok[:20] + "…", where)
+    if _INT.fullmatch(tok_n):
+        return _bounded(int(tok_n), tok, where)
+    return _bounded(float(tok_n), tok, where)
 
 
 def parse_numbers(values: list[str] | None, what: str) -> list[int | float]:

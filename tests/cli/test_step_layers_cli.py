@@ -90,6 +90,18 @@ def test_the_net_table_says_which_batch_norm_values_are_trained(cli, cli_json) -
         (["softmax", "--logits", "1 2", "--label", "5"], 2, "--label 5 is not a class"),
         (["softmax", "--logits", "1 x"], 2, "'x' is not a number"),
         (["softmax", "--logits", "1 2; 3 4"], 2, "--logits takes one row of numbers"),
+        (["softmax", "--logits", "1 2 |"], 2, "--logits takes one row of numbers"),
+        (
+            ["softmax", "--logits", ""],
+            2,
+            '--logits is empty; write numbers separated by spaces, e.g. --logits "2 1 0.1"',
+        ),
+        (
+            ["softmax", "--logits", "nan 1"],
+            2,
+            "--logits: 'nan' is not a number; write numbers separated by spaces, e.g. --logits \"2 1 0.1\"\n",
+        ),
+        (["activation", "--x", "-1 y"], 2, "--x: 'y' is not a number; write numbers separated by spaces"),
         (["activation", "--fn", "swish"], 2, "--fn 'swish' is not one of"),
         (["activation", "--slope", "2"], 2, "--slope 2.0 must be at least 0 and below 1"),
         (["gradient", "--depth", "1000"], 2, "--depth 1000 must be between 1 and 100"),
@@ -108,6 +120,13 @@ def test_bad_values_exit_cleanly_naming_the_option(cli, args, code, fragment) ->
     assert r.exit_code == code, r.output
     assert fragment in r.stderr, r.stderr
     assert "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("logits", ["", "nan 1", "1 x", "1 2 |", ";"])
+def test_a_bad_vector_is_never_told_about_a_matrix_s_rows_and_channels(cli, logits) -> None:
+    r = cli("step", "softmax", "--logits", logits)
+    assert r.exit_code == 2, r.output
+    assert "channel" not in r.stderr and "row 1" not in r.stderr and '"0 1; 2 3"' not in r.stderr
 
 
 def test_every_tour_stop_of_this_module_runs(cli) -> None:
