@@ -25,6 +25,7 @@ from cnncalc.api.values import (
     Size,
     flag,
     input_shape,
+    optional_position,
     optional_sizes,
     optional_whole,
     sizes,
@@ -305,9 +306,7 @@ def draw_rf(
         channels = found.spec.input_shape[0] if found.spec.input_shape else 1
         shape = given if len(given) == 3 else (channels, *(given * 2 if len(given) == 1 else given))
     view = network_view(_walked(found, shape, "HxW"))
-    return FieldPicture(
-        rf_regions(view, optional_sizes(unit, "unit", minimum=0), optional_whole(layer, "layer"))
-    )
+    return FieldPicture(rf_regions(view, optional_position(unit, "unit"), optional_whole(layer, "layer")))
 
 
 class NetPicture(Picture):

@@ -97,6 +97,30 @@ def optional_sizes(value: Size | None, field: str, *, minimum: int = 1) -> tuple
     return None if value is None else sizes(value, field, minimum=minimum)
 
 
+def optional_position(value: Size | None, field: str) -> tuple[int, ...] | None:
+    """A unit's index on each axis of a map, counting from 0: `"2,2"`, `(2, 2)`, `2`."""
+    if value is None:
+        return None
+    try:
+        return sizes(value, field, minimum=0)
+    except UsageError:
+        # the size parser's own advice (N or AxB, e.g. 3x5) is for sizes, not for a position
+        raise UsageError(
+            _(
+                "{field} {value} is not a unit's position: write its index on each axis from 0, e.g. {field} 2,2"
+            ),
+            field=field,
+            value=repr(value) if isinstance(value, str) else _position_text(value),
+        ) from None
+
+
+def _position_text(value: object) -> str:
+    """A position a Python caller gave, as the CLI writes one: `(-1, 0)` → `-1,0`."""
+    if isinstance(value, Sequence):
+        return ",".join(map(str, value))
+    return str(value)
+
+
 def padding(value: Padding, field: str = "padding") -> str | tuple[int, ...]:
     """A number, one per axis, or a mode: `"same"`, `"valid"`, `"full"`."""
     with named(field):

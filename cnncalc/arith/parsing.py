@@ -100,6 +100,8 @@ def parse_sizes(text: str | int, what: str, *, minimum: int = 1, max_axes: int =
     t = typed(text).strip()
     if not t:
         raise UsageError(_("{what} is empty; write N or AxB, e.g. {what} 3 or 3x5"), what=what)
+    if "**" in t or "^" in t:
+        _refuse_power(t, text, what, minimum)
     parts = split_axes(t)
     if len(parts) > max_axes:
         raise UsageError(
@@ -116,6 +118,12 @@ def parse_sizes(text: str | int, what: str, *, minimum: int = 1, max_axes: int =
             raise
         bad = next(p for p in parts if _problem(p, minimum))
         values = {"what": what, "value": _shown(text), "part": _shown(bad)}
+        if not bad:  # '3xx5', '3x': two separators with nothing between them, or one at an end
+            raise UsageError(
+                _("{what} {value} has an axis with no number; write N or AxB, e.g. {what} 3 or 3x5"),
+                what=what,
+                value=_shown(text),
+            ) from e
         if _problem(bad, minimum) == "large":
             raise UsageError(
                 _("{what} {value}: {part} is more than {most}, too large to be a layer size"),
@@ -127,6 +135,72 @@ def parse_sizes(text: str | int, what: str, *, minimum: int = 1, max_axes: int =
             minimum=minimum,
             **values,
         ) from e
+
+
+# a power as Python (10**12) or a calculator (10^12) writes it
+_POWER = r"(\d+)\s*(?:\*\*|\^)\s*(\d+)"
+
+
+def _refuse_power(t: str, text: str | int, what: str, minimum: int) -> None:
+    """A size written as a power (`10**12`, `2^10`) is refused with the number written out, rather
+    than read as the axes 10, '' and 12. A power is computed only when it is within the size limit.
+
+    >>> _refuse_power("2^10", "2^10", "--input", 1)
+    Traceback (most recent call last):
+      ...
+    cnncalc.arith.errors.UsageError: --input '2^10' is written as a power; write the number itself, e.g. --input 1024
+    """
+    powers = re.findall(_POWER, t)
+    if not powers:
+        return
+    values = [_power_value(base, exponent) for base, exponent in powers]
+    if any(v is None for v in values):
+        raise UsageError(
+            _(
+                "{what} {value} is written as a power, and it is more than {most}, too large to be a layer size"
+            ),
+            what=what,
+            value=_shown(text),
+            most=MAX_SIZE_TEXT,
+        )
+    found = iter(values)
+    written = re.sub(_POWER, lambda m: str(next(found)), t)
+    if any(v < minimum for v in values if v is not None) or _problem_in(written, minimum):
+        raise UsageError(
+            _("{what} {value} is written as a power; write the number itself"), what=what, value=_shown(text)
+        )
+    raise UsageError(
+        _("{what} {value} is written as a power; write the number itself, e.g. {what} {number}"),
+        what=what,
+        value=_shown(text),
+        number=written,
+    )
+
+
+def _power_value(base: str, exponent: str) -> int | None:
+    """base**exponent, or None when it is past MAX_SIZE (then it is never computed).
+
+    >>> _power_value("10", "12"), _power_value("2", "200"), _power_value("1", "99999"), _power_value("7", "0")
+    (1000000000000, None, 1, 1)
+    """
+    b_text, e_text = base.lstrip("0"), exponent.lstrip("0")
+    if not e_text or b_text == "1":
+        return 1
+    if not b_text:
+        return 0
+    # b ≥ 2 from here: b**e ≥ 2**e, past 10^30 once e > 100; and b**e ≥ 10^((digits − 1)·e)
+    if len(e_text) > 3 or len(b_text) > len(str(MAX_SIZE)):
+        return None
+    b, e = int(b_text), int(e_text)
+    if e > 100 or (len(b_text) - 1) * e > len(str(MAX_SIZE)):
+        return None
+    v = b**e
+    return v if v <= MAX_SIZE else None
+
+
+def _problem_in(written: str, minimum: int) -> bool:
+    """Whether any per-axis value of `written` is not a size."""
+    return any(_problem(p, minimum) for p in split_axes(written))
 
 
 def _problem(part: str, minimum: int) -> str:

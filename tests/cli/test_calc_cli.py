@@ -193,6 +193,14 @@ def test_params_dense_comparison_past_the_size_bound_is_counted_not_blamed_on_ci
     assert f"needs {ratio:,}× as many parameters" in " ".join(result.stdout.split())
 
 
+def test_shape_input_written_as_a_power_names_it_and_writes_it_out(cli):
+    result = cli("shape", "-i", "10**12", "-k", "3")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(
+        "error: --input '10**12' is written as a power; write the number itself, e.g. --input 1000000000000\n"
+    )
+
+
 def test_params_fc_rejects_input(cli):
     result = cli("params", "--fc", "--cin", "5", "--cout", "3", "--input", "4x4")
     assert result.exit_code == 2 and "--input describes a conv layer" in result.stderr
