@@ -489,15 +489,25 @@ def tconv_axis(
         )
     out = axis_length("tconv", n, k, s, (p, p), d, output_padding=output_padding)
     if out < 1:
+        produced = (n - 1) * s + d * (k - 1) + output_padding + 1
+        values = {"axis": axis, "out": out, "p": p, "removed": 2 * p, "produced": produced}
+        if out == 0:
+            raise CnnCalcError(
+                _(
+                    "transposed convolution output on axis {axis} would be 0: padding {p} trims {removed} "
+                    "({p} from each border), all {produced} the layer produces, leaving no output; "
+                    "use padding ≤ {most}"
+                ),
+                most=(produced - 1) // 2,
+                **values,
+            )
         raise CnnCalcError(
             _(
-                "transposed convolution output on axis {axis} would be {out}: padding {p} removes more than the "
-                "layer produces ({produced}); use a smaller padding"
+                "transposed convolution output on axis {axis} would be {out}: padding {p} trims {removed} "
+                "({p} from each border), more than the {produced} the layer produces; use padding ≤ {most}"
             ),
-            axis=axis,
-            out=out,
-            p=p,
-            produced=(n - 1) * s + d * (k - 1) + output_padding + 1,
+            most=(produced - 1) // 2,
+            **values,
         )
     step = Step(
         f"{axis}_out",

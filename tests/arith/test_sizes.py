@@ -468,3 +468,32 @@ def test_counts_of_one_are_singular() -> None:
     assert strided.startswith("a 1-wide window fits at 1 position, 2 apart, along the 1 padded row")
     ceil_note = layer_output("maxpool", (18, 18), 4).axes[0].notes[-1].text
     assert ceil_note.endswith("a last window over the remaining 2 rows.")
+
+
+@pytest.mark.parametrize(
+    ("n", "k", "p", "message"),
+    [
+        (
+            1,
+            2,
+            1,
+            "transposed convolution output on axis L would be 0: padding 1 trims 2 (1 from each border), all 2 "
+            "the layer produces, leaving no output; use padding ≤ 0",
+        ),
+        (
+            4,
+            3,
+            4,
+            "transposed convolution output on axis L would be -2: padding 4 trims 8 (4 from each border), more "
+            "than the 6 the layer produces; use padding ≤ 2",
+        ),
+    ],
+    ids=["trims-all", "trims-more"],
+)
+def test_tconv_padding_that_leaves_nothing_says_exactly_how_much_it_trims(n, k, p, message) -> None:
+    with pytest.raises(CnnCalcError) as caught:
+        layer_output("tconv", (n,), k, 1, p)
+    assert str(caught.value) == message
+    # the advice holds: the largest padding it allows leaves an output of at least 1
+    most = int(message.rsplit("≤ ", 1)[1])
+    assert layer_output("tconv", (n,), k, 1, most).output[0] >= 1
