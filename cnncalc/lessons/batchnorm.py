@@ -203,7 +203,7 @@ def _sections(
             )
         )
     sections.append(_running_section(n, c, m, mean, var, rm0, rv0, rm, rv))
-    sections.append(_eval_section(x, g, b, eps, rm, rv, eval_out))
+    sections.append(_eval_section(x, g, b, eps, m, rm0, rv0, rm, rv, eval_out))
     sections.append(_params_section(c))
     return tuple(sections)
 
@@ -263,6 +263,9 @@ def _eval_section(
     g: tuple[float, ...],
     b: tuple[float, ...],
     eps: float,
+    m: float,
+    rm0: tuple[float, ...],
+    rv0: tuple[float, ...],
     rm: tuple[float, ...],
     rv: tuple[float, ...],
     eval_out: np.ndarray,
@@ -281,14 +284,41 @@ def _eval_section(
     return Worked(
         _("Evaluation mode: the running statistics replace the batch's"),
         steps,
-        (
-            _(
-                "At test time an image is normalised the same way whatever else is in its batch, so a "
-                "prediction does not depend on the batch. After one training step the running statistics are "
-                "still close to their starting values (0 and 1); they settle over many batches."
-            ),
-        ),
+        (_eval_note(m, rm0, rv0),),
     )
+
+
+def _eval_note(m: float, rm0: tuple[float, ...], rv0: tuple[float, ...]) -> str:
+    """Why evaluation uses the running statistics, and how far one step moved them from the values
+    they started at (the defaults 0 and 1, or the user's)."""
+    values = {"m": fmt_number(m), "means": _values(rm0), "variances": _values(rv0)}
+    if m == 0:
+        return _(
+            "At test time an image is normalised the same way whatever else is in its batch, so a "
+            "prediction does not depend on the batch. With m = 0 the running statistics never move from "
+            "their starting values (running mean {means}; running variance {variances}): the batches "
+            "change nothing."
+        ).format(**values)
+    if m == 1:
+        return _(
+            "At test time an image is normalised the same way whatever else is in its batch, so a "
+            "prediction does not depend on the batch. With m = 1 each step replaces the running statistics "
+            "(from running mean {means}; running variance {variances}) with the last batch's: they "
+            "remember nothing older."
+        ).format(**values)
+    return _(
+        "At test time an image is normalised the same way whatever else is in its batch, so a "
+        "prediction does not depend on the batch. One training step moves each running statistic "
+        "m = {m} of the way from its starting value (running mean {means}; running variance "
+        "{variances}) toward the batch's; they settle over many batches."
+    ).format(**values)
+
+
+def _values(per_channel: tuple[float, ...]) -> str:
+    """One value per channel, said once when every channel has it: (0, 0) → '0', (0.5, 1) → '0.5, 1'."""
+    if len(set(per_channel)) == 1:
+        return fmt_number(per_channel[0])
+    return ", ".join(map(fmt_number, per_channel))
 
 
 def _params_section(c: int) -> Table:

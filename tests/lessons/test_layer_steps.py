@@ -191,6 +191,27 @@ def test_batchnorm_output_has_mean_beta_and_variance_near_gamma_squared(batch) -
             assert column.var() == pytest.approx(g * g, rel=1e-3)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "said", "unsaid"),
+    [
+        (
+            {"running_mean": (0.5, 1), "running_var": (2, 3), "momentum": 0.3},
+            "moves each running statistic m = 0.3 of the way from its starting value (running mean 0.5, 1; "
+            "running variance 2, 3)",
+            "(0 and 1)",
+        ),
+        ({}, "m = 0.1 of the way from its starting value (running mean 0; running variance 1)", "close to"),
+        ({"momentum": 0}, "With m = 0 the running statistics never move", "settle"),
+        ({"momentum": 1}, "With m = 1 each step replaces the running statistics", "settle"),
+    ],
+    ids=["given-starts", "defaults", "momentum-0", "momentum-1"],
+)
+def test_batchnorm_evaluation_note_speaks_of_the_starting_values_given(kwargs, said, unsaid) -> None:
+    t = step_batchnorm([[1, 2], [3, 6], [5, 4]], **kwargs)
+    notes = " ".join(n for s in t.sections for n in s.notes)
+    assert said in notes and unsaid not in notes
+
+
 def test_batchnorm_uses_the_biased_variance_and_keeps_the_unbiased_one() -> None:
     t = step_batchnorm([[1], [3], [5]])
     assert t.var == (pytest.approx(8 / 3),)
