@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from cnncalc.arith.errors import UsageError
@@ -46,6 +46,9 @@ ALIASES = {
         "convtranspose1d",
         "convtranspose2d",
         "convtranspose3d",
+        "tconv1d",
+        "tconv2d",
+        "tconv3d",
         "deconv",
         "transposedconv",
         "upconv",
@@ -252,7 +255,7 @@ class LayerSpec:
         return " ".join(parts)
 
 
-_SPELLED_3D = {"conv": "conv3d", "tconv": "convtranspose3d", "maxpool": "maxpool3d", "avgpool": "avgpool3d"}
+_SPELLED_3D = {"conv": "conv3d", "tconv": "tconv3d", "maxpool": "maxpool3d", "avgpool": "avgpool3d"}
 
 
 def canonical_kind(token: str) -> str | None:
@@ -336,10 +339,8 @@ def _split_claim(chunk: str, where: str) -> tuple[str, tuple[int, ...] | None]:
 def _layer_kind(token: str, where: str) -> str:
     kind = canonical_kind(token)
     if kind is None:
-        import difflib  # only when a name is wrong: it costs a millisecond at start-up
-
-        close = difflib.get_close_matches(token.lower(), sorted(_CANON), n=1)
-        hint = _(" (did you mean {name!r}?)").format(name=close[0]) if close else ""
+        close = closest_spelling(token, _CANON)
+        hint = _(" (did you mean {name!r}?)").format(name=close) if close else ""
         raise UsageError(
             _("{where}: unknown layer {name!r}{hint}; expected one of {kinds}"),
             where=where,
@@ -348,6 +349,30 @@ def _layer_kind(token: str, where: str) -> str:
             kinds=", ".join(n for n in ALIASES if n != "input"),
         )
     return kind
+
+
+def closest_spelling(word: str, names: Iterable[str]) -> str | None:
+    """The known spelling to suggest for an unknown layer word, or None.
+
+    A known layer with a 1d/2d/3d it is not spelled with gets one of its own kind's spellings, with
+    that suffix where the kind has one: the closest word overall may be another kind (`deconv3d` is
+    nearer to 'conv3d' than to 'tconv3d'). Any other word gets the closest of `names`.
+
+    >>> closest_spelling("deconv3d", _CANON), closest_spelling("upconv1d", _CANON), closest_spelling("tconvv", _CANON)
+    ('tconv3d', 'tconv1d', 'tconv')
+    """
+    import difflib  # only when a name is wrong: it costs a millisecond at start-up
+
+    low = word.lower().replace("_", "").replace("-", "")
+    known = sorted(names)
+    match = re.fullmatch(r"(.+?)([123]d)", low)
+    kind = _CANON.get(match.group(1)) if match else None
+    if match and kind is not None:
+        same = [a for a in ALIASES[kind] if a in known] or [kind]
+        pool = [a for a in same if a.endswith(match.group(2))] or same
+        return difflib.get_close_matches(low, pool, n=1, cutoff=0)[0]
+    close = difflib.get_close_matches(low, known, n=1)
+    return close[0] if close else None
 
 
 def _positional_fields(kind: str, positional: list[str], where: str) -> dict[str, object]:

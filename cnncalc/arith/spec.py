@@ -53,7 +53,7 @@ from typing import NamedTuple
 
 from cnncalc.arith.errors import UsageError
 from cnncalc.arith.graph import INPUT, Graph, Node
-from cnncalc.arith.layer_spec import ALIASES, REPEAT, LayerSpec, canonical_kind, parse_layer
+from cnncalc.arith.layer_spec import ALIASES, REPEAT, LayerSpec, canonical_kind, closest_spelling, parse_layer
 from cnncalc.arith.parsing import fmt_shape, parse_sizes, typed
 from cnncalc.i18n import _, ngettext
 
@@ -448,11 +448,9 @@ class _Parser:
                 "block {name!r} is used before it is defined (line {line}); "
                 "define a block before the lines that use it"
             ).format(name=first, line=later_line)
-        names = sorted({*(a for a, k in _known_words().items() if k != "input"), *self.blocks})
-        import difflib  # only when a name is wrong: it costs a millisecond at start-up
-
-        close = difflib.get_close_matches(low, names, n=1)
-        hint = _(" (did you mean {name!r}?)").format(name=close[0]) if close else ""
+        names = {*(a for a, k in _known_words().items() if k != "input"), *self.blocks}
+        close = closest_spelling(low, names)
+        hint = _(" (did you mean {name!r}?)").format(name=close) if close else ""
         blocks = (
             _("; blocks defined so far: {names}").format(
                 names=", ".join(b.name for b in self.blocks.values())

@@ -239,6 +239,29 @@ def test_three_d_layers_survive_the_round_trip() -> None:
 
 
 @pytest.mark.parametrize(
+    ("spelling", "dims", "shape", "output"),
+    [
+        ("tconv3d", 3, "2x9x10x11", (3, 11, 12, 13)),
+        ("tconv2d", 2, "2x9x10", (3, 11, 12)),
+        ("tconv1d", 1, "2x9", (3, 11)),
+    ],
+    ids=["3d", "2d", "1d"],
+)
+def test_tconv_with_a_dimension_is_a_transposed_convolution(spelling, dims, shape, output) -> None:
+    net = walk(f"input {shape} | {spelling} 3 k=3")
+    assert net.layers[0].layer.kind == "tconv"
+    assert net.output_shape == output
+    # as torch.nn.ConvTranspose{dims}d(2, 3, 3): (n − 1) + (3 − 1) + 1 = n + 2 per axis
+    assert len(net.output_shape) == dims + 1
+
+
+def test_a_3d_tconv_round_trips_as_tconv3d() -> None:
+    spec = parse_spec("input 2x8x8x8 | convtranspose3d 4 k=3")
+    assert spec.to_text(" | ") == "input 2x8x8x8 | tconv3d 4 k=3"
+    assert walk(spec.to_text(" | ")).output_shape == (4, 10, 10, 10)
+
+
+@pytest.mark.parametrize(
     ("text", "needle"),
     [
         ("input 3x32x32 | conv3d 8 k=3", "the network is 3-D"),

@@ -202,6 +202,8 @@ def test_to_text_round_trips() -> None:
     [
         ("conv 8 k=3 | foo 3", ("layer 2", "'foo'", "expected one of")),
         ("cnov 8 k=3", ("layer 1", "'cnov'", "did you mean 'conv'")),
+        ("deconv3d 8 k=3", ("layer 1", "'deconv3d'", "did you mean 'tconv3d'")),
+        ("upconv2d 8 k=3", ("layer 1", "'upconv2d'", "did you mean 'tconv2d'")),
         ("conv 8 k=3\nconv 8 q=3", ("layer 2", "'q'", "k=")),
         ("relu k=3", ("layer 1", "'k'", "no options")),
         ("conv 8 k=", ("layer 1", "'k'", "no value")),
@@ -229,6 +231,8 @@ def test_to_text_round_trips() -> None:
     ids=[
         "unknown-layer",
         "typo",
+        "deconv3d-is-a-tconv",
+        "upconv2d-is-a-tconv",
         "unknown-option",
         "option-on-activation",
         "missing-value",

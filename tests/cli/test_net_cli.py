@@ -174,6 +174,18 @@ def test_shape_below_one_names_the_layer(cli):
     )
 
 
+def test_net_accepts_tconv3d_as_the_transposed_convolution(cli_json):
+    data = cli_json("net", "input 2x9x10x11 | tconv3d 3 k=3")
+    assert data["layers"][-1]["output_shape"] == [3, 11, 12, 13]
+    assert data["layers"][-1]["type"] == "tconv"
+
+
+def test_a_misspelt_transposed_conv_is_never_offered_a_plain_conv(cli):
+    result = cli("net", "input 2x9x10x11 | deconv3d 3 k=3")
+    assert result.exit_code == 2
+    assert "did you mean 'tconv3d'?" in result.stderr and "'conv3d'" not in result.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "code", "words"),
     [
