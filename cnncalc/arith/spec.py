@@ -371,6 +371,7 @@ class _Parser:
 
     def program(self) -> Program:
         input_numbers: tuple[int, ...] | None = None
+        first_input: tuple[str, int] | None = None  # its text and line
         items: list[Item] = []
         while True:
             self.skip_separators()
@@ -383,7 +384,19 @@ class _Parser:
             elif word == "end":
                 raise UsageError(_("line {line}: 'end' without a 'block' to close"), line=self.line)
             elif canonical_kind(word) == "input":
+                line = self.line
                 text = self.rest_of_item(False)
+                if first_input is not None:
+                    raise UsageError(
+                        _(
+                            "line {line}: {text!r} is a second input, after {first!r} on line {first_line}; a "
+                            "network has one input: remove one of the two"
+                        ),
+                        line=line,
+                        text=text,
+                        first=first_input[0],
+                        first_line=first_input[1],
+                    )
                 if items:
                     raise UsageError(
                         _("layer {n}: 'input' must come first, before {first!r}"),
@@ -391,6 +404,7 @@ class _Parser:
                         first=items[0].to_text(" "),
                     )
                 input_numbers = _parse_input_line(text)
+                first_input = (text, line)
             else:
                 items.append(self.item(0, False, None, _("layer {n}").format(n=len(items) + 1)))
         if not items:

@@ -174,6 +174,16 @@ def test_shape_below_one_names_the_layer(cli):
     )
 
 
+def test_a_second_input_line_is_named_not_called_an_empty_spec(cli):
+    result = cli("net", "input 3x8x8 | input 3x8x8")
+    assert result.exit_code == 2
+    assert "no layers" not in result.stderr
+    assert result.stderr.startswith(
+        "error: line 1: 'input 3x8x8' is a second input, after 'input 3x8x8' on line 1; a network has one "
+        "input: remove one of the two\n"
+    )
+
+
 def test_net_accepts_tconv3d_as_the_transposed_convolution(cli_json):
     data = cli_json("net", "input 2x9x10x11 | tconv3d 3 k=3")
     assert data["layers"][-1]["output_shape"] == [3, 11, 12, 13]
