@@ -252,24 +252,37 @@ def solve_stride(n: int, k: int, target: int, p: int = 0, d: int = 1) -> Solutio
     lo, hi = (span + 1, span + 1) if t == 0 else (span // (t + 1) + 1, span // t)
     works = range(lo, hi + 1)
     if not works:
-        outs = sorted({span // s + 1 for s in _near(lo, span)})
-        near = sorted(outs, key=lambda v: abs(v - target))[:3]
-        values = {
-            "span": span,
-            "outputs": ", ".join(map(str, sorted(near))),
-            "target": target,
-            "largest": span + 1,
-        }
-        if target > span + 1:
-            why = _(
-                "the output ⌊{span}/s⌋ + 1 can be {outputs} … but not {target}: the largest is {largest} "
-                "(stride 1); change the padding or kernel (`cnncalc solve combos`)"
-            ).format(**values)
-        else:
-            why = _(
-                "the output ⌊{span}/s⌋ + 1 can be {outputs} … but not {target}: no whole stride lands on it; "
-                "change the padding or kernel (`cnncalc solve combos`)"
-            ).format(**values)
+        every = _every_output(span)
+        values = {"span": span, "target": target, "largest": span + 1}
+        if every is not None:  # few enough to list them all
+            values["outputs"] = ", ".join(map(str, every))
+            if target > span + 1:
+                why = _(
+                    "the output ⌊{span}/s⌋ + 1 can only be {outputs}, not {target}: the largest is {largest} "
+                    "(stride 1); change the padding or kernel (`cnncalc solve combos`)"
+                ).format(**values)
+            else:
+                why = _(
+                    "the output ⌊{span}/s⌋ + 1 can only be {outputs}, not {target}: no whole stride lands on "
+                    "it; change the padding or kernel (`cnncalc solve combos`)"
+                ).format(**values)
+        else:  # the two reachable outputs on either side of the target, … where others are left out
+            outs = sorted({span // s + 1 for s in _near(lo, span)})
+            near = [v for v in outs if v < target][-2:] + [v for v in outs if v > target][:2]
+            shown = ", ".join(map(str, near))
+            values["outputs"] = (
+                ("…, " if near[0] > 1 else "") + shown + (", …" if near[-1] < span + 1 else "")
+            )
+            if target > span + 1:
+                why = _(
+                    "the output ⌊{span}/s⌋ + 1 can be {outputs} but not {target}: the largest is {largest} "
+                    "(stride 1); change the padding or kernel (`cnncalc solve combos`)"
+                ).format(**values)
+            else:
+                why = _(
+                    "the output ⌊{span}/s⌋ + 1 can be {outputs} but not {target}: no whole stride lands on it; "
+                    "change the padding or kernel (`cnncalc solve combos`)"
+                ).format(**values)
         return Solution(
             "stride",
             _given(n, k, None, d, target, p),
@@ -459,6 +472,25 @@ LISTED = 1000
 def _listed(values: range) -> list[int]:
     """The values themselves when there are at most LISTED of them (the range is always given too)."""
     return list(values) if values and values[-1] - values[0] < LISTED else []
+
+
+def _every_output(span: int, most: int = 8) -> list[int] | None:
+    """Every output ⌊span/s⌋ + 1 some stride s ≥ 1 gives, smallest first, if there are at most
+    `most` of them; else None. The strides come in runs that share a quotient (span // q + 1 starts
+    the next), so this takes at most `most` steps whatever the span.
+
+    >>> _every_output(7), _every_output(1000)
+    ([1, 2, 3, 4, 8], None)
+    """
+    found = [1]  # every s > span
+    s = 1
+    while s <= span:
+        q = span // s
+        found.append(q + 1)
+        if len(found) > most:
+            return None
+        s = span // q + 1
+    return sorted(found)
 
 
 def _near(lo: int, span: int, reach: int = 8) -> range:

@@ -63,6 +63,35 @@ def test_stride_impossible_target_says_why():
     assert "largest is 24" in sol.notes[0]
 
 
+def test_stride_impossible_target_lists_every_reachable_output_when_they_are_few():
+    sol = solve_stride(10, 3, 20)
+    assert not sol.possible
+    assert "can only be 1, 2, 3, 4, 8, not 20: the largest is 8 (stride 1)" in sol.notes[0]
+    assert "…" not in sol.notes[0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(n=st.integers(1, 200), k=st.integers(1, 9), target=st.integers(2, 250), p=st.integers(0, 3))
+def test_stride_impossible_target_shows_reachable_outputs_and_marks_what_it_leaves_out(n, k, target, p):
+    assume(k <= n + 2 * p)
+    sol = solve_stride(n, k, target, p)
+    assume(not sol.possible)
+    reachable = sorted({conv_output_size(n, k, s, p) for s in range(1, n + 2 * p + 2)})
+    note = sol.notes[0]
+    if "can only be " in note:
+        listed = note.split("can only be ", 1)[1].split(", not ", 1)[0]
+        assert [int(v) for v in listed.split(", ")] == reachable
+        return
+    listed = note.split("can be ", 1)[1].split(" but not ", 1)[0].split(", ")
+    shown = [int(v) for v in listed if v != "…"]
+    start = reachable.index(shown[0])
+    assert reachable[start : start + len(shown)] == shown  # nothing left out in between
+    assert (listed[0] == "…") == (shown[0] > reachable[0])
+    assert (listed[-1] == "…") == (shown[-1] < reachable[-1])
+    assert any(v < target for v in shown) or shown[0] == reachable[0]
+    assert any(v > target for v in shown) or shown[-1] == reachable[-1]
+
+
 def test_kernel_for_a_target():
     assert solve_kernel(28, 24).answer["kernel"] == 5
     sol = solve_kernel(28, 14, s=2)
