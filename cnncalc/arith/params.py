@@ -258,16 +258,19 @@ def bn_params(channels: int, kind: str = "bn") -> ParamCount:
 def conv_macs(
     cin: int, cout: int, kernel: tuple[int, ...], groups: int, out_spatial: tuple[int, ...]
 ) -> Step:
-    """Every output value of a convolution costs (C_in/g)·k_h·k_w multiply-accumulates."""
+    """Every output value of a convolution costs (C_in/g)·k_h·k_w multiply-accumulates.
+
+    >>> conv_macs(3, 8, (3, 3), 1, (2, 2)).line()
+    'MACs = C_out · H_out · W_out · C_in · k_h · k_w = 8 · 2·2 · 3 · 3·3 = 864'
+    """
     per = (cin // groups) * prod(kernel)
     positions = prod(out_spatial)
     macs = cout * positions * per
+    sizes = "H_out · W_out" if len(out_spatial) == 2 else "∏out"
     return Step(
         "MACs",
-        "C_out · H_out · W_out · (C_in/g) · k_h · k_w"
-        if len(out_spatial) == 2
-        else "C_out · ∏out · (C_in/g) · ∏k",
-        f"{cout} · {'·'.join(map(str, out_spatial))} · {per}",
+        f"C_out · {sizes} · {_channels_seen('C_in', groups)} · {_kernel_factors(kernel)}",
+        f"{cout} · {'·'.join(map(str, out_spatial))} · {_seen(cin, groups)} · {'·'.join(map(str, kernel))}",
         macs,
         why=ngettext(
             "the one output value is a dot product of {weights}",
@@ -285,16 +288,35 @@ def _weights(n: int) -> str:
 def tconv_macs(
     cin: int, cout: int, kernel: tuple[int, ...], groups: int, in_spatial: tuple[int, ...]
 ) -> Step:
-    """Every input value of a transposed convolution is stamped with (C_out/g)·k_h·k_w weights."""
+    """Every input value of a transposed convolution is stamped with (C_out/g)·k_h·k_w weights.
+
+    >>> tconv_macs(3, 8, (4, 4), 1, (4, 4)).line()
+    'MACs = C_in · H_in · W_in · C_out · k_h · k_w = 3 · 4·4 · 8 · 4·4 = 6144'
+    """
     per = (cout // groups) * prod(kernel)
     macs = cin * prod(in_spatial) * per
+    sizes = "H_in · W_in" if len(in_spatial) == 2 else "∏in"
     return Step(
         "MACs",
-        "C_in · H_in · W_in · (C_out/g) · k_h · k_w",
-        f"{cin} · {'·'.join(map(str, in_spatial))} · {per}",
+        f"C_in · {sizes} · {_channels_seen('C_out', groups)} · {_kernel_factors(kernel)}",
+        f"{cin} · {'·'.join(map(str, in_spatial))} · {_seen(cout, groups)} · {'·'.join(map(str, kernel))}",
         macs,
         why=_("each input value scatters into a k×k patch of every output channel in its group"),
     )
+
+
+def _channels_seen(name: str, groups: int) -> str:
+    """The channels one filter works with: all of them, or a group's share (C_in/g)."""
+    return f"({name}/g)" if groups > 1 else name
+
+
+def _seen(channels: int, groups: int) -> str:
+    return f"({channels}/{groups})" if groups > 1 else str(channels)
+
+
+def _kernel_factors(kernel: tuple[int, ...]) -> str:
+    """The kernel's sizes as factors: k_h · k_w in 2-D, ∏k otherwise."""
+    return "k_h · k_w" if len(kernel) == 2 else "∏k"
 
 
 def conv_cost(

@@ -201,6 +201,43 @@ def test_shape_input_written_as_a_power_names_it_and_writes_it_out(cli):
     )
 
 
+@pytest.mark.parametrize(
+    ("args", "formula", "substituted", "total"),
+    [
+        (
+            ["--op", "tconv", "-i", "4", "-k", "4", "-s", "2", "-p", "1", "--cin", "3", "--cout", "8"],
+            "MACs = C_in · H_in · W_in · C_out · k_h · k_w",
+            "= 3 · 4·4 · 8 · 4·4",
+            6144,
+        ),
+        (
+            ["--op", "tconv", "-i", "4", "-k", "4", "--cin", "4", "--cout", "8", "-g", "2"],
+            "MACs = C_in · H_in · W_in · (C_out/g) · k_h · k_w",
+            "= 4 · 4·4 · (8/2) · 4·4",
+            4 * 16 * 4 * 16,
+        ),
+        (
+            ["-i", "4", "-k", "3", "--cin", "3", "--cout", "8"],
+            "MACs = C_out · H_out · W_out · C_in · k_h · k_w",
+            "= 8 · 2·2 · 3 · 3·3",
+            864,
+        ),
+        (
+            ["-i", "4", "-k", "3", "--cin", "4", "--cout", "8", "-g", "2"],
+            "MACs = C_out · H_out · W_out · (C_in/g) · k_h · k_w",
+            "= 8 · 2·2 · (4/2) · 3·3",
+            576,
+        ),
+    ],
+    ids=["tconv", "tconv-groups", "conv", "conv-groups"],
+)
+def test_macs_substitute_each_factor_the_formula_names(cli, cli_json, args, formula, substituted, total):
+    lines = [line.strip() for line in cli("shape", *args).stdout.splitlines()]
+    at = lines.index(formula)
+    assert lines[at + 1] == substituted
+    assert cli_json("shape", *args)["macs"] == total
+
+
 def test_params_fc_rejects_input(cli):
     result = cli("params", "--fc", "--cin", "5", "--cout", "3", "--input", "4x4")
     assert result.exit_code == 2 and "--input describes a conv layer" in result.stderr

@@ -80,11 +80,12 @@ def test_alike_axes_share_their_notes():
 
 
 def test_render_shape_with_channels_adds_the_parameters_and_cost():
-    # conv 3 → 64, 3×3, 32×32 'same' via p=1: 3·3·3·64 + 64 = 1,792; MACs 64·32·32 · 27 = 1,769,472
+    # conv 3 → 64, 3×3, 32×32 'same' via p=1: 3·3·3·64 + 64 = 1,792; MACs 64·32·32 · 3 · 3·3 = 1,769,472
     text = render_shape(channel_cost(layer_output("conv", (32, 32), 3, padding=1), 3, 64), width=100)
     assert text.splitlines()[0] == "convolution (2-D): 3×32×32 → 64×32×32"
     assert "\nParameters\n" in text
-    assert "MACs = C_out · H_out · W_out · (C_in/g) · k_h · k_w" in text
+    assert "MACs = C_out · H_out · W_out · C_in · k_h · k_w" in text
+    assert "= 64 · 32·32 · 3 · 3·3" in text  # each factor the formula names, in its place
     assert "= 1,769,472" in text and "FLOPs = 2 · MACs" in text
 
 

@@ -163,7 +163,8 @@ def test_explain_groups_the_working():
     assert lines[0] == "Layer 3: conv 24 k=6   8×23×23 → 24×18×18"
     assert "  weights = kh·kw · C_in · C_out" in lines
     assert "          = 6·6 · 8 · 24" in lines
-    assert "  MACs = C_out · H_out · W_out · (C_in/g) · k_h · k_w" in lines
+    assert "  MACs = C_out · H_out · W_out · C_in · k_h · k_w" in lines
+    assert "       = 24 · 18·18 · 8 · 6·6" in lines
     for title in ("Output shape", "Parameters", "MACs", "Receptive field", "Notes"):
         assert title in lines
     assert_fits(text, 100)
