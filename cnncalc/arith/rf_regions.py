@@ -197,7 +197,7 @@ def rf_regions(view: NetworkView, unit: tuple[int, ...] | None = None, layer: in
         )
         first = tuple(f * s[a] - pb[a] for a, f in enumerate(first))
         last = tuple(v * s[a] - pb[a] + d[a] * (k[a] - 1) for a, v in enumerate(last))
-        below = view.nodes[node.index - 1]
+        below = view.nodes[node.inputs[0]]
         levels.append(
             RFLevel(
                 node.number, node.text, below.output_shape[1:], first, last, touched, below.jump, below.start
@@ -209,7 +209,7 @@ def rf_regions(view: NetworkView, unit: tuple[int, ...] | None = None, layer: in
 
 def _chain(view: NetworkView, layer: int | None) -> tuple[list[NodeView], list[str]]:
     """The windowed layers (conv, pools) up to `layer`, skipping layers that keep the shape."""
-    numbers = [n.number for n in view.nodes[1:]]
+    numbers = [n.number for n in view.nodes[1:] if not n.is_merge]
     if layer is not None and layer not in numbers:
         raise UsageError(
             _("{field} {layer} is not a layer of this network (layers 1 … {last})"),
@@ -220,6 +220,8 @@ def _chain(view: NetworkView, layer: int | None) -> tuple[list[NodeView], list[s
     chain: list[NodeView] = []
     notes: list[str] = []
     for node in view.nodes[1:]:
+        if node.is_merge:
+            continue
         if node.kind in ("pad", "upsample", "pixelshuffle"):
             raise CnnCalcError(
                 _(
@@ -274,7 +276,56 @@ def _chain(view: NetworkView, layer: int | None) -> tuple[list[NodeView], list[s
             chain.append(node)
         if layer is not None and node.number == layer:
             break
+    if chain and not view.is_chain:
+        chain = _path_back(view, chain[-1])
     return chain, notes
+
+
+def _path_back(view: NetworkView, top: NodeView) -> list[NodeView]:
+    """The windowed layers `top` depends on, through the nodes it really reads; refused where two
+    branches meet, since the picture draws one region per layer."""
+    path: list[NodeView] = []
+    node = top
+    while node.index != 0:
+        if node.is_merge:
+            values = {"number": top.number, "layer": top.text, "kind": node.kind, "id": node.id}
+            before = _last_before_branches(view)
+            if before is None:
+                raise CnnCalcError(
+                    _(
+                        "layer {number} ({layer}) depends on the {kind} at {id}, where branches meet, and "
+                        "the picture follows one chain of windows; cnncalc rf gives the field through "
+                        "the branches"
+                    ),
+                    **values,
+                )
+            raise CnnCalcError(
+                _(
+                    "layer {number} ({layer}) depends on the {kind} at {id}, where branches meet, and the "
+                    "picture follows one chain of windows: follow a layer before the first branch (the "
+                    "last with a window is {field} {before}), or let cnncalc rf give the field through the "
+                    "branches"
+                ),
+                field="layer",
+                before=before.number,
+                **values,
+            )
+        if node.kind in _WINDOWED:
+            path.append(node)
+        node = view.nodes[node.inputs[0]]
+    return path[::-1]
+
+
+def _last_before_branches(view: NetworkView) -> NodeView | None:
+    """The last windowed layer before the network's first branch: everything before it is a chain."""
+    merges = {c.id for c in view.containers if c.kind != "block"}
+    last = None
+    for node in view.nodes[1:]:
+        if node.is_merge or merges.intersection(node.path) or node.kind in _WHOLE_MAP:
+            break
+        if node.kind in _WINDOWED:
+            last = node
+    return last
 
 
 def _num(v: Fraction) -> int | float:

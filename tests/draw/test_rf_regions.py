@@ -142,3 +142,36 @@ def test_touched_pixels_are_where_the_gradient_reaches(n, layers):
     rows, cols = pic.levels[-1].touched
     ours = {(r, c) for r in rows for c in cols if 0 <= r < n and 0 <= c < n}
     assert ours == reached
+
+
+BRANCHED = "input 1x16x16 | conv 4 k=3 | add( conv 4 k=3 p=1 | conv 4 k=3 p=1 ; conv 4 k=1 ) | conv 4 k=3"
+
+
+def test_a_layer_in_a_branch_is_followed_through_what_it_reads():
+    # layer 4 (the 1×1 shortcut, 2.3) reads layer 1, not layer 3 before it in the spec
+    pic = rf_regions(network_view(BRANCHED), layer=4)
+    assert [lv.number for lv in pic.levels] == [4, 1]
+    assert [lv.span for lv in pic.levels] == [(1, 1), (3, 3)]
+    assert pic.levels[0].map_shape == (14, 14)
+    main = rf_regions(network_view(BRANCHED), layer=3)
+    assert [lv.number for lv in main.levels] == [3, 2, 1]
+
+
+@pytest.mark.parametrize(
+    ("spec", "layer", "needle"),
+    [
+        (BRANCHED, None, "layer 5 (conv 4 k=3) depends on the add at 2, where branches meet"),
+        (BRANCHED, None, "the last with a window is layer 1"),
+        ("input 1x8x8 | add( conv 1 k=3 p=1 ) | conv 1 k=3", None, "cnncalc rf gives the field through"),
+        (
+            "input 1x8x8 | conv 2 k=3 | concat( conv 1 k=1 ; maxpool k=3 s=1 p=1 ) | conv 1 k=3",
+            4,
+            "concat at 2",
+        ),
+    ],
+    ids=["add", "hint", "no-layer-before", "concat"],
+)
+def test_a_unit_past_a_merge_is_refused_rather_than_drawn_along_one_branch(spec, layer, needle):
+    with pytest.raises(CnnCalcError) as e:
+        rf_regions(network_view(spec), layer=layer)
+    assert needle in str(e.value)
