@@ -50,6 +50,9 @@ GALLERY: list[tuple[str, list[str]]] = [
     ),
     ("net_lenet5", ["net", "--preset", "lenet-5"]),
     ("net_alexnet", ["net", "--preset", "alexnet"]),
+    ("net_digits_resnet", ["net", "--preset", "digits-resnet"]),
+    ("net_digits_inception", ["net", "--preset", "digits-inception"]),
+    ("net_resnet18_depth2", ["net", "--preset", "resnet-18", "--depth", "2"]),
 ]
 
 

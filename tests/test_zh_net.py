@@ -243,6 +243,30 @@ CASES = [
         ["个方块（保持形状不变的层并入前一个方块）", "156 个参数"],
         id="draw-net",
     ),
+    pytest.param(
+        ["draw", "net", "--preset", "digits-resnet"],
+        0,
+        [
+            "12 个方块，共 2 条泳道",
+            "方块",
+            "读取",
+            "add(5 层 ; 恒等) + relu",
+            "用 --depth N 可把嵌套在第 N 层",
+        ],
+        id="draw-net-branches",
+    ),
+    pytest.param(
+        ["draw", "net", "--preset", "resnet-18", "--depth", "2"],
+        0,
+        ["嵌套在第 2 层的模块和合并各画成一个方块", "basic-down 128"],
+        id="draw-net-depth",
+    ),
+    pytest.param(
+        ["draw", "rf", "--preset", "digits-resnet"],
+        1,
+        ["依赖 4 处的 add，那里有分支汇合", "--layer 1"],
+        id="draw-rf-branches",
+    ),
 ]
 
 
@@ -352,8 +376,21 @@ def _svg_text(document: str) -> str:
             ".svg",
             ["网络结构图：输入 1×32×32，61,706 个参数", "个参数"],
         ),
+        (
+            ["draw", "net", "--preset", "digits-inception"],
+            ".svg",
+            ["各分支从它们读取的方块出发", "方块 9 · 2"],
+        ),
+        (["draw", "net", "--preset", "digits-resnet"], ".html", ["<h2>计算过程</h2>", "读取"]),
     ],
-    ids=["conv-html-player", "tconv-svg-legend", "rf-svg", "net-svg"],
+    ids=[
+        "conv-html-player",
+        "tconv-svg-legend",
+        "rf-svg",
+        "net-svg",
+        "net-branches-svg",
+        "net-branches-html",
+    ],
 )
 def test_saved_pictures_speak_chinese(both, tmp_path, args, suffix, terms):
     out = tmp_path / f"picture{suffix}"
@@ -380,8 +417,9 @@ def test_saved_pictures_speak_chinese(both, tmp_path, args, suffix, terms):
             ["要追踪的输出单元 i,j", "追踪第 N 层的一个单元", "写出图片：FILE.svg 或 FILE.html"],
         ),
         (["draw", "conv"], ["只画第 N 帧", "写出图片：FILE.svg（动画）"]),
+        (["draw", "net"], ["有分支的网络按其计算图来画", "把嵌套在第 N 层的每个模块或合并画成一个方块"]),
     ],
-    ids=["net", "check", "solve-input", "solve-padding", "export", "draw-rf", "draw-conv"],
+    ids=["net", "check", "solve-input", "solve-padding", "export", "draw-rf", "draw-conv", "draw-net"],
 )
 def test_option_help_is_chinese(command, terms):
     # option help is translated as the commands are built, so a fresh process chooses the language

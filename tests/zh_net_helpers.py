@@ -30,7 +30,10 @@ NET_MODULES = frozenset(
         *(f"cnncalc/arith/{m}.py" for m in ("network", "graph", "merges", "spec", "layer_spec", "presets")),
         *(f"cnncalc/arith/{m}.py" for m in ("input_sizes", "network_view")),
         *(str(p.relative_to(ROOT)) for p in (PACKAGE / "arith" / "importer").glob("*.py")),
-        *(f"cnncalc/render/{m}.py" for m in ("network", "export", "net_diagram", "rf_picture", "sliding")),
+        *(
+            f"cnncalc/render/{m}.py"
+            for m in ("network", "export", "net_diagram", "net_layout", "rf_picture", "sliding")
+        ),
         *(f"cnncalc/render/{m}.py" for m in ("page", "notebook")),
         *(f"cnncalc/cli/{m}.py" for m in ("net", "export", "draw")),
         *(f"cnncalc/api/{m}.py" for m in ("net", "sources", "export", "draw")),

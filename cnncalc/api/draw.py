@@ -344,17 +344,23 @@ def draw_net(
     source: PathArg | None = None,
     class_name: str | None = None,
     input: Shape | None = None,
+    depth: int | None = None,
 ) -> NetPicture:
     """A diagram of the network, each layer's output a box sized by its shape: `cnncalc draw net`.
 
-    The network and `input` (CxHxW) are given as `net()` takes them.
+    The network and `input` (CxHxW) are given as `net()` takes them. A network with branches is
+    drawn as its graph: merges are boxes, each branch runs in a lane of its own, and every box
+    lists the boxes it reads; `depth` draws every block or merge nested that deep as one box.
 
     >>> len(draw_net(preset="lenet-5").to_dict()["boxes"]) > 3
     True
+    >>> [b["inputs"] for b in draw_net("input 8x8x8 | add( conv 8 k=3 p=1 )").to_dict()["boxes"]]
+    [[], [0], [1, 0]]
     """
     from cnncalc.arith.network_view import network_view
     from cnncalc.render.net_diagram import net_diagram
 
     shape = input_shape(input) if input is not None else None
+    levels = optional_whole(depth, "depth", minimum=1)
     found = required_network(spec, file, preset, source, class_name=class_name, input=input)
-    return NetPicture(net_diagram(network_view(_walked(found, shape, "CxHxW"))))
+    return NetPicture(net_diagram(network_view(_walked(found, shape, "CxHxW")), levels))

@@ -337,6 +337,15 @@ def net(
     input: Annotated[
         str | None, typer.Option("--input", "-i", help=_("Input shape CxHxW (sets or replaces the spec's)."))
     ] = None,
+    depth: Annotated[
+        int | None,
+        typer.Option(
+            "--depth",
+            "-d",
+            min=1,
+            help=_("Draw every block or merge nested N deep as one box (its parameters the total it holds)."),
+        ),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help=_("Write the diagram: FILE.svg or FILE.html."))
     ] = None,
@@ -344,17 +353,25 @@ def net(
 ) -> None:
     """A diagram of the network: each layer's output as a box sized by its shape (LeNet/AlexNet style).
 
+    A network with branches is drawn as its graph: add and concat are boxes of their own, each
+    branch runs in a lane between the box it reads and its merge, and every box lists the boxes
+    it reads.
+
     \b
     Examples:
       cnncalc draw net --preset lenet-5 --out lenet.svg
       cnncalc draw net "input 1x28x28 | conv 8 k=3 | relu | maxpool k=2 | flatten | fc 10" --out net.html
+      cnncalc draw net --preset digits-resnet --out resnet.svg
+      cnncalc draw net --preset resnet-18 --depth 2
       cnncalc draw net --from model.py --input 1x28x28 --out model.svg
     """
     with reported("draw net", flags=FLAGS):
         kind = picture_format(out, ("svg", "html")) if out is not None else None
         if json and out is not None:
             raise UsageError(_("give --json or --out, not both"))
-        pic = api.draw_net(spec, file=file, preset=preset, source=model, class_name=class_name, input=input)
+        pic = api.draw_net(
+            spec, file=file, preset=preset, source=model, class_name=class_name, input=input, depth=depth
+        )
         _show_picture(pic, out, kind, json)
 
 
