@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
+from cnncalc.i18n import _, translated
 
 
 @dataclass(frozen=True)
@@ -88,21 +89,25 @@ def check_writable(path: str | Path, *, field: str | None = None, make_parents: 
     disk or a missing folder show up here. `make_parents` creates missing folders (as the save
     would).
     """
-    path = Path(path)
+    path = _named(path, field)
     target, st = _resolve(path, field)
     if st is not None and not stat.S_ISREG(st.st_mode):
         if not os.access(target, os.W_OK):
-            raise _error(path, field, "it cannot be written (permission denied)")
+            raise _error(path, field, _("it cannot be written (permission denied)"))
         return target
     if st is not None and not os.access(target, os.W_OK):
-        raise _error(path, field, "it is read-only; make it writable or choose another name")
+        raise _error(path, field, _("it is read-only; make it writable or choose another name"))
     _folder(path, target, field, make_parents)
     try:
         fd, probe = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         os.close(fd)
         os.unlink(probe)
     except OSError as e:
-        raise _error(path, field, f"cannot create a file in {target.parent} ({_reason(e)})") from None
+        raise _error(
+            path,
+            field,
+            _("cannot create a file in {folder} ({reason})").format(folder=target.parent, reason=_reason(e)),
+        ) from None
     return target
 
 
@@ -119,7 +124,7 @@ def atomic_write(
     The file is replaced only when the block finishes without an exception; otherwise the old
     file is untouched and the temporary file removed.
     """
-    path = Path(path)
+    path = _named(path, field)
     target, st = _resolve(path, field)
     if st is not None and not stat.S_ISREG(st.st_mode):
         try:
@@ -169,38 +174,52 @@ def write_atomic(
 # -- internals ------------------------------------------------------------------------------------
 
 
-def _error(path: Path, field: str | None, reason: str, usage: bool = False) -> CnnCalcError:
+def _error(path: Path | str, field: str | None, reason: str, usage: bool = False) -> CnnCalcError:
+    """`reason` (a clause in the chosen language) said about the path the user gave."""
     kind = UsageError if usage else CnnCalcError
     if field is not None:
-        return kind(f"{{field}} {path}: {reason}", field=field)
-    return kind(f"cannot write {path}: {reason}")
+        return kind(_("{field} {path}: {reason}"), field=field, path=path, reason=reason)
+    return kind(_("cannot write {path}: {reason}"), path=path, reason=reason)
 
 
 def _reason(e: OSError) -> str:
-    """What went wrong, without the temporary file's name that an OSError carries."""
+    """What went wrong, without the temporary file's name that an OSError carries; the system's
+    words in the chosen language where the catalog has them (`cnncalc.cli.errors.OS_REASONS`)."""
     if e.errno == errno.ENXIO:
-        return "it is a named pipe with no reader"
-    return e.strerror or str(e)
+        return _("it is a named pipe with no reader")
+    return translated(e.strerror) if e.strerror else str(e)
+
+
+def _named(path: str | Path, field: str | None) -> Path:
+    """The path given, refusing an empty name (which `Path` would read as the current folder)."""
+    if str(path) == "":
+        if field is not None:
+            raise UsageError(_("{field} is an empty name; give a file name"), field=field)
+        raise UsageError(_("the file name to write is empty; give a file name"))
+    return Path(path)
 
 
 def _resolve(path: Path, field: str | None) -> tuple[Path, os.stat_result | None]:
     """The file a save to `path` writes and its stat: for a regular file or a new name, the real
     path (symlinks followed, even dangling ones); for a device or FIFO, the path as given (a link
     to /dev/stdout is opened as /dev/stdout)."""
-    if str(path) in ("", "."):
-        raise _error(path, field, "give a file name", usage=True)
     try:
         st = os.stat(path)  # follows symlinks: what the path points to
     except FileNotFoundError:
         st = None
     except NotADirectoryError:
-        raise _error(path, field, "part of the path is a file, not a folder", usage=True) from None
+        raise _error(path, field, _("part of the path is a file, not a folder"), usage=True) from None
     except OSError as e:
         raise _error(path, field, _reason(e)) from None
     if st is not None and stat.S_ISDIR(st.st_mode):
-        raise _error(path, field, f"it is a folder; give a file name inside it, e.g. {path}/NAME", usage=True)
+        raise _error(
+            path,
+            field,
+            _("it is a folder; give a file name inside it, e.g. {example}").format(example=f"{path}/NAME"),
+            usage=True,
+        )
     if st is not None and stat.S_ISBLK(st.st_mode):
-        raise _error(path, field, "it is a block device (a disk); a file is never written onto one")
+        raise _error(path, field, _("it is a block device (a disk); a file is never written onto one"))
     if st is not None and not stat.S_ISREG(st.st_mode):
         return path, st
     return Path(os.path.realpath(path)), st
@@ -212,9 +231,13 @@ def _folder(path: Path, target: Path, field: str | None, make_parents: bool) -> 
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise _error(path, field, f"cannot create the folder {folder} ({_reason(e)})") from None
+            raise _error(
+                path,
+                field,
+                _("cannot create the folder {folder} ({reason})").format(folder=folder, reason=_reason(e)),
+            ) from None
     if not folder.is_dir():
-        raise _error(path, field, f"the folder {folder} does not exist", usage=True)
+        raise _error(path, field, _("the folder {folder} does not exist").format(folder=folder), usage=True)
 
 
 @contextmanager
@@ -247,13 +270,20 @@ def _check_unchanged(path: Path, target: Path, field: str | None, expect: Snapsh
         now = None
     if now is not None and not stat.S_ISREG(now.st_mode):
         # it changed under us (a device, a folder or a link appeared): never rename over it
-        raise _error(path, field, "it is no longer a regular file; not replaced")
+        raise _error(path, field, _("it is no longer a regular file; not replaced"))
     if not isinstance(expect, _Any) and Snapshot.of(target) != expect:
-        what = "was created" if expect is None else "changed"
-        raise ChangedOnDisk(
-            f"{path} {what} since this program last read or wrote it (another program saved to it?); "
-            "it was left as it is"
+        said = (
+            _(
+                "{path} was created since this program last read or wrote it (another program saved to it?); "
+                "it was left as it is"
+            )
+            if expect is None
+            else _(
+                "{path} changed since this program last read or wrote it (another program saved to it?); "
+                "it was left as it is"
+            )
         )
+        raise ChangedOnDisk(said, path=path)
 
 
 def _umask() -> int:

@@ -13,9 +13,10 @@ and is refused with a message naming the source and the limit.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import TextIO
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
+from cnncalc.i18n import _, translated
 
 
 def size_text(count: int) -> str:
@@ -23,28 +24,35 @@ def size_text(count: int) -> str:
     for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
         if count >= 1 << shift and count % (1 << shift) == 0:
             return f"{count >> shift} {unit}"
-    return f"{count:,} bytes"
+    return _("{count} bytes").format(count=f"{count:,}")
 
 
 def read_bytes(path: str | Path, limit: int, *, field: str | None = None, usage: bool = False) -> bytes:
     """The bytes of `path` (a file, a FIFO, a device), or an error if there are more than `limit`;
     at most `limit + 1` bytes are read either way. `usage`: a path that cannot be read is a
     malformed value (a UsageError) rather than a failure."""
-    shown = f"{{field}} {path}" if field else str(path)
     kind = UsageError if usage else CnnCalcError
     try:
         with open(path, "rb") as f:
-            return _read_at_most(f, limit, shown, field, kind)
+            data = f.read(limit + 1)
     except IsADirectoryError:
-        raise kind(f"{shown} is a folder, not a file", field=field) from None
+        said = _("{field} {path} is a folder, not a file") if field else _("{path} is a folder, not a file")
+        raise kind(said, field=field, path=path) from None
     except OSError as e:
-        raise kind(f"{shown}: cannot read it ({e.strerror or e})", field=field) from None
-
-
-def _read_at_most(f: BinaryIO, limit: int, shown: str, field: str | None, kind: type[CnnCalcError]) -> bytes:
-    data = f.read(limit + 1)
+        said = (
+            _("{field} {path}: cannot read it ({reason})")
+            if field
+            else _("{path}: cannot read it ({reason})")
+        )
+        reason = translated(e.strerror) if e.strerror else e
+        raise kind(said, field=field, path=path, reason=reason) from None
     if len(data) > limit:
-        raise kind(f"{shown} is larger than {size_text(limit)}, more than cnncalc reads", field=field)
+        said = (
+            _("{field} {path} is larger than {size}, more than cnncalc reads")
+            if field
+            else _("{path} is larger than {size}, more than cnncalc reads")
+        )
+        raise kind(said, field=field, path=path, size=size_text(limit))
     return data
 
 

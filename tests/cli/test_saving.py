@@ -125,3 +125,61 @@ def test_a_resumed_run_does_not_overwrite_another_runs_save(cli, tmp_path, monke
     assert shared.read_bytes() == other_run.read_bytes()  # the other run's save is left as it is
     _, mine, _ = checkpoint.read_checkpoint(tmp_path / "shared.1.npz")
     assert mine["epoch"] == 2 and mine["settings"]["seed"] == 0
+
+
+@pytest.fixture
+def zh(cli):
+    """`zh(*args)` runs a command under --lang zh (and English again afterwards)."""
+    from cnncalc import i18n
+
+    def run(*args: str):
+        try:
+            return cli("--lang", "zh", *args)
+        finally:
+            i18n.set_language("en")
+
+    return run
+
+
+def test_a_save_onto_a_folder_is_refused_in_chinese(zh, tmp_path):
+    from tests.zh_helpers import english_runs
+
+    result = zh("train", "--steps", "1", "--save", str(tmp_path))
+    assert result.exit_code == 2, result.output
+    assert f"--save {tmp_path}：它是一个文件夹；请给出其中的一个文件名，例如 {tmp_path}/NAME" in result.stderr
+    assert english_runs(result.stderr) == [], result.stderr
+
+
+def test_a_fifo_without_reader_is_refused_in_chinese(zh, tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    result = zh("lesson", "conv", "--answer", "1", "--html", str(fifo))
+    assert result.exit_code == 1
+    assert f"--html {fifo}：它是一个没有读取方的命名管道" in result.stderr
+
+
+def test_reading_a_folder_as_an_image_is_refused_in_chinese(zh, model_file, tmp_path):
+    result = zh("predict", "--model", str(model_file), "--image", str(tmp_path))
+    assert result.exit_code == 1
+    assert f"--image {tmp_path} 是文件夹，不是文件" in result.stderr
+
+
+def test_a_folder_that_takes_no_new_file_is_said_in_chinese(tmp_path, monkeypatch):
+    import errno
+    import tempfile
+
+    from cnncalc import i18n
+    from cnncalc.arith.errors import CnnCalcError
+    from cnncalc.safety.atomic import check_writable
+
+    def refused(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    i18n.set_language("zh")
+    try:
+        with pytest.raises(CnnCalcError) as caught:
+            check_writable(tmp_path / "a.npz", field="save")
+    finally:
+        i18n.set_language("en")
+    assert str(caught.value) == f"save {tmp_path / 'a.npz'}：无法在 {tmp_path} 中创建文件（权限不够）"
