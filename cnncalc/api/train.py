@@ -320,7 +320,7 @@ def start_training(
 ) -> Training:
     """A run set up as `train` takes it, not yet trained (see `train` for the arguments)."""
     from cnncalc.nn.checkpoint import CheckpointFile, read_checkpoint, resume_trainer
-    from cnncalc.nn.data import load_dataset
+    from cnncalc.nn.data import check_source, load_dataset
     from cnncalc.nn.optim import check_hyperparameters
     from cnncalc.nn.settings import Settings, training_defaults
     from cnncalc.nn.training import Trainer
@@ -348,17 +348,19 @@ def start_training(
     limit = optional_whole(steps, "steps", minimum=1)
     save_to = optional_path(save, "save")
     saved = optional_path(resume, "resume")
+    if data is not None:
+        check_source(data)  # before anything is read: an empty name never means the default
     if saved is not None:
         _refuse_changes_on_resume(spec is not None or file is not None or preset is not None, settings)
         seen = Snapshot.of(saved)  # before reading: a save by another run after this is noticed
         checkpoint = read_checkpoint(saved)
         # the save path is checked here, before any training: a bad one never costs a run
         target = CheckpointFile(save_to or saved, seen if save_to is None or save_to == saved else ANY)
-        source = data or checkpoint[1]["data"]
+        source = data if data is not None else checkpoint[1]["data"]
         trainer, _meta = resume_trainer(saved, load_dataset(source), checkpoint)
     else:
         check_hyperparameters(settings["lr"], settings["momentum"], settings["weight_decay"])
-        source = data or "digits"
+        source = data if data is not None else "digits"
         # checked before the data is loaded: the defaults depend only on whether it is the digits
         chosen = Settings.for_data(source, **settings)
         target = CheckpointFile(save_to) if save_to is not None else None

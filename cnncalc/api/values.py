@@ -160,6 +160,30 @@ def optional_whole(value: int | str | None, field: str, *, minimum: int | None =
     return None if value is None else whole(value, field, minimum=minimum)
 
 
+class NumberText(float):
+    """A number read from text that keeps the text, so that a message about it names what was typed
+    (`1e309`, where the float says `inf`). The CLI's number options give these.
+
+    >>> big = NumberText("1e309")
+    >>> big, big.text
+    (inf, '1e309')
+    """
+
+    __slots__ = ("text",)
+
+    def __new__(cls, text: str) -> NumberText:
+        made = super().__new__(cls, text)
+        made.text = text.strip()
+        return made
+
+
+def _as_typed(value: object) -> object:
+    """A value as the caller wrote it: the text of a NumberText or a string, else the value itself."""
+    if isinstance(value, NumberText):
+        return value.text
+    return value.strip() if isinstance(value, str) else value
+
+
 def number(value: float | str, field: str, example: str = "0.5") -> float:
     """A finite real number given as an int, a float or as text; `example` is the value the message
     for a bad one suggests (one that makes sense for the field: a learning rate of 0.001, not 2)."""
@@ -178,7 +202,7 @@ def number(value: float | str, field: str, example: str = "0.5") -> float:
         raise UsageError(
             _("{field} {value} is not a finite number; write e.g. {field} {example}"),
             field=field,
-            value=x,
+            value=_as_typed(value),
             example=example,
         )
     return x
@@ -215,6 +239,8 @@ def choice(value: str, field: str, options: Sequence[T]) -> T:
 def path(value: PathArg, field: str) -> Path:
     if not isinstance(value, (str, PathLike)):
         raise UsageError(_("{field} {value!r} is not a file name"), field=field, value=value)
+    if isinstance(value, str) and value == "":  # Path("") would be the current folder
+        raise UsageError(_("{field} is an empty name; give a file name"), field=field)
     return Path(value)
 
 

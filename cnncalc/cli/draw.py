@@ -17,7 +17,7 @@ from cnncalc.api import draw as api
 from cnncalc.arith.errors import UsageError
 from cnncalc.cli.calc import DilationOpt, InputOpt, JsonOpt, KernelOpt, PaddingOpt, StrideOpt
 from cnncalc.cli.errors import LocalGroup, reported
-from cnncalc.cli.options import ClassOpt
+from cnncalc.cli.options import FILE_NAME, ClassOpt
 from cnncalc.cli.output import emit_json, emit_text, styler, terminal_width
 from cnncalc.cli.pictures import picture_format, save_picture
 from cnncalc.i18n import N_, _
@@ -57,6 +57,7 @@ OutOpt = Annotated[
         "--out",
         "-o",
         help=_("Write the picture: FILE.svg (animated), FILE.html (with controls) or FILE.gif."),
+        click_type=FILE_NAME,
     ),
 ]
 FrameOpt = Annotated[
@@ -246,14 +247,21 @@ SpecArg = Annotated[
     str | None, typer.Argument(help=_('Network spec, e.g. "input 1x28x28 | conv 8 k=3 | fc 10".'))
 ]
 FileOpt = Annotated[
-    Path | None, typer.Option("--file", "-f", help=_("Read the spec from a file ('-' reads stdin)."))
+    Path | None,
+    typer.Option(
+        "--file", "-f", help=_("Read the spec from a file ('-' reads stdin)."), click_type=FILE_NAME
+    ),
 ]
 PresetOpt = Annotated[
     str | None, typer.Option("--preset", "-P", help=_("A built-in network (see cnncalc net --list-presets)."))
 ]
 FromOpt = Annotated[
     Path | None,
-    typer.Option("--from", help=_("Read a PyTorch or Keras model file (parsed with ast, never run).")),
+    typer.Option(
+        "--from",
+        help=_("Read a PyTorch or Keras model file (parsed with ast, never run)."),
+        click_type=FILE_NAME,
+    ),
 ]
 
 
@@ -277,7 +285,10 @@ def rf(
         typer.Option("--layer", "-l", help=_("Follow a unit of layer N (default: the last with a window).")),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help=_("Write the picture: FILE.svg or FILE.html."))
+        Path | None,
+        typer.Option(
+            "--out", "-o", help=_("Write the picture: FILE.svg or FILE.html."), click_type=FILE_NAME
+        ),
     ] = None,
     json: JsonOpt = False,
 ) -> None:
@@ -347,7 +358,10 @@ def net(
         ),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help=_("Write the diagram: FILE.svg or FILE.html."))
+        Path | None,
+        typer.Option(
+            "--out", "-o", help=_("Write the diagram: FILE.svg or FILE.html."), click_type=FILE_NAME
+        ),
     ] = None,
     json: JsonOpt = False,
 ) -> None:

@@ -13,7 +13,7 @@ import typer
 from cnncalc.api import export as api
 from cnncalc.arith.errors import UsageError
 from cnncalc.cli.errors import reported
-from cnncalc.cli.options import ClassOpt, FileOpt, JsonOpt
+from cnncalc.cli.options import FILE_NAME, ClassOpt, FileOpt, JsonOpt
 from cnncalc.cli.output import emit_json, emit_text
 from cnncalc.i18n import _
 
@@ -31,7 +31,11 @@ def export(
     preset: Annotated[str | None, typer.Option("--preset", "-P", help=_("A built-in network."))] = None,
     model: Annotated[
         Path | None,
-        typer.Option("--from", help=_("Read a PyTorch or Keras model file (parsed with ast, never run).")),
+        typer.Option(
+            "--from",
+            help=_("Read a PyTorch or Keras model file (parsed with ast, never run)."),
+            click_type=FILE_NAME,
+        ),
     ] = None,
     class_name: ClassOpt = None,
     input: Annotated[
@@ -43,7 +47,12 @@ def export(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help=_("Write the code to FILE (atomically) instead of stdout.")),
+        typer.Option(
+            "--out",
+            "-o",
+            help=_("Write the code to FILE (atomically) instead of stdout."),
+            click_type=FILE_NAME,
+        ),
     ] = None,
     json: JsonOpt = False,
 ) -> None:

@@ -16,7 +16,7 @@ import typer
 
 from cnncalc.arith.errors import CnnCalcError
 from cnncalc.cli.errors import LocalGroup, reported
-from cnncalc.cli.options import JsonOpt
+from cnncalc.cli.options import NUMBER, JsonOpt
 from cnncalc.cli.output import emit_json
 from cnncalc.cli.step_layers import TOUR as LAYER_TOUR
 from cnncalc.cli.step_layers import add_step_commands
@@ -165,7 +165,10 @@ def step_conv_command(
     threshold: Annotated[
         float | None,
         typer.Option(
-            "--threshold", "-t", help=_("Also show 1 where the value is above T, else 0 (note 002).")
+            "--threshold",
+            "-t",
+            help=_("Also show 1 where the value is above T, else 0 (note 002)."),
+            click_type=NUMBER,
         ),
     ] = None,
     relu: Annotated[bool, typer.Option("--relu", help=_("Also show ReLU(value) = max(0, value)."))] = False,

@@ -14,7 +14,7 @@ import typer
 
 from cnncalc.api import net as api
 from cnncalc.cli.errors import LocalGroup, reported
-from cnncalc.cli.options import ClassOpt, FileOpt, JsonOpt
+from cnncalc.cli.options import FILE_NAME, ClassOpt, FileOpt, JsonOpt
 from cnncalc.cli.output import emit_result, emit_text
 from cnncalc.i18n import N_, _
 
@@ -86,7 +86,11 @@ def net(
     ] = False,
     model: Annotated[
         Path | None,
-        typer.Option("--from", help=_("Read a PyTorch or Keras model file (parsed with ast, never run).")),
+        typer.Option(
+            "--from",
+            help=_("Read a PyTorch or Keras model file (parsed with ast, never run)."),
+            click_type=FILE_NAME,
+        ),
     ] = None,
     class_name: ClassOpt = None,
     input: InputOpt = None,

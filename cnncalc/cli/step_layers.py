@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cnncalc.cli.errors import reported
-from cnncalc.cli.options import JsonOpt
+from cnncalc.cli.options import NUMBER, JsonOpt
 from cnncalc.cli.output import emit_json
 from cnncalc.cli.tutor_output import HtmlOpt, SvgOpt, check_copies, open_screen, save_copies
 from cnncalc.i18n import N_, _
@@ -87,7 +87,9 @@ def step_activation_command(
     fn: Annotated[
         str, typer.Option("--fn", help=_("Activations, by commas: relu, sigmoid, tanh, relu6, leakyrelu."))
     ] = "relu,sigmoid,tanh",
-    slope: Annotated[float, typer.Option("--slope", help=_("Leaky ReLU's slope below 0."))] = 0.01,
+    slope: Annotated[
+        float, typer.Option("--slope", help=_("Leaky ReLU's slope below 0."), click_type=NUMBER)
+    ] = 0.01,
     json_: JsonOpt = False,
     svg: SvgOpt = None,
     html: HtmlOpt = None,
@@ -114,10 +116,16 @@ def step_gradient_command(
         ),
     ] = "sigmoid,relu",
     depth: Annotated[int, typer.Option("--depth", "-n", help=_("Number of layers (1–100)."))] = 10,
-    x: Annotated[float, typer.Option("--x", help=_("The input a_0."))] = 0.5,
-    weight: Annotated[float, typer.Option("--weight", "-w", help=_("Every layer's weight."))] = 1.0,
-    bias: Annotated[float, typer.Option("--bias", "-b", help=_("Every layer's bias."))] = 0.0,
-    slope: Annotated[float, typer.Option("--slope", help=_("Leaky ReLU's slope below 0."))] = 0.01,
+    x: Annotated[float, typer.Option("--x", help=_("The input a_0."), click_type=NUMBER)] = 0.5,
+    weight: Annotated[
+        float, typer.Option("--weight", "-w", help=_("Every layer's weight."), click_type=NUMBER)
+    ] = 1.0,
+    bias: Annotated[
+        float, typer.Option("--bias", "-b", help=_("Every layer's bias."), click_type=NUMBER)
+    ] = 0.0,
+    slope: Annotated[
+        float, typer.Option("--slope", help=_("Leaky ReLU's slope below 0."), click_type=NUMBER)
+    ] = 0.01,
     json_: JsonOpt = False,
     svg: SvgOpt = None,
     html: HtmlOpt = None,
@@ -187,9 +195,14 @@ def step_batchnorm_command(
     beta: Annotated[
         str | None, typer.Option("--beta", help=_("The shift β per channel (default: 0s)."))
     ] = None,
-    eps: Annotated[float, typer.Option("--eps", help=_("ε added to the variance."))] = 1e-5,
+    eps: Annotated[
+        float, typer.Option("--eps", help=_("ε added to the variance."), click_type=NUMBER)
+    ] = 1e-5,
     momentum: Annotated[
-        float, typer.Option("--momentum", help=_("Weight of the new batch in the running statistics."))
+        float,
+        typer.Option(
+            "--momentum", help=_("Weight of the new batch in the running statistics."), click_type=NUMBER
+        ),
     ] = 0.1,
     running_mean: Annotated[
         str | None, typer.Option("--running-mean", help=_("Running means before the step (default: 0s)."))
@@ -233,7 +246,9 @@ def step_dropout_command(
     input: Annotated[
         str, typer.Option("--input", "-i", help=_("The activations: rows separated by ';'."))
     ] = "1 2 3 4; 5 6 7 8",
-    p: Annotated[float, typer.Option("--p", help=_("The probability that a value is dropped."))] = 0.5,
+    p: Annotated[
+        float, typer.Option("--p", help=_("The probability that a value is dropped."), click_type=NUMBER)
+    ] = 0.5,
     seed: Annotated[int, typer.Option("--seed", help=_("Seed of the random mask."))] = 0,
     mask: Annotated[
         str | None,

@@ -23,7 +23,7 @@ import typer
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.cli.errors import fail, reported
-from cnncalc.cli.options import FileOpt, JsonOpt
+from cnncalc.cli.options import FILE_NAME, NUMBER, FileOpt, JsonOpt
 from cnncalc.cli.output import emit_json
 from cnncalc.i18n import N_, _
 from cnncalc.nn.settings import DIGITS_DEFAULTS, IDX_DEFAULTS, SCHEDULE_DEFAULTS
@@ -72,10 +72,15 @@ DataOpt = Annotated[
     ),
 ]
 ModelOpt = Annotated[
-    Path, typer.Option("--model", "-m", help=_("A checkpoint saved by `cnncalc train --save`."))
+    Path,
+    typer.Option(
+        "--model", "-m", help=_("A checkpoint saved by `cnncalc train --save`."), click_type=FILE_NAME
+    ),
 ]
 IndexOpt = Annotated[int, typer.Option("--index", "-i", help=_("Which test image (0-based)."), min=0)]
-SvgOpt = Annotated[Path | None, typer.Option("--svg", help=_("Also write the picture to an SVG file."))]
+SvgOpt = Annotated[
+    Path | None, typer.Option("--svg", help=_("Also write the picture to an SVG file."), click_type=FILE_NAME)
+]
 
 # The options of the core's fields that are not `--field-name` (see `cli.errors.reported`).
 NN_FLAGS = {"spec": "SPEC", "max_steps": "--steps", "source": "--data"}
@@ -193,6 +198,7 @@ def train(
                 sgd=f"{IDX_DEFAULTS.sgd_lr:g}",
                 rmsprop=f"{IDX_DEFAULTS.rmsprop_lr:g}",
             ),
+            click_type=NUMBER,
         ),
     ] = None,
     optimizer: Annotated[
@@ -212,6 +218,7 @@ def train(
             help=_("Momentum of sgd, momentum and rmsprop (momentum: {momentum}, the others 0).").format(
                 momentum=f"{IDX_DEFAULTS.momentum:g}"
             ),
+            click_type=NUMBER,
         ),
     ] = None,
     weight_decay: Annotated[
@@ -222,6 +229,7 @@ def train(
                 "Weight decay λ: λ·w added to the gradient (L2); with adamw the weights shrink by lr·λ each step "
                 "(adamw: {adamw}, the others 0)."
             ).format(adamw=f"{IDX_DEFAULTS.adamw_weight_decay:g}"),
+            click_type=NUMBER,
         ),
     ] = None,
     val_split: Annotated[
@@ -232,6 +240,7 @@ def train(
                 "Set this fraction of each class's training images aside for validation (e.g. 0.2): "
                 "every epoch is reported on them, the test set only at the end."
             ),
+            click_type=NUMBER,
         ),
     ] = None,
     early_stop: Annotated[
@@ -267,7 +276,9 @@ def train(
     ] = None,
     lr_factor: Annotated[
         float | None,
-        typer.Option("--lr-factor", help=_("step, plateau: what the rate is multiplied by (0.1).")),
+        typer.Option(
+            "--lr-factor", help=_("step, plateau: what the rate is multiplied by (0.1)."), click_type=NUMBER
+        ),
     ] = None,
     lr_patience: Annotated[
         int | None,
@@ -286,7 +297,7 @@ def train(
     ] = None,
     min_lr: Annotated[
         float | None,
-        typer.Option("--min-lr", help=_("cosine, plateau: the lowest learning rate (0).")),
+        typer.Option("--min-lr", help=_("cosine, plateau: the lowest learning rate (0)."), click_type=NUMBER),
     ] = None,
     augment: Annotated[
         bool,
@@ -316,13 +327,18 @@ def train(
     ] = None,
     save: Annotated[
         Path | None,
-        typer.Option("--save", help=_("Save a checkpoint (.npz) after every epoch and at the end.")),
+        typer.Option(
+            "--save",
+            help=_("Save a checkpoint (.npz) after every epoch and at the end."),
+            click_type=FILE_NAME,
+        ),
     ] = None,
     resume: Annotated[
         Path | None,
         typer.Option(
             "--resume",
             help=_("Continue a saved run for --epochs more epochs (saves back to it unless --save)."),
+            click_type=FILE_NAME,
         ),
     ] = None,
     plot: Annotated[
@@ -333,6 +349,7 @@ def train(
                 "Also draw the run: loss per step, accuracy per epoch and the confusion matrix, "
                 "to FILE.svg or FILE.html."
             ),
+            click_type=FILE_NAME,
         ),
     ] = None,
     json_out: JsonOpt = False,
@@ -453,14 +470,16 @@ def _load_for_inspection(model_path: Path, data: str | None) -> tuple[Model, dic
     --index` and `show maps` need the data, so it is loaded only when asked for)."""
     from cnncalc.arith.parsing import fmt_shape
     from cnncalc.nn.checkpoint import load_model
-    from cnncalc.nn.data import load_dataset
+    from cnncalc.nn.data import check_source, load_dataset
     from cnncalc.safety.text import printable
 
     model, meta = load_model(model_path)
     meta["class_names"] = [printable(name) for name in meta["class_names"]]
 
+    source = meta["data"] if data is None else check_source(data)
+
     def dataset() -> Dataset:
-        ds = load_dataset(data or meta["data"])
+        ds = load_dataset(source)
         if tuple(ds.input_shape) != tuple(model.input_shape):
             raise CnnCalcError(
                 _(
@@ -469,7 +488,7 @@ def _load_for_inspection(model_path: Path, data: str | None) -> tuple[Model, dic
                 ),
                 model=model_path,
                 shape=fmt_shape(model.input_shape),
-                data=data or meta["data"],
+                data=source,
                 data_shape=fmt_shape(ds.input_shape),
                 trained_on=meta["data"],
             )
@@ -499,7 +518,8 @@ def predict(
     data: DataOpt = None,
     index: IndexOpt = 0,
     image: Annotated[
-        Path | None, typer.Option("--image", help=_("Classify this image instead (.npy or .pgm)."))
+        Path | None,
+        typer.Option("--image", help=_("Classify this image instead (.npy or .pgm)."), click_type=FILE_NAME),
     ] = None,
     svg: SvgOpt = None,
     json_out: JsonOpt = False,
@@ -592,6 +612,7 @@ def show(
             "--out",
             "-o",
             help=_("Draw the filters or maps as images (not as terminal text) to FILE.svg or FILE.html."),
+            click_type=FILE_NAME,
         ),
     ] = None,
     json_out: JsonOpt = False,

@@ -9,14 +9,20 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cnncalc.cli.options import FILE_NAME
 from cnncalc.cli.output import use_color
 from cnncalc.i18n import _
 
 if TYPE_CHECKING:
     from cnncalc.render.console import Screen
 
-SvgOpt = Annotated[Path | None, typer.Option("--svg", help=_("Also save the output as an SVG picture."))]
-HtmlOpt = Annotated[Path | None, typer.Option("--html", help=_("Also save the output as an HTML page."))]
+SvgOpt = Annotated[
+    Path | None,
+    typer.Option("--svg", help=_("Also save the output as an SVG picture."), click_type=FILE_NAME),
+]
+HtmlOpt = Annotated[
+    Path | None, typer.Option("--html", help=_("Also save the output as an HTML page."), click_type=FILE_NAME)
+]
 
 
 def open_screen(record: bool = False) -> Screen:

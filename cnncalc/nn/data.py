@@ -32,7 +32,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from cnncalc.arith.errors import CnnCalcError
+from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.i18n import _
 from cnncalc.safety.atomic import atomic_write
 from cnncalc.safety.limits import (
@@ -159,8 +159,18 @@ class Dataset:
         return len(self.class_names)
 
 
+def check_source(source: str) -> str:
+    """A data source's name, refusing an empty one (`Path("")` would be the current folder)."""
+    if not source.strip():
+        raise UsageError(
+            _("{field} is empty; give digits, mnist, fashion-mnist or a folder of IDX files"), field="source"
+        )
+    return source
+
+
 def load_dataset(source: str = "digits", cache_dir: Path | None = None) -> Dataset:
     """`digits`, `mnist`, `fashion-mnist` (downloaded when missing) or a folder of IDX files."""
+    check_source(source)
     if source == "digits":
         return load_digits()
     if source in REMOTES:

@@ -544,3 +544,55 @@ def test_resume_refuses_new_options_it_would_ignore(cli, tmp_path, option):
     result = cli("train", "--resume", str(ckpt), *option, "--steps", "1")
     assert result.exit_code == 2
     assert option[0] in result.stderr and "saved run's own settings" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (
+            ["train", "--steps", "1", "--lr", "1e309"],
+            "error: --lr 1e309 is not a finite number; write e.g. --lr 0.001",
+        ),
+        (
+            ["train", "--steps", "1", "--momentum", "-1e999"],
+            "error: --momentum -1e999 is not a finite number",
+        ),
+        (["step", "gradient", "--x", "1e309"], "error: --x 1e309 is not a finite number; write e.g. --x 0.5"),
+        (
+            ["train", "--steps", "1", "--save", ""],
+            "Invalid value for '--save': the name is empty; give a file name",
+        ),
+        (
+            ["train", "--steps", "1", "--data", ""],
+            "error: --data is empty; give digits, mnist, fashion-mnist",
+        ),
+        (
+            ["train", "--steps", "1", "--data", "  "],
+            "error: --data is empty; give digits, mnist, fashion-mnist",
+        ),
+    ],
+    ids=["lr-overflows", "momentum-overflows", "step-x-overflows", "empty-save", "empty-data", "blank-data"],
+)
+def test_a_refused_value_is_named_as_it_was_typed(cli, tmp_path, monkeypatch, args, said):
+    monkeypatch.chdir(tmp_path)
+    result = cli(*args)
+    assert result.exit_code == 2, result.output
+    assert said in result.stderr, result.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing trained, nothing saved
+
+
+def test_predict_and_show_refuse_an_empty_data_name(cli, model_file):
+    for args in (["predict"], ["show", "maps"]):
+        result = cli(*args, "--model", model_file, "--data", "")
+        assert result.exit_code == 2, result.output
+        assert "error: --data is empty" in result.stderr
+
+
+def test_the_python_api_refuses_an_empty_file_name_and_names_an_overflow_as_written():
+    from cnncalc.api.values import number, path
+    from cnncalc.arith.errors import UsageError
+
+    with pytest.raises(UsageError, match="^save is an empty name; give a file name$"):
+        path("", "save")
+    with pytest.raises(UsageError, match="^lr 1e309 is not a finite number"):
+        number("1e309", "lr", "0.001")

@@ -151,8 +151,23 @@ def test_gradcheck_reads_in_chinese_with_its_table_lined_up(runs) -> None:
             2,
             "--lr-step 3 是 step 调度的参数；请加上 --lr-schedule step",
         ),
+        (["train", "--data", "", "--steps", "1"], 2, "--data 是空的；请给出 digits、mnist、fashion-mnist"),
+        (["train", "--save", "", "--steps", "1"], 2, "'--save' 的值无效：名字是空的；请给出一个文件名"),
+        (["train", "--lr", "1e309", "--steps", "1"], 2, "--lr 1e309 不是有限的数"),
     ],
-    ids=["classes", "input", "gradcheck-input", "lr", "momentum", "early-stop", "flip", "lr-step"],
+    ids=[
+        "classes",
+        "input",
+        "gradcheck-input",
+        "lr",
+        "momentum",
+        "early-stop",
+        "flip",
+        "lr-step",
+        "empty-data",
+        "empty-save",
+        "lr-overflows",
+    ],
 )
 def test_errors_are_chinese(cli, args, code, fragment) -> None:
     try:
