@@ -1,7 +1,8 @@
 """One image from a file, for a model to classify: a `.npy` array or a grey PGM (P5 binary, P2 ASCII).
 
 The image comes back as a batch of one in the model's input shape, float32 in [0, 1]. Anything
-else — another shape, NaN or infinite values, a PGM whose header or body is wrong, a file larger
+else — another shape, NaN or infinite values, values outside 0..1, 0..16 and 0..255, a PGM whose
+header or body is wrong, a file larger
 than `MAX_IMAGE_BYTES` (at most that much is read) — is a `CnnCalcError` that names the file and
 says what is wrong (its field is `image`).
 
@@ -27,13 +28,16 @@ from cnncalc.safety.limits import MAX_IMAGE_BYTES
 
 # The largest value an 8-bit binary PGM and an ASCII PGM may declare.
 P5_MAXVAL, P2_MAXVAL = 255, 65535
+# The ranges a .npy image's values may come in: 0..1, the digits' 0..16, and bytes' 0..255.
+NPY_RANGES = (1, 16, 255)
 
 
 def read_image(image: Path, shape: tuple[int, ...]) -> np.ndarray:
     """The image in `image` as a (1, *shape) float32 batch, values in [0, 1].
 
-    The array is the model's input shape (C×H×W), or H×W for a one-channel model. A .npy whose
-    largest value is above 1 is taken as 0..16 (the digits' scale) or 0..255 and divided.
+    The array is the model's input shape (C×H×W), or H×W for a one-channel model. A .npy's values
+    must lie in 0..1, 0..16 (the digits' scale) or 0..255: one whose largest value is above 1 is
+    taken as 0..16 or 0..255 and divided; a negative value, or one above 255, is refused.
     """
     raw = read_bytes(image, MAX_IMAGE_BYTES, field="image")  # a bound: an image of /dev/zero ends here
     try:
@@ -66,13 +70,28 @@ def read_image(image: Path, shape: tuple[int, ...]) -> np.ndarray:
         )
     if not np.isfinite(img).all():
         raise CnnCalcError(
-            _("{field} {path} contains NaN or infinite values; every pixel must be a number"),
+            _(
+                "{field} {path} contains NaN or infinite values; every pixel must be a number in 0..1, 0..16 "
+                "or 0..255"
+            ),
             field="image",
             path=image,
         )
-    if _is_npy(image) and img.max() > 1:
-        img = img / (16 if img.max() <= 16 else 255)
-    return img.reshape(1, *shape).astype(np.float32)
+    low, high = float(img.min()), float(img.max())
+    if low < 0 or high > NPY_RANGES[-1]:
+        raise CnnCalcError(
+            _(
+                "{field} {path} has values from {low} to {high}; an image's values must lie in 0..1, 0..16 (the "
+                "digits' scale) or 0..255"
+            ),
+            field="image",
+            path=image,
+            low=f"{low:g}",
+            high=f"{high:g}",
+        )
+    # the smallest of the accepted ranges that holds every value: 0..1 as it is, else divided
+    top = next(top for top in NPY_RANGES if high <= top)
+    return (img / top).reshape(1, *shape).astype(np.float32)
 
 
 def _is_npy(path: Path) -> bool:

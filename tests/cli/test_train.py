@@ -199,6 +199,21 @@ BAD_IMAGES = {
     "npy-all-nan": (lambda p: np.save(p, np.full((8, 8), np.nan)), ".npy", "NaN or infinite"),
     "npy-inf": (lambda p: np.save(p, np.where(np.eye(8) > 0, np.inf, 0.0)), ".npy", "NaN or infinite"),
     "npy-text": (lambda p: np.save(p, np.full((8, 8), "a")), ".npy", "it must hold numbers"),
+    "npy-huge": (
+        lambda p: np.save(p, np.full((8, 8), 1e30)),
+        ".npy",
+        "has values from 1e+30 to 1e+30; an image's values must lie in 0..1, 0..16 (the digits' scale) or 0..255",
+    ),
+    "npy-negative": (
+        lambda p: np.save(p, np.full((8, 8), -5.0)),
+        ".npy",
+        "has values from -5 to -5; an image's values must lie in 0..1, 0..16",
+    ),
+    "npy-above-255": (
+        lambda p: np.save(p, np.arange(64.0).reshape(8, 8) * 5),
+        ".npy",
+        "has values from 0 to 315;",
+    ),
     "pgm-maxval-0": (lambda p: p.write_bytes(b"P5 8 8 0\n" + bytes(64)), ".pgm", "maxval is 0"),
     "pgm-truncated": (lambda p: p.write_bytes(b"P5 8 8 255\n" + bytes(10)), ".pgm", "truncated: 10 of"),
     "pgm-header-only": (lambda p: p.write_bytes(b"P5 8"), ".pgm", "header (magic, width, height, maxval)"),
@@ -236,6 +251,16 @@ def test_predict_accepts_image_formats(cli_json, model_file, tmp_path, write):
     data = cli_json("predict", "--model", model_file, "--image", path)
     assert data["image"] == str(path) and data["label"] is None
     assert sum(data["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
+
+
+@pytest.mark.parametrize("top", [1, 16, 255], ids=["0..1", "0..16", "0..255"])
+def test_an_image_in_each_accepted_range_is_read_as_the_same_picture(tmp_path, top):
+    from cnncalc.nn.images import read_image
+
+    picture = np.linspace(0, 1, 64).reshape(8, 8)
+    path = tmp_path / "image.npy"
+    np.save(path, picture * top)
+    assert read_image(path, (1, 8, 8)) == pytest.approx(picture[None, None], abs=1e-6)
 
 
 def _rewrite(arrays: dict, meta=None, rng=None) -> dict:
