@@ -10,7 +10,8 @@ input channels the row before gives.
 Reading the exported file back with `net --from` gives the same layers, shapes and parameters
 (round trip). Keras has only 'valid' and 'same' padding: other padding becomes a ZeroPadding
 layer before the window (an extra row), and what Keras cannot say (adaptive pooling to a size
-above 1, group and instance norm, pixel shuffle, reflection padding) is refused, naming the row.
+above 1, group and instance norm, pixel shuffle, reflection padding, a convolution with both a
+stride and a dilation above 1) is refused, naming the row.
 
 >>> from cnncalc.arith.network import walk
 >>> code = to_pytorch(walk("input 1x8x8 | conv 4 k=3 | relu | flatten | fc 10"))
@@ -288,6 +289,18 @@ def _keras_layer(res: LayerResult, lines: list[str], var: str) -> tuple[str, str
     layer, kind, dims = res.layer, res.layer.kind, _dims(res)
     if kind in ("conv", "tconv"):
         geo = res.shape
+        if max(geo.stride) > 1 and max(geo.dilation) > 1:
+            # Keras' convolutions (and their transposes) refuse the pair when the layer is made
+            raise CnnCalcError(
+                _(
+                    "{where}: Keras does not allow strides > 1 together with dilation_rate > 1 in one "
+                    "convolution (here strides {stride}, dilation_rate {dilation}); use stride 1 or dilation 1 "
+                    "in this layer, or export it to PyTorch, which allows both"
+                ),
+                where=_where(res),
+                stride=_one(geo.stride),
+                dilation=_one(geo.dilation),
+            )
         args = [str(layer.units), _one(geo.kernel)]
         if set(geo.stride) != {1}:
             args.append(f"strides={_one(geo.stride)}")

@@ -108,6 +108,13 @@ def test_new_layer_kinds_read_back_from_pytorch():
         ("input 4x8x8 | pixelshuffle 2", "Keras has no pixelshuffle"),
         ("input 4x8x8 | pad 1 mode=reflect", "Keras pads with zeros only"),
         ("input 4x9x9 | adaptiveavgpool 2", "does not split evenly"),
+        (
+            "input 1x16x16 | conv 8 k=3 s=2 d=2",
+            r"row 1 \(conv 8 k=3 s=2 d=2\): Keras does not allow strides > 1 together with dilation_rate > 1 "
+            r"in one convolution \(here strides 2, dilation_rate 2\)",
+        ),
+        ("input 1x16x16 | conv 8 k=3 s=2x1 d=1x2", r"here strides \(2, 1\), dilation_rate \(1, 2\)"),
+        ("input 1x8x8 | tconv 4 k=3 s=2 d=2", "Keras does not allow strides > 1 together with dilation_rate"),
     ],
 )
 def test_what_keras_cannot_say_is_refused_with_the_row(spec, words):
@@ -145,6 +152,11 @@ def test_cli_prints_keras_code_for_a_spec(cli):
         (["--preset", "lenet-5", "--to", "tensorflow"], 2, "--to 'tensorflow' is not one of pytorch, keras"),
         (["conv 4 k=3", "--to", "pytorch"], 1, "--input"),
         (["--to", "keras"], 2, "give a network"),
+        (
+            ["input 1x16x16 | conv 8 k=3 s=2 d=2", "--to", "keras"],
+            1,
+            "error: row 1 (conv 8 k=3 s=2 d=2): Keras does not allow strides > 1 together with dilation_rate > 1",
+        ),
     ],
 )
 def test_cli_refusals_name_the_flag(cli, args, code, words):
