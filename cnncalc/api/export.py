@@ -94,7 +94,9 @@ def export(
     The network is given as `net()` takes it. One layer per row of the table, with the sizes the
     table computed (`nn.Conv2d(64, 128, kernel_size=3, padding=1)` has the input channels the row
     before gives); branches are `+` and `torch.cat` (`layers.add`, `layers.concatenate`). `name`
-    is the class (PyTorch) or model (Keras); by default it comes from the preset or file name.
+    is the class (PyTorch) or model (Keras); by default it comes from the preset or file name. A
+    PyTorch class may not take a name the file itself uses (`torch`, `nn`, `model` …) or a Python
+    built-in's (`print`): the file would break.
 
     >>> export(preset="lenet-5", to="keras").name
     'lenet_5'
@@ -107,26 +109,70 @@ def export(
         raise UsageError(
             _("{field} {value!r} is not a Python name; e.g. {field} MyNet"), field="name", value=name
         )
+    model = optional_path(source, "source")
+    default = _identifier(preset or (model.stem if model is not None else "net"), target)
+    if name is not None and target == "pytorch":
+        _check_class_name(name, default)
     found = required_network(spec, file, preset, source, class_name=class_name, input=input)
     net = walk(with_input(found, input))
     if found.imported is not None:
         found.imported.verify(net)
-    model = optional_path(source, "source")
     label = preset or (str(file) if file is not None else str(model) if model is not None else "a spec")
     label = _plain(label)
-    identifier = name or _identifier(preset or (model.stem if model is not None else "net"), target)
+    identifier = name or default
     code = to_pytorch(net, identifier, label) if target == "pytorch" else to_keras(net, identifier, label)
     return ExportResult(code, target, identifier, label, net)
 
 
 def _identifier(text: str, target: Target) -> str:
-    """A Python name from a preset or file name: resnet-18 → Resnet18 (class) or resnet_18 (model)."""
+    """A Python name from a preset or file name: resnet-18 → Resnet18 (class) or resnet_18 (model);
+    a class name the PyTorch file could not use (`exception.py` → Exception) gets `Net` after it."""
     words = "".join(ch if ch.isalnum() and ch.isascii() else " " for ch in text).split() or ["net"]
     if target == "keras":
         name = "_".join(words).lower()
         return name if name[0].isalpha() else f"net_{name}"
     name = "".join(w[:1].upper() + w[1:] for w in words)
-    return name if name[0].isalpha() else f"Net{name}"
+    name = name if name[0].isalpha() else f"Net{name}"
+    return f"{name}Net" if _clash(name) else name
+
+
+def _clash(name: str) -> bool:
+    """Whether a class of this name would break the PyTorch file or hide something it may use."""
+    import builtins
+
+    from cnncalc.render.export import PYTORCH_FILE_NAMES
+
+    return name in PYTORCH_FILE_NAMES or hasattr(builtins, name) or keyword.iskeyword(name)
+
+
+def _check_class_name(name: str, default: str) -> None:
+    """Refuse a PyTorch class name that the written file already uses or that is a Python built-in:
+    the file would overwrite the class, or hide the module or built-in it needs."""
+    import builtins
+
+    from cnncalc.render.export import PYTORCH_FILE_NAMES
+
+    if name in PYTORCH_FILE_NAMES:
+        raise UsageError(
+            _(
+                "{field} {value!r} is a name the written PyTorch file already uses ({line}), so the class "
+                "would clash with it; choose another name, e.g. {field} {default}"
+            ),
+            field="name",
+            value=name,
+            line=PYTORCH_FILE_NAMES[name],
+            default=default,
+        )
+    if hasattr(builtins, name):
+        raise UsageError(
+            _(
+                "{field} {value!r} is the name of a Python built-in, which a class of that name would hide in the "
+                "written file; choose another name, e.g. {field} {default}"
+            ),
+            field="name",
+            value=name,
+            default=default,
+        )
 
 
 def _plain(label: str) -> str:

@@ -199,6 +199,18 @@ def _torch_layer(res: LayerResult) -> str:
     )
 
 
+# The names the PyTorch file binds besides its class, each with the line that binds it: a class
+# given one of these names would be overwritten by that line, or hide the module it names.
+PYTORCH_FILE_NAMES = {
+    "torch": "import torch",
+    "nn": "from torch import nn",
+    "example_input": "example_input = torch.randn(...)",
+    "model": "model = ...().eval()",
+    "y": "y = model(example_input)",
+    "__name__": 'if __name__ == "__main__":',
+}
+
+
 def to_pytorch(net: NetworkResult, class_name: str = "Net", source: str = "") -> str:
     """The network as a runnable PyTorch module: one attribute per row, forward() in the table's order."""
     _check(net)

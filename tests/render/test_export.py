@@ -166,6 +166,59 @@ def test_cli_refusals_name_the_flag(cli, args, code, words):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("name", "clash"),
+    [
+        ("torch", "is a name the written PyTorch file already uses (import torch)"),
+        ("nn", "is a name the written PyTorch file already uses (from torch import nn)"),
+        ("model", "is a name the written PyTorch file already uses (model = ...().eval())"),
+        (
+            "example_input",
+            "is a name the written PyTorch file already uses (example_input = torch.randn(...))",
+        ),
+        ("__name__", "is a name the written PyTorch file already uses"),
+        ("print", "is the name of a Python built-in, which a class of that name would hide"),
+        ("super", "is the name of a Python built-in"),
+        ("Exception", "is the name of a Python built-in"),
+    ],
+)
+def test_a_pytorch_class_name_the_file_needs_is_refused(cli, tmp_path, name, clash):
+    out = tmp_path / "net.py"
+    result = cli(
+        "export",
+        "input 1x8x8 | conv 4 k=3 | flatten | fc 10",
+        "--to",
+        "pytorch",
+        "--name",
+        name,
+        "--out",
+        out,
+    )
+    assert result.exit_code == 2, result.output
+    assert f"error: --name {name!r} {clash}" in result.stderr
+    assert "choose another name, e.g. --name Net" in result.stderr
+    assert not out.exists()
+
+
+def test_a_clashing_name_suggests_the_preset_s_own_and_keras_takes_any_python_name(cli):
+    result = cli("export", "--preset", "lenet-5", "--to", "pytorch", "--name", "torch")
+    assert result.exit_code == 2 and "e.g. --name Lenet5" in result.stderr
+    result = cli("export", "--preset", "lenet-5", "--to", "keras", "--name", "torch")
+    assert result.exit_code == 0, result.output  # Keras' model name is only a string in the file
+    assert 'name="torch")' in result.stdout
+
+
+def test_a_class_named_after_a_file_that_clashes_gets_net_after_it(tmp_path):
+    from cnncalc.api.export import export
+
+    model = tmp_path / "exception.py"
+    model.write_text(
+        "import torch.nn as nn\nmodel = nn.Sequential(nn.Conv2d(1, 4, 3), nn.Flatten(), nn.Linear(144, 10))\n"
+    )
+    result = export(source=model, input="1x8x8", to="pytorch")
+    assert result.name == "ExceptionNet" and "class ExceptionNet(nn.Module)" in result.code
+
+
 def test_cli_exports_an_imported_model_with_its_class(cli, tmp_path):
     model = tmp_path / "two.py"
     model.write_text(
