@@ -469,7 +469,7 @@ def _load_for_inspection(model_path: Path, data: str | None) -> tuple[Model, dic
     loader of its test data, which must hold images of the model's input shape (only `predict
     --index` and `show maps` need the data, so it is loaded only when asked for)."""
     from cnncalc.arith.parsing import fmt_shape
-    from cnncalc.nn.checkpoint import load_model
+    from cnncalc.nn.checkpoint import check_labels_fit, load_model
     from cnncalc.nn.data import check_source, load_dataset
     from cnncalc.safety.text import printable
 
@@ -492,6 +492,7 @@ def _load_for_inspection(model_path: Path, data: str | None) -> tuple[Model, dic
                 data_shape=fmt_shape(ds.input_shape),
                 trained_on=meta["data"],
             )
+        check_labels_fit(model_path, meta, ds)
         return ds
 
     return model, meta, dataset

@@ -51,7 +51,7 @@ from cnncalc.arith.errors import CnnCalcError
 from cnncalc.arith.network import walk
 from cnncalc.arith.spec import parse_spec
 from cnncalc.i18n import N_, _, translated
-from cnncalc.nn.data import Dataset
+from cnncalc.nn.data import Dataset, highest_label
 from cnncalc.nn.model import Model, build_model
 from cnncalc.nn.settings import Settings
 from cnncalc.nn.training import EpochStats, Progress, Trainer, optimizer_for
@@ -477,6 +477,29 @@ def _index_names(arrays: dict[str, np.ndarray], model: Model) -> dict[str, np.nd
     return {renamed(k): v for k, v in arrays.items()}
 
 
+def check_labels_fit(path: Path | str, meta: dict, data: Dataset) -> None:
+    """Refuse data with labels past the saved model's classes, naming the data it was trained on:
+    its class names, loss and accuracy would read outputs the model does not have."""
+    classes = len(meta["class_names"])
+    top = highest_label(data)
+    if top >= classes:
+        raise CnnCalcError(
+            _(
+                "the data {data} has labels up to {top} ({count} classes) but the model {path} has {classes} "
+                "classes; use {field} with data whose labels are 0 to {last}, such as the data it was trained on "
+                "({saved})"
+            ),
+            field="data",
+            data=data.name,
+            top=top,
+            count=top + 1,
+            path=path,
+            classes=classes,
+            last=classes - 1,
+            saved=meta["data"],
+        )
+
+
 def resume_trainer(
     path: Path | str, data: Dataset, checkpoint: tuple[dict[str, np.ndarray], dict, dict] | None = None
 ) -> tuple[Trainer, dict]:
@@ -497,6 +520,7 @@ def resume_trainer(
             data_shape="×".join(map(str, data.input_shape)),
             saved=meta.get("data"),
         )
+    check_labels_fit(path, meta, data)
     model, arrays = _restore_model(path, arrays, meta)
     settings = Settings(**meta["settings"])
     try:

@@ -159,6 +159,31 @@ class Dataset:
         return len(self.class_names)
 
 
+def highest_label(data: Dataset) -> int:
+    """The largest label of the training, validation and test sets (-1 when they hold none)."""
+    sets = [y for y in (data.y_train, data.y_val, data.y_test) if y is not None and len(y)]
+    return max((int(np.max(y)) for y in sets), default=-1)
+
+
+def check_labels(data: Dataset, classes: int) -> None:
+    """Refuse data with a label that a model of `classes` outputs has no output for (labels are
+    0 … classes − 1): its loss, accuracy and class names would index past the outputs."""
+    top = highest_label(data)
+    if top >= classes:
+        raise CnnCalcError(
+            _(
+                "the data {data} has labels up to {top} ({count} classes) but the model has {classes} classes; "
+                "use data whose labels are 0 to {last}"
+            ),
+            field="data",
+            data=data.name,
+            top=top,
+            count=top + 1,
+            classes=classes,
+            last=classes - 1,
+        )
+
+
 def check_source(source: str) -> str:
     """A data source's name, refusing an empty one (`Path("")` would be the current folder)."""
     if not source.strip():

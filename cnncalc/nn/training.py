@@ -37,7 +37,7 @@ from cnncalc.arith.spec import NetworkSpec
 from cnncalc.i18n import _
 from cnncalc.nn.augment import Augmenter, augment_rng, check_flip, shift_for
 from cnncalc.nn.blas import blas_threads
-from cnncalc.nn.data import Dataset
+from cnncalc.nn.data import Dataset, check_labels
 from cnncalc.nn.early_stopping import EarlyStopping
 from cnncalc.nn.losses import softmax_cross_entropy
 from cnncalc.nn.memory import keep_freed_memory
@@ -121,6 +121,7 @@ class Trainer:
             )
         if settings.flip:
             check_flip(data.class_names)
+        check_labels(data, model.classes)
         self.model, self.optimizer, self.data, self.settings = model, optimizer, data, settings
         self.augmenter = (
             Augmenter(

@@ -621,3 +621,39 @@ def test_the_python_api_refuses_an_empty_file_name_and_names_an_overflow_as_writ
         path("", "save")
     with pytest.raises(UsageError, match="^lr 1e309 is not a finite number"):
         number("1e309", "lr", "0.001")
+
+
+def test_labels_past_the_model_s_classes_are_refused_wherever_a_model_reads_them(cli, model_file, make_idx):
+    labels_to_12 = make_idx("idx12", top_label=12)
+    said = (
+        f"the data {labels_to_12} has labels up to 12 (13 classes) but the model {model_file} has 10 classes; "
+        "use --data with data whose labels are 0 to 9, such as the data it was trained on (digits)"
+    )
+    for args in (
+        ["predict", "--model", model_file],
+        ["predict", "--model", model_file, "--json"],
+        ["predict", "--model", model_file, "--index", "1"],
+        ["show", "maps", "--model", model_file],
+        ["show", "maps", "--model", model_file, "--json"],
+        ["train", "--resume", model_file, "--epochs", "1", "--json"],
+    ):
+        result = cli(*args, "--data", labels_to_12)
+        assert result.exit_code == 1, (args, result.output)
+        assert said in result.stderr, (args, result.stderr)
+        assert "internal error" not in result.stderr
+
+
+def test_a_trainer_refuses_a_model_with_fewer_outputs_than_the_data_has_classes(make_idx):
+    from cnncalc.arith.errors import CnnCalcError
+    from cnncalc.nn.data import load_dataset
+    from cnncalc.nn.model import build_model
+    from cnncalc.nn.settings import Settings
+    from cnncalc.nn.training import Trainer, optimizer_for
+
+    data = load_dataset(str(make_idx("idx12", top_label=12)))
+    model = build_model("conv 2 k=3 | flatten | fc 10", data.input_shape, 10)
+    settings = Settings.for_data(data.name)
+    with pytest.raises(
+        CnnCalcError, match=r"has labels up to 12 \(13 classes\) but the model has 10 classes"
+    ):
+        Trainer(model, optimizer_for(settings, model), data, settings)
