@@ -6,7 +6,8 @@ Keys (all plain arrays, so `np.load(..., allow_pickle=False)` reads them):
     spec              the network spec text, with its input line
     meta              JSON: settings, epoch, position, step, data source, classes, history, progress,
                       and with those settings: the schedule's state (the current learning rate
-                      with it) and early stopping's (best loss, best epoch, epochs since, stopped)
+                      with it) and early stopping's (best loss, best epoch, epochs since, stopped);
+                      the data trained on: "dataset", its fingerprint and image counts
     rng               JSON: the shuffle generator, its state at the epoch's start, the dropout generator
                       (and the augmentation generator when the run augments)
     param:<id>.<name> weights and biases (PyTorch layout)     buffer:<id>.<name> BN running statistics
@@ -15,6 +16,12 @@ Keys (all plain arrays, so `np.load(..., allow_pickle=False)` reads them):
     best:param:…, best:buffer:…    early stopping: the weights of the best epoch so far
 
 A validation split is not stored: the settings' seed and fraction carve the same one again.
+
+A run is resumed only on the data it trained on: meta's "dataset" is the SHA-256 of that data's
+contents (`Dataset.fingerprint`, after the validation split) with its image counts, and data of
+another fingerprint is refused, whatever its name, naming both. It is an optional entry (a cnncalc
+that does not know it reads the file as before, so the version stays 3); a checkpoint saved
+without it has only the data's name, and is resumed only on data of that name or folder.
 
 Parameters are named by the node id of their layer (`param:3.weight`, `param:5.1.2.weight`), which
 depends only on the spec. Version 1 named them by the layer's index in the model (`param:2.weight`
@@ -39,6 +46,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import stat
 import zipfile
 from collections.abc import Callable
@@ -51,7 +59,7 @@ from cnncalc.arith.errors import CnnCalcError
 from cnncalc.arith.network import walk
 from cnncalc.arith.spec import parse_spec
 from cnncalc.i18n import N_, _, translated
-from cnncalc.nn.data import Dataset, highest_label
+from cnncalc.nn.data import Dataset, highest_label, images_text
 from cnncalc.nn.model import Model, build_model
 from cnncalc.nn.settings import Settings
 from cnncalc.nn.training import EpochStats, Progress, Trainer, optimizer_for
@@ -86,6 +94,7 @@ def save_checkpoint(
         "history": [h.to_dict() for h in trainer.history],
         "progress": asdict(trainer.progress),
         "schedule": trainer.schedule.state() if trainer.schedule is not None else None,
+        "dataset": _dataset_record(trainer.data),
     }
     rng = {
         "shuffle": trainer.shuffle_rng.bit_generator.state,
@@ -225,11 +234,29 @@ _SETTINGS_TYPES: dict[str, Callable[[object], bool]] = {
     "augment": lambda v: isinstance(v, bool),
     "flip": lambda v: isinstance(v, bool),
 }
-# Entries of meta that only runs with some settings have (older checkpoints have none of them).
+
+
+def _is_dataset_record(value: object) -> bool:
+    """{"sha256": 64 hex digits, "train": n, "test": n}, as `_dataset_record` writes it."""
+    return (
+        isinstance(value, dict)
+        and set(value) == {"sha256", "train", "test"}
+        and isinstance(value["sha256"], str)
+        and len(value["sha256"]) == 64
+        and all(c in "0123456789abcdef" for c in value["sha256"])
+        and all(_is_int(value[k]) and value[k] >= 0 for k in ("train", "test"))
+    )
+
+
+# Entries of meta that only some checkpoints have: runs with some settings (older checkpoints
+# have none of them), and the record of the data trained on (checkpoints saved before it was kept
+# have none).
 _OPTIONAL_META: dict[str, Callable[[object], bool]] = {
     "schedule": _is_optional(lambda v: isinstance(v, dict) and _is_epoch(v)),
     "early_stop": lambda v: isinstance(v, dict) and _is_epoch(v),
+    "dataset": _is_dataset_record,
 }
+_OPTIONAL_META_KINDS = {"dataset": N_("a record of the data's SHA-256 and image counts")}
 _RNG_KEYS = ("shuffle", "epoch_start", "dropout")
 
 
@@ -249,10 +276,11 @@ def _check_meta(path: Path | str, meta: object, rng: object) -> None:
             )
     for key, ok in _OPTIONAL_META.items():
         if key in meta and not ok(meta[key]):
+            what = _OPTIONAL_META_KINDS.get(key, N_("a record of numbers"))
             raise _damaged(
                 path,
                 _("meta {key!r} is {value!r}, not {what}").format(
-                    key=key, value=meta[key], what=translated(N_("a record of numbers"))
+                    key=key, value=meta[key], what=translated(what)
                 ),
             )
     settings = meta["settings"]
@@ -477,6 +505,71 @@ def _index_names(arrays: dict[str, np.ndarray], model: Model) -> dict[str, np.nd
     return {renamed(k): v for k, v in arrays.items()}
 
 
+def _dataset_record(data: Dataset) -> dict:
+    """What a checkpoint keeps of the data it trained on, besides its name: the fingerprint of
+    its contents and the counts of its images (validation images count as training images)."""
+    train = len(data.y_train) + (len(data.y_val) if data.y_val is not None else 0)
+    return {"sha256": data.fingerprint, "train": train, "test": len(data.y_test)}
+
+
+def _same_source(saved: str, given: str) -> bool:
+    """Whether two data source names name the same data: the same name, or the same folder."""
+    if saved == given:
+        return True
+    try:
+        return Path(saved).is_dir() and Path(given).is_dir() and os.path.samefile(saved, given)
+    except OSError:
+        return False
+
+
+def check_same_data(path: Path | str, meta: dict, data: Dataset) -> None:
+    """Refuse to resume a run on other data than it trained on: the data's fingerprint must be the
+    one the checkpoint recorded. A checkpoint saved before the record was kept has only the data's
+    name, and is resumed only on data of that name (the same folder)."""
+    record, saved = meta.get("dataset"), meta["data"]
+    if record is None:
+        if not _same_source(saved, data.name):
+            raise CnnCalcError(
+                _(
+                    "{path} was trained on {saved}, and {given} may be other data: an earlier cnncalc saved it, "
+                    "which recorded the data's name but not its contents. Resume it with {field} {saved}, or start "
+                    "a new run on {given} without {field:resume}"
+                ),
+                field="data",
+                path=path,
+                saved=saved,
+                given=data.name,
+            )
+        return
+    if record["sha256"] == data.fingerprint:
+        return
+    values = {
+        "path": path,
+        "saved": saved,
+        "given": data.name,
+        "saved_images": images_text(record["train"], record["test"]),
+        "given_images": data.images_text,
+    }
+    if _same_source(saved, data.name):
+        raise CnnCalcError(
+            _(
+                "{path} was trained on {saved} ({saved_images}), but {given} now holds other images or labels "
+                "({given_images}); resume it with the data it was trained on, or start a new run on {given} "
+                "without {field:resume}"
+            ),
+            field="data",
+            **values,
+        )
+    raise CnnCalcError(
+        _(
+            "{path} was trained on {saved} ({saved_images}), not on {given} ({given_images}); resume it with "
+            "{field} {saved}, or start a new run on {given} without {field:resume}"
+        ),
+        field="data",
+        **values,
+    )
+
+
 def check_labels_fit(path: Path | str, meta: dict, data: Dataset) -> None:
     """Refuse data with labels past the saved model's classes, naming the data it was trained on:
     its class names, loss and accuracy would read outputs the model does not have."""
@@ -528,6 +621,8 @@ def resume_trainer(
     except CnnCalcError as e:
         raise _damaged(path, _("its settings do not hold ({reason})").format(reason=e)) from None
     trainer = Trainer(model, optimizer_for(settings, model), data, settings)
+    # the data as this run trains on it (a validation split carved again), as it was recorded
+    check_same_data(path, meta, trainer.data)
     # Every value below was type-checked by read_checkpoint; what can still be wrong is a missing
     # optimizer entry, a history or progress record with other fields, a foreign generator state,
     # or a schedule, early-stopping or augmentation state that the settings call for but is not there.
@@ -555,6 +650,19 @@ def resume_trainer(
         ) from None
     trainer.epoch_start_state = rng["epoch_start"]
     trainer.epoch, trainer.position, trainer.step = meta["epoch"], meta["position"], meta["step"]
+    if trainer.position >= trainer.batches_per_epoch and "dataset" not in meta:
+        # an earlier cnncalc's checkpoint, resumed on data of the same name that it cannot check
+        raise CnnCalcError(
+            _(
+                "{path} stopped at batch {position} of an epoch, but an epoch of {data} has {batches} batches: "
+                "{data} is not the data it was trained on, or the file is damaged; resume it with the data it was "
+                "trained on"
+            ),
+            path=path,
+            position=trainer.position,
+            data=data.name,
+            batches=trainer.batches_per_epoch,
+        )
     if trainer.position >= trainer.batches_per_epoch or (trainer.position and trainer.progress.seen < 1):
         raise _damaged(
             path,

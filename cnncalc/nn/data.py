@@ -18,6 +18,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.client
+import json
 import math
 import os
 import struct
@@ -26,6 +27,7 @@ import urllib.error
 import urllib.request
 import zlib
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import BinaryIO
@@ -157,6 +159,44 @@ class Dataset:
     @property
     def classes(self) -> int:
         return len(self.class_names)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """The SHA-256 of everything the data set holds: its class names, then each set's images
+        (as stored: bytes and their scale, or float32 values) and labels, with their shapes.
+
+        A checkpoint records it, so that a run is resumed only on the data it trained on; data
+        with the same images and labels gives the same fingerprint whatever its name or folder.
+        Computed once per data set (about 0.1 s for MNIST).
+        """
+        digest = hashlib.sha256()
+        digest.update(json.dumps(list(self.class_names)).encode())
+        for part in (self.x_train, self.y_train, self.x_val, self.y_val, self.x_test, self.y_test):
+            if part is None:
+                digest.update(b"|none")
+                continue
+            if isinstance(part, Images):
+                values = np.ascontiguousarray(part.raw)
+                kind = f"|bytes·{float(part.scale)!r}"
+            else:
+                array = np.asarray(part)
+                values = np.ascontiguousarray(array, np.int64 if array.dtype.kind in "iub" else np.float32)
+                kind = f"|{values.dtype.str}"
+            digest.update(f"{kind}·{values.dtype.str}·{values.shape}|".encode())
+            digest.update(values)
+        return digest.hexdigest()
+
+    @property
+    def images_text(self) -> str:
+        """'1438 training and 359 test images' (validation images count as training images: they
+        are set aside from them)."""
+        train = len(self.y_train) + (len(self.y_val) if self.y_val is not None else 0)
+        return images_text(train, len(self.y_test))
+
+
+def images_text(train: int, test: int) -> str:
+    """'1438 training and 359 test images'."""
+    return _("{train} training and {test} test images").format(train=train, test=test)
 
 
 def highest_label(data: Dataset) -> int:

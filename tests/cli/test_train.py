@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -296,6 +297,10 @@ DAMAGED = {
     "rng-foreign-generator": (
         lambda a: _rewrite(a, rng=lambda r: {**r, "shuffle": {"bit_generator": "Nope"}}),
         False,
+    ),
+    "dataset-record-short-hash": (
+        lambda a: _rewrite(a, meta=lambda m: {**m, "dataset": {"sha256": "abc", "train": 1, "test": 1}}),
+        True,
     ),
     "version-text": (lambda a: {**a, "version": np.array("x")}, True),
     "no-spec": (lambda a: _without(a, "spec"), True),
@@ -657,3 +662,88 @@ def test_a_trainer_refuses_a_model_with_fewer_outputs_than_the_data_has_classes(
         CnnCalcError, match=r"has labels up to 12 \(13 classes\) but the model has 10 classes"
     ):
         Trainer(model, optimizer_for(settings, model), data, settings)
+
+
+def _strip_data_record(path, to, **meta_changes):
+    """A copy of checkpoint `path` at `to` as an earlier cnncalc saved it: no record of the data's
+    contents (and `meta_changes` applied)."""
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    np.savez(to, **_rewrite(arrays, meta=lambda m: {**_without(m, "dataset"), **meta_changes}))
+    return to
+
+
+@pytest.mark.parametrize("options", [["--steps", "30"], ["--epochs", "1"]], ids=["mid-epoch", "epoch-end"])
+def test_resuming_on_other_data_is_refused_naming_both(cli, tmp_path, make_idx, options):
+    saved = tmp_path / "m.npz"
+    assert cli("train", *options, "--save", saved, "--json").exit_code == 0
+    before = saved.read_bytes()
+    other = make_idx("idx8")
+    result = cli("train", "--resume", saved, "--data", other, "--epochs", "1")
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (
+        f"error: {saved} was trained on digits (1438 training and 359 test images), not on {other} "
+        f"(64 training and 16 test images); resume it with --data digits, or start a new run on {other} "
+        "without --resume\n"
+    )
+    assert saved.read_bytes() == before
+
+
+def test_resuming_on_the_same_data_under_another_name_goes_on(cli_json, tmp_path, make_idx):
+    small = "conv 2 k=3 | relu | flatten | fc 10"
+    data = make_idx("idx8")
+    saved = tmp_path / "m.npz"
+    cli_json("train", small, "--data", data, "--epochs", "1", "--save", saved)
+    copy = tmp_path / "copy"
+    shutil.copytree(data, copy)
+    for given in (f"{data}/", copy):
+        assert cli_json("train", "--resume", saved, "--data", given, "--epochs", "1")["epochs"] >= 2
+
+
+def test_resuming_on_data_changed_since_is_refused(cli, cli_json, tmp_path, make_idx):
+    data = make_idx("idx8")
+    saved = tmp_path / "m.npz"
+    cli_json("train", "conv 2 k=3 | relu | flatten | fc 10", "--data", data, "--epochs", "1", "--save", saved)
+    shutil.rmtree(data)
+    make_idx("idx8", seed=1)
+    result = cli("train", "--resume", saved, "--epochs", "1")
+    assert result.exit_code == 1, result.output
+    assert (
+        f"{saved} was trained on {data} (64 training and 16 test images), but {data} now holds other images "
+        "or labels (64 training and 16 test images); resume it with the data it was trained on"
+        in result.stderr
+    )
+
+
+def test_a_checkpoint_without_the_data_record_still_loads_and_resumes_on_its_data(cli, cli_json, tmp_path):
+    saved = tmp_path / "m.npz"
+    cli_json("train", "--steps", "30", "--save", saved)
+    old = _strip_data_record(saved, tmp_path / "old.npz")
+    assert cli_json("predict", "--model", old)["label"] is not None
+    report = cli_json("train", "--resume", old, "--epochs", "1", "--save", tmp_path / "new.npz")
+    assert report["steps"] == 45 and report["data"] == "digits"
+    from cnncalc.nn.checkpoint import read_checkpoint
+
+    assert read_checkpoint(tmp_path / "new.npz")[1]["dataset"]["train"] == 1438  # recorded from now on
+
+
+def test_a_checkpoint_without_the_data_record_says_what_it_can(cli, cli_json, tmp_path, make_idx):
+    saved = tmp_path / "m.npz"
+    cli_json("train", "--steps", "30", "--save", saved)
+    old = _strip_data_record(saved, tmp_path / "old.npz")
+    other = make_idx("idx8")
+    result = cli("train", "--resume", old, "--data", other, "--epochs", "1")
+    assert result.exit_code == 1, result.output
+    assert (
+        f"{old} was trained on digits, and {other} may be other data: an earlier cnncalc saved it, which "
+        "recorded the data's name but not its contents. Resume it with --data digits" in result.stderr
+    )
+    # data of the checkpoint's own name that cannot be what it trained on: not called damaged
+    renamed = _strip_data_record(saved, tmp_path / "renamed.npz", data=str(other))
+    result = cli("train", "--resume", renamed, "--epochs", "1")
+    assert result.exit_code == 1, result.output
+    assert "is a damaged checkpoint" not in result.stderr
+    assert (
+        f"{renamed} stopped at batch 30 of an epoch, but an epoch of {other} has 2 batches: {other} is not "
+        "the data it was trained on, or the file is damaged" in result.stderr
+    )

@@ -225,3 +225,19 @@ def test_a_diverged_run_says_so_in_chinese_and_keeps_the_last_good_checkpoint(cl
     )
     assert f"；最后一个完好的检查点保存在 {path}" in said
     assert english_runs(result.stderr) == [], result.stderr
+
+
+def test_resuming_on_other_data_is_refused_in_chinese(cli, tmp_path, make_idx) -> None:
+    saved = tmp_path / "m.npz"
+    assert cli("train", "--steps", "3", "--save", saved, "--json").exit_code == 0
+    other = make_idx("idx8")
+    try:
+        result = cli("--lang", "zh", "train", "--resume", saved, "--data", other, "--epochs", "1")
+    finally:
+        i18n.set_language("en")
+    assert result.exit_code == 1, result.output
+    assert (
+        f"{saved} 是在 digits（1438 张训练图像和 359 张测试图像）上训练的，不是在 {other}（64 张训练图像和 16 张"
+        f"测试图像）上；请用 --data digits 继续训练它" in result.stderr
+    )
+    assert english_runs(result.stderr, allowed=[str(saved), str(other)]) == [], result.stderr

@@ -228,3 +228,21 @@ def test_a_trickling_server_meets_the_overall_deadline_and_leaves_nothing(tmp_pa
         httpd.server_close()
     assert time.monotonic() - start < 5
     assert list((tmp_path / "tiny").iterdir()) == []  # no .part, no temporary file
+
+
+def test_a_data_set_s_fingerprint_follows_its_contents_not_its_name(tmp_path):
+    from dataclasses import replace
+
+    from cnncalc.nn.validation import split_validation
+
+    digits = load_digits()
+    assert digits.fingerprint == load_digits().fingerprint == replace(digits, name="renamed").fingerprint
+    one_label = digits.y_test.copy()
+    one_label[0] = (one_label[0] + 1) % 10
+    assert replace(digits, y_test=one_label).fingerprint != digits.fingerprint
+    assert split_validation(digits, 0.2, 0).fingerprint == split_validation(load_digits(), 0.2, 0).fingerprint
+    assert split_validation(digits, 0.2, 0).fingerprint != split_validation(digits, 0.2, 1).fingerprint
+    write_idx_dir(tmp_path / "a")
+    write_idx_dir(tmp_path / "b", gz=False)
+    assert load_idx_dir(tmp_path / "a").fingerprint == load_idx_dir(tmp_path / "b").fingerprint
+    assert load_idx_dir(tmp_path / "a").images_text == "12 training and 5 test images"
