@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 SPARKS = "▁▂▃▄▅▆▇█"
 ASCII_RAMP = " .:-=+*#%@"
+# The columns a panel's border and padding take around its picture (filters, feature maps).
+PANEL_FRAME = 4
 
 
 # -- consoles and SVG ---------------------------------------------------------------------------------
@@ -423,6 +425,51 @@ def _image_scale(image: np.ndarray) -> int:
     return 2 if image.shape[-1] <= 14 else 1
 
 
+def block_mean(values: np.ndarray, factor: int) -> np.ndarray:
+    """`values` shrunk `factor` times along both axes: each cell the mean of a factor×factor block
+    (the blocks at the right and bottom edges may be smaller, and are the mean of what they hold).
+
+    >>> block_mean(np.arange(16.0).reshape(4, 4), 2).tolist()
+    [[2.5, 4.5], [10.5, 12.5]]
+    >>> block_mean(np.arange(9.0).reshape(3, 3), 2).tolist()
+    [[2.0, 3.5], [6.5, 8.0]]
+    """
+    v = np.asarray(values, dtype=np.float64)
+    rows, cols = np.arange(0, v.shape[0], factor), np.arange(0, v.shape[1], factor)
+    sums = np.add.reduceat(np.add.reduceat(v, rows, axis=0), cols, axis=1)
+    counts = np.outer(np.diff(np.append(rows, v.shape[0])), np.diff(np.append(cols, v.shape[1])))
+    return sums / counts
+
+
+def fitted_heatmap(
+    values: np.ndarray, color: bool, width: int, diverging: bool = False, scale: int = 1
+) -> tuple[Text, int]:
+    """`heatmap` of `values` no wider than `width` columns, and the factor it was shrunk by (1: not).
+
+    A picture drawn wider than the terminal wraps into garbled lines, so a wide one is drawn first
+    without `scale`'s enlargement, and if that is still too wide, shrunk by the smallest whole
+    factor that fits (`block_mean`). In colour a pixel is one column; without colour, two.
+    """
+    v = np.asarray(values)
+    per_pixel = scale if color else 2
+    if v.shape[1] * per_pixel <= width:
+        return heatmap(v, color, diverging, scale), 1
+    per_pixel = 1 if color else 2
+    factor = 1
+    while -(-v.shape[1] // factor) * per_pixel > max(width, per_pixel):
+        factor += 1
+    shrunk = block_mean(v, factor) if factor > 1 else v
+    return heatmap(shrunk, color, diverging), factor
+
+
+def shrunk_note(factor: int, width: int) -> str:
+    """The caption of a picture `fitted_heatmap` shrank."""
+    return _(
+        "drawn at 1/{factor} of its size to fit {width} columns: each point is the mean of a {factor}×{factor} "
+        "block of pixels"
+    ).format(factor=factor, width=width)
+
+
 def probability_bars(
     probs: np.ndarray, class_names: Sequence[str], label: int | None, width: int = 30
 ) -> Table:
@@ -455,7 +502,7 @@ def print_prediction(
         if label is None
         else _("{where} — true label {label}").format(where=bold, label=class_names[label])
     )
-    console.print(heatmap(image, _is_color(console), scale=_image_scale(image)))
+    _print_picture(console, image)
     console.print(probability_bars(probs, class_names, label))
     best = int(probs.argmax())
     if label is None:
@@ -473,10 +520,18 @@ def print_prediction(
     )
 
 
+def _print_picture(console: Console, image: np.ndarray) -> None:
+    """An input image as wide as the console allows, with a note when it had to be shrunk."""
+    picture, factor = fitted_heatmap(image, _is_color(console), console.width, scale=_image_scale(image))
+    console.print(picture)
+    if factor > 1:
+        console.print(prose(shrunk_note(factor, console.width), "dim"))
+
+
 def print_input_image(console: Console, where: str, label_name: str, image: np.ndarray) -> None:
     """`show maps`: the image whose feature maps follow."""
     console.print(_("{where} (label {label})").format(where=f"[bold]{where}[/]", label=label_name))
-    console.print(heatmap(image, _is_color(console), scale=_image_scale(image)))
+    _print_picture(console, image)
 
 
 def _layer_title(number: int, description: str) -> str:
@@ -491,13 +546,13 @@ def print_filters(console: Console, filters: ConvFilters) -> None:
     kernels = filters.kernels
     scale = max(1, 6 // max(kernels.shape[1:]))
     color = _is_color(console)
-    panels = [
-        Panel(heatmap(kernel, color, diverging=True, scale=scale), title=f"#{o}", expand=False)
-        for o, kernel in enumerate(kernels)
-    ]
+    room = console.width - PANEL_FRAME
+    drawn = [fitted_heatmap(kernel, color, room, diverging=True, scale=scale) for kernel in kernels]
+    panels = [Panel(picture, title=f"#{o}", expand=False) for o, (picture, _f) in enumerate(drawn)]
     # the note follows the title as a parenthesis, in the language's own punctuation and spacing
     note = _(" (mean over input channels; red +, blue −)") if filters.averaged else _(" (red +, blue −)")
     console.print(_layer_title(filters.layer, filters.description) + note)
+    _print_shrunk_note(console, max((f for _p, f in drawn), default=1), room)
     console.print(Columns(panels))
 
 
@@ -506,11 +561,17 @@ def print_feature_maps(console: Console, found: FeatureMaps) -> None:
     c, h, w = found.shape
     scale = 2 if w <= 14 else 1
     color = _is_color(console)
-    panels = [
-        Panel(heatmap(m, color, scale=scale), title=f"#{i}", expand=False) for i, m in enumerate(found.maps)
-    ]
+    room = console.width - PANEL_FRAME
+    drawn = [fitted_heatmap(m, color, room, scale=scale) for m in found.maps]
+    panels = [Panel(picture, title=f"#{i}", expand=False) for i, (picture, _f) in enumerate(drawn)]
     console.print(_layer_title(found.layer, found.description) + f" → {c}×{h}×{w}")
+    _print_shrunk_note(console, max((f for _p, f in drawn), default=1), room)
     console.print(Columns(panels))
+
+
+def _print_shrunk_note(console: Console, factor: int, width: int) -> None:
+    if factor > 1:
+        console.print(prose(shrunk_note(factor, width), "dim"))
 
 
 # -- gradient check -------------------------------------------------------------------------------

@@ -114,3 +114,27 @@ def test_step_means_keep_the_mean_and_cover_every_step(losses, limit):
     xs, ys, k = step_means(losses, limit)
     assert len(ys) <= limit and xs[-1] == len(losses)
     assert sum(y * (min(k, len(losses) - i * k)) for i, y in enumerate(ys)) == pytest.approx(sum(losses))
+
+
+def test_pictures_of_large_images_fit_the_terminal(runner, cli_json, make_idx, tmp_path):
+    from rich.cells import cell_len
+
+    from cnncalc.cli.app import app
+
+    model = tmp_path / "big.npz"
+    data = make_idx("idx100", size=100)
+    cli_json(
+        "train", "conv 4 k=3 s=4 | relu | flatten | fc 10", "--data", data, "--steps", "1", "--save", model
+    )
+    env = {"NO_COLOR": "1", "COLUMNS": "80", "CNNCALC_LANG": "en"}
+    for args in (["predict", "--model", model], ["show", "maps", "--model", model]):
+        result = runner.invoke(app, [str(a) for a in args], env=env)
+        assert result.exit_code == 0, result.output
+        lines = result.stdout.splitlines()
+        assert max(cell_len(line) for line in lines) <= 80, args
+        said = " ".join(result.stdout.split())
+        assert (
+            "drawn at 1/3 of its size to fit 80 columns: each point is the mean of a 3×3 block of pixels"
+            in said
+        )
+        assert len(lines) < 160, args  # 34 rows for the image, not 100 rows wrapped into 300 lines

@@ -10,13 +10,17 @@ from cnncalc.nn.gradcheck import GradCheckRow
 from cnncalc.nn.metrics import class_metrics
 from cnncalc.nn.training import EpochStats
 from cnncalc.render.training import (
+    block_mean,
     class_metrics_table,
     confusion_matrix,
     curves,
     epoch_line,
     epoch_table,
+    fitted_heatmap,
     gradcheck_table,
     heatmap,
+    print_feature_maps,
+    print_input_image,
     print_prediction,
     probability_bars,
     sparkline,
@@ -181,3 +185,60 @@ def test_class_metrics_table_with_an_undefined_precision():
     assert "│ b         │      2 │     50.0% │ 100.0% │ 66.7% │" in lines  # TP 2, FP 2, FN 0
     assert "│ c         │      1 │         — │   0.0% │  0.0% │" in lines
     assert "│ macro avg │      6 │     75.0% │  55.6% │ 48.9% │" in lines  # (1 + ½)/2, (⅔ + 1 + 0)/3
+
+
+def test_block_mean_keeps_the_mean_of_each_block_and_of_the_edges():
+    values = np.arange(35.0).reshape(5, 7)
+    shrunk = block_mean(values, 3)
+    assert shrunk.shape == (2, 3)
+    assert shrunk[0, 0] == values[:3, :3].mean() and shrunk[1, 2] == values[3:, 6:].mean()
+
+
+@pytest.mark.parametrize("color", [False, True], ids=["ascii", "colour"])
+@pytest.mark.parametrize("width", [100, 80, 33, 3])
+def test_a_wide_picture_is_shrunk_by_the_smallest_factor_that_fits(color, width):
+    picture, factor = fitted_heatmap(np.random.default_rng(0).random((100, 100)), color, width)
+    per_pixel = 1 if color else 2
+    cells = -(-100 // factor)
+    assert cells * per_pixel <= max(width, per_pixel)
+    assert factor == 1 or -(-100 // (factor - 1)) * per_pixel > width  # a smaller factor would not fit
+    rows = picture.plain.split("\n")
+    assert len(rows) == (-(-cells // 2) if color else cells)
+    assert all(len(row) <= cells * per_pixel for row in rows)
+
+
+def test_a_small_picture_keeps_its_enlargement_when_it_fits():
+    picture, factor = fitted_heatmap(np.eye(8), True, 80, scale=2)
+    assert factor == 1 and len(picture.plain.splitlines()[0]) == 16
+
+
+def _printed(draw, width=80) -> list[str]:
+    console = Console(file=io.StringIO(), width=width, color_system=None, no_color=True)
+    draw(console)
+    return console.file.getvalue().splitlines()
+
+
+def test_a_large_image_fits_the_terminal_with_a_caption_saying_it_was_shrunk():
+    image = np.random.default_rng(1).random((100, 100))
+    probs = np.full(10, 0.1)
+    lines = _printed(lambda c: print_prediction(c, "big test image 0", image, probs, list("0123456789"), 3))
+    assert max(len(line) for line in lines) <= 80
+    assert len(lines) < 60  # 34 picture rows, the caption, ten bars, the verdict
+    assert (
+        " ".join(lines).count("drawn at 1/3 of its size to fit 80 columns: each point is the mean of a 3×3")
+        == 1
+    )
+    lines = _printed(lambda c: print_input_image(c, "big test image 0", "3", image))
+    assert max(len(line) for line in lines) <= 80 and len(lines) == 1 + 34 + 2
+
+
+def test_wide_feature_maps_are_shrunk_to_fit_their_panels():
+    from cnncalc.nn.inspection import FeatureMaps
+
+    maps = np.random.default_rng(2).random((2, 98, 98)).astype(np.float32)
+    found = FeatureMaps(layer=1, description="conv 2 k=3", shape=(2, 98, 98), maps=maps)
+    lines = _printed(lambda c: print_feature_maps(c, found))
+    assert max(len(line) for line in lines) <= 80
+    assert "drawn at 1/3 of its size to fit 76 columns" in " ".join(" ".join(lines).split())
+    small = FeatureMaps(layer=1, description="conv 2 k=3", shape=(2, 6, 6), maps=maps[:, :6, :6])
+    assert "drawn at" not in " ".join(_printed(lambda c: print_feature_maps(c, small)))
