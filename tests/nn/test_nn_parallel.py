@@ -120,17 +120,18 @@ def test_concurrent_callers_share_the_pool_safely(monkeypatch):
 
 def test_numpy_error_settings_hold_in_every_thread(monkeypatch):
     # The trainer silences overflow while it checks the loss itself: its helpers must too.
-    import time
-
     monkeypatch.setattr(parallel, "MIN_PART", 1)
     seen: dict[int, dict] = {}
+    # the first two slices wait for each other: they run on two threads however busy the machine
+    pair = threading.Barrier(2, timeout=20)
 
     def slice_(a: int, b: int) -> None:
-        time.sleep(0.005)  # long enough for the helper to take a slice
+        if a < 2:
+            pair.wait()
         seen[threading.get_ident()] = np.geterr()
 
     with parallel.split_work(2), np.errstate(over="ignore", invalid="raise"):
         parallel.run_split(slice_, 4, size=10**9)
-        parallel.run_concurrently([lambda: slice_(0, 1)] * 3, [1, 1, 1])
+        parallel.run_concurrently([lambda: slice_(2, 3)] * 3, [1, 1, 1])
     assert len(seen) == 2
     assert all(err["over"] == "ignore" and err["invalid"] == "raise" for err in seen.values())

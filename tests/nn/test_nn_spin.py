@@ -8,6 +8,7 @@ import os
 import threading
 import time
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -31,11 +32,25 @@ def idle_machine(tmp_path, monkeypatch):
     return loadavg
 
 
+def _pairing() -> Callable[[int], None]:
+    """meet(a): the first two slices (a = 0 and 2 of 8) wait for each other, so they run on two
+    threads, the helper's and the caller's, however busy the machine (a fixed sleep is not enough
+    when other processes hold both cores)."""
+    barrier = threading.Barrier(2, timeout=20)
+
+    def meet(a: int) -> None:
+        if a < 4:
+            barrier.wait()
+
+    return meet
+
+
 def _threads_of_slices(n: int = 8) -> set[str]:
     seen: set[str] = set()
+    meet = _pairing()
 
     def work(a: int, b: int) -> int:
-        time.sleep(0.002)  # long enough for the helper to take a slice
+        meet(a)
         seen.add(threading.current_thread().name)
         return b - a
 
@@ -127,8 +142,10 @@ def test_a_training_step_has_the_same_bits_with_spinning_helpers(idle_machine):
 
 
 def test_a_failing_slice_on_a_spinning_helper_raises_in_the_caller(idle_machine):
+    meet = _pairing()
+
     def work(a: int, b: int) -> int:
-        time.sleep(0.002)
+        meet(a)
         if threading.current_thread().name == "cnncalc-nn-spin":
             raise ZeroDivisionError(f"slice {a}")
         return a
@@ -140,9 +157,10 @@ def test_a_failing_slice_on_a_spinning_helper_raises_in_the_caller(idle_machine)
 
 def test_numpy_error_settings_hold_on_a_spinning_helper(idle_machine):
     seen: dict[str, dict] = {}
+    meet = _pairing()
 
     def work(a: int, b: int) -> None:
-        time.sleep(0.002)
+        meet(a)
         seen[threading.current_thread().name] = np.geterr()
 
     with parallel.split_work(2), np.errstate(over="ignore", invalid="raise"):
