@@ -207,9 +207,15 @@ class LayerSpec:
     def describe(self) -> str:
         """The canonical spec text of this layer, defaults left out: `conv 8 k=5`."""
         parts = [self.kind]
-        if self.dims == 3 and self.kind in _SPELLED_3D and self.kernel is not None and len(self.kernel) == 1:
-            # 'conv 8 k=3' after a four-number input would read as 2-D (N×C×H×W): keep the spelling
-            parts = [_SPELLED_3D[self.kind]]
+        if (
+            self.dims in _SPELLED
+            and self.kind in SPATIAL
+            and self.kernel is not None
+            and len(self.kernel) == 1
+        ):
+            # 'conv 8 k=3' after a four-number input would read as 2-D (N×C×H×W), and after a
+            # three-number one (N×C×L) as 2-D C×H×W: keep the spelling that says the axes
+            parts = [_SPELLED[self.dims][self.kind]]
         if self.adaptive:
             parts = [
                 "adaptiveavgpool" if self.kind == "gap" else "adaptivemaxpool",
@@ -255,7 +261,15 @@ class LayerSpec:
         return " ".join(parts)
 
 
-_SPELLED_3D = {"conv": "conv3d", "tconv": "tconv3d", "maxpool": "maxpool3d", "avgpool": "avgpool3d"}
+_SPELLED = {
+    dims: {
+        "conv": f"conv{dims}d",
+        "tconv": f"tconv{dims}d",
+        "maxpool": f"maxpool{dims}d",
+        "avgpool": f"avgpool{dims}d",
+    }
+    for dims in (1, 3)
+}
 
 
 def canonical_kind(token: str) -> str | None:

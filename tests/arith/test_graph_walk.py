@@ -238,6 +238,17 @@ def test_three_d_layers_survive_the_round_trip() -> None:
     assert walk(spec.to_text(" | ")).output_shape == (4, 6, 6, 6)
 
 
+def test_one_d_layers_keep_their_spelling_so_a_batch_reads_back() -> None:
+    # 'conv 8 k=3' after 'input 4x3x100' would be a 2-D conv on a 4-channel 3×100 map
+    spec = parse_spec(
+        "input 4x3x100 | conv1d 8 k=3 | maxpool1d k=2 | convtranspose1d 2 k=2 s=2 | avgpool1d k=2"
+    )
+    text = spec.to_text(" | ")
+    assert text == "input 4x3x100 | conv1d 8 k=3 | maxpool1d k=2 | tconv1d 2 k=2 s=2 | avgpool1d k=2"
+    back = walk(text)
+    assert (back.input_shape, back.batch, back.output_shape) == ((3, 100), 4, (2, 49))
+
+
 @pytest.mark.parametrize(
     ("spelling", "dims", "shape", "output"),
     [
