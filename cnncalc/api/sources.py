@@ -105,11 +105,11 @@ def optional_network(
     model = optional_path(source, "source")
     if model is not None:
         from cnncalc.arith.importer import import_file
-        from cnncalc.arith.spec import resolve_input
 
-        shape = resolve_input(input_shape(input), ())[0] if input is not None else None
+        # read by the importer with the model's own axes: 4 numbers are C×D×H×W for an nn.Conv3d
+        numbers = input_shape(input) if input is not None else None
         with renamed("path", "source"):
-            imported = import_file(model, shape, class_name)
+            imported = import_file(model, numbers, class_name)
         return NetworkSource(
             imported.spec, _("{path} ({summary})").format(path=model, summary=imported.summary), imported
         )

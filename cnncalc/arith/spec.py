@@ -266,6 +266,20 @@ def resolve_input(
     ((3, 224, 224), 1)
     """
     dims = stated_dims(layers)
+    return read_input(numbers, dims, _first_stating(layers, dims) if dims is not None else "")
+
+
+def read_input(
+    numbers: tuple[int, ...], dims: int | None, stating: str = ""
+) -> tuple[tuple[int, ...], int | None, str]:
+    """`resolve_input` for a network of `dims` spatial axes (None: not stated), which the layer
+    `stating` says (`'conv3d 8 k=3' on line 2`, or a model file's layer and line).
+
+    >>> read_input((3, 8, 8, 8), 3)[:2]
+    ((3, 8, 8, 8), None)
+    >>> read_input((3, 8, 8, 8), None)[:2]
+    ((8, 8, 8), 3)
+    """
     shown = fmt_shape(numbers)
     if dims is not None and len(numbers) not in (dims + 1, dims + 2):
         raise UsageError(
@@ -275,8 +289,8 @@ def resolve_input(
             input=shown,
             n=len(numbers),
             dims=dims,
-            layer=_first_stating(layers, dims),
-            axes=_axes(dims),
+            layer=stating,
+            axes=axes_text(dims),
         )
     if dims is None:
         dims = {2: 1, 3: 2, 4: 2, 5: 3}.get(len(numbers), 2)
@@ -288,12 +302,13 @@ def resolve_input(
             )
         else:
             note = _("input {input} read as N×C×{axes}: a batch of {n}")
-        note = note.format(input=shown, axes=_axes(dims), n=numbers[0])
+        note = note.format(input=shown, axes=axes_text(dims), n=numbers[0])
         return tuple(numbers[1:]), numbers[0], note
     return tuple(numbers), None, ""
 
 
-def _axes(dims: int) -> str:
+def axes_text(dims: int) -> str:
+    """The spatial axes as the shapes name them: 1 → 'L', 3 → 'D×H×W'."""
     return {1: "L", 2: "H×W", 3: "D×H×W"}[dims]
 
 

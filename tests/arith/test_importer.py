@@ -211,11 +211,11 @@ class Net(nn.Module):
 def test_module_calls_become_blocks_in_the_order_forward_calls_them():
     imported = import_file(MODELS / "torch_blocks_in_order.py")
     assert imported.spec.input_shape == (2, 100)
-    assert [layer.describe() for layer in imported.spec.layers][:4] == [
-        "conv 8 k=5 p=2",
+    assert [layer.describe() for layer in imported.spec.layers][:4] == [  # nn.Conv1d, nn.MaxPool1d
+        "conv1d 8 k=5 p=2",
         "bn",
         "tanh",
-        "maxpool k=4",
+        "maxpool1d k=4",
     ]
     # each call of the file's Block module is a block of the spec, defined once per distinct body
     # (numbered: a block may not be called `block`, the spec's own word, in any case)

@@ -102,6 +102,49 @@ def test_new_layer_kinds_read_back_from_pytorch():
     assert rows(read_back(to_pytorch(net), "k.py")) == rows(net)
 
 
+# networks of one, two and three spatial axes through every layer kind both frameworks can say
+AXES = {
+    "1d": "input 3x40 | pad 1 | conv 8 k=3 s=2 d=2 | bn | relu | maxpool k=2 | tconv 4 k=2 s=2 | upsample 2 "
+    "| avgpool k=3 s=2 p=1 | add( conv 4 k=3 p=1 | relu ; ) | concat( conv 2 k=1 ; maxpool k=3 s=1 p=1 ) "
+    "| dropout 0.2 | gmp | flatten | fc 5 | bn",
+    "2d": "input 3x20x20 | pad 1 | conv 8 k=3 s=2 d=2 | bn | relu | maxpool k=2 | tconv 4 k=2 s=2 | upsample 2 "
+    "| avgpool k=3 s=2 p=1 | add( conv 4 k=3 p=1 | relu ; ) | concat( conv 2 k=1 ; maxpool k=3 s=1 p=1 ) "
+    "| dropout 0.2 | gmp | flatten | fc 5 | bn",
+    "3d": "input 2x12x12x12 | pad 1 | conv3d 8 k=3 s=2 d=2 | bn | relu | maxpool k=2 | tconv 4 k=2 s=2 | upsample 2 "
+    "| avgpool k=3 s=2 p=1 | add( conv 4 k=3 p=1 | relu ; ) | concat( conv 2 k=1 ; maxpool k=3 s=1 p=1 ) "
+    "| dropout 0.2 | gap | flatten | fc 5 | bn",
+}
+
+
+def table(net: NetworkResult, skip: tuple[str, ...] = ()) -> tuple:
+    """What the table shows, row by row and in total, but the layers' spelling."""
+    rows = [
+        (r.kind, r.output_shape, r.total_params, r.macs, r.rf_view.size if r.rf_view else None)
+        for r in net.nodes
+        if r.kind != "block" and r.kind not in skip
+    ]
+    totals = (net.input_shape, net.output_shape, net.total_params, net.total_macs, net.receptive_field)
+    return rows, totals
+
+
+@pytest.mark.parametrize("axes", sorted(AXES))
+def test_pytorch_export_of_every_number_of_axes_reads_back_as_the_same_table(axes):
+    net = walk(AXES[axes])
+    back = read_back(to_pytorch(net), f"{axes}.py")
+    assert table(back) == table(net)
+
+
+@pytest.mark.parametrize("given", ["3x8x8x8", "1x3x8x8x8"])
+def test_cli_export_of_a_3d_network_reads_back_with_its_input(cli, tmp_path, given):
+    spec = "input 3x8x8x8 | conv3d 4 k=3 | relu | flatten | fc 5"
+    out = tmp_path / "m.py"
+    assert cli("export", spec, "--to", "pytorch", "--out", str(out)).exit_code == 0
+    result = cli("net", "--from", str(out), "--input", given)
+    assert result.exit_code == 0, result.output
+    assert "conv3d 4 k=3  4×6×6×6     328" in result.stdout
+    assert "Parameters (trainable)     4,653" in result.stdout
+
+
 @pytest.mark.parametrize(
     ("spec", "words"),
     [

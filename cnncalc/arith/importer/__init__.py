@@ -54,13 +54,15 @@ __all__ = ["Expect", "ImportResult", "import_file", "import_source"]
 
 @dataclass(frozen=True)
 class Expect:
-    """A size the source states for a layer's input, e.g. nn.Linear(1568, 10) → 1568 features."""
+    """A size the source states for a layer's input, e.g. nn.Linear(1568, 10) → 1568 features; or
+    (`what` 'axes') the spatial axes its input may have: nn.Conv2d takes (2,), nn.Linear (0,)."""
 
     node: str
     line: int
     what: str
     value: int
     call: str
+    ranks: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ class ImportResult:
     def first_layer_hint(self) -> str:
         first = self.spec.layers[0] if self.spec.layers else None
         for e in self.expects:
-            if first is not None and e.node == self._first_id():
+            if first is not None and e.node == self._first_id() and e.what != "axes":
                 if e.what in ("in_channels", "num_features", "num_channels"):
                     hint = _("{call}, line {line}, takes {n} input channels")
                 else:
@@ -128,6 +130,9 @@ class ImportResult:
             lr = net.result(e.node)
             shape = lr.input_shape
             if shape is None:
+                continue
+            if e.what == "axes":
+                self._verify_axes(e, shape, net)
                 continue
             features = e.what in ("in_features", "view")
             actual = prod(shape) if features else shape[0]
@@ -167,6 +172,41 @@ class ImportResult:
                 given=given,
             )
 
+    def _verify_axes(self, e: Expect, shape: tuple[int, ...], net: Any) -> None:
+        """The layer gets a tensor of as many spatial axes as it works on (nn.Conv2d: N×C×H×W)."""
+        if len(shape) - 1 in e.ranks:
+            return
+        if e.ranks == (0,):  # nn.Linear
+            raise CnnCalcError(
+                _(
+                    "{path}, line {line}: {call} on a {given} map: {framework} applies it to the last axis "
+                    "only (the {n} values of each row), which the spec's fc, reading the whole map, cannot "
+                    "show; flatten before it (nn.Flatten() or x.flatten(1))"
+                ),
+                path=self.path,
+                line=e.line,
+                call=e.call,
+                given=fmt_shape(shape),
+                framework=self.framework,
+                n=shape[-1],
+            )
+        takes = " / ".join(_BATCHED[n] for n in e.ranks)
+        raise CnnCalcError(
+            _(
+                "{path}, line {line}: {call} takes input of the shape {takes}, but for input {input} the "
+                "layer before gives {given} (N×{given}); {framework} would stop here. Check {field} or the "
+                "layers before it"
+            ),
+            field="input",
+            path=self.path,
+            line=e.line,
+            call=e.call,
+            takes=takes,
+            input=fmt_shape(net.input_shape),
+            given=fmt_shape(shape),
+            framework=self.framework,
+        )
+
     def to_dict(self) -> dict:
         return {
             "path": self.path,
@@ -183,9 +223,11 @@ def import_file(
 ) -> ImportResult:
     """Read and parse a model file; the file is never imported or executed.
 
-    At most MAX_MODEL_SOURCE_BYTES are read. `input_shape` (C, *spatial) replaces what the file
-    states; `class_name` names the model (a class, function or object of the file, or a call with
-    arguments: `VGG('VGG11')`)."""
+    At most MAX_MODEL_SOURCE_BYTES are read. `input_shape` replaces the input the file states; it
+    is read as users write it (C×L, C×H×W, C×D×H×W, or with the batch N in front) once the model's
+    layers say how many spatial axes it has (`cnncalc.arith.spec.read_input`: four numbers are
+    C×D×H×W for an nn.Conv3d, N×C×H×W for an nn.Conv2d). `class_name` names the model (a class,
+    function or object of the file, or a call with arguments: `VGG('VGG11')`)."""
     from cnncalc.safety.bounded import read_bytes
 
     p = Path(path)
@@ -395,7 +437,9 @@ class _Reader:
                 ).format(n=n),
             ]
             input_shape = (n, 1)
-        text, order = trace.spec_text(output.node, input_shape)
+        batch = trace.batch
+        written = (batch, *input_shape) if batch is not None and input_shape is not None else input_shape
+        text, order = trace.spec_text(output.node, written)
         try:
             spec = parse_spec(text)
         except CnnCalcError as e:
@@ -404,6 +448,20 @@ class _Reader:
                 path=self.path,
                 error=e,
             ) from None
+        if input_shape is not None and (spec.input_shape, spec.batch) != (input_shape, batch):
+            # a 3-D network whose layers have no axes in their names (batch norm, global pooling)
+            raise Refusal(
+                0,
+                _(
+                    "the input {input} has {n} spatial axes, but no layer of the network says so in the "
+                    "spec language (a convolution, pool or padding with its axes in its name), which "
+                    "would read the input as {read}; cnncalc cannot write this network"
+                ).format(
+                    input=fmt_shape(written),
+                    n=len(input_shape) - 1,
+                    read=fmt_shape(spec.input_shape or ()),
+                ),
+            )
         return _with_source_lines(
             spec, order, self.framework_name, label, self.path, tuple(self.ev.notes + notes)
         )
@@ -425,6 +483,8 @@ def _with_source_lines(
             nodes.append(g)
             continue
         t = by_node[g.id]
+        if t.ranks:  # the axes first: a size is only compared on the kind of tensor the layer takes
+            expects.append(Expect(g.id, t.line, "axes", 0, printable(t.call), t.ranks))
         if t.expect is not None:
             expects.append(Expect(g.id, t.line, t.expect[0], t.expect[1], printable(t.call)))
         sources.append((g.id, t.line))
@@ -437,6 +497,9 @@ def _with_source_lines(
     )
     return ImportResult(spec, framework, label, path, notes, tuple(expects), tuple(sources))
 
+
+# a tensor with a batch and n spatial axes, as the frameworks' documentation writes it
+_BATCHED = {0: "N×C", 1: "N×C×L", 2: "N×C×H×W", 3: "N×C×D×H×W"}
 
 # -- which framework ------------------------------------------------------------------------------------
 

@@ -104,6 +104,7 @@ class Layer(Native):
     params: int | None = 0  # None: only known from the input (a Lazy* layer)
     framework: Any = None
     calls: int = field(default=0)
+    ranks: tuple[int, ...] = ()  # the spatial axes its input may have (nn.Conv2d: 2; nn.BatchNorm1d: 0 or 1)
 
     @property
     def label(self) -> str:  # type: ignore[override]
@@ -235,6 +236,18 @@ def _is_int(v: Any) -> bool:
 
 def _label(value: Any) -> str:
     return translated(str(getattr(value, "label", type(value).__name__)))
+
+
+def spelled(kind: str, dims: int | None) -> str:
+    """A spatial layer's spec word for a layer of `dims` axes: 1-D and 3-D keep their axes in the
+    name (`conv3d`), which tells the spec how to read the input's numbers; 2-D is the default.
+
+    >>> spelled("tconv", 3), spelled("maxpool", 1), spelled("conv", 2)
+    ('convtranspose3d', 'maxpool1d', 'conv')
+    """
+    if dims not in (1, 3):
+        return kind
+    return {"tconv": "convtranspose"}.get(kind, kind) + f"{dims}d"
 
 
 def size_text(value: Any) -> str:

@@ -32,7 +32,7 @@ from cnncalc.arith.importer.evaluator import (
     UserClass,
     line_of,
 )
-from cnncalc.arith.importer.layers import Item, Layer, bind, number, size_text, sizes
+from cnncalc.arith.importer.layers import Item, Layer, bind, number, size_text, sizes, spelled
 from cnncalc.arith.importer.trace import BATCH, INPUT_NODE, BatchSize, Region, Tensor, Trace
 from cnncalc.arith.layer_spec import parse_layer
 from cnncalc.arith.params import bn_params, conv_params, fc_params
@@ -87,12 +87,14 @@ _ACTIVATIONS = {
 # classes of torch.nn the reader knows beyond those built above
 KNOWN_LAYERS = (
     "Conv1d Conv2d Conv3d ConvTranspose1d ConvTranspose2d ConvTranspose3d LazyConv1d LazyConv2d LazyConv3d "
-    "LazyConvTranspose2d MaxPool1d MaxPool2d MaxPool3d AvgPool1d AvgPool2d AvgPool3d AdaptiveAvgPool1d "
-    "AdaptiveAvgPool2d AdaptiveAvgPool3d AdaptiveMaxPool1d AdaptiveMaxPool2d BatchNorm1d BatchNorm2d BatchNorm3d "
-    "LazyBatchNorm1d LazyBatchNorm2d InstanceNorm1d InstanceNorm2d GroupNorm LocalResponseNorm Linear LazyLinear "
-    "Flatten Dropout Dropout1d Dropout2d Dropout3d AlphaDropout Identity ZeroPad2d ConstantPad2d ReflectionPad2d "
-    "ReplicationPad2d Upsample UpsamplingNearest2d UpsamplingBilinear2d PixelShuffle LeakyReLU "
-    + " ".join(_ACTIVATIONS)
+    "LazyConvTranspose1d LazyConvTranspose2d LazyConvTranspose3d MaxPool1d MaxPool2d MaxPool3d AvgPool1d AvgPool2d "
+    "AvgPool3d AdaptiveAvgPool1d AdaptiveAvgPool2d AdaptiveAvgPool3d AdaptiveMaxPool1d AdaptiveMaxPool2d "
+    "AdaptiveMaxPool3d BatchNorm1d BatchNorm2d BatchNorm3d "
+    "LazyBatchNorm1d LazyBatchNorm2d LazyBatchNorm3d InstanceNorm1d InstanceNorm2d InstanceNorm3d GroupNorm "
+    "LocalResponseNorm Linear LazyLinear Flatten Dropout Dropout1d Dropout2d Dropout3d AlphaDropout Identity "
+    "ZeroPad1d ZeroPad2d ZeroPad3d ConstantPad1d ConstantPad2d ConstantPad3d ReflectionPad1d ReflectionPad2d "
+    "ReflectionPad3d ReplicationPad1d ReplicationPad2d ReplicationPad3d Upsample UpsamplingNearest2d "
+    "UpsamplingBilinear2d PixelShuffle LeakyReLU " + " ".join(_ACTIVATIONS)
 ).split()
 
 
@@ -344,18 +346,6 @@ class Torch:
                     code=ev.text(node), call=layer.call_text
                 ),
             )
-        dims = _dims(layer.name)
-        if dims is not None and layer.name.removeprefix("Lazy").startswith(("Conv", "MaxPool", "AvgPool")):
-            stated = x.trace.dims
-            if stated is not None and stated[0] != dims:
-                raise Refusal(
-                    layer.line,
-                    _(
-                        "{call}: a {dims}-D layer after the {stated}-D {layer}; every spatial layer of a "
-                        "network works on the same number of axes"
-                    ).format(call=layer.call_text, dims=dims, stated=stated[0], layer=stated[1]),
-                )
-            x.trace.dims = stated or (dims, layer.call_text)
         layer.calls += 1
         if layer.calls > 1 and layer.params:
             raise Refusal(
@@ -365,9 +355,11 @@ class Torch:
                     "parameters; the table would count them twice"
                 ).format(code=ev.text(node), call=layer.call_text, line=layer.line, params=layer.params),
             )
-        for item in layer.items:
-            x = x.trace.layer(x, item.text, _Where(layer.line), ev, item.expect, layer)
-            x.trace.nodes[x.node].call = layer.call_text
+        for i, item in enumerate(layer.items):
+            ranks = layer.ranks if i == 0 else ()
+            x = x.trace.layer(
+                x, item.text, _Where(layer.line), ev, item.expect, layer, ranks, layer.call_text
+            )
         return x
 
     # tensors ------------------------------------------------------------------------------------------
@@ -767,7 +759,7 @@ def build_layer(ev: Evaluator, fw: Torch, name: str, args: list, kwargs: dict, n
     lazy = name.startswith("Lazy")
     base = name[4:] if lazy else name
 
-    def layer(items: list[Item], a: dict, params: int | None = 0) -> Layer:
+    def layer(items: list[Item], a: dict, params: int | None = 0, ranks: tuple[int, ...] = ()) -> Layer:
         return Layer(
             name,
             a,
@@ -776,7 +768,10 @@ def build_layer(ev: Evaluator, fw: Torch, name: str, args: list, kwargs: dict, n
             call_text,
             params,
             fw,
+            ranks=ranks,
         )
+
+    axes = (dims,) if dims is not None else ()  # a layer whose name says its axes takes exactly those
 
     if base.startswith(("Conv", "ConvTranspose")):
         transposed = base.startswith("ConvTranspose")
@@ -797,7 +792,8 @@ def build_layer(ev: Evaluator, fw: Torch, name: str, args: list, kwargs: dict, n
             _check_string_padding(call_text, line, pad, transposed, s)
         p = pad if isinstance(pad, str) else size_text(sizes(pad, "padding", call_text, node, dims))
         bias = a.get("bias", True) is not False
-        text = f"{'tconv' if transposed else 'conv'} {cout} k={size_text(k)} s={size_text(s)} p={p} d={size_text(d)} g={g}"
+        kind = spelled("tconv" if transposed else "conv", dims)
+        text = f"{kind} {cout} k={size_text(k)} s={size_text(s)} p={p} d={size_text(d)} g={g}"
         if transposed:
             text += (
                 f" op={size_text(sizes(a.get('output_padding', 0), 'output_padding', call_text, node, dims))}"
@@ -811,7 +807,7 @@ def build_layer(ev: Evaluator, fw: Torch, name: str, args: list, kwargs: dict, n
                 )
             )
         if lazy:
-            return layer([Item(text)], a, None)
+            return layer([Item(text)], a, None, axes)
         cin = number(a["in_channels"], "in_channels", call_text, node, 1)
         kernel = k * (dims or 2) if len(k) == 1 else k
         try:
@@ -819,7 +815,7 @@ def build_layer(ev: Evaluator, fw: Torch, name: str, args: list, kwargs: dict, n
         except CnnCalcError as e:
             raise Refusal(line, f"{call_text}: {e}") from None
         a["kernel_size"], a["stride"] = tuple(kernel), s * (dims or 2) if len(s) == 1 else s
-        return layer([Item(text, ("in_channels", cin))], a, count)
+        return layer([Item(text, ("in_channels", cin))], a, count, axes)
     if base.startswith(("MaxPool", "AvgPool")):
         a = bind(ev, call_text, _MAXPOOL if base.startswith("Max") else _AVGPOOL, args, kwargs, node)
         if "kernel_size" not in a:
@@ -834,12 +830,13 @@ def build_layer(ev: Evaluator, fw: Torch, name: str, args: list, kwargs: dict, n
         k = sizes(a["kernel_size"], "kernel_size", call_text, node, dims, 1)
         s = sizes(a["stride"] if a.get("stride") is not None else k, "stride", call_text, node, dims, 1)
         p = sizes(a.get("padding", 0), "padding", call_text, node, dims)
-        text = f"{'maxpool' if base.startswith('Max') else 'avgpool'} k={size_text(k)} s={size_text(s)} p={size_text(p)}"
+        kind = spelled("maxpool" if base.startswith("Max") else "avgpool", dims)
+        text = f"{kind} k={size_text(k)} s={size_text(s)} p={size_text(p)}"
         if base.startswith("Max"):
             text += f" d={size_text(sizes(a.get('dilation', 1), 'dilation', call_text, node, dims, 1))}"
         if a.get("ceil_mode"):
             text += " ceil=true"
-        return layer([Item(text)], a)
+        return layer([Item(text)], a, 0, axes)
     if base.startswith(("AdaptiveAvgPool", "AdaptiveMaxPool")):
         a = bind(ev, call_text, ("output_size", "return_indices"), args, kwargs, node)
         if "output_size" not in a:
@@ -856,8 +853,9 @@ def build_layer(ev: Evaluator, fw: Torch, name: str, args: list, kwargs: dict, n
         values = sizes(out, "output_size", call_text, node, dims, 1)
         maximum = base.startswith("AdaptiveMax")
         if set(values) == {1}:
-            return layer([Item("gmp" if maximum else "gap")], a)
-        return layer([Item(f"{'adaptivemaxpool' if maximum else 'adaptiveavgpool'} {size_text(values)}")], a)
+            return layer([Item("gmp" if maximum else "gap")], a, 0, axes)
+        kind = "adaptivemaxpool" if maximum else "adaptiveavgpool"
+        return layer([Item(f"{kind} {size_text(values)}")], a, 0, axes)
     if base.startswith("BatchNorm"):
         a = bind(ev, call_text, _BN[1:] if lazy else _BN, args, kwargs, node)
         if a.get("affine", True) is False:
@@ -867,10 +865,12 @@ def build_layer(ev: Evaluator, fw: Torch, name: str, args: list, kwargs: dict, n
                     call=call_text
                 ),
             )
+        # BatchNorm1d normalises (N, C) or (N, C, L); 2d and 3d maps of their own axes only
+        ranks = (0, 1) if dims == 1 else axes
         if lazy:
-            return layer([Item("bn")], a, None)
+            return layer([Item("bn")], a, None, ranks)
         c = number(a.get("num_features"), "num_features", call_text, node, 1)
-        return layer([Item("bn", ("num_features", c))], a, bn_params(c).total)
+        return layer([Item("bn", ("num_features", c))], a, bn_params(c).total, ranks)
     if base.startswith("InstanceNorm"):
         a = bind(ev, call_text, _BN, args, kwargs, node)
         c = number(a.get("num_features"), "num_features", call_text, node, 1)
@@ -879,6 +879,7 @@ def build_layer(ev: Evaluator, fw: Torch, name: str, args: list, kwargs: dict, n
             [Item("instancenorm affine=true" if affine else "instancenorm", ("num_features", c))],
             a,
             bn_params(c).total if affine else 0,
+            axes,
         )
     if base == "GroupNorm":
         a = bind(
@@ -901,7 +902,8 @@ def build_layer(ev: Evaluator, fw: Torch, name: str, args: list, kwargs: dict, n
         return layer([Item(f"groupnorm {g}", ("num_channels", c))], a, bn_params(c).total)
     if base == "LocalResponseNorm":
         a = bind(ev, call_text, ("size", "alpha", "beta", "k"), args, kwargs, node)
-        return layer([Item(f"lrn {number(a.get('size'), 'size', call_text, node, 1)}")], a)
+        # PyTorch's local response norm needs at least one spatial axis
+        return layer([Item(f"lrn {number(a.get('size'), 'size', call_text, node, 1)}")], a, 0, (1, 2, 3))
     if base == "Linear":
         a = bind(
             ev,
@@ -916,10 +918,11 @@ def build_layer(ev: Evaluator, fw: Torch, name: str, args: list, kwargs: dict, n
         fout = number(a.get("out_features"), "out_features", call_text, node, 1)
         bias = a.get("bias", True) is not False
         text = f"fc {fout}" + ("" if bias else " bias=false")
+        # nn.Linear works on the last axis: on a map it would not be the spec's fc, which reads it all
         if lazy:
-            return layer([Item(text)], a, None)
+            return layer([Item(text)], a, None, (0,))
         fin = number(a.get("in_features"), "in_features", call_text, node, 1)
-        return layer([Item(text, ("in_features", fin))], a, fc_params(fin, fout, bias).total)
+        return layer([Item(text, ("in_features", fin))], a, fc_params(fin, fout, bias).total, (0,))
     if base == "Flatten":
         a = bind(ev, call_text, ("start_dim", "end_dim"), args, kwargs, node)
         if a.get("start_dim", 1) != 1 or a.get("end_dim", -1) != -1:
@@ -946,14 +949,14 @@ def build_layer(ev: Evaluator, fw: Torch, name: str, args: list, kwargs: dict, n
             ev.note(
                 _("line {line}: LogSoftmax shown as softmax (same shape, no parameters)").format(line=line)
             )
-        return layer([Item(_ACTIVATIONS[base])], a)
+        return layer([Item(_ACTIVATIONS[base])], a, 0, (2,) if base == "Softmax2d" else ())
     if base == "Identity":
         return layer([], {})
-    if base.endswith(("Pad2d", "Pad1d")):
+    if base.endswith(("Pad1d", "Pad2d", "Pad3d")):
         params = ("padding", "value") if base.startswith("Constant") else ("padding",)
         a = bind(ev, call_text, params, args, kwargs, node)
         text = _pad_text(ev, a.get("padding"), base, call_text, node)
-        return layer([Item(text)], a)
+        return layer([Item(text)], a, 0, axes)  # ZeroPad2d pads the last two axes: a 2-D map's
     if base in ("Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"):
         a = bind(
             ev,
@@ -966,13 +969,15 @@ def build_layer(ev: Evaluator, fw: Torch, name: str, args: list, kwargs: dict, n
         mode = {"UpsamplingNearest2d": "nearest", "UpsamplingBilinear2d": "bilinear"}.get(
             base, a.get("mode", "nearest")
         )
-        return layer(
-            [Item(_upsample_text(ev, a.get("size"), a.get("scale_factor"), mode, call_text, node))], a
-        )
+        text, ranks = _upsample_text(ev, a.get("size"), a.get("scale_factor"), mode, call_text, node)
+        return layer([Item(text)], a, 0, axes or ranks)
     if base == "PixelShuffle":
         a = bind(ev, call_text, ("upscale_factor",), args, kwargs, node)
         return layer(
-            [Item(f"pixelshuffle {number(a.get('upscale_factor'), 'upscale_factor', call_text, node, 1)}")], a
+            [Item(f"pixelshuffle {number(a.get('upscale_factor'), 'upscale_factor', call_text, node, 1)}")],
+            a,
+            0,
+            (2,),  # PixelShuffle rearranges channels into H and W
         )
     return _unknown_layer(ev, f"torch.nn.{name}", node)
 
@@ -1004,7 +1009,8 @@ def _check_string_padding(call_text: str, line: int, padding: str, transposed: b
 
 
 def _pad_text(ev: Evaluator, padding: Any, base: str, call_text: str, node: ast.AST) -> str:
-    """nn.ZeroPad2d(1) → 'pad 1'; (left, right, top, bottom) with equal sides → 'pad TxL'."""
+    """nn.ZeroPad2d(1) → 'pad 1'; (left, right, top, bottom) with equal sides → 'pad TxL'; a 3-D
+    pad's (left, right, top, bottom, front, back) → 'pad FxTxL'."""
     mode = (
         "zero"
         if base.startswith(("Zero", "Constant"))
@@ -1035,6 +1041,19 @@ def _pad_text(ev: Evaluator, padding: Any, base: str, call_text: str, node: ast.
                 ).format(call=call_text, left=left, right=right, top=top, bottom=bottom),
             )
         amount = size_text((top, left))
+    elif len(values) == 6 and base.endswith("3d"):
+        left, right, top, bottom, front, back = values
+        if left != right or top != bottom or front != back:
+            raise Refusal(
+                line_of(node),
+                _(
+                    "{call}: padding (left {left}, right {right}, top {top}, bottom {bottom}, front "
+                    "{front}, back {back}) differs between sides; the spec pads both sides of an axis alike"
+                ).format(
+                    call=call_text, left=left, right=right, top=top, bottom=bottom, front=front, back=back
+                ),
+            )
+        amount = size_text((front, top, left))
     else:
         raise Refusal(
             line_of(node),
@@ -1045,7 +1064,20 @@ def _pad_text(ev: Evaluator, padding: Any, base: str, call_text: str, node: ast.
     return f"pad {amount}" + ("" if mode == "zero" else f" mode={mode}")
 
 
-def _upsample_text(ev: Evaluator, size: Any, scale: Any, mode: Any, call_text: str, node: ast.AST) -> str:
+# PyTorch's interpolation modes: the spec's bilinear is linear interpolation on every spatial axis
+_UPSAMPLE_MODES = {
+    "nearest": ("", ()),
+    "linear": (" mode=bilinear", (1,)),
+    "bilinear": (" mode=bilinear", (2,)),
+}
+_UPSAMPLE_MODES["trilinear"] = (" mode=bilinear", (3,))
+
+
+def _upsample_text(
+    ev: Evaluator, size: Any, scale: Any, mode: Any, call_text: str, node: ast.AST
+) -> tuple[str, tuple[int, ...]]:
+    """The spec's upsample line, and the spatial axes the input must have: linear interpolation
+    works on one axis, bilinear on two, trilinear on three; a factor per axis says how many."""
     if size is not None:
         raise Refusal(
             line_of(node),
@@ -1066,14 +1098,24 @@ def _upsample_text(ev: Evaluator, size: Any, scale: Any, mode: Any, call_text: s
                 ),
             )
         ints.append(v)
-    if mode not in ("nearest", "bilinear"):
+    if mode not in _UPSAMPLE_MODES:
         raise Refusal(
             line_of(node),
-            _("{call}: mode {mode!r}: cnncalc reads nearest and bilinear upsampling").format(
-                call=call_text, mode=mode
-            ),
+            _(
+                "{call}: mode {mode!r}: cnncalc reads nearest, linear, bilinear and trilinear upsampling"
+            ).format(call=call_text, mode=mode),
         )
-    return f"upsample {size_text(tuple(ints))}" + (" mode=bilinear" if mode == "bilinear" else "")
+    suffix, ranks = _UPSAMPLE_MODES[mode]
+    if len(ints) > 1:
+        if ranks and ranks != (len(ints),):
+            raise Refusal(
+                line_of(node),
+                _("{call}: {n} scale factors for {mode!r} upsampling, which works on {axes} axes").format(
+                    call=call_text, n=len(ints), mode=mode, axes=ranks[0]
+                ),
+            )
+        ranks = (len(ints),)
+    return f"upsample {size_text(tuple(ints))}{suffix}", ranks
 
 
 # -- forward(): functional calls and tensor methods -----------------------------------------------------
@@ -1089,8 +1131,8 @@ def _f_module(name: str) -> Any:
 
 
 def _apply_items(ev: Evaluator, x: Tensor, layer: Layer, node: ast.AST) -> Tensor:
-    for item in layer.items:
-        x = x.trace.layer(x, item.text, node, ev, item.expect)
+    for i, item in enumerate(layer.items):
+        x = x.trace.layer(x, item.text, node, ev, item.expect, ranks=layer.ranks if i == 0 else ())
     return x
 
 
@@ -1212,10 +1254,10 @@ def _f_mean(ev: Evaluator, fw: Torch, x: Tensor, args: list, kwargs: dict, node:
 def _f_interpolate(ev: Evaluator, fw: Torch, x: Tensor, args: list, kwargs: dict, node: ast.AST) -> Tensor:
     names = ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor", "antialias")
     a = bind(ev, ev.text(node), names, args, kwargs, node)
-    text = _upsample_text(
+    text, ranks = _upsample_text(
         ev, a.get("size"), a.get("scale_factor"), a.get("mode", "nearest"), ev.text(node), node
     )
-    return x.trace.layer(x, canonical(text, node, ev.text(node)), node, ev)
+    return x.trace.layer(x, canonical(text, node, ev.text(node)), node, ev, ranks=ranks)
 
 
 def _f_pad(ev: Evaluator, fw: Torch, x: Tensor, args: list, kwargs: dict, node: ast.AST) -> Tensor:
@@ -1230,21 +1272,27 @@ def _f_pad(ev: Evaluator, fw: Torch, x: Tensor, args: list, kwargs: dict, node: 
             _("{code}: padding mode {mode!r} is not one cnncalc reads").format(code=ev.text(node), mode=mode),
         )
     pad = a.get("pad")
-    if isinstance(pad, tuple | list) and len(pad) == 2:
-        base = base.replace("2d", "1d")
-    return x.trace.layer(
-        x, canonical(_pad_text(ev, pad, base, ev.text(node), node), node, ev.text(node)), node, ev
-    )
+    if not isinstance(pad, tuple | list) or len(pad) not in (2, 4, 6):
+        raise Refusal(
+            line_of(node),
+            _("{code}: pad={pad!r} is not a pair of sizes for each of 1, 2 or 3 last axes").format(
+                code=ev.text(node), pad=pad
+            ),
+        )
+    axes = len(pad) // 2  # F.pad pads the last axes, a pair each: the spec's pad needs them all spatial
+    text = _pad_text(ev, pad, base.replace("2d", f"{axes}d"), ev.text(node), node)
+    return x.trace.layer(x, canonical(text, node, ev.text(node)), node, ev, ranks=(axes,))
 
 
 def _f_pixel_shuffle(ev: Evaluator, fw: Torch, x: Tensor, args: list, kwargs: dict, node: ast.AST) -> Tensor:
     r = args[0] if args else kwargs.get("upscale_factor")
-    return x.trace.layer(x, f"pixelshuffle {number(r, 'upscale_factor', ev.text(node), node, 1)}", node, ev)
+    text = f"pixelshuffle {number(r, 'upscale_factor', ev.text(node), node, 1)}"
+    return x.trace.layer(x, text, node, ev, ranks=(2,))
 
 
 def _f_lrn(ev: Evaluator, fw: Torch, x: Tensor, args: list, kwargs: dict, node: ast.AST) -> Tensor:
     size = args[0] if args else kwargs.get("size")
-    return x.trace.layer(x, f"lrn {number(size, 'size', ev.text(node), node, 1)}", node, ev)
+    return x.trace.layer(x, f"lrn {number(size, 'size', ev.text(node), node, 1)}", node, ev, ranks=(1, 2, 3))
 
 
 def _f_with_weights(ev: Evaluator, fw: Torch, x: Tensor, args: list, kwargs: dict, node: ast.AST) -> Tensor:
@@ -1283,7 +1331,10 @@ _FUNCTIONAL: dict[str, Any] = {
     "avg_pool3d": _f_module("AvgPool3d"),
     "adaptive_avg_pool1d": _f_module("AdaptiveAvgPool1d"),
     "adaptive_avg_pool2d": _f_module("AdaptiveAvgPool2d"),
+    "adaptive_avg_pool3d": _f_module("AdaptiveAvgPool3d"),
+    "adaptive_max_pool1d": _f_module("AdaptiveMaxPool1d"),
     "adaptive_max_pool2d": _f_module("AdaptiveMaxPool2d"),
+    "adaptive_max_pool3d": _f_module("AdaptiveMaxPool3d"),
     "flatten": _f_flatten,
     "cat": _f_cat,
     "concat": _f_cat,
@@ -1501,14 +1552,14 @@ def _trace_model(
             ),
         )
     notes: list[str] = []
-    shape = reader.given_input
-    if shape is None:
-        shape, note = stated_input(reader.source, fw.sample_inputs)
+    stated = None
+    if reader.given_input is None:
+        stated, note = stated_input(reader.source, fw.sample_inputs)
         if note:
             notes.append(note)
         else:
             notes.append(_("PyTorch code does not fix the input size: it has to be given (CxHxW)."))
-    trace = Trace(shape)
+    trace = Trace(stated, reader.given_input)
     start = _Where(_definition_line(ev, label))
     out = ev.call(value, [Tensor(trace, INPUT_NODE, fw)], {}, start)
     if isinstance(out, tuple | list):
@@ -1549,7 +1600,7 @@ def _trace_model(
                 "the layers it uses cannot show"
             )
         raise Refusal(layer.line, unused.format(call=layer.call_text, path=path, params=layer.params))
-    return trace, out, shape, notes
+    return trace, out, trace.input_shape, notes
 
 
 def _ancestors(trace: Trace, target: int) -> set[int]:

@@ -21,7 +21,7 @@ same `walk` every command uses; the code needs it for `x.size(1)`, `x.view(-1, 1
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cnncalc.arith.errors import CnnCalcError
@@ -47,6 +47,7 @@ class TNode:
     call: str = ""
     expect: tuple[str, int] | None = None
     owner: Any = None  # the module object whose call made this layer (weights shared: refused)
+    ranks: tuple[int, ...] = ()  # the spatial axes its input may have (Conv2d: 2); () any number
 
 
 @dataclass
@@ -124,14 +125,91 @@ def _expanded(items: list) -> list[TNode]:
 
 @dataclass
 class Trace:
-    """The nodes of one forward pass; `input_shape` (C, *spatial) when it is known."""
+    """The nodes of one forward pass. The input is `stated` (C, *spatial) by the file, or `given`
+    as users write it (C×H×W, or N×C×H×W, or C×D×H×W …), read once the layers say how many
+    spatial axes the network has (`read_input`): `input_shape` is (C, *spatial) when known."""
 
-    input_shape: tuple[int, ...] | None
+    stated: tuple[int, ...] | None
+    given: tuple[int, ...] | None = None
     nodes: list[TNode] = field(default_factory=lambda: [TNode(INPUT_NODE, "input", ())])
     shapes: dict[int, tuple[int, ...] | None] = field(default_factory=dict)
     concats: dict[tuple[int, ...], int] = field(default_factory=dict)
-    dims: tuple[int, str] | None = None  # spatial axes of the first layer that states them, and it
+    # the spatial axes of the first layer that states them, where it is ('nn.Conv3d(…) on line 4 of
+    # m.py') and its call
+    dims: tuple[int, str, str] | None = None
     regions: list[Region] = field(default_factory=list)
+    reading: tuple[tuple[int, ...], int | None, str] | None = None  # `given` read: shape, batch, note
+
+    @property
+    def input_shape(self) -> tuple[int, ...] | None:
+        if self.given is None:
+            return self.stated
+        return self.read_given()[0]
+
+    @property
+    def batch(self) -> int | None:
+        """N of an input given as N×C×…, else None."""
+        return self.read_given()[1] if self.given is not None else None
+
+    def read_given(self) -> tuple[tuple[int, ...], int | None, str]:
+        """The given input read with the spatial axes the layers state so far (or the file's
+        stated input has); read once: a layer that says otherwise later is refused."""
+        if self.reading is None and self.given is not None:
+            from cnncalc.arith.spec import read_input
+
+            if self.dims is not None:
+                dims, stating = self.dims[0], self.dims[1]
+            else:
+                dims = len(self.stated) - 1 if self.stated else None
+                stating = _("the input {shape} the file states").format(shape=fmt_shape(self.stated or ()))
+            self.reading = read_input(self.given, dims, stating)
+        return self.reading or (self.stated or (), None, "")
+
+    def state_dims(self, dims: int, call: str, line: int, path: str) -> None:
+        """A layer that works on `dims` spatial axes (Conv3d: 3): every spatial layer of a network
+        works on the same number, and the input is read with it."""
+        if self.dims is not None:
+            if self.dims[0] != dims:
+                raise Refusal(
+                    line,
+                    _(
+                        "{call}: a {dims}-D layer after the {stated}-D {layer}; every spatial layer of a "
+                        "network works on the same number of axes"
+                    ).format(call=call, dims=dims, stated=self.dims[0], layer=self.dims[2]),
+                )
+            return
+        self.dims = (dims, _("{call} on line {line} of {path}").format(call=call, line=line, path=path), call)
+        if self.given is None:
+            if self.stated is not None and len(self.stated) - 1 != dims:
+                raise Refusal(
+                    line,
+                    _(
+                        "{call} works on {dims}-D maps, but the input {input} has {n} spatial axes; "
+                        "the model cannot run on it"
+                    ).format(call=call, dims=dims, input=fmt_shape(self.stated), n=len(self.stated) - 1),
+                )
+            return
+        if self.reading is None:
+            self.read_given()
+            return
+        from cnncalc.arith.spec import axes_text, read_input
+
+        again = read_input(self.given, dims, self.dims[1])
+        if again[:2] != self.reading[:2]:
+            raise Refusal(
+                line,
+                _(
+                    "{call} says the network is {dims}-D, but the input {input} was already read as "
+                    "{shape} where the code needed a shape before any layer said so; give the input "
+                    "with the batch in front (N×C×{axes})"
+                ).format(
+                    call=call,
+                    dims=dims,
+                    input=fmt_shape(self.given),
+                    shape=fmt_shape(self.reading[0]),
+                    axes=axes_text(dims),
+                ),
+            )
 
     def layer(
         self,
@@ -141,8 +219,15 @@ class Trace:
         ev: Evaluator,
         expect: tuple[str, int] | None = None,
         owner: Any = None,
+        ranks: tuple[int, ...] = (),
+        call: str | None = None,
     ) -> Tensor:
-        n = TNode(len(self.nodes), "layer", (source.node,), text, line_of(node), ev.text(node), expect, owner)
+        """A layer node reading `source`; one whose input must have exactly `ranks[0]` spatial
+        axes states the network's (`state_dims`)."""
+        call = ev.text(node) if call is None else call
+        if len(ranks) == 1 and ranks[0] >= 1:
+            self.state_dims(ranks[0], call, line_of(node), ev.path)
+        n = TNode(len(self.nodes), "layer", (source.node,), text, line_of(node), call, expect, owner, ranks)
         self.nodes.append(n)
         return Tensor(self, n.id, source.framework)
 
@@ -194,9 +279,10 @@ class Trace:
         if tensor.node == INPUT_NODE:
             shape = self.input_shape
         else:
-            text, _order = self.spec_text(tensor.node, self.input_shape)
+            # the walk is given the input read as the layers say, not as the spec's text would read it
+            text, _order = self.spec_text(tensor.node, None)
             try:
-                shape = walk(parse_spec(text)).output_shape
+                shape = walk(replace(parse_spec(text), input_shape=self.input_shape)).output_shape
             except CnnCalcError as e:
                 raise Refusal(
                     line_of(node), _("the network up to here does not compute: {error}").format(error=e)

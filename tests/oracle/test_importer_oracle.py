@@ -1,0 +1,74 @@
+"""Model code read by `net --from`, and the same code run by PyTorch: the same parameters, the
+same output shape, and for an nn.Sequential the same shape after every layer.
+
+Each source is this test's own code, written to a file and run with runpy (cnncalc itself never
+runs a model file); the input is given as a user gives `--input`, batch included or not."""
+
+from __future__ import annotations
+
+import runpy
+
+import pytest
+
+from cnncalc.arith.importer import import_file
+from cnncalc.arith.network import walk
+
+torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.oracle
+
+HEAD = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
+
+CASES = {
+    "conv3d-cdhw": (
+        "model = nn.Sequential(nn.Conv3d(3, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(864, 5))\n",
+        (3, 8, 8, 8),
+    ),
+    "conv3d-ncdhw": (
+        "model = nn.Sequential(nn.Conv3d(3, 4, 3, padding=1), nn.BatchNorm3d(4), nn.MaxPool3d(2), "
+        "nn.AvgPool3d((1, 2, 2)), nn.AdaptiveAvgPool3d(1), nn.Flatten(), nn.Linear(4, 2))\n",
+        (2, 3, 8, 8, 8),
+    ),
+    "conv1d-ncl": (
+        "model = nn.Sequential(nn.Conv1d(3, 8, 5, stride=2), nn.BatchNorm1d(8), nn.ReLU(), nn.MaxPool1d(2), "
+        "nn.ConvTranspose1d(8, 4, 4, stride=2), nn.AdaptiveMaxPool1d(3), nn.Flatten(), nn.Linear(12, 6), "
+        "nn.BatchNorm1d(6))\n",
+        (4, 3, 50),
+    ),
+    "conv1d-cl": (
+        "model = nn.Sequential(nn.ZeroPad1d(2), nn.Conv1d(2, 4, 3), nn.Upsample(scale_factor=3, mode='linear'), "
+        "nn.ReplicationPad1d((1, 1)), nn.AvgPool1d(3, stride=2, ceil_mode=True), nn.Flatten(), nn.LazyLinear(3))\n",
+        (2, 20),
+    ),
+    "conv3d-transposed": (
+        "model = nn.Sequential(nn.ConstantPad3d(1, 0.0), nn.ConvTranspose3d(2, 3, 3, stride=2, output_padding=1), "
+        "nn.InstanceNorm3d(3, affine=True), nn.Upsample(scale_factor=(1, 2, 2)), nn.AdaptiveMaxPool3d((1, 2, 3)), "
+        "nn.Flatten(), nn.Linear(18, 2))\n",
+        (2, 4, 5, 6),
+    ),
+}
+
+
+def torch_and_cnncalc(name: str, tmp_path):
+    body, given = CASES[name]
+    path = tmp_path / f"{name.replace('-', '_')}.py"
+    path.write_text(HEAD + body, encoding="utf-8")
+    imported = import_file(path, given)
+    net = walk(imported.spec)
+    imported.verify(net)
+    model = runpy.run_path(str(path))[imported.model].eval()
+    batch = given if net.batch is not None else (2, *given)
+    shapes: list[tuple[int, ...]] = []
+    hooks = [m.register_forward_hook(lambda _m, _i, out: shapes.append(tuple(out.shape[1:]))) for m in model]
+    with torch.no_grad():
+        out = model(torch.randn(*batch))
+    for h in hooks:
+        h.remove()
+    return model, out, shapes, net
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_imported_model_matches_torch(name, tmp_path):
+    model, out, shapes, net = torch_and_cnncalc(name, tmp_path)
+    assert net.total_params == sum(p.numel() for p in model.parameters())
+    assert net.output_shape == tuple(out.shape[1:])
+    assert [lr.output_shape for lr in net.layers] == shapes
