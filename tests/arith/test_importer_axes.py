@@ -7,6 +7,7 @@ The expected numbers are worked out from the model code in the comments; the ora
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -206,3 +207,104 @@ def test_net_from_reads_a_3d_model_with_a_c_d_h_w_input(cli, tmp_path):
     assert result.exit_code == 0, result.output
     assert "conv3d 4 k=3  4×6×6×6     328" in result.stdout
     assert "Parameters (trainable)     4,653" in result.stdout
+
+
+# -- Keras: channels last, the axes in the layers' names ---------------------------------------------
+
+KERAS_CONV3D = (
+    "import keras\nfrom keras import layers\n"
+    "model = keras.Sequential([keras.Input(shape=(8, 8, 8, 3)), layers.Conv3D(4, 3), layers.Flatten(), "
+    "layers.Dense(5)])\n"
+)
+# (50, 3) is 3×50; 'same' with stride 2: ⌈50/2⌉ = 25; pool 12; transposed 'same' ×2: 24; pad 26;
+# ×2: 52; the separable and depthwise branches keep 52 ('same') and join 6 + 4 channels on axis 2
+KERAS_1D = """import keras
+from keras import layers
+
+inputs = keras.Input(shape=(50, 3))
+x = layers.Conv1D(8, 5, strides=2, padding="same")(inputs)
+x = layers.MaxPooling1D(2)(x)
+x = layers.Conv1DTranspose(4, 4, strides=2, padding="same")(x)
+x = layers.ZeroPadding1D((1, 1))(x)
+x = layers.UpSampling1D(2)(x)
+a = layers.SeparableConv1D(6, 3, padding="same")(x)
+b = layers.DepthwiseConv1D(3, padding="same")(x)
+x = layers.concatenate([a, b], axis=2)
+x = layers.GlobalAveragePooling1D()(x)
+outputs = layers.Dense(3)(x)
+model = keras.Model(inputs, outputs)
+"""
+# (8, 8, 8, 2) is 2×8×8×8; 'same' keeps 8; pool 4; (1, 2, 2) pool: 4×2×2; pad 1: 6×4×4; ×2:
+# 12×8×8; transposed k=2 s=2: 24×16×16
+KERAS_3D = """import keras
+from keras import layers
+
+model = keras.Sequential([
+    layers.Conv3D(4, 3, padding="same", activation="relu", input_shape=(8, 8, 8, 2)),
+    layers.MaxPooling3D(2),
+    layers.AveragePooling3D((1, 2, 2)),
+    layers.ZeroPadding3D(1),
+    layers.UpSampling3D(2),
+    layers.Conv3DTranspose(2, 2, strides=2),
+    layers.GlobalMaxPooling3D(),
+    layers.Dense(3),
+])
+"""
+
+
+def test_keras_conv3d_is_a_3d_conv():
+    imported, net = read(KERAS_CONV3D)
+    assert imported.spec.to_text(" | ") == "input 3x8x8x8 | conv3d 4 k=3 | flatten | fc 5"
+    # Conv3D: 3·3·3·3·4 + 4 = 328; Dense: 4·6·6·6·5 + 5 = 4,325
+    assert [lr.total_params for lr in net.layers] == [328, 0, 4_325]
+    assert net.total_params == 4_653
+    assert any("(D, H, W, C); as C×D×H×W that is 3×8×8×8" in n for n in imported.notes)
+
+
+def test_keras_1d_layers_and_a_concatenation_on_the_channel_axis():
+    imported, net = read(KERAS_1D)
+    assert [lr.output_shape for lr in net.layers][:5] == [(8, 25), (8, 12), (4, 24), (4, 26), (4, 52)]
+    assert net.output_shape == (3,)
+    # conv 8·3·5 + 8; transposed 4·8·4 + 4; separable 4·3 (depthwise, no bias) + 6·4 + 6;
+    # depthwise 4·3 + 4; dense 10·3 + 3
+    assert net.total_params == 128 + 132 + (12 + 30) + 16 + 33 == 351
+    assert "conv1d 8 k=5 s=2 p=same" in imported.spec.to_text("\n")
+
+
+def test_keras_3d_layers():
+    imported, net = read(KERAS_3D)
+    assert [lr.output_shape for lr in net.layers][:7] == [
+        (4, 8, 8, 8),
+        (4, 8, 8, 8),  # relu
+        (4, 4, 4, 4),
+        (4, 4, 2, 2),
+        (4, 6, 4, 4),
+        (4, 12, 8, 8),
+        (2, 24, 16, 16),
+    ]
+    # Conv3D 4·2·27 + 4; Conv3DTranspose 4·2·8 + 2; Dense 2·3 + 3
+    assert net.total_params == 220 + 66 + 9 == 295
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (
+            ("layers.Conv3D(4, 3)", "layers.Conv2D(4, 3)"),
+            "line 3: layers.Conv2D(4, 3) works on 2-D maps, but the input",
+        ),
+        (
+            ("layers.Flatten(), ", "layers.GlobalAveragePooling2D(), "),
+            "layers.GlobalAveragePooling2D(): a 2-D layer after the 3-D layers.Conv3D(4, 3)",
+        ),
+    ],
+    ids=["conv2d-on-3d", "2d-pooling-on-3d"],
+)
+def test_a_keras_layer_of_other_axes_than_the_input_is_refused(change, words):
+    with pytest.raises(CnnCalcError, match=re.escape(words)):
+        read(KERAS_CONV3D.replace(*change))
+
+
+def test_a_keras_concatenation_on_a_spatial_axis_is_refused():
+    with pytest.raises(CnnCalcError, match=r"line 12: .*concatenation on axis 1"):
+        read(KERAS_1D.replace("axis=2", "axis=1"))

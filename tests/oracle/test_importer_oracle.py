@@ -10,10 +10,11 @@ import runpy
 
 import pytest
 
-from cnncalc.arith.importer import import_file
+from cnncalc.arith.importer import import_file, import_source
 from cnncalc.arith.network import walk
 
 torch = pytest.importorskip("torch")
+nn = torch.nn
 pytestmark = pytest.mark.oracle
 
 HEAD = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
@@ -72,3 +73,69 @@ def test_imported_model_matches_torch(name, tmp_path):
     assert net.total_params == sum(p.numel() for p in model.parameters())
     assert net.output_shape == tuple(out.shape[1:])
     assert [lr.output_shape for lr in net.layers] == shapes
+
+
+def _separable1d(cin: int, cout: int):
+    return nn.Sequential(nn.Conv1d(cin, cin, 3, padding=1, groups=cin, bias=False), nn.Conv1d(cin, cout, 1))
+
+
+class _Keras1D(nn.Module):
+    """KERAS_1D built in PyTorch: 'same' padding as the sizes PyTorch needs for the same lengths."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv1d(3, 8, 5, stride=2, padding=2)
+        self.pool = nn.MaxPool1d(2)
+        self.tconv = nn.ConvTranspose1d(8, 4, 4, stride=2, padding=1)
+        self.pad = nn.ZeroPad1d(1)
+        self.up = nn.Upsample(scale_factor=2)
+        self.separable = _separable1d(4, 6)
+        self.depthwise = nn.Conv1d(4, 4, 3, padding=1, groups=4)
+        self.fc = nn.Linear(10, 3)
+
+    def forward(self, x):
+        x = self.up(self.pad(self.tconv(self.pool(self.conv(x)))))
+        x = torch.cat([self.separable(x), self.depthwise(x)], 1)
+        return self.fc(x.mean(2))
+
+
+def _keras_3d():
+    return nn.Sequential(
+        nn.Conv3d(2, 4, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool3d(2),
+        nn.AvgPool3d((1, 2, 2)),
+        nn.ZeroPad3d(1),
+        nn.Upsample(scale_factor=2),
+        nn.ConvTranspose3d(4, 2, 2, stride=2),
+        nn.AdaptiveMaxPool3d(1),
+        nn.Flatten(),
+        nn.Linear(2, 3),
+    )
+
+
+def _keras_conv3d():
+    return nn.Sequential(nn.Conv3d(3, 4, 3), nn.Flatten(), nn.Linear(864, 5))
+
+
+@pytest.mark.parametrize(
+    ("source", "build", "shape"),
+    [
+        ("KERAS_CONV3D", _keras_conv3d, (3, 8, 8, 8)),
+        ("KERAS_1D", _Keras1D, (3, 50)),
+        ("KERAS_3D", _keras_3d, (2, 8, 8, 8)),
+    ],
+    ids=["conv3d", "1d", "3d"],
+)
+def test_keras_files_match_the_same_network_built_in_torch(source, build, shape):
+    from tests.arith import test_importer_axes as keras_files
+
+    imported = import_source(getattr(keras_files, source), "m.py")
+    net = walk(imported.spec)
+    imported.verify(net)
+    model = build().eval()
+    with torch.no_grad():
+        out = model(torch.randn(2, *shape))
+    assert net.input_shape == shape
+    assert net.total_params == sum(p.numel() for p in model.parameters())
+    assert net.output_shape == tuple(out.shape[1:])

@@ -104,14 +104,14 @@ def test_new_layer_kinds_read_back_from_pytorch():
 
 # networks of one, two and three spatial axes through every layer kind both frameworks can say
 AXES = {
-    "1d": "input 3x40 | pad 1 | conv 8 k=3 s=2 d=2 | bn | relu | maxpool k=2 | tconv 4 k=2 s=2 | upsample 2 "
-    "| avgpool k=3 s=2 p=1 | add( conv 4 k=3 p=1 | relu ; ) | concat( conv 2 k=1 ; maxpool k=3 s=1 p=1 ) "
+    "1d": "input 3x40 | pad 1 | conv 8 k=3 s=2 | conv 8 k=3 d=2 | bn | relu | maxpool k=2 | tconv 4 k=2 s=2 "
+    "| upsample 2 | avgpool k=3 s=2 p=1 | add( conv 4 k=3 p=1 | relu ; ) | concat( conv 2 k=1 ; maxpool k=3 s=1 p=1 ) "
     "| dropout 0.2 | gmp | flatten | fc 5 | bn",
-    "2d": "input 3x20x20 | pad 1 | conv 8 k=3 s=2 d=2 | bn | relu | maxpool k=2 | tconv 4 k=2 s=2 | upsample 2 "
-    "| avgpool k=3 s=2 p=1 | add( conv 4 k=3 p=1 | relu ; ) | concat( conv 2 k=1 ; maxpool k=3 s=1 p=1 ) "
+    "2d": "input 3x20x20 | pad 1 | conv 8 k=3 s=2 | conv 8 k=3 d=2 | bn | relu | maxpool k=2 | tconv 4 k=2 s=2 "
+    "| upsample 2 | avgpool k=3 s=2 p=1 | add( conv 4 k=3 p=1 | relu ; ) | concat( conv 2 k=1 ; maxpool k=3 s=1 p=1 ) "
     "| dropout 0.2 | gmp | flatten | fc 5 | bn",
-    "3d": "input 2x12x12x12 | pad 1 | conv3d 8 k=3 s=2 d=2 | bn | relu | maxpool k=2 | tconv 4 k=2 s=2 | upsample 2 "
-    "| avgpool k=3 s=2 p=1 | add( conv 4 k=3 p=1 | relu ; ) | concat( conv 2 k=1 ; maxpool k=3 s=1 p=1 ) "
+    "3d": "input 2x14x14x14 | pad 1 | conv3d 8 k=3 s=2 | conv 8 k=3 d=2 | bn | relu | maxpool k=2 | tconv 4 k=2 s=2 "
+    "| upsample 2 | avgpool k=3 s=2 p=1 | add( conv 4 k=3 p=1 | relu ; ) | concat( conv 2 k=1 ; maxpool k=3 s=1 p=1 ) "
     "| dropout 0.2 | gap | flatten | fc 5 | bn",
 }
 
@@ -134,12 +134,21 @@ def test_pytorch_export_of_every_number_of_axes_reads_back_as_the_same_table(axe
     assert table(back) == table(net)
 
 
-@pytest.mark.parametrize("given", ["3x8x8x8", "1x3x8x8x8"])
-def test_cli_export_of_a_3d_network_reads_back_with_its_input(cli, tmp_path, given):
+@pytest.mark.parametrize("axes", sorted(AXES))
+def test_keras_export_of_every_number_of_axes_reads_back_as_the_same_table(axes):
+    net = walk(AXES[axes])
+    back = read_back(to_keras(net), f"{axes}.py")
+    # Keras pads before a window with a ZeroPadding row and flattens before Dense: rows of their own
+    assert table(back, ("pad", "flatten")) == table(net, ("pad", "flatten"))
+
+
+@pytest.mark.parametrize("target", ["pytorch", "keras"])
+@pytest.mark.parametrize("given", [None, "3x8x8x8", "1x3x8x8x8"])
+def test_cli_export_of_a_3d_network_reads_back_with_its_input(cli, tmp_path, given, target):
     spec = "input 3x8x8x8 | conv3d 4 k=3 | relu | flatten | fc 5"
     out = tmp_path / "m.py"
-    assert cli("export", spec, "--to", "pytorch", "--out", str(out)).exit_code == 0
-    result = cli("net", "--from", str(out), "--input", given)
+    assert cli("export", spec, "--to", target, "--out", str(out)).exit_code == 0
+    result = cli("net", "--from", str(out), *(["--input", given] if given else []))
     assert result.exit_code == 0, result.output
     assert "conv3d 4 k=3  4×6×6×6     328" in result.stdout
     assert "Parameters (trainable)     4,653" in result.stdout

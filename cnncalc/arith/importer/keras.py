@@ -15,6 +15,7 @@ RandomFlip, RandomRotation …) are not rows; a note says so.
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
 from cnncalc.arith.errors import CnnCalcError
@@ -38,12 +39,14 @@ from cnncalc.arith.importer.layers import (
     number,
     size_text,
     sizes,
+    spelled,
     unknown_argument,
 )
 from cnncalc.arith.importer.trace import INPUT_NODE, Tensor, Trace
 from cnncalc.arith.layer_spec import parse_layer
 from cnncalc.arith.parsing import fmt_shape
 from cnncalc.arith.sizes import ceil_div
+from cnncalc.arith.spec import axes_text
 from cnncalc.i18n import N_, _, translated
 
 FRAMEWORK = "Keras"
@@ -152,36 +155,28 @@ _BN = (
     "gamma_constraint",
     "synchronized",
 )
+_GLOBAL_POOL = ("data_format", "keepdims")
 PARAMS: dict[str, tuple[str, ...]] = {
-    "Conv1D": _CONV,
-    "Conv2D": _CONV,
-    "Conv3D": _CONV,
-    "Convolution1D": _CONV,
-    "Convolution2D": _CONV,
-    "SeparableConv2D": _SEPARABLE,
-    "SeparableConvolution2D": _SEPARABLE,
-    "DepthwiseConv2D": _DEPTHWISE,
-    "Conv2DTranspose": _TCONV,
-    "Convolution2DTranspose": _TCONV,
-    "MaxPooling1D": _POOL,
-    "MaxPooling2D": _POOL,
-    "MaxPool1D": _POOL,
-    "MaxPool2D": _POOL,
-    "AveragePooling1D": _POOL,
-    "AveragePooling2D": _POOL,
-    "AvgPool1D": _POOL,
-    "AvgPool2D": _POOL,
-    "GlobalAveragePooling1D": ("data_format", "keepdims"),
-    "GlobalAveragePooling2D": ("data_format", "keepdims"),
-    "GlobalAvgPool2D": ("data_format", "keepdims"),
-    "GlobalMaxPooling1D": ("data_format", "keepdims"),
-    "GlobalMaxPooling2D": ("data_format", "keepdims"),
-    "GlobalMaxPool2D": ("data_format", "keepdims"),
+    **{f"{name}{dims}D": _CONV for name in ("Conv", "Convolution") for dims in (1, 2, 3)},
+    **{f"{name}{dims}DTranspose": _TCONV for name in ("Conv", "Convolution") for dims in (1, 2, 3)},
+    **{f"{name}{dims}D": _SEPARABLE for name in ("SeparableConv", "SeparableConvolution") for dims in (1, 2)},
+    **{f"DepthwiseConv{dims}D": _DEPTHWISE for dims in (1, 2)},
+    **{
+        f"{name}{dims}D": _POOL
+        for name in ("MaxPooling", "MaxPool", "AveragePooling", "AvgPool")
+        for dims in (1, 2, 3)
+    },
+    **{
+        f"{name}{dims}D": _GLOBAL_POOL
+        for name in ("GlobalAveragePooling", "GlobalAvgPool", "GlobalMaxPooling", "GlobalMaxPool")
+        for dims in (1, 2, 3)
+    },
     "Dense": _DENSE,
     "Flatten": ("data_format",),
     "Dropout": ("rate", "noise_shape", "seed"),
     "SpatialDropout1D": ("rate", "seed"),
     "SpatialDropout2D": ("rate", "data_format", "seed"),
+    "SpatialDropout3D": ("rate", "data_format", "seed"),
     "BatchNormalization": _BN,
     "Activation": ("activation",),
     "ReLU": ("max_value", "negative_slope", "threshold"),
@@ -190,12 +185,15 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "ELU": ("alpha",),
     "ZeroPadding1D": ("padding",),
     "ZeroPadding2D": ("padding", "data_format"),
+    "ZeroPadding3D": ("padding", "data_format"),
     "UpSampling1D": ("size",),
     "UpSampling2D": ("size", "data_format", "interpolation"),
+    "UpSampling3D": ("size", "data_format"),
     "Add": (),
     "Concatenate": ("axis",),
     "InputLayer": ("input_shape", "batch_size", "dtype", "shape", "sparse"),
 }
+_SEPARABLE_OR_DEPTHWISE = {name for name, params in PARAMS.items() if params in (_SEPARABLE, _DEPTHWISE)}
 # preprocessing layers that keep the shape at inference: not rows, a note says so
 _INFERENCE_IDENTITY = {
     "Rescaling",
@@ -344,8 +342,7 @@ class Keras:
     def input(self, ev: Evaluator, args: list, kwargs: dict, node: ast.AST) -> Tensor:
         shape = args[0] if args else kwargs.get("shape")
         stated = self.channels_first(shape, node, "shape", kwargs)
-        trace = Trace(self.given_input or stated)
-        return Tensor(trace, INPUT_NODE, self)
+        return Tensor(Trace(stated, self.given_input), INPUT_NODE, self)
 
     def channels_first(self, value: Any, node: ast.AST, key: str, kwargs: dict) -> tuple[int, ...] | None:
         """Keras' (H, W, C) as the spec's C×H×W; None when a size is not known."""
@@ -371,9 +368,17 @@ class Keras:
         if self.stated is None:
             note = ""
             if len(value) > 1 and not first:
+                axes = axes_text(len(value) - 1) if len(value) <= 4 else "…"
                 note = _(
-                    "line {line}: Keras {key}=({shape}) is channels-last (H, W, C); as C×H×W that is {shape2}"
-                ).format(line=line_of(node), key=key, shape=fmt_shape(value, ", "), shape2=fmt_shape(shape))
+                    "line {line}: Keras {key}=({shape}) is channels-last ({last}, C); as C×{first} that is {shape2}"
+                ).format(
+                    line=line_of(node),
+                    key=key,
+                    shape=fmt_shape(value, ", "),
+                    last=axes.replace("×", ", "),
+                    first=axes,
+                    shape2=fmt_shape(shape),
+                )
             self.stated = (shape, note)
         return shape
 
@@ -450,9 +455,11 @@ class Keras:
                     "table would count them twice"
                 ).format(code=ev.text(node), call=layer.call_text, line=layer.line),
             )
-        for item in layer_items(ev, layer, x, node):
-            x = x.trace.layer(x, item.text, _Where(layer.line), ev, item.expect, layer)
-            x.trace.nodes[x.node].call = layer.call_text
+        for i, item in enumerate(layer_items(ev, layer, x, node)):
+            ranks = layer.ranks if i == 0 else ()
+            x = x.trace.layer(
+                x, item.text, _Where(layer.line), ev, item.expect, layer, ranks, layer.call_text
+            )
         return x
 
     # tensors -------------------------------------------------------------------------------------------------
@@ -542,8 +549,7 @@ class Keras:
         if isinstance(value, KerasModel):
             trace, out = value.trace, value.output
         elif isinstance(value, KerasSequential):
-            stated = value.stated_input(self)
-            trace = Trace(self.given_input or stated)
+            trace = Trace(value.stated_input(self), self.given_input)
             out = value.call(self.ev, [Tensor(trace, INPUT_NODE, self)], {}, _Where(value.line))
         else:
             raise Refusal(
@@ -595,7 +601,7 @@ def merge(ev: Evaluator, kind: str, tensors: Any, axis: Any, node: ast.AST) -> T
         raise Refusal(
             line_of(node), _("{code}: a merge needs a list of two or more tensors").format(code=ev.text(node))
         )
-    if kind == "concat" and axis not in (-1, 3):
+    if kind == "concat" and axis != -1 and axis != _channel_axis(ev, items[0], node):
         raise Refusal(
             line_of(node),
             _(
@@ -604,6 +610,14 @@ def merge(ev: Evaluator, kind: str, tensors: Any, axis: Any, node: ast.AST) -> T
             ).format(code=ev.text(node), axis=axis),
         )
     return items[0].trace.merge(kind, list(items), node, ev)
+
+
+def _channel_axis(ev: Evaluator, t: Tensor, node: ast.AST) -> int:
+    """Keras' channel axis, the last: after the batch and the spatial axes (3 for an H×W map, 1 for
+    a vector); from the tensor's shape when the input is known, else from the layers' axes."""
+    if t.trace.input_shape is not None:
+        return len(t.shape(ev, node, ev.text(node)))
+    return t.trace.dims[0] + 1 if t.trace.dims is not None else 3
 
 
 class KerasSequential(Native):
@@ -627,7 +641,7 @@ class KerasSequential(Native):
 
     def add(self, ev: Evaluator, item: Any, node: ast.AST) -> None:
         if isinstance(item, Tensor) and item.node == INPUT_NODE:
-            self.input = item.trace.input_shape  # keras.Input(shape=...) as the first item
+            self.input = item.trace.stated  # keras.Input(shape=...) as the first item
             return
         if isinstance(item, Unknown):
             raise Refusal(
@@ -776,21 +790,24 @@ def _activation(ev: Evaluator, layer: Layer, node: ast.AST) -> list[Item]:
     return [Item(_ACTIVATIONS[act])] if _ACTIVATIONS[act] else []
 
 
+def axes_of(name: str) -> int | None:
+    """The spatial axes a Keras layer's name says it works on: Conv3D → 3, Conv1DTranspose → 1,
+    Dense → None."""
+    match = re.search(r"([123])D(Transpose)?$", name)
+    return int(match.group(1)) if match else None
+
+
 def fixed_items(ev: Evaluator, layer: Layer, node: ast.AST) -> list[Item]:
-    """The spec lines a layer stands for, as far as its arguments fix them."""
+    """The spec lines a layer stands for, as far as its arguments fix them; a layer whose name
+    says its axes (Conv3D) takes a tensor of just those (`Layer.ranks`), and its spec line says
+    them too (conv3d) where the spec needs it to read the input."""
     name, a, text = layer.name, layer.args, layer.call_text
-    dims = int(name[-2]) if name[-1] == "D" and name[-2] in "123" else 2
+    axes = axes_of(name)
+    dims = axes or 2
+    layer.ranks = (axes,) if axes is not None else ()
     if a.get("data_format") == "channels_first":
         ev.note(_("line {line}: data_format='channels_first' read as C×H×W").format(line=layer.line))
-    if name in (
-        "Conv1D",
-        "Conv2D",
-        "Conv3D",
-        "Convolution1D",
-        "Convolution2D",
-        "Conv2DTranspose",
-        "Convolution2DTranspose",
-    ):
+    if re.fullmatch(r"Conv(olution)?[123]D(Transpose)?", name):
         for key in ("filters", "kernel_size"):
             if key not in a:
                 raise Refusal(layer.line, _("{text}: needs {key}").format(text=text, key=key))
@@ -800,24 +817,23 @@ def fixed_items(ev: Evaluator, layer: Layer, node: ast.AST) -> list[Item]:
         d = sizes(_known(ev, layer, "dilation_rate", 1, node), "dilation_rate", text, node, dims, 1)
         padding = _padding(ev, layer, node)
         bias = _known(ev, layer, "use_bias", True, node) is not False
-        if name.startswith(("Conv2DTranspose", "Convolution2DTranspose")):
-            spec = f"tconv {f} k={size_text(k)} s={size_text(s)} d={size_text(d)} " + _tconv_padding(
-                layer, k, s, padding, node
-            )
+        if name.endswith("Transpose"):
+            spec = f"{spelled('tconv', axes)} {f} k={size_text(k)} s={size_text(s)} d={size_text(d)} "
+            spec += _tconv_padding(layer, k, s, padding, node)
         else:
             g = number(_known(ev, layer, "groups", 1, node), "groups", text, node, 1)
-            spec = f"conv {f} k={size_text(k)} s={size_text(s)} d={size_text(d)} g={g} p={padding}"
+            spec = f"{spelled('conv', axes)} {f} k={size_text(k)} s={size_text(s)} d={size_text(d)} g={g} p={padding}"
         layer.params = None
         return [
             Item(canonical(spec + ("" if bias else " bias=false"), node, text)),
             *_activation(ev, layer, node),
         ]
-    if name in ("SeparableConv2D", "SeparableConvolution2D", "DepthwiseConv2D"):
+    if name in _SEPARABLE_OR_DEPTHWISE:
         _padding(ev, layer, node)
         _activation(ev, layer, node)
         return []  # the depthwise part's groups are the input channels: built at the call
     if name.startswith(("MaxPool", "AveragePooling", "AvgPool")):
-        kind = "maxpool" if name.startswith("Max") else "avgpool"
+        kind = spelled("maxpool" if name.startswith("Max") else "avgpool", axes)
         k = sizes(_known(ev, layer, "pool_size", 2, node), "pool_size", text, node, dims, 1)
         stride = _known(ev, layer, "strides", None, node)
         s = sizes(stride if stride is not None else k, "strides", text, node, dims, 1)
@@ -839,7 +855,7 @@ def fixed_items(ev: Evaluator, layer: Layer, node: ast.AST) -> list[Item]:
         return [Item(f"fc {units}" + ("" if bias else " bias=false")), *_activation(ev, layer, node)]
     if name == "Flatten":
         return [Item("flatten")]
-    if name in ("Dropout", "SpatialDropout1D", "SpatialDropout2D"):
+    if name.startswith(("Dropout", "SpatialDropout")):
         rate = a.get("rate", 0.5)
         return [
             Item(
@@ -884,11 +900,11 @@ def fixed_items(ev: Evaluator, layer: Layer, node: ast.AST) -> list[Item]:
         return [Item(f"leakyrelu slope={slope:g}" if isinstance(slope, int | float) else "leakyrelu")]
     if name == "ELU":
         return [Item("elu")]
-    if name in ("ZeroPadding1D", "ZeroPadding2D"):
-        return [Item(canonical(_zero_padding(ev, layer, node), node, text))]
-    if name in ("UpSampling1D", "UpSampling2D"):
+    if name.startswith("ZeroPadding"):
+        return [Item(canonical(_zero_padding(ev, layer, dims, node), node, text))]
+    if name.startswith("UpSampling"):
         size = sizes(_known(ev, layer, "size", 2, node), "size", text, node, dims, 1)
-        mode = _known(ev, layer, "interpolation", "nearest", node)
+        mode = _known(ev, layer, "interpolation", "nearest", node)  # UpSampling2D's only
         if mode not in ("nearest", "bilinear"):
             raise Refusal(
                 layer.line,
@@ -912,9 +928,13 @@ def fixed_items(ev: Evaluator, layer: Layer, node: ast.AST) -> list[Item]:
     )
 
 
-def _zero_padding(ev: Evaluator, layer: Layer, node: ast.AST) -> str:
+def _zero_padding(ev: Evaluator, layer: Layer, dims: int, node: ast.AST) -> str:
+    """ZeroPadding2D(1) → 'pad 1'; one value or one (before, after) pair per axis, and for
+    ZeroPadding1D (left, right) itself."""
     value = _known(ev, layer, "padding", 1, node)
     values = value if isinstance(value, tuple | list) else (value,)
+    if dims == 1 and len(values) == 2:
+        values = (tuple(values),)  # ZeroPadding1D((1, 2)): left 1, right 2
     per_axis = []
     for v in values:
         if isinstance(v, tuple | list):
@@ -978,18 +998,20 @@ def layer_items(ev: Evaluator, layer: Layer, x: Tensor, node: ast.AST) -> list[I
                     "before it (the spec's fc flattens the whole map)"
                 ).format(call=layer.call_text, shape=fmt_shape(shape)),
             )
-    if name not in ("SeparableConv2D", "SeparableConvolution2D", "DepthwiseConv2D"):
+    if name not in _SEPARABLE_OR_DEPTHWISE:
         return layer.items
     c = x.shape(ev, node, layer.call_text)[0]
     text = layer.call_text
-    k = sizes(_known(ev, layer, "kernel_size", 1, node), "kernel_size", text, node, 2, 1)
-    s = sizes(_known(ev, layer, "strides", 1, node), "strides", text, node, 2, 1)
-    d = sizes(_known(ev, layer, "dilation_rate", 1, node), "dilation_rate", text, node, 2, 1)
+    axes = axes_of(name)
+    k = sizes(_known(ev, layer, "kernel_size", 1, node), "kernel_size", text, node, axes, 1)
+    s = sizes(_known(ev, layer, "strides", 1, node), "strides", text, node, axes, 1)
+    d = sizes(_known(ev, layer, "dilation_rate", 1, node), "dilation_rate", text, node, axes, 1)
     m = number(_known(ev, layer, "depth_multiplier", 1, node), "depth_multiplier", text, node, 1)
     padding = _padding(ev, layer, node)
     bias = _known(ev, layer, "use_bias", True, node) is not False
-    depthwise = f"conv {c * m} k={size_text(k)} s={size_text(s)} d={size_text(d)} g={c} p={padding}"
-    if name == "DepthwiseConv2D":
+    conv = spelled("conv", axes)
+    depthwise = f"{conv} {c * m} k={size_text(k)} s={size_text(s)} d={size_text(d)} g={c} p={padding}"
+    if name.startswith("Depthwise"):
         return [
             Item(canonical(depthwise + ("" if bias else " bias=false"), node, text)),
             *_activation(ev, layer, node),
@@ -1003,7 +1025,7 @@ def layer_items(ev: Evaluator, layer: Layer, x: Tensor, node: ast.AST) -> list[I
     )
     return [
         Item(canonical(depthwise + " bias=false", node, text)),
-        Item(canonical(f"conv {f} k=1" + ("" if bias else " bias=false"), node, text)),
+        Item(canonical(f"{conv} {f} k=1" + ("" if bias else " bias=false"), node, text)),
         *_activation(ev, layer, node),
     ]
 
