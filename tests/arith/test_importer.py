@@ -355,6 +355,33 @@ def test_a_value_that_is_not_a_constant_of_the_right_type_is_refused_with_its_li
         import_source(source)
 
 
+@pytest.mark.parametrize(
+    "layer",
+    [
+        "layers.Conv2D(8, 3, strides=2, dilation_rate=2)",
+        "layers.Conv1D(8, 3, strides=(2,), dilation_rate=3)",
+        "layers.Conv3DTranspose(8, 3, strides=2, dilation_rate=(1, 1, 2))",
+        "layers.SeparableConv2D(8, 3, strides=(1, 2), dilation_rate=2)",
+        "layers.DepthwiseConv2D(3, strides=2, dilation_rate=2)",
+    ],
+    ids=["conv2d", "conv1d", "conv3d-transpose", "separable", "depthwise"],
+)
+def test_keras_strides_with_dilation_are_refused_as_keras_refuses_them(layer):
+    source = f"import keras\nfrom keras import layers\nmodel = keras.Sequential([\n    {layer},\n])\n"
+    with pytest.raises(CnnCalcError) as e:
+        import_source(source, "k.py")
+    assert str(e.value).startswith(f"k.py, line 4: {layer}: strides=")
+    assert "`strides > 1` not supported in conjunction with `dilation_rate > 1`" in str(e.value)
+
+
+def test_keras_strides_or_dilation_alone_are_read():
+    source = (
+        "import keras\nfrom keras import layers\nmodel = keras.Sequential([keras.Input(shape=(16, 16, 3)), "
+        "layers.Conv2D(8, 3, strides=2), layers.Conv2D(8, 3, dilation_rate=2, strides=(1, 1))])\n"
+    )
+    assert spec_of(source) == "input 3x16x16 | conv 8 k=3 s=2 | conv 8 k=3 d=2"
+
+
 def test_padding_same_with_a_stride_is_refused_as_pytorch_refuses_it():
     source = "import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(1, 8, 3, stride=2, padding='same'))\n"
     with pytest.raises(CnnCalcError, match="line 2: .*padding='same' with stride 2: PyTorch refuses"):

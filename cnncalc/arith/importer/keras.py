@@ -815,6 +815,7 @@ def fixed_items(ev: Evaluator, layer: Layer, node: ast.AST) -> list[Item]:
         k = sizes(_known(ev, layer, "kernel_size", 1, node), "kernel_size", text, node, dims, 1)
         s = sizes(_known(ev, layer, "strides", 1, node), "strides", text, node, dims, 1)
         d = sizes(_known(ev, layer, "dilation_rate", 1, node), "dilation_rate", text, node, dims, 1)
+        _strided_and_dilated(layer, s, d)
         padding = _padding(ev, layer, node)
         bias = _known(ev, layer, "use_bias", True, node) is not False
         if name.endswith("Transpose"):
@@ -829,6 +830,10 @@ def fixed_items(ev: Evaluator, layer: Layer, node: ast.AST) -> list[Item]:
             *_activation(ev, layer, node),
         ]
     if name in _SEPARABLE_OR_DEPTHWISE:
+        s = sizes(_known(ev, layer, "strides", 1, node), "strides", text, node, dims, 1)
+        _strided_and_dilated(
+            layer, s, sizes(_known(ev, layer, "dilation_rate", 1, node), "dilation_rate", text, node, dims, 1)
+        )
         _padding(ev, layer, node)
         _activation(ev, layer, node)
         return []  # the depthwise part's groups are the input channels: built at the call
@@ -926,6 +931,20 @@ def fixed_items(ev: Evaluator, layer: Layer, node: ast.AST) -> list[Item]:
     raise Refusal(
         layer.line, _("{text}: {name} is not a Keras layer cnncalc knows").format(text=text, name=name)
     )
+
+
+def _strided_and_dilated(layer: Layer, strides: tuple[int, ...], dilation: tuple[int, ...]) -> None:
+    """Keras' convolutions refuse a stride above 1 together with a dilation above 1 (its
+    BaseConv: "`strides > 1` not supported in conjunction with `dilation_rate > 1`")."""
+    if max(strides) > 1 and max(dilation) > 1:
+        raise Refusal(
+            layer.line,
+            _(
+                "{call}: strides={strides} with dilation_rate={dilation}; Keras refuses a stride above 1 "
+                "together with a dilation above 1 (`strides > 1` not supported in conjunction with "
+                "`dilation_rate > 1`), so this model cannot be built"
+            ).format(call=layer.call_text, strides=size_text(strides), dilation=size_text(dilation)),
+        )
 
 
 def _zero_padding(ev: Evaluator, layer: Layer, dims: int, node: ast.AST) -> str:
