@@ -376,6 +376,12 @@ def _keras_layer(res: LayerResult, lines: list[str], var: str) -> tuple[str, str
             raise CnnCalcError(_("{where}: Keras pads with zeros only"), where=_where(res))
         return f"layers.ZeroPadding{dims}D({_one(layer.padding)})", var
     if kind == "upsample":
+        if layer.mode == "bilinear" and dims != 2:
+            raise CnnCalcError(
+                _("{where}: Keras' UpSampling{dims}D repeats values only; it has no linear interpolation"),
+                where=_where(res),
+                dims=dims,
+            )
         how = "" if layer.mode != "bilinear" else ', interpolation="bilinear"'
         return f"layers.UpSampling{dims}D({_one(layer.factor)}{how})", var
     if kind in _KERAS_ACTIVATIONS:

@@ -167,6 +167,8 @@ def test_cli_export_of_a_3d_network_reads_back_with_its_input(cli, tmp_path, giv
         ),
         ("input 1x16x16 | conv 8 k=3 s=2x1 d=1x2", r"here strides \(2, 1\), dilation_rate \(1, 2\)"),
         ("input 1x8x8 | tconv 4 k=3 s=2 d=2", "Keras does not allow strides > 1 together with dilation_rate"),
+        ("input 4x9 | upsample 2 mode=bilinear", "Keras' UpSampling1D repeats values only"),
+        ("input 1x4x9x9x9 | upsample 2 mode=bilinear", "Keras' UpSampling3D repeats values only"),
     ],
 )
 def test_what_keras_cannot_say_is_refused_with_the_row(spec, words):
