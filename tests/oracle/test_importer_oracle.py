@@ -139,3 +139,61 @@ def test_keras_files_match_the_same_network_built_in_torch(source, build, shape)
     assert net.input_shape == shape
     assert net.total_params == sum(p.numel() for p in model.parameters())
     assert net.output_shape == tuple(out.shape[1:])
+
+
+# -- models changed after they are built --------------------------------------------------------------
+
+
+def _changed(source: str, tmp_path, obj: str):
+    path = tmp_path / "changed.py"
+    path.write_text(source, encoding="utf-8")
+    imported = import_file(path, (3, 32, 32))
+    net = walk(imported.spec)
+    imported.verify(net)
+    found = runpy.run_path(str(path))[obj]
+    model = (found() if isinstance(found, type) else found).eval()
+    shapes: list[tuple[int, ...]] = []
+    if isinstance(model, nn.Sequential):
+        for m in model:
+            m.register_forward_hook(lambda _m, _i, out: shapes.append(tuple(out.shape[1:])))
+    with torch.no_grad():
+        out = model(torch.randn(2, 3, 32, 32))
+    assert net.total_params == sum(p.numel() for p in model.parameters())
+    assert net.output_shape == tuple(out.shape[1:])
+    if shapes:
+        assert [lr.output_shape for lr in net.layers] == shapes
+
+
+def _changes():
+    from tests.arith import test_importer_changes
+
+    return test_importer_changes
+
+
+@pytest.mark.parametrize("name", list(_changes().FOLLOWED))
+def test_a_followed_change_to_a_sequential_matches_torch(name, tmp_path):
+    _changed(_changes().HEAD + _changes().FOLLOWED[name][0], tmp_path, "model")
+
+
+@pytest.mark.parametrize("name", list(_changes().IN_INIT))
+def test_a_followed_change_in_init_matches_torch(name, tmp_path):
+    m = _changes()
+    _changed("import torch.nn as nn\n" + m.CLASS.replace("{changes}\n", m.IN_INIT[name][0]), tmp_path, "Net")
+
+
+def test_the_frozen_parameters_refused_are_ones_torch_would_not_count_as_trainable(tmp_path):
+    # the brief's example: torch's trainable count is not the total the table would print
+    path = tmp_path / "frozen.py"
+    path.write_text(
+        _changes().HEAD + "for p in model[0].parameters():\n    p.requires_grad = False\n", encoding="utf-8"
+    )
+    model = runpy.run_path(str(path))["model"]
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    assert (trainable, sum(p.numel() for p in model.parameters())) == (72_010, 72_234)
+
+
+def test_requires_grad_set_on_a_module_freezes_nothing_in_torch(tmp_path):
+    path = tmp_path / "attribute.py"
+    path.write_text(_changes().HEAD + "model[0].requires_grad = False\n", encoding="utf-8")
+    model = runpy.run_path(str(path))["model"]
+    assert sum(p.numel() for p in model.parameters() if p.requires_grad) == 72_234

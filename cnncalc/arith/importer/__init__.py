@@ -310,6 +310,7 @@ class _Reader:
         if self.model_choice is not None:
             return self.chosen(self.model_choice)
         names = choice.candidates(self.tree, ev.globals, self.fw.is_model, self.fw.parts)
+        self.refuse_changed(names)
         if not names:
             failed = sorted(ev.failures.values(), key=lambda e: e.line)
             if failed:
@@ -335,6 +336,15 @@ class _Reader:
         if isinstance(value, Instance) and isinstance(ev.globals[names[0]], Instance):
             label = value.cls.name  # `cnn = CNN()`: the class is the model's name
         return label, value
+
+    def refuse_changed(self, names: list[str]) -> None:
+        """A model, or a part of one, that the file changes in a way cnncalc could not follow
+        (`model[0].stride = 2`) is not read as it was before the change: the change is refused."""
+        deps = choice.dependencies(self.tree)
+        for changed, e in self.ev.changes_failed.items():
+            reached = choice.uses(deps, changed)
+            if any(n in reached or changed in choice.uses(deps, n) for n in names) or not names:
+                raise e
 
     def example(self, name: str) -> str:
         return f"{name}()" if isinstance(self.ev.globals[name], UserClass | Function) else name

@@ -65,6 +65,25 @@ class Stop(Refusal):
     """A bound ran out: the whole import stops, whatever statement it was in."""
 
 
+class ChangeRefusal(Refusal):
+    """A change to an object after it is built (an item or attribute set or deleted, a method
+    such as `append` or `requires_grad_(False)`) that cannot be followed."""
+
+
+def changing(run: Callable[..., Any]) -> Callable[..., Any]:
+    """`run`, its refusals raised as `ChangeRefusal`: what it was to change stays unchanged."""
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return run(*args, **kwargs)
+        except (Stop, ChangeRefusal):
+            raise
+        except Refusal as e:
+            raise ChangeRefusal(e.line, e.message) from None
+
+    return wrapped
+
+
 @dataclass(frozen=True, eq=False)
 class Unknown:
     """A value only known when the code runs; `why` says what it came from, `line` where."""
@@ -95,6 +114,9 @@ class Native:
     """
 
     label = N_("this value")
+    # a layer or a container of layers: a statement that fails while it changes one leaves it
+    # unknown, so that a model is never read as it was before a change cnncalc could not follow
+    model_part = False
 
     def attr(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
         raise Refusal(
@@ -131,6 +153,14 @@ class Native:
 
     def length(self, ev: Evaluator, node: ast.AST) -> int:
         raise Refusal(line_of(node), _("len() of {label} is not known").format(label=translated(self.label)))
+
+    def delitem(self, ev: Evaluator, key: Any, node: ast.AST) -> None:
+        raise Refusal(line_of(node), _("cannot delete items of {label}").format(label=translated(self.label)))
+
+    def inplace(self, ev: Evaluator, op: ast.operator, other: Any, node: ast.AST) -> Any:
+        """`self op= other` changing this object in place (a container's +=); NotImplemented: as
+        `self = self op other`."""
+        return NotImplemented
 
 
 @dataclass(eq=False)
@@ -291,6 +321,8 @@ class Evaluator:
         self.resolvers: list[Resolver] = []
         self.notes: list[str] = []
         self.failures: dict[str, Refusal] = {}  # module-level name → why its value is unknown
+        # module-level models and layers a failed statement was changing: never read as before it
+        self.changes_failed: dict[str, Refusal] = {}
         self.frames: list[Scope] = []
         self.training = False  # models are read as in eval mode (PyTorch's model.evaluate())
 
@@ -375,6 +407,11 @@ class Evaluator:
             for name in assigned_names(stmt) + filled_names(stmt):
                 scope.names[name] = Unknown(f"line {e.line}: {e.message}", e.line)
                 self.failures[name] = e
+            for name in changed_names(stmt, every=isinstance(e, ChangeRefusal)):
+                value = scope.names.get(name)
+                if isinstance(value, Instance) or getattr(value, "model_part", False):
+                    scope.names[name] = Unknown(f"line {e.line}: {e.message}", e.line)
+                    self.failures[name] = self.changes_failed[name] = e
         except _Return:
             pass
 
@@ -414,6 +451,45 @@ class Evaluator:
         for target in stmt.targets:
             if isinstance(target, ast.Name):
                 scope.names.pop(target.id, None)
+            elif isinstance(target, ast.Subscript):
+                obj = self.evaluate(target.value, scope)
+                self.del_item(obj, self.evaluate(target.slice, scope), target)
+            elif isinstance(target, ast.Attribute):
+                self.del_attr(self.evaluate(target.value, scope), target.attr, target)
+            else:
+                for elt in getattr(target, "elts", ()):
+                    self._stmt_Delete(ast.Delete([elt]), scope, module_level)
+
+    @changing
+    def del_item(self, obj: Any, key: Any, node: ast.AST) -> None:
+        """`del obj[key]`: a list's or dict's item, or a container's module (`del model[2]`)."""
+        if isinstance(key, Unknown):
+            raise Refusal(
+                line_of(node),
+                _("the key {code} is not known").format(code=self.text(getattr(node, "slice", node))),
+            )
+        if isinstance(obj, list | dict):
+            try:
+                del obj[key]
+            except (IndexError, KeyError, TypeError) as e:
+                raise Refusal(line_of(node), f"{self.text(node)}: {type(e).__name__}: {e}") from None
+        elif isinstance(obj, Native):
+            obj.delitem(self, key, node)
+        elif not isinstance(obj, Unknown):
+            raise Refusal(line_of(node), _("cannot delete items of {type}").format(type=type(obj).__name__))
+
+    @changing
+    def del_attr(self, obj: Any, name: str, node: ast.AST) -> None:
+        """`del obj.name`: an attribute of an object of the file (`del self.fc`, a module gone)."""
+        if isinstance(obj, Instance) and name in obj.attrs:
+            del obj.attrs[name]
+        elif not isinstance(obj, Unknown):
+            raise Refusal(
+                line_of(node),
+                _("{code}: deleting this attribute is not something cnncalc follows").format(
+                    code=self.text(node)
+                ),
+            )
 
     def _stmt_Import(self, stmt: ast.Import, scope: Scope, module_level: bool) -> None:
         for alias in stmt.names:
@@ -445,6 +521,8 @@ class Evaluator:
         if isinstance(current, list) and isinstance(stmt.op, ast.Add):
             current.extend(self.items_of(value, stmt))  # list += iterable extends in place
             self.check_size(current, stmt)
+            return
+        if isinstance(current, Native) and current.inplace(self, stmt.op, value, stmt) is not NotImplemented:
             return
         self.assign(stmt.target, self.binop(stmt.op, current, value, stmt), scope)
 
@@ -630,6 +708,7 @@ class Evaluator:
         for elt, item in zip(target.elts, parts, strict=True):
             self.assign(elt, item, scope)
 
+    @changing
     def set_attr(self, obj: Any, name: str, value: Any, node: ast.AST) -> None:
         if isinstance(obj, Instance):
             obj.attrs[name] = value
@@ -647,6 +726,7 @@ class Evaluator:
                 _("cannot set {name!r} on {type} here").format(name=name, type=type(obj).__name__),
             )
 
+    @changing
     def set_item(self, obj: Any, key: Any, value: Any, node: ast.AST) -> None:
         if isinstance(obj, Unknown):
             return
@@ -1328,6 +1408,41 @@ def assigned_names(stmt: ast.AST) -> list[str]:
 
 # methods that fill a container in place: a statement calling one defines its value too
 FILLING_METHODS = ("append", "add", "extend", "insert", "add_module", "update", "register_module")
+# methods that change a model or a layer in place
+CHANGING_METHODS = (*FILLING_METHODS, "pop", "requires_grad_", "apply")
+
+
+def changed_names(stmt: ast.AST, every: bool = False) -> list[str]:
+    """Names whose object a statement changes in place: the object an item or attribute is set or
+    deleted on (`model[3] = …`, `model[0].stride = …`, `del model[1]`) or a filling method is
+    called on (`model.pop(2)`), and what a loop that changes things goes through
+    (`for layer in model.layers: layer.trainable = False`). With `every`, also what may be
+    changed by what the statement calls: the receiver of any method
+    (`model[0].requires_grad_(False)`), an argument (`freeze(model)`; not what a call returns:
+    `print(model(x))`) and whose parts a loop goes through (`for p in model.parameters()`)."""
+    roots: list[tuple[ast.expr, bool]] = []  # an expression, and whether a call's result is its object's
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign | ast.Delete):
+            targets = node.targets if isinstance(node, ast.Assign | ast.Delete) else [node.target]
+            roots += [(t.value, True) for t in targets if isinstance(t, ast.Attribute | ast.Subscript)]
+        elif isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Attribute) and (every or node.func.attr in CHANGING_METHODS):
+                roots.append((node.func.value, True))
+            if every:
+                roots += [(a, False) for a in [*node.args, *(k.value for k in node.keywords)]]
+        elif isinstance(node, ast.For) and (every or changed_names(ast.Module(node.body, []))):
+            roots.append((node.iter, True))  # a loop that changes what it goes through
+        elif every and isinstance(node, ast.comprehension):
+            roots.append((node.iter, True))
+    names = []
+    for root, through_calls in roots:
+        while isinstance(root, ast.Attribute | ast.Subscript | ast.Starred) or (
+            through_calls and isinstance(root, ast.Call)
+        ):
+            root = root.func if isinstance(root, ast.Call) else root.value
+        if isinstance(root, ast.Name) and root.id not in names:
+            names.append(root.id)
+    return names
 
 
 def filled_names(stmt: ast.AST) -> list[str]:
@@ -1948,6 +2063,7 @@ __all__ = [
     "ArgNamespace",
     "BoundMethod",
     "Builtin",
+    "ChangeRefusal",
     "Evaluator",
     "Ext",
     "Function",

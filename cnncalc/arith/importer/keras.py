@@ -29,13 +29,16 @@ from cnncalc.arith.importer.evaluator import (
     Refusal,
     Unknown,
     UserClass,
+    changing,
     line_of,
 )
 from cnncalc.arith.importer.layers import (
     Item,
     Layer,
     argument_node,
+    changed_layer,
     check_arguments,
+    frozen,
     number,
     size_text,
     sizes,
@@ -51,7 +54,18 @@ from cnncalc.i18n import N_, _, translated
 
 FRAMEWORK = "Keras"
 
-_COMMON = ("name", "input_shape", "batch_input_shape", "input_dim", "dtype", "trainable", "batch_size")
+# what every Keras layer takes besides its own arguments
+_COMMON = (
+    "name",
+    "input_shape",
+    "batch_input_shape",
+    "input_dim",
+    "dtype",
+    "trainable",
+    "batch_size",
+    "autocast",
+    "activity_regularizer",
+)
 _CONV = (
     "filters",
     "kernel_size",
@@ -244,6 +258,22 @@ _REGULARIZERS = {
 }
 
 
+# the Keras layers with weights (trainable or not), by the start of their names
+_WEIGHTED = ("Conv", "Convolution", "SeparableConv", "DepthwiseConv", "Dense", "BatchNormalization")
+# what Keras layers read when they run, beyond their constructors' arguments
+_LAYER_STATE = {
+    "kernel",
+    "bias",
+    "gamma",
+    "beta",
+    "moving_mean",
+    "moving_variance",
+    "call",
+    "rank",
+    "input_spec",
+}
+
+
 def is_keras(path: str) -> bool:
     return path.split(".")[0] in ("keras", "tensorflow", "tf", "tf_keras")
 
@@ -432,6 +462,22 @@ class Keras:
 
     def layer_attr(self, ev: Evaluator, layer: Layer, name: str, node: ast.AST) -> Any:
         return Unknown(f"{layer.call_text}.{name}", line_of(node))
+
+    def set_layer_attr(self, ev: Evaluator, layer: Layer, name: str, value: Any, node: ast.AST) -> None:
+        """`layer.trainable = False` freezes it, and an argument, weight or `call` set after the
+        layer is built changes it: both refused with the line. A name the layer never reads is
+        the file's own."""
+        if name == "trainable" and (value is True or not layer.name.startswith(_WEIGHTED)):
+            return  # a layer without weights has nothing to freeze
+        if name == "trainable":
+            raise frozen(line_of(node), f"{ev.text(node)} = {value if isinstance(value, bool) else '…'}")
+        if (
+            name in layer.args
+            or name in PARAMS.get(layer.name, ())
+            or name in _LAYER_STATE
+            or name.startswith("_")
+        ):
+            raise Refusal(line_of(node), changed_layer(ev, layer, name, node))
 
     def call_layer(self, ev: Evaluator, layer: Layer, args: list, kwargs: dict, node: ast.AST) -> Any:
         x = args[0] if args else kwargs.get("inputs")
@@ -624,6 +670,7 @@ class KerasSequential(Native):
     """keras.Sequential([...]) or Sequential() with model.add(layer)."""
 
     label = N_("a keras.Sequential")
+    model_part = True
 
     def __init__(self, framework: Keras, layers: list, line: int) -> None:
         self.framework = framework
@@ -669,15 +716,28 @@ class KerasSequential(Native):
 
     def attr(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
         if name == "add":
-            return Builtin("add", lambda ev, a, k, n: self.add(ev, a[0] if a else None, n))
+            return Builtin("add", changing(lambda ev, a, k, n: self.add(ev, a[0] if a else None, n)))
         if name == "layers":
             return list(self.layers)
+        if name == "pop":
+            return Builtin("pop", changing(lambda ev, a, k, n: self.pop(ev, n)))
         return Builtin(
             name,
             lambda ev, a, k, n: Unknown(
                 _("Sequential.{name}() runs the model").format(name=name), line_of(n)
             ),
         )
+
+    def pop(self, ev: Evaluator, node: ast.AST) -> Any:
+        """Sequential.pop(): the last layer goes."""
+        if not self.layers:
+            raise Refusal(
+                line_of(node), _("{code}: the Sequential has no layers to pop").format(code=ev.text(node))
+            )
+        return self.layers.pop()
+
+    def set_attr(self, ev: Evaluator, name: str, value: Any, node: ast.AST) -> None:
+        _model_attr(ev, self.layers, name, value, node)
 
     def call(self, ev: Evaluator, args: list, kwargs: dict, node: ast.AST) -> Any:
         x = args[0] if args else None
@@ -693,6 +753,7 @@ class KerasModel(Native):
     """keras.Model(inputs, outputs): the traced graph from one Input to one output."""
 
     label = N_("a keras.Model")
+    model_part = True
 
     def __init__(self, trace: Trace, output: Tensor, line: int) -> None:
         self.trace = trace
@@ -700,10 +761,17 @@ class KerasModel(Native):
         self.line = line
 
     def attr(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
+        if name == "layers":
+            return _FunctionalLayers(
+                list(dict.fromkeys(n.owner for n in self.trace.nodes if n.owner is not None))
+            )
         return Builtin(
             name,
             lambda ev, a, k, n: Unknown(_("Model.{name}() runs the model").format(name=name), line_of(n)),
         )
+
+    def set_attr(self, ev: Evaluator, name: str, value: Any, node: ast.AST) -> None:
+        _model_attr(ev, self.attr(ev, "layers", node).layers, name, value, node)
 
     def call(self, ev: Evaluator, args: list, kwargs: dict, node: ast.AST) -> Any:
         raise Refusal(
@@ -712,6 +780,42 @@ class KerasModel(Native):
                 code=ev.text(node)
             ),
         )
+
+
+class _FunctionalLayers(Native):
+    """A functional model's `layers`: every layer, to loop over; not by position, since Keras
+    orders them its own way (its InputLayer first, branches by depth)."""
+
+    label = N_("a functional model's layers")
+
+    def __init__(self, layers: list) -> None:
+        self.layers = layers
+
+    def iterate(self, ev: Evaluator, node: ast.AST) -> list:
+        return list(self.layers)
+
+    def getitem(self, ev: Evaluator, key: Any, node: ast.AST) -> Any:
+        raise Refusal(
+            line_of(node),
+            _(
+                "{code}: a functional model's layers in Keras' own order (its InputLayer first, branches "
+                "by depth); cnncalc does not pick them by position"
+            ).format(code=ev.text(node)),
+        )
+
+
+def _model_attr(ev: Evaluator, layers: list, name: str, value: Any, node: ast.AST) -> None:
+    """An attribute set on a whole model of `layers`: `trainable = False` freezes its weights
+    (refused; a data augmentation pipeline has none); others, such as its name, change no layer."""
+    if name == "trainable" and value is not True and _weighted(layers):
+        raise frozen(line_of(node), f"{ev.text(node)} = {value if isinstance(value, bool) else '…'}")
+
+
+def _weighted(layers: list) -> bool:
+    return any(
+        _weighted(item.layers) if isinstance(item, KerasSequential) else item.name.startswith(_WEIGHTED)
+        for item in layers
+    )
 
 
 # -- layers -----------------------------------------------------------------------------------------------------
@@ -728,7 +832,17 @@ def build_layer(ev: Evaluator, fw: Keras, name: str, args: list, kwargs: dict, n
     for key, value in kwargs.items():
         if key in a:
             raise Refusal(line_of(node), _("{call}: {key!r} is given twice").format(call=call_text, key=key))
+        if key not in params and key not in _COMMON:
+            # Keras refuses arguments it does not know; some it knows change the weights (lora_rank)
+            raise Refusal(
+                line_of(node),
+                _("{call}: argument {key!r} is not one cnncalc reads for {name}").format(
+                    call=call_text, key=key, name=name
+                ),
+            )
         a[key] = value
+    if "trainable" in a and a["trainable"] is not True and name.startswith(_WEIGHTED):
+        raise frozen(line_of(node), call_text)
     for key, value in a.items():
         if isinstance(value, Unknown) and value.too_large:
             given = argument_node(node, key, params, args)

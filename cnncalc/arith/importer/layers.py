@@ -12,7 +12,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
-from cnncalc.arith.importer.evaluator import Evaluator, Native, Refusal, Unknown, line_of
+from cnncalc.arith.importer.evaluator import ChangeRefusal, Evaluator, Native, Refusal, Unknown, line_of
 from cnncalc.arith.parsing import fmt_axes
 from cnncalc.i18n import _, translated
 from cnncalc.safety.limits import MAX_SIZE_TEXT
@@ -96,6 +96,8 @@ class Item:
 class Layer(Native):
     """A leaf layer built by a constructor call (`nn.Conv2d(3, 64, 3)`, `layers.Dense(10)`)."""
 
+    model_part = True
+
     name: str
     args: dict[str, Any]
     items: list[Item]
@@ -116,7 +118,7 @@ class Layer(Native):
         return self.framework.layer_attr(ev, self, name, node)
 
     def set_attr(self, ev: Evaluator, name: str, value: Any, node: ast.AST) -> None:
-        return  # weights, init flags: nothing the shapes depend on
+        self.framework.set_layer_attr(ev, self, name, value, node)  # followed or refused, never dropped
 
     def call(self, ev: Evaluator, args: list, kwargs: dict, node: ast.AST) -> Any:
         return self.framework.call_layer(ev, self, args, kwargs, node)
@@ -124,6 +126,27 @@ class Layer(Native):
     def isinstance_of(self, kind: Any) -> bool | None:
         leaf = getattr(kind, "leaf", "")
         return leaf in (self.name, self.name.removeprefix("Lazy"), "Module", "Layer")
+
+
+def changed_layer(ev: Evaluator, layer: Layer, name: str, node: ast.AST) -> str:
+    """Why `layer.name = …` after the layer is built is refused."""
+    return _(
+        "setting {code} changes {call} (line {line}) after it is built; cnncalc reads a layer as its "
+        "constructor builds it and does not follow later changes, which may change its shape or "
+        "parameters: give the value to the constructor"
+    ).format(code=ev.text(node), call=layer.call_text, line=layer.line)
+
+
+def frozen(line: int, code: str) -> ChangeRefusal:
+    """Parameters set not to train (`p.requires_grad = False`, Keras' `trainable=False`): the
+    table counts every parameter as trainable."""
+    return ChangeRefusal(
+        line,
+        _(
+            "{code} freezes parameters; cnncalc's table counts every parameter of the model as "
+            "trainable and cannot show which are frozen"
+        ).format(code=code),
+    )
 
 
 def bind(

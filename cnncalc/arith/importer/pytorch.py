@@ -21,18 +21,31 @@ from typing import Any
 
 from cnncalc.arith.errors import CnnCalcError
 from cnncalc.arith.importer.evaluator import (
+    BoundMethod,
     Builtin,
     Evaluator,
     Ext,
     Function,
     Instance,
     Native,
+    Partial,
     Refusal,
     Unknown,
     UserClass,
+    changing,
     line_of,
 )
-from cnncalc.arith.importer.layers import Item, Layer, bind, number, size_text, sizes, spelled
+from cnncalc.arith.importer.layers import (
+    Item,
+    Layer,
+    bind,
+    changed_layer,
+    frozen,
+    number,
+    size_text,
+    sizes,
+    spelled,
+)
 from cnncalc.arith.importer.trace import BATCH, INPUT_NODE, BatchSize, Region, Tensor, Trace
 from cnncalc.arith.layer_spec import parse_layer
 from cnncalc.arith.params import bn_params, conv_params, fc_params
@@ -256,12 +269,7 @@ class Torch:
         if name == "training":
             return ev.training
         if name in ("add_module", "register_module"):
-            return Builtin(
-                name,
-                lambda ev, a, k, n: (
-                    obj.attrs.__setitem__(a[0], a[1]) if a and isinstance(a[0], str) else None
-                ),
-            )
+            return Builtin(name, changing(lambda ev, a, k, n: _add_module(ev, obj, *_two(ev, a, n, name), n)))
         if name in ("modules", "children", "named_modules", "named_children"):
             return Builtin(name, lambda ev, a, k, n: module_list(obj, name))
         if name == "save_hyperparameters":
@@ -283,8 +291,17 @@ class Torch:
             )
         if base == "ModuleList" and name == "append":
             return Builtin(
-                name, lambda ev, a, k, n: obj.attrs.__setitem__(str(len(_named_modules(obj))), a[0])
+                name,
+                changing(
+                    lambda ev, a, k, n: _add_module(
+                        ev, obj, str(len(_named_modules(obj))), a[0] if a else None, n
+                    )
+                ),
             )
+        if name in ("parameters", "named_parameters", "requires_grad_", "apply"):
+            return module_method(ev, obj, name, node)
+        if name in _PRIVATE_STATE:
+            raise private_state(ev, obj.cls.name, name, node)
         if name in _MODULE_METHODS:
             return Builtin(
                 name,
@@ -326,14 +343,41 @@ class Torch:
             has = not (
                 name == "bias" and (layer.args.get("bias") is False or layer.args.get("affine") is False)
             )
-            return WEIGHTS if has else None
-        if name in ("apply", "to", "cuda", "cpu", "train", "eval", "requires_grad_", "reset_parameters"):
-            return Builtin(name, lambda ev, a, k, n: layer)
+            if not has:
+                return None
+            return Parameter(layer, name) if name in ("weight", "bias") and layer.params != 0 else WEIGHTS
+        if name in _PRIVATE_STATE:
+            raise private_state(ev, layer.call_text, name, node)
+        found = module_method(ev, layer, name, node)
+        if found is not None:
+            return found
+        if name == "reset_parameters":
+            return Builtin(name, lambda ev, a, k, n: None)
         if name == "forward":
             return Builtin(name, lambda ev, a, k, n: self.call_layer(ev, layer, list(a), k, n))
         if name in ("modules", "children"):
             return Builtin(name, lambda ev, a, k, n: [layer] if name == "modules" else [])
         return Unknown(f"{layer.call_text}.{name}", line_of(node))
+
+    def set_layer_attr(self, ev: Evaluator, layer: Layer, name: str, value: Any, node: ast.AST) -> None:
+        """`layer.name = value` after the layer is built. What the layer's forward() reads (its
+        arguments, weights, `forward` itself) is refused with the line, but where it changes no
+        number of the table (`inplace`, batch norm's `momentum` and `eps`); an attribute it never
+        reads (torchvision's `fc.stddev`, for the file's own initialiser) changes nothing. A
+        module's `requires_grad` is such an attribute: PyTorch freezes nothing, and a note says so."""
+        if name in ("inplace", "momentum", "eps"):
+            return
+        if name == "requires_grad":
+            ev.note(
+                _(
+                    "line {line}: {code} sets a plain attribute of the module: PyTorch freezes nothing "
+                    "(requires_grad_(False) or each parameter's requires_grad would); every parameter "
+                    "stays trainable"
+                ).format(line=line_of(node), code=ev.text(node))
+            )
+            return
+        if name in layer.args or name in _LAYER_STATE or name.startswith("_"):
+            raise Refusal(line_of(node), changed_layer(ev, layer, name, node))
 
     def call_layer(self, ev: Evaluator, layer: Layer, args: list, kwargs: dict, node: ast.AST) -> Any:
         x = args[0] if args else None
@@ -442,6 +486,45 @@ class Torch:
         return handler(ev, self, x, args[1:], kwargs, node)
 
 
+# what torch.nn layers read when they run, beyond their constructors' arguments: setting any of
+# these after a layer is built changes it (a constructor argument of another layer kind may be a
+# stored attribute of this one: stride, padding, … are read by every layer that has them)
+_LAYER_STATE = {
+    *_CONV,
+    *_TCONV,
+    *_MAXPOOL,
+    *_AVGPOOL,
+    *_BN,
+    "in_features",
+    "out_features",
+    "weight",
+    "bias",
+    "running_mean",
+    "running_var",
+    "num_batches_tracked",
+    "training",
+    "forward",
+    "p",
+    "negative_slope",
+    "dim",
+    "approximate",
+    "alpha",
+    "beta",
+    "k",
+    "size",
+    "output_size",
+    "scale_factor",
+    "mode",
+    "align_corners",
+    "recompute_scale_factor",
+    "num_groups",
+    "num_channels",
+    "start_dim",
+    "end_dim",
+    "upscale_factor",
+    "value",
+}
+
 # nn.Module's own methods a model's code calls for other ends than its layers (weights, devices)
 _MODULE_METHODS = {
     "apply",
@@ -467,6 +550,147 @@ _MODULE_METHODS = {
     "_get_name",
     "register_forward_hook",
 }
+
+
+def module_method(ev: Evaluator, module: Any, name: str, node: ast.AST) -> Builtin | None:
+    """nn.Module's methods every module has, as far as they touch what the table shows:
+    `parameters()` (each tensor, to loop over), `requires_grad_(False)` (refused: frozen),
+    `apply(fn)`, and those that leave the network as it is (`to`, `eval`, …)."""
+    if name in ("parameters", "named_parameters"):
+        return Builtin(name, lambda ev, a, k, n: parameters_of(module, named=name == "named_parameters"))
+    if name == "requires_grad_":
+        return Builtin(name, lambda ev, a, k, n: _requires_grad(ev, module, a, k, n))
+    if name == "apply":
+        return Builtin(name, changing(lambda ev, a, k, n: _apply(ev, module, a, n)))
+    if name in ("to", "cuda", "cpu", "train", "eval", "float", "double", "half", "zero_grad"):
+        return Builtin(name, lambda ev, a, k, n: module)
+    return None
+
+
+def _requires_grad(ev: Evaluator, value: Any, args: list, kwargs: dict, node: ast.AST) -> Any:
+    flag = args[0] if args else kwargs.get("requires_grad", True)
+    if flag is not True:
+        raise frozen(line_of(node), ev.text(node))
+    return value
+
+
+def _apply(ev: Evaluator, module: Any, args: list, node: ast.AST) -> Any:
+    """module.apply(fn) calls fn on every module: followed as weight initialisation, which changes
+    no shape, when fn (and the file's functions it calls) sets no attribute or item but a tensor's
+    `.data`, deletes nothing, and calls no `setattr`, `requires_grad_`, `register_*` or
+    `add_module`; else refused with the line."""
+    fn = args[0] if args else None
+    while isinstance(fn, BoundMethod | Partial):
+        fn = fn.function if isinstance(fn, BoundMethod) else fn.fn
+    found = _change_in(ev, fn, set())
+    if found is not None:
+        raise Refusal(
+            line_of(node),
+            _(
+                "{code}: {fn}() changes the modules it is given (line {line}: {change}); cnncalc reads "
+                "each layer as its constructor builds it and does not follow such changes"
+            ).format(code=ev.text(node), fn=fn.name, line=line_of(found), change=ev.text(found)),
+        )
+    return module
+
+
+_CHANGING_CALLS = {"setattr", "delattr", "requires_grad_", "register_parameter", "register_buffer"}
+_CHANGING_CALLS |= {"add_module", "register_module", "__setattr__", "__delattr__"}
+
+
+def _change_in(ev: Evaluator, fn: Any, seen: set[int]) -> ast.AST | None:
+    """The first statement of a function of the file (or of one it calls) that changes an object."""
+    if not isinstance(fn, Function) or id(fn.node) in seen:
+        return None
+    seen.add(id(fn.node))
+    for stmt in ast.walk(fn.node):
+        targets = (
+            stmt.targets
+            if isinstance(stmt, ast.Assign | ast.Delete)
+            else [stmt.target]
+            if isinstance(stmt, ast.AugAssign | ast.AnnAssign)
+            else []
+        )
+        # a tensor's .data replaced is initialisation; any other attribute or item is a change
+        if isinstance(stmt, ast.Delete) or any(
+            isinstance(t, ast.Subscript) or (isinstance(t, ast.Attribute) and t.attr != "data")
+            for t in targets
+        ):
+            return stmt
+        if isinstance(stmt, ast.Call):
+            f = stmt.func
+            called = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+            if called in _CHANGING_CALLS:
+                return stmt
+            if isinstance(f, ast.Name):
+                inner = _change_in(ev, fn.scope.lookup(f.id)[1], seen)
+                if inner is not None:
+                    return inner
+    return None
+
+
+# the modules' own bookkeeping: what is changed through it is not followed
+_PRIVATE_STATE = {"__dict__", "_modules", "_parameters", "_buffers"}
+
+
+def private_state(ev: Evaluator, owner: str, name: str, node: ast.AST) -> Refusal:
+    return Refusal(
+        line_of(node),
+        _("{code}: {name} is {owner}'s own bookkeeping, which cnncalc does not follow").format(
+            code=ev.text(node), name=name, owner=owner
+        ),
+    )
+
+
+def parameters_of(module: Any, named: bool = False) -> list:
+    """The parameter tensors of a module's layers (weight, then bias), as `parameters()` lists them."""
+    out: list = []
+    for layer, path in leaf_layers(module):
+        if layer.params == 0:
+            continue
+        names = ["weight"] + (["bias"] if layer.args.get("bias", True) is not False else [])
+        for tensor in names:
+            param = Parameter(layer, tensor)
+            out.append((f"{path}.{tensor}" if path else tensor, param) if named else param)
+    return out
+
+
+class Parameter(Native):
+    """One parameter tensor of a layer (its weight or bias), as `model.parameters()` gives it:
+    initialising it in place changes nothing the table shows; freezing it is refused."""
+
+    label = N_("a parameter tensor")
+
+    def __init__(self, layer: Layer, tensor: str) -> None:
+        self.layer = layer
+        self.tensor = tensor
+
+    def attr(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
+        if name == "requires_grad":
+            return True
+        if name == "requires_grad_":
+            return Builtin(name, lambda ev, a, k, n: _requires_grad(ev, self, a, k, n))
+        if name == "data":
+            return self
+        return WEIGHTS.attr(ev, name, node)
+
+    def set_attr(self, ev: Evaluator, name: str, value: Any, node: ast.AST) -> None:
+        if name == "requires_grad" and value is True:
+            return
+        if name == "requires_grad":
+            raise frozen(line_of(node), f"{ev.text(node)} = {value if isinstance(value, bool) else '…'}")
+        raise Refusal(
+            line_of(node),
+            _(
+                "{code}: sets {name} of the {tensor} of {call} (line {line}); cnncalc does not follow it"
+            ).format(
+                code=ev.text(node),
+                name=name,
+                tensor=self.tensor,
+                call=self.layer.call_text,
+                line=self.layer.line,
+            ),
+        )
 
 
 class _Weights(Native):
@@ -588,9 +812,14 @@ def leaf_layers(obj: Any, seen: set[int] | None = None) -> list[tuple[Layer, str
 
 
 class Sequential(Native):
-    """nn.Sequential: its modules in order; calling it calls each on the result of the last."""
+    """nn.Sequential: its modules in order; calling it calls each on the result of the last.
+
+    Changed after it is built as PyTorch changes it: `model[i] = m` replaces the i-th module in
+    its place, `del model[i]` and `pop(i)` remove it and number the rest 0, 1, … again, `insert`,
+    `append`, `extend`, `add_module` (in place when the name is taken) and `+`, `+=`."""
 
     label = "nn.Sequential"
+    model_part = True
 
     def __init__(self, framework: Torch, children: list[tuple[str, Any]]) -> None:
         self.framework = framework
@@ -614,37 +843,132 @@ class Sequential(Native):
 
     def attr(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
         if name in ("add_module", "register_module"):
-            return Builtin(name, lambda ev, a, k, n: self._add(ev, a[0], a[1], n))
+            return Builtin(name, changing(lambda ev, a, k, n: self._add(ev, *_two(ev, a, n, name), n)))
         if name == "append":
-            return Builtin(name, lambda ev, a, k, n: self._add(ev, str(len(self.children)), a[0], n))
+            return Builtin(
+                name,
+                changing(
+                    lambda ev, a, k, n: self._add(ev, str(len(self.children)), a[0] if a else None, n) or self
+                ),
+            )
+        if name == "extend":
+            return Builtin(name, changing(lambda ev, a, k, n: self._extend(ev, a[0] if a else None, n)))
+        if name == "insert":
+            return Builtin(name, changing(lambda ev, a, k, n: self._insert(ev, *_two(ev, a, n, name), n)))
+        if name == "pop":
+            return Builtin(name, changing(lambda ev, a, k, n: self._pop(ev, a[0] if a else None, n)))
         if name in ("modules", "children", "named_modules", "named_children"):
             return Builtin(name, lambda ev, a, k, n: module_list(self, name))
-        if name in ("apply", "to", "cuda", "cpu", "train", "eval", "requires_grad_"):
-            return Builtin(name, lambda ev, a, k, n: self)
         if name == "forward":
             return Builtin(name, lambda ev, a, k, n: self.call(ev, list(a), k, n))
+        if name in _PRIVATE_STATE:
+            raise private_state(ev, "nn.Sequential", name, node)
+        found = module_method(ev, self, name, node)
+        if found is not None:
+            return found
         by_name = dict(self.children)
         if name in by_name:
             return by_name[name]
         return Unknown(f"nn.Sequential.{name}", line_of(node))
 
     def set_attr(self, ev: Evaluator, name: str, value: Any, node: ast.AST) -> None:
-        if is_module(value):
+        if is_module(value) or name in dict(self.children):
             self._add(ev, name, value, node)
 
     def _add(self, ev: Evaluator, name: Any, module: Any, node: ast.AST) -> None:
+        """add_module: a name already taken keeps its place (PyTorch's dict of modules)."""
         _check_module(ev, module, node, "add_module")
-        self.children = [(k, v) for k, v in self.children if k != str(name)] + [(str(name), module)]
+        names = [k for k, _v in self.children]
+        if str(name) in names:
+            self.children[names.index(str(name))] = (str(name), module)
+        else:
+            self.children.append((str(name), module))
+
+    def _extend(self, ev: Evaluator, modules: Any, node: ast.AST) -> Sequential:
+        for module in ev.items_of(modules, node):
+            self._add(ev, str(len(self.children)), module, node)
+        return self
+
+    def _index(self, ev: Evaluator, key: Any, node: ast.AST) -> int:
+        """A module's position from an index as PyTorch takes it (negative from the end)."""
+        n = len(self.children)
+        if isinstance(key, bool) or not isinstance(key, int):
+            raise Refusal(
+                line_of(node),
+                _("{code}: index an nn.Sequential with a number or a slice").format(code=ev.text(node)),
+            )
+        if not -n <= key < n:
+            raise Refusal(
+                line_of(node),
+                _("{code}: index {key} of an nn.Sequential of {n} modules; PyTorch stops here").format(
+                    code=ev.text(node), key=key, n=n
+                ),
+            )
+        return key % n
 
     def getitem(self, ev: Evaluator, key: Any, node: ast.AST) -> Any:
         if isinstance(key, slice):
             return Sequential(self.framework, self.children[key])
-        if isinstance(key, int):
-            return self.children[key][1]
+        return self.children[self._index(ev, key, node)][1]
+
+    def setitem(self, ev: Evaluator, key: Any, value: Any, node: ast.AST) -> None:
+        i = self._index(ev, key, node)
+        _check_module(ev, value, node, "nn.Sequential")
+        self.children[i] = (self.children[i][0], value)
+
+    def delitem(self, ev: Evaluator, key: Any, node: ast.AST) -> None:
+        if isinstance(key, slice):
+            del self.children[key]
+        else:
+            del self.children[self._index(ev, key, node)]
+        self.children = [(str(i), m) for i, (_k, m) in enumerate(self.children)]  # numbered again
+
+    def _pop(self, ev: Evaluator, key: Any, node: ast.AST) -> Any:
+        found = self.getitem(ev, key, node)
+        self.delitem(ev, key, node)
+        return found
+
+    def _insert(self, ev: Evaluator, index: Any, module: Any, node: ast.AST) -> Sequential:
+        n = len(self.children)
+        if isinstance(index, bool) or not isinstance(index, int) or not -n <= index <= n:
+            raise Refusal(
+                line_of(node),
+                _(
+                    "{code}: insert at {index!r} into an nn.Sequential of {n} modules; PyTorch stops here"
+                ).format(code=ev.text(node), index=index, n=n),
+            )
+        if [k for k, _m in self.children] != [str(i) for i in range(n)]:
+            raise Refusal(
+                line_of(node),
+                _(
+                    "{code}: insert into an nn.Sequential of named modules; PyTorch's insert moves "
+                    "modules numbered 0, 1, … and stops on names"
+                ).format(code=ev.text(node)),
+            )
+        _check_module(ev, module, node, "insert")
+        modules = [m for _k, m in self.children]
+        modules.insert(index + n if index < 0 else index, module)
+        self.children = [(str(i), m) for i, m in enumerate(modules)]
+        return self
+
+    def binop(self, ev: Evaluator, op: ast.operator, other: Any, node: ast.AST, reflected: bool) -> Any:
+        if isinstance(op, ast.Add) and isinstance(other, Sequential) and not reflected:
+            modules = [m for _k, m in self.children] + [m for _k, m in other.children]
+            return Sequential(self.framework, [(str(i), m) for i, m in enumerate(modules)])
         raise Refusal(
             line_of(node),
-            _("{code}: index an nn.Sequential with a number or a slice").format(code=ev.text(node)),
+            _("{code}: this operation on an nn.Sequential is not something cnncalc follows").format(
+                code=ev.text(node)
+            ),
         )
+
+    def inplace(self, ev: Evaluator, op: ast.operator, other: Any, node: ast.AST) -> Any:
+        if isinstance(op, ast.Add) and isinstance(other, Sequential):
+            offset = len(self.children)
+            for i, (_k, module) in enumerate(list(other.children)):
+                self._add(ev, str(i + offset), module, node)
+            return self
+        return self.binop(ev, op, other, node, False)
 
     def iterate(self, ev: Evaluator, node: ast.AST) -> list:
         return [m for _, m in self.children]
@@ -657,7 +981,11 @@ class Sequential(Native):
 
 
 class ModuleList(Native):
+    """nn.ModuleList, changed after it is built as PyTorch changes it (`[i] =`, `del`, `pop`,
+    `insert`, `append`, `extend`, `+=`)."""
+
     label = "nn.ModuleList"
+    model_part = True
 
     def __init__(self, framework: Torch, items: list) -> None:
         self.framework = framework
@@ -665,26 +993,76 @@ class ModuleList(Native):
 
     def attr(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
         if name == "append":
-            return Builtin(name, lambda ev, a, k, n: self.items.append(a[0]))
+            return Builtin(name, changing(lambda ev, a, k, n: self._extend(ev, a[:1], n)))
         if name == "extend":
-            return Builtin(name, lambda ev, a, k, n: self.items.extend(ev.items_of(a[0], n)))
+            return Builtin(
+                name, changing(lambda ev, a, k, n: self._extend(ev, ev.items_of(a[0], n) if a else [], n))
+            )
         if name == "insert":
-            return Builtin(name, lambda ev, a, k, n: self.items.insert(a[0], a[1]))
+            return Builtin(name, changing(lambda ev, a, k, n: self._insert(ev, *_two(ev, a, n, name), n)))
+        if name == "pop":
+            return Builtin(name, changing(lambda ev, a, k, n: self._pop(ev, a[0] if a else None, n)))
         if name in ("modules", "children"):
             return Builtin(name, lambda ev, a, k, n: module_list(self, name))
+        found = module_method(ev, self, name, node)
+        if found is not None:
+            return found
         return Unknown(f"nn.ModuleList.{name}", line_of(node))
 
-    def getitem(self, ev: Evaluator, key: Any, node: ast.AST) -> Any:
-        if isinstance(key, slice):
-            return ModuleList(self.framework, self.items[key])
-        if isinstance(key, int) and -len(self.items) <= key < len(self.items):
-            return self.items[key]
+    def _extend(self, ev: Evaluator, modules: list, node: ast.AST) -> ModuleList:
+        for module in modules:
+            _check_module(ev, module, node, "nn.ModuleList")
+        self.items.extend(modules)
+        return self
+
+    def _index(self, ev: Evaluator, key: Any, node: ast.AST) -> int:
+        if isinstance(key, int) and not isinstance(key, bool) and -len(self.items) <= key < len(self.items):
+            return key % len(self.items)
         raise Refusal(
             line_of(node),
             _("{code}: index {key!r} of an nn.ModuleList of {n}").format(
                 code=ev.text(node), key=key, n=len(self.items)
             ),
         )
+
+    def getitem(self, ev: Evaluator, key: Any, node: ast.AST) -> Any:
+        if isinstance(key, slice):
+            return ModuleList(self.framework, self.items[key])
+        return self.items[self._index(ev, key, node)]
+
+    def setitem(self, ev: Evaluator, key: Any, value: Any, node: ast.AST) -> None:
+        i = self._index(ev, key, node)
+        _check_module(ev, value, node, "nn.ModuleList")
+        self.items[i] = value
+
+    def delitem(self, ev: Evaluator, key: Any, node: ast.AST) -> None:
+        if isinstance(key, slice):
+            del self.items[key]
+        else:
+            del self.items[self._index(ev, key, node)]
+
+    def _pop(self, ev: Evaluator, key: Any, node: ast.AST) -> Any:
+        found = self.getitem(ev, key, node)
+        self.delitem(ev, key, node)
+        return found
+
+    def _insert(self, ev: Evaluator, index: Any, module: Any, node: ast.AST) -> None:
+        # PyTorch's ModuleList.insert moves the modules numbered from the end down to `index`:
+        # a negative index stops it, one past the end leaves a gap in the numbers
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= len(self.items):
+            raise Refusal(
+                line_of(node),
+                _(
+                    "{code}: insert at {index!r} into an nn.ModuleList of {n}; cnncalc follows 0 to {n}"
+                ).format(code=ev.text(node), index=index, n=len(self.items)),
+            )
+        _check_module(ev, module, node, "insert")
+        self.items.insert(index, module)
+
+    def inplace(self, ev: Evaluator, op: ast.operator, other: Any, node: ast.AST) -> Any:
+        if isinstance(op, ast.Add):
+            return self._extend(ev, ev.items_of(other, node), node)
+        return NotImplemented
 
     def iterate(self, ev: Evaluator, node: ast.AST) -> list:
         return list(self.items)
@@ -698,6 +1076,7 @@ class ModuleList(Native):
 
 class ModuleDict(Native):
     label = "nn.ModuleDict"
+    model_part = True
 
     def __init__(self, framework: Torch, items: dict) -> None:
         self.framework = framework
@@ -707,8 +1086,18 @@ class ModuleDict(Native):
         if name in ("items", "keys", "values"):
             return Builtin(name, lambda ev, a, k, n: list(getattr(self.items, name)()))
         if name == "update":
-            return Builtin(name, lambda ev, a, k, n: self.items.update(a[0]))
+            return Builtin(name, changing(lambda ev, a, k, n: self._update(ev, a[0] if a else {}, n)))
+        if name == "pop":
+            return Builtin(name, changing(lambda ev, a, k, n: self._pop(ev, a[0] if a else None, n)))
+        found = module_method(ev, self, name, node)
+        if found is not None:
+            return found
         return Unknown(f"nn.ModuleDict.{name}", line_of(node))
+
+    def _update(self, ev: Evaluator, items: Any, node: ast.AST) -> None:
+        pairs = list(items.items()) if isinstance(items, dict) else ev.items_of(items, node)
+        for key, module in pairs:
+            self.setitem(ev, key, module, node)
 
     def getitem(self, ev: Evaluator, key: Any, node: ast.AST) -> Any:
         if key in self.items:
@@ -719,13 +1108,47 @@ class ModuleDict(Native):
         )
 
     def setitem(self, ev: Evaluator, key: Any, value: Any, node: ast.AST) -> None:
+        _check_module(ev, value, node, "nn.ModuleDict")
         self.items[key] = value
+
+    def delitem(self, ev: Evaluator, key: Any, node: ast.AST) -> None:
+        self.getitem(ev, key, node)
+        del self.items[key]
+
+    def _pop(self, ev: Evaluator, key: Any, node: ast.AST) -> Any:
+        found = self.getitem(ev, key, node)
+        del self.items[key]
+        return found
 
     def iterate(self, ev: Evaluator, node: ast.AST) -> list:
         return list(self.items)
 
     def length(self, ev: Evaluator, node: ast.AST) -> int:
         return len(self.items)
+
+
+def _two(ev: Evaluator, args: list, node: ast.AST, name: str) -> tuple[Any, Any]:
+    """The two arguments of `insert(index, module)` or `add_module(name, module)`."""
+    if len(args) != 2:
+        if "module" in name:
+            what = _("{code}: {name}() takes a name and a module")
+        else:
+            what = _("{code}: {name}() takes an index and a module")
+        raise Refusal(line_of(node), what.format(code=ev.text(node), name=name))
+    return args[0], args[1]
+
+
+def _add_module(ev: Evaluator, obj: Instance, name: Any, module: Any, node: ast.AST) -> None:
+    """`self.add_module(name, module)` on a module of the file: an attribute of that name."""
+    if not isinstance(name, str):
+        raise Refusal(
+            line_of(node),
+            _("{code}: the module's name is not known ({why})").format(
+                code=ev.text(node), why=name.why if isinstance(name, Unknown) else repr(name)
+            ),
+        )
+    _check_module(ev, module, node, "add_module")
+    obj.attrs[name] = module
 
 
 def _check_module(ev: Evaluator, value: Any, node: ast.AST, where: str) -> None:
