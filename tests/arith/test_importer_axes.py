@@ -163,6 +163,24 @@ def test_a_layer_given_other_axes_than_it_works_on_is_refused_with_its_line(laye
     assert "line 3: " in str(e.value) and words in str(e.value)
 
 
+MLP = "import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(10, 5), nn.ReLU(), nn.Linear(5, 2))\n"
+
+
+def test_a_linear_model_reads_a_1xn_input_as_n_features_and_says_so():
+    imported, net = read(MLP, (1, 10))
+    assert net.total_params == 55 + 12
+    assert imported.notes[0].startswith("line 2: nn.Linear(10, 5) reads the 1×10 input as its 10 features")
+
+
+def test_a_linear_layer_on_the_last_axis_of_a_map_is_refused():
+    # PyTorch's Linear(10, 5) on N×10×1 works on the last axis, of 1 value: it stops
+    with pytest.raises(
+        CnnCalcError,
+        match=r"line 2: nn.Linear\(10, 5\) on a 10×1 map: PyTorch applies it to the last axis only \(the 1 value of",
+    ):
+        read(MLP, (10, 1))
+
+
 def test_functional_padding_of_the_last_axis_only_is_not_the_specs_pad():
     source = (
         "import torch.nn as nn\nimport torch.nn.functional as F\n"

@@ -176,12 +176,18 @@ class ImportResult:
         """The layer gets a tensor of as many spatial axes as it works on (nn.Conv2d: N×C×H×W)."""
         if len(shape) - 1 in e.ranks:
             return
+        if e.ranks == (0,) and prod(shape[:-1]) == 1:
+            return  # nn.Linear on 1×L: the same L values as the spec's fc reads (PyTorch keeps the 1)
         if e.ranks == (0,):  # nn.Linear
             raise CnnCalcError(
-                _(
+                ngettext(
+                    "{path}, line {line}: {call} on a {given} map: {framework} applies it to the last axis "
+                    "only (the {n} value of each row), which the spec's fc, reading the whole map, cannot "
+                    "show; flatten before it (nn.Flatten() or x.flatten(1))",
                     "{path}, line {line}: {call} on a {given} map: {framework} applies it to the last axis "
                     "only (the {n} values of each row), which the spec's fc, reading the whole map, cannot "
-                    "show; flatten before it (nn.Flatten() or x.flatten(1))"
+                    "show; flatten before it (nn.Flatten() or x.flatten(1))",
+                    shape[-1],
                 ),
                 path=self.path,
                 line=e.line,

@@ -17,6 +17,7 @@ that is built but never used, or used twice (shared weights), is refused too: Py
 from __future__ import annotations
 
 import ast
+from math import prod
 from typing import Any
 
 from cnncalc.arith.errors import CnnCalcError
@@ -49,6 +50,7 @@ from cnncalc.arith.importer.layers import (
 from cnncalc.arith.importer.trace import BATCH, INPUT_NODE, BatchSize, Region, Tensor, Trace
 from cnncalc.arith.layer_spec import parse_layer
 from cnncalc.arith.params import bn_params, conv_params, fc_params
+from cnncalc.arith.parsing import fmt_shape
 from cnncalc.i18n import N_, _, translated
 
 FRAMEWORK = "PyTorch"
@@ -398,6 +400,15 @@ class Torch:
                     "{code}: {call} (line {line}) is called a second time, sharing its {params:,} "
                     "parameters; the table would count them twice"
                 ).format(code=ev.text(node), call=layer.call_text, line=layer.line, params=layer.params),
+            )
+        # a Linear layer works on no spatial axes: reading the input for it reads no axes wrong
+        shape = x.trace.input_shape if layer.ranks == (0,) and x.node == INPUT_NODE else None
+        if shape is not None and len(shape) > 1 and prod(shape[:-1]) == 1:
+            ev.note(
+                _(
+                    "line {line}: {call} reads the {shape} input as its {n} features; PyTorch keeps the "
+                    "leading 1s in its output, the table shows the features alone"
+                ).format(line=layer.line, call=layer.call_text, shape=fmt_shape(shape), n=shape[-1])
             )
         for i, item in enumerate(layer.items):
             ranks = layer.ranks if i == 0 else ()
