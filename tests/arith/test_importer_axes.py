@@ -85,7 +85,7 @@ def test_every_3d_layer_kind_with_the_files_own_sample():
     imported.verify(net)
     assert imported.spec.to_text(" | ") == (
         "input 2x8x16x16 | pad 0x2x1 mode=replicate | conv 4 k=1x3x3 | bn | instancenorm affine=true | "
-        "maxpool3d k=2 | pad 1 | upsample 2 mode=bilinear | convtranspose3d 2 k=2 s=2 | adaptiveavgpool 4 | "
+        "maxpool3d k=2 | pad 1 | upsample 2 mode=bilinear | tconv3d 2 k=2 s=2 | adaptiveavgpool 4 | "
         "adaptivemaxpool 2 | flatten | fc 3"
     )
     # padding (front/back 0, top/bottom 2, left/right 1): 8×20×18; conv (1, 3, 3): 8×18×16; pool
