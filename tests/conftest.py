@@ -31,6 +31,20 @@ def cli(runner):
 
 
 @pytest.fixture
+def zh(cli):
+    """`zh(*args)`: `cli` under --lang zh, and English again afterwards."""
+    from cnncalc import i18n
+
+    def invoke(*args: str, input: str | None = None):
+        try:
+            return cli("--lang", "zh", *args, input=input)
+        finally:
+            i18n.set_language("en")
+
+    return invoke
+
+
+@pytest.fixture
 def cli_json(cli):
     """Run a command with --json, assert it succeeded, and return the parsed object."""
 

@@ -13,24 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from cnncalc import i18n
 from cnncalc.render.width import display_width
 from tests.zh_helpers import english_runs, has_chinese, numbers
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-@pytest.fixture
-def zh(cli):
-    """`zh(*args)` runs a command under --lang zh (and English again afterwards)."""
-
-    def run(*args: str):
-        try:
-            return cli("--lang", "zh", *args)
-        finally:
-            i18n.set_language("en")
-
-    return run
 
 
 # (arguments, terms of the glossary the answer uses, spec text the answer quotes)

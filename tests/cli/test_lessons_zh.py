@@ -118,19 +118,6 @@ def chinese() -> Iterator[None]:
         i18n.set_language("en")
 
 
-@pytest.fixture
-def zh(cli):
-    """`cli` with `--lang zh`, English again afterwards."""
-
-    def invoke(*args: str, input: str | None = None):
-        try:
-            return cli("--lang", "zh", *args, input=input)
-        finally:
-            i18n.set_language("en")
-
-    return invoke
-
-
 def test_the_detector_finds_this_area_s_english_and_only_it() -> None:
     sentence = "A pooling layer slides a window like a convolution but has no weights"
     assert english_left(f"池化层。{sentence}。") == [sentence]

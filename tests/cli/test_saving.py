@@ -132,20 +132,6 @@ def test_a_resumed_run_does_not_overwrite_another_runs_save(cli, tmp_path, monke
     assert mine["epoch"] == 2 and mine["settings"]["seed"] == 0
 
 
-@pytest.fixture
-def zh(cli):
-    """`zh(*args)` runs a command under --lang zh (and English again afterwards)."""
-    from cnncalc import i18n
-
-    def run(*args: str):
-        try:
-            return cli("--lang", "zh", *args)
-        finally:
-            i18n.set_language("en")
-
-    return run
-
-
 def test_a_save_onto_a_folder_is_refused_in_chinese(zh, tmp_path):
     from tests.zh_helpers import english_runs
 

@@ -21,19 +21,6 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def zh(cli):
-    """`cli` with `--lang zh`, English again afterwards."""
-
-    def invoke(*args: str):
-        try:
-            return cli("--lang", "zh", *args)
-        finally:
-            i18n.set_language("en")
-
-    return invoke
-
-
 def _listed_headings(out: str) -> list[str]:
     """The headings `tour --list` printed, in order; one that wrapped under itself joined again."""
     headings: list[str] = []

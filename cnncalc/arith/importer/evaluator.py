@@ -460,14 +460,18 @@ class Evaluator:
                 for elt in getattr(target, "elts", ()):
                     self._stmt_Delete(ast.Delete([elt]), scope, module_level)
 
-    @changing
-    def del_item(self, obj: Any, key: Any, node: ast.AST) -> None:
-        """`del obj[key]`: a list's or dict's item, or a container's module (`del model[2]`)."""
+    def _known_key(self, key: Any, node: ast.AST) -> None:
+        """Refuse an item change whose key the file does not make known (`model[i] = …`, `del …`)."""
         if isinstance(key, Unknown):
             raise Refusal(
                 line_of(node),
                 _("the key {code} is not known").format(code=self.text(getattr(node, "slice", node))),
             )
+
+    @changing
+    def del_item(self, obj: Any, key: Any, node: ast.AST) -> None:
+        """`del obj[key]`: a list's or dict's item, or a container's module (`del model[2]`)."""
+        self._known_key(key, node)
         if isinstance(obj, list | dict):
             try:
                 del obj[key]
@@ -730,11 +734,7 @@ class Evaluator:
     def set_item(self, obj: Any, key: Any, value: Any, node: ast.AST) -> None:
         if isinstance(obj, Unknown):
             return
-        if isinstance(key, Unknown):
-            raise Refusal(
-                line_of(node),
-                _("the key {code} is not known").format(code=self.text(getattr(node, "slice", node))),
-            )
+        self._known_key(key, node)
         if isinstance(obj, list | dict):
             try:
                 obj[key] = value
