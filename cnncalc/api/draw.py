@@ -89,9 +89,15 @@ class SlidingPicture(Picture):
     def render(self, style: Styler, width: int) -> str:
         """The sizes, the working and the first frame held, drawn with characters when it fits."""
         from cnncalc.render.sliding import caption, check_drawable, sliding_text, working_lines
+        from cnncalc.render.text import fit_worked_line
+        from cnncalc.render.width import wrap
 
         pic = self.result
-        lines = [caption(pic), *working_lines(pic), ""]
+        lines = [
+            *wrap(caption(pic), width),
+            *(line for text in working_lines(pic) for line in fit_worked_line(text, width)),
+            "",
+        ]
         try:
             check_drawable(pic)
             fits = pic.grid_size[-1] * 2 + pic.output[-1] * 2 + 8 <= width

@@ -265,6 +265,24 @@ def wrap_keeping_formula(text: str, width: int, indent: str) -> list[str]:
     return [*wrap(head, width, initial_indent=indent, subsequent_indent=indent), inner + formula]
 
 
+def fit_worked_line(text: str, width: int) -> list[str]:
+    """A line of working that fits `width` as it is; one too long that works a formula
+    ("H_out = formula = numbers = value") puts each further "= …" under its first "="; prose wraps,
+    a closing formula kept whole (`wrap_keeping_formula`).
+
+    >>> fit_worked_line("H_out = (H_in − 1)·s + k = (3 − 1)·2 + 3 = 7", 30)
+    ['H_out = (H_in − 1)·s + k', '      = (3 − 1)·2 + 3', '      = 7']
+    """
+    if display_width(text) <= width:
+        return [text]
+    label, sep, rest = text.partition(" = ")
+    if not sep or " " in label:  # prose, not `symbol = …`
+        return wrap_keeping_formula(text, width, "")
+    first, *more = rest.split(" = ")
+    pad = " " * display_width(label)
+    return [f"{label} = {first}", *(f"{pad} = {part}" for part in more)]
+
+
 def render_notes(
     notes: Sequence[str], style: Styler = PLAIN, width: int = 100, title: str | None = None
 ) -> str:

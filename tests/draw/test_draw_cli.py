@@ -285,7 +285,12 @@ def test_three_d_geometry_is_still_available_as_json_and_text(cli, cli_json):
 
 @pytest.mark.parametrize(
     "args",
-    [["draw", "net", "--preset", "lenet-5"], ["draw", "conv", "-i", "5", "-k", "3", "-s", "2", "-p", "1"]],
+    [
+        ["draw", "net", "--preset", "lenet-5"],
+        ["draw", "conv", "-i", "5", "-k", "3", "-s", "2", "-p", "1"],
+        ["draw", "tconv", "-i", "3", "-k", "3", "-s", "2"],
+        ["draw", "pool", "-i", "9", "-k", "3", "-s", "2", "-p", "1", "--ceil"],
+    ],
 )
 def test_a_picture_as_text_fits_an_80_column_terminal(runner, args):
     from cnncalc.cli.app import app
@@ -295,3 +300,13 @@ def test_a_picture_as_text_fits_an_80_column_terminal(runner, args):
     assert result.exit_code == 0, result.output
     assert max(display_width(line) for line in result.stdout.splitlines()) <= 80, result.stdout
     assert "--json" in result.stdout  # the hint is there, wrapped
+
+
+def test_a_long_working_line_goes_on_under_its_first_equals_sign(runner):
+    from cnncalc.cli.app import app
+
+    args = ["draw", "tconv", "-i", "3", "-k", "3", "-s", "2"]
+    result = runner.invoke(app, args, env={"NO_COLOR": "1", "COLUMNS": "80", "CNNCALC_LANG": "en"})
+    lines = result.stdout.splitlines()
+    at = lines.index("H_out = (H_in − 1)·s − 2p + d(k − 1) + output_padding + 1")
+    assert lines[at + 1 : at + 3] == ["      = (3 − 1)·2 − 2·0 + 1·(3 − 1) + 0 + 1", "      = 7"]
