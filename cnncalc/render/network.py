@@ -127,6 +127,8 @@ def network_table(
     shown = [lr for lr in net.rows if depth is None or lr.depth <= depth]
     for lr in shown:
         text = "  " * (lr.depth - 1) + ("; " if lr.id in starts else "") + lr.describe()
+        if lr.claim_holds is False:
+            text += " ✗"
         if lr.implicit_flatten:
             text += " †"
             footnotes += _wrap(_("† layer {id}: {note}").format(id=lr.id, note=lr.notes[0]), width)
@@ -134,7 +136,7 @@ def network_table(
             [
                 lr.id,
                 text,
-                _shape(lr.output_shape) + (" ✗" if lr.claim_holds is False else ""),
+                _shape(lr.output_shape),
                 "?"
                 if net.counts_unknown(lr)
                 else group_digits(lr.total_params)
@@ -379,6 +381,9 @@ def explain_layer(net: NetworkResult, row: int | str, style: Styler = PLAIN, wid
             )
         )
     blocks = [head, within]
+    unknown = not net.sized and lr.layer.kind not in KEEPS_SHAPE
+    if unknown:
+        blocks.append("\n".join(_wrap(translated(UNSIZED_ROW), width)))
     for title, steps in groups.items():
         if steps:
             blocks.append(
@@ -386,7 +391,7 @@ def explain_layer(net: NetworkResult, row: int | str, style: Styler = PLAIN, wid
                 + "\n"
                 + "\n".join(render_step(s, style, width) for s in notes_once(steps))
             )
-    if not lr.steps:
+    if not lr.steps and not unknown:
         blocks.append("\n".join(_wrap(_passthrough(lr), width)))
     blocks.append(render_notes(lr.notes, style, width))
     return join_blocks(*blocks)
@@ -469,7 +474,7 @@ def _explain_container(net: NetworkResult, lr: LayerResult, style: Styler, width
     groups: dict[str, list[Step]] = {SHAPE: [], PARAMETERS: [], MACS: [], FIELD: []}
     for step in lr.steps:
         groups[FIELD if step.label.startswith("RF") else SHAPE].append(step)
-    if lr.params is not None:
+    if lr.params is not None and not net.counts_unknown(lr):
         groups[PARAMETERS] += list(lr.params.steps)
     if lr.macs:
         groups[MACS].append(
@@ -494,6 +499,8 @@ def _explain_container(net: NetworkResult, lr: LayerResult, style: Styler, width
             )
         )
     blocks = [head, _within(net, lr), listing]
+    if net.counts_unknown(lr):
+        blocks.append("\n".join(_wrap(translated(UNSIZED_ROW), width)))
     for title, steps in groups.items():
         if steps:
             blocks.append(
@@ -503,6 +510,14 @@ def _explain_container(net: NetworkResult, lr: LayerResult, style: Styler, width
             )
     blocks.append(render_notes(lr.notes, style, width))
     return join_blocks(*blocks)
+
+
+# kinds whose output has their input's shape and that have no parameters, known without any shape
+KEEPS_SHAPE = ("relu", "relu6", "leakyrelu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "dropout")
+UNSIZED_ROW = N_(
+    "Without the input's shape, this row's output shape, parameters and MACs are not known: give "
+    "--input CxHxW (or start the spec with 'input CxHxW')."
+)
 
 
 _CONTAINER_TITLES = {

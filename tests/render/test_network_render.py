@@ -289,8 +289,8 @@ def test_layer_notes_say_a_square_layer_once_and_each_different_axis():
 
 def test_a_wrong_claim_is_marked_in_the_table_and_noted():
     text = network_table(walk("input 3x8x8 | conv 8 k=3 -> 9x9x9 | relu -> 8x6x6"), width=80)
-    assert "1  conv 8 k=3  8×6×6 ✗" in text
-    assert "2  relu          8×6×6  " in text  # a claim that holds is not marked
+    assert "1  conv 8 k=3 ✗   8×6×6" in text  # marked by its name: the shapes stay aligned
+    assert "2  relu           8×6×6" in text  # a claim that holds is not marked
     assert "✗ row 1 (conv 8 k=3): the spec claims 9×9×9, but it gives 8×6×6" in " ".join(text.split())
     assert "✗" not in network_table(walk("input 3x8x8 | conv 8 k=3 -> 8x6x6"), width=80)
 
@@ -312,3 +312,19 @@ def test_deep_tables_keep_one_space_between_columns_to_fit_80(preset):
     # with room to spare the same table keeps two spaces between its 7 columns: 6 more
     wide = next(line for line in lines_of(network_table(net, width=120)) if line.startswith("───"))
     assert len(wide) >= len(rule) + 6
+
+
+@pytest.mark.parametrize("row", ["1", "2", "4", "5", "7"])
+def test_explaining_a_row_without_input_shape_says_what_is_unknown(row):
+    net = walk("conv 8 k=3 | bn | relu | gap | flatten | fc 20 | fc 10")
+    text = " ".join(explain_layer(net, row).split())
+    assert "this row's output shape, parameters and MACs are not known" in text
+    assert "no parameters" not in text and "unchanged" not in text
+
+
+def test_explaining_a_relu_or_a_merge_without_input_shape():
+    net = walk("conv 8 k=3 | relu | add( conv 8 k=3 p=1 ; ) | gap")
+    relu = " ".join(explain_layer(net, "2").split())
+    assert "the shape is unchanged and there are no parameters" in relu and "not known" not in relu
+    merge = " ".join(explain_layer(net, "3").split())
+    assert "parameters and MACs are not known" in merge and "= 0" not in merge
