@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnncalc.arith.errors import UsageError
-from cnncalc.arith.steps import Step
+from cnncalc.arith.steps import Step, fmt_value
 from cnncalc.i18n import _
 from cnncalc.lessons.blocks import Section, Worked
 from cnncalc.lessons.matrix import fmt_number
@@ -32,6 +32,8 @@ from cnncalc.nn.losses import log_softmax, softmax_cross_entropy
 
 # e^z overflows float64 above ln(1.8·10^308) ≈ 709.78
 OVERFLOW = math.log(np.finfo(np.float64).max)
+# below this a float64 is subnormal: it keeps fewer than 16 significant digits
+TINY = float(np.finfo(np.float64).tiny)
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,8 @@ def step_softmax(logits: Sequence[float], label: int | None = None) -> SoftmaxTr
     loss = gradient = None
     if label is not None:
         value, grad = softmax_cross_entropy(z[None], np.array([label]))
-        loss, gradient = value, tuple(float(g) for g in grad[0])
+        # + 0.0 turns −0.0 (a certain right answer) into 0.0, in the text and in the JSON
+        loss, gradient = float(value) + 0.0, tuple(float(g) + 0.0 for g in grad[0])
     zs, shifted_exps = tuple(float(v) for v in z), tuple(float(v) for v in shifted)
     sections = _sections(zs, exps, shift, shifted_exps, probabilities, label, loss, gradient)
     return SoftmaxTrace(
@@ -201,32 +204,70 @@ def _sections(
     return tuple(sections)
 
 
+def _minus_ln(written: str) -> str:
+    """−ln of a number as written, as the loss is printed."""
+    value = float(written)
+    return fmt_value(-math.log(value) + 0.0) if value > 0 else "inf"
+
+
 def _loss_section(
     z: tuple[float, ...], shift: float, shifted_total: float, p: tuple[float, ...], label: int, loss: float
 ) -> Worked:
-    if p[label] > 0:
-        step = Step("L", f"−ln p_{label}", f"−ln {fmt_number(p[label])}", loss)
-        notes: tuple[str, ...] = (
-            _("A confident right answer (p near 1) costs almost nothing; a confident wrong one costs a lot."),
+    written = fmt_number(p[label])
+    rest = math.fsum(q for i, q in enumerate(p) if i != label)
+    confident = _(
+        "A confident right answer (p near 1) costs almost nothing; a confident wrong one costs a lot."
+    )
+    if p[label] >= TINY and _minus_ln(written) == fmt_value(loss):
+        step = Step("L", f"−ln p_{label}", f"−ln {written}", loss)
+        notes: tuple[str, ...] = (confident,)
+    elif (
+        written == "1"
+        and rest > 0
+        and fmt_value(-math.log1p(-float(fmt_number(rest))) + 0.0) == fmt_value(loss)
+    ):
+        # p_y rounds to 1 as written: −ln 1 = 0 would be false, so p_y is written as 1 − (the others' share)
+        step = Step("L", f"−ln p_{label}", f"−ln(1 − {fmt_number(rest)})", loss)
+        notes = (
+            _(
+                "p_{label} is 1 − {rest}, which rounds to 1 as written: −ln 1 would be 0, so p_{label} is "
+                "written as 1 minus the other classes' share."
+            ).format(label=label, rest=fmt_number(rest)),
+            confident,
         )
     else:
-        # p_y underflowed to 0: "−ln 0 = L" would be false as written, so the working is the
-        # log-sum-exp form, which needs no p_y (−ln p_y = −(z_y − m) + ln Σ e^(z_j − m))
+        # −ln p_y as written would not give the loss (p_y underflowed to 0, is subnormal and so inexact,
+        # or is too rounded), so the working is the log-sum-exp form, which needs no p_y
+        # (−ln p_y = −(z_y − m) + ln Σ e^(z_j − m))
+        if p[label] == 0:
+            why = _("p_{label} ≈ e^{power} is too small to write in float64 (it underflows to 0)")
+            note = _(
+                "−ln p_{label} cannot be worked from p_{label} = 0 (−ln 0 is infinite), so the loss is worked "
+                "from the logits, in the stable form below: the loss PyTorch reports."
+            )
+        elif p[label] < TINY:
+            why = _(
+                "p_{label} ≈ e^{power} is below float64's smallest normal number: it is stored with only a "
+                "few exact digits"
+            )
+            note = _(
+                "−ln p_{label} worked from the inexact p_{label} = {p} would not give the loss, so the loss is "
+                "worked from the logits, in the stable form below: the loss PyTorch reports."
+            )
+        else:
+            why = _("p_{label} = {p} as written is rounded too far to give the loss")
+            note = _(
+                "−ln p_{label} worked from p_{label} = {p} as written would not give the loss, so the loss is "
+                "worked from the logits, in the stable form below: the loss PyTorch reports."
+            )
         step = Step(
             "L",
             f"−(z_{label} − max z) + ln Σ e^(z_j − max z)",
             f"−({fmt_number(z[label])} − {_n(shift)}) + ln {fmt_number(shifted_total)}",
             loss,
-            why=_("p_{label} ≈ e^{power} is too small to write in float64 (it underflows to 0)").format(
-                label=label, power=_n(-loss)
-            ),
+            why=why.format(label=label, power=_n(-loss), p=written),
         )
-        notes = (
-            _(
-                "−ln p_{label} cannot be worked from p_{label} = 0 (−ln 0 is infinite), so the loss is worked "
-                "from the logits, in the stable form below: the loss PyTorch reports."
-            ).format(label=label),
-        )
+        notes = (note.format(label=label, p=written),)
     return Worked(
         _("3. Cross-entropy loss for the true class {label}: L = −ln p_y").format(label=label), (step,), notes
     )

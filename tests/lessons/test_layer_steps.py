@@ -89,6 +89,29 @@ def test_softmax_loss_keeps_minus_ln_p_when_p_is_tiny_but_representable() -> Non
     assert "L = −ln p_1 = −ln 9.85968e-305 = 700" in lines
 
 
+def test_softmax_loss_with_a_subnormal_probability_is_worked_in_the_stable_form() -> None:
+    # p_1 = e^−744 is subnormal (4.9e-324 steps): −ln 9.88131e-324 is 743.75, not the loss 744
+    t = step_softmax([0, -744], 1)
+    lines = _lines(t)
+    assert "L = −(z_1 − max z) + ln Σ e^(z_j − max z) = −(-744 − 0) + ln 1 = 744" in lines
+    assert not any("−ln 9.88131e-324" in line for line in lines)
+    (loss,) = (s for s in t.loss_working() if s.label == "L")
+    assert "smallest normal number" in loss.why
+
+
+def test_softmax_loss_of_a_probability_that_rounds_to_one_is_not_minus_ln_1() -> None:
+    lines = _lines(step_softmax([20, 0], 0))
+    assert "L = −ln p_0 = −ln(1 − 2.06115e-09) = 2.06115e-09" in lines
+    assert not any(line.startswith("L = −ln p_0 = −ln 1 =") for line in lines)
+
+
+def test_softmax_certain_right_answer_costs_zero_not_minus_zero() -> None:
+    t = step_softmax([1000, 0, -1000], 0)
+    assert t.loss == 0 and math.copysign(1, t.loss) == 1 and t.to_dict()["loss"] == 0.0
+    assert "L = −ln p_0 = −ln 1 = 0" in _lines(t)
+    assert not any(line.endswith("= -0") for line in _lines(t))
+
+
 @pytest.mark.parametrize(
     ("logits", "label", "error", "fragment"),
     [
