@@ -384,17 +384,20 @@ def heatmap(values: np.ndarray, color: bool, diverging: bool = False, scale: int
         norm = v / m  # −1 .. 1
     else:
         lo, hi = v.min(), v.max()
-        norm = (v - lo) / ((hi - lo) or 1.0)
+        # a constant image (all zeros, all ones) has no range: it is drawn in one mid shade
+        norm = (v - lo) / (hi - lo) if hi > lo else np.full(v.shape, 0.5)
     text = Text()
     if not color:
         # Two characters per pixel (about square): the sign (diverging only), then the magnitude.
+        # Rows are joined, not stripped: a blank row (all 0) is part of the picture.
+        lines = []
         for row in norm:
             cells = []
             for x in row:
                 ch = ASCII_RAMP[min(9, int(abs(x) * 9.999))]
                 cells.append(("-" if x < 0 and ch != " " else " ") + ch if diverging else ch * 2)
-            text.append("".join(cells) + "\n")
-        text.rstrip()
+            lines.append("".join(cells))
+        text.append("\n".join(lines))
         return text
     if scale > 1:
         norm = norm.repeat(scale, axis=0).repeat(scale, axis=1)

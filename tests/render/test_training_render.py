@@ -103,7 +103,27 @@ def test_sparkline(values, kwargs, expected):
 
 def test_heatmap_without_colour_uses_two_characters_per_pixel():
     text = heatmap(np.array([[0.0, 1.0], [0.5, 0.0]]), color=False)
-    assert text.plain == "  @@\n=="  # trailing blanks are trimmed
+    assert text.plain == "  @@\n==  "  # every pixel is drawn, blank ones too
+
+
+@pytest.mark.parametrize("value", [0.0, 1.0, -3.0])
+def test_heatmap_of_a_constant_image_draws_every_row_in_one_shade(value):
+    text = heatmap(np.full((8, 8), value), color=False)
+    assert text.plain.split("\n") == ["=" * 16] * 8
+
+
+def test_heatmap_keeps_blank_rows_at_the_bottom():
+    image = np.zeros((4, 3))
+    image[0, 0] = 1.0
+    assert text_rows(heatmap(image, color=False)) == ["@@    ", "      ", "      ", "      "]
+
+
+def test_heatmap_in_colour_of_a_constant_image_draws_its_rows():
+    assert heatmap(np.zeros((4, 4)), color=True).plain == "▀▀▀▀\n▀▀▀▀"
+
+
+def text_rows(text):
+    return text.plain.split("\n")
 
 
 def test_heatmap_diverging_marks_negative_values():
