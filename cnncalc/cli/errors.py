@@ -326,6 +326,10 @@ CLICK_SENTENCES = (
     (r"Try (?P<command>'.+') for help\.", N_("Try {command} for help.")),
     (r"Invalid value for (?P<name>.+?): (?P<message>.*)", N_("Invalid value for {name}: {message}")),
     (r"Invalid value: (?P<message>.*)", N_("Invalid value: {message}")),
+    # a missing choice: click adds its choices on the lines after, one a line
+    (r"Missing option (?P<names>.+)\. Choose from:", N_("Missing option {names}. Choose from:")),
+    (r"Missing argument (?P<names>.+)\. Choose from:", N_("Missing argument {names}. Choose from:")),
+    (r"Missing parameter (?P<names>.+)\. Choose from:", N_("Missing parameter {names}. Choose from:")),
     (r"Missing option (?P<names>.+)\.", N_("Missing option {names}.")),
     (r"Missing argument (?P<names>.+)\.", N_("Missing argument {names}.")),
     (r"Missing parameter (?P<names>.+)\.", N_("Missing parameter {names}.")),

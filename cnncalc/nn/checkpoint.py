@@ -387,8 +387,31 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
         raise CnnCalcError(
             _("{path} is not a readable cnncalc checkpoint (truncated or another kind of file: {reason})"),
             path=path,
-            reason=e,
+            reason=zip_reason(e),
         ) from None
+
+
+# zipfile's words for the damage people meet most, so that they are said in the chosen language too;
+# any other reason is shown as the library gives it.
+ZIP_REASONS = (
+    N_("File is not a zip file"),
+    N_("Truncated file header"),
+    N_("Truncated central directory"),
+    N_("Bad magic number for file header"),
+    N_("Bad magic number for central directory"),
+    N_("Bad offset for central directory"),
+    N_("That compression method is not supported"),
+    N_("zipfiles that span multiple disks are not supported"),
+)
+
+
+def zip_reason(error: BaseException) -> str:
+    """Why a checkpoint could not be read as a zip archive, in the chosen language where the catalog
+    knows the words (zipfile's and the system's)."""
+    if isinstance(error, OSError) and error.strerror:
+        return translated(error.strerror)
+    text = str(error)
+    return translated(text) if text in ZIP_REASONS else text or type(error).__name__
 
 
 def _read_entry(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:

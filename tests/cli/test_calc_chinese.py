@@ -217,8 +217,9 @@ def test_errors_and_hints_speak_chinese(cli, zh, args, code, said):
         (("shape", "-i", "3", "-k", "3", "--dims", "x"), "错误：'--dims' 的值无效：'x' 不是有效的整数。"),
         (("shape", "-i", "3", "-k", "3", "extra"), "错误：多出了意外的参数（extra）"),
         (("solve", "padding", "--input", "0", "--kernel", "3"), "的值无效：0 不在范围 x>=1 内。"),
+        (("show",), "错误：缺少参数 'what'。可选：\n\tfilters,\n\tmaps"),
     ],
-    ids=["missing", "needs-a-value", "no-such-option", "not-an-integer", "extra-argument", "range"],
+    ids=["missing", "needs-a-value", "no-such-option", "not-an-integer", "extra-argument", "range", "choice"],
 )
 def test_click_s_usage_errors_speak_chinese(zh, args, said):
     result = zh(*args)

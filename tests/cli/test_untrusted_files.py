@@ -89,6 +89,16 @@ def test_a_pickle_is_not_a_checkpoint(cli, tmp_path):
     assert result.exit_code == 1 and f"{bad} is not a readable cnncalc checkpoint" in _clean(result)
 
 
+@pytest.mark.parametrize(("content", "reason"), [(b"", "不是 zip 文件"), (b"PK\x03\x04", "不是 zip 文件")])
+def test_a_file_that_is_not_a_zip_says_why_in_chinese(zh, tmp_path, content, reason):
+    bad = tmp_path / "empty.npz"
+    bad.write_bytes(content)
+    result = zh("predict", "--model", str(bad))
+    assert result.exit_code == 1
+    assert f"不是可读的 cnncalc 检查点（被截断了，或者是别的文件：{reason}）" in _clean(result), result.stderr
+    assert "zip file" not in result.stderr
+
+
 def test_an_entry_of_python_objects_is_never_loaded(cli, model_file, tmp_path):
     bad = tmp_path / "objects.npz"
     _with_entry(model_file, bad, "spec.npy", _npy_header((), "|O") + pickle.dumps("conv 4 k=3"))
