@@ -235,6 +235,11 @@ def test_frozen_parameters_are_refused_never_counted_as_trainable(changes, line,
     )
 
 
+def test_a_model_changed_through_another_name_is_read_once_with_the_change():
+    imported, _net = read(HEAD + "m = model\nm[0] = nn.Conv2d(3, 8, 3, padding=1)\ndel m[1]\n", (3, 30, 30))
+    assert imported.spec.to_text(" | ") == "input 3x30x30 | conv 8 k=3 p=1 | flatten | fc 10"
+
+
 def test_requires_grad_set_on_a_module_freezes_nothing_and_a_note_says_so():
     # nn.Module has no requires_grad: PyTorch sets a plain attribute, every parameter still trains
     imported, net = read(HEAD + "model[0].requires_grad = False\n")

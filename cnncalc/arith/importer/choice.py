@@ -124,7 +124,8 @@ def candidates(
     A class or function is used when another model-like definition mentions it; an object when
     another model-like object holds it (`parts` lists what an object holds, all the way down:
     `for layer in net` makes `layer` a part of `net`, not a model). An object built only from
-    parts another candidate also uses is a sample of them."""
+    parts another candidate also uses is a sample of them. Two names of one object (`m = model`)
+    are one model, by the name the file gives it first."""
     deps = dependencies(tree)
     order = [n for n in deps if n in values]
     models = [n for n in order if is_model(n, values[n])]
@@ -141,6 +142,8 @@ def candidates(
                 continue
         elif id(values[n]) in held:
             continue
+        elif any(values[m] is values[n] for m in found if m not in definitions):
+            continue  # another name for a model already found (`m = model`)
         found.append(n)
     out = []
     every = set(models)
