@@ -223,8 +223,43 @@ def test_a_change_cnncalc_cannot_follow_is_refused_with_its_line(changes, line, 
         ),
         ("model[0].bias.requires_grad_(False)\n", 5, "model[0].bias.requires_grad_(False)"),
         ("model[3].weight.requires_grad = False\n", 5, "model[3].weight.requires_grad = False"),
+        # the parameters reached through a variable, list(), a slice, iter/next or setattr
+        (
+            "params = model.parameters()\nfor p in params:\n    p.requires_grad = False\n",
+            7,
+            "p.requires_grad = False",
+        ),
+        ("w = model[0].weight\nw.requires_grad = False\n", 6, "w.requires_grad = False"),
+        ("w = model[0].weight\nw.requires_grad_(False)\n", 6, "w.requires_grad_(False)"),
+        (
+            "for p in list(model.parameters())[:2]:\n    p.requires_grad = False\n",
+            6,
+            "p.requires_grad = False",
+        ),
+        (
+            "next(iter(model.parameters())).requires_grad = False\n",
+            5,
+            "next(iter(model.parameters())).requires_grad = False",
+        ),
+        (
+            'for p in model.parameters():\n    setattr(p, "requires_grad", False)\n',
+            6,
+            'setattr(p, "requires_grad", False)',
+        ),
+        ("m = model\nm[0].requires_grad_(False)\n", 6, "m[0].requires_grad_(False)"),
     ],
-    ids=["loop", "named-loop", "layer-method", "model-method", "helper", "bias-method", "weight-attribute"],
+    ids=[
+        *("loop", "named-loop", "layer-method", "model-method", "helper", "bias-method", "weight-attribute"),
+        *(
+            "variable-loop",
+            "variable-tensor",
+            "variable-method",
+            "list-slice",
+            "next-iter",
+            "setattr",
+            "alias",
+        ),
+    ],
 )
 def test_frozen_parameters_are_refused_never_counted_as_trainable(changes, line, code):
     with pytest.raises(CnnCalcError) as e:
@@ -233,6 +268,17 @@ def test_frozen_parameters_are_refused_never_counted_as_trainable(changes, line,
         f"m.py, line {line}: {code} freezes parameters; cnncalc's table counts every parameter of the "
         "model as trainable and cannot show which are frozen"
     )
+
+
+def test_a_file_that_reads_its_parameters_without_freezing_them_still_reads():
+    source = HEAD + (
+        "params = list(model.parameters())\nw = model[0].weight\nfirst = next(iter(model.parameters()))\n"
+        "for p in params[:2]:\n    p.requires_grad = True\nw.requires_grad_(True)\n"
+        'setattr(first, "requires_grad", True)\nm = model\nm[1] = nn.Tanh()\n'
+    )
+    imported, net = read(source)
+    assert imported.spec.to_text(" | ") == "input 3x32x32 | conv 8 k=3 | tanh | flatten | fc 10"
+    assert net.total_params == 224 + 72_010
 
 
 def test_a_model_changed_through_another_name_is_read_once_with_the_change():

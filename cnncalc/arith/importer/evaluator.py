@@ -407,7 +407,15 @@ class Evaluator:
             for name in assigned_names(stmt) + filled_names(stmt):
                 scope.names[name] = Unknown(f"line {e.line}: {e.message}", e.line)
                 self.failures[name] = e
-            for name in changed_names(stmt, every=isinstance(e, ChangeRefusal)):
+            changed = changed_names(stmt, every=isinstance(e, ChangeRefusal))
+            touched = getattr(e, "touched", ())
+            if touched:  # what the change reached, however the statement got to it
+                changed += [
+                    name
+                    for name, value in scope.names.items()
+                    if name not in changed and holds(value, touched)
+                ]
+            for name in changed:
                 value = scope.names.get(name)
                 if isinstance(value, Instance) or getattr(value, "model_part", False):
                     scope.names[name] = Unknown(f"line {e.line}: {e.message}", e.line)
@@ -1443,6 +1451,34 @@ def changed_names(stmt: ast.AST, every: bool = False) -> list[str]:
         if isinstance(root, ast.Name) and root.id not in names:
             names.append(root.id)
     return names
+
+
+def holds(value: Any, targets: tuple) -> bool:
+    """Whether a model (an object of the file's classes or a container of layers) is, or holds,
+    one of `targets`: its attributes, children and layers, walked without recursion."""
+    if not (isinstance(value, Instance) or getattr(value, "model_part", False)):
+        return False
+    wanted = {id(t) for t in targets}
+    stack, seen = [value], set()
+    while stack:
+        item = stack.pop()
+        if id(item) in wanted:
+            return True
+        if id(item) in seen or len(seen) > MAX_MODEL_ITEMS:
+            continue
+        seen.add(id(item))
+        if isinstance(item, Instance):
+            stack.extend(item.attrs.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif getattr(item, "model_part", False) and not isinstance(item, Unknown):
+            trace = getattr(item, "trace", None)  # a functional model: the layers of its graph
+            stack.extend(n.owner for n in getattr(trace, "nodes", ()) if n.owner is not None)
+            for key in ("children", "items", "layers"):
+                stack.extend([getattr(item, key)] if hasattr(item, key) else [])
+    return False
 
 
 def filled_names(stmt: ast.AST) -> list[str]:

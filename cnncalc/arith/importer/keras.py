@@ -40,6 +40,7 @@ from cnncalc.arith.importer.layers import (
     check_arguments,
     frozen,
     number,
+    set_code,
     size_text,
     sizes,
     spelled,
@@ -470,7 +471,7 @@ class Keras:
         if name == "trainable" and (value is True or not layer.name.startswith(_WEIGHTED)):
             return  # a layer without weights has nothing to freeze
         if name == "trainable":
-            raise frozen(line_of(node), f"{ev.text(node)} = {value if isinstance(value, bool) else '…'}")
+            raise frozen(line_of(node), set_code(ev, node, value), [layer])
         if (
             name in layer.args
             or name in PARAMS.get(layer.name, ())
@@ -808,7 +809,7 @@ def _model_attr(ev: Evaluator, layers: list, name: str, value: Any, node: ast.AS
     """An attribute set on a whole model of `layers`: `trainable = False` freezes its weights
     (refused; a data augmentation pipeline has none); others, such as its name, change no layer."""
     if name == "trainable" and value is not True and _weighted(layers):
-        raise frozen(line_of(node), f"{ev.text(node)} = {value if isinstance(value, bool) else '…'}")
+        raise frozen(line_of(node), set_code(ev, node, value), layers)
 
 
 def _weighted(layers: list) -> bool:

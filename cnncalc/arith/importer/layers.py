@@ -137,16 +137,28 @@ def changed_layer(ev: Evaluator, layer: Layer, name: str, node: ast.AST) -> str:
     ).format(code=ev.text(node), call=layer.call_text, line=layer.line)
 
 
-def frozen(line: int, code: str) -> ChangeRefusal:
+def frozen(line: int, code: str, touched: tuple | list = ()) -> ChangeRefusal:
     """Parameters set not to train (`p.requires_grad = False`, Keras' `trainable=False`): the
-    table counts every parameter as trainable."""
-    return ChangeRefusal(
+    table counts every parameter as trainable. `touched` are the layers (or models) whose
+    parameters are frozen: whatever module-level name holds one of them is refused too, however
+    the file reached it (a variable, `list()`, `next(iter(…))`, `get_layer`)."""
+    e = ChangeRefusal(
         line,
         _(
             "{code} freezes parameters; cnncalc's table counts every parameter of the model as "
             "trainable and cannot show which are frozen"
         ).format(code=code),
     )
+    e.touched = tuple(touched)
+    return e
+
+
+def set_code(ev: Evaluator, node: ast.AST, value: Any) -> str:
+    """The statement that sets an attribute, as the file wrote it: `p.requires_grad = False` for an
+    assignment's target, the whole call for `setattr(p, "requires_grad", False)`."""
+    if isinstance(node, ast.Attribute):
+        return f"{ev.text(node)} = {value if isinstance(value, bool) else '…'}"
+    return ev.text(node)
 
 
 def bind(

@@ -43,6 +43,7 @@ from cnncalc.arith.importer.layers import (
     changed_layer,
     frozen,
     number,
+    set_code,
     size_text,
     sizes,
     spelled,
@@ -581,7 +582,7 @@ def module_method(ev: Evaluator, module: Any, name: str, node: ast.AST) -> Built
 def _requires_grad(ev: Evaluator, value: Any, args: list, kwargs: dict, node: ast.AST) -> Any:
     flag = args[0] if args else kwargs.get("requires_grad", True)
     if flag is not True:
-        raise frozen(line_of(node), ev.text(node))
+        raise frozen(line_of(node), ev.text(node), [value.layer if isinstance(value, Parameter) else value])
     return value
 
 
@@ -689,7 +690,7 @@ class Parameter(Native):
         if name == "requires_grad" and value is True:
             return
         if name == "requires_grad":
-            raise frozen(line_of(node), f"{ev.text(node)} = {value if isinstance(value, bool) else '…'}")
+            raise frozen(line_of(node), set_code(ev, node, value), [self.layer])
         raise Refusal(
             line_of(node),
             _(
