@@ -382,13 +382,45 @@ def test_keras_sequential_pop_and_add_are_followed():
             3,
             "layers.Dense(5, trainable=False)",
         ),
+        (
+            KERAS + "model.get_layer(index=0).trainable = False\n",
+            4,
+            "model.get_layer(index=0).trainable = False",
+        ),
+        (
+            KERAS.replace("Conv2D(8, 3)", 'Conv2D(8, 3, name="c")')
+            + 'model.get_layer("c").trainable = False\n',
+            4,
+            'model.get_layer("c").trainable = False',
+        ),
+        (
+            KERAS_FUNCTIONAL.replace("Dense(5)", 'Dense(5, name="d")')
+            + 'layer = model.get_layer(name="d")\nlayer.trainable = False\n',
+            7,
+            "layer.trainable = False",
+        ),
+        (
+            KERAS + 'setattr(model.layers[0], "trainable", False)\n',
+            4,
+            'setattr(model.layers[0], "trainable", False)',
+        ),
     ],
-    ids=["layer", "loop", "model", "functional-model", "functional-layers", "constructor"],
+    ids=[
+        *("layer", "loop", "model", "functional-model", "functional-layers", "constructor"),
+        *("get-layer-index", "get-layer-name", "functional-get-layer", "setattr"),
+    ],
 )
 def test_keras_trainable_false_is_refused(source, line, code):
     with pytest.raises(CnnCalcError) as e:
         read(source, None)
     assert str(e.value).startswith(f"m.py, line {line}: {code} freezes parameters")
+
+
+def test_keras_get_layer_names_a_layer_the_model_has():
+    with pytest.raises(CnnCalcError, match=re.escape("line 4: model.get_layer('x'): no layer of the model")):
+        read(KERAS + "model.get_layer('x').trainable = False\n", None)
+    _imported, net = read(KERAS + "model.get_layer(index=1).trainable = False\n", None)  # the Flatten
+    assert net.total_params == 224 + 36_005
 
 
 def test_keras_freezing_a_layer_without_weights_changes_nothing():

@@ -722,6 +722,8 @@ class KerasSequential(Native):
             return list(self.layers)
         if name == "pop":
             return Builtin("pop", changing(lambda ev, a, k, n: self.pop(ev, n)))
+        if name == "get_layer":
+            return Builtin(name, lambda ev, a, k, n: _get_layer(ev, self.layers, a, k, n, by_index=True))
         return Builtin(
             name,
             lambda ev, a, k, n: Unknown(
@@ -762,6 +764,9 @@ class KerasModel(Native):
         self.line = line
 
     def attr(self, ev: Evaluator, name: str, node: ast.AST) -> Any:
+        if name == "get_layer":
+            layers = list(dict.fromkeys(n.owner for n in self.trace.nodes if n.owner is not None))
+            return Builtin(name, lambda ev, a, k, n: _get_layer(ev, layers, a, k, n, by_index=False))
         if name == "layers":
             return _FunctionalLayers(
                 list(dict.fromkeys(n.owner for n in self.trace.nodes if n.owner is not None))
@@ -803,6 +808,39 @@ class _FunctionalLayers(Native):
                 "by depth); cnncalc does not pick them by position"
             ).format(code=ev.text(node)),
         )
+
+
+def _get_layer(ev: Evaluator, layers: list, args: list, kwargs: dict, node: ast.AST, by_index: bool) -> Any:
+    """model.get_layer(name) or get_layer(index=i): the layer itself, so that what is set on it
+    (`trainable = False`) is followed or refused as on the layer. A functional model's layers are
+    taken by name only: Keras orders them its own way."""
+    name = args[0] if args else kwargs.get("name")
+    index = args[1] if len(args) > 1 else kwargs.get("index")
+    if name is not None and isinstance(name, str):
+        for layer in layers:
+            if isinstance(layer, Layer) and layer.args.get("name") == name:
+                return layer
+        raise Refusal(
+            line_of(node),
+            _("{code}: no layer of the model is named {name!r}; Keras stops here").format(
+                code=ev.text(node), name=name
+            ),
+        )
+    if by_index and name is None and isinstance(index, int) and not isinstance(index, bool):
+        if -len(layers) <= index < len(layers):
+            return layers[index]
+        raise Refusal(
+            line_of(node),
+            _("{code}: index {index} of a model of {n} layers; Keras stops here").format(
+                code=ev.text(node), index=index, n=len(layers)
+            ),
+        )
+    how = (
+        _("{code}: cnncalc takes a layer by a name the file gives it or by a number")
+        if by_index
+        else _("{code}: cnncalc takes a functional model's layer by a name the file gives it")
+    )
+    raise Refusal(line_of(node), how.format(code=ev.text(node)))
 
 
 def _model_attr(ev: Evaluator, layers: list, name: str, value: Any, node: ast.AST) -> None:
