@@ -286,6 +286,23 @@ def test_a_model_changed_through_another_name_is_read_once_with_the_change():
     assert imported.spec.to_text(" | ") == "input 3x30x30 | conv 8 k=3 p=1 | flatten | fc 10"
 
 
+@pytest.mark.parametrize(
+    ("container", "layers"),
+    [("nn.Sequential", "{}"), ("nn.ModuleList", "[{}]")],
+)
+def test_a_slice_assigned_to_a_container_is_refused_as_pytorch_refuses_it(container, layers):
+    # PyTorch's __setitem__ takes the index with operator.index: a slice is a TypeError
+    modules = layers.format("nn.Conv2d(3, 8, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 30 * 30, 10)")
+    source = f"import torch.nn as nn\nmodel = {container}({modules})\nmodel[1:3] = []\n"
+    source += "def forward(x):\n    for m in model:\n        x = m(x)\n    return x\n"
+    with pytest.raises(CnnCalcError) as e:
+        read(source)
+    assert str(e.value).startswith(
+        f"m.py, line 3: model[1:3]: an {container} takes one module at a number, not a slice: PyTorch "
+        "stops here with a TypeError"
+    )
+
+
 def test_requires_grad_set_on_a_module_freezes_nothing_and_a_note_says_so():
     # nn.Module has no requires_grad: PyTorch sets a plain attribute, every parameter still trains
     imported, net = read(HEAD + "model[0].requires_grad = False\n")

@@ -924,6 +924,8 @@ class Sequential(Native):
         return self.children[self._index(ev, key, node)][1]
 
     def setitem(self, ev: Evaluator, key: Any, value: Any, node: ast.AST) -> None:
+        if isinstance(key, slice):
+            raise _slice_set(ev, "nn.Sequential", node)
         i = self._index(ev, key, node)
         _check_module(ev, value, node, "nn.Sequential")
         self.children[i] = (self.children[i][0], value)
@@ -992,6 +994,17 @@ class Sequential(Native):
         return getattr(kind, "leaf", "") in ("Sequential", "Module")
 
 
+def _slice_set(ev: Evaluator, container: str, node: ast.AST) -> Refusal:
+    """`model[1:3] = …`: PyTorch's containers set one module at a number, and stop on a slice."""
+    return Refusal(
+        line_of(node),
+        _(
+            "{code}: an {container} takes one module at a number, not a slice: PyTorch stops here "
+            "with a TypeError (del {code} removes a slice of modules)"
+        ).format(code=ev.text(node), container=container),
+    )
+
+
 class ModuleList(Native):
     """nn.ModuleList, changed after it is built as PyTorch changes it (`[i] =`, `del`, `pop`,
     `insert`, `append`, `extend`, `+=`)."""
@@ -1043,6 +1056,8 @@ class ModuleList(Native):
         return self.items[self._index(ev, key, node)]
 
     def setitem(self, ev: Evaluator, key: Any, value: Any, node: ast.AST) -> None:
+        if isinstance(key, slice):
+            raise _slice_set(ev, "nn.ModuleList", node)
         i = self._index(ev, key, node)
         _check_module(ev, value, node, "nn.ModuleList")
         self.items[i] = value
