@@ -132,6 +132,14 @@ def parse_vector(text: str, what: str, most: int = 100) -> np.ndarray:
         raise UsageError(
             _('{what} takes one row of numbers separated by spaces, e.g. {what} "2 1 0.1"'), what=what
         )
+    if re.search(r"(^|,)\s*(,|$)", t):  # "1,,2", ",1" or "1,": a number left out
+        raise UsageError(
+            _(
+                '{what} "{text}" has an empty place between commas; write each number once, e.g. {what} "2 1 0.1"'
+            ),
+            what=what,
+            text=t,
+        )
     tokens = [tok for tok in re.split(r"[\s,]+", t) if tok]
     if len(tokens) > most:
         raise UsageError(

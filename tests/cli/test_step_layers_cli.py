@@ -129,6 +129,14 @@ def test_a_bad_vector_is_never_told_about_a_matrix_s_rows_and_channels(cli, logi
     assert "channel" not in r.stderr and "row 1" not in r.stderr and '"0 1; 2 3"' not in r.stderr
 
 
+@pytest.mark.parametrize("logits", ["1,,2", ",1 2", "1 2,"])
+def test_a_number_left_out_between_commas_is_refused_not_skipped(cli, cli_json, logits) -> None:
+    r = cli("step", "softmax", "--logits", logits)
+    assert r.exit_code == 2, r.output
+    assert f'--logits "{logits}" has an empty place between commas' in r.stderr
+    assert cli_json("step", "softmax", "--logits", "1, 2")["logits"] == [1.0, 2.0]  # one comma is fine
+
+
 def test_every_tour_stop_of_this_module_runs(cli) -> None:
     for _, argv in TOUR:
         r = cli(*argv)
