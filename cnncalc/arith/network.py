@@ -1049,6 +1049,12 @@ _HANDLERS: dict[str, Handler] = {
 }
 
 
+def keeps_shape(kind: str) -> bool:
+    """Whether a layer of this kind passes its input's shape on and has no parameters (activations,
+    dropout, softmax, …): true without knowing any shape."""
+    return kind not in _HANDLERS
+
+
 def _own_inexactness(res: LayerResult) -> str:
     """Why the forward recurrence cannot be trusted from this layer on ('' when it can).
 

@@ -8,8 +8,8 @@ A helper that spins stays on its CPU and starts within a few µs. It spins insid
 helper never takes the interpreter from the thread doing the work.
 
 Spinning only pays while the machine has a core to spare for it. With another busy process, a
-spinning helper takes CPU time from the very thread it waits for (a digits-resnet step went from
-17 to 25 ms on 2 cores). So `Spinners.take` lets helpers spin only while the runnable threads in
+spinning helper takes CPU time from the very thread it waits for (on 2 cores a digits-resnet step
+was then slower than with sleeping helpers). So `Spinners.take` lets helpers spin only while the runnable threads in
 /proc/loadavg, less this process's own, leave a core for each (read at most every CHECK_INTERVAL);
 otherwise they are parked, asleep on a lock, and `cnncalc.nn.parallel` hands work to its pool as
 before. Helpers are parked too when the outermost `split_work` block ends, so nothing spins

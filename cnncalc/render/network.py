@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from cnncalc.arith.errors import UsageError
 from cnncalc.arith.layer_spec import SPATIAL
-from cnncalc.arith.network import BYTES_PER_FLOAT32, LayerResult, NetworkResult
+from cnncalc.arith.network import BYTES_PER_FLOAT32, LayerResult, NetworkResult, keeps_shape
 from cnncalc.arith.params import flops_step
 from cnncalc.arith.parsing import fmt_axes, fmt_shape
 from cnncalc.arith.receptive_field import field_beyond_input
@@ -381,7 +381,7 @@ def explain_layer(net: NetworkResult, row: int | str, style: Styler = PLAIN, wid
             )
         )
     blocks = [head, within]
-    unknown = not net.sized and lr.layer.kind not in KEEPS_SHAPE
+    unknown = not net.sized and not keeps_shape(lr.layer.kind)
     if unknown:
         blocks.append("\n".join(_wrap(translated(UNSIZED_ROW), width)))
     for title, steps in groups.items():
@@ -512,8 +512,6 @@ def _explain_container(net: NetworkResult, lr: LayerResult, style: Styler, width
     return join_blocks(*blocks)
 
 
-# kinds whose output has their input's shape and that have no parameters, known without any shape
-KEEPS_SHAPE = ("relu", "relu6", "leakyrelu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "dropout")
 UNSIZED_ROW = N_(
     "Without the input's shape, this row's output shape, parameters and MACs are not known: give "
     "--input CxHxW (or start the spec with 'input CxHxW')."
