@@ -305,6 +305,10 @@ def child(framework: str, args: argparse.Namespace, threads: int) -> dict:
         from cnncalc.nn import spin
 
         spin.ENABLED = False
+    if args.no_numba:
+        from cnncalc.nn import kernels
+
+        kernels.ENABLED = False
     x, y = images(args.data, args.random, input_shape(args.preset))
     clock = LayerClock() if args.profile else None
     make = cnncalc_step if framework == "cnncalc" else torch_step
@@ -331,6 +335,8 @@ def child(framework: str, args: argparse.Namespace, threads: int) -> dict:
         "mean_ms": statistics.fmean(times) * 1e3,
         "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # KiB on Linux
     }
+    if framework == "cnncalc":
+        report["batch_norm"] = batch_norm_passes(args.preset)
     if clock is not None:
         report["profile_ms"] = clock.per_step(args.steps)
     if profiler is not None:
@@ -340,6 +346,23 @@ def child(framework: str, args: argparse.Namespace, threads: int) -> dict:
             if e.self_cpu_time_total / args.steps > 10  # µs: leave out the crumbs
         }
     return report
+
+
+def batch_norm_passes(preset: str) -> str | None:
+    """How this process ran batch norm: with the compiled loops of the optional numba (`[fast]`),
+    with numpy's passes, or None for a network without batch norm."""
+    from cnncalc.arith.presets import preset_text
+    from cnncalc.nn import kernels
+
+    if "bn" not in preset_text(preset).split():
+        return None
+    if kernels._built is not None:
+        import numba
+
+        return f"compiled loops (numba {numba.__version__})"
+    if not kernels.ENABLED:
+        return "numpy's passes (--no-numba)"
+    return 'numpy\'s passes (numba is not installed: pip install ".[fast]")'
 
 
 def _torch_profiler():  # -> torch.profiler.profile
@@ -374,6 +397,8 @@ def run_child(framework: str, threads: int, args: argparse.Namespace) -> dict:
         cmd.append("--system-malloc")
     if args.no_spin:
         cmd.append("--no-spin")
+    if args.no_numba:
+        cmd.append("--no-numba")
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         return {"error": (proc.stderr.strip().splitlines()[-1:] or ["failed"])[0]}
@@ -394,6 +419,8 @@ def summarize(runs: dict[str, list[dict]]) -> dict:
             "cpu_ms": statistics.median(r["cpu_ms"] for r in good),
             "peak_mib": max(r["peak_mib"] for r in good),
         }
+        if good[0].get("batch_norm"):
+            out[framework]["batch_norm"] = good[0]["batch_norm"]
         if "profile_ms" in good[0]:
             names = good[0]["profile_ms"]
             out[framework]["profile_ms"] = {
@@ -426,6 +453,8 @@ def print_report(preset: str, data_text: str, steps: int, results: dict[int, dic
                 f"  {framework:8} {r['median_ms']:7.2f} ms/step  (runs: {runs})  CPU {r['cpu_ms']:.2f} ms/step  "
                 f"peak RSS {r['peak_mib']:.0f} MiB"
             )
+            if r.get("batch_norm"):
+                print(f"           batch norm: {r['batch_norm']}")
         if "ratio" in res:
             rounds = ", ".join(f"{v:.2f}" for v in res["round_ratios"])
             print(
@@ -490,6 +519,11 @@ def main() -> None:
         help="cnncalc's helper threads sleep between hand-offs instead of spinning (see docs/trainer.md)",
     )
     parser.add_argument(
+        "--no-numba",
+        action="store_true",
+        help="cnncalc runs batch norm with numpy's passes even where numba is installed",
+    )
+    parser.add_argument(
         "--idle",
         type=float,
         metavar="SECONDS",
@@ -514,6 +548,7 @@ def main() -> None:
         images_text(args.data, args.random, input_shape(args.preset))
         + ("; glibc's default malloc" if args.system_malloc else "")
         + ("; cnncalc's helpers sleep between hand-offs" if args.no_spin else "")
+        + ("; cnncalc's batch norm in numpy (--no-numba)" if args.no_numba else "")
     )
     if args.json:
         print(

@@ -46,6 +46,7 @@ from cnncalc.nn.im2col import (
     tap_weights,
 )
 from cnncalc.nn.layer import Layer
+from cnncalc.nn.norm import BatchNorm, BatchNormReLU
 from cnncalc.nn.parallel import matmul_work, run_split
 from cnncalc.nn.pool import MaxPool2D
 from cnncalc.nn.windows import pad_hw, pooled_windows, unpad_hw
@@ -65,7 +66,8 @@ def fusable(conv: Layer, pool: Layer) -> bool:
 
 
 def plan_stages(layers: list[Layer]) -> list[Layer]:
-    """The layers to run in order, with every conv → (ReLU →) max pool that can be fused as one stage."""
+    """The layers to run in order, with every conv → (ReLU →) max pool that can be fused as one
+    stage, and every batch norm → ReLU as one `BatchNormReLU`."""
     stages: list[Layer] = []
     i = 0
     while i < len(layers):
@@ -75,6 +77,9 @@ def plan_stages(layers: list[Layer]) -> list[Layer]:
         if j < len(layers) and fusable(conv, layers[j]):
             stages.append(ConvPool(layers[i : j + 1]))
             i = j + 1
+        elif isinstance(conv, BatchNorm) and has_relu:
+            stages.append(BatchNormReLU(layers[i : i + 2]))
+            i += 2
         else:
             stages.append(conv)
             i += 1

@@ -38,7 +38,7 @@ def test_sections_are_the_branches_between_a_fork_and_its_merge():
     # the ResNet's first block adds its input itself (nothing to run beside the branch); the second
     # has its projection shortcut
     (projection,) = build_model(preset_text("digits-resnet"), classes=10).sections.values()
-    assert [len(b) for b in projection.branches] == [5, 2]
+    assert [len(b) for b in projection.branches] == [4, 2]  # its bn → relu is one stage
     assert not build_model("input 2x5x5 | concat( ; conv 2 k=3 p=1 ) x2 | fc 3", classes=3).sections
     assert not build_model("input 1x8x8 | conv 2 k=3 | relu | flatten | fc 3", classes=3).sections
 

@@ -1,5 +1,6 @@
 """Networks that branch — residual adds, concatenations, blocks — against PyTorch autograd in float64:
-the forward pass, every gradient, and the optimizer steps that follow."""
+the forward pass, every gradient, and the optimizer steps that follow; batch norm both with numpy's
+passes and with the compiled loops (`cnncalc.nn.kernels`)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,28 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from cnncalc.arith.presets import preset_text  # noqa: E402
+from cnncalc.nn import kernels  # noqa: E402
 from cnncalc.nn.losses import softmax_cross_entropy  # noqa: E402
 from cnncalc.nn.model import build_model  # noqa: E402
 from cnncalc.nn.optim import make_optimizer  # noqa: E402
 from tests.nn.torch_twin import grads_of, params_of, to_nchw, twin  # noqa: E402
 
 pytestmark = pytest.mark.oracle
+
+with kernels.enabled(True):
+    HAS_NUMBA = kernels.compiled(0) is not None
+
+
+@pytest.fixture(
+    autouse=True,
+    params=["numpy", pytest.param("numba", marks=pytest.mark.skipif(not HAS_NUMBA, reason="no numba"))],
+)
+def batch_norm_passes(request):
+    """Every test both ways batch norm runs: numpy's passes, and the compiled loops of the
+    optional numba (used here at any size)."""
+    with kernels.enabled(request.param == "numba"):
+        yield
+
 
 GRAPHS = {
     "residual-identity": "input 4x6x6 | conv 4 k=3 p=1 | add( conv 4 k=3 p=1 | bn | relu | conv 4 k=3 p=1 | bn ) "
