@@ -105,6 +105,11 @@ def check(got, want, split, dtype):
             np.testing.assert_allclose(have, expected, rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-5)
 
 
+@pytest.mark.parametrize(
+    ("compiled", "reference"),
+    [(False, numpy_reference), pytest.param(True, compiled_reference, marks=needs_numba)],
+    ids=["numpy", "compiled"],
+)
 @settings(max_examples=60, deadline=None)
 @given(
     shape=shapes,
@@ -112,22 +117,9 @@ def check(got, want, split, dtype):
     seed=st.integers(0, 2**16),
     split=st.booleans(),
 )
-def test_numpy_passes_have_the_bits_of_the_per_channel_formulation(shape, dtype, seed, split):
-    x, g, bn, got = run_layer(shape, dtype, seed, split, compiled=False)
-    check(got, numpy_reference(x, g, bn.params["weight"], bn.params["bias"], bn.eps), split, dtype)
-
-
-@needs_numba
-@settings(max_examples=60, deadline=None)
-@given(
-    shape=shapes,
-    dtype=st.sampled_from([np.float32, np.float64]),
-    seed=st.integers(0, 2**16),
-    split=st.booleans(),
-)
-def test_compiled_loops_have_the_bits_of_float64_row_sums(shape, dtype, seed, split):
-    x, g, bn, got = run_layer(shape, dtype, seed, split, compiled=True)
-    check(got, compiled_reference(x, g, bn.params["weight"], bn.params["bias"], bn.eps), split, dtype)
+def test_each_way_has_the_bits_of_its_plain_formulation(compiled, reference, shape, dtype, seed, split):
+    x, g, bn, got = run_layer(shape, dtype, seed, split, compiled=compiled)
+    check(got, reference(x, g, bn.params["weight"], bn.params["bias"], bn.eps), split, dtype)
 
 
 def both_ways(bn_relu: bool, x, g, seed: int, channels: int):
