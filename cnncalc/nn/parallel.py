@@ -67,6 +67,8 @@ _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
 # How many split_work blocks are open, in any thread: the spinning helpers are parked when none is.
 _open_blocks = 0
+# (workers, slices, switch interval) from before the first of the open blocks.
+_outside: tuple[int, int, float] = (1, MAX_WORKERS, sys.getswitchinterval())
 # Two callers entering split_work at once must not both replace the pool.
 _pool_lock = threading.Lock()
 
@@ -105,9 +107,11 @@ def branch_threads() -> int:
 def split_work(workers: int, slices: int = MAX_WORKERS) -> Iterator[None]:
     """Let `run_split` use up to `workers` threads (the caller's included) and cut at most `slices`
     slices inside the block."""
-    global _workers, _max_slices, _pool, _pool_size, _open_blocks
+    global _workers, _max_slices, _pool, _pool_size, _open_blocks, _outside
     before = _workers, _max_slices, sys.getswitchinterval()
     with _pool_lock:
+        if _open_blocks == 0:
+            _outside = before
         _open_blocks += 1
         _workers = max(1, min(workers, MAX_WORKERS))
         _max_slices = max(1, min(slices, MAX_WORKERS))
@@ -123,11 +127,13 @@ def split_work(workers: int, slices: int = MAX_WORKERS) -> Iterator[None]:
     try:
         yield
     finally:
-        _workers, _max_slices, interval = before
-        sys.setswitchinterval(interval)
         with _pool_lock:
             _open_blocks -= 1
             last = _open_blocks == 0
+            # Blocks of several threads that overlap restore each other's settings in any order:
+            # once none is open, those from before the first hold again.
+            _workers, _max_slices, interval = _outside if last else before
+        sys.setswitchinterval(interval)
         if last:  # nothing spins outside training
             spin.SPINNERS.park()
 

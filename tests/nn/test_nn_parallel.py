@@ -116,6 +116,8 @@ def test_concurrent_callers_share_the_pool_safely(monkeypatch):
     for t in threads:
         t.join()
     assert errors == []
+    # however their blocks overlapped, none is left open: the settings from before hold again
+    assert (parallel._workers, parallel._max_slices) == (1, parallel.MAX_WORKERS)
 
 
 def test_numpy_error_settings_hold_in_every_thread(monkeypatch):
