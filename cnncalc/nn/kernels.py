@@ -1,11 +1,13 @@
-"""Compiled loops for batch normalisation's passes (numba, the optional `[fast]` extra).
+"""Compiled loops for batch normalisation's passes and a residual add's ReLU (numba, the optional
+`[fast]` extra).
 
 A training step's batch norm reads a (rows, C) array a few times: the column sums, the centred
 squares, the normalised output, and backward the two gradient sums and ∂x. In numpy each of those
 is two or three whole-array passes plus their temporaries; here each is one loop over the rows
 that keeps its per-channel sums in float64, and a ReLU right after the batch norm
-(`cnncalc.nn.norm.BatchNormReLU`) is taken inside the same loops. The per-layer profile of
-`benchmarks/train_step.py --preset digits-resnet --profile` shows the difference.
+(`cnncalc.nn.norm.BatchNormReLU`) is taken inside the same loops. A residual add and its ReLU
+(`cnncalc.nn.merge.AddReLU`) are one loop too, and the ReLU's gradient another. The per-layer
+profile of `benchmarks/train_step.py --preset digits-resnet --profile` shows the difference.
 
 Why numba (docs/trainer.md says more): it is made for exactly this — loops over numpy arrays
 compiled by LLVM — with wheels for Linux, macOS and Windows on x86-64 and ARM, and it releases the
@@ -63,13 +65,13 @@ def centred_square_sums(x, mean, out):  # pragma: no cover - compiled
 
 def normalise(x, mean, scale, shift, relu, out):  # pragma: no cover - compiled
     """out = (x − mean)·scale + shift per channel, then max(·, 0) if `relu` (as np.maximum: a NaN
-    stays NaN, −0 stays −0)."""
+    stays NaN, −0 becomes 0)."""
     rows, channels = x.shape
     zero = x.dtype.type(0)  # a literal 0 would make v a float64
     for i in range(rows):
         for c in range(channels):
             v = (x[i, c] - mean[c]) * scale[c] + shift[c]
-            if relu and v < 0:
+            if relu and not (v > 0 or v != v):  # max(v, 0) as np.maximum: NaN stays, −0 gives 0
                 v = zero
             out[i, c] = v
 
@@ -100,7 +102,25 @@ def input_gradient(g, x, y, mean, relu, a, b, c0, dx):  # pragma: no cover - com
             dx[i, c] = (x[i, c] - mean[c]) * b[c] + c0[c] + gi * a[c]
 
 
-_LOOPS = (column_sums, centred_square_sums, normalise, gradient_sums, input_gradient)
+def add_relu(a, b, out):  # pragma: no cover - compiled
+    """out = max(a + b, 0) on flat arrays, as np.add then np.maximum (a NaN stays, −0 becomes 0)."""
+    zero = out.dtype.type(0)
+    for i in range(out.shape[0]):
+        v = a[i] + b[i]
+        if not (v > 0 or v != v):
+            v = zero
+        out[i] = v
+
+
+def relu_gradient(g, y, out):  # pragma: no cover - compiled
+    """out = g·(y > 0) on flat arrays, y the ReLU's output: g times 1 or 0, as numpy multiplies
+    by the ReLU's mask (so g·0 keeps g's sign, and inf·0 is NaN)."""
+    one, zero = g.dtype.type(1), g.dtype.type(0)
+    for i in range(out.shape[0]):
+        out[i] = g[i] * (one if y[i] > 0 else zero)
+
+
+_LOOPS = (column_sums, centred_square_sums, normalise, gradient_sums, input_gradient, add_relu, relu_gradient)
 
 
 def compiled(size: int) -> SimpleNamespace | None:
@@ -132,6 +152,8 @@ def _try(loops: SimpleNamespace) -> None:
     loops.normalise(x, v, v, v, True, np.empty_like(x))
     loops.gradient_sums(x, x, x, v, True, s, np.zeros(2))
     loops.input_gradient(x, x, x, v, True, v, v, v, np.empty_like(x))
+    loops.add_relu(v, v, np.empty_like(v))
+    loops.relu_gradient(v, v, np.empty_like(v))
 
 
 @contextmanager

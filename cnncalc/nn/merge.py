@@ -22,6 +22,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from cnncalc.nn import kernels
+from cnncalc.nn.activations import ReLU
 from cnncalc.nn.layer import Layer
 from cnncalc.nn.parallel import run_split
 
@@ -60,6 +62,47 @@ class Add(Merge):
 
     def backward(self, grad: np.ndarray) -> list[np.ndarray]:  # type: ignore[override]
         return [grad] * self.count
+
+
+class AddReLU(Merge):
+    """add → relu as one step of a training run (`cnncalc.nn.model.plan_steps`), a residual
+    block's end: with the compiled loops (`cnncalc.nn.kernels`, two inputs of MIN_SIZE elements
+    or more) the sum and the ReLU are one pass, and backward the ReLU's gradient is one pass,
+    handed to every input as Add does. Otherwise, and in evaluation, the two layers run. Either
+    way the operations are the two layers', so the bits are theirs."""
+
+    kind = "addrelu"
+
+    def __init__(self, layers: list[Layer]) -> None:
+        super().__init__()
+        self.layers = layers
+        self.add: Add = layers[0]  # type: ignore[assignment]
+        self.relu: ReLU = layers[1]  # type: ignore[assignment]
+        self.out: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        return f"AddReLU({', '.join(map(repr, self.layers))})"
+
+    def forward(self, xs: Sequence[np.ndarray], train: bool) -> np.ndarray:  # type: ignore[override]
+        loops = kernels.compiled(xs[0].size) if train and len(xs) == 2 else None
+        if loops is None or xs[0].shape != xs[1].shape or xs[0].dtype != xs[1].dtype:
+            self.out = None
+            return self.relu.forward(self.add.forward(xs, train), train)
+        a, b = (np.ascontiguousarray(x).reshape(-1) for x in xs)
+        out = np.empty(xs[0].shape, xs[0].dtype)  # C order: its flat view is the array's
+        loops.add_relu(a, b, out.reshape(-1))
+        self.loops, self.out = loops, out
+        return out
+
+    def backward(self, grad: np.ndarray) -> list[np.ndarray]:  # type: ignore[override]
+        if self.out is None:
+            return self.add.backward(self.relu.backward(grad))
+        through = np.empty(grad.shape, grad.dtype)  # C order (grad may be a transposed view)
+        self.loops.relu_gradient(
+            np.ascontiguousarray(grad).reshape(-1), self.out.reshape(-1), through.reshape(-1)
+        )
+        self.out = None
+        return [through, through]
 
 
 class Concat(Merge):

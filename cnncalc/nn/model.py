@@ -55,7 +55,7 @@ from cnncalc.arith.spec import NetworkSpec, parse_spec
 from cnncalc.i18n import _
 from cnncalc.nn import layers as L
 from cnncalc.nn.conv_pool import ConvPool, plan_stages
-from cnncalc.nn.merge import Add, Concat, Merge
+from cnncalc.nn.merge import Add, AddReLU, Concat, Merge
 from cnncalc.nn.parallel import background, branch_threads, run_concurrently
 
 # Images per forward pass when evaluating or predicting: bounds the memory the activations take.
@@ -332,9 +332,10 @@ def _draws(step: Step) -> bool:
 
 
 def plan_steps(layers: list[L.Layer], fuse: bool) -> list[Step]:
-    """The steps that run `layers` (in the graph's order): merges alone, and each run of layers
-    that read only each other planned as a chain (`plan_stages`, when `fuse`); then, for every
-    step, the values no later step reads.
+    """The steps that run `layers` (in the graph's order): each run of layers that read only each
+    other — starting at a merge, or at a layer that reads another's value — planned as a chain
+    when `fuse` (`_stages`: an add then its ReLU as one step, conv → ReLU → pool and bn → ReLU as
+    `plan_stages` fuses them); then, for every step, the values no later step reads.
 
     Running a run of layers at the place of its first layer keeps the graph's order: each of its
     layers reads only the one before it.
@@ -345,6 +346,7 @@ def plan_steps(layers: list[L.Layer], fuse: bool) -> list[Step]:
     for layer in layers:
         if isinstance(layer, Merge):
             runs.append([layer])
+            growing[layer.node_id] = runs[-1]  # layers that read only the merge follow it
             continue
         source = layer.reads[0]
         run = growing.pop(source, None)
@@ -355,7 +357,7 @@ def plan_steps(layers: list[L.Layer], fuse: bool) -> list[Step]:
         growing[layer.node_id] = run
     wired = []
     for run in runs:
-        for stage in plan_stages(run) if fuse and not isinstance(run[0], Merge) else run:
+        for stage in _stages(run) if fuse else run:
             parts = getattr(stage, "layers", [stage])
             wired.append((stage, parts[0].reads, parts[-1].node_id))
     last_read = {source: i for i, (_, reads, _) in enumerate(wired) for source in reads}
@@ -363,6 +365,17 @@ def plan_steps(layers: list[L.Layer], fuse: bool) -> list[Step]:
         Step(stage, reads, writes, tuple(sorted({s for s in reads if last_read[s] == i})))
         for i, (stage, reads, writes) in enumerate(wired)
     ]
+
+
+def _stages(run: list[L.Layer]) -> list[L.Layer]:
+    """A run of layers (a merge, or a layer, then the layers that read only the one before) as
+    the stages a training run uses: an add then a ReLU as one `AddReLU`, the rest planned by
+    `plan_stages`."""
+    if not isinstance(run[0], Merge):
+        return plan_stages(run)
+    if isinstance(run[0], Add) and len(run) > 1 and isinstance(run[1], L.ReLU):
+        return [AddReLU(run[:2]), *plan_stages(run[2:])]
+    return [run[0], *plan_stages(run[1:])]
 
 
 def build_model(
