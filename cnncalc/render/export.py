@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from cnncalc.arith.errors import CnnCalcError
 from cnncalc.arith.graph import INPUT
+from cnncalc.arith.sizes import ceil_div, effective_kernel, same_padding
 from cnncalc.i18n import _
 
 if TYPE_CHECKING:
@@ -76,9 +77,38 @@ def _dims(res: LayerResult) -> int:
     return max(len(shape) - 1, 1) if shape else 2
 
 
+def _uneven(res: LayerResult) -> bool:
+    return any(before != after for before, after in res.shape.padding)
+
+
+def _is_same(res: LayerResult) -> bool:
+    """The padding is 'same' as the frameworks split it (`p=same`): ⌈n/s⌉ outputs, the odd row after.
+    Keras' padding='same' says exactly this, and so does PyTorch's for stride 1."""
+    geo = res.shape
+    return all(
+        pad == same_padding(n, k, s, d) and out == ceil_div(n, s)
+        for n, k, s, d, pad, out in zip(
+            geo.input, geo.kernel, geo.stride, geo.dilation, geo.padding, geo.output, strict=True
+        )
+    )
+
+
 def _symmetric(res: LayerResult, framework: str) -> tuple[int, ...]:
     pads = res.shape.padding
-    if any(before != after for before, after in pads):
+    if _uneven(res):
+        even = _even_padding(res)
+        if even is not None:
+            raise CnnCalcError(
+                _(
+                    "{where}: padding {pads} differs between the two sides of an axis; {framework} pads "
+                    "both sides alike, and takes padding='same' only in a convolution with stride 1: "
+                    "write the padding as numbers (p={even} gives the same output size)"
+                ),
+                where=_where(res),
+                pads=pads,
+                framework=framework,
+                even=even,
+            )
         raise CnnCalcError(
             _(
                 "{where}: padding {pads} differs between the two sides of an axis; {framework} pads "
@@ -89,6 +119,23 @@ def _symmetric(res: LayerResult, framework: str) -> tuple[int, ...]:
             framework=framework,
         )
     return tuple(before for before, _ in pads)
+
+
+def _even_padding(res: LayerResult) -> str | None:
+    """The padding, the same on both sides, that gives the layer's output size ('1', '1x0'), if any."""
+    geo = res.shape
+    found = []
+    for n, k, s, d, (before, after), out in zip(
+        geo.input, geo.kernel, geo.stride, geo.dilation, geo.padding, geo.output, strict=True
+    ):
+        p = ceil_div(before + after, 2)
+        size = n + 2 * p - effective_kernel(k, d)
+        if size < 0 or (ceil_div(size, s) if geo.ceil else size // s) + 1 != out:
+            return None
+        if res.layer.kind != "conv" and 2 * p > k:  # PyTorch's pools: padding at most half the window
+            return None
+        found.append(p)
+    return str(found[0]) if len(set(found)) == 1 else "x".join(map(str, found))
 
 
 class _Names:
@@ -140,9 +187,12 @@ def _torch_layer(res: LayerResult) -> str:
         args = [str(c), str(layer.units), f"kernel_size={_one(geo.kernel)}"]
         if set(geo.stride) != {1}:
             args.append(f"stride={_one(geo.stride)}")
-        pads = _symmetric(res, "PyTorch") if kind == "conv" else tuple(p for p, _ in geo.padding)
-        if set(pads) != {0}:
-            args.append(f"padding={_one(pads)}")
+        if kind == "conv" and _uneven(res) and set(geo.stride) == {1} and _is_same(res):
+            args.append('padding="same"')  # the odd row after, as the spec's p=same
+        else:
+            pads = _symmetric(res, "PyTorch") if kind == "conv" else tuple(p for p, _ in geo.padding)
+            if set(pads) != {0}:
+                args.append(f"padding={_one(pads)}")
         if kind == "tconv" and set(geo.output_padding) != {0}:
             args.append(f"output_padding={_one(geo.output_padding)}")
         if set(geo.dilation) != {1}:
@@ -274,6 +324,8 @@ def _keras_padding(res: LayerResult, lines: list[str], var: str) -> tuple[str, s
     """'valid' or 'same' for a window layer, whichever gives the table's size; other padding as a
     ZeroPadding layer first (on a new tensor: the unpadded one may feed another branch)."""
     geo = res.shape
+    if _uneven(res) and _is_same(res):
+        return "same", var  # p=same: Keras splits the padding as the spec does, the odd row after
     pads = _symmetric(res, "Keras")
     n, out = res.input_shape[1:], res.output_shape[1:]
     keff = [d * (k - 1) + 1 for k, d in zip(geo.kernel, geo.dilation, strict=True)]

@@ -27,14 +27,10 @@ HEAVY = {
 }
 
 
-@pytest.mark.parametrize(
-    "preset",
-    [pytest.param(p.name, marks=pytest.mark.slow) if p.name in HEAVY else p.name for p in list_presets()],
-)
-def test_exported_pytorch_code_runs_with_the_tables_numbers(preset, tmp_path):
-    net = walk(get_preset(preset))
+def run_exported(net, tmp_path):
+    """The exported module, run by PyTorch: (the model, its output, every leaf module's output shape)."""
     path = tmp_path / "exported.py"
-    path.write_text(to_pytorch(net, "Net", preset), encoding="utf-8")
+    path.write_text(to_pytorch(net, "Net"), encoding="utf-8")
     namespace = runpy.run_path(str(path))  # the code cnncalc wrote, never a user's file
     model = namespace["Net"]().eval()
     shapes: list[tuple[int, ...]] = []
@@ -47,6 +43,32 @@ def test_exported_pytorch_code_runs_with_the_tables_numbers(preset, tmp_path):
         out = model(namespace["example_input"])
     for h in hooks:
         h.remove()
+    return model, out, shapes
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "input 3x32x32 | conv 8 k=4 p=same | conv 8 k=2x5 p=same d=2 | conv 4 k=6x3 p=same",
+        "input 4x31 | conv1d 8 k=4 p=same d=3 | relu",
+        "input 2x9x10x11 | conv3d 4 k=2 p=same",
+    ],
+)
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths")  # PyTorch pads a copy
+def test_uneven_same_padding_runs_in_pytorch_with_the_tables_shapes(spec, tmp_path):
+    net = walk(spec)
+    model, out, shapes = run_exported(net, tmp_path)
+    assert sum(p.numel() for p in model.parameters()) == net.total_params
+    assert shapes == [lr.output_shape for lr in net.layers]
+
+
+@pytest.mark.parametrize(
+    "preset",
+    [pytest.param(p.name, marks=pytest.mark.slow) if p.name in HEAVY else p.name for p in list_presets()],
+)
+def test_exported_pytorch_code_runs_with_the_tables_numbers(preset, tmp_path):
+    net = walk(get_preset(preset))
+    model, out, shapes = run_exported(net, tmp_path)
     assert sum(p.numel() for p in model.parameters()) == net.total_params
     assert tuple(out.shape[1:]) == net.output_shape
     assert shapes == [lr.output_shape for lr in net.layers]

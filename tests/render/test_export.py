@@ -176,6 +176,56 @@ def test_what_keras_cannot_say_is_refused_with_the_row(spec, words):
         to_keras(walk(spec))
 
 
+# 'same' padding whose odd row goes after (an even kernel, a stride): the spec's p=same, Keras'
+# padding='same', and PyTorch's for stride 1
+UNEVEN_SAME = [
+    "input 3x32x32 | conv 8 k=4 p=same | conv 8 k=2x5 p=same d=2 | relu",
+    "input 3x32x32 | conv 8 k=3 s=2 p=same | conv 8 k=4 s=2 p=same",
+    "input 3x31x33 | maxpool k=2 p=same | avgpool k=3 s=2 p=same",
+    "input 4x31 | conv1d 8 k=4 s=3 p=same | maxpool1d k=2 p=same",
+    "input 2x5x31x9 | maxpool3d k=2x3x4 s=2 p=same | conv3d 4 k=2 p=same",
+]
+
+
+@pytest.mark.parametrize("spec", UNEVEN_SAME)
+def test_keras_export_writes_uneven_same_padding_as_same(spec):
+    net = walk(spec)
+    code = to_keras(net)
+    assert 'padding="same"' in code
+    back = read_back(code, "same.py")
+    assert table(back, ("pad", "flatten")) == table(net, ("pad", "flatten"))
+
+
+@pytest.mark.parametrize("spec", [UNEVEN_SAME[0], "input 4x31 | conv1d 8 k=4 p=same d=3 | relu"])
+def test_pytorch_export_writes_uneven_same_padding_with_stride_1_as_same(spec):
+    net = walk(spec)
+    code = to_pytorch(net)
+    assert 'padding="same"' in code
+    assert table(read_back(code, "same.py")) == table(net)
+
+
+@pytest.mark.parametrize(
+    ("spec", "even", "words"),
+    [
+        (
+            "input 3x32x32 | conv 8 k=3 s=2 p=same",
+            "1",
+            "row 1 (conv 8 k=3 s=2 p=same): padding ((0, 1), (0, 1)) differs between the two sides of an "
+            "axis; PyTorch pads both sides alike, and takes padding='same' only in a convolution with stride 1: "
+            "write the padding as numbers (p=1 gives the same output size)",
+        ),
+        ("input 3x31x32 | maxpool k=2 p=same", "1x0", "(p=1x0 gives the same output size)"),
+    ],
+)
+def test_uneven_padding_pytorch_cannot_say_is_refused_with_an_even_one(spec, even, words):
+    with pytest.raises(CnnCalcError) as refused:
+        to_pytorch(walk(spec))
+    assert words in str(refused.value)
+    evened = walk(spec.replace("p=same", f"p={even}"))
+    assert evened.output_shape == walk(spec).output_shape
+    to_pytorch(evened)
+
+
 def test_export_needs_the_input_size():
     with pytest.raises(CnnCalcError, match="input size"):
         to_pytorch(walk("conv 4 k=3 | relu"))
@@ -210,6 +260,11 @@ def test_cli_prints_keras_code_for_a_spec(cli):
             ["input 1x16x16 | conv 8 k=3 s=2 d=2", "--to", "keras"],
             1,
             "error: row 1 (conv 8 k=3 s=2 d=2): Keras does not allow strides > 1 together with dilation_rate > 1",
+        ),
+        (
+            ["input 3x32x32 | conv 8 k=3 s=2 p=same", "--to", "pytorch"],
+            1,
+            "takes padding='same' only in a convolution with stride 1: write the padding as numbers (p=1 gives",
         ),
     ],
 )
