@@ -430,8 +430,13 @@ class _Walker:
             if shape is not None:
                 where = _("{where}, input {shape}").format(where=where, shape=fmt_shape(shape))
             # the layer's values came from its spec line, not from a command's options: the field's
-            # name is settled as the core wrote it (as `prefixed(where, keep_field=False)` does)
-            error = type(e)(_("{where}: {error}").format(where=where, error=e))
+            # name is settled as the core wrote it (as `prefixed(where, keep_field=False)` does);
+            # but the input's size, which the spec lacks, is what a command's option can give
+            keep = e.field == "input"
+            error = type(e)(
+                _("{where}: {error}").format(where=where, error=e.template if keep else e),
+                field=e.field if keep else None,
+            )
             if hint := channels_last_hint(self.spec):
                 error = type(e)(_("{error}. {hint}").format(error=error, hint=hint))
             raise error from None
@@ -737,7 +742,13 @@ def _spatial_without_input(
     """No input: only geometry that does not depend on the size can be computed (the field)."""
     padding = layer.padding
     if isinstance(padding, str) and padding == "same":
-        raise CnnCalcError(_("padding 'same' depends on the input size; add 'input CxHxW' to the spec"))
+        raise UsageError(
+            _(
+                "padding 'same' depends on the size of the input map, which is not known: give {field} CxHxW "
+                "(or start the spec with 'input CxHxW')"
+            ),
+            field="input",
+        )
     k = broadcast(layer.kernel, dims, "k")
     s = broadcast(layer.stride or (1,), dims, "s")
     d = broadcast(layer.dilation, dims, "d")

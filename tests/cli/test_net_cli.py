@@ -226,6 +226,25 @@ def test_bad_input_exit_codes(cli, args, code, words):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["net", "conv 8 k=3 | conv 8 k=4 p=same"],
+        ["rf", "conv 8 k=3 | conv 8 k=4 p=same"],
+        ["export", "conv 8 k=3 | conv 8 k=4 p=same", "--to", "keras"],
+    ],
+    ids=["net", "rf", "export"],
+)
+def test_same_padding_without_an_input_size_asks_for_the_input_option(cli, args):
+    result = cli(*args)
+    assert result.exit_code == 2, result.output
+    assert (
+        "error: layer 2 (conv 8 k=4 p=same): padding 'same' depends on the size of the input map, which "
+        "is not known: give --input CxHxW (or start the spec with 'input CxHxW')"
+    ) in result.stderr
+    assert cli(*args, "--input", "3x9x9").exit_code == 0
+
+
 def test_check_catches_note_001(cli):
     result = cli("check", NOTE_001_CLAIM)
     assert result.exit_code == 1
