@@ -15,7 +15,7 @@ from cnncalc.arith.errors import UsageError
 from cnncalc.cli.errors import reported
 from cnncalc.cli.options import FILE_NAME, ClassOpt, FileOpt, JsonOpt
 from cnncalc.cli.output import emit_json, emit_text
-from cnncalc.i18n import _
+from cnncalc.i18n import _, ngettext
 
 # The fields of the Python API whose options are not `--field`: the spec argument, --from, --class,
 # and the file `save()` writes, given here with --out.
@@ -91,7 +91,11 @@ def export(
             written = result.save(out)
             path = written if written == out else f"{out} (→ {written})"
             emit_text(
-                _("wrote {path}: {framework} code for {params:,} parameters, {layers} layers").format(
+                ngettext(
+                    "wrote {path}: {framework} code for {params:,} parameters, {layers} layer",
+                    "wrote {path}: {framework} code for {params:,} parameters, {layers} layers",
+                    len(result.network.layers),
+                ).format(
                     path=path,
                     framework=result.to,
                     params=result.total_params,

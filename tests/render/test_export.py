@@ -242,6 +242,17 @@ def test_cli_writes_the_file_atomically_and_says_what(cli, tmp_path):
     assert rows(read_back(code, "lenet.py")) == rows(walk(get_preset("lenet-5")))
 
 
+@pytest.mark.parametrize(
+    ("spec", "count"),
+    [("input 1x8x8 | conv 4 k=3", "1 layer"), ("input 1x8x8 | conv 4 k=3 | relu", "2 layers")],
+)
+def test_cli_counts_the_layers_it_wrote_in_words(cli, tmp_path, spec, count):
+    out = tmp_path / "net.py"
+    result = cli("export", spec, "--to", "pytorch", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"wrote {out}: pytorch code for 40 parameters, {count}"
+
+
 def test_cli_prints_keras_code_for_a_spec(cli):
     result = cli("export", "input 1x28x28 | conv 8 k=3 | relu | flatten | fc 10", "--to", "keras")
     assert result.exit_code == 0, result.output
