@@ -168,6 +168,7 @@ def render_rf(
             formula="RF_i = (RF_{i+1} − 1)·s_i + d_i·(k_i − 1) + 1"
         ),
         style=style,
+        width=width,
     )
     working = []
     for r in rows:

@@ -25,7 +25,7 @@ from cnncalc.arith.receptive_field import field_beyond_input
 from cnncalc.arith.steps import Step, group_digits, notes_once
 from cnncalc.i18n import N_, _, ngettext, translated
 from cnncalc.render.text import PLAIN, Styler, box_table, grid, join_blocks, render_notes, render_step
-from cnncalc.render.width import wrap
+from cnncalc.render.width import display_width, wrap
 
 if TYPE_CHECKING:  # `net` needs neither the presets' list nor the solvers
     from cnncalc.arith.importer import ImportResult
@@ -351,10 +351,8 @@ def explain_layer(net: NetworkResult, row: int | str, style: Styler = PLAIN, wid
     lr = find_row(net, str(row))
     if lr.layer is None:
         return _explain_container(net, lr, style, width)
-    head = style(_("Layer {id}: {layer}").format(id=lr.id, layer=lr.describe()), "bold")
-    if lr.input_shape or lr.output_shape:
-        head += f"   {_shape(lr.input_shape)} → {_shape(lr.output_shape)}"
-    within = _within(net, lr)
+    head = _explain_head(_("Layer {id}: {layer}").format(id=lr.id, layer=lr.describe()), lr, style, width)
+    within = _within(net, lr, width)
     groups: dict[str, list[Step]] = {SHAPE: [], PARAMETERS: [], MACS: [], FIELD: [], OTHER: []}
     param_labels = {*_PARAM_LABELS, *(translated(label) for label in _PARAM_LABELS)}
     for step in lr.steps:
@@ -432,7 +430,7 @@ def find_row(net: NetworkResult, row: str) -> LayerResult:
     )
 
 
-def _within(net: NetworkResult, lr: LayerResult) -> str:
+def _within(net: NetworkResult, lr: LayerResult, width: int = 100) -> str:
     """`in basic 64 (row 5.1), in stage 64 ×2 (row 5)`: where a nested row sits."""
     if lr.node is None or not lr.node.path:
         return ""
@@ -440,16 +438,43 @@ def _within(net: NetworkResult, lr: LayerResult) -> str:
         _("{container} (row {id})").format(container=net.graph.by_id[c].describe(), id=c)
         for c in reversed(lr.node.path)
     ]
-    return "\n".join(_wrap(_("Inside {places}").format(places=_(", inside ").join(places)), 100, hang="  "))
+    return "\n".join(_wrap(_("Inside {places}").format(places=_(", inside ").join(places)), width, hang="  "))
+
+
+def _explain_head(title: str, lr: LayerResult, style: Styler, width: int) -> str:
+    """`Layer 4: conv 8 k=3   1×28×28 → 8×26×26`, the shapes on a line of their own when the row
+    would not fit the width."""
+    lines = [style(line, "bold") for line in _wrap(title, width)]
+    if lr.input_shape or lr.output_shape:
+        shapes = f"{_shape(lr.input_shape)} → {_shape(lr.output_shape)}"
+        if len(lines) == 1 and display_width(f"{title}   {shapes}") <= width:
+            lines[0] += f"   {shapes}"
+        else:
+            lines.append(f"  {shapes}")
+    return "\n".join(lines)
+
+
+def _fit_lines(text: str, width: int, hang: str) -> str:
+    """Each line of `text` as it is when it fits, else wrapped with its further lines at `hang`."""
+    out = []
+    for line in text.split("\n"):
+        if display_width(line) <= width:
+            out.append(line)
+        else:
+            indent = line[: len(line) - len(line.lstrip(" "))]
+            out += wrap(
+                line.strip(), width, initial_indent=indent, subsequent_indent=hang, break_long_words=False
+            )
+    return "\n".join(out)
 
 
 def _explain_container(net: NetworkResult, lr: LayerResult, style: Styler, width: int) -> str:
     """A merge: its branches, each with its output, then the merged shape and field; a block: what it
     holds, then its totals."""
     node = lr.node
-    head = style(translated(_CONTAINER_TITLES[node.kind]).format(id=lr.id, text=lr.describe()), "bold")
-    if lr.input_shape or lr.output_shape:
-        head += f"   {_shape(lr.input_shape)} → {_shape(lr.output_shape)}"
+    head = _explain_head(
+        translated(_CONTAINER_TITLES[node.kind]).format(id=lr.id, text=lr.describe()), lr, style, width
+    )
     held = [r for r in net.rows if r.node is not None and r.node.path[-1:] == (lr.id,)]
     if node.is_merge:
         lines = []
@@ -469,7 +494,11 @@ def _explain_container(net: NetworkResult, lr: LayerResult, style: Styler, width
         listing = (
             style(_("Holds"), "bold")
             + "\n"
-            + grid([[r.id, r.describe(), "→ " + _shape(r.output_shape)] for r in held], "lll", indent="  ")
+            + _fit_lines(
+                grid([[r.id, r.describe(), "→ " + _shape(r.output_shape)] for r in held], "lll", indent="  "),
+                width,
+                hang=" " * (4 + max(display_width(r.id) for r in held)),
+            )
         )
     groups: dict[str, list[Step]] = {SHAPE: [], PARAMETERS: [], MACS: [], FIELD: []}
     for step in lr.steps:
@@ -498,7 +527,7 @@ def _explain_container(net: NetworkResult, lr: LayerResult, style: Styler, width
                 why=_("a block computes nothing itself"),
             )
         )
-    blocks = [head, _within(net, lr), listing]
+    blocks = [head, _within(net, lr, width), listing]
     if net.counts_unknown(lr):
         blocks.append("\n".join(_wrap(translated(UNSIZED_ROW), width)))
     for title, steps in groups.items():
@@ -779,9 +808,12 @@ def input_sizes_view(result: InputSizes, title: str = "", style: Styler = PLAIN,
         head = _("Input sizes {name} accepts, per axis ({c} channels; tried 1 to {limit:,})")
     else:
         head = _("Input sizes the network accepts, per axis ({c} channels; tried 1 to {limit:,})")
-    head = style(head.format(name=title.split(":")[0], c=spec.input_shape[0], limit=result.limit), "bold")
+    head = head.format(name=title.split(":")[0], c=spec.input_shape[0], limit=result.limit)
+    head = "\n".join(style(line, "bold") for line in _wrap(head, width, hang=""))
     lines = [
-        _axis_line(ax, ax.accepted, _("no size from 1 to {limit:,}").format(limit=result.limit))
+        _wrap_axis_line(
+            _axis_line(ax, ax.accepted, _("no size from 1 to {limit:,}").format(limit=result.limit)), width
+        )
         for ax in _distinct(result)
     ]
     refusals = [
@@ -804,23 +836,22 @@ def input_sizes_view(result: InputSizes, title: str = "", style: Styler = PLAIN,
             )
         else:
             accepted = _("Your input {input}: accepted ✓").format(input=given)
-        blocks.append(style(accepted, "green"))
+        blocks.append("\n".join(style(line, "green") for line in _wrap(accepted, width)))
     else:
-        blocks.append(style(_("Your input {input}: refused ✗").format(input=given), "bold", "red"))
+        refused = _("Your input {input}: refused ✗").format(input=given)
+        blocks.append("\n".join(style(line, "bold", "red") for line in _wrap(refused, width)))
     if result.target is not None:
-        wanted = [_axis_line(ax, ax.wanted or (), _("no size gives it")) for ax in _distinct(result, True)]
+        wanted = [
+            _wrap_axis_line(_axis_line(ax, ax.wanted or (), _("no size gives it")), width)
+            for ax in _distinct(result, True)
+        ]
         if result.possible:
             example = fmt_shape((spec.input_shape[0], *(ax.wanted[0] for ax in result.axes)))
             target = _("A last map of {target} (row {id}) (e.g. {example}):")
         else:
             example, target = "", _("A last map of {target} (row {id}):")
-        blocks.append(
-            style(
-                target.format(target=fmt_shape(result.target), id=result.last_node, example=example), "bold"
-            )
-            + "\n"
-            + "\n".join(wanted)
-        )
+        target = target.format(target=fmt_shape(result.target), id=result.last_node, example=example)
+        blocks.append("\n".join([*(style(line, "bold") for line in _wrap(target, width)), *wanted]))
     return join_blocks(*blocks)
 
 
@@ -841,6 +872,11 @@ def _distinct(result: InputSizes, wanted: bool = False) -> list[AxisSizes]:
         )
         out.append(replace(axes[0], axis=label))
     return out
+
+
+def _wrap_axis_line(line: str, width: int) -> str:
+    """An axis' line ('  H and W: …') wrapped, its further lines under the sizes."""
+    return "\n".join(_wrap(line.strip(), width, indent="  "))
 
 
 def _axis_line(ax: AxisSizes, sizes, none: str) -> str:

@@ -101,12 +101,13 @@ def box_table(
     cells = [[str(c) for c in row] for row in rows]
     widths = [max([visible_len(h)] + [visible_len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     cols = _Columns(widths, align, borders, style)
-    if width is not None and align is not None and cols.total > width:
+    if width is not None and cols.total > width:
         cols.narrow_to(width, headers, cells)
         if cols.total > width and not borders:  # still too wide: one space between columns
             cols.gap = 1
             cols.narrow_to(width, headers, cells)
-    out = [style(t, "bold") for t in (wrap(title, width) if width is not None else [title])] if title else []
+    lines = wrap_keeping_formula(title, width, "") if width is not None else [title]
+    out = [style(t, "bold") for t in lines] if title else []
     body = [cols.row(line) for r in cells for line in cols.lines_of(r)]
     if borders:
         out += [cols.rule("┌", "┬", "┐"), cols.row(headers, header=True), cols.rule("├", "┼", "┤")]
@@ -134,8 +135,12 @@ class _Columns:
         return sum(self.widths) + (3 * n + 1 if self.borders else self.gap * (n - 1))
 
     def narrow_to(self, width: int, headers: Sequence[str], cells: list[list[str]]) -> None:
-        """Take the excess from the widest plain left-aligned columns, never splitting a word."""
-        align = self.align or ()
+        """Take the excess from the widest plain left-aligned columns, never splitting a word.
+
+        A table aligned by its cells (no `align`) wraps the columns that hold no number."""
+        align = self.align or [
+            "r" if any(is_numeric(r[i]) for r in cells) else "l" for i in range(len(headers))
+        ]
         plain = [all("\x1b" not in r[i] for r in cells) for i in range(len(headers))]
         wrappable = [a == "l" and plain[i] for i, a in enumerate(align)]
         floors = [
@@ -236,12 +241,40 @@ def render_step(step: Step, style: Styler = PLAIN, width: int = 100, indent: str
     pad = " " * display_width(step.label)
     lines = [f"{indent}{style(step.label, 'bold')} = {step.formula}"]
     if step.substituted and step.substituted not in (step.formula, fmt_value(step.value)):
-        lines.append(f"{indent}{pad} = {step.substituted}")
+        lines += _fit_sum(f"{indent}{pad} = ", f"{indent}{pad} + ", step.substituted, width)
     lines.append(f"{indent}{pad} = {style(fmt_value(step.value), 'bold', 'green')}")
     room = max(width - display_width(indent) - 4, 30)
     for text in ((step.why,) if step.why else ()) + step.notes:
         lines.extend(wrap_keeping_formula(text, room, indent + "  "))
     return "\n".join(lines)
+
+
+def _fit_sum(first: str, more: str, text: str, width: int) -> list[str]:
+    """`first + text` on as many lines as a long sum needs, broken before its outermost `+`s, each
+    further line starting with `more` (a `+` under the `=`); text without such a `+` stays whole.
+
+    >>> _fit_sum("a = ", "  + ", "10 + ⌊(3 + 4)/2⌋ + 30", 14)
+    ['a = 10', '  + ⌊(3 + 4)/2⌋', '  + 30']
+    """
+    if display_width(first + text) <= width:
+        return [first + text]
+    terms, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "([⌊⌈":
+            depth += 1
+        elif ch in ")]⌋⌉":
+            depth -= 1
+        elif depth == 0 and text.startswith(" + ", i):
+            terms.append(text[start:i])
+            start = i + 3
+    terms.append(text[start:])
+    lines = [first + terms[0]]
+    for term in terms[1:]:
+        if display_width(f"{lines[-1]} + {term}") <= width:
+            lines[-1] += f" + {term}"
+        else:
+            lines.append(more + term)
+    return lines
 
 
 def wrap_keeping_formula(text: str, width: int, indent: str) -> list[str]:

@@ -298,3 +298,48 @@ def test_solve_combos(cli, cli_json):
     data = cli_json("solve", "combos", "--input", "32", "--output", "16")
     assert data["combos"][0] == {"kernel": 3, "stride": 2, "padding": 1, "exact": False}
     assert cli("solve", "padding", "--input", "0", "--kernel", "3").exit_code == 2
+
+
+NARROW_RF = "input 3x224x224 | conv 64 k=7x5 s=2x1 p=3x2 d=1x2 bias=false | maxpool k=3 s=2 p=1 ceil=true | conv 8 k=3"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["rf", NARROW_RF],
+        ["solve", "input", "--preset", "resnet-50", "--output", "7x7"],
+        ["net", "--preset", "inception-v3", "--explain", "10"],
+        ["net", "--preset", "inception-v3", "--explain", "10.1"],
+        ["net", "--preset", "inception-v3", "--explain", "16.1.2.1"],
+        ["net", "--preset", "resnet-18", "--explain", "6.1.1.6"],
+    ],
+    ids=[
+        "rf-tables",
+        "solve-input",
+        "explain-block-sum",
+        "explain-merge",
+        "explain-deep-layer",
+        "explain-head",
+    ],
+)
+@pytest.mark.parametrize("columns", [60, 80])
+def test_working_fits_a_narrow_terminal(runner, args, columns):
+    from cnncalc.cli.app import app
+    from cnncalc.render.width import display_width
+
+    env = {"NO_COLOR": "1", "COLUMNS": str(columns), "CNNCALC_LANG": "en"}
+    result = runner.invoke(app, args, env=env)
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.stdout.splitlines() if display_width(line) > columns] == []
+
+
+def test_a_long_sum_in_the_working_breaks_before_a_plus(runner):
+    from cnncalc.cli.app import app
+
+    env = {"NO_COLOR": "1", "COLUMNS": "60", "CNNCALC_LANG": "en"}
+    result = runner.invoke(app, ["net", "--preset", "inception-v3", "--explain", "10"], env=env)
+    assert (
+        "  parameters = the sum over the layers it holds\n"
+        "             = 18,432 + 128 + 13,824 + 96 + 76,800 + 128\n"
+        "             + 18,432 + 128 + 55,296 + 192 + 82,944 + 192\n"
+    ) in result.stdout
