@@ -66,6 +66,8 @@ class InputSizes:
     axes: tuple[AxisSizes, ...]
     target: tuple[int, ...] | None
     last_node: str
+    # the flatten or fc that reads the last map whole, whose size then sets the fc's weights
+    reader: str | None = None
 
     @property
     def given(self) -> tuple[int, ...]:
@@ -74,6 +76,12 @@ class InputSizes:
     @property
     def given_accepted(self) -> bool:
         return all(n in ax.last_map for n, ax in zip(self.given, self.axes, strict=True))
+
+    @property
+    def weights_fix_the_last_map(self) -> bool:
+        """An fc reads the last map whole and the map's size varies with the input: a model built
+        (weights made) for the given input takes only the sizes that give the same last map."""
+        return self.reader is not None and any(len(set(ax.last_map.values())) > 1 for ax in self.axes)
 
     @property
     def possible(self) -> bool:
@@ -157,7 +165,7 @@ def solve_input_sizes(
         if target is not None:
             wanted = tuple(n for n in accepted if last_map[n] == target[i])
         axes.append(AxisSizes(name, tuple(accepted), last_map, refused, wanted))
-    result = InputSizes(spec, limit, tuple(axes), target, last_node)
+    result = InputSizes(spec, limit, tuple(axes), target, last_node, _map_reader(spec))
     _check_channels(result)
     return result
 
@@ -251,6 +259,20 @@ def _last_map_node(spec: NetworkSpec) -> str:
             break
         last = node.id
     return last
+
+
+def _map_reader(spec: NetworkSpec) -> str | None:
+    """The flatten or fc that ends the maps (as `_last_map_node` finds it), if no global pooling
+    comes first: the fc it feeds has as many weights per unit as the last map has values."""
+    nodes = spec.graph.nodes
+    for i, node in enumerate(nodes):
+        layer = node.layer
+        if layer is not None and layer.kind in ("flatten", "fc"):
+            feeds_fc = any(n.layer is not None and n.layer.kind == "fc" for n in nodes[i:])
+            return node.id if feeds_fc else None
+        if layer is not None and layer.kind in ("gap", "gmp") and not layer.adaptive:
+            return None
+    return None
 
 
 def _telling_refusals(accepted: list[int], reasons: dict[int, str]) -> dict[int, str]:

@@ -804,10 +804,19 @@ def input_sizes_view(result: InputSizes, title: str = "", style: Styler = PLAIN,
     from cnncalc.arith.network import walk
 
     spec = result.spec
+    c = spec.input_shape[0]
     if title:
-        head = _("Input sizes {name} accepts, per axis ({c} channels; tried 1 to {limit:,})")
+        head = ngettext(
+            "Input sizes {name} accepts, per axis ({c} channel; tried 1 to {limit:,})",
+            "Input sizes {name} accepts, per axis ({c} channels; tried 1 to {limit:,})",
+            c,
+        )
     else:
-        head = _("Input sizes the network accepts, per axis ({c} channels; tried 1 to {limit:,})")
+        head = ngettext(
+            "Input sizes the network accepts, per axis ({c} channel; tried 1 to {limit:,})",
+            "Input sizes the network accepts, per axis ({c} channels; tried 1 to {limit:,})",
+            c,
+        )
     head = head.format(name=title.split(":")[0], c=spec.input_shape[0], limit=result.limit)
     head = "\n".join(style(line, "bold") for line in _wrap(head, width, hang=""))
     lines = [
@@ -837,6 +846,21 @@ def input_sizes_view(result: InputSizes, title: str = "", style: Styler = PLAIN,
         else:
             accepted = _("Your input {input}: accepted ✓").format(input=given)
         blocks.append("\n".join(style(line, "green") for line in _wrap(accepted, width)))
+        if result.target is None and result.weights_fix_the_last_map:
+            reader = net.result(result.reader)
+            last_shape = last.output_shape if last is not None else spec.input_shape
+            note = _(
+                "Layer {id} ({text}) reads the last map whole, so the fc weights of a model built for "
+                "{input} (PyTorch's nn.Linear, Keras' Dense) fit only a last map of {shape}: such a "
+                "model takes only the sizes that --output {target} lists."
+            ).format(
+                id=reader.id,
+                text=reader.describe(),
+                input=given,
+                shape=_shape(last_shape),
+                target="x".join(map(str, last_shape[1:])),
+            )
+            blocks.append(render_notes([note], style, width))
     else:
         refused = _("Your input {input}: refused ✗").format(input=given)
         blocks.append("\n".join(style(line, "bold", "red") for line in _wrap(refused, width)))

@@ -90,3 +90,19 @@ def test_without_channels_or_with_a_silly_limit() -> None:
 def test_runs_cover_exactly_the_values(values: list[int]) -> None:
     covered = [v for first, last, step in runs(values) for v in range(first, last + 1, step)]
     assert covered == values
+
+
+@pytest.mark.parametrize(
+    ("text", "fixed"),
+    [
+        ("input 1x32x32 | conv 6 k=5 | avgpool k=2 | flatten | fc 10", True),
+        ("input 3x32x32 | fc 10", True),
+        ("input 3x32 | conv1d 4 k=3 | flatten | relu | fc 2", True),
+        ("input 1x32x32 | conv 6 k=5 | gap | flatten | fc 10", False),  # global pooling: always C×1×1
+        ("input 1x32x32 | conv 6 k=5 | adaptiveavgpool 4 | flatten | fc 10", False),  # always 4×4
+        ("input 1x32x32 | conv 6 k=5 | flatten", False),  # no weights read it
+        ("input 1x32x32 | conv 6 k=5", False),
+    ],
+)
+def test_an_fc_that_reads_the_last_map_whole_fixes_its_size(text: str, fixed: bool) -> None:
+    assert solve_input_sizes(parse_spec(text), limit=64).weights_fix_the_last_map is fixed

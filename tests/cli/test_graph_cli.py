@@ -181,3 +181,17 @@ def test_the_trainer_trains_merges_and_looks_inside_them(cli, cli_json, tmp_path
     assert [(m["layer"], m["shape"]) for m in maps["maps"]] == [(3, [2, 8, 8])]
     filters = cli_json("show", "filters", "--model", model)
     assert [f["layer"] for f in filters["filters"]] == [1, 2, 3]
+
+
+def test_solve_input_says_a_built_model_takes_only_the_sizes_its_fc_fits(cli):
+    result = cli("solve", "input", "--preset", "lenet-5")
+    assert result.exit_code == 0, result.output
+    assert (
+        "Layer 7 (flatten) reads the last map whole, so the fc weights of a model built for 1×32×32 "
+        "(PyTorch's nn.Linear, Keras' Dense) fit only a last map of 16×5×5: such a model takes only the "
+        "sizes that --output 5x5 lists."
+    ) in " ".join(result.stdout.split())
+    listed = cli("solve", "input", "--preset", "lenet-5", "--output", "5x5")
+    assert "H and W: every size from 32 to 35" in listed.stdout
+    assert "reads the last map whole" not in listed.stdout
+    assert "reads the last map whole" not in cli("solve", "input", "--preset", "resnet-18").stdout

@@ -72,3 +72,23 @@ def test_exported_pytorch_code_runs_with_the_tables_numbers(preset, tmp_path):
     assert sum(p.numel() for p in model.parameters()) == net.total_params
     assert tuple(out.shape[1:]) == net.output_shape
     assert shapes == [lr.output_shape for lr in net.layers]
+
+
+def test_a_built_model_takes_the_sizes_solve_input_lists_for_its_last_map(tmp_path):
+    """`solve input` says a model built for 1×32×32 takes only the sizes whose last map is 5×5."""
+    from cnncalc.arith.input_sizes import solve_input_sizes
+
+    spec = get_preset("lenet-5")
+    listed = solve_input_sizes(spec, (5, 5), limit=64)
+    assert listed.axes[0].wanted == (32, 33, 34, 35)
+    model, _out, _shapes = run_exported(walk(spec), tmp_path)
+
+    def runs(n: int) -> bool:
+        try:
+            with torch.no_grad():
+                model(torch.randn(1, 1, n, n))
+        except RuntimeError:
+            return False
+        return True
+
+    assert [n for n in range(16, 65) if runs(n)] == list(listed.axes[0].wanted)
