@@ -291,22 +291,19 @@ def solve_stride(n: int, k: int, target: int, p: int = 0, d: int = 1) -> Solutio
             (why,),
             False,
         )
-    # an exact stride divides the span: span/s = t, so s = span/t when t divides it
-    exact = [span // t] if t and span % t == 0 else []
+    # an exact stride divides the span: span/s = t, so s = span/t when t divides it; for one
+    # output the single window covers every row only when it spans the padded input (span 0)
+    exact = [span // t] if t and span % t == 0 else [] if t or span else [works[0]]
     s = exact[0] if exact else works[0]
-    steps.append(
-        Step(
-            _("o with s = {s}").format(s=s),
-            "⌊span/s⌋ + 1",
-            f"⌊{span}/{s}⌋ + 1",
-            target,
-            why=ngettext(
-                "stride {strides} gives {target}",
-                "strides {strides} give {target}",
-                2 if works[-1] > works[0] else 1,
-            ).format(strides=_ranges(works), target=target),
-        )
-    )
+    if t == 0:
+        why = _("every stride from {lo} up gives 1: a second window would not fit").format(lo=works[0])
+    else:
+        why = ngettext(
+            "stride {strides} gives {target}",
+            "strides {strides} give {target}",
+            2 if works[-1] > works[0] else 1,
+        ).format(strides=_ranges(works), target=target)
+    steps.append(Step(_("o with s = {s}").format(s=s), "⌊span/s⌋ + 1", f"⌊{span}/{s}⌋ + 1", target, why=why))
     notes = []
     if not exact:
         notes.append(

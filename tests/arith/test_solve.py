@@ -185,3 +185,13 @@ def test_combos_stop_at_the_plainest_few_even_when_many_fit():
     )
     keys = [(c.kernel % 2 == 0, c.kernel == 1, c.stride, c.padding, not c.exact, c.kernel) for c in combos]
     assert keys == sorted(keys)
+
+
+@pytest.mark.parametrize(("n", "k", "p", "lo", "covered"), [(28, 3, 0, 26, False), (5, 11, 3, 1, True)])
+def test_one_output_takes_every_stride_from_the_smallest_and_covers_only_a_whole_span(n, k, p, lo, covered):
+    sol = solve_stride(n, k, 1, p)
+    assert sol.answer["stride"] == lo
+    assert f"every stride from {lo} up gives 1" in sol.steps[1].why
+    assert all(conv_output_size(n, k, s, p) == 1 for s in range(lo, lo + 50))
+    # a note about uncovered rows only where rows are left over
+    assert any("never covered" in note for note in sol.notes) is not covered
