@@ -21,7 +21,7 @@ from cnncalc.api.sources import required_network, with_input
 from cnncalc.api.values import PathArg, Shape, choice, optional_path
 from cnncalc.api.values import path as file_path
 from cnncalc.arith.errors import UsageError
-from cnncalc.i18n import _
+from cnncalc.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from cnncalc.arith.network import NetworkResult
@@ -65,9 +65,11 @@ class ExportResult(TextResult):
         return self.code
 
     def summary(self) -> str:
-        return _("{framework} code for {name}: {params:,} parameters, {layers} layers").format(
-            framework=self.to, name=self.name, params=self.total_params, layers=len(self.network.layers)
-        )
+        return ngettext(
+            "{framework} code for {name}: {params:,} parameters, {layers} layer",
+            "{framework} code for {name}: {params:,} parameters, {layers} layers",
+            len(self.network.layers),
+        ).format(framework=self.to, name=self.name, params=self.total_params, layers=len(self.network.layers))
 
     def save(self, path: PathArg) -> Path:
         """Write the code to `path`, atomically (`cnncalc.safety.atomic`); returns the file written

@@ -142,3 +142,14 @@ def test_a_training_run_shows_its_tables(tmp_path):
     out = io.StringIO()
     Console(file=out, width=80, color_system=None).print(report)
     assert "loss (per step)" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("spec", "count"),
+    [("input 1x8x8 | conv 2 k=3", "1 layer>"), ("input 1x8x8 | conv 2 k=3 | relu", "2 layers>")],
+)
+def test_an_export_counts_its_layers_in_words(spec, count):
+    assert (
+        repr(cnncalc.export(spec, to="pytorch"))
+        == f"<ExportResult: pytorch code for Net: 20 parameters, {count}"
+    )
