@@ -657,7 +657,14 @@ def explain_claim(net: NetworkResult, lr: LayerResult, style: Styler = PLAIN, wi
                 "  {claim} is the output of {kind} {id} ({text}): the claim repeats an earlier layer's shape."
             )
         lines.append(repeats.format(claim=fmt_shape(claim), kind=e.kind, id=e.id, text=e.describe()))
-    if len(claim) != len(actual):
+    if net.batch is not None and claim == (net.batch, *actual):
+        lines.append(
+            _(
+                "  {claim} counts the batch of {batch}: the whole batch is {claim}, but cnncalc's shapes "
+                "are one sample's (the batch shows only in the totals); claim {actual}"
+            ).format(claim=fmt_shape(claim), batch=net.batch, actual=fmt_shape(actual))
+        )
+    elif len(claim) != len(actual):
         what = (
             "C×H×W" if len(actual) == 3 else _("features") if len(actual) == 1 else _("C and spatial sizes")
         )

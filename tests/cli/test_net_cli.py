@@ -343,3 +343,15 @@ def test_a_long_sum_in_the_working_breaks_before_a_plus(runner):
         "             = 18,432 + 128 + 13,824 + 96 + 76,800 + 128\n"
         "             + 18,432 + 128 + 55,296 + 192 + 82,944 + 192\n"
     ) in result.stdout
+
+
+def test_a_claim_that_counts_the_batch_is_explained(cli):
+    result = cli("check", "input 16x3x32x32 | conv 8 k=3 -> 16x8x30x30")
+    assert result.exit_code == 1, result.output
+    text = " ".join(result.stdout.split())
+    assert (
+        "16×8×30×30 counts the batch of 16: the whole batch is 16×8×30×30, but cnncalc's shapes are one "
+        "sample's (the batch shows only in the totals); claim 8×30×30"
+    ) in text
+    assert "the claim has 4 sizes" not in text
+    assert cli("check", "input 16x3x32x32 | conv 8 k=3 -> 8x30x30").exit_code == 0
