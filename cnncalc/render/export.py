@@ -11,7 +11,7 @@ Reading the exported file back with `net --from` gives the same layers, shapes a
 (round trip). Keras has only 'valid' and 'same' padding: other padding becomes a ZeroPadding
 layer before the window (an extra row), and what Keras cannot say (adaptive pooling to a size
 above 1, group and instance norm, pixel shuffle, reflection padding, a convolution with both a
-stride and a dilation above 1) is refused, naming the row.
+stride and a dilation above 1, a transposed convolution with groups) is refused, naming the row.
 
 >>> from cnncalc.arith.network import walk
 >>> code = to_pytorch(walk("input 1x8x8 | conv 4 k=3 | relu | flatten | fc 10"))
@@ -364,6 +364,17 @@ def _keras_layer(res: LayerResult, lines: list[str], var: str) -> tuple[str, str
                 where=_where(res),
                 stride=_one(geo.stride),
                 dilation=_one(geo.dilation),
+            )
+        if kind == "tconv" and layer.groups != 1:
+            # Conv2DTranspose takes no groups= (the plain convolutions do): the model would not build
+            raise CnnCalcError(
+                _(
+                    "{where}: Keras' Conv{dims}DTranspose has no groups (here {groups}); use groups 1 in "
+                    "this layer, or export it to PyTorch, whose ConvTranspose{dims}d takes them"
+                ),
+                where=_where(res),
+                dims=dims,
+                groups=layer.groups,
             )
         args = [str(layer.units), _one(geo.kernel)]
         if set(geo.stride) != {1}:

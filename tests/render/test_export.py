@@ -168,6 +168,11 @@ def test_cli_export_of_a_3d_network_reads_back_with_its_input(cli, tmp_path, giv
         ("input 1x16x16 | conv 8 k=3 s=2x1 d=1x2", r"here strides \(2, 1\), dilation_rate \(1, 2\)"),
         ("input 1x8x8 | tconv 4 k=3 s=2 d=2", "Keras does not allow strides > 1 together with dilation_rate"),
         ("input 4x9 | upsample 2 mode=bilinear", "Keras' UpSampling1D repeats values only"),
+        (
+            "input 6x8x8 | tconv 12 k=3 s=2 g=3",
+            r"row 1 \(tconv 12 k=3 s=2 g=3\): Keras' Conv2DTranspose has no groups \(here 3\)",
+        ),
+        ("input 6x8x8x8 | tconv3d 12 k=2 g=2", "Keras' Conv3DTranspose has no groups"),
         ("input 1x4x9x9x9 | upsample 2 mode=bilinear", "Keras' UpSampling3D repeats values only"),
     ],
 )
