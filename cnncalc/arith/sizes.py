@@ -310,7 +310,7 @@ def _axis_size(
             k=k,
         )
     if op == "conv":
-        ax = conv_axis(n, k, s, pad, d, axis)
+        ax = conv_axis(n, k, s, pad, d, axis, dims)
     elif op == "tconv":
         if pad[0] != pad[1]:
             raise UsageError(
@@ -371,7 +371,8 @@ def axis_length(
     return _pool_count(num, s, n, pad[0], ceil)[0]
 
 
-def conv_axis(n: int, k: int, s: int, pad: Pad, d: int = 1, axis: str = "H") -> AxisSize:
+def conv_axis(n: int, k: int, s: int, pad: Pad, d: int = 1, axis: str = "H", dims: int = 2) -> AxisSize:
+    """One axis of a convolution of `dims` spatial axes (which names PyTorch's padding layer)."""
     _check_positive(n=n, k=k, s=s, d=d)
     _check_padding(pad, axis)
     pb, pa = pad
@@ -384,7 +385,16 @@ def conv_axis(n: int, k: int, s: int, pad: Pad, d: int = 1, axis: str = "H") -> 
     formula, sub, notes = _window_formula("⌊", "⌋", axis, n, k, s, pad, d, num)
     step = Step(f"{axis}_out", formula, sub, out, why=_conv_why(n, keff, pad, s, out, axis), notes=notes)
     return AxisSize(
-        axis, "conv", n, k, s, d, pad, out, (step,), tuple(_remainder_notes(n, k, s, pad, d, num, axis))
+        axis,
+        "conv",
+        n,
+        k,
+        s,
+        d,
+        pad,
+        out,
+        (step,),
+        tuple(_remainder_notes(n, k, s, pad, d, num, axis, dims=dims)),
     )
 
 
@@ -763,7 +773,7 @@ def _nearest_divisors(num: int, s: int, limit: int, reach: int = 64) -> list[int
 
 
 def _remainder_notes(
-    n: int, k: int, s: int, pad: Pad, d: int, num: int, axis: str, pool: bool = False
+    n: int, k: int, s: int, pad: Pad, d: int, num: int, axis: str, pool: bool = False, dims: int = 2
 ) -> list[AxisNote]:
     """cs231n's "(10 − 3)/2 + 1 = 4.5": explain the fraction instead of silently flooring it."""
     r = num % s
@@ -821,8 +831,8 @@ def _remainder_notes(
             fixes.append(
                 _(
                     "padding {before} before and {after} after (output {out}; in PyTorch an "
-                    "explicit F.pad or nn.ZeroPad2d before the layer)"
-                ).format(before=pb, after=pa + extra, out=num // s + 2)
+                    "explicit F.pad or nn.ZeroPad{dims}d before the layer)"
+                ).format(before=pb, after=pa + extra, out=num // s + 2, dims=dims)
             )
     near = _nearest_divisors(num, s, keff)
     if near:

@@ -497,3 +497,13 @@ def test_tconv_padding_that_leaves_nothing_says_exactly_how_much_it_trims(n, k, 
     # the advice holds: the largest padding it allows leaves an output of at least 1
     most = int(message.rsplit("≤ ", 1)[1])
     assert layer_output("tconv", (n,), k, 1, most).output[0] >= 1
+
+
+@pytest.mark.parametrize(
+    ("spatial", "pad_layer"),
+    [((16,), "nn.ZeroPad1d"), ((16, 16), "nn.ZeroPad2d"), ((8, 16, 16), "nn.ZeroPad3d")],
+)
+def test_the_uneven_padding_fix_names_the_padding_layer_of_the_convs_axes(spatial, pad_layer):
+    notes = " ".join(layer_output("conv", spatial, (3,) * len(spatial), (2,) * len(spatial), 0).all_notes)
+    assert f"in PyTorch an explicit F.pad or {pad_layer} before the layer" in notes
+    assert notes.count("nn.ZeroPad") == len(spatial)
