@@ -109,6 +109,17 @@ def _symmetric(res: LayerResult, framework: str) -> tuple[int, ...]:
                 framework=framework,
                 even=even,
             )
+        if framework == "PyTorch" and _is_same(res):
+            raise CnnCalcError(
+                _(
+                    "{where}: padding {pads} differs between the two sides of an axis; PyTorch pads both "
+                    "sides alike, takes padding='same' only in a convolution with stride 1, and no padding "
+                    "the same on both sides gives this layer's output size: use an odd kernel, or export it "
+                    "to Keras, whose padding='same' pads so"
+                ),
+                where=_where(res),
+                pads=pads,
+            )
         raise CnnCalcError(
             _(
                 "{where}: padding {pads} differs between the two sides of an axis; {framework} pads "

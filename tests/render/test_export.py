@@ -367,3 +367,23 @@ def test_cli_exports_an_imported_model_with_its_class(cli, tmp_path):
     result = cli("export", "--from", str(model), "--class", "A(c=6)", "--to", "pytorch", "--input", "1x8x8")
     assert result.exit_code == 0, result.output
     assert "nn.Conv2d(1, 6, kernel_size=3)" in result.stdout
+
+
+def test_uneven_padding_no_even_one_can_give_is_refused_saying_so():
+    # a 2-wide pool with stride 1 keeps 7 only with one padded row: no even padding does it
+    with pytest.raises(CnnCalcError) as refused:
+        to_pytorch(walk("input 2x7 | maxpool1d k=2 s=1 p=same"))
+    assert (
+        "row 1 (maxpool1d k=2 s=1 p=same): padding ((0, 1),) differs between the two sides of an axis; PyTorch "
+        "pads both sides alike, takes padding='same' only in a convolution with stride 1, and no padding the "
+        "same on both sides gives this layer's output size: use an odd kernel, or export it to Keras, whose "
+        "padding='same' pads so"
+    ) == str(refused.value)
+    assert (
+        walk("input 2x7 | maxpool1d k=2 s=1 p=1").output_shape
+        != (2, 7)
+        != walk("input 2x7 | maxpool1d k=2 s=1").output_shape
+    )
+    assert 'MaxPooling1D(2, strides=1, padding="same")' in to_keras(
+        walk("input 2x7 | maxpool1d k=2 s=1 p=same")
+    )
