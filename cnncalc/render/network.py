@@ -22,6 +22,7 @@ from cnncalc.arith.network import BYTES_PER_FLOAT32, LayerResult, NetworkResult,
 from cnncalc.arith.params import flops_step
 from cnncalc.arith.parsing import fmt_axes, fmt_shape
 from cnncalc.arith.receptive_field import field_beyond_input
+from cnncalc.arith.sizes import AXIS_NAMES
 from cnncalc.arith.steps import Step, group_digits, notes_once
 from cnncalc.i18n import N_, _, ngettext, translated
 from cnncalc.render.text import PLAIN, Styler, box_table, grid, join_blocks, render_notes, render_step
@@ -663,6 +664,13 @@ def explain_claim(net: NetworkResult, lr: LayerResult, style: Styler = PLAIN, wi
                 "  {claim} counts the batch of {batch}: the whole batch is {claim}, but cnncalc's shapes "
                 "are one sample's (the batch shows only in the totals); claim {actual}"
             ).format(claim=fmt_shape(claim), batch=net.batch, actual=fmt_shape(actual))
+        )
+    elif len(actual) > 1 and claim == actual[1:]:
+        lines.append(
+            _(
+                "  {claim} is the layer's {axes} without its channels; cnncalc's shapes start with the "
+                "channels (C×{axes}): claim {actual}"
+            ).format(claim=fmt_shape(claim), axes="×".join(AXIS_NAMES[len(claim)]), actual=fmt_shape(actual))
         )
     elif len(claim) != len(actual):
         what = (

@@ -355,3 +355,19 @@ def test_a_claim_that_counts_the_batch_is_explained(cli):
     ) in text
     assert "the claim has 4 sizes" not in text
     assert cli("check", "input 16x3x32x32 | conv 8 k=3 -> 8x30x30").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ("input 1x28x28 | conv 8 k=5 -> 24x24", "24×24 is the layer's H×W without its channels"),
+        ("input 1x28 | conv1d 8 k=5 -> 24", "24 is the layer's L without its channels"),
+        ("input 1x8x28x28 | conv3d 8 k=5 -> 4x24x24", "4×24×24 is the layer's D×H×W without its channels"),
+    ],
+)
+def test_a_claim_without_the_channels_is_explained(cli, spec, words):
+    result = cli("check", spec)
+    assert result.exit_code == 1, result.output
+    text = " ".join(result.stdout.split())
+    assert words in text and "cnncalc's shapes start with the channels" in text
+    assert "the claim has" not in text
