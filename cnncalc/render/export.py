@@ -9,7 +9,8 @@ input channels the row before gives.
 
 Reading the exported file back with `net --from` gives the same layers, shapes and parameters
 (round trip). Keras has only 'valid' and 'same' padding: other padding becomes a ZeroPadding
-layer before the window (an extra row), and what Keras cannot say (adaptive pooling to a size
+layer before the window (an extra row) where that gives PyTorch's values (see `_keras_padding`
+for pools), and what Keras cannot say (adaptive pooling to a size
 above 1, group and instance norm, pixel shuffle, reflection padding, a convolution with both a
 stride and a dilation above 1, a transposed convolution with groups) is refused, naming the row.
 
@@ -331,10 +332,22 @@ def to_pytorch(net: NetworkResult, class_name: str = "Net", source: str = "") ->
 # -- Keras --------------------------------------------------------------------------------------------------
 
 
-def _keras_padding(res: LayerResult, lines: list[str], var: str) -> tuple[str, str]:
+# Layers whose outputs are never negative: a zero padded around them is never a window's maximum.
+_NON_NEGATIVE = frozenset({"relu", "relu6", "sigmoid", "hardsigmoid", "softmax"})
+
+
+def _keras_padding(
+    res: LayerResult, lines: list[str], var: str, non_negative: bool = False
+) -> tuple[str, str]:
     """'valid' or 'same' for a window layer, whichever gives the table's size; other padding as a
-    ZeroPadding layer first (on a new tensor: the unpadded one may feed another branch)."""
-    geo = res.shape
+    ZeroPadding layer first (on a new tensor: the unpadded one may feed another branch).
+
+    Pools must also give PyTorch's values, not only its sizes: PyTorch's average pooling counts
+    padded cells as zeros (a ZeroPadding layer does that, Keras' 'same' leaves them out of the
+    average) and its max pooling pads with −∞ (Keras' 'same' does that; a ZeroPadding layer is
+    right only when the input is never negative, `non_negative`). What cannot be said exactly is
+    refused."""
+    geo, kind = res.shape, res.layer.kind
     if _uneven(res) and _is_same(res):
         return "same", var  # p=same: Keras splits the padding as the spec does, the odd row after
     pads = _symmetric(res, "Keras")
@@ -344,23 +357,36 @@ def _keras_padding(res: LayerResult, lines: list[str], var: str) -> tuple[str, s
     same = [-(-i // s) for i, s in zip(n, geo.stride, strict=True)]
     if set(pads) == {0} and valid == list(out):
         return "valid", var
-    if set(geo.stride) == {1} and all(2 * p == k - 1 for p, k in zip(pads, keff, strict=True)):
+    symmetric_same = set(geo.stride) == {1} and all(2 * p == k - 1 for p, k in zip(pads, keff, strict=True))
+    if symmetric_same and kind != "avgpool":
         return "same", var  # the same padding on both sides, as PyTorch's
     if valid == list(out):
+        if kind == "maxpool" and set(pads) != {0} and not non_negative:
+            raise CnnCalcError(
+                _(
+                    "{where}: PyTorch pads max pooling with −∞, Keras only with zeros, and a zero would "
+                    "be the maximum of a window of negative values; pool the output of a ReLU (which "
+                    "is never negative), use padding 0, or export to PyTorch"
+                ),
+                where=_where(res),
+            )
         padded = f"{var}_p{res.id.replace('.', '_')}"
         lines.append(
             f"{padded} = layers.ZeroPadding{len(pads)}D({_one(pads)})({var})  # the padding of {res.id}"
         )
         return "valid", padded
-    if same == list(out):
-        return "same", var  # ceil_mode: Keras' 'same' gives the same size (its padding sits at the end)
+    if same == list(out) and set(pads) == {0}:
+        # ceil_mode: Keras' 'same' gives the same size, its padding at the end, where PyTorch's
+        # last window hangs over the edge; both leave those cells out (of the maximum, the average)
+        return "same", var
     raise CnnCalcError(
         _("{where}: neither Keras' 'valid' nor 'same' padding gives the table's size here"), where=_where(res)
     )
 
 
-def _keras_layer(res: LayerResult, lines: list[str], var: str) -> tuple[str, str]:
-    """The Keras layer of one row and the tensor it reads (a ZeroPadding line may come first)."""
+def _keras_layer(res: LayerResult, lines: list[str], var: str, non_negative: bool = False) -> tuple[str, str]:
+    """The Keras layer of one row and the tensor it reads (a ZeroPadding line may come first);
+    `non_negative`: whether what it reads is never negative (a ReLU's output)."""
     layer, kind, dims = res.layer, res.layer.kind, _dims(res)
     if kind in ("conv", "tconv"):
         geo = res.shape
@@ -416,7 +442,7 @@ def _keras_layer(res: LayerResult, lines: list[str], var: str) -> tuple[str, str
         geo = res.shape
         if kind == "maxpool" and set(geo.dilation) != {1}:
             raise CnnCalcError(_("{where}: Keras' pooling has no dilation"), where=_where(res))
-        padding, var = _keras_padding(res, lines, var)
+        padding, var = _keras_padding(res, lines, var, non_negative)
         name = "MaxPooling" if kind == "maxpool" else "AveragePooling"
         stride = "" if tuple(geo.stride) == tuple(geo.kernel) else f", strides={_one(geo.stride)}"
         return f'layers.{name}{dims}D({_one(geo.kernel)}{stride}, padding="{padding}")', var
@@ -476,7 +502,11 @@ def to_keras(net: NetworkResult, model_name: str = "net", source: str = "") -> s
             var = names.var[res.node.inputs[0]]
             if res.layer.kind == "fc" and len(res.input_shape) > 1:
                 body.append(f"{var} = layers.Flatten()({var})  # Dense reads a vector")
-            call, var = _keras_layer(res, body, var)
+            producer = net.by_id.get(res.node.inputs[0])
+            non_negative = (
+                producer is not None and producer.layer is not None and producer.layer.kind in _NON_NEGATIVE
+            )
+            call, var = _keras_layer(res, body, var, non_negative)
             out = names.tensor(res)
             body.append(f"{out} = {call}({var})  # {res.id}: {res.describe()}")
         else:

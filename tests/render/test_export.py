@@ -387,3 +387,73 @@ def test_uneven_padding_no_even_one_can_give_is_refused_saying_so():
     assert 'MaxPooling1D(2, strides=1, padding="same")' in to_keras(
         walk("input 2x7 | maxpool1d k=2 s=1 p=same")
     )
+
+
+# -- pools: Keras must give PyTorch's values, not only its sizes ----------------------------------
+
+
+def _keras_pool(x, kind, kernel, stride, code):
+    """What the written Keras pool computes on x (H, W), read from the code: a ZeroPadding line
+    (zeros that count), then 'valid' or 'same' (Keras' own padding, which counts for nothing)."""
+    import re
+
+    np = pytest.importorskip("numpy")
+    zero = re.search(r"ZeroPadding2D\(\(?(\d+)(?:, (\d+))?\)?\)", code)
+    if zero:
+        p = int(zero.group(1))
+        x = np.pad(x, p)
+    same = 'padding="same"' in code.split("Pooling2D(")[1]
+    h, w = x.shape
+    if same:
+        out = [-(-n // s) for n, s in ((h, stride), (w, stride))]
+        total = [max((o - 1) * stride + kernel - n, 0) for o, n in zip(out, (h, w), strict=True)]
+        x = np.pad(x, [(t // 2, t - t // 2) for t in total], constant_values=np.nan)
+        h, w = x.shape
+    rows = []
+    for i in range(0, h - kernel + 1, stride):
+        row = []
+        for j in range(0, w - kernel + 1, stride):
+            window = x[i : i + kernel, j : j + kernel]
+            row.append(np.nanmax(window) if kind == "maxpool" else np.nanmean(window))
+        rows.append(row)
+    return np.array(rows)
+
+
+@pytest.mark.parametrize(
+    ("spec", "kind", "k", "s"),
+    [
+        ("input 1x7x7 | relu | maxpool k=3 s=2 p=1", "maxpool", 3, 2),  # ResNet's stem pool, after a ReLU
+        ("input 1x7x7 | maxpool k=3 s=1 p=1", "maxpool", 3, 1),  # Inception's branch pool
+        ("input 1x7x7 | avgpool k=3 s=1 p=1", "avgpool", 3, 1),
+        ("input 1x8x8 | avgpool k=3 s=2 p=1", "avgpool", 3, 2),
+        ("input 1x7x7 | maxpool k=2 s=2 ceil=true", "maxpool", 2, 2),
+        ("input 1x7x7 | avgpool k=2 s=2 ceil=true", "avgpool", 2, 2),
+    ],
+)
+def test_keras_pools_give_pytorchs_values(spec, kind, k, s):
+    torch = pytest.importorskip("torch")
+    import numpy as np
+
+    code = to_keras(walk(spec))
+    x = np.random.default_rng(0).standard_normal((7 if "7x7" in spec else 8,) * 2)
+    if "relu" in spec:
+        x = np.maximum(x, 0)
+    module = torch.nn.Module()
+    exec(to_pytorch(walk(spec)), module.__dict__)  # noqa: S102 - code cnncalc wrote, in a test
+    want = module.__dict__["Net"]().double()(torch.tensor(x)[None, None]).detach().numpy()[0, 0]
+    np.testing.assert_allclose(_keras_pool(x, kind, k, s, code), want, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        (
+            "input 1x8x8 | conv 2 k=1 | maxpool k=3 s=2 p=1",
+            "PyTorch pads max pooling with −∞, Keras only with zeros",
+        ),
+        ("input 1x8x8 | conv 2 k=1 | maxpool k=2 p=1", "pool the output of a ReLU"),
+    ],
+)
+def test_keras_pools_that_would_change_the_values_are_refused(spec, words):
+    with pytest.raises(CnnCalcError, match=words):
+        to_keras(walk(spec))
