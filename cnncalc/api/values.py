@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from os import PathLike
 from pathlib import Path
@@ -71,19 +71,30 @@ def renamed(core: str, field: str) -> Iterator[None]:
 
 
 def _spelled(value: object, field: str) -> str:
-    """A size or padding as the CLI would type it: `(28, 20)` → `'28x20'`."""
-    if isinstance(value, bool):
-        raise UsageError(
-            _("{field} {value} is not a size; give a whole number, e.g. {field} 3"), field=field, value=value
-        )
+    """A size or padding as the CLI would type it: `(28, 20)` → `'28x20'`; a NumPy array as its list."""
+    if _is_array(value) and int(getattr(value, "ndim", 0)) > 0:
+        value = value.tolist()  # type: ignore[attr-defined]
     if isinstance(value, str):
         return value
-    if isinstance(value, Sequence):
+    if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
         if not value:
             raise UsageError(_("{field} is empty; give one size or one per axis, e.g. (3, 5)"), field=field)
-        return "x".join(_spelled(v, field) for v in value)
-    if isinstance(value, SupportsIndex):  # an int, or a NumPy integer
-        return str(operator.index(value))
+        return "x".join(_axis(v, field) for v in value)
+    return _axis(value, field)
+
+
+def _axis(value: object, field: str) -> str:
+    """One axis's number as the CLI would type it. A bool, bytes, a set or a nested sequence is not
+    one: spelled out, `b"28"` would be the sizes 50x56 and `((28, 20), 3)` the three axes 28x20x3."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, SupportsIndex) and not isinstance(value, bool) and not _is_bool(value):
+        return str(operator.index(value))  # an int, or a NumPy integer
+    if isinstance(value, (bool, bytes, bytearray, Iterable)) or _is_bool(value):
+        shown = value if isinstance(value, bool) else repr(value)
+        raise UsageError(
+            _("{field} {value} is not a size; give a whole number, e.g. {field} 3"), field=field, value=shown
+        )
     return str(value)
 
 
@@ -116,7 +127,9 @@ def optional_position(value: Size | None, field: str) -> tuple[int, ...] | None:
 
 def _position_text(value: object) -> str:
     """A position a Python caller gave, as the CLI writes one: `(-1, 0)` → `-1,0`."""
-    if isinstance(value, Sequence):
+    if _is_array(value):
+        value = value.tolist()  # type: ignore[attr-defined]
+    if isinstance(value, Sequence) and not isinstance(value, str):
         return ",".join(map(str, value))
     return str(value)
 
@@ -216,6 +229,8 @@ def flag(value: bool | str, field: str) -> bool:
     """True or False (or the CLI's words for them: yes/no, on/off, 1/0)."""
     if isinstance(value, bool):
         return value
+    if _is_bool(value):  # a NumPy bool, np.True_
+        return bool(value)
     if isinstance(value, str):
         with named(field):
             return parse_bool(value, "{field}")
@@ -299,7 +314,15 @@ def _nth(field: str, n: int, count: int) -> str:
 
 
 def _is_array(value: object) -> bool:
+    """A NumPy array or scalar (checked without importing NumPy: the calculator never loads it)."""
     return type(value).__module__ == "numpy" and hasattr(value, "ndim")
+
+
+def _is_bool(value: object) -> bool:
+    """A NumPy bool scalar (`np.True_`), which is not a Python bool."""
+    return (
+        _is_array(value) and int(getattr(value, "ndim", -1)) == 0 and getattr(value, "dtype", None) == "bool"
+    )
 
 
 def _array(value: object, field: str) -> np.ndarray:
@@ -337,7 +360,7 @@ def vector(value: Numbers, field: str, most: int = 100) -> list[float]:
     if isinstance(value, str):
         with named(field):
             return [float(v) for v in parse_vector(value, "{field}", most)]
-    a = _array([value] if isinstance(value, (int, float)) else value, field)
+    a = _array(value, field).reshape(-1) if _is_number(value) else _array(value, field)
     if a.ndim != 1:
         raise UsageError(_("{field} takes one row of numbers, not {axes} axes"), field=field, axes=a.ndim)
     if a.size > most:
@@ -368,18 +391,27 @@ def grid(value: Matrix, field: str, rows: int, cols: int) -> list[list[int | flo
 
 def row(value: Numbers, field: str, cols: int) -> tuple[int | float, ...]:
     """One row of at most `cols` numbers: `"1 2"`, `[1, 2]` (whole numbers stay ints)."""
-    rows: Any = [value] if not isinstance(value, str) and _flat(value) else value
+    rows: Any = value
+    if _is_number(value):
+        rows = [[value]]
+    elif not isinstance(value, str) and _flat(value):
+        rows = [value]
     (only,) = grid(rows, field, 1, cols)
     return tuple(only)
 
 
-def _flat(value: object) -> bool:
-    """A number, or one row of them (not already a list of rows)."""
+def _is_number(value: object) -> bool:
+    """One number: a Python int or float, or a NumPy scalar or 0-d array (np.float32(1.5))."""
     if isinstance(value, (int, float)):
         return True
+    return _is_array(value) and int(getattr(value, "ndim", -1)) == 0
+
+
+def _flat(value: object) -> bool:
+    """One row of numbers (not already a list of rows)."""
     if _is_array(value):
-        return int(getattr(value, "ndim", 0)) <= 1
-    return isinstance(value, Sequence) and all(isinstance(v, (int, float)) for v in value)
+        return int(getattr(value, "ndim", 0)) == 1
+    return isinstance(value, Sequence) and all(_is_number(v) for v in value)
 
 
 def numbers(value: Numbers | Sequence[str], field: str) -> list[int | float]:
@@ -391,7 +423,7 @@ def numbers(value: Numbers | Sequence[str], field: str) -> list[int | float]:
     elif isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
         texts = list(value)  # type: ignore[arg-type]
     else:
-        a = _array([value] if isinstance(value, (int, float)) else value, field)
+        a = _array(value, field).reshape(-1) if _is_number(value) else _array(value, field)
         if a.ndim != 1:
             raise UsageError(
                 _("{field} takes one number per kernel, not {axes} axes"), field=field, axes=a.ndim

@@ -110,3 +110,47 @@ def test_a_bad_training_number_is_answered_with_an_example_that_fits_the_field(f
     # not "write e.g. lr 2": an example a user could keep
     with pytest.raises(UsageError, match=rf"^{field} .* write e\.g\. {field} {re.escape(example)}$"):
         cnncalc.train(**{field: bad})
+
+
+@given(AXES)
+def test_a_numpy_array_is_a_size_as_its_list_is(axes):
+    array = np.array(axes, dtype=np.int64)
+    assert values.sizes(array, "input") == values.sizes(axes, "input") == tuple(axes)
+    assert cnncalc.shape(input=array, kernel=1).output == cnncalc.shape(input=axes, kernel=1).output
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [b"28", bytearray(b"\x1c"), ((28, 20), 3), [[28], [20]], np.array([[28, 20]]), {28}, np.True_],
+    ids=["bytes", "bytearray", "nested", "nested-list", "2-D-array", "set", "numpy-bool"],
+)
+def test_what_only_looks_like_sizes_is_refused_not_read_as_other_sizes(bad):
+    # b"28" spelled out was 50x56, and ((28, 20), 3) the three axes 28x20x3
+    with pytest.raises(UsageError, match="^input .* is not a size; give a whole number"):
+        cnncalc.shape(input=bad, kernel=3)
+
+
+def test_numpy_arrays_give_shapes_positions_and_paddings():
+    assert cnncalc.net("conv 8 k=3", input=np.array([1, 28, 28])).output_shape == (8, 26, 26)
+    assert cnncalc.shape(input=28, kernel=3, padding=np.array([1, 2])).output == (28, 30)
+    field = cnncalc.draw_rf("input 1x9x9 | conv 1 k=3 | conv 1 k=3", unit=np.array([2, 2]))
+    assert field.to_dict() == cnncalc.draw_rf("input 1x9x9 | conv 1 k=3 | conv 1 k=3", unit=(2, 2)).to_dict()
+    with pytest.raises(UsageError, match="^unit -2,2 is not a unit's position"):
+        cnncalc.draw_rf("input 1x9x9 | conv 1 k=3", unit=np.array([-2, 2]))
+
+
+def test_a_numpy_bool_is_true_or_false():
+    assert values.flag(np.True_, "ceil") is True and values.flag(np.bool_(False), "ceil") is False
+    assert cnncalc.shape(input=9, kernel=2, op="maxpool", ceil=np.True_).output == (5, 5)
+    with pytest.raises(UsageError, match="^ceil .* is not True or False"):
+        values.flag(np.int64(1), "ceil")
+
+
+@pytest.mark.parametrize("one", [1.5, np.float32(1.5), np.float64(1.5), np.array(1.5)])
+def test_one_number_is_one_number_in_every_form(one):
+    assert values.numbers(one, "bias") == values.vector(one, "logits") == [1.5]
+    assert values.row(one, "b1", 8) == (1.5,)
+    assert values.row(np.int64(2), "b1", 8) == values.row(2, "b1", 8) == (2,)
+    steps = cnncalc.step_conv(input=[[1, 2], [3, 4]], kernel=[[1]], bias=one)
+    assert steps.output == [[2.5, 3.5], [4.5, 5.5]]
+    assert cnncalc.step_linear(x=1, w1=[[2]], b1=one, w2=[[1]]).to_dict()["b"] == [1.5]
