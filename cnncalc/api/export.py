@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from cnncalc.api.result import TextResult
-from cnncalc.api.sources import required_network, with_input
+from cnncalc.api.sources import checked_name, required_network, with_input
 from cnncalc.api.values import PathArg, Shape, choice, optional_path
 from cnncalc.api.values import path as file_path
 from cnncalc.arith.errors import UsageError
@@ -111,6 +111,7 @@ def export(
         raise UsageError(
             _("{field} {value!r} is not a Python name; e.g. {field} MyNet"), field="name", value=name
         )
+    checked_name(preset, "preset")
     model = optional_path(source, "source")
     default = _identifier(preset or (model.stem if model is not None else "net"), target)
     if name is not None and target == "pytorch":

@@ -123,7 +123,8 @@ def net(
     if explain is not None:
         from cnncalc.render.network import find_row
 
-        row = str(whole(explain, "explain")) if isinstance(explain, int) else explain
+        # a row's id as text ("4", "5.1.2"), or its number as an int (a NumPy integer too)
+        row = explain if isinstance(explain, str) else str(whole(explain, "explain"))
         find_row(result, row)  # an unknown row is refused now, not when the result is shown
     return NetworkReport(result, found, preset, input, row, optional_whole(depth, "depth", minimum=1))
 

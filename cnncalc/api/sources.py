@@ -56,6 +56,12 @@ def read_spec_file(file: Path) -> str:
         raise UsageError(_("{field} {path}: not a UTF-8 text file"), field="file", path=file) from None
 
 
+def checked_name(value: object, field: str) -> None:
+    """A preset's or a model's name is text: `preset=5` is refused here, not deep in the lookup."""
+    if value is not None and not isinstance(value, str):
+        raise UsageError(_("{field} {value!r} is not a name (text)"), field=field, value=value)
+
+
 def optional_network(
     spec: str | None = None,
     file: PathArg | None = None,
@@ -77,8 +83,8 @@ def optional_network(
             _("{field} chooses the model of a model file; give {field:source} (a PyTorch or Keras file) too"),
             field="class_name",
         )
-    if class_name is not None and not isinstance(class_name, str):
-        raise UsageError(_("{field} {value!r} is not a name (text)"), field="class_name", value=class_name)
+    checked_name(class_name, "class_name")
+    checked_name(preset, "preset")
 
     given = [
         name

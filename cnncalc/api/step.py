@@ -21,6 +21,7 @@ from cnncalc.api.values import (
     Matrix,
     Numbers,
     Size,
+    choice,
     flag,
     grid,
     kernels,
@@ -86,7 +87,14 @@ def _example(example: str | None, input: object, kind: str) -> Example | None:
 
 def _cell(value: str | Sequence[int], out_hw: tuple[int, int]) -> tuple[int, int]:
     """One output cell, `"1,0"` or `(1, 0)`: row then column, 0-based, inside the output."""
-    text = value if isinstance(value, str) else ",".join(map(str, value))
+    if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
+        value = value.tolist()  # an array of the row and column
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, Sequence):
+        text = ",".join(map(str, value))
+    else:
+        text = ""  # one number is not a cell
     parts = [p for p in text.replace("x", ",").replace(" ", ",").split(",") if p]
     if len(parts) != 2:
         raise UsageError(
@@ -300,6 +308,7 @@ def step_pool(
     [[6, 8], [9, 7]]
     """
     from cnncalc.lessons.matrix import parse_matrix
+    from cnncalc.lessons.step import POOL_OPS
     from cnncalc.lessons.step import step_pool as steps
 
     ex = _example(example, input, "pool")
@@ -312,9 +321,10 @@ def step_pool(
     x = parse_matrix(ex.input) if ex is not None else matrix(input, "input")  # type: ignore[arg-type]
     if stride is None and ex is not None and ex.stride:
         stride = ex.stride
+    chosen: str = choice(op, "op", POOL_OPS)
     trace = steps(
         x,
-        ex.op if ex and op == "max" else op,
+        ex.op if ex and chosen == "max" else chosen,
         sizes(kernel if kernel is not None else ex.pool_kernel, "kernel"),  # type: ignore[union-attr]
         sizes(stride, "stride") if stride is not None else None,
         to_padding(padding if padding is not None else (ex.padding if ex else 0)),

@@ -363,6 +363,28 @@ BAD: list[tuple[str, Callable[[], object], type[CnnCalcError], str]] = [
         UsageError,
         "resume continues with the saved run's own settings, so that resuming is exact; drop lr",
     ),
+    # not a name deep inside the lookup: an AttributeError or TypeError before
+    ("net-preset-int", lambda: cnncalc.net(preset=5), UsageError, "preset 5 is not a name (text)"),
+    ("export-preset-int", lambda: cnncalc.export(preset=5, to="keras"), UsageError, "preset 5 is not a name"),
+    ("draw-net-preset-int", lambda: cnncalc.draw_net(preset=5), UsageError, "preset 5 is not a name"),
+    (
+        "net-explain-float",
+        lambda: cnncalc.net(preset="lenet-5", explain=3.0),
+        UsageError,
+        "explain 3.0 is not",
+    ),
+    (
+        "net-explain-list",
+        lambda: cnncalc.net(preset="lenet-5", explain=[3]),
+        UsageError,
+        "explain [3] is not",
+    ),
+    (
+        "step-conv-cell-int",
+        lambda: cnncalc.step_conv(input=[[1, 2], [3, 4]], kernel=[[1]], cell=1),
+        UsageError,
+        "cell 1 is not ROW,COL",
+    ),
     (
         "train-resume-spec",
         lambda: cnncalc.train("conv 4 k=3", resume="x.npz"),
@@ -442,3 +464,22 @@ def test_every_function_s_bad_arguments_are_tried():
     tried = {name.replace("-", "_") for name, *_ in BAD}
     untried = [f for f in functions if f != "list_presets" and not any(t.startswith(f) for t in tried)]
     assert not untried  # list_presets takes no argument
+
+
+def test_what_a_notebook_computes_with_is_taken_as_it_is_written():
+    import numpy as np
+
+    lenet = cnncalc.net(preset="lenet-5", explain=3)
+    assert cnncalc.net(preset="lenet-5", explain=np.int64(3)).text() == lenet.text()
+    assert cnncalc.net(preset="lenet-5", explain="3").text() == lenet.text()
+    steps = cnncalc.step_conv(input=[[1, 2], [3, 4]], kernel=[[1]], cell=(1, 0))
+    assert (
+        cnncalc.step_conv(input=[[1, 2], [3, 4]], kernel=[[1]], cell=np.array([1, 0])).to_dict()
+        == steps.to_dict()
+    )
+    grid = np.arange(16).reshape(4, 4)
+    # a choice is matched without regard to case, as shape(op="MAXPOOL") is
+    assert (
+        cnncalc.step_pool(input=grid, kernel=2, op="AVG").to_dict()
+        == cnncalc.step_pool(input=grid, kernel=2, op="avg").to_dict()
+    )
