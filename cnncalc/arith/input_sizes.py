@@ -134,7 +134,7 @@ def solve_input_sizes(
     if spec.input_shape is None:
         raise UsageError(
             _(
-                "solve input needs the number of channels: start the spec with 'input CxHxW' or give --input CxHxW"
+                "solve input needs the number of channels: start the spec with 'input CxHxW' or give {field:input} CxHxW"
             )
         )
     dims = len(spec.input_shape) - 1

@@ -404,7 +404,7 @@ def solve_combos(
     if max_kernel * max_stride > MAX_COMBO_PAIRS:
         raise UsageError(
             _(
-                "--max-kernel {kernels} with --max-stride {strides} is {pairs} (kernel, stride) pairs to try; "
+                "{field:max_kernel} {kernels} with {field:max_stride} {strides} is {pairs} (kernel, stride) pairs to try; "
                 "at most {most}: lower one of them (or use `cnncalc solve kernel` / `stride`, which find a whole "
                 "range at once)"
             ),

@@ -386,6 +386,18 @@ BAD: list[tuple[str, Callable[[], object], type[CnnCalcError], str]] = [
         "cell 1 is not ROW,COL",
     ),
     (
+        "solve-combos-pairs",
+        lambda: cnncalc.solve_combos(input=32, output=16, max_kernel=10**6, max_stride=10**6),
+        UsageError,
+        "max_kernel 1,000,000 with max_stride 1,000,000 is 1,000,000,000,000 (kernel, stride) pairs",
+    ),
+    (
+        "solve-input-channels",
+        lambda: cnncalc.solve_input("conv 8 k=3 | maxpool k=2"),
+        UsageError,
+        "start the spec with 'input CxHxW' or give input CxHxW",
+    ),
+    (
         "train-resume-spec",
         lambda: cnncalc.train("conv 4 k=3", resume="x.npz"),
         UsageError,
@@ -441,6 +453,12 @@ def test_the_error_classes_are_the_core_s():
             "--name 'my net' is not a Python name; e.g. --name MyNet",
         ),
         (["train", "--resume", "x.npz", "--lr", "0.1"], "drop lr", "drop --lr"),
+        (
+            ["solve", "combos", "-i", "32", "-o", "16", "--max-kernel", "1000", "--max-stride", "1000"],
+            "max_kernel 1,000 with max_stride",
+            "--max-kernel 1,000 with --max-stride 1,000",
+        ),
+        (["solve", "input", "conv 8 k=3"], "or give input CxHxW", "or give --input CxHxW"),
     ],
     ids=[
         "two-fields",
@@ -451,6 +469,8 @@ def test_the_error_classes_are_the_core_s():
         "class",
         "export-name",
         "train-resume",
+        "solve-combos",
+        "solve-input",
     ],
 )
 def test_the_command_line_says_its_flags_for_the_same_mistake(cli, argv, python, flags):

@@ -167,7 +167,7 @@ def test_combos_refuse_a_search_past_the_bound_at_once():
     from tests.bounded_run import within
 
     with within(2):
-        with pytest.raises(UsageError, match="--max-kernel 100,000 with --max-stride 4 is 400,000"):
+        with pytest.raises(UsageError, match="^max_kernel 100,000 with max_stride 4 is 400,000"):
             solve_combos(32, 16, max_kernel=100_000)
         with pytest.raises(UsageError, match="is 700,000,000"):
             solve_combos(32, 16, max_stride=100_000_000)
