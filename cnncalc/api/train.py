@@ -19,6 +19,7 @@ learning-rate schedule, augmentation (see `train`; `docs/trainer.md` has the rul
 from __future__ import annotations
 
 from collections.abc import Callable
+from os import PathLike, fspath
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -32,6 +33,7 @@ from cnncalc.api.values import (
     optional_number,
     optional_path,
     optional_whole,
+    renamed,
     whole,
 )
 from cnncalc.arith.errors import CnnCalcError, UsageError
@@ -296,7 +298,7 @@ def start_training(
     *,
     file: PathArg | None = None,
     preset: str | None = None,
-    data: str | None = None,
+    data: str | PathLike[str] | None = None,
     epochs: int | None = None,
     batch_size: int | None = None,
     lr: float | None = None,
@@ -319,13 +321,6 @@ def start_training(
     resume: PathArg | None = None,
 ) -> Training:
     """A run set up as `train` takes it, not yet trained (see `train` for the arguments)."""
-    from cnncalc.nn.checkpoint import CheckpointFile, read_checkpoint, resume_trainer
-    from cnncalc.nn.data import check_source, load_dataset
-    from cnncalc.nn.optim import check_hyperparameters
-    from cnncalc.nn.settings import Settings, training_defaults
-    from cnncalc.nn.training import Trainer
-    from cnncalc.safety.atomic import ANY, Snapshot
-
     settings = {
         "batch_size": optional_whole(batch_size, "batch_size", minimum=1),
         "lr": optional_number(lr, "lr", "0.001"),
@@ -348,6 +343,45 @@ def start_training(
     limit = optional_whole(steps, "steps", minimum=1)
     save_to = optional_path(save, "save")
     saved = optional_path(resume, "resume")
+    data = _data_name(data)
+    with renamed("source", "data"):  # the loader's name for what the caller gave as data
+        return _started(spec, file, preset, data, settings, count, limit, save_to, saved)
+
+
+def _data_name(data: object) -> str | None:
+    """The data as its name or folder (a `Path` to a folder of IDX files is its text)."""
+    if isinstance(data, PathLike):
+        data = fspath(data)
+    if data is not None and not isinstance(data, str):
+        raise UsageError(
+            _(
+                "{field} {value!r} is not a dataset; give digits, mnist, fashion-mnist or a folder of IDX files"
+            ),
+            field="data",
+            value=data,
+        )
+    return data
+
+
+def _started(
+    spec: str | None,
+    file: PathArg | None,
+    preset: str | None,
+    data: str | None,
+    settings: dict[str, Any],
+    count: int | None,
+    limit: int | None,
+    save_to: Path | None,
+    saved: Path | None,
+) -> Training:
+    """The run set up from checked arguments: resumed from `saved`, or a new network on its data."""
+    from cnncalc.nn.checkpoint import CheckpointFile, read_checkpoint, resume_trainer
+    from cnncalc.nn.data import check_source, load_dataset
+    from cnncalc.nn.optim import check_hyperparameters
+    from cnncalc.nn.settings import Settings, training_defaults
+    from cnncalc.nn.training import Trainer
+    from cnncalc.safety.atomic import ANY, Snapshot
+
     if data is not None:
         check_source(data)  # before anything is read: an empty name never means the default
     if saved is not None:
@@ -412,7 +446,7 @@ def train(
     *,
     file: PathArg | None = None,
     preset: str | None = None,
-    data: str | None = None,
+    data: str | PathLike[str] | None = None,
     epochs: int | None = None,
     batch_size: int | None = None,
     lr: float | None = None,

@@ -397,6 +397,13 @@ BAD: list[tuple[str, Callable[[], object], type[CnnCalcError], str]] = [
         UsageError,
         "start the spec with 'input CxHxW' or give input CxHxW",
     ),
+    ("train-data-int", lambda: cnncalc.train(data=3), UsageError, "data 3 is not a dataset; give digits"),
+    (
+        "train-data-unknown",
+        lambda: cnncalc.train(data=Path("no-such-data")),
+        CnnCalcError,
+        "data 'no-such-data' is neither a built-in dataset",  # not 'source', which train() does not take
+    ),
     (
         "train-resume-spec",
         lambda: cnncalc.train("conv 4 k=3", resume="x.npz"),
