@@ -21,6 +21,7 @@ from cnncalc.api.values import (
     PathArg,
     Shape,
     Size,
+    arguments,
     choice,
     flag,
     input_shape,
@@ -100,6 +101,7 @@ class ShapeReport(TextResult):
         return render_shape(self.result, style, width)
 
 
+@arguments
 def shape(
     *,
     input: Size,
@@ -177,6 +179,7 @@ class ParamsReport(TextResult):
         return render_params(self.result, style, width)
 
 
+@arguments
 def params(
     *,
     cin: int,
@@ -270,6 +273,7 @@ class ReceptiveFieldReport(TextResult):
         return render_rf(self.receptive_field, self.rows, self.network, style, width, self.path)
 
 
+@arguments
 def rf(
     spec: str | None = None, *, file: PathArg | None = None, input: Shape | None = None
 ) -> ReceptiveFieldReport:

@@ -23,6 +23,7 @@ from cnncalc.api.values import (
     PathArg,
     Shape,
     Size,
+    arguments,
     flag,
     input_shape,
     optional_position,
@@ -165,6 +166,7 @@ def _sliding(
     )
 
 
+@arguments
 def draw_conv(
     *,
     input: Size,
@@ -184,6 +186,7 @@ def draw_conv(
     return _sliding("conv", input, kernel, stride, padding, dilation, dims, frame)
 
 
+@arguments
 def draw_pool(
     *,
     input: Size,
@@ -208,6 +211,7 @@ def draw_pool(
     return _sliding(chosen, input, kernel, stride, padding, dilation, dims, frame, ceil=ceil)
 
 
+@arguments
 def draw_tconv(
     *,
     input: Size,
@@ -282,6 +286,7 @@ class FieldPicture(Picture):
         return rf_html(self.result)
 
 
+@arguments
 def draw_rf(
     spec: str | None = None,
     *,
@@ -342,6 +347,7 @@ class NetPicture(Picture):
         return net_html(self.result)
 
 
+@arguments
 def draw_net(
     spec: str | None = None,
     *,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from cnncalc.api.result import TextResult
 from cnncalc.api.sources import checked_name, required_network, with_input
-from cnncalc.api.values import PathArg, Shape, choice, optional_path
+from cnncalc.api.values import PathArg, Shape, arguments, choice, optional_path
 from cnncalc.api.values import path as file_path
 from cnncalc.arith.errors import UsageError
 from cnncalc.i18n import _, ngettext
@@ -79,6 +79,7 @@ class ExportResult(TextResult):
         return write_atomic(file_path(path, "path"), self.code, field="path")
 
 
+@arguments
 def export(
     spec: str | None = None,
     *,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from cnncalc.api.result import TextResult
 from cnncalc.api.sources import NetworkSource, required_network, with_input
-from cnncalc.api.values import PathArg, Shape, optional_sizes, optional_whole, whole
+from cnncalc.api.values import PathArg, Shape, arguments, optional_sizes, optional_whole, whole
 from cnncalc.i18n import N_, _, ngettext, translated
 
 if TYPE_CHECKING:
@@ -90,6 +90,7 @@ class NetworkReport(TextResult):
         return table
 
 
+@arguments
 def net(
     spec: str | None = None,
     *,
@@ -180,6 +181,7 @@ class PresetsReport(TextResult):
         )
 
 
+@arguments
 def list_presets() -> PresetsReport:
     """The built-in networks (`net(preset=NAME)`): `cnncalc net --list-presets`.
 
@@ -234,6 +236,7 @@ class CheckReport(TextResult):
         return _("{holding} of {n} claims hold").format(holding=claims - wrong, n=claims)
 
 
+@arguments
 def check(spec: str | None = None, *, file: PathArg | None = None, input: Shape | None = None) -> CheckReport:
     """Check the output shapes a spec claims (`conv 8 k=5 -> 8x92x92`): `cnncalc check`.
 
@@ -282,6 +285,7 @@ class SolutionReport(TextResult):
         return solution_view(self.result, style, width)
 
 
+@arguments
 def solve_padding(
     *, input: int, kernel: int, stride: int = 1, dilation: int = 1, output: int | None = None
 ) -> SolutionReport:
@@ -306,6 +310,7 @@ def solve_padding(
     )
 
 
+@arguments
 def solve_stride(
     *, input: int, kernel: int, output: int, padding: int = 0, dilation: int = 1
 ) -> SolutionReport:
@@ -327,6 +332,7 @@ def solve_stride(
     )
 
 
+@arguments
 def solve_kernel(
     *, input: int, output: int, stride: int = 1, padding: int = 0, dilation: int = 1
 ) -> SolutionReport:
@@ -377,6 +383,7 @@ class CombosReport(TextResult):
         )
 
 
+@arguments
 def solve_combos(*, input: int, output: int, max_kernel: int = 7, max_stride: int = 4) -> CombosReport:
     """Small (kernel, stride, padding) combinations that map `input` to `output`: `cnncalc solve combos`.
 
@@ -413,6 +420,7 @@ class InputSizesReport(TextResult):
         return input_sizes_view(self.result, self.label, style, width)
 
 
+@arguments
 def solve_input(
     spec: str | None = None,
     *,

@@ -21,6 +21,7 @@ from cnncalc.api.values import (
     Matrix,
     Numbers,
     Size,
+    arguments,
     choice,
     flag,
     grid,
@@ -223,6 +224,7 @@ class WindowSteps(RichResult):
         return tuple(translated(name) for name in self.example.names) if self.example else ()
 
 
+@arguments
 def step_conv(
     *,
     input: Matrix | None = None,
@@ -285,6 +287,7 @@ def _chosen_cells(trace: ConvTrace | PoolTrace, cell: str | Sequence[int] | None
     return [c for c in trace.cells if chosen is None or (c.row, c.col) == chosen]
 
 
+@arguments
 def step_pool(
     *,
     input: Matrix | None = None,
@@ -373,6 +376,7 @@ class SoftmaxSteps(LayerSteps["SoftmaxTrace"]):
         return loss
 
 
+@arguments
 def step_softmax(*, logits: Numbers = "2 1 0.1", label: int | None = None) -> SoftmaxSteps:
     """Softmax and cross-entropy, worked out: `cnncalc step softmax`.
 
@@ -395,6 +399,7 @@ def step_softmax(*, logits: Numbers = "2 1 0.1", label: int | None = None) -> So
     return SoftmaxSteps(head, trace)
 
 
+@arguments
 def step_activation(
     *,
     x: Numbers = "-2 -0.5 0 0.5 2",
@@ -416,6 +421,7 @@ def step_activation(
     return LayerSteps(head, trace)
 
 
+@arguments
 def step_gradient(
     *,
     fn: str | Sequence[Activation] = "sigmoid,relu",
@@ -447,6 +453,7 @@ def step_gradient(
     return LayerSteps(head, trace)
 
 
+@arguments
 def step_linear(
     *,
     x: Numbers | None = None,
@@ -491,6 +498,7 @@ def step_linear(
     return LayerSteps(head, trace)
 
 
+@arguments
 def step_batchnorm(
     *,
     batch: Matrix = "1 2; 3 6; 5 4",
@@ -531,6 +539,7 @@ def step_batchnorm(
     return LayerSteps(head, trace)
 
 
+@arguments
 def step_dropout(
     *,
     input: Matrix = "1 2 3 4; 5 6 7 8",

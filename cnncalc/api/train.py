@@ -28,6 +28,7 @@ from cnncalc.api.result import RichResult
 from cnncalc.api.sources import optional_network
 from cnncalc.api.values import (
     PathArg,
+    arguments,
     choice,
     flag,
     optional_number,
@@ -441,6 +442,7 @@ def _default_spec(data_name: str) -> NetworkSpec:
     return replace(parse_spec(KERAS_MNIST_SPEC), input_shape=None)
 
 
+@arguments
 def train(
     spec: str | None = None,
     *,

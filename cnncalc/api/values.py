@@ -19,15 +19,16 @@ Standard library at import; NumPy only inside the matrix functions.
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, SupportsIndex, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, SupportsIndex, TypeAlias, TypeVar
 
-from cnncalc.arith.errors import CnnCalcError, UsageError
+from cnncalc.arith.errors import ArgumentError, CnnCalcError, UsageError
 from cnncalc.arith.parsing import is_digits, parse_bool, parse_padding, parse_sizes
 from cnncalc.i18n import _
 
@@ -45,6 +46,83 @@ PathArg: TypeAlias = str | PathLike[str]
 Dims = Literal[1, 2, 3]
 
 T = TypeVar("T")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def arguments(function: Callable[P, R]) -> Callable[P, R]:
+    """A public function whose call is checked as its values are: a misspelt keyword (`strides=`),
+    a missing argument or one too many without a name is an `ArgumentError` that names it and the
+    arguments the function takes, not Python's bare TypeError."""
+
+    @functools.wraps(function)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(*args, **kwargs)
+        except TypeError as e:
+            if e.__traceback__ is not None and e.__traceback__.tb_next is None:  # the call itself
+                raise _call_error(function, args, kwargs) or e from None
+            raise
+
+    return checked
+
+
+def _call_error(
+    function: Callable[..., object], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> ArgumentError | None:
+    """What is wrong with a call Python refused, said with the function's own argument names."""
+    import inspect
+
+    parameters = inspect.signature(function).parameters
+    called = f"{function.__name__}()"
+    if not parameters:
+        return ArgumentError(_("{function} takes no arguments"), function=called)
+    names = ", ".join(parameters)
+    unknown = [k for k in kwargs if k not in parameters]
+    if unknown:
+        import difflib  # only when a name is wrong
+
+        close = difflib.get_close_matches(unknown[0], list(parameters), n=1)
+        return ArgumentError(
+            _("{function} has no argument {argument!r}{hint}; its arguments are {names}"),
+            function=called,
+            argument=unknown[0],
+            hint=_(" (did you mean {name!r}?)").format(name=close[0]) if close else "",
+            names=names,
+        )
+    unnamed = [n for n, p in parameters.items() if p.kind is p.POSITIONAL_OR_KEYWORD]
+    if len(args) > len(unnamed):
+        named = [n for n, p in parameters.items() if p.kind is p.KEYWORD_ONLY]
+        example = f"{function.__name__}({named[0]}=…)" if named else called
+        if not unnamed:
+            return ArgumentError(
+                _("{function} takes every argument by name, e.g. {example}"), function=called, example=example
+            )
+        return ArgumentError(
+            _("{function} takes only {unnamed} without a name; give the others by name, e.g. {example}"),
+            function=called,
+            unnamed=", ".join(unnamed),
+            example=example,
+        )
+    given = set(unnamed[: len(args)])
+    twice = [k for k in kwargs if k in given]
+    if twice:
+        return ArgumentError(
+            _("{function} was given {argument} twice, without a name and as {argument}=; give it once"),
+            function=called,
+            argument=twice[0],
+        )
+    missing = [
+        n for n, p in parameters.items() if p.default is p.empty and n not in kwargs and n not in given
+    ]
+    if missing:
+        return ArgumentError(
+            _("{function} needs {names}, by name: {example}"),
+            function=called,
+            names=", ".join(missing),
+            example=f"{function.__name__}({', '.join(f'{n}=…' for n in missing)})",
+        )
+    return None
 
 
 @contextmanager

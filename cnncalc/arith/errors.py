@@ -85,3 +85,9 @@ class UsageError(CnnCalcError, ValueError):
     It is a `ValueError` too, so Python code that already catches bad values catches it."""
 
     exit_code = 2
+
+
+class ArgumentError(UsageError, TypeError):
+    """A call the function cannot take: a misspelt keyword, a missing argument, one too many.
+
+    A `UsageError` like any bad value, and a `TypeError` as Python's own refusal of the call is."""

@@ -510,3 +510,55 @@ def test_what_a_notebook_computes_with_is_taken_as_it_is_written():
         cnncalc.step_pool(input=grid, kernel=2, op="AVG").to_dict()
         == cnncalc.step_pool(input=grid, kernel=2, op="avg").to_dict()
     )
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: cnncalc.shape(input=28, kernel=3, strides=2),
+            "shape() has no argument 'strides' (did you mean 'stride'?); its arguments are input, kernel, stride,",
+        ),
+        (
+            lambda: cnncalc.rf(preset="lenet-5"),
+            "rf() has no argument 'preset'; its arguments are spec, file, input",
+        ),
+        (lambda: cnncalc.shape(28, 3), "shape() takes every argument by name, e.g. shape(input=…)"),
+        (
+            lambda: cnncalc.net("conv 8 k=3", "lenet-5"),
+            "net() takes only spec without a name; give the others",
+        ),
+        (lambda: cnncalc.net("conv 8 k=3", spec="conv 4 k=3"), "net() was given spec twice"),
+        (lambda: cnncalc.shape(input=28), "shape() needs kernel, by name: shape(kernel=…)"),
+        (lambda: cnncalc.export(preset="lenet-5"), "export() needs to, by name: export(to=…)"),
+        (lambda: cnncalc.list_presets(3), "list_presets() takes no arguments"),
+    ],
+    ids=["misspelt", "unknown", "positional", "extra-positional", "twice", "missing", "missing-to", "none"],
+)
+def test_a_call_the_function_cannot_take_names_the_argument(call, message):
+    # a UsageError like a bad value, and still the TypeError Python raises for such a call
+    with pytest.raises(UsageError) as caught:
+        call()
+    assert isinstance(caught.value, TypeError) and isinstance(caught.value, cnncalc.CnnCalcError)
+    assert str(caught.value).startswith(message)
+
+
+def test_every_public_function_checks_its_call():
+    for name in cnncalc.__all__:
+        value = getattr(cnncalc, name)
+        if callable(value) and name.islower():
+            with pytest.raises(
+                UsageError, match=r"^\w+\(\) (has no argument 'no_such_argument'|takes no arguments)"
+            ):
+                value(no_such_argument=1)
+
+
+def test_a_type_error_inside_a_function_is_not_taken_for_a_bad_call(monkeypatch):
+    import cnncalc.api.calc
+
+    def broken(*args, **kwargs):
+        raise TypeError("inside")
+
+    monkeypatch.setattr(cnncalc.api.calc, "layer_output", broken)
+    with pytest.raises(TypeError, match="^inside$"):
+        cnncalc.shape(input=28, kernel=3)
