@@ -78,6 +78,30 @@ class NetworkReport(TextResult):
             data["imported"] = self.source.imported.to_dict()
         return data
 
+    def summary(self) -> str:
+        """The network in one line: its layers, input → output and parameters (a preset's or a
+        file's title line says where it came from; an explained row is that row)."""
+        if self.explain is not None or self.source.label:
+            return super().summary()
+        net = self.result
+        n = len(net.layers)
+        if net.input_shape is None or net.output_shape is None:
+            return ngettext(
+                "{n} layer; without its input shape, no sizes or parameter counts",
+                "{n} layers; without their input shape, no sizes or parameter counts",
+                n,
+            ).format(n=n)
+        return ngettext(
+            "{n} layer, {input} → {output}: {params} parameters",
+            "{n} layers, {input} → {output}: {params} parameters",
+            n,
+        ).format(
+            n=n,
+            input="×".join(map(str, net.input_shape)),
+            output="×".join(map(str, net.output_shape)),
+            params=f"{net.total_params:,}",
+        )
+
     def render(self, style: Styler, width: int) -> str:
         from cnncalc.render.network import explain_layer, import_header, network_table
 

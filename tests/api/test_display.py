@@ -153,3 +153,16 @@ def test_an_export_counts_its_layers_in_words(spec, count):
         repr(cnncalc.export(spec, to="pytorch"))
         == f"<ExportResult: pytorch code for Net: 20 parameters, {count}"
     )
+
+
+def test_repr_of_a_network_from_a_spec_is_its_answer_not_the_table_header():
+    # the first line of the text is the table's header ("#  layer  output  params …") for a spec
+    assert repr(cnncalc.net("input 1x28x28 | conv 8 k=3 | flatten | fc 10")) == (
+        "<NetworkReport: 3 layers, 1×28×28 → 10: 54,170 parameters>"
+    )
+    assert repr(cnncalc.net("conv 8 k=3")) == (
+        "<NetworkReport: 1 layer; without its input shape, no sizes or parameter counts>"
+    )
+    # a preset's title line and an explained row say it already
+    assert repr(cnncalc.net(preset="lenet-5")).startswith("<NetworkReport: lenet-5: LeNet-5")
+    assert repr(cnncalc.net(preset="lenet-5", explain=1)).startswith("<NetworkReport: Layer 1: conv 6 k=5")
