@@ -26,6 +26,14 @@ if TYPE_CHECKING:
 WIDTH = 100
 
 
+def columns(width: int) -> int:
+    """A width for `text()`: a whole number of columns, at least 1 (rich draws nothing in 0, and
+    `"80"` or None would fail deep in the renderer)."""
+    from cnncalc.api.values import whole
+
+    return whole(width, "width", minimum=1)
+
+
 class Result:
     """The base of every result: `to_dict()`, `text()`, and the displays built on them."""
 
@@ -68,7 +76,7 @@ class TextResult(Result):
     def text(self, width: int = WIDTH) -> str:
         from cnncalc.render.text import PLAIN
 
-        return self.render(PLAIN, width)
+        return self.render(PLAIN, columns(width))
 
     def summary(self) -> str:
         """The first line of the text: the answer."""
@@ -102,7 +110,7 @@ class RichResult(Result):
     def text(self, width: int = WIDTH) -> str:
         from cnncalc.render.notebook import rich_text
 
-        return rich_text(self.renderable(), width)
+        return rich_text(self.renderable(), columns(width))
 
     def _repr_html_(self) -> str:
         from cnncalc.render.notebook import rich_html

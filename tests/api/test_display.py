@@ -14,6 +14,7 @@ from rich.cells import cell_len
 from rich.console import Console
 
 import cnncalc
+from cnncalc.arith.errors import UsageError
 
 # (a call, numbers its display must show: worked by hand or quoted from the course notes and d2l)
 SHOWN: list[tuple[str, Callable[[], cnncalc.Result], list[str]]] = [
@@ -116,6 +117,23 @@ def test_text_follows_the_width_asked_for():
         <= 80
         < max(map(len, table.text(width=120).splitlines()))
     )
+
+
+@pytest.mark.parametrize(
+    "width", [0, -1, None, 80.5, True], ids=["zero", "negative", "none", "float", "bool"]
+)
+def test_a_width_that_is_no_width_is_refused_naming_it(width):
+    # rich drew a step-through in 0 columns as an empty string; "80" or None failed in the renderer
+    for result in (cnncalc.shape(input=28, kernel=3), cnncalc.step_pool(example="maxpool")):
+        with pytest.raises(UsageError, match="^width "):
+            result.text(width=width)
+
+
+def test_a_width_is_a_whole_number_in_any_form():
+    import numpy as np
+
+    steps = cnncalc.step_pool(example="maxpool")
+    assert steps.text(width="60") == steps.text(width=np.int64(60)) == steps.text(width=60)
 
 
 def test_what_the_user_wrote_is_escaped(tmp_path):
