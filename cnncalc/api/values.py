@@ -421,11 +421,14 @@ def _array(value: object, field: str) -> np.ndarray:
         raise UsageError(_("{field} holds {dtype} values; it must hold numbers"), field=field, dtype=a.dtype)
     if a.dtype.kind == "f" and not np.isfinite(a).all():
         raise UsageError(_("{field} holds NaN or infinite values; every value must be a number"), field=field)
-    if np.abs(a).max() > LARGEST:
+    # the extremes as Python floats: np.abs wraps the int64 minimum to itself (a negative number
+    # that passed the bound, and then overflowed the products), and 1e6 overflows a float16
+    largest = max(abs(float(a.min())), abs(float(a.max())))
+    if largest > LARGEST:
         raise UsageError(
             _("{field} holds {value}, too large for a step-through; use numbers between -{most} and {most}"),
             field=field,
-            value=f"{np.abs(a).max():g}",
+            value=f"{largest:g}",
             most=f"{LARGEST:,}",
         )
     return a.astype(np.int64 if a.dtype.kind in "iu" else np.float64)

@@ -154,3 +154,21 @@ def test_one_number_is_one_number_in_every_form(one):
     steps = cnncalc.step_conv(input=[[1, 2], [3, 4]], kernel=[[1]], bias=one)
     assert steps.output == [[2.5, 3.5], [4.5, 5.5]]
     assert cnncalc.step_linear(x=1, w1=[[2]], b1=one, w2=[[1]]).to_dict()["b"] == [1.5]
+
+
+@pytest.mark.parametrize(
+    "extreme",
+    [np.array([[-(2**63), 1]]), np.array([[2**64 - 1]], dtype=np.uint64), np.array([[-1e7]])],
+    ids=["int64-minimum", "uint64-maximum", "negative"],
+)
+def test_a_number_past_the_bound_is_refused_whatever_its_sign_or_type(extreme):
+    # np.abs(int64 minimum) is the minimum itself: it passed, and (−2^63)×2 was worked out as 0
+    with pytest.raises(UsageError, match="^input holds .*, too large for a step-through"):
+        cnncalc.step_conv(input=extreme, kernel=[[2]])
+
+
+def test_small_dtypes_are_widened_before_the_arithmetic():
+    int8 = cnncalc.step_conv(input=np.array([[-128, 1]], np.int8), kernel=np.array([[-128]], np.int8))
+    assert int8.output == [[16384, -128]]
+    half = cnncalc.step_conv(input=np.array([[1, 2]], np.float16), kernel=[[1]])  # no overflow warning
+    assert half.output == [[1.0, 2.0]]
