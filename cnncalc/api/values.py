@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, SupportsIndex, TypeAlias, TypeVar
 
 from cnncalc.arith.errors import ArgumentError, CnnCalcError, UsageError
-from cnncalc.arith.parsing import is_digits, parse_bool, parse_padding, parse_sizes
+from cnncalc.arith.parsing import fmt_count, is_digits, parse_bool, parse_padding, parse_sizes
 from cnncalc.i18n import _
 
 if TYPE_CHECKING:
@@ -282,6 +282,13 @@ def number(value: float | str, field: str, example: str = "0.5") -> float:
         if isinstance(value, bool):
             raise TypeError
         x = float(value)
+    except OverflowError:  # a whole number past the largest float (1.8e308)
+        raise UsageError(
+            _("{field} {value} is too large for a number here; write e.g. {field} {example}"),
+            field=field,
+            value=fmt_count(operator.index(value)) if isinstance(value, SupportsIndex) else _as_typed(value),
+            example=example,
+        ) from None
     except (TypeError, ValueError):
         raise UsageError(
             _("{field} {value!r} is not a number; write e.g. {field} {example}"),
@@ -417,6 +424,14 @@ def _array(value: object, field: str) -> np.ndarray:
         ) from None
     if a.size == 0:
         raise UsageError(_("{field} is empty; give rows of numbers, e.g. [[0, 1], [2, 3]]"), field=field)
+    if a.dtype.kind == "O" and all(isinstance(v, int) and not isinstance(v, bool) for v in a.flat):
+        # whole numbers past int64 make an array of objects: they are too large, not "not numbers"
+        raise UsageError(
+            _("{field} holds {value}, too large for a step-through; use numbers between -{most} and {most}"),
+            field=field,
+            value=fmt_count(max(abs(v) for v in a.flat)),
+            most=f"{LARGEST:,}",
+        )
     if a.dtype.kind not in "iuf":
         raise UsageError(_("{field} holds {dtype} values; it must hold numbers"), field=field, dtype=a.dtype)
     if a.dtype.kind == "f" and not np.isfinite(a).all():

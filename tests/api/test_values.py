@@ -172,3 +172,21 @@ def test_small_dtypes_are_widened_before_the_arithmetic():
     assert int8.output == [[16384, -128]]
     half = cnncalc.step_conv(input=np.array([[1, 2]], np.float16), kernel=[[1]])  # no overflow warning
     assert half.output == [[1.0, 2.0]]
+
+
+@given(st.integers(min_value=2**1024, max_value=10**5000))
+def test_a_whole_number_past_every_float_is_too_large_not_an_overflow(huge):
+    # float(10**400) raised a bare OverflowError
+    with pytest.raises(UsageError, match=r"^lr a [\d,]+-digit number is too large for a number here"):
+        values.number(huge, "lr", "0.001")
+    with pytest.raises(UsageError, match=r"^x a [\d,]+-digit number is too large"):
+        cnncalc.step_gradient(x=-huge)
+
+
+@pytest.mark.parametrize("big", [10**30, -(10**5000)], ids=["31-digit", "5001-digit"])
+def test_a_whole_number_past_int64_in_a_matrix_is_too_large_not_a_non_number(big):
+    # NumPy holds it as an object: "holds object values; it must hold numbers" said it was no number
+    with pytest.raises(UsageError, match=r"^input holds a [\d,]+-digit number, too large for a step-through"):
+        cnncalc.step_conv(input=[[big, 1]], kernel=[[1]])
+    with pytest.raises(UsageError, match=r"^logits holds a [\d,]+-digit number, too large"):
+        cnncalc.step_softmax(logits=[big, 1])
