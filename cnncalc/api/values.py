@@ -400,7 +400,7 @@ def _nth(field: str, n: int, count: int) -> str:
 
 def _is_array(value: object) -> bool:
     """A NumPy array or scalar (checked without importing NumPy: the calculator never loads it)."""
-    return type(value).__module__ == "numpy" and hasattr(value, "ndim")
+    return type(value).__module__.partition(".")[0] == "numpy" and hasattr(value, "ndim")
 
 
 def _is_bool(value: object) -> bool:
@@ -416,6 +416,9 @@ def _array(value: object, field: str) -> np.ndarray:
 
     from cnncalc.lessons.matrix import LARGEST
 
+    if isinstance(value, np.ma.MaskedArray) and np.ma.getmaskarray(value).any():
+        # np.asarray drops the mask: the hidden values would be worked out as if they were there
+        raise UsageError(_("{field} has masked values; fill them first, e.g. {field}.filled(0)"), field=field)
     try:
         a = np.asarray(value)
     except ValueError:  # rows of different lengths

@@ -190,3 +190,16 @@ def test_a_whole_number_past_int64_in_a_matrix_is_too_large_not_a_non_number(big
         cnncalc.step_conv(input=[[big, 1]], kernel=[[1]])
     with pytest.raises(UsageError, match=r"^logits holds a [\d,]+-digit number, too large"):
         cnncalc.step_softmax(logits=[big, 1])
+
+
+def test_a_masked_array_is_refused_unless_nothing_is_masked():
+    # np.asarray drops the mask: the hidden 2 was worked out as if it were there
+    hidden = np.ma.array([[1, 2], [3, 4]], mask=[[0, 1], [0, 0]])
+    with pytest.raises(
+        UsageError, match=r"^input has masked values; fill them first, e\.g\. input\.filled\(0\)"
+    ):
+        cnncalc.step_conv(input=hidden, kernel=[[1]])
+    with pytest.raises(UsageError, match="^kernel has masked values"):
+        cnncalc.step_conv(input=[[1, 2]], kernel=[np.ma.array([[1]], mask=[[1]])])
+    assert cnncalc.step_conv(input=hidden.filled(0), kernel=[[1]]).output == [[1, 0], [3, 4]]
+    assert cnncalc.step_conv(input=np.ma.array([[1, 2]]), kernel=[[1]]).output == [[1, 2]]
