@@ -89,7 +89,7 @@ class Conv2D(Layer):
         g2 = grad.reshape(n * oh * ow, cout)
         if self.groups > 1:
             return self._grouped_backward(g2)
-        dx = conv_backward(
+        dwm, dbias, dx = conv_backward(
             self.cols,
             g2,
             self.params["weight"],
@@ -99,8 +99,8 @@ class Conv2D(Layer):
             self.stride,
             self.dilation,
             "bias" in self.params,
-            self.store_grads,
         )
+        self.store_grads(dwm, dbias)
         return np.empty(0, grad.dtype) if dx is None else dx
 
     def store_grads(self, dwm: np.ndarray, dbias: np.ndarray | None) -> None:

@@ -36,11 +36,10 @@ slice order, so they have the same bits on any number of cores.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
 
-from cnncalc.nn.parallel import defer, deferring, matmul_work, run_split, slice_bounds
+from cnncalc.nn.parallel import matmul_work, run_split
 from cnncalc.nn.windows import Pairs, pad_hw, tap, unpad_hw, windows
 
 # Below this many input channels the im2col matrix is built transposed (one row per tap).
@@ -255,12 +254,9 @@ def conv_backward(
     stride: tuple[int, int],
     dilation: tuple[int, int],
     bias: bool,
-    store: Callable[[np.ndarray, np.ndarray | None], None],
-) -> np.ndarray | None:
-    """∂x (of `in_shape`, the unpadded input's; None without it) for the output gradient grad
-    (m, C_out), and store(∂W_m, ∂b or None). Slice by slice of the batch, each slice's ∂x and ∂W
-    share in one pass; inside `cnncalc.nn.parallel.background` the ∂W shares are deferred to the
-    second thread instead (the same slices, summed in the same order) while ∂x is computed here.
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """(∂W_m, ∂b or None, ∂x or None) for the output gradient grad (m, C_out); ∂x (of `in_shape`,
+    the unpadded input's) only when `in_shape` is given. All in one pass over the batch's slices.
 
     ∂x of a stride-1 convolution whose output is about as large as its input is a correlation of
     the padded gradient (`input_gradient_by_correlation`); otherwise the taps' products are added
@@ -286,29 +282,20 @@ def conv_backward(
         dxp = np.zeros((n, in_shape[1] + top + bottom, in_shape[2] + left + right, cin), grad.dtype)
         w_taps = tap_weights(weight)
 
-    def input_part(a: int, b: int) -> None:
+    def part(a: int, b: int) -> np.ndarray:
+        rows = grad[cols.rows(a, b)]
         if dx is not None:
             input_gradient_by_correlation(grad_padded[a:b], w_flipped, dx[a:b], (kh, kw), dilation)
         elif dxp is not None:
-            add_input_gradient(grad[cols.rows(a, b)], w_taps, dxp[a:b], (kh, kw), out_hw, stride, dilation)
-
-    def weight_part(a: int, b: int) -> np.ndarray:
-        return cols.weight_gradient(grad[cols.rows(a, b)], a, b)
-
-    def weights(parts: list[np.ndarray]) -> None:
-        store(*split_bias_gradient(cols, sum_in_order(parts), grad, bias))
+            add_input_gradient(rows, w_taps, dxp[a:b], (kh, kw), out_hw, stride, dilation)
+        return cols.weight_gradient(rows, a, b)
 
     m = grad.shape[0]
     work = matmul_work(m, cols.k, cout) + m * cols.k  # the blocks are built again
     if in_shape is not None:
         work += m * kh * kw * cin + matmul_work(m, cout, kh * kw * cin)
-    if deferring():
-        bounds = slice_bounds(n, work)
-        defer(lambda: weights([weight_part(a, b) for a, b in bounds]))
-        for a, b in bounds:
-            input_part(a, b)
-    else:
-        weights(run_split(lambda a, b: (input_part(a, b), weight_part(a, b))[1], n, work))
+    dweights = sum_in_order(run_split(part, n, work))
+    dwm, dbias = split_bias_gradient(cols, dweights, grad, bias)
     if dxp is not None:
         dx = unpad_hw(dxp, padding, in_shape[1:3])
-    return dx
+    return dwm, dbias, dx

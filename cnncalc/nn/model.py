@@ -41,7 +41,6 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -54,9 +53,9 @@ from cnncalc.arith.parsing import fmt_shape
 from cnncalc.arith.spec import NetworkSpec, parse_spec
 from cnncalc.i18n import _
 from cnncalc.nn import layers as L
-from cnncalc.nn.conv_pool import ConvPool, plan_stages
+from cnncalc.nn.conv_pool import plan_stages
 from cnncalc.nn.merge import Add, AddReLU, Concat, Merge
-from cnncalc.nn.parallel import background, branch_threads, run_concurrently
+from cnncalc.nn.parallel import branch_threads, run_concurrently
 
 # Images per forward pass when evaluating or predicting: bounds the memory the activations take.
 EVAL_BATCH = 128
@@ -148,12 +147,6 @@ class Model:
         }
         # The first layers read the data: its gradient is never needed unless asked for.
         self.input_grad = False
-        # On two or more threads, a backward pass hands the convolutions' weight gradients to a
-        # second thread (`cnncalc.nn.parallel.background`) — unless a fused conv → pool stage
-        # (keras-mnist's) would then lose the split of its own backward pass, its largest share.
-        self.defers_weights = any(isinstance(layer, L.Conv2D) for layer in self.layers) and not any(
-            isinstance(stage, ConvPool) for stage in self.stages
-        )
 
     @property
     def stages(self) -> list[L.Layer]:
@@ -270,12 +263,7 @@ class Model:
         return grad
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        """Back-propagate ∂L/∂logits; returns ∂L/∂input (NHWC; empty unless `input_grad`). Every
-        parameter's gradient is in place when it returns."""
-        with background() if self.defers_weights else nullcontext():
-            return self._backward(grad)
-
-    def _backward(self, grad: np.ndarray) -> np.ndarray:
+        """Back-propagate ∂L/∂logits; returns ∂L/∂input (NHWC; empty unless `input_grad`)."""
         grads = {self.output: grad}
         owned: set[str] = set()  # values whose gradient array was made here, so may be added into
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextvars
 import itertools
 import os
-import queue
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -64,8 +63,6 @@ _workers = 1
 _max_slices = MAX_WORKERS
 # Per thread: whether it is running a task of `run_concurrently` (its run_split calls then run serially).
 _local = threading.local()
-# The queue of an open `background` block's second thread.
-_background: queue.SimpleQueue | None = None
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
 # How many split_work blocks are open, in any thread: the spinning helpers are parked when none is.
@@ -167,88 +164,12 @@ def run_split(fn: Callable[[int, int], T], n: int, size: int) -> list[T]:
     `split_work(w)` up to w threads (the caller's included) take the slices in turn; outside, the
     caller runs them in order.
     """
-    bounds = slice_bounds(n, size)
-    threads = min(_workers, len(bounds))
-    if threads == 1 or _pool is None or getattr(_local, "in_task", False) or _background is not None:
+    parts = slice_count(n, size)
+    bounds = [(n * i // parts, n * (i + 1) // parts) for i in range(parts)]
+    threads = min(_workers, parts)
+    if threads == 1 or _pool is None or getattr(_local, "in_task", False):
         return [fn(a, b) for a, b in bounds]
     return _share([partial(fn, a, b) for a, b in bounds], threads)
-
-
-def slice_bounds(n: int, size: int) -> list[tuple[int, int]]:
-    """The slices (start, stop) of range(n) that `run_split` cuts for a call of this size."""
-    parts = slice_count(n, size)
-    return [(n * i // parts, n * (i + 1) // parts) for i in range(parts)]
-
-
-def deferring() -> bool:
-    """Whether `defer` hands jobs to a second thread (inside `background`) rather than running them."""
-    return _background is not None
-
-
-def defer(job: Callable[[], None]) -> None:
-    """Run `job` on the second thread of an open `background` block, after the jobs deferred
-    before it; outside one, run it now."""
-    if _background is None:
-        job()
-    else:
-        _background.put(job)
-
-
-@contextmanager
-def background() -> Iterator[bool]:
-    """A backward pass's second thread: inside the block the jobs given to `defer` (the weight
-    gradients of the convolutions) run there, in order, while the caller goes on down the chain
-    of input gradients; the block's end waits for them, and raises the first error one raised.
-    Meanwhile `run_split` runs its slices in the caller. Both threads run exactly the slices and
-    sums they would run on one thread, so the bits are the same.
-
-    It opens only inside `split_work` with 2 or more threads and slices cut (a mid-sized
-    network); the block yields whether it did. The second thread is the spinning helper if it
-    may spin (so no third thread competes for the cores), else the pool's.
-    """
-    global _background
-    if _background is not None or _workers < 2 or _max_slices < 2 or _pool is None:
-        yield False
-        return
-    if getattr(_local, "in_task", False):
-        yield False
-        return
-    jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
-    errors: list[BaseException] = []
-
-    def drain() -> None:
-        while (job := jobs.get()) is not None:
-            if not errors:  # after a failure the rest is skipped; the first error is raised
-                try:
-                    job()
-                except BaseException as e:  # noqa: BLE001 (raised again in the caller's thread)
-                    errors.append(e)
-
-    runner = partial(contextvars.copy_context().run, drain)
-    spinning = spin.SPINNERS.take(1)
-    try:
-        future = None
-        if spinning is not None:
-            spinning[0].start(runner)
-        else:
-            future = _pool.submit(runner)
-        _background = jobs
-        try:
-            yield True
-        finally:
-            _background = None
-            jobs.put(None)
-            if spinning is not None:
-                error = spinning[0].finish(runner)
-                if error is not None:
-                    errors.append(error)
-            elif future is not None:
-                future.result()
-    finally:
-        if spinning is not None:
-            spin.SPINNERS.give_back()
-    if errors:
-        raise errors[0]
 
 
 def run_concurrently(tasks: list[Callable[[], T]], costs: list[int]) -> list[T]:

@@ -18,7 +18,7 @@ SPECS = {
     "pools": "input 2x13x13 | conv 4 k=2 | maxpool k=3 s=2 p=1 ceil=true | avgpool k=2 | flatten | fc 10",
     "dilation-groups": "input 4x12x12 | conv 4 k=3 d=2 g=2 | leakyrelu | maxpool k=2 d=2 s=1 | flatten | fc 10",
     "two-conv-pools": "input 3x14x14 | conv 6 k=3 | relu | maxpool k=2 | conv 5 k=2 | maxpool k=2 | flatten | fc 10",
-    # plain convolutions: on 2+ threads their weight gradients go to the background thread
+    # bn → relu and add → relu run fused
     "residual-bn": "input 2x8x8 | conv 6 k=3 p=1 bias=false | bn | relu | add( conv 6 k=3 p=1 | bn | relu "
     "| conv 6 k=3 p=1 bias=false | bn ) | relu | add( conv 8 k=3 s=2 p=1 | bn ; conv 8 k=1 s=2 ) | gap | fc 10",
 }
@@ -121,7 +121,6 @@ def test_concurrent_callers_share_the_pool_safely(monkeypatch):
     assert errors == []
     # however their blocks overlapped, none is left open: the settings from before hold again
     assert (parallel._workers, parallel._max_slices) == (1, parallel.MAX_WORKERS)
-    assert not parallel.deferring()
 
 
 def test_numpy_error_settings_hold_in_every_thread(monkeypatch):
@@ -141,81 +140,3 @@ def test_numpy_error_settings_hold_in_every_thread(monkeypatch):
         parallel.run_concurrently([lambda: slice_(2, 3)] * 3, [1, 1, 1])
     assert len(seen) == 2
     assert all(err["over"] == "ignore" and err["invalid"] == "raise" for err in seen.values())
-
-
-def test_a_backward_pass_defers_the_weight_gradients_to_a_second_thread(monkeypatch):
-    """On 2 threads a network of plain convolutions computes each weight gradient on the
-    background thread while the caller goes on with the input gradients (the bits are checked
-    above, "residual-bn"); a fused conv → pool network keeps its split backward pass instead."""
-    monkeypatch.setattr(parallel, "MIN_PART", 1)
-    threads = []
-    real = parallel.defer
-
-    def spy(job):
-        def run():
-            threads.append(threading.current_thread())
-            job()
-
-        real(run)
-
-    monkeypatch.setattr("cnncalc.nn.im2col.defer", spy)
-    rng = np.random.default_rng(0)
-    x, y = rng.normal(size=(6, 2, 8, 8)), rng.integers(0, 10, size=6)
-    _run(SPECS["residual-bn"], x, y, 2)
-    assert len(threads) == 5 and threading.main_thread() not in threads  # the five convolutions
-    threads.clear()
-    assert not build_model(SPECS["keras-mnist-like"], classes=10).defers_weights
-    assert build_model(SPECS["residual-bn"], classes=10).defers_weights
-    _run(SPECS["residual-bn"], x, y, 1)  # one thread: nothing is deferred
-    assert threads == []
-
-
-def test_background_opens_only_with_threads_and_slices():
-    with parallel.background() as opened:
-        assert not opened and not parallel.deferring()
-    with parallel.split_work(1), parallel.background() as opened:
-        assert not opened
-    with parallel.split_work(2, 1), parallel.background() as opened:
-        assert not opened  # one slice: the threads run branches instead
-    with parallel.split_work(2, 2), parallel.background() as opened:
-        assert opened and parallel.deferring()
-        with parallel.background() as inner:
-            assert not inner  # never nested
-    assert not parallel.deferring()
-
-
-def test_deferred_jobs_run_in_order_and_slices_stay_in_the_caller(monkeypatch):
-    monkeypatch.setattr(parallel, "MIN_PART", 1)
-    done, caller = [], threading.current_thread()
-    with parallel.split_work(2, 2), parallel.background():
-        for i in range(20):
-            parallel.defer(lambda i=i: done.append((i, threading.current_thread() is caller)))
-        seen = parallel.run_split(lambda a, b: threading.current_thread(), 10, 10**6)
-    assert [i for i, _ in done] == list(range(20)) and not any(mine for _, mine in done)
-    assert seen == [caller, caller]
-
-
-def test_a_failing_deferred_job_is_raised_at_the_end_and_the_rest_are_skipped():
-    ran = []
-
-    def fail():
-        raise ValueError("boom")
-
-    with pytest.raises(ValueError, match="boom"):
-        with parallel.split_work(2, 2), parallel.background():
-            parallel.defer(lambda: ran.append(1))
-            parallel.defer(fail)
-            parallel.defer(lambda: ran.append(3))
-    assert ran == [1]
-    with parallel.split_work(2, 2), parallel.background():  # the second thread is free again
-        parallel.defer(lambda: ran.append(4))
-    assert ran == [1, 4]
-
-
-def test_an_error_in_the_caller_waits_for_the_deferred_jobs_and_wins():
-    ran = []
-    with pytest.raises(KeyboardInterrupt):
-        with parallel.split_work(2, 2), parallel.background():
-            parallel.defer(lambda: ran.append(1))
-            raise KeyboardInterrupt
-    assert ran == [1] and not parallel.deferring()
