@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -126,7 +127,12 @@ class SpinningHelper:
                 return error
 
     def park(self) -> None:
-        """Stop spinning: the helper sleeps until the next `start`."""
+        """Stop spinning: the helper sleeps until the next `start`. While the interpreter shuts
+        down (a `split_work` block left open until then) there is nothing to park: the helper
+        thread may already be gone, and waiting for it would never end."""
+        if sys.is_finalizing():
+            self.parked = True
+            return
         if not self.parked:
             self.parked = True
             request = self._job = _Park()

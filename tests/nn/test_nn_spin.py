@@ -212,3 +212,19 @@ def test_a_hand_off_left_unwaited_for_does_not_break_the_next_ones(idle_machine,
             assert parallel.run_split(work, 8, size=10**9) == [2, 2, 2, 2]
     assert ran == ["orphan"]
     assert helper.parked
+
+
+def test_parking_at_interpreter_shutdown_does_not_wait_for_a_helper(idle_machine, monkeypatch):
+    """A split_work block left open until the interpreter exits is closed during shutdown, when
+    its spinning helper's thread may already be gone: parking must not wait for it (it hung)."""
+    with parallel.split_work(2):
+        parallel.run_split(lambda a, b: None, 8, size=10**9)
+        (helper,) = spin.SPINNERS.helpers
+        assert not helper.parked
+        with monkeypatch.context() as shutting_down:
+            shutting_down.setattr(spin.sys, "is_finalizing", lambda: True)
+            started = time.monotonic()
+            helper.park()  # as if its thread were gone: returns at once
+            assert helper.parked and time.monotonic() - started < 1
+        helper.parked = False  # the thread is alive here: park it for real
+        helper.park()
