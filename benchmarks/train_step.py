@@ -356,7 +356,7 @@ def batch_norm_passes(preset: str) -> str | None:
 
     if "bn" not in preset_text(preset).split():
         return None
-    if kernels._built is not None:
+    if kernels.loaded():
         import numba
 
         return f"compiled loops (numba {numba.__version__})"

@@ -12,14 +12,14 @@ profile of `benchmarks/train_step.py --preset digits-resnet --profile` shows the
 Why numba (docs/trainer.md says more): it is made for exactly this — loops over numpy arrays
 compiled by LLVM — with wheels for Linux, macOS and Windows on x86-64 and ARM, and it releases the
 GIL inside these loops (`nogil`), so the threads of `cnncalc.nn.parallel` run them side by side.
-It is optional (`pip install ".[fast]"`): importing it costs ~0.1 s and ~100 MB of memory, and it
+It is optional (`pip install ".[fast]"`): importing it loads LLVM, which costs time and memory, and it
 pins the numpy versions it supports, which a calculator should not impose. It is imported here
 only, on a batch norm's first training pass; the calculator never loads it. Without it — or with
 CNNCALC_NUMBA=0 — `compiled()` is None and `cnncalc.nn.norm` runs its numpy passes: the same
 formulas, with sums rounded in another order (both ways are checked against PyTorch).
 
 Compiled code is cached beside this file (or in numba's per-user cache when that is read-only),
-so only the first run on a machine compiles (under a second).
+so only the first run on a machine compiles them.
 
 Each loop runs over the rows it is given in order, and its callers add the slices' partial sums
 in slice order (`cnncalc.nn.parallel`), so the bits do not depend on the number of threads.
@@ -154,6 +154,11 @@ def _try(loops: SimpleNamespace) -> None:
     loops.input_gradient(x, x, x, v, True, v, v, v, np.empty_like(x))
     loops.add_relu(v, v, np.empty_like(v))
     loops.relu_gradient(v, v, np.empty_like(v))
+
+
+def loaded() -> bool:
+    """Whether a batch norm has loaded the compiled loops in this process."""
+    return _built is not None
 
 
 @contextmanager
