@@ -99,13 +99,7 @@ def box_table(
     conv 8 k=5     408
     """
     cells = [[str(c) for c in row] for row in rows]
-    widths = [max([visible_len(h)] + [visible_len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    cols = _Columns(widths, align, borders, style)
-    if width is not None and cols.total > width:
-        cols.narrow_to(width, headers, cells)
-        if cols.total > width and not borders:  # still too wide: one space between columns
-            cols.gap = 1
-            cols.narrow_to(width, headers, cells)
+    cols = _laid_out(headers, cells, align, width, borders, style)
     lines = wrap_keeping_formula(title, width, "") if width is not None else [title]
     out = [style(t, "bold") for t in lines] if title else []
     body = [cols.row(line) for r in cells for line in cols.lines_of(r)]
@@ -115,6 +109,45 @@ def box_table(
     else:
         out += [cols.row(headers, header=True), "─" * cols.total, *body]
     return "\n".join(out)
+
+
+def table_width(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    align: Sequence[str] | None = None,
+    width: int | None = None,
+    borders: bool = True,
+) -> int:
+    """The width `box_table` draws these columns in (its title aside): at most `width` when they
+    fit, wrapped; `width=0` gives the narrowest they can be drawn in.
+
+    >>> table_width(["layer", "params"], [["conv 8 k=5", "408"]], align="lr", borders=False)
+    18
+    >>> table_width(["layer", "params"], [["conv 8 k=5", "408"]], align="lr", width=0, borders=False)
+    12
+    """
+    cells = [[str(c) for c in row] for row in rows]
+    return _laid_out(headers, cells, align, width, borders, PLAIN).total
+
+
+def _laid_out(
+    headers: Sequence[str],
+    cells: list[list[str]],
+    align: Sequence[str] | None,
+    width: int | None,
+    borders: bool,
+    style: Styler,
+) -> _Columns:
+    """The columns of a table, narrowed (and without borders, closer together) towards `width`."""
+    widths = [max([visible_len(h)] + [visible_len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    cols = _Columns(widths, align, borders, style)
+    if width is not None and cols.total > width:
+        cols.narrow_to(width, headers, cells)
+        if cols.total > width and not borders:  # still too wide: one space between columns, and
+            cols.widths = list(widths)  # the columns narrowed only as far as that needs
+            cols.gap = 1
+            cols.narrow_to(width, headers, cells)
+    return cols
 
 
 class _Columns:

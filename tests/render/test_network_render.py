@@ -19,7 +19,7 @@ from cnncalc.render.network import (
     solution_view,
     totals,
 )
-from cnncalc.render.text import Styler, box_table, grid
+from cnncalc.render.text import Styler, box_table, grid, table_width
 
 NOTE_001 = "input 2x96x96 | conv 8 k=5 | maxpool k=4 | conv 24 k=6 | maxpool k=4"
 
@@ -255,6 +255,16 @@ def test_box_table_explicit_alignment_and_wrapping():
 def test_borderless_table_has_a_rule_and_no_trailing_spaces():
     text = box_table(["n", "text", ""], [["1", "ab", ""], ["22", "c", "x"]], align="rlc", borders=False)
     assert lines_of(text) == [" n  text", "─" * 11, " 1  ab", "22  c     x"]
+
+
+def test_borderless_table_with_one_space_between_columns_wraps_only_what_it_must():
+    # two spaces between five columns need 17 columns even with "aaaaa bb" wrapped; one space
+    # leaves room for it whole
+    headers, rows = ["#", "text", "a", "b", "c"], [["1", "aaaaa bb", "x", "y", "z"]]
+    text = box_table(headers, rows, align="rlrrr", width=16, borders=False)
+    assert lines_of(text) == ["# text     a b c", "─" * 16, "1 aaaaa bb x y z"]
+    assert table_width(headers, rows, "rlrrr", 16, borders=False) == 16
+    assert table_width(headers, rows, "rlrrr", 0, borders=False) == 13  # "bb" on a line of its own
 
 
 def test_grid_right_aligns_and_strips_trailing_spaces():
