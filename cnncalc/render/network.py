@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cnncalc.arith.errors import UsageError
@@ -25,7 +26,16 @@ from cnncalc.arith.receptive_field import field_beyond_input
 from cnncalc.arith.sizes import AXIS_NAMES
 from cnncalc.arith.steps import Step, group_digits, notes_once
 from cnncalc.i18n import N_, _, ngettext, translated
-from cnncalc.render.text import PLAIN, Styler, box_table, grid, join_blocks, render_notes, render_step
+from cnncalc.render.text import (
+    PLAIN,
+    Styler,
+    box_table,
+    grid,
+    join_blocks,
+    render_notes,
+    render_step,
+    table_width,
+)
 from cnncalc.render.width import display_width, wrap
 
 if TYPE_CHECKING:  # `net` needs neither the presets' list nor the solvers
@@ -100,8 +110,85 @@ def _wrap(text: str, width: int, indent: str = "", hang: str = "  ") -> list[str
 
 NET_HEADERS = ("#", N_("layer"), N_("output"), N_("params"), "MACs", N_("RF / jump"), N_("memory"))
 NET_ALIGN = "rlrrrrr"
+# the columns a narrow table writes tightly, then leaves out, memory first
+RF_COLUMN, MEMORY_COLUMN = 5, 6
+TIGHT_HEADERS = {RF_COLUMN: N_("RF/jump")}
 # rows whose MACs are unknown along with their parameters when the input's shape is not given
 MAC_KINDS = ("conv", "tconv", "fc", "block", "add", "concat")
+
+
+@dataclass(frozen=True)
+class TableLayout:
+    """How the `net` table is drawn: the first of `TABLE_LAYOUTS` that fits the width.
+
+    Where the terminal has room, each nesting level indents the layer by two columns and every
+    column is there. A deep network in 60 or 80 columns indents by one column a level (the
+    hierarchical ids say the depth too), then writes the receptive field and memory without spaces
+    (`35/4`, `3.1MiB`), then leaves out the memory column (the output shape × 4 bytes), then the
+    receptive field's; a line under the table names what is left out and the width that shows it.
+    """
+
+    indent: int  # columns of indent per nesting level
+    tight: bool = False  # RF / jump and memory written without spaces
+    left_out: tuple[int, ...] = ()  # columns left out
+
+
+TABLE_LAYOUTS = (
+    TableLayout(2),
+    TableLayout(1),
+    TableLayout(1, tight=True),
+    TableLayout(1, tight=True, left_out=(MEMORY_COLUMN,)),
+    TableLayout(1, tight=True, left_out=(RF_COLUMN, MEMORY_COLUMN)),
+)
+
+
+@dataclass(frozen=True)
+class _TableRow:
+    level: int  # nesting levels to indent the layer column by
+    cells: list[str]  # every column's cell, the layer's without its indent
+    tight: dict[int, str]  # the cells written without spaces, by column
+
+
+def _table_parts(
+    rows: Sequence[_TableRow], layout: TableLayout, is_chain: bool
+) -> tuple[list[str], list[list[str]], str]:
+    """The headers, cells and alignment of the table drawn in `layout`."""
+    keep = [i for i in range(len(NET_HEADERS)) if i not in layout.left_out]
+    headers = [
+        translated(TIGHT_HEADERS[i] if layout.tight and i in TIGHT_HEADERS else NET_HEADERS[i]) for i in keep
+    ]
+    cells = []
+    for row in rows:
+        cells_of_row = list(row.cells)
+        cells_of_row[1] = " " * (layout.indent * row.level) + cells_of_row[1]
+        if layout.tight:
+            for i, cell in row.tight.items():
+                cells_of_row[i] = cell
+        cells.append([cells_of_row[i] for i in keep])
+    # a chain's numbers line up on the right as they always have; hierarchical ids read from the left
+    align = NET_ALIGN if is_chain else "l" + NET_ALIGN[1:]
+    return headers, cells, "".join(align[i] for i in keep)
+
+
+def _left_out_note(rows: Sequence[_TableRow], layout: TableLayout, is_chain: bool) -> str:
+    """What a narrow table leaves out, and the width at which it is all there."""
+    n = table_width(*_table_parts(rows, TABLE_LAYOUTS[2], is_chain), width=0, borders=False)
+    if RF_COLUMN in layout.left_out:
+        note = _(
+            "The RF / jump and memory columns are left out at this width: a terminal at least {n} "
+            "columns wide shows them, as does --json."
+        )
+    else:
+        note = _(
+            "The memory column is left out at this width: a terminal at least {n} columns wide shows "
+            "it, as does --json."
+        )
+    return note.format(n=n)
+
+
+def _tight_bytes(n: int) -> str:
+    """fmt_bytes without its space: 1536 → '1.5KiB'."""
+    return fmt_bytes(n).replace(" ", "")
 
 
 def network_table(
@@ -112,6 +199,7 @@ def network_table(
     Rows nested in a block or a merge are indented under it; the block's or merge's own row
     carries the totals of what it holds. A row that starts a merge's second (third…) branch starts
     with `; `, as the branches are written. `depth` folds the rows nested deeper (as torchinfo's).
+    A table too wide for `width` is drawn tighter (`TableLayout`).
 
     >>> from cnncalc.arith.network import walk
     >>> print(network_table(walk("input 1x8x8 | conv 2 k=3")).split("\\n\\n")[0])
@@ -120,42 +208,50 @@ def network_table(
        input        1×8×8                    1 / 1   256 B
     1  conv 2 k=3   2×6×6      20   648      3 / 1   288 B
     """
-    rows: list[list[str]] = []
+    rows: list[_TableRow] = []
     if net.input_shape:
-        rows.append(["", "input", _shape(net.input_shape), "", "", "1 / 1", fmt_bytes(net.input_bytes)])
+        cells = ["", "input", _shape(net.input_shape), "", "", "1 / 1", fmt_bytes(net.input_bytes)]
+        rows.append(_TableRow(0, cells, {RF_COLUMN: "1/1", MEMORY_COLUMN: _tight_bytes(net.input_bytes)}))
     footnotes: list[str] = []
     starts = branch_starts(net)
     shown = [lr for lr in net.rows if depth is None or lr.depth <= depth]
     for lr in shown:
-        text = "  " * (lr.depth - 1) + ("; " if lr.id in starts else "") + lr.describe()
+        text = ("; " if lr.id in starts else "") + lr.describe()
         if lr.claim_holds is False:
             text += " ✗"
         if lr.implicit_flatten:
             text += " †"
             footnotes += _wrap(_("† layer {id}: {note}").format(id=lr.id, note=lr.notes[0]), width)
-        rows.append(
-            [
-                lr.id,
-                text,
-                _shape(lr.output_shape),
-                "?"
-                if net.counts_unknown(lr)
-                else group_digits(lr.total_params)
-                if lr.params and (lr.total_params or not lr.is_container)
-                else "—",
-                "?"
-                if net.counts_unknown(lr) and lr.kind in MAC_KINDS
-                else fmt_count(lr.macs)
-                if lr.macs
-                else "—",
-                f"{fmt_axes(lr.rf)} / {fmt_axes(lr.jump)}" if lr.rf else "—",
-                fmt_bytes(lr.activation_bytes) if lr.output_shape else "?",
-            ]
-        )
-    # a chain's numbers line up on the right as they always have; hierarchical ids read from the left
-    align = NET_ALIGN if net.graph.is_chain else "l" + NET_ALIGN[1:]
-    headers = [translated(h) for h in NET_HEADERS]
-    table = box_table(headers, rows, title=title, style=style, align=align, width=width, borders=False)
+        cells = [
+            lr.id,
+            text,
+            _shape(lr.output_shape),
+            "?"
+            if net.counts_unknown(lr)
+            else group_digits(lr.total_params)
+            if lr.params and (lr.total_params or not lr.is_container)
+            else "—",
+            "?"
+            if net.counts_unknown(lr) and lr.kind in MAC_KINDS
+            else fmt_count(lr.macs)
+            if lr.macs
+            else "—",
+            f"{fmt_axes(lr.rf)} / {fmt_axes(lr.jump)}" if lr.rf else "—",
+            fmt_bytes(lr.activation_bytes) if lr.output_shape else "?",
+        ]
+        tight = {
+            RF_COLUMN: f"{fmt_axes(lr.rf)}/{fmt_axes(lr.jump)}" if lr.rf else "—",
+            MEMORY_COLUMN: _tight_bytes(lr.activation_bytes) if lr.output_shape else "?",
+        }
+        rows.append(_TableRow(lr.depth - 1, cells, tight))
+    is_chain = net.graph.is_chain
+    for layout in TABLE_LAYOUTS:  # the first that fits; the last, the narrowest, where none does
+        headers, cells, align = _table_parts(rows, layout, is_chain)
+        if table_width(headers, cells, align, width=width, borders=False) <= width:
+            break
+    if layout.left_out:
+        footnotes[:0] = _wrap(_left_out_note(rows, layout, is_chain), width, hang="")
+    table = box_table(headers, cells, title=title, style=style, align=align, width=width, borders=False)
     notes = [
         _("layer {id}: {note}").format(id=lr.id, note=n)
         for lr in net.layers

@@ -74,6 +74,36 @@ def test_net_vgg_16_fits_the_terminal(runner, columns):
     assert sum(1 for line in lines if line.endswith(" / 32   16.0 KiB")) == 6  # layers 34 to 39
 
 
+@pytest.mark.parametrize(
+    ("args", "language", "left_out"),
+    [
+        (["--preset", "resnet-50"], "en", "The RF / jump and memory columns are left out"),
+        (["--preset", "densenet-121", "--depth", "2"], "en", "The memory column is left out"),
+        (["--preset", "resnet-18", "--depth", "1"], "zh", ""),
+        (["--preset", "resnet-34", "--depth", "1"], "zh", "此宽度下省略了“内存”一栏"),
+    ],
+    ids=["resnet-50", "densenet-121-depth-2", "resnet-18-depth-1-zh", "resnet-34-depth-1-zh"],
+)
+def test_deep_networks_fit_60_columns(runner, args, language, left_out):
+    from cnncalc import i18n
+    from cnncalc.cli.app import app
+    from cnncalc.render.width import display_width
+
+    env = {"NO_COLOR": "1", "COLUMNS": "60", "CNNCALC_LANG": language}
+    try:
+        result = runner.invoke(app, ["net", *args], env=env)
+    finally:
+        i18n.set_language("en")
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.stdout.splitlines() if display_width(line) > 60] == []
+    flat = "".join(result.stdout.split())
+    if left_out:
+        assert "".join(left_out.split()) in flat
+    else:  # the Chinese header written tightly is enough: every column stays
+        assert "感受野/跳步" in result.stdout and "内存" in result.stdout.splitlines()[2]
+        assert "--json" not in flat
+
+
 def test_net_input_option_replaces_the_spec_input(cli_json):
     data = cli_json("net", "conv 8 k=3 p=1 | maxpool k=2", "--input", "3x32x32")
     assert data["output_shape"] == [8, 16, 16]

@@ -1,12 +1,24 @@
 """The network renderers: plain text (standard library), pinned at a fixed width."""
 
+import contextlib
+import functools
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cnncalc.arith.errors import UsageError
-from cnncalc.arith.network import walk
-from cnncalc.arith.presets import get_preset
+from cnncalc.arith.network import LayerResult, NetworkResult, walk
+from cnncalc.arith.parsing import fmt_axes, fmt_shape
+from cnncalc.arith.presets import get_preset, preset_names
 from cnncalc.arith.solve import solve_combos, solve_padding
+from cnncalc.arith.steps import group_digits
+from cnncalc.i18n import set_language, translated
 from cnncalc.render.network import (
+    NET_HEADERS,
+    TIGHT_HEADERS,
+    branch_starts,
     check_report,
     combos_table,
     explain_claim,
@@ -14,12 +26,14 @@ from cnncalc.render.network import (
     fmt_bytes,
     fmt_count,
     layer_notes,
+    max_depth,
     network_table,
     presets_table,
     solution_view,
     totals,
 )
 from cnncalc.render.text import Styler, box_table, grid, table_width
+from cnncalc.render.width import char_width, display_width
 
 NOTE_001 = "input 2x96x96 | conv 8 k=5 | maxpool k=4 | conv 24 k=6 | maxpool k=4"
 
@@ -338,3 +352,235 @@ def test_explaining_a_relu_or_a_merge_without_input_shape():
     assert "the shape is unchanged and there are no parameters" in relu and "not known" not in relu
     merge = " ".join(explain_layer(net, "3").split())
     assert "parameters and MACs are not known" in merge and "= 0" not in merge
+
+
+# -- the table in the terminal's width --------------------------------------------------------------
+# Every preset at every depth, in both languages, at 60 and 80 columns (a terminal's usual widths;
+# the CLI never draws narrower than 60) and 120: every line fits, in display cells; every row keeps
+# its id, its whole layer text and its numbers, each right-aligned under its header; a column left
+# out is named under the table with the least width that shows it.
+
+TABLE_WIDTHS = (60, 80, 120)
+MEMORY_LEFT_OUT = (
+    "The memory column is left out at this width: a terminal at least {n} columns wide shows it, "
+    "as does --json."
+)
+BOTH_LEFT_OUT = (
+    "The RF / jump and memory columns are left out at this width: a terminal at least {n} columns "
+    "wide shows them, as does --json."
+)
+
+
+@contextlib.contextmanager
+def speaking(language: str):
+    set_language(language)
+    try:
+        yield
+    finally:
+        set_language("en")
+
+
+@functools.cache
+def walked(name: str, language: str = "en") -> NetworkResult:
+    """A preset's walk in a language (a walk says its notes in the language it ran in)."""
+    with speaking(language):
+        return walk(get_preset(name))
+
+
+PRESET_DEPTHS = [(name, depth) for name in preset_names() for depth in range(1, max_depth(walked(name)) + 1)]
+
+
+def at_columns(line: str) -> str:
+    """`line` with each character at its display column: a wide one is followed by a filler."""
+    return "".join(ch + "\0" * (char_width(ch) - 1) for ch in line)
+
+
+def header_spans(header: str) -> dict[str, tuple[int, int]]:
+    """The English name of each column in the table's header line, and its (first, past-last)
+    display columns."""
+    cols = at_columns(header)
+    spans = {}
+    for name in (*NET_HEADERS, *TIGHT_HEADERS.values()):
+        said = at_columns(translated(name))
+        at = cols.find(said)
+        # a word on its own: "layer" is not the one inside a longer header
+        while at >= 0 and not (
+            (at == 0 or cols[at - 1] == " ") and (at + len(said) == len(cols) or cols[at + len(said)] == " ")
+        ):
+            at = cols.find(said, at + 1)
+        if at >= 0:
+            spans[name] = (at, at + len(said))
+    return spans
+
+
+def row_numbers(net: NetworkResult, lr: LayerResult | None, tight: bool) -> dict[str, str]:
+    """A row's numbers by the English name of their column, as the table writes them (the input's
+    row when `lr` is None); `tight`: RF and memory without spaces."""
+    if lr is None:
+        cells = {
+            "output": fmt_shape(net.input_shape),
+            "RF / jump": "1 / 1",
+            "memory": fmt_bytes(net.input_bytes),
+        }
+    else:
+        cells = {
+            "output": fmt_shape(lr.output_shape),
+            "params": group_digits(lr.total_params) if lr.total_params else "—",
+            "MACs": fmt_count(lr.macs) if lr.macs else "—",
+            "RF / jump": f"{fmt_axes(lr.rf)} / {fmt_axes(lr.jump)}" if lr.rf else "—",
+            "memory": fmt_bytes(lr.activation_bytes),
+        }
+    if tight:
+        cells["RF/jump"] = cells.pop("RF / jump").replace(" ", "")
+        cells["memory"] = cells["memory"].replace(" ", "")
+    return cells
+
+
+def assert_fits_and_keeps_every_row(
+    net: NetworkResult, text: str, width: int, depth: int
+) -> tuple[set[str], set[int]]:
+    """Every line fits `width` cells; every row shown has its id, its whole layer text indented by
+    its depth, and its numbers right-aligned under their headers. Returns the columns shown and
+    the indent a level (empty without nested rows)."""
+    lines = lines_of(text)
+    for line in lines:
+        assert display_width(line) <= width, f"{display_width(line)} cells > {width}: {line!r}"
+        assert line == line.rstrip(), repr(line)
+    rule = next(i for i, line in enumerate(lines) if line.startswith("───"))
+    body = lines[rule + 1 : lines.index("", rule)]
+    spans = header_spans(lines[rule - 1])
+    assert {"#", "layer", "output", "params", "MACs"} <= set(spans), lines[rule - 1]
+    tight = "RF/jump" in spans
+    rows = [lr for lr in net.rows if lr.depth <= depth]
+    id_width = max(len(lr.id) for lr in rows)
+    # a row starts on the line with its id; the input's row is the first
+    starts = [0] + [i for i, line in enumerate(body) if line[:id_width].strip()]
+    assert len(starts) == len(rows) + 1, "\n".join(body[:20])
+    layer_at = spans["layer"][0]
+    per_level = set()
+    branches = branch_starts(net)
+    for first, end, lr in zip(starts, [*starts[1:], len(body)], [None, *rows], strict=True):
+        line = at_columns(body[first])
+        numbers = row_numbers(net, lr, tight)
+        for name, value in numbers.items():
+            if name in spans:
+                right = spans[name][1]
+                left = right - display_width(value)
+                assert line[left:right] == value and line[left - 1] == " ", (
+                    f"{name} {value!r}: {body[first]!r}"
+                )
+        if lr is None:
+            continue
+        assert line[:id_width].strip() == lr.id, body[first]
+        # the layer's whole text, on as many lines as it takes, each indented by the row's depth
+        layer = line[layer_at : spans["output"][1] - len(numbers["output"])].rstrip()
+        indent = len(layer) - len(layer.lstrip())
+        more = [at_columns(body[i]) for i in range(first + 1, end)]
+        assert all(not m[:layer_at].strip() and m[layer_at:].startswith(" " * indent) for m in more), body[
+            first
+        ]
+        if lr.depth > 1:
+            per_level.add(indent // (lr.depth - 1))
+            assert indent % (lr.depth - 1) == 0, body[first]
+        else:
+            assert indent == 0, body[first]
+        said = "".join([layer, *(m[layer_at:] for m in more)]).replace("\0", "")
+        written = ("; " if lr.id in branches else "") + lr.describe()
+        # wrapped at spaces, or between Chinese characters: every character there, in order
+        assert "".join(said.split()) == "".join(written.split()), body[first]
+    assert per_level <= {1, 2} and len(per_level) <= 1, per_level  # one indent a level, all through
+    totals_line = next(line for line in lines if line.startswith(translated("Parameters (trainable)")))
+    assert group_digits(net.total_params) in totals_line.split()
+    return set(spans), per_level
+
+
+def left_out_width(text: str, note: str) -> int | None:
+    """The width a note under the table gives for the columns left out (its words wrapped any
+    way), or None when the table has no such note."""
+    pattern = re.escape("".join(translated(note).split())).replace(re.escape("{n}"), r"(\d+)")
+    found = re.search(pattern, "".join(text.split()))
+    return int(found[1]) if found else None
+
+
+def assert_left_out_columns_are_named(net: NetworkResult, text: str, depth: int, shown: set[str]) -> None:
+    """A column left out is named under the table, with the least width that shows every column."""
+    memory_only, both = left_out_width(text, MEMORY_LEFT_OUT), left_out_width(text, BOTH_LEFT_OUT)
+    if "memory" in shown:
+        assert memory_only is None and both is None
+        return
+    has_rf = bool({"RF / jump", "RF/jump"} & shown)
+    n = memory_only if has_rf else both
+    assert n is not None and (memory_only if not has_rf else both) is None, text
+    wide_enough = network_table(net, width=n, depth=depth)
+    every = assert_fits_and_keeps_every_row(net, wide_enough, n, depth)[0]
+    assert "memory" in every and {"RF / jump", "RF/jump"} & every
+    assert "memory" not in columns_shown(network_table(net, width=n - 1, depth=depth))
+
+
+def columns_shown(text: str) -> set[str]:
+    lines = lines_of(text)
+    rule = next(i for i, line in enumerate(lines) if line.startswith("───"))
+    return set(header_spans(lines[rule - 1]))
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("width", TABLE_WIDTHS)
+@pytest.mark.parametrize(("name", "depth"), PRESET_DEPTHS, ids=[f"{n}-depth{d}" for n, d in PRESET_DEPTHS])
+def test_every_preset_fits_the_width_with_every_row_and_number(name, depth, width, language):
+    net = walked(name, language)
+    with speaking(language):
+        text = network_table(net, title=name, width=width, depth=depth)
+        shown, per_level = assert_fits_and_keeps_every_row(net, text, width, depth)
+        assert_left_out_columns_are_named(net, text, depth, shown)
+    if width >= 100:  # as it always was: every column, spaces and all, two columns a level
+        assert {"RF / jump", "memory"} <= shown and per_level <= {2}
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    preset=st.sampled_from(PRESET_DEPTHS),
+    width=st.integers(60, 200),
+    language=st.sampled_from(["en", "zh"]),
+)
+def test_any_width_from_60_fits_and_names_what_it_leaves_out(preset, width, language):
+    # 60 is the narrowest the CLI draws (a narrower terminal gets 60 columns); beyond 120 only the
+    # Python API draws (`result.text(width=...)`)
+    name, depth = preset
+    net = walked(name, language)
+    with speaking(language):
+        text = network_table(net, title=name, width=width, depth=depth)
+        shown, _ = assert_fits_and_keeps_every_row(net, text, width, depth)
+        assert_left_out_columns_are_named(net, text, depth, shown)
+
+
+def test_a_narrow_table_writes_tightly_then_leaves_memory_out_and_says_so():
+    # VGG-16 in 60 columns: RF / jump without spaces, memory left out (the shape × 4 bytes)
+    text = network_table(walked("vgg-16"), width=60)
+    lines = lines_of(text)
+    assert lines[:4] == [
+        " # layer                  output      params  MACs RF/jump",
+        "─" * 58,
+        "   input               3×224×224                       1/1",
+        " 1 conv 64 k=3 p=1    64×224×224       1,792 86.7M     3/1",
+    ]
+    assert "34 fc 4096                  4096 102,764,544  103M  404/32" in lines
+    assert (
+        "\n\nThe memory column is left out at this width: a terminal at\n"
+        "least 65 columns wide shows it, as does --json.\n\n"
+    ) in text
+    assert "RF / jump" in network_table(walked("vgg-16"), width=80)  # 80 columns: as it was
+
+
+def test_a_deep_table_indents_one_column_a_level_when_two_do_not_fit():
+    net = walked("resnet-50")
+    lines = lines_of(network_table(net, width=60, depth=3))
+    assert lines[12:16] == [
+        "5.1.1   add(8 layers ; 2  256×56×56     75,008  231M    19/4",
+        "        layers)",
+        "5.1.2   relu              256×56×56          —     —    19/4",
+        "5.2    bottleneck 64 ×2   256×56×56    140,800  437M    35/4",
+    ]
+    wide = lines_of(network_table(net, width=120, depth=3))
+    assert (
+        "5.1.1      add(8 layers ; 2 layers)     256×56×56      75,008   231M     19 / 4    3.1 MiB" in wide
+    )
