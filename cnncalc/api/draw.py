@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal
 
 from cnncalc.api.calc import spatial_input
-from cnncalc.api.result import WIDTH, TextResult
+from cnncalc.api.result import WIDTH, TextResult, for_python_caller
 from cnncalc.api.sources import NetworkSource, required_network
 from cnncalc.api.values import (
     Dims,
@@ -58,6 +58,7 @@ class Picture(TextResult):
         """One self-contained HTML page: the picture and its working."""
         raise NotImplementedError
 
+    @for_python_caller
     def _repr_html_(self) -> str:
         from cnncalc.render.notebook import styled_html
         from cnncalc.render.text import Styler
@@ -120,16 +121,19 @@ class SlidingPicture(Picture):
             ]
         return "\n".join(lines) + "\n"
 
+    @for_python_caller
     def svg(self) -> str:
         from cnncalc.render.sliding import sliding_svg
 
         return sliding_svg(self.result)
 
+    @for_python_caller
     def html(self) -> str:
         from cnncalc.render.sliding import sliding_html
 
         return sliding_html(self.result)
 
+    @for_python_caller
     def gif(self) -> bytes:
         """An animated GIF (needs Pillow: `pip install "cnncalc[gif]"`)."""
         from cnncalc.render.gif import sliding_gif
@@ -275,11 +279,13 @@ class FieldPicture(Picture):
 
         return rf_text(self.result, width) + "\n"
 
+    @for_python_caller
     def svg(self) -> str:
         from cnncalc.render.rf_picture import rf_svg
 
         return rf_svg(self.result)
 
+    @for_python_caller
     def html(self) -> str:
         from cnncalc.render.rf_picture import rf_html
 
@@ -336,11 +342,13 @@ class NetPicture(Picture):
 
         return net_text(self.result, width) + "\n"
 
+    @for_python_caller
     def svg(self) -> str:
         from cnncalc.render.net_diagram import net_svg
 
         return net_svg(self.result)
 
+    @for_python_caller
     def html(self) -> str:
         from cnncalc.render.net_diagram import net_html
 

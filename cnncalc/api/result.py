@@ -15,12 +15,31 @@ trainer). This module imports only the standard library.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 
     from cnncalc.render.text import Styler
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def for_python_caller(method: F) -> F:
+    """A result's method that renders for its Python caller: hints in what it writes name the
+    API's arguments and methods (`explain=N`, `to_dict()`), not the CLI's options."""
+
+    @functools.wraps(method)
+    def rendered(*args: Any, **kwargs: Any) -> Any:
+        from cnncalc.render.text import for_python
+
+        with for_python():
+            return method(*args, **kwargs)
+
+    return rendered  # type: ignore[return-value]
+
 
 # Width of the text a notebook shows: a Jupyter cell fits about 100 columns of monospace text.
 WIDTH = 100
@@ -74,9 +93,10 @@ class TextResult(Result):
         raise NotImplementedError
 
     def text(self, width: int = WIDTH) -> str:
-        from cnncalc.render.text import PLAIN
+        from cnncalc.render.text import PLAIN, for_python
 
-        return self.render(PLAIN, columns(width))
+        with for_python():
+            return self.render(PLAIN, columns(width))
 
     def summary(self) -> str:
         """The first line of the text: the answer."""
@@ -84,16 +104,18 @@ class TextResult(Result):
 
     def _repr_html_(self) -> str:
         from cnncalc.render.notebook import styled_html
-        from cnncalc.render.text import Styler
+        from cnncalc.render.text import Styler, for_python
 
-        return styled_html(self.render(Styler(True), WIDTH))
+        with for_python():
+            return styled_html(self.render(Styler(True), WIDTH))
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         from rich.text import Text
 
-        from cnncalc.render.text import Styler
+        from cnncalc.render.text import Styler, for_python
 
-        styled = self.render(Styler(True), options.max_width).rstrip("\n")
+        with for_python():
+            styled = self.render(Styler(True), options.max_width).rstrip("\n")
         # a line the renderer cannot narrow (a long table row) wraps rather than being cut off
         yield Text.from_ansi(styled, overflow="fold")
 
@@ -109,13 +131,20 @@ class RichResult(Result):
 
     def text(self, width: int = WIDTH) -> str:
         from cnncalc.render.notebook import rich_text
+        from cnncalc.render.text import for_python
 
-        return rich_text(self.renderable(), columns(width))
+        with for_python():
+            return rich_text(self.renderable(), columns(width))
 
     def _repr_html_(self) -> str:
         from cnncalc.render.notebook import rich_html
+        from cnncalc.render.text import for_python
 
-        return rich_html(self.renderable(), WIDTH)
+        with for_python():
+            return rich_html(self.renderable(), WIDTH)
 
     def __rich__(self) -> RenderableType:
-        return self.renderable()
+        from cnncalc.render.text import for_python
+
+        with for_python():
+            return self.renderable()

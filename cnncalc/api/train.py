@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from cnncalc.api.draw import Picture
-from cnncalc.api.result import RichResult
+from cnncalc.api.result import RichResult, for_python_caller
 from cnncalc.api.sources import optional_network
 from cnncalc.api.values import (
     PathArg,
@@ -216,11 +216,13 @@ class TrainingPlot(Picture):
     def render(self, style: Styler, width: int) -> str:
         return self.title + "\n"
 
+    @for_python_caller
     def svg(self) -> str:
         from cnncalc.render.training_pictures import training_plot_svg
 
         return training_plot_svg(self.history, self.losses, self.confusion, self.class_names, self.title)
 
+    @for_python_caller
     def html(self) -> str:
         from cnncalc.render.page import html_page
 

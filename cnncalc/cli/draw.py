@@ -21,6 +21,7 @@ from cnncalc.cli.options import FILE_NAME, ClassOpt
 from cnncalc.cli.output import emit_json, emit_text, styler, terminal_width
 from cnncalc.cli.pictures import picture_format, save_picture
 from cnncalc.i18n import N_, _
+from cnncalc.render.text import for_terminal
 
 TOUR = [
     (
@@ -101,7 +102,8 @@ def _sliding(
             width = terminal_width()
             emit_text(pic.render(styler(), width) + "\n" + "\n".join(wrap(hint, width)))
             return
-        data = pic.gif() if kind == "gif" else pic.html() if kind == "html" else pic.svg()
+        with for_terminal():
+            data = pic.gif() if kind == "gif" else pic.html() if kind == "html" else pic.svg()
         still = pic.result.is_still()
         save_picture(
             out,
@@ -329,7 +331,8 @@ def _show_picture(
     elif out is None:
         emit_text(pic.render(styler(), terminal_width()))
     else:
-        data = pic.svg() if kind == "svg" else pic.html()
+        with for_terminal():
+            data = pic.svg() if kind == "svg" else pic.html()
         if isinstance(pic, api.FieldPicture):
             from cnncalc.render.rf_picture import rf_caption
 

@@ -440,7 +440,10 @@ def _run(run: Training, json_out: bool, plot: Path | None, plot_kind: str | None
             view.console.print(report.renderable())
         if plot is not None:
             picture = report.plot()
-            data = picture.svg() if plot_kind == "svg" else picture.html()
+            from cnncalc.render.text import for_terminal
+
+            with for_terminal():
+                data = picture.svg() if plot_kind == "svg" else picture.html()
             what = _("{epochs} epoch(s), {steps} steps").format(
                 epochs=len(report.result.history), steps=report.steps
             )

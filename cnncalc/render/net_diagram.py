@@ -27,7 +27,7 @@ from cnncalc.i18n import _, ngettext
 from cnncalc.render.net_layout import lay_out
 from cnncalc.render.page import html_page
 from cnncalc.render.svg import COLOURS, Element, document, el, text
-from cnncalc.render.text import box_table
+from cnncalc.render.text import box_table, files_hint, json_hint, option
 from cnncalc.render.width import wrap
 
 _FOLDED = ("relu", "leakyrelu", "sigmoid", "tanh", "bn", "dropout", "softmax")
@@ -631,20 +631,22 @@ def net_text(diagram: Diagram, width: int = 100) -> str:
             lines += wrap(
                 _(
                     "Blocks and merges nested {depth} deep are drawn as one box each, with the total "
-                    "parameters of what they hold (--depth {depth})."
-                ).format(depth=diagram.depth),
+                    "parameters of what they hold ({option})."
+                ).format(depth=diagram.depth, option=option("depth", str(diagram.depth))),
                 width,
             )
     lines += ["", *("  " + line for line in box_lines(diagram, width - 2)), ""]
     lines += wrap(
-        _("Write the diagram with --out FILE.svg or FILE.html; --json lists the boxes and what each reads."),
+        _("Write the diagram with {files}; {json} lists the boxes and what each reads.").format(
+            files=files_hint(), json=json_hint()
+        ),
         width,
     )
     if diagram.depth is None and diagram.nesting > 1:
         lines += wrap(
             _(
-                "Draw every block or merge nested N deep as one box: --depth N (this network nests {n} deep)."
-            ).format(n=diagram.nesting),
+                "Draw every block or merge nested N deep as one box: {depth} (this network nests {n} deep)."
+            ).format(depth=option("depth", "N"), n=diagram.nesting),
             width,
         )
     return "\n".join(lines)

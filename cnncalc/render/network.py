@@ -30,8 +30,10 @@ from cnncalc.render.text import (
     PLAIN,
     Styler,
     box_table,
+    command,
     grid,
     join_blocks,
+    option,
     render_notes,
     render_step,
     table_width,
@@ -270,9 +272,13 @@ def network_table(
     notes += list(net.notes)
     notes += [
         _(
-            "✗ row {id} ({layer}): the spec claims {claimed}, but it gives {actual}; `cnncalc check` works it through"
+            "✗ row {id} ({layer}): the spec claims {claimed}, but it gives {actual}; `{check}` works it through"
         ).format(
-            id=lr.id, layer=lr.describe(), claimed=fmt_shape(lr.claim), actual=fmt_shape(lr.output_shape)
+            id=lr.id,
+            layer=lr.describe(),
+            claimed=fmt_shape(lr.claim),
+            actual=fmt_shape(lr.output_shape),
+            check=command("check", arguments="spec"),
         )
         for lr in net.wrong_claims
     ]
@@ -280,15 +286,17 @@ def network_table(
     if beyond:
         notes.append(beyond)
     if net.graph.is_chain:
-        hint = _("Explain a layer: --explain N (1–{n}).").format(n=len(net.layers))
+        hint = _("Explain a layer: {explain} (1–{n}).").format(
+            explain=option("explain", "N"), n=len(net.layers)
+        )
     else:
         nested = next(lr for lr in net.rows if lr.depth > 1)
-        hint = _(
-            "Explain a row, a layer, a merge or a block: --explain ID (e.g. {outer} or {inner})."
-        ).format(outer=nested.node.path[-1], inner=nested.id)
+        hint = _("Explain a row, a layer, a merge or a block: {explain} (e.g. {outer} or {inner}).").format(
+            explain=option("explain", "ID"), outer=nested.node.path[-1], inner=nested.id
+        )
         if depth is None:
-            hint += _(" Fold the rows nested deeper than N: --depth N (this network nests {n} deep).").format(
-                n=max_depth(net)
+            hint += _(" Fold the rows nested deeper than N: {depth} (this network nests {n} deep).").format(
+                depth=option("depth", "N"), n=max_depth(net)
             )
     return join_blocks(
         table,
@@ -405,7 +413,7 @@ def _unsized_totals(net: NetworkResult, style: Styler, width: int) -> str:
     ]
     whole = size_needed(net)
     if whole is not None and any(lr.layer.kind in SPATIAL for lr in net.layers):
-        rows.append([_("Receptive field"), "?", size_needed_text(whole, "--input")])
+        rows.append([_("Receptive field"), "?", size_needed_text(whole, option("input"))])
     elif net.receptive_field:
         rows.append(
             [_("Receptive field"), fmt_axes(net.receptive_field), _("input pixels one output unit sees")]
@@ -431,7 +439,9 @@ def import_header(imported: ImportResult, spec_text: str, style: Styler = PLAIN,
         notes,
         "\n".join(
             wrap(
-                _("The same network in the spec language (save it, edit it, run `cnncalc net --file`):"),
+                _("The same network in the spec language (save it, edit it, run `{command}`):").format(
+                    command=command("net", ("file", "FILE", True))
+                ),
                 width,
             )
         )
@@ -478,7 +488,9 @@ def explain_layer(net: NetworkResult, row: int | str, style: Styler = PLAIN, wid
     blocks = [head, within]
     unknown = not net.sized and not keeps_shape(lr.layer.kind)
     if unknown:
-        blocks.append("\n".join(_wrap(translated(UNSIZED_ROW), width)))
+        blocks.append(
+            "\n".join(_wrap(translated(UNSIZED_ROW).format(input=option("input", "CxHxW", text=True)), width))
+        )
     for title, steps in groups.items():
         if steps:
             blocks.append(
@@ -626,7 +638,9 @@ def _explain_container(net: NetworkResult, lr: LayerResult, style: Styler, width
         )
     blocks = [head, _within(net, lr, width), listing]
     if net.counts_unknown(lr):
-        blocks.append("\n".join(_wrap(translated(UNSIZED_ROW), width)))
+        blocks.append(
+            "\n".join(_wrap(translated(UNSIZED_ROW).format(input=option("input", "CxHxW", text=True)), width))
+        )
     for title, steps in groups.items():
         if steps:
             blocks.append(
@@ -640,7 +654,7 @@ def _explain_container(net: NetworkResult, lr: LayerResult, style: Styler, width
 
 UNSIZED_ROW = N_(
     "Without the input's shape, this row's output shape, parameters and MACs are not known: give "
-    "--input CxHxW (or start the spec with 'input CxHxW')."
+    "{input} (or start the spec with 'input CxHxW')."
 )
 
 
@@ -837,7 +851,9 @@ def presets_table(
         width=width,
         borders=False,
     )
-    return join_blocks(table, style(_("Show one: cnncalc net --preset NAME"), "dim"))
+    return join_blocks(
+        table, style(_("Show one: {command}").format(command=command("net", ("preset", "NAME", True))), "dim")
+    )
 
 
 def solution_view(sol: Solution, style: Styler = PLAIN, width: int = 100) -> str:

@@ -16,6 +16,7 @@ from cnncalc.arith.rf_regions import RFLevel, RFPicture
 from cnncalc.i18n import _
 from cnncalc.render.page import html_page
 from cnncalc.render.svg import COLOURS, Element, document, el, text
+from cnncalc.render.text import files_hint, json_hint
 from cnncalc.render.width import display_width, wrap
 
 _MARGIN = 20
@@ -89,8 +90,9 @@ def _colour(i: int, count: int) -> str:
 def check_drawable(pic: RFPicture) -> None:
     if len(pic.input) > 2:
         raise CnnCalcError(
-            _("a field on a {dims}-D input cannot be drawn on a page; --json lists its levels"),
+            _("a field on a {dims}-D input cannot be drawn on a page; {json} lists its levels"),
             dims=len(pic.input),
+            json=json_hint(),
         )
 
 
@@ -305,7 +307,9 @@ def rf_text(pic: RFPicture, max_width: int = 100) -> str:
         )
     )
     if len(pic.input) > 2:
-        return "\n".join([*lines, "", *_notes(pic), _("--json lists every level of a 3-D field.")])
+        return "\n".join(
+            [*lines, "", *_notes(pic), _("{json} lists every level of a 3-D field.").format(json=json_hint())]
+        )
     (mt, mb), (ml, mr) = pic.margin if len(pic.margin) == 2 else ((0, 0), pic.margin[0])
     rows, cols = pic.input if len(pic.input) == 2 else (1, pic.input[0])
     if (cols + ml + mr) * 2 <= max_width and rows + mt + mb <= 40:
@@ -323,6 +327,8 @@ def rf_text(pic: RFPicture, max_width: int = 100) -> str:
     lines += [
         "",
         *_notes(pic),
-        _("Write the picture with --out FILE.svg or FILE.html; --json lists every level."),
+        _("Write the picture with {files}; {json} lists every level.").format(
+            files=files_hint(), json=json_hint()
+        ),
     ]
     return "\n".join(lines)

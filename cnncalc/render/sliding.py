@@ -17,6 +17,7 @@ from cnncalc.arith.parsing import fmt_shape
 from cnncalc.i18n import N_, _, translated
 from cnncalc.render.page import html_page
 from cnncalc.render.svg import COLOURS, Element, document, el, fmt_number, text
+from cnncalc.render.text import json_hint
 from cnncalc.render.width import display_width
 
 # Grid cells per side a picture draws; past this a cell is a few pixels and nothing can be read.
@@ -41,10 +42,11 @@ def check_drawable(pic: WindowFrames) -> None:
         raise CnnCalcError(
             _(
                 "a {dims}-D layer cannot be drawn on a page; draw one slice with a 2-D {field} HxW "
-                "(the --json geometry works for 3-D)"
+                "(the {json} geometry works for 3-D)"
             ),
             field="input",
             dims=len(pic.grid),
+            json=json_hint(),
         )
     side = max(max(pic.grid_size), max(pic.output))
     if side > MAX_PICTURE_SIDE:

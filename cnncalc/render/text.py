@@ -14,7 +14,9 @@ here, and so do the network commands (`net`, `check`, `solve`); lessons and the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextvars
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from cnncalc.arith.steps import Step, fmt_value
 from cnncalc.i18n import _
@@ -51,6 +53,85 @@ class Styler:
 
 
 PLAIN = Styler(False)
+
+
+# Who reads the text: at the terminal options are typed (`--explain N`), through the Python API
+# (`cnncalc.net(...)`) they are keyword arguments (`explain=N`) and `to_dict()` is what `--json`
+# prints. The API renders its results inside `for_python()`, the CLI writes the API's files inside
+# `for_terminal()`; the hints below speak accordingly (unset: the terminal).
+_READER: contextvars.ContextVar[str | None] = contextvars.ContextVar("cnncalc_render_reader", default=None)
+# CLI option → the API's argument, where the two names differ (docs/python.md)
+_ARGUMENTS = {"from": "source", "class": "class_name"}
+
+
+@contextmanager
+def for_python() -> Iterator[None]:
+    """Render for a Python caller inside the block (hints name arguments and methods, not options),
+    unless an outer block already chose the reader: the CLI writing a result's files for its user."""
+    token = _READER.set(_READER.get() or "python")
+    try:
+        yield
+    finally:
+        _READER.reset(token)
+
+
+@contextmanager
+def for_terminal() -> Iterator[None]:
+    """Render for the terminal's user inside the block, even through the API's methods."""
+    token = _READER.set("terminal")
+    try:
+        yield
+    finally:
+        _READER.reset(token)
+
+
+def _python() -> bool:
+    return _READER.get() == "python"
+
+
+def option(flag: str, value: str = "", text: bool = False) -> str:
+    """How the reader gives option `flag` (its CLI name): `--flag VALUE` at the terminal,
+    `name=VALUE` in Python (`name="VALUE"` when `text`); without a value, `--flag` or `name`.
+
+    >>> option("explain", "N")
+    '--explain N'
+    >>> with for_python():
+    ...     option("explain", "N"), option("from", "FILE", text=True)
+    ('explain=N', 'source="FILE"')
+    """
+    if _python():
+        name = _ARGUMENTS.get(flag, flag.replace("-", "_"))
+        if not value:
+            return name
+        return f'{name}="{value}"' if text else f"{name}={value}"
+    return f"--{flag} {value}" if value else f"--{flag}"
+
+
+def command(name: str, *options: tuple[str, str, bool], arguments: str = "") -> str:
+    """A command with options ((flag, value, text) triples, as `option` takes them): `cnncalc net
+    --preset NAME` at the terminal, `cnncalc.net(preset="NAME")` in Python (`arguments` is what the
+    call's positional place holds there, e.g. "spec").
+
+    >>> command("net", ("preset", "NAME", True))
+    'cnncalc net --preset NAME'
+    >>> with for_python():
+    ...     command("net", ("preset", "NAME", True)), command("check", arguments="spec")
+    ('cnncalc.net(preset="NAME")', 'cnncalc.check(spec)')
+    """
+    given = [option(*o) for o in options]
+    if _python():
+        return f"cnncalc.{name}({', '.join([arguments] * bool(arguments) + given)})"
+    return " ".join(["cnncalc", name, *given])
+
+
+def json_hint() -> str:
+    """What gives the numbers as data: `--json`, or a result's `to_dict()`."""
+    return "to_dict()" if _python() else "--json"
+
+
+def files_hint() -> str:
+    """How a picture is written out: `--out FILE.svg or FILE.html`, or its `svg()` and `html()`."""
+    return _("svg() or html()") if _python() else _("--out FILE.svg or FILE.html")
 
 
 def visible_len(text: str) -> int:

@@ -29,6 +29,7 @@ from rich.text import Text
 
 from cnncalc.i18n import _
 from cnncalc.render.console import prose, save_export
+from cnncalc.render.text import option
 
 if TYPE_CHECKING:
     from cnncalc.nn.gradcheck import GradCheckRow
@@ -333,7 +334,7 @@ def training_summary(
     stopper = trainer.early_stopping
     if result.stopped == "steps":
         final = _(
-            "test accuracy {accuracy} after {epochs} epoch(s), {steps} steps (stopped by --steps); "
+            "test accuracy {accuracy} after {epochs} epoch(s), {steps} steps (stopped by {option}); "
             "{ms} ms per step"
         )
     elif result.stopped == "interrupted":
@@ -361,6 +362,7 @@ def training_summary(
         "steps": trainer.step,
         "best": stopper.best_epoch if stopper is not None else "",
         "ms": f"{result.seconds_per_step * 1000:.2f}",
+        "option": option("steps"),
     }
     parts.append(prose(final.format(**numbers)))
     if save:
