@@ -31,7 +31,7 @@ from fractions import Fraction
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.network_view import NetworkView, NodeView
 from cnncalc.arith.parsing import fmt_shape
-from cnncalc.i18n import _
+from cnncalc.i18n import _, ngettext
 
 # A field is drawn cell by cell on the input grid; past this many cells per side it is no
 # longer a picture anyone reads (and the index lists stay small).
@@ -165,13 +165,17 @@ def rf_regions(view: NetworkView, unit: tuple[int, ...] | None = None, layer: in
         unit = tuple((n - 1) // 2 for n in out_map)
     elif len(unit) != len(out_map):
         raise UsageError(
-            _("{field} {unit} has {count} indices but layer {layer}'s output {shape} has {axes} axes"),
+            ngettext(
+                "{field} {unit} has {count} index but layer {layer}'s output {shape} has {axes}",
+                "{field} {unit} has {count} indices but layer {layer}'s output {shape} has {axes}",
+                len(unit),
+            ),
             field="unit",
             unit=",".join(map(str, unit)),
             count=len(unit),
             layer=top.number,
             shape=fmt_shape(out_map),
-            axes=len(out_map),
+            axes=ngettext("{n} axis", "{n} axes", len(out_map)).format(n=len(out_map)),
         )
     elif any(not 0 <= u < n for u, n in zip(unit, out_map, strict=True)):
         raise UsageError(

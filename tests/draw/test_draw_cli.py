@@ -151,6 +151,11 @@ def test_tconv_and_pool_errors_match_shape_too(cli):
             "--unit '-1,0' is not a unit's position: write its index on each axis from 0, e.g. --unit 2,2",
         ),
         (["rf", "input 1x8x8 | conv 1 k=3", "--unit", "1.5,2"], 2, "--unit '1.5,2' is not a unit's position"),
+        (
+            ["rf", "input 1x8x8 | conv 1 k=3", "--unit", "1"],
+            2,
+            "--unit 1 has 1 index but layer 1's output 6×6 has 2 axes",
+        ),
         (["rf", "input 1x8x8 | conv 1 k=3", "--out", "x.gif"], 2, "ending in .svg, .html"),
         (
             ["rf", "input 1x6x6x6 | conv 1 k=3x3x3", "--out", "x.svg"],
