@@ -339,6 +339,20 @@ def test_exported_code_is_the_same_code_in_both_languages(both, tmp_path):
     assert english.stdout.startswith(f"wrote {out}: keras code for 61,706 parameters, 12 layers")
 
 
+def test_a_network_from_standard_input_is_named_so_and_its_code_stays_english(cli):
+    spec = "input 1x8x8 | conv 2 k=3 | flatten | fc 3"
+    try:
+        table = cli("--lang", "zh", "net", "--file", "-", input=spec)
+        code = cli("--lang", "zh", "export", "--file", "-", "--to", "pytorch", input=spec)
+    finally:
+        i18n.set_language("en")
+    assert table.exit_code == 0, table.output
+    assert table.stdout.splitlines()[0] == "标准输入"
+    assert code.exit_code == 0, code.output
+    assert code.stdout == cli("export", "--file", "-", "--to", "pytorch", input=spec).stdout
+    assert "from standard input." in code.stdout.splitlines()[0]
+
+
 def _svg_text(document: str) -> str:
     """What an SVG or HTML page shows as text: its elements' contents, its title and description
     (not its style sheet and script)."""

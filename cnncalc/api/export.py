@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from cnncalc.api.result import TextResult
-from cnncalc.api.sources import checked_name, required_network, with_input
+from cnncalc.api.sources import checked_name, is_stdin, required_network, with_input
 from cnncalc.api.values import PathArg, Shape, arguments, choice, optional_path
 from cnncalc.api.values import path as file_path
 from cnncalc.arith.errors import UsageError
@@ -121,11 +121,20 @@ def export(
     net = walk(with_input(found, input))
     if found.imported is not None:
         found.imported.verify(net)
-    label = preset or (str(file) if file is not None else str(model) if model is not None else "a spec")
-    label = _plain(label)
+    label = _plain(_source_label(preset, file, model))
     identifier = name or default
     code = to_pytorch(net, identifier, label) if target == "pytorch" else to_keras(net, identifier, label)
     return ExportResult(code, target, identifier, label, net)
+
+
+def _source_label(preset: str | None, file: PathArg | None, model: Path | None) -> str:
+    """Where the network came from, as the written code's docstring says it: in English in every
+    language, as the rest of the code is (the code is the same whatever the language)."""
+    if preset is not None:
+        return preset
+    if file is not None:
+        return "standard input" if is_stdin(file) else str(file)
+    return str(model) if model is not None else "a spec"
 
 
 def _identifier(text: str, target: Target) -> str:

@@ -40,13 +40,22 @@ class NetworkSource:
     imported: ImportResult | None = None
 
 
+# The file name that stands for standard input (`--file -`, `file="-"`).
+STDIN = "-"
+
+
+def is_stdin(file: PathArg) -> bool:
+    """Whether `file` names standard input (`-`) rather than a file."""
+    return str(file) == STDIN
+
+
 def read_spec_file(file: Path) -> str:
     """A spec file's text; `-` reads standard input. Unreadable files are usage errors; more than
     MAX_SPEC_CHARS is refused without reading further; a UTF-8 byte-order mark is dropped."""
     from cnncalc.arith.spec import MAX_SPEC_CHARS
     from cnncalc.safety.bounded import read_bytes
 
-    if str(file) == "-":
+    if is_stdin(file):
         text = sys.stdin.read(MAX_SPEC_CHARS + 1)  # parse_spec refuses more than MAX_SPEC_CHARS
         return text.removeprefix("\ufeff")
     raw = read_bytes(file, 4 * MAX_SPEC_CHARS, field="file", usage=True)  # UTF-8: ≤ 4 bytes a character
@@ -102,7 +111,8 @@ def optional_network(
         return NetworkSource(parse_spec(spec))
     spec_file = optional_path(file, "file")
     if spec_file is not None:
-        return NetworkSource(parse_spec(read_spec_file(spec_file)), str(spec_file))
+        label = _("standard input") if is_stdin(spec_file) else str(spec_file)
+        return NetworkSource(parse_spec(read_spec_file(spec_file)), label)
     if preset is not None:
         from cnncalc.arith.presets import find_preset
 

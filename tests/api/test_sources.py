@@ -33,6 +33,12 @@ def test_dash_reads_standard_input(monkeypatch):
     assert read_spec_file(Path("-")) == "conv 1 k=3"
 
 
+def test_a_network_from_standard_input_is_labelled_so(monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("input 1x4x4 | fc 2"))
+    found = optional_network(file="-")
+    assert (found.spec.input_shape, found.label) == ((1, 4, 4), "standard input")
+
+
 def test_one_source_at_most_named_as_python_and_as_the_cli_calls_them():
     with pytest.raises(UsageError) as caught:
         optional_network("conv 8 k=3", preset="lenet-5")

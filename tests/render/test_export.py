@@ -3,6 +3,7 @@ and for generated graphs; what a framework cannot say is refused with the row.""
 
 from __future__ import annotations
 
+import io
 import random
 
 import pytest
@@ -263,6 +264,25 @@ def test_cli_prints_keras_code_for_a_spec(cli):
     assert result.exit_code == 0, result.output
     assert "inputs = keras.Input(shape=(28, 28, 1))" in result.stdout
     assert 'layers.Conv2D(8, 3, padding="valid")' in result.stdout
+
+
+@pytest.mark.parametrize("target", ["pytorch", "keras"])
+def test_cli_export_from_standard_input_says_so(cli, cli_json, target):
+    spec = "input 1x28x28 | conv 8 k=3 | relu | flatten | fc 10"
+    result = cli("export", "--file", "-", "--to", target, input=spec)
+    assert result.exit_code == 0, result.output
+    assert "written by cnncalc export from standard input" in result.stdout.splitlines()[0]
+    assert "from -" not in result.stdout
+    assert cli_json("export", "--file", "-", "--to", target, input=spec)["source"] == "standard input"
+
+
+def test_api_export_from_standard_input_says_so(monkeypatch):
+    from cnncalc.api.export import export
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("input 1x8x8 | conv 2 k=3"))
+    result = export(file="-", to="pytorch")
+    assert result.source == "standard input"
+    assert result.code.startswith('"""Net: written by cnncalc export from standard input.')
 
 
 @pytest.mark.parametrize(
