@@ -286,7 +286,7 @@ def solve_stride(n: int, k: int, target: int, p: int = 0, d: int = 1) -> Solutio
         return Solution(
             "stride",
             _given(n, k, None, d, target, p),
-            {"stride": None, "strides": [], "stride_range": None},
+            {"stride": None, "strides": [], "stride_range": None, "stride_unbounded": False},
             tuple(steps),
             (why,),
             False,
@@ -307,15 +307,24 @@ def solve_stride(n: int, k: int, target: int, p: int = 0, d: int = 1) -> Solutio
     notes = []
     if not exact:
         notes.append(
-            _(
-                "{span} is not a multiple of {s}: the last {rest} padded row(s) are never covered by a window."
+            ngettext(
+                "{span} is not a multiple of {s}: the last {rest} padded row is never covered by a window.",
+                "{span} is not a multiple of {s}: the last {rest} padded rows are never covered by a window.",
+                span % s,
             ).format(span=span, s=s, rest=span % s)
         )
     steps.append(_verify(n, k, s, d, (p, p), conv_output_size(n, k, s, p, d)))
     return Solution(
         "stride",
         _given(n, k, None, d, target, p),
-        {"stride": s, "strides": _listed(works), "stride_range": [works[0], works[-1]]},
+        # for one output every stride past the span works: the range shows its first, and
+        # stride_unbounded says that it has no last
+        {
+            "stride": s,
+            "strides": _listed(works),
+            "stride_range": [works[0], works[-1]],
+            "stride_unbounded": t == 0,
+        },
         tuple(steps),
         tuple(notes),
     )

@@ -135,6 +135,31 @@ def test_stride_range_is_exactly_the_strides_that_work(n, k, target, p, d):
         brute = brute[:1]  # every s > span gives 1: the smallest is reported
     assert sol.answer["strides"] == brute
     assert (sol.answer["stride"] is None) == (not brute)
+    if brute:  # open-ended exactly when every stride past the range's end works too
+        last = sol.answer["stride_range"][1]
+        further = [conv_output_size(n, k, s, p, d) == target for s in range(last + 1, last + 40)]
+        assert sol.answer["stride_unbounded"] == all(further)
+        assert sol.answer["stride_unbounded"] or not any(further)
+
+
+def test_one_output_takes_every_stride_from_the_first_up():
+    sol = solve_stride(28, 3, 1)
+    assert (sol.answer["stride"], sol.answer["strides"], sol.answer["stride_range"]) == (26, [26], [26, 26])
+    assert sol.answer["stride_unbounded"] is True
+    assert solve_stride(32, 4, 16, p=1).answer["stride_unbounded"] is False
+    assert solve_stride(28, 3, 14).answer["stride_unbounded"] is False  # no stride at all
+
+
+@pytest.mark.parametrize(
+    ("target", "note"),
+    [
+        (13, "25 is not a multiple of 2: the last 1 padded row is never covered by a window."),
+        (1, "25 is not a multiple of 26: the last 25 padded rows are never covered by a window."),
+    ],
+    ids=["one-row", "rows"],
+)
+def test_rows_never_covered_are_counted_in_words(target, note):
+    assert solve_stride(28, 3, target).notes == (note,)
 
 
 @settings(max_examples=300, deadline=None)

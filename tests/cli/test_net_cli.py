@@ -315,6 +315,20 @@ def test_solve_json(cli_json, args, key, value):
     assert cli_json("solve", *args)[key] == value
 
 
+def test_solve_stride_says_when_every_larger_stride_works_too(cli, cli_json):
+    data = cli_json("solve", "stride", "--input", "28", "--kernel", "3", "--output", "1")
+    assert (data["stride"], data["strides"], data["stride_range"]) == (26, [26], [26, 26])
+    assert data["stride_unbounded"] is True
+    assert (
+        "every stride from 26 up gives 1"
+        in cli("solve", "stride", "--input", "28", "--kernel", "3", "--output", "1").stdout
+    )
+    bounded = cli_json(
+        "solve", "stride", "--input", "32", "--kernel", "4", "--padding", "1", "--output", "16"
+    )
+    assert (bounded["stride_range"], bounded["stride_unbounded"]) == ([2, 2], False)
+
+
 def test_solve_text_and_impossible(cli):
     result = cli("solve", "padding", "--input", "28", "--kernel", "5")
     assert result.exit_code == 0
@@ -342,6 +356,8 @@ NARROW_RF = "input 3x224x224 | conv 64 k=7x5 s=2x1 p=3x2 d=1x2 bias=false | maxp
         ["net", "--preset", "inception-v3", "--explain", "10.1"],
         ["net", "--preset", "inception-v3", "--explain", "16.1.2.1"],
         ["net", "--preset", "resnet-18", "--explain", "6.1.1.6"],
+        ["solve", "stride", "--input", "28", "--kernel", "3", "--output", "1"],
+        ["solve", "stride", "--input", "28", "--kernel", "3", "--output", "13"],
     ],
     ids=[
         "rf-tables",
@@ -350,6 +366,8 @@ NARROW_RF = "input 3x224x224 | conv 64 k=7x5 s=2x1 p=3x2 d=1x2 bias=false | maxp
         "explain-merge",
         "explain-deep-layer",
         "explain-head",
+        "solve-stride-open",
+        "solve-stride-one-row",
     ],
 )
 @pytest.mark.parametrize("columns", [60, 80])
