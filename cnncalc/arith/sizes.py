@@ -519,15 +519,23 @@ def tconv_axis(
             most=(produced - 1) // 2,
             **values,
         )
+    keff = effective_kernel(k, d)
+    if keff == k:
+        why = _(
+            "each of the {cells} is spread {s} apart and stamped with the {k}-wide kernel; "
+            "{p} is trimmed from each border"
+        )
+    else:  # a dilated kernel's k taps are d apart: it stamps a span of d·(k − 1) + 1
+        why = _(
+            "each of the {cells} is spread {s} apart and stamped with the {k}-tap kernel, dilated to "
+            "span {keff}; {p} is trimmed from each border"
+        )
     step = Step(
         f"{axis}_out",
         f"({axis}_in − 1)·s − 2p + d(k − 1) + output_padding + 1",
         f"({n} − 1)·{s} − 2·{p} + {d}·({k} − 1) + {output_padding} + 1",
         out,
-        why=_(
-            "each of the {cells} is spread {s} apart and stamped with the {k}-wide kernel; "
-            "{p} is trimmed from each border"
-        ).format(cells=_input_cells(axis, n), s=s, k=k, p=p),
+        why=why.format(cells=_input_cells(axis, n), s=s, k=k, keff=keff, p=p),
     )
     return AxisSize(axis, "tconv", n, k, s, d, (p, p), out, (step,), ())
 

@@ -223,6 +223,22 @@ def test_ceil_notes_write_the_division_out() -> None:
     assert any(n.startswith("H: (5 + 2·1 − 2)/2 = 5/2 is not whole, but") for n in dropped)
 
 
+@pytest.mark.parametrize(
+    ("k", "d", "said"),
+    [
+        (3, 1, "stamped with the 3-wide kernel;"),
+        (3, 2, "stamped with the 3-tap kernel, dilated to span 5;"),
+        (4, 3, "stamped with the 4-tap kernel, dilated to span 10;"),
+        (1, 3, "stamped with the 1-wide kernel;"),  # one tap spans 1 whatever the dilation
+    ],
+    ids=["k3", "k3-d2", "k4-d3", "k1-d3"],
+)
+def test_tconv_working_says_the_span_a_dilated_kernel_stamps(k: int, d: int, said: str) -> None:
+    axis = layer_output("tconv", (9,), k, 1, 0, d).axes[0]
+    assert axis.out == 8 + d * (k - 1) + 1
+    assert said in axis.steps[0].why
+
+
 def test_huge_sizes_are_exact_python_ints() -> None:
     n = 10**30
     assert conv_output_size(n, 5) == n - 4

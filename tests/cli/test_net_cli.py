@@ -123,6 +123,14 @@ def test_net_explain(cli):
     assert "= ⌊(18 + 2·0 − 4)/4⌋ + 1 = ⌊14/4⌋ + 1" in result.stdout
 
 
+def test_net_explain_says_the_span_of_a_dilated_transposed_kernel(cli):
+    result = cli("net", "input 1x9x9 | tconv 4 k=3 d=2", "--explain", "1")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "stamped with the 3-tap kernel, dilated to span 5;" in text
+    assert "3-wide" not in text
+
+
 def test_list_presets(cli, cli_json):
     names = [p["name"] for p in cli_json("net", "--list-presets")["presets"]]
     assert names == [
@@ -358,6 +366,7 @@ NARROW_RF = "input 3x224x224 | conv 64 k=7x5 s=2x1 p=3x2 d=1x2 bias=false | maxp
         ["net", "--preset", "resnet-18", "--explain", "6.1.1.6"],
         ["solve", "stride", "--input", "28", "--kernel", "3", "--output", "1"],
         ["solve", "stride", "--input", "28", "--kernel", "3", "--output", "13"],
+        ["net", "input 1x9x9 | tconv 4 k=3 d=2", "--explain", "1"],
     ],
     ids=[
         "rf-tables",
@@ -368,6 +377,7 @@ NARROW_RF = "input 3x224x224 | conv 64 k=7x5 s=2x1 p=3x2 d=1x2 bias=false | maxp
         "explain-head",
         "solve-stride-open",
         "solve-stride-one-row",
+        "explain-dilated-tconv",
     ],
 )
 @pytest.mark.parametrize("columns", [60, 80])
