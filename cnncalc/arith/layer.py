@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from cnncalc.arith.errors import UsageError
 from cnncalc.arith.parsing import fmt_shape
 from cnncalc.arith.sizes import POOLS, Pad, ShapeResult, layer_output
-from cnncalc.arith.steps import Step, group_digits
+from cnncalc.arith.steps import Step, fmt_product, fmt_value, group_digits
 from cnncalc.i18n import _, ngettext
 
 if TYPE_CHECKING:  # `params` is imported where a layer has channels: `shape -i 96 -k 5` needs none
@@ -296,11 +296,11 @@ def _dense_params(fin: int, fout: int, bias: bool) -> _DenseCount:
 def _dense_step(cin: int, cout: int, res: ShapeResult, dense: _DenseCount, conv: ParamCount) -> Step:
     """The fully connected layer from the same C_in·H_in·W_in inputs to the same C_out·H_out·W_out
     outputs, and how many times the conv's parameters it needs."""
-    biases = f" + {dense.biases}" if dense.biases else ""
+    biases = f" + {fmt_value(dense.biases)}" if dense.biases else ""
     return Step(
         _("fully connected equivalent"),
         _("(C_in·H_in·W_in) · (C_out·H_out·W_out) + biases"),
-        f"({cin}·{fmt_shape(res.input, '·')}) · ({cout}·{fmt_shape(res.output, '·')}){biases}",
+        f"({fmt_product((cin, *res.input))}) · ({fmt_product((cout, *res.output))}){biases}",
         dense.total,
         why=_(
             "a dense layer mapping the same input to the same output needs {ratio}× as many parameters"

@@ -43,7 +43,7 @@ from cnncalc.arith.sizes import (
     layer_output,
 )
 from cnncalc.arith.spec import NetworkSpec, parse_spec
-from cnncalc.arith.steps import Step
+from cnncalc.arith.steps import Step, fmt_product, fmt_value
 from cnncalc.i18n import _, current_language, ngettext
 from cnncalc.safety.limits import MAX_SIZE, MAX_SIZE_TEXT
 
@@ -860,7 +860,7 @@ def _flatten(
     step = Step(
         _("features"),
         "C·H·W" if len(shape) == 3 else "∏shape",
-        "·".join(map(str, shape)),
+        fmt_product(shape),
         out[0],
         why=_("flatten lays the maps out as one vector; no parameters"),
     )
@@ -881,7 +881,7 @@ def _fc(
             _(
                 "fc directly after a {shape} map: flattened implicitly to {n} features "
                 "(PyTorch needs x.flatten(1) or nn.Flatten() here; Keras' Dense would act on the last axis only)."
-            ).format(shape=fmt_shape(shape), n=prod(shape)),
+            ).format(shape=fmt_shape(shape), n=fmt_value(prod(shape))),
         )
         view, rf_steps = _through_whole_map(view, shape[1:])
     fin = prod(shape)
@@ -955,7 +955,7 @@ def _pad(
         "replicate": _("{v} on each side, filled with copies of the border row"),
     }[layer.mode or "zero"]
     steps = [
-        Step(f"{name}_out", "n + 2·p", f"{n} + 2·{v}", n + 2 * v, why=how.format(v=v))
+        Step(f"{name}_out", "n + 2·p", f"{fmt_value(n)} + 2·{v}", n + 2 * v, why=how.format(v=v))
         for name, n, v in zip(AXIS_NAMES[len(sp)], sp, p, strict=True)
     ]
     return LayerResult(layer, shape, out, rf_view=new_view, steps=(*steps, *rf_steps), node=node)
@@ -983,7 +983,7 @@ def _resize(
         Step(
             f"{name}_out",
             "n·f",
-            f"{n}·{v}",
+            f"{fmt_value(n)}·{v}",
             n * v,
             why=_("every input {axis} cell becomes {v}").format(axis=name, v=v),
         )

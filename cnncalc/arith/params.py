@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.parsing import fmt_count
-from cnncalc.arith.steps import Step, fmt_value
+from cnncalc.arith.steps import Step, fmt_product, fmt_value
 from cnncalc.i18n import _, ngettext
 from cnncalc.safety.limits import MAX_SIZE, MAX_SIZE_TEXT
 
@@ -117,7 +117,8 @@ def conv_params(
     if transposed:
         weights = cin * (cout // groups) * ks
         formula = f"C_in · (C_out/g) · {kdims}" if groups > 1 else f"C_in · C_out · {kdims}"
-        sub = f"{cin} · ({cout}/{groups}) · {knum}" if groups > 1 else f"{cin} · {cout} · {knum}"
+        ci, co = fmt_value(cin), fmt_value(cout)
+        sub = f"{ci} · ({co}/{groups}) · {knum}" if groups > 1 else f"{ci} · {co} · {knum}"
         why = _(
             "a transposed conv stores one k×k kernel for each (input channel, output channel in its group)"
         )
@@ -125,12 +126,13 @@ def conv_params(
     else:
         weights = cout * (cin // groups) * ks
         formula = f"{kdims} · (C_in/g) · C_out" if groups > 1 else f"{kdims} · C_in · C_out"
-        sub = f"{knum} · ({cin}/{groups}) · {cout}" if groups > 1 else f"{knum} · {cin} · {cout}"
+        ci, co = fmt_value(cin), fmt_value(cout)
+        sub = f"{knum} · ({ci}/{groups}) · {co}" if groups > 1 else f"{knum} · {ci} · {co}"
         values = {
-            "cout": cout,
+            "cout": co,
             "kernel": "×".join(map(str, kernel)),
-            "seen": cin // groups,
-            "cin": cin,
+            "seen": fmt_value(cin // groups),
+            "cin": ci,
             "g": groups,
         }
         if groups > 1:
@@ -161,10 +163,12 @@ def conv_params(
     biases = cout if bias else 0
     if bias:
         steps.append(
-            Step(_("biases"), "C_out", str(cout), cout, why=_("one bias per output channel (filter)"))
+            Step(_("biases"), "C_out", fmt_value(cout), cout, why=_("one bias per output channel (filter)"))
         )
         steps.append(
-            Step(_("total"), _("weights + biases"), f"{fmt_value(weights)} + {cout}", weights + cout)
+            Step(
+                _("total"), _("weights + biases"), f"{fmt_value(weights)} + {fmt_value(cout)}", weights + cout
+            )
         )
         notes.append(
             ngettext(
@@ -198,16 +202,21 @@ def fc_params(fin: int, fout: int, bias: bool = True) -> ParamCount:
         Step(
             _("weights"),
             "C_in · C_out",
-            f"{fin} · {fout}",
+            f"{fmt_value(fin)} · {fmt_value(fout)}",
             weights,
             why=_("every input feature connects to every output"),
         )
     ]
     notes: tuple[str, ...] = ()
     if bias:
-        steps.append(Step(_("biases"), "C_out", str(fout), fout, why=_("one bias per output feature")))
+        steps.append(Step(_("biases"), "C_out", fmt_value(fout), fout, why=_("one bias per output feature")))
         steps.append(
-            Step(_("total"), "C_in · C_out + C_out", f"{fmt_value(weights)} + {fout}", weights + fout)
+            Step(
+                _("total"),
+                "C_in · C_out + C_out",
+                f"{fmt_value(weights)} + {fmt_value(fout)}",
+                weights + fout,
+            )
         )
         notes = (
             ngettext(
@@ -218,7 +227,12 @@ def fc_params(fin: int, fout: int, bias: bool = True) -> ParamCount:
                 "add {n} biases by default, {total} in all. C_out = {fout} is the "
                 "number of outputs, not of parameters.",
                 fout,
-            ).format(weights=fmt_value(weights), n=f"{fout:,}", total=fmt_value(weights + fout), fout=fout),
+            ).format(
+                weights=fmt_value(weights),
+                n=f"{fout:,}",
+                total=fmt_value(weights + fout),
+                fout=fmt_value(fout),
+            ),
         )
     return ParamCount("fc", weights, fout if bias else 0, tuple(steps), notes)
 
@@ -270,7 +284,7 @@ def conv_macs(
     return Step(
         "MACs",
         f"C_out · {sizes} · {_channels_seen('C_in', groups)} · {_kernel_factors(kernel)}",
-        f"{cout} · {'·'.join(map(str, out_spatial))} · {_seen(cin, groups)} · {'·'.join(map(str, kernel))}",
+        f"{fmt_value(cout)} · {fmt_product(out_spatial)} · {_seen(cin, groups)} · {fmt_product(kernel)}",
         macs,
         why=ngettext(
             "the one output value is a dot product of {weights}",
@@ -299,7 +313,7 @@ def tconv_macs(
     return Step(
         "MACs",
         f"C_in · {sizes} · {_channels_seen('C_out', groups)} · {_kernel_factors(kernel)}",
-        f"{cin} · {'·'.join(map(str, in_spatial))} · {_seen(cout, groups)} · {'·'.join(map(str, kernel))}",
+        f"{fmt_value(cin)} · {fmt_product(in_spatial)} · {_seen(cout, groups)} · {fmt_product(kernel)}",
         macs,
         why=_("each input value scatters into a k×k patch of every output channel in its group"),
     )
@@ -311,7 +325,7 @@ def _channels_seen(name: str, groups: int) -> str:
 
 
 def _seen(channels: int, groups: int) -> str:
-    return f"({channels}/{groups})" if groups > 1 else str(channels)
+    return f"({fmt_value(channels)}/{groups})" if groups > 1 else fmt_value(channels)
 
 
 def _kernel_factors(kernel: tuple[int, ...]) -> str:
@@ -346,7 +360,13 @@ def conv_cost(
 
 
 def fc_macs(fin: int, fout: int) -> Step:
-    return Step("MACs", "C_in · C_out", f"{fin} · {fout}", fin * fout, why=_("one multiply-add per weight"))
+    return Step(
+        "MACs",
+        "C_in · C_out",
+        f"{fmt_value(fin)} · {fmt_value(fout)}",
+        fin * fout,
+        why=_("one multiply-add per weight"),
+    )
 
 
 def flops_step(macs: int) -> Step:

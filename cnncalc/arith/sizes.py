@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 from cnncalc.arith.errors import CnnCalcError, UsageError
 from cnncalc.arith.parsing import PADDING_MODES, broadcast, fmt_axes, fmt_shape
-from cnncalc.arith.steps import AxisNote, Step
+from cnncalc.arith.steps import AxisNote, Step, fmt_value
 from cnncalc.i18n import N_, _, ngettext, translated
 
 OPS = ("conv", "maxpool", "avgpool", "tconv")
@@ -533,7 +533,7 @@ def tconv_axis(
     step = Step(
         f"{axis}_out",
         f"({axis}_in − 1)·s − 2p + d(k − 1) + output_padding + 1",
-        f"({n} − 1)·{s} − 2·{p} + {d}·({k} − 1) + {output_padding} + 1",
+        f"({fmt_value(n)} − 1)·{s} − 2·{p} + {d}·({k} − 1) + {output_padding} + 1",
         out,
         why=why.format(cells=_input_cells(axis, n), s=s, k=k, keff=keff, p=p),
     )
@@ -586,14 +586,15 @@ def _padded_cells(axis: str, n: int) -> str:
 
 def _input_cells(axis: str, n: int) -> str:
     """'each of the 4 input rows' without 'each of the' (a transposed convolution's inputs; English
-    says it in the plural even of one)."""
+    says it in the plural even of one); digits grouped, as `_padded_cells` writes them."""
+    shown = f"{n:,}"
     if axis == "H":
-        return _("{n} input rows").format(n=n)
+        return _("{n} input rows").format(n=shown)
     if axis == "W":
-        return _("{n} input columns").format(n=n)
+        return _("{n} input columns").format(n=shown)
     if axis == "D":
-        return _("{n} input slices").format(n=n)
-    return _("{n} input elements").format(n=n)
+        return _("{n} input slices").format(n=shown)
+    return _("{n} input elements").format(n=shown)
 
 
 def _tuple(v: int | tuple[int, ...]) -> tuple[int, ...]:
@@ -683,7 +684,7 @@ def _mode_padding(mode: str, op: str, n: int, k: int, s: int, d: int, axis: str)
     step = Step(
         _("p_{axis} (total)").format(axis=axis),
         f"max((⌈{axis}_in/s⌉ − 1)·s + d(k − 1) + 1 − {axis}_in, 0)",
-        f"max(({out} − 1)·{s} + {d}·({k} − 1) + 1 − {n}, 0)",
+        f"max(({fmt_value(out)} − 1)·{s} + {d}·({k} − 1) + 1 − {fmt_value(n)}, 0)",
         total,
         why=why,
         notes=notes,
@@ -700,11 +701,12 @@ def _window_formula(
     `lo`/`hi` are the floor (⌊ ⌋) or, for a pool in ceil mode, the ceiling (⌈ ⌉) brackets.
     """
     general = f"{lo}({axis}_in + {_pad_sym(pad)} − d(k − 1) − 1)/s{hi} + 1"
+    n_, num_ = fmt_value(n), fmt_value(num)  # a long input (a 1-D signal) grouped as the value is
     if d != 1:
-        sub = f"{lo}({n} + {_pad_num(pad)} − {d}·({k} − 1) − 1)/{s}{hi} + 1 = {lo}{num}/{s}{hi} + 1"
+        sub = f"{lo}({n_} + {_pad_num(pad)} − {d}·({k} − 1) − 1)/{s}{hi} + 1 = {lo}{num_}/{s}{hi} + 1"
         return general, sub, ()
     formula = f"{lo}({axis}_in + {_pad_sym(pad)} − k)/s{hi} + 1"
-    sub = f"{lo}({n} + {_pad_num(pad)} − {k})/{s}{hi} + 1 = {lo}{num}/{s}{hi} + 1"
+    sub = f"{lo}({n_} + {_pad_num(pad)} − {k})/{s}{hi} + 1 = {lo}{num_}/{s}{hi} + 1"
     # said of n rather than H_in or W_in, so that the axes share one note (see `notes_once`)
     general_n = f"{lo}(n + {_pad_sym(pad)} − d(k − 1) − 1)/s{hi} + 1"
     return (
@@ -790,12 +792,12 @@ def _remainder_notes(
     pb, pa = pad
     keff = effective_kernel(k, d)
     values = {
-        "n": n,
+        "n": fmt_value(n),
         "pad": _pad_num(pad),
         "keff": keff,
         "s": s,
         "exact": _decimal(num + s, s),  # num/s + 1, unreduced: the same digits
-        "kept": num // s + 1,
+        "kept": fmt_value(num // s + 1),
         "cells": _cells(axis, r, str(r)),
     }
     if r <= pa:

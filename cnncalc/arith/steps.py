@@ -74,6 +74,15 @@ def fmt_value(v: int | float | str) -> str:
     return v
 
 
+def fmt_product(values: Iterable[int], sep: str = "·") -> str:
+    """Numbers multiplied in the working, each written as a step's value is (long ones grouped).
+
+    >>> fmt_product((18, 18)), fmt_product((24, 160000), " · ")
+    ('18·18', '24 · 160,000')
+    """
+    return sep.join(map(fmt_value, values))
+
+
 def group_digits(n: int) -> str:
     """12345678 → '12,345,678' (how torchinfo and Keras print counts)."""
     return f"{n:,}"

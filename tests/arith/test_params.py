@@ -247,3 +247,20 @@ def test_channel_counts_out_of_range_are_usage_errors_naming_the_field(channels,
     with pytest.raises(UsageError) as caught:
         conv_params(channels["cin"], channels["cout"], (3, 3))
     assert caught.value.field == field
+
+
+def test_large_counts_in_the_working_are_grouped_as_their_values_are() -> None:
+    fc = fc_params(117_600, 200_000)
+    assert [s.line() for s in fc.steps] == [
+        "weights = C_in · C_out = 117,600 · 200,000 = 23,520,000,000",
+        "biases = C_out = 200,000",
+        "total = C_in · C_out + C_out = 23,520,000,000 + 200,000 = 23,520,200,000",
+    ]
+    assert "C_out = 200,000 is the number of outputs" in fc.notes[0]
+    assert fc_macs(117_600, 10).line() == "MACs = C_in · C_out = 117,600 · 10 = 1,176,000"
+    conv = conv_params(512, 200_000, (3, 3))
+    assert conv.steps[0].substituted == "3·3 · 512 · 200,000"
+    assert "each of the 200,000 filters" in conv.steps[0].why
+    assert conv_macs(3, 8, (3,), 1, (160_000,)).substituted == "8 · 160,000 · 3 · 3"
+    # short numbers stay as the course notes write them
+    assert conv_params(3, 192, (3, 3)).steps[2].line() == "total = weights + biases = 5184 + 192 = 5376"

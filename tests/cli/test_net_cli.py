@@ -131,6 +131,48 @@ def test_net_explain_says_the_span_of_a_dilated_transposed_kernel(cli):
     assert "3-wide" not in text
 
 
+# an integer of six digits or more written without its thousands separators, not one of a shape's
+# sizes (next to ×, as in 24×70×70) nor part of a grouped or decimal number
+UNGROUPED = re.compile(r"(?<![\d,.×])\d{6,}(?![\d,.×])")
+WIDE = "input 24x70x70 | flatten | fc 10 | fc 200000"
+SIGNAL = (
+    "input 1x1000000 | conv1d 16 k=80 s=4 | maxpool1d k=2 | tconv1d 8 k=4 s=2 | pad 2 | upsample 2 | flatten"
+)
+
+
+@pytest.mark.parametrize(
+    ("spec", "row", "shown"),
+    [
+        (WIDE, "1", "features = C·H·W\n           = 24·70·70\n           = 117,600"),
+        (WIDE, "2", "MACs = C_in · C_out\n       = 117,600 · 10\n       = 1,176,000"),
+        (WIDE, "3", "biases = C_out\n         = 200,000\n    one bias"),
+        ("input 24x70x70 | fc 10", "1", "flattened implicitly to 117,600 features"),
+        (SIGNAL, "1", "= ⌊(1,000,000 + 2·0 − 80)/4⌋ + 1 = ⌊999,920/4⌋ + 1"),
+        (SIGNAL, "3", "= 16 · 124,990 · 8 · 4"),
+        (SIGNAL, "4", "= 249,982 + 2·2\n"),
+        (SIGNAL, "5", "= 249,986·2\n"),
+        (SIGNAL, "6", "= 8·499,972\n"),
+    ],
+    ids=[
+        "flatten",
+        "fc-macs",
+        "fc-biases",
+        "implicit-flatten",
+        "signal-conv",
+        "signal-tconv",
+        "pad",
+        "upsample",
+        "signal-flatten",
+    ],
+)
+def test_explain_groups_the_digits_of_large_numbers(cli, spec, row, shown):
+    result = cli("net", spec, "--explain", row)
+    assert result.exit_code == 0, result.output
+    assert shown in result.stdout
+    head, working = result.stdout.split("\n", 1)  # the head's shapes are sizes (1×160000), not counts
+    assert UNGROUPED.findall(working) == []
+
+
 def test_list_presets(cli, cli_json):
     names = [p["name"] for p in cli_json("net", "--list-presets")["presets"]]
     assert names == [

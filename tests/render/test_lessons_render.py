@@ -93,7 +93,7 @@ def test_lesson_view_and_feedback() -> None:
     lesson = build_lesson("params")
     text = render(lesson_view(lesson))
     assert text.startswith("Counting parameters, and why weight sharing matters")
-    assert "weights = C_in · C_out = 1000000 · 1000000 = 1,000,000,000,000" in text
+    assert "weights = C_in · C_out = 1,000,000 · 1,000,000 = 1,000,000,000,000" in text
     assert text.endswith("How many WEIGHTS does it have (not counting biases)?")
     wrong = render(lesson_feedback_view(lesson.question, "5376", False))
     assert wrong.startswith("✗ not quite: you said 5376, the answer is 5184")
