@@ -316,6 +316,20 @@ def test_explain_groups_the_working_the_same_way_in_both_languages(both):
     assert "\n参数\n" in bn and "其他" not in bn, bn
 
 
+def test_explain_json_keeps_its_group_keys_and_says_the_titles_in_chinese(both):
+    spec = "input 3x32x32 | conv 8 k=3 | bn | flatten | fc 10"
+    english, chinese = both("net", spec, "--explain", "2", "--json")
+    en, zh = json.loads(english.stdout)["explain"], json.loads(chinese.stdout)["explain"]
+    assert [g["group"] for g in zh["groups"]] == [g["group"] for g in en["groups"]] == ["parameters"]
+    assert (en["groups"][0]["title"], zh["groups"][0]["title"]) == ("Parameters", "参数")
+    assert (
+        [s["value"] for s in zh["groups"][0]["steps"]]
+        == [s["value"] for s in en["groups"][0]["steps"]]
+        == [16]
+    )
+    assert zh["groups"][0]["steps"][0]["label"] == "参数数目"  # the step says it in the language too
+
+
 def test_json_keeps_its_keys_and_machine_values_and_says_the_rest_in_chinese(both):
     english, chinese = both("check", NOTE_001 + " -> 8x23x23", "--json")
     en, zh = json.loads(english.stdout), json.loads(chinese.stdout)

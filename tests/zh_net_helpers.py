@@ -32,7 +32,15 @@ NET_MODULES = frozenset(
         *(str(p.relative_to(ROOT)) for p in (PACKAGE / "arith" / "importer").glob("*.py")),
         *(
             f"cnncalc/render/{m}.py"
-            for m in ("network", "export", "net_diagram", "net_layout", "rf_picture", "sliding")
+            for m in (
+                "network",
+                "row_working",
+                "export",
+                "net_diagram",
+                "net_layout",
+                "rf_picture",
+                "sliding",
+            )
         ),
         *(f"cnncalc/render/{m}.py" for m in ("page", "notebook")),
         *(f"cnncalc/cli/{m}.py" for m in ("net", "export", "draw")),

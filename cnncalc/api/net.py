@@ -73,9 +73,16 @@ class NetworkReport(TextResult):
         return spec_text(self.source, self.preset, self.input)
 
     def to_dict(self) -> dict[str, Any]:
+        """The table's numbers; with `explain`, also `explain`: that row's working, its steps in
+        the groups the text shows (`shape`, `parameters`, `macs`, `receptive_field`, `other`)."""
         data: dict[str, Any] = self.result.to_dict()
         if self.source.imported is not None:
             data["imported"] = self.source.imported.to_dict()
+        if self.explain is not None:
+            from cnncalc.render.network import find_row
+            from cnncalc.render.row_working import row_working_dict
+
+            data["explain"] = row_working_dict(self.result, find_row(self.result, self.explain))
         return data
 
     def summary(self) -> str:

@@ -79,6 +79,12 @@ CASES: list[tuple[str, list[str], Callable[[], cnncalc.Result]]] = [
     ("net", ["net", GRAPH], lambda: cnncalc.net(GRAPH)),
     (
         "net",
+        ["net", "--preset", "seed-001", "--explain", "4"],
+        lambda: cnncalc.net(preset="seed-001", explain=4),
+    ),
+    ("net", ["net", GRAPH, "--explain", "2"], lambda: cnncalc.net(GRAPH, explain="2")),
+    (
+        "net",
         ["net", "--from", str(MODEL), "--input", "1x28x28"],
         lambda: cnncalc.net(source=MODEL, input=(1, 28, 28)),
     ),

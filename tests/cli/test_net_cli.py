@@ -173,6 +173,64 @@ def test_explain_groups_the_digits_of_large_numbers(cli, spec, row, shown):
     assert UNGROUPED.findall(working) == []
 
 
+STEP_KEYS = ["label", "formula", "substituted", "value", "why", "notes", "text"]
+
+
+def test_net_explain_json_adds_the_rows_working_and_keeps_every_other_key(cli_json):
+    table = cli_json("net", "--preset", "seed-001")
+    data = cli_json("net", "--preset", "seed-001", "--explain", "4")
+    assert {key: value for key, value in data.items() if key != "explain"} == table
+    explain = data["explain"]
+    assert (explain["id"], explain["layer"], explain["input_shape"], explain["output_shape"]) == (
+        "4",
+        "maxpool k=4",
+        [24, 18, 18],
+        [24, 4, 4],
+    )
+    assert [group["group"] for group in explain["groups"]] == ["shape", "receptive_field"]
+    shape = explain["groups"][0]
+    assert shape["title"] == "Output shape"
+    assert [s["label"] for s in shape["steps"]] == ["H_out", "W_out", "C_out"]
+    h = shape["steps"][0]
+    assert list(h) == STEP_KEYS  # as every --json writes a step (solve's, for one)
+    assert list(h) == list(
+        cli_json("solve", "stride", "--input", "28", "--kernel", "3", "--output", "1")["steps"][0]
+    )
+    assert (h["substituted"], h["value"]) == ("⌊(18 + 2·0 − 4)/4⌋ + 1 = ⌊14/4⌋ + 1", 4)
+    assert explain["notes"][0].startswith("H: (18 + 2·0 − 4)/4 + 1 = 4.5 is not a whole number")
+
+
+@pytest.mark.parametrize(
+    ("args", "groups", "macs"),
+    [
+        (["input 1x9x9 | tconv 4 k=3 d=2", "--explain", "1"], ["shape", "parameters", "macs", "other"], 2916),
+        (
+            ["--preset", "resnet-18", "--explain", "6.1"],
+            ["parameters", "macs", "receptive_field"],
+            179_830_784,
+        ),
+        (
+            ["--preset", "inception-v3", "--explain", "10.1"],
+            ["shape", "parameters", "macs", "receptive_field"],
+            None,
+        ),
+        (["input 1x8x8 | conv 2 k=3 | relu", "--explain", "2"], [], None),
+    ],
+    ids=["tconv", "block", "merge", "activation"],
+)
+def test_net_explain_json_has_the_groups_the_text_shows(cli, cli_json, args, groups, macs):
+    explain = cli_json("net", *args)["explain"]
+    assert [group["group"] for group in explain["groups"]] == groups
+    text = cli("net", *args).stdout
+    for group in explain["groups"]:
+        assert f"\n{group['title']}\n" in text
+        for step in group["steps"]:
+            assert f"  {step['label']} = {step['formula']}" in text
+    if macs is not None:
+        steps = next(g["steps"] for g in explain["groups"] if g["group"] == "macs")
+        assert steps[0]["label"] == "MACs" and steps[0]["value"] == macs
+
+
 def test_list_presets(cli, cli_json):
     names = [p["name"] for p in cli_json("net", "--list-presets")["presets"]]
     assert names == [

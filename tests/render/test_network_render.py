@@ -184,6 +184,39 @@ def test_explain_groups_the_working():
     assert_fits(text, 100)
 
 
+@pytest.mark.parametrize(
+    ("spec", "preset"),
+    [
+        ("input 2x96x96 | conv 8 k=5 | maxpool k=4 | bn | relu | flatten | fc 10", None),
+        ("input 3x17x17 | conv 8 k=3 s=2 g=1 d=2 | tconv 4 k=3 s=2 d=2 | avgpool k=2 | gap", None),
+        ("conv 8 k=3 | maxpool k=2 | conv 16 k=3", None),  # no input: shapes and counts unknown
+        (None, "digits-resnet"),
+        (None, "digits-inception"),
+    ],
+    ids=["chain", "tconv-pools", "unsized", "residual", "inception"],
+)
+def test_every_rows_json_working_is_the_working_its_text_shows(spec, preset):
+    """`row_working` (the --json) and `explain_layer` (the text) group the same steps alike: each
+    group, rendered, is in the text word for word, and no group of the text is missing."""
+    from cnncalc.arith.spec import parse_spec
+    from cnncalc.render.row_working import row_working
+    from cnncalc.render.text import PLAIN, render_step
+
+    net = walk(parse_spec(spec) if spec is not None else get_preset(preset))
+    for lr in net.nodes:
+        text = explain_layer(net, lr.id)
+        groups = row_working(net, lr)
+        for group in groups:
+            block = group.title + "\n" + "\n".join(render_step(s, PLAIN, 100) for s in group.steps)
+            assert block in text, (lr.id, group.name)
+        titles = [
+            line
+            for line in text.split("\n")
+            if line in {"Output shape", "Parameters", "MACs", "Receptive field", "Other"}
+        ]
+        assert titles == [group.title for group in groups], lr.id
+
+
 def test_explain_a_layer_without_working_says_why():
     text = explain_layer(walk(get_preset("vgg-16")), 2)
     assert "relu: applied to every value on its own" in text
