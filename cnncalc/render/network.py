@@ -12,7 +12,6 @@ laying out a 40-row table with rich took longer than the whole cold start of `cn
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -20,12 +19,12 @@ from typing import TYPE_CHECKING
 from cnncalc.arith.errors import UsageError
 from cnncalc.arith.layer_spec import SPATIAL
 from cnncalc.arith.network import BYTES_PER_FLOAT32, LayerResult, NetworkResult, keeps_shape
-from cnncalc.arith.params import flops_step
 from cnncalc.arith.parsing import fmt_axes, fmt_shape
 from cnncalc.arith.receptive_field import field_beyond_input
 from cnncalc.arith.sizes import AXIS_NAMES
-from cnncalc.arith.steps import Step, group_digits, notes_once
+from cnncalc.arith.steps import group_digits, notes_once
 from cnncalc.i18n import N_, _, ngettext, translated
+from cnncalc.render.row_working import is_shape_step, row_working
 from cnncalc.render.text import (
     PLAIN,
     Styler,
@@ -45,16 +44,6 @@ if TYPE_CHECKING:  # `net` needs neither the presets' list nor the solvers
     from cnncalc.arith.input_sizes import AxisSizes, InputSizes
     from cnncalc.arith.presets import Preset
     from cnncalc.arith.solve import Combo, Solution
-
-_SHAPE_LABELS = re.compile(r"^([LDHW]_out|p_[LDHW].*|features|output)$")
-# the labels of the parameter steps, as `params` writes them (in the language: translated())
-_PARAM_LABELS = (N_("weights"), N_("biases"), N_("total"), N_("parameters"))
-
-
-def _is_shape_step(label: str) -> bool:
-    """A step of the output shape: `H_out`, a padding, or the features or output (their labels are
-    words, said in the language)."""
-    return bool(_SHAPE_LABELS.match(label)) or label in (_("features"), _("output"))
 
 
 def fmt_bytes(n: int) -> str:
@@ -460,58 +449,17 @@ def explain_layer(net: NetworkResult, row: int | str, style: Styler = PLAIN, wid
         return _explain_container(net, lr, style, width)
     head = _explain_head(_("Layer {id}: {layer}").format(id=lr.id, layer=lr.describe()), lr, style, width)
     within = _within(net, lr, width)
-    groups: dict[str, list[Step]] = {SHAPE: [], PARAMETERS: [], MACS: [], FIELD: [], OTHER: []}
-    param_labels = {*_PARAM_LABELS, *(translated(label) for label in _PARAM_LABELS)}
-    for step in lr.steps:
-        if step.label.startswith("RF_"):
-            groups[FIELD].append(step)
-        elif step.label in param_labels:
-            groups[PARAMETERS].append(step)
-        elif step.label == "MACs":
-            groups[MACS].append(step)
-        elif _is_shape_step(step.label):
-            groups[SHAPE].append(step)
-        else:
-            groups[OTHER].append(step)
-    if lr.macs:
-        groups[MACS].append(flops_step(lr.macs))
-    if lr.layer.kind in ("maxpool", "avgpool") and lr.output_shape:
-        groups[SHAPE].append(
-            Step(
-                "C_out",
-                "C_in",
-                str(lr.input_shape[0]),
-                lr.output_shape[0],
-                why=_("pooling works on each channel on its own"),
-            )
-        )
     blocks = [head, within]
     unknown = not net.sized and not keeps_shape(lr.layer.kind)
     if unknown:
         blocks.append(
             "\n".join(_wrap(translated(UNSIZED_ROW).format(input=option("input", "CxHxW", text=True)), width))
         )
-    for title, steps in groups.items():
-        if steps:
-            blocks.append(
-                style(translated(title), "bold")
-                + "\n"
-                + "\n".join(render_step(s, style, width) for s in notes_once(steps))
-            )
+    blocks += _working_blocks(net, lr, style, width)
     if not lr.steps and not unknown:
         blocks.append("\n".join(_wrap(_passthrough(lr), width)))
     blocks.append(render_notes(lr.notes, style, width))
     return join_blocks(*blocks)
-
-
-# the groups of `--explain`'s working, in the order shown
-SHAPE, PARAMETERS, MACS, FIELD, OTHER = (
-    N_("Output shape"),
-    N_("Parameters"),
-    "MACs",
-    N_("Receptive field"),
-    N_("Other"),
-)
 
 
 def find_row(net: NetworkResult, row: str) -> LayerResult:
@@ -609,47 +557,22 @@ def _explain_container(net: NetworkResult, lr: LayerResult, style: Styler, width
                 hang=" " * (4 + max(display_width(r.id) for r in held)),
             )
         )
-    groups: dict[str, list[Step]] = {SHAPE: [], PARAMETERS: [], MACS: [], FIELD: []}
-    for step in lr.steps:
-        groups[FIELD if step.label.startswith("RF") else SHAPE].append(step)
-    if lr.params is not None and not net.counts_unknown(lr):
-        groups[PARAMETERS] += list(lr.params.steps)
-    if lr.macs:
-        groups[MACS].append(
-            Step(
-                "MACs",
-                _("the sum over the layers it holds"),
-                "",
-                lr.macs,
-                why=_("merging adds no multiply-accumulates")
-                if node.is_merge
-                else _("a block adds none of its own"),
-            )
-        )
-    if node.kind == "block" and lr.rf:
-        groups[FIELD].append(
-            Step(
-                "RF",
-                _("the field of its last row, {id}").format(id=node.output),
-                "",
-                fmt_axes(lr.rf),
-                why=_("a block computes nothing itself"),
-            )
-        )
     blocks = [head, _within(net, lr, width), listing]
     if net.counts_unknown(lr):
         blocks.append(
             "\n".join(_wrap(translated(UNSIZED_ROW).format(input=option("input", "CxHxW", text=True)), width))
         )
-    for title, steps in groups.items():
-        if steps:
-            blocks.append(
-                style(translated(title), "bold")
-                + "\n"
-                + "\n".join(render_step(s, style, width) for s in steps)
-            )
+    blocks += _working_blocks(net, lr, style, width)
     blocks.append(render_notes(lr.notes, style, width))
     return join_blocks(*blocks)
+
+
+def _working_blocks(net: NetworkResult, lr: LayerResult, style: Styler, width: int) -> list[str]:
+    """The row's working, a block per group (`row_working`: the same groups `--json` gives)."""
+    return [
+        style(group.title, "bold") + "\n" + "\n".join(render_step(s, style, width) for s in group.steps)
+        for group in row_working(net, lr)
+    ]
 
 
 UNSIZED_ROW = N_(
@@ -811,7 +734,7 @@ def explain_claim(net: NetworkResult, lr: LayerResult, style: Styler = PLAIN, wi
             )
         )
     for step in notes_once(lr.steps):
-        if _is_shape_step(step.label) or step.label == "C_out":
+        if is_shape_step(step.label) or step.label == "C_out":
             lines.append(render_step(step, style, width, indent="  "))
     return lines
 

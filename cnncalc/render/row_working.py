@@ -10,22 +10,41 @@ formula, substituted, value, why, notes, text), then the row's notes:
 >>> [(g.name, [s.label for s in g.steps]) for g in row_working(net, net.rows[0])]
 [('shape', ['H_out', 'W_out']), ('parameters', ['weights', 'biases', 'total']), ('macs', ['MACs', 'FLOPs']), ('receptive_field', ['RF_H', 'RF_W'])]
 
-The groups follow `cnncalc.render.network.explain_layer`, which prints them; a test renders these
-groups and finds each one, word for word, in that text.
+`cnncalc.render.network.explain_layer` prints these groups: the one home of how a row's working
+is grouped, for the text and the JSON alike.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cnncalc.arith.params import flops_step
 from cnncalc.arith.parsing import fmt_axes
 from cnncalc.arith.steps import Step, notes_once
-from cnncalc.i18n import _, translated
-from cnncalc.render.network import _PARAM_LABELS, FIELD, MACS, OTHER, PARAMETERS, SHAPE, _is_shape_step
+from cnncalc.i18n import N_, _, translated
 
 if TYPE_CHECKING:
     from cnncalc.arith.network import LayerResult, NetworkResult
+
+# the groups of a row's working, in the order shown
+SHAPE, PARAMETERS, MACS, FIELD, OTHER = (
+    N_("Output shape"),
+    N_("Parameters"),
+    "MACs",
+    N_("Receptive field"),
+    N_("Other"),
+)
+_SHAPE_LABELS = r"^([LDHW]_out|p_[LDHW].*|features|output)$"
+# the labels of the parameter steps, as `params` writes them (in the language: translated())
+_PARAM_LABELS = (N_("weights"), N_("biases"), N_("total"), N_("parameters"))
+
+
+def is_shape_step(label: str) -> bool:
+    """A step of the output shape: `H_out`, a padding, or the features or output (their labels are
+    words, said in the language)."""
+    return bool(re.match(_SHAPE_LABELS, label)) or label in (_("features"), _("output"))
+
 
 # each group's key in the JSON, whatever the language its title is said in
 GROUP_KEYS = {
@@ -77,13 +96,13 @@ def _layer_steps(lr: LayerResult) -> dict[str, list[Step]]:
     groups: dict[str, list[Step]] = {SHAPE: [], PARAMETERS: [], MACS: [], FIELD: [], OTHER: []}
     param_labels = {*_PARAM_LABELS, *(translated(label) for label in _PARAM_LABELS)}
     for step in lr.steps:
-        if step.label.startswith("RF_"):
+        if step.label == "RF" or step.label.startswith("RF_"):
             groups[FIELD].append(step)
         elif step.label in param_labels:
             groups[PARAMETERS].append(step)
         elif step.label == "MACs":
             groups[MACS].append(step)
-        elif _is_shape_step(step.label):
+        elif is_shape_step(step.label):
             groups[SHAPE].append(step)
         else:
             groups[OTHER].append(step)

@@ -203,7 +203,11 @@ def test_net_explain_json_adds_the_rows_working_and_keeps_every_other_key(cli_js
 @pytest.mark.parametrize(
     ("args", "groups", "macs"),
     [
-        (["input 1x9x9 | tconv 4 k=3 d=2", "--explain", "1"], ["shape", "parameters", "macs", "other"], 2916),
+        (
+            ["input 1x9x9 | tconv 4 k=3 d=2", "--explain", "1"],
+            ["shape", "parameters", "macs", "receptive_field"],
+            2916,
+        ),
         (
             ["--preset", "resnet-18", "--explain", "6.1"],
             ["parameters", "macs", "receptive_field"],
