@@ -114,7 +114,8 @@ def solve_padding(n: int, k: int, s: int = 1, d: int = 1, target: int | None = N
     steps = _padding_range_steps(n, k, s, d, o, low, high, same=target is None)
     if high < 0:
         why = _no_padding_reaches(n, k, s, d, o)
-        return Solution("padding", _given(n, k, s, d, o), {"padding": None}, steps, (why,), possible=False)
+        none = {"padding": None, "total_padding": None}  # the keys of an answer, none of them known
+        return Solution("padding", _given(n, k, s, d, o), none, steps, (why,), possible=False)
     pads, answer, split, notes = _split_padding(max(low, 0), high, s, o)
     out = conv_output_size(n, k, s, pads, d)
     if out != o:
@@ -220,6 +221,11 @@ def _split_padding(
     return pads, {"padding": list(pads), "total_padding": start}, step, (note,)
 
 
+def _no_stride() -> dict:
+    """The answer of `solve_stride` when no stride works: the keys of every answer, none known."""
+    return {"stride": None, "strides": [], "stride_range": None, "stride_unbounded": False}
+
+
 def solve_stride(n: int, k: int, target: int, p: int = 0, d: int = 1) -> Solution:
     """Every stride s with ⌊(n + 2p − k_eff)/s⌋ + 1 = target; the answer covers every row if it can.
 
@@ -243,9 +249,7 @@ def solve_stride(n: int, k: int, target: int, p: int = 0, d: int = 1) -> Solutio
         why = _("the kernel {keff} is larger than the padded input {padded}").format(
             keff=keff, padded=n + 2 * p
         )
-        return Solution(
-            "stride", _given(n, k, None, d, target, p), {"stride": None}, tuple(steps), (why,), False
-        )
+        return Solution("stride", _given(n, k, None, d, target, p), _no_stride(), tuple(steps), (why,), False)
     # ⌊span/s⌋ = t  ⇔  span/(t + 1) < s ≤ span/t: one range of strides, found without a search
     # (sizes may be 10**30); t = 0 means any s > span, of which the smallest is shown
     t = target - 1
@@ -286,7 +290,7 @@ def solve_stride(n: int, k: int, target: int, p: int = 0, d: int = 1) -> Solutio
         return Solution(
             "stride",
             _given(n, k, None, d, target, p),
-            {"stride": None, "strides": [], "stride_range": None, "stride_unbounded": False},
+            _no_stride(),
             tuple(steps),
             (why,),
             False,

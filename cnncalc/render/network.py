@@ -782,7 +782,9 @@ def presets_table(
 def solution_view(sol: Solution, style: Styler = PLAIN, width: int = 100) -> str:
     """The answer on the first line, then the working that finds it and checks it."""
     answer = {
-        k: v for k, v in sol.answer.items() if k not in ("strides", "kernels", "stride_range", "kernel_range")
+        k: v
+        for k, v in sol.answer.items()
+        if k not in ("strides", "kernels", "stride_range", "kernel_range", "stride_unbounded")
     }
     if sol.possible:
         head = style(f"{sol.problem}: ", "bold") + style(

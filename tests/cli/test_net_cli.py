@@ -1,5 +1,6 @@
 """`cnncalc net`, `check` and `solve` through the CLI: exit codes, JSON keys and text."""
 
+import json
 import re
 from pathlib import Path
 
@@ -439,6 +440,43 @@ def test_solve_stride_says_when_every_larger_stride_works_too(cli, cli_json):
         "solve", "stride", "--input", "32", "--kernel", "4", "--padding", "1", "--output", "16"
     )
     assert (bounded["stride_range"], bounded["stride_unbounded"]) == ([2, 2], False)
+
+
+def test_solve_stride_answer_line_names_only_the_stride(cli):
+    # stride_unbounded is for programs (--json); the answer line says the stride, the working says
+    # that every larger one works too
+    for output in ("1", "16"):
+        result = cli(
+            "solve", "stride", "--input", "32", "--kernel", "3", "--padding", "1", "--output", output
+        )
+        assert result.exit_code == 0, result.output
+        first = result.stdout.splitlines()[0]
+        assert first in ("stride: stride = 32", "stride: stride = 2"), first
+        assert "unbounded" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "keys"),
+    [
+        (["stride", "--input", "3", "--kernel", "5", "--output", "1"], {"strides": [], "stride_range": None}),
+        (
+            ["stride", "--input", "10", "--kernel", "3", "--output", "5"],
+            {"strides": [], "stride_range": None},
+        ),
+        (["padding", "--input", "28", "--kernel", "3", "--output", "2"], {"total_padding": None}),
+        (["kernel", "--input", "3", "--output", "5"], {"kernels": [], "kernel_range": None}),
+    ],
+    ids=["stride-kernel-too-big", "stride-no-whole-stride", "padding", "kernel"],
+)
+def test_solve_json_without_a_solution_has_every_key(cli, args, keys):
+    """A program reads the same keys whether or not there is an answer: null or empty when there is none."""
+    result = cli("solve", *args, "--json")
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    assert data["possible"] is False
+    assert {k: data.get(k, "missing") for k in keys} == keys
+    if args[0] == "stride":
+        assert data.get("stride_unbounded", "missing") is False
 
 
 def test_solve_text_and_impossible(cli):
