@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from cnncalc.arith.parsing import fmt_axes, fmt_shape
 from cnncalc.arith.steps import Step, group_digits, notes_once
 from cnncalc.i18n import N_, _, translated
-from cnncalc.render.text import PLAIN, Styler, box_table, join_blocks, render_notes, render_step
+from cnncalc.render.text import PLAIN, Styler, box_table, join_blocks, render_notes, render_step, table_width
+from cnncalc.render.width import wrap
 
 if TYPE_CHECKING:  # the network walk is only needed by `rf`; keep `shape` start-up lean
     from cnncalc.arith.layer import ChannelCost, LayerParams
@@ -37,8 +38,8 @@ def render_shape(cost: ChannelCost, style: Styler = PLAIN, width: int = 100) -> 
     res = cost.shape
     working, axis_notes = _axes_working(res, style, width)
     blocks = [
-        _shape_title(cost, style),
-        _axes_table(res, style),
+        "\n".join(wrap(_shape_title(cost, style), width)),
+        _axes_table(res, style, width),
         style(_("Working"), "bold") + "\n" + working,
     ]
     if cost.params is not None or cost.cost_steps:
@@ -70,7 +71,7 @@ def _shape_title(cost: ChannelCost, style: Styler) -> str:
     return title
 
 
-def _axes_table(res: ShapeResult, style: Styler) -> str:
+def _axes_table(res: ShapeResult, style: Styler, width: int = 100) -> str:
     headers = [_("axis"), _("input"), _("kernel"), _("stride"), _("padding"), _("dilation")]
     if res.op == "tconv":
         headers.append(_("out pad"))
@@ -82,7 +83,11 @@ def _axes_table(res: ShapeResult, style: Styler) -> str:
             row.append(res.output_padding[i])
         row.append(ax.out)
         rows.append(row)
-    return box_table(headers, rows, style=style)
+    # a terminal too narrow for the borders (60 columns, a transposed conv's 8 columns) gets the
+    # table without them, as `net` draws its own
+    align = "l" + "r" * (len(headers) - 1)
+    borders = table_width(headers, rows, align) <= width
+    return box_table(headers, rows, style=style, align=align, width=width, borders=borders)
 
 
 def _axes_working(res: ShapeResult, style: Styler, width: int) -> tuple[str, list[str]]:
@@ -114,8 +119,13 @@ def render_params(result: LayerParams, style: Styler = PLAIN, width: int = 100) 
     table = box_table(["", _("count")], rows, style=style)
     working = "\n".join(render_step(s, style, width) for s in result.steps)
     return join_blocks(
-        _("{layer}: {total} parameters").format(
-            layer=_params_title(result), total=style(group_digits(pc.total), "bold", "green")
+        "\n".join(
+            wrap(
+                _("{layer}: {total} parameters").format(
+                    layer=_params_title(result), total=style(group_digits(pc.total), "bold", "green")
+                ),
+                width,
+            )
         ),
         table,
         style(_("Working"), "bold") + "\n" + working,

@@ -353,7 +353,8 @@ def grid(
 def render_step(step: Step, style: Styler = PLAIN, width: int = 100, indent: str = "  ") -> str:
     """`label = formula`, then `= numbers in`, then `= value`, aligned under the first `=`, then why."""
     pad = " " * display_width(step.label)
-    lines = [f"{indent}{style(step.label, 'bold')} = {step.formula}"]
+    lines = _fit_formula(f"{indent}{step.label} = ", step.formula, width)
+    lines[0] = lines[0].replace(step.label, style(step.label, "bold"), 1)
     if step.substituted and step.substituted not in (step.formula, fmt_value(step.value)):
         lines += _fit_sum(f"{indent}{pad} = ", f"{indent}{pad} + ", step.substituted, width)
     lines.append(f"{indent}{pad} = {style(fmt_value(step.value), 'bold', 'green')}")
@@ -382,12 +383,39 @@ def _fit_sum(first: str, more: str, text: str, width: int) -> list[str]:
             terms.append(text[start:i])
             start = i + 3
     terms.append(text[start:])
+    if len(terms) == 1:
+        return _fit_formula(first, text, width)
     lines = [first + terms[0]]
     for term in terms[1:]:
         if display_width(f"{lines[-1]} + {term}") <= width:
             lines[-1] += f" + {term}"
         else:
             lines.append(more + term)
+    return lines
+
+
+def _fit_formula(first: str, text: str, width: int) -> list[str]:
+    """`first + text` on as many lines as a long formula needs, broken before a `+`, `−` or ` · ` (else
+    after a comma) at any depth of brackets, each further line two columns in from the formula's
+    start. Where no break fits, the first one there is; a formula with none stays whole.
+
+    >>> _fit_formula("p = ", "max((n − 1)·s + k − n, 0)", 22)
+    ['p = max((n − 1)·s + k', '      − n, 0)']
+    """
+    hang = " " * (display_width(first) + 2)
+    lines, line, rest = [], first, text
+    while display_width(line + rest) > width:
+        room = width - display_width(line)
+        # (end of this line, start of the next) in `rest`, before an operator or after a comma
+        cuts = [(i, i + 1) for i in range(1, len(rest)) if rest.startswith((" + ", " − ", " · "), i)]
+        cuts = cuts or [(i + 1, i + 2) for i in range(1, len(rest)) if rest.startswith(", ", i)]
+        if not cuts:
+            break
+        fitting = [c for c in cuts if display_width(rest[: c[0]]) <= room]
+        end, start = fitting[-1] if fitting else cuts[0]
+        lines.append(line + rest[:end])
+        line, rest = hang, rest[start:]
+    lines.append(line + rest)
     return lines
 
 

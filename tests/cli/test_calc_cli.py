@@ -420,3 +420,49 @@ def test_a_spec_file_starting_with_a_byte_order_mark_reads(cli, tmp_path):
     spec.write_bytes("input 1x8x8\nconv 2 k=3\n".encode("utf-8-sig"))
     result = cli("net", "--file", spec, "--json")
     assert result.exit_code == 0, result.output
+
+
+# -- narrow terminals ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["shape", "-i", "8", "-k", "3"],
+        ["shape", "-i", "8", "-k", "3", "-p", "same"],
+        ["shape", "--op", "tconv", "-i", "9x9x9", "-k", "3", "-s", "2", "--output-padding", "1"],
+        ["params", "--cin", "32", "--cout", "32", "-k", "3", "--groups", "32", "--input", "56x56"],
+    ],
+    ids=["shape", "shape-same", "shape-tconv-3d", "params-with-input"],
+)
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_shape_and_params_fit_60_columns(runner, args, language):
+    from cnncalc import i18n
+    from cnncalc.cli.app import app
+    from cnncalc.render.width import display_width
+
+    env = {"NO_COLOR": "1", "COLUMNS": "60", "CNNCALC_LANG": language}
+    try:
+        result = runner.invoke(app, args, env=env)
+    finally:
+        i18n.set_language("en")
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.stdout.splitlines() if display_width(line) > 60] == []
+
+
+def test_shape_table_keeps_its_borders_where_they_fit_and_drops_them_where_not(runner):
+    from cnncalc.cli.app import app
+
+    def table(columns: int) -> list[str]:
+        env = {"NO_COLOR": "1", "COLUMNS": str(columns), "CNNCALC_LANG": "en"}
+        result = runner.invoke(app, ["shape", "-i", "10", "-k", "3", "-s", "2"], env=env)
+        assert result.exit_code == 0, result.output
+        return result.stdout.split("\n\n")[1].splitlines()
+
+    assert table(80)[1] == "│ axis │ input │ kernel │ stride │ padding │ dilation │ output │"
+    assert table(60) == [
+        "axis  input  kernel  stride  padding  dilation  output",
+        "──────────────────────────────────────────────────────",
+        "H        10       3       2        0         1       4",
+        "W        10       3       2        0         1       4",
+    ]

@@ -509,6 +509,8 @@ NARROW_RF = "input 3x224x224 | conv 64 k=7x5 s=2x1 p=3x2 d=1x2 bias=false | maxp
         ["solve", "stride", "--input", "28", "--kernel", "3", "--output", "1"],
         ["solve", "stride", "--input", "28", "--kernel", "3", "--output", "13"],
         ["net", "input 1x9x9 | tconv 4 k=3 d=2", "--explain", "1"],
+        ["shape", "--input", "8", "--kernel", "3", "--padding", "same"],
+        ["net", "--preset", "digits-inception", "--explain", "1.1"],
     ],
     ids=[
         "rf-tables",
@@ -520,6 +522,8 @@ NARROW_RF = "input 3x224x224 | conv 64 k=7x5 s=2x1 p=3x2 d=1x2 bias=false | maxp
         "solve-stride-open",
         "solve-stride-one-row",
         "explain-dilated-tconv",
+        "shape-same-padding",
+        "explain-same-padding",
     ],
 )
 @pytest.mark.parametrize("columns", [60, 80])
