@@ -465,6 +465,12 @@ def explain_layer(net: NetworkResult, row: int | str, style: Styler = PLAIN, wid
 def find_row(net: NetworkResult, row: str) -> LayerResult:
     """The row with this id; a usage error that says which ids exist otherwise."""
     row = row.strip()
+    if not row:
+        raise UsageError(
+            _("{field} is empty: give a row's id from the table's first column, e.g. {example}"),
+            field="explain",
+            example=net.rows[0].id if net.rows else 1,
+        )
     for lr in net.nodes:
         if lr.id == row:
             return lr

@@ -124,6 +124,16 @@ def test_net_explain(cli):
     assert "= ⌊(18 + 2·0 − 4)/4⌋ + 1 = ⌊14/4⌋ + 1" in result.stdout
 
 
+@pytest.mark.parametrize(("preset", "example"), [("lenet-5", "1"), ("resnet-18", "1")])
+@pytest.mark.parametrize("given", ["", "  "])
+def test_an_empty_explain_says_it_is_empty(cli, preset, example, given):
+    result = cli("net", "--preset", preset, "--explain", given)
+    assert result.exit_code == 2
+    assert (
+        f"--explain is empty: give a row's id from the table's first column, e.g. {example}" in result.stderr
+    )
+
+
 def test_net_explain_says_the_span_of_a_dilated_transposed_kernel(cli):
     result = cli("net", "input 1x9x9 | tconv 4 k=3 d=2", "--explain", "1")
     assert result.exit_code == 0, result.output
@@ -575,3 +585,4 @@ def test_a_claim_without_the_channels_is_explained(cli, spec, words):
     text = " ".join(result.stdout.split())
     assert words in text and "cnncalc's shapes start with the channels" in text
     assert "the claim has" not in text
+
