@@ -20,7 +20,7 @@ from contextlib import contextmanager
 
 from cnncalc.arith.steps import Step, fmt_value
 from cnncalc.i18n import _
-from cnncalc.render.width import closing_formula, display_width, pad, wrap
+from cnncalc.render.width import closing_formula, display_width, pad, widest_word, wrap
 
 _ANSI = {"bold": "1", "dim": "2", "green": "32", "red": "31", "cyan": "36", "yellow": "33"}
 
@@ -258,10 +258,7 @@ class _Columns:
         plain = [all("\x1b" not in r[i] for r in cells) for i in range(len(headers))]
         wrappable = [a == "l" and plain[i] for i, a in enumerate(align)]
         floors = [
-            max(
-                [visible_len(h)]
-                + [_indent(r[i]) + max(map(visible_len, r[i].split()), default=0) for r in cells]
-            )
+            max([visible_len(h)] + [_indent(r[i]) + widest_word(r[i]) for r in cells])
             if wrappable[i]
             else self.widths[i]
             for i, h in enumerate(headers)

@@ -71,6 +71,16 @@ def pad(text: str, width: int, align: str = "l") -> str:
     return text + " " * gap
 
 
+def widest_word(text: str) -> int:
+    """The width of the widest piece `wrap` never breaks: an English word, or one wide character
+    (Chinese breaks between any two).
+
+    >>> widest_word("a 5-wide 窗口"), widest_word("")
+    (6, 0)
+    """
+    return max((display_width(t) for t in _tokens(" ".join(text.split())) if t != " "), default=0)
+
+
 def _tokens(text: str) -> list[str]:
     """Words and spaces; every wide character is a token of its own (a place a line may break).
 

@@ -586,3 +586,24 @@ def test_a_claim_without_the_channels_is_explained(cli, spec, words):
     assert words in text and "cnncalc's shapes start with the channels" in text
     assert "the claim has" not in text
 
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("columns", [60, 72, 80])
+def test_the_presets_list_fits_the_terminal_in_either_language(runner, lang, columns):
+    """Chinese descriptions break between any two characters, so their column narrows like English's."""
+    from cnncalc import i18n
+    from cnncalc.cli.app import app
+    from cnncalc.render.width import display_width
+
+    try:
+        result = runner.invoke(
+            app,
+            ["net", "--list-presets"],
+            env={"NO_COLOR": "1", "COLUMNS": str(columns), "CNNCALC_LANG": lang},
+        )
+    finally:
+        i18n.set_language("en")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.rstrip("\n").split("\n")
+    assert max(map(display_width, lines)) <= columns
+    assert "138,357,544" in result.stdout  # vgg-16's total, whole on its line

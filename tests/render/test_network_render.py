@@ -617,3 +617,13 @@ def test_a_deep_table_indents_one_column_a_level_when_two_do_not_fit():
     assert (
         "5.1.1      add(8 layers ; 2 layers)     256×56×56      75,008   231M     19 / 4    3.1 MiB" in wide
     )
+
+
+def test_a_chinese_cell_narrows_to_its_widest_character_not_its_widest_run():
+    from cnncalc.render.text import box_table
+    from cnncalc.render.width import display_width
+
+    text = "一个用于手写数字的小型残差网络，两个残差块"  # no space: one run of 21 characters
+    table = box_table(["名称", "说明"], [["digits", text]], borders=False, width=30)
+    assert max(map(display_width, table.split("\n"))) <= 30
+    assert "".join(line[8:].strip() for line in table.split("\n")[2:]) == text
