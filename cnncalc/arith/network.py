@@ -525,7 +525,8 @@ class _Walker:
         step = Step(
             _("parameters"),
             _("the sum over the layers it holds"),
-            " + ".join(f"{r.total_params:,}" for r in counted[:12]) + (" + …" if len(counted) > 12 else ""),
+            " + ".join(fmt_value(r.total_params) for r in counted[:12])
+            + (" + …" if len(counted) > 12 else ""),
             params,
             why=ngettext(
                 "{n} layer, {counted} with parameters", "{n} layers, {counted} with parameters", len(held)

@@ -554,9 +554,23 @@ def test_a_long_sum_in_the_working_breaks_before_a_plus(runner):
     result = runner.invoke(app, ["net", "--preset", "inception-v3", "--explain", "10"], env=env)
     assert (
         "  parameters = the sum over the layers it holds\n"
-        "             = 18,432 + 128 + 13,824 + 96 + 76,800 + 128\n"
-        "             + 18,432 + 128 + 55,296 + 192 + 82,944 + 192\n"
+        "             = 18432 + 128 + 13824 + 96 + 76800 + 128\n"
+        "             + 18432 + 128 + 55296 + 192 + 82944 + 192 + …\n"
     ) in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("row", "working"),
+    [
+        ("5.1", "= 36864 + 128 + 36864 + 128 = 73984"),  # a sum the notes would write ungrouped
+        ("8.2", "= 2,359,296 + 1024 + 2,359,296 + 1024 = 4,720,640"),
+    ],
+)
+def test_a_blocks_parameter_sum_writes_its_terms_as_its_total(cli, row, working):
+    """The terms and the total of a sum follow one rule (`fmt_value`: grouped from 100,000 up)."""
+    result = cli("net", "--preset", "resnet-18", "--explain", row)
+    assert result.exit_code == 0, result.output
+    assert working in " ".join(result.stdout.split())
 
 
 def test_a_claim_that_counts_the_batch_is_explained(cli):
