@@ -117,13 +117,48 @@ def _cell(value: str | Sequence[int], out_hw: tuple[int, int]) -> tuple[int, int
 
 
 def _command(ex: Example | None) -> str:
-    """The command line that runs an example, when it is short enough to be worth copying."""
+    """What runs an example, when it is short enough to be worth copying: its command line at the
+    terminal, the function's call for a Python caller."""
+    from cnncalc.render.text import reads_python
+
     if ex is None:
         return ""
-    text = " ".join(
-        a if a and " " not in a and "|" not in a and ";" not in a else f'"{a}"' for a in ex.argv()
-    )
-    return text if len(text) <= 160 else ""
+    argv = ex.argv()
+    if reads_python():
+        text = _call(argv)
+    else:
+        text = "cnncalc " + " ".join(
+            a if a and " " not in a and "|" not in a and ";" not in a else f'"{a}"' for a in argv
+        )
+    return text if len(text) <= 160 + len("cnncalc ") else ""
+
+
+def _call(argv: list[str]) -> str:
+    """An example's command line as the call that does the same: `step conv --input "0 1" --kernel
+    A --kernel B --relu` → `cnncalc.step_conv(input="0 1", kernel=["A", "B"], relu=True)`."""
+    import json
+
+    group, command, *rest = argv
+    given: dict[str, list[str]] = {}
+    values: list[str] = []
+    for a in rest:
+        if a.startswith("--"):
+            values = given.setdefault(a[2:].replace("-", "_"), [])
+        else:
+            values.append(a)
+
+    def literal(text: str) -> str:  # `2` for a number, `"0 1; 2 3"` for the CLI's text
+        return text if text.isdecimal() else json.dumps(text, ensure_ascii=False)
+
+    shown = [
+        f"{k}=True"
+        if not v
+        else f"{k}={literal(v[0])}"
+        if len(v) == 1
+        else f"{k}=[{', '.join(map(literal, v))}]"
+        for k, v in given.items()
+    ]
+    return f"cnncalc.{group}_{command}({', '.join(shown)})"
 
 
 class WindowSteps(RichResult):

@@ -282,7 +282,7 @@ def conv_header(trace: ConvTrace, title: str = "", about: str = "", command: str
     if about:
         parts.append(prose(about))
     if command:
-        parts.append(prose(_("same as: cnncalc {command}").format(command=command), "dim"))
+        parts.append(prose(_("same as: {command}").format(command=command), "dim"))
     bias = (
         _(", bias {values}").format(values=", ".join(fmt_number(b) for b in trace.bias)) if trace.bias else ""
     )
@@ -438,7 +438,7 @@ def pool_header(trace: PoolTrace, title: str = "", about: str = "", command: str
     if about:
         parts.append(prose(about))
     if command:
-        parts.append(prose(_("same as: cnncalc {command}").format(command=command), "dim"))
+        parts.append(prose(_("same as: {command}").format(command=command), "dim"))
     kh, kw = trace.shape.kernel
     parts.append(
         prose(

@@ -33,6 +33,7 @@ from cnncalc.render.text import (
     grid,
     join_blocks,
     option,
+    reads_python,
     render_notes,
     render_step,
     table_width,
@@ -164,7 +165,18 @@ def _table_parts(
 def _left_out_note(rows: Sequence[_TableRow], layout: TableLayout, is_chain: bool) -> str:
     """What a narrow table leaves out, and the width at which it is all there."""
     n = table_width(*_table_parts(rows, TABLE_LAYOUTS[2], is_chain), width=0, borders=False)
-    if RF_COLUMN in layout.left_out:
+    both = RF_COLUMN in layout.left_out
+    if reads_python():  # a notebook's text has a width, not a terminal
+        if both:
+            note = _(
+                "The RF / jump and memory columns are left out at this width: text(width={n}) shows "
+                "them, as does to_dict()."
+            )
+        else:
+            note = _(
+                "The memory column is left out at this width: text(width={n}) shows it, as does to_dict()."
+            )
+    elif both:
         note = _(
             "The RF / jump and memory columns are left out at this width: a terminal at least {n} "
             "columns wide shows them, as does --json."
@@ -253,10 +265,10 @@ def network_table(
     if folded:
         notes.append(
             ngettext(
-                "{n} more note about rows folded away: --explain ID shows a row's notes",
-                "{n} more notes about rows folded away: --explain ID shows a row's notes",
+                "{n} more note about rows folded away: {explain} shows a row's notes",
+                "{n} more notes about rows folded away: {explain} shows a row's notes",
                 folded,
-            ).format(n=folded)
+            ).format(n=folded, explain=option("explain", "ID"))
         )
     notes += list(net.notes)
     notes += [
@@ -910,13 +922,13 @@ def input_sizes_view(result: InputSizes, title: str = "", style: Styler = PLAIN,
             note = _(
                 "Layer {id} ({text}) reads the last map whole, so the fc weights of a model built for "
                 "{input} (PyTorch's nn.Linear, Keras' Dense) fit only a last map of {shape}: such a "
-                "model takes only the sizes that --output {target} lists."
+                "model takes only the sizes that {output} lists."
             ).format(
                 id=reader.id,
                 text=reader.describe(),
                 input=given,
                 shape=_shape(last_shape),
-                target="x".join(map(str, last_shape[1:])),
+                output=option("output", "x".join(map(str, last_shape[1:])), text=True),
             )
             blocks.append(render_notes([note], style, width))
     else:

@@ -85,7 +85,8 @@ def for_terminal() -> Iterator[None]:
         _READER.reset(token)
 
 
-def _python() -> bool:
+def reads_python() -> bool:
+    """Whether the text being rendered is for a Python caller (inside `for_python()`)."""
     return _READER.get() == "python"
 
 
@@ -99,7 +100,7 @@ def option(flag: str, value: str = "", text: bool = False) -> str:
     ...     option("explain", "N"), option("from", "FILE", text=True)
     ('explain=N', 'source="FILE"')
     """
-    if _python():
+    if reads_python():
         name = _ARGUMENTS.get(flag, flag.replace("-", "_"))
         if not value:
             return name
@@ -119,19 +120,19 @@ def command(name: str, *options: tuple[str, str, bool], arguments: str = "") -> 
     ('cnncalc.net(preset="NAME")', 'cnncalc.check(spec)')
     """
     given = [option(*o) for o in options]
-    if _python():
+    if reads_python():
         return f"cnncalc.{name}({', '.join([arguments] * bool(arguments) + given)})"
     return " ".join(["cnncalc", name, *given])
 
 
 def json_hint() -> str:
     """What gives the numbers as data: `--json`, or a result's `to_dict()`."""
-    return "to_dict()" if _python() else "--json"
+    return "to_dict()" if reads_python() else "--json"
 
 
 def files_hint() -> str:
     """How a picture is written out: `--out FILE.svg or FILE.html`, or its `svg()` and `html()`."""
-    return _("svg() or html()") if _python() else _("--out FILE.svg or FILE.html")
+    return _("svg() or html()") if reads_python() else _("--out FILE.svg or FILE.html")
 
 
 def visible_len(text: str) -> int:

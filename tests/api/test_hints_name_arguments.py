@@ -73,6 +73,30 @@ CASES: list[tuple[list[str], Callable[[], cnncalc.Result], str, str]] = [
         "depth=N (this network nests",
         "--depth N (this network nests",
     ),
+    (
+        ["net", "--preset", "resnet-18", "--depth", "1"],
+        lambda: cnncalc.net(preset="resnet-18", depth=1),
+        "explain=ID shows a row's notes",
+        "--explain ID shows a row's notes",
+    ),
+    (
+        ["solve", "input", "--preset", "lenet-5"],
+        lambda: cnncalc.solve_input(preset="lenet-5"),
+        'the sizes that output="5x5" lists',
+        "the sizes that --output 5x5 lists",
+    ),
+    (
+        ["step", "conv"],
+        cnncalc.step_conv,
+        'same as: cnncalc.step_conv(input="0 1 2; 3 4 5; 6 7 8", kernel="0 1; 2 3")',
+        'same as: cnncalc step conv --input "0 1 2; 3 4 5; 6 7 8" --kernel "0 1; 2 3"',
+    ),
+    (
+        ["step", "pool", "--example", "minpool"],
+        lambda: cnncalc.step_pool(example="minpool"),
+        'same as: cnncalc.step_pool(op="min", input="1 2 3 4; 5 6 7 8; 9 1 2 3; 4 5 6 7", kernel=2)',
+        'same as: cnncalc step pool --op min --input "1 2 3 4; 5 6 7 8; 9 1 2 3; 4 5 6 7" --kernel 2',
+    ),
 ]
 IDS = [" ".join(argv[:2]) + f" {i}" for i, (argv, *_rest) in enumerate(CASES)]
 
@@ -146,3 +170,34 @@ def test_the_hints_speak_to_the_terminal_unless_asked_otherwise():
             with for_python():  # the method's own block keeps the outer choice
                 assert json_hint() == "--json"
     assert option("steps") == "--steps"
+
+
+def test_a_narrow_table_says_how_a_notebook_gets_what_it_left_out():
+    text = " ".join(cnncalc.net(preset="alexnet").text(width=60).split())
+    assert "left out at this width: text(width=62) shows it, as does to_dict()." in text
+    assert not FLAG.search(text), FLAG.search(text)
+    cli = CliRunner().invoke(app, ["net", "--preset", "alexnet"], env={"COLUMNS": "60"})
+    assert cli.exit_code == 0, cli.output
+    assert "a terminal at least 62 columns wide shows it, as does --json." in " ".join(cli.output.split())
+
+
+@pytest.mark.parametrize("preset", cnncalc.list_presets().names)
+def test_no_network_s_text_names_a_flag_at_any_width_or_depth(preset):
+    for depth in (None, 1):
+        result = cnncalc.net(preset=preset, depth=depth)
+        for width in (40, 60, 100):
+            text = result.text(width=width)
+            assert not FLAG.search(text), (width, depth, FLAG.search(text))
+    answer = cnncalc.solve_input(preset=preset).text(width=60)
+    assert not FLAG.search(answer), FLAG.search(answer)
+
+
+@pytest.mark.parametrize("name", ["d2l", "multichannel", "stride", "padding", "maxpool", "minpool"])
+def test_the_call_a_step_through_shows_does_the_same(name):
+    """The "same as" line of an example is a call a notebook can copy, and it runs the example."""
+    step = cnncalc.step_conv if name not in ("maxpool", "minpool") else cnncalc.step_pool
+    example = step(example=name)
+    (line,) = [li for li in example.text(width=300).splitlines() if li.startswith("same as: ")]
+    again = eval(line.removeprefix("same as: "), {"cnncalc": cnncalc})  # noqa: S307 - our own text
+    named = {k: v for k, v in example.to_dict().items() if k != "example"}
+    assert {k: v for k, v in again.to_dict().items() if k != "example"} == named
