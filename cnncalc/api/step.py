@@ -77,8 +77,15 @@ T = TypeVar("T", bound=Sectioned)
 
 def _example(example: str | None, input: object, kind: str) -> Example | None:
     """The example to run: the one named, or the command's default when no input is given."""
-    from cnncalc.lessons.examples import DEFAULT, get_example
+    from cnncalc.lessons.examples import DEFAULT, example_names, get_example
 
+    if example is not None and not isinstance(example, str):
+        raise UsageError(
+            _("{field} {value!r} is not one of {options}"),
+            field="example",
+            value=example,
+            options=", ".join(example_names(kind)),
+        )
     if input is None:
         return get_example(example or DEFAULT[kind], kind)
     if example is not None:

@@ -279,8 +279,8 @@ def number(value: float | str, field: str, example: str = "0.5") -> float:
     """A finite real number given as an int, a float or as text; `example` is the value the message
     for a bad one suggests (one that makes sense for the field: a learning rate of 0.001, not 2)."""
     try:
-        if isinstance(value, bool):
-            raise TypeError
+        if isinstance(value, (bool, bytes, bytearray)) or _is_bool(value):
+            raise TypeError  # float() reads True as 1 and b"5" as 5: neither is a number given
         x = float(value)
     except OverflowError:  # a whole number past the largest float (1.8e308)
         raise UsageError(
@@ -324,10 +324,12 @@ def flag(value: bool | str, field: str) -> bool:
 
 def choice(value: str, field: str, options: Sequence[T]) -> T:
     """One of `options` (strings), matched without regard to case or surrounding spaces."""
-    text = value.strip().lower() if isinstance(value, str) else value
-    for option in options:
-        if option == text:
-            return option
+    # only text can match: a NumPy array compared with an option is an array, not True or False
+    if isinstance(value, str):
+        text = value.strip().lower()
+        for option in options:
+            if option == text:
+                return option
     raise UsageError(
         _("{field} {value!r} is not one of {options}"),
         field=field,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import cnncalc
@@ -396,6 +397,46 @@ BAD: list[tuple[str, Callable[[], object], type[CnnCalcError], str]] = [
         lambda: cnncalc.solve_input("conv 8 k=3 | maxpool k=2"),
         UsageError,
         "start the spec with 'input CxHxW' or give input CxHxW",
+    ),
+    # an example is a name: anything else was an AttributeError from deep in the examples
+    (
+        "step-conv-example-int",
+        lambda: cnncalc.step_conv(example=3),
+        UsageError,
+        "example 3 is not one of d2l,",
+    ),
+    (
+        "step-pool-example-bool",
+        lambda: cnncalc.step_pool(example=False),
+        UsageError,
+        "example False is not one of",
+    ),
+    # a choice compared with a NumPy array was the array's own ValueError ("truth value … ambiguous")
+    (
+        "shape-op-array",
+        lambda: cnncalc.shape(input=9, kernel=3, op=np.array([["max", "conv"]])),
+        UsageError,
+        "is not one of conv, maxpool",
+    ),
+    (
+        "export-to-array",
+        lambda: cnncalc.export(preset="lenet-5", to=np.array(["keras", "pytorch"])),
+        UsageError,
+        "is not one of pytorch, keras",
+    ),
+    # float() reads b"5" as 5 and np.True_ as 1: a number nobody gave was worked through
+    ("step-gradient-bytes", lambda: cnncalc.step_gradient(x=b"5"), UsageError, "x b'5' is not a number"),
+    (
+        "step-gradient-numpy-bool",
+        lambda: cnncalc.step_gradient(weight=np.True_),
+        UsageError,
+        "weight np.True_ is not a number",
+    ),
+    (
+        "step-conv-threshold-numpy-bool",
+        lambda: cnncalc.step_conv(threshold=np.True_),
+        UsageError,
+        "threshold np.True_ is not a number",
     ),
     ("train-data-int", lambda: cnncalc.train(data=3), UsageError, "data 3 is not a dataset; give digits"),
     (

@@ -101,6 +101,25 @@ def test_whole_numbers_numbers_and_flags():
         values.flag(1, "ceil")
 
 
+@given(st.binary(min_size=1) | st.binary().map(bytearray) | st.booleans().map(np.bool_))
+def test_what_float_would_read_as_a_number_is_not_one(bad):
+    # float(b"5") is 5.0 and float(np.True_) 1.0: a number nobody wrote would be worked through
+    with pytest.raises(UsageError, match="^x .* is not a number"):
+        values.number(bad, "x")
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False) | st.integers(-(10**6), 10**6))
+def test_a_real_number_is_itself(x):
+    assert values.number(x, "x") == values.number(np.float64(x), "x") == float(x)
+
+
+@given(st.lists(st.sampled_from(["max", "avg", "conv"]), min_size=0, max_size=4).map(np.array))
+def test_an_array_is_not_a_choice_whatever_it_holds(array):
+    # comparing an option with an array gives an array: its truth was NumPy's ValueError
+    with pytest.raises(UsageError, match="^op .* is not one of max, avg"):
+        values.choice(array, "op", ("max", "avg"))
+
+
 @pytest.mark.parametrize(
     ("field", "example"),
     [("lr", "0.001"), ("momentum", "0.9"), ("weight_decay", "0.0005"), ("val_split", "0.2")],
