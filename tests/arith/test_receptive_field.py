@@ -94,6 +94,21 @@ def test_one_adaptive_pool_sees_its_largest_window() -> None:
     assert back_recursion(net)[0] == (3,)
 
 
+@given(n=st.integers(1, 200), o=st.integers(1, 50))
+def test_an_adaptive_pool_s_working_names_the_window_widths_it_has(n: int, o: int) -> None:
+    # 64 → 3 is three windows of 22 (starting at 0, 21, 42), which read "of 22 or 22 H cells"
+    why = walk(f"input 1x{n}x1 | adaptiveavgpool {o}x1").layers[0].steps[0].why
+    widths = sorted({stop - start for start, stop in adaptive_windows(n, o)})
+    assert f"{widths[0]} or {widths[0]} " not in why
+    if n % o:
+        shown = (
+            f"windows of {widths[0]} or {widths[1]} H cells"
+            if len(widths) == 2
+            else f"windows of {widths[0]} H"
+        )
+        assert shown in why, why
+
+
 def test_adaptive_pool_field_per_axis() -> None:
     # H: 7 → 4, windows 2, 3, 3, 2 → 3;  W: 8 → 3, windows 3, 4, 3 → 4
     net = walk("input 1x7x8 | adaptiveavgpool 4x3")
