@@ -106,18 +106,24 @@ class SlidingPicture(Picture):
         except CnnCalcError:
             fits = False
         frame = pic.frames[0]
-        lines.append(
+        lines += wrap(
             _("frame {index} (of 0 … {last}): output ({where}) reads {cells} cells").format(
                 index=frame.index,
                 last=pic.frame_count - 1,
                 where=", ".join(map(str, frame.output)),
                 cells=len(frame.input_cells),
-            )
+            ),
+            width,
         )
         if fits:
             lines += [
                 sliding_text(pic, frame),
-                _("  (o input, · padding or inserted zero, # window; ■ done, @ this cell)"),
+                *wrap(
+                    _("  (o input, · padding or inserted zero, # window; ■ done, @ this cell)"),
+                    width,
+                    "  ",
+                    "   ",
+                ),
             ]
         return "\n".join(lines) + "\n"
 

@@ -28,7 +28,7 @@ from cnncalc.render.net_layout import lay_out
 from cnncalc.render.page import html_page
 from cnncalc.render.svg import COLOURS, Element, document, el, text
 from cnncalc.render.text import box_table, files_hint, json_hint, option
-from cnncalc.render.width import wrap
+from cnncalc.render.width import display_width, pad, wrap
 
 _FOLDED = ("relu", "leakyrelu", "sigmoid", "tanh", "bn", "dropout", "softmax")
 _FILL = {
@@ -581,10 +581,15 @@ def box_lines(diagram: Diagram, width: int = 120) -> list[str]:
     """One line per box (a chain), or a graph's table: each box's number, label, the boxes it reads,
     its shape and parameters (the SVG and the JSON give each box's ids in the network too)."""
     if diagram.is_chain:
+        labels = [" + ".join(b.labels) for b in diagram.boxes]
+        shapes = [fmt_shape(b.shape) if b.shape else "?" for b in diagram.boxes]
+        counts = ["  " + _("{n:,} params").format(n=b.params) if b.params else "" for b in diagram.boxes]
+        wide, high = 40, 14  # the columns' widths, unless the lines would not fit
+        if max(wide + 1 + high + display_width(c) for c in counts) > width:
+            wide, high = max(map(display_width, labels)), max(map(display_width, shapes))
         return [
-            f"{' + '.join(b.labels):<40} {fmt_shape(b.shape) if b.shape else '?':>14}"
-            + ("  " + _("{n:,} params").format(n=b.params) if b.params else "")
-            for b in diagram.boxes
+            f"{pad(label, wide)} {pad(shape, high, 'r')}{count}"
+            for label, shape, count in zip(labels, shapes, counts, strict=True)
         ]
     starts = {branch[0] for g in diagram.groups for branch in g.branches[1:] if branch}
     rows = [

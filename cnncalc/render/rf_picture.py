@@ -299,16 +299,26 @@ def rf_html(pic: RFPicture) -> str:
 
 def rf_text(pic: RFPicture, max_width: int = 100) -> str:
     """The caption, one line per layer and, when it fits, the field drawn with characters."""
-    lines = [rf_caption(pic), "", *("  " + line for line in level_lines(pic))]
+
+    def indented(line: str) -> list[str]:
+        return wrap(line, max_width, "  ", "    ")
+
+    lines = [*wrap(rf_caption(pic), max_width), "", *(w for line in level_lines(pic) for w in indented(line))]
     first, last = pic.pixels_first, pic.pixels_last
-    lines.append(
+    lines += indented(
         _("  field: pixels {first} … {last}").format(
             first=", ".join(map(str, first)), last=", ".join(map(str, last))
         )
     )
+    notes = [w for note in _notes(pic) for w in wrap(note, max_width)]
     if len(pic.input) > 2:
         return "\n".join(
-            [*lines, "", *_notes(pic), _("{json} lists every level of a 3-D field.").format(json=json_hint())]
+            [
+                *lines,
+                "",
+                *notes,
+                *wrap(_("{json} lists every level of a 3-D field.").format(json=json_hint()), max_width),
+            ]
         )
     (mt, mb), (ml, mr) = pic.margin if len(pic.margin) == 2 else ((0, 0), pic.margin[0])
     rows, cols = pic.input if len(pic.input) == 2 else (1, pic.input[0])
@@ -323,12 +333,15 @@ def rf_text(pic: RFPicture, max_width: int = 100) -> str:
                 inside = 0 <= r < rows and 0 <= c < cols
                 row.append("#" if r in trows and c in tcols else "o" if inside else "·")
             lines.append("  " + " ".join(row))
-        lines.append(_("  (# the field, o other input pixels, · padding)"))
+        lines += indented(_("  (# the field, o other input pixels, · padding)"))
     lines += [
         "",
-        *_notes(pic),
-        _("Write the picture with {files}; {json} lists every level.").format(
-            files=files_hint(), json=json_hint()
+        *notes,
+        *wrap(
+            _("Write the picture with {files}; {json} lists every level.").format(
+                files=files_hint(), json=json_hint()
+            ),
+            max_width,
         ),
     ]
     return "\n".join(lines)

@@ -326,7 +326,8 @@ def grid(
 ) -> str:
     """Columns without borders (a label, a number, a comment); no trailing spaces.
 
-    With `width`, a left-aligned last column wraps under itself.
+    With `width`, a left-aligned last column wraps under itself, or, when the columns before it
+    leave it fewer than 20, on the lines below its row, indented.
 
     >>> print(grid([["MACs", "936", ""], ["FLOPs", "1,872", "2 · MACs"]], "lrl"))
     MACs     936
@@ -343,6 +344,10 @@ def grid(
             wrapped = wrap(last, room)
             out.append(head + sep + wrapped[0])
             out.extend(" " * (visible_len(head) + gap) + w for w in wrapped[1:])
+        elif width is not None and align[-1] == "l" and visible_len(head + sep + last) > width:
+            under = indent + " " * 4
+            out.append(head.rstrip())
+            out.extend(under + w for w in wrap(last, max(width - visible_len(under), 20)))
         else:
             out.append((head + sep + _fit(last, widths[-1], align[-1])).rstrip())
     return "\n".join(out)

@@ -15,6 +15,7 @@ from rich.console import Console
 
 import cnncalc
 from cnncalc.arith.errors import UsageError
+from cnncalc.i18n import set_language
 
 # (a call, numbers its display must show: worked by hand or quoted from the course notes and d2l)
 SHOWN: list[tuple[str, Callable[[], cnncalc.Result], list[str]]] = [
@@ -117,6 +118,41 @@ def test_text_follows_the_width_asked_for():
         <= 80
         < max(map(len, table.text(width=120).splitlines()))
     )
+
+
+NARROW = [
+    ("draw-net-chain", lambda: cnncalc.draw_net(preset="lenet-5"), 60),
+    (
+        "draw-rf",
+        lambda: cnncalc.draw_rf("input 1x28x28 | conv 8 k=3 | relu | maxpool k=2 | flatten | fc 10"),
+        60,
+    ),
+    (
+        "draw-rf-100",
+        lambda: cnncalc.draw_rf("input 1x28x28 | conv 8 k=3 | maxpool k=2 | flatten | fc 10"),
+        100,
+    ),
+    ("draw-conv", lambda: cnncalc.draw_conv(input=5, kernel=3), 60),
+    ("draw-tconv", lambda: cnncalc.draw_tconv(input=3, kernel=3, stride=2), 60),
+    ("net-buffers", lambda: cnncalc.net(preset="resnet-18", depth=1), 40),
+    ("net-unsized", lambda: cnncalc.net("conv 8 k=3 | relu | fc 10"), 40),
+]
+
+
+@pytest.mark.parametrize(("name", "call", "width"), NARROW, ids=[n[0] for n in NARROW])
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_prose_and_totals_fit_a_narrow_width(name, call, width, language):
+    """Sentences, a picture's legend and the totals' comments wrap; before, a 40-column network
+    text held 150-column lines and a picture's text ignored the width asked for."""
+    from cnncalc.render.width import display_width
+
+    set_language(language)
+    try:
+        text = call().text(width=width)
+    finally:
+        set_language("en")
+    too_wide = [line for line in text.splitlines() if display_width(line) > width]
+    assert not too_wide, too_wide
 
 
 @pytest.mark.parametrize(
