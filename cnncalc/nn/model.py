@@ -379,6 +379,18 @@ def build_model(
         spec = parse_spec(spec)
     shape = _input_shape(spec, input_shape)
     net = walk(spec.with_input(shape))
+    if net.input_shape is not None and len(net.input_shape) < len(shape):
+        # a 1-D layer makes the walk read C×H×W as N×C×L: the weights would not fit the images
+        raise CnnCalcError(
+            _(
+                "the data's images are {shape} (C×H×W) but the network's layers are 1-D: they would read "
+                "{shape} as N×C×L, {channels} channels of length {length}; use 2-D layers for images (conv "
+                "and maxpool, not conv1d and maxpool1d)"
+            ),
+            shape=fmt_shape(shape),
+            channels=net.input_shape[0],
+            length=net.input_shape[-1],
+        )
     out = net.output_shape
     if classes is not None and tuple(out or ()) != (classes,):
         ends = (

@@ -304,8 +304,11 @@ def test_resume_on_data_of_another_shape_is_refused(tmp_path, digits):
         ),
         ("conv 4 k=3 | flatten | fc 7", "ends in 7 but the data has 10 classes"),
         ("conv 4 k=9", "kernel"),
+        # a 1-D network read the 1×8×8 images as N×C×L and the product failed inside NumPy
+        ("conv1d 4 k=3 | flatten | fc 10", "images are 1×8×8 .C×H×W. but the network's layers are 1-D"),
+        ("conv 4 k=3 | maxpool1d k=2 | flatten | fc 10", "8 channels of length 8; use 2-D layers"),
     ],
-    ids=["input-mismatch", "wrong-class-count", "kernel-too-big"],
+    ids=["input-mismatch", "wrong-class-count", "kernel-too-big", "conv1d-on-images", "maxpool1d-on-images"],
 )
 def test_spec_and_data_must_agree(digits, spec, message):
     with pytest.raises(CnnCalcError, match=message):
