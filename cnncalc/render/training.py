@@ -29,7 +29,7 @@ from rich.text import Text
 
 from cnncalc.i18n import _
 from cnncalc.render.console import prose, save_export
-from cnncalc.render.text import option
+from cnncalc.render.text import command, option, reads_python
 
 if TYPE_CHECKING:
     from cnncalc.nn.gradcheck import GradCheckRow
@@ -365,7 +365,12 @@ def training_summary(
         "option": option("steps"),
     }
     parts.append(prose(final.format(**numbers)))
-    if save:
+    if save and reads_python():  # predict is a command; from Python the checkpoint is resumed
+        resume = command("train", ("resume", str(save), True))
+        parts.append(
+            prose(_("saved to {path}: continue training it with `{call}`").format(path=save, call=resume))
+        )
+    elif save:
         parts.append(prose(_("saved to {path}: try `cnncalc predict --model {path}`").format(path=save)))
     return Group(*parts)
 

@@ -133,6 +133,17 @@ def test_a_stopped_training_run_names_the_argument_that_stopped_it():
     assert "(stopped by --steps)" in " ".join(cli.output.split())
 
 
+def test_a_saved_run_says_how_to_go_on_from_python(tmp_path: Path):
+    # the terminal is told to try `cnncalc predict --model PATH`, a command Python does not have
+    saved = tmp_path / "run.npz"
+    text = " ".join(cnncalc.train(steps=2, save=saved).text(width=200).split())
+    assert f'saved to {saved}: continue training it with `cnncalc.train(resume="{saved}")`' in text
+    assert not FLAG.search(text), FLAG.search(text)
+    cli = CliRunner().invoke(app, ["train", "--steps", "2", "--save", str(tmp_path / "cli.npz")])
+    assert cli.exit_code == 0, cli.output
+    assert f"try `cnncalc predict --model {tmp_path / 'cli.npz'}`" in " ".join(cli.output.split())
+
+
 def test_a_picture_the_cli_writes_keeps_the_terminals_words(tmp_path: Path):
     """The CLI writes a picture through the API's `html()`; the page is for its user, who types options."""
     out = tmp_path / "field.html"
