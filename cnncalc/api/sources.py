@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from cnncalc.api.values import PathArg, Shape, input_shape, optional_path, renamed
 from cnncalc.arith.errors import UsageError
+from cnncalc.arith.parsing import fmt_shape
 from cnncalc.i18n import N_, _, translated
 
 if TYPE_CHECKING:
@@ -117,7 +118,19 @@ def optional_network(
         from cnncalc.arith.presets import find_preset
 
         found = find_preset(preset)
-        return NetworkSource(parse_spec(found.text), f"{found.name}: {translated(found.description)}")
+        spec_of_preset = parse_spec(found.text)
+        label = f"{found.name}: {translated(found.description)}"
+        own = spec_of_preset.input_shape
+        given = spec_of_preset.with_input(input_shape(input)).input_shape if input is not None else own
+        if given != own and own is not None and given is not None:
+            # the description says the preset's own input; the title must not claim it for another
+            label = _("{name} on input {input} (its own is {own}): {description}").format(
+                name=found.name,
+                input=fmt_shape(given),
+                own=fmt_shape(own),
+                description=translated(found.description),
+            )
+        return NetworkSource(spec_of_preset, label)
     model = optional_path(source, "source")
     if model is not None:
         from cnncalc.arith.importer import import_file

@@ -220,3 +220,12 @@ def test_repr_of_a_network_from_a_spec_is_its_answer_not_the_table_header():
     # a preset's title line and an explained row say it already
     assert repr(cnncalc.net(preset="lenet-5")).startswith("<NetworkReport: lenet-5: LeNet-5")
     assert repr(cnncalc.net(preset="lenet-5", explain=1)).startswith("<NetworkReport: Layer 1: conv 6 k=5")
+
+
+def test_a_preset_on_another_input_does_not_claim_its_own_in_the_title():
+    # the title was the preset's description, "LeNet-5 (LeCun 1998) on 1×32×32", over a 3×28×28 table
+    moved = cnncalc.net(preset="lenet-5", input=(3, 28, 28))
+    assert repr(moved).startswith("<NetworkReport: lenet-5 on input 3×28×28 (its own is 1×32×32): ")
+    assert moved.text().splitlines()[0].startswith("lenet-5 on input 3×28×28")
+    same = cnncalc.net(preset="lenet-5", input="1x32x32")
+    assert same.text() == cnncalc.net(preset="lenet-5").text()
