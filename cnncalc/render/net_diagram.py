@@ -587,6 +587,14 @@ def box_lines(diagram: Diagram, width: int = 120) -> list[str]:
         wide, high = 40, 14  # the columns' widths, unless the lines would not fit
         if max(wide + 1 + high + display_width(c) for c in counts) > width:
             wide, high = max(map(display_width, labels)), max(map(display_width, shapes))
+        if max(wide + 1 + high + display_width(c) for c in counts) > width:  # a table, that wraps
+            rows = [
+                [label, shape, f"{b.params:,}" if b.params else ""]
+                for label, shape, b in zip(labels, shapes, diagram.boxes, strict=True)
+            ]
+            return box_table(
+                [_("layers"), _("output"), _("params")], rows, align="lrr", width=width, borders=False
+            ).splitlines()
         return [
             f"{pad(label, wide)} {pad(shape, high, 'r')}{count}"
             for label, shape, count in zip(labels, shapes, counts, strict=True)

@@ -122,6 +122,7 @@ def test_text_follows_the_width_asked_for():
 
 NARROW = [
     ("draw-net-chain", lambda: cnncalc.draw_net(preset="lenet-5"), 60),
+    ("draw-net-long-labels", lambda: cnncalc.draw_net(preset="vgg-16"), 60),
     (
         "draw-rf",
         lambda: cnncalc.draw_rf("input 1x28x28 | conv 8 k=3 | relu | maxpool k=2 | flatten | fc 10"),
