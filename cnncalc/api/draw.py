@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from cnncalc.api.calc import spatial_input
 from cnncalc.api.result import WIDTH, TextResult, for_python_caller
-from cnncalc.api.sources import NetworkSource, required_network
+from cnncalc.api.sources import NetworkSource, replaced_input, required_network
 from cnncalc.api.values import (
     Dims,
     PathArg,
@@ -251,7 +251,7 @@ def _walked(found: NetworkSource, shape: tuple[int, ...] | None, form: str) -> N
     """The network with its input: `shape` given, or the one it states."""
     net_spec = found.spec
     if shape is not None:
-        return net_spec.with_input(shape)
+        return replaced_input(net_spec, shape)
     if net_spec.input_shape is None:
         if found.imported is not None:
             raise UsageError(

@@ -163,10 +163,34 @@ def required_network(
     return found
 
 
+def replaced_input(spec: NetworkSpec, given: tuple[int, ...]) -> NetworkSpec:
+    """The network on `given` in place of its own input, which must have as many axes: 28x28 for a
+    network on 1×32×32 would be read as 28 channels of length 28, a 1-D network in place of the
+    2-D one asked about."""
+    own, replaced = spec.input_shape, spec.with_input(given)
+    read = replaced.input_shape  # a batch in front is read off (`resolve_input`)
+    if own is not None and read is not None and len(read) != len(own):
+        example = (*own[: len(own) - len(read)], *read) if len(read) < len(own) else own
+        raise UsageError(
+            _(
+                "{field} {given} has {n} sizes but the network's own input {own} has {m} (channels "
+                "first): give {m}, e.g. {field} {example}, or write the network for the other "
+                "number of axes"
+            ),
+            field="input",
+            given=fmt_shape(read),
+            own=fmt_shape(own),
+            n=len(read),
+            m=len(own),
+            example="x".join(map(str, example)),
+        )
+    return replaced
+
+
 def with_input(source: NetworkSource, input: Shape | None) -> NetworkSpec:
     """The network with `input` (CxHxW) as its input shape; model code that states none needs it."""
     if input is not None:
-        return source.spec.with_input(input_shape(input))
+        return replaced_input(source.spec, input_shape(input))
     if source.imported is not None and source.spec.input_shape is None:
         raise UsageError(
             _("{path} does not say its input size; give {field:input} CxHxW (its first layer {hint})"),

@@ -603,3 +603,12 @@ def test_a_type_error_inside_a_function_is_not_taken_for_a_bad_call(monkeypatch)
     monkeypatch.setattr(cnncalc.api.calc, "layer_output", broken)
     with pytest.raises(TypeError, match="^inside$"):
         cnncalc.shape(input=28, kernel=3)
+
+
+def test_an_input_of_another_rank_than_the_networks_is_refused_naming_the_argument():
+    import cnncalc
+    from cnncalc.arith.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"^input 28×28 has 2 sizes .* e\.g\. input 1x28x28"):
+        cnncalc.net(preset="lenet-5", input=(28, 28))
+    assert cnncalc.net(preset="lenet-5", input=(1, 28, 28)).output_shape == (10,)

@@ -621,3 +621,30 @@ def test_the_presets_list_fits_the_terminal_in_either_language(runner, lang, col
     lines = result.stdout.rstrip("\n").split("\n")
     assert max(map(display_width, lines)) <= columns
     assert "138,357,544" in result.stdout  # vgg-16's total, whole on its line
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["net", "--preset", "lenet-5"],
+        ["draw", "net", "--preset", "lenet-5"],
+        ["export", "--preset", "lenet-5", "--to", "pytorch"],
+        ["solve", "input", "--preset", "lenet-5"],
+    ],
+    ids=["net", "draw-net", "export", "solve-input"],
+)
+def test_an_input_with_fewer_axes_than_the_networks_is_refused_not_read_as_1d(cli, args):
+    """28x28 for LeNet (1×32×32) had been read as 28 channels of length 28: a 1-D LeNet, silently."""
+    result = cli(*args, "--input", "28x28")
+    assert result.exit_code == 2, result.output
+    assert "--input 28×28 has 2 sizes but the network's own input 1×32×32 has 3" in result.stderr
+    assert "e.g. --input 1x28x28" in result.stderr
+    again = cli(*args, "--input", "1x28x28")
+    assert again.exit_code == 0, again.output
+
+
+def test_a_1d_network_refuses_a_2d_input(cli):
+    result = cli("net", "input 4x100 | conv 8 k=3", "--input", "3x32x32")
+    assert result.exit_code == 2
+    assert "--input 3×32×32 has 3 sizes but the network's own input 4×100 has 2" in result.stderr
+    assert cli("net", "input 4x100 | conv 8 k=3", "--input", "4x50").exit_code == 0
