@@ -313,7 +313,8 @@ def draw_rf(
     """The input pixels one output unit sees, layer by layer: `cnncalc draw rf`.
 
     The network is given as `net()` takes it (`class_name` chooses the model of a `source` file).
-    `input` is N, HxW (the spec's channels, or 1) or CxHxW; `unit` the output unit (i, j) to follow
+    `input` is N (every axis of the map), HxW (the spec's channels, or 1) or CxHxW, and for a 1-D
+    or 3-D network its own number of axes likewise; `unit` the output unit (i, j) to follow
     (default: the centre one) of `layer` (default: the last with a window).
 
     >>> draw_rf("conv 1 k=3 | conv 1 k=3", input=9).receptive_field
@@ -326,8 +327,16 @@ def draw_rf(
     shape = None
     if input is not None:
         given = sizes(input, "input")
-        channels = found.spec.input_shape[0] if found.spec.input_shape else 1
-        shape = given if len(given) == 3 else (channels, *(given * 2 if len(given) == 1 else given))
+        own = found.spec.input_shape
+        channels, axes = (own[0], len(own) - 1) if own else (1, 2)
+        # N is every axis of the network's map, the sizes of its axes take its channels
+        shape = (
+            (channels, *given * axes)
+            if len(given) == 1
+            else (channels, *given)
+            if len(given) == axes
+            else given
+        )
     view = network_view(_walked(found, shape, "HxW"))
     return FieldPicture(rf_regions(view, optional_position(unit, "unit"), optional_whole(layer, "layer")))
 

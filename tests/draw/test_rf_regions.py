@@ -187,3 +187,20 @@ def test_a_unit_past_a_merge_is_refused_rather_than_drawn_along_one_branch(spec,
     with pytest.raises(CnnCalcError) as e:
         rf_regions(network_view(spec), layer=layer)
     assert needle in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("spec", "given", "input_shape"),
+    [
+        ("input 4x100 | conv 8 k=3", 50, (4, 50)),  # 1-D: N is the length, not a 50×50 map
+        ("input 1x6x6x6 | conv 1 k=3x3x3", 5, (1, 5, 5, 5)),
+        ("input 1x6x6x6 | conv 1 k=3x3x3", "5x5x5", (1, 5, 5, 5)),  # D×H×W, not C×H×W
+        ("input 3x32x32 | conv 1 k=3", "9x9", (3, 9, 9)),
+        ("input 3x32x32 | conv 1 k=3", "2x9x9", (2, 9, 9)),
+        ("conv 1 k=3 | conv 1 k=3", 9, (1, 9, 9)),
+    ],
+)
+def test_draw_rf_reads_input_by_the_networks_own_axes(spec, given, input_shape):
+    import cnncalc
+
+    assert tuple(cnncalc.draw_rf(spec, input=given).to_dict()["input"]) == input_shape[1:]
