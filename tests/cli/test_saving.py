@@ -13,6 +13,7 @@ import time
 import pytest
 
 from tests.bounded_run import ROOT
+from tests.cli.signals import signals_as_default
 
 
 def _names(folder) -> list[str]:
@@ -91,6 +92,7 @@ def test_sigterm_and_sighup_stop_training_like_ctrl_c(tmp_path, sig):
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         cwd=ROOT,
+        preexec_fn=signals_as_default,
     )
     deadline = time.monotonic() + 60
     while not path.exists() and time.monotonic() < deadline and proc.poll() is None:

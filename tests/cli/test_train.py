@@ -8,6 +8,8 @@ import shutil
 import numpy as np
 import pytest
 
+from tests.cli.signals import signals_as_default
+
 SMALL = "conv 4 k=3 | relu | maxpool k=2 | flatten | fc 10"
 
 
@@ -165,6 +167,7 @@ def test_ctrl_c_with_save_saves_then_exits_130(tmp_path):
         stderr=subprocess.PIPE,
         env=env,
         cwd=root,
+        preexec_fn=signals_as_default,
     )
     deadline = time.monotonic() + 60
     while not path.exists() and time.monotonic() < deadline and proc.poll() is None:
