@@ -32,11 +32,12 @@ from cnncalc.render.text import (
     command,
     grid,
     join_blocks,
+    json_hint,
     option,
-    reads_python,
     render_notes,
     render_step,
     table_width,
+    width_hint,
 )
 from cnncalc.render.width import display_width, wrap
 
@@ -165,28 +166,13 @@ def _table_parts(
 def _left_out_note(rows: Sequence[_TableRow], layout: TableLayout, is_chain: bool) -> str:
     """What a narrow table leaves out, and the width at which it is all there."""
     n = table_width(*_table_parts(rows, TABLE_LAYOUTS[2], is_chain), width=0, borders=False)
-    both = RF_COLUMN in layout.left_out
-    if reads_python():  # a notebook's text has a width, not a terminal
-        if both:
-            note = _(
-                "The RF / jump and memory columns are left out at this width: text(width={n}) shows "
-                "them, as does to_dict()."
-            )
-        else:
-            note = _(
-                "The memory column is left out at this width: text(width={n}) shows it, as does to_dict()."
-            )
-    elif both:
+    if RF_COLUMN in layout.left_out:
         note = _(
-            "The RF / jump and memory columns are left out at this width: a terminal at least {n} "
-            "columns wide shows them, as does --json."
+            "The RF / jump and memory columns are left out at this width: {wider} shows them, as does {json}."
         )
     else:
-        note = _(
-            "The memory column is left out at this width: a terminal at least {n} columns wide shows "
-            "it, as does --json."
-        )
-    return note.format(n=n)
+        note = _("The memory column is left out at this width: {wider} shows it, as does {json}.")
+    return note.format(wider=width_hint(n), json=json_hint())
 
 
 def _tight_bytes(n: int) -> str:

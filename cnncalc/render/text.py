@@ -130,6 +130,11 @@ def json_hint() -> str:
     return "to_dict()" if reads_python() else "--json"
 
 
+def width_hint(n: int) -> str:
+    """What shows a text at least `n` columns wide: a terminal that wide, or `text(width=n)`."""
+    return f"text(width={n})" if reads_python() else _("a terminal at least {n} columns wide").format(n=n)
+
+
 def files_hint() -> str:
     """How a picture is written out: `--out FILE.svg or FILE.html`, or its `svg()` and `html()`."""
     return _("svg() or html()") if reads_python() else _("--out FILE.svg or FILE.html")

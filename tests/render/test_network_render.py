@@ -394,14 +394,11 @@ def test_explaining_a_relu_or_a_merge_without_input_shape():
 # out is named under the table with the least width that shows it.
 
 TABLE_WIDTHS = (60, 80, 120)
-MEMORY_LEFT_OUT = (
-    "The memory column is left out at this width: a terminal at least {n} columns wide shows it, "
-    "as does --json."
-)
+MEMORY_LEFT_OUT = "The memory column is left out at this width: {wider} shows it, as does {json}."
 BOTH_LEFT_OUT = (
-    "The RF / jump and memory columns are left out at this width: a terminal at least {n} columns "
-    "wide shows them, as does --json."
+    "The RF / jump and memory columns are left out at this width: {wider} shows them, as does {json}."
 )
+WIDER = "a terminal at least {n} columns wide"
 
 
 @contextlib.contextmanager
@@ -530,7 +527,8 @@ def assert_fits_and_keeps_every_row(
 def left_out_width(text: str, note: str) -> int | None:
     """The width a note under the table gives for the columns left out (its words wrapped any
     way), or None when the table has no such note."""
-    pattern = re.escape("".join(translated(note).split())).replace(re.escape("{n}"), r"(\d+)")
+    said = translated(note).format(wider=translated(WIDER), json="--json")
+    pattern = re.escape("".join(said.split())).replace(re.escape("{n}"), r"(\d+)")
     found = re.search(pattern, "".join(text.split()))
     return int(found[1]) if found else None
 
